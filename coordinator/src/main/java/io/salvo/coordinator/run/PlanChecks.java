@@ -1,0 +1,60 @@
+package io.salvo.coordinator.run;
+
+import io.salvo.proto.v1.ArrivalProcess;
+import io.salvo.proto.v1.Phase;
+import io.salvo.proto.v1.RunPlan;
+
+/**
+ * Server-side sanity checks of a plan received over the wire. The CLI reports the same problems with
+ * file and line before sending; these protect the coordinator from other clients.
+ */
+final class PlanChecks {
+
+    private PlanChecks() {
+    }
+
+    /** The first problem found, or null when the plan can run. */
+    static String problem(RunPlan plan) {
+        if (!plan.hasRequest() || plan.getRequest().getUrl().isEmpty()) {
+            return "plan.request.url is missing";
+        }
+        String url = plan.getRequest().getUrl();
+        if (!(url.startsWith("http://") || url.startsWith("https://"))) {
+            return "plan.request.url must start with http:// or https://, got '" + url + "'";
+        }
+        if (plan.getPhasesCount() == 0) {
+            return "plan.phases is empty";
+        }
+        for (int i = 0; i < plan.getPhasesCount(); i++) {
+            Phase p = plan.getPhases(i);
+            if (p.getDurationMillis() == 0) {
+                return "plan.phases[" + i + "].duration_millis must be > 0";
+            }
+            if (!(p.getStartRatePerSecond() >= 0) || !(p.getEndRatePerSecond() >= 0)
+                    || p.getStartRatePerSecond() + p.getEndRatePerSecond() == 0
+                    || Double.isInfinite(p.getStartRatePerSecond()) || Double.isInfinite(p.getEndRatePerSecond())) {
+                return "plan.phases[" + i + "] rates must be finite, >= 0 and not both 0";
+            }
+            if (p.getSteps() == 1) {
+                return "plan.phases[" + i + "].steps must be 0 (ramp) or at least 2";
+            }
+        }
+        if (plan.getArrival() == ArrivalProcess.ARRIVAL_PROCESS_UNSPECIFIED
+                || plan.getArrival() == ArrivalProcess.UNRECOGNIZED) {
+            return "plan.arrival must be CONSTANT or POISSON";
+        }
+        if (plan.getWorkerCount() < 1) {
+            return "plan.worker_count must be >= 1";
+        }
+        if (plan.getIntervalMillis() < 10) {
+            return "plan.interval_millis must be >= 10";
+        }
+        if (plan.getRequestTimeoutMillis() < 1 || plan.getConnectTimeoutMillis() < 1) {
+            return "plan timeouts must be >= 1 ms";
+        }
+        if (plan.getMaxInFlightPerWorker() < 1 || plan.getMaxConnectionsPerWorker() < 1) {
+            return "plan.max_in_flight_per_worker and max_connections_per_worker must be >= 1";
+        }
+        return null;
+    }
+}

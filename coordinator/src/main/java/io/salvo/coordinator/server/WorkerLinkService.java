@@ -1,0 +1,161 @@
+package io.salvo.coordinator.server;
+
+import io.salvo.coordinator.clock.WallClock;
+import io.salvo.coordinator.run.Run;
+import io.salvo.coordinator.run.RunManager;
+import io.salvo.proto.v1.CoordinatorMessage;
+import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.Welcome;
+import io.salvo.proto.v1.WorkerHello;
+import io.salvo.proto.v1.WorkerLinkGrpc;
+import io.salvo.proto.v1.WorkerMessage;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/** The workers' side of the coordinator: one {@link WorkerSession} per Connect stream. */
+public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
+
+    private static final Logger LOG = Logger.getLogger(WorkerLinkService.class.getName());
+    static final int HEARTBEAT_INTERVAL_MILLIS = 1000;
+    private static final int INITIAL_CLOCK_PROBES = 5;
+
+    private final String coordinatorId;
+    private final WorkerRegistry registry;
+    private final RunManager runs;
+    private final WallClock clock;
+    private final ScheduledExecutorService scheduler;
+    private final AtomicLong protocolViolations = new AtomicLong();
+
+    public WorkerLinkService(String coordinatorId, WorkerRegistry registry, RunManager runs, WallClock clock,
+            ScheduledExecutorService scheduler) {
+        this.coordinatorId = coordinatorId;
+        this.registry = registry;
+        this.runs = runs;
+        this.clock = clock;
+        this.scheduler = scheduler;
+    }
+
+    /** Streams refused for a protocol violation (no hello first, bad version, duplicate id). */
+    public long protocolViolations() {
+        return protocolViolations.get();
+    }
+
+    @Override
+    public StreamObserver<WorkerMessage> connect(StreamObserver<CoordinatorMessage> outbound) {
+        return new StreamObserver<>() {
+            private WorkerSession session;
+
+            @Override
+            public void onNext(WorkerMessage message) {
+                long now = clock.unixNanos();
+                if (session == null) {
+                    onFirstMessage(message, now);
+                    return;
+                }
+                session.heard(now);
+                switch (message.getBodyCase()) {
+                    case CLOCK_PROBE_REPLY -> session.onClockProbeReply(message.getClockProbeReply(), now);
+                    case INTERVAL_REPORT -> runOf(message.getIntervalReport().getRunId())
+                            .ifPresentOrElse(run -> run.onReport(session, message.getIntervalReport()),
+                                    () -> LOG.warning(() -> "worker " + session.workerId()
+                                            + " reported for unknown run '" + message.getIntervalReport().getRunId() + "'"));
+                    case EVENT -> onEvent(message);
+                    case HEARTBEAT -> { }
+                    case HELLO -> LOG.warning(() -> "worker " + session.workerId() + " sent a second hello; ignored");
+                    case BODY_NOT_SET -> LOG.warning(() -> "worker " + session.workerId() + " sent an empty message");
+                }
+            }
+
+            private void onFirstMessage(WorkerMessage message, long now) {
+                if (!message.hasHello()) {
+                    refuse(Status.INVALID_ARGUMENT.withDescription("the first message on a WorkerLink stream must be a hello"));
+                    return;
+                }
+                WorkerHello hello = message.getHello();
+                if (hello.getProtocolVersion() != ProtocolVersion.PROTOCOL_VERSION_1) {
+                    refuse(Status.FAILED_PRECONDITION.withDescription("incompatible protocol version: worker speaks "
+                            + hello.getProtocolVersionValue() + ", this coordinator speaks "
+                            + ProtocolVersion.PROTOCOL_VERSION_1.getNumber()));
+                    return;
+                }
+                if (hello.getWorkerId().isBlank() || hello.getWorkerId().length() > 200) {
+                    refuse(Status.INVALID_ARGUMENT.withDescription("worker id must be 1 to 200 characters"));
+                    return;
+                }
+                WorkerSession candidate = new WorkerSession(hello, outbound, now);
+                if (!registry.register(candidate)) {
+                    refuse(Status.ALREADY_EXISTS.withDescription("a worker with id '" + hello.getWorkerId()
+                            + "' is already connected"));
+                    return;
+                }
+                session = candidate;
+                session.send(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
+                        .setCoordinatorId(coordinatorId)
+                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                        .setHeartbeatIntervalMillis(HEARTBEAT_INTERVAL_MILLIS)).build());
+                for (int i = 0; i < INITIAL_CLOCK_PROBES; i++) {
+                    WorkerSession s = session;
+                    scheduler.schedule(() -> s.sendClockProbeNow(clock.unixNanos()), 20L * i, TimeUnit.MILLISECONDS);
+                }
+                LOG.info(() -> "worker " + hello.getWorkerId() + " joined (region '" + hello.getRegion() + "', "
+                        + hello.getCores() + " cores, weight " + Math.max(1, hello.getWeight()) + ")");
+            }
+
+            private void refuse(Status status) {
+                protocolViolations.incrementAndGet();
+                LOG.warning(() -> "refused a worker stream: " + status.getCode() + ": " + status.getDescription());
+                try {
+                    outbound.onError(status.asRuntimeException());
+                } catch (RuntimeException ignored) {
+                    // Already cancelled by the peer.
+                }
+            }
+
+            private void onEvent(WorkerMessage message) {
+                var event = message.getEvent();
+                Optional<Run> run = runOf(event.getRunId());
+                switch (event.getKindCase()) {
+                    case FINISHED -> run.ifPresent(r -> r.onFinished(session, event.getFinished()));
+                    case WARNING -> LOG.warning(() -> "worker " + session.workerId() + ": " + event.getWarning());
+                    case FAILED -> run.ifPresent(r -> r.onFailed(session, event.getFailed()));
+                    case KIND_NOT_SET -> { }
+                }
+            }
+
+            private Optional<Run> runOf(String runId) {
+                return runs.run(runId);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                closed();
+            }
+
+            @Override
+            public void onCompleted() {
+                if (session != null) {
+                    session.close(null);
+                }
+                closed();
+            }
+
+            private void closed() {
+                if (session == null) {
+                    return;
+                }
+                session.markClosed();
+                registry.unregister(session);
+                String runId = session.runId();
+                if (runId != null) {
+                    runs.run(runId).ifPresent(run -> run.onLost(session));
+                }
+                LOG.info(() -> "worker " + session.workerId() + " disconnected");
+            }
+        };
+    }
+}

@@ -1,0 +1,71 @@
+package io.salvo.coordinator.slicing;
+
+import io.salvo.proto.v1.Slice;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Splits the total arrival process among workers in proportion to their integer weights.
+ *
+ * <p>Worker i receives the weight segment [Σ_{j<i} w_j, Σ_{j≤i} w_j) of a total W = Σ w. Segments are
+ * integers so every worker can compute its exact share of the global sequence by itself (k6's
+ * execution segments solve the same problem); see {@code ConstantSliceSchedule} in the worker for the
+ * rule that turns a segment into send times.
+ */
+public final class SlicePlanner {
+
+    private SlicePlanner() {
+    }
+
+    /** One worker to slice for: its id and relative capacity (≥ 1). */
+    public record Participant(String workerId, int weight) {
+        public Participant {
+            if (weight < 1) {
+                throw new IllegalArgumentException("weight must be >= 1, got " + weight + " for " + workerId);
+            }
+        }
+    }
+
+    /**
+     * Slices in the order given (callers sort participants so the plan is reproducible).
+     *
+     * @param runSeed seed of the run; each worker's arrival stream seed is derived from it and its position
+     */
+    public static Map<String, Slice> plan(List<Participant> participants, long runSeed) {
+        if (participants.isEmpty()) {
+            throw new IllegalArgumentException("no workers to slice for");
+        }
+        long total = 0;
+        for (Participant p : participants) {
+            total += p.weight();
+        }
+        Map<String, Slice> slices = new LinkedHashMap<>();
+        long start = 0;
+        int position = 0;
+        for (Participant p : participants) {
+            long end = start + p.weight();
+            slices.put(p.workerId(), Slice.newBuilder()
+                    .setSegmentStart(start)
+                    .setSegmentEnd(end)
+                    .setTotalWeight(total)
+                    .setSeed(mix(runSeed + 0x9E3779B97F4A7C15L * (position + 1)))
+                    .build());
+            start = end;
+            position++;
+        }
+        return slices;
+    }
+
+    /** The fraction of the total rate a slice carries. */
+    public static double share(Slice slice) {
+        return (double) (slice.getSegmentEnd() - slice.getSegmentStart()) / slice.getTotalWeight();
+    }
+
+    /** SplitMix64 finalizer: decorrelates neighbouring seeds. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
