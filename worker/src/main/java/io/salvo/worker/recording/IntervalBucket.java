@@ -1,0 +1,87 @@
+package io.salvo.worker.recording;
+
+import io.salvo.proto.v1.OutcomeClass;
+import java.util.HashMap;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Everything one lane recorded for one interval index. Written by exactly one thread (the lane's)
+ * while it is the lane's active bucket, read by the harvesting thread once it has been retired;
+ * {@link LaneRecorder}'s phaser orders the two.
+ */
+final class IntervalBucket {
+
+    /** Indexed by {@link OutcomeClass#getNumber()}; created on first use and then reused. */
+    final Histogram[] latency = new Histogram[OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR_VALUE + 1];
+    final Histogram[] serviceTime = new Histogram[latency.length];
+    final Histogram schedulerLag = HistogramSpec.newHistogram();
+    /** Per captured header name (by position), distinct value → count. */
+    final HashMap<String, long[]>[] headerValues;
+
+    long index;
+    long intended;
+    long sent;
+    long completed;
+    long lateSends;
+    long capHits;
+    long unsent;
+
+    @SuppressWarnings("unchecked")
+    IntervalBucket(int capturedHeaderCount, long index) {
+        headerValues = new HashMap[capturedHeaderCount];
+        for (int i = 0; i < capturedHeaderCount; i++) {
+            headerValues[i] = new HashMap<>();
+        }
+        this.index = index;
+    }
+
+    boolean isEmpty() {
+        return intended == 0 && sent == 0 && completed == 0 && capHits == 0 && unsent == 0;
+    }
+
+    Histogram latency(OutcomeClass outcome) {
+        int i = outcome.getNumber();
+        Histogram h = latency[i];
+        if (h == null) {
+            h = HistogramSpec.newHistogram();
+            latency[i] = h;
+            serviceTime[i] = HistogramSpec.newHistogram();
+        }
+        return h;
+    }
+
+    Histogram serviceTime(OutcomeClass outcome) {
+        latency(outcome);
+        return serviceTime[outcome.getNumber()];
+    }
+
+    void countHeader(int slot, String value) {
+        long[] count = headerValues[slot].get(value);
+        if (count == null) {
+            headerValues[slot].put(value, new long[] {1});
+        } else {
+            count[0]++;
+        }
+    }
+
+    /** Clears the bucket for reuse under a new index; keeps the allocated histograms. */
+    void reset(long newIndex) {
+        for (int i = 0; i < latency.length; i++) {
+            if (latency[i] != null) {
+                latency[i].reset();
+                serviceTime[i].reset();
+            }
+        }
+        schedulerLag.reset();
+        for (HashMap<String, long[]> values : headerValues) {
+            values.clear();
+        }
+        index = newIndex;
+        intended = 0;
+        sent = 0;
+        completed = 0;
+        lateSends = 0;
+        capHits = 0;
+        unsent = 0;
+    }
+}

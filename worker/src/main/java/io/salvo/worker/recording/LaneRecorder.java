@@ -1,0 +1,169 @@
+package io.salvo.worker.recording;
+
+import io.salvo.proto.v1.OutcomeClass;
+import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import org.HdrHistogram.WriterReaderPhaser;
+
+/**
+ * The recording side of one lane (one event-loop thread). Every method reads the clock inside a
+ * {@link WriterReaderPhaser} writer critical section and files the event under the interval that
+ * contains that instant, so membership is decided by time, not by when the reader happens to swap.
+ *
+ * <h2>Assumptions and guarantees</h2>
+ * <ul>
+ *   <li>Single writer: all {@code record*} methods of one instance are called from one thread at a
+ *       time (the lane's event loop). Different lanes record concurrently without contention.</li>
+ *   <li>Writers never wait: the critical section is two atomic increments; the reader alone waits
+ *       (in {@link WriterReaderPhaser#flipPhase()}) for writers already inside.</li>
+ *   <li>Exactness: every event lands in exactly one harvested interval. The reader retires a
+ *       bucket by CAS and flips the phaser before reading it, so no writer still holds it; a
+ *       writer that moves on to a new interval retires its old bucket by CAS into a queue the
+ *       reader drains after the same flip.</li>
+ *   <li>Units: timestamps are {@link System#nanoTime()}-based nanoseconds; histograms hold
+ *       microseconds.</li>
+ * </ul>
+ */
+public final class LaneRecorder {
+
+    private final IntervalRecorder owner;
+    private final LongSupplier clock;
+    final WriterReaderPhaser phaser = new WriterReaderPhaser();
+    final AtomicReference<IntervalBucket> active;
+    /** Buckets the writer retired (moved past their interval); drained by the reader. */
+    final ConcurrentLinkedQueue<IntervalBucket> retired = new ConcurrentLinkedQueue<>();
+    /** Writer-only cache of empty buckets. */
+    private final ArrayDeque<IntervalBucket> spare = new ArrayDeque<>();
+
+    LaneRecorder(IntervalRecorder owner, LongSupplier clock) {
+        this.owner = owner;
+        this.clock = clock;
+        this.active = new AtomicReference<>(owner.newBucket(0));
+    }
+
+    /** Counts one intended send (due now). Returns the timestamp used. */
+    public long recordIntended() {
+        long token = phaser.writerCriticalSectionEnter();
+        try {
+            long now = clock.getAsLong();
+            bucketAt(now).intended++;
+            return now;
+        } finally {
+            phaser.writerCriticalSectionExit(token);
+        }
+    }
+
+    /** Counts an intended send that found the in-flight cap reached and has to wait. */
+    public void recordCapHit() {
+        long token = phaser.writerCriticalSectionEnter();
+        try {
+            bucketAt(clock.getAsLong()).capHits++;
+        } finally {
+            phaser.writerCriticalSectionExit(token);
+        }
+    }
+
+    /**
+     * Records an actual send of a request intended at {@code intendedNanos}: counts it as sent,
+     * records the scheduler lag and counts a late send when the lag exceeds the threshold.
+     *
+     * @return the send timestamp (nanoTime), to be passed back at completion
+     */
+    public long recordSend(long intendedNanos) {
+        long token = phaser.writerCriticalSectionEnter();
+        try {
+            long now = clock.getAsLong();
+            IntervalBucket bucket = bucketAt(now);
+            long lagNanos = now - intendedNanos;
+            bucket.sent++;
+            bucket.schedulerLag.recordValue(HistogramSpec.toRecordableMicros(lagNanos));
+            if (lagNanos > owner.lateSendThresholdNanos) {
+                bucket.lateSends++;
+            }
+            return now;
+        } finally {
+            phaser.writerCriticalSectionExit(token);
+        }
+    }
+
+    /**
+     * Records the completion of a sent request: latency from the intended time, service time from
+     * the send. {@code headerValues} holds the captured response headers by the position of their
+     * names in the plan (null entries and a null array are skipped); it is not retained.
+     */
+    public void recordCompletion(OutcomeClass outcome, long intendedNanos, long sentNanos, String[] headerValues) {
+        long token = phaser.writerCriticalSectionEnter();
+        try {
+            long now = clock.getAsLong();
+            IntervalBucket bucket = bucketAt(now);
+            bucket.completed++;
+            bucket.latency(outcome).recordValue(HistogramSpec.toRecordableMicros(now - intendedNanos));
+            bucket.serviceTime(outcome).recordValue(HistogramSpec.toRecordableMicros(now - sentNanos));
+            if (headerValues != null) {
+                for (int i = 0; i < headerValues.length && i < bucket.headerValues.length; i++) {
+                    if (headerValues[i] != null) {
+                        bucket.countHeader(i, headerValues[i]);
+                    }
+                }
+            }
+        } finally {
+            phaser.writerCriticalSectionExit(token);
+        }
+    }
+
+    /**
+     * Records a request abandoned unsent (it waited for an in-flight slot longer than the request
+     * timeout): counted as unsent and as a completed timeout whose latency runs from the intended
+     * time to now. No service time exists for it.
+     */
+    public void recordAbandoned(long intendedNanos) {
+        long token = phaser.writerCriticalSectionEnter();
+        try {
+            long now = clock.getAsLong();
+            IntervalBucket bucket = bucketAt(now);
+            bucket.unsent++;
+            bucket.completed++;
+            bucket.latency(OutcomeClass.OUTCOME_CLASS_TIMEOUT).recordValue(HistogramSpec.toRecordableMicros(now - intendedNanos));
+        } finally {
+            phaser.writerCriticalSectionExit(token);
+        }
+    }
+
+    /** Must be called inside the writer critical section. */
+    private IntervalBucket bucketAt(long nowNanos) {
+        long index = owner.intervalIndexAt(nowNanos);
+        while (true) {
+            IntervalBucket current = active.get();
+            if (current.index == index) {
+                return current;
+            }
+            IntervalBucket next = takeSpare(index);
+            if (active.compareAndSet(current, next)) {
+                // The bucket is ours alone now: the reader only takes buckets by CAS on `active`.
+                if (current.isEmpty()) {
+                    current.reset(0);
+                    spare.push(current);
+                } else {
+                    retired.add(current);
+                }
+                return next;
+            }
+            // The reader swapped in a fresh bucket meanwhile; keep ours for later and retry.
+            spare.push(next);
+        }
+    }
+
+    private IntervalBucket takeSpare(long index) {
+        IntervalBucket bucket = spare.poll();
+        if (bucket == null) {
+            bucket = owner.recycled.poll();
+        }
+        if (bucket == null) {
+            return owner.newBucket(index);
+        }
+        bucket.index = index;
+        return bucket;
+    }
+}
