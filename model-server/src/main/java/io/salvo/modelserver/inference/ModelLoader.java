@@ -1,0 +1,62 @@
+package io.salvo.modelserver.inference;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.salvo.modelserver.catalog.ModelKind;
+import io.salvo.modelserver.catalog.ModelStore.PreparedModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Opens prepared model files in ONNX Runtime and runs one warm-up inference. */
+public final class ModelLoader {
+
+    /** A loaded and warmed-up model with what each step cost. */
+    public record LoadResult(LoadedModel model, long loadMillis, long warmupMillis) {}
+
+    private ModelLoader() {}
+
+    /**
+     * @param intraOpThreads threads inside one operator, per inference
+     * @param interOpThreads threads across independent operators
+     */
+    public static LoadResult load(PreparedModel prepared, int intraOpThreads, int interOpThreads)
+            throws IOException, OrtException {
+        long start = System.nanoTime();
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        OrtSession session;
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(intraOpThreads);
+            options.setInterOpNumThreads(interOpThreads);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            session = environment.createSession(prepared.modelFile().toString(), options);
+        }
+        Optional<TextPipeline> text = prepared.descriptor().kind() == ModelKind.TEXT_ENCODER
+                ? Optional.of(TextPipeline.load(prepared.tokenizerFile()))
+                : Optional.empty();
+        List<String> labels = Files.isRegularFile(prepared.labelsFile()) ? Files.readAllLines(prepared.labelsFile()) : List.of();
+        LoadedModel model = new LoadedModel(prepared.descriptor(), environment, session, text, labels);
+        long loaded = System.nanoTime();
+        warmUp(model);
+        long warmed = System.nanoTime();
+        return new LoadResult(model, (loaded - start) / 1_000_000, (warmed - loaded) / 1_000_000);
+    }
+
+    /** One real inference, so the first client request does not pay for lazy allocations and kernel selection. */
+    private static void warmUp(LoadedModel model) throws OrtException {
+        try (OrtSession.RunOptions runOptions = new OrtSession.RunOptions()) {
+            if (model.text().isPresent()) {
+                model.embed(List.of(model.text().get().tokenize("Salvo warms up the model with this sentence.")), runOptions);
+            } else {
+                TensorSpec input = model.inputs().get(0);
+                int features = (int) Math.max(1, input.shape()[input.shape().length - 1]);
+                float[] zeros = new float[features];
+                model.run(List.of(new TensorData(input.name(), Datatype.FP32, new long[] {1, features}, zeros)),
+                        Set.of(), runOptions);
+            }
+        }
+    }
+}

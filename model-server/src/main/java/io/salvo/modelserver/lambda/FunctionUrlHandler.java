@@ -1,0 +1,124 @@
+package io.salvo.modelserver.lambda;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.salvo.modelserver.config.ServerConfig;
+import io.salvo.modelserver.serving.ApiRequest;
+import io.salvo.modelserver.serving.ApiResponse;
+import io.salvo.modelserver.serving.ModelSource;
+import io.salvo.modelserver.serving.ServingCore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * AWS Lambda entry point for function URLs and API Gateway HTTP APIs (payload format 2.0): the event's method, path
+ * and body go to the same {@link ServingCore} the HTTP server uses, and its status, headers and body come back as
+ * the 2.0 response object. Handler string: {@code io.salvo.modelserver.lambda.FunctionUrlHandler::handleRequest}.
+ *
+ * <p>The model loads while Lambda constructs the handler, i.e. in the init phase, so the platform's Init Duration
+ * and the {@code Salvo-Model-Load-Ms} header describe the same cold start.
+ */
+public final class FunctionUrlHandler implements RequestStreamHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FunctionUrlHandler.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static ServingCore shared;
+
+    private final ServingCore core;
+
+    /** Used by the Lambda runtime: one core per execution environment, configured from its environment variables. */
+    public FunctionUrlHandler() {
+        this(sharedCore());
+    }
+
+    /** Serves requests with {@code core}, which must already be loading or loaded. */
+    public FunctionUrlHandler(ServingCore core) {
+        this.core = core;
+    }
+
+    private static synchronized ServingCore sharedCore() {
+        if (shared == null) {
+            ServerConfig config = ServerConfig.fromEnvironment();
+            LOG.info("effective configuration {}", config.describe());
+            ServingCore core = new ServingCore(config, ModelSource.fromConfig(config));
+            core.loadNow();
+            if (!core.isReady()) {
+                throw new IllegalStateException("model " + config.modelName() + " failed to load; see the log above");
+            }
+            shared = core;
+        }
+        return shared;
+    }
+
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        JsonNode event = MAPPER.readTree(input);
+        ApiResponse response;
+        if (event == null || !event.isObject()) {
+            response = core.transportError(400, "the Lambda event is not a JSON object");
+        } else {
+            response = answer(event);
+        }
+        writeResponse(response, output);
+    }
+
+    private ApiResponse answer(JsonNode event) {
+        String method = event.path("requestContext").path("http").path("method").asText("");
+        String path = event.path("rawPath").asText(event.path("requestContext").path("http").path("path").asText(""));
+        if (method.isEmpty() || path.isEmpty()) {
+            return core.transportError(400, "not a function URL / HTTP API 2.0 event: requestContext.http.method and rawPath are required");
+        }
+        byte[] body;
+        JsonNode bodyNode = event.get("body");
+        if (bodyNode == null || bodyNode.isNull()) {
+            body = new byte[0];
+        } else if (event.path("isBase64Encoded").asBoolean(false)) {
+            try {
+                body = Base64.getDecoder().decode(bodyNode.asText());
+            } catch (IllegalArgumentException e) {
+                return core.transportError(400, "body is marked base64 but is not valid base64");
+            }
+        } else {
+            body = bodyNode.asText().getBytes(StandardCharsets.UTF_8);
+        }
+        int maxBody = core.config().maxBodyBytes();
+        if (body.length > maxBody) {
+            return core.transportError(413, "request body of " + body.length + " bytes or more exceeds the limit of "
+                    + maxBody + " bytes (SALVO_MAX_BODY_BYTES)");
+        }
+        try {
+            return core.handle(new ApiRequest(method.toUpperCase(java.util.Locale.ROOT), path, body)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return core.transportError(503, "interrupted");
+        } catch (ExecutionException e) {
+            // handle() never fails its future; this is a bug, so report it as the server's fault
+            return core.transportError(500, "internal error: " + e.getCause());
+        }
+    }
+
+    private static void writeResponse(ApiResponse response, OutputStream output) throws IOException {
+        try (JsonGenerator json = MAPPER.getFactory().createGenerator(output)) {
+            json.writeStartObject();
+            json.writeNumberField("statusCode", response.status());
+            json.writeObjectFieldStart("headers");
+            for (Map.Entry<String, String> header : response.headers().entrySet()) {
+                json.writeStringField(header.getKey(), header.getValue());
+            }
+            json.writeEndObject();
+            json.writeStringField("body", response.bodyText());
+            json.writeBooleanField("isBase64Encoded", false);
+            json.writeEndObject();
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.salvo.modelserver.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import io.salvo.modelserver.inference.LoadedModel;
+import io.salvo.modelserver.inference.TensorData;
+import io.salvo.modelserver.inference.TensorSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Writes Open Inference Protocol response bodies (JSON, UTF-8). Stateless and thread-safe. */
+public final class ResponseEncoder {
+
+    public static final String MODEL_VERSION = "1";
+
+    // Schubfach float formatting: large FP32 outputs (hidden states) are the costliest part of a response
+    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
+
+    private ResponseEncoder() {}
+
+    @FunctionalInterface
+    private interface Body {
+        void write(JsonGenerator json) throws IOException;
+    }
+
+    private static byte[] json(Body body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            body.write(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    public static byte[] error(String message) {
+        return json(json -> {
+            json.writeStartObject();
+            json.writeStringField("error", message);
+            json.writeEndObject();
+        });
+    }
+
+    public static byte[] flag(String name, boolean value) {
+        return json(json -> {
+            json.writeStartObject();
+            json.writeBooleanField(name, value);
+            json.writeEndObject();
+        });
+    }
+
+    public static byte[] serverMetadata(String version) {
+        return json(json -> {
+            json.writeStartObject();
+            json.writeStringField("name", "salvo-model-server");
+            json.writeStringField("version", version);
+            json.writeArrayFieldStart("extensions");
+            json.writeString("salvo-predict");
+            json.writeEndArray();
+            json.writeEndObject();
+        });
+    }
+
+    public static byte[] modelMetadata(LoadedModel model) {
+        return json(json -> {
+            json.writeStartObject();
+            json.writeStringField("name", model.descriptor().name());
+            json.writeArrayFieldStart("versions");
+            json.writeString(MODEL_VERSION);
+            json.writeEndArray();
+            json.writeStringField("platform", "onnxruntime_onnx");
+            writeSpecs(json, "inputs", model.inputs());
+            writeSpecs(json, "outputs", model.outputs());
+            json.writeEndObject();
+        });
+    }
+
+    private static void writeSpecs(JsonGenerator json, String field, List<TensorSpec> specs) throws IOException {
+        json.writeArrayFieldStart(field);
+        for (TensorSpec spec : specs) {
+            json.writeStartObject();
+            json.writeStringField("name", spec.name());
+            json.writeStringField("datatype", spec.datatype());
+            json.writeArrayFieldStart("shape");
+            for (long dim : spec.shape()) {
+                json.writeNumber(dim);
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        }
+        json.writeEndArray();
+    }
+
+    public static byte[] inferResponse(String modelName, Optional<String> id, List<TensorData> outputs) {
+        return json(json -> {
+            json.writeStartObject();
+            json.writeStringField("model_name", modelName);
+            json.writeStringField("model_version", MODEL_VERSION);
+            if (id.isPresent()) {
+                json.writeStringField("id", id.get());
+            }
+            json.writeArrayFieldStart("outputs");
+            for (TensorData output : outputs) {
+                json.writeStartObject();
+                json.writeStringField("name", output.name());
+                json.writeStringField("datatype", output.datatype().name());
+                json.writeArrayFieldStart("shape");
+                for (long dim : output.shape()) {
+                    json.writeNumber(dim);
+                }
+                json.writeEndArray();
+                json.writeArrayFieldStart("data");
+                switch (output.datatype()) {
+                    case FP32 -> {
+                        for (float v : output.floats()) {
+                            json.writeNumber(v);
+                        }
+                    }
+                    case INT64 -> {
+                        for (long v : output.longs()) {
+                            json.writeNumber(v);
+                        }
+                    }
+                    case BYTES -> {
+                        for (String v : output.strings()) {
+                            json.writeString(v);
+                        }
+                    }
+                }
+                json.writeEndArray();
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        });
+    }
+
+    /** {@code /predict} for text encoders: one unit-length embedding per text and each text's token count. */
+    public static byte[] embeddings(String modelName, float[][] embeddings, int[] tokenCounts) {
+        return json(json -> {
+            json.writeStartObject();
+            json.writeStringField("model_name", modelName);
+            json.writeStringField("model_version", MODEL_VERSION);
+            json.writeArrayFieldStart("predictions");
+            for (float[] embedding : embeddings) {
+                json.writeStartArray();
+                for (float v : embedding) {
+                    json.writeNumber(v);
+                }
+                json.writeEndArray();
+            }
+            json.writeEndArray();
+            json.writeArrayFieldStart("token_counts");
+            for (int count : tokenCounts) {
+                json.writeNumber(count);
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        });
+    }
+
+    /** {@code /predict} for classifiers: class probabilities per row, the most likely label, and the label order. */
+    public static byte[] classifications(String modelName, List<String> labels, float[][] probabilities) {
+        return json(json -> {
+            json.writeStartObject();
+            json.writeStringField("model_name", modelName);
+            json.writeStringField("model_version", MODEL_VERSION);
+            json.writeArrayFieldStart("labels");
+            for (String label : labels) {
+                json.writeString(label);
+            }
+            json.writeEndArray();
+            json.writeArrayFieldStart("predictions");
+            for (float[] row : probabilities) {
+                int best = 0;
+                json.writeStartObject();
+                json.writeArrayFieldStart("probabilities");
+                for (int i = 0; i < row.length; i++) {
+                    json.writeNumber(row[i]);
+                    if (row[i] > row[best]) {
+                        best = i;
+                    }
+                }
+                json.writeEndArray();
+                json.writeStringField("label", best < labels.size() ? labels.get(best) : Integer.toString(best));
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        });
+    }
+
+    /** Health bodies carry their reason so a 503 readiness answer explains itself. */
+    public static byte[] readiness(boolean ready, Map<String, Object> details) {
+        return json(json -> {
+            json.writeStartObject();
+            json.writeBooleanField("ready", ready);
+            for (Map.Entry<String, Object> entry : details.entrySet()) {
+                json.writeStringField(entry.getKey(), String.valueOf(entry.getValue()));
+            }
+            json.writeEndObject();
+        });
+    }
+}

@@ -1,0 +1,15 @@
+package io.salvo.modelserver.serving;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * A response ready for any transport: status, headers (the Salvo instance headers, Content-Type and, for 503,
+ * Retry-After) and body bytes.
+ */
+public record ApiResponse(int status, Map<String, String> headers, byte[] body) {
+
+    public String bodyText() {
+        return new String(body, StandardCharsets.UTF_8);
+    }
+}

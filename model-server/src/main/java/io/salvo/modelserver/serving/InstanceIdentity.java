@@ -1,0 +1,57 @@
+package io.salvo.modelserver.serving;
+
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Who answered a request, for cold-start detection: a random id per process start, when the process started, how
+ * long the model took to load, and how many inference requests this instance has received.
+ *
+ * <p>The sequence counts only {@code /infer} and {@code /predict} requests (in arrival order, whatever their outcome),
+ * so platform health probes do not shift it: the first inference request an instance receives carries 1.
+ */
+public final class InstanceIdentity {
+
+    public static final String INSTANCE_ID = "Salvo-Instance-Id";
+    public static final String STARTED_AT = "Salvo-Instance-Started-At";
+    public static final String MODEL_LOAD_MS = "Salvo-Model-Load-Ms";
+    public static final String REQUEST_SEQ = "Salvo-Instance-Request-Seq";
+    public static final String INFERENCE_US = "Salvo-Inference-Us";
+
+    private final String id = UUID.randomUUID().toString();
+    private final long startedAtEpochMillis;
+    private final AtomicLong inferenceRequests = new AtomicLong();
+    private volatile long modelLoadMillis = -1;
+
+    public InstanceIdentity() {
+        // the JVM's own start, so the time spent starting the JVM counts as part of the instance's life
+        this.startedAtEpochMillis = ProcessHandle.current().info().startInstant()
+                .map(java.time.Instant::toEpochMilli)
+                .orElse(System.currentTimeMillis());
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public long startedAtEpochMillis() {
+        return startedAtEpochMillis;
+    }
+
+    /** -1 until the model is loaded. */
+    public long modelLoadMillis() {
+        return modelLoadMillis;
+    }
+
+    void modelLoaded(long millis) {
+        modelLoadMillis = millis;
+    }
+
+    long nextInferenceSequence() {
+        return inferenceRequests.incrementAndGet();
+    }
+
+    long inferenceRequestsSoFar() {
+        return inferenceRequests.get();
+    }
+}

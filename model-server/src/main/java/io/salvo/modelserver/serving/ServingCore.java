@@ -1,0 +1,439 @@
+package io.salvo.modelserver.serving;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.salvo.modelserver.catalog.ModelKind;
+import io.salvo.modelserver.config.ServerConfig;
+import io.salvo.modelserver.inference.Datatype;
+import io.salvo.modelserver.inference.LoadedModel;
+import io.salvo.modelserver.inference.TensorData;
+import io.salvo.modelserver.metrics.ServingMetrics;
+import io.salvo.modelserver.protocol.InferRequest;
+import io.salvo.modelserver.protocol.PredictRequest;
+import io.salvo.modelserver.protocol.ProtocolException;
+import io.salvo.modelserver.protocol.RequestDecoder;
+import io.salvo.modelserver.protocol.ResponseEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport-independent server: routes Open Inference Protocol requests, admits inference work into a bounded
+ * pool, runs the model and stamps every response with the instance headers. The HTTP server and the Lambda handler
+ * both call {@link #handle}, so they answer with the same bodies and headers.
+ *
+ * <p>Admission: at most {@code maxConcurrent} inferences run; at most {@code queueCapacity} wait; anything beyond is
+ * answered 503 with {@code Retry-After} at once. Requests that arrive while the model is still loading are admitted
+ * the same way and wait for it (like a serverless platform holding the request that triggered a cold start).
+ * Every inference request has a deadline ({@code requestTimeoutMs} from arrival); past it the client gets 503 and
+ * the ONNX Runtime run is told to terminate.
+ */
+public final class ServingCore implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServingCore.class);
+    private static final String JSON = "application/json";
+    private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String SERVER_VERSION = "0.1.0";
+
+    private final ServerConfig config;
+    private final String modelName;
+    private final ModelSource source;
+    private final InstanceIdentity identity = new InstanceIdentity();
+    private final ServingMetrics metrics;
+    private final ThreadPoolExecutor inferencePool;
+    private final ScheduledExecutorService deadlines;
+    private final CompletableFuture<ModelSource.LoadReport> loaded = new CompletableFuture<>();
+    private volatile RequestDecoder decoder;
+
+    public ServingCore(ServerConfig config, ModelSource source) {
+        this.config = config;
+        this.modelName = config.modelName();
+        this.source = source;
+        this.metrics = new ServingMetrics(modelName);
+        BlockingQueue<Runnable> queue = config.queueCapacity() == 0
+                ? new SynchronousQueue<>()
+                : new ArrayBlockingQueue<>(config.queueCapacity());
+        AtomicInteger threadNumber = new AtomicInteger();
+        this.inferencePool = new ThreadPoolExecutor(config.maxConcurrent(), config.maxConcurrent(), 0, TimeUnit.MILLISECONDS,
+                queue, runnable -> {
+                    Thread thread = new Thread(runnable, "inference-" + threadNumber.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                }, new ThreadPoolExecutor.AbortPolicy());
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "request-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public InstanceIdentity identity() {
+        return identity;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Completes when the model is loaded and warmed up, or exceptionally when that failed. */
+    public CompletableFuture<ModelSource.LoadReport> loaded() {
+        return loaded;
+    }
+
+    /** Loads the model on a background thread; call once. */
+    public void startLoading() {
+        Thread loader = new Thread(this::loadNow, "model-loader");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    /** Loads the model on the calling thread (the Lambda handler loads during its init phase). */
+    public void loadNow() {
+        try {
+            ModelSource.LoadReport report = source.load();
+            decoder = new RequestDecoder(report.model(), config.maxBatch());
+            identity.modelLoaded(report.loadMillis());
+            metrics.modelLoaded(report.loadMillis());
+            LOG.info("model {} ready: prepare {} ms, load {} ms, warm-up {} ms", modelName,
+                    report.prepareMillis(), report.loadMillis(), report.warmupMillis());
+            loaded.complete(report);
+        } catch (Throwable e) {
+            LOG.error("model {} failed to load", modelName, e);
+            loaded.completeExceptionally(e);
+        }
+    }
+
+    public boolean isReady() {
+        return loaded.isDone() && !loaded.isCompletedExceptionally();
+    }
+
+    /** Answers one request; the future never completes exceptionally. */
+    public CompletableFuture<ApiResponse> handle(ApiRequest request) {
+        String[] segments = segments(request.path());
+        String method = request.method();
+        try {
+            if (segments.length == 1 && segments[0].equals("metrics")) {
+                requireMethod(method, "GET");
+                return done("metrics", respond(200, PROMETHEUS, metrics.scrape().getBytes(StandardCharsets.UTF_8), 0, 0));
+            }
+            if (segments.length == 0 || !segments[0].equals("v2")) {
+                throw new ProtocolException(404, "no such endpoint: " + request.path());
+            }
+            if (segments.length == 1) {
+                requireMethod(method, "GET");
+                return done("server", json(200, ResponseEncoder.serverMetadata(SERVER_VERSION)));
+            }
+            if (segments.length == 3 && segments[1].equals("health")) {
+                requireMethod(method, "GET");
+                return switch (segments[2]) {
+                    case "live" -> done("live", json(200, ResponseEncoder.flag("live", true)));
+                    case "ready" -> done("ready", readiness());
+                    default -> throw new ProtocolException(404, "no such endpoint: " + request.path());
+                };
+            }
+            if (segments[1].equals("models") && segments.length >= 3) {
+                return handleModel(request, segments);
+            }
+            throw new ProtocolException(404, "no such endpoint: " + request.path());
+        } catch (ProtocolException e) {
+            return done("other", error(e, 0, identity.inferenceRequestsSoFar()));
+        }
+    }
+
+    /** A response for a request the transport refused before it reached the core (e.g. a body over the size limit). */
+    public ApiResponse transportError(int status, String message) {
+        metrics.recordRequest("transport", status);
+        return respond(status, JSON, ResponseEncoder.error(message), 0, identity.inferenceRequestsSoFar());
+    }
+
+    private CompletableFuture<ApiResponse> handleModel(ApiRequest request, String[] segments) {
+        String name = segments[2];
+        int rest = 3;
+        if (segments.length >= 5 && segments[3].equals("versions")) {
+            if (!segments[4].equals(ResponseEncoder.MODEL_VERSION)) {
+                throw new ProtocolException(404, "model '" + name + "' has no version '" + segments[4]
+                        + "'; the only version is " + ResponseEncoder.MODEL_VERSION);
+            }
+            rest = 5;
+        }
+        if (!name.equals(modelName)) {
+            throw new ProtocolException(404, "model '" + name + "' is not served by this instance; it serves '" + modelName + "'");
+        }
+        String action = segments.length == rest ? "" : segments[rest];
+        if (segments.length > rest + 1) {
+            throw new ProtocolException(404, "no such endpoint: " + request.path());
+        }
+        switch (action) {
+            case "" -> {
+                requireMethod(request.method(), "GET");
+                LoadedModel model = modelOrUnavailable();
+                return done("metadata", json(200, ResponseEncoder.modelMetadata(model)));
+            }
+            case "ready" -> {
+                requireMethod(request.method(), "GET");
+                return done("model_ready", readiness());
+            }
+            case "infer", "predict" -> {
+                requireMethod(request.method(), "POST");
+                return submitInference(action, request.body());
+            }
+            default -> throw new ProtocolException(404, "no such endpoint: " + request.path());
+        }
+    }
+
+    private CompletableFuture<ApiResponse> submitInference(String endpoint, byte[] body) {
+        long sequence = identity.nextInferenceSequence();
+        long arrivalNanos = System.nanoTime();
+        long deadlineNanos = arrivalNanos + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+        CompletableFuture<ApiResponse> result = new CompletableFuture<>();
+        RunControl run = new RunControl();
+        metrics.inFlight().incrementAndGet();
+        metrics.queued().incrementAndGet();
+        result.whenComplete((response, failure) -> {
+            metrics.inFlight().decrementAndGet();
+            metrics.recordRequest(endpoint, response == null ? 500 : response.status());
+        });
+        try {
+            inferencePool.execute(() -> {
+                metrics.queued().decrementAndGet();
+                runInference(endpoint, body, sequence, deadlineNanos, run, result);
+            });
+        } catch (RejectedExecutionException overloaded) {
+            metrics.queued().decrementAndGet();
+            run.close();
+            result.complete(error(new ProtocolException(503, "overloaded: " + config.maxConcurrent()
+                    + " inferences running and " + config.queueCapacity() + " waiting; retry later", 1), 0, sequence));
+            return result;
+        }
+        ScheduledFuture<?> timer = deadlines.schedule(() -> {
+            if (result.complete(error(new ProtocolException(503, "request timed out after " + config.requestTimeoutMs()
+                    + " ms (SALVO_REQUEST_TIMEOUT_MS)", 1), 0, sequence))) {
+                run.terminate();
+            }
+        }, deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        result.whenComplete((response, failure) -> timer.cancel(false));
+        return result;
+    }
+
+    private void runInference(String endpoint, byte[] body, long sequence, long deadlineNanos, RunControl run,
+            CompletableFuture<ApiResponse> result) {
+        try {
+            if (result.isDone()) {
+                return; // answered by the deadline while it waited in the queue
+            }
+            LoadedModel model = awaitModel(deadlineNanos);
+            RequestDecoder requestDecoder = decoder;
+            ApiResponse response = endpoint.equals("infer")
+                    ? infer(model, requestDecoder.decodeInfer(body), sequence, run)
+                    : predict(model, requestDecoder.decodePredict(body), sequence, run);
+            result.complete(response);
+        } catch (ProtocolException e) {
+            result.complete(error(e, 0, sequence));
+        } catch (TimeoutException e) {
+            result.complete(error(new ProtocolException(503, "model '" + modelName + "' did not finish loading within "
+                    + config.requestTimeoutMs() + " ms", 1), 0, sequence));
+        } catch (Throwable e) {
+            if (!result.isDone()) {
+                LOG.error("inference failed", e);
+                result.complete(error(new ProtocolException(500, "inference failed: " + e), 0, sequence));
+            }
+        } finally {
+            run.close();
+        }
+    }
+
+    private LoadedModel awaitModel(long deadlineNanos) throws TimeoutException, InterruptedException {
+        try {
+            return loaded.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS).model();
+        } catch (ExecutionException e) {
+            throw new ProtocolException(500, "model '" + modelName + "' failed to load: " + e.getCause());
+        }
+    }
+
+    private ApiResponse infer(LoadedModel model, InferRequest request, long sequence, RunControl run) throws OrtException {
+        long start = System.nanoTime();
+        List<TensorData> outputs;
+        if (request.texts().isPresent()) {
+            float[][] embeddings = model.embed(request.texts().get(), run.options());
+            int width = embeddings[0].length;
+            float[] flat = new float[embeddings.length * width];
+            for (int i = 0; i < embeddings.length; i++) {
+                System.arraycopy(embeddings[i], 0, flat, i * width, width);
+            }
+            outputs = List.of(new TensorData("embedding", Datatype.FP32, new long[] {embeddings.length, width}, flat));
+        } else {
+            outputs = model.run(request.inputs(), request.requestedOutputs(), run.options());
+        }
+        long elapsed = System.nanoTime() - start;
+        metrics.recordInference(elapsed);
+        return respond(200, JSON, ResponseEncoder.inferResponse(modelName, request.id(), outputs), elapsed / 1000, sequence);
+    }
+
+    private ApiResponse predict(LoadedModel model, PredictRequest request, long sequence, RunControl run) throws OrtException {
+        long start = System.nanoTime();
+        byte[] body;
+        if (model.descriptor().kind() == ModelKind.TEXT_ENCODER) {
+            float[][] embeddings = model.embed(request.tokenIds(), run.options());
+            long elapsed = System.nanoTime() - start;
+            metrics.recordInference(elapsed);
+            int[] tokenCounts = request.tokenIds().stream().mapToInt(ids -> ids.length).toArray();
+            body = ResponseEncoder.embeddings(modelName, embeddings, tokenCounts);
+            return respond(200, JSON, body, elapsed / 1000, sequence);
+        }
+        List<float[]> rows = request.featureRows();
+        int features = rows.get(0).length;
+        float[] flat = new float[rows.size() * features];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(rows.get(i), 0, flat, i * features, features);
+        }
+        String inputName = model.inputs().get(0).name();
+        List<TensorData> outputs = model.run(
+                List.of(new TensorData(inputName, Datatype.FP32, new long[] {rows.size(), features}, flat)), Set.of(), run.options());
+        long elapsed = System.nanoTime() - start;
+        metrics.recordInference(elapsed);
+        TensorData probabilities = outputs.stream().filter(t -> t.datatype() == Datatype.FP32).findFirst()
+                .orElseThrow(() -> new IllegalStateException("classifier has no FP32 output"));
+        int classes = (int) probabilities.shape()[1];
+        float[][] perRow = new float[rows.size()][classes];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(probabilities.floats(), i * classes, perRow[i], 0, classes);
+        }
+        body = ResponseEncoder.classifications(modelName, model.labels(), perRow);
+        return respond(200, JSON, body, elapsed / 1000, sequence);
+    }
+
+    private LoadedModel modelOrUnavailable() {
+        if (loaded.isCompletedExceptionally()) {
+            throw new ProtocolException(500, "model '" + modelName + "' failed to load");
+        }
+        ModelSource.LoadReport report = loaded.getNow(null);
+        if (report == null) {
+            throw new ProtocolException(503, "model '" + modelName + "' is still loading", 1);
+        }
+        return report.model();
+    }
+
+    private ApiResponse readiness() {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("model", modelName);
+        if (isReady()) {
+            return json(200, ResponseEncoder.readiness(true, details));
+        }
+        details.put("reason", loaded.isCompletedExceptionally() ? "model failed to load" : "model is loading");
+        return respond(503, JSON, ResponseEncoder.readiness(false, details), 0, identity.inferenceRequestsSoFar());
+    }
+
+    private static void requireMethod(String actual, String expected) {
+        if (!expected.equals(actual)) {
+            throw new ProtocolException(405, "method " + actual + " not allowed here; use " + expected);
+        }
+    }
+
+    private CompletableFuture<ApiResponse> done(String endpoint, ApiResponse response) {
+        metrics.recordRequest(endpoint, response.status());
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private ApiResponse json(int status, byte[] body) {
+        return respond(status, JSON, body, 0, identity.inferenceRequestsSoFar());
+    }
+
+    private ApiResponse error(ProtocolException e, long inferenceMicros, long sequence) {
+        ApiResponse plain = respond(e.status(), JSON, ResponseEncoder.error(e.getMessage()), inferenceMicros, sequence);
+        if (e.retryAfterSeconds() <= 0) {
+            return plain;
+        }
+        Map<String, String> headers = new LinkedHashMap<>(plain.headers());
+        headers.put("Retry-After", Integer.toString(e.retryAfterSeconds()));
+        return new ApiResponse(plain.status(), Map.copyOf(headers), plain.body());
+    }
+
+    private ApiResponse respond(int status, String contentType, byte[] body, long inferenceMicros, long sequence) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", contentType);
+        headers.put(InstanceIdentity.INSTANCE_ID, identity.id());
+        headers.put(InstanceIdentity.STARTED_AT, Long.toString(identity.startedAtEpochMillis()));
+        headers.put(InstanceIdentity.MODEL_LOAD_MS, Long.toString(identity.modelLoadMillis()));
+        headers.put(InstanceIdentity.REQUEST_SEQ, Long.toString(sequence));
+        headers.put(InstanceIdentity.INFERENCE_US, Long.toString(inferenceMicros));
+        return new ApiResponse(status, headers, body);
+    }
+
+    private static String[] segments(String path) {
+        List<String> parts = new ArrayList<>();
+        for (String part : path.split("/")) {
+            if (!part.isEmpty()) {
+                parts.add(part);
+            }
+        }
+        return parts.toArray(new String[0]);
+    }
+
+    @Override
+    public void close() {
+        inferencePool.shutdownNow();
+        deadlines.shutdownNow();
+        loaded.thenAccept(report -> {
+            try {
+                report.model().close();
+            } catch (OrtException e) {
+                LOG.warn("closing the model failed", e);
+            }
+        });
+    }
+
+    /**
+     * The ONNX Runtime run options of one request. The deadline timer may terminate a run from another thread while
+     * the inference thread finishes and frees the native options; the lock keeps the two from crossing.
+     */
+    private static final class RunControl {
+        private OrtSession.RunOptions options;
+        private boolean closed;
+
+        synchronized OrtSession.RunOptions options() throws OrtException {
+            if (closed) {
+                throw new IllegalStateException("request already answered");
+            }
+            if (options == null) {
+                options = new OrtSession.RunOptions();
+            }
+            return options;
+        }
+
+        synchronized void terminate() {
+            if (!closed && options != null) {
+                try {
+                    options.setTerminate(true);
+                } catch (OrtException e) {
+                    LOG.warn("could not terminate a timed-out run", e);
+                }
+            }
+        }
+
+        synchronized void close() {
+            closed = true;
+            if (options != null) {
+                options.close();
+                options = null;
+            }
+        }
+    }
+}
