@@ -10,8 +10,10 @@ import java.util.Map;
  *
  * <p>Worker i receives the weight segment [Σ_{j<i} w_j, Σ_{j≤i} w_j) of a total W = Σ w. Segments are
  * integers so every worker can compute its exact share of the global sequence by itself (k6's
- * execution segments solve the same problem); see {@code ConstantSliceSchedule} in the worker for the
- * rule that turns a segment into send times.
+ * execution segments solve the same problem). With a constant arrival process, worker i sends global
+ * request k iff s_i ≤ (k·g mod W) < e_i, where the stride g is coprime to W: multiplication by g
+ * permutes each period of W requests, so the parts add up exactly to the whole, and a g near W/φ
+ * (golden ratio) spreads each worker's requests evenly over the period (a low-discrepancy sequence).
  */
 public final class SlicePlanner {
 
@@ -41,6 +43,7 @@ public final class SlicePlanner {
             total += p.weight();
         }
         Map<String, Slice> slices = new LinkedHashMap<>();
+        long stride = stride(total);
         long start = 0;
         int position = 0;
         for (Participant p : participants) {
@@ -50,11 +53,38 @@ public final class SlicePlanner {
                     .setSegmentEnd(end)
                     .setTotalWeight(total)
                     .setSeed(mix(runSeed + 0x9E3779B97F4A7C15L * (position + 1)))
+                    .setStride(stride)
                     .build());
             start = end;
             position++;
         }
         return slices;
+    }
+
+    /** The integer nearest W/φ that is coprime to W (1 for W ≤ 2). */
+    static long stride(long totalWeight) {
+        if (totalWeight <= 2) {
+            return 1;
+        }
+        long guess = Math.max(1, Math.round(totalWeight / 1.618033988749895));
+        for (long delta = 0; ; delta++) {
+            for (long candidate : new long[] {guess - delta, guess + delta}) {
+                if (candidate >= 1 && candidate < totalWeight && gcd(candidate, totalWeight) == 1) {
+                    return candidate;
+                }
+            }
+        }
+    }
+
+    /** Whether global request {@code k} of a constant arrival process belongs to this slice. */
+    public static boolean owns(Slice slice, long k) {
+        long w = slice.getTotalWeight();
+        long position = Math.floorMod(k, w) * slice.getStride() % w;
+        return position >= slice.getSegmentStart() && position < slice.getSegmentEnd();
+    }
+
+    private static long gcd(long a, long b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 
     /** The fraction of the total rate a slice carries. */

@@ -1,0 +1,74 @@
+package io.salvo.coordinator.merge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.salvo.coordinator.merge.HistogramCodec.CorruptHistogramException;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+class HistogramCodecTest {
+
+    @Test
+    void roundTripKeepsEveryCount() throws Exception {
+        Histogram h = HistogramCodec.newHistogram();
+        SplittableRandom random = new SplittableRandom(1);
+        for (int i = 0; i < 100_000; i++) {
+            h.recordValue(1 + random.nextLong(5_000_000));
+        }
+        h.recordValue(HistogramCodec.HIGHEST_MICROS);
+        Histogram back = HistogramCodec.decode(HistogramCodec.encode(h));
+        assertThat(back).isEqualTo(h);
+    }
+
+    @Test
+    void emptyHistogramRoundTrips() throws Exception {
+        Histogram back = HistogramCodec.decode(HistogramCodec.encode(HistogramCodec.newHistogram()));
+        assertThat(back.getTotalCount()).isZero();
+    }
+
+    @Test
+    void refusesOtherPrecision() {
+        Histogram other = new Histogram(1, 3_600_000_000L, 2);
+        other.recordValue(100);
+        byte[] bytes = HistogramCodec.encode(other);
+        assertThatThrownBy(() -> HistogramCodec.decode(bytes))
+                .isInstanceOf(CorruptHistogramException.class)
+                .hasMessageContaining("3 digits, got 1..3600000000 with 2 digits");
+    }
+
+    @Test
+    void refusesGarbageTruncationAndBitFlipsWithoutThrowingAnythingElse() {
+        Histogram h = HistogramCodec.newHistogram();
+        for (int i = 1; i < 5000; i++) {
+            h.recordValue(i * 37L);
+        }
+        byte[] good = HistogramCodec.encode(h);
+        assertThatThrownBy(() -> HistogramCodec.decode(new byte[3])).isInstanceOf(CorruptHistogramException.class);
+        assertThatThrownBy(() -> HistogramCodec.decode(Arrays.copyOf(good, good.length / 2)))
+                .isInstanceOf(CorruptHistogramException.class);
+        SplittableRandom random = new SplittableRandom(42);
+        for (int i = 0; i < 2000; i++) {
+            byte[] mutated = good.clone();
+            int flips = 1 + random.nextInt(4);
+            for (int f = 0; f < flips; f++) {
+                mutated[random.nextInt(mutated.length)] ^= (byte) (1 << random.nextInt(8));
+            }
+            try {
+                Histogram decoded = HistogramCodec.decode(mutated);
+                assertThat(decoded.getTotalCount()).isNotNegative();
+            } catch (CorruptHistogramException expected) {
+                // a precise rejection is the other acceptable outcome
+            }
+        }
+        for (int i = 0; i < 2000; i++) {
+            byte[] noise = new byte[random.nextInt(200)];
+            for (int b = 0; b < noise.length; b++) {
+                noise[b] = (byte) random.nextInt(256);
+            }
+            assertThatThrownBy(() -> HistogramCodec.decode(noise)).isInstanceOf(CorruptHistogramException.class);
+        }
+    }
+}
