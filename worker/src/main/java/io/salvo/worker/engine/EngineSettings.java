@@ -1,0 +1,50 @@
+package io.salvo.worker.engine;
+
+import io.salvo.proto.v1.RunPlan;
+import java.util.List;
+
+/**
+ * The engine's limits and timeouts, taken from a {@link RunPlan} with the defaults applied where
+ * the plan leaves a field at 0.
+ *
+ * @param requestTimeoutNanos a sent request not completed this long after its send is a timeout;
+ *     a request waiting for an in-flight slot this long after its intended time is abandoned
+ * @param connectTimeoutMillis TCP connect (and connection acquisition) timeout
+ * @param maxInFlight cap on requests in flight on this worker
+ * @param maxConnections cap on open connections of this worker
+ * @param lateSendThresholdNanos a send lagging its intended time by more is counted late
+ * @param intervalNanos reporting interval length
+ * @param capturedHeaders response header names whose values are counted
+ */
+public record EngineSettings(long requestTimeoutNanos, long connectTimeoutMillis, int maxInFlight, int maxConnections,
+                             long lateSendThresholdNanos, long intervalNanos, List<String> capturedHeaders) {
+
+    public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 30_000;
+    public static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 5_000;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 1_000;
+    public static final long DEFAULT_LATE_SEND_THRESHOLD_MICROS = 1_000;
+    public static final long DEFAULT_INTERVAL_MILLIS = 1_000;
+
+    public EngineSettings {
+        capturedHeaders = List.copyOf(capturedHeaders);
+    }
+
+    public static EngineSettings of(RunPlan plan) {
+        long timeoutMillis = orDefault(plan.getRequestTimeoutMillis(), DEFAULT_REQUEST_TIMEOUT_MILLIS);
+        int inFlight = (int) orDefault(plan.getMaxInFlightPerWorker(), DEFAULT_MAX_IN_FLIGHT);
+        // HTTP/1.1 carries one request per connection at a time: by default one connection per slot.
+        int connections = (int) orDefault(plan.getMaxConnectionsPerWorker(), inFlight);
+        return new EngineSettings(
+                timeoutMillis * 1_000_000L,
+                orDefault(plan.getConnectTimeoutMillis(), DEFAULT_CONNECT_TIMEOUT_MILLIS),
+                inFlight,
+                connections,
+                orDefault(plan.getLateSendThresholdMicros(), DEFAULT_LATE_SEND_THRESHOLD_MICROS) * 1_000L,
+                orDefault(plan.getIntervalMillis(), DEFAULT_INTERVAL_MILLIS) * 1_000_000L,
+                plan.getCaptureResponseHeadersList());
+    }
+
+    private static long orDefault(long value, long fallback) {
+        return value == 0 ? fallback : value;
+    }
+}

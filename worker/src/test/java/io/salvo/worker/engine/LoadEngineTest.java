@@ -1,0 +1,213 @@
+package io.salvo.worker.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.salvo.proto.v1.IntervalReport;
+import io.salvo.proto.v1.OutcomeClass;
+import io.salvo.proto.v1.OutcomeHistograms;
+import io.salvo.proto.v1.RequestTemplate;
+import io.salvo.proto.v1.RunPlan;
+import io.salvo.target.ControllableTarget;
+import io.salvo.worker.recording.HistogramSpec;
+import io.salvo.worker.recording.IntervalRecorder;
+import io.salvo.worker.schedule.ConstantSliceSchedule;
+import io.salvo.worker.schedule.RateProfile;
+import io.salvo.worker.schedule.SliceSegment;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The engine against a real loopback HTTP target; tolerances sized for a loaded 2-core machine. */
+class LoadEngineTest {
+
+    private static Vertx vertx;
+    private ControllableTarget target;
+
+    @BeforeAll
+    static void startVertx() {
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    }
+
+    @AfterAll
+    static void stopVertx() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    @BeforeEach
+    void startTarget() {
+        target = ControllableTarget.start(0, "instance-1");
+    }
+
+    @AfterEach
+    void stopTarget() {
+        target.close();
+    }
+
+    /** Everything a run recorded, summed over its intervals. */
+    static final class Totals {
+        long intended;
+        long sent;
+        long completed;
+        long unsent;
+        long capHits;
+        long lateSends;
+        long headerCount;
+        final Map<OutcomeClass, Histogram> latency = new EnumMap<>(OutcomeClass.class);
+        final Map<OutcomeClass, Histogram> serviceTime = new EnumMap<>(OutcomeClass.class);
+
+        void add(IntervalReport report) {
+            intended += report.getIntended();
+            sent += report.getSent();
+            completed += report.getCompleted();
+            unsent += report.getUnsent();
+            capHits += report.getInFlightCapHits();
+            lateSends += report.getLateSends();
+            report.getCapturedHeadersList().forEach(h -> h.getValuesList().forEach(v -> headerCount += v.getCount()));
+            for (OutcomeHistograms outcome : report.getOutcomesList()) {
+                latency.computeIfAbsent(outcome.getOutcome(), o -> HistogramSpec.newHistogram()).add(HistogramSpec.decode(outcome.getLatencyMicros()));
+                serviceTime.computeIfAbsent(outcome.getOutcome(), o -> HistogramSpec.newHistogram()).add(HistogramSpec.decode(outcome.getServiceTimeMicros()));
+            }
+        }
+
+        long count(OutcomeClass outcome) {
+            Histogram h = latency.get(outcome);
+            return h == null ? 0 : h.getTotalCount();
+        }
+
+        Histogram latencyOf(OutcomeClass outcome) {
+            return latency.get(outcome);
+        }
+    }
+
+    private static RunPlan.Builder plan(String url) {
+        return RunPlan.newBuilder()
+                .setRequest(RequestTemplate.newBuilder().setUrl(url).setMethod("GET"))
+                .setRequestTimeoutMillis(5_000)
+                .setMaxInFlightPerWorker(500)
+                .addCaptureResponseHeaders(ControllableTarget.INSTANCE_ID_HEADER);
+    }
+
+    private String url() {
+        return "http://127.0.0.1:" + target.port() + "/v2/models/m/infer";
+    }
+
+    /** Runs the plan at a constant rate and returns the totals, waiting at most for the timeout. */
+    private static Totals run(RunPlan plan, double rate, long durationMillis, Runnable duringRun) throws Exception {
+        EngineSettings settings = EngineSettings.of(plan);
+        long start = System.nanoTime() + 50_000_000L;
+        IntervalRecorder recorder = new IntervalRecorder(start, settings.intervalNanos(), settings.lateSendThresholdNanos(),
+                settings.capturedHeaders(), System::nanoTime);
+        RateProfile profile = RateProfile.constant(rate, durationMillis);
+        LoadEngine engine = LoadEngine.start(vertx, plan.getRequest(), settings,
+                ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()), start, recorder, 2);
+        try {
+            if (duringRun != null) {
+                duringRun.run();
+            }
+            engine.finished().get(durationMillis + settings.requestTimeoutNanos() / 1_000_000 + 10_000, TimeUnit.MILLISECONDS);
+        } finally {
+            engine.close();
+        }
+        Totals totals = new Totals();
+        long last = recorder.intervalIndexAt(System.nanoTime());
+        for (long i = 0; i <= last; i++) {
+            totals.add(recorder.harvest(i));
+        }
+        assertThat(totals.intended).as("intended == sent + unsent").isEqualTo(totals.sent + totals.unsent);
+        assertThat(totals.completed).as("every intended request has an outcome").isEqualTo(totals.intended);
+        return totals;
+    }
+
+    @Test
+    void sendsTheScheduledNumberOfRequestsAtTwoHundredPerSecond() throws Exception {
+        Totals totals = run(plan(url()).build(), 200, 3_000, null);
+        assertThat(totals.sent).isBetween(594L, 606L);
+        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(totals.sent);
+        assertThat(target.requestsReceived()).isEqualTo(totals.sent);
+        assertThat(totals.headerCount).isEqualTo(totals.sent);
+    }
+
+    @Test
+    void latencyReflectsTheTargetDelay() throws Exception {
+        target.setDelay(Duration.ofMillis(20));
+        Totals totals = run(plan(url()).build(), 100, 2_000, null);
+        double p50Millis = totals.latencyOf(OutcomeClass.OUTCOME_CLASS_2XX).getValueAtPercentile(50) / 1000.0;
+        assertThat(p50Millis).isBetween(20.0, 22.0);
+    }
+
+    @Test
+    void aStallShowsInLatencyButNotInServiceTime() throws Exception {
+        target.setDelay(Duration.ofMillis(5));
+        Totals totals = run(plan(url()).build(), 100, 3_000, () -> {
+            try {
+                Thread.sleep(800); // let the run settle, then freeze the target for one second
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            target.stallFor(Duration.ofSeconds(1));
+        });
+        Histogram latency = totals.latencyOf(OutcomeClass.OUTCOME_CLASS_2XX);
+        Histogram service = totals.serviceTime.get(OutcomeClass.OUTCOME_CLASS_2XX);
+        assertThat(latency.getValueAtPercentile(99)).isGreaterThanOrEqualTo(500_000L);
+        assertThat(service.getValueAtPercentile(50)).isLessThan(30_000L);
+    }
+
+    @Test
+    void notFoundLandsInFourHundreds() throws Exception {
+        target.setStatus(404);
+        Totals totals = run(plan(url()).build(), 50, 1_000, null);
+        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_4XX)).isEqualTo(totals.sent).isPositive();
+        assertThat(totals.latency).containsOnlyKeys(OutcomeClass.OUTCOME_CLASS_4XX);
+    }
+
+    @Test
+    void serverErrorsLandInFiveHundreds() throws Exception {
+        target.setStatus(503);
+        Totals totals = run(plan(url()).build(), 50, 1_000, null);
+        assertThat(totals.latency).containsOnlyKeys(OutcomeClass.OUTCOME_CLASS_5XX);
+    }
+
+    @Test
+    void aClosedPortLandsInConnectErrors() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        Totals totals = run(plan("http://127.0.0.1:" + closedPort + "/").setConnectTimeoutMillis(1_000).build(), 50, 1_000, null);
+        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR)).isEqualTo(totals.sent).isPositive();
+    }
+
+    @Test
+    void aSlowTargetLandsInTimeouts() throws Exception {
+        target.setDelay(Duration.ofSeconds(3));
+        Totals totals = run(plan(url()).setRequestTimeoutMillis(300).build(), 40, 1_000, null);
+        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_TIMEOUT)).isEqualTo(totals.sent).isPositive();
+        Histogram timeouts = totals.latencyOf(OutcomeClass.OUTCOME_CLASS_TIMEOUT);
+        assertThat(timeouts.getMinValue()).isGreaterThanOrEqualTo(300_000L);
+        assertThat(timeouts.getValueAtPercentile(50)).isLessThan(400_000L);
+    }
+
+    @Test
+    void theInFlightCapProducesCapHitsAndLosesNothing() throws Exception {
+        target.setDelay(Duration.ofMillis(200));
+        // 4 slots, 200 ms each: at most 20 req/s can be served, 100 req/s are intended
+        Totals totals = run(plan(url()).setMaxInFlightPerWorker(4).setRequestTimeoutMillis(1_000).build(), 100, 2_000, null);
+        assertThat(totals.intended).isEqualTo(200);
+        assertThat(totals.capHits).isPositive();
+        assertThat(totals.unsent).isPositive();
+        assertThat(totals.sent).isLessThanOrEqualTo(totals.intended - totals.unsent);
+        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_TIMEOUT)).isGreaterThanOrEqualTo(totals.unsent);
+        // the backlog's latency keeps growing from the intended instant
+        assertThat(totals.latencyOf(OutcomeClass.OUTCOME_CLASS_2XX).getMaxValue()).isGreaterThan(500_000L);
+    }
+}
