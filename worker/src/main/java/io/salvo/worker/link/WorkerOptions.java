@@ -1,0 +1,43 @@
+package io.salvo.worker.link;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * How a worker process joins a coordinator.
+ *
+ * @param coordinators coordinator addresses, tried in turn until one accepts the stream
+ * @param workerId unique per worker process
+ * @param region free-form location label used to group results
+ * @param weight relative capacity for slicing (≥ 1)
+ * @param eventLoopLanes event-loop lanes of the HTTP engine (≥ 1)
+ */
+public record WorkerOptions(List<InetSocketAddress> coordinators, String workerId, String region, int weight, int eventLoopLanes) {
+
+    public WorkerOptions {
+        coordinators = List.copyOf(coordinators);
+        if (coordinators.isEmpty()) {
+            throw new IllegalArgumentException("at least one coordinator address is needed");
+        }
+        if (weight < 1 || eventLoopLanes < 1) {
+            throw new IllegalArgumentException("weight and eventLoopLanes must be >= 1");
+        }
+    }
+
+    /** Host name plus a random suffix, region "", weight 1, min(cores, 4) lanes. */
+    public static WorkerOptions defaults(List<InetSocketAddress> coordinators) {
+        return new WorkerOptions(coordinators, defaultWorkerId(), "", 1, Math.min(Runtime.getRuntime().availableProcessors(), 4));
+    }
+
+    static String defaultWorkerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "worker";
+        }
+        return host + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xFFFFFF));
+    }
+}

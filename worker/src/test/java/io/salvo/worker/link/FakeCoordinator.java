@@ -1,0 +1,96 @@
+package io.salvo.worker.link;
+
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.salvo.proto.v1.CoordinatorMessage;
+import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.Welcome;
+import io.salvo.proto.v1.WorkerLinkGrpc;
+import io.salvo.proto.v1.WorkerMessage;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A loopback coordinator for tests: records every worker message, welcomes a hello (unless told
+ * to refuse it) and lets the test push messages or break the stream.
+ */
+final class FakeCoordinator implements AutoCloseable {
+
+    final BlockingQueue<WorkerMessage> received = new LinkedBlockingQueue<>();
+    private final Server server;
+    private volatile StreamObserver<CoordinatorMessage> toWorker;
+    volatile String refuseWith;
+    volatile int heartbeatMillis = 200;
+
+    FakeCoordinator(int port) throws IOException {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+                .addService(new WorkerLinkGrpc.WorkerLinkImplBase() {
+                    @Override
+                    public StreamObserver<WorkerMessage> connect(StreamObserver<CoordinatorMessage> responses) {
+                        return new StreamObserver<>() {
+                            @Override
+                            public void onNext(WorkerMessage message) {
+                                received.add(message);
+                                if (message.hasHello()) {
+                                    if (refuseWith != null) {
+                                        responses.onError(Status.FAILED_PRECONDITION.withDescription(refuseWith).asRuntimeException());
+                                        return;
+                                    }
+                                    synchronized (FakeCoordinator.this) {
+                                        toWorker = responses;
+                                        responses.onNext(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
+                                                .setCoordinatorId("fake").setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                                                .setHeartbeatIntervalMillis(heartbeatMillis)).build());
+                                    }
+                                }
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                responses.onCompleted();
+                            }
+                        };
+                    }
+                })
+                .build()
+                .start();
+    }
+
+    InetSocketAddress address() {
+        return new InetSocketAddress("127.0.0.1", server.getPort());
+    }
+
+    synchronized void send(CoordinatorMessage message) {
+        toWorker.onNext(message);
+    }
+
+    /** The next message matching {@code kind}, skipping others; fails after {@code seconds}. */
+    WorkerMessage next(WorkerMessage.BodyCase kind, long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            long left = deadline - System.nanoTime();
+            WorkerMessage message = received.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
+            if (message == null) {
+                throw new AssertionError("no " + kind + " within " + seconds + " s");
+            }
+            if (message.getBodyCase() == kind) {
+                return message;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+}
