@@ -48,11 +48,20 @@ class ConstantSliceScheduleTest {
     }
 
     @Test
-    void partitionCheckFlagsSegmentationsTheRuleDoesNotPartition() {
-        assertThat(SliceSegment.partitions(new long[] {0, 1, 2, 3}, 3)).isTrue();
-        assertThat(SliceSegment.partitions(new long[] {0, 1, 3, 8}, 8)).isTrue();
-        assertThat(SliceSegment.partitions(new long[] {0, 1, 3, 6, 10}, 10)).isTrue();
-        assertThat(SliceSegment.partitions(new long[] {0, 2, 3, 5}, 5)).isFalse();
+    void anySegmentationPartitionsTheGlobalSequence() {
+        // weights 2,1,2 and 3,5,7: segmentations the earlier floor-difference rule did not partition
+        assertUnionIsGrid(RateProfile.constant(500, 2000), new long[] {0, 2, 3, 5}, 1.0);
+        assertUnionIsGrid(RAMP_AND_STEPS, new long[] {0, 3, 8, 15}, 3.0);
+    }
+
+    @Test
+    void strideMustBeCoprimeToTheTotalWeight() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SliceSegment(0, 1, 6, 3))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(SliceSegment.goldenStride(8)).isEqualTo(5);
+        assertThat(SliceSegment.goldenStride(3)).isEqualTo(2);
+        assertThat(SliceSegment.of(io.salvo.proto.v1.Slice.newBuilder().setSegmentStart(1).setSegmentEnd(2).setTotalWeight(3).build()).stride())
+                .isEqualTo(2);
     }
 
     @Test
@@ -96,6 +105,11 @@ class ConstantSliceScheduleTest {
     }
 
     private static void assertUnionIsGrid(RateProfile profile, long[] boundaries) {
+        assertUnionIsGrid(profile, boundaries, 1.0);
+    }
+
+    /** {@code countTolerance}: exact per period of W; within a period the stride's discrepancy shows. */
+    private static void assertUnionIsGrid(RateProfile profile, long[] boundaries, double countTolerance) {
         List<Long> grid = globalGrid(profile);
         long total = boundaries[boundaries.length - 1];
         List<Long> all = new ArrayList<>();
@@ -104,7 +118,7 @@ class ConstantSliceScheduleTest {
             List<Long> mine = drain(ConstantSliceSchedule.fromStart(profile, segment));
             assertThat(mine).isSorted();
             assertThat((double) mine.size()).as("count of %s", segment)
-                    .isBetween(grid.size() * segment.share() - 1, grid.size() * segment.share() + 1);
+                    .isBetween(grid.size() * segment.share() - countTolerance, grid.size() * segment.share() + countTolerance);
             all.addAll(mine);
         }
         assertThat(new TreeSet<>(all)).hasSameSizeAs(all); // no duplicates
