@@ -27,6 +27,8 @@ public final class ModelLoader {
             throws IOException, OrtException {
         long start = System.nanoTime();
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        // benchmark instances must not phone home (and on most test platforms could not)
+        environment.setTelemetry(false);
         OrtSession session;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(intraOpThreads);

@@ -52,6 +52,12 @@ public final class ServingCore implements AutoCloseable {
     private static final String JSON = "application/json";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
     private static final String SERVER_VERSION = "0.1.0";
+    /**
+     * Native code runs on these threads (ONNX Runtime's environment set-up and, with one intra-op thread, every
+     * kernel). Java's default 1 MB thread stack overflowed inside ONNX Runtime's start-up here (SIGSEGV, no hs_err),
+     * so these threads get the 8 MB a native main thread has.
+     */
+    private static final long NATIVE_STACK_BYTES = 8L * 1024 * 1024;
 
     private final ServerConfig config;
     private final String modelName;
@@ -74,7 +80,7 @@ public final class ServingCore implements AutoCloseable {
         AtomicInteger threadNumber = new AtomicInteger();
         this.inferencePool = new ThreadPoolExecutor(config.maxConcurrent(), config.maxConcurrent(), 0, TimeUnit.MILLISECONDS,
                 queue, runnable -> {
-                    Thread thread = new Thread(runnable, "inference-" + threadNumber.incrementAndGet());
+                    Thread thread = new Thread(null, runnable, "inference-" + threadNumber.incrementAndGet(), NATIVE_STACK_BYTES);
                     thread.setDaemon(true);
                     return thread;
                 }, new ThreadPoolExecutor.AbortPolicy());
@@ -100,7 +106,7 @@ public final class ServingCore implements AutoCloseable {
 
     /** Loads the model on a background thread; call once. */
     public void startLoading() {
-        Thread loader = new Thread(this::loadNow, "model-loader");
+        Thread loader = new Thread(null, this::loadNow, "model-loader", NATIVE_STACK_BYTES);
         loader.setDaemon(true);
         loader.start();
     }
@@ -248,8 +254,8 @@ public final class ServingCore implements AutoCloseable {
         } catch (ProtocolException e) {
             result.complete(error(e, 0, sequence));
         } catch (TimeoutException e) {
-            result.complete(error(new ProtocolException(503, "model '" + modelName + "' did not finish loading within "
-                    + config.requestTimeoutMs() + " ms", 1), 0, sequence));
+            result.complete(error(new ProtocolException(503, "request timed out after " + config.requestTimeoutMs()
+                    + " ms (SALVO_REQUEST_TIMEOUT_MS) waiting for model '" + modelName + "' to load", 1), 0, sequence));
         } catch (Throwable e) {
             if (!result.isDone()) {
                 LOG.error("inference failed", e);
