@@ -15,6 +15,8 @@ import java.util.Map;
  * @param modelDir            cache directory holding prepared models, one sub-directory per model
  * @param intraOpThreads      ONNX Runtime threads used inside one operator (per inference)
  * @param interOpThreads      ONNX Runtime threads used across independent operators
+ * @param intraOpSpinning     whether idle ONNX Runtime pool threads busy-wait for work (off: they would take CPU
+ *                            from the HTTP event loop and from neighbouring instances between requests)
  * @param maxConcurrent       inferences running at the same time
  * @param queueCapacity       inference requests allowed to wait for a free slot; beyond that: 503
  * @param maxBodyBytes        largest accepted request body
@@ -29,6 +31,7 @@ public record ServerConfig(
         Path modelDir,
         int intraOpThreads,
         int interOpThreads,
+        boolean intraOpSpinning,
         int maxConcurrent,
         int queueCapacity,
         int maxBodyBytes,
@@ -88,6 +91,7 @@ public record ServerConfig(
                 modelDir,
                 intValue(env, "SALVO_INTRA_OP_THREADS", 1),
                 intValue(env, "SALVO_INTER_OP_THREADS", 1),
+                present(env, "SALVO_INTRA_OP_SPINNING") && Boolean.parseBoolean(env.get("SALVO_INTRA_OP_SPINNING").trim()),
                 intValue(env, "SALVO_MAX_CONCURRENT", cpus),
                 intValue(env, "SALVO_QUEUE_CAPACITY", 64),
                 intValue(env, "SALVO_MAX_BODY_BYTES", 4 * 1024 * 1024),
@@ -104,6 +108,7 @@ public record ServerConfig(
         out.put("modelDir", modelDir);
         out.put("intraOpThreads", intraOpThreads);
         out.put("interOpThreads", interOpThreads);
+        out.put("intraOpSpinning", intraOpSpinning);
         out.put("maxConcurrent", maxConcurrent);
         out.put("queueCapacity", queueCapacity);
         out.put("maxBodyBytes", maxBodyBytes);
@@ -114,7 +119,7 @@ public record ServerConfig(
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(bindHost, bindRule, newPort, modelName, modelDir, intraOpThreads, interOpThreads,
-                maxConcurrent, queueCapacity, maxBodyBytes, requestTimeoutMs, maxBatch);
+                intraOpSpinning, maxConcurrent, queueCapacity, maxBodyBytes, requestTimeoutMs, maxBatch);
     }
 
     private static boolean present(Map<String, String> env, String key) {

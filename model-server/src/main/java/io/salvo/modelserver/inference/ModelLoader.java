@@ -22,8 +22,9 @@ public final class ModelLoader {
     /**
      * @param intraOpThreads threads inside one operator, per inference
      * @param interOpThreads threads across independent operators
+     * @param spinning       whether idle intra-op pool threads busy-wait for the next operator
      */
-    public static LoadResult load(PreparedModel prepared, int intraOpThreads, int interOpThreads)
+    public static LoadResult load(PreparedModel prepared, int intraOpThreads, int interOpThreads, boolean spinning)
             throws IOException, OrtException {
         long start = System.nanoTime();
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
@@ -34,6 +35,7 @@ public final class ModelLoader {
             options.setIntraOpNumThreads(intraOpThreads);
             options.setInterOpNumThreads(interOpThreads);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            options.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
             session = environment.createSession(prepared.modelFile().toString(), options);
         }
         Optional<TextPipeline> text = prepared.descriptor().kind() == ModelKind.TEXT_ENCODER

@@ -21,7 +21,7 @@ public interface ModelSource {
         return () -> {
             ModelDescriptor descriptor = new ModelCatalog().require(config.modelName());
             ModelStore.PreparedModel prepared = new ModelStore(config.modelDir()).prepare(descriptor);
-            ModelLoader.LoadResult loaded = ModelLoader.load(prepared, config.intraOpThreads(), config.interOpThreads());
+            ModelLoader.LoadResult loaded = ModelLoader.load(prepared, config.intraOpThreads(), config.interOpThreads(), config.intraOpSpinning());
             return new LoadReport(loaded.model(), prepared.prepareMillis(), loaded.loadMillis(), loaded.warmupMillis());
         };
     }

@@ -33,12 +33,12 @@ class ServerConfigTest {
     void readsEveryVariable() {
         ServerConfig config = ServerConfig.fromEnvironment(Map.ofEntries(
                 Map.entry("PORT", "9001"), Map.entry("SALVO_MODEL", "bert-base-shape"), Map.entry("SALVO_MODEL_DIR", "/models"),
-                Map.entry("SALVO_INTRA_OP_THREADS", "2"), Map.entry("SALVO_INTER_OP_THREADS", "3"),
+                Map.entry("SALVO_INTRA_OP_THREADS", "2"), Map.entry("SALVO_INTER_OP_THREADS", "3"), Map.entry("SALVO_INTRA_OP_SPINNING", "true"),
                 Map.entry("SALVO_MAX_CONCURRENT", "4"), Map.entry("SALVO_QUEUE_CAPACITY", "0"),
                 Map.entry("SALVO_MAX_BODY_BYTES", "1000"), Map.entry("SALVO_REQUEST_TIMEOUT_MS", "500"),
                 Map.entry("SALVO_MAX_BATCH", "8")));
         assertThat(config).isEqualTo(new ServerConfig("127.0.0.1", "default (loopback only)", 9001, "bert-base-shape",
-                Path.of("/models"), 2, 3, 4, 0, 1000, 500, 8));
+                Path.of("/models"), 2, 3, true, 4, 0, 1000, 500, 8));
     }
 
     @Test
