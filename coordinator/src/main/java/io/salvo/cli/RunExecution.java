@@ -222,6 +222,10 @@ final class RunExecution {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        out.flush();
+        err.flush();
+        // A JVM ending on a signal exits 128+signal whatever main returns; 130 is documented.
+        Runtime.getRuntime().halt(INTERRUPTED);
     }
 
     private void stopQuietly(String reason) {

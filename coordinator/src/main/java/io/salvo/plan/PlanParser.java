@@ -183,15 +183,15 @@ public final class PlanParser {
 
     private String parseUrl(Node node) throws PlanException {
         String text = scalar(node, "target.url");
+        String lower = text.toLowerCase(Locale.ROOT);
+        if (!(lower.startsWith("http://") || lower.startsWith("https://"))) {
+            throw error(node, "target.url", "malformed URL '" + text + "': must start with http:// or https://");
+        }
         URI uri;
         try {
             uri = new URI(text);
         } catch (URISyntaxException e) {
             throw error(node, "target.url", "malformed URL '" + text + "': " + e.getReason());
-        }
-        String scheme = uri.getScheme();
-        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-            throw error(node, "target.url", "malformed URL '" + text + "': must start with http:// or https://");
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             throw error(node, "target.url", "malformed URL '" + text + "': no host");

@@ -132,7 +132,12 @@ public final class WorkerAgent implements AutoCloseable {
         }
         // Plaintext for now; TLS goes on the channel builder and the cluster token becomes a
         // CallCredentials attached in newStub(), with nothing else to change.
-        channel = NettyChannelBuilder.forAddress(address).usePlaintext().build();
+        // By host name, not by socket address: the name is resolved on every (re)connect, so a
+        // coordinator that moved (a Kubernetes Service, a fail-over) is found again.
+        channel = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+                .maxInboundMessageSize(16 * 1024 * 1024)
+                .usePlaintext()
+                .build();
         Connection attempt = new Connection(address);
         connection = attempt;
         attempt.outbound = newStub(channel).connect(attempt);
