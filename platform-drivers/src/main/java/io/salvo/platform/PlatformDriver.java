@@ -1,0 +1,74 @@
+package io.salvo.platform;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A platform that hosts the model under test. One driver instance manages one deployment, in this order:
+ * {@link #validate} (no side effects: a plan that cannot run fails before any call) → {@link #deploy} →
+ * {@link #endpoint} → {@link #awaitReady} → optionally {@link #forceCold} → {@link #signals} during and
+ * after the run → {@link #teardown}. {@link #close} tears down too, so try-with-resources never leaks
+ * a deployment.
+ *
+ * <p>Drivers register a {@link Factory} through {@link java.util.ServiceLoader}; find one with
+ * {@link PlatformDrivers#factory(String)}.
+ */
+public interface PlatformDriver extends AutoCloseable {
+
+    /** Creates drivers of one platform; listed in {@code META-INF/services/io.salvo.platform.PlatformDriver$Factory}. */
+    interface Factory {
+
+        /** The platform's name in plans and on the command line, e.g. {@code local}. */
+        String name();
+
+        /** One line for {@code --help}: what the platform is and which configuration keys it reads. */
+        String description();
+
+        /**
+         * @param config the driver's settings (keys documented per driver)
+         * @throws IllegalArgumentException naming the key when a setting is malformed or unknown
+         */
+        PlatformDriver create(Map<String, String> config);
+    }
+
+    /** How this deployment is labelled in output, e.g. "local lambda-like (emulation of AWS Lambda)". */
+    String label();
+
+    /**
+     * Checks the deployment against the platform's limits without touching anything.
+     *
+     * @throws PlatformLimitException listing every violated limit
+     */
+    void validate(DeploymentSpec spec) throws PlatformLimitException;
+
+    /** Validates, then deploys; returns the endpoint that load must target. */
+    URI deploy(DeploymentSpec spec) throws PlatformLimitException, PlatformException;
+
+    /** The endpoint of the current deployment. @throws IllegalStateException before {@link #deploy} */
+    URI endpoint();
+
+    /** Blocks until the endpoint accepts requests (and the platform's minimum instances are ready). */
+    void awaitReady(Duration timeout) throws TimeoutException, InterruptedException, PlatformException;
+
+    /** True when {@link #forceCold} is supported. */
+    boolean canForceCold();
+
+    /**
+     * Makes the next request meet a fresh instance: stops every running instance and returns when they are
+     * gone. @throws UnsupportedOperationException when {@link #canForceCold()} is false
+     */
+    void forceCold() throws InterruptedException, PlatformException;
+
+    /** The platform's view of its instances so far; safe to call from any thread at any time. */
+    PlatformSignals signals();
+
+    /** Removes the deployment and everything it started; idempotent. */
+    void teardown();
+
+    @Override
+    default void close() {
+        teardown();
+    }
+}
