@@ -19,13 +19,13 @@ import java.util.Set;
 final class ColdStartDetector {
 
     private final DetectorSettings settings;
-    private final PlatformSignals platform;
+    private final PlatformInstanceSignals platform;
     private final Set<String> seen = new HashSet<>();
     private final List<ColdStart> coldStarts = new ArrayList<>();
     private final List<InstancesInInterval> timeline = new ArrayList<>();
     private InstanceSource source = InstanceSource.UNDECIDED;
 
-    ColdStartDetector(DetectorSettings settings, PlatformSignals platform) {
+    ColdStartDetector(DetectorSettings settings, PlatformInstanceSignals platform) {
         this.settings = settings;
         this.platform = platform;
     }

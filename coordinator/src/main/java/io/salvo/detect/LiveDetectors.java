@@ -39,7 +39,7 @@ public final class LiveDetectors {
     private long nextIndex;
 
     /** @param platform instance life cycles from the platform driver, or null when there is none */
-    public LiveDetectors(DetectorSettings settings, PlatformSignals platform) {
+    public LiveDetectors(DetectorSettings settings, PlatformInstanceSignals platform) {
         this.settings = settings;
         this.coldStarts = new ColdStartDetector(settings, platform);
         this.firstSuccess = new FirstSuccessDetector(settings.intervalMicros());

@@ -204,7 +204,7 @@ class LiveDetectorsTest {
     void targetWithoutInstanceHeadersFallsBackToPlatformSignalsAndSaysSo() {
         List<PlatformInstance> instances = new ArrayList<>();
         instances.add(new PlatformInstance("pod-1", 0, 1_400_000L, null, 900L));
-        PlatformSignals platform = new PlatformSignals() {
+        PlatformInstanceSignals platform = new PlatformInstanceSignals() {
             @Override
             public String sourceLabel() {
                 return "local driver, k8s-like (emulation)";

@@ -98,6 +98,7 @@ final class ActivatorRouter extends VerticleBase {
 
     private void accept(HttpServerRequest request) {
         long arrived = System.nanoTime();
+        truth.requestReceived();
         request.body().onSuccess(body -> {
             if (closing) {
                 reply(request.response(), 503, "local platform: shutting down");
@@ -153,6 +154,10 @@ final class ActivatorRouter extends VerticleBase {
                             }
                         });
                         outgoing.putHeader("Salvo-Platform-Instance", target.name);
+                        // recorded before the write, so a client never sees a reply the ground truth lacks
+                        if (response.statusCode() / 100 == 2) {
+                            truth.successSent();
+                        }
                         outgoing.end((Buffer) ar.result()[1]);
                     } else {
                         reply(in.response(), 502, "local platform: instance " + target.name + " failed: " + ar.cause());

@@ -41,6 +41,8 @@ final class GroundTruth {
     private final Clock clock;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final List<InstanceCountSample> counts = new ArrayList<>();
+    private Instant firstRequestAt;
+    private Instant firstSuccessAt;
 
     GroundTruth(Clock clock) {
         this.clock = clock;
@@ -91,6 +93,26 @@ final class GroundTruth {
         }
     }
 
+    /** A request reached the router (held or not). */
+    synchronized void requestReceived() {
+        if (firstRequestAt == null) {
+            firstRequestAt = clock.instant();
+        }
+    }
+
+    /** A 2xx reply left the router. */
+    synchronized void successSent() {
+        if (firstSuccessAt == null && firstRequestAt != null) {
+            firstSuccessAt = clock.instant();
+        }
+    }
+
+    /** After a forced cold start the next request starts a new time-to-first-success measurement. */
+    synchronized void restartFirstRequestClock() {
+        firstRequestAt = null;
+        firstSuccessAt = null;
+    }
+
     synchronized void counts(int starting, int ready) {
         InstanceCountSample last = counts.isEmpty() ? null : counts.get(counts.size() - 1);
         if (last == null || last.starting() != starting || last.ready() != ready) {
@@ -104,6 +126,7 @@ final class GroundTruth {
     }
 
     synchronized PlatformSignals snapshot(String source) {
-        return new PlatformSignals(source, entries.values().stream().map(Entry::toRecord).toList(), counts);
+        return new PlatformSignals(source, entries.values().stream().map(Entry::toRecord).toList(), counts,
+                firstRequestAt, firstSuccessAt);
     }
 }

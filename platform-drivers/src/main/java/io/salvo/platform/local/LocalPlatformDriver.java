@@ -242,6 +242,7 @@ public final class LocalPlatformDriver implements PlatformDriver {
                 Thread.sleep(10);
             }
         }
+        truth.restartFirstRequestClock();
     }
 
     private synchronized ActivatorRouter requireRouter() {

@@ -80,6 +80,10 @@ class LocalPlatformDriverTest {
             assertThat(first.firstRequestRoutedAt()).isAfterOrEqualTo(first.readyAt());
             assertThat(first.firstReplyAt()).isAfterOrEqualTo(first.firstRequestRoutedAt()).isBeforeOrEqualTo(received);
             assertThat(Duration.between(sent, received)).isGreaterThanOrEqualTo(Duration.ofMillis(600));
+            // the platform's time to first success spans the hold: from arrival, before the spawn, to the reply
+            PlatformSignals signals = driver.signals();
+            assertThat(signals.firstRequestAt()).isAfterOrEqualTo(sent).isBeforeOrEqualTo(first.spawnedAt());
+            assertThat(signals.firstSuccessAt()).isAfterOrEqualTo(first.firstReplyAt()).isBeforeOrEqualTo(received);
         }
     }
 
@@ -166,10 +170,12 @@ class LocalPlatformDriverTest {
 
             driver.forceCold();
             assertThat(driver.instance("local-1").stopReason()).isEqualTo("forced cold");
+            assertThat(driver.signals().firstRequestAt()).as("a forced cold start restarts the TTFR clock").isNull();
             driver.awaitReady(Duration.ofSeconds(20));
             HttpResponse<String> afterCold = post(endpoint);
             assertThat(afterCold.headers().firstValue("Salvo-Platform-Instance")).contains("local-2");
             assertThat(afterCold.headers().firstValue("Salvo-Instance-Request-Seq")).contains("1");
+            assertThat(driver.signals().firstSuccessAt()).isAfter(driver.signals().firstRequestAt());
         }
     }
 

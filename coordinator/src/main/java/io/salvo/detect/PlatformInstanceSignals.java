@@ -7,7 +7,7 @@ import java.util.List;
  * local driver's ground truth). The detectors fall back to it when responses carry no instance id.
  * Implemented by the run loop over a platform driver; it may be polled once per interval.
  */
-public interface PlatformSignals {
+public interface PlatformInstanceSignals {
 
     /** Names the source in results, e.g. "local driver, lambda-like (emulation)". */
     String sourceLabel();
