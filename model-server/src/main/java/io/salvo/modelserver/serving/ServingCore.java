@@ -21,12 +21,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +58,8 @@ public final class ServingCore implements AutoCloseable {
      * so these threads get the 8 MB a native main thread has.
      */
     private static final long NATIVE_STACK_BYTES = 8L * 1024 * 1024;
+    /** Resolution of request timeouts. */
+    private static final long DEADLINE_SWEEP_MILLIS = 5;
 
     private final ServerConfig config;
     private final String modelName;
@@ -68,6 +70,7 @@ public final class ServingCore implements AutoCloseable {
     private final ScheduledExecutorService deadlines;
     private final CompletableFuture<ModelSource.LoadReport> loaded = new CompletableFuture<>();
     private volatile RequestDecoder decoder;
+    private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
 
     public ServingCore(ServerConfig config, ModelSource source) {
         this.config = config;
@@ -89,6 +92,10 @@ public final class ServingCore implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        // One sweep every few milliseconds instead of a timer per request: scheduling a per-request timer wakes the
+        // timer thread on every request, a context switch that cost ~0.5 ms per request on a busy 2-CPU machine.
+        deadlines.scheduleWithFixedDelay(this::expireOverdueRequests, DEADLINE_SWEEP_MILLIS, DEADLINE_SWEEP_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     public InstanceIdentity identity() {
@@ -229,14 +236,24 @@ public final class ServingCore implements AutoCloseable {
                     + " inferences running and " + config.queueCapacity() + " waiting; retry later", 1), 0, sequence));
             return result;
         }
-        ScheduledFuture<?> timer = deadlines.schedule(() -> {
-            if (result.complete(error(new ProtocolException(503, "request timed out after " + config.requestTimeoutMs()
-                    + " ms (SALVO_REQUEST_TIMEOUT_MS)", 1), 0, sequence))) {
-                run.terminate();
-            }
-        }, deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
-        result.whenComplete((response, failure) -> timer.cancel(false));
+        InFlight entry = new InFlight(deadlineNanos, sequence, result, run);
+        inFlight.add(entry);
+        result.whenComplete((response, failure) -> inFlight.remove(entry));
         return result;
+    }
+
+    /** An admitted inference request that has not been answered yet. */
+    private record InFlight(long deadlineNanos, long sequence, CompletableFuture<ApiResponse> result, RunControl run) {}
+
+    private void expireOverdueRequests() {
+        long now = System.nanoTime();
+        for (InFlight entry : inFlight) {
+            if (now - entry.deadlineNanos() >= 0 && entry.result().complete(error(new ProtocolException(503,
+                    "request timed out after " + config.requestTimeoutMs() + " ms (SALVO_REQUEST_TIMEOUT_MS)", 1), 0,
+                    entry.sequence()))) {
+                entry.run().terminate();
+            }
+        }
     }
 
     private void runInference(String endpoint, byte[] body, long sequence, long deadlineNanos, RunControl run,
