@@ -53,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.err.println("salvo: " + e.getMessage());
                 return RunExecution.USER_ERROR;
             }
-            return new RunExecution(parsed, null, out, Duration.ofSeconds(60), false, System.out, System.err)
+            return new RunExecution(parsed, null, null, null, out, Duration.ofSeconds(60), false, System.out, System.err)
                     .execute();
         } finally {
             target.close();

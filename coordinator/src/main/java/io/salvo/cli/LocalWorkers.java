@@ -1,5 +1,6 @@
 package io.salvo.cli;
 
+import io.salvo.security.ClusterToken;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ final class LocalWorkers implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final List<Path> logs = new ArrayList<>();
 
-    static LocalWorkers start(int count, String coordinator, Path logDir) throws IOException {
+    /** The token reaches the workers through their environment, never their command line. */
+    static LocalWorkers start(int count, String coordinator, ClusterToken token, Path logDir) throws IOException {
         LocalWorkers workers = new LocalWorkers();
         Files.createDirectories(logDir);
         String java = ProcessHandle.current().info().command().orElse("java");
@@ -36,7 +38,9 @@ final class LocalWorkers implements AutoCloseable {
             command.addAll(List.of(java, "-Xmx512m", "-XX:+UseParallelGC", "-cp", classPath,
                     SalvoCli.class.getName(), "worker", "--coordinator", coordinator, "--id", "local-" + i,
                     "--region", "local", "--exit-with-parent", Long.toString(parent)));
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().put(ClusterToken.ENVIRONMENT_VARIABLE, token.reveal());
+            Process process = builder
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();

@@ -3,12 +3,14 @@ package io.salvo.cli;
 import io.salvo.plan.PlanException;
 import io.salvo.plan.PlanParser;
 import io.salvo.proto.v1.RunPlan;
+import io.salvo.security.ClusterToken;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -51,6 +53,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Log coordinator activity.")
     boolean verbose;
 
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
     @Override
     public Integer call() {
         var err = System.err;
@@ -78,7 +83,16 @@ final class RunCommand implements Callable<Integer> {
                 return RunExecution.USER_ERROR;
             }
         }
-        return new RunExecution(plan, address, out, Duration.ofSeconds(workerWaitSeconds), quiet,
-                System.out, err).execute();
+        ClusterToken token = null;
+        if (address != null) {
+            try {
+                token = security.clientToken();
+            } catch (java.io.IOException e) {
+                err.println("salvo: " + e.getMessage());
+                return RunExecution.USER_ERROR;
+            }
+        }
+        return new RunExecution(plan, address, token, security.tls(), out, Duration.ofSeconds(workerWaitSeconds),
+                quiet, System.out, err).execute();
     }
 }

@@ -16,6 +16,9 @@ import io.salvo.proto.v1.WatchRunRequest;
 import io.salvo.report.ConsoleReport;
 import io.salvo.report.ReportFiles;
 import io.salvo.report.RunReport;
+import io.salvo.security.BearerTokenCredentials;
+import io.salvo.security.ClusterToken;
+import io.salvo.security.TlsFiles;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -46,6 +49,9 @@ final class RunExecution {
 
     private final RunPlan plan;
     private final InetSocketAddress coordinator;
+    /** The token for {@link #coordinator}; for an embedded coordinator a fresh one is generated. */
+    private final ClusterToken token;
+    private final TlsFiles tls;
     private final Path outDir;
     private final Duration workerWait;
     private final boolean quiet;
@@ -60,10 +66,12 @@ final class RunExecution {
     private volatile Path jsonReport;
     private volatile RunReport report;
 
-    RunExecution(RunPlan plan, InetSocketAddress coordinator, Path outDir, Duration workerWait, boolean quiet,
-            PrintStream out, PrintStream err) {
+    RunExecution(RunPlan plan, InetSocketAddress coordinator, ClusterToken token, TlsFiles tls, Path outDir,
+            Duration workerWait, boolean quiet, PrintStream out, PrintStream err) {
         this.plan = plan;
         this.coordinator = coordinator;
+        this.token = token;
+        this.tls = tls;
         this.outDir = outDir;
         this.workerWait = workerWait;
         this.quiet = quiet;
@@ -90,17 +98,20 @@ final class RunExecution {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             if (coordinator != null) {
-                return runAgainst(coordinator, null);
+                return runAgainst(coordinator, token, tls, null);
             }
-            try (CoordinatorServer server = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0))) {
+            ClusterToken localToken = ClusterToken.generate();
+            try (CoordinatorServer server = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), localToken,
+                    null)) {
                 String address = "127.0.0.1:" + server.port();
                 if (!quiet) {
                     out.printf("Embedded coordinator on %s; starting %d local worker process(es)%n", address,
                             plan.getWorkerCount());
                 }
-                try (LocalWorkers workers = LocalWorkers.start(plan.getWorkerCount(), address,
+                try (LocalWorkers workers = LocalWorkers.start(plan.getWorkerCount(), address, localToken,
                         outDir.resolve("logs"))) {
-                    return runAgainst(InetSocketAddress.createUnresolved("127.0.0.1", server.port()), workers);
+                    return runAgainst(InetSocketAddress.createUnresolved("127.0.0.1", server.port()), localToken,
+                            null, workers);
                 }
             }
         } catch (IOException e) {
@@ -116,13 +127,19 @@ final class RunExecution {
         }
     }
 
-    private int runAgainst(InetSocketAddress address, LocalWorkers localWorkers) throws IOException {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
-                .usePlaintext()
-                .maxInboundMessageSize(64 * 1024 * 1024)
-                .build();
+    private int runAgainst(InetSocketAddress address, ClusterToken callToken, TlsFiles callTls,
+            LocalWorkers localWorkers) throws IOException {
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+                .maxInboundMessageSize(64 * 1024 * 1024);
+        if (callTls != null) {
+            builder.sslContext(callTls.clientContext());
+        } else {
+            builder.usePlaintext();
+        }
+        ManagedChannel channel = builder.build();
         try {
-            control = RunControlGrpc.newBlockingStub(channel);
+            RunControlBlockingStub stub = RunControlGrpc.newBlockingStub(channel);
+            control = callToken == null ? stub : stub.withCallCredentials(new BearerTokenCredentials(callToken));
             StartRunResponse started;
             try {
                 started = control.withDeadlineAfter(workerWait.toMillis() + 30_000, TimeUnit.MILLISECONDS)

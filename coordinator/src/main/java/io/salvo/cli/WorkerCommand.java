@@ -1,5 +1,6 @@
 package io.salvo.cli;
 
+import io.salvo.security.ClusterToken;
 import io.salvo.worker.link.WorkerAgent;
 import io.salvo.worker.link.WorkerOptions;
 import java.net.InetAddress;
@@ -12,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "worker", mixinStandardHelpOptions = true,
@@ -35,6 +37,9 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Event-loop lanes sending requests (default: 0 = chosen from the cores).")
     int lanes;
 
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
     @Option(names = "--exit-with-parent", paramLabel = "PID", hidden = true,
             description = "Exit when this process disappears (used for local workers).")
     Long parentPid;
@@ -53,9 +58,16 @@ final class WorkerCommand implements Callable<Integer> {
             System.err.println("salvo: --weight must be at least 1, got " + weight);
             return RunExecution.USER_ERROR;
         }
+        ClusterToken token;
+        try {
+            token = security.clientToken();
+        } catch (java.io.IOException e) {
+            System.err.println("salvo: " + e.getMessage());
+            return RunExecution.USER_ERROR;
+        }
         WorkerOptions defaults = WorkerOptions.defaults(addresses);
         WorkerOptions options = new WorkerOptions(addresses, id != null ? id : defaultId(), region, weight,
-                lanes > 0 ? lanes : defaults.eventLoopLanes());
+                lanes > 0 ? lanes : defaults.eventLoopLanes(), token, security.tls());
         WorkerAgent agent = WorkerAgent.start(options);
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "salvo-worker-shutdown"));
         if (parentPid != null) {

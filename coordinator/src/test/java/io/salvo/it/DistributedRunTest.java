@@ -27,17 +27,19 @@ class DistributedRunTest {
         target.setDelay(Duration.ofMillis(1));
         List<SalvoProcess> processes = new ArrayList<>();
         try {
-            SalvoProcess coordinator = SalvoProcess.start(dir, "coordinator", "coordinator", "--port", "0");
+            String tokenFile = dir.resolve("cluster-token").toString();
+            SalvoProcess coordinator = SalvoProcess.start(dir, "coordinator", "coordinator", "--port", "0",
+                    "--token-file", tokenFile);
             processes.add(coordinator);
             String port = coordinator.awaitLine(Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)"), 30_000);
             for (int i = 0; i < 3; i++) {
                 processes.add(SalvoProcess.start(dir, "worker-" + i, "worker", "--coordinator", "127.0.0.1:" + port,
-                        "--id", "w" + i));
+                        "--id", "w" + i, "--token-file", tokenFile));
             }
             Path plan = dir.resolve("plan.yaml");
             Files.writeString(plan, Plans.yaml(target.port(), 600, "10s", 3, ""));
             SalvoProcess run = SalvoProcess.start(dir, "run", "run", plan.toString(), "--coordinator",
-                    "127.0.0.1:" + port, "--out", dir.resolve("results").toString());
+                    "127.0.0.1:" + port, "--out", dir.resolve("results").toString(), "--token-file", tokenFile);
             processes.add(run);
             assertThat(run.awaitExit(120)).as(run.output()).isZero();
 
@@ -48,8 +50,8 @@ class DistributedRunTest {
             JsonNode report = ReportFiles.json().readTree(json.toFile());
             JsonNode totals = report.get("totals");
             assertThat(report.get("run").get("state").asText()).isEqualTo("completed");
-            assertThat(totals.get("requests").asLong()).isBetween(5940L, 6060L);
-            assertThat(totals.get("successes").asLong()).isBetween(5940L, 6060L);
+            assertThat(totals.get("requests").asLong()).as("totals %s", totals).isBetween(5940L, 6060L);
+            assertThat(totals.get("successes").asLong()).as("totals %s", totals).isBetween(5940L, 6060L);
             assertThat(target.requestsReceived()).as("requests the target received; report: %s", report)
                     .isBetween(5940L, 6060L);
             assertThat(report.get("workers")).hasSize(3);
@@ -59,6 +61,11 @@ class DistributedRunTest {
                         .isBetween(slice * 0.98, slice * 1.02);
             }
             assertThat(run.output()).contains("workers 3/3").contains("Requests: 6000 intended");
+            String token = Files.readString(dir.resolve("cluster-token")).strip();
+            for (SalvoProcess p : processes) {
+                assertThat(p.output()).doesNotContain(token);
+                assertThat(String.join(" ", p.process.info().arguments().orElse(new String[0]))).doesNotContain(token);
+            }
         } finally {
             processes.forEach(SalvoProcess::close);
             target.close();

@@ -2,7 +2,11 @@ package io.salvo.coordinator.server;
 
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.run.RunManager;
+import io.salvo.coordinator.security.TokenAuthInterceptor;
+import io.salvo.security.ClusterToken;
+import io.salvo.security.TlsFiles;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -24,8 +28,10 @@ public final class CoordinatorServer implements AutoCloseable {
     private final RunManager runs;
     private final WorkerLinkService workerLink;
 
-    private CoordinatorServer(ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings)
-            throws IOException {
+    private final TokenAuthInterceptor auth;
+
+    private CoordinatorServer(ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings,
+            ClusterToken token) throws IOException {
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "salvo-coordinator-ticker");
             t.setDaemon(true);
@@ -35,23 +41,46 @@ public final class CoordinatorServer implements AutoCloseable {
         this.runs = new RunManager(registry, clock, scheduler, settings);
         this.workerLink = new WorkerLinkService("coordinator-" + UUID.randomUUID().toString().substring(0, 8),
                 registry, runs, clock, scheduler);
+        this.auth = token == null ? null : new TokenAuthInterceptor(token);
+        RunControlService runControl = new RunControlService(runs);
         this.server = builder
-                .addService(workerLink)
-                .addService(new RunControlService(runs))
+                .addService(auth == null ? workerLink.bindService()
+                        : ServerInterceptors.intercept(workerLink, auth))
+                .addService(auth == null ? runControl.bindService()
+                        : ServerInterceptors.intercept(runControl, auth))
                 .build()
                 .start();
     }
 
-    /** Listens on the given address over plaintext HTTP/2 (loopback unless the caller says otherwise). */
-    public static CoordinatorServer start(InetSocketAddress bind) throws IOException {
-        return start(NettyServerBuilder.forAddress(bind).maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES),
-                WallClock.system(), RunManager.Settings.defaults());
+    /**
+     * Listens on {@code bind} (callers default to loopback), admitting only calls that carry
+     * {@code token}, over TLS when {@code tls} is given (mutual TLS when it names a client CA).
+     */
+    public static CoordinatorServer start(InetSocketAddress bind, ClusterToken token, TlsFiles tls)
+            throws IOException {
+        if (token == null) {
+            throw new IllegalArgumentException("a coordinator on a network port needs a cluster token");
+        }
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(bind)
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                // Slow or abusive peers must not pin memory: bound header size and idle connections.
+                .maxInboundMetadataSize(16 * 1024)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS);
+        if (tls != null) {
+            builder.sslContext(tls.serverContext());
+        }
+        return new CoordinatorServer(builder, WallClock.system(), RunManager.Settings.defaults(), token);
     }
 
-    /** For tests: any transport (in-process included), any clock. */
-    public static CoordinatorServer start(ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings)
-            throws IOException {
-        return new CoordinatorServer(builder, clock, settings);
+    /** For tests: any transport (in-process included), any clock; {@code token} null disables authentication. */
+    public static CoordinatorServer start(ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings,
+            ClusterToken token) throws IOException {
+        return new CoordinatorServer(builder, clock, settings, token);
+    }
+
+    /** Calls refused for a missing or wrong token (0 without authentication). */
+    public long refusedCalls() {
+        return auth == null ? 0 : auth.refused();
     }
 
     public int port() {

@@ -54,7 +54,7 @@ class CoordinatorServerTest {
         String name = InProcessServerBuilder.generateName();
         RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofMillis(500),
                 Duration.ofSeconds(5), Duration.ofMillis(20), 3);
-        server = CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings);
+        server = CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings, null);
         channel = InProcessChannelBuilder.forName(name).build();
     }
 

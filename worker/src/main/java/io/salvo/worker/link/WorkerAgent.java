@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.salvo.security.BearerTokenCredentials;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.ClockProbe;
 import io.salvo.proto.v1.ClockProbeReply;
@@ -130,14 +131,21 @@ public final class WorkerAgent implements AutoCloseable {
         if (channel != null) {
             channel.shutdownNow();
         }
-        // Plaintext for now; TLS goes on the channel builder and the cluster token becomes a
-        // CallCredentials attached in newStub(), with nothing else to change.
         // By host name, not by socket address: the name is resolved on every (re)connect, so a
         // coordinator that moved (a Kubernetes Service, a fail-over) is found again.
-        channel = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
-                .maxInboundMessageSize(16 * 1024 * 1024)
-                .usePlaintext()
-                .build();
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+                .maxInboundMessageSize(16 * 1024 * 1024);
+        if (options.tls() != null) {
+            try {
+                builder.sslContext(options.tls().clientContext());
+            } catch (java.io.IOException e) {
+                shutdown(new IllegalStateException(e.getMessage(), e));
+                return;
+            }
+        } else {
+            builder.usePlaintext();
+        }
+        channel = builder.build();
         Connection attempt = new Connection(address);
         connection = attempt;
         attempt.outbound = newStub(channel).connect(attempt);
@@ -151,8 +159,9 @@ public final class WorkerAgent implements AutoCloseable {
                 .setSentAtUnixNanos(unixNanos())).build());
     }
 
-    private static WorkerLinkGrpc.WorkerLinkStub newStub(ManagedChannel channel) {
-        return WorkerLinkGrpc.newStub(channel);
+    private WorkerLinkGrpc.WorkerLinkStub newStub(ManagedChannel channel) {
+        WorkerLinkGrpc.WorkerLinkStub stub = WorkerLinkGrpc.newStub(channel);
+        return options.token() == null ? stub : stub.withCallCredentials(new BearerTokenCredentials(options.token()));
     }
 
     private void onStreamFailed(Connection failed, Throwable error) {
@@ -160,8 +169,9 @@ public final class WorkerAgent implements AutoCloseable {
             return;
         }
         Status status = Status.fromThrowable(error);
-        if (status.getCode() == Status.Code.FAILED_PRECONDITION) {
-            String message = "coordinator refused this worker: " + status.getDescription();
+        // A wrong version or token does not fix itself by retrying.
+        if (status.getCode() == Status.Code.FAILED_PRECONDITION || status.getCode() == Status.Code.UNAUTHENTICATED) {
+            String message = "coordinator refused this worker: " + status.getCode() + ": " + status.getDescription();
             LOG.log(System.Logger.Level.ERROR, message);
             shutdown(new IllegalStateException(message, error));
             return;

@@ -1,5 +1,7 @@
 package io.salvo.worker.link;
 
+import io.salvo.security.ClusterToken;
+import io.salvo.security.TlsFiles;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -13,8 +15,17 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param region free-form location label used to group results
  * @param weight relative capacity for slicing (≥ 1)
  * @param eventLoopLanes event-loop lanes of the HTTP engine (≥ 1)
+ * @param token the cluster token sent with the stream, or null for a coordinator without authentication
+ * @param tls TLS material for the link, or null for plaintext
  */
-public record WorkerOptions(List<InetSocketAddress> coordinators, String workerId, String region, int weight, int eventLoopLanes) {
+public record WorkerOptions(List<InetSocketAddress> coordinators, String workerId, String region, int weight,
+        int eventLoopLanes, ClusterToken token, TlsFiles tls) {
+
+    /** Plaintext, unauthenticated: for in-process tests and coordinators that run without a token. */
+    public WorkerOptions(List<InetSocketAddress> coordinators, String workerId, String region, int weight,
+            int eventLoopLanes) {
+        this(coordinators, workerId, region, weight, eventLoopLanes, null, null);
+    }
 
     public WorkerOptions {
         coordinators = List.copyOf(coordinators);

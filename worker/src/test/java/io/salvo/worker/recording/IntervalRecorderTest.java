@@ -137,8 +137,8 @@ class IntervalRecorderTest {
         }
         List<IntervalReport> reports = new ArrayList<>();
         long index = 0;
-        long stopAt = start + 300 * MS;
-        while (System.nanoTime() < stopAt) {
+        // Count harvests, not wall time: on a loaded machine a sleep can overshoot several intervals.
+        while (index < 8) {
             long harvestAt = recorder.intervalEndNanos(index) + MS;
             long wait = harvestAt - System.nanoTime();
             if (wait > 0) {
@@ -181,6 +181,6 @@ class IntervalRecorderTest {
         assertThat(completed).isEqualTo(expectedCompletions);
         assertThat(histogramCount).isEqualTo(expectedCompletions);
         assertThat(headerCount).isEqualTo(expectedCompletions);
-        assertThat(reports.size()).isGreaterThan(5);
+        assertThat(reports.size()).isGreaterThanOrEqualTo(9);
     }
 }
