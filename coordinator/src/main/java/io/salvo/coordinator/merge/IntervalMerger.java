@@ -145,12 +145,21 @@ public final class IntervalMerger {
         return new RejectedReportException(reason);
     }
 
+    /** An interval just shown: its live snapshot and its merged data as they were at that moment. */
+    public record ShownInterval(LiveSnapshot snapshot, MergedInterval merged) {
+    }
+
     /**
      * Shows every interval that became complete by {@code nowUnixNanos} (coordinator clock), in index
      * order, and returns their snapshots (state and run id left for the caller to fill).
      */
     public synchronized List<LiveSnapshot> pollCompleted(long nowUnixNanos) {
-        List<LiveSnapshot> shown = new ArrayList<>();
+        return pollShown(nowUnixNanos).stream().map(ShownInterval::snapshot).toList();
+    }
+
+    /** Like {@link #pollCompleted} but with each interval's merged data, for live detectors. */
+    public synchronized List<ShownInterval> pollShown(long nowUnixNanos) {
+        List<ShownInterval> shown = new ArrayList<>();
         while (true) {
             long index = nextToShow;
             long lastExpected = workers.values().stream().mapToLong(p -> p.lastIndex).max().orElse(Long.MAX_VALUE);
@@ -164,7 +173,8 @@ public final class IntervalMerger {
                 break;
             }
             IntervalState state = intervals.computeIfAbsent(index, IntervalState::new);
-            shown.add(state.show(expectedWorkers(index), intervalNanos));
+            LiveSnapshot snapshot = state.show(expectedWorkers(index), intervalNanos);
+            shown.add(new ShownInterval(snapshot, state.toMergedInterval()));
             nextToShow++;
         }
         return shown;
