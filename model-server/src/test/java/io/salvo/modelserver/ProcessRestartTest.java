@@ -83,5 +83,9 @@ class ProcessRestartTest {
         long startedSecond = Long.parseLong(b1.headers().firstValue("Salvo-Instance-Started-At").orElseThrow());
         assertThat(startedSecond).isGreaterThan(startedFirst);
         assertThat(b1.body()).isEqualTo(a1.body());
+        // ONNX Runtime's native libraries were extracted once into the model directory, not per start
+        try (var natives = java.nio.file.Files.list(TestModels.CACHE.resolve(".native"))) {
+            assertThat(natives.map(p -> p.getFileName().toString())).anyMatch(name -> name.startsWith("onnxruntime-"));
+        }
     }
 }

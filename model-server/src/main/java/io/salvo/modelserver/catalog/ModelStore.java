@@ -8,6 +8,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -66,6 +67,7 @@ public final class ModelStore {
         Path staging = Files.createTempDirectory(root, "." + descriptor.name() + "-preparing-");
         try {
             descriptor.preparer().prepareInto(staging);
+            makeWorldReadable(staging);
             try {
                 Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
@@ -77,6 +79,24 @@ public final class ModelStore {
             deleteRecursively(staging);
         }
         return new PreparedModel(descriptor, target, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /**
+     * Temporary directories are created owner-only; images prepare models as root and run as another user, so the
+     * finished directory must be readable by everyone (it holds nothing secret).
+     */
+    public static void makeWorldReadable(Path directory) throws IOException {
+        if (!directory.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                if (Files.isRegularFile(file)) {
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+                }
+            }
+        }
     }
 
     private static void deleteRecursively(Path path) throws IOException {

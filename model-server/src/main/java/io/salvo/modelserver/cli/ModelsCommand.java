@@ -4,6 +4,8 @@ import io.salvo.modelserver.catalog.ModelCatalog;
 import io.salvo.modelserver.catalog.ModelDescriptor;
 import io.salvo.modelserver.catalog.ModelStore;
 import io.salvo.modelserver.config.ServerConfig;
+import io.salvo.modelserver.inference.OnnxRuntimeNatives;
+import io.salvo.modelserver.serving.ModelSource;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -77,6 +79,8 @@ public final class ModelsCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             ModelCatalog catalog = new ModelCatalog();
             ModelStore store = new ModelStore(directory != null ? directory : defaultDirectory());
+            // images bake the extracted ONNX Runtime libraries next to the models, so no instance extracts them again
+            OnnxRuntimeNatives.useCache(store.root().resolve(ModelSource.NATIVE_CACHE_DIRECTORY));
             List<ModelDescriptor> models = name.equals("all") ? catalog.all() : List.of(catalog.require(name));
             for (ModelDescriptor model : models) {
                 ModelStore.PreparedModel prepared = store.prepare(model);

@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Texts to sentence embeddings: WordPiece tokenization with the model's {@code tokenizer.json} (Hugging Face
@@ -55,7 +57,7 @@ public final class TextPipeline implements AutoCloseable {
         if (ids.length <= maxTokens) {
             return ids;
         }
-        long[] cut = java.util.Arrays.copyOf(ids, maxTokens);
+        long[] cut = Arrays.copyOf(ids, maxTokens);
         cut[maxTokens - 1] = separatorId;
         return cut;
     }
@@ -89,7 +91,7 @@ public final class TextPipeline implements AutoCloseable {
             if (session.getInputNames().contains("token_type_ids")) {
                 inputs.put("token_type_ids", OnnxTensor.createTensor(environment, LongBuffer.wrap(new long[batch * longest]), shape));
             }
-            try (OrtSession.Result result = session.run(inputs, java.util.Set.of(hiddenStateOutput), runOptions)) {
+            try (OrtSession.Result result = session.run(inputs, Set.of(hiddenStateOutput), runOptions)) {
                 OnnxTensor hidden = (OnnxTensor) result.get(0);
                 long[] hiddenShape = hidden.getInfo().getShape();
                 int width = (int) hiddenShape[2];

@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
@@ -97,7 +98,7 @@ public final class FunctionUrlHandler implements RequestStreamHandler {
                     + maxBody + " bytes (SALVO_MAX_BODY_BYTES)");
         }
         try {
-            return core.handle(new ApiRequest(method.toUpperCase(java.util.Locale.ROOT), path, body)).get();
+            return core.handle(new ApiRequest(method.toUpperCase(Locale.ROOT), path, body)).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return core.transportError(503, "interrupted");
