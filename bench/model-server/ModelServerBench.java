@@ -55,7 +55,7 @@ public final class ModelServerBench {
         int warmup = Integer.getInteger("bench.warmup", 50);
         int iterations = Integer.getInteger("bench.iterations", 300);
         int coldRuns = Integer.getInteger("bench.coldRuns", 3);
-        List<String> latencyModels = List.of(System.getProperty("bench.latencyModels", "minilm,distilbert-shape").split(","));
+        List<String> latencyModels = Arrays.stream(System.getProperty("bench.latencyModels", "minilm,distilbert-shape").split(",")).filter(s -> !s.isBlank()).toList();
         List<String> coldModels = List.of(System.getProperty("bench.coldModels",
                 "tabular-logreg,tiny-bert-shape,minilm,distilbert-shape,bert-base-shape").split(","));
 

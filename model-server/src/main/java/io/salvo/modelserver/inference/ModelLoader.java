@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /** Opens prepared model files in ONNX Runtime and runs one warm-up inference. */
 public final class ModelLoader {
@@ -27,6 +29,22 @@ public final class ModelLoader {
     public static LoadResult load(PreparedModel prepared, int intraOpThreads, int interOpThreads, boolean spinning)
             throws IOException, OrtException {
         long start = System.nanoTime();
+        // the tokenizer (DJL's native library and tokenizer.json) loads on its own thread while ONNX Runtime builds the
+        // session: the two are independent and each takes hundreds of milliseconds on a cold start
+        CompletableFuture<Optional<TextPipeline>> text = new CompletableFuture<>();
+        if (prepared.descriptor().kind() == ModelKind.TEXT_ENCODER) {
+            Thread tokenizerLoader = new Thread(null, () -> {
+                try {
+                    text.complete(Optional.of(TextPipeline.load(prepared.tokenizerFile())));
+                } catch (Throwable e) {
+                    text.completeExceptionally(e);
+                }
+            }, "tokenizer-loader", 8L * 1024 * 1024);
+            tokenizerLoader.setDaemon(true);
+            tokenizerLoader.start();
+        } else {
+            text.complete(Optional.empty());
+        }
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         // benchmark instances must not phone home (and on most test platforms could not)
         environment.setTelemetry(false);
@@ -38,11 +56,19 @@ public final class ModelLoader {
             options.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
             session = environment.createSession(prepared.modelFile().toString(), options);
         }
-        Optional<TextPipeline> text = prepared.descriptor().kind() == ModelKind.TEXT_ENCODER
-                ? Optional.of(TextPipeline.load(prepared.tokenizerFile()))
-                : Optional.empty();
+        Optional<TextPipeline> pipeline;
+        try {
+            pipeline = text.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            session.close();
+            throw new IOException("interrupted while loading the tokenizer", e);
+        } catch (ExecutionException e) {
+            session.close();
+            throw new IOException("tokenizer " + prepared.tokenizerFile() + " failed to load", e.getCause());
+        }
         List<String> labels = Files.isRegularFile(prepared.labelsFile()) ? Files.readAllLines(prepared.labelsFile()) : List.of();
-        LoadedModel model = new LoadedModel(prepared.descriptor(), environment, session, text, labels);
+        LoadedModel model = new LoadedModel(prepared.descriptor(), environment, session, pipeline, labels);
         long loaded = System.nanoTime();
         warmUp(model);
         long warmed = System.nanoTime();
