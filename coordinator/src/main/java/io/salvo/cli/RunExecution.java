@@ -194,6 +194,9 @@ final class RunExecution {
             }
             if (!quiet) {
                 out.println(liveLine(s, plan.getIntervalMillis()));
+                for (String event : s.getEventsList()) {
+                    out.println("        >> " + event);
+                }
             }
         }
         return state;

@@ -8,6 +8,7 @@ import io.salvo.proto.v1.Header;
 import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunPlan;
+import io.salvo.proto.v1.SteadyStateRule;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -57,7 +58,9 @@ public final class PlanParser {
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "target", "phases", "arrival",
             "workers", "interval", "timeouts", "maxInFlight", "maxConnections", "lateSendThreshold",
-            "captureHeaders", "seed");
+            "captureHeaders", "seed", "steadyState");
+    private static final Set<String> STEADY_STATE_KEYS = Set.of("window", "minRateRatio", "maxErrorRatio",
+            "maxP95Spread");
     private static final Set<String> TARGET_KEYS = Set.of("url", "method", "headers", "bodyFile");
     private static final Set<String> PHASE_KEYS = Set.of("duration", "rate");
     private static final Set<String> RAMP_KEYS = Set.of("from", "to", "steps");
@@ -136,6 +139,10 @@ public final class PlanParser {
         plan.setLateSendThresholdMicros(late == null ? DEFAULT_LATE_SEND_THRESHOLD_MICROS
                 : (int) Math.min(Integer.MAX_VALUE, durationMicros(late.getValueNode(), "lateSendThreshold", 1)));
         plan.addAllCaptureResponseHeaders(parseCapturedHeaders(top.get("captureHeaders")));
+        NodeTuple steady = top.get("steadyState");
+        if (steady != null) {
+            plan.setSteadyState(parseSteadyState(steady.getValueNode()));
+        }
         NodeTuple seed = top.get("seed");
         if (seed != null) {
             plan.setSeed(longValue(seed.getValueNode(), "seed", 0, Long.MAX_VALUE));
@@ -270,6 +277,42 @@ public final class PlanParser {
             phase.setSteps((int) longValue(steps.getValueNode(), field + ".steps", 2, 10_000));
         }
         return phase;
+    }
+
+    private SteadyStateRule parseSteadyState(Node node) throws PlanException {
+        Map<String, NodeTuple> rule = mapping(node, "steadyState", STEADY_STATE_KEYS);
+        SteadyStateRule.Builder b = SteadyStateRule.newBuilder();
+        NodeTuple window = rule.get("window");
+        if (window != null) {
+            b.setWindowIntervals((int) longValue(window.getValueNode(), "steadyState.window", 1, 1000));
+        }
+        NodeTuple minRate = rule.get("minRateRatio");
+        if (minRate != null) {
+            b.setMinSuccessRateRatio(ratio(minRate.getValueNode(), "steadyState.minRateRatio", false));
+        }
+        NodeTuple maxError = rule.get("maxErrorRatio");
+        if (maxError != null) {
+            b.setMaxErrorRatio(ratio(maxError.getValueNode(), "steadyState.maxErrorRatio", true));
+        }
+        NodeTuple spread = rule.get("maxP95Spread");
+        if (spread != null) {
+            double value = number(spread.getValueNode(), "steadyState.maxP95Spread");
+            if (value < 1) {
+                throw error(spread.getValueNode(), "steadyState.maxP95Spread",
+                        "must be at least 1 (it is max p95 / min p95), got " + value);
+            }
+            b.setMaxP95Spread(value);
+        }
+        return b.build();
+    }
+
+    private double ratio(Node node, String field, boolean zeroAllowed) throws PlanException {
+        double value = number(node, field);
+        if (value > 1 || value < 0 || (!zeroAllowed && value == 0)) {
+            throw error(node, field, "must be a fraction " + (zeroAllowed ? "from 0" : "above 0") + " to 1, got "
+                    + scalar(node, field));
+        }
+        return value;
     }
 
     private ArrivalProcess parseArrival(NodeTuple tuple) throws PlanException {

@@ -47,9 +47,56 @@ public final class ConsoleReport {
         row(out, "latency (2xx only)", t.latencySuccess());
         row(out, "service time", t.serviceTime());
         row(out, "scheduler lag", t.schedulerLag());
+        for (RunReport.ResliceRow r : run.reslices()) {
+            out.printf(Locale.ROOT, "Re-slice at %.1f s (epoch %d): worker %s %s; rate now on %s; ~%.0f intended requests uncovered%n",
+                    r.atSeconds(), r.epoch(), r.worker(), r.cause(), String.join(", ", r.workersAfter()),
+                    r.uncoveredIntendedRequests());
+        }
+        printDetectors(report.detectors(), out);
         if (run.rejectedReports() > 0) {
             out.printf(Locale.ROOT, "%n%d worker reports were rejected (see the JSON report's message)%n",
                     run.rejectedReports());
+        }
+    }
+
+    private static void printDetectors(DetectorReport d, PrintStream out) {
+        if (d == null) {
+            return;
+        }
+        var t = d.thresholds();
+        out.printf(Locale.ROOT, "%nDetectors (instances from %s):%n", d.instanceSourceLabel() == null
+                ? d.instanceSource() : d.instanceSourceLabel());
+        if (d.timeToFirstSuccess() == null) {
+            out.println("  time to first successful response: no successful response");
+        } else {
+            var f = d.timeToFirstSuccess();
+            out.printf(Locale.ROOT, "  time to first successful response: %.1f ms (%s resolution, %d errors before)%n",
+                    f.millis(), f.resolution(), f.errorsBefore());
+        }
+        if (d.steadyState().reached()) {
+            out.printf(Locale.ROOT, "  time to steady state: %.1f s (interval %d; window %d intervals, >= %.0f%% of target, "
+                    + "errors <= %.2f%%, p95 max/min <= %.2f)%n", d.steadyState().timeToSteadyStateMillis() / 1000.0,
+                    d.steadyState().startInterval(), t.windowIntervals(), t.minSuccessRateRatio() * 100,
+                    t.maxErrorRatio() * 100, t.maxP95Spread());
+        } else {
+            out.printf(Locale.ROOT, "  time to steady state: not reached (window %d intervals, >= %.0f%% of target, "
+                    + "errors <= %.2f%%, p95 max/min <= %.2f)%n", t.windowIntervals(), t.minSuccessRateRatio() * 100,
+                    t.maxErrorRatio() * 100, t.maxP95Spread());
+        }
+        if (d.warmLatency() != null && d.warmLatency().count() > 0) {
+            var w = d.warmLatency();
+            out.printf(Locale.ROOT, "  warm latency: p50 %.3f ms, p95 %.3f ms, p99 %.3f ms over %d requests in %d steady "
+                    + "intervals (%d cold-instance responses excluded)%n", w.p50(), w.p95(), w.p99(), w.count(),
+                    w.steadyIntervals(), w.coldExcludedResponses());
+        } else {
+            out.println("  warm latency: none (no steady-state intervals)");
+        }
+        out.printf(Locale.ROOT, "  cold starts: %d%n", d.coldStarts().size());
+        for (var c : d.coldStarts()) {
+            out.printf(Locale.ROOT, "    %s in interval %d%s%s%n", c.instanceId(), c.interval(),
+                    c.firstResponseLatencyMillis() == null ? "" : String.format(Locale.ROOT,
+                            ", first response %.1f ms", c.firstResponseLatencyMillis()),
+                    c.modelLoadMillis() == null ? "" : ", model load " + c.modelLoadMillis() + " ms");
         }
     }
 

@@ -2,6 +2,8 @@ package io.salvo.report;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.salvo.coordinator.merge.HistogramCodec;
+import io.salvo.detect.LiveDetectors;
+import io.salvo.detect.PlatformInstanceSignals;
 import io.salvo.coordinator.merge.HistogramCodec.CorruptHistogramException;
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.MergedInterval;
@@ -27,6 +29,7 @@ public record RunReport(
         @JsonProperty("schema_version") int schemaVersion,
         @JsonProperty("run") RunInfo run,
         @JsonProperty("totals") Totals totals,
+        @JsonProperty("detectors") DetectorReport detectors,
         @JsonProperty("intervals") List<IntervalRow> intervals,
         @JsonProperty("workers") List<WorkerRow> workers) {
 
@@ -46,7 +49,18 @@ public record RunReport(
             @JsonProperty("load_duration_s") double loadDurationSeconds,
             @JsonProperty("start") String start,
             @JsonProperty("end") String end,
-            @JsonProperty("rejected_reports") long rejectedReports) {
+            @JsonProperty("rejected_reports") long rejectedReports,
+            @JsonProperty("reslices") List<ResliceRow> reslices) {
+    }
+
+    /** A re-division of the rate after a worker was lost or joined. */
+    public record ResliceRow(
+            @JsonProperty("at_s") double atSeconds,
+            @JsonProperty("epoch") long epoch,
+            @JsonProperty("cause") String cause,
+            @JsonProperty("worker") String worker,
+            @JsonProperty("workers_after") List<String> workersAfter,
+            @JsonProperty("uncovered_intended_requests") double uncoveredIntendedRequests) {
     }
 
     public record PhaseInfo(
@@ -141,7 +155,9 @@ public record RunReport(
             @JsonProperty("intervals_reported") long intervalsReported,
             @JsonProperty("clock_offset_ms") double clockOffsetMillis,
             @JsonProperty("clock_round_trip_ms") double clockRoundTripMillis,
-            @JsonProperty("finished") boolean finished) {
+            @JsonProperty("finished") boolean finished,
+            @JsonProperty("lost") boolean lost,
+            @JsonProperty("sent_by_interval") Map<Long, Long> sentByInterval) {
     }
 
     /** Histograms of one merged interval, decoded; also used by the .hlog writer. */
@@ -186,12 +202,21 @@ public record RunReport(
     }
 
     public static RunReport from(RunResult result) {
+        return from(result, null);
+    }
+
+    /**
+     * Builds the report; the detectors run again over the final merged intervals (late reports
+     * included), with the platform's instance signals when a driver provides them (else null).
+     */
+    public static RunReport from(RunResult result, PlatformInstanceSignals platform) {
         long intervalMillis = result.getPlan().getIntervalMillis();
         double intervalSeconds = intervalMillis / 1000.0;
         double loadSeconds = result.getPlan().getPhasesList().stream().mapToLong(Phase::getDurationMillis).sum()
                 / 1000.0;
 
         List<IntervalRow> rows = new ArrayList<>();
+        LiveDetectors detectors = new LiveDetectors(DetectorReport.settingsFor(result.getPlan()), platform);
         Histogram latency = HistogramCodec.newHistogram();
         Histogram latency2xx = HistogramCodec.newHistogram();
         Histogram service = HistogramCodec.newHistogram();
@@ -203,6 +228,7 @@ public record RunReport(
         long unsent = 0;
         long[] errorCounts = new long[4];
         for (MergedInterval m : result.getIntervalsList()) {
+            detectors.accept(m);
             DecodedInterval d = DecodedInterval.of(m);
             Histogram intervalLatency = d.allLatency();
             Histogram intervalService = d.allServiceTime();
@@ -246,7 +272,10 @@ public record RunReport(
                 result.getPlan().getRequest().getUrl(), result.getPlan().getRequest().getMethod(),
                 result.getPlan().getArrival().name().replace("ARRIVAL_PROCESS_", "").toLowerCase(Locale.ROOT),
                 phases, result.getPlan().getWorkerCount(), intervalMillis, loadSeconds,
-                instant(result.getStartUnixNanos()), instant(result.getEndUnixNanos()), result.getRejectedReports());
+                instant(result.getStartUnixNanos()), instant(result.getEndUnixNanos()), result.getRejectedReports(),
+                result.getReslicesList().stream().map(r -> new ResliceRow(
+                        (r.getAtUnixNanos() - result.getStartUnixNanos()) / 1e9, r.getEpoch(), r.getCause(),
+                        r.getWorkerId(), List.copyOf(r.getWorkerIdsList()), r.getUncoveredIntendedRequests())).toList());
 
         List<WorkerRow> workers = new ArrayList<>();
         for (WorkerSummary w : result.getWorkersList()) {
@@ -254,9 +283,10 @@ public record RunReport(
                     : (double) (w.getSlice().getSegmentEnd() - w.getSlice().getSegmentStart()) / w.getSlice().getTotalWeight();
             workers.add(new WorkerRow(w.getWorkerId(), w.getRegion(), w.getCores(), share, w.getSent(),
                     w.getCompleted(), w.getIntervalsReported(), w.getClockOffsetNanos() / 1e6,
-                    w.getClockRoundTripNanos() / 1e6, w.getFinished()));
+                    w.getClockRoundTripNanos() / 1e6, w.getFinished(), w.getLost(),
+                    new java.util.TreeMap<>(w.getSentByIntervalMap())));
         }
-        return new RunReport(SCHEMA_VERSION, info, totals, rows, workers);
+        return new RunReport(SCHEMA_VERSION, info, totals, DetectorReport.of(detectors.summary()), rows, workers);
     }
 
     static Errors errorsOf(DecodedInterval d) {

@@ -48,6 +48,7 @@ class PlanParserTest {
             lateSendThreshold: 2ms
             captureHeaders: [Salvo-Instance-Id, Salvo-Model-Load-Ms]
             seed: 42
+            steadyState: {window: 3, minRateRatio: 0.9, maxErrorRatio: 0.01, maxP95Spread: 1.2}
             """;
 
     @Test
@@ -80,6 +81,23 @@ class PlanParserTest {
         assertThat(plan.getLateSendThresholdMicros()).isEqualTo(2000);
         assertThat(plan.getCaptureResponseHeadersList()).containsExactly("Salvo-Instance-Id", "Salvo-Model-Load-Ms");
         assertThat(plan.getSeed()).isEqualTo(42);
+        assertThat(plan.getSteadyState().getWindowIntervals()).isEqualTo(3);
+        assertThat(plan.getSteadyState().getMinSuccessRateRatio()).isEqualTo(0.9);
+        assertThat(plan.getSteadyState().getMaxErrorRatio()).isEqualTo(0.01);
+        assertThat(plan.getSteadyState().getMaxP95Spread()).isEqualTo(1.2);
+    }
+
+    @Test
+    void steadyStateSpreadBelowOne() throws Exception {
+        assertThat(messageFor("""
+                target:
+                  url: http://localhost:9000/
+                phases:
+                  - duration: 5s
+                    rate: 10
+                steadyState:
+                  maxP95Spread: 0.9
+                """)).isEqualTo("bad.yaml:7: steadyState.maxP95Spread: must be at least 1 (it is max p95 / min p95), got 0.9");
     }
 
     @Test

@@ -206,6 +206,12 @@ public final class IntervalMerger {
         return List.copyOf(rejectionReasons);
     }
 
+    /** Highest interval index the worker reported, or -1. */
+    public synchronized long highestReportedBy(String workerId) {
+        WorkerProgress p = workers.get(workerId);
+        return p == null ? -1 : p.highestReported;
+    }
+
     public synchronized long intervalsReportedBy(String workerId) {
         WorkerProgress p = workers.get(workerId);
         return p == null ? 0 : p.reported.size();
@@ -266,6 +272,12 @@ public final class IntervalMerger {
         final Set<String> workerIds = new LinkedHashSet<>();
         boolean shown;
         boolean lateReports;
+        // Precise marks for the detectors: min of offsets, exact sum of error instants, all first responses.
+        Long firstSendOffsetMicros;
+        Long firstSuccessOffsetMicros;
+        Histogram errorCompletionOffsets;
+        boolean errorCompletionOffsetsComplete = true;
+        final List<io.salvo.proto.v1.InstanceFirstResponse> instanceFirstResponses = new ArrayList<>(0);
 
         IntervalState(long index) {
             this.index = index;
@@ -280,6 +292,31 @@ public final class IntervalMerger {
             capHits += r.getInFlightCapHits();
             unsent += r.getUnsent();
             intended += r.getIntended();
+            if (r.hasFirstSendOffsetMicros()) {
+                firstSendOffsetMicros = firstSendOffsetMicros == null ? r.getFirstSendOffsetMicros()
+                        : Math.min(firstSendOffsetMicros, r.getFirstSendOffsetMicros());
+            }
+            if (r.hasFirstSuccessOffsetMicros()) {
+                firstSuccessOffsetMicros = firstSuccessOffsetMicros == null ? r.getFirstSuccessOffsetMicros()
+                        : Math.min(firstSuccessOffsetMicros, r.getFirstSuccessOffsetMicros());
+            }
+            instanceFirstResponses.addAll(r.getInstanceFirstResponsesList());
+            boolean reportHadErrors = decoded.outcomes.keySet().stream()
+                    .anyMatch(o -> o != OutcomeClass.OUTCOME_CLASS_2XX && decoded.outcomes.get(o)[0].getTotalCount() > 0);
+            if (!r.getErrorCompletionOffsetMicros().isEmpty()) {
+                try {
+                    Histogram errorOffsets = HistogramCodec.decode(r.getErrorCompletionOffsetMicros().toByteArray());
+                    if (errorCompletionOffsets == null) {
+                        errorCompletionOffsets = HistogramCodec.newHistogram();
+                    }
+                    errorCompletionOffsets.add(errorOffsets);
+                } catch (CorruptHistogramException e) {
+                    // Optional detail: without it the detectors count this interval's errors as an upper bound.
+                    errorCompletionOffsetsComplete = false;
+                }
+            } else if (reportHadErrors) {
+                errorCompletionOffsetsComplete = false;
+            }
             for (CapturedHeader header : r.getCapturedHeadersList()) {
                 Map<String, Long> values = headers.computeIfAbsent(header.getName(), n -> new TreeMap<>());
                 for (HeaderValueCount v : header.getValuesList()) {
@@ -372,7 +409,18 @@ public final class IntervalMerger {
                     .setUnsent(unsent)
                     .setIntended(intended)
                     .addAllWorkerIds(workerIds)
-                    .setHadLateReports(lateReports);
+                    .setHadLateReports(lateReports)
+                    .addAllInstanceFirstResponses(instanceFirstResponses)
+                    .setErrorCompletionOffsetsComplete(errorCompletionOffsetsComplete);
+            if (firstSendOffsetMicros != null) {
+                b.setFirstSendOffsetMicros(firstSendOffsetMicros);
+            }
+            if (firstSuccessOffsetMicros != null) {
+                b.setFirstSuccessOffsetMicros(firstSuccessOffsetMicros);
+            }
+            if (errorCompletionOffsets != null && errorCompletionOffsets.getTotalCount() > 0) {
+                b.setErrorCompletionOffsetMicros(ByteString.copyFrom(HistogramCodec.encode(errorCompletionOffsets)));
+            }
             if (shown) {
                 compressed.forEach((outcome, pair) -> b.addOutcomes(OutcomeHistograms.newBuilder()
                         .setOutcome(outcome)

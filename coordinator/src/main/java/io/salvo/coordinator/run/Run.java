@@ -2,7 +2,16 @@ package io.salvo.coordinator.run;
 
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
+import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.server.WorkerSession;
+import io.salvo.coordinator.slicing.SlicePlanner;
+import io.salvo.proto.v1.Assignment;
+import io.salvo.proto.v1.Reslice;
+import io.salvo.proto.v1.ReportRejected;
+import io.salvo.worker.schedule.RateProfile;
+import io.salvo.detect.DetectionEvent;
+import io.salvo.detect.LiveDetectors;
+import io.salvo.report.DetectorReport;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
@@ -37,17 +46,28 @@ public final class Run {
     private final long deadlineUnixNanos;
     private final long heartbeatTimeoutNanos;
     private final IntervalMerger merger;
+    /** Fed each interval as it is shown; the final report re-runs them over all data, late reports included. */
+    private final LiveDetectors detectors;
     private final Map<String, Assigned> workers = new LinkedHashMap<>();
     private final List<LiveSnapshot> history = new CopyOnWriteArrayList<>();
     private final List<StreamObserver<LiveSnapshot>> watchers = new CopyOnWriteArrayList<>();
     private final List<String> notes = new CopyOnWriteArrayList<>();
+    private final List<Reslice> reslices = new CopyOnWriteArrayList<>();
+    private final RateProfile profile;
+    private final long seed;
+    private final WallClock clock;
+    private long epoch = 1;
     private volatile RunState state = RunState.RUN_STATE_RUNNING;
     private volatile long endUnixNanos;
     private volatile long stopRequestedUnixNanos;
 
-    Run(String id, RunPlan plan, long startUnixNanos, long graceNanos, long heartbeatTimeoutNanos) {
+    Run(String id, RunPlan plan, long startUnixNanos, long graceNanos, long heartbeatTimeoutNanos, long seed,
+            WallClock clock) {
         this.id = id;
         this.plan = plan;
+        this.seed = seed;
+        this.clock = clock;
+        this.profile = RateProfile.of(plan.getPhasesList());
         this.startUnixNanos = startUnixNanos;
         this.heartbeatTimeoutNanos = heartbeatTimeoutNanos;
         long intervalNanos = plan.getIntervalMillis() * 1_000_000L;
@@ -56,6 +76,7 @@ public final class Run {
         // Workers report one interval beyond the drain to close the run; allow a few more for stragglers.
         long maxIndex = (loadNanos + drainNanos) / intervalNanos + 5;
         this.merger = new IntervalMerger(startUnixNanos, intervalNanos, graceNanos, maxIndex);
+        this.detectors = new LiveDetectors(DetectorReport.settingsFor(plan), null);
         this.deadlineUnixNanos = startUnixNanos + loadNanos + drainNanos + 30_000_000_000L;
     }
 
@@ -86,6 +107,75 @@ public final class Run {
         session.assignedTo(id);
     }
 
+    synchronized long epoch() {
+        return epoch;
+    }
+
+    /**
+     * A worker connected while this run is under way: if the run has fewer live workers than its
+     * plan asks for and load is still to come, it joins at the next epoch.
+     */
+    public synchronized boolean offer(WorkerSession session) {
+        long now = clock.unixNanos();
+        if (state != RunState.RUN_STATE_RUNNING || workers.containsKey(session.workerId())
+                || now > loadEndUnixNanos() - plan.getIntervalMillis() * 1_000_000L) {
+            return false;
+        }
+        long live = workers.values().stream().filter(a -> !a.lost && !a.finished).count();
+        if (live >= plan.getWorkerCount()) {
+            return false;
+        }
+        workers.put(session.workerId(), new Assigned(session, Slice.getDefaultInstance()));
+        merger.addWorker(session.workerId());
+        session.assignedTo(id);
+        reslice("joined", session.workerId(), 0, now);
+        return true;
+    }
+
+    private long loadEndUnixNanos() {
+        return startUnixNanos + profile.durationNanos();
+    }
+
+    /**
+     * Divides the whole rate among the live workers under a new epoch. Workers apply a new slice the
+     * moment it arrives, continuing the same global schedule, so the run keeps its target rate.
+     */
+    private synchronized void reslice(String cause, String workerId, double uncovered, long now) {
+        List<Assigned> live = new ArrayList<>();
+        for (Assigned a : workers.values()) {
+            if (!a.lost && !a.finished) {
+                live.add(a);
+            }
+        }
+        Reslice.Builder record = Reslice.newBuilder().setAtUnixNanos(now).setCause(cause).setWorkerId(workerId)
+                .setUncoveredIntendedRequests(uncovered);
+        if (live.isEmpty()) {
+            notes.add("no worker left to carry the load after worker " + workerId + " was " + cause);
+            reslices.add(record.setEpoch(epoch).build());
+            return;
+        }
+        epoch++;
+        live.sort(java.util.Comparator.comparing(a -> a.session.workerId()));
+        List<SlicePlanner.Participant> participants = live.stream()
+                .map(a -> new SlicePlanner.Participant(a.session.workerId(), a.session.weight())).toList();
+        Map<String, Slice> slices = SlicePlanner.plan(participants, seed + epoch);
+        for (Assigned a : live) {
+            a.slice = slices.get(a.session.workerId());
+            a.session.send(CoordinatorMessage.newBuilder().setAssignment(Assignment.newBuilder()
+                    .setRunId(id)
+                    .setEpoch(epoch)
+                    .setPlan(plan)
+                    .setSlice(a.slice)
+                    .setStartCoordinatorUnixNanos(startUnixNanos)
+                    .setWorkerClockOffsetNanos(a.session.clockOffsetNanos())).build());
+            record.addWorkerIds(a.session.workerId());
+        }
+        reslices.add(record.setEpoch(epoch).build());
+        long currentEpoch = epoch;
+        LOG.warning(() -> "run " + id + ": worker " + workerId + " " + cause + "; rate re-sliced over "
+                + live.size() + " workers (epoch " + currentEpoch + ")");
+    }
+
     /** Merges a report; a rejected one is counted and logged, never fatal. */
     public void onReport(WorkerSession from, IntervalReport received) {
         IntervalReport report = received;
@@ -101,12 +191,15 @@ public final class Run {
                 synchronized (a) {
                     a.sent += report.getSent();
                     a.completed += report.getCompleted();
+                    a.sentByInterval.merge(report.getIntervalIndex(), report.getSent(), Long::sum);
                 }
             }
         } catch (RejectedReportException e) {
             IntervalReport rejected = report;
             LOG.warning(() -> "run " + id + ": rejected report from worker " + from.workerId() + " for interval "
                     + rejected.getIntervalIndex() + ": " + e.getMessage());
+            from.send(CoordinatorMessage.newBuilder().setReportRejected(ReportRejected.newBuilder()
+                    .setRunId(id).setIntervalIndex(rejected.getIntervalIndex()).setReason(e.getMessage())).build());
         }
     }
 
@@ -127,14 +220,32 @@ public final class Run {
 
     /** The worker's stream broke or it went silent: what it reported stays, nothing more is awaited. */
     public void onLost(WorkerSession from) {
-        Assigned a = assigned(from.workerId());
+        onLost(from, "stream closed");
+    }
+
+    private synchronized void onLost(WorkerSession from, String how) {
+        Assigned a = workers.get(from.workerId());
         if (a == null || a.finished || a.lost) {
             return;
         }
         a.lost = true;
-        notes.add("worker " + from.workerId() + " was lost");
+        long now = clock.unixNanos();
+        notes.add("worker " + from.workerId() + " was lost (" + how + ")");
         merger.workerLost(from.workerId());
         from.assignedTo(null);
+        if (!from.closed()) {
+            // Silent but connected: make sure it stops, or it would send its old slice on top of the new ones.
+            from.send(CoordinatorMessage.newBuilder().setStop(StopRun.newBuilder().setRunId(id)
+                    .setReason("declared lost: " + how)).build());
+        }
+        if (state == RunState.RUN_STATE_RUNNING && stopRequestedUnixNanos == 0 && now < loadEndUnixNanos()) {
+            long intervalNanos = plan.getIntervalMillis() * 1_000_000L;
+            long coveredUntil = (merger.highestReportedBy(from.workerId()) + 1) * intervalNanos;
+            long fromNanos = Math.max(0, Math.min(coveredUntil, profile.durationNanos()));
+            long toNanos = Math.max(fromNanos, Math.min(now - startUnixNanos, profile.durationNanos()));
+            double uncovered = SlicePlanner.share(a.slice) * profile.expectedCount(fromNanos, toNanos);
+            reslice("lost", from.workerId(), uncovered, now);
+        }
     }
 
     private synchronized Assigned assigned(String workerId) {
@@ -148,14 +259,13 @@ public final class Run {
         }
         for (Assigned a : assignedWorkers()) {
             if (!a.finished && !a.lost && nowUnixNanos - a.session.lastHeardUnixNanos() > heartbeatTimeoutNanos) {
-                LOG.warning(() -> "run " + id + ": worker " + a.session.workerId() + " silent for "
-                        + (nowUnixNanos - a.session.lastHeardUnixNanos()) / 1_000_000 + " ms; treating it as lost");
-                onLost(a.session);
+                long silentMillis = (nowUnixNanos - a.session.lastHeardUnixNanos()) / 1_000_000;
+                LOG.warning(() -> "run " + id + ": worker " + a.session.workerId() + " silent for " + silentMillis
+                        + " ms; treating it as lost");
+                onLost(a.session, "silent for " + silentMillis + " ms");
             }
         }
-        for (LiveSnapshot snapshot : merger.pollCompleted(nowUnixNanos)) {
-            publish(snapshot.toBuilder().setRunId(id).setState(state).build());
-        }
+        showCompleted(nowUnixNanos);
         if (merger.complete()) {
             finish(stopRequestedUnixNanos != 0 ? RunState.RUN_STATE_STOPPED : RunState.RUN_STATE_COMPLETED,
                     nowUnixNanos, String.join("; ", notes));
@@ -165,9 +275,7 @@ public final class Run {
                     onLost(a.session);
                 }
             }
-            for (LiveSnapshot snapshot : merger.pollCompleted(Long.MAX_VALUE)) {
-                publish(snapshot.toBuilder().setRunId(id).setState(state).build());
-            }
+            showCompleted(Long.MAX_VALUE);
             notes.add("workers did not finish before the run's deadline");
             finish(RunState.RUN_STATE_COMPLETED, nowUnixNanos, String.join("; ", notes));
         } else if (stopRequestedUnixNanos != 0 && nowUnixNanos - stopRequestedUnixNanos > 10_000_000_000L) {
@@ -176,10 +284,28 @@ public final class Run {
                     onLost(a.session);
                 }
             }
-            for (LiveSnapshot snapshot : merger.pollCompleted(Long.MAX_VALUE)) {
-                publish(snapshot.toBuilder().setRunId(id).setState(state).build());
-            }
+            showCompleted(Long.MAX_VALUE);
             finish(RunState.RUN_STATE_STOPPED, nowUnixNanos, String.join("; ", notes));
+        }
+    }
+
+    private void showCompleted(long nowUnixNanos) {
+        for (IntervalMerger.ShownInterval shown : merger.pollShown(nowUnixNanos)) {
+            LiveSnapshot.Builder snapshot = shown.snapshot().toBuilder().setRunId(id).setState(state);
+            try {
+                for (DetectionEvent event : detectors.accept(shown.merged())) {
+                    String line = EventLines.describe(event);
+                    if (line != null) {
+                        snapshot.addEvents(line);
+                        LOG.info(() -> "run " + id + ": " + line);
+                    }
+                }
+            } catch (RuntimeException e) {
+                // A detector problem must never cost the run its live view.
+                LOG.warning(() -> "run " + id + ": detectors failed on interval " + shown.snapshot().getIntervalIndex()
+                        + ": " + e);
+            }
+            publish(snapshot.build());
         }
     }
 
@@ -267,7 +393,8 @@ public final class Run {
                 .setStartUnixNanos(startUnixNanos)
                 .setEndUnixNanos(endUnixNanos)
                 .addAllIntervals(merger.mergedIntervals())
-                .setRejectedReports(merger.rejectedReports());
+                .setRejectedReports(merger.rejectedReports())
+                .addAllReslices(reslices);
         List<String> messages = new ArrayList<>(notes);
         if (merger.rejectedReports() > 0) {
             messages.add(merger.rejectedReports() + " reports rejected (first: " + merger.rejectionReasons().get(0) + ")");
@@ -285,7 +412,9 @@ public final class Run {
                         .setIntervalsReported(merger.intervalsReportedBy(a.session.workerId()))
                         .setClockOffsetNanos(a.clockOffsetNanos)
                         .setClockRoundTripNanos(a.clockRoundTripNanos)
-                        .setFinished(a.finished));
+                        .setFinished(a.finished)
+                        .setLost(a.lost)
+                        .putAllSentByInterval(a.sentByInterval));
             }
         }
         return result.build();
@@ -293,7 +422,9 @@ public final class Run {
 
     private static final class Assigned {
         final WorkerSession session;
-        final Slice slice;
+        /** The latest slice; replaced at each re-slice (guarded by the Run). */
+        Slice slice;
+        final Map<Long, Long> sentByInterval = new java.util.TreeMap<>();
         final long clockOffsetNanos;
         final long clockRoundTripNanos;
         long sent;

@@ -35,7 +35,9 @@ public final class RunManager {
     public record Settings(Duration startLead, Duration grace, Duration heartbeatTimeout, Duration tick,
             int minClockSamples) {
         public static Settings defaults() {
-            return new Settings(Duration.ofMillis(1000), Duration.ofMillis(1500), Duration.ofSeconds(5),
+            // A worker silent for two intervals is lost; at least 3 s (three missed 1 s heartbeats), so
+            // a JVM pause on a loaded machine is not mistaken for a crash. A broken stream is detected at once.
+            return new Settings(Duration.ofMillis(1000), Duration.ofMillis(1500), Duration.ofSeconds(3),
                     Duration.ofMillis(50), 3);
         }
     }
@@ -88,7 +90,8 @@ public final class RunManager {
             long maxRoundTrip = chosen.stream().mapToLong(WorkerSession::clockRoundTripNanos).max().orElse(0);
             long start = clock.unixNanos() + settings.startLead().toNanos() + Math.max(0, maxRoundTrip);
             String runId = newRunId();
-            Run run = new Run(runId, plan, start, settings.grace().toNanos(), settings.heartbeatTimeout().toNanos());
+            long heartbeatTimeout = Math.max(settings.heartbeatTimeout().toNanos(), 2L * plan.getIntervalMillis() * 1_000_000L);
+            Run run = new Run(runId, plan, start, settings.grace().toNanos(), heartbeatTimeout, seed, clock);
             StartRunResponse.Builder response = StartRunResponse.newBuilder().setRunId(runId).setStartUnixNanos(start);
             for (WorkerSession s : chosen) {
                 run.assign(s, slices.get(s.workerId()));
@@ -152,6 +155,14 @@ public final class RunManager {
 
     public Optional<Run> active() {
         return Optional.ofNullable(active);
+    }
+
+    /** Offers a newly connected worker to the active run (after its clock has been probed). */
+    public void offerToActiveRun(WorkerSession session) {
+        Run run = active;
+        if (run != null && !run.terminal() && session.runId() == null && !session.closed()) {
+            run.offer(session);
+        }
     }
 
     public void stop(String runId, String reason) throws StatusException {

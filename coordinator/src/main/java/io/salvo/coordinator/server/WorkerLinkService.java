@@ -5,6 +5,7 @@ import io.salvo.coordinator.run.Run;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.ReportRejected;
 import io.salvo.proto.v1.Welcome;
 import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
@@ -30,6 +31,7 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
     private final WallClock clock;
     private final ScheduledExecutorService scheduler;
     private final AtomicLong protocolViolations = new AtomicLong();
+    private final AtomicLong unknownRunReports = new AtomicLong();
 
     public WorkerLinkService(String coordinatorId, WorkerRegistry registry, RunManager runs, WallClock clock,
             ScheduledExecutorService scheduler) {
@@ -38,6 +40,11 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
         this.runs = runs;
         this.clock = clock;
         this.scheduler = scheduler;
+    }
+
+    /** Reports naming a run this coordinator does not know. */
+    public long unknownRunReports() {
+        return unknownRunReports.get();
     }
 
     /** Streams refused for a protocol violation (no hello first, bad version, duplicate id). */
@@ -62,8 +69,7 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                     case CLOCK_PROBE_REPLY -> session.onClockProbeReply(message.getClockProbeReply(), now);
                     case INTERVAL_REPORT -> runOf(message.getIntervalReport().getRunId())
                             .ifPresentOrElse(run -> run.onReport(session, message.getIntervalReport()),
-                                    () -> LOG.warning(() -> "worker " + session.workerId()
-                                            + " reported for unknown run '" + message.getIntervalReport().getRunId() + "'"));
+                                    () -> rejectUnknownRun(message.getIntervalReport()));
                     case EVENT -> onEvent(message);
                     case HEARTBEAT -> { }
                     case HELLO -> LOG.warning(() -> "worker " + session.workerId() + " sent a second hello; ignored");
@@ -102,8 +108,21 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                     WorkerSession s = session;
                     scheduler.schedule(() -> s.sendClockProbeNow(clock.unixNanos()), 20L * i, TimeUnit.MILLISECONDS);
                 }
+                // After the clock probes: a worker replacing a lost one joins the run under way.
+                WorkerSession joined = session;
+                scheduler.schedule(() -> runs.offerToActiveRun(joined), 20L * INITIAL_CLOCK_PROBES + 200,
+                        TimeUnit.MILLISECONDS);
                 LOG.info(() -> "worker " + hello.getWorkerId() + " joined (region '" + hello.getRegion() + "', "
                         + hello.getCores() + " cores, weight " + Math.max(1, hello.getWeight()) + ")");
+            }
+
+            private void rejectUnknownRun(io.salvo.proto.v1.IntervalReport report) {
+                unknownRunReports.incrementAndGet();
+                String runId = report.getRunId().length() > 100 ? report.getRunId().substring(0, 100) + "..." : report.getRunId();
+                LOG.fine(() -> "worker " + session.workerId() + " reported for unknown run '" + runId + "'");
+                session.send(CoordinatorMessage.newBuilder().setReportRejected(ReportRejected.newBuilder()
+                        .setRunId(runId).setIntervalIndex(report.getIntervalIndex())
+                        .setReason("no run with id '" + runId + "'")).build());
             }
 
             private void refuse(Status status) {

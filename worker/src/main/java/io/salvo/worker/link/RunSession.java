@@ -56,14 +56,24 @@ final class RunSession {
         EngineSettings settings = EngineSettings.of(plan);
         RateProfile profile = RateProfile.of(plan.getPhasesList());
         SliceSegment segment = SliceSegment.of(assignment.getSlice());
-        ArrivalSchedule schedule = plan.getArrival() == ArrivalProcess.ARRIVAL_PROCESS_POISSON
-                ? PoissonSliceSchedule.fromStart(profile, segment, seedOf(assignment))
-                : ConstantSliceSchedule.fromStart(profile, segment);
+        // A worker that joins a run already under way (a replacement after a loss) takes its slice
+        // from now on; sending the missed part of the schedule at once would be a burst nobody planned.
+        long joinedAtNanos = Math.max(0, System.nanoTime() - startNanos);
+        ArrivalSchedule schedule;
+        if (plan.getArrival() == ArrivalProcess.ARRIVAL_PROCESS_POISSON) {
+            schedule = joinedAtNanos == 0 ? PoissonSliceSchedule.fromStart(profile, segment, seedOf(assignment))
+                    : PoissonSliceSchedule.from(profile, segment, seedOf(assignment), joinedAtNanos);
+        } else {
+            schedule = joinedAtNanos == 0 ? ConstantSliceSchedule.fromStart(profile, segment)
+                    : ConstantSliceSchedule.from(profile, segment, joinedAtNanos);
+        }
         IntervalRecorder recorder = new IntervalRecorder(startNanos, settings.intervalNanos(), settings.lateSendThresholdNanos(),
                 settings.capturedHeaders(), System::nanoTime);
         LoadEngine engine = LoadEngine.start(vertx, plan.getRequest(), settings, schedule, startNanos, recorder, lanes);
-        return new RunSession(assignment.getRunId(), assignment.getEpoch(), plan, settings, recorder, engine, startNanos,
-                startNanos + profile.durationNanos());
+        RunSession session = new RunSession(assignment.getRunId(), assignment.getEpoch(), plan, settings, recorder,
+                engine, startNanos, startNanos + profile.durationNanos());
+        session.nextReportIndex = joinedAtNanos / settings.intervalNanos();
+        return session;
     }
 
     /** The slice's seed, else one derived from the plan's seed, else a random one (0 means random). */

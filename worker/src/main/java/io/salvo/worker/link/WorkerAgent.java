@@ -66,18 +66,25 @@ public final class WorkerAgent implements AutoCloseable {
     // Link-thread state.
     private Vertx vertx;
     private ManagedChannel channel;
-    private Connection connection;
+    // Volatile: also read by the heartbeat thread.
+    private volatile Connection connection;
     private int nextAddress;
     private long backoffMillis = MIN_BACKOFF_MILLIS;
     private ScheduledFuture<?> heartbeat;
     private ScheduledFuture<?> reconnect;
-    private RunSession session;
+    private volatile RunSession session;
     private String lastFinishedRunId;
     private long droppedReports;
     private boolean closed;
     // Guarded by sendLock.
     private final ArrayDeque<WorkerMessage> buffered = new ArrayDeque<>();
     private int bufferedReports;
+
+    /**
+     * Heartbeats get their own thread: the link thread also starts engines and harvests intervals,
+     * and a slow engine start on a loaded machine must not look like a dead worker.
+     */
+    private final ScheduledExecutorService heartbeats;
 
     private WorkerAgent(WorkerOptions options) {
         this.options = options;
@@ -86,11 +93,18 @@ public final class WorkerAgent implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "salvo-heartbeat");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** Starts the agent; it connects in the background and runs until closed or refused. */
     public static WorkerAgent start(WorkerOptions options) {
         WorkerAgent agent = new WorkerAgent(options);
+        // Vert.x starts before the first assignment, so a run's first second does not pay for it.
+        agent.link.execute(agent::vertx);
         agent.link.execute(agent::connect);
         return agent;
     }
@@ -208,7 +222,7 @@ public final class WorkerAgent implements AutoCloseable {
         if (heartbeat != null) {
             heartbeat.cancel(false);
         }
-        heartbeat = link.scheduleAtFixedRate(this::sendHeartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
+        heartbeat = heartbeats.scheduleAtFixedRate(this::sendHeartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
         long dropped = droppedReports;
         synchronized (sendLock) {
             welcomedBy.welcomed = true;
@@ -227,12 +241,13 @@ public final class WorkerAgent implements AutoCloseable {
     }
 
     private void sendHeartbeat() {
-        Connection current = connection;
-        if (current == null) {
+        Connection link = connection;
+        if (link == null) {
             return;
         }
-        long inFlight = session == null || session.finished ? 0 : session.engine.outstanding();
-        sendIfWelcomed(current, WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+        RunSession current = session;
+        long inFlight = current == null || current.finished ? 0 : current.engine.outstanding();
+        sendIfWelcomed(link, WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
                 .setSentAtUnixNanos(unixNanos()).setInFlight(inFlight)).build());
     }
 
@@ -441,6 +456,7 @@ public final class WorkerAgent implements AutoCloseable {
             vertx.close();
         }
         link.shutdown();
+        heartbeats.shutdownNow();
         if (fatal == null) {
             terminated.complete(null);
         } else {
