@@ -52,9 +52,12 @@ public final class FunctionUrlHandler implements RequestStreamHandler {
             ServerConfig config = ServerConfig.fromEnvironment();
             LOG.info("effective configuration {}", config.describe());
             ServingCore core = new ServingCore(config, ModelSource.fromConfig(config));
-            core.loadNow();
-            if (!core.isReady()) {
-                throw new IllegalStateException("model " + config.modelName() + " failed to load; see the log above");
+            // on the core's own loader thread (8 MB stack, which ONNX Runtime's set-up needs), waiting for it here
+            core.startLoading();
+            try {
+                core.loaded().join();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("model " + config.modelName() + " failed to load; see the log above", e);
             }
             shared = core;
         }
