@@ -1,85 +1,129 @@
 package io.salvo.cli;
 
-import io.salvo.plan.PlanException;
-import io.salvo.plan.PlanParser;
-import io.salvo.proto.v1.RunPlan;
-import io.salvo.target.ControllableTarget;
+import io.salvo.benchmark.BenchmarkException;
+import io.salvo.benchmark.BenchmarkFiles;
+import io.salvo.benchmark.BenchmarkSettings;
+import io.salvo.benchmark.ComparisonTables;
+import io.salvo.benchmark.CoordinatorLoadRunner;
+import io.salvo.benchmark.ExperimentRecord;
+import io.salvo.benchmark.LocalBenchmark;
+import io.salvo.coordinator.server.CoordinatorServer;
+import io.salvo.security.ClusterToken;
 import java.io.IOException;
-import java.io.StringReader;
+import java.net.InetSocketAddress;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Runs a short distributed benchmark on this machine: the built-in HTTP target on loopback, "
-                + "an embedded coordinator and local worker processes, with a live view and the full report."})
+        description = {"The whole benchmark on this machine: prepares the models, starts the local serverless platform"
+                + " (emulated lambda-like, cloud-run-like and k8s-like profiles), and for minilm, distilbert-shape and"
+                + " bert-base-shape measures warm-start latency, time to first response from zero instances and time"
+                + " to steady state, each run through an embedded coordinator and a local worker process; then prints"
+                + " the comparison tables. About 7 minutes on 2 cores; --quick about 1.5 minutes.",
+                "Needs model-server/target/salvo-model-server.jar (./salvo builds it)."})
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--workers", defaultValue = "2", description = "Local worker processes (default: ${DEFAULT-VALUE}).")
-    int workers;
-
-    @Option(names = "--rate", defaultValue = "400", description = "Target rate in requests per second (default: ${DEFAULT-VALUE}).")
-    int rate;
-
-    @Option(names = "--delay-ms", defaultValue = "10", description = "The target's response delay in ms (default: ${DEFAULT-VALUE}).")
-    int delayMillis;
-
-    @Option(names = "--quick", description = "A 6-second run instead of 15 seconds.")
+    @Option(names = "--quick", description = "tiny-bert-shape and minilm on lambda-like and cloud-run-like, short runs"
+            + " (leaves out distilbert-shape, bert-base-shape and k8s-like).")
     boolean quick;
 
-    @Option(names = "--out", defaultValue = "salvo-results", description = "Report folder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", description = "Output folder (default: salvo-results/demo-<date-time>).")
     Path out;
 
+    @Option(names = "--model-server-jar", description = "The model-server jar (default: $SALVO_MODEL_SERVER_JAR, else"
+            + " model-server/target/salvo-model-server.jar of this checkout).")
+    Path modelServerJar;
+
+    @Option(names = "--model-dir", description = "Model cache (default: the model-server's, ~/.cache/salvo/models).")
+    Path modelDir;
+
+    @Option(names = {"-q", "--quiet"}, description = "No per-interval lines while runs are going.")
+    boolean quiet;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         SalvoCli.logLevel(Level.WARNING);
-        if (workers < 1 || rate < 1 || delayMillis < 0) {
-            System.err.println("salvo: --workers and --rate must be at least 1 and --delay-ms not negative");
+        Path jar = modelServerJar != null ? modelServerJar : findModelServerJar();
+        if (jar == null || !Files.isRegularFile(jar)) {
+            System.err.println("salvo: the model-server jar was not found" + (jar == null ? "" : " at " + jar)
+                    + "; build it with 'mvn -B -q -DskipTests package -pl model-server -am' (./salvo does) or pass"
+                    + " --model-server-jar");
             return RunExecution.USER_ERROR;
         }
-        ControllableTarget target = ControllableTarget.start(0);
-        try {
-            target.setDelay(Duration.ofMillis(delayMillis));
-            String plan = demoPlan(target.port());
-            System.out.printf("Salvo demo: built-in target on 127.0.0.1:%d answering after %d ms; plan:%n%n%s%n",
-                    target.port(), delayMillis, plan.indent(2));
-            RunPlan parsed;
-            try {
-                parsed = new PlanParser().parse("(demo plan)", new StringReader(plan), null);
-            } catch (PlanException e) {
-                System.err.println("salvo: " + e.getMessage());
-                return RunExecution.USER_ERROR;
-            }
-            return new RunExecution(parsed, null, null, null, out, Duration.ofSeconds(60), false, System.out, System.err)
-                    .execute();
-        } finally {
-            target.close();
+        Path outDir = out != null ? out : Path.of("salvo-results", "demo-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+        BenchmarkSettings settings = quick ? BenchmarkSettings.quick() : BenchmarkSettings.full();
+        long started = System.nanoTime();
+        System.out.println("Salvo demo: the local benchmark" + (quick ? " (quick)" : "") + ". The platforms are local"
+                + " EMULATIONS of AWS Lambda, Google Cloud Run and Kubernetes scaling rules, running model-server"
+                + " processes on this machine.");
+        if (settings.isReduced()) {
+            System.out.println("Note: " + settings.leftOut() + ".");
         }
+        System.out.println("Results: " + outDir.toAbsolutePath());
+        List<ExperimentRecord> records;
+        ClusterToken token = ClusterToken.generate();
+        try (CoordinatorServer server = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), token, null);
+             LocalWorkers workers = LocalWorkers.start(1, "127.0.0.1:" + server.port(), token,
+                     outDir.resolve("runs").resolve("logs"));
+             CoordinatorLoadRunner runner = new CoordinatorLoadRunner("127.0.0.1", server.port(), token,
+                     Duration.ofSeconds(60))) {
+            records = new LocalBenchmark(settings, runner, jar, modelDir, outDir, System.out, !quiet).run();
+        } catch (BenchmarkException e) {
+            System.err.println("salvo: demo failed: " + e.getMessage());
+            return RunExecution.FAILED;
+        } catch (IOException e) {
+            System.err.println("salvo: demo failed: " + e.getMessage());
+            return RunExecution.FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.err.println("salvo: demo interrupted");
+            return RunExecution.INTERRUPTED;
+        }
+        String tables = ComparisonTables.render(records);
+        System.out.println();
+        System.out.print(tables);
+        try {
+            Files.writeString(outDir.resolve("tables.txt"), tables);
+        } catch (IOException e) {
+            System.err.println("salvo: could not write tables.txt: " + e.getMessage());
+        }
+        System.out.printf(Locale.ROOT, "%nDemo finished in %.0f s. Records: %s/*.json (reprint with 'salvo compare %s');"
+                        + " full run reports and .hlog files in %s%n", (System.nanoTime() - started) / 1e9,
+                outDir, outDir, outDir.resolve("runs"));
+        return RunExecution.OK;
     }
 
-    String demoPlan(int port) {
-        int ramp = quick ? 2 : 5;
-        int steady = quick ? 4 : 10;
-        return """
-                name: demo
-                target:
-                  url: http://127.0.0.1:%d/v2/models/demo/infer
-                  method: POST
-                  headers:
-                    Content-Type: application/json
-                phases:
-                  - duration: %ds
-                    rate: {from: %d, to: %d}
-                  - duration: %ds
-                    rate: %d
-                arrival: poisson
-                workers: %d
-                interval: 1s
-                timeouts:
-                  request: 5s
-                """.formatted(port, ramp, Math.max(1, rate / 10), rate, steady, rate, workers);
+    /** $SALVO_MODEL_SERVER_JAR, else next to this checkout's coordinator jar or classes, else the working folder. */
+    static Path findModelServerJar() {
+        String fromEnvironment = System.getenv("SALVO_MODEL_SERVER_JAR");
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return Path.of(fromEnvironment);
+        }
+        List<Path> candidates = new ArrayList<>();
+        try {
+            // coordinator/target/salvo.jar or coordinator/target/classes -> the checkout root is three levels up.
+            Path code = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path root = code.getParent() == null ? null : code.getParent().getParent();
+            if (root != null && root.getParent() != null) {
+                candidates.add(root.getParent().resolve("model-server/target/salvo-model-server.jar"));
+            }
+        } catch (URISyntaxException | RuntimeException e) {
+            // No code source location (unusual class loader): the working folder is still tried.
+        }
+        candidates.add(Path.of("model-server/target/salvo-model-server.jar"));
+        candidates.add(Path.of("../model-server/target/salvo-model-server.jar"));
+        return candidates.stream().filter(Files::isRegularFile).findFirst().orElse(candidates.get(0));
     }
 }

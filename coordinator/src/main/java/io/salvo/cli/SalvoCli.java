@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "salvo", mixinStandardHelpOptions = true, versionProvider = SalvoCli.Version.class,
         description = "Distributed, coordinated-omission-free load generation for benchmarking ML model serving.",
         subcommands = {RunCommand.class, CoordinatorCommand.class, WorkerCommand.class, TargetCommand.class,
-                DemoCommand.class, CommandLine.HelpCommand.class})
+                DemoCommand.class, CompareCommand.class, CommandLine.HelpCommand.class})
 public final class SalvoCli {
 
     static {

@@ -21,6 +21,8 @@ final class ColdStartDetector {
     private final DetectorSettings settings;
     private final PlatformInstanceSignals platform;
     private final Set<String> seen = new HashSet<>();
+    /** Ids first seen without their seq-1 response (already running when the run started). */
+    private final Set<String> warmAtFirstSight = new HashSet<>();
     private final List<ColdStart> coldStarts = new ArrayList<>();
     private final List<InstancesInInterval> timeline = new ArrayList<>();
     private InstanceSource source = InstanceSource.UNDECIDED;
@@ -75,21 +77,41 @@ final class ColdStartDetector {
         Map<String, PlatformInstance> platformById = new HashMap<>();
         platformInstances.forEach(i -> platformById.put(i.instanceId(), i));
         List<ColdStart> fresh = new ArrayList<>();
-        // the map is sorted by id, so events of one interval come in a reproducible order
+        // With the workers' marks, a new id whose first request (seq 1) was not among the responses is an
+        // instance that was already serving before the run (a warm run): not a cold start of this run,
+        // unless its seq-1 response only completes in a later interval.
+        boolean marksReported = interval.precise().fromMarkingWorkers();
+        for (InstanceFirstResponse r : firstResponses.values().stream()
+                .sorted(Comparator.comparing(InstanceFirstResponse::instanceId)).toList()) {
+            if (warmAtFirstSight.remove(r.instanceId())) {
+                fresh.add(coldStart(r.instanceId(), interval, r, platformById,
+                        interval.responsesByInstance().getOrDefault(r.instanceId(), 0L)));
+            }
+        }
+        // sorted by id, so events of one interval come in a reproducible order
         interval.responsesByInstance().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
             if (!seen.add(e.getKey())) {
                 return;
             }
             InstanceFirstResponse first = firstResponses.get(e.getKey());
-            Long modelLoad = first != null ? first.modelLoadMillis() : null;
-            if (modelLoad == null && platformById.containsKey(e.getKey())) {
-                modelLoad = platformById.get(e.getKey()).modelLoadMillis();
+            if (marksReported && first == null) {
+                warmAtFirstSight.add(e.getKey());
+                return;
             }
-            fresh.add(new ColdStart(e.getKey(), interval.index(), InstanceSource.RESPONSE_HEADERS,
-                    "response header " + settings.instanceHeader(), first == null ? null : first.latencyMicros(),
-                    modelLoad, e.getValue(), interval.index()));
+            fresh.add(coldStart(e.getKey(), interval, first, platformById, e.getValue()));
         });
         return fresh;
+    }
+
+    private ColdStart coldStart(String instanceId, IntervalObservation interval, InstanceFirstResponse first,
+            Map<String, PlatformInstance> platformById, long responsesInInterval) {
+        Long modelLoad = first != null ? first.modelLoadMillis() : null;
+        if (modelLoad == null && platformById.containsKey(instanceId)) {
+            modelLoad = platformById.get(instanceId).modelLoadMillis();
+        }
+        return new ColdStart(instanceId, interval.index(), InstanceSource.RESPONSE_HEADERS,
+                "response header " + settings.instanceHeader(), first == null ? null : first.latencyMicros(),
+                modelLoad, responsesInInterval, interval.index());
     }
 
     private List<ColdStart> fromPlatform(IntervalObservation interval, List<PlatformInstance> platformInstances) {

@@ -14,8 +14,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What the detectors read from one merged interval. Built from a {@link MergedInterval}; the
- * {@code precise} part is what the wire does not carry yet (docs/detectors.md lists the fields the
- * worker must add) and is empty until it does.
+ * {@code precise} part comes from the workers' sub-interval marks (MergedInterval fields 20+, see
+ * docs/detectors.md) and is empty where a merged interval lacks them.
  *
  * @param index               interval index; interval i covers [i*interval, (i+1)*interval) from run start
  * @param intended            requests scheduled in this interval (sets the target rate)
@@ -56,6 +56,15 @@ public record IntervalObservation(
 
         public PreciseMarks {
             firstResponses = List.copyOf(firstResponses);
+        }
+
+        /**
+         * True when the interval comes from workers that report marks (they always stamp the first send and
+         * first 2xx of an interval that has any); such workers also report every instance's first response, so
+         * an instance whose first response is missing was already running before the run.
+         */
+        public boolean fromMarkingWorkers() {
+            return firstSendOffsetMicros != null || firstSuccessOffsetMicros != null;
         }
     }
 
@@ -105,7 +114,38 @@ public record IntervalObservation(
             }
         }
         return new IntervalObservation(interval.getIntervalIndex(), interval.getIntended(), interval.getSent(), success,
-                errors, instances, PreciseMarks.NONE);
+                errors, instances, preciseMarks(interval, errors));
+    }
+
+    /**
+     * The workers' sub-interval marks, or {@link PreciseMarks#NONE} parts where the interval lacks them (a
+     * merged result from before the fields existed, or a worker that did not fill them). The error-instant
+     * histogram is used only when it accounts for every error of the interval, so errors are never undercounted.
+     */
+    static PreciseMarks preciseMarks(MergedInterval interval, long errors) {
+        Long firstSend = interval.hasFirstSendOffsetMicros() ? interval.getFirstSendOffsetMicros() : null;
+        Long firstSuccess = interval.hasFirstSuccessOffsetMicros() ? interval.getFirstSuccessOffsetMicros() : null;
+        Histogram errorOffsets = null;
+        if (interval.getErrorCompletionOffsetsComplete()) {
+            if (interval.getErrorCompletionOffsetMicros().isEmpty()) {
+                errorOffsets = errors == 0 ? HistogramCodec.newHistogram() : null;
+            } else {
+                try {
+                    Histogram decoded = HistogramCodec.decode(interval.getErrorCompletionOffsetMicros().toByteArray());
+                    errorOffsets = decoded.getTotalCount() == errors ? decoded : null;
+                } catch (CorruptHistogramException e) {
+                    errorOffsets = null;
+                }
+            }
+        }
+        List<InstanceFirstResponse> firstResponses = interval.getInstanceFirstResponsesList().stream()
+                .map(r -> new InstanceFirstResponse(r.getInstanceId(), r.getOutcome() == OutcomeClass.OUTCOME_CLASS_2XX,
+                        r.getLatencyMicros(), r.getCompletedOffsetMicros(), r.hasModelLoadMs() ? r.getModelLoadMs() : null))
+                .toList();
+        if (firstSend == null && firstSuccess == null && errorOffsets == null && firstResponses.isEmpty()) {
+            return PreciseMarks.NONE;
+        }
+        return new PreciseMarks(firstSend, firstSuccess, errorOffsets, firstResponses, null);
     }
 
     /** An empty interval, standing in for an index the merger never produced (nobody reported it). */

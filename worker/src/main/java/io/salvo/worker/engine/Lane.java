@@ -27,6 +27,11 @@ import java.util.List;
  */
 final class Lane {
 
+    /** Headers the model-server sends on every response; read per response for the detectors' marks. */
+    static final String INSTANCE_ID_HEADER = "Salvo-Instance-Id";
+    static final String INSTANCE_REQUEST_SEQ_HEADER = "Salvo-Instance-Request-Seq";
+    static final String MODEL_LOAD_MS_HEADER = "Salvo-Model-Load-Ms";
+
     private final LoadEngine engine;
     private final Vertx vertx;
     private final Context context;
@@ -139,7 +144,8 @@ final class Lane {
     private void finish(Exchange exchange, OutcomeClass outcome) {
         exchange.finished = true;
         inFlight--;
-        recorder.recordCompletion(outcome, exchange.intendedNanos, exchange.sentNanos, exchange.headerValues);
+        recorder.recordCompletion(outcome, exchange.intendedNanos, exchange.sentNanos, exchange.headerValues,
+                exchange.instanceId, exchange.instanceRequestSeq, exchange.modelLoadMillis);
         engine.requestDone();
         pumpBacklog();
     }
@@ -216,6 +222,22 @@ final class Lane {
         return OutcomeClass.OUTCOME_CLASS_4XX; // 1xx, 3xx and 4xx: "other", as the proto defines
     }
 
+    /** A header's integer value, or -1 when it is missing, negative or not a number (never throws). */
+    static long parseNonNegative(String value) {
+        if (value == null || value.isEmpty() || value.length() > 18) {
+            return -1;
+        }
+        long result = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            result = result * 10 + (c - '0');
+        }
+        return result;
+    }
+
     /** One request on its way; callbacks run on the lane's event loop. */
     private final class Exchange {
         final long intendedNanos;
@@ -225,6 +247,10 @@ final class Lane {
         HttpClientRequest request;
         int status;
         String[] headerValues;
+        /** From the response's instance headers; null / -1 when absent (no response, or another server). */
+        String instanceId;
+        long instanceRequestSeq = -1;
+        long modelLoadMillis = -1;
 
         Exchange(long intendedNanos, long sentNanos, Buffer body) {
             this.intendedNanos = intendedNanos;
@@ -263,6 +289,11 @@ final class Lane {
                 for (int i = 0; i < headerValues.length; i++) {
                     headerValues[i] = response.getHeader(capturedHeaders.get(i));
                 }
+            }
+            instanceId = response.getHeader(INSTANCE_ID_HEADER);
+            if (instanceId != null) {
+                instanceRequestSeq = parseNonNegative(response.getHeader(INSTANCE_REQUEST_SEQ_HEADER));
+                modelLoadMillis = parseNonNegative(response.getHeader(MODEL_LOAD_MS_HEADER));
             }
             // No data handler: body bytes are discarded as they arrive; completion is the end.
             response.end().onComplete(this::onEnd);

@@ -1,6 +1,8 @@
 package io.salvo.worker.recording;
 
+import io.salvo.proto.v1.InstanceFirstResponse;
 import io.salvo.proto.v1.OutcomeClass;
+import java.util.ArrayList;
 import java.util.HashMap;
 import org.HdrHistogram.Histogram;
 
@@ -25,6 +27,13 @@ final class IntervalBucket {
     long lateSends;
     long capHits;
     long unsent;
+    /** Earliest send / 2xx completion in this bucket, nanoTime; {@link Long#MAX_VALUE} when none. */
+    long firstSendNanos = Long.MAX_VALUE;
+    long firstSuccessNanos = Long.MAX_VALUE;
+    /** Non-2xx completion instants, microseconds since this bucket's interval start; created on first error. */
+    Histogram errorCompletionOffsets;
+    /** Responses that were their instance's first request (Salvo-Instance-Request-Seq 1); rare, so a list. */
+    final ArrayList<InstanceFirstResponse> instanceFirstResponses = new ArrayList<>(0);
 
     @SuppressWarnings("unchecked")
     IntervalBucket(int capturedHeaderCount, long index) {
@@ -50,6 +59,13 @@ final class IntervalBucket {
         return h;
     }
 
+    Histogram errorCompletionOffsets() {
+        if (errorCompletionOffsets == null) {
+            errorCompletionOffsets = HistogramSpec.newHistogram();
+        }
+        return errorCompletionOffsets;
+    }
+
     Histogram serviceTime(OutcomeClass outcome) {
         latency(outcome);
         return serviceTime[outcome.getNumber()];
@@ -73,6 +89,12 @@ final class IntervalBucket {
             }
         }
         schedulerLag.reset();
+        if (errorCompletionOffsets != null) {
+            errorCompletionOffsets.reset();
+        }
+        instanceFirstResponses.clear();
+        firstSendNanos = Long.MAX_VALUE;
+        firstSuccessNanos = Long.MAX_VALUE;
         for (HashMap<String, long[]> values : headerValues) {
             values.clear();
         }

@@ -2,6 +2,7 @@ package io.salvo.worker.recording;
 
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.HeaderValueCount;
+import io.salvo.proto.v1.InstanceFirstResponse;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeHistograms;
@@ -53,6 +54,7 @@ public final class IntervalRecorder {
     private final Histogram[] mergedLatency = new Histogram[OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR_VALUE + 1];
     private final Histogram[] mergedServiceTime = new Histogram[mergedLatency.length];
     private final Histogram mergedLag = HistogramSpec.newHistogram();
+    private final Histogram mergedErrorOffsets = HistogramSpec.newHistogram();
     private long totalIntended;
     private long totalSent;
     private long totalCompleted;
@@ -96,6 +98,11 @@ public final class IntervalRecorder {
     public long intervalIndexAt(long nanos) {
         long sinceStart = nanos - startNanos;
         return sinceStart <= 0 ? 0 : sinceStart / intervalNanos;
+    }
+
+    /** Microseconds from interval 0 to {@code nanos} (nanoTime clock); negative before the start. */
+    long offsetMicros(long nanos) {
+        return Math.floorDiv(nanos - startNanos, 1000);
     }
 
     /** End instant (exclusive) of interval {@code index}, nanoTime clock. */
@@ -147,7 +154,19 @@ public final class IntervalRecorder {
         long late = 0;
         long capHits = 0;
         long unsent = 0;
+        long firstSend = Long.MAX_VALUE;
+        long firstSuccess = Long.MAX_VALUE;
+        mergedErrorOffsets.reset();
+        List<InstanceFirstResponse> firstResponses = new ArrayList<>(0);
         for (IntervalBucket bucket : due) {
+            firstSend = Math.min(firstSend, bucket.firstSendNanos);
+            firstSuccess = Math.min(firstSuccess, bucket.firstSuccessNanos);
+            if (bucket.errorCompletionOffsets != null) {
+                // A bucket of an earlier interval folded in late keeps offsets relative to its own start;
+                // that only happens when a writer stalled past the grace, and the error still counts.
+                mergedErrorOffsets.add(bucket.errorCompletionOffsets);
+            }
+            firstResponses.addAll(bucket.instanceFirstResponses);
             intended += bucket.intended;
             sent += bucket.sent;
             completed += bucket.completed;
@@ -182,7 +201,17 @@ public final class IntervalRecorder {
                 .setInFlightCapHits(capHits)
                 .setUnsent(unsent)
                 .setInFlightAtEnd(Math.max(0, totalSent - (totalCompleted - totalUnsent)))
-                .setSchedulerLagMicros(HistogramSpec.encode(mergedLag));
+                .setSchedulerLagMicros(HistogramSpec.encode(mergedLag))
+                .addAllInstanceFirstResponses(firstResponses);
+        if (firstSend != Long.MAX_VALUE) {
+            report.setFirstSendOffsetMicros(offsetMicros(firstSend));
+        }
+        if (firstSuccess != Long.MAX_VALUE) {
+            report.setFirstSuccessOffsetMicros(offsetMicros(firstSuccess));
+        }
+        if (mergedErrorOffsets.getTotalCount() > 0) {
+            report.setErrorCompletionOffsetMicros(HistogramSpec.encode(mergedErrorOffsets));
+        }
         for (OutcomeClass outcome : OutcomeClass.values()) {
             if (outcome == OutcomeClass.UNRECOGNIZED || outcome == OutcomeClass.OUTCOME_CLASS_UNSPECIFIED) {
                 continue;

@@ -1,5 +1,6 @@
 package io.salvo.worker.recording;
 
+import io.salvo.proto.v1.InstanceFirstResponse;
 import io.salvo.proto.v1.OutcomeClass;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -78,6 +79,7 @@ public final class LaneRecorder {
             IntervalBucket bucket = bucketAt(now);
             long lagNanos = now - intendedNanos;
             bucket.sent++;
+            bucket.firstSendNanos = Math.min(bucket.firstSendNanos, now);
             bucket.schedulerLag.recordValue(HistogramSpec.toRecordableMicros(lagNanos));
             if (lagNanos > owner.lateSendThresholdNanos) {
                 bucket.lateSends++;
@@ -94,13 +96,44 @@ public final class LaneRecorder {
      * names in the plan (null entries and a null array are skipped); it is not retained.
      */
     public void recordCompletion(OutcomeClass outcome, long intendedNanos, long sentNanos, String[] headerValues) {
+        recordCompletion(outcome, intendedNanos, sentNanos, headerValues, null, -1, -1);
+    }
+
+    /**
+     * As {@link #recordCompletion(OutcomeClass, long, long, String[])}, plus the instance headers the
+     * detectors need: the response of an instance's first request ({@code instanceRequestSeq == 1}) is
+     * kept with its latency, completion instant and model-load time.
+     *
+     * @param instanceId         value of Salvo-Instance-Id, or null (no response, or no such header)
+     * @param instanceRequestSeq value of Salvo-Instance-Request-Seq, or -1 when absent
+     * @param modelLoadMillis    value of Salvo-Model-Load-Ms, or -1 when absent or still loading
+     */
+    public void recordCompletion(OutcomeClass outcome, long intendedNanos, long sentNanos, String[] headerValues,
+                                 String instanceId, long instanceRequestSeq, long modelLoadMillis) {
         long token = phaser.writerCriticalSectionEnter();
         try {
             long now = clock.getAsLong();
             IntervalBucket bucket = bucketAt(now);
             bucket.completed++;
-            bucket.latency(outcome).recordValue(HistogramSpec.toRecordableMicros(now - intendedNanos));
+            long latencyMicros = HistogramSpec.toRecordableMicros(now - intendedNanos);
+            bucket.latency(outcome).recordValue(latencyMicros);
             bucket.serviceTime(outcome).recordValue(HistogramSpec.toRecordableMicros(now - sentNanos));
+            if (outcome == OutcomeClass.OUTCOME_CLASS_2XX) {
+                bucket.firstSuccessNanos = Math.min(bucket.firstSuccessNanos, now);
+            } else {
+                recordErrorInstant(bucket, now);
+            }
+            if (instanceRequestSeq == 1 && instanceId != null) {
+                InstanceFirstResponse.Builder first = InstanceFirstResponse.newBuilder()
+                        .setInstanceId(instanceId)
+                        .setOutcome(outcome)
+                        .setLatencyMicros(latencyMicros)
+                        .setCompletedOffsetMicros(owner.offsetMicros(now));
+                if (modelLoadMillis >= 0) {
+                    first.setModelLoadMs(modelLoadMillis);
+                }
+                bucket.instanceFirstResponses.add(first.build());
+            }
             if (headerValues != null) {
                 for (int i = 0; i < headerValues.length && i < bucket.headerValues.length; i++) {
                     if (headerValues[i] != null) {
@@ -111,6 +144,13 @@ public final class LaneRecorder {
         } finally {
             phaser.writerCriticalSectionExit(token);
         }
+    }
+
+    /** Files an error completion instant relative to its interval's start (clamped at 0 before the run). */
+    private void recordErrorInstant(IntervalBucket bucket, long nowNanos) {
+        long intervalStart = owner.startNanos() + bucket.index * owner.intervalNanos();
+        bucket.errorCompletionOffsets().recordValue(
+                Math.min(HistogramSpec.HIGHEST_MICROS, Math.max(0, (nowNanos - intervalStart) / 1000)));
     }
 
     /**
@@ -125,6 +165,7 @@ public final class LaneRecorder {
             IntervalBucket bucket = bucketAt(now);
             bucket.unsent++;
             bucket.completed++;
+            recordErrorInstant(bucket, now);
             bucket.latency(OutcomeClass.OUTCOME_CLASS_TIMEOUT).recordValue(HistogramSpec.toRecordableMicros(now - intendedNanos));
         } finally {
             phaser.writerCriticalSectionExit(token);

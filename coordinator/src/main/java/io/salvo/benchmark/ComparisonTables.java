@@ -1,0 +1,190 @@
+package io.salvo.benchmark;
+
+import io.salvo.benchmark.ExperimentRecord.ColdStartRow;
+import io.salvo.benchmark.ExperimentRecord.Experiment;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The benchmark's tables, in the shape of the serverless-inference comparison Salvo's demo follows: per model,
+ * one row per platform with warm P50/P95/P99, time to first response and time to steady state; then the
+ * model-size comparison. Built only from saved {@link ExperimentRecord}s, so {@code salvo demo} and
+ * {@code salvo compare} print the same thing. Every cell holds a value or "not reached".
+ */
+public final class ComparisonTables {
+
+    public static final String NOT_REACHED = "not reached";
+    static final String FALLBACK_MARK = "*";
+
+    private ComparisonTables() {
+    }
+
+    public static String render(List<ExperimentRecord> records) {
+        StringBuilder out = new StringBuilder();
+        Set<MachineInfo> machines = new LinkedHashSet<>();
+        records.forEach(r -> machines.add(r.machine()));
+        out.append("Machine: ");
+        if (machines.size() == 1) {
+            out.append(machines.iterator().next().describe()).append('\n');
+        } else {
+            out.append("records come from ").append(machines.size()).append(" machines:\n");
+            machines.forEach(m -> out.append("  ").append(m.describe()).append('\n'));
+        }
+        if (records.stream().anyMatch(ExperimentRecord::emulation)) {
+            out.append("Platforms: LOCAL EMULATIONS of the named services' scaling rules (concurrency per instance,"
+                    + " minimum, scale-out and idle rules), with model-server child processes on this machine;"
+                    + " not the cloud services themselves.\n");
+        }
+        Map<String, Map<String, ExperimentRecord[]>> byModel = new LinkedHashMap<>();
+        for (ExperimentRecord r : records) {
+            ExperimentRecord[] pair = byModel.computeIfAbsent(r.model().name(), m -> new LinkedHashMap<>())
+                    .computeIfAbsent(r.profile(), p -> new ExperimentRecord[2]);
+            pair[r.experiment() == Experiment.COLD_START ? 0 : 1] = r;
+        }
+        boolean anyFallback = false;
+        for (Map.Entry<String, Map<String, ExperimentRecord[]>> model : byModel.entrySet()) {
+            ExperimentRecord any = model.getValue().values().stream().flatMap(p -> java.util.Arrays.stream(p))
+                    .filter(Objects::nonNull).findFirst().orElseThrow();
+            out.append('\n').append(String.format(Locale.ROOT, "Model %s (%s, %s), constant %s req/s%n",
+                    model.getKey(), parameters(any.model().parameters()), megabytes(any.model().fileBytes()),
+                    number(any.ratePerSecond())));
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"platform (local emulation)", "warm P50", "warm P95", "warm P99",
+                    "time to first response", "time to steady state", "cold starts", "model load"});
+            for (Map.Entry<String, ExperimentRecord[]> profile : model.getValue().entrySet()) {
+                ExperimentRecord cold = profile.getValue()[0];
+                ExperimentRecord warm = profile.getValue()[1];
+                boolean fallback = warm != null && warm.measured().warmP50Millis() != null
+                        && warm.measured().warmBasis().startsWith("steady state not reached");
+                anyFallback |= fallback;
+                String mark = fallback ? FALLBACK_MARK : "";
+                rows.add(new String[] {
+                        profile.getKey(),
+                        warm == null ? NOT_REACHED : ms(warm.measured().warmP50Millis(), mark),
+                        warm == null ? NOT_REACHED : ms(warm.measured().warmP95Millis(), mark),
+                        warm == null ? NOT_REACHED : ms(warm.measured().warmP99Millis(), mark),
+                        cold == null ? NOT_REACHED : seconds(cold.measured().timeToFirstSuccessMillis() == null ? null
+                                : cold.measured().timeToFirstSuccessMillis() / 1000.0),
+                        cold == null ? NOT_REACHED : seconds(cold.measured().timeToSteadyStateSeconds()),
+                        cold == null ? NOT_REACHED : Integer.toString(cold.measured().coldStarts().size()),
+                        cold == null ? NOT_REACHED : modelLoad(cold.measured().coldStarts())});
+            }
+            table(out, rows);
+        }
+
+        out.append("\nModel size comparison (time to first response per platform)\n");
+        List<String> profiles = new ArrayList<>();
+        records.forEach(r -> {
+            if (!profiles.contains(r.profile())) {
+                profiles.add(r.profile());
+            }
+        });
+        List<String[]> rows = new ArrayList<>();
+        List<String> header = new ArrayList<>(List.of("model", "parameters", "file size", "model load"));
+        profiles.forEach(p -> header.add("TTFR " + p));
+        header.add("warm P50 (best)");
+        rows.add(header.toArray(String[]::new));
+        for (Map.Entry<String, Map<String, ExperimentRecord[]>> model : byModel.entrySet()) {
+            List<ExperimentRecord> cold = model.getValue().values().stream().map(p -> p[0]).filter(Objects::nonNull).toList();
+            List<ExperimentRecord> warm = model.getValue().values().stream().map(p -> p[1]).filter(Objects::nonNull).toList();
+            ExperimentRecord any = cold.isEmpty() ? warm.get(0) : cold.get(0);
+            List<String> row = new ArrayList<>(List.of(model.getKey(), parameters(any.model().parameters()),
+                    megabytes(any.model().fileBytes()),
+                    modelLoad(cold.stream().flatMap(r -> r.measured().coldStarts().stream()).toList())));
+            for (String profile : profiles) {
+                ExperimentRecord[] pair = model.getValue().get(profile);
+                row.add(pair == null || pair[0] == null ? NOT_REACHED : seconds(
+                        pair[0].measured().timeToFirstSuccessMillis() == null ? null
+                                : pair[0].measured().timeToFirstSuccessMillis() / 1000.0));
+            }
+            Double best = warm.stream().map(r -> r.measured().warmP50Millis()).filter(Objects::nonNull)
+                    .min(Double::compare).orElse(null);
+            row.add(ms(best, ""));
+            rows.add(row.toArray(String[]::new));
+        }
+        table(out, rows);
+
+        out.append('\n');
+        records.stream().map(r -> r.measured().steadyStateRule()).distinct()
+                .forEach(rule -> out.append("Steady state: first window of ").append(rule).append(".\n"));
+        out.append("Warm P50/P95/P99: latency (completion - intended send) of 2xx responses over steady-state"
+                + " intervals of the warm run, cold requests excluded; time to first response: first request sent"
+                + " to the first 2xx after a forced cold start; model load: median Salvo-Model-Load-Ms of the cold"
+                + " starts.\n");
+        if (anyFallback) {
+            out.append(FALLBACK_MARK).append(" the warm run never met the steady-state rule; these percentiles"
+                    + " cover every interval of it without a cold start.\n");
+        }
+        return out.toString();
+    }
+
+    private static void table(StringBuilder out, List<String[]> rows) {
+        int[] widths = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        for (int r = 0; r < rows.size(); r++) {
+            StringBuilder line = new StringBuilder("  ");
+            for (int i = 0; i < widths.length; i++) {
+                String cell = rows.get(r)[i];
+                line.append(i == 0 ? pad(cell, widths[i]) : padLeft(cell, widths[i]));
+                line.append(i + 1 < widths.length ? "  " : "");
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+            if (r == 0) {
+                StringBuilder rule = new StringBuilder("  ");
+                for (int i = 0; i < widths.length; i++) {
+                    rule.append("-".repeat(widths[i])).append(i + 1 < widths.length ? "  " : "");
+                }
+                out.append(rule).append('\n');
+            }
+        }
+    }
+
+    private static String modelLoad(List<ColdStartRow> coldStarts) {
+        List<Long> loads = coldStarts.stream().map(ColdStartRow::modelLoadMillis).filter(Objects::nonNull).sorted().toList();
+        if (loads.isEmpty()) {
+            return NOT_REACHED;
+        }
+        return loads.get(loads.size() / 2) + " ms";
+    }
+
+    static String ms(Double millis, String mark) {
+        if (millis == null) {
+            return NOT_REACHED;
+        }
+        return String.format(Locale.ROOT, millis < 10 ? "%.2f ms" : millis < 100 ? "%.1f ms" : "%.0f ms", millis) + mark;
+    }
+
+    static String seconds(Double seconds) {
+        return seconds == null ? NOT_REACHED : String.format(Locale.ROOT, "%.2f s", seconds);
+    }
+
+    private static String parameters(long parameters) {
+        return parameters < 0 ? "? parameters" : String.format(Locale.ROOT, "%.1f M parameters", parameters / 1e6);
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+    }
+
+    private static String number(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    private static String pad(String s, int width) {
+        return s + " ".repeat(width - s.length());
+    }
+
+    private static String padLeft(String s, int width) {
+        return " ".repeat(width - s.length()) + s;
+    }
+}

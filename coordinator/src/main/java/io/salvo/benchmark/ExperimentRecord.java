@@ -1,0 +1,102 @@
+package io.salvo.benchmark;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * One benchmark run as saved to disk ({@code <model>.<profile>.<experiment>.json}) and read back by
+ * {@code salvo compare}: what ran, on which emulated platform and machine, and what Salvo's detectors measured
+ * next to the platform's ground truth. The run's full report ({@code runs/<run-id>.json}, .hlog) sits beside it.
+ */
+public record ExperimentRecord(
+        @JsonProperty("schema_version") int schemaVersion,
+        @JsonProperty("experiment") Experiment experiment,
+        @JsonProperty("model") ModelFacts model,
+        @JsonProperty("platform") String platform,
+        @JsonProperty("profile") String profile,
+        @JsonProperty("platform_label") String platformLabel,
+        @JsonProperty("emulation") boolean emulation,
+        @JsonProperty("scaling") Scaling scaling,
+        @JsonProperty("rate_per_s") double ratePerSecond,
+        @JsonProperty("load_duration_s") double loadDurationSeconds,
+        @JsonProperty("run_id") String runId,
+        @JsonProperty("run_state") String runState,
+        @JsonProperty("run_report") String runReport,
+        @JsonProperty("machine") MachineInfo machine,
+        @JsonProperty("measured") Measured measured,
+        @JsonProperty("ground_truth") GroundTruth groundTruth) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    public enum Experiment {
+        /** Constant rate from zero instances: time to first response, time to steady state, cold starts. */
+        @JsonProperty("cold-start") COLD_START,
+        /** Constant low rate on instances already warm: warm-start latency. */
+        @JsonProperty("warm") WARM;
+
+        public String fileName() {
+            return this == COLD_START ? "cold-start" : "warm";
+        }
+    }
+
+    public record Scaling(
+            @JsonProperty("concurrency_per_instance") int concurrency,
+            @JsonProperty("min_instances") int minInstances,
+            @JsonProperty("max_instances") int maxInstances,
+            @JsonProperty("scale_out_delay_ms") long scaleOutDelayMillis,
+            @JsonProperty("idle_timeout_ms") long idleTimeoutMillis) {
+    }
+
+    /**
+     * Salvo's measurement. Null numbers mean "not reached" (no 2xx, no steady window, no warm interval).
+     *
+     * @param warmBasis which responses the warm percentiles come from
+     */
+    public record Measured(
+            @JsonProperty("intended") long intended,
+            @JsonProperty("successes") long successes,
+            @JsonProperty("errors") long errors,
+            @JsonProperty("instance_source") String instanceSource,
+            @JsonProperty("time_to_first_success_ms") Double timeToFirstSuccessMillis,
+            @JsonProperty("time_to_first_success_resolution") String timeToFirstSuccessResolution,
+            @JsonProperty("errors_before_first_success") Long errorsBeforeFirstSuccess,
+            @JsonProperty("steady_state_reached") boolean steadyStateReached,
+            @JsonProperty("time_to_steady_state_s") Double timeToSteadyStateSeconds,
+            @JsonProperty("steady_state_rule") String steadyStateRule,
+            @JsonProperty("warm_p50_ms") Double warmP50Millis,
+            @JsonProperty("warm_p95_ms") Double warmP95Millis,
+            @JsonProperty("warm_p99_ms") Double warmP99Millis,
+            @JsonProperty("warm_count") long warmCount,
+            @JsonProperty("warm_basis") String warmBasis,
+            @JsonProperty("cold_starts") List<ColdStartRow> coldStarts) {
+    }
+
+    public record ColdStartRow(
+            @JsonProperty("instance_id") String instanceId,
+            @JsonProperty("interval") long interval,
+            @JsonProperty("first_response_latency_ms") Double firstResponseLatencyMillis,
+            @JsonProperty("model_load_ms") Long modelLoadMillis) {
+    }
+
+    /**
+     * What the platform itself recorded (the local emulator sees every request and instance).
+     *
+     * @param timeToFirstSuccessMillis router's first request to its first 2xx reply since the forced cold start;
+     *                                 null for warm runs
+     * @param instances                instances that served their first reply during this run
+     */
+    public record GroundTruth(
+            @JsonProperty("source") String source,
+            @JsonProperty("time_to_first_success_ms") Double timeToFirstSuccessMillis,
+            @JsonProperty("instances") List<TruthInstance> instances) {
+    }
+
+    public record TruthInstance(
+            @JsonProperty("name") String name,
+            @JsonProperty("instance_id") String instanceId,
+            @JsonProperty("spawned_offset_s") Double spawnedOffsetSeconds,
+            @JsonProperty("ready_offset_s") Double readyOffsetSeconds,
+            @JsonProperty("first_reply_offset_s") Double firstReplyOffsetSeconds,
+            @JsonProperty("model_load_ms") Long modelLoadMillis) {
+    }
+}
