@@ -127,11 +127,11 @@ public final class IntervalMerger {
             progress.highestReported = Math.max(progress.highestReported, index);
             intervals.computeIfAbsent(index, IntervalState::new).merge(report.getWorkerId(), decoded);
             decoded.outcomes.forEach((outcome, pair) -> {
-                totalLatency.computeIfAbsent(outcome, o -> HistogramCodec.newHistogram()).add(pair[0]);
-                totalServiceTime.computeIfAbsent(outcome, o -> HistogramCodec.newHistogram()).add(pair[1]);
+                pair[0].addTo(totalLatency.computeIfAbsent(outcome, o -> HistogramCodec.newHistogram()));
+                pair[1].addTo(totalServiceTime.computeIfAbsent(outcome, o -> HistogramCodec.newHistogram()));
             });
             if (decoded.schedulerLag != null) {
-                totalSchedulerLag.add(decoded.schedulerLag);
+                decoded.schedulerLag.addTo(totalSchedulerLag);
             }
         }
     }
@@ -226,8 +226,8 @@ public final class IntervalMerger {
 
     /** A report whose histograms were decoded and validated, ready to merge under the lock. */
     private static final class DecodedReport {
-        final EnumMap<OutcomeClass, Histogram[]> outcomes = new EnumMap<>(OutcomeClass.class);
-        Histogram schedulerLag;
+        final EnumMap<OutcomeClass, SparseHistogram[]> outcomes = new EnumMap<>(OutcomeClass.class);
+        SparseHistogram schedulerLag;
         IntervalReport report;
 
         static DecodedReport decode(IntervalReport report) throws CorruptHistogramException {
@@ -241,17 +241,19 @@ public final class IntervalMerger {
                 if (decoded.outcomes.containsKey(outcome.getOutcome())) {
                     throw new CorruptHistogramException("outcome class " + outcome.getOutcome() + " appears twice");
                 }
-                decoded.outcomes.put(outcome.getOutcome(), new Histogram[] {
+                decoded.outcomes.put(outcome.getOutcome(), new SparseHistogram[] {
                         decodeOrEmpty(outcome.getLatencyMicros()), decodeOrEmpty(outcome.getServiceTimeMicros())});
             }
             if (!report.getSchedulerLagMicros().isEmpty()) {
-                decoded.schedulerLag = HistogramCodec.decode(report.getSchedulerLagMicros().toByteArray());
+                decoded.schedulerLag = HistogramCodec.decodeSparse(report.getSchedulerLagMicros().toByteArray());
             }
             return decoded;
         }
 
-        private static Histogram decodeOrEmpty(ByteString bytes) throws CorruptHistogramException {
-            return bytes.isEmpty() ? HistogramCodec.newHistogram() : HistogramCodec.decode(bytes.toByteArray());
+        private static final SparseHistogram EMPTY = new SparseHistogram(new long[0], new long[0], 0);
+
+        private static SparseHistogram decodeOrEmpty(ByteString bytes) throws CorruptHistogramException {
+            return bytes.isEmpty() ? EMPTY : HistogramCodec.decodeSparse(bytes.toByteArray());
         }
     }
 
@@ -302,7 +304,7 @@ public final class IntervalMerger {
             }
             instanceFirstResponses.addAll(r.getInstanceFirstResponsesList());
             boolean reportHadErrors = decoded.outcomes.keySet().stream()
-                    .anyMatch(o -> o != OutcomeClass.OUTCOME_CLASS_2XX && decoded.outcomes.get(o)[0].getTotalCount() > 0);
+                    .anyMatch(o -> o != OutcomeClass.OUTCOME_CLASS_2XX && decoded.outcomes.get(o)[0].totalCount() > 0);
             if (!r.getErrorCompletionOffsetMicros().isEmpty()) {
                 try {
                     Histogram errorOffsets = HistogramCodec.decode(r.getErrorCompletionOffsetMicros().toByteArray());
@@ -337,14 +339,14 @@ public final class IntervalMerger {
             decoded.outcomes.forEach((outcome, pair) -> {
                 Histogram[] target = live.computeIfAbsent(outcome,
                         o -> new Histogram[] {HistogramCodec.newHistogram(), HistogramCodec.newHistogram()});
-                target[0].add(pair[0]);
-                target[1].add(pair[1]);
+                pair[0].addTo(target[0]);
+                pair[1].addTo(target[1]);
             });
             if (decoded.schedulerLag != null) {
                 if (liveLag == null) {
                     liveLag = HistogramCodec.newHistogram();
                 }
-                liveLag.add(decoded.schedulerLag);
+                decoded.schedulerLag.addTo(liveLag);
             }
         }
 

@@ -24,6 +24,51 @@ class HistogramCodecTest {
     }
 
     @Test
+    void sparseDecodingEqualsHdrHistogramsOwnDecoding() throws Exception {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int round = 0; round < 50; round++) {
+            Histogram h = HistogramCodec.newHistogram();
+            int samples = random.nextInt(5000);
+            for (int i = 0; i < samples; i++) {
+                long value = switch (random.nextInt(4)) {
+                    case 0 -> 1 + random.nextLong(2048);                                   // below the first bucket boundary
+                    case 1 -> (long) (20_000 * Math.exp(random.nextGaussian()));           // typical latencies
+                    case 2 -> 1 + random.nextLong(HistogramCodec.HIGHEST_MICROS);          // anywhere
+                    default -> HistogramCodec.HIGHEST_MICROS - random.nextLong(1000);      // the very top
+                };
+                h.recordValueWithCount(Math.max(1, value), 1 + random.nextInt(3));
+            }
+            byte[] bytes = HistogramCodec.encode(h);
+            SparseHistogram sparse = HistogramCodec.decodeSparse(bytes);
+            assertThat(sparse.totalCount()).isEqualTo(h.getTotalCount());
+            assertThat(sparse.toHistogram()).isEqualTo(HistogramCodec.decode(bytes)).isEqualTo(h);
+        }
+    }
+
+    @Test
+    void sparseDecodingRejectsWhatTheFullDecoderRejects() {
+        Histogram h = HistogramCodec.newHistogram();
+        for (int i = 1; i < 3000; i++) {
+            h.recordValue(i * 53L);
+        }
+        byte[] good = HistogramCodec.encode(h);
+        SplittableRandom random = new SplittableRandom(9);
+        for (int i = 0; i < 3000; i++) {
+            byte[] mutated = good.clone();
+            for (int f = 0, n = 1 + random.nextInt(4); f < n; f++) {
+                mutated[random.nextInt(mutated.length)] ^= (byte) (1 << random.nextInt(8));
+            }
+            try {
+                SparseHistogram sparse = HistogramCodec.decodeSparse(mutated);
+                assertThat(sparse.totalCount()).isNotNegative();
+                sparse.toHistogram();   // every value must fit
+            } catch (CorruptHistogramException expected) {
+                // rejected precisely
+            }
+        }
+    }
+
+    @Test
     void emptyHistogramRoundTrips() throws Exception {
         Histogram back = HistogramCodec.decode(HistogramCodec.encode(HistogramCodec.newHistogram()));
         assertThat(back.getTotalCount()).isZero();

@@ -1,0 +1,268 @@
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.salvo.coordinator.merge.HistogramCodec;
+import io.salvo.proto.v1.ArrivalProcess;
+import io.salvo.proto.v1.Assignment;
+import io.salvo.proto.v1.ClockProbeReply;
+import io.salvo.proto.v1.CoordinatorMessage;
+import io.salvo.proto.v1.GetRunResultRequest;
+import io.salvo.proto.v1.Heartbeat;
+import io.salvo.proto.v1.IntervalReport;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.OutcomeClass;
+import io.salvo.proto.v1.OutcomeHistograms;
+import io.salvo.proto.v1.Phase;
+import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.RequestTemplate;
+import io.salvo.proto.v1.RunControlGrpc;
+import io.salvo.proto.v1.RunPlan;
+import io.salvo.proto.v1.RunResult;
+import io.salvo.proto.v1.RunState;
+import io.salvo.proto.v1.StartRunRequest;
+import io.salvo.proto.v1.WatchRunRequest;
+import io.salvo.proto.v1.WorkerEvent;
+import io.salvo.proto.v1.WorkerFinished;
+import io.salvo.proto.v1.WorkerHello;
+import io.salvo.proto.v1.WorkerLinkGrpc;
+import io.salvo.proto.v1.WorkerMessage;
+import io.salvo.security.BearerTokenCredentials;
+import io.salvo.security.ClusterToken;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Coordinator scale benchmark (issue 3): N synthetic workers — gRPC streams from this one process —
+ * each answer clock probes, send heartbeats and, 20 ms after every interval ends, an interval report
+ * with realistic compressed histograms (a few hundred lognormal latencies around 20 ms, 2xx only).
+ * A watcher measures, per interval after the first three (JIT warm-up), the delay from the interval's
+ * end to its live snapshot; the synthetic workers report 20 ms after the end, as real workers do.
+ *
+ * Usage (run by bench/coordinator-scale.sh):
+ *   java -cp "coordinator/target/salvo.jar:coordinator/target/lib/*" bench/coordinator-scale/CoordinatorScale.java \
+ *        PORT TOKEN_FILE WORKERS SECONDS
+ * Prints one line: workers, intervals, p50/p99/max delay in ms, bytes per worker-interval.
+ */
+public class CoordinatorScale {
+
+    static final int WARMUP_INTERVALS = 3;
+
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(args[0]);
+        ClusterToken token = ClusterToken.read(Path.of(args[1]));
+        int workers = Integer.parseInt(args[2]);
+        int seconds = Integer.parseInt(args[3]);
+        long coordinatorPid = Long.parseLong(args[4]);
+        BearerTokenCredentials credentials = new BearerTokenCredentials(token);
+
+        // Several channels, as several worker machines would open, so one HTTP/2 connection is not the limit.
+        List<ManagedChannel> channels = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                    .maxInboundMessageSize(16 << 20).build());
+        }
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
+        byte[][] payloads = realisticHistograms(64);
+        List<Synthetic> synthetic = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            synthetic.add(new Synthetic(String.format("synthetic-%04d", i), channels.get(i % channels.size()),
+                    credentials, timers, payloads[i % payloads.length]));
+        }
+        var control = RunControlGrpc.newBlockingStub(channels.get(0)).withCallCredentials(credentials);
+        RunPlan plan = RunPlan.newBuilder().setName("coordinator-scale")
+                .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:9/").setMethod("POST"))
+                .addPhases(Phase.newBuilder().setDurationMillis(seconds * 1000L).setStartRatePerSecond(workers * 300.0)
+                        .setEndRatePerSecond(workers * 300.0))
+                .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT).setWorkerCount(workers).setIntervalMillis(1000)
+                .setRequestTimeoutMillis(1000).setConnectTimeoutMillis(1000).setMaxInFlightPerWorker(100)
+                .setMaxConnectionsPerWorker(10).build();
+        var started = control.withDeadlineAfter(180, TimeUnit.SECONDS).startRun(StartRunRequest.newBuilder()
+                .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1).setPlan(plan).setWorkerWaitMillis(120_000).build());
+        long start = started.getStartUnixNanos();
+        List<Double> delaysMillis = new ArrayList<>();
+        Iterator<LiveSnapshot> watch = control.withDeadlineAfter(seconds + 120L, TimeUnit.SECONDS)
+                .watchRun(WatchRunRequest.newBuilder().setRunId(started.getRunId()).build());
+        int complete = 0;
+        long ticksAtWarm = -1;
+        long nanosAtWarm = 0;
+        long reportsAtWarm = 0;
+        long ticksAtEnd = -1;
+        long nanosAtEnd = 0;
+        long reportsAtEnd = 0;
+        while (watch.hasNext()) {
+            LiveSnapshot s = watch.next();
+            long now = unixNanos();
+            if (s.getState() != RunState.RUN_STATE_RUNNING) {
+                break;
+            }
+            if (s.getWorkersReported() == workers) {
+                complete++;
+            }
+            long intervalEnd = start + (s.getIntervalIndex() + 1) * 1_000_000_000L;
+            // The first intervals measure JIT warm-up of both JVMs, not the steady merge cost.
+            if (s.getIntervalIndex() >= WARMUP_INTERVALS) {
+                delaysMillis.add((now - intervalEnd) / 1e6);
+            }
+            // CPU is measured over the steady part only: JVM start-up and JIT are not merge cost.
+            if (s.getIntervalIndex() == WARMUP_INTERVALS - 1) {
+                ticksAtWarm = cpuTicks(coordinatorPid);
+                nanosAtWarm = System.nanoTime();
+                reportsAtWarm = (s.getIntervalIndex() + 1) * (long) workers;
+            }
+            ticksAtEnd = cpuTicks(coordinatorPid);
+            nanosAtEnd = System.nanoTime();
+            reportsAtEnd = (s.getIntervalIndex() + 1) * (long) workers;
+        }
+        RunResult result = control.getRunResult(GetRunResultRequest.newBuilder().setRunId(started.getRunId()).build());
+        double[] d = delaysMillis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        long reportBytes = synthetic.stream().mapToLong(w -> w.bytesSent).sum();
+        long reports = synthetic.stream().mapToLong(w -> w.reportsSent).sum();
+        double cpuSeconds = (ticksAtEnd - ticksAtWarm) / (double) CLK_TCK;
+        double wallSeconds = (nanosAtEnd - nanosAtWarm) / 1e9;
+        long steadyReports = reportsAtEnd - reportsAtWarm;
+        System.out.printf(java.util.Locale.ROOT,
+                "workers=%d intervals=%d complete_intervals=%d delay_p50_ms=%.1f delay_p99_ms=%.1f delay_max_ms=%.1f "
+                        + "reports=%d bytes_per_report=%.0f rejected=%d steady_cpu_s=%.2f steady_core_share=%.3f "
+                        + "cpu_us_per_report=%.1f%n",
+                workers, d.length, complete, pct(d, 50), pct(d, 99), d.length == 0 ? 0 : d[d.length - 1], reports,
+                reports == 0 ? 0 : (double) reportBytes / reports, result.getRejectedReports(), cpuSeconds,
+                wallSeconds > 0 ? cpuSeconds / wallSeconds : 0, steadyReports > 0 ? cpuSeconds * 1e6 / steadyReports : 0);
+        synthetic.forEach(Synthetic::close);
+        timers.shutdownNow();
+        channels.forEach(ManagedChannel::shutdownNow);
+    }
+
+    /** Linux USER_HZ; the kernel reports /proc CPU times in these ticks (100 on every common build). */
+    static final int CLK_TCK = 100;
+
+    static long cpuTicks(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);   // utime, stime (fields 14, 15)
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    static double pct(double[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    static long unixNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    /** A typical second of one worker at 300 req/s: lognormal latencies around 20 ms. */
+    static byte[][] realisticHistograms(int variants) {
+        SplittableRandom random = new SplittableRandom(7);
+        byte[][] result = new byte[variants][];
+        for (int v = 0; v < variants; v++) {
+            Histogram h = HistogramCodec.newHistogram();
+            for (int i = 0; i < 300; i++) {
+                h.recordValue((long) (20_000 * Math.exp(0.3 * random.nextGaussian())));
+            }
+            result[v] = HistogramCodec.encode(h);
+        }
+        return result;
+    }
+
+    static final class Synthetic {
+        final String id;
+        final StreamObserver<WorkerMessage> out;
+        final ScheduledExecutorService timers;
+        final ByteString histogram;
+        volatile long bytesSent;
+        volatile long reportsSent;
+        volatile boolean closed;
+
+        Synthetic(String id, ManagedChannel channel, BearerTokenCredentials credentials, ScheduledExecutorService timers,
+                byte[] histogram) {
+            this.id = id;
+            this.timers = timers;
+            this.histogram = ByteString.copyFrom(histogram);
+            this.out = WorkerLinkGrpc.newStub(channel).withCallCredentials(credentials).connect(new StreamObserver<>() {
+                @Override
+                public void onNext(CoordinatorMessage m) {
+                    if (m.hasClockProbe()) {
+                        long now = unixNanos();
+                        send(WorkerMessage.newBuilder().setClockProbeReply(ClockProbeReply.newBuilder()
+                                .setProbeId(m.getClockProbe().getProbeId())
+                                .setCoordinatorSentUnixNanos(m.getClockProbe().getCoordinatorSentUnixNanos())
+                                .setWorkerReceivedUnixNanos(now).setWorkerSentUnixNanos(now)).build());
+                    } else if (m.hasAssignment()) {
+                        run(m.getAssignment());
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    closed = true;
+                }
+
+                @Override
+                public void onCompleted() {
+                    closed = true;
+                }
+            });
+            send(WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder().setWorkerId(id).setRegion("bench")
+                    .setCores(1).setWeight(1).setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)).build());
+            timers.scheduleAtFixedRate(() -> send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                    .setSentAtUnixNanos(unixNanos())).build()), 1000, 1000, TimeUnit.MILLISECONDS);
+        }
+
+        void run(Assignment a) {
+            long intervals = a.getPlan().getPhases(0).getDurationMillis() / 1000;
+            for (long i = 0; i < intervals; i++) {
+                long index = i;
+                long due = a.getStartCoordinatorUnixNanos() + (i + 1) * 1_000_000_000L + 20_000_000L - unixNanos();
+                timers.schedule(() -> {
+                    IntervalReport report = IntervalReport.newBuilder().setRunId(a.getRunId()).setWorkerId(id)
+                            .setEpoch(a.getEpoch()).setIntervalIndex(index)
+                            .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+                                    .setLatencyMicros(histogram).setServiceTimeMicros(histogram))
+                            .setSchedulerLagMicros(histogram)
+                            .setSent(300).setCompleted(300).setIntended(300).build();
+                    WorkerMessage message = WorkerMessage.newBuilder().setIntervalReport(report).build();
+                    bytesSent += message.getSerializedSize();
+                    reportsSent++;
+                    send(message);
+                    if (index == intervals - 1) {
+                        send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(a.getRunId())
+                                .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(index)
+                                        .setTotalSent(300 * intervals).setTotalCompleted(300 * intervals))).build());
+                    }
+                }, Math.max(0, due), TimeUnit.NANOSECONDS);
+            }
+        }
+
+        synchronized void send(WorkerMessage m) {
+            if (!closed) {
+                out.onNext(m);
+            }
+        }
+
+        synchronized void close() {
+            if (!closed) {
+                closed = true;
+                out.onCompleted();
+            }
+        }
+    }
+}
