@@ -39,7 +39,7 @@ public record BenchmarkSettings(
      */
     public static BenchmarkSettings full() {
         return new BenchmarkSettings(List.of(
-                new ModelLoad("minilm", 20, Duration.ofSeconds(20), 768),
+                new ModelLoad("minilm", 30, Duration.ofSeconds(20), 768),
                 new ModelLoad("distilbert-shape", 8, Duration.ofSeconds(25), 1024),
                 new ModelLoad("bert-base-shape", 4, Duration.ofSeconds(30), 1536)),
                 List.of(LocalProfile.LAMBDA_LIKE, LocalProfile.CLOUD_RUN_LIKE, LocalProfile.K8S_LIKE),
@@ -49,12 +49,12 @@ public record BenchmarkSettings(
     /** A smoke run of the same pipeline in under two minutes: two small models, two profiles, short runs. */
     public static BenchmarkSettings quick() {
         return new BenchmarkSettings(List.of(
-                new ModelLoad("tiny-bert-shape", 20, Duration.ofSeconds(10), 512),
-                new ModelLoad("minilm", 10, Duration.ofSeconds(10), 768)),
+                new ModelLoad("tiny-bert-shape", 40, Duration.ofSeconds(10), 512),
+                new ModelLoad("minilm", 20, Duration.ofSeconds(10), 768)),
                 List.of(LocalProfile.LAMBDA_LIKE, LocalProfile.CLOUD_RUN_LIKE),
-                Duration.ofSeconds(5), machineInstanceCap(),
+                Duration.ofSeconds(6), machineInstanceCap(),
                 "quick mode leaves out distilbert-shape, bert-base-shape and the k8s-like profile, and runs 10 s cold"
-                        + " and 5 s warm experiments (full: 20-30 s and 10 s); run 'salvo demo' for all of it");
+                        + " and 6 s warm experiments (full: 20-30 s and 10 s); run 'salvo demo' for all of it");
     }
 
     static int machineInstanceCap() {
