@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# One Salvo worker process vs wrk against the built-in trivial HTTP target, on loopback.
+#
+# For each rate step: a constant-arrival plan through a standalone coordinator and ONE worker
+# process; reads the run's JSON report (sent, intended, achieved rate, p99 scheduler lag, latency)
+# and the worker's utime+stime from /proc/PID/stat before and after the run -> CPU per request.
+# Then wrk (1 thread) against the same target, its CPU from /proc (cutime+cstime of the shell that
+# waited for it) and its request count from its own output. Prints a table with the ratio.
+#
+# Sustained = achieved >= 99% of target AND p99 scheduler lag <= 1 ms (issue 2, "Benchmark").
+#
+# Usage: bench/worker-vs-wrk.sh [--rates "1000 2000 5000 ..."] [--duration 12] [--wrk-connections 16]
+#                               [--no-pin] [--max-connections N] [--syscalls] [--out DIR]
+#   --max-connections N  sets the plan's maxConnections (Salvo's default is 512 per worker)
+#   --syscalls           also counts syscalls and context switches per request (perf stat tracepoints;
+#                        counts, unlike CPU time, do not depend on what else runs on the machine)
+# Environment: WORKER_JAVA_OPTS (extra JVM flags for the worker only, e.g. a JFR recording),
+#              WORKER_CPU / LOAD_CPU (default 0), TARGET_CPU (default 1).
+#
+# Pinning (default, 2-core machine): the worker and later wrk on core 0 (the load-generator core),
+# the target, the coordinator and the `salvo run` CLI on core 1. Pinned, the worker JVM sees one
+# processor (so it runs one event-loop lane); processes this script did not start are not pinned and
+# may still run on core 0: their CPU is reported per step ("other").
+# Bounded: every run has a timeout, the ladder stops after two steps below 90% achieved, everything
+# started here (pids and their descendants) is killed by the EXIT trap. Typical total: 4-5 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COMMAND="bench/worker-vs-wrk.sh $*"
+
+RATES="1000 2000 5000 10000 15000 20000 25000 30000 40000"
+DURATION=12
+WRK_CONNS=16
+PIN=1
+OUT_DIR=""
+MAX_CONNS=""
+SYSCALLS=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rates) RATES=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --wrk-connections) WRK_CONNS=$2; shift 2 ;;
+    --no-pin) PIN=0; shift ;;
+    --max-connections) MAX_CONNS=$2; shift 2 ;;
+    --syscalls) SYSCALLS=1; shift ;;
+    --out) OUT_DIR=$2; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    *) echo "worker-vs-wrk: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+LOAD_CPU=${LOAD_CPU:-${WORKER_CPU:-0}}
+TARGET_CPU=${TARGET_CPU:-1}
+
+for tool in java wrk jq taskset getconf; do
+  command -v "$tool" >/dev/null || { echo "worker-vs-wrk: $tool not found (wrk: apt-get install -y wrk)" >&2; exit 2; }
+done
+
+if [ ! -f coordinator/target/salvo.jar ]; then
+  ./salvo --help >/dev/null
+fi
+CLK_TCK=$(getconf CLK_TCK)
+START_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+TMP=$(mktemp -d /tmp/salvo-bench.XXXXXX)
+# A private copy of the distribution, so a concurrent `mvn package` cannot swap it mid-run.
+mkdir -p "$TMP/dist"
+cp coordinator/target/salvo.jar "$TMP/dist/" && cp -r coordinator/target/lib "$TMP/dist/"
+JAR=$TMP/dist/salvo.jar
+OUT_DIR=${OUT_DIR:-$TMP/out}
+mkdir -p "$OUT_DIR"
+
+PIDS=()
+# Prints a pid and all its descendants (by parent pid, from ps), children first.
+tree() {
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do tree "$child"; done
+  echo "$1"
+}
+cleanup() {
+  local rc=$? all=() pid
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] && all+=($(tree "$pid"))
+  done
+  for pid in "${all[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  sleep 1
+  for pid in "${all[@]:-}"; do
+    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+  done
+  echo "worker-vs-wrk: stopped everything it started (logs and reports in $TMP)" >&2
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Command prefixes (arrays, not functions: with `&` a function would run in a subshell whose pid is
+# not the JVM's; taskset execs the JVM, so $! is the JVM's pid, for /proc and for kill).
+PIN_LOAD=(); PIN_TARGET=()
+if [ "$PIN" = 1 ]; then PIN_LOAD=(taskset -c "$LOAD_CPU"); PIN_TARGET=(taskset -c "$TARGET_CPU"); fi
+
+# Waits (up to 60 s) for a line "<prefix>HOST:PORT" in a log file and prints PORT.
+await_port() {
+  local log=$1 prefix=$2 pid=$3 line
+  for _ in $(seq 1 600); do
+    line=$(grep -m1 -o "${prefix}[0-9.]*:[0-9]*" "$log" 2>/dev/null || true)
+    if [ -n "$line" ]; then echo "${line##*:}"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || { echo "worker-vs-wrk: process $pid died, see $log" >&2; cat "$log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "worker-vs-wrk: no '$prefix' line in $log after 60 s" >&2
+  return 1
+}
+
+# utime+stime (clock ticks) of a process, all its threads; fields after the ")" of comm.
+cpu_ticks() {
+  local stat
+  stat=$(cat "/proc/$1/stat")
+  stat=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo $(( ${12} + ${13} ))   # fields 14 and 15 of the full line
+}
+
+# Busy ticks of the whole machine (all CPUs) from /proc/stat: user nice system irq softirq steal.
+machine_ticks() {
+  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+# cutime+cstime of a finished `sh -c '...; cat /proc/$$/stat'` wrapper = CPU of what it waited for.
+child_ticks() {
+  local stat
+  stat=$(cat "$1"); stat=${stat##*) }
+  # shellcheck disable=SC2086
+  set -- $stat
+  echo $(( ${14} + ${15} ))   # fields 16 and 17 of the full line
+}
+
+# "tid name ticks" per thread of a process (thread names from /proc/PID/task/TID/comm).
+thread_ticks() {
+  local task stat name
+  for task in /proc/"$1"/task/*; do
+    stat=$(cat "$task/stat" 2>/dev/null) || continue
+    name=$(tr ' ' '_' <"$task/comm")
+    stat=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $stat
+    echo "${task##*/} $name $(( ${12} + ${13} ))"
+  done
+}
+# Per-thread CPU of a step: before-file after-file -> "name  seconds" lines, summed by name, largest first.
+thread_delta() {
+  awk -v hz="$CLK_TCK" 'NR == FNR { before[$1] = $3; next }
+    { d = $3 - before[$1]; sub(/-[0-9]+$/, "-N", $2); cpu[$2] += d }
+    END { for (n in cpu) if (cpu[n] > 0) printf "%-20s %6.2f s\n", n, cpu[n] / hz }' "$1" "$2" | sort -k2 -rn
+}
+
+PERF_EVENTS=context-switches,syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_readv,syscalls:sys_enter_writev,syscalls:sys_enter_recvfrom,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield,syscalls:sys_enter_nanosleep,syscalls:sys_enter_clock_nanosleep
+# perf stat -x, output -> "event per-request" lines and the total of the syscalls counted.
+per_request() {
+  awk -F, -v n="$2" '$3 ~ /^[a-z]/ { e = $3; sub(/^syscalls:sys_enter_/, "", e); c = $1 + 0;
+      if (e != "context-switches") total += c; printf "%-18s %8.3f\n", e, c / n }
+    END { printf "%-18s %8.3f\n", "syscalls_total", total / n }' "$1"
+}
+
+# --- processes ---------------------------------------------------------------------------------
+"${PIN_TARGET[@]}" java -jar "$JAR" target --port 0 --delay-ms 0 >"$TMP/target.log" 2>&1 &
+TARGET_PID=$!; PIDS+=("$TARGET_PID")
+TARGET_PORT=$(await_port "$TMP/target.log" "listening on " "$TARGET_PID")
+
+"${PIN_TARGET[@]}" java -jar "$JAR" coordinator --port 0 >"$TMP/coordinator.log" 2>&1 &
+COORD_PID=$!; PIDS+=("$COORD_PID")
+COORD_PORT=$(await_port "$TMP/coordinator.log" "Salvo coordinator listening on " "$COORD_PID")
+
+# shellcheck disable=SC2086
+"${PIN_LOAD[@]}" java ${WORKER_JAVA_OPTS:-} -jar "$JAR" worker --coordinator "127.0.0.1:$COORD_PORT" --id bench \
+  >"$TMP/worker.log" 2>&1 &
+WORKER_PID=$!; PIDS+=("$WORKER_PID")
+sleep 1
+kill -0 "$WORKER_PID" 2>/dev/null || { echo "worker-vs-wrk: worker died" >&2; cat "$TMP/worker.log" >&2; exit 1; }
+
+URL="http://127.0.0.1:$TARGET_PORT/bench"
+echo "target 127.0.0.1:$TARGET_PORT (pid $TARGET_PID), coordinator 127.0.0.1:$COORD_PORT (pid $COORD_PID)," \
+     "worker pid $WORKER_PID; pinning: $([ "$PIN" = 1 ] && echo "worker+wrk cpu $LOAD_CPU, target+coordinator+cli cpu $TARGET_CPU" || echo off)" >&2
+echo "CLK_TCK=$CLK_TCK duration=${DURATION}s rates: $RATES" >&2
+
+# Warm-up (JIT, connections): 10 s at 5000 req/s, not reported.
+run_plan() { # rate duration_s outdir -> json path on stdout
+  local rate=$1 dur=$2 dir=$3
+  mkdir -p "$dir"
+  cat >"$dir/plan.yaml" <<EOF
+name: worker-vs-wrk-$rate
+target:
+  url: $URL
+  method: GET
+phases:
+  - duration: ${dur}s
+    rate: $rate
+arrival: constant
+workers: 1
+EOF
+  if [ -n "$MAX_CONNS" ]; then echo "maxConnections: $MAX_CONNS" >>"$dir/plan.yaml"; fi
+  # The CLI runs under a shell that reports its CPU (cutime+cstime) once the CLI has exited.
+  "${PIN_TARGET[@]}" sh -c 'timeout "$1" java -jar "$2" run "$3" --coordinator "$4" --out "$5" -q >"$5/cli.log" 2>&1
+    rc=$?; cat /proc/$$/stat >"$5/cli.stat"; exit $rc' cli-sh $((dur + 60)) "$JAR" "$dir/plan.yaml" "127.0.0.1:$COORD_PORT" "$dir" &
+  local cli=$!
+  PIDS+=("$cli")
+  wait "$cli" || { echo "worker-vs-wrk: salvo run failed at $rate req/s:" >&2; cat "$dir/cli.log" >&2; return 1; }
+  ls "$dir"/*.json | head -1
+}
+run_plan 5000 10 "$TMP/warmup" >/dev/null
+# Idle baseline: what the connected worker burns with no run (heartbeats, clock probes).
+i0=$(cpu_ticks "$WORKER_PID"); sleep 5; i1=$(cpu_ticks "$WORKER_PID")
+IDLE_PCT=$(awk -v t=$((i1 - i0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", 100 * t / hz / 5 }')
+echo "warm-up done; idle worker: ${IDLE_PCT}% of a core" >&2
+
+RESULTS="$TMP/results.tsv"
+: >"$RESULTS"
+fails=0
+best=0
+best_cpu_us=""
+for rate in $RATES; do
+  w0=$(cpu_ticks "$WORKER_PID"); t0=$(cpu_ticks "$TARGET_PID"); c0=$(cpu_ticks "$COORD_PID")
+  thread_ticks "$WORKER_PID" >"$TMP/threads-before"
+  : >"$TMP/conns-samples"
+  # Threads that exit with the run (the scheduler) vanish from /proc: sample them every 0.5 s.
+  # Also samples the keep-alive connections the worker holds to the target (its HTTP pool size).
+  ( while :; do
+      thread_ticks "$WORKER_PID"
+      ss -Htnp state established "( dport = :$TARGET_PORT )" 2>/dev/null | { grep -c "pid=$WORKER_PID," || true; } >>"$TMP/conns-samples"
+      sleep 0.5
+    done ) >"$TMP/threads-samples" 2>/dev/null &
+  SAMPLER=$!; PIDS+=("$SAMPLER")
+  if [ "$SYSCALLS" = 1 ]; then
+    perf stat -x, -e "$PERF_EVENTS" -p "$WORKER_PID" -o "$TMP/rate-$rate.perf" &
+    PERF_PID=$!; PIDS+=("$PERF_PID")
+  fi
+  m0=$(machine_ticks); s0=$(date +%s.%N)
+  run_plan "$rate" "$DURATION" "$TMP/rate-$rate" >"$TMP/json-path"
+  kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true
+  if [ "$SYSCALLS" = 1 ]; then
+    kill -INT "$PERF_PID" 2>/dev/null || true; wait "$PERF_PID" 2>/dev/null || true
+    per_request "$TMP/rate-$rate.perf" "$(jq .totals.sent "$TMP/rate-$rate"/*.json)" >"$TMP/rate-$rate/syscalls.txt"
+  fi
+  conns=$(sort -n "$TMP/conns-samples" | tail -1); conns=${conns:-0}
+  json=$(cat "$TMP/json-path")
+  w1=$(cpu_ticks "$WORKER_PID"); t1=$(cpu_ticks "$TARGET_PID"); c1=$(cpu_ticks "$COORD_PID")
+  m1=$(machine_ticks); s1=$(date +%s.%N)
+  { cat "$TMP/threads-samples"; thread_ticks "$WORKER_PID"; } |
+    awk '{ if (!($1 in t) || $3 >= t[$1]) { t[$1] = $3; n[$1] = $2 } } END { for (k in t) print k, n[k], t[k] }' \
+    >"$TMP/threads-after"
+  thread_delta "$TMP/threads-before" "$TMP/threads-after" >"$TMP/rate-$rate/worker-threads.txt"
+  cli=$(child_ticks "$TMP/rate-$rate/cli.stat")
+  # CPU of everything else on the machine during the step (other users of the 2 cores).
+  other=$(( (m1 - m0) - (w1 - w0) - (t1 - t0) - (c1 - c0) - cli ))
+  read -r sent intended achieved lag99 p50 p99 errors < <(jq -r '.totals |
+      [.sent, .intended, .achieved_rate_per_s, .scheduler_lag.p99_ms, .latency.p50_ms, .latency.p99_ms,
+       ((.errors // {}) | if type=="object" then ([.[]] | add // 0) else . end)] | @tsv' "$json")
+  wall=$(echo "$s1 - $s0" | bc -l)
+  line=$(awk -v r="$rate" -v sent="$sent" -v intended="$intended" -v ach="$achieved" -v lag="$lag99" \
+      -v p50="$p50" -v p99="$p99" -v err="$errors" -v dw=$((w1 - w0)) -v dt=$((t1 - t0)) -v hz="$CLK_TCK" \
+      -v dur="$DURATION" -v wall="$wall" -v other="$other" -v conns="$conns" 'BEGIN {
+        ok = (ach >= 0.99 * r && lag <= 1.0) ? "yes" : "no";
+        cpu_us = dw / hz / sent * 1e6;
+        printf "%d\t%.1f\t%d\t%d\t%.3f\t%.3f\t%.3f\t%s\t%.2f\t%.1f\t%.0f\t%.0f\t%s\t%.0f\t%d\n", r, ach, sent, intended, lag, p50, p99, err,
+          cpu_us, dw / hz, 100 * dw / hz / wall, 100 * dt / hz / wall, ok, 100 * other / hz / wall, conns }')
+  echo "$line" >>"$RESULTS"
+  echo "rate $rate: $line" >&2
+  if [ "$(echo "$line" | cut -f13)" = yes ]; then
+    best=$rate; best_cpu_us=$(echo "$line" | cut -f9)
+  fi
+  # A lag miss can be noise; an achieved rate below 90% of the target twice in a row is saturation.
+  if awk -v a="$achieved" -v r="$rate" 'BEGIN { exit !(a < 0.9 * r) }'; then
+    fails=$((fails + 1))
+    [ "$fails" -ge 2 ] && { echo "achieved < 90% of target twice in a row: stopping the ladder" >&2; break; }
+  else
+    fails=0
+  fi
+done
+
+# --- wrk ---------------------------------------------------------------------------------------
+# wrk's CPU: cutime+cstime (fields 16, 17) of the shell that ran and waited for it, read from /proc.
+WRK_OUT="$TMP/wrk.txt"
+WRK=(wrk)
+[ "$SYSCALLS" = 1 ] && WRK=(perf stat -x, -e "$PERF_EVENTS" -o "$TMP/wrk.perf" wrk)
+WRK_DUR=$DURATION WRK_URL=$URL WRK_TXT=$WRK_OUT "${PIN_LOAD[@]}" sh -c \
+  'conns=$1; shift; "$@" -t1 -c"$conns" -d"$WRK_DUR"s --latency "$WRK_URL" >"$WRK_TXT" 2>&1; cat /proc/$$/stat' wrk-sh \
+  "$WRK_CONNS" "${WRK[@]}" >"$TMP/wrk.stat" &
+WRK_SH=$!; PIDS+=("$WRK_SH")
+t0=$(cpu_ticks "$TARGET_PID"); w0=$(cpu_ticks "$WORKER_PID"); c0=$(cpu_ticks "$COORD_PID"); m0=$(machine_ticks)
+s0=$(date +%s.%N)
+wait "$WRK_SH"
+t1=$(cpu_ticks "$TARGET_PID"); w1=$(cpu_ticks "$WORKER_PID"); c1=$(cpu_ticks "$COORD_PID"); m1=$(machine_ticks)
+s1=$(date +%s.%N)
+wrk_ticks=$(child_ticks "$TMP/wrk.stat")
+wrk_reqs=$(awk '/requests in/ {print $1}' "$WRK_OUT")
+[ "$SYSCALLS" = 1 ] && per_request "$TMP/wrk.perf" "$wrk_reqs" >"$TMP/wrk-syscalls.txt"
+wrk_rps=$(awk '/Requests\/sec/ {print $2}' "$WRK_OUT")
+wrk_p99=$(awk '$1 == "99%" {print $2}' "$WRK_OUT")
+wrk_errors=$(awk '/Non-2xx|Socket errors/' "$WRK_OUT")
+wall=$(echo "$s1 - $s0" | bc -l)
+wrk_cpu_us=$(awk -v t="$wrk_ticks" -v hz="$CLK_TCK" -v n="$wrk_reqs" 'BEGIN { printf "%.2f", t / hz / n * 1e6 }')
+wrk_target_pct=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v w="$wall" 'BEGIN { printf "%.0f", 100 * t / hz / w }')
+wrk_pct=$(awk -v t="$wrk_ticks" -v hz="$CLK_TCK" -v w="$wall" 'BEGIN { printf "%.0f", 100 * t / hz / w }')
+wrk_other_pct=$(awk -v t=$(( (m1 - m0) - wrk_ticks - (t1 - t0) - (w1 - w0) - (c1 - c0) )) -v hz="$CLK_TCK" -v w="$wall" \
+  'BEGIN { printf "%.0f", 100 * t / hz / w }')
+
+# --- table -------------------------------------------------------------------------------------
+{
+  echo
+  echo "Command: $COMMAND (started $START_DATE; load average at start: $START_LOAD)"
+  echo "Pinning: $([ "$PIN" = 1 ] && echo "worker and wrk on CPU $LOAD_CPU; target, coordinator and salvo run CLI on CPU $TARGET_CPU" || echo off)"
+  echo "idle worker (connected, no run): ${IDLE_PCT}% of a core"
+  echo "wrk -t1 -c$WRK_CONNS -d${DURATION}s: $wrk_reqs requests, $wrk_rps req/s, p99 $wrk_p99 (closed loop)," \
+       "CPU $(awk -v t="$wrk_ticks" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }') s (${wrk_pct}% of a core)," \
+       "$wrk_cpu_us µs/request; target ${wrk_target_pct}% of a core; other processes ${wrk_other_pct}% of a core${wrk_errors:+; $wrk_errors}"
+  echo
+  echo "| rate (req/s) | achieved (req/s) | sent / intended | p99 sched lag (ms) | latency p50 / p99 (ms) | errors | worker CPU (% core) | target CPU (% core) | other processes (% core) | worker conns (max) | worker CPU (µs/req) | wrk CPU (µs/req) | ratio | sustained |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+  while IFS=$'\t' read -r rate ach sent intended lag p50 p99 err cpu_us cpu_s wpct tpct ok opct conns; do
+    ratio=$(awk -v a="$cpu_us" -v b="$wrk_cpu_us" 'BEGIN { printf "%.2f", a / b }')
+    echo "| $rate | $ach | $sent / $intended | $lag | $p50 / $p99 | $err | $wpct | $tpct | $opct | $conns | $cpu_us | $wrk_cpu_us | $ratio | $ok |"
+  done <"$RESULTS"
+  echo
+  if [ "$best" -gt 0 ]; then
+    echo "Highest sustained rate: $best req/s; worker CPU $best_cpu_us µs/request vs wrk $wrk_cpu_us µs/request:" \
+         "ratio $(awk -v a="$best_cpu_us" -v b="$wrk_cpu_us" 'BEGIN { printf "%.2f", a / b }') (target: <= 2)"
+  else
+    echo "No step was sustained."
+  fi
+  if [ "$SYSCALLS" = 1 ]; then
+    echo
+    echo "Per request (perf stat tracepoints; this mode's CPU figures include perf's overhead):"
+    echo
+    printf '| event |'; for rate in $(cut -f1 "$RESULTS"); do printf ' worker @ %s |' "$rate"; done; echo ' wrk |'
+    printf '|---|'; for rate in $(cut -f1 "$RESULTS"); do printf -- '---:|'; done; echo '---:|'
+    while read -r event value; do
+      printf '| %s |' "$event"
+      for rate in $(cut -f1 "$RESULTS"); do
+        printf ' %s |' "$(awk -v e="$event" '{ v = $NF; $NF = ""; sub(/ +$/, ""); if ($0 == e) print v }' "$TMP/rate-$rate/syscalls.txt")"
+      done
+      echo " $value |"
+    done < <(awk '{ v = $NF; $NF = ""; sub(/ +$/, ""); print $0, v }' "$TMP/wrk-syscalls.txt")
+  fi
+  echo
+  echo "Worker CPU by thread (s) per step:"
+  for rate in $(cut -f1 "$RESULTS"); do
+    echo "  $rate req/s: $(head -6 "$TMP/rate-$rate/worker-threads.txt" | awk '{ printf "%s %s; ", $1, $2 }')"
+  done
+} | tee "$OUT_DIR/summary.md"
