@@ -20,7 +20,7 @@ echo "# java: $(java -version 2>&1 | head -1)"
 [[ "$(getconf CLK_TCK)" == 100 ]] || { echo "CLK_TCK is not 100; adjust CoordinatorScale.CLK_TCK" >&2; exit 1; }
 printf "%8s %10s %10s %10s %12s %14s %12s\n" workers p50_ms p99_ms max_ms core_share cpu_us/report bytes/report
 for n in "${counts[@]}"; do
-  java -Xmx2g -jar coordinator/target/salvo.jar coordinator --port 0 --token-file "$work/token" >"$work/coordinator.log" 2>&1 &
+  java -Xmx2g ${COORDINATOR_JAVA_OPTS:-} -jar coordinator/target/salvo.jar coordinator --port 0 --token-file "$work/token" >"$work/coordinator.log" 2>&1 &
   coordinator_pid=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$work/coordinator.log" && break; sleep 0.1; done
   port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/coordinator.log" | cut -d: -f2)

@@ -62,6 +62,14 @@ public final class CoordinatorServer implements AutoCloseable {
             throw new IllegalArgumentException("a coordinator on a network port needs a cluster token");
         }
         NettyServerBuilder builder = NettyServerBuilder.forAddress(bind)
+                // A small fixed pool instead of gRPC's default cached one: with a thousand worker
+                // streams the default grows to dozens of threads that mostly contend for the merger.
+                .executor(Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+                        r -> {
+                            Thread t = new Thread(r, "salvo-coordinator-grpc");
+                            t.setDaemon(true);
+                            return t;
+                        }))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 // Slow or abusive peers must not pin memory: bound header size and idle connections.
                 .maxInboundMetadataSize(16 * 1024)

@@ -59,6 +59,25 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
 
             @Override
             public void onNext(WorkerMessage message) {
+                try {
+                    handle(message);
+                } catch (RuntimeException e) {
+                    // A bug or a message no check anticipated must cost this stream, not the
+                    // coordinator, and must not leave a half-dead session that blocks the worker's
+                    // reconnect with ALREADY_EXISTS.
+                    LOG.log(java.util.logging.Level.SEVERE, "worker stream failed while handling "
+                            + message.getBodyCase() + (session == null ? "" : " from " + session.workerId()), e);
+                    if (session != null) {
+                        session.close(Status.INTERNAL.withDescription("coordinator failed to handle a "
+                                + message.getBodyCase() + " message").asRuntimeException());
+                    } else {
+                        refuse(Status.INTERNAL.withDescription("coordinator failed to handle the first message"));
+                    }
+                    closed();
+                }
+            }
+
+            private void handle(WorkerMessage message) {
                 long now = clock.unixNanos();
                 if (session == null) {
                     onFirstMessage(message, now);
@@ -94,7 +113,8 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                     return;
                 }
                 WorkerSession candidate = new WorkerSession(hello, outbound, now);
-                if (!registry.register(candidate)) {
+                // Silent for two heartbeat intervals: the old stream is a half-open leftover.
+                if (!registry.register(candidate, now, 2L * HEARTBEAT_INTERVAL_MILLIS * 1_000_000L)) {
                     refuse(Status.ALREADY_EXISTS.withDescription("a worker with id '" + hello.getWorkerId()
                             + "' is already connected"));
                     return;

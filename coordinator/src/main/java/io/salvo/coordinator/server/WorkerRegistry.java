@@ -11,14 +11,20 @@ public final class WorkerRegistry {
 
     private final Map<String, WorkerSession> sessions = new ConcurrentHashMap<>();
 
-    /** Registers a session; false when a live worker already uses that id. */
-    boolean register(WorkerSession session) {
+    /**
+     * Registers a session; false when a live worker already uses that id. A previous session that
+     * is closed, or silent for longer than {@code staleAfterNanos} (a half-open connection the
+     * transport has not noticed yet), gives way to the new one: the worker is reconnecting.
+     */
+    boolean register(WorkerSession session, long nowUnixNanos, long staleAfterNanos) {
         WorkerSession previous = sessions.putIfAbsent(session.workerId(), session);
         if (previous == null) {
             notifyWaiters();
             return true;
         }
-        if (previous.closed()) {
+        if (previous.closed() || nowUnixNanos - previous.lastHeardUnixNanos() > staleAfterNanos) {
+            previous.close(io.grpc.Status.ABORTED.withDescription("replaced by a new stream of the same worker")
+                    .asRuntimeException());
             sessions.replace(session.workerId(), previous, session);
             notifyWaiters();
             return true;

@@ -89,6 +89,9 @@ public final class WorkerAgent implements AutoCloseable {
      * and a slow engine start on a loaded machine must not look like a dead worker.
      */
     private final ScheduledExecutorService heartbeats;
+    private volatile long heartbeatMillis = DEFAULT_HEARTBEAT_MILLIS;
+    /** When a report or event last went out (nanoTime); heartbeats are skipped while these flow. */
+    private volatile long lastSentNanos = Long.MIN_VALUE / 2;
 
     private WorkerAgent(WorkerOptions options) {
         this.options = options;
@@ -227,6 +230,7 @@ public final class WorkerAgent implements AutoCloseable {
         if (heartbeat != null) {
             heartbeat.cancel(false);
         }
+        this.heartbeatMillis = heartbeatMillis;
         heartbeat = heartbeats.scheduleAtFixedRate(this::sendHeartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
         long dropped = droppedReports;
         synchronized (sendLock) {
@@ -248,6 +252,11 @@ public final class WorkerAgent implements AutoCloseable {
     private void sendHeartbeat() {
         Connection link = connection;
         if (link == null) {
+            return;
+        }
+        // Any message proves the worker alive; during a run the interval reports do, and a thousand
+        // workers' heartbeats would double the coordinator's message load for nothing.
+        if (System.nanoTime() - lastSentNanos < TimeUnit.MILLISECONDS.toNanos(heartbeatMillis)) {
             return;
         }
         RunSession current = session;
@@ -292,6 +301,7 @@ public final class WorkerAgent implements AutoCloseable {
             Connection current = connection;
             if (current != null && current.welcomed) {
                 current.outbound.onNext(message);
+                lastSentNanos = System.nanoTime();
                 return;
             }
             if (message.hasIntervalReport()) {
