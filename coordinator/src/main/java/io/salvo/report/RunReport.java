@@ -223,6 +223,7 @@ public record RunReport(
         Histogram lag = HistogramCodec.newHistogram();
         long intended = 0;
         long sent = 0;
+        long sentDuringLoad = 0;
         long late = 0;
         long capHits = 0;
         long unsent = 0;
@@ -246,6 +247,11 @@ public record RunReport(
             errorCounts[3] += errors.connectError();
             intended += m.getIntended();
             sent += m.getSent();
+            // Sends that only happened after the load window (a worker that fell behind) are not
+            // achieved rate: counting them would hide exactly the overload the rate should reveal.
+            if (m.getIntervalIndex() * intervalMillis < loadSeconds * 1000) {
+                sentDuringLoad += m.getSent();
+            }
             late += m.getLateSends();
             capHits += m.getInFlightCapHits();
             unsent += m.getUnsent();
@@ -259,7 +265,8 @@ public record RunReport(
         }
         Errors totalErrors = new Errors(errorCounts[0], errorCounts[1], errorCounts[2], errorCounts[3]);
         Totals totals = new Totals(intended, sent, latency.getTotalCount(), latency2xx.getTotalCount(), totalErrors,
-                loadSeconds > 0 ? sent / loadSeconds : 0, loadSeconds > 0 ? latency2xx.getTotalCount() / loadSeconds : 0,
+                loadSeconds > 0 ? sentDuringLoad / loadSeconds : 0,
+                loadSeconds > 0 ? latency2xx.getTotalCount() / loadSeconds : 0,
                 late, capHits, unsent, Percentiles.of(latency), Percentiles.of(latency2xx), Percentiles.of(service),
                 Percentiles.of(lag));
 

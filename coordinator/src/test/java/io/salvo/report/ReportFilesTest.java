@@ -129,6 +129,16 @@ class ReportFilesTest {
     }
 
     @Test
+    void sendsAfterTheLoadWindowDoNotCountAsAchievedRate() {
+        RunResult lagging = sampleResult().toBuilder()
+                .addIntervals(MergedInterval.newBuilder().setIntervalIndex(12).setSent(300).setIntended(0))
+                .build();
+        RunReport report = RunReport.from(lagging);
+        assertThat(report.totals().sent()).isEqualTo(1300);
+        assertThat(report.totals().achievedRate()).isEqualTo(100.0);
+    }
+
+    @Test
     void consoleReportShowsSeriesAndTotals() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ConsoleReport.print(RunReport.from(sampleResult()), new PrintStream(bytes, true, StandardCharsets.UTF_8));
