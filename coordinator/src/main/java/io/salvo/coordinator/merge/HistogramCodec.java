@@ -209,11 +209,19 @@ public final class HistogramCodec {
         return inner;
     }
 
+    /**
+     * One Inflater per thread, reset between uses: creating and ending zlib state per histogram cost
+     * more than decoding the histogram itself.
+     */
+    private static final ThreadLocal<Inflater> INFLATERS = ThreadLocal.withInitial(Inflater::new);
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
+
     private static byte[] inflate(byte[] source, int offset, int length) throws CorruptHistogramException {
-        Inflater inflater = new Inflater();
+        Inflater inflater = INFLATERS.get();
+        inflater.reset();
         try {
             inflater.setInput(source, offset, length);
-            byte[] out = new byte[Math.min(MAX_INFLATED_BYTES, Math.max(256, length * 8))];
+            byte[] out = SCRATCH.get();
             int total = 0;
             while (!inflater.finished()) {
                 if (total == out.length) {
@@ -221,6 +229,7 @@ public final class HistogramCodec {
                         throw new CorruptHistogramException("histogram inflates beyond " + MAX_INFLATED_BYTES + " bytes");
                     }
                     out = java.util.Arrays.copyOf(out, Math.min(MAX_INFLATED_BYTES, out.length * 2));
+                    SCRATCH.set(out);
                 }
                 int n = inflater.inflate(out, total, out.length - total);
                 if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
@@ -232,7 +241,7 @@ public final class HistogramCodec {
         } catch (DataFormatException e) {
             throw new CorruptHistogramException("compressed histogram is not valid deflate data: " + e.getMessage());
         } finally {
-            inflater.end();
+            inflater.reset();
         }
     }
 
