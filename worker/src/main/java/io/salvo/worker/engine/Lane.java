@@ -1,11 +1,11 @@
 package io.salvo.worker.engine;
 
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.worker.recording.LaneRecorder;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,15 +15,22 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One event loop's share of the load: its own HTTP client (so connections live on this loop), its
- * slice of the in-flight cap, its backlog and its recorder lane.
+ * One event loop's share of the load. The lane drives itself: it takes its instants from the
+ * {@link ScheduleDealer}, sends everything due in one pass and re-arms a nanosecond timer on its
+ * own Netty event loop for its next instant, so no other thread wakes it per request. It has its
+ * own HTTP client (connections live on this loop), its slice of the in-flight and connection caps,
+ * its backlog, a one-shot timeout timer and its recorder lane.
  *
- * <p>Threading: {@link #offer(long, long)} is called by the scheduler thread; everything else runs
- * on this lane's event-loop context, so lane state needs no synchronisation beyond the handoff.
+ * <p>Threading: everything except the constructor runs on this lane's event-loop context; the
+ * engine reaches the lane through {@link #onContext}. {@link #outstanding()} and
+ * {@link #intended()} are published for other threads with ordered stores.
  */
 final class Lane {
 
@@ -32,9 +39,16 @@ final class Lane {
     static final String INSTANCE_REQUEST_SEQ_HEADER = "Salvo-Instance-Request-Seq";
     static final String MODEL_LOAD_MS_HEADER = "Salvo-Model-Load-Ms";
 
+    /** Idle keep-alive connections are closed after this long, so a burst does not leave the pool at its cap. */
+    static final int KEEP_ALIVE_TIMEOUT_SECONDS = 5;
+
     private final LoadEngine engine;
-    private final Vertx vertx;
-    private final Context context;
+    private final int index;
+    private final int laneCount;
+    private final ScheduleDealer dealer;
+    private final long startNanos;
+    private final ContextInternal context;
+    private final EventLoop eventLoop;
     private final LaneRecorder recorder;
     private final RequestShape shape;
     private final int cap;
@@ -43,26 +57,40 @@ final class Lane {
     private final HttpClient client;
     private final RequestOptions requestOptions;
 
-    // Handoff from the scheduler thread, guarded by `handoff`.
-    private final Object handoff = new Object();
-    private LongPairQueue incoming = new LongPairQueue();
-    private boolean drainScheduled;
-    private LongPairQueue draining = new LongPairQueue();
-    private final Handler<Void> drainTask = ignored -> drainIncoming();
-
     // Event-loop state.
+    /** Instants (from run start) taken from the dealer in the current pass. */
+    private final LongQueue due = new LongQueue();
+    private final Runnable sendTimerTask = () -> dispatchOnContext(this::onSendTimer);
+    private final Runnable timeoutTimerTask = () -> dispatchOnContext(this::onTimeoutTimer);
+    private ScheduledFuture<?> sendTimer;
+    private ScheduledFuture<?> timeoutTimer;
+    private boolean schedulingDone;
+    private boolean done;
+    private long requestsOfLane;
     private int inFlight;
     /** (intended nanoTime, sequence) of requests waiting for a free in-flight slot, oldest first. */
     private final LongPairQueue backlog = new LongPairQueue();
-    /** Sent exchanges in send order, so the oldest (the first to time out) is at the head. */
+    /**
+     * Sent exchanges in send order, so the oldest (the first to time out) is at the head. Finished
+     * exchanges leave from the head as soon as they get there, so it holds little more than the
+     * requests in flight.
+     */
     private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
-    private long sweepTimerId = -1;
 
-    Lane(LoadEngine engine, Vertx vertx, Context context, LaneRecorder recorder, RequestShape shape, int cap,
-         int connections, EngineSettings settings) {
+    // Published for other threads (single writer: this lane's event loop).
+    private final AtomicLong publishedIntended = new AtomicLong();
+    private final AtomicLong publishedOutstanding = new AtomicLong();
+
+    Lane(LoadEngine engine, int index, int laneCount, ScheduleDealer dealer, long startNanos, Vertx vertx,
+         ContextInternal context, LaneRecorder recorder, RequestShape shape, int cap, int connections,
+         EngineSettings settings) {
         this.engine = engine;
-        this.vertx = vertx;
+        this.index = index;
+        this.laneCount = laneCount;
+        this.dealer = dealer;
+        this.startNanos = startNanos;
         this.context = context;
+        this.eventLoop = context.nettyEventLoop();
         this.recorder = recorder;
         this.shape = shape;
         this.cap = cap;
@@ -71,57 +99,103 @@ final class Lane {
         HttpClientOptions clientOptions = new HttpClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeoutMillis()))
                 .setKeepAlive(true)
+                .setKeepAliveTimeout(KEEP_ALIVE_TIMEOUT_SECONDS)
                 .setTcpNoDelay(true);
         this.client = vertx.createHttpClient(clientOptions, new PoolOptions().setHttp1MaxSize(connections));
         this.requestOptions = shape.newRequestOptions(settings.connectTimeoutMillis());
     }
 
-    /** Starts the timeout sweep on this lane's context. */
+    /** Runs {@code action} on this lane's context. */
+    void onContext(Runnable action) {
+        context.runOnContext(ignored -> action.run());
+    }
+
+    /** Takes the first instants (arming the send timer for the first one) on this lane's context. */
     Future<Void> start() {
         Promise<Void> started = Promise.promise();
-        context.runOnContext(ignored -> {
-            long periodMillis = Math.max(1, Math.min(10, timeoutNanos / 20 / 1_000_000));
-            sweepTimerId = vertx.setPeriodic(periodMillis, id -> sweep(System.nanoTime()));
+        onContext(() -> {
+            sendDue();
             started.complete();
         });
         return started.future();
     }
 
-    /** Hands a due request to this lane. Called by the scheduler thread only. */
-    void offer(long intendedNanos, long sequence) {
-        boolean schedule;
-        synchronized (handoff) {
-            incoming.add(intendedNanos, sequence);
-            schedule = !drainScheduled;
-            drainScheduled = true;
+    /** Requests this lane has taken from the schedule so far (intended so far). */
+    long intended() {
+        return publishedIntended.get();
+    }
+
+    /** Requests in flight or waiting for a slot on this lane. */
+    long outstanding() {
+        return publishedOutstanding.get();
+    }
+
+    /**
+     * Netty runs scheduled tasks with no Vert.x context current; the HTTP client needs this lane's
+     * (else it would make a new context, possibly on another event loop).
+     */
+    private void dispatchOnContext(Runnable action) {
+        context.dispatch(action);
+    }
+
+    private void onSendTimer() {
+        sendTimer = null;
+        sendDue();
+    }
+
+    /**
+     * Sends every instant of this lane that is due, then arms the send timer for the next one.
+     * A lane that woke late sends what it missed in one burst; latency still runs from each
+     * request's intended instant.
+     */
+    private void sendDue() {
+        if (schedulingDone) {
+            return;
         }
-        if (schedule) {
-            context.runOnContext(drainTask);
+        while (true) {
+            long next = dealer.takeDue(index, System.nanoTime() - startNanos, due);
+            while (!due.isEmpty()) {
+                admit(startNanos + due.poll());
+            }
+            if (next == ScheduleDealer.EXHAUSTED) {
+                schedulingDone = true;
+                publish();
+                checkDone();
+                return;
+            }
+            long delay = startNanos + next - System.nanoTime();
+            if (delay > 0) {
+                sendTimer = eventLoop.schedule(sendTimerTask, delay, TimeUnit.NANOSECONDS);
+                return;
+            }
+            // The next instant came due while this pass was sending: take it now.
         }
     }
 
-    private void drainIncoming() {
-        LongPairQueue batch;
-        synchronized (handoff) {
-            batch = incoming;
-            incoming = draining;
-            draining = batch;
-            drainScheduled = false;
-        }
-        while (!batch.isEmpty()) {
-            admit(batch.peekFirst(), batch.peekSecond());
-            batch.remove();
+    /** After a re-slice: the armed instant may be gone or a new one may come earlier. */
+    void rearm() {
+        cancelSendTimer();
+        sendDue();
+    }
+
+    private void cancelSendTimer() {
+        if (sendTimer != null) {
+            sendTimer.cancel(false);
+            sendTimer = null;
         }
     }
 
-    private void admit(long intendedNanos, long sequence) {
+    private void admit(long intendedNanos) {
         recorder.recordIntended();
+        long sequence = requestsOfLane++ * laneCount + index; // the worker's request number while dealt round-robin
         if (inFlight < cap && backlog.isEmpty()) {
             dispatch(intendedNanos, sequence);
         } else {
             recorder.recordCapHit();
             backlog.add(intendedNanos, sequence);
+            ensureTimeoutTimer();
         }
+        publish();
     }
 
     private void dispatch(long intendedNanos, long sequence) {
@@ -129,6 +203,7 @@ final class Lane {
         long sentNanos = recorder.recordSend(intendedNanos);
         Exchange exchange = new Exchange(intendedNanos, sentNanos, shape.body(sequence));
         exchanges.addLast(exchange);
+        ensureTimeoutTimer();
         client.request(requestOptions).onComplete(exchange::onRequest);
     }
 
@@ -146,12 +221,75 @@ final class Lane {
         inFlight--;
         recorder.recordCompletion(outcome, exchange.intendedNanos, exchange.sentNanos, exchange.headerValues,
                 exchange.instanceId, exchange.instanceRequestSeq, exchange.modelLoadMillis);
-        engine.requestDone();
+        Exchange head;
+        while ((head = exchanges.peekFirst()) != null && head.finished) {
+            exchanges.pollFirst();
+        }
         pumpBacklog();
+        publish();
+        checkDone();
+    }
+
+    private void publish() {
+        publishedIntended.lazySet(requestsOfLane);
+        publishedOutstanding.lazySet(inFlight + backlog.size());
+    }
+
+    private void checkDone() {
+        if (schedulingDone && !done && inFlight == 0 && backlog.isEmpty()) {
+            done = true;
+            cancelTimeoutTimer();
+            engine.laneDone();
+        }
+    }
+
+    /**
+     * Arms the timeout timer for the earliest deadline when none is armed. Deadlines only grow
+     * (sends and backlog entries are in time order), so an armed timer is never too late; when it
+     * fires for a request that has finished meanwhile it just re-arms for the new oldest one. So
+     * timeouts are detected at their deadline (to the timer's resolution) at the cost of about one
+     * wake-up per timeout period, not a periodic sweep.
+     */
+    private void ensureTimeoutTimer() {
+        if (timeoutTimer == null) {
+            armTimeoutTimer();
+        }
+    }
+
+    private void armTimeoutTimer() {
+        long deadline = Long.MAX_VALUE;
+        Exchange head;
+        while ((head = exchanges.peekFirst()) != null && head.finished) {
+            exchanges.pollFirst();
+        }
+        if (head != null) {
+            deadline = head.sentNanos + timeoutNanos;
+        }
+        if (!backlog.isEmpty()) {
+            deadline = Math.min(deadline, backlog.peekFirst() + timeoutNanos);
+        }
+        if (deadline != Long.MAX_VALUE) {
+            timeoutTimer = eventLoop.schedule(timeoutTimerTask, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void cancelTimeoutTimer() {
+        if (timeoutTimer != null) {
+            timeoutTimer.cancel(false);
+            timeoutTimer = null;
+        }
+    }
+
+    private void onTimeoutTimer() {
+        timeoutTimer = null;
+        expireOverdue(System.nanoTime()); // may arm a new timer already, through a backlog send
+        ensureTimeoutTimer();
+        publish();
+        checkDone();
     }
 
     /** Times out overdue exchanges and abandons backlog entries that waited past the timeout. */
-    private void sweep(long now) {
+    private void expireOverdue(long now) {
         Exchange head;
         while ((head = exchanges.peekFirst()) != null && (head.finished || now - head.sentNanos >= timeoutNanos)) {
             exchanges.pollFirst();
@@ -163,7 +301,6 @@ final class Lane {
             long intended = backlog.peekFirst();
             backlog.remove();
             recorder.recordAbandoned(intended);
-            engine.requestDone();
         }
         pumpBacklog();
     }
@@ -176,37 +313,35 @@ final class Lane {
         }
     }
 
-    /** On stop: abandons every request still waiting for a slot. Runs on the lane context. */
-    void abandonBacklog() {
-        context.runOnContext(ignored -> {
-            drainIncoming();
-            while (!backlog.isEmpty()) {
-                long intended = backlog.peekFirst();
-                backlog.remove();
-                recorder.recordAbandoned(intended);
-                engine.requestDone();
-            }
-        });
+    /** On stop: no more sends; abandons every request still waiting for a slot. Lane context only. */
+    void stopScheduling() {
+        cancelSendTimer();
+        schedulingDone = true;
+        while (!backlog.isEmpty()) {
+            long intended = backlog.peekFirst();
+            backlog.remove();
+            recorder.recordAbandoned(intended);
+        }
+        publish();
+        checkDone();
     }
 
-    /** On stop after the grace period: every exchange still in flight becomes a timeout. */
+    /** On stop after the grace period: every exchange still in flight becomes a timeout. Lane context only. */
     void expireAll() {
-        context.runOnContext(ignored -> {
-            Exchange exchange;
-            while ((exchange = exchanges.pollFirst()) != null) {
-                if (!exchange.finished) {
-                    expire(exchange);
-                }
+        Exchange exchange;
+        while ((exchange = exchanges.pollFirst()) != null) {
+            if (!exchange.finished) {
+                expire(exchange);
             }
-        });
+        }
     }
 
     Future<Void> close() {
         Promise<Void> closed = Promise.promise();
-        context.runOnContext(ignored -> {
-            if (sweepTimerId >= 0) {
-                vertx.cancelTimer(sweepTimerId);
-            }
+        onContext(() -> {
+            cancelSendTimer();
+            cancelTimeoutTimer();
+            schedulingDone = true;
             client.close().onComplete(ar -> closed.complete());
         });
         return closed.future();

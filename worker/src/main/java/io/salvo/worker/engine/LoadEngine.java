@@ -4,22 +4,22 @@ import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.worker.recording.IntervalRecorder;
 import io.salvo.worker.schedule.ArrivalSchedule;
 import io.salvo.worker.schedule.SliceSegment;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The open-model HTTP engine of one run on one worker. A dedicated scheduler thread walks the
- * {@link ArrivalSchedule}, parks until each intended instant and hands due requests round-robin to
- * event-loop {@link Lane}s, which send them, enforce the in-flight cap and the request timeout and
- * record everything into the run's {@link IntervalRecorder}.
+ * The open-model HTTP engine of one run on one worker. The worker's {@link ArrivalSchedule} is
+ * dealt round-robin to event-loop {@link Lane}s ({@link ScheduleDealer}); each lane fires its own
+ * instants from a nanosecond timer on its event loop, sends, enforces its share of the in-flight
+ * cap and the request timeout, and records everything into the run's {@link IntervalRecorder}.
+ * There is no scheduler thread and no cross-thread hand-off per request.
  *
  * <p>Latency is measured from the intended instant (coordinated-omission-free, like wrk2),
  * service time from the actual send. A request that cannot be sent at its instant because the
@@ -29,35 +29,24 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class LoadEngine {
 
-    /** The scheduler parks until this close to an instant, then spins, to cut wake-up jitter. */
-    private static final long SPIN_NANOS = 50_000;
+    private static final System.Logger LOG = System.getLogger(LoadEngine.class.getName());
 
     private final List<Lane> lanes;
+    private final ScheduleDealer dealer;
     private final long startNanos;
-    private final Thread scheduler;
-    private final AtomicLong outstanding = new AtomicLong();
-    private final AtomicLong dispatched = new AtomicLong();
+    private final AtomicInteger lanesDone = new AtomicInteger();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
-    private volatile boolean schedulingDone;
-    private volatile boolean stopRequested;
-    private volatile Reslice pendingReslice;
-    private ArrivalSchedule schedule; // scheduler thread only
 
-    private record Reslice(SliceSegment segment, long seed) {
-    }
-
-    private LoadEngine(List<Lane> lanes, ArrivalSchedule schedule, long startNanos) {
+    private LoadEngine(List<Lane> lanes, ScheduleDealer dealer, long startNanos) {
         this.lanes = lanes;
-        this.schedule = schedule;
+        this.dealer = dealer;
         this.startNanos = startNanos;
-        this.scheduler = new Thread(this::runScheduler, "salvo-scheduler");
-        this.scheduler.setDaemon(true);
     }
 
     /**
-     * Prepares the lanes and starts scheduling. Blocks until the lanes are ready (milliseconds).
+     * Prepares the lanes and starts them. Blocks until the lanes are ready (milliseconds).
      *
-     * @param vertx the Vert.x instance whose event loops carry the lanes
+     * @param vertx the Vert.x instance whose event loops carry the lanes (see {@link EngineVertx})
      * @param template what to send
      * @param settings limits and timeouts
      * @param schedule this worker's intended times, relative to {@code startNanos}
@@ -70,23 +59,26 @@ public final class LoadEngine {
         RequestShape shape = new RequestShape(template);
         int lanesUsed = Math.max(1, Math.min(laneCount, Math.min(settings.maxInFlight(), settings.maxConnections())));
         List<Lane> lanes = new ArrayList<>(lanesUsed);
-        LoadEngine engine = new LoadEngine(lanes, schedule, startNanos);
-        List<Future<Void>> started = new ArrayList<>();
+        ScheduleDealer dealer = new ScheduleDealer(schedule, lanesUsed);
+        LoadEngine engine = new LoadEngine(lanes, dealer, startNanos);
         for (int i = 0; i < lanesUsed; i++) {
             // A fresh event-loop context per lane: contexts created from one non-Vert.x thread through
             // the public API all stick to the same event loop, which would serialise the lanes.
-            Context context = ((VertxInternal) vertx).createEventLoopContext();
-            Lane lane = new Lane(engine, vertx, context, recorder.newLane(), shape,
-                    share(settings.maxInFlight(), lanesUsed, i), share(settings.maxConnections(), lanesUsed, i), settings);
-            lanes.add(lane);
+            ContextInternal context = ((VertxInternal) vertx).createEventLoopContext();
+            lanes.add(new Lane(engine, i, lanesUsed, dealer, startNanos, vertx, context, recorder.newLane(), shape,
+                    share(settings.maxInFlight(), lanesUsed, i), share(settings.maxConnections(), lanesUsed, i), settings));
+        }
+        List<Future<Void>> started = new ArrayList<>();
+        for (Lane lane : lanes) {
             started.add(lane.start());
         }
         try {
             Future.all(started).await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
+            engine.close();
             throw new IllegalStateException("engine lanes did not start", e);
         }
-        engine.scheduler.start();
+        LOG.log(System.Logger.Level.DEBUG, "engine started: {0} lanes, {1} transport", lanesUsed, EngineVertx.transportOf(vertx));
         return engine;
     }
 
@@ -94,62 +86,13 @@ public final class LoadEngine {
         return total / parts + (i < total % parts ? 1 : 0);
     }
 
-    private void runScheduler() {
-        int next = 0;
-        long sequence = 0;
-        try {
-            while (!stopRequested) {
-                applyReslice();
-                long intended = schedule.nextIntendedNanos();
-                if (intended == ArrivalSchedule.END) {
-                    break;
-                }
-                long due = startNanos + intended;
-                if (!awaitInstant(due)) {
-                    continue; // a reslice or stop arrived while waiting; this instant is dropped
-                }
-                outstanding.incrementAndGet();
-                dispatched.incrementAndGet();
-                lanes.get(next).offer(due, sequence++);
-                next = next + 1 == lanes.size() ? 0 : next + 1;
-            }
-        } finally {
-            schedulingDone = true;
-            checkFinished();
-        }
-    }
-
-    /** Waits until {@code due}; false if interrupted by a reslice or a stop. */
-    private boolean awaitInstant(long due) {
-        while (true) {
-            if (stopRequested || pendingReslice != null) {
-                return false;
-            }
-            long remaining = due - System.nanoTime();
-            if (remaining <= 0) {
-                return true;
-            }
-            if (remaining > SPIN_NANOS) {
-                LockSupport.parkNanos(this, remaining - SPIN_NANOS);
-            } else {
-                Thread.onSpinWait();
-            }
-        }
-    }
-
-    private void applyReslice() {
-        Reslice reslice = pendingReslice;
-        if (reslice != null) {
-            pendingReslice = null;
-            long fromNanos = Math.max(0, System.nanoTime() - startNanos);
-            schedule = schedule.reslice(reslice.segment(), reslice.seed(), fromNanos);
-        }
-    }
-
     /** Replaces this worker's slice from now on (a newer assignment epoch). */
     public void reslice(SliceSegment segment, long seed) {
-        pendingReslice = new Reslice(segment, seed);
-        LockSupport.unpark(scheduler);
+        long fromNanos = Math.max(0, System.nanoTime() - startNanos);
+        dealer.reslice(segment, seed, fromNanos);
+        for (Lane lane : lanes) {
+            lane.onContext(lane::rearm);
+        }
     }
 
     /**
@@ -158,57 +101,53 @@ public final class LoadEngine {
      * completes when all is accounted for.
      */
     public void stop(long graceNanos) {
-        stopRequested = true;
-        LockSupport.unpark(scheduler);
-        try {
-            scheduler.join(TimeUnit.SECONDS.toMillis(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        dealer.stop();
         for (Lane lane : lanes) {
-            lane.abandonBacklog();
+            lane.onContext(lane::stopScheduling);
         }
         CompletableFuture.delayedExecutor(graceNanos, TimeUnit.NANOSECONDS).execute(() -> {
             if (!finished.isDone()) {
-                lanes.forEach(Lane::expireAll);
+                lanes.forEach(lane -> lane.onContext(lane::expireAll));
             }
         });
     }
 
-    void requestDone() {
-        if (outstanding.decrementAndGet() == 0) {
-            checkFinished();
-        }
-    }
-
-    private void checkFinished() {
-        if (schedulingDone && outstanding.get() == 0) {
+    /** A lane has no more instants and nothing outstanding. Called once per lane, on its event loop. */
+    void laneDone() {
+        if (lanesDone.incrementAndGet() == lanes.size()) {
             finished.complete(null);
         }
     }
 
     /**
-     * Completes once scheduling has ended (profile over or stopped) and every dispatched request
-     * has completed, timed out or been abandoned. Completes on a lane or scheduler thread.
+     * Completes once scheduling has ended (profile over or stopped) and every intended request
+     * has completed, timed out or been abandoned. Completes on a lane's event loop.
      */
     public CompletableFuture<Void> finished() {
         return finished;
     }
 
-    /** Requests handed to lanes and not yet accounted for (in flight or waiting for a slot). */
+    /** Requests intended and not yet accounted for (in flight or waiting for a slot). */
     public long outstanding() {
-        return outstanding.get();
+        long sum = 0;
+        for (Lane lane : lanes) {
+            sum += lane.outstanding();
+        }
+        return sum;
     }
 
-    /** Requests the scheduler has handed to lanes so far (= intended so far). */
+    /** Requests the lanes have taken from the schedule so far (= intended so far). */
     public long dispatched() {
-        return dispatched.get();
+        long sum = 0;
+        for (Lane lane : lanes) {
+            sum += lane.intended();
+        }
+        return sum;
     }
 
-    /** Closes the lanes' HTTP clients. Call after {@link #finished()}. */
+    /** Stops the lanes' timers and closes their HTTP clients. Call after {@link #finished()}. */
     public void close() {
-        stopRequested = true;
-        LockSupport.unpark(scheduler);
+        dealer.stop();
         List<Future<Void>> closing = new ArrayList<>();
         for (Lane lane : lanes) {
             closing.add(lane.close());

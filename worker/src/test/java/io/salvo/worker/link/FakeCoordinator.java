@@ -35,18 +35,18 @@ final class FakeCoordinator implements AutoCloseable {
                         return new StreamObserver<>() {
                             @Override
                             public void onNext(WorkerMessage message) {
-                                received.add(message);
-                                if (message.hasHello()) {
-                                    if (refuseWith != null) {
-                                        responses.onError(Status.FAILED_PRECONDITION.withDescription(refuseWith).asRuntimeException());
-                                        return;
-                                    }
+                                if (message.hasHello() && refuseWith == null) {
+                                    // Before the Hello becomes visible to the test: a test that saw it may send at once.
                                     synchronized (FakeCoordinator.this) {
                                         toWorker = responses;
                                         responses.onNext(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
                                                 .setCoordinatorId("fake").setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
                                                 .setHeartbeatIntervalMillis(heartbeatMillis)).build());
                                     }
+                                }
+                                received.add(message);
+                                if (message.hasHello() && refuseWith != null) {
+                                    responses.onError(Status.FAILED_PRECONDITION.withDescription(refuseWith).asRuntimeException());
                                 }
                             }
 
