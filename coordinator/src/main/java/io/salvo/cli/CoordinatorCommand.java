@@ -1,8 +1,11 @@
 package io.salvo.cli;
 
+import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.server.CoordinatorServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import picocli.CommandLine.Command;
@@ -10,7 +13,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
-        description = "Runs a coordinator: workers connect to it, clients start runs on it.")
+        description = {"Runs a coordinator: workers connect to it, clients start runs on it.",
+                "Coordinators started with the same --cluster-name, token and --cluster-members form one cluster: "
+                        + "the oldest leads, the others take over its run if it dies."})
 final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--bind", defaultValue = "127.0.0.1",
@@ -20,17 +25,49 @@ final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "7100", description = "gRPC port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
 
+    @Option(names = "--cluster-name", defaultValue = ClusterSettings.DEFAULT_NAME,
+            description = "Coordinator cluster name (default: ${DEFAULT-VALUE}); members also need the same token.")
+    String clusterName;
+
+    @Option(names = "--cluster-bind", defaultValue = "127.0.0.1",
+            description = "Address the cluster member listens on and advertises (default: ${DEFAULT-VALUE}).")
+    String clusterBind;
+
+    @Option(names = "--cluster-port", paramLabel = "PORT",
+            description = "Cluster member port (default: " + ClusterSettings.DEFAULT_PORT + " with --cluster-members; "
+                    + "a free one for a single member, which nobody needs to reach).")
+    Integer clusterPort;
+
+    @Option(names = "--cluster-members", paramLabel = "HOST:PORT", split = ",",
+            description = "Every coordinator of the cluster (this one may be listed too); without it the "
+                    + "coordinator is a single member that joins nobody.")
+    List<String> clusterMembers = new ArrayList<>();
+
     @Mixin
     SecurityOptions security = new SecurityOptions();
 
     @Override
     public Integer call() throws InterruptedException {
         SalvoCli.logLevel(Level.INFO);
+        ClusterSettings cluster;
+        try {
+            List<String> members = new ArrayList<>();
+            for (String member : clusterMembers) {
+                if (!member.isBlank()) {
+                    members.add(HostPort.format(HostPort.parse(member)));
+                }
+            }
+            int memberPort = clusterPort != null ? clusterPort : members.isEmpty() ? 0 : ClusterSettings.DEFAULT_PORT;
+            cluster = new ClusterSettings(clusterName, clusterBind, memberPort, members);
+        } catch (IllegalArgumentException e) {
+            System.err.println("salvo: " + e.getMessage());
+            return RunExecution.USER_ERROR;
+        }
         CoordinatorServer server;
         try {
             server = CoordinatorServer.start(new InetSocketAddress(bind, port), security.serverToken(System.out),
-                    security.tls());
-        } catch (IOException e) {
+                    security.tls(), cluster);
+        } catch (IOException | com.hazelcast.core.HazelcastException e) {
             System.err.println("salvo: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
             return RunExecution.FAILED;
         }
@@ -38,6 +75,8 @@ final class CoordinatorCommand implements Callable<Integer> {
         // Scripts and tests read this line to find the port when --port 0 is used.
         System.out.println("Salvo coordinator listening on " + bind + ":" + server.port()
                 + (security.tls() != null ? " (TLS" + (security.tlsCa != null ? ", client certificates required)" : ")") : ""));
+        System.out.println("Coordinator cluster '" + clusterName + "': member " + HostPort.format(server.cluster().address())
+                + " of " + server.cluster().memberIds().size() + ", " + (server.cluster().isLeader() ? "leader" : "follower"));
         System.out.flush();
         server.awaitTermination();
         return RunExecution.OK;

@@ -7,6 +7,7 @@ import io.salvo.security.ClusterToken;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import picocli.CommandLine.Command;
@@ -32,8 +33,10 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PLAN.yaml", description = "The run plan.")
     Path planFile;
 
-    @Option(names = "--coordinator", paramLabel = "HOST:PORT",
-            description = "Use a running coordinator and its workers instead of local ones.")
+    @Option(names = "--coordinator", paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = {"Use a running coordinator cluster and its workers instead of local ones.",
+                    "With several addresses (the coordinators of one cluster) the next is tried when one is down, "
+                            + "and the live view continues on another if the one in use dies."})
     String coordinator;
 
     @Option(names = "--workers", paramLabel = "N", description = "Override the plan's worker count.")
@@ -74,17 +77,17 @@ final class RunCommand implements Callable<Integer> {
             }
             plan = plan.toBuilder().setWorkerCount(workers).build();
         }
-        InetSocketAddress address = null;
+        List<InetSocketAddress> addresses = List.of();
         if (coordinator != null) {
             try {
-                address = HostPort.parse(coordinator);
+                addresses = HostPort.parseList(coordinator);
             } catch (IllegalArgumentException e) {
                 err.println("salvo: --coordinator: " + e.getMessage());
                 return RunExecution.USER_ERROR;
             }
         }
         ClusterToken token = null;
-        if (address != null) {
+        if (!addresses.isEmpty()) {
             try {
                 token = security.clientToken();
             } catch (java.io.IOException e) {
@@ -92,7 +95,7 @@ final class RunCommand implements Callable<Integer> {
                 return RunExecution.USER_ERROR;
             }
         }
-        return new RunExecution(plan, address, token, security.tls(), out, Duration.ofSeconds(workerWaitSeconds),
+        return new RunExecution(plan, addresses, token, security.tls(), out, Duration.ofSeconds(workerWaitSeconds),
                 quiet, System.out, err).execute();
     }
 }

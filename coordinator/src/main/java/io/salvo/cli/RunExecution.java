@@ -20,6 +20,7 @@ import io.salvo.security.BearerTokenCredentials;
 import io.salvo.security.ClusterToken;
 import io.salvo.security.TlsFiles;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -29,6 +30,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -47,9 +51,13 @@ final class RunExecution {
     static final int USER_ERROR = 2;
     static final int INTERRUPTED = 130;
 
+    /** How long the CLI keeps trying the other coordinators after losing the one it watched. */
+    private static final Duration FAILOVER_PATIENCE = Duration.ofSeconds(60);
+
     private final RunPlan plan;
-    private final InetSocketAddress coordinator;
-    /** The token for {@link #coordinator}; for an embedded coordinator a fresh one is generated. */
+    /** The coordinators of the cluster to use, tried in order; empty for an embedded coordinator. */
+    private final List<InetSocketAddress> coordinators;
+    /** The token for {@link #coordinators}; for an embedded coordinator a fresh one is generated. */
     private final ClusterToken token;
     private final TlsFiles tls;
     private final Path outDir;
@@ -62,14 +70,17 @@ final class RunExecution {
     private final CountDownLatch reportWritten = new CountDownLatch(1);
     private volatile String runId;
     private volatile RunControlBlockingStub control;
+    private final Map<InetSocketAddress, ManagedChannel> channels = new LinkedHashMap<>();
+    /** Interval index of the last live line printed, so a replay after a fail-over prints nothing twice. */
+    private long lastPrintedIndex = -1;
     /** Set once the result files exist, for callers that want to read them. */
     private volatile Path jsonReport;
     private volatile RunReport report;
 
-    RunExecution(RunPlan plan, InetSocketAddress coordinator, ClusterToken token, TlsFiles tls, Path outDir,
+    RunExecution(RunPlan plan, List<InetSocketAddress> coordinators, ClusterToken token, TlsFiles tls, Path outDir,
             Duration workerWait, boolean quiet, PrintStream out, PrintStream err) {
         this.plan = plan;
-        this.coordinator = coordinator;
+        this.coordinators = coordinators == null ? List.of() : List.copyOf(coordinators);
         this.token = token;
         this.tls = tls;
         this.outDir = outDir;
@@ -97,8 +108,8 @@ final class RunExecution {
         Thread hook = new Thread(this::onInterrupt, "salvo-run-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            if (coordinator != null) {
-                return runAgainst(coordinator, token, tls, null);
+            if (!coordinators.isEmpty()) {
+                return runAgainst(coordinators, token, tls, null);
             }
             ClusterToken localToken = ClusterToken.generate();
             try (CoordinatorServer server = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), localToken,
@@ -110,8 +121,8 @@ final class RunExecution {
                 }
                 try (LocalWorkers workers = LocalWorkers.start(plan.getWorkerCount(), address, localToken,
                         outDir.resolve("logs"))) {
-                    return runAgainst(InetSocketAddress.createUnresolved("127.0.0.1", server.port()), localToken,
-                            null, workers);
+                    return runAgainst(List.of(InetSocketAddress.createUnresolved("127.0.0.1", server.port())),
+                            localToken, null, workers);
                 }
             }
         } catch (IOException e) {
@@ -127,30 +138,37 @@ final class RunExecution {
         }
     }
 
-    private int runAgainst(InetSocketAddress address, ClusterToken callToken, TlsFiles callTls,
+    private int runAgainst(List<InetSocketAddress> addresses, ClusterToken callToken, TlsFiles callTls,
             LocalWorkers localWorkers) throws IOException {
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
-                .maxInboundMessageSize(64 * 1024 * 1024);
-        if (callTls != null) {
-            builder.sslContext(callTls.clientContext());
-        } else {
-            builder.usePlaintext();
-        }
-        ManagedChannel channel = builder.build();
         try {
-            RunControlBlockingStub stub = RunControlGrpc.newBlockingStub(channel);
-            control = callToken == null ? stub : stub.withCallCredentials(new BearerTokenCredentials(callToken));
-            StartRunResponse started;
-            try {
-                started = control.withDeadlineAfter(workerWait.toMillis() + 30_000, TimeUnit.MILLISECONDS)
-                        .startRun(StartRunRequest.newBuilder()
-                                .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
-                                .setPlan(plan)
-                                .setWorkerWaitMillis((int) Math.min(Integer.MAX_VALUE, workerWait.toMillis()))
-                                .build());
-            } catch (StatusRuntimeException e) {
-                err.println("salvo: the coordinator at " + HostPort.format(address) + " did not start the run: "
-                        + describe(e));
+            StartRunResponse started = null;
+            int current = 0;
+            StatusRuntimeException lastRefusal = null;
+            // Runs start on the cluster's leader: a coordinator that is down or a follower says
+            // UNAVAILABLE, and the next address is tried.
+            for (int i = 0; i < addresses.size() && started == null; i++) {
+                use(addresses.get(i), callToken, callTls);
+                try {
+                    started = control.withDeadlineAfter(workerWait.toMillis() + 30_000, TimeUnit.MILLISECONDS)
+                            .startRun(StartRunRequest.newBuilder()
+                                    .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                                    .setPlan(plan)
+                                    .setWorkerWaitMillis((int) Math.min(Integer.MAX_VALUE, workerWait.toMillis()))
+                                    .build());
+                    current = i;
+                } catch (StatusRuntimeException e) {
+                    lastRefusal = e;
+                    boolean tryNext = e.getStatus().getCode() == Status.Code.UNAVAILABLE && i + 1 < addresses.size();
+                    if (!tryNext) {
+                        break;
+                    }
+                    err.println("salvo: coordinator " + HostPort.format(addresses.get(i)) + " did not start the run ("
+                            + describe(e) + "); trying " + HostPort.format(addresses.get(i + 1)));
+                }
+            }
+            if (started == null) {
+                err.println("salvo: the coordinator at " + HostPort.format(addresses.get(addresses.size() - 1))
+                        + " did not start the run: " + describe(lastRefusal));
                 if (localWorkers != null && !localWorkers.deadWorkers().isEmpty()) {
                     err.print(localWorkers.deadWorkers());
                 }
@@ -164,19 +182,80 @@ final class RunExecution {
                 out.printf("Run %s started on %d worker(s): %s%n", runId, started.getWorkerIdsCount(),
                         String.join(", ", started.getWorkerIdsList()));
             }
-            RunState finalState = watch();
-            RunResult result = control.withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
+            long failoverDeadline = 0;
+            RunState finalState = null;
+            RunResult result = null;
+            // Watch, then fetch the result; when the coordinator in use is lost, carry on with the
+            // others (any coordinator of the cluster serves every run).
+            while (result == null) {
+                try {
+                    if (finalState == null) {
+                        finalState = watch();
+                    }
+                    result = control.withDeadlineAfter(60, TimeUnit.SECONDS)
+                            .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
+                } catch (StatusRuntimeException e) {
+                    if (addresses.size() == 1 || !worthRetrying(e)) {
+                        err.println("salvo: lost the coordinator at " + HostPort.format(addresses.get(current)) + ": "
+                                + describe(e));
+                        return FAILED;
+                    }
+                    long now = System.nanoTime();
+                    if (failoverDeadline == 0) {
+                        failoverDeadline = now + FAILOVER_PATIENCE.toNanos();
+                    } else if (now > failoverDeadline) {
+                        err.println("salvo: no coordinator of the cluster answered for " + FAILOVER_PATIENCE.toSeconds()
+                                + " s: " + describe(e));
+                        return FAILED;
+                    }
+                    InetSocketAddress lost = addresses.get(current);
+                    current = (current + 1) % addresses.size();
+                    err.println("salvo: lost coordinator " + HostPort.format(lost) + " (" + describe(e)
+                            + "); continuing with " + HostPort.format(addresses.get(current)));
+                    use(addresses.get(current), callToken, callTls);
+                    sleepQuietly(250);
+                }
+            }
             writeReports(result);
             if (interrupted.get()) {
                 return INTERRUPTED;
             }
             return finalState == RunState.RUN_STATE_FAILED ? FAILED : OK;
-        } catch (StatusRuntimeException e) {
-            err.println("salvo: lost the coordinator at " + HostPort.format(address) + ": " + describe(e));
-            return FAILED;
         } finally {
-            channel.shutdownNow();
+            channels.values().forEach(ManagedChannel::shutdownNow);
+        }
+    }
+
+    /** A coordinator that went away, or one still taking over, may answer on the next try. */
+    private static boolean worthRetrying(StatusRuntimeException e) {
+        return switch (e.getStatus().getCode()) {
+            case UNAVAILABLE, CANCELLED, UNKNOWN, DEADLINE_EXCEEDED -> true;
+            default -> false;
+        };
+    }
+
+    private void use(InetSocketAddress address, ClusterToken callToken, TlsFiles callTls) throws IOException {
+        ManagedChannel channel = channels.get(address);
+        if (channel == null) {
+            NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+                    .maxInboundMessageSize(64 * 1024 * 1024);
+            if (callTls != null) {
+                builder.sslContext(callTls.clientContext());
+            } else {
+                builder.usePlaintext();
+            }
+            channel = builder.build();
+            channels.put(address, channel);
+        }
+        RunControlBlockingStub stub = RunControlGrpc.newBlockingStub(channel);
+        control = callToken == null ? stub : stub.withCallCredentials(new BearerTokenCredentials(callToken));
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -190,8 +269,12 @@ final class RunExecution {
                 if (!s.getMessage().isEmpty() && !quiet) {
                     out.println("Run ended: " + s.getMessage());
                 }
-                break;
+                return state;
             }
+            if (s.getIntervalIndex() <= lastPrintedIndex) {
+                continue; // replayed by the coordinator we failed over to
+            }
+            lastPrintedIndex = s.getIntervalIndex();
             if (!quiet) {
                 out.println(liveLine(s, plan.getIntervalMillis()));
                 for (String event : s.getEventsList()) {
@@ -199,7 +282,8 @@ final class RunExecution {
                 }
             }
         }
-        return state;
+        // The stream ended without a terminal snapshot: the coordinator went away mid-stream.
+        throw Status.UNAVAILABLE.withDescription("the live view ended before the run did").asRuntimeException();
     }
 
     static String liveLine(LiveSnapshot s, long intervalMillis) {

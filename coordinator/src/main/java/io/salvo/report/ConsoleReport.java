@@ -47,10 +47,14 @@ public final class ConsoleReport {
         row(out, "latency (2xx only)", t.latencySuccess());
         row(out, "service time", t.serviceTime());
         row(out, "scheduler lag", t.schedulerLag());
+        for (RunReport.TakeoverRow takeover : run.takeovers()) {
+            out.printf(Locale.ROOT, "Coordinator takeover at %.1f s: %s left, %s carried the run on (%d interval reports restored)%n",
+                    takeover.atSeconds(), takeover.fromCoordinator(), takeover.toCoordinator(), takeover.reportsRestored());
+        }
         for (RunReport.ResliceRow r : run.reslices()) {
-            out.printf(Locale.ROOT, "Re-slice at %.1f s (epoch %d): worker %s %s; rate now on %s; ~%.0f intended requests uncovered%n",
-                    r.atSeconds(), r.epoch(), r.worker(), r.cause(), String.join(", ", r.workersAfter()),
-                    r.uncoveredIntendedRequests());
+            String what = r.worker().isEmpty() ? r.cause() : "worker " + r.worker() + " " + r.cause();
+            out.printf(Locale.ROOT, "Re-slice at %.1f s (epoch %d): %s; rate now on %s; ~%.0f intended requests uncovered%n",
+                    r.atSeconds(), r.epoch(), what, String.join(", ", r.workersAfter()), r.uncoveredIntendedRequests());
         }
         printDetectors(report.detectors(), out);
         if (run.rejectedReports() > 0) {

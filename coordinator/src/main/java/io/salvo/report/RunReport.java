@@ -50,7 +50,17 @@ public record RunReport(
             @JsonProperty("start") String start,
             @JsonProperty("end") String end,
             @JsonProperty("rejected_reports") long rejectedReports,
-            @JsonProperty("reslices") List<ResliceRow> reslices) {
+            @JsonProperty("reslices") List<ResliceRow> reslices,
+            @JsonProperty("takeovers") List<TakeoverRow> takeovers) {
+    }
+
+    /** Another coordinator carried the run on after its leader left the coordinator cluster. */
+    public record TakeoverRow(
+            @JsonProperty("at_s") double atSeconds,
+            @JsonProperty("at") String at,
+            @JsonProperty("from_coordinator") String fromCoordinator,
+            @JsonProperty("to_coordinator") String toCoordinator,
+            @JsonProperty("reports_restored") long reportsRestored) {
     }
 
     /** A re-division of the rate after a worker was lost or joined. */
@@ -282,7 +292,10 @@ public record RunReport(
                 instant(result.getStartUnixNanos()), instant(result.getEndUnixNanos()), result.getRejectedReports(),
                 result.getReslicesList().stream().map(r -> new ResliceRow(
                         (r.getAtUnixNanos() - result.getStartUnixNanos()) / 1e9, r.getEpoch(), r.getCause(),
-                        r.getWorkerId(), List.copyOf(r.getWorkerIdsList()), r.getUncoveredIntendedRequests())).toList());
+                        r.getWorkerId(), List.copyOf(r.getWorkerIdsList()), r.getUncoveredIntendedRequests())).toList(),
+                result.getTakeoversList().stream().map(t -> new TakeoverRow(
+                        (t.getAtUnixNanos() - result.getStartUnixNanos()) / 1e9, instant(t.getAtUnixNanos()),
+                        t.getFromCoordinatorId(), t.getToCoordinatorId(), t.getReportsRestored())).toList());
 
         List<WorkerRow> workers = new ArrayList<>();
         for (WorkerSummary w : result.getWorkersList()) {

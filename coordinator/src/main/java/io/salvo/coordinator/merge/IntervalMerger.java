@@ -136,6 +136,14 @@ public final class IntervalMerger {
         }
     }
 
+    /**
+     * Checks that a report's histogram payloads decode within bounds, as {@link #accept} does, so a
+     * coordinator can refuse a corrupt report before it enters the replicated state.
+     */
+    public static void checkPayload(IntervalReport report) throws CorruptHistogramException {
+        DecodedReport.decode(report);
+    }
+
     private synchronized RejectedReportException reject(IntervalReport report, String reason) {
         rejected++;
         if (rejectionReasons.size() < 100) {

@@ -1,13 +1,20 @@
 package io.salvo.coordinator.run;
 
+import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.RejectionTally;
+import io.salvo.coordinator.cluster.RunRecord;
+import io.salvo.coordinator.cluster.RunRecord.WorkerRecord;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.server.WorkerSession;
 import io.salvo.coordinator.slicing.SlicePlanner;
 import io.salvo.proto.v1.Assignment;
+import io.salvo.proto.v1.CoordinatorTakeover;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.ReportRejected;
+import io.salvo.proto.v1.WorkerEvent;
+import io.salvo.proto.v1.WorkerHello;
 import io.salvo.worker.schedule.RateProfile;
 import io.salvo.detect.DetectionEvent;
 import io.salvo.detect.LiveDetectors;
@@ -20,21 +27,23 @@ import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.StopRun;
-import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerSummary;
-import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One run on this coordinator: its plan, its workers, the merger and the watchers of its live view.
- * Driven by {@link RunManager}'s ticker and by worker stream callbacks; thread-safe.
+ * One run, driven by the coordinator that leads it: its plan, its workers, the merger and its live
+ * view. Every change is written to the replicated state ({@link RunRecord} in {@code salvo.runs})
+ * before it is acted on, live snapshots go to {@code salvo.run.<id>.snapshots}, and interval
+ * reports arrive from {@code salvo.run.<id>.reports} whichever coordinator received them, so
+ * another coordinator can {@link #restore} the run and carry it on. Thread-safe.
  */
 public final class Run {
 
@@ -43,41 +52,98 @@ public final class Run {
     private final String id;
     private final RunPlan plan;
     private final long startUnixNanos;
+    private final long graceNanos;
     private final long deadlineUnixNanos;
     private final long heartbeatTimeoutNanos;
+    /** How long a worker whose coordinator left may take to reconnect before it counts as lost. */
+    private final long reconnectWindowNanos;
     private final IntervalMerger merger;
     /** Fed each interval as it is shown; the final report re-runs them over all data, late reports included. */
     private final LiveDetectors detectors;
     private final Map<String, Assigned> workers = new LinkedHashMap<>();
-    private final List<LiveSnapshot> history = new CopyOnWriteArrayList<>();
-    private final List<StreamObserver<LiveSnapshot>> watchers = new CopyOnWriteArrayList<>();
     private final List<String> notes = new CopyOnWriteArrayList<>();
     private final List<Reslice> reslices = new CopyOnWriteArrayList<>();
+    private final List<CoordinatorTakeover> takeovers = new CopyOnWriteArrayList<>();
+    /** Keys of the reports already merged: the map listener and a restore's scan may both deliver one. */
+    private final Set<String> mergedReports = ConcurrentHashMap.newKeySet();
     private final RateProfile profile;
     private final long seed;
     private final WallClock clock;
+    private final CoordinatorCluster cluster;
+    private final String coordinatorId;
     private long epoch = 1;
     private volatile RunState state = RunState.RUN_STATE_RUNNING;
     private volatile long endUnixNanos;
     private volatile long stopRequestedUnixNanos;
+    /** Next sequence number in the snapshot map. */
+    private long nextSnapshotSeq;
+    /** Intervals up to this index were shown by a previous leader: re-shown silently after a takeover. */
+    private long shownBeforeTakeover = -1;
+    private long lastShownIndex = -1;
+    /** Set by a takeover: once every worker is back (or lost), the new leader re-assigns under a new epoch. */
+    private boolean takeoverResliceDue;
+    private final boolean leading;
 
-    Run(String id, RunPlan plan, long startUnixNanos, long graceNanos, long heartbeatTimeoutNanos, long seed,
-            WallClock clock) {
+    private Run(String id, RunPlan plan, long startUnixNanos, long graceNanos, long heartbeatTimeoutNanos, long seed,
+            WallClock clock, CoordinatorCluster cluster, String coordinatorId, boolean leading) {
         this.id = id;
         this.plan = plan;
         this.seed = seed;
         this.clock = clock;
+        this.cluster = cluster;
+        this.coordinatorId = coordinatorId;
+        this.leading = leading;
         this.profile = RateProfile.of(plan.getPhasesList());
         this.startUnixNanos = startUnixNanos;
+        this.graceNanos = graceNanos;
         this.heartbeatTimeoutNanos = heartbeatTimeoutNanos;
+        this.reconnectWindowNanos = Math.max(2 * heartbeatTimeoutNanos, 5_000_000_000L);
         long intervalNanos = plan.getIntervalMillis() * 1_000_000L;
-        long loadNanos = plan.getPhasesList().stream().mapToLong(p -> p.getDurationMillis()).sum() * 1_000_000L;
+        long loadNanos = profile.durationNanos();
         long drainNanos = plan.getRequestTimeoutMillis() * 1_000_000L;
-        // Workers report one interval beyond the drain to close the run; allow a few more for stragglers.
-        long maxIndex = (loadNanos + drainNanos) / intervalNanos + 5;
-        this.merger = new IntervalMerger(startUnixNanos, intervalNanos, graceNanos, maxIndex);
+        this.merger = new IntervalMerger(startUnixNanos, intervalNanos, graceNanos, RunRecord.maxIntervalIndex(plan));
         this.detectors = new LiveDetectors(DetectorReport.settingsFor(plan), null);
         this.deadlineUnixNanos = startUnixNanos + loadNanos + drainNanos + 30_000_000_000L;
+    }
+
+    /** A new run led by this coordinator; nothing is persisted until {@link #persist()}. */
+    static Run create(String id, RunPlan plan, long startUnixNanos, long graceNanos, long heartbeatTimeoutNanos,
+            long seed, WallClock clock, CoordinatorCluster cluster, String coordinatorId) {
+        return new Run(id, plan, startUnixNanos, graceNanos, heartbeatTimeoutNanos, seed, clock, cluster,
+                coordinatorId, true);
+    }
+
+    /**
+     * The run as the replicated state has it: same id, start instant, epoch, slices and re-slices;
+     * per-worker counts and merged intervals rebuilt from the replicated reports. {@code leading}
+     * restores it for this coordinator to lead (after a takeover); otherwise the copy only answers
+     * for its result.
+     */
+    static Run restore(RunRecord record, WallClock clock, CoordinatorCluster cluster, String coordinatorId,
+            boolean leading) {
+        Run run = new Run(record.runId(), record.plan(), record.startUnixNanos(), record.graceNanos(),
+                record.heartbeatTimeoutNanos(), record.seed(), clock, cluster, coordinatorId, leading);
+        long now = clock.unixNanos();
+        synchronized (run) {
+            run.epoch = record.epoch();
+            run.state = record.state();
+            run.endUnixNanos = record.endUnixNanos();
+            run.stopRequestedUnixNanos = record.stopRequestedUnixNanos();
+            run.notes.addAll(record.notes());
+            run.reslices.addAll(record.reslices());
+            run.takeovers.addAll(record.takeovers());
+            run.takeoverResliceDue = leading && record.state() == RunState.RUN_STATE_RUNNING;
+            for (WorkerRecord w : record.workers()) {
+                Assigned a = new Assigned(w.workerId(), w.hello(), w.slice(), w.clockOffsetNanos(),
+                        w.clockRoundTripNanos());
+                a.finished = w.finished();
+                a.lost = w.lost();
+                a.reconnectDeadlineUnixNanos = now + run.reconnectWindowNanos;
+                run.workers.put(w.workerId(), a);
+                run.merger.addWorker(w.workerId());
+            }
+        }
+        return run;
     }
 
     public String id() {
@@ -101,14 +167,110 @@ public final class Run {
                 || state == RunState.RUN_STATE_FAILED;
     }
 
+    synchronized boolean hasWorker(String workerId) {
+        return workers.containsKey(workerId);
+    }
+
     synchronized void assign(WorkerSession session, Slice slice) {
-        workers.put(session.workerId(), new Assigned(session, slice));
+        Assigned a = new Assigned(session.workerId(), session.hello(), slice, session.clockOffsetNanos(),
+                session.clockRoundTripNanos());
+        a.session = session;
+        workers.put(session.workerId(), a);
         merger.addWorker(session.workerId());
         session.assignedTo(id);
     }
 
     synchronized long epoch() {
         return epoch;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Replicated state
+    // ---------------------------------------------------------------------------------------
+
+    /** Writes the run's record; called under the lock before any change is acted on. */
+    synchronized void persist() {
+        if (!leading) {
+            return;
+        }
+        List<WorkerRecord> records = new ArrayList<>();
+        for (Assigned a : workers.values()) {
+            records.add(new WorkerRecord(a.workerId, a.hello, a.slice, a.clockOffsetNanos, a.clockRoundTripNanos,
+                    a.finished, a.lost));
+        }
+        RunRecord record = new RunRecord(id, plan, seed, startUnixNanos, graceNanos, heartbeatTimeoutNanos, epoch,
+                state, endUnixNanos, stopRequestedUnixNanos, coordinatorId, notes, reslices, takeovers, records);
+        cluster.runs().set(id, record.encode());
+    }
+
+    /**
+     * Merges everything the replicated state holds for this run (the map listeners keep delivering
+     * newer entries meanwhile; each is merged once). Returns the number of reports found.
+     */
+    long replay() {
+        long found = 0;
+        for (Map.Entry<String, byte[]> e : new TreeMap<>(cluster.reports(id)).entrySet()) {
+            found++;
+            onStoredReport(e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, byte[]> e : cluster.workerEvents(id).entrySet()) {
+            onStoredEvent(e.getKey(), e.getValue());
+        }
+        synchronized (this) {
+            for (Assigned a : workers.values()) {
+                if (a.lost) {
+                    merger.workerLost(a.workerId);
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Completes a takeover: records it, continues the snapshot sequence where the old leader left
+     * it, and re-assigns once the workers are back.
+     */
+    synchronized void tookOver(String fromCoordinatorId, long reportsRestored) {
+        long now = clock.unixNanos();
+        takeovers.add(CoordinatorTakeover.newBuilder().setAtUnixNanos(now).setFromCoordinatorId(fromCoordinatorId)
+                .setToCoordinatorId(coordinatorId).setReportsRestored(reportsRestored).build());
+        notes.add("coordinator " + coordinatorId + " took over from " + fromCoordinatorId);
+        for (Map.Entry<Long, byte[]> e : cluster.snapshots(id).entrySet()) {
+            nextSnapshotSeq = Math.max(nextSnapshotSeq, e.getKey() + 1);
+            try {
+                LiveSnapshot s = LiveSnapshot.parseFrom(e.getValue());
+                shownBeforeTakeover = Math.max(shownBeforeTakeover, (long) s.getIntervalIndex());
+                lastShownIndex = shownBeforeTakeover;
+            } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+                LOG.warning(() -> "run " + id + ": unreadable snapshot " + e.getKey() + " in the replicated state");
+            }
+        }
+        persist();
+        LOG.warning(() -> "run " + id + ": took over from coordinator " + fromCoordinatorId + " with "
+                + reportsRestored + " interval reports; epoch " + epoch);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Workers
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * A worker of this run has a new stream (it reconnected, possibly to another coordinator):
+     * messages go there from now on, and it is sent its current assignment, which it ignores when
+     * it already has that epoch.
+     */
+    public synchronized void attach(WorkerSession session) {
+        Assigned a = workers.get(session.workerId());
+        if (a == null || a.lost || a.finished || a.session == session || terminal()) {
+            return;
+        }
+        a.session = session;
+        session.assignedTo(id);
+        if (!takeoverResliceDue) {
+            sendAssignment(a);
+        }
+        LOG.info(() -> "run " + id + ": worker " + session.workerId() + " attached via coordinator member "
+                + session.holderMemberId());
     }
 
     /**
@@ -125,7 +287,10 @@ public final class Run {
         if (live >= plan.getWorkerCount()) {
             return false;
         }
-        workers.put(session.workerId(), new Assigned(session, Slice.getDefaultInstance()));
+        Assigned a = new Assigned(session.workerId(), session.hello(), Slice.getDefaultInstance(),
+                session.clockOffsetNanos(), session.clockRoundTripNanos());
+        a.session = session;
+        workers.put(session.workerId(), a);
         merger.addWorker(session.workerId());
         session.assignedTo(id);
         reslice("joined", session.workerId(), 0, now);
@@ -141,6 +306,7 @@ public final class Run {
      * moment it arrives, continuing the same global schedule, so the run keeps its target rate.
      */
     private synchronized void reslice(String cause, String workerId, double uncovered, long now) {
+        takeoverResliceDue = false;
         List<Assigned> live = new ArrayList<>();
         for (Assigned a : workers.values()) {
             if (!a.lost && !a.finished) {
@@ -152,41 +318,57 @@ public final class Run {
         if (live.isEmpty()) {
             notes.add("no worker left to carry the load after worker " + workerId + " was " + cause);
             reslices.add(record.setEpoch(epoch).build());
+            persist();
             return;
         }
         epoch++;
-        live.sort(java.util.Comparator.comparing(a -> a.session.workerId()));
+        live.sort(java.util.Comparator.comparing(a -> a.workerId));
         List<SlicePlanner.Participant> participants = live.stream()
-                .map(a -> new SlicePlanner.Participant(a.session.workerId(), a.session.weight())).toList();
+                .map(a -> new SlicePlanner.Participant(a.workerId, Math.max(1, a.hello.getWeight()))).toList();
         Map<String, Slice> slices = SlicePlanner.plan(participants, seed + epoch);
         for (Assigned a : live) {
-            a.slice = slices.get(a.session.workerId());
-            a.session.send(CoordinatorMessage.newBuilder().setAssignment(Assignment.newBuilder()
-                    .setRunId(id)
-                    .setEpoch(epoch)
-                    .setPlan(plan)
-                    .setSlice(a.slice)
-                    .setStartCoordinatorUnixNanos(startUnixNanos)
-                    .setWorkerClockOffsetNanos(a.session.clockOffsetNanos())).build());
-            record.addWorkerIds(a.session.workerId());
+            a.slice = slices.get(a.workerId);
+            record.addWorkerIds(a.workerId);
         }
         reslices.add(record.setEpoch(epoch).build());
+        // Persisted before it is sent: a coordinator taking over re-sends this epoch, never an older one.
+        persist();
+        for (Assigned a : live) {
+            sendAssignment(a);
+        }
         long currentEpoch = epoch;
-        LOG.warning(() -> "run " + id + ": worker " + workerId + " " + cause + "; rate re-sliced over "
-                + live.size() + " workers (epoch " + currentEpoch + ")");
+        LOG.warning(() -> "run " + id + ": " + (workerId.isEmpty() ? "" : "worker " + workerId + " ") + cause
+                + "; rate re-sliced over " + live.size() + " workers (epoch " + currentEpoch + ")");
     }
 
-    /** Merges a report; a rejected one is counted and logged, never fatal. */
-    public void onReport(WorkerSession from, IntervalReport received) {
-        IntervalReport report = received;
-        if (!from.workerId().equals(received.getWorkerId())) {
-            LOG.warning(() -> "worker " + from.workerId() + " sent a report as '" + received.getWorkerId() + "'; rejected");
-            // Merging under another worker's name would corrupt that worker's intervals.
-            report = received.toBuilder().setWorkerId(from.workerId() + "/impersonating").build();
+    private void sendAssignment(Assigned a) {
+        if (a.session == null) {
+            return;
+        }
+        a.session.send(CoordinatorMessage.newBuilder().setAssignment(Assignment.newBuilder()
+                .setRunId(id)
+                .setEpoch(epoch)
+                .setPlan(plan)
+                .setSlice(a.slice)
+                .setStartCoordinatorUnixNanos(startUnixNanos)
+                .setWorkerClockOffsetNanos(a.session.clockOffsetNanos())).build());
+    }
+
+    /** A report from the replicated state (key "interval/worker"); merged once, whoever received it. */
+    public void onStoredReport(String key, byte[] bytes) {
+        if (!mergedReports.add(key)) {
+            return;
+        }
+        IntervalReport report;
+        try {
+            report = IntervalReport.parseFrom(bytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            LOG.warning(() -> "run " + id + ": unreadable report " + key + " in the replicated state");
+            return;
         }
         try {
             merger.accept(report);
-            Assigned a = assigned(from.workerId());
+            Assigned a = assigned(report.getWorkerId());
             if (a != null) {
                 synchronized (a) {
                     a.sent += report.getSent();
@@ -194,57 +376,108 @@ public final class Run {
                     a.sentByInterval.merge(report.getIntervalIndex(), report.getSent(), Long::sum);
                 }
             }
+            if (terminal() && leading) {
+                // A straggler after the end: the stored result must include it too.
+                cluster.results().set(id, result().toByteArray());
+            }
         } catch (RejectedReportException e) {
-            IntervalReport rejected = report;
-            LOG.warning(() -> "run " + id + ": rejected report from worker " + from.workerId() + " for interval "
-                    + rejected.getIntervalIndex() + ": " + e.getMessage());
-            from.send(CoordinatorMessage.newBuilder().setReportRejected(ReportRejected.newBuilder()
-                    .setRunId(id).setIntervalIndex(rejected.getIntervalIndex()).setReason(e.getMessage())).build());
+            LOG.warning(() -> "run " + id + ": rejected report from worker " + report.getWorkerId() + " for interval "
+                    + report.getIntervalIndex() + ": " + e.getMessage());
+            Assigned a = assigned(report.getWorkerId());
+            WorkerSession session = a == null ? null : a.session;
+            if (session != null && leading) {
+                session.send(CoordinatorMessage.newBuilder().setReportRejected(ReportRejected.newBuilder()
+                        .setRunId(id).setIntervalIndex(report.getIntervalIndex()).setReason(e.getMessage())).build());
+            }
         }
     }
 
-    public void onFinished(WorkerSession from, WorkerFinished finished) {
-        Assigned a = assigned(from.workerId());
-        if (a == null) {
+    /** A worker's terminal event (finished or failed) from the replicated state. */
+    public void onStoredEvent(String workerId, byte[] bytes) {
+        WorkerEvent event;
+        try {
+            event = WorkerEvent.parseFrom(bytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            LOG.warning(() -> "run " + id + ": unreadable event of worker " + workerId + " in the replicated state");
+            return;
+        }
+        switch (event.getKindCase()) {
+            case FINISHED -> onFinished(workerId, event.getFinished().getLastIntervalIndex());
+            case FAILED -> {
+                synchronized (this) {
+                    Assigned a = workers.get(workerId);
+                    if (a != null && !a.lost && !a.finished) {
+                        notes.add("worker " + workerId + " failed: " + event.getFailed());
+                        onLost(a, "failed");
+                    }
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private synchronized void onFinished(String workerId, long lastIndex) {
+        Assigned a = workers.get(workerId);
+        if (a == null || a.finished) {
             return;
         }
         a.finished = true;
-        merger.workerFinished(from.workerId(), finished.getLastIntervalIndex());
-        from.assignedTo(null);
+        merger.workerFinished(workerId, lastIndex);
+        if (a.session != null) {
+            a.session.assignedTo(null);
+        }
+        persist();
     }
 
-    public void onFailed(WorkerSession from, String reason) {
-        notes.add("worker " + from.workerId() + " failed: " + reason);
-        onLost(from);
+    /** The worker's stream broke (or its coordinator says it ended): what it reported stays, nothing more is awaited. */
+    public synchronized void onStreamClosed(WorkerSession session) {
+        Assigned a = workers.get(session.workerId());
+        if (a != null && a.session == session) {
+            onLost(a, "stream closed");
+        }
     }
 
-    /** The worker's stream broke or it went silent: what it reported stays, nothing more is awaited. */
-    public void onLost(WorkerSession from) {
-        onLost(from, "stream closed");
+    /**
+     * The coordinator holding the worker's stream left the cluster. The worker is not at fault and
+     * reconnects to another coordinator (it has the list); it keeps its slice meanwhile and is only
+     * lost if it does not come back within the reconnect window.
+     */
+    public synchronized void onHolderLeft(WorkerSession session) {
+        Assigned a = workers.get(session.workerId());
+        if (a != null && a.session == session && !a.lost && !a.finished) {
+            a.session = null;
+            a.reconnectDeadlineUnixNanos = clock.unixNanos() + reconnectWindowNanos;
+            LOG.warning(() -> "run " + id + ": coordinator of worker " + a.workerId + " left; waiting "
+                    + reconnectWindowNanos / 1_000_000 + " ms for it to reconnect");
+        }
     }
 
-    private synchronized void onLost(WorkerSession from, String how) {
-        Assigned a = workers.get(from.workerId());
-        if (a == null || a.finished || a.lost) {
+    private synchronized void onLost(Assigned a, String how) {
+        if (a.finished || a.lost) {
             return;
         }
         a.lost = true;
         long now = clock.unixNanos();
-        notes.add("worker " + from.workerId() + " was lost (" + how + ")");
-        merger.workerLost(from.workerId());
-        from.assignedTo(null);
-        if (!from.closed()) {
-            // Silent but connected: make sure it stops, or it would send its old slice on top of the new ones.
-            from.send(CoordinatorMessage.newBuilder().setStop(StopRun.newBuilder().setRunId(id)
-                    .setReason("declared lost: " + how)).build());
+        notes.add("worker " + a.workerId + " was lost (" + how + ")");
+        merger.workerLost(a.workerId);
+        WorkerSession session = a.session;
+        if (session != null) {
+            session.assignedTo(null);
+            if (!session.closed()) {
+                // Silent but connected: make sure it stops, or it would send its old slice on top of the new ones.
+                session.send(CoordinatorMessage.newBuilder().setStop(StopRun.newBuilder().setRunId(id)
+                        .setReason("declared lost: " + how)).build());
+            }
         }
         if (state == RunState.RUN_STATE_RUNNING && stopRequestedUnixNanos == 0 && now < loadEndUnixNanos()) {
             long intervalNanos = plan.getIntervalMillis() * 1_000_000L;
-            long coveredUntil = (merger.highestReportedBy(from.workerId()) + 1) * intervalNanos;
+            long coveredUntil = (merger.highestReportedBy(a.workerId) + 1) * intervalNanos;
             long fromNanos = Math.max(0, Math.min(coveredUntil, profile.durationNanos()));
             long toNanos = Math.max(fromNanos, Math.min(now - startUnixNanos, profile.durationNanos()));
             double uncovered = SlicePlanner.share(a.slice) * profile.expectedCount(fromNanos, toNanos);
-            reslice("lost", from.workerId(), uncovered, now);
+            reslice("lost", a.workerId, uncovered, now);
+        } else {
+            persist();
         }
     }
 
@@ -252,19 +485,33 @@ public final class Run {
         return workers.get(workerId);
     }
 
+    // ---------------------------------------------------------------------------------------
+    // Driving the run
+    // ---------------------------------------------------------------------------------------
+
     /** Shows completed intervals, detects silent workers and finishes the run; called by the ticker. */
     void tick(long nowUnixNanos) {
         if (terminal()) {
             return;
         }
         for (Assigned a : assignedWorkers()) {
-            if (!a.finished && !a.lost && nowUnixNanos - a.session.lastHeardUnixNanos() > heartbeatTimeoutNanos) {
-                long silentMillis = (nowUnixNanos - a.session.lastHeardUnixNanos()) / 1_000_000;
-                LOG.warning(() -> "run " + id + ": worker " + a.session.workerId() + " silent for " + silentMillis
+            WorkerSession session = a.session;
+            if (a.finished || a.lost) {
+                continue;
+            }
+            if (session == null && nowUnixNanos > a.reconnectDeadlineUnixNanos) {
+                long windowMillis = reconnectWindowNanos / 1_000_000;
+                LOG.warning(() -> "run " + id + ": worker " + a.workerId + " did not reconnect within " + windowMillis
                         + " ms; treating it as lost");
-                onLost(a.session, "silent for " + silentMillis + " ms");
+                onLost(a, "did not reconnect within " + windowMillis + " ms after its coordinator left");
+            } else if (session != null && session.silentNanos(nowUnixNanos) > heartbeatTimeoutNanos) {
+                long silentMillis = session.silentNanos(nowUnixNanos) / 1_000_000;
+                LOG.warning(() -> "run " + id + ": worker " + a.workerId + " silent for " + silentMillis
+                        + " ms; treating it as lost");
+                onLost(a, "silent for " + silentMillis + " ms");
             }
         }
+        resliceAfterTakeoverWhenWorkersAreBack(nowUnixNanos);
         showCompleted(nowUnixNanos);
         if (merger.complete()) {
             finish(stopRequestedUnixNanos != 0 ? RunState.RUN_STATE_STOPPED : RunState.RUN_STATE_COMPLETED,
@@ -272,7 +519,7 @@ public final class Run {
         } else if (nowUnixNanos > deadlineUnixNanos) {
             for (Assigned a : assignedWorkers()) {
                 if (!a.finished) {
-                    onLost(a.session);
+                    onLost(a, "stream closed");
                 }
             }
             showCompleted(Long.MAX_VALUE);
@@ -281,7 +528,7 @@ public final class Run {
         } else if (stopRequestedUnixNanos != 0 && nowUnixNanos - stopRequestedUnixNanos > 10_000_000_000L) {
             for (Assigned a : assignedWorkers()) {
                 if (!a.finished) {
-                    onLost(a.session);
+                    onLost(a, "stream closed");
                 }
             }
             showCompleted(Long.MAX_VALUE);
@@ -289,13 +536,36 @@ public final class Run {
         }
     }
 
+    /**
+     * After a takeover every worker gets the new leader's assignment under a new epoch, once all of
+     * them are back or lost: a single re-slice, not one per returning worker.
+     */
+    private synchronized void resliceAfterTakeoverWhenWorkersAreBack(long nowUnixNanos) {
+        if (!takeoverResliceDue) {
+            return;
+        }
+        boolean waiting = workers.values().stream().anyMatch(a -> !a.lost && !a.finished && a.session == null);
+        if (waiting) {
+            return;
+        }
+        if (state == RunState.RUN_STATE_RUNNING && stopRequestedUnixNanos == 0
+                && nowUnixNanos < loadEndUnixNanos() - plan.getIntervalMillis() * 1_000_000L) {
+            CoordinatorTakeover last = takeovers.get(takeovers.size() - 1);
+            reslice("takeover", "", 0, nowUnixNanos);
+            LOG.info(() -> "run " + id + ": re-assigned after taking over from " + last.getFromCoordinatorId());
+        } else {
+            takeoverResliceDue = false;
+        }
+    }
+
     private void showCompleted(long nowUnixNanos) {
         for (IntervalMerger.ShownInterval shown : merger.pollShown(nowUnixNanos)) {
             LiveSnapshot.Builder snapshot = shown.snapshot().toBuilder().setRunId(id).setState(state);
+            boolean alreadyShown = shown.snapshot().getIntervalIndex() <= shownBeforeTakeover;
             try {
                 for (DetectionEvent event : detectors.accept(shown.merged())) {
                     String line = EventLines.describe(event);
-                    if (line != null) {
+                    if (line != null && !alreadyShown) {
                         snapshot.addEvents(line);
                         LOG.info(() -> "run " + id + ": " + line);
                     }
@@ -305,7 +575,9 @@ public final class Run {
                 LOG.warning(() -> "run " + id + ": detectors failed on interval " + shown.snapshot().getIntervalIndex()
                         + ": " + e);
             }
-            publish(snapshot.build());
+            if (!alreadyShown) {
+                publish(snapshot.build());
+            }
         }
     }
 
@@ -314,31 +586,28 @@ public final class Run {
     }
 
     /** Asks every worker to stop; the run ends once they have reported what they measured. */
-    public void requestStop(String reason, long nowUnixNanos) {
+    public synchronized void requestStop(String reason, long nowUnixNanos) {
         if (terminal() || stopRequestedUnixNanos != 0) {
             return;
         }
         stopRequestedUnixNanos = nowUnixNanos;
         notes.add("stopped: " + reason);
         state = RunState.RUN_STATE_DRAINING;
+        takeoverResliceDue = false;
+        persist();
         CoordinatorMessage stop = CoordinatorMessage.newBuilder()
                 .setStop(StopRun.newBuilder().setRunId(id).setReason(reason)).build();
-        for (Assigned a : assignedWorkers()) {
-            if (!a.finished && !a.lost) {
+        for (Assigned a : workers.values()) {
+            if (!a.finished && !a.lost && a.session != null) {
                 a.session.send(stop);
             }
         }
     }
 
+    /** Live snapshots reach watchers on every coordinator through the replicated snapshot map. */
     private synchronized void publish(LiveSnapshot snapshot) {
-        history.add(snapshot);
-        for (StreamObserver<LiveSnapshot> watcher : watchers) {
-            try {
-                watcher.onNext(snapshot);
-            } catch (RuntimeException e) {
-                watchers.remove(watcher);
-            }
-        }
+        lastShownIndex = Math.max(lastShownIndex, snapshot.getIntervalIndex());
+        cluster.snapshots(id).set(nextSnapshotSeq++, snapshot.toByteArray());
     }
 
     private synchronized void finish(RunState finalState, long nowUnixNanos, String message) {
@@ -348,41 +617,16 @@ public final class Run {
         state = finalState;
         endUnixNanos = nowUnixNanos;
         for (Assigned a : workers.values()) {
-            if (id.equals(a.session.runId())) {
+            if (a.session != null && id.equals(a.session.runId())) {
                 a.session.assignedTo(null);
             }
         }
+        persist();
+        cluster.results().set(id, result().toByteArray());
         LiveSnapshot last = LiveSnapshot.newBuilder().setRunId(id).setState(finalState).setMessage(message)
-                .setIntervalIndex(history.isEmpty() ? 0 : history.get(history.size() - 1).getIntervalIndex())
-                .build();
-        history.add(last);
-        for (StreamObserver<LiveSnapshot> watcher : watchers) {
-            try {
-                watcher.onNext(last);
-                watcher.onCompleted();
-            } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "watcher already gone", e);
-            }
-        }
-        watchers.clear();
+                .setIntervalIndex(Math.max(0, lastShownIndex)).build();
+        publish(last);
         LOG.info(() -> "run " + id + " ended: " + finalState + (message.isEmpty() ? "" : " (" + message + ")"));
-    }
-
-    /** Replays the snapshots so far, then streams new ones until the run ends. */
-    public void watch(StreamObserver<LiveSnapshot> watcher) {
-        synchronized (this) {
-            for (LiveSnapshot s : history) {
-                watcher.onNext(s);
-            }
-            if (terminal()) {
-                watcher.onCompleted();
-                return;
-            }
-            watchers.add(watcher);
-        }
-        if (watcher instanceof ServerCallStreamObserver<LiveSnapshot> call) {
-            call.setOnCancelHandler(() -> watchers.remove(watcher));
-        }
     }
 
     public RunResult result() {
@@ -393,23 +637,32 @@ public final class Run {
                 .setStartUnixNanos(startUnixNanos)
                 .setEndUnixNanos(endUnixNanos)
                 .addAllIntervals(merger.mergedIntervals())
-                .setRejectedReports(merger.rejectedReports())
-                .addAllReslices(reslices);
+                .addAllReslices(reslices)
+                .addAllTakeovers(takeovers);
+        // Reports refused on arrival are counted by the coordinator that received them.
+        long rejected = merger.rejectedReports();
+        List<String> reasons = new ArrayList<>(merger.rejectionReasons());
+        for (byte[] tally : cluster.rejections(id).values()) {
+            RejectionTally t = RejectionTally.decode(tally);
+            rejected += t.count();
+            reasons.addAll(t.reasons());
+        }
+        result.setRejectedReports(rejected);
         List<String> messages = new ArrayList<>(notes);
-        if (merger.rejectedReports() > 0) {
-            messages.add(merger.rejectedReports() + " reports rejected (first: " + merger.rejectionReasons().get(0) + ")");
+        if (rejected > 0 && !reasons.isEmpty()) {
+            messages.add(rejected + " reports rejected (first: " + reasons.get(0) + ")");
         }
         result.setMessage(String.join("; ", messages));
         for (Assigned a : assignedWorkers()) {
             synchronized (a) {
                 result.addWorkers(WorkerSummary.newBuilder()
-                        .setWorkerId(a.session.workerId())
-                        .setRegion(a.session.hello().getRegion())
-                        .setCores(a.session.hello().getCores())
+                        .setWorkerId(a.workerId)
+                        .setRegion(a.hello.getRegion())
+                        .setCores(a.hello.getCores())
                         .setSlice(a.slice)
                         .setSent(a.sent)
                         .setCompleted(a.completed)
-                        .setIntervalsReported(merger.intervalsReportedBy(a.session.workerId()))
+                        .setIntervalsReported(merger.intervalsReportedBy(a.workerId))
                         .setClockOffsetNanos(a.clockOffsetNanos)
                         .setClockRoundTripNanos(a.clockRoundTripNanos)
                         .setFinished(a.finished)
@@ -421,22 +674,27 @@ public final class Run {
     }
 
     private static final class Assigned {
-        final WorkerSession session;
+        final String workerId;
+        final WorkerHello hello;
         /** The latest slice; replaced at each re-slice (guarded by the Run). */
         Slice slice;
-        final Map<Long, Long> sentByInterval = new java.util.TreeMap<>();
+        final Map<Long, Long> sentByInterval = new TreeMap<>();
         final long clockOffsetNanos;
         final long clockRoundTripNanos;
+        /** The worker's current stream; null while it reconnects after its coordinator left (guarded by the Run). */
+        volatile WorkerSession session;
+        long reconnectDeadlineUnixNanos;
         long sent;
         long completed;
         volatile boolean finished;
         volatile boolean lost;
 
-        Assigned(WorkerSession session, Slice slice) {
-            this.session = session;
+        Assigned(String workerId, WorkerHello hello, Slice slice, long clockOffsetNanos, long clockRoundTripNanos) {
+            this.workerId = workerId;
+            this.hello = hello;
             this.slice = slice;
-            this.clockOffsetNanos = session.clockOffsetNanos();
-            this.clockRoundTripNanos = session.clockRoundTripNanos();
+            this.clockOffsetNanos = clockOffsetNanos;
+            this.clockRoundTripNanos = clockRoundTripNanos;
         }
     }
 }

@@ -1,6 +1,11 @@
 package io.salvo.coordinator.run;
 
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.salvo.coordinator.clock.WallClock;
+import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.server.WorkerRegistry;
 import io.salvo.coordinator.server.WorkerSession;
 import io.salvo.coordinator.slicing.SlicePlanner;
@@ -8,6 +13,7 @@ import io.salvo.coordinator.slicing.SlicePlanner.Participant;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.RunPlan;
+import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.StartRunResponse;
 import io.grpc.Status;
@@ -19,15 +25,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Starts runs on idle workers and drives them: slicing, synchronized start, ticking the merger.
- * One run at a time per coordinator; finished runs stay queryable.
+ * Runs on the coordinator cluster. The leader starts runs on idle workers (wherever they are
+ * connected) and drives them: slicing, synchronized start, ticking the merger, re-slicing. Every
+ * coordinator answers for every run from the replicated state. When the leader leaves, the next
+ * oldest coordinator {@linkplain #takeOver() takes over} the run in progress.
+ * One run at a time per cluster; finished runs stay queryable.
  */
-public final class RunManager {
+public final class RunManager implements WorkerRegistry.Listener {
 
     private static final Logger LOG = Logger.getLogger(RunManager.class.getName());
 
@@ -45,16 +56,35 @@ public final class RunManager {
     private final WorkerRegistry registry;
     private final WallClock clock;
     private final ScheduledExecutorService ticker;
+    private final ExecutorService clusterEvents;
     private final Settings settings;
+    private final CoordinatorCluster cluster;
+    private final String coordinatorId;
+    /** Runs this coordinator leads or led. */
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private volatile Run active;
 
-    public RunManager(WorkerRegistry registry, WallClock clock, ScheduledExecutorService ticker, Settings settings) {
+    public RunManager(WorkerRegistry registry, WallClock clock, ScheduledExecutorService ticker,
+            ExecutorService clusterEvents, Settings settings, CoordinatorCluster cluster, String coordinatorId) {
         this.registry = registry;
         this.clock = clock;
         this.ticker = ticker;
+        this.clusterEvents = clusterEvents;
         this.settings = settings;
+        this.cluster = cluster;
+        this.coordinatorId = coordinatorId;
+        registry.listener(this);
+        cluster.onLeadershipGained(() -> clusterEvents.execute(this::takeOver));
+        cluster.stopRequests().addEntryListener(new StopListener(), true);
+    }
+
+    public String coordinatorId() {
+        return coordinatorId;
+    }
+
+    public boolean leader() {
+        return cluster.isLeader();
     }
 
     /**
@@ -67,6 +97,9 @@ public final class RunManager {
             throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
         }
         synchronized (this) {
+            if (!cluster.isLeader()) {
+                throw notLeader();
+            }
             if (active != null && !active.terminal()) {
                 throw Status.FAILED_PRECONDITION.withDescription("run " + active.id() + " is still in progress")
                         .asException();
@@ -91,11 +124,17 @@ public final class RunManager {
             long start = clock.unixNanos() + settings.startLead().toNanos() + Math.max(0, maxRoundTrip);
             String runId = newRunId();
             long heartbeatTimeout = Math.max(settings.heartbeatTimeout().toNanos(), 2L * plan.getIntervalMillis() * 1_000_000L);
-            Run run = new Run(runId, plan, start, settings.grace().toNanos(), heartbeatTimeout, seed, clock);
+            Run run = Run.create(runId, plan, start, settings.grace().toNanos(), heartbeatTimeout, seed, clock, cluster,
+                    coordinatorId);
             StartRunResponse.Builder response = StartRunResponse.newBuilder().setRunId(runId).setStartUnixNanos(start);
             for (WorkerSession s : chosen) {
                 run.assign(s, slices.get(s.workerId()));
             }
+            // Listen before anyone can report, and persist before anyone is told.
+            follow(run);
+            run.persist();
+            runs.put(runId, run);
+            active = run;
             for (WorkerSession s : chosen) {
                 s.send(CoordinatorMessage.newBuilder().setAssignment(Assignment.newBuilder()
                         .setRunId(runId)
@@ -106,13 +145,29 @@ public final class RunManager {
                         .setWorkerClockOffsetNanos(s.clockOffsetNanos())).build());
                 response.addWorkerIds(s.workerId());
             }
-            runs.put(runId, run);
-            active = run;
-            long tickMillis = settings.tick().toMillis();
-            ticker.scheduleAtFixedRate(() -> tickSafely(run), tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+            scheduleTicks(run);
             LOG.info(() -> "run " + runId + " '" + plan.getName() + "' assigned to " + chosen.size() + " workers");
             return response.build();
         }
+    }
+
+    private StatusException notLeader() {
+        String leader = cluster.coordinators().get(cluster.leaderMemberId());
+        return Status.UNAVAILABLE.withDescription("coordinator " + coordinatorId + " is a follower; runs start on the "
+                + "cluster's leader" + (leader == null ? "" : ", " + leader)).asException();
+    }
+
+    /** Routes the run's replicated reports and worker events to it, whoever received them. */
+    private void follow(Run run) {
+        cluster.reports(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e ->
+                run.onStoredReport(e.getKey(), e.getValue()), true);
+        cluster.workerEvents(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e ->
+                run.onStoredEvent(e.getKey(), e.getValue()), true);
+    }
+
+    private void scheduleTicks(Run run) {
+        long tickMillis = settings.tick().toMillis();
+        ticker.scheduleAtFixedRate(() -> tickSafely(run), tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     }
 
     private void tickSafely(Run run) {
@@ -122,7 +177,7 @@ public final class RunManager {
         try {
             run.tick(clock.unixNanos());
         } catch (RuntimeException e) {
-            LOG.severe(() -> "run " + run.id() + ": tick failed: " + e);
+            LOG.log(Level.SEVERE, "run " + run.id() + ": tick failed", e);
         }
     }
 
@@ -149,6 +204,97 @@ public final class RunManager {
         return String.format("run-%d-%04x", clock.unixNanos() / 1_000_000_000L, random.nextInt(0x10000));
     }
 
+    // ---------------------------------------------------------------------------------------
+    // Takeover
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * This coordinator became the leader because the old one left: every run that has not ended is
+     * restored from the replicated state (same id, start instant, epoch) and carried on. Workers that
+     * were connected to the old leader reconnect here; the run waits a reconnect window for them.
+     */
+    synchronized void takeOver() {
+        if (!cluster.isLeader()) {
+            return;
+        }
+        LOG.warning(() -> "coordinator " + coordinatorId + " is now the leader; taking over unfinished runs");
+        try {
+            takeOverRuns();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "taking over the runs failed", e);
+        }
+    }
+
+    private void takeOverRuns() {
+        for (Map.Entry<String, byte[]> e : cluster.runs().entrySet()) {
+            RunRecord record;
+            try {
+                record = RunRecord.decode(e.getValue());
+            } catch (RuntimeException ex) {
+                LOG.log(Level.SEVERE, "run " + e.getKey() + " has an unreadable record; not taken over", ex);
+                continue;
+            }
+            if (record.terminal() || runs.containsKey(record.runId())) {
+                continue;
+            }
+            Run run = Run.restore(record, clock, cluster, coordinatorId, true);
+            follow(run);
+            long restored = run.replay();
+            run.tookOver(record.leaderCoordinatorId(), restored);
+            runs.put(run.id(), run);
+            active = run;
+            for (WorkerSession s : registry.all()) {
+                if (!s.closed() && run.hasWorker(s.workerId())) {
+                    run.attach(s);
+                }
+            }
+            String stopReason = cluster.stopRequests().get(run.id());
+            if (stopReason != null) {
+                run.requestStop(stopReason, clock.unixNanos());
+            }
+            scheduleTicks(run);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Workers (from the registry; acted on by the leader only)
+    // ---------------------------------------------------------------------------------------
+
+    @Override
+    public void attached(WorkerSession session) {
+        Run run = active;
+        if (!cluster.isLeader() || run == null || run.terminal() || session.closed()) {
+            return;
+        }
+        if (run.hasWorker(session.workerId())) {
+            run.attach(session);
+        } else if (session.runId() == null) {
+            // A worker replacing a lost one joins the run under way.
+            run.offer(session);
+        }
+    }
+
+    @Override
+    public void streamClosed(WorkerSession session) {
+        Run run = active;
+        if (cluster.isLeader() && run != null) {
+            run.onStreamClosed(session);
+        }
+    }
+
+    @Override
+    public void holderLeft(WorkerSession session) {
+        Run run = active;
+        if (cluster.isLeader() && run != null) {
+            run.onHolderLeft(session);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Queries, for any coordinator of the cluster
+    // ---------------------------------------------------------------------------------------
+
+    /** A run this coordinator leads or led. */
     public Optional<Run> run(String runId) {
         return Optional.ofNullable(runs.get(runId));
     }
@@ -157,19 +303,70 @@ public final class RunManager {
         return Optional.ofNullable(active);
     }
 
-    /** Offers a newly connected worker to the active run (after its clock has been probed). */
-    public void offerToActiveRun(WorkerSession session) {
-        Run run = active;
-        if (run != null && !run.terminal() && session.runId() == null && !session.closed()) {
-            run.offer(session);
+    /** The run's record from the replicated state, whoever leads it. */
+    public Optional<RunRecord> record(String runId) {
+        if (runId.isEmpty() || runId.length() > 200) {
+            return Optional.empty();
+        }
+        byte[] bytes = cluster.runs().get(runId);
+        return bytes == null ? Optional.empty() : Optional.of(RunRecord.decode(bytes));
+    }
+
+    /**
+     * The run's result on any coordinator: from the run itself where this coordinator leads it, the
+     * stored final result once it ended, else rebuilt from the replicated reports.
+     */
+    public Optional<RunResult> result(String runId) throws StatusException {
+        Run run = runs.get(runId);
+        if (run != null) {
+            return Optional.of(run.result());
+        }
+        Optional<RunRecord> record = record(runId);
+        if (record.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] stored = cluster.results().get(runId);
+        if (stored != null) {
+            try {
+                return Optional.of(RunResult.parseFrom(stored));
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw Status.INTERNAL.withDescription("the stored result of run " + runId + " is unreadable").asException();
+            }
+        }
+        Run copy = Run.restore(record.get(), clock, cluster, coordinatorId, false);
+        copy.replay();
+        return Optional.of(copy.result());
+    }
+
+    /** Stops a run wherever it is led: the request is replicated and the leader acts on it. */
+    public void stop(String runId, String reason) throws StatusException {
+        if (record(runId).isEmpty()) {
+            throw Status.NOT_FOUND.withDescription("no run with id '" + runId + "'").asException();
+        }
+        cluster.stopRequests().set(runId, reason);
+        Run run = runs.get(runId);
+        if (run != null && cluster.isLeader()) {
+            run.requestStop(reason, clock.unixNanos());
         }
     }
 
-    public void stop(String runId, String reason) throws StatusException {
-        Run run = runs.get(runId);
-        if (run == null) {
-            throw Status.NOT_FOUND.withDescription("no run with id '" + runId + "'").asException();
+    private final class StopListener implements EntryAddedListener<String, String>,
+            EntryUpdatedListener<String, String> {
+        @Override
+        public void entryAdded(EntryEvent<String, String> event) {
+            apply(event);
         }
-        run.requestStop(reason, clock.unixNanos());
+
+        @Override
+        public void entryUpdated(EntryEvent<String, String> event) {
+            apply(event);
+        }
+
+        private void apply(EntryEvent<String, String> event) {
+            Run run = runs.get(event.getKey());
+            if (run != null && cluster.isLeader()) {
+                run.requestStop(event.getValue(), clock.unixNanos());
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 package io.salvo.coordinator.server;
 
 import io.salvo.coordinator.clock.WallClock;
+import io.salvo.coordinator.cluster.ClusterSettings;
+import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.coordinator.security.TokenAuthInterceptor;
 import io.salvo.security.ClusterToken;
@@ -11,19 +13,25 @@ import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.UUID;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** The coordinator process's gRPC endpoint: WorkerLink for workers, RunControl for clients. */
+/**
+ * The coordinator process: its gRPC endpoint (WorkerLink for workers, RunControl for clients) and
+ * its member of the coordinator cluster, which holds the replicated state (a single member unless
+ * the cluster settings name peers).
+ */
 public final class CoordinatorServer implements AutoCloseable {
 
     /** Largest message accepted: plans carry request bodies, reports carry a few KB of histograms. */
     public static final int MAX_INBOUND_MESSAGE_BYTES = 8 * 1024 * 1024;
 
     private final Server server;
+    private final CoordinatorCluster cluster;
     private final ScheduledExecutorService scheduler;
+    private final ExecutorService clusterEvents;
     private final WorkerRegistry registry;
     private final RunManager runs;
     private final WorkerLinkService workerLink;
@@ -31,25 +39,48 @@ public final class CoordinatorServer implements AutoCloseable {
     private final TokenAuthInterceptor auth;
 
     private CoordinatorServer(ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings,
-            ClusterToken token) throws IOException {
-        this.scheduler = Executors.newScheduledThreadPool(2, r -> {
-            Thread t = new Thread(r, "salvo-coordinator-ticker");
-            t.setDaemon(true);
-            return t;
-        });
-        this.registry = new WorkerRegistry();
-        this.runs = new RunManager(registry, clock, scheduler, settings);
-        this.workerLink = new WorkerLinkService("coordinator-" + UUID.randomUUID().toString().substring(0, 8),
-                registry, runs, clock, scheduler);
-        this.auth = token == null ? null : new TokenAuthInterceptor(token);
-        RunControlService runControl = new RunControlService(runs);
-        this.server = builder
-                .addService(auth == null ? workerLink.bindService()
-                        : ServerInterceptors.intercept(workerLink, auth))
-                .addService(auth == null ? runControl.bindService()
-                        : ServerInterceptors.intercept(runControl, auth))
-                .build()
-                .start();
+            ClusterToken token, ClusterSettings clusterSettings, String advertisedHost) throws IOException {
+        this.cluster = CoordinatorCluster.start(clusterSettings, token);
+        try {
+            this.scheduler = Executors.newScheduledThreadPool(2, r -> {
+                Thread t = new Thread(r, "salvo-coordinator-ticker");
+                t.setDaemon(true);
+                return t;
+            });
+            this.clusterEvents = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "salvo-cluster-events");
+                t.setDaemon(true);
+                return t;
+            });
+            String coordinatorId = "coordinator-" + cluster.memberId().substring(0, 8);
+            this.registry = new WorkerRegistry(cluster, clock, clusterEvents);
+            this.runs = new RunManager(registry, clock, scheduler, clusterEvents, settings, cluster, coordinatorId);
+            this.workerLink = new WorkerLinkService(coordinatorId, cluster.memberId(), registry,
+                    new ReportIntake(cluster), clock, scheduler);
+            this.auth = token == null ? null : new TokenAuthInterceptor(token);
+            RunControlService runControl = new RunControlService(runs, new SnapshotFeeds(cluster));
+            this.server = builder
+                    .addService(auth == null ? workerLink.bindService()
+                            : ServerInterceptors.intercept(workerLink, auth))
+                    .addService(auth == null ? runControl.bindService()
+                            : ServerInterceptors.intercept(runControl, auth))
+                    .build()
+                    .start();
+            cluster.coordinators().set(cluster.memberId(), coordinatorId
+                    + (advertisedHost == null ? "" : " at " + advertisedHost + ":" + server.getPort()));
+            scheduler.scheduleAtFixedRate(this::publishLivenessSafely, 1, 1, TimeUnit.SECONDS);
+        } catch (IOException | RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private void publishLivenessSafely() {
+        try {
+            registry.publishLiveness();
+        } catch (RuntimeException e) {
+            // The cluster is shutting down or briefly unreachable; the next second tries again.
+        }
     }
 
     /**
@@ -58,6 +89,12 @@ public final class CoordinatorServer implements AutoCloseable {
      */
     public static CoordinatorServer start(InetSocketAddress bind, ClusterToken token, TlsFiles tls)
             throws IOException {
+        return start(bind, token, tls, ClusterSettings.standalone());
+    }
+
+    /** Like {@link #start(InetSocketAddress, ClusterToken, TlsFiles)}, as a member of a coordinator cluster. */
+    public static CoordinatorServer start(InetSocketAddress bind, ClusterToken token, TlsFiles tls,
+            ClusterSettings cluster) throws IOException {
         if (token == null) {
             throw new IllegalArgumentException("a coordinator on a network port needs a cluster token");
         }
@@ -77,13 +114,20 @@ public final class CoordinatorServer implements AutoCloseable {
         if (tls != null) {
             builder.sslContext(tls.serverContext());
         }
-        return new CoordinatorServer(builder, WallClock.system(), RunManager.Settings.defaults(), token);
+        return new CoordinatorServer(builder, WallClock.system(), RunManager.Settings.defaults(), token, cluster,
+                bind.getHostString());
     }
 
     /** For tests: any transport (in-process included), any clock; {@code token} null disables authentication. */
     public static CoordinatorServer start(ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings,
             ClusterToken token) throws IOException {
-        return new CoordinatorServer(builder, clock, settings, token);
+        return start(builder, clock, settings, token, ClusterSettings.standalone());
+    }
+
+    /** For tests: two coordinators of one cluster in one JVM. */
+    public static CoordinatorServer start(ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings,
+            ClusterToken token, ClusterSettings cluster) throws IOException {
+        return new CoordinatorServer(builder, clock, settings, token, cluster, null);
     }
 
     /** Calls refused for a missing or wrong token (0 without authentication). */
@@ -107,8 +151,24 @@ public final class CoordinatorServer implements AutoCloseable {
         return workerLink;
     }
 
+    public CoordinatorCluster cluster() {
+        return cluster;
+    }
+
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
+    }
+
+    /**
+     * Stops at once without a goodbye to workers, clients or the cluster, as a killed process
+     * would; for fail-over tests in one JVM.
+     */
+    public void halt() {
+        // The cluster first: a killed process writes nothing more, not even the loss of its streams.
+        cluster.terminate();
+        scheduler.shutdownNow();
+        clusterEvents.shutdownNow();
+        server.shutdownNow();
     }
 
     @Override
@@ -123,5 +183,8 @@ public final class CoordinatorServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         scheduler.shutdownNow();
+        // After the gRPC server: a graceful leave hands this member's partitions to the others.
+        cluster.close();
+        clusterEvents.shutdownNow();
     }
 }

@@ -1,12 +1,12 @@
 package io.salvo.coordinator.server;
 
-import io.salvo.coordinator.run.Run;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.RunControlGrpc;
 import io.salvo.proto.v1.RunResult;
+import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.StartRunResponse;
 import io.salvo.proto.v1.StopRunRequest;
@@ -16,16 +16,22 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.Optional;
 
-/** What the CLI talks to: start, watch, stop and fetch runs. */
+/**
+ * What the CLI talks to: start, watch, stop and fetch runs. Runs start on the cluster's leader;
+ * every coordinator watches, stops and reports any run from the replicated state.
+ */
 public final class RunControlService extends RunControlGrpc.RunControlImplBase {
 
     private static final Duration DEFAULT_WORKER_WAIT = Duration.ofSeconds(60);
 
     private final RunManager runs;
+    private final SnapshotFeeds feeds;
 
-    public RunControlService(RunManager runs) {
+    RunControlService(RunManager runs, SnapshotFeeds feeds) {
         this.runs = runs;
+        this.feeds = feeds;
     }
 
     @Override
@@ -51,14 +57,20 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
 
     @Override
     public void watchRun(WatchRunRequest request, StreamObserver<LiveSnapshot> response) {
-        find(request.getRunId(), response).ifPresent(run -> run.watch(response));
+        if (runs.record(request.getRunId()).isEmpty()) {
+            response.onError(notFound(request.getRunId()));
+            return;
+        }
+        feeds.watch(request.getRunId(), response);
     }
 
     @Override
     public void stopRun(StopRunRequest request, StreamObserver<StopRunResponse> response) {
         try {
             runs.stop(request.getRunId(), request.getReason().isBlank() ? "stopped by a client" : request.getReason());
-            response.onNext(StopRunResponse.newBuilder().setState(runs.run(request.getRunId()).orElseThrow().state()).build());
+            RunState state = runs.run(request.getRunId()).map(r -> r.state())
+                    .orElse(RunState.RUN_STATE_DRAINING);
+            response.onNext(StopRunResponse.newBuilder().setState(state).build());
             response.onCompleted();
         } catch (StatusException e) {
             response.onError(e);
@@ -67,17 +79,21 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
 
     @Override
     public void getRunResult(GetRunResultRequest request, StreamObserver<RunResult> response) {
-        find(request.getRunId(), response).ifPresent(run -> {
-            response.onNext(run.result());
+        try {
+            Optional<RunResult> result = runs.result(request.getRunId());
+            if (result.isEmpty()) {
+                response.onError(notFound(request.getRunId()));
+                return;
+            }
+            response.onNext(result.get());
             response.onCompleted();
-        });
+        } catch (StatusException e) {
+            response.onError(e);
+        }
     }
 
-    private java.util.Optional<Run> find(String runId, StreamObserver<?> response) {
-        java.util.Optional<Run> run = runs.run(runId);
-        if (run.isEmpty()) {
-            response.onError(Status.NOT_FOUND.withDescription("no run with id '" + runId + "'").asRuntimeException());
-        }
-        return run;
+    private static RuntimeException notFound(String runId) {
+        String shown = runId.length() > 100 ? runId.substring(0, 100) + "..." : runId;
+        return Status.NOT_FOUND.withDescription("no run with id '" + shown + "'").asRuntimeException();
     }
 }

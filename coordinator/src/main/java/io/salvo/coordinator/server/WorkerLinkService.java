@@ -1,8 +1,6 @@
 package io.salvo.coordinator.server;
 
 import io.salvo.coordinator.clock.WallClock;
-import io.salvo.coordinator.run.Run;
-import io.salvo.coordinator.run.RunManager;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.ReportRejected;
@@ -12,7 +10,6 @@ import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,20 +21,24 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
     private static final Logger LOG = Logger.getLogger(WorkerLinkService.class.getName());
     static final int HEARTBEAT_INTERVAL_MILLIS = 1000;
     private static final int INITIAL_CLOCK_PROBES = 5;
+    /** Probe replies beyond this many no longer refresh the clock estimate the cluster sees. */
+    private static final int MAX_REPUBLISHED_CLOCK_SAMPLES = 10;
 
     private final String coordinatorId;
+    private final String memberId;
     private final WorkerRegistry registry;
-    private final RunManager runs;
+    private final ReportIntake intake;
     private final WallClock clock;
     private final ScheduledExecutorService scheduler;
     private final AtomicLong protocolViolations = new AtomicLong();
     private final AtomicLong unknownRunReports = new AtomicLong();
 
-    public WorkerLinkService(String coordinatorId, WorkerRegistry registry, RunManager runs, WallClock clock,
-            ScheduledExecutorService scheduler) {
+    WorkerLinkService(String coordinatorId, String memberId, WorkerRegistry registry, ReportIntake intake,
+            WallClock clock, ScheduledExecutorService scheduler) {
         this.coordinatorId = coordinatorId;
+        this.memberId = memberId;
         this.registry = registry;
-        this.runs = runs;
+        this.intake = intake;
         this.clock = clock;
         this.scheduler = scheduler;
     }
@@ -85,10 +86,17 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                 }
                 session.heard(now);
                 switch (message.getBodyCase()) {
-                    case CLOCK_PROBE_REPLY -> session.onClockProbeReply(message.getClockProbeReply(), now);
-                    case INTERVAL_REPORT -> runOf(message.getIntervalReport().getRunId())
-                            .ifPresentOrElse(run -> run.onReport(session, message.getIntervalReport()),
-                                    () -> rejectUnknownRun(message.getIntervalReport()));
+                    case CLOCK_PROBE_REPLY -> {
+                        session.onClockProbeReply(message.getClockProbeReply(), now);
+                        if (session.clockSamples() <= MAX_REPUBLISHED_CLOCK_SAMPLES) {
+                            registry.republishClock(session);
+                        }
+                    }
+                    case INTERVAL_REPORT -> {
+                        if (intake.report(session, message.getIntervalReport()) == ReportIntake.Outcome.UNKNOWN_RUN) {
+                            rejectUnknownRun(message.getIntervalReport());
+                        }
+                    }
                     case EVENT -> onEvent(message);
                     case HEARTBEAT -> { }
                     case HELLO -> LOG.warning(() -> "worker " + session.workerId() + " sent a second hello; ignored");
@@ -112,7 +120,7 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                     refuse(Status.INVALID_ARGUMENT.withDescription("worker id must be 1 to 200 characters"));
                     return;
                 }
-                WorkerSession candidate = new WorkerSession(hello, outbound, now);
+                WorkerSession candidate = new WorkerSession(hello, outbound, now, memberId);
                 // Silent for two heartbeat intervals: the old stream is a half-open leftover.
                 if (!registry.register(candidate, now, 2L * HEARTBEAT_INTERVAL_MILLIS * 1_000_000L)) {
                     refuse(Status.ALREADY_EXISTS.withDescription("a worker with id '" + hello.getWorkerId()
@@ -128,9 +136,11 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                     WorkerSession s = session;
                     scheduler.schedule(() -> s.sendClockProbeNow(clock.unixNanos()), 20L * i, TimeUnit.MILLISECONDS);
                 }
-                // After the clock probes: a worker replacing a lost one joins the run under way.
+                // After the clock probes the worker is made known to the cluster, and the leader's run
+                // takes it back (after a reconnect) or in (replacing a lost one). Streams that close
+                // before then (most hostile ones) never touch the replicated state.
                 WorkerSession joined = session;
-                scheduler.schedule(() -> runs.offerToActiveRun(joined), 20L * INITIAL_CLOCK_PROBES + 200,
+                scheduler.schedule(() -> registry.publish(joined), 20L * INITIAL_CLOCK_PROBES + 200,
                         TimeUnit.MILLISECONDS);
                 LOG.info(() -> "worker " + hello.getWorkerId() + " joined (region '" + hello.getRegion() + "', "
                         + hello.getCores() + " cores, weight " + Math.max(1, hello.getWeight()) + ")");
@@ -157,17 +167,11 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
 
             private void onEvent(WorkerMessage message) {
                 var event = message.getEvent();
-                Optional<Run> run = runOf(event.getRunId());
                 switch (event.getKindCase()) {
-                    case FINISHED -> run.ifPresent(r -> r.onFinished(session, event.getFinished()));
+                    case FINISHED, FAILED -> intake.event(session, event);
                     case WARNING -> LOG.warning(() -> "worker " + session.workerId() + ": " + event.getWarning());
-                    case FAILED -> run.ifPresent(r -> r.onFailed(session, event.getFailed()));
                     case KIND_NOT_SET -> { }
                 }
-            }
-
-            private Optional<Run> runOf(String runId) {
-                return runs.run(runId);
             }
 
             @Override
@@ -189,10 +193,6 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                 }
                 session.markClosed();
                 registry.unregister(session);
-                String runId = session.runId();
-                if (runId != null) {
-                    runs.run(runId).ifPresent(run -> run.onLost(session));
-                }
                 LOG.info(() -> "worker " + session.workerId() + " disconnected");
             }
         };

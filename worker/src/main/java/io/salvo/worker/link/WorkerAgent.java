@@ -58,6 +58,9 @@ public final class WorkerAgent implements AutoCloseable {
     private static final long MIN_BACKOFF_MILLIS = 100;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
     private static final int DEFAULT_HEARTBEAT_MILLIS = 1_000;
+    /** At least how long a silently dead coordinator takes to be noticed (keepalive 10 s + 5 s timeout). */
+    static final long RESEND_WINDOW_NANOS = 20_000_000_000L;
+    static final int MAX_RESENT_MESSAGES = 32;
 
     /** Enough for the JIT to compile the hot path (C2 thresholds are around 10,000 invocations). */
     private static final int WARMUP_REQUESTS = 6000;
@@ -83,6 +86,15 @@ public final class WorkerAgent implements AutoCloseable {
     // Guarded by sendLock.
     private final ArrayDeque<WorkerMessage> buffered = new ArrayDeque<>();
     private int bufferedReports;
+    /**
+     * Reports and terminal events written to a stream lately (guarded by sendLock). A coordinator
+     * that dies may take the last of them with it, unprocessed; they are sent again after the next
+     * Welcome, and the cluster keeps only the first copy of each.
+     */
+    private final ArrayDeque<SentMessage> recentlySent = new ArrayDeque<>();
+
+    private record SentMessage(long sentNanos, WorkerMessage message) {
+    }
 
     /**
      * Heartbeats get their own thread: the link thread also starts engines and harvests intervals,
@@ -156,6 +168,10 @@ public final class WorkerAgent implements AutoCloseable {
         // By host name, not by socket address: the name is resolved on every (re)connect, so a
         // coordinator that moved (a Kubernetes Service, a fail-over) is found again.
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+                // A coordinator that vanishes without closing the connection (host down) is noticed
+                // within 15 s; the coordinator permits keepalives every 10 s.
+                .keepAliveTime(10, TimeUnit.SECONDS)
+                .keepAliveTimeout(5, TimeUnit.SECONDS)
                 .maxInboundMessageSize(16 * 1024 * 1024);
         if (options.tls() != null) {
             try {
@@ -235,9 +251,15 @@ public final class WorkerAgent implements AutoCloseable {
         long dropped = droppedReports;
         synchronized (sendLock) {
             welcomedBy.welcomed = true;
-            // Deliver what was recorded during the outage, oldest first, before anything newer.
+            // What the previous coordinator may have received but not kept, then what was recorded
+            // during the outage, oldest first, before anything newer.
+            forgetOldSent();
+            for (SentMessage sent : recentlySent) {
+                welcomedBy.outbound.onNext(sent.message());
+            }
             for (WorkerMessage message : buffered) {
                 welcomedBy.outbound.onNext(message);
+                rememberSent(message);
             }
             buffered.clear();
             bufferedReports = 0;
@@ -302,6 +324,7 @@ public final class WorkerAgent implements AutoCloseable {
             if (current != null && current.welcomed) {
                 current.outbound.onNext(message);
                 lastSentNanos = System.nanoTime();
+                rememberSent(message);
                 return;
             }
             if (message.hasIntervalReport()) {
@@ -311,6 +334,25 @@ public final class WorkerAgent implements AutoCloseable {
                 bufferedReports++;
             }
             buffered.addLast(message);
+        }
+    }
+
+    /** Called under sendLock. */
+    private void rememberSent(WorkerMessage message) {
+        boolean worthResending = message.hasIntervalReport()
+                || (message.hasEvent() && (message.getEvent().hasFinished() || message.getEvent().hasFailed()));
+        if (worthResending) {
+            recentlySent.addLast(new SentMessage(System.nanoTime(), message));
+            forgetOldSent();
+        }
+    }
+
+    /** Called under sendLock. */
+    private void forgetOldSent() {
+        long now = System.nanoTime();
+        while (!recentlySent.isEmpty() && (recentlySent.size() > MAX_RESENT_MESSAGES
+                || now - recentlySent.peekFirst().sentNanos() > RESEND_WINDOW_NANOS)) {
+            recentlySent.removeFirst();
         }
     }
 

@@ -1,0 +1,125 @@
+package io.salvo.coordinator.server;
+
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.RunState;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * WatchRun on any coordinator: the leader writes each live snapshot to the run's replicated
+ * snapshot map under a sequence number, and every coordinator streams that map to its watchers in
+ * sequence order. A watcher therefore never depends on which coordinator leads the run, and a
+ * takeover continues the same sequence.
+ */
+final class SnapshotFeeds {
+
+    private static final Logger LOG = Logger.getLogger(SnapshotFeeds.class.getName());
+
+    private final CoordinatorCluster cluster;
+    private final Map<String, Feed> feeds = new ConcurrentHashMap<>();
+
+    SnapshotFeeds(CoordinatorCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    /** Replays the run's snapshots so far, then streams new ones until the run ends. */
+    void watch(String runId, StreamObserver<LiveSnapshot> watcher) {
+        Feed feed = feeds.computeIfAbsent(runId, Feed::new);
+        feed.add(watcher);
+    }
+
+    private final class Feed implements EntryAddedListener<Long, byte[]>, EntryUpdatedListener<Long, byte[]> {
+        private final String runId;
+        /** Snapshots in sequence order, without gaps. */
+        private final List<LiveSnapshot> history = new ArrayList<>();
+        /** Arrived ahead of a gap (entry events of different keys may overtake each other). */
+        private final TreeMap<Long, LiveSnapshot> early = new TreeMap<>();
+        private final List<StreamObserver<LiveSnapshot>> watchers = new CopyOnWriteArrayList<>();
+        private boolean ended;
+
+        Feed(String runId) {
+            this.runId = runId;
+            IMap<Long, byte[]> map = cluster.snapshots(runId);
+            // Listen first, then read what is there: an entry seen twice is ignored, none is missed.
+            map.addEntryListener(this, true);
+            for (Map.Entry<Long, byte[]> e : map.entrySet()) {
+                offer(e.getKey(), e.getValue());
+            }
+        }
+
+        @Override
+        public void entryAdded(com.hazelcast.core.EntryEvent<Long, byte[]> event) {
+            offer(event.getKey(), event.getValue());
+        }
+
+        @Override
+        public void entryUpdated(com.hazelcast.core.EntryEvent<Long, byte[]> event) {
+            offer(event.getKey(), event.getValue());
+        }
+
+        private synchronized void offer(long seq, byte[] bytes) {
+            if (seq < history.size() || early.containsKey(seq)) {
+                return;
+            }
+            try {
+                early.put(seq, LiveSnapshot.parseFrom(bytes));
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                LOG.warning(() -> "run " + runId + ": unreadable live snapshot " + seq);
+                return;
+            }
+            while (!ended && !early.isEmpty() && early.firstKey() == history.size()) {
+                LiveSnapshot next = early.pollFirstEntry().getValue();
+                history.add(next);
+                boolean last = terminal(next.getState());
+                for (StreamObserver<LiveSnapshot> watcher : watchers) {
+                    try {
+                        watcher.onNext(next);
+                        if (last) {
+                            watcher.onCompleted();
+                        }
+                    } catch (RuntimeException e) {
+                        watchers.remove(watcher);
+                        LOG.log(Level.FINE, "watcher gone", e);
+                    }
+                }
+                if (last) {
+                    ended = true;
+                    watchers.clear();
+                }
+            }
+        }
+
+        void add(StreamObserver<LiveSnapshot> watcher) {
+            synchronized (this) {
+                for (LiveSnapshot s : history) {
+                    watcher.onNext(s);
+                }
+                if (ended) {
+                    watcher.onCompleted();
+                    return;
+                }
+                watchers.add(watcher);
+            }
+            if (watcher instanceof ServerCallStreamObserver<LiveSnapshot> call) {
+                call.setOnCancelHandler(() -> watchers.remove(watcher));
+            }
+        }
+    }
+
+    private static boolean terminal(RunState state) {
+        return state == RunState.RUN_STATE_COMPLETED || state == RunState.RUN_STATE_STOPPED
+                || state == RunState.RUN_STATE_FAILED;
+    }
+}
