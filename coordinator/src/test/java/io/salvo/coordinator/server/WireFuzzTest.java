@@ -238,6 +238,12 @@ class WireFuzzTest {
     /** A well-behaved worker on a normal stub. */
     private static final class HonestWorker {
         private final StreamObserver<WorkerMessage> out;
+        private final java.util.concurrent.ScheduledExecutorService heartbeats =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "honest-worker-heartbeat");
+                    t.setDaemon(true);
+                    return t;
+                });
 
         HonestWorker(ManagedChannel channel, BearerTokenCredentials credentials, String id) {
             List<CoordinatorMessage> received = new ArrayList<>();
@@ -264,6 +270,11 @@ class WireFuzzTest {
             self[0] = out;
             send(WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder().setWorkerId(id).setWeight(1)
                     .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)).build());
+            // Like a real worker: a silent session counts as a half-open leftover and gives way to
+            // the next hello with its id, which the fuzzer sends.
+            heartbeats.scheduleAtFixedRate(() -> send(WorkerMessage.newBuilder().setHeartbeat(
+                    io.salvo.proto.v1.Heartbeat.newBuilder().setSentAtUnixNanos(System.currentTimeMillis() * 1_000_000L))
+                    .build()), 500, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
         void send(IntervalReport report) {
@@ -275,6 +286,7 @@ class WireFuzzTest {
         }
 
         synchronized void close() {
+            heartbeats.shutdownNow();
             out.onCompleted();
         }
     }
