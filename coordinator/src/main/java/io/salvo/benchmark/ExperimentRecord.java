@@ -50,6 +50,9 @@ public record ExperimentRecord(
     /**
      * Salvo's measurement. Null numbers mean "not reached" (no 2xx, no steady window, no warm interval).
      *
+     * @param firstSendOffsetMillis    the worker's first send, ms since the run's interval-0 instant (null without a 2xx)
+     * @param firstSuccessOffsetMillis the worker's first 2xx completion, same base; both ends of the measured time to
+     *                                 first response, comparable with the ground truth's router instants
      * @param warmBasis which responses the warm percentiles come from
      */
     public record Measured(
@@ -60,6 +63,8 @@ public record ExperimentRecord(
             @JsonProperty("time_to_first_success_ms") Double timeToFirstSuccessMillis,
             @JsonProperty("time_to_first_success_resolution") String timeToFirstSuccessResolution,
             @JsonProperty("errors_before_first_success") Long errorsBeforeFirstSuccess,
+            @JsonProperty("first_send_offset_ms") Double firstSendOffsetMillis,
+            @JsonProperty("first_success_offset_ms") Double firstSuccessOffsetMillis,
             @JsonProperty("steady_state_reached") boolean steadyStateReached,
             @JsonProperty("time_to_steady_state_s") Double timeToSteadyStateSeconds,
             @JsonProperty("steady_state_rule") String steadyStateRule,
@@ -83,11 +88,16 @@ public record ExperimentRecord(
      *
      * @param timeToFirstSuccessMillis router's first request to its first 2xx reply since the forced cold start;
      *                                 null for warm runs
+     * @param firstRequestOffsetMillis the router received the first request, ms since the run's interval-0 instant;
+     *                                 null for warm runs
+     * @param firstSuccessOffsetMillis the router sent the first 2xx, same base; null for warm runs
      * @param instances                instances that served their first reply during this run
      */
     public record GroundTruth(
             @JsonProperty("source") String source,
             @JsonProperty("time_to_first_success_ms") Double timeToFirstSuccessMillis,
+            @JsonProperty("first_request_offset_ms") Double firstRequestOffsetMillis,
+            @JsonProperty("first_success_offset_ms") Double firstSuccessOffsetMillis,
             @JsonProperty("instances") List<TruthInstance> instances) {
     }
 
@@ -96,6 +106,7 @@ public record ExperimentRecord(
             @JsonProperty("instance_id") String instanceId,
             @JsonProperty("spawned_offset_s") Double spawnedOffsetSeconds,
             @JsonProperty("ready_offset_s") Double readyOffsetSeconds,
+            @JsonProperty("first_routed_offset_s") Double firstRoutedOffsetSeconds,
             @JsonProperty("first_reply_offset_s") Double firstReplyOffsetSeconds,
             @JsonProperty("model_load_ms") Long modelLoadMillis) {
     }

@@ -103,7 +103,9 @@ final class RunMeasurement {
                 .toList();
         return new Measured(intended, successes, errors, summary.instanceSourceLabel(),
                 ttfr == null ? null : millis(ttfr.micros()), ttfr == null ? null : ttfr.resolution().name().toLowerCase(Locale.ROOT),
-                ttfr == null ? null : ttfr.errorsBefore(), steady.reached(),
+                ttfr == null ? null : ttfr.errorsBefore(),
+                ttfr == null ? null : millis(ttfr.firstSendOffsetMicros()),
+                ttfr == null ? null : millis(ttfr.firstSuccessOffsetMicros()), steady.reached(),
                 steady.reached() ? steady.startOffsetMicros() / 1e6 : null, rule, p50, p95, p99, warmCount, basis,
                 coldStarts);
     }
@@ -118,18 +120,23 @@ final class RunMeasurement {
         Instant start = runStart(result);
         Instant end = result.getEndUnixNanos() == 0 ? Instant.now() : Instant.ofEpochSecond(0, result.getEndUnixNanos());
         Double ttfr = null;
+        Double firstRequest = null;
+        Double firstSuccess = null;
         if (coldSince != null && signals.firstRequestAt() != null && signals.firstSuccessAt() != null
                 && !signals.firstRequestAt().isBefore(coldSince)) {
             ttfr = Duration.between(signals.firstRequestAt(), signals.firstSuccessAt()).toNanos() / 1e6;
+            firstRequest = Duration.between(start, signals.firstRequestAt()).toNanos() / 1e6;
+            firstSuccess = Duration.between(start, signals.firstSuccessAt()).toNanos() / 1e6;
         }
         // Instances whose first reply falls in this run: the cold starts the run met.
         List<TruthInstance> instances = signals.instances().stream()
                 .filter(i -> i.firstReplyAt() != null && !i.firstReplyAt().isBefore(coldSince != null ? coldSince : start)
                         && !i.firstReplyAt().isAfter(end))
                 .map(i -> new TruthInstance(i.name(), i.instanceId(), seconds(start, i.spawnedAt()),
-                        seconds(start, i.readyAt()), seconds(start, i.firstReplyAt()), i.modelLoadMillis()))
+                        seconds(start, i.readyAt()), seconds(start, i.firstRequestRoutedAt()),
+                        seconds(start, i.firstReplyAt()), i.modelLoadMillis()))
                 .toList();
-        return new GroundTruth(signals.source(), ttfr, instances);
+        return new GroundTruth(signals.source(), ttfr, firstRequest, firstSuccess, instances);
     }
 
     /** Instance ids in the ground truth that Salvo did not detect, and detected ids the platform never started. */

@@ -73,12 +73,13 @@ class ComparisonTablesTest {
         List<ColdStartRow> starts = cold && coldStarts > 0
                 ? List.of(new ColdStartRow("id-" + profile, 2, value, 800L)) : List.of();
         Measured measured = new Measured(200, 200, 0, "response header Salvo-Instance-Id", cold ? value : 3.0,
-                "exact", 0L, ttss != null, ttss, "W=5 intervals of 1000 ms", cold ? null : warmP50,
+                "exact", 0L, cold ? 10.0 : null, cold ? 10.0 + value : null, ttss != null, ttss, "W=5 intervals of 1000 ms", cold ? null : warmP50,
                 cold ? null : 20.0, cold ? null : 30.0, cold ? 0 : 100,
                 warmP50 == null ? RunMeasurement.WARM_BASIS_FALLBACK : RunMeasurement.WARM_BASIS_STEADY, starts);
         return new ExperimentRecord(ExperimentRecord.SCHEMA_VERSION, experiment, MINILM, "local", profile,
                 "local " + profile + " (local emulation)", true, new Scaling(1, 0, 2, 0, 10_000), 20, 10,
                 "run-" + profile + experiment, "completed", "runs/x.json", MACHINE, measured,
-                new GroundTruth("local", cold ? value - 5 : null, List.of()));
+                new GroundTruth("local", cold ? value - 5 : null, cold ? 12.0 : null,
+                        cold ? 7.0 + value : null, List.of()));
     }
 }

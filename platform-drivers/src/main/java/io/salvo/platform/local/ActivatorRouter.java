@@ -369,6 +369,44 @@ final class ActivatorRouter extends VerticleBase {
         return names.future();
     }
 
+    /**
+     * Adds an instance this router did not launch: an HTTP server already listening on loopback {@code port},
+     * STARTING (it counts as capacity, so nothing is launched, and requests are held) until
+     * {@link #markReady(String)}. Only {@link ProxyPathWarmup} uses it, to drive requests through the real hold,
+     * dispatch and forward path to a loopback dummy.
+     */
+    Future<Void> attachStartingInstance(String name, int port) {
+        Promise<Void> attached = Promise.promise();
+        context.runOnContext(v -> {
+            instances.put(name, new ChildInstance(name, port, System.nanoTime()));
+            recordCounts();
+            attached.complete();
+        });
+        return attached.future();
+    }
+
+    /** Declares an attached instance ready, as its ready line would; held requests are dispatched to it. */
+    Future<Void> markReady(String name) {
+        Promise<Void> done = Promise.promise();
+        context.runOnContext(v -> {
+            ChildInstance instance = instances.get(name);
+            if (instance == null) {
+                done.fail(new IllegalArgumentException("no instance " + name));
+                return;
+            }
+            onReady(instance, new ReadyLine(instance.port, name, null));
+            done.complete();
+        });
+        return done.future();
+    }
+
+    /** Requests received and waiting for an instance with a free slot, right now. */
+    Future<Integer> heldRequests() {
+        Promise<Integer> count = Promise.promise();
+        context.runOnContext(v -> count.complete(held.size()));
+        return count.future();
+    }
+
     /** Ready instances right now. */
     Future<Integer> readyInstances() {
         Promise<Integer> count = Promise.promise();

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.JarFile;
+import java.util.stream.Stream;
 
 /**
  * Launches a Java main class under {@link ParentWatch}, in one JVM per instance:
@@ -17,6 +18,12 @@ import java.util.jar.JarFile;
  * instance's limits say; they do not cap native memory (a container would).
  */
 public final class JavaMainLauncher implements InstanceLauncher {
+
+    /** Added to an instance's niceness: its threads yield to this JVM's and the worker's (niceness 0) when both run. */
+    static final int INSTANCE_NICENESS = 10;
+    /** POSIX {@code nice}, which execs the command (same pid, same pipes); null where there is none (Windows). */
+    private static final Path NICE = Stream.of("/usr/bin/nice", "/bin/nice").map(Path::of).filter(Files::isExecutable)
+            .findFirst().orElse(null);
 
     private final Path javaBinary;
     private final List<Path> classpath;
@@ -86,6 +93,12 @@ public final class JavaMainLauncher implements InstanceLauncher {
             throw new IllegalStateException(String.join("; ", problems));
         }
         List<String> command = new ArrayList<>();
+        if (NICE != null) {
+            // Instances are the system under test and would run on their own machines; here they share 2 cores with
+            // the router and the load generator, whose timestamps are the measurement. A lower priority lets those
+            // preempt an instance's JIT and start-up threads at once; instances still get every idle cycle.
+            command.addAll(List.of(NICE.toString(), "-n", Integer.toString(INSTANCE_NICENESS)));
+        }
         command.add(javaBinary.toString());
         command.addAll(jvmArgs);
         command.add("-XX:MaxRAM=" + launch.memoryMb() + "m");

@@ -39,6 +39,8 @@ public final class LocalPlatformDriver implements PlatformDriver {
     public static final String NAME = "local";
     /** Instances this machine is asked to run at most, whatever the plan says. */
     static final int INSTANCE_LIMIT = 32;
+    /** A few hundred loopback requests; generous because the machine may be busy with other instances. */
+    private static final Duration PROXY_WARMUP_TIMEOUT = Duration.ofSeconds(60);
 
     /** Everything but the deployment spec. */
     public record Settings(LocalProfile profile, ScalingSettings scaling, int routerPort, Duration instanceReadyTimeout,
@@ -163,6 +165,18 @@ public final class LocalPlatformDriver implements PlatformDriver {
         shutdownHook = new Thread(this::stopEverything, "salvo-local-platform-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
+        try {
+            // before the real router exists, so its first request (the ground truth's first stamp) meets a warm
+            // HTTP/1.1 proxy path; see ProxyPathWarmup for the skew a cold one caused
+            ProxyPathWarmup.runOncePerJvm(vertx, PROXY_WARMUP_TIMEOUT);
+        } catch (IOException | TimeoutException e) {
+            abandonBeforeRouter();
+            throw new PlatformException("the local platform's router failed its warm-up on loopback: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            abandonBeforeRouter();
+            Thread.currentThread().interrupt();
+            throw new PlatformException("interrupted while warming the local platform's router up", e);
+        }
         router = new ActivatorRouter(new ActivatorRouter.Config(settings.routerPort(), scaling,
                 settings.instanceReadyTimeout(), settings.holdTimeout(), settings.launcher(), spec.model(),
                 settings.modelDir(), spec.cpusPerInstance(), spec.memoryMbPerInstance(), spec.env(), logDir), truth);
@@ -174,6 +188,14 @@ public final class LocalPlatformDriver implements PlatformDriver {
         }
         endpoint = URI.create("http://127.0.0.1:" + router.port());
         return endpoint;
+    }
+
+    /** Undoes a deploy that failed before the router existed: nothing was launched, only Vert.x and the hook. */
+    private void abandonBeforeRouter() {
+        Vertx started = vertx;
+        vertx = null;
+        started.close();
+        teardown();
     }
 
     @Override
