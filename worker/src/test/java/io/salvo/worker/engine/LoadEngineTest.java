@@ -161,8 +161,10 @@ class LoadEngineTest {
     void lanesFireOnTimeFromTheirOwnTimers() throws Exception {
         Totals totals = run(plan(url()).build(), 1000, 2_000, null);
         assertThat(totals.sent).isEqualTo(2000);
-        // Generous for a shared 2-core machine; on a quiet one the median lag is tens of microseconds.
-        assertThat(totals.schedulerLag.getValueAtPercentile(50)).as("median scheduler lag, µs").isLessThan(1_000L);
+        // A lane whose timer did not fire would lag by the run's length (seconds). The bound leaves room
+        // for a cold JIT on a loaded 2-core machine; how small the lag really is, is the benchmark's job
+        // (bench/worker-vs-wrk.sh): on a quiet machine the median is tens of microseconds.
+        assertThat(totals.schedulerLag.getValueAtPercentile(50)).as("median scheduler lag, µs").isLessThan(50_000L);
     }
 
     @Test
