@@ -35,7 +35,8 @@ final class LocalWorkers implements AutoCloseable {
             if (Files.isExecutable(SETSID)) {
                 command.add(SETSID.toString());
             }
-            command.addAll(List.of(java, "-Xmx512m", "-XX:+UseParallelGC", "-cp", classPath,
+            // MetaspaceSize: no full collection while a run's first second loads new classes.
+            command.addAll(List.of(java, "-Xmx512m", "-XX:+UseParallelGC", "-XX:MetaspaceSize=64m", "-cp", classPath,
                     SalvoCli.class.getName(), "worker", "--coordinator", coordinator, "--id", "local-" + i,
                     "--region", "local", "--exit-with-parent", Long.toString(parent)));
             ProcessBuilder builder = new ProcessBuilder(command);

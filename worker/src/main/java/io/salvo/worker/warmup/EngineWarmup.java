@@ -40,11 +40,15 @@ public final class EngineWarmup {
     /** Drives {@code requests} requests over {@code lanes} lanes at a few thousand per second. */
     public static void run(Vertx vertx, int lanes, int requests) {
         long began = System.nanoTime();
+        java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
         HttpServer server = null;
         try {
             server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
                     .requestHandler(request -> request.end().onComplete(ignored -> request.response()
-                            .putHeader("Salvo-Instance-Id", "warmup")
+                            // The model server's headers, so the instance-first-response path is warm too.
+                            .putHeader("Salvo-Instance-Id", "warmup-" + (sequence.get() / 500))
+                            .putHeader("Salvo-Instance-Request-Seq", Long.toString(sequence.getAndIncrement() % 500 + 1))
+                            .putHeader("Salvo-Model-Load-Ms", "1")
                             .putHeader("content-type", "application/json")
                             .end(RESPONSE)));
             server.listen().await(10, TimeUnit.SECONDS);
