@@ -3,10 +3,8 @@ package io.salvo.cli;
 import io.salvo.security.ClusterToken;
 import io.salvo.worker.link.WorkerAgent;
 import io.salvo.worker.link.WorkerOptions;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -66,7 +64,7 @@ final class WorkerCommand implements Callable<Integer> {
             return RunExecution.USER_ERROR;
         }
         WorkerOptions defaults = WorkerOptions.defaults(addresses);
-        WorkerOptions options = new WorkerOptions(addresses, id != null ? id : defaultId(), region, weight,
+        WorkerOptions options = new WorkerOptions(addresses, id != null ? id : defaults.workerId(), region, weight,
                 lanes > 0 ? lanes : defaults.eventLoopLanes(), token, security.tls());
         WorkerAgent agent = WorkerAgent.start(options);
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "salvo-worker-shutdown"));
@@ -95,15 +93,5 @@ final class WorkerCommand implements Callable<Integer> {
                 Runtime.getRuntime().halt(RunExecution.FAILED);
             }
         }, 500, 500, TimeUnit.MILLISECONDS);
-    }
-
-    private static String defaultId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            host = "worker";
-        }
-        return host + "-" + UUID.randomUUID().toString().substring(0, 6);
     }
 }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
+import io.salvo.worker.recording.HistogramSpec;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -16,9 +17,10 @@ import org.HdrHistogram.Histogram;
  */
 public final class HistogramCodec {
 
-    public static final long LOWEST_MICROS = 1;
-    public static final long HIGHEST_MICROS = 3_600_000_000L;
-    public static final int SIGNIFICANT_DIGITS = 3;
+    // The wire shape is defined once, by the worker that produces it.
+    public static final long LOWEST_MICROS = HistogramSpec.LOWEST_MICROS;
+    public static final long HIGHEST_MICROS = HistogramSpec.HIGHEST_MICROS;
+    public static final int SIGNIFICANT_DIGITS = HistogramSpec.SIGNIFICANT_DIGITS;
 
     /** Cookies of HdrHistogram's V2 encoding (see AbstractHistogram). */
     private static final int V2_COMPRESSED_COOKIE_BASE = 0x1c849304;
@@ -32,16 +34,11 @@ public final class HistogramCodec {
     }
 
     public static Histogram newHistogram() {
-        return new Histogram(LOWEST_MICROS, HIGHEST_MICROS, SIGNIFICANT_DIGITS);
+        return HistogramSpec.newHistogram();
     }
 
     public static byte[] encode(Histogram histogram) {
-        ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
-        int length = histogram.encodeIntoCompressedByteBuffer(buffer);
-        byte[] bytes = new byte[length];
-        buffer.flip();
-        buffer.get(bytes);
-        return bytes;
+        return HistogramSpec.encode(histogram).toByteArray();
     }
 
     /**
