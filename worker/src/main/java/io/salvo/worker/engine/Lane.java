@@ -1,23 +1,17 @@
 package io.salvo.worker.engine;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.salvo.proto.v1.OutcomeClass;
+import io.salvo.worker.http.ConnectionPool;
+import io.salvo.worker.http.EncodedRequests;
+import io.salvo.worker.http.HttpExchange;
 import io.salvo.worker.recording.LaneRecorder;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,8 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * One event loop's share of the load. The lane drives itself: it takes its instants from the
  * {@link ScheduleDealer}, sends everything due in one pass and re-arms a nanosecond timer on its
  * own Netty event loop for its next instant, so no other thread wakes it per request. It has its
- * own HTTP client (connections live on this loop), its slice of the in-flight and connection caps,
- * its backlog, a one-shot timeout timer and its recorder lane.
+ * own connection pool (its connections live on this loop), its slice of the in-flight and
+ * connection caps, its backlog, a one-shot timeout timer and its recorder lane.
  *
  * <p>Threading: everything except the constructor runs on this lane's event-loop context; the
  * engine reaches the lane through {@link #onContext}. {@link #outstanding()} and
@@ -34,13 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Lane {
 
-    /** Headers the model-server sends on every response; read per response for the detectors' marks. */
-    static final String INSTANCE_ID_HEADER = "Salvo-Instance-Id";
-    static final String INSTANCE_REQUEST_SEQ_HEADER = "Salvo-Instance-Request-Seq";
-    static final String MODEL_LOAD_MS_HEADER = "Salvo-Model-Load-Ms";
-
     /** Idle keep-alive connections are closed after this long, so a burst does not leave the pool at its cap. */
-    static final int KEEP_ALIVE_TIMEOUT_SECONDS = 5;
+    static final long KEEP_ALIVE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final LoadEngine engine;
     private final int index;
@@ -53,15 +42,13 @@ final class Lane {
     private final RequestShape shape;
     private final int cap;
     private final long timeoutNanos;
-    private final List<String> capturedHeaders;
-    private final HttpClient client;
-    private final RequestOptions requestOptions;
+    private final ConnectionPool pool;
 
     // Event-loop state.
     /** Instants (from run start) taken from the dealer in the current pass. */
     private final LongQueue due = new LongQueue();
-    private final Runnable sendTimerTask = () -> dispatchOnContext(this::onSendTimer);
-    private final Runnable timeoutTimerTask = () -> dispatchOnContext(this::onTimeoutTimer);
+    private final Runnable sendTimerTask = this::onSendTimer;
+    private final Runnable timeoutTimerTask = this::onTimeoutTimer;
     private ScheduledFuture<?> sendTimer;
     private ScheduledFuture<?> timeoutTimer;
     private boolean schedulingDone;
@@ -81,8 +68,8 @@ final class Lane {
     private final AtomicLong publishedIntended = new AtomicLong();
     private final AtomicLong publishedOutstanding = new AtomicLong();
 
-    Lane(LoadEngine engine, int index, int laneCount, ScheduleDealer dealer, long startNanos, Vertx vertx,
-         ContextInternal context, LaneRecorder recorder, RequestShape shape, int cap, int connections,
+    Lane(LoadEngine engine, int index, int laneCount, ScheduleDealer dealer, long startNanos, ContextInternal context,
+         LaneRecorder recorder, RequestShape shape, int cap, int connections,
          EngineSettings settings) {
         this.engine = engine;
         this.index = index;
@@ -95,14 +82,7 @@ final class Lane {
         this.shape = shape;
         this.cap = cap;
         this.timeoutNanos = settings.requestTimeoutNanos();
-        this.capturedHeaders = settings.capturedHeaders();
-        HttpClientOptions clientOptions = new HttpClientOptions()
-                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeoutMillis()))
-                .setKeepAlive(true)
-                .setKeepAliveTimeout(KEEP_ALIVE_TIMEOUT_SECONDS)
-                .setTcpNoDelay(true);
-        this.client = vertx.createHttpClient(clientOptions, new PoolOptions().setHttp1MaxSize(connections));
-        this.requestOptions = shape.newRequestOptions(settings.connectTimeoutMillis());
+        this.pool = shape.newPool(eventLoop, connections, settings.connectTimeoutMillis(), KEEP_ALIVE_TIMEOUT_NANOS);
     }
 
     /** Runs {@code action} on this lane's context. */
@@ -128,14 +108,6 @@ final class Lane {
     /** Requests in flight or waiting for a slot on this lane. */
     long outstanding() {
         return publishedOutstanding.get();
-    }
-
-    /**
-     * Netty runs scheduled tasks with no Vert.x context current; the HTTP client needs this lane's
-     * (else it would make a new context, possibly on another event loop).
-     */
-    private void dispatchOnContext(Runnable action) {
-        context.dispatch(action);
     }
 
     private void onSendTimer() {
@@ -201,10 +173,10 @@ final class Lane {
     private void dispatch(long intendedNanos, long sequence) {
         inFlight++;
         long sentNanos = recorder.recordSend(intendedNanos);
-        Exchange exchange = new Exchange(intendedNanos, sentNanos, shape.body(sequence));
+        Exchange exchange = new Exchange(intendedNanos, sentNanos, shape.request(sequence));
         exchanges.addLast(exchange);
         ensureTimeoutTimer();
-        client.request(requestOptions).onComplete(exchange::onRequest);
+        pool.execute(exchange);
     }
 
     private void pumpBacklog() {
@@ -216,11 +188,18 @@ final class Lane {
         }
     }
 
-    private void finish(Exchange exchange, OutcomeClass outcome) {
+    private void finish(Exchange exchange, OutcomeClass outcome, String[] selectedHeaders) {
         exchange.finished = true;
         inFlight--;
-        recorder.recordCompletion(outcome, exchange.intendedNanos, exchange.sentNanos, exchange.headerValues,
-                exchange.instanceId, exchange.instanceRequestSeq, exchange.modelLoadMillis);
+        String instanceId = shape.instanceId(selectedHeaders);
+        long instanceRequestSeq = -1;
+        long modelLoadMillis = -1;
+        if (instanceId != null) {
+            instanceRequestSeq = parseNonNegative(shape.instanceRequestSeq(selectedHeaders));
+            modelLoadMillis = parseNonNegative(shape.modelLoadMillis(selectedHeaders));
+        }
+        recorder.recordCompletion(outcome, exchange.intendedNanos, exchange.sentNanos, shape.capturedValues(selectedHeaders),
+                instanceId, instanceRequestSeq, modelLoadMillis);
         Exchange head;
         while ((head = exchanges.peekFirst()) != null && head.finished) {
             exchanges.pollFirst();
@@ -306,11 +285,8 @@ final class Lane {
     }
 
     private void expire(Exchange exchange) {
-        HttpClientRequest request = exchange.request;
-        finish(exchange, OutcomeClass.OUTCOME_CLASS_TIMEOUT);
-        if (request != null) {
-            request.reset(); // frees the connection; the failure it causes is ignored (finished)
-        }
+        pool.abort(exchange); // closes its connection if it was sent: the late response must not reach the next request
+        finish(exchange, OutcomeClass.OUTCOME_CLASS_TIMEOUT, null);
     }
 
     /** On stop: no more sends; abandons every request still waiting for a slot. Lane context only. */
@@ -342,7 +318,8 @@ final class Lane {
             cancelSendTimer();
             cancelTimeoutTimer();
             schedulingDone = true;
-            client.close().onComplete(ar -> closed.complete());
+            pool.close();
+            closed.complete();
         });
         return closed.future();
     }
@@ -374,71 +351,36 @@ final class Lane {
     }
 
     /** One request on its way; callbacks run on the lane's event loop. */
-    private final class Exchange {
+    private final class Exchange extends HttpExchange {
         final long intendedNanos;
         final long sentNanos;
-        final Buffer body;
+        final ByteBuf request;
         boolean finished;
-        HttpClientRequest request;
-        int status;
-        String[] headerValues;
-        /** From the response's instance headers; null / -1 when absent (no response, or another server). */
-        String instanceId;
-        long instanceRequestSeq = -1;
-        long modelLoadMillis = -1;
 
-        Exchange(long intendedNanos, long sentNanos, Buffer body) {
+        Exchange(long intendedNanos, long sentNanos, ByteBuf request) {
             this.intendedNanos = intendedNanos;
             this.sentNanos = sentNanos;
-            this.body = body;
+            this.request = request;
         }
 
-        void onRequest(AsyncResult<HttpClientRequest> result) {
-            if (finished) {
-                if (result.succeeded()) {
-                    result.result().reset(); // timed out while connecting: do not send it late
-                }
-                return;
-            }
-            if (result.failed()) {
-                // No connection: refused, reset, unreachable or connect timeout.
-                finish(this, OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR);
-                return;
-            }
-            request = result.result();
-            (body == null ? request.send() : request.send(body)).onComplete(this::onResponse);
+        @Override
+        protected ByteBuf request() {
+            return request;
         }
 
-        void onResponse(AsyncResult<HttpClientResponse> result) {
-            if (finished) {
-                return;
+        @Override
+        protected void onResponse(int status, String[] selectedValues) {
+            if (!finished) {
+                finish(this, classify(status), selectedValues);
             }
-            if (result.failed()) {
-                finish(this, OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR);
-                return;
-            }
-            HttpClientResponse response = result.result();
-            status = response.statusCode();
-            if (!capturedHeaders.isEmpty()) {
-                headerValues = new String[capturedHeaders.size()];
-                for (int i = 0; i < headerValues.length; i++) {
-                    headerValues[i] = response.getHeader(capturedHeaders.get(i));
-                }
-            }
-            instanceId = response.getHeader(INSTANCE_ID_HEADER);
-            if (instanceId != null) {
-                instanceRequestSeq = parseNonNegative(response.getHeader(INSTANCE_REQUEST_SEQ_HEADER));
-                modelLoadMillis = parseNonNegative(response.getHeader(MODEL_LOAD_MS_HEADER));
-            }
-            // No data handler: body bytes are discarded as they arrive; completion is the end.
-            response.end().onComplete(this::onEnd);
         }
 
-        void onEnd(AsyncResult<Void> result) {
-            if (finished) {
-                return;
+        @Override
+        protected void onFailure(Throwable cause) {
+            // No response: refused, reset, unreachable, connect timeout, TLS failure or broken HTTP.
+            if (!finished) {
+                finish(this, OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR, null);
             }
-            finish(this, result.succeeded() ? classify(status) : OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR);
         }
     }
 }

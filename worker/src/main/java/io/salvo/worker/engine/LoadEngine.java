@@ -56,7 +56,7 @@ public final class LoadEngine {
      */
     public static LoadEngine start(Vertx vertx, RequestTemplate template, EngineSettings settings, ArrivalSchedule schedule,
                                    long startNanos, IntervalRecorder recorder, int laneCount) {
-        RequestShape shape = new RequestShape(template);
+        RequestShape shape = new RequestShape(vertx, template, settings.capturedHeaders());
         int lanesUsed = Math.max(1, Math.min(laneCount, Math.min(settings.maxInFlight(), settings.maxConnections())));
         List<Lane> lanes = new ArrayList<>(lanesUsed);
         ScheduleDealer dealer = new ScheduleDealer(schedule, lanesUsed);
@@ -65,7 +65,7 @@ public final class LoadEngine {
             // A fresh event-loop context per lane: contexts created from one non-Vert.x thread through
             // the public API all stick to the same event loop, which would serialise the lanes.
             ContextInternal context = ((VertxInternal) vertx).createEventLoopContext();
-            lanes.add(new Lane(engine, i, lanesUsed, dealer, startNanos, vertx, context, recorder.newLane(), shape,
+            lanes.add(new Lane(engine, i, lanesUsed, dealer, startNanos, context, recorder.newLane(), shape,
                     share(settings.maxInFlight(), lanesUsed, i), share(settings.maxConnections(), lanesUsed, i), settings));
         }
         List<Future<Void>> started = new ArrayList<>();
@@ -145,7 +145,7 @@ public final class LoadEngine {
         return sum;
     }
 
-    /** Stops the lanes' timers and closes their HTTP clients. Call after {@link #finished()}. */
+    /** Stops the lanes' timers and closes their connections. Call after {@link #finished()}. */
     public void close() {
         dealer.stop();
         List<Future<Void>> closing = new ArrayList<>();

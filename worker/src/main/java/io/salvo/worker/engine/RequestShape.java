@@ -1,54 +1,103 @@
 package io.salvo.worker.engine;
 
-import io.salvo.proto.v1.Header;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.resolver.AddressResolverGroup;
 import io.salvo.proto.v1.RequestTemplate;
-import io.vertx.core.MultiMap;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
-import java.net.URI;
+import io.salvo.worker.http.ConnectionPool;
+import io.salvo.worker.http.EncodedRequests;
+import io.salvo.worker.http.HeaderSelection;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLException;
 
 /**
- * A {@link RequestTemplate} prepared once per run: method, absolute URL, headers and the body
- * buffers in rotation. Immutable; {@link #newRequestOptions(long)} gives each lane its own
- * reusable options object (Vert.x copies what it needs from it for every request).
+ * A run's HTTP traffic, prepared once and shared by its lanes: the encoded requests in rotation,
+ * the response headers read per response (the detectors' instance headers and the plan's captured
+ * ones) and what each lane needs to open its connections (the Vert.x instance's transport and
+ * resolver, and a TLS context trusting the JVM's default CAs for https targets).
  */
 final class RequestShape {
 
-    private final HttpMethod method;
-    private final String absoluteUrl;
-    private final MultiMap headers;
-    private final Buffer[] bodies;
+    /** Headers the model-server sends on every response; read per response for the detectors' marks. */
+    static final String INSTANCE_ID_HEADER = "Salvo-Instance-Id";
+    static final String INSTANCE_REQUEST_SEQ_HEADER = "Salvo-Instance-Request-Seq";
+    static final String MODEL_LOAD_MS_HEADER = "Salvo-Model-Load-Ms";
 
-    RequestShape(RequestTemplate template) {
-        URI uri = URI.create(template.getUrl());
-        String scheme = uri.getScheme();
-        if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
-            throw new IllegalArgumentException("request URL must be absolute http:// or https://, was " + template.getUrl());
-        }
-        this.method = HttpMethod.valueOf(template.getMethod().isEmpty() ? "GET" : template.getMethod().toUpperCase(java.util.Locale.ROOT));
-        this.absoluteUrl = template.getUrl();
-        this.headers = MultiMap.caseInsensitiveMultiMap();
-        for (Header header : template.getHeadersList()) {
-            headers.add(header.getName(), header.getValue());
-        }
-        this.bodies = new Buffer[template.getBodiesCount()];
-        for (int i = 0; i < bodies.length; i++) {
-            bodies[i] = Buffer.buffer(template.getBodies(i).toByteArray());
+    private final EncodedRequests requests;
+    private final HeaderSelection selection;
+    private final int instanceIdIndex;
+    private final int instanceRequestSeqIndex;
+    private final int modelLoadIndex;
+    private final int[] capturedIndexes;
+    private final ChannelFactory<? extends Channel> channels;
+    private final AddressResolverGroup<?> resolver;
+    private final SslContext tls;
+
+    RequestShape(Vertx vertx, RequestTemplate template, List<String> capturedHeaders) {
+        this.requests = EncodedRequests.of(template);
+        List<String> names = new ArrayList<>(List.of(INSTANCE_ID_HEADER, INSTANCE_REQUEST_SEQ_HEADER, MODEL_LOAD_MS_HEADER));
+        names.addAll(capturedHeaders);
+        this.selection = HeaderSelection.of(names);
+        this.instanceIdIndex = selection.indexOf(INSTANCE_ID_HEADER);
+        this.instanceRequestSeqIndex = selection.indexOf(INSTANCE_REQUEST_SEQ_HEADER);
+        this.modelLoadIndex = selection.indexOf(MODEL_LOAD_MS_HEADER);
+        this.capturedIndexes = capturedHeaders.stream().mapToInt(selection::indexOf).toArray();
+        VertxInternal internal = (VertxInternal) vertx;
+        this.channels = internal.transport().channelFactory(false);
+        this.resolver = internal.nameResolver().nettyAddressResolverGroup();
+        this.tls = requests.target().tls() ? defaultTls() : null;
+    }
+
+    private static SslContext defaultTls() {
+        try {
+            return SslContextBuilder.forClient().sslProvider(SslProvider.JDK).build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up TLS for the https target: " + e.getMessage(), e);
         }
     }
 
-    RequestOptions newRequestOptions(long connectTimeoutMillis) {
-        return new RequestOptions()
-                .setMethod(method)
-                .setAbsoluteURI(absoluteUrl)
-                .setHeaders(headers)
-                .setConnectTimeout(connectTimeoutMillis)
-                .setFollowRedirects(false);
+    /** A lane's connections to the target, on its event loop. */
+    ConnectionPool newPool(EventLoop eventLoop, int maxConnections, long connectTimeoutMillis, long keepAliveTimeoutNanos) {
+        return new ConnectionPool(eventLoop, channels, resolver, requests.target(), tls, selection, requests.headRequests(),
+                new ConnectionPool.Settings(maxConnections, connectTimeoutMillis, keepAliveTimeoutNanos));
     }
 
-    /** Body of this worker's request number {@code sequence}, or null when the plan has none. */
-    Buffer body(long sequence) {
-        return bodies.length == 0 ? null : bodies[(int) (sequence % bodies.length)];
+    /** The request for this worker's request number {@code sequence} (bodies in rotation). */
+    ByteBuf request(long sequence) {
+        return requests.request(sequence);
+    }
+
+    /** The plan's captured headers' values, in the plan's order, from a response's selected values. */
+    String[] capturedValues(String[] selected) {
+        if (capturedIndexes.length == 0) {
+            return null;
+        }
+        String[] values = new String[capturedIndexes.length];
+        if (selected != null) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = selected[capturedIndexes[i]];
+            }
+        }
+        return values;
+    }
+
+    String instanceId(String[] selected) {
+        return selected == null ? null : selected[instanceIdIndex];
+    }
+
+    String instanceRequestSeq(String[] selected) {
+        return selected == null ? null : selected[instanceRequestSeqIndex];
+    }
+
+    String modelLoadMillis(String[] selected) {
+        return selected == null ? null : selected[modelLoadIndex];
     }
 }

@@ -8,6 +8,7 @@ import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.target.ControllableTarget;
+import io.salvo.worker.http.TestCertificate;
 import io.salvo.worker.recording.HistogramSpec;
 import io.salvo.worker.recording.IntervalRecorder;
 import io.salvo.worker.schedule.ArrivalSchedule;
@@ -16,7 +17,11 @@ import io.salvo.worker.schedule.PoissonSliceSchedule;
 import io.salvo.worker.schedule.RateProfile;
 import io.salvo.worker.schedule.SliceSegment;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PfxOptions;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -29,6 +34,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The engine against a real loopback HTTP target; tolerances sized for a loaded 2-core machine. */
 class LoadEngineTest {
@@ -260,6 +266,33 @@ class LoadEngineTest {
         }
         Totals totals = run(plan("http://127.0.0.1:" + closedPort + "/").setConnectTimeoutMillis(1_000).build(), 50, 1_000, null);
         assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR)).isEqualTo(totals.sent).isPositive();
+    }
+
+    @Test
+    void anHttpsTargetIsVerifiedAgainstTheJvmTrustStore(@TempDir Path dir) throws Exception {
+        TestCertificate certificate = TestCertificate.create(dir);
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setHost("127.0.0.1").setPort(0)
+                        .setKeyCertOptions(new PfxOptions().setPath(certificate.keyStore().toString()).setPassword(certificate.password())))
+                .requestHandler(request -> request.response().putHeader(ControllableTarget.INSTANCE_ID_HEADER, "tls-1").end("ok"));
+        server.listen().await(10, TimeUnit.SECONDS);
+        String url = "https://localhost:" + server.actualPort() + "/v2/models/m/infer";
+        try {
+            Totals untrusted = run(plan(url).build(), 20, 500, null);
+            assertThat(untrusted.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR)).isEqualTo(untrusted.sent).isPositive();
+
+            // What a user does for a private CA: point the worker JVM at a trust store holding it.
+            System.setProperty("javax.net.ssl.trustStore", certificate.trustStore().toString());
+            System.setProperty("javax.net.ssl.trustStorePassword", certificate.password());
+            System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
+            Totals trusted = run(plan(url).build(), 20, 500, null);
+            assertThat(trusted.count(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(trusted.sent).isPositive();
+            assertThat(trusted.headerCount).isEqualTo(trusted.sent);
+        } finally {
+            System.clearProperty("javax.net.ssl.trustStore");
+            System.clearProperty("javax.net.ssl.trustStorePassword");
+            System.clearProperty("javax.net.ssl.trustStoreType");
+            server.close().await(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -1,0 +1,117 @@
+package io.salvo.worker.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.salvo.proto.v1.Header;
+import io.salvo.proto.v1.RequestTemplate;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * A run's requests as the bytes that go on the wire, encoded once: one complete HTTP/1.1 request
+ * (head and body) per body of the plan's rotation. Sending one costs a buffer duplicate and one
+ * write; nothing is formatted per request.
+ *
+ * <p>The head carries the plan's headers in their order, plus Host (unless the plan sets one),
+ * User-Agent (likewise) and Content-Length whenever there is a body or the method normally has
+ * one. The plan's own Content-Length and Transfer-Encoding are dropped: the body's framing is
+ * this class's job.
+ */
+public final class EncodedRequests {
+
+    public static final String USER_AGENT = "Salvo-Worker/1";
+    private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
+    private static final Set<String> FRAMING_HEADERS = Set.of("content-length", "transfer-encoding");
+
+    private final HttpTarget target;
+    private final boolean head;
+    /** Unreleasable: lanes write duplicates of them concurrently for the whole run. */
+    private final ByteBuf[] requests;
+
+    private EncodedRequests(HttpTarget target, boolean head, ByteBuf[] requests) {
+        this.target = target;
+        this.head = head;
+        this.requests = requests;
+    }
+
+    /** Encodes the template's requests; the message of the exception names what is wrong. */
+    public static EncodedRequests of(RequestTemplate template) {
+        HttpTarget target = HttpTarget.of(template.getUrl());
+        String method = template.getMethod().isEmpty() ? "GET" : template.getMethod().toUpperCase(Locale.ROOT);
+        checkToken("method", method);
+        StringBuilder head = new StringBuilder(256).append(method).append(' ').append(target.requestTarget()).append(" HTTP/1.1\r\n");
+        boolean hostSet = false;
+        boolean userAgentSet = false;
+        for (Header header : template.getHeadersList()) {
+            String lower = header.getName().toLowerCase(Locale.ROOT);
+            checkToken("header name", header.getName());
+            checkValue(header.getName(), header.getValue());
+            if (FRAMING_HEADERS.contains(lower)) {
+                continue;
+            }
+            hostSet |= lower.equals("host");
+            userAgentSet |= lower.equals("user-agent");
+            head.append(header.getName()).append(": ").append(header.getValue()).append("\r\n");
+        }
+        if (!hostSet) {
+            head.append("Host: ").append(target.hostHeader()).append("\r\n");
+        }
+        if (!userAgentSet) {
+            head.append("User-Agent: ").append(USER_AGENT).append("\r\n");
+        }
+        int count = Math.max(1, template.getBodiesCount());
+        ByteBuf[] requests = new ByteBuf[count];
+        for (int i = 0; i < count; i++) {
+            byte[] body = template.getBodiesCount() == 0 ? new byte[0] : template.getBodies(i).toByteArray();
+            StringBuilder full = new StringBuilder(head);
+            if (body.length > 0 || METHODS_WITH_BODY.contains(method)) {
+                full.append("Content-Length: ").append(body.length).append("\r\n");
+            }
+            full.append("\r\n");
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(full.length() + body.length);
+            bytes.writeBytes(full.toString().getBytes(StandardCharsets.ISO_8859_1));
+            bytes.writeBytes(body);
+            requests[i] = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes.toByteArray()));
+        }
+        return new EncodedRequests(target, method.equals("HEAD"), requests);
+    }
+
+    public HttpTarget target() {
+        return target;
+    }
+
+    /** True for HEAD requests, whose responses have no body whatever their headers say. */
+    public boolean headRequests() {
+        return head;
+    }
+
+    /** The request for the worker's request number {@code sequence} (bodies in rotation), ready to write. */
+    public ByteBuf request(long sequence) {
+        return requests[(int) (sequence % requests.length)].duplicate();
+    }
+
+    private static void checkToken(String what, String token) {
+        if (token.isEmpty()) {
+            throw new IllegalArgumentException("request " + what + " is empty");
+        }
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c <= ' ' || c >= 0x7f || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
+                throw new IllegalArgumentException("request " + what + " '" + token + "' contains '" + c
+                        + "', which HTTP does not allow there");
+            }
+        }
+    }
+
+    private static void checkValue(String name, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0 || c > 0xff) {
+                throw new IllegalArgumentException("request header '" + name + "' has a value with a line break, NUL "
+                        + "or non-Latin-1 character");
+            }
+        }
+    }
+}
