@@ -10,11 +10,15 @@
 # Sustained = achieved >= 99% of target AND p99 scheduler lag <= 1 ms (issue 2, "Benchmark").
 #
 # Usage: bench/worker-vs-wrk.sh [--rates "1000 2000 5000 ..."] [--duration 12] [--wrk-connections 16]
-#                               [--no-pin] [--max-connections N] [--syscalls] [--out DIR]
+#                               [--no-pin] [--isolate] [--max-connections N] [--syscalls] [--out DIR]
+#   --isolate            while it runs, moves every other process of the machine (all threads) to the
+#                        target's CPU, so the load-generator CPU runs only the worker (then wrk) and
+#                        per-CPU kernel threads; each process's own affinity is restored at exit
 #   --max-connections N  sets the plan's maxConnections (Salvo's default is 512 per worker)
 #   --syscalls           also counts syscalls and context switches per request (perf stat tracepoints;
 #                        counts, unlike CPU time, do not depend on what else runs on the machine)
 # Environment: WORKER_JAVA_OPTS (extra JVM flags for the worker only, e.g. a JFR recording),
+#              PLAN_EXTRA (YAML lines appended to every plan, e.g. "interval: 100ms"),
 #              WORKER_CPU / LOAD_CPU (default 0), TARGET_CPU (default 1).
 #
 # Pinning (default, 2-core machine): the worker and later wrk on core 0 (the load-generator core),
@@ -31,6 +35,7 @@ RATES="1000 2000 5000 10000 15000 20000 25000 30000 40000"
 DURATION=12
 WRK_CONNS=16
 PIN=1
+ISOLATE=0
 OUT_DIR=""
 MAX_CONNS=""
 SYSCALLS=0
@@ -40,6 +45,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION=$2; shift 2 ;;
     --wrk-connections) WRK_CONNS=$2; shift 2 ;;
     --no-pin) PIN=0; shift ;;
+    --isolate) ISOLATE=1; shift ;;
     --max-connections) MAX_CONNS=$2; shift 2 ;;
     --syscalls) SYSCALLS=1; shift ;;
     --out) OUT_DIR=$2; shift 2 ;;
@@ -75,9 +81,36 @@ tree() {
   for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do tree "$child"; done
   echo "$1"
 }
+# --isolate: "pid mask" of every process moved, for the restore.
+MOVED="$TMP/isolated-affinities"
+isolate_others() {
+  local proc pid mask
+  : >"$MOVED"
+  for proc in /proc/[0-9]*; do
+    pid=${proc#/proc/}
+    [ "$pid" = "$WORKER_PID" ] && continue
+    mask=$(taskset -p "$pid" 2>/dev/null | awk '{print $NF}') || continue
+    [ -n "$mask" ] || continue
+    taskset -a -p -c "$TARGET_CPU" "$pid" >/dev/null 2>&1 && echo "$pid $mask" >>"$MOVED"
+  done
+  echo "isolation: $(wc -l <"$MOVED") processes moved to CPU $TARGET_CPU; CPU $LOAD_CPU runs the worker" >&2
+}
+restore_others() {
+  local pid mask all
+  all=$(printf '%x' $(( (1 << $(nproc)) - 1 )))
+  [ -f "$MOVED" ] || return 0
+  for proc in /proc/[0-9]*; do   # processes born during the run inherited the isolation: give them all CPUs
+    pid=${proc#/proc/}
+    mask=$(awk -v p="$pid" '$1 == p {print $2}' "$MOVED")
+    taskset -a -p "${mask:-$all}" "$pid" >/dev/null 2>&1 || true
+  done
+  rm -f "$MOVED"
+}
+
 cleanup() {
   local rc=$? all=() pid
   trap - EXIT INT TERM
+  [ "$ISOLATE" = 1 ] && restore_others
   for pid in "${PIDS[@]:-}"; do
     [ -n "$pid" ] && all+=($(tree "$pid"))
   done
@@ -154,7 +187,7 @@ thread_delta() {
     END { for (n in cpu) if (cpu[n] > 0) printf "%-20s %6.2f s\n", n, cpu[n] / hz }' "$1" "$2" | sort -k2 -rn
 }
 
-PERF_EVENTS=context-switches,syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_readv,syscalls:sys_enter_writev,syscalls:sys_enter_recvfrom,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield,syscalls:sys_enter_nanosleep,syscalls:sys_enter_clock_nanosleep
+PERF_EVENTS=context-switches,syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_readv,syscalls:sys_enter_writev,syscalls:sys_enter_recvfrom,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_epoll_pwait2,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield,syscalls:sys_enter_nanosleep,syscalls:sys_enter_clock_nanosleep
 # perf stat -x, output -> "event per-request" lines and the total of the syscalls counted.
 per_request() {
   awk -F, -v n="$2" '$3 ~ /^[a-z]/ { e = $3; sub(/^syscalls:sys_enter_/, "", e); c = $1 + 0;
@@ -182,6 +215,7 @@ URL="http://127.0.0.1:$TARGET_PORT/bench"
 echo "target 127.0.0.1:$TARGET_PORT (pid $TARGET_PID), coordinator 127.0.0.1:$COORD_PORT (pid $COORD_PID)," \
      "worker pid $WORKER_PID; pinning: $([ "$PIN" = 1 ] && echo "worker+wrk cpu $LOAD_CPU, target+coordinator+cli cpu $TARGET_CPU" || echo off)" >&2
 echo "CLK_TCK=$CLK_TCK duration=${DURATION}s rates: $RATES" >&2
+[ "$ISOLATE" = 1 ] && isolate_others
 
 # Warm-up (JIT, connections): 10 s at 5000 req/s, not reported.
 run_plan() { # rate duration_s outdir -> json path on stdout
@@ -199,6 +233,7 @@ arrival: constant
 workers: 1
 EOF
   if [ -n "$MAX_CONNS" ]; then echo "maxConnections: $MAX_CONNS" >>"$dir/plan.yaml"; fi
+  if [ -n "${PLAN_EXTRA:-}" ]; then printf '%s\n' "$PLAN_EXTRA" >>"$dir/plan.yaml"; fi
   # The CLI runs under a shell that reports its CPU (cutime+cstime) once the CLI has exited.
   "${PIN_TARGET[@]}" sh -c 'timeout "$1" java -jar "$2" run "$3" --coordinator "$4" --out "$5" -q >"$5/cli.log" 2>&1
     rc=$?; cat /proc/$$/stat >"$5/cli.stat"; exit $rc' cli-sh $((dur + 60)) "$JAR" "$dir/plan.yaml" "127.0.0.1:$COORD_PORT" "$dir" &
@@ -308,7 +343,7 @@ wrk_other_pct=$(awk -v t=$(( (m1 - m0) - wrk_ticks - (t1 - t0) - (w1 - w0) - (c1
 {
   echo
   echo "Command: $COMMAND (started $START_DATE; load average at start: $START_LOAD)"
-  echo "Pinning: $([ "$PIN" = 1 ] && echo "worker and wrk on CPU $LOAD_CPU; target, coordinator and salvo run CLI on CPU $TARGET_CPU" || echo off)"
+  echo "Pinning: $([ "$PIN" = 1 ] && echo "worker and wrk on CPU $LOAD_CPU; target, coordinator and salvo run CLI on CPU $TARGET_CPU" || echo off)$([ "$ISOLATE" = 1 ] && echo "; every other process moved to CPU $TARGET_CPU (--isolate)")"
   echo "idle worker (connected, no run): ${IDLE_PCT}% of a core"
   echo "wrk -t1 -c$WRK_CONNS -d${DURATION}s: $wrk_reqs requests, $wrk_rps req/s, p99 $wrk_p99 (closed loop)," \
        "CPU $(awk -v t="$wrk_ticks" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }') s (${wrk_pct}% of a core)," \

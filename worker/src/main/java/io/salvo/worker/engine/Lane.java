@@ -50,6 +50,8 @@ final class Lane {
     private final Runnable sendTimerTask = this::onSendTimer;
     private final Runnable timeoutTimerTask = this::onTimeoutTimer;
     private ScheduledFuture<?> sendTimer;
+    /** nanoTime of the next instant not yet taken from the dealer (what the send timer waits for). */
+    private long nextInstantNanos = Long.MAX_VALUE;
     private ScheduledFuture<?> timeoutTimer;
     private boolean schedulingDone;
     private boolean done;
@@ -124,18 +126,21 @@ final class Lane {
         if (schedulingDone) {
             return;
         }
+        cancelSendTimer();
         while (true) {
             long next = dealer.takeDue(index, System.nanoTime() - startNanos, due);
             while (!due.isEmpty()) {
                 admit(startNanos + due.poll());
             }
             if (next == ScheduleDealer.EXHAUSTED) {
+                nextInstantNanos = Long.MAX_VALUE;
                 schedulingDone = true;
                 publish();
                 checkDone();
                 return;
             }
-            long delay = startNanos + next - System.nanoTime();
+            nextInstantNanos = startNanos + next;
+            long delay = nextInstantNanos - System.nanoTime();
             if (delay > 0) {
                 sendTimer = eventLoop.schedule(sendTimerTask, delay, TimeUnit.NANOSECONDS);
                 return;
@@ -205,6 +210,11 @@ final class Lane {
             exchanges.pollFirst();
         }
         pumpBacklog();
+        // Responses often arrive in bursts, and the event loop runs timers only after all ready I/O:
+        // sending what came due between responses keeps a burst from delaying the schedule.
+        if (!schedulingDone && System.nanoTime() - nextInstantNanos >= 0) {
+            sendDue();
+        }
         publish();
         checkDone();
     }

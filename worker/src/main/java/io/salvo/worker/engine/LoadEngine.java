@@ -33,12 +33,14 @@ public final class LoadEngine {
 
     private final List<Lane> lanes;
     private final ScheduleDealer dealer;
+    private final RequestShape shape;
     private final long startNanos;
     private final AtomicInteger lanesDone = new AtomicInteger();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
-    private LoadEngine(List<Lane> lanes, ScheduleDealer dealer, long startNanos) {
+    private LoadEngine(List<Lane> lanes, ScheduleDealer dealer, RequestShape shape, long startNanos) {
         this.lanes = lanes;
+        this.shape = shape;
         this.dealer = dealer;
         this.startNanos = startNanos;
     }
@@ -60,7 +62,7 @@ public final class LoadEngine {
         int lanesUsed = Math.max(1, Math.min(laneCount, Math.min(settings.maxInFlight(), settings.maxConnections())));
         List<Lane> lanes = new ArrayList<>(lanesUsed);
         ScheduleDealer dealer = new ScheduleDealer(schedule, lanesUsed);
-        LoadEngine engine = new LoadEngine(lanes, dealer, startNanos);
+        LoadEngine engine = new LoadEngine(lanes, dealer, shape, startNanos);
         for (int i = 0; i < lanesUsed; i++) {
             // A fresh event-loop context per lane: contexts created from one non-Vert.x thread through
             // the public API all stick to the same event loop, which would serialise the lanes.
@@ -155,7 +157,10 @@ public final class LoadEngine {
         try {
             Future.all(closing).await(5, TimeUnit.SECONDS);
         } catch (Exception e) {
-            // clients that do not close in time are dropped with the Vert.x instance
+            // A lane that did not close in time may still write the requests: leave their memory alone.
+            LOG.log(System.Logger.Level.WARNING, "engine lanes did not close within 5 s; keeping the encoded requests");
+            return;
         }
+        shape.close();
     }
 }

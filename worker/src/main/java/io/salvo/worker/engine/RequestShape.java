@@ -24,7 +24,7 @@ import javax.net.ssl.SSLException;
  * ones) and what each lane needs to open its connections (the Vert.x instance's transport and
  * resolver, and a TLS context trusting the JVM's default CAs for https targets).
  */
-final class RequestShape {
+final class RequestShape implements AutoCloseable {
 
     /** Headers the model-server sends on every response; read per response for the detectors' marks. */
     static final String INSTANCE_ID_HEADER = "Salvo-Instance-Id";
@@ -53,7 +53,12 @@ final class RequestShape {
         VertxInternal internal = (VertxInternal) vertx;
         this.channels = internal.transport().channelFactory(false);
         this.resolver = internal.nameResolver().nettyAddressResolverGroup();
-        this.tls = requests.target().tls() ? defaultTls() : null;
+        try {
+            this.tls = requests.target().tls() ? defaultTls() : null;
+        } catch (RuntimeException e) {
+            requests.close();
+            throw e;
+        }
     }
 
     private static SslContext defaultTls() {
@@ -99,5 +104,11 @@ final class RequestShape {
 
     String modelLoadMillis(String[] selected) {
         return selected == null ? null : selected[modelLoadIndex];
+    }
+
+    /** Frees the encoded requests; after every lane's connections closed. */
+    @Override
+    public void close() {
+        requests.close();
     }
 }

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.salvo.proto.v1.Header;
 import io.salvo.proto.v1.RequestTemplate;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
@@ -14,12 +13,15 @@ import java.util.Set;
  * (head and body) per body of the plan's rotation. Sending one costs a buffer duplicate and one
  * write; nothing is formatted per request.
  *
+ * <p>The bytes live in direct memory, so the transport writes them without a copy; {@link #release}
+ * frees it once no connection can still be writing them (after the engine's lanes closed).
+ *
  * <p>The head carries the plan's headers in their order, plus Host (unless the plan sets one),
  * User-Agent (likewise) and Content-Length whenever there is a body or the method normally has
  * one. The plan's own Content-Length and Transfer-Encoding are dropped: the body's framing is
  * this class's job.
  */
-public final class EncodedRequests {
+public final class EncodedRequests implements AutoCloseable {
 
     public static final String USER_AGENT = "Salvo-Worker/1";
     private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
@@ -27,13 +29,19 @@ public final class EncodedRequests {
 
     private final HttpTarget target;
     private final boolean head;
-    /** Unreleasable: lanes write duplicates of them concurrently for the whole run. */
+    /** Direct buffers, released by {@link #close}. */
+    private final ByteBuf[] owned;
+    /** Unreleasable views of {@link #owned}: lanes write duplicates of them concurrently for the whole run. */
     private final ByteBuf[] requests;
 
-    private EncodedRequests(HttpTarget target, boolean head, ByteBuf[] requests) {
+    private EncodedRequests(HttpTarget target, boolean head, ByteBuf[] owned) {
         this.target = target;
         this.head = head;
-        this.requests = requests;
+        this.owned = owned;
+        this.requests = new ByteBuf[owned.length];
+        for (int i = 0; i < owned.length; i++) {
+            requests[i] = Unpooled.unreleasableBuffer(owned[i]);
+        }
     }
 
     /** Encodes the template's requests; the message of the exception names what is wrong. */
@@ -70,10 +78,8 @@ public final class EncodedRequests {
                 full.append("Content-Length: ").append(body.length).append("\r\n");
             }
             full.append("\r\n");
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(full.length() + body.length);
-            bytes.writeBytes(full.toString().getBytes(StandardCharsets.ISO_8859_1));
-            bytes.writeBytes(body);
-            requests[i] = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes.toByteArray()));
+            byte[] headBytes = full.toString().getBytes(StandardCharsets.ISO_8859_1);
+            requests[i] = Unpooled.directBuffer(headBytes.length + body.length).writeBytes(headBytes).writeBytes(body);
         }
         return new EncodedRequests(target, method.equals("HEAD"), requests);
     }
@@ -90,6 +96,16 @@ public final class EncodedRequests {
     /** The request for the worker's request number {@code sequence} (bodies in rotation), ready to write. */
     public ByteBuf request(long sequence) {
         return requests[(int) (sequence % requests.length)].duplicate();
+    }
+
+    /** Frees the encoded bytes. Only once nothing can write them any more. */
+    @Override
+    public void close() {
+        for (ByteBuf buffer : owned) {
+            if (buffer.refCnt() > 0) {
+                buffer.release();
+            }
+        }
     }
 
     private static void checkToken(String what, String token) {
