@@ -8,12 +8,16 @@ import java.util.List;
  * Slides a window of W consecutive qualifying intervals over the stream. An interval qualifies when its
  * successful responses reach the success-rate ratio of its intended count (same interval length, so
  * counts compare as rates), its errors stay within the error ratio, and it has a success at all. A full
- * window whose p95 max/min is within the spread makes all its intervals steady. The first such window
- * decides the time to steady state.
+ * window is stable when its p95 latencies agree within the spread: the largest lower 99 % confidence
+ * bound of an interval's p95 is at most spread × the smallest upper bound ({@link QuantileBounds}). With many
+ * samples per interval that is perf_analyzer's max/min ≤ spread on the p95s themselves; with few, an
+ * interval's p95 is known only roughly and the window is judged on what its data can show, instead of
+ * on sampling noise that no target could keep within 10 %. A stable window makes all its intervals
+ * steady; the first one decides the time to steady state.
  */
 final class SteadyStateDetector {
 
-    private record Entry(long index, long p95Micros) {
+    private record Entry(long index, QuantileBounds p95) {
     }
 
     private final DetectorSettings settings;
@@ -35,18 +39,20 @@ final class SteadyStateDetector {
             window.clear();
             return new Step(List.of(), null);
         }
-        window.addLast(new Entry(interval.index(), interval.successLatency().getValueAtPercentile(95)));
+        window.addLast(new Entry(interval.index(), QuantileBounds.of(interval.successLatency(), 0.95)));
         if (window.size() > settings.steadyWindowIntervals()) {
             window.removeFirst();
         }
         if (window.size() < settings.steadyWindowIntervals()) {
             return new Step(List.of(), null);
         }
-        long min = window.stream().mapToLong(Entry::p95Micros).min().orElseThrow();
-        long max = window.stream().mapToLong(Entry::p95Micros).max().orElseThrow();
-        if (max > settings.maxP95Spread() * Math.max(1, min)) {
+        long largestLow = window.stream().mapToLong(e -> e.p95().low()).max().orElseThrow();
+        long smallestHigh = window.stream().mapToLong(e -> e.p95().high()).min().orElseThrow();
+        if (largestLow > settings.maxP95Spread() * Math.max(1, smallestHigh)) {
             return new Step(List.of(), null);
         }
+        long min = window.stream().mapToLong(e -> e.p95().estimate()).min().orElseThrow();
+        long max = window.stream().mapToLong(e -> e.p95().estimate()).max().orElseThrow();
         List<Long> newly = new ArrayList<>();
         for (Entry e : window) {
             if (e.index() > highestSteady) {

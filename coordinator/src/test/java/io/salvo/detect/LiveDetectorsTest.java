@@ -115,6 +115,48 @@ class LiveDetectorsTest {
         assertThat(only(events, SteadyStateReached.class)).isEmpty();
     }
 
+    /** An interval of {@code count} successes with lognormal latencies (median, sigma 0.3), seeded. */
+    private static IntervalObservation noisy(int index, long count, long medianMicros, java.util.SplittableRandom random) {
+        SyntheticInterval builder = interval(index).target(count).instance("a", count);
+        for (int i = 0; i < count; i++) {
+            double z = random.nextGaussian();
+            builder.successes(1, Math.round(medianMicros * Math.exp(0.3 * z)));
+        }
+        return builder.build();
+    }
+
+    @Test
+    void smallIntervalsOfOneLatencyDistributionAreSteadyThoughTheirP95sScatter() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        List<IntervalObservation> stream = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            stream.add(noisy(i, 30, 20_000, random)); // 30 responses/s: what the demo's rates give on 2 cores
+        }
+        // the point p95s of the first window scatter by more than 10 %: sampling noise, not a change
+        long[] p95s = stream.subList(0, 5).stream().mapToLong(o -> o.successLatency().getValueAtPercentile(95)).toArray();
+        assertThat((double) java.util.Arrays.stream(p95s).max().getAsLong() / java.util.Arrays.stream(p95s).min().getAsLong())
+                .isGreaterThan(1.10);
+        LiveDetectors detectors = new LiveDetectors(ONE_SECOND, null);
+        feedAll(detectors, stream);
+        assertThat(detectors.summary().steadyState().reached()).isTrue();
+        assertThat(detectors.summary().steadyState().startInterval()).isZero();
+        assertThat(detectors.summary().warmLatency().steadyIntervals()).isEqualTo(20);
+        assertThat(detectors.summary().warmLatency().count()).isEqualTo(19 * 30); // interval 0 saw instance "a" start
+    }
+
+    @Test
+    void aRealLatencyChangeStillBreaksTheWindowWhenSamplesAreFew() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        long[] medians = {100_000, 80_000, 60_000, 40_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000};
+        List<IntervalObservation> stream = new ArrayList<>();
+        for (int i = 0; i < medians.length; i++) {
+            stream.add(noisy(i, 30, medians[i], random)); // a queue draining: latency falls to 20 ms by interval 4
+        }
+        LiveDetectors detectors = new LiveDetectors(ONE_SECOND, null);
+        feedAll(detectors, stream);
+        assertThat(detectors.summary().steadyState().startInterval()).isEqualTo(4);
+    }
+
     @Test
     void errorsAboveOneInAThousandKeepAnIntervalOutOfTheWindow() {
         LiveDetectors detectors = new LiveDetectors(ONE_SECOND, null);

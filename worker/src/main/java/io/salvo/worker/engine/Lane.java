@@ -5,7 +5,6 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.worker.http.ConnectionPool;
-import io.salvo.worker.http.EncodedRequests;
 import io.salvo.worker.http.HttpExchange;
 import io.salvo.worker.recording.LaneRecorder;
 import io.vertx.core.Future;
