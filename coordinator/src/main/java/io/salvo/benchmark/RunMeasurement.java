@@ -94,7 +94,7 @@ final class RunMeasurement {
         }
         DetectorSettings s = summary.settings();
         String rule = String.format(Locale.ROOT, "W=%d intervals of %d ms, 2xx >= %.2f x target, errors <= %.1f%%,"
-                        + " p95 max/min <= %.2f", s.steadyWindowIntervals(), s.intervalMicros() / 1000,
+                        + " p95s within x%.2f on 99%% bounds", s.steadyWindowIntervals(), s.intervalMicros() / 1000,
                 s.minSuccessRateRatio(), s.maxErrorRatio() * 100, s.maxP95Spread());
         List<ColdStartRow> coldStarts = summary.coldStarts().stream()
                 .map(c -> new ColdStartRow(c.instanceId(), c.intervalIndex(),

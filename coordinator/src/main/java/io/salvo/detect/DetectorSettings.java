@@ -8,8 +8,9 @@ package io.salvo.detect;
  * @param steadyWindowIntervals W: consecutive intervals that must all qualify (default 5)
  * @param minSuccessRateRatio   successful responses per second must reach this fraction of the target rate (0.95)
  * @param maxErrorRatio         errors / responses must not exceed this (0.001, i.e. 0.1 %)
- * @param maxP95Spread          max p95 / min p95 of successful latency inside the window (1.10, Triton
- *                              perf_analyzer's stability rule)
+ * @param maxP95Spread          how far the window's p95s of successful latency may differ: the largest lower
+ *                              99 % bound at most this times the smallest upper bound (1.10; with many samples
+ *                              Triton perf_analyzer's max/min stability rule; see {@link QuantileBounds})
  * @param instanceHeader        captured response header naming the instance that served a response
  */
 public record DetectorSettings(

@@ -79,12 +79,12 @@ public final class ConsoleReport {
         }
         if (d.steadyState().reached()) {
             out.printf(Locale.ROOT, "  time to steady state: %.1f s (interval %d; window %d intervals, >= %.0f%% of target, "
-                    + "errors <= %.2f%%, p95 max/min <= %.2f)%n", d.steadyState().timeToSteadyStateMillis() / 1000.0,
+                    + "errors <= %.2f%%, p95s within x%.2f on 99%% bounds)%n", d.steadyState().timeToSteadyStateMillis() / 1000.0,
                     d.steadyState().startInterval(), t.windowIntervals(), t.minSuccessRateRatio() * 100,
                     t.maxErrorRatio() * 100, t.maxP95Spread());
         } else {
             out.printf(Locale.ROOT, "  time to steady state: not reached (window %d intervals, >= %.0f%% of target, "
-                    + "errors <= %.2f%%, p95 max/min <= %.2f)%n", t.windowIntervals(), t.minSuccessRateRatio() * 100,
+                    + "errors <= %.2f%%, p95s within x%.2f on 99%% bounds)%n", t.windowIntervals(), t.minSuccessRateRatio() * 100,
                     t.maxErrorRatio() * 100, t.maxP95Spread());
         }
         if (d.warmLatency() != null && d.warmLatency().count() > 0) {
