@@ -321,14 +321,15 @@ final class Lane {
         }
     }
 
-    Future<Void> close() {
-        Promise<Void> closed = Promise.promise();
+    /** Closes the lane's connections; completes with how many connections the lane opened over the run. */
+    Future<Long> close() {
+        Promise<Long> closed = Promise.promise();
         onContext(() -> {
             cancelSendTimer();
             cancelTimeoutTimer();
             schedulingDone = true;
             pool.close();
-            closed.complete();
+            closed.complete(pool.connectionsOpened());
         });
         return closed.future();
     }

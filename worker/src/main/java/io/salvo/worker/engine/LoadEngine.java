@@ -150,12 +150,14 @@ public final class LoadEngine {
     /** Stops the lanes' timers and closes their connections. Call after {@link #finished()}. */
     public void close() {
         dealer.stop();
-        List<Future<Void>> closing = new ArrayList<>();
+        List<Future<Long>> closing = new ArrayList<>();
         for (Lane lane : lanes) {
             closing.add(lane.close());
         }
         try {
             Future.all(closing).await(5, TimeUnit.SECONDS);
+            long opened = closing.stream().mapToLong(Future::result).sum();
+            LOG.log(System.Logger.Level.INFO, "engine closed: {0} lanes opened {1} connections to the target", lanes.size(), opened);
         } catch (Exception e) {
             // A lane that did not close in time may still write the requests: leave their memory alone.
             LOG.log(System.Logger.Level.WARNING, "engine lanes did not close within 5 s; keeping the encoded requests");
