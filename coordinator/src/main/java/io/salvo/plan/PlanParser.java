@@ -9,6 +9,7 @@ import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.SteadyStateRule;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -18,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,7 +64,10 @@ public final class PlanParser {
             "captureHeaders", "seed", "steadyState");
     private static final Set<String> STEADY_STATE_KEYS = Set.of("window", "minRateRatio", "maxErrorRatio",
             "maxP95Spread");
-    private static final Set<String> TARGET_KEYS = Set.of("url", "method", "headers", "bodyFile");
+    private static final Set<String> TARGET_KEYS = Set.of("url", "method", "headers", "bodyFile", "tls");
+    private static final Set<String> TLS_KEYS = Set.of("caFile");
+    /** A CA bundle travels in every assignment; real bundles are tens of KB. */
+    static final long MAX_CA_FILE_BYTES = 1024 * 1024;
     private static final Set<String> PHASE_KEYS = Set.of("duration", "rate");
     private static final Set<String> RAMP_KEYS = Set.of("from", "to", "steps");
     private static final Set<String> TIMEOUT_KEYS = Set.of("request", "connect");
@@ -185,7 +191,45 @@ public final class PlanParser {
         if (bodyFile != null) {
             request.addAllBodies(readBodies(bodyFile.getValueNode(), baseDir));
         }
+
+        NodeTuple tls = target.get("tls");
+        if (tls != null) {
+            if (!request.getUrl().toLowerCase(Locale.ROOT).startsWith("https://")) {
+                throw error(tls.getKeyNode(), "target.tls", "applies to https:// URLs only, and the URL is "
+                        + request.getUrl());
+            }
+            Map<String, NodeTuple> settings = mapping(tls.getValueNode(), "target.tls", TLS_KEYS);
+            NodeTuple caFile = require(settings, "caFile", "target.tls.", tls.getValueNode());
+            request.setTrustedCaCertificatesPem(readCaCertificates(caFile.getValueNode(), baseDir));
+        }
         return request.build();
+    }
+
+    /** The PEM file's bytes, once they are known to hold at least one X.509 certificate and nothing else. */
+    private ByteString readCaCertificates(Node node, Path baseDir) throws PlanException {
+        String name = scalar(node, "target.tls.caFile");
+        Path path = baseDir == null ? Path.of(name) : baseDir.resolve(name);
+        if (!Files.isRegularFile(path)) {
+            throw error(node, "target.tls.caFile", "CA certificate file not found: " + path);
+        }
+        byte[] pem;
+        try {
+            if (Files.size(path) > MAX_CA_FILE_BYTES) {
+                throw error(node, "target.tls.caFile", "CA certificate file " + path + " is larger than 1 MiB");
+            }
+            pem = Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw error(node, "target.tls.caFile", "cannot read CA certificate file " + path + ": " + e.getMessage());
+        }
+        try {
+            var certificates = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
+            if (certificates.isEmpty()) {
+                throw error(node, "target.tls.caFile", "no certificate in " + path + " (expected PEM 'BEGIN CERTIFICATE' blocks)");
+            }
+        } catch (CertificateException e) {
+            throw error(node, "target.tls.caFile", path + " is not a PEM certificate file: " + e.getMessage());
+        }
+        return ByteString.copyFrom(pem);
     }
 
     private String parseUrl(Node node) throws PlanException {

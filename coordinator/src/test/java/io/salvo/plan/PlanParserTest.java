@@ -137,7 +137,7 @@ class PlanParserTest {
                 phases:
                   - duration: 5s
                     rate: 50
-                """)).isEqualTo("bad.yaml:3: target.methd: unknown key (expected one of bodyFile, headers, method, url)");
+                """)).isEqualTo("bad.yaml:3: target.methd: unknown key (expected one of bodyFile, headers, method, tls, url)");
     }
 
     @Test
@@ -251,6 +251,78 @@ class PlanParserTest {
                     rate: 10
                 """);
         assertThat(message).startsWith(bodies + ":2: target.bodyFile: line is not valid JSON:");
+    }
+
+    /** A PEM certificate made with the JDK's keytool. */
+    private Path certificatePem() throws Exception {
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Path store = dir.resolve("ca.p12");
+        Path pem = dir.resolve("ca.pem");
+        for (String[] command : new String[][] {
+                {keytool, "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-dname", "CN=test-ca", "-keystore", store.toString(),
+                        "-storetype", "PKCS12", "-storepass", "test-only"},
+                {keytool, "-exportcert", "-rfc", "-alias", "ca", "-keystore", store.toString(), "-storepass", "test-only",
+                        "-file", pem.toString()}}) {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process.getInputStream().readAllBytes();
+            assertThat(process.waitFor()).isZero();
+        }
+        return pem;
+    }
+
+    @Test
+    void tlsCaFileTravelsInTheRequest() throws Exception {
+        Path pem = certificatePem();
+        RunPlan plan = PlanParser.parse(write("plan.yaml", """
+                target:
+                  url: https://model.internal/v2/models/m/infer
+                  tls:
+                    caFile: ca.pem
+                phases:
+                  - duration: 5s
+                    rate: 10
+                """));
+        assertThat(plan.getRequest().getTrustedCaCertificatesPem().toByteArray()).isEqualTo(Files.readAllBytes(pem));
+    }
+
+    @Test
+    void tlsProblemsAreNamed() throws Exception {
+        assertThat(messageFor("""
+                target:
+                  url: http://model.internal/
+                  tls: {caFile: ca.pem}
+                phases:
+                  - duration: 5s
+                    rate: 10
+                """)).isEqualTo("bad.yaml:3: target.tls: applies to https:// URLs only, and the URL is http://model.internal/");
+        assertThat(messageFor("""
+                target:
+                  url: https://model.internal/
+                  tls:
+                    caFile: absent.pem
+                phases:
+                  - duration: 5s
+                    rate: 10
+                """)).isEqualTo("bad.yaml:4: target.tls.caFile: CA certificate file not found: " + dir.resolve("absent.pem"));
+        write("junk.pem", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
+        assertThat(messageFor("""
+                target:
+                  url: https://model.internal/
+                  tls:
+                    caFile: junk.pem
+                phases:
+                  - duration: 5s
+                    rate: 10
+                """)).startsWith("bad.yaml:4: target.tls.caFile: " + dir.resolve("junk.pem") + " is not a PEM certificate file:");
+        assertThat(messageFor("""
+                target:
+                  url: https://model.internal/
+                  tls:
+                    caFiles: ca.pem
+                phases:
+                  - duration: 5s
+                    rate: 10
+                """)).isEqualTo("bad.yaml:4: target.tls.caFiles: unknown key (expected one of caFile)");
     }
 
     @Test

@@ -14,6 +14,7 @@ import io.salvo.worker.http.EncodedRequests;
 import io.salvo.worker.http.HeaderSelection;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
+import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLException;
@@ -22,7 +23,7 @@ import javax.net.ssl.SSLException;
  * A run's HTTP traffic, prepared once and shared by its lanes: the encoded requests in rotation,
  * the response headers read per response (the detectors' instance headers and the plan's captured
  * ones) and what each lane needs to open its connections (the Vert.x instance's transport and
- * resolver, and a TLS context trusting the JVM's default CAs for https targets).
+ * resolver, and for https targets a TLS context trusting the plan's CAs, or else the JVM's default ones).
  */
 final class RequestShape implements AutoCloseable {
 
@@ -54,18 +55,22 @@ final class RequestShape implements AutoCloseable {
         this.channels = internal.transport().channelFactory(false);
         this.resolver = internal.nameResolver().nettyAddressResolverGroup();
         try {
-            this.tls = requests.target().tls() ? defaultTls() : null;
+            this.tls = requests.target().tls() ? tls(template.getTrustedCaCertificatesPem().toByteArray()) : null;
         } catch (RuntimeException e) {
             requests.close();
             throw e;
         }
     }
 
-    private static SslContext defaultTls() {
+    private static SslContext tls(byte[] trustedCaPem) {
         try {
-            return SslContextBuilder.forClient().sslProvider(SslProvider.JDK).build();
-        } catch (SSLException e) {
-            throw new IllegalStateException("cannot set up TLS for the https target: " + e.getMessage(), e);
+            SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
+            if (trustedCaPem.length > 0) {
+                builder.trustManager(new ByteArrayInputStream(trustedCaPem));
+            }
+            return builder.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot set up TLS for the https target: " + e.getMessage(), e);
         }
     }
 

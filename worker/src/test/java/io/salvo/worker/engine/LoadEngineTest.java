@@ -269,7 +269,7 @@ class LoadEngineTest {
     }
 
     @Test
-    void anHttpsTargetIsVerifiedAgainstTheJvmTrustStore(@TempDir Path dir) throws Exception {
+    void anHttpsTargetIsVerifiedAgainstThePlansOrTheJvmsCertificates(@TempDir Path dir) throws Exception {
         TestCertificate certificate = TestCertificate.create(dir);
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setHost("127.0.0.1").setPort(0)
                         .setKeyCertOptions(new PfxOptions().setPath(certificate.keyStore().toString()).setPassword(certificate.password())))
@@ -279,6 +279,13 @@ class LoadEngineTest {
         try {
             Totals untrusted = run(plan(url).build(), 20, 500, null);
             assertThat(untrusted.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR)).isEqualTo(untrusted.sent).isPositive();
+
+            // The plan's own CA (target.tls.caFile), shipped in the assignment.
+            RunPlan.Builder withCa = plan(url);
+            withCa.getRequestBuilder().setTrustedCaCertificatesPem(
+                    com.google.protobuf.ByteString.copyFrom(java.nio.file.Files.readAllBytes(certificate.certificatePem())));
+            Totals planTrusted = run(withCa.build(), 20, 500, null);
+            assertThat(planTrusted.count(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(planTrusted.sent).isPositive();
 
             // What a user does for a private CA: point the worker JVM at a trust store holding it.
             System.setProperty("javax.net.ssl.trustStore", certificate.trustStore().toString());
