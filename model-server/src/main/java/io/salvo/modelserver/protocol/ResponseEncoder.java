@@ -29,13 +29,23 @@ public final class ResponseEncoder {
     }
 
     private static byte[] json(Body body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        return json(256, body);
+    }
+
+    /** @param expectedBytes a guess at the body's size, so large bodies are not copied over and over while they grow */
+    private static byte[] json(int expectedBytes, Body body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(expectedBytes);
         try (JsonGenerator json = JSON.createGenerator(out)) {
             body.write(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** Shortest round-trip FP32 text is up to 15 characters plus a comma; most hidden-state values take 11 to 13. */
+    private static int expectedSize(long numbers) {
+        return (int) Math.min(Integer.MAX_VALUE - 64, 256 + 13 * numbers);
     }
 
     public static byte[] error(String message) {
@@ -97,7 +107,11 @@ public final class ResponseEncoder {
     }
 
     public static byte[] inferResponse(String modelName, Optional<String> id, List<TensorData> outputs) {
-        return json(json -> {
+        long elements = 0;
+        for (TensorData output : outputs) {
+            elements += TensorData.elementCount(output.shape());
+        }
+        return json(expectedSize(elements), json -> {
             json.writeStartObject();
             json.writeStringField("model_name", modelName);
             json.writeStringField("model_version", MODEL_VERSION);
@@ -142,7 +156,7 @@ public final class ResponseEncoder {
 
     /** {@code /predict} for text encoders: one unit-length embedding per text and each text's token count. */
     public static byte[] embeddings(String modelName, float[][] embeddings, int[] tokenCounts) {
-        return json(json -> {
+        return json(expectedSize((long) embeddings.length * (embeddings.length == 0 ? 0 : embeddings[0].length)), json -> {
             json.writeStartObject();
             json.writeStringField("model_name", modelName);
             json.writeStringField("model_version", MODEL_VERSION);

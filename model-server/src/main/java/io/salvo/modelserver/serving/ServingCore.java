@@ -317,7 +317,10 @@ public final class ServingCore implements AutoCloseable {
             float[][] embeddings = model.embed(request.tokenIds(), run.options());
             long elapsed = System.nanoTime() - start;
             metrics.recordInference(elapsed);
-            int[] tokenCounts = request.tokenIds().stream().mapToInt(ids -> ids.length).toArray();
+            int[] tokenCounts = new int[request.tokenIds().size()];
+            for (int i = 0; i < tokenCounts.length; i++) {
+                tokenCounts[i] = request.tokenIds().get(i).length;
+            }
             body = ResponseEncoder.embeddings(modelName, embeddings, tokenCounts);
             return respond(200, JSON, body, elapsed / 1000, sequence);
         }
