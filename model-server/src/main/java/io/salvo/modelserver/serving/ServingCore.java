@@ -47,6 +47,10 @@ public final class ServingCore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServingCore.class);
     private static final String JSON = "application/json";
+    /** A JSON header followed by raw tensor bytes (binary tensor data extension). */
+    public static final String BINARY = "application/octet-stream";
+    /** Length of the JSON header at the start of a body with binary tensor data. */
+    public static final String INFERENCE_HEADER_LENGTH = "Inference-Header-Content-Length";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
     private static final String SERVER_VERSION = "0.1.0";
     /**
@@ -307,7 +311,14 @@ public final class ServingCore implements AutoCloseable {
         }
         long elapsed = System.nanoTime() - start;
         metrics.recordInference(elapsed);
-        return respond(200, JSON, ResponseEncoder.inferResponse(modelName, request.id(), outputs), elapsed / 1000, sequence);
+        ResponseEncoder.InferBody body = ResponseEncoder.inferResponse(modelName, request.id(), outputs, request::binary);
+        if (!body.hasBinaryData()) {
+            return respond(200, JSON, body.body(), elapsed / 1000, sequence);
+        }
+        ApiResponse plain = respond(200, BINARY, body.body(), elapsed / 1000, sequence);
+        Map<String, String> headers = new LinkedHashMap<>(plain.headers());
+        headers.put(INFERENCE_HEADER_LENGTH, Integer.toString(body.headerLength()));
+        return new ApiResponse(200, headers, plain.body());
     }
 
     private ApiResponse predict(LoadedModel model, PredictRequest request, long sequence, RunControl run) throws OrtException {
