@@ -32,6 +32,10 @@ import java.util.regex.Pattern;
  * baseline once, then /infer and /predict on every server, starting with a different server each round (no build
  * always goes first). Run through bench/model-server/ab.sh, which builds the builds.
  *
+ * <p>Servers start in the order of {@code bench.jars}, then the baseline session is built. The copy of the weights
+ * loaded first tends to run the model slower (up to ~5 % here), which moves the total-vs-in-process column but not
+ * the outside-the-model one; compare builds by the latter, or put the build under test first.
+ *
  * <p>Request, client and baseline are those of ModelServerBench (same sentence, same token ids, same session options,
  * one keep-alive socket per server with TCP_NODELAY and one write per request).
  */
