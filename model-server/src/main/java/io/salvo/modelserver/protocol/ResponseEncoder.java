@@ -118,10 +118,6 @@ public final class ResponseEncoder {
      */
     public record InferBody(byte[] body, int headerLength, boolean hasBinaryData) {}
 
-    public static byte[] inferResponse(String modelName, Optional<String> id, List<TensorData> outputs) {
-        return inferResponse(modelName, id, outputs, name -> false).body();
-    }
-
     /** @param binary which outputs go out as raw little-endian bytes instead of JSON numbers */
     public static InferBody inferResponse(String modelName, Optional<String> id, List<TensorData> outputs,
             Predicate<String> binary) {
