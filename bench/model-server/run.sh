@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Model-server benchmark: HTTP vs in-process OrtSession.run latency, and cold start to ready per model.
-# Usage: bench/model-server/run.sh [-Dbench.iterations=300] [-Dbench.coldRuns=3] [-Dbench.latencyModels=minilm,distilbert-shape]
+# Usage: bench/model-server/run.sh [-Dbench.iterations=300] [-Dbench.coldRuns=3 (0: no cold starts)] [-Dbench.latencyModels=minilm,distilbert-shape]
 # Prepares the models in $SALVO_MODEL_DIR (default ~/.cache/salvo/models; ~800 MB for all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

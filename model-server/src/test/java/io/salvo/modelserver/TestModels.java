@@ -92,6 +92,14 @@ public final class TestModels {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A POST whose response body is kept as bytes (binary tensor data is not text). */
+    public static HttpResponse<byte[]> postForBytes(String url, String body) throws IOException, InterruptedException {
+        return CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     public static HttpResponse<String> post(String url, byte[] body) throws IOException, InterruptedException {
         return CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),

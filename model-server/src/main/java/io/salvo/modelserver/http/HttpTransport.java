@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP entry point: a Vert.x server that reads each request body (refusing bodies over the size limit with 413
@@ -23,6 +25,8 @@ import java.util.concurrent.TimeoutException;
  * core's own threads, never on the event loop.
  */
 public final class HttpTransport implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
 
     private final Vertx vertx;
     private final HttpServer server;
@@ -36,12 +40,23 @@ public final class HttpTransport implements AutoCloseable {
     public static HttpTransport start(ServingCore core) throws InterruptedException, ExecutionException, TimeoutException {
         // HTTP parsing is cheap next to inference; two event loops at most keep cores free for ONNX Runtime
         int eventLoops = Math.min(2, Runtime.getRuntime().availableProcessors());
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1));
+        // Native epoll: with NIO, the inference thread's wake-up of the event loop (Selector.wakeup) holds the
+        // selector's interrupt lock while the woken event loop already wants it, so every response cost a second
+        // futex sleep and wake-up of the event loop (seen with strace and async-profiler's lock events).
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1)
+                .setPreferNativeTransport(true));
+        if (!vertx.isNativeTransportEnabled()) {
+            LOG.info("HTTP on Java NIO: native epoll transport unavailable ({})", String.valueOf(vertx.unavailableNativeTransportCause()));
+        }
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(core.config().bindHost())
                 .setPort(core.config().port())
                 .setTcpNoDelay(true)
-                .setCompressionSupported(false);
+                .setCompressionSupported(false)
+                // no WebSocket endpoints: without these the WebSocket extension handler leaves every request's and
+                // response's path through the pipeline
+                .setPerFrameWebSocketCompressionSupported(false)
+                .setPerMessageWebSocketCompressionSupported(false);
         int maxBody = core.config().maxBodyBytes();
         HttpServer server = vertx.createHttpServer(options)
                 .requestHandler(request -> handle(core, maxBody, request));

@@ -38,6 +38,9 @@ public final class LoadedModel implements AutoCloseable {
     private final List<TensorSpec> inputs;
     private final List<TensorSpec> outputs;
     private final Map<String, OnnxJavaType> inputTypes = new LinkedHashMap<>();
+    /** Last dimension of the hidden-state output of text encoders; 0 for other models. */
+    private final int hiddenWidth;
+    private final boolean tokenTypes;
 
     LoadedModel(ModelDescriptor descriptor, OrtEnvironment environment, OrtSession session,
             Optional<TextPipeline> text, List<String> labels) throws OrtException {
@@ -48,6 +51,13 @@ public final class LoadedModel implements AutoCloseable {
         this.labels = List.copyOf(labels);
         this.inputs = describe(session.getInputInfo(), inputTypes);
         this.outputs = describe(session.getOutputInfo(), new LinkedHashMap<>());
+        this.hiddenWidth = outputs.stream().filter(spec -> spec.name().equals(HIDDEN_STATE_OUTPUT))
+                .mapToInt(spec -> (int) spec.shape()[spec.shape().length - 1]).findFirst().orElse(0);
+        this.tokenTypes = inputTypes.containsKey("token_type_ids");
+        if (text.isPresent() && hiddenWidth <= 0) {
+            throw new IllegalStateException(descriptor.name() + ": a text encoder needs a '" + HIDDEN_STATE_OUTPUT
+                    + "' output with a fixed last dimension");
+        }
     }
 
     private static List<TensorSpec> describe(Map<String, NodeInfo> infos, Map<String, OnnxJavaType> types) {
@@ -118,7 +128,7 @@ public final class LoadedModel implements AutoCloseable {
 
     /** Sentence embeddings for already tokenized texts (see {@link TextPipeline}). */
     public float[][] embed(List<long[]> tokenIds, OrtSession.RunOptions runOptions) throws OrtException {
-        return TextPipeline.embed(environment, session, tokenIds, HIDDEN_STATE_OUTPUT, runOptions);
+        return TextPipeline.embed(environment, session, tokenIds, HIDDEN_STATE_OUTPUT, hiddenWidth, tokenTypes, runOptions);
     }
 
     private OnnxTensor toOnnx(TensorData tensor) throws OrtException {

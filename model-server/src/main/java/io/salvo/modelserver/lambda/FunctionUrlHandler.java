@@ -120,8 +120,10 @@ public final class FunctionUrlHandler implements RequestStreamHandler {
                 json.writeStringField(header.getKey(), header.getValue());
             }
             json.writeEndObject();
-            json.writeStringField("body", response.bodyText());
-            json.writeBooleanField("isBase64Encoded", false);
+            // function URLs and HTTP APIs carry raw bytes only base64-encoded; the platform decodes them for the client
+            boolean binary = response.binaryBody();
+            json.writeStringField("body", binary ? Base64.getEncoder().encodeToString(response.body()) : response.bodyText());
+            json.writeBooleanField("isBase64Encoded", binary);
             json.writeEndObject();
         }
     }

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,6 +23,7 @@ public final class ServingMetrics {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong modelLoadMillis = new AtomicLong(-1);
+    private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
 
     public ServingMetrics(String modelName) {
         registry.config().commonTags("model", modelName);
@@ -42,12 +45,13 @@ public final class ServingMetrics {
     }
 
     public void recordRequest(String endpoint, int status) {
-        Counter.builder("salvo.requests")
+        // looked up once per (endpoint, status): building and registering the meter id on every request allocated
+        // tags and hashed them on the request path
+        requestCounters.computeIfAbsent(endpoint + ' ' + status, key -> Counter.builder("salvo.requests")
                 .description("Requests answered, by endpoint and HTTP status")
                 .tag("endpoint", endpoint)
                 .tag("status", Integer.toString(status))
-                .register(registry)
-                .increment();
+                .register(registry)).increment();
     }
 
     public void recordInference(long nanos) {

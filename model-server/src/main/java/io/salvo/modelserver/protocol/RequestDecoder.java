@@ -59,13 +59,39 @@ public final class RequestDecoder {
                 throw ProtocolException.badRequest("input '" + tensor.name() + "' is given twice");
             }
         }
-        Set<String> requestedOutputs = decodeRequestedOutputs(root.get("outputs"));
+        Map<String, Boolean> binaryByOutput = new HashMap<>();
+        Set<String> requestedOutputs = decodeRequestedOutputs(root.get("outputs"), binaryByOutput);
+        boolean binaryByDefault = booleanParameter(root, "binary_data_output", "request");
 
-        if (text.isPresent() && decoded.containsKey(TEXT_INPUT)) {
-            return decodeTextInfer(id, decoded, requestedOutputs);
-        }
+        InferRequest request = text.isPresent() && decoded.containsKey(TEXT_INPUT)
+                ? decodeTextInfer(id, decoded, requestedOutputs)
+                : validated(id, decoded, requestedOutputs);
+        return new InferRequest(request.id(), request.inputs(), request.requestedOutputs(), request.texts(),
+                binaryByDefault, binaryByOutput);
+    }
+
+    private InferRequest validated(Optional<String> id, Map<String, TensorData> decoded, Set<String> requestedOutputs) {
         validateAgainstModel(decoded);
         return new InferRequest(id, List.copyOf(decoded.values()), requestedOutputs, Optional.empty());
+    }
+
+    /** An optional boolean in {@code node.parameters}; false when absent. */
+    private static boolean booleanParameter(JsonNode node, String name, String where) {
+        JsonNode parameters = node.get("parameters");
+        if (parameters == null || parameters.isNull()) {
+            return false;
+        }
+        if (!parameters.isObject()) {
+            throw ProtocolException.badRequest(where + " 'parameters' must be an object");
+        }
+        JsonNode value = parameters.get(name);
+        if (value == null || value.isNull()) {
+            return false;
+        }
+        if (!value.isBoolean()) {
+            throw ProtocolException.badRequest(where + " parameter '" + name + "' must be true or false, got " + describe(value));
+        }
+        return value.booleanValue();
     }
 
     public PredictRequest decodePredict(byte[] body) {
@@ -161,6 +187,10 @@ public final class RequestDecoder {
         }
         String name = requiredText(node, "name", where);
         String place = "input '" + name + "'";
+        if (node.path("parameters").has("binary_data_size")) {
+            throw ProtocolException.badRequest(place + " is sent as binary data (binary_data_size); this server takes input"
+                    + " tensors as JSON 'data' only (binary data is supported for outputs)");
+        }
         String datatypeName = requiredText(node, "datatype", place);
         Datatype datatype;
         try {
@@ -327,7 +357,7 @@ public final class RequestDecoder {
         }
     }
 
-    private Set<String> decodeRequestedOutputs(JsonNode outputs) {
+    private Set<String> decodeRequestedOutputs(JsonNode outputs, Map<String, Boolean> binaryByOutput) {
         Set<String> names = new LinkedHashSet<>();
         if (outputs == null || outputs.isNull()) {
             return names;
@@ -347,6 +377,9 @@ public final class RequestDecoder {
                         + " has " + String.join(", ", known));
             }
             names.add(name);
+            if (output.path("parameters").has("binary_data")) {
+                binaryByOutput.put(name, booleanParameter(output, "binary_data", "output '" + name + "'"));
+            }
         }
         return names;
     }

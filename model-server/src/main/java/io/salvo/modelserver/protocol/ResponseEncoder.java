@@ -7,11 +7,16 @@ import io.salvo.modelserver.inference.LoadedModel;
 import io.salvo.modelserver.inference.TensorData;
 import io.salvo.modelserver.inference.TensorSpec;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /** Writes Open Inference Protocol response bodies (JSON, UTF-8). Stateless and thread-safe. */
 public final class ResponseEncoder {
@@ -29,13 +34,23 @@ public final class ResponseEncoder {
     }
 
     private static byte[] json(Body body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        return json(256, body);
+    }
+
+    /** @param expectedBytes a guess at the body's size, so large bodies are not copied over and over while they grow */
+    private static byte[] json(int expectedBytes, Body body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(expectedBytes);
         try (JsonGenerator json = JSON.createGenerator(out)) {
             body.write(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** Shortest round-trip FP32 text is up to 15 characters plus a comma; most hidden-state values take 11 to 13. */
+    private static int expectedSize(long numbers) {
+        return (int) Math.min(Integer.MAX_VALUE - 64, 256 + 13 * numbers);
     }
 
     public static byte[] error(String message) {
@@ -96,8 +111,32 @@ public final class ResponseEncoder {
         json.writeEndArray();
     }
 
-    public static byte[] inferResponse(String modelName, Optional<String> id, List<TensorData> outputs) {
-        return json(json -> {
+    /**
+     * An {@code /infer} response body. With binary outputs (binary tensor data extension) the body is the JSON header
+     * followed by each binary output's raw bytes, in output order; {@code headerLength} is the JSON header's length,
+     * sent as {@code Inference-Header-Content-Length}. Without binary outputs it equals the body's length.
+     */
+    public record InferBody(byte[] body, int headerLength, boolean hasBinaryData) {}
+
+    /** @param binary which outputs go out as raw little-endian bytes instead of JSON numbers */
+    public static InferBody inferResponse(String modelName, Optional<String> id, List<TensorData> outputs,
+            Predicate<String> binary) {
+        long jsonElements = 0;
+        long binaryBytes = 0;
+        boolean anyBinary = false;
+        long[] sizes = new long[outputs.size()];
+        for (int i = 0; i < outputs.size(); i++) {
+            TensorData output = outputs.get(i);
+            if (binary.test(output.name())) {
+                sizes[i] = binarySize(output);
+                binaryBytes += sizes[i];
+                anyBinary = true;
+            } else {
+                sizes[i] = -1;
+                jsonElements += TensorData.elementCount(output.shape());
+            }
+        }
+        byte[] header = json(expectedSize(jsonElements), json -> {
             json.writeStartObject();
             json.writeStringField("model_name", modelName);
             json.writeStringField("model_version", MODEL_VERSION);
@@ -105,7 +144,8 @@ public final class ResponseEncoder {
                 json.writeStringField("id", id.get());
             }
             json.writeArrayFieldStart("outputs");
-            for (TensorData output : outputs) {
+            for (int i = 0; i < outputs.size(); i++) {
+                TensorData output = outputs.get(i);
                 json.writeStartObject();
                 json.writeStringField("name", output.name());
                 json.writeStringField("datatype", output.datatype().name());
@@ -114,35 +154,93 @@ public final class ResponseEncoder {
                     json.writeNumber(dim);
                 }
                 json.writeEndArray();
-                json.writeArrayFieldStart("data");
-                switch (output.datatype()) {
-                    case FP32 -> {
-                        for (float v : output.floats()) {
-                            json.writeNumber(v);
-                        }
-                    }
-                    case INT64 -> {
-                        for (long v : output.longs()) {
-                            json.writeNumber(v);
-                        }
-                    }
-                    case BYTES -> {
-                        for (String v : output.strings()) {
-                            json.writeString(v);
-                        }
-                    }
+                if (sizes[i] >= 0) {
+                    json.writeObjectFieldStart("parameters");
+                    json.writeNumberField("binary_data_size", sizes[i]);
+                    json.writeEndObject();
+                } else {
+                    writeData(json, output);
                 }
-                json.writeEndArray();
                 json.writeEndObject();
             }
             json.writeEndArray();
             json.writeEndObject();
         });
+        if (!anyBinary) {
+            return new InferBody(header, header.length, false);
+        }
+        if (header.length + binaryBytes > Integer.MAX_VALUE - 64) {
+            throw new IllegalStateException("binary outputs of " + binaryBytes + " bytes do not fit in one response");
+        }
+        byte[] body = Arrays.copyOf(header, (int) (header.length + binaryBytes));
+        ByteBuffer out = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).position(header.length);
+        for (int i = 0; i < outputs.size(); i++) {
+            if (sizes[i] >= 0) {
+                writeBinary(out, outputs.get(i));
+            }
+        }
+        return new InferBody(body, header.length, true);
+    }
+
+    private static void writeData(JsonGenerator json, TensorData output) throws IOException {
+        json.writeArrayFieldStart("data");
+        switch (output.datatype()) {
+            case FP32 -> {
+                for (float v : output.floats()) {
+                    json.writeNumber(v);
+                }
+            }
+            case INT64 -> {
+                for (long v : output.longs()) {
+                    json.writeNumber(v);
+                }
+            }
+            case BYTES -> {
+                for (String v : output.strings()) {
+                    json.writeString(v);
+                }
+            }
+        }
+        json.writeEndArray();
+    }
+
+    /** Bytes of a tensor in the binary tensor data format: native element size; BYTES as 4-byte length + UTF-8. */
+    private static long binarySize(TensorData output) {
+        return switch (output.datatype()) {
+            case FP32 -> (long) Float.BYTES * output.floats().length;
+            case INT64 -> (long) Long.BYTES * output.longs().length;
+            case BYTES -> {
+                long size = 0;
+                for (String v : output.strings()) {
+                    size += Integer.BYTES + v.getBytes(StandardCharsets.UTF_8).length;
+                }
+                yield size;
+            }
+        };
+    }
+
+    private static void writeBinary(ByteBuffer out, TensorData output) {
+        switch (output.datatype()) {
+            case FP32 -> {
+                out.asFloatBuffer().put(output.floats());
+                out.position(out.position() + Float.BYTES * output.floats().length);
+            }
+            case INT64 -> {
+                out.asLongBuffer().put(output.longs());
+                out.position(out.position() + Long.BYTES * output.longs().length);
+            }
+            case BYTES -> {
+                for (String v : output.strings()) {
+                    byte[] utf8 = v.getBytes(StandardCharsets.UTF_8);
+                    out.putInt(utf8.length).put(utf8);
+                }
+            }
+        }
     }
 
     /** {@code /predict} for text encoders: one unit-length embedding per text and each text's token count. */
     public static byte[] embeddings(String modelName, float[][] embeddings, int[] tokenCounts) {
-        return json(json -> {
+        return json(expectedSize((long) embeddings.length * (embeddings.length == 0 ? 0 : embeddings[0].length)), json -> {
             json.writeStartObject();
             json.writeStringField("model_name", modelName);
             json.writeStringField("model_version", MODEL_VERSION);

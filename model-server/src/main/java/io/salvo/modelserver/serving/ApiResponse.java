@@ -12,4 +12,9 @@ public record ApiResponse(int status, Map<String, String> headers, byte[] body) 
     public String bodyText() {
         return new String(body, StandardCharsets.UTF_8);
     }
+
+    /** Whether the body holds raw bytes (binary tensor data) rather than text. */
+    public boolean binaryBody() {
+        return ServingCore.BINARY.equals(headers.get("Content-Type"));
+    }
 }

@@ -21,12 +21,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +47,10 @@ public final class ServingCore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServingCore.class);
     private static final String JSON = "application/json";
+    /** A JSON header followed by raw tensor bytes (binary tensor data extension). */
+    public static final String BINARY = "application/octet-stream";
+    /** Length of the JSON header at the start of a body with binary tensor data. */
+    public static final String INFERENCE_HEADER_LENGTH = "Inference-Header-Content-Length";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
     private static final String SERVER_VERSION = "0.1.0";
     /**
@@ -58,8 +59,6 @@ public final class ServingCore implements AutoCloseable {
      * so these threads get the 8 MB a native main thread has.
      */
     private static final long NATIVE_STACK_BYTES = 8L * 1024 * 1024;
-    /** Resolution of request timeouts. */
-    private static final long DEADLINE_SWEEP_MILLIS = 5;
 
     private final ServerConfig config;
     private final String modelName;
@@ -67,10 +66,9 @@ public final class ServingCore implements AutoCloseable {
     private final InstanceIdentity identity = new InstanceIdentity();
     private final ServingMetrics metrics;
     private final ThreadPoolExecutor inferencePool;
-    private final ScheduledExecutorService deadlines;
+    private final DeadlineWatch deadlines;
     private final CompletableFuture<ModelSource.LoadReport> loaded = new CompletableFuture<>();
     private volatile RequestDecoder decoder;
-    private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
 
     public ServingCore(ServerConfig config, ModelSource source) {
         this.config = config;
@@ -87,15 +85,7 @@ public final class ServingCore implements AutoCloseable {
                     thread.setDaemon(true);
                     return thread;
                 }, new ThreadPoolExecutor.AbortPolicy());
-        this.deadlines = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "request-deadlines");
-            thread.setDaemon(true);
-            return thread;
-        });
-        // One sweep every few milliseconds instead of a timer per request: scheduling a per-request timer wakes the
-        // timer thread on every request, a context switch that cost ~0.5 ms per request on a busy 2-CPU machine.
-        deadlines.scheduleWithFixedDelay(this::expireOverdueRequests, DEADLINE_SWEEP_MILLIS, DEADLINE_SWEEP_MILLIS,
-                TimeUnit.MILLISECONDS);
+        this.deadlines = new DeadlineWatch(TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), "request-deadlines");
     }
 
     public InstanceIdentity identity() {
@@ -215,7 +205,7 @@ public final class ServingCore implements AutoCloseable {
     private CompletableFuture<ApiResponse> submitInference(String endpoint, byte[] body) {
         long sequence = identity.nextInferenceSequence();
         long arrivalNanos = System.nanoTime();
-        long deadlineNanos = arrivalNanos + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+        long deadlineNanos = arrivalNanos + deadlines.timeoutNanos();
         CompletableFuture<ApiResponse> result = new CompletableFuture<>();
         RunControl run = new RunControl();
         metrics.inFlight().incrementAndGet();
@@ -237,21 +227,35 @@ public final class ServingCore implements AutoCloseable {
             return result;
         }
         InFlight entry = new InFlight(deadlineNanos, sequence, result, run);
-        inFlight.add(entry);
-        result.whenComplete((response, failure) -> inFlight.remove(entry));
+        deadlines.add(entry);
+        result.whenComplete((response, failure) -> deadlines.remove(entry));
         return result;
     }
 
     /** An admitted inference request that has not been answered yet. */
-    private record InFlight(long deadlineNanos, long sequence, CompletableFuture<ApiResponse> result, RunControl run) {}
+    private final class InFlight implements DeadlineWatch.Entry {
+        private final long deadlineNanos;
+        private final long sequence;
+        private final CompletableFuture<ApiResponse> result;
+        private final RunControl run;
 
-    private void expireOverdueRequests() {
-        long now = System.nanoTime();
-        for (InFlight entry : inFlight) {
-            if (now - entry.deadlineNanos() >= 0 && entry.result().complete(error(new ProtocolException(503,
-                    "request timed out after " + config.requestTimeoutMs() + " ms (SALVO_REQUEST_TIMEOUT_MS)", 1), 0,
-                    entry.sequence()))) {
-                entry.run().terminate();
+        InFlight(long deadlineNanos, long sequence, CompletableFuture<ApiResponse> result, RunControl run) {
+            this.deadlineNanos = deadlineNanos;
+            this.sequence = sequence;
+            this.result = result;
+            this.run = run;
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return deadlineNanos;
+        }
+
+        @Override
+        public void expire() {
+            if (result.complete(error(new ProtocolException(503, "request timed out after " + config.requestTimeoutMs()
+                    + " ms (SALVO_REQUEST_TIMEOUT_MS)", 1), 0, sequence))) {
+                run.terminate();
             }
         }
     }
@@ -307,7 +311,14 @@ public final class ServingCore implements AutoCloseable {
         }
         long elapsed = System.nanoTime() - start;
         metrics.recordInference(elapsed);
-        return respond(200, JSON, ResponseEncoder.inferResponse(modelName, request.id(), outputs), elapsed / 1000, sequence);
+        ResponseEncoder.InferBody body = ResponseEncoder.inferResponse(modelName, request.id(), outputs, request::binary);
+        if (!body.hasBinaryData()) {
+            return respond(200, JSON, body.body(), elapsed / 1000, sequence);
+        }
+        ApiResponse plain = respond(200, BINARY, body.body(), elapsed / 1000, sequence);
+        Map<String, String> headers = new LinkedHashMap<>(plain.headers());
+        headers.put(INFERENCE_HEADER_LENGTH, Integer.toString(body.headerLength()));
+        return new ApiResponse(200, headers, plain.body());
     }
 
     private ApiResponse predict(LoadedModel model, PredictRequest request, long sequence, RunControl run) throws OrtException {
@@ -317,7 +328,10 @@ public final class ServingCore implements AutoCloseable {
             float[][] embeddings = model.embed(request.tokenIds(), run.options());
             long elapsed = System.nanoTime() - start;
             metrics.recordInference(elapsed);
-            int[] tokenCounts = request.tokenIds().stream().mapToInt(ids -> ids.length).toArray();
+            int[] tokenCounts = new int[request.tokenIds().size()];
+            for (int i = 0; i < tokenCounts.length; i++) {
+                tokenCounts[i] = request.tokenIds().get(i).length;
+            }
             body = ResponseEncoder.embeddings(modelName, embeddings, tokenCounts);
             return respond(200, JSON, body, elapsed / 1000, sequence);
         }
@@ -413,7 +427,7 @@ public final class ServingCore implements AutoCloseable {
     @Override
     public void close() {
         inferencePool.shutdownNow();
-        deadlines.shutdownNow();
+        deadlines.close();
         loaded.thenAccept(report -> {
             try {
                 report.model().close();

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.salvo.modelserver.TestModels;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,6 +77,84 @@ class ProtocolHttpTest {
                 tokens("[101,7592,102]", "[1,1,1]", "[0,0,0]", "[1,3]"));
         assertThat(all.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(all.body()).get("outputs").get(0).get("shape").toString()).isEqualTo("[1,3,64]");
+    }
+
+    private static String withOutputs(String request, String outputs) {
+        return request.substring(0, request.length() - 1) + ",\"outputs\":" + outputs + "}";
+    }
+
+    /** The JSON header of a body with binary tensor data, and a little-endian reader positioned after it. */
+    private record BinaryBody(JsonNode header, ByteBuffer data) {
+        static BinaryBody of(HttpResponse<byte[]> response) throws Exception {
+            assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type")).contains("application/octet-stream");
+            int headerLength = Integer.parseInt(response.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+            JsonNode header = JSON.readTree(Arrays.copyOf(response.body(), headerLength));
+            ByteBuffer data = ByteBuffer.wrap(response.body()).order(ByteOrder.LITTLE_ENDIAN).position(headerLength);
+            return new BinaryBody(header, data);
+        }
+    }
+
+    @Test
+    void binaryOutputsCarryExactlyTheValuesJsonCarries() throws Exception {
+        String request = tokens("[[101,7592,102],[101,2088,102]]", "[1,1,1,1,1,1]", "[0,0,0,0,0,0]", "[2,3]");
+        JsonNode asJson = JSON.readTree(TestModels.post(server.url(INFER), request).body()).get("outputs");
+
+        // one output binary, the other JSON, in the requested order
+        BinaryBody mixed = BinaryBody.of(TestModels.postForBytes(server.url(INFER), withOutputs(request,
+                "[{\"name\":\"last_hidden_state\",\"parameters\":{\"binary_data\":true}},{\"name\":\"pooler_output\"}]")));
+        JsonNode hidden = mixed.header().get("outputs").get(0);
+        assertThat(hidden.get("name").asText()).isEqualTo("last_hidden_state");
+        assertThat(hidden.get("shape").toString()).isEqualTo("[2,3,64]");
+        assertThat(hidden.has("data")).isFalse();
+        assertThat(hidden.get("parameters").get("binary_data_size").asLong()).isEqualTo(2 * 3 * 64 * 4);
+        JsonNode expectedHidden = asJson.get(0).get("name").asText().equals("last_hidden_state") ? asJson.get(0) : asJson.get(1);
+        for (int i = 0; i < 2 * 3 * 64; i++) {
+            // shortest round-trip JSON text parses back to the very same float
+            assertThat(mixed.data().getFloat()).as("element %d", i).isEqualTo(expectedHidden.get("data").get(i).floatValue());
+        }
+        assertThat(mixed.data().remaining()).isZero();
+        assertThat(mixed.header().get("outputs").get(1).get("data")).hasSize(128);
+
+        // binary_data_output makes every output binary unless an output says otherwise
+        BinaryBody all = BinaryBody.of(TestModels.postForBytes(server.url(INFER),
+                request.substring(0, request.length() - 1) + ",\"parameters\":{\"binary_data_output\":true}}"));
+        long sizes = 0;
+        for (JsonNode output : all.header().get("outputs")) {
+            sizes += output.get("parameters").get("binary_data_size").asLong();
+        }
+        assertThat(sizes).isEqualTo((2 * 3 * 64 + 2 * 64) * 4L).isEqualTo(all.data().remaining());
+        BinaryBody overridden = BinaryBody.of(TestModels.postForBytes(server.url(INFER), request.substring(0, request.length() - 1)
+                + ",\"parameters\":{\"binary_data_output\":true},\"outputs\":[{\"name\":\"pooler_output\",\"parameters\":"
+                + "{\"binary_data\":false}},{\"name\":\"last_hidden_state\"}]}"));
+        assertThat(overridden.header().get("outputs").get(0).get("data")).hasSize(128);
+        assertThat(overridden.header().get("outputs").get(1).get("parameters").get("binary_data_size").asLong()).isEqualTo(1536);
+    }
+
+    @Test
+    void textInferReturnsTheEmbeddingAsBinaryData() throws Exception {
+        String request = "{\"inputs\":[{\"name\":\"text\",\"datatype\":\"BYTES\",\"shape\":[1],\"data\":[\"hello\"]}],"
+                + "\"parameters\":{\"binary_data_output\":true}}";
+        BinaryBody binary = BinaryBody.of(TestModels.postForBytes(server.url(INFER), request));
+        assertThat(binary.header().get("outputs").get(0).get("name").asText()).isEqualTo("embedding");
+        JsonNode predicted = JSON.readTree(TestModels.post(server.url("/v2/models/" + MODEL + "/predict"),
+                "{\"inputs\":[\"hello\"]}").body()).get("predictions").get(0);
+        for (int i = 0; i < 64; i++) {
+            assertThat(binary.data().getFloat()).isEqualTo(predicted.get(i).floatValue());
+        }
+    }
+
+    @Test
+    void binaryParametersThatAreNotBooleansAndBinaryInputsAre400() throws Exception {
+        String request = tokens("[101,7592,102]", "[1,1,1]", "[0,0,0]", "[1,3]");
+        assertError(TestModels.post(server.url(INFER), withOutputs(request,
+                "[{\"name\":\"pooler_output\",\"parameters\":{\"binary_data\":\"yes\"}}]")), 400,
+                "output 'pooler_output' parameter 'binary_data' must be true or false");
+        assertError(TestModels.post(server.url(INFER), request.substring(0, request.length() - 1) + ",\"parameters\":[]}"),
+                400, "request 'parameters' must be an object");
+        assertError(TestModels.post(server.url(INFER), request.replaceFirst("\"datatype\":\"INT64\"",
+                "\"datatype\":\"INT64\",\"parameters\":{\"binary_data_size\":24}")), 400,
+                "input 'input_ids' is sent as binary data");
     }
 
     @Test

@@ -56,6 +56,28 @@ class FunctionUrlHandlerTest {
     }
 
     @Test
+    void binaryTensorDataIsBase64EncodedWithTheSameBytesAsHttp() throws Exception {
+        try (TestModels.RunningServer server = TestModels.start("tiny-bert-shape", Map.of())) {
+            FunctionUrlHandler handler = new FunctionUrlHandler(server.core());
+            String body = "{\"inputs\":[{\"name\":\"text\",\"datatype\":\"BYTES\",\"shape\":[1],\"data\":[\"hello\"]}],"
+                    + "\"parameters\":{\"binary_data_output\":true}}";
+            ObjectNode event = (ObjectNode) JSON.readTree(FunctionUrlHandlerTest.class.getResourceAsStream("/function-url-event.json"));
+            event.put("rawPath", "/v2/models/tiny-bert-shape/infer");
+            event.put("body", body);
+
+            HttpResponse<byte[]> http = TestModels.postForBytes(server.url("/v2/models/tiny-bert-shape/infer"), body);
+            JsonNode lambda = invoke(handler, event);
+
+            assertThat(lambda.get("statusCode").asInt()).isEqualTo(http.statusCode()).isEqualTo(200);
+            assertThat(lambda.get("isBase64Encoded").asBoolean()).isTrue();
+            assertThat(java.util.Base64.getDecoder().decode(lambda.get("body").asText())).isEqualTo(http.body());
+            for (String name : new String[] {"Content-Type", "Inference-Header-Content-Length"}) {
+                assertThat(lambda.get("headers").get(name).asText()).as(name).isEqualTo(http.headers().firstValue(name).orElseThrow());
+            }
+        }
+    }
+
+    @Test
     void base64BodiesErrorsAndHealthWork() throws Exception {
         try (TestModels.RunningServer server = TestModels.start("tiny-bert-shape", Map.of("SALVO_MAX_BODY_BYTES", "1000"))) {
             FunctionUrlHandler handler = new FunctionUrlHandler(server.core());
