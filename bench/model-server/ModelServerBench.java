@@ -58,7 +58,9 @@ public final class ModelServerBench {
         System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
         Path jar = Path.of(System.getProperty("bench.jar", "model-server/target/salvo-model-server.jar"));
         Path modelDir = Path.of(System.getProperty("bench.modelDir"));
-        int warmup = Integer.getInteger("bench.warmup", 50);
+        // 1,000 rounds: C2 compiles the server's request path only after ~1,000-2,000 requests, and warm latency is
+        // the steady state; the cold path is what the cold-start figures measure.
+        int warmup = Integer.getInteger("bench.warmup", 1000);
         int iterations = Integer.getInteger("bench.iterations", 300);
         int coldRuns = Integer.getInteger("bench.coldRuns", 3);
         List<String> latencyModels = Arrays.stream(System.getProperty("bench.latencyModels", "minilm,distilbert-shape").split(",")).filter(s -> !s.isBlank()).toList();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Interleaved A/B of the model server at another revision against this tree: both servers and the in-process
 # OrtSession.run baseline share every round, so background load hits them alike.
-# Usage: bench/model-server/ab.sh BASE_REV [-Dbench.threads=1] [-Dbench.model=distilbert-shape] [-Dbench.iterations=300] [-Dbench.warmup=50]
+# Usage: bench/model-server/ab.sh BASE_REV [-Dbench.threads=1] [-Dbench.model=distilbert-shape] [-Dbench.iterations=300] [-Dbench.warmup=1000]
 # BASE_REV is built from `git archive` in a temporary directory (removed on exit); nothing is installed.
 # This tree's server starts first: the copy of the weights loaded first tends to run the model slower (RESULTS.md),
 # so any such bias in the total-vs-in-process column goes against the change, not for it.
