@@ -62,6 +62,9 @@ public final class Run {
     /** Fed each interval as it is shown; the final report re-runs them over all data, late reports included. */
     private final LiveDetectors detectors;
     private final Map<String, Assigned> workers = new LinkedHashMap<>();
+    /** The same workers for lookups and scans without the Run's lock, which every report would take. */
+    private final Map<String, Assigned> byId = new ConcurrentHashMap<>();
+    private volatile Assigned[] roster = new Assigned[0];
     private final List<String> notes = new CopyOnWriteArrayList<>();
     private final List<Reslice> reslices = new CopyOnWriteArrayList<>();
     private final List<CoordinatorTakeover> takeovers = new CopyOnWriteArrayList<>();
@@ -154,7 +157,7 @@ public final class Run {
                 a.finished = w.finished();
                 a.lost = w.lost();
                 a.reconnectDeadlineUnixNanos = now + run.reconnectWindowNanos;
-                run.workers.put(w.workerId(), a);
+                run.addAssigned(a);
                 run.merger.addWorker(w.workerId());
             }
         }
@@ -195,7 +198,7 @@ public final class Run {
         Assigned a = new Assigned(session.workerId(), session.hello(), slice, session.clockOffsetNanos(),
                 session.clockRoundTripNanos());
         a.session = session;
-        workers.put(session.workerId(), a);
+        addAssigned(a);
         merger.addWorker(session.workerId());
         session.assignedTo(id);
     }
@@ -317,7 +320,7 @@ public final class Run {
         Assigned a = new Assigned(session.workerId(), session.hello(), Slice.getDefaultInstance(),
                 session.clockOffsetNanos(), session.clockRoundTripNanos());
         a.session = session;
-        workers.put(session.workerId(), a);
+        addAssigned(a);
         merger.addWorker(session.workerId());
         session.assignedTo(id);
         reslice("joined", session.workerId(), 0, now);
@@ -387,18 +390,7 @@ public final class Run {
      * are skipped here by their key alone, without parsing them again.
      */
     public void onStoredReport(String key, byte[] bytes) {
-        int slash = key.indexOf('/');
-        if (slash > 0) {
-            try {
-                long index = Long.parseLong(key, 0, slash, 10);
-                if (merger.hasReported(key.substring(slash + 1), index)) {
-                    return;
-                }
-            } catch (NumberFormatException e) {
-                // Not a key this code writes; the report itself says what it is.
-            }
-        }
-        if (refusedReports.contains(key)) {
+        if (mergedAlready(key)) {
             return;
         }
         IntervalReport report;
@@ -432,6 +424,22 @@ public final class Run {
                         .setRunId(id).setIntervalIndex(report.getIntervalIndex()).setReason(reason)).build());
             }
         }
+    }
+
+    /** Whether the stored report under this key ("interval/worker") was merged, or refused, already. */
+    boolean mergedAlready(String key) {
+        int slash = key.indexOf('/');
+        if (slash > 0) {
+            try {
+                long index = Long.parseLong(key, 0, slash, 10);
+                if (merger.hasReported(key.substring(slash + 1), index)) {
+                    return true;
+                }
+            } catch (NumberFormatException e) {
+                // Not a key this code writes; the report itself says what it is.
+            }
+        }
+        return refusedReports.contains(key);
     }
 
     /**
@@ -563,8 +571,15 @@ public final class Run {
         }
     }
 
-    private synchronized Assigned assigned(String workerId) {
-        return workers.get(workerId);
+    private Assigned assigned(String workerId) {
+        return byId.get(workerId);
+    }
+
+    /** Called under the lock. */
+    private void addAssigned(Assigned a) {
+        workers.put(a.workerId, a);
+        byId.put(a.workerId, a);
+        roster = workers.values().toArray(new Assigned[0]);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -632,7 +647,7 @@ public final class Run {
     }
 
     private void checkSilence(long nowUnixNanos) {
-        for (Assigned a : assignedWorkers()) {
+        for (Assigned a : roster) {
             WorkerSession session = a.session;
             if (a.finished || a.lost) {
                 continue;

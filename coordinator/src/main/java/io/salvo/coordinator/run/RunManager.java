@@ -160,8 +160,13 @@ public final class RunManager implements WorkerRegistry.Listener {
 
     /** Routes the run's replicated reports and worker events to it, whoever received them. */
     private void follow(Run run) {
-        cluster.reports(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e ->
-                run.onStoredReport(e.getKey(), e.getValue()), true);
+        cluster.reports(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e -> {
+            // Most of these the leader stored itself after merging them: known by the key alone,
+            // so the value is not even copied out of the event.
+            if (!run.mergedAlready(e.getKey())) {
+                run.onStoredReport(e.getKey(), e.getValue());
+            }
+        }, true);
         cluster.workerEvents(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e ->
                 run.onStoredEvent(e.getKey(), e.getValue()), true);
     }

@@ -83,6 +83,12 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                     safely(message, () -> onFirstMessage(message, now));
                 } else if (message.getBodyCase() == WorkerMessage.BodyCase.HEARTBEAT) {
                     // Heard above; nothing else to do.
+                } else if (message.getBodyCase() == WorkerMessage.BodyCase.CLOCK_PROBE_REPLY) {
+                    // The estimate at once (a run start waits for it); telling the cluster may wait.
+                    s.onClockProbeReply(message.getClockProbeReply(), now);
+                    if (s.clockSamples() <= MAX_REPUBLISHED_CLOCK_SAMPLES) {
+                        work.submit(() -> safely(message, () -> registry.republishClock(s)));
+                    }
                 } else if (message.getBodyCase() == WorkerMessage.BodyCase.INTERVAL_REPORT) {
                     IntervalReport report = message.getIntervalReport();
                     safely(message, () -> {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.salvo.coordinator.clock.WallClock;
+import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.merge.HistogramCodec;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.proto.v1.ArrivalProcess;
@@ -19,19 +21,25 @@ import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunControlGrpc;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
+import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.WatchRunRequest;
+import io.salvo.proto.v1.WorkerEvent;
+import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerMessage;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import java.util.function.BooleanSupplier;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,36 +55,49 @@ class LeaderIntakeTest {
 
     private CoordinatorServer server;
     private ManagedChannel channel;
-    private FakeWorker a;
-    private FakeWorker b;
+    private final List<FakeWorker> workers = new ArrayList<>();
 
-    @BeforeEach
-    void start() throws Exception {
+    /** A coordinator with this tick, a grace period and silence limit far beyond the test, and workers. */
+    private void start(Duration tick, String... workerIds) throws Exception {
         String name = InProcessServerBuilder.generateName();
         RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofSeconds(60),
-                Duration.ofSeconds(60), TICK, 3);
+                Duration.ofSeconds(60), tick, 3);
         server = CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings, null);
         channel = InProcessChannelBuilder.forName(name).build();
-        a = new FakeWorker(channel, "a", ProtocolVersion.PROTOCOL_VERSION_1, 0);
-        b = new FakeWorker(channel, "b", ProtocolVersion.PROTOCOL_VERSION_1, 0);
+        for (String id : workerIds) {
+            workers.add(new FakeWorker(channel, id, ProtocolVersion.PROTOCOL_VERSION_1, 0));
+        }
+        await(() -> server.registry().idle().size() == workerIds.length, "every worker idle");
     }
 
     @AfterEach
     void stop() {
-        a.close();
-        b.close();
-        channel.shutdownNow();
-        server.close();
+        workers.forEach(FakeWorker::close);
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private String startRun(int workerCount) throws InterruptedException {
+        String runId = RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .startRun(StartRunRequest.newBuilder().setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                        .setPlan(plan().toBuilder().setWorkerCount(workerCount)).setWorkerWaitMillis(10_000).build())
+                .getRunId();
+        for (FakeWorker w : workers) {
+            w.awaitAssignment();
+        }
+        return runId;
     }
 
     @Test
     void theLastExpectedReportShowsItsIntervalAtOnceAndEveryReportIsStoredAsSent() throws Exception {
-        await(() -> server.registry().idle().size() == 2, "both workers idle");
-        String runId = RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-                .startRun(StartRunRequest.newBuilder().setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
-                        .setPlan(plan()).setWorkerWaitMillis(10_000).build()).getRunId();
-        a.awaitAssignment();
-        b.awaitAssignment();
+        start(TICK, "a", "b");
+        FakeWorker a = workers.get(0);
+        FakeWorker b = workers.get(1);
+        String runId = startRun(2);
         Iterator<LiveSnapshot> watch = RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
                 .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
 
@@ -113,6 +134,34 @@ class LeaderIntakeTest {
         assertThat(HistogramCodec.decode(result.getIntervals(0).getOutcomes(0).getLatencyMicros().toByteArray()))
                 .isEqualTo(expected);
         assertThat(result.getWorkersList()).extracting(w -> w.getCompleted()).containsExactly(2L, 2L);
+    }
+
+    /**
+     * Every worker finishing at a run's end used to rewrite the whole run record once each, which
+     * is quadratic in the workers; the record now takes them all at the next tick.
+     */
+    @Test
+    void workersFinishingTogetherCostAFewRecordWritesNotOneEach() throws Exception {
+        int n = 20;
+        start(Duration.ofSeconds(1), IntStream.range(0, n).mapToObj(i -> String.format("w%02d", i)).toArray(String[]::new));
+        String runId = startRun(n);
+        AtomicInteger recordWrites = new AtomicInteger();
+        server.cluster().runs().addEntryListener((EntryUpdatedListener<String, byte[]>) e -> {
+            if (e.getKey().equals(runId)) {
+                recordWrites.incrementAndGet();
+            }
+        }, false);
+        for (int i = 0; i < n; i++) {
+            String id = String.format("w%02d", i);
+            workers.get(i).send(message(report(runId, id, 0, 1_000)));
+            workers.get(i).send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
+                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(0))).build());
+        }
+        await(() -> result(runId).getState() == RunState.RUN_STATE_COMPLETED, "the run completed");
+        RunRecord record = RunRecord.decode(server.cluster().runs().get(runId));
+        assertThat(record.workers()).hasSize(n).allSatisfy(w -> assertThat(w.finished()).isTrue());
+        // One write per tick that saw new finishes, plus the end of the run; the old way was n + 1.
+        assertThat(recordWrites.get()).isBetween(1, 5);
     }
 
     private long rejected(String runId) {
