@@ -76,7 +76,8 @@ public final class CoordinatorServer implements AutoCloseable {
             String coordinatorId = "coordinator-" + cluster.memberId().substring(0, 8);
             this.registry = new WorkerRegistry(cluster, clock, clusterEvents);
             this.runs = new RunManager(registry, clock, scheduler, clusterEvents, settings, cluster, coordinatorId);
-            this.streamWork = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            // Mostly waiting on cluster round trips (a follower's putIfAbsent per report), not computing.
+            this.streamWork = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
                 Thread t = new Thread(r, "salvo-worker-streams");
                 t.setDaemon(true);
                 return t;
