@@ -2,9 +2,9 @@ package io.salvo.coordinator.server;
 
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RejectionTally;
+import io.salvo.coordinator.cluster.ReportBatcher;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.merge.HistogramCodec.CorruptHistogramException;
-import io.salvo.coordinator.cluster.ReportBatcher;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
 import io.salvo.coordinator.run.Run;
@@ -19,8 +19,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * What a worker says about a run, taken in by whichever coordinator holds its stream: interval
