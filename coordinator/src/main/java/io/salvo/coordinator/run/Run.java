@@ -37,6 +37,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -73,8 +75,10 @@ public final class Run {
      * which may both deliver one, count it once. (Merged ones the merger itself remembers.)
      */
     private final Set<String> refusedReports = ConcurrentHashMap.newKeySet();
-    /** Asks whoever drives the run to show what became complete, without waiting for its next tick. */
-    private volatile Runnable showSoon = () -> { };
+    /** Where shows and late result stores run; null until the run is driven (see {@link #driveOn}). */
+    private volatile Executor driver;
+    private final AtomicBoolean showQueued = new AtomicBoolean();
+    private final AtomicBoolean resultQueued = new AtomicBoolean();
     /** Shows happen in index order and publish in that order: one thread at a time. */
     private final Object showLock = new Object();
     private final Object resultLock = new Object();
@@ -468,15 +472,49 @@ public final class Run {
             }
         }
         if (terminal() && leading) {
-            // A straggler after the end: the stored result must include it too. Asynchronously, as
-            // this may run on a transport thread; under the lock, so results are stored in the
-            // order they were computed and the last one stored includes every straggler.
-            synchronized (resultLock) {
-                cluster.results().setAsync(id, result().toByteArray());
+            // A straggler after the end: the stored result must include it too. Not on this thread,
+            // which may be a transport thread: building the result reads the other coordinators'
+            // rejection tallies from the cluster.
+            if (!soon(resultQueued, this::storeResult)) {
+                storeResult();
             }
         } else if (merged == IntervalMerger.Merged.NEXT_MAY_BE_COMPLETE && leading) {
-            showSoon.run();
+            soon(showQueued, () -> showNow(clock.unixNanos()));
         }
+    }
+
+    /** Under the lock, so results are stored in the order they were built and the last one has every report. */
+    private void storeResult() {
+        synchronized (resultLock) {
+            cluster.results().set(id, result().toByteArray());
+        }
+    }
+
+    /**
+     * Runs {@code work} on the driver's thread; a request made while one is queued rides along with
+     * it. False when nobody drives the run (yet).
+     */
+    private boolean soon(AtomicBoolean queued, Runnable work) {
+        Executor d = driver;
+        if (d == null) {
+            return false;
+        }
+        if (!queued.compareAndSet(false, true)) {
+            return true;
+        }
+        try {
+            d.execute(() -> {
+                queued.set(false);
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    LOG.log(java.util.logging.Level.SEVERE, "run " + id + ": driver task failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            queued.set(false);   // shutting down; the run goes with the coordinator
+        }
+        return true;
     }
 
     /** A worker's terminal event (finished or failed) from the replicated state. */
@@ -641,9 +679,13 @@ public final class Run {
         }
     }
 
-    /** Called by whoever drives the run, with what makes it call {@link #showNow} soon (on its own thread). */
-    void onShowDue(Runnable showSoon) {
-        this.showSoon = showSoon;
+    /**
+     * From now on the run shows an interval as soon as its last expected report is merged, and
+     * stores a late report's result, on {@code driver} (the ticker): neither may wait on the thread
+     * that merged the report.
+     */
+    void driveOn(Executor driver) {
+        this.driver = driver;
     }
 
     private void checkSilence(long nowUnixNanos) {

@@ -28,7 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -172,32 +171,6 @@ public final class RunManager implements WorkerRegistry.Listener {
     }
 
     /**
-     * The run asks for a show when the last expected report of its next interval was merged; the
-     * show runs on the ticker (it publishes to the cluster), and requests that come while one is
-     * queued ride along with it.
-     */
-    private void driveShows(Run run) {
-        AtomicBoolean queued = new AtomicBoolean();
-        run.onShowDue(() -> {
-            if (!queued.compareAndSet(false, true)) {
-                return;
-            }
-            try {
-                ticker.execute(() -> {
-                    queued.set(false);
-                    try {
-                        run.showNow(clock.unixNanos());
-                    } catch (RuntimeException e) {
-                        LOG.log(Level.SEVERE, "run " + run.id() + ": show failed", e);
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                queued.set(false);   // shutting down; the run goes with the coordinator
-            }
-        });
-    }
-
-    /**
      * The run this coordinator leads, for merging the reports its own streams deliver as they
      * arrive; null when another coordinator leads it (or nobody here knows it).
      */
@@ -208,7 +181,7 @@ public final class RunManager implements WorkerRegistry.Listener {
 
     /** Drives the run from now on; a taken-over run only once it knows what the old leader showed. */
     private void scheduleTicks(Run run) {
-        driveShows(run);
+        run.driveOn(ticker);
         long tickMillis = settings.tick().toMillis();
         ticker.scheduleAtFixedRate(() -> tickSafely(run), tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     }

@@ -162,6 +162,17 @@ class LeaderIntakeTest {
         assertThat(record.workers()).hasSize(n).allSatisfy(w -> assertThat(w.finished()).isTrue());
         // One write per tick that saw new finishes, plus the end of the run; the old way was n + 1.
         assertThat(recordWrites.get()).isBetween(1, 5);
+
+        // A straggler after the end still reaches the stored result (written off the transport thread).
+        workers.get(3).send(message(report(runId, "w03", 1, 7_000)));
+        await(() -> {
+            try {
+                RunResult stored = RunResult.parseFrom(server.cluster().results().get(runId));
+                return stored.getIntervalsCount() == 2 && stored.getIntervals(1).getWorkerIdsList().contains("w03");
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new AssertionError(e);
+            }
+        }, "the stored result includes the straggler");
     }
 
     private long rejected(String runId) {
