@@ -2,6 +2,9 @@
 # Coordinator scale benchmark (issue 3): how many synthetic workers one coordinator merges at 1 Hz
 # while the interval-end-to-live-view delay stays low, and the coordinator's CPU per worker report.
 #   bench/coordinator-scale.sh [WORKERS...]      default: 100 250 500 1000
+# Per worker count, one coordinator process runs two identical runs of SECONDS_PER_STEP (default 30):
+# the main columns are the second run's; cold_* are the first run's, in a fresh JVM whose JIT
+# compiler is still busy (what this benchmark reported before it ran two).
 # Everything runs on 127.0.0.1 and stops by itself.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,7 +21,8 @@ trap cleanup EXIT
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "# java: $(java -version 2>&1 | head -1)"
 [[ "$(getconf CLK_TCK)" == 100 ]] || { echo "CLK_TCK is not 100; adjust CoordinatorScale.CLK_TCK" >&2; exit 1; }
-printf "%8s %10s %10s %10s %12s %14s %12s\n" workers p50_ms p99_ms max_ms core_share cpu_us/report bytes/report
+printf "%8s %10s %10s %10s %12s %14s %12s %12s %16s %19s\n" workers p50_ms p99_ms max_ms core_share cpu_us/report \
+  bytes/report cold_p99_ms cold_core_share cold_cpu_us/report
 for n in "${counts[@]}"; do
   java -Xmx2g ${COORDINATOR_JAVA_OPTS:-} -jar coordinator/target/salvo.jar coordinator --port 0 --token-file "$work/token" >"$work/coordinator.log" 2>&1 &
   coordinator_pid=$!
@@ -28,6 +32,7 @@ for n in "${counts[@]}"; do
     "$port" "$work/token" "$n" "$seconds" "$coordinator_pid")
   kill "$coordinator_pid"; wait "$coordinator_pid" 2>/dev/null || true; coordinator_pid=""
   get() { grep -o " $1=[0-9.]*" <<<" $line" | cut -d= -f2; }
-  printf "%8s %10s %10s %10s %12s %14s %12s\n" "$n" "$(get delay_p50_ms)" "$(get delay_p99_ms)" "$(get delay_max_ms)" \
-    "$(get steady_core_share)" "$(get cpu_us_per_report)" "$(get bytes_per_report)"
+  printf "%8s %10s %10s %10s %12s %14s %12s %12s %16s %19s\n" "$n" "$(get delay_p50_ms)" "$(get delay_p99_ms)" \
+    "$(get delay_max_ms)" "$(get steady_core_share)" "$(get cpu_us_per_report)" "$(get bytes_per_report)" \
+    "$(get cold_delay_p99_ms)" "$(get cold_core_share)" "$(get cold_cpu_us_per_report)"
 done

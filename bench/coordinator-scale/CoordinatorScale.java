@@ -48,11 +48,14 @@ import org.HdrHistogram.Histogram;
  * with realistic compressed histograms (a few hundred lognormal latencies around 20 ms, 2xx only).
  * A watcher measures, per interval after the first three (JIT warm-up), the delay from the interval's
  * end to its live snapshot; the synthetic workers report 20 ms after the end, as real workers do.
+ * It does so for two identical runs on the same coordinator: the first in a fresh JVM ("cold", as
+ * this benchmark measured before), the second after it (the figures of a long-lived coordinator).
  *
  * Usage (run by bench/coordinator-scale.sh):
  *   java -cp "coordinator/target/salvo.jar:coordinator/target/lib/*" bench/coordinator-scale/CoordinatorScale.java \
  *        PORT TOKEN_FILE WORKERS SECONDS
- * Prints one line: workers, intervals, p50/p99/max delay in ms, bytes per worker-interval.
+ * Prints one line: workers, intervals, p50/p99/max delay in ms, bytes per worker-interval, CPU per
+ * report and core share of the second run, and the first run's p99 delay, core share and CPU per report.
  */
 public class CoordinatorScale {
 
@@ -80,6 +83,32 @@ public class CoordinatorScale {
                     credentials, timers, payloads[i % payloads.length]));
         }
         var control = RunControlGrpc.newBlockingStub(channels.get(0)).withCallCredentials(credentials);
+        // Two identical runs on the same coordinator process: the first is measured as this
+        // benchmark always measured (a fresh JVM, so its JIT compiler is still busy for tens of
+        // seconds), the second with that warm-up behind it, which is what a long-lived coordinator
+        // spends per report.
+        Measured cold = measure(control, workers, seconds, coordinatorPid);
+        Measured warm = measure(control, workers, seconds, coordinatorPid);
+        long reportBytes = synthetic.stream().mapToLong(w -> w.bytesSent).sum();
+        long reports = synthetic.stream().mapToLong(w -> w.reportsSent).sum();
+        System.out.printf(java.util.Locale.ROOT,
+                "workers=%d intervals=%d complete_intervals=%d delay_p50_ms=%.1f delay_p99_ms=%.1f delay_max_ms=%.1f "
+                        + "reports=%d bytes_per_report=%.0f rejected=%d steady_cpu_s=%.2f steady_core_share=%.3f "
+                        + "cpu_us_per_report=%.1f cold_delay_p99_ms=%.1f cold_core_share=%.3f cold_cpu_us_per_report=%.1f%n",
+                workers, warm.intervals, warm.complete, warm.p50, warm.p99, warm.max, reports,
+                reports == 0 ? 0 : (double) reportBytes / reports, cold.rejected + warm.rejected, warm.cpuSeconds,
+                warm.coreShare, warm.cpuMicrosPerReport, cold.p99, cold.coreShare, cold.cpuMicrosPerReport);
+        synthetic.forEach(Synthetic::close);
+        timers.shutdownNow();
+        channels.forEach(ManagedChannel::shutdownNow);
+    }
+
+    record Measured(int intervals, int complete, double p50, double p99, double max, long rejected, double cpuSeconds,
+            double coreShare, double cpuMicrosPerReport) {
+    }
+
+    /** One run of {@code seconds} at 300 req/s per worker, watched until it ends. */
+    static Measured measure(RunControlGrpc.RunControlBlockingStub control, int workers, int seconds, long coordinatorPid) {
         RunPlan plan = RunPlan.newBuilder().setName("coordinator-scale")
                 .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:9/").setMethod("POST"))
                 .addPhases(Phase.newBuilder().setDurationMillis(seconds * 1000L).setStartRatePerSecond(workers * 300.0)
@@ -124,23 +153,18 @@ public class CoordinatorScale {
             nanosAtEnd = System.nanoTime();
             reportsAtEnd = (s.getIntervalIndex() + 1) * (long) workers;
         }
+        // Drained: the next run finds every worker idle again.
+        while (watch.hasNext()) {
+            watch.next();
+        }
         RunResult result = control.getRunResult(GetRunResultRequest.newBuilder().setRunId(started.getRunId()).build());
         double[] d = delaysMillis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        long reportBytes = synthetic.stream().mapToLong(w -> w.bytesSent).sum();
-        long reports = synthetic.stream().mapToLong(w -> w.reportsSent).sum();
         double cpuSeconds = (ticksAtEnd - ticksAtWarm) / (double) CLK_TCK;
         double wallSeconds = (nanosAtEnd - nanosAtWarm) / 1e9;
         long steadyReports = reportsAtEnd - reportsAtWarm;
-        System.out.printf(java.util.Locale.ROOT,
-                "workers=%d intervals=%d complete_intervals=%d delay_p50_ms=%.1f delay_p99_ms=%.1f delay_max_ms=%.1f "
-                        + "reports=%d bytes_per_report=%.0f rejected=%d steady_cpu_s=%.2f steady_core_share=%.3f "
-                        + "cpu_us_per_report=%.1f%n",
-                workers, d.length, complete, pct(d, 50), pct(d, 99), d.length == 0 ? 0 : d[d.length - 1], reports,
-                reports == 0 ? 0 : (double) reportBytes / reports, result.getRejectedReports(), cpuSeconds,
-                wallSeconds > 0 ? cpuSeconds / wallSeconds : 0, steadyReports > 0 ? cpuSeconds * 1e6 / steadyReports : 0);
-        synthetic.forEach(Synthetic::close);
-        timers.shutdownNow();
-        channels.forEach(ManagedChannel::shutdownNow);
+        return new Measured(d.length, complete, pct(d, 50), pct(d, 99), d.length == 0 ? 0 : d[d.length - 1],
+                result.getRejectedReports(), cpuSeconds, wallSeconds > 0 ? cpuSeconds / wallSeconds : 0,
+                steadyReports > 0 ? cpuSeconds * 1e6 / steadyReports : 0);
     }
 
     /** Linux USER_HZ; the kernel reports /proc CPU times in these ticks (100 on every common build). */

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
+import com.google.protobuf.ByteString;
 import io.salvo.worker.recording.HistogramSpec;
 import org.HdrHistogram.Histogram;
 
@@ -48,7 +49,7 @@ public final class HistogramCodec {
      * @throws CorruptHistogramException naming what is wrong with the payload
      */
     public static Histogram decode(byte[] compressed) throws CorruptHistogramException {
-        ByteBuffer inner = inflatedPayload(compressed);
+        ByteBuffer inner = inflatedPayload(ByteBuffer.wrap(compressed));
         Histogram histogram;
         try {
             histogram = Histogram.decodeFromByteBuffer(inner, HIGHEST_MICROS);
@@ -74,20 +75,49 @@ public final class HistogramCodec {
      * coordinator merge a thousand workers per second. Validation is the same as {@link #decode}.
      */
     public static SparseHistogram decodeSparse(byte[] compressed) throws CorruptHistogramException {
-        ByteBuffer inner = inflatedPayload(compressed);
+        return decodeSparse(ByteBuffer.wrap(compressed));
+    }
+
+    /** {@link #decodeSparse(byte[])} straight from a message's bytes field, without copying it first. */
+    public static SparseHistogram decodeSparse(ByteString compressed) throws CorruptHistogramException {
+        return decodeSparse(compressed.asReadOnlyByteBuffer());
+    }
+
+    private static SparseHistogram decodeSparse(ByteBuffer compressed) throws CorruptHistogramException {
+        ByteBuffer inner = inflatedPayload(compressed.duplicate());
         if (inner.getInt(8) != 0) {
             // Salvo never shifts histograms; a normalizing offset means a foreign encoder. Take the slow path.
-            return SparseHistogram.of(decode(compressed));
+            byte[] copy = new byte[compressed.remaining()];
+            compressed.duplicate().get(copy);
+            return SparseHistogram.of(decode(copy));
         }
-        int payloadEnd = V2_HEADER_BYTES + inner.getInt(4);
-        inner.position(V2_HEADER_BYTES);
-        long[] values = new long[64];
-        long[] counts = new long[64];
+        // Straight from the scratch array: this loop runs for every bucket of every report.
+        byte[] in = inner.array();
+        int end = V2_HEADER_BYTES + inner.getInt(4);
+        int pos = V2_HEADER_BYTES;
+        int[] indices = SPARSE_INDICES.get();
+        long[] counts = SPARSE_COUNTS.get();
         int size = 0;
         long index = 0;
         long total = 0;
-        while (inner.position() < payloadEnd) {
-            long count = zigZagLeb128(inner, payloadEnd);
+        while (pos < end) {
+            // HdrHistogram's ZigZag LEB128 long: up to 9 bytes, the ninth contributing all 8 bits.
+            long raw = 0;
+            for (int shift = 0; ; shift += 7) {
+                if (pos >= end) {
+                    throw new CorruptHistogramException("histogram counts end in the middle of a number");
+                }
+                long b = in[pos++];
+                if (shift == 56) {
+                    raw |= (b & 0xFF) << 56;
+                    break;
+                }
+                raw |= (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) {
+                    break;
+                }
+            }
+            long count = (raw >>> 1) ^ -(raw & 1);
             if (count < 0) {
                 if (count == Long.MIN_VALUE) {
                     throw new CorruptHistogramException("histogram has an impossible run of zeros");
@@ -96,18 +126,19 @@ public final class HistogramCodec {
                 continue;
             }
             if (count > 0) {
-                long value = valueAtIndex(index);
-                if (value > HIGHEST_MICROS) {
+                if (index < 0 || index > MAX_BUCKET_INDEX) {   // negative: a run of zeros that overflowed
                     throw new CorruptHistogramException("histogram has counts beyond 1 h (bucket " + index + ")");
                 }
                 if (total > Long.MAX_VALUE - count) {
                     throw new CorruptHistogramException("histogram total count overflows");
                 }
-                if (size == values.length) {
-                    values = java.util.Arrays.copyOf(values, size * 2);
+                if (size == indices.length) {
+                    indices = java.util.Arrays.copyOf(indices, size * 2);
                     counts = java.util.Arrays.copyOf(counts, size * 2);
+                    SPARSE_INDICES.set(indices);
+                    SPARSE_COUNTS.set(counts);
                 }
-                values[size] = value;
+                indices[size] = (int) index;
                 counts[size] = count;
                 size++;
                 total += count;
@@ -117,11 +148,11 @@ public final class HistogramCodec {
                 throw new CorruptHistogramException("histogram has more buckets than 1 us..1 h allows");
             }
         }
-        return new SparseHistogram(java.util.Arrays.copyOf(values, size), java.util.Arrays.copyOf(counts, size), total);
+        return new SparseHistogram(java.util.Arrays.copyOf(indices, size), java.util.Arrays.copyOf(counts, size), total);
     }
 
     /** Index of the bucket holding 1 h, the last one a valid Salvo histogram can use. */
-    private static final long MAX_BUCKET_INDEX = bucketIndexOf(HIGHEST_MICROS);
+    static final int MAX_BUCKET_INDEX = indexOf(HIGHEST_MICROS);
 
     /**
      * The lowest value of counts-array bucket {@code index} for lowest value 1 and 3 significant
@@ -140,51 +171,38 @@ public final class HistogramCodec {
         return subBucket << bucket;
     }
 
-    private static long bucketIndexOf(long value) {
-        long index = 0;
-        while (valueAtIndex(index + 1) <= value) {
-            index++;
-        }
-        return index;
+    /**
+     * The counts-array index of the bucket holding {@code value} (0 ≤ value ≤ 1 h): the inverse of
+     * {@link #valueAtIndex}, as HdrHistogram computes it for unit magnitude 0 and half count 1024.
+     */
+    static int indexOf(long value) {
+        int bucket = 53 - Long.numberOfLeadingZeros(value | 2047);
+        long subBucket = value >>> bucket;
+        return (int) (((long) (bucket + 1) << 10) + subBucket - 1024);
     }
 
-    /** HdrHistogram's ZigZag LEB128 long: up to 9 bytes, the ninth contributing all 8 bits. */
-    private static long zigZagLeb128(ByteBuffer buffer, int end) throws CorruptHistogramException {
-        long value = 0;
-        for (int shift = 0; shift <= 56; shift += 7) {
-            if (buffer.position() >= end) {
-                throw new CorruptHistogramException("histogram counts end in the middle of a number");
-            }
-            long b = buffer.get();
-            if (shift == 56) {
-                value |= (b & 0xFF) << 56;
-                break;
-            }
-            value |= (b & 0x7F) << shift;
-            if ((b & 0x80) == 0) {
-                break;
-            }
+    /**
+     * Inflates and checks the header; returns the inner buffer (big-endian, position 0), which is
+     * this thread's scratch space and valid until its next decode.
+     */
+    private static ByteBuffer inflatedPayload(ByteBuffer outer) throws CorruptHistogramException {
+        int length = outer.remaining();
+        if (length < 8) {
+            throw new CorruptHistogramException("payload of " + length + " bytes is too short");
         }
-        return (value >>> 1) ^ -(value & 1);
-    }
-
-    /** Inflates and checks the header; returns the inner buffer (big-endian, position 0). */
-    private static ByteBuffer inflatedPayload(byte[] compressed) throws CorruptHistogramException {
-        if (compressed.length < 8) {
-            throw new CorruptHistogramException("payload of " + compressed.length + " bytes is too short");
-        }
-        ByteBuffer outer = ByteBuffer.wrap(compressed).order(ByteOrder.BIG_ENDIAN);
+        outer.order(ByteOrder.BIG_ENDIAN);
         int cookie = outer.getInt();
         if ((cookie & ~0xf0) != V2_COMPRESSED_COOKIE_BASE) {
             throw new CorruptHistogramException("not a compressed HdrHistogram (cookie " + Integer.toHexString(cookie) + ")");
         }
         int deflatedLength = outer.getInt();
-        if (deflatedLength < 0 || deflatedLength > compressed.length - 8) {
+        if (deflatedLength < 0 || deflatedLength > length - 8) {
             throw new CorruptHistogramException("compressed length " + deflatedLength + " exceeds the payload");
         }
-        byte[] inflated = inflate(compressed, 8, deflatedLength);
-        ByteBuffer inner = ByteBuffer.wrap(inflated).order(ByteOrder.BIG_ENDIAN);
-        if (inflated.length < V2_HEADER_BYTES) {
+        outer.limit(outer.position() + deflatedLength);
+        ByteBuffer inner = inflate(outer);
+        int inflatedLength = inner.limit();
+        if (inflatedLength < V2_HEADER_BYTES) {
             throw new CorruptHistogramException("histogram header is truncated");
         }
         int innerCookie = inner.getInt(0);
@@ -199,9 +217,9 @@ public final class HistogramCodec {
             throw new CorruptHistogramException("histogram precision must be 1 us..1 h with 3 digits, got "
                     + lowest + ".." + highest + " with " + digits + " digits");
         }
-        if (payloadLength < 0 || payloadLength != inflated.length - V2_HEADER_BYTES) {
+        if (payloadLength < 0 || payloadLength != inflatedLength - V2_HEADER_BYTES) {
             throw new CorruptHistogramException("histogram payload length " + payloadLength
-                    + " does not match the " + (inflated.length - V2_HEADER_BYTES) + " bytes present");
+                    + " does not match the " + (inflatedLength - V2_HEADER_BYTES) + " bytes present");
         }
         return inner;
     }
@@ -212,12 +230,16 @@ public final class HistogramCodec {
      */
     private static final ThreadLocal<Inflater> INFLATERS = ThreadLocal.withInitial(Inflater::new);
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
+    /** Sparse decoding collects buckets here and copies out exactly as many as it found. */
+    private static final ThreadLocal<int[]> SPARSE_INDICES = ThreadLocal.withInitial(() -> new int[512]);
+    private static final ThreadLocal<long[]> SPARSE_COUNTS = ThreadLocal.withInitial(() -> new long[512]);
 
-    private static byte[] inflate(byte[] source, int offset, int length) throws CorruptHistogramException {
+    /** Inflates the buffer's remaining bytes into this thread's scratch space; returns a view of the result. */
+    private static ByteBuffer inflate(ByteBuffer source) throws CorruptHistogramException {
         Inflater inflater = INFLATERS.get();
         inflater.reset();
         try {
-            inflater.setInput(source, offset, length);
+            inflater.setInput(source);
             byte[] out = SCRATCH.get();
             int total = 0;
             while (!inflater.finished()) {
@@ -234,7 +256,7 @@ public final class HistogramCodec {
                 }
                 total += n;
             }
-            return java.util.Arrays.copyOf(out, total);
+            return ByteBuffer.wrap(out, 0, total).order(ByteOrder.BIG_ENDIAN);
         } catch (DataFormatException e) {
             throw new CorruptHistogramException("compressed histogram is not valid deflate data: " + e.getMessage());
         } finally {

@@ -10,6 +10,9 @@ import io.salvo.proto.v1.RunPlan;
  */
 final class PlanChecks {
 
+    /** Intervals a run may have: 115 days of 1 s intervals, 27 hours of 10 ms ones. */
+    static final long MAX_INTERVALS = 10_000_000;
+
     private PlanChecks() {
     }
 
@@ -51,6 +54,19 @@ final class PlanChecks {
         }
         if (plan.getRequestTimeoutMillis() < 1 || plan.getConnectTimeoutMillis() < 1) {
             return "plan timeouts must be >= 1 ms";
+        }
+        // Per-interval state is kept in arrays indexed by interval; this bounds them. Durations are
+        // unsigned on the wire, so a huge one reads as negative here.
+        long loadMillis = 0;
+        for (Phase p : plan.getPhasesList()) {
+            if (p.getDurationMillis() < 0 || loadMillis > Long.MAX_VALUE - p.getDurationMillis()) {
+                return "plan is too long: at most " + MAX_INTERVALS + " intervals";
+            }
+            loadMillis += p.getDurationMillis();
+        }
+        long intervals = loadMillis / plan.getIntervalMillis() + plan.getRequestTimeoutMillis() / plan.getIntervalMillis();
+        if (intervals > MAX_INTERVALS) {
+            return "plan is too long: " + intervals + " intervals, at most " + MAX_INTERVALS;
         }
         if (plan.getMaxInFlightPerWorker() < 1 || plan.getMaxConnectionsPerWorker() < 1) {
             return "plan.max_in_flight_per_worker and max_connections_per_worker must be >= 1";

@@ -5,6 +5,7 @@ import io.salvo.coordinator.cluster.RejectionTally;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.cluster.RunRecord.WorkerRecord;
 import io.salvo.coordinator.merge.IntervalMerger;
+import io.salvo.coordinator.merge.HistogramCodec.CorruptHistogramException;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.server.WorkerSession;
@@ -36,6 +37,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -61,11 +64,24 @@ public final class Run {
     /** Fed each interval as it is shown; the final report re-runs them over all data, late reports included. */
     private final LiveDetectors detectors;
     private final Map<String, Assigned> workers = new LinkedHashMap<>();
+    /** The same workers for lookups and scans without the Run's lock, which every report would take. */
+    private final Map<String, Assigned> byId = new ConcurrentHashMap<>();
+    private volatile Assigned[] roster = new Assigned[0];
     private final List<String> notes = new CopyOnWriteArrayList<>();
     private final List<Reslice> reslices = new CopyOnWriteArrayList<>();
     private final List<CoordinatorTakeover> takeovers = new CopyOnWriteArrayList<>();
-    /** Keys of the reports already merged: the map listener and a restore's scan may both deliver one. */
-    private final Set<String> mergedReports = ConcurrentHashMap.newKeySet();
+    /**
+     * Keys of stored reports the merger refused, so that the map listener and a restore's scan,
+     * which may both deliver one, count it once. (Merged ones the merger itself remembers.)
+     */
+    private final Set<String> refusedReports = ConcurrentHashMap.newKeySet();
+    /** Where shows and late result stores run; null until the run is driven (see {@link #driveOn}). */
+    private volatile Executor driver;
+    private final AtomicBoolean showQueued = new AtomicBoolean();
+    private final AtomicBoolean resultQueued = new AtomicBoolean();
+    /** Shows happen in index order and publish in that order: one thread at a time. */
+    private final Object showLock = new Object();
+    private final Object resultLock = new Object();
     private final RateProfile profile;
     private final long seed;
     private final WallClock clock;
@@ -83,6 +99,11 @@ public final class Run {
     /** Set by a takeover: once every worker is back (or lost), the new leader re-assigns under a new epoch. */
     private boolean takeoverResliceDue;
     private final boolean leading;
+    /** Silence is judged a few times per heartbeat timeout, not on every tick. */
+    private final long silenceCheckNanos;
+    private volatile long nextSilenceCheckUnixNanos;
+    /** A change the record does not hold yet, written at the next tick (guarded by the Run). */
+    private boolean recordDirty;
 
     private Run(String id, RunPlan plan, long startUnixNanos, long graceNanos, long heartbeatTimeoutNanos, long seed,
             WallClock clock, CoordinatorCluster cluster, String coordinatorId, boolean leading) {
@@ -98,6 +119,7 @@ public final class Run {
         this.graceNanos = graceNanos;
         this.heartbeatTimeoutNanos = heartbeatTimeoutNanos;
         this.reconnectWindowNanos = Math.max(2 * heartbeatTimeoutNanos, 5_000_000_000L);
+        this.silenceCheckNanos = Math.min(250_000_000L, heartbeatTimeoutNanos / 4);
         long intervalNanos = plan.getIntervalMillis() * 1_000_000L;
         long loadNanos = profile.durationNanos();
         long drainNanos = plan.getRequestTimeoutMillis() * 1_000_000L;
@@ -139,7 +161,7 @@ public final class Run {
                 a.finished = w.finished();
                 a.lost = w.lost();
                 a.reconnectDeadlineUnixNanos = now + run.reconnectWindowNanos;
-                run.workers.put(w.workerId(), a);
+                run.addAssigned(a);
                 run.merger.addWorker(w.workerId());
             }
         }
@@ -162,6 +184,11 @@ public final class Run {
         return startUnixNanos;
     }
 
+    /** Whether this coordinator leads the run (rather than holding a copy that answers for its result). */
+    public boolean leading() {
+        return leading;
+    }
+
     public boolean terminal() {
         return state == RunState.RUN_STATE_COMPLETED || state == RunState.RUN_STATE_STOPPED
                 || state == RunState.RUN_STATE_FAILED;
@@ -175,7 +202,7 @@ public final class Run {
         Assigned a = new Assigned(session.workerId(), session.hello(), slice, session.clockOffsetNanos(),
                 session.clockRoundTripNanos());
         a.session = session;
-        workers.put(session.workerId(), a);
+        addAssigned(a);
         merger.addWorker(session.workerId());
         session.assignedTo(id);
     }
@@ -190,6 +217,7 @@ public final class Run {
 
     /** Writes the run's record; called under the lock before any change is acted on. */
     synchronized void persist() {
+        recordDirty = false;
         if (!leading) {
             return;
         }
@@ -201,6 +229,12 @@ public final class Run {
         RunRecord record = new RunRecord(id, plan, seed, startUnixNanos, graceNanos, heartbeatTimeoutNanos, epoch,
                 state, endUnixNanos, stopRequestedUnixNanos, coordinatorId, notes, reslices, takeovers, records);
         cluster.runs().set(id, record.encode());
+    }
+
+    private synchronized void persistIfChanged() {
+        if (recordDirty) {
+            persist();
+        }
     }
 
     /**
@@ -290,7 +324,7 @@ public final class Run {
         Assigned a = new Assigned(session.workerId(), session.hello(), Slice.getDefaultInstance(),
                 session.clockOffsetNanos(), session.clockRoundTripNanos());
         a.session = session;
-        workers.put(session.workerId(), a);
+        addAssigned(a);
         merger.addWorker(session.workerId());
         session.assignedTo(id);
         reslice("joined", session.workerId(), 0, now);
@@ -354,42 +388,133 @@ public final class Run {
                 .setWorkerClockOffsetNanos(a.session.clockOffsetNanos())).build());
     }
 
-    /** A report from the replicated state (key "interval/worker"); merged once, whoever received it. */
+    /**
+     * A report from the replicated state (key "interval/worker"); merged once, whoever received it.
+     * Reports this coordinator received itself were merged on arrival ({@link #mergeReceived}) and
+     * are skipped here by their key alone, without parsing them again.
+     */
     public void onStoredReport(String key, byte[] bytes) {
-        if (!mergedReports.add(key)) {
+        if (mergedAlready(key)) {
             return;
         }
         IntervalReport report;
         try {
             report = IntervalReport.parseFrom(bytes);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            LOG.warning(() -> "run " + id + ": unreadable report " + key + " in the replicated state");
+            if (refusedReports.add(key)) {
+                LOG.warning(() -> "run " + id + ": unreadable report " + key + " in the replicated state");
+            }
             return;
         }
         try {
-            merger.accept(report);
-            Assigned a = assigned(report.getWorkerId());
-            if (a != null) {
-                synchronized (a) {
-                    a.sent += report.getSent();
-                    a.completed += report.getCompleted();
-                    a.sentByInterval.merge(report.getIntervalIndex(), report.getSent(), Long::sum);
-                }
+            IntervalMerger.Merged merged = merger.mergeIfNew(IntervalMerger.decode(report));
+            if (merged != IntervalMerger.Merged.ALREADY_MERGED) {
+                afterMerge(report, merged);
             }
-            if (terminal() && leading) {
-                // A straggler after the end: the stored result must include it too.
-                cluster.results().set(id, result().toByteArray());
+        } catch (RejectedReportException | CorruptHistogramException e) {
+            // Checked by the coordinator that stored it, so this is a bug or a foreign writer; once per key.
+            if (!refusedReports.add(key)) {
+                return;
             }
-        } catch (RejectedReportException e) {
+            String reason = e instanceof CorruptHistogramException ? "corrupt histogram payload: " + e.getMessage()
+                    : e.getMessage();
+            merger.countRejection(report, reason);
             LOG.warning(() -> "run " + id + ": rejected report from worker " + report.getWorkerId() + " for interval "
-                    + report.getIntervalIndex() + ": " + e.getMessage());
+                    + report.getIntervalIndex() + ": " + reason);
             Assigned a = assigned(report.getWorkerId());
             WorkerSession session = a == null ? null : a.session;
             if (session != null && leading) {
                 session.send(CoordinatorMessage.newBuilder().setReportRejected(ReportRejected.newBuilder()
-                        .setRunId(id).setIntervalIndex(report.getIntervalIndex()).setReason(e.getMessage())).build());
+                        .setRunId(id).setIntervalIndex(report.getIntervalIndex()).setReason(reason)).build());
             }
         }
+    }
+
+    /** Whether the stored report under this key ("interval/worker") was merged, or refused, already. */
+    boolean mergedAlready(String key) {
+        int slash = key.indexOf('/');
+        if (slash > 0) {
+            try {
+                long index = Long.parseLong(key, 0, slash, 10);
+                if (merger.hasReported(key.substring(slash + 1), index)) {
+                    return true;
+                }
+            } catch (NumberFormatException e) {
+                // Not a key this code writes; the report itself says what it is.
+            }
+        }
+        return refusedReports.contains(key);
+    }
+
+    /**
+     * Merges a report that one of this coordinator's streams delivered and that was checked on
+     * arrival, without waiting for it to come back from the replicated state (the caller stores it
+     * there). {@code ALREADY_MERGED}: this worker's report for that interval was merged before;
+     * whether the two copies are identical is for the caller to judge.
+     *
+     * @throws RejectedReportException when the merger refuses the report (not counted here)
+     */
+    public IntervalMerger.Merged mergeReceived(IntervalMerger.Decoded decoded) throws RejectedReportException {
+        IntervalMerger.Merged merged = merger.mergeIfNew(decoded);
+        if (merged != IntervalMerger.Merged.ALREADY_MERGED) {
+            afterMerge(decoded.report(), merged);
+        }
+        return merged;
+    }
+
+    private void afterMerge(IntervalReport report, IntervalMerger.Merged merged) {
+        Assigned a = assigned(report.getWorkerId());
+        if (a != null) {
+            synchronized (a) {
+                a.sent += report.getSent();
+                a.completed += report.getCompleted();
+                a.sentByInterval.add(report.getIntervalIndex(), report.getSent());
+            }
+        }
+        if (terminal() && leading) {
+            // A straggler after the end: the stored result must include it too. Not on this thread,
+            // which may be a transport thread: building the result reads the other coordinators'
+            // rejection tallies from the cluster.
+            if (!soon(resultQueued, this::storeResult)) {
+                storeResult();
+            }
+        } else if (merged == IntervalMerger.Merged.NEXT_MAY_BE_COMPLETE && leading) {
+            soon(showQueued, () -> showNow(clock.unixNanos()));
+        }
+    }
+
+    /** Under the lock, so results are stored in the order they were built and the last one has every report. */
+    private void storeResult() {
+        synchronized (resultLock) {
+            cluster.results().set(id, result().toByteArray());
+        }
+    }
+
+    /**
+     * Runs {@code work} on the driver's thread; a request made while one is queued rides along with
+     * it. False when nobody drives the run (yet).
+     */
+    private boolean soon(AtomicBoolean queued, Runnable work) {
+        Executor d = driver;
+        if (d == null) {
+            return false;
+        }
+        if (!queued.compareAndSet(false, true)) {
+            return true;
+        }
+        try {
+            d.execute(() -> {
+                queued.set(false);
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    LOG.log(java.util.logging.Level.SEVERE, "run " + id + ": driver task failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            queued.set(false);   // shutting down; the run goes with the coordinator
+        }
+        return true;
     }
 
     /** A worker's terminal event (finished or failed) from the replicated state. */
@@ -426,7 +551,10 @@ public final class Run {
         if (a.session != null) {
             a.session.assignedTo(null);
         }
-        persist();
+        // Written at the next tick rather than now: at a run's end every worker finishes within a
+        // moment, and a record write per worker (each holding every worker) made the end cost
+        // quadratic in the workers. A successor misses nothing meanwhile: it replays the events map.
+        recordDirty = true;
     }
 
     /** The worker's stream broke (or its coordinator says it ended): what it reported stays, nothing more is awaited. */
@@ -481,20 +609,87 @@ public final class Run {
         }
     }
 
-    private synchronized Assigned assigned(String workerId) {
-        return workers.get(workerId);
+    private Assigned assigned(String workerId) {
+        return byId.get(workerId);
+    }
+
+    /** Called under the lock. */
+    private void addAssigned(Assigned a) {
+        workers.put(a.workerId, a);
+        byId.put(a.workerId, a);
+        roster = workers.values().toArray(new Assigned[0]);
     }
 
     // ---------------------------------------------------------------------------------------
     // Driving the run
     // ---------------------------------------------------------------------------------------
 
-    /** Shows completed intervals, detects silent workers and finishes the run; called by the ticker. */
+    /**
+     * Shows completed intervals, detects silent workers and finishes the run; called by the ticker.
+     * Cheap when there is nothing to do: whether an interval is due is a constant-time question, and
+     * silence is checked a few times per heartbeat timeout rather than on every tick.
+     */
     void tick(long nowUnixNanos) {
         if (terminal()) {
             return;
         }
-        for (Assigned a : assignedWorkers()) {
+        if (nowUnixNanos >= nextSilenceCheckUnixNanos) {
+            nextSilenceCheckUnixNanos = nowUnixNanos + silenceCheckNanos;
+            checkSilence(nowUnixNanos);
+        }
+        resliceAfterTakeoverWhenWorkersAreBack(nowUnixNanos);
+        persistIfChanged();
+        synchronized (showLock) {
+            if (merger.showDue(nowUnixNanos)) {
+                showCompleted(nowUnixNanos);
+            }
+            if (merger.complete()) {
+                finish(stopRequestedUnixNanos != 0 ? RunState.RUN_STATE_STOPPED : RunState.RUN_STATE_COMPLETED,
+                        nowUnixNanos, String.join("; ", notes));
+            } else if (nowUnixNanos > deadlineUnixNanos) {
+                for (Assigned a : assignedWorkers()) {
+                    if (!a.finished) {
+                        onLost(a, "stream closed");
+                    }
+                }
+                showCompleted(Long.MAX_VALUE);
+                notes.add("workers did not finish before the run's deadline");
+                finish(RunState.RUN_STATE_COMPLETED, nowUnixNanos, String.join("; ", notes));
+            } else if (stopRequestedUnixNanos != 0 && nowUnixNanos - stopRequestedUnixNanos > 10_000_000_000L) {
+                for (Assigned a : assignedWorkers()) {
+                    if (!a.finished) {
+                        onLost(a, "stream closed");
+                    }
+                }
+                showCompleted(Long.MAX_VALUE);
+                finish(RunState.RUN_STATE_STOPPED, nowUnixNanos, String.join("; ", notes));
+            }
+        }
+    }
+
+    /**
+     * Shows what became complete now, rather than at the next tick: called when the last expected
+     * report of the next interval to show was merged.
+     */
+    void showNow(long nowUnixNanos) {
+        synchronized (showLock) {
+            if (!terminal()) {
+                showCompleted(nowUnixNanos);
+            }
+        }
+    }
+
+    /**
+     * From now on the run shows an interval as soon as its last expected report is merged, and
+     * stores a late report's result, on {@code driver} (the ticker): neither may wait on the thread
+     * that merged the report.
+     */
+    void driveOn(Executor driver) {
+        this.driver = driver;
+    }
+
+    private void checkSilence(long nowUnixNanos) {
+        for (Assigned a : roster) {
             WorkerSession session = a.session;
             if (a.finished || a.lost) {
                 continue;
@@ -510,29 +705,6 @@ public final class Run {
                         + " ms; treating it as lost");
                 onLost(a, "silent for " + silentMillis + " ms");
             }
-        }
-        resliceAfterTakeoverWhenWorkersAreBack(nowUnixNanos);
-        showCompleted(nowUnixNanos);
-        if (merger.complete()) {
-            finish(stopRequestedUnixNanos != 0 ? RunState.RUN_STATE_STOPPED : RunState.RUN_STATE_COMPLETED,
-                    nowUnixNanos, String.join("; ", notes));
-        } else if (nowUnixNanos > deadlineUnixNanos) {
-            for (Assigned a : assignedWorkers()) {
-                if (!a.finished) {
-                    onLost(a, "stream closed");
-                }
-            }
-            showCompleted(Long.MAX_VALUE);
-            notes.add("workers did not finish before the run's deadline");
-            finish(RunState.RUN_STATE_COMPLETED, nowUnixNanos, String.join("; ", notes));
-        } else if (stopRequestedUnixNanos != 0 && nowUnixNanos - stopRequestedUnixNanos > 10_000_000_000L) {
-            for (Assigned a : assignedWorkers()) {
-                if (!a.finished) {
-                    onLost(a, "stream closed");
-                }
-            }
-            showCompleted(Long.MAX_VALUE);
-            finish(RunState.RUN_STATE_STOPPED, nowUnixNanos, String.join("; ", notes));
         }
     }
 
@@ -558,6 +730,7 @@ public final class Run {
         }
     }
 
+    /** Called under {@link #showLock}, so that snapshots are published in index order. */
     private void showCompleted(long nowUnixNanos) {
         for (IntervalMerger.ShownInterval shown : merger.pollShown(nowUnixNanos)) {
             LiveSnapshot.Builder snapshot = shown.snapshot().toBuilder().setRunId(id).setState(state);
@@ -622,7 +795,9 @@ public final class Run {
             }
         }
         persist();
-        cluster.results().set(id, result().toByteArray());
+        synchronized (resultLock) {
+            cluster.results().set(id, result().toByteArray());
+        }
         LiveSnapshot last = LiveSnapshot.newBuilder().setRunId(id).setState(finalState).setMessage(message)
                 .setIntervalIndex(Math.max(0, lastShownIndex)).build();
         publish(last);
@@ -667,7 +842,7 @@ public final class Run {
                         .setClockRoundTripNanos(a.clockRoundTripNanos)
                         .setFinished(a.finished)
                         .setLost(a.lost)
-                        .putAllSentByInterval(a.sentByInterval));
+                        .putAllSentByInterval(a.sentByInterval.toMap()));
             }
         }
         return result.build();
@@ -678,7 +853,7 @@ public final class Run {
         final WorkerHello hello;
         /** The latest slice; replaced at each re-slice (guarded by the Run). */
         Slice slice;
-        final Map<Long, Long> sentByInterval = new TreeMap<>();
+        final IntervalSums sentByInterval = new IntervalSums();
         final long clockOffsetNanos;
         final long clockRoundTripNanos;
         /** The worker's current stream; null while it reconnects after its coordinator left (guarded by the Run). */

@@ -159,13 +159,29 @@ public final class RunManager implements WorkerRegistry.Listener {
 
     /** Routes the run's replicated reports and worker events to it, whoever received them. */
     private void follow(Run run) {
-        cluster.reports(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e ->
-                run.onStoredReport(e.getKey(), e.getValue()), true);
+        cluster.reports(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e -> {
+            // Most of these the leader stored itself after merging them: known by the key alone,
+            // so the value is not even copied out of the event.
+            if (!run.mergedAlready(e.getKey())) {
+                run.onStoredReport(e.getKey(), e.getValue());
+            }
+        }, true);
         cluster.workerEvents(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e ->
                 run.onStoredEvent(e.getKey(), e.getValue()), true);
     }
 
+    /**
+     * The run this coordinator leads, for merging the reports its own streams deliver as they
+     * arrive; null when another coordinator leads it (or nobody here knows it).
+     */
+    public Run ledRun(String runId) {
+        Run run = runs.get(runId);
+        return run != null && run.leading() && cluster.isLeader() ? run : null;
+    }
+
+    /** Drives the run from now on; a taken-over run only once it knows what the old leader showed. */
     private void scheduleTicks(Run run) {
+        run.driveOn(ticker);
         long tickMillis = settings.tick().toMillis();
         ticker.scheduleAtFixedRate(() -> tickSafely(run), tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     }

@@ -3,16 +3,22 @@ package io.salvo.coordinator.server;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.ReportBatcher;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.coordinator.security.TokenAuthInterceptor;
+import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.security.ClusterToken;
 import io.salvo.security.TlsFiles;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,6 +43,21 @@ public final class CoordinatorServer implements AutoCloseable {
     private final WorkerLinkService workerLink;
 
     private final TokenAuthInterceptor auth;
+    private final ExecutorService streamWork;
+
+    /**
+     * WorkerLink messages are handled on the transport thread that received them: a thousand
+     * workers send two messages a second each, and handing every one to a pool thread and back
+     * cost more than handling most of them. {@link WorkerLinkService} keeps what may wait on the
+     * cluster off that thread. RunControl calls (StartRun waits for workers) use the server's pool.
+     */
+    private static final ServerCallExecutorSupplier WORKER_LINK_ON_TRANSPORT_THREAD = new ServerCallExecutorSupplier() {
+        @Override
+        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+            return WorkerLinkGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
+                    ? Runnable::run : null;
+        }
+    };
 
     private CoordinatorServer(ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings,
             ClusterToken token, ClusterSettings clusterSettings, String advertisedHost) throws IOException {
@@ -55,11 +76,19 @@ public final class CoordinatorServer implements AutoCloseable {
             String coordinatorId = "coordinator-" + cluster.memberId().substring(0, 8);
             this.registry = new WorkerRegistry(cluster, clock, clusterEvents);
             this.runs = new RunManager(registry, clock, scheduler, clusterEvents, settings, cluster, coordinatorId);
+            // Mostly waiting on cluster round trips (a follower's putIfAbsent per report), not computing.
+            this.streamWork = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
+                Thread t = new Thread(r, "salvo-worker-streams");
+                t.setDaemon(true);
+                return t;
+            });
             this.workerLink = new WorkerLinkService(coordinatorId, cluster.memberId(), registry,
-                    new ReportIntake(cluster), clock, scheduler);
+                    new ReportIntake(cluster, runs::ledRun, new ReportBatcher(cluster, scheduler)), clock, scheduler,
+                    streamWork);
             this.auth = token == null ? null : new TokenAuthInterceptor(token);
             RunControlService runControl = new RunControlService(runs, new SnapshotFeeds(cluster));
             this.server = builder
+                    .callExecutor(WORKER_LINK_ON_TRANSPORT_THREAD)
                     .addService(auth == null ? workerLink.bindService()
                             : ServerInterceptors.intercept(workerLink, auth))
                     .addService(auth == null ? runControl.bindService()
@@ -99,8 +128,8 @@ public final class CoordinatorServer implements AutoCloseable {
             throw new IllegalArgumentException("a coordinator on a network port needs a cluster token");
         }
         NettyServerBuilder builder = NettyServerBuilder.forAddress(bind)
-                // A small fixed pool instead of gRPC's default cached one: with a thousand worker
-                // streams the default grows to dozens of threads that mostly contend for the merger.
+                // RunControl calls run here (WorkerLink messages on the transport threads): a small
+                // fixed pool instead of gRPC's default cached one, which grows without bound.
                 .executor(Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
                         r -> {
                             Thread t = new Thread(r, "salvo-coordinator-grpc");
@@ -168,6 +197,7 @@ public final class CoordinatorServer implements AutoCloseable {
         cluster.terminate();
         scheduler.shutdownNow();
         clusterEvents.shutdownNow();
+        streamWork.shutdownNow();
         server.shutdownNow();
     }
 
@@ -183,6 +213,7 @@ public final class CoordinatorServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         scheduler.shutdownNow();
+        streamWork.shutdownNow();
         // After the gRPC server: a graceful leave hands this member's partitions to the others.
         cluster.close();
         clusterEvents.shutdownNow();

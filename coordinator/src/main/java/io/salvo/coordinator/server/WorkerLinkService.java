@@ -2,6 +2,7 @@ package io.salvo.coordinator.server;
 
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.proto.v1.CoordinatorMessage;
+import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.ReportRejected;
 import io.salvo.proto.v1.Welcome;
@@ -10,6 +11,7 @@ import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,11 +32,14 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
     private final ReportIntake intake;
     private final WallClock clock;
     private final ScheduledExecutorService scheduler;
+    /** Where stream work that may wait on the cluster runs (see {@link StreamWork}). */
+    private final Executor blocking;
     private final AtomicLong protocolViolations = new AtomicLong();
     private final AtomicLong unknownRunReports = new AtomicLong();
 
     WorkerLinkService(String coordinatorId, String memberId, WorkerRegistry registry, ReportIntake intake,
-            WallClock clock, ScheduledExecutorService scheduler) {
+            WallClock clock, ScheduledExecutorService scheduler, Executor blocking) {
+        this.blocking = blocking;
         this.coordinatorId = coordinatorId;
         this.memberId = memberId;
         this.registry = registry;
@@ -53,38 +58,76 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
         return protocolViolations.get();
     }
 
+    /**
+     * Runs on the transport thread that received the message (the WorkerLink call executor is
+     * direct): what cannot wait on the cluster is handled right here, the rest goes through the
+     * stream's {@link StreamWork}, in order.
+     */
     @Override
     public StreamObserver<WorkerMessage> connect(StreamObserver<CoordinatorMessage> outbound) {
         return new StreamObserver<>() {
-            private WorkerSession session;
+            private final StreamWork work = new StreamWork(blocking);
+            private volatile WorkerSession session;
+            private boolean closed;
 
             @Override
             public void onNext(WorkerMessage message) {
+                long now = clock.unixNanos();
+                WorkerSession s = session;
+                if (s != null) {
+                    s.heard(now);
+                }
+                if (!work.idle()) {
+                    work.submit(() -> safely(message, () -> handle(message, now)));
+                } else if (s == null) {
+                    safely(message, () -> onFirstMessage(message, now));
+                } else if (message.getBodyCase() == WorkerMessage.BodyCase.HEARTBEAT) {
+                    // Heard above; nothing else to do.
+                } else if (message.getBodyCase() == WorkerMessage.BodyCase.CLOCK_PROBE_REPLY) {
+                    // The estimate at once (a run start waits for it); telling the cluster may wait.
+                    s.onClockProbeReply(message.getClockProbeReply(), now);
+                    if (s.clockSamples() <= MAX_REPUBLISHED_CLOCK_SAMPLES) {
+                        work.submit(() -> safely(message, () -> registry.republishClock(s)));
+                    }
+                } else if (message.getBodyCase() == WorkerMessage.BodyCase.INTERVAL_REPORT) {
+                    IntervalReport report = message.getIntervalReport();
+                    safely(message, () -> {
+                        Runnable rest = intake.reportWithoutWaiting(s, report, () -> rejectUnknownRun(report));
+                        if (rest != null) {
+                            work.submit(() -> safely(message, rest));
+                        }
+                    });
+                } else {
+                    work.submit(() -> safely(message, () -> handle(message, now)));
+                }
+            }
+
+            private void safely(WorkerMessage message, Runnable handling) {
                 try {
-                    handle(message);
+                    handling.run();
                 } catch (RuntimeException e) {
                     // A bug or a message no check anticipated must cost this stream, not the
                     // coordinator, and must not leave a half-dead session that blocks the worker's
                     // reconnect with ALREADY_EXISTS.
+                    WorkerSession s = session;
                     LOG.log(java.util.logging.Level.SEVERE, "worker stream failed while handling "
-                            + message.getBodyCase() + (session == null ? "" : " from " + session.workerId()), e);
-                    if (session != null) {
-                        session.close(Status.INTERNAL.withDescription("coordinator failed to handle a "
+                            + message.getBodyCase() + (s == null ? "" : " from " + s.workerId()), e);
+                    if (s != null) {
+                        s.close(Status.INTERNAL.withDescription("coordinator failed to handle a "
                                 + message.getBodyCase() + " message").asRuntimeException());
                     } else {
                         refuse(Status.INTERNAL.withDescription("coordinator failed to handle the first message"));
                     }
-                    closed();
+                    work.submit(this::closed);
                 }
             }
 
-            private void handle(WorkerMessage message) {
-                long now = clock.unixNanos();
+            /** Any message after the hello; may wait on the cluster, so it runs in {@link StreamWork}. */
+            private void handle(WorkerMessage message, long now) {
                 if (session == null) {
                     onFirstMessage(message, now);
                     return;
                 }
-                session.heard(now);
                 switch (message.getBodyCase()) {
                     case CLOCK_PROBE_REPLY -> {
                         session.onClockProbeReply(message.getClockProbeReply(), now);
@@ -146,7 +189,7 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                         + hello.getCores() + " cores, weight " + Math.max(1, hello.getWeight()) + ")");
             }
 
-            private void rejectUnknownRun(io.salvo.proto.v1.IntervalReport report) {
+            private void rejectUnknownRun(IntervalReport report) {
                 unknownRunReports.incrementAndGet();
                 String runId = report.getRunId().length() > 100 ? report.getRunId().substring(0, 100) + "..." : report.getRunId();
                 LOG.fine(() -> "worker " + session.workerId() + " reported for unknown run '" + runId + "'");
@@ -176,24 +219,28 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
 
             @Override
             public void onError(Throwable t) {
-                closed();
+                work.submit(this::closed);
             }
 
             @Override
             public void onCompleted() {
-                if (session != null) {
-                    session.close(null);
+                WorkerSession s = session;
+                if (s != null) {
+                    s.close(null);
                 }
-                closed();
+                work.submit(this::closed);
             }
 
+            /** Runs in {@link StreamWork}, after everything the stream delivered before it ended. */
             private void closed() {
-                if (session == null) {
+                WorkerSession s = session;
+                if (s == null || closed) {
                     return;
                 }
-                session.markClosed();
-                registry.unregister(session);
-                LOG.info(() -> "worker " + session.workerId() + " disconnected");
+                closed = true;
+                s.markClosed();
+                registry.unregister(s);
+                LOG.info(() -> "worker " + s.workerId() + " disconnected");
             }
         };
     }

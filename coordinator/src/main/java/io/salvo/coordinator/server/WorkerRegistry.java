@@ -159,6 +159,9 @@ public final class WorkerRegistry {
 
     /** Every second: how long each worker whose stream this coordinator holds has been silent. */
     void publishLiveness() {
+        if (cluster.alone()) {
+            return;   // only the other coordinators need it: this one judges its own streams directly
+        }
         long now = clock.unixNanos();
         List<Liveness.Entry> entries = new ArrayList<>();
         for (WorkerSession s : sessions.values()) {

@@ -46,6 +46,40 @@ class HistogramCodecTest {
     }
 
     @Test
+    void bucketIndicesFollowHdrHistogramsOwnLayout() {
+        Histogram h = HistogramCodec.newHistogram();
+        SplittableRandom random = new SplittableRandom(21);
+        long[] edges = {0, 1, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 1_000_000, HistogramCodec.HIGHEST_MICROS};
+        for (int i = 0; i < 100_000 + edges.length; i++) {
+            long v = i < edges.length ? edges[i] : random.nextLong(HistogramCodec.HIGHEST_MICROS + 1);
+            int index = HistogramCodec.indexOf(v);
+            assertThat(HistogramCodec.valueAtIndex(index)).as("lowest value of the bucket of %d", v)
+                    .isEqualTo(h.lowestEquivalentValue(v));
+            assertThat(index).isBetween(0, HistogramCodec.MAX_BUCKET_INDEX);
+        }
+        assertThat(HistogramCodec.indexOf(HistogramCodec.HIGHEST_MICROS)).isEqualTo(HistogramCodec.MAX_BUCKET_INDEX);
+    }
+
+    /** Many workers' histograms added bucket by bucket equal HdrHistogram's own add of them all. */
+    @Test
+    void denseCountsAddExactly() throws Exception {
+        SplittableRandom random = new SplittableRandom(23);
+        DenseCounts dense = new DenseCounts();
+        Histogram expected = HistogramCodec.newHistogram();
+        for (int w = 0; w < 200; w++) {
+            Histogram h = HistogramCodec.newHistogram();
+            for (int i = 0, n = random.nextInt(400); i < n; i++) {
+                h.recordValue(random.nextBoolean() ? (long) (20_000 * Math.exp(random.nextGaussian()))
+                        : 1 + random.nextLong(HistogramCodec.HIGHEST_MICROS));
+            }
+            dense.add(HistogramCodec.decodeSparse(HistogramCodec.encode(h)));
+            expected.add(h);
+        }
+        assertThat(dense.totalCount()).isEqualTo(expected.getTotalCount());
+        assertThat(dense.toHistogram()).isEqualTo(expected);
+    }
+
+    @Test
     void sparseDecodingRejectsWhatTheFullDecoderRejects() {
         Histogram h = HistogramCodec.newHistogram();
         for (int i = 1; i < 3000; i++) {

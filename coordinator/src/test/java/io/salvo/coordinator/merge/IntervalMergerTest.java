@@ -194,6 +194,97 @@ class IntervalMergerTest {
                         org.assertj.core.groups.Tuple.tuple("i-b", 1L));
     }
 
+    @Test
+    void onlyTheLastExpectedReportOfTheNextIntervalAsksForAShow() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, 10 * SECOND, 100);
+        for (String w : List.of("a", "b", "c")) {
+            merger.addWorker(w);
+        }
+        assertThat(merger.accept(report("a", 0, single(10), single(10)))).isFalse();
+        assertThat(merger.accept(report("b", 1, single(10), single(10)))).isFalse();   // not the next to show
+        assertThat(merger.showDue(START)).isFalse();
+        assertThat(merger.accept(report("b", 0, single(10), single(10)))).isFalse();
+        merger.workerLost("c");   // c reported nothing: no interval waits for it any more
+        assertThat(merger.showDue(START)).isTrue();
+        assertThat(merger.pollCompleted(START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L);
+        assertThat(merger.accept(report("a", 1, single(10), single(10)))).isTrue();
+        assertThat(merger.showDue(START)).isTrue();
+        assertThat(merger.pollCompleted(START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(1L);
+        assertThat(merger.showDue(START)).isFalse();
+        assertThat(merger.showDue(START + 3 * SECOND + 10 * SECOND - 1)).isFalse();
+        assertThat(merger.showDue(START + 3 * SECOND + 10 * SECOND)).isTrue();   // interval 2 at the end of its grace
+    }
+
+    /**
+     * Intervals shown by the grace period, then every late report at once (as after a stall):
+     * whether the interval is still among the last shown ones or long compressed, it ends up
+     * with exactly what was recorded, flagged as having had late reports.
+     */
+    @Test
+    void lateReportsMergeExactlyIntoRecentAndLongShownIntervals() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND / 2, 100);
+        merger.addWorker("a");
+        merger.addWorker("b");
+        SplittableRandom random = new SplittableRandom(11);
+        int intervals = IntervalMerger.LIVE_SHOWN_INTERVALS + 4;
+        Histogram[] everything = new Histogram[intervals];
+        for (int i = 0; i < intervals; i++) {
+            everything[i] = HistogramCodec.newHistogram();
+            merger.accept(report("a", i, record(random, everything[i]), single(1)));
+        }
+        assertThat(merger.pollCompleted(START + intervals * SECOND + SECOND)).hasSize(intervals);
+        for (int i = intervals - 1; i >= 0; i--) {   // newest first: the oldest are long compressed by then
+            merger.accept(report("b", i, record(random, everything[i]), single(1)));
+        }
+        List<MergedInterval> merged = merger.mergedIntervals();
+        assertThat(merged).hasSize(intervals);
+        for (int i = 0; i < intervals; i++) {
+            assertThat(merged.get(i).getHadLateReports()).isTrue();
+            assertThat(merged.get(i).getWorkerIdsList()).containsExactly("a", "b");
+            assertThat(decode(merged.get(i).getOutcomes(0).getLatencyMicros())).as("interval %d", i)
+                    .isEqualTo(everything[i]);
+        }
+        Histogram total = HistogramCodec.newHistogram();
+        for (Histogram h : everything) {
+            total.add(h);
+        }
+        assertThat(merger.totalLatency(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(total);
+    }
+
+    @Test
+    void aSecondCopyOfferedByItsReceiverIsNeitherMergedNorCounted() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 10);
+        merger.addWorker("a");
+        IntervalReport first = report("a", 0, single(500), single(400));
+        assertThat(merger.mergeIfNew(IntervalMerger.decode(first))).isEqualTo(IntervalMerger.Merged.NEXT_MAY_BE_COMPLETE);
+        assertThat(merger.hasReported("a", 0)).isTrue();
+        assertThat(merger.mergeIfNew(IntervalMerger.decode(report("a", 0, single(9), single(9)))))
+                .isEqualTo(IntervalMerger.Merged.ALREADY_MERGED);
+        assertThatThrownBy(() -> merger.mergeIfNew(IntervalMerger.decode(report("mallory", 0, single(1), single(1)))))
+                .hasMessage("worker 'mallory' is not part of this run");
+        assertThat(merger.rejectedReports()).isZero();
+        assertThat(decode(merger.mergedIntervals().get(0).getOutcomes(0).getLatencyMicros()).getTotalCount()).isEqualTo(1);
+    }
+
+    @Test
+    void anIndexBeyondTwoToTheSixtyThreeIsImpossibleNotNegative() {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 10);
+        merger.addWorker("a");
+        assertThatThrownBy(() -> merger.accept(report("a", -3, single(1), single(1))))
+                .hasMessage("interval index 18446744073709551613 is beyond the run's last possible interval 10");
+        assertThat(merger.mergedIntervals()).isEmpty();
+    }
+
+    private static Histogram record(SplittableRandom random, Histogram alsoInto) {
+        Histogram h = HistogramCodec.newHistogram();
+        for (int i = 0; i < 500; i++) {
+            long v = (long) (20_000 * Math.exp(0.5 * random.nextGaussian()));
+            h.recordValue(v);
+            alsoInto.recordValue(v);
+        }
+        return h;
+    }
+
     private static Histogram single(long micros) {
         Histogram h = HistogramCodec.newHistogram();
         h.recordValue(micros);
