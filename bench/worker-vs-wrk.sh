@@ -10,11 +10,18 @@
 # Sustained = achieved >= 99% of target AND p99 scheduler lag <= 1 ms (issue 2, "Benchmark").
 #
 # Usage: bench/worker-vs-wrk.sh [--rates "1000 2000 5000 ..."] [--duration 12] [--wrk-connections 16]
-#                               [--no-pin] [--isolate] [--max-connections N] [--syscalls] [--out DIR]
+#                               [--target nginx|salvo] [--no-pin] [--isolate] [--max-connections N]
+#                               [--syscalls] [--out DIR]
+#   --target             the endpoint both tools load: nginx (default when installed: one process answering
+#                        `return 200`, no garbage collector to pause it) or salvo (the built-in Vert.x target,
+#                        `salvo target --delay-ms 0`, whose own GC pauses show up in both tools' figures)
 #   --isolate            while it runs, moves every other process of the machine (all threads) to the
 #                        target's CPU, so the load-generator CPU runs only the worker (then wrk) and
 #                        per-CPU kernel threads; each process's own affinity is restored at exit
-#   --max-connections N  sets the plan's maxConnections (Salvo's default is 512 per worker)
+#   --max-connections N  the plan's maxConnections (default here 64; Salvo's own default is 512 per worker).
+#                        This target answers in ~50 us, so 40k req/s need ~2 connections (Little's law);
+#                        64 leaves ample room, as wrk's 16, while 512 let a brief target stall at a run's
+#                        start open hundreds of connections whose accepts slow the target further.
 #   --syscalls           also counts syscalls and context switches per request (perf stat tracepoints;
 #                        counts, unlike CPU time, do not depend on what else runs on the machine)
 # Environment: WORKER_JAVA_OPTS (extra JVM flags for the worker only, e.g. a JFR recording),
@@ -31,13 +38,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 COMMAND="bench/worker-vs-wrk.sh $*"
 
-RATES="1000 2000 5000 10000 15000 20000 25000 30000 40000"
+RATES="1000 2000 5000 10000 20000 30000 40000 50000 60000 70000 80000"
 DURATION=12
 WRK_CONNS=16
 PIN=1
 ISOLATE=0
+TARGET_KIND=""
 OUT_DIR=""
-MAX_CONNS=""
+MAX_CONNS=64
 SYSCALLS=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,6 +54,7 @@ while [ $# -gt 0 ]; do
     --wrk-connections) WRK_CONNS=$2; shift 2 ;;
     --no-pin) PIN=0; shift ;;
     --isolate) ISOLATE=1; shift ;;
+    --target) TARGET_KIND=$2; shift 2 ;;
     --max-connections) MAX_CONNS=$2; shift 2 ;;
     --syscalls) SYSCALLS=1; shift ;;
     --out) OUT_DIR=$2; shift 2 ;;
@@ -56,6 +65,11 @@ done
 LOAD_CPU=${LOAD_CPU:-${WORKER_CPU:-0}}
 TARGET_CPU=${TARGET_CPU:-1}
 
+if [ -z "$TARGET_KIND" ]; then
+  if command -v nginx >/dev/null; then TARGET_KIND=nginx; else TARGET_KIND=salvo; fi
+fi
+case "$TARGET_KIND" in nginx|salvo) ;; *) echo "worker-vs-wrk: --target must be nginx or salvo" >&2; exit 2 ;; esac
+[ "$TARGET_KIND" = nginx ] && { command -v nginx >/dev/null || { echo "worker-vs-wrk: nginx not found (apt-get install -y nginx-light)" >&2; exit 2; }; }
 for tool in java wrk jq taskset getconf; do
   command -v "$tool" >/dev/null || { echo "worker-vs-wrk: $tool not found (wrk: apt-get install -y wrk)" >&2; exit 2; }
 done
@@ -196,11 +210,49 @@ per_request() {
 }
 
 # --- processes ---------------------------------------------------------------------------------
-"${PIN_TARGET[@]}" java -jar "$JAR" target --port 0 --delay-ms 0 >"$TMP/target.log" 2>&1 &
-TARGET_PID=$!; PIDS+=("$TARGET_PID")
-TARGET_PORT=$(await_port "$TMP/target.log" "listening on " "$TARGET_PID")
+if [ "$TARGET_KIND" = nginx ]; then
+  # One nginx process (no master), loopback only, no logging: a trivial endpoint written in C.
+  for _ in $(seq 1 50); do
+    TARGET_PORT=$(( 20000 + RANDOM % 40000 ))
+    ss -Htln "( sport = :$TARGET_PORT )" | grep -q . || break
+  done
+  mkdir -p "$TMP/nginx"
+  cat >"$TMP/nginx/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $TMP/nginx/body;
+  proxy_temp_path $TMP/nginx/proxy;
+  fastcgi_temp_path $TMP/nginx/fastcgi;
+  uwsgi_temp_path $TMP/nginx/uwsgi;
+  scgi_temp_path $TMP/nginx/scgi;
+  server {
+    listen 127.0.0.1:$TARGET_PORT;
+    location / { default_type text/plain; return 200 "ok"; }
+  }
+}
+EOF
+  "${PIN_TARGET[@]}" nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >"$TMP/target.log" 2>&1 &
+  TARGET_PID=$!; PIDS+=("$TARGET_PID")
+  for _ in $(seq 1 100); do ss -Htln "( sport = :$TARGET_PORT )" | grep -q . && break; sleep 0.1; done
+  ss -Htln "( sport = :$TARGET_PORT )" | grep -q . || { echo "worker-vs-wrk: nginx did not listen" >&2; cat "$TMP/target.log" "$TMP/nginx/error.log" >&2; exit 1; }
+else
+  "${PIN_TARGET[@]}" java -jar "$JAR" target --port 0 --delay-ms 0 >"$TMP/target.log" 2>&1 &
+  TARGET_PID=$!; PIDS+=("$TARGET_PID")
+  TARGET_PORT=$(await_port "$TMP/target.log" "listening on " "$TARGET_PID")
+fi
 
-"${PIN_TARGET[@]}" java -jar "$JAR" coordinator --port 0 >"$TMP/coordinator.log" 2>&1 &
+# The coordinator and each run's CLI share the target's CPU; niced, so their bursts (a CLI JVM starting and
+# compiling just before a run, the coordinator assigning it) do not slow the target at the run's start, which
+# the worker would see as a backlog.
+"${PIN_TARGET[@]}" nice -n 10 java -jar "$JAR" coordinator --port 0 >"$TMP/coordinator.log" 2>&1 &
 COORD_PID=$!; PIDS+=("$COORD_PID")
 COORD_PORT=$(await_port "$TMP/coordinator.log" "Salvo coordinator listening on " "$COORD_PID")
 
@@ -212,7 +264,7 @@ sleep 1
 kill -0 "$WORKER_PID" 2>/dev/null || { echo "worker-vs-wrk: worker died" >&2; cat "$TMP/worker.log" >&2; exit 1; }
 
 URL="http://127.0.0.1:$TARGET_PORT/bench"
-echo "target 127.0.0.1:$TARGET_PORT (pid $TARGET_PID), coordinator 127.0.0.1:$COORD_PORT (pid $COORD_PID)," \
+echo "target ($TARGET_KIND) 127.0.0.1:$TARGET_PORT (pid $TARGET_PID), coordinator 127.0.0.1:$COORD_PORT (pid $COORD_PID)," \
      "worker pid $WORKER_PID; pinning: $([ "$PIN" = 1 ] && echo "worker+wrk cpu $LOAD_CPU, target+coordinator+cli cpu $TARGET_CPU" || echo off)" >&2
 echo "CLK_TCK=$CLK_TCK duration=${DURATION}s rates: $RATES" >&2
 [ "$ISOLATE" = 1 ] && isolate_others
@@ -235,14 +287,17 @@ EOF
   if [ -n "$MAX_CONNS" ]; then echo "maxConnections: $MAX_CONNS" >>"$dir/plan.yaml"; fi
   if [ -n "${PLAN_EXTRA:-}" ]; then printf '%s\n' "$PLAN_EXTRA" >>"$dir/plan.yaml"; fi
   # The CLI runs under a shell that reports its CPU (cutime+cstime) once the CLI has exited.
-  "${PIN_TARGET[@]}" sh -c 'timeout "$1" java -jar "$2" run "$3" --coordinator "$4" --out "$5" -q >"$5/cli.log" 2>&1
+  "${PIN_TARGET[@]}" nice -n 10 sh -c 'timeout "$1" java -jar "$2" run "$3" --coordinator "$4" --out "$5" -q >"$5/cli.log" 2>&1
     rc=$?; cat /proc/$$/stat >"$5/cli.stat"; exit $rc' cli-sh $((dur + 60)) "$JAR" "$dir/plan.yaml" "127.0.0.1:$COORD_PORT" "$dir" &
   local cli=$!
   PIDS+=("$cli")
   wait "$cli" || { echo "worker-vs-wrk: salvo run failed at $rate req/s:" >&2; cat "$dir/cli.log" >&2; return 1; }
   ls "$dir"/*.json | head -1
 }
+# Then 10 s at the ladder's top rate: the worker's and the target's JIT see the high-rate paths before any step.
 run_plan 5000 10 "$TMP/warmup" >/dev/null
+TOP_RATE=$(printf '%s\n' $RATES | sort -n | tail -1)
+run_plan "$TOP_RATE" 10 "$TMP/warmup-top" >/dev/null
 # Idle baseline: what the connected worker burns with no run (heartbeats, clock probes).
 i0=$(cpu_ticks "$WORKER_PID"); sleep 5; i1=$(cpu_ticks "$WORKER_PID")
 IDLE_PCT=$(awk -v t=$((i1 - i0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", 100 * t / hz / 5 }')
@@ -343,6 +398,7 @@ wrk_other_pct=$(awk -v t=$(( (m1 - m0) - wrk_ticks - (t1 - t0) - (w1 - w0) - (c1
 {
   echo
   echo "Command: $COMMAND (started $START_DATE; load average at start: $START_LOAD)"
+  echo "Target: $TARGET_KIND$([ "$TARGET_KIND" = nginx ] && echo " ($(nginx -v 2>&1 | sed 's/.*: //'), one process, return 200)")"
   echo "Pinning: $([ "$PIN" = 1 ] && echo "worker and wrk on CPU $LOAD_CPU; target, coordinator and salvo run CLI on CPU $TARGET_CPU" || echo off)$([ "$ISOLATE" = 1 ] && echo "; every other process moved to CPU $TARGET_CPU (--isolate)")"
   echo "idle worker (connected, no run): ${IDLE_PCT}% of a core"
   echo "wrk -t1 -c$WRK_CONNS -d${DURATION}s: $wrk_reqs requests, $wrk_rps req/s, p99 $wrk_p99 (closed loop)," \

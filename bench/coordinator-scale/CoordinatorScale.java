@@ -44,7 +44,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Coordinator scale benchmark (issue 3): N synthetic workers — gRPC streams from this one process —
- * each answer clock probes, send heartbeats and, 20 ms after every interval ends, an interval report
+ * each answer clock probes, send heartbeats when they have sent nothing else for a second (as real
+ * workers do: WorkerAgent.sendHeartbeat) and, 20 ms after every interval ends, an interval report
  * with realistic compressed histograms (a few hundred lognormal latencies around 20 ms, 2xx only).
  * A watcher measures, per interval after the first three (JIT warm-up), the delay from the interval's
  * end to its live snapshot; the synthetic workers report 20 ms after the end, as real workers do.
@@ -215,6 +216,7 @@ public class CoordinatorScale {
         volatile long bytesSent;
         volatile long reportsSent;
         volatile boolean closed;
+        volatile long lastSentNanos = System.nanoTime();
 
         Synthetic(String id, ManagedChannel channel, BearerTokenCredentials credentials, ScheduledExecutorService timers,
                 byte[] histogram) {
@@ -247,8 +249,13 @@ public class CoordinatorScale {
             });
             send(WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder().setWorkerId(id).setRegion("bench")
                     .setCores(1).setWeight(1).setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)).build());
-            timers.scheduleAtFixedRate(() -> send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
-                    .setSentAtUnixNanos(unixNanos())).build()), 1000, 1000, TimeUnit.MILLISECONDS);
+            timers.scheduleAtFixedRate(() -> {
+                // Any message proves a worker alive; while reports flow a real worker sends no heartbeat.
+                if (System.nanoTime() - lastSentNanos >= TimeUnit.SECONDS.toNanos(1)) {
+                    send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                            .setSentAtUnixNanos(unixNanos())).build());
+                }
+            }, 1000, 1000, TimeUnit.MILLISECONDS);
         }
 
         void run(Assignment a) {
@@ -279,6 +286,7 @@ public class CoordinatorScale {
         synchronized void send(WorkerMessage m) {
             if (!closed) {
                 out.onNext(m);
+                lastSentNanos = System.nanoTime();
             }
         }
 
