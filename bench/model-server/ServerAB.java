@@ -1,7 +1,7 @@
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import io.salvo.modelserver.inference.WordPieceTokenizer;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.EOFException;
@@ -58,10 +58,7 @@ public final class ServerAB {
             jars.put(entry.substring(0, entry.indexOf('=')), Path.of(entry.substring(entry.indexOf('=') + 1)));
         }
 
-        HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(modelDir.resolve(model).resolve("tokenizer.json"),
-                Map.of("padding", "false", "truncation", "false"));
-        long[] ids = tokenizer.encode(SENTENCE).getIds();
-        tokenizer.close();
+        long[] ids = WordPieceTokenizer.load(modelDir.resolve(model).resolve("tokenizer.json")).encode(SENTENCE);
         long[] mask = new long[ids.length];
         Arrays.fill(mask, 1);
 

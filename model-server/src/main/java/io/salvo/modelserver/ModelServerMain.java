@@ -35,9 +35,6 @@ public final class ModelServerMain implements Callable<Integer> {
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
         setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
-        setIfAbsent("org.slf4j.simpleLogger.log.ai.djl", "warn");
-        // DJL probes for CUDA on start and warns when there is none; a CPU server does not care
-        setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
     }
 
     private static void setIfAbsent(String key, String value) {

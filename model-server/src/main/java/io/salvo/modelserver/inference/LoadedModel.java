@@ -180,7 +180,6 @@ public final class LoadedModel implements AutoCloseable {
 
     @Override
     public void close() throws OrtException {
-        text.ifPresent(TextPipeline::close);
         session.close();
     }
 }

@@ -29,8 +29,8 @@ public final class ModelLoader {
     public static LoadResult load(PreparedModel prepared, int intraOpThreads, int interOpThreads, boolean spinning)
             throws IOException, OrtException {
         long start = System.nanoTime();
-        // the tokenizer (DJL's native library and tokenizer.json) loads on its own thread while ONNX Runtime builds the
-        // session: the two are independent and each takes hundreds of milliseconds on a cold start
+        // the tokenizer (tokenizer.json's 30k-entry vocabulary) loads on its own thread while ONNX Runtime builds the
+        // session: the two are independent
         CompletableFuture<Optional<TextPipeline>> text = new CompletableFuture<>();
         if (prepared.descriptor().kind() == ModelKind.TEXT_ENCODER) {
             Thread tokenizerLoader = new Thread(null, () -> {
