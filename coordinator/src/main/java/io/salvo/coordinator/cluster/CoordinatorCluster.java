@@ -8,6 +8,7 @@ import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.DistributedObject;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -39,6 +41,8 @@ import java.util.logging.Logger;
  *   <li>{@code salvo.results}: run id → final {@code RunResult}</li>
  *   <li>{@code salvo.stop-requests}: run id → reason</li>
  *   <li>{@code salvo.coordinators}: member id → coordinator id and gRPC address</li>
+ *   <li>{@code salvo.archived-runs}: run id → end instant (Unix ns) of an ended run whose per-run maps below were
+ *       dropped after the retention period; its record and final result stay</li>
  *   <li>{@code salvo.run.<id>.reports}: "interval/worker" → {@code IntervalReport} bytes</li>
  *   <li>{@code salvo.run.<id>.events}: worker id → its terminal {@code WorkerEvent}</li>
  *   <li>{@code salvo.run.<id>.snapshots}: sequence → {@code LiveSnapshot}</li>
@@ -271,6 +275,29 @@ public final class CoordinatorCluster implements AutoCloseable {
 
     public IMap<String, String> coordinators() {
         return hz.getMap("salvo.coordinators");
+    }
+
+    public IMap<String, Long> archivedRuns() {
+        return hz.getMap("salvo.archived-runs");
+    }
+
+    /**
+     * Drops an ended run's per-run maps (interval reports, worker events, live snapshots, rejection tallies) on every
+     * member. The run's record and final result are kept; the caller has stored the result first.
+     */
+    public void destroyRunData(String runId) {
+        reports(runId).destroy();
+        workerEvents(runId).destroy();
+        snapshots(runId).destroy();
+        rejections(runId).destroy();
+    }
+
+    /** Names of the maps that exist in the cluster now: what the coordinators hold, for diagnostics. */
+    public Set<String> mapNames() {
+        return hz.getDistributedObjects().stream()
+                .filter(o -> o instanceof IMap<?, ?>)
+                .map(DistributedObject::getName)
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     public IMap<String, byte[]> reports(String runId) {

@@ -180,6 +180,16 @@ public final class Run {
         return state;
     }
 
+    /** When the run ended (Unix ns), or 0 while it goes on. */
+    public synchronized long endUnixNanos() {
+        return endUnixNanos;
+    }
+
+    /** Stores the result as it stands now, with every report merged so far (before the run's data is archived). */
+    public void storeFinalResult() {
+        storeResult();
+    }
+
     public long startUnixNanos() {
         return startUnixNanos;
     }

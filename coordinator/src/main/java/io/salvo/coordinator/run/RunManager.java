@@ -42,14 +42,21 @@ public final class RunManager implements WorkerRegistry.Listener {
 
     private static final Logger LOG = Logger.getLogger(RunManager.class.getName());
 
-    /** Tunables with defaults fit for loopback and LAN clusters. */
+    /**
+     * Tunables with defaults fit for loopback and LAN clusters.
+     *
+     * @param finishedRunRetention how long an ended run keeps its per-interval reports, live snapshots and events
+     *                             in the cluster, so that late reports still reach its result and watchers can replay
+     *                             it; after that only its record and final result stay (see {@link #archive})
+     */
     public record Settings(Duration startLead, Duration grace, Duration heartbeatTimeout, Duration tick,
-            int minClockSamples) {
+            int minClockSamples, Duration finishedRunRetention) {
         public static Settings defaults() {
             // A worker silent for two intervals is lost; at least 3 s (three missed 1 s heartbeats), so
             // a JVM pause on a loaded machine is not mistaken for a crash. A broken stream is detected at once.
+            // Ten minutes covers a worker that lost the coordinator near the end and re-delivers its buffer.
             return new Settings(Duration.ofMillis(1000), Duration.ofMillis(1500), Duration.ofSeconds(3),
-                    Duration.ofMillis(50), 3);
+                    Duration.ofMillis(50), 3, Duration.ofMinutes(10));
         }
     }
 
@@ -188,6 +195,7 @@ public final class RunManager implements WorkerRegistry.Listener {
 
     private void tickSafely(Run run) {
         if (run.terminal()) {
+            scheduleArchive(run.id(), run.endUnixNanos());
             throw new CancellationSignal();
         }
         try {
@@ -250,7 +258,14 @@ public final class RunManager implements WorkerRegistry.Listener {
                 LOG.log(Level.SEVERE, "run " + e.getKey() + " has an unreadable record; not taken over", ex);
                 continue;
             }
-            if (record.terminal() || runs.containsKey(record.runId())) {
+            if (record.terminal()) {
+                // The old leader may have left before it archived the run's data.
+                if (!cluster.archivedRuns().containsKey(record.runId())) {
+                    scheduleArchive(record.runId(), record.endUnixNanos());
+                }
+                continue;
+            }
+            if (runs.containsKey(record.runId())) {
                 continue;
             }
             Run run = Run.restore(record, clock, cluster, coordinatorId, true);
@@ -270,6 +285,57 @@ public final class RunManager implements WorkerRegistry.Listener {
             }
             scheduleTicks(run);
         }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Archiving ended runs
+    // ---------------------------------------------------------------------------------------
+
+    private void scheduleArchive(String runId, long endUnixNanos) {
+        long delayNanos = Math.max(0, endUnixNanos + settings.finishedRunRetention().toNanos() - clock.unixNanos());
+        ticker.schedule(() -> clusterEvents.execute(() -> archive(runId)), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Drops an ended run's per-interval data from the cluster once {@link Settings#finishedRunRetention} has passed:
+     * at 1,000 workers the reports alone grow by ~1 MB a second of run, and a long-lived coordinator would otherwise
+     * keep every run's. The final result, stored first with every report merged so far, and the run's record stay,
+     * so the run remains queryable; reports that arrive later are refused as archived.
+     */
+    synchronized void archive(String runId) {
+        if (!cluster.isLeader() || cluster.archivedRuns().containsKey(runId)) {
+            return;
+        }
+        try {
+            Optional<RunRecord> record = record(runId);
+            if (record.isEmpty() || !record.get().terminal()) {
+                return;
+            }
+            Run run = runs.get(runId);
+            if (run != null) {
+                run.storeFinalResult();
+            } else if (!cluster.results().containsKey(runId)) {
+                // Ended under a leader that left before it stored the result: rebuild it from the reports.
+                Run copy = Run.restore(record.get(), clock, cluster, coordinatorId, false);
+                copy.replay();
+                cluster.results().set(runId, copy.result().toByteArray());
+            }
+            cluster.archivedRuns().set(runId, record.get().endUnixNanos());
+            cluster.destroyRunData(runId);
+            runs.remove(runId);
+            if (active != null && active.id().equals(runId)) {
+                active = null;
+            }
+            LOG.info(() -> "run " + runId + ": per-interval data dropped " + settings.finishedRunRetention().toSeconds()
+                    + " s after the end; its record and final result stay");
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "run " + runId + ": archiving failed; its data stays in the cluster", e);
+        }
+    }
+
+    /** Whether the run ended and its per-interval data was dropped (its result is still there). */
+    public boolean archived(String runId) {
+        return !runId.isEmpty() && runId.length() <= 200 && cluster.archivedRuns().containsKey(runId);
     }
 
     // ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package io.salvo.coordinator.server;
 
+import com.hazelcast.map.listener.EntryAddedListener;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RejectionTally;
 import io.salvo.coordinator.cluster.ReportBatcher;
@@ -42,6 +43,8 @@ final class ReportIntake {
     /** Run records by id, as last read; refreshed from the cluster when a worker is not in them yet. */
     private final Map<String, KnownRun> records = new ConcurrentHashMap<>();
     private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
+    /** Ended runs whose per-interval data is gone (RunManager.archive): what still arrives for them is refused. */
+    private final Set<String> archived = ConcurrentHashMap.newKeySet();
 
     /**
      * @param ledRuns the run this coordinator leads under an id, or null
@@ -50,6 +53,15 @@ final class ReportIntake {
         this.cluster = cluster;
         this.ledRuns = ledRuns;
         this.batcher = batcher;
+        // Listen first, then read what is there: nothing archived in between is missed.
+        cluster.archivedRuns().addEntryListener((EntryAddedListener<String, Long>) e -> forget(e.getKey()), false);
+        cluster.archivedRuns().keySet().forEach(this::forget);
+    }
+
+    private void forget(String runId) {
+        archived.add(runId);
+        records.remove(runId);
+        tallies.remove(runId);
     }
 
     /** Outcome of taking in a report, for the caller's own counters. */
@@ -98,6 +110,9 @@ final class ReportIntake {
     private Runnable takeIn(WorkerSession from, KnownRun run, Run led, IntervalReport report) {
         String runId = run.record().runId();
         long index = report.getIntervalIndex();
+        if (archived.contains(runId)) {
+            return () -> refuseArchived(from, runId, index);
+        }
         String problem = null;
         IntervalMerger.Decoded decoded = null;
         if (!from.workerId().equals(report.getWorkerId())) {
@@ -174,6 +189,9 @@ final class ReportIntake {
 
     /** A worker's finished or failed event: kept once per worker and run, for the leader (now or later). */
     void event(WorkerSession from, WorkerEvent event) {
+        if (archived.contains(event.getRunId())) {
+            return;
+        }
         KnownRun run = record(event.getRunId(), from.workerId());
         if (run != null && run.hasWorker(from.workerId())) {
             cluster.workerEvents(run.record().runId()).putIfAbsent(from.workerId(), event.toByteArray());
@@ -235,6 +253,16 @@ final class ReportIntake {
             // Written under the lock so an older count never overwrites a newer one.
             cluster.rejections(runId).set(cluster.memberId(), encoded);
         }
+        from.send(CoordinatorMessage.newBuilder().setReportRejected(ReportRejected.newBuilder()
+                .setRunId(runId).setIntervalIndex(index).setReason(reason)).build());
+    }
+
+    /** Not tallied in the cluster: the run's result is final and its rejection map is gone with its data. */
+    private void refuseArchived(WorkerSession from, String runId, long index) {
+        String reason = "run " + runId + " has ended and its per-interval data was archived; the report came too late "
+                + "to be merged";
+        LOG.warning(() -> "run " + runId + ": refused report from worker " + from.workerId() + " for interval " + index
+                + ": the run is archived");
         from.send(CoordinatorMessage.newBuilder().setReportRejected(ReportRejected.newBuilder()
                 .setRunId(runId).setIntervalIndex(index).setReason(reason)).build());
     }

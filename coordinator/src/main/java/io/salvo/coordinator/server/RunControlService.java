@@ -61,6 +61,10 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
             response.onError(notFound(request.getRunId()));
             return;
         }
+        if (runs.archived(request.getRunId())) {
+            finalSnapshot(request.getRunId(), response);
+            return;
+        }
         feeds.watch(request.getRunId(), response);
     }
 
@@ -86,6 +90,24 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
                 return;
             }
             response.onNext(result.get());
+            response.onCompleted();
+        } catch (StatusException e) {
+            response.onError(e);
+        }
+    }
+
+    /** An archived run's live snapshots are gone: a watcher gets its end, from the stored result. */
+    private void finalSnapshot(String runId, StreamObserver<LiveSnapshot> response) {
+        try {
+            Optional<RunResult> result = runs.result(runId);
+            if (result.isEmpty()) {
+                response.onError(notFound(runId));
+                return;
+            }
+            RunResult r = result.get();
+            long lastIndex = r.getIntervalsCount() == 0 ? 0 : r.getIntervals(r.getIntervalsCount() - 1).getIntervalIndex();
+            response.onNext(LiveSnapshot.newBuilder().setRunId(runId).setState(r.getState()).setMessage(r.getMessage())
+                    .setIntervalIndex(lastIndex).build());
             response.onCompleted();
         } catch (StatusException e) {
             response.onError(e);

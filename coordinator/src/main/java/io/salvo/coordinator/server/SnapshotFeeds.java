@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
@@ -32,6 +33,13 @@ final class SnapshotFeeds {
 
     SnapshotFeeds(CoordinatorCluster cluster) {
         this.cluster = cluster;
+        // An archived run's snapshot map is gone; so goes its feed and the history it kept in memory.
+        cluster.archivedRuns().addEntryListener((EntryAddedListener<String, Long>) e -> {
+            Feed feed = feeds.remove(e.getKey());
+            if (feed != null) {
+                feed.close();
+            }
+        }, false);
     }
 
     /** Replays the run's snapshots so far, then streams new ones until the run ends. */
@@ -49,11 +57,13 @@ final class SnapshotFeeds {
         private final List<StreamObserver<LiveSnapshot>> watchers = new CopyOnWriteArrayList<>();
         private boolean ended;
 
+        private final UUID registration;
+
         Feed(String runId) {
             this.runId = runId;
             IMap<Long, byte[]> map = cluster.snapshots(runId);
             // Listen first, then read what is there: an entry seen twice is ignored, none is missed.
-            map.addEntryListener(this, true);
+            registration = map.addEntryListener(this, true);
             for (Map.Entry<Long, byte[]> e : map.entrySet()) {
                 offer(e.getKey(), e.getValue());
             }
@@ -99,6 +109,18 @@ final class SnapshotFeeds {
                     watchers.clear();
                 }
             }
+        }
+
+        synchronized void close() {
+            cluster.snapshots(runId).removeEntryListener(registration);
+            for (StreamObserver<LiveSnapshot> watcher : watchers) {
+                try {
+                    watcher.onCompleted();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.FINE, "watcher gone", e);
+                }
+            }
+            watchers.clear();
         }
 
         void add(StreamObserver<LiveSnapshot> watcher) {

@@ -1,21 +1,21 @@
 package io.salvo.coordinator.server;
 
+import static io.salvo.coordinator.server.ScriptedReports.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.salvo.coordinator.clock.WallClock;
+import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.merge.HistogramCodec;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.GetRunResultRequest;
-import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
-import io.salvo.proto.v1.OutcomeClass;
-import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.ReportRejected;
 import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunControlGrpc;
 import io.salvo.proto.v1.RunPlan;
@@ -37,7 +37,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,9 +50,13 @@ class CoordinatorServerTest {
 
     @BeforeEach
     void start() throws Exception {
+        startServer(Duration.ofMinutes(10));
+    }
+
+    private void startServer(Duration finishedRunRetention) throws Exception {
         String name = InProcessServerBuilder.generateName();
         RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofMillis(500),
-                Duration.ofSeconds(5), Duration.ofMillis(20), 3);
+                Duration.ofSeconds(5), Duration.ofMillis(20), 3, finishedRunRetention);
         server = CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings, null);
         channel = InProcessChannelBuilder.forName(name).build();
     }
@@ -83,20 +86,6 @@ class CoordinatorServerTest {
                 .setConnectTimeoutMillis(1000)
                 .setMaxInFlightPerWorker(10)
                 .setMaxConnectionsPerWorker(10)
-                .build();
-    }
-
-    private static IntervalReport report(String runId, String worker, long index, long... latenciesMicros) {
-        Histogram h = HistogramCodec.newHistogram();
-        for (long v : latenciesMicros) {
-            h.recordValue(v);
-        }
-        ByteString bytes = ByteString.copyFrom(HistogramCodec.encode(h));
-        return IntervalReport.newBuilder().setRunId(runId).setWorkerId(worker).setEpoch(1).setIntervalIndex(index)
-                .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                        .setLatencyMicros(bytes).setServiceTimeMicros(bytes))
-                .setSent(latenciesMicros.length).setCompleted(latenciesMicros.length)
-                .setIntended(latenciesMicros.length)
                 .build();
     }
 
@@ -220,6 +209,57 @@ class CoordinatorServerTest {
         assertThat(result.getMessage()).contains("worker b was lost");
         assertThat(result.getIntervalsList()).hasSize(2);
         assertThat(result.getIntervals(0).getWorkerIdsList()).containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
+    void anEndedRunsReportsAreDroppedAfterTheRetentionAndItsResultStays() throws Exception {
+        // An ended run keeps its per-interval data for the retention (here 1 s), then only its record and result.
+        stop();
+        startServer(Duration.ofSeconds(1));
+        FakeWorker a = worker("a", 0);
+        FakeWorker b = worker("b", 0);
+        awaitConnected(2);
+        String runId = startRun(plan(2)).getRunId();
+        a.awaitAssignment();
+        b.awaitAssignment();
+        for (FakeWorker w : List.of(a, b)) {
+            String id = w == a ? "a" : "b";
+            w.send(WorkerMessage.newBuilder().setIntervalReport(report(runId, id, 0, 1000, 2000)).build());
+            w.send(WorkerMessage.newBuilder().setIntervalReport(report(runId, id, 1, 3000)).build());
+            w.send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
+                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(1))).build());
+        }
+        RunResult ended = awaitTerminal(runId);
+        assertThat(ended.getIntervalsList()).hasSize(2);
+        CoordinatorCluster cluster = server.cluster();
+        String reportsMap = "salvo.run." + runId + ".reports";
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!cluster.archivedRuns().containsKey(runId)) {
+            assertThat(System.nanoTime()).as("archived within 20 s").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+
+        assertThat(cluster.mapNames()).doesNotContain(reportsMap, "salvo.run." + runId + ".events",
+                "salvo.run." + runId + ".snapshots", "salvo.run." + runId + ".rejections");
+        RunResult archived = RunControlGrpc.newBlockingStub(channel)
+                .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
+        assertThat(archived).isEqualTo(ended);
+
+        a.send(WorkerMessage.newBuilder().setIntervalReport(report(runId, "a", 2, 4000)).build());
+        ReportRejected refused = a.rejections.poll(10, TimeUnit.SECONDS);
+        assertThat(refused).isNotNull();
+        assertThat(refused.getIntervalIndex()).isEqualTo(2);
+        assertThat(refused.getReason()).isEqualTo("run " + runId + " has ended and its per-interval data was "
+                + "archived; the report came too late to be merged");
+        assertThat(cluster.mapNames()).doesNotContain(reportsMap);
+
+        List<LiveSnapshot> watched = new ArrayList<>();
+        RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build()).forEachRemaining(watched::add);
+        assertThat(watched).hasSize(1);
+        assertThat(watched.get(0).getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
+        assertThat(watched.get(0).getIntervalIndex()).isEqualTo(1);
     }
 
     private RunResult awaitTerminal(String runId) throws InterruptedException {

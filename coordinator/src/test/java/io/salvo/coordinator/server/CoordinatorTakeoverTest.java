@@ -1,22 +1,19 @@
 package io.salvo.coordinator.server;
 
+import static io.salvo.coordinator.server.ScriptedReports.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.ByteString;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
-import io.salvo.coordinator.merge.HistogramCodec;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
-import io.salvo.proto.v1.OutcomeClass;
-import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.RequestTemplate;
@@ -45,7 +42,6 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -66,24 +62,13 @@ class CoordinatorTakeoverTest {
 
     @Test
     void followerTakesOverTheRunWhenTheLeaderDiesAndNoReportIsLost() throws Exception {
-        String clusterName = "takeover-" + UUID.randomUUID();
-        int portA = freePort();
-        int portB = freePort();
-        List<String> members = List.of("127.0.0.1:" + portA, "127.0.0.1:" + portB);
         // Scripted workers send no heartbeats: a long silence limit, and a load long enough that the
         // takeover happens while it is still under way.
-        RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofMillis(500),
-                Duration.ofSeconds(60), Duration.ofMillis(20), 3);
-        String nameA = InProcessServerBuilder.generateName();
-        String nameB = InProcessServerBuilder.generateName();
-        CoordinatorServer a = CoordinatorServer.start(InProcessServerBuilder.forName(nameA), WallClock.system(),
-                settings, null, new ClusterSettings(clusterName, "127.0.0.1", portA, members));
-        closeables.add(a);
-        CoordinatorServer b = CoordinatorServer.start(InProcessServerBuilder.forName(nameB), WallClock.system(),
-                settings, null, new ClusterSettings(clusterName, "127.0.0.1", portB, members));
-        closeables.add(b);
-        ManagedChannel toA = channel(nameA);
-        ManagedChannel toB = channel(nameB);
+        Pair pair = startPair(Duration.ofMinutes(10));
+        CoordinatorServer a = pair.a();
+        CoordinatorServer b = pair.b();
+        ManagedChannel toA = pair.toA();
+        ManagedChannel toB = pair.toB();
 
         assertThat(a.cluster().memberIds()).hasSize(2);
         assertThat(a.cluster().isLeader()).isTrue();
@@ -177,6 +162,39 @@ class CoordinatorTakeoverTest {
     }
 
     @Test
+    void aNewLeaderArchivesTheEndedRunTheOldOneLeftBehind() throws Exception {
+        // Long enough that the leader dies before it archives; short enough for a test.
+        Pair pair = startPair(Duration.ofSeconds(6));
+        CoordinatorServer a = pair.a();
+        CoordinatorServer b = pair.b();
+        ManagedChannel toA = pair.toA();
+        ManagedChannel toB = pair.toB();
+        FakeWorker w0 = worker(toA, "w0");
+        FakeWorker w1 = worker(toB, "w1");
+        await(() -> a.registry().connected() == 2 && b.registry().connected() == 2, "both coordinators see both workers");
+
+        String runId = startRun(toA).getRunId();
+        w0.awaitAssignment();
+        w1.awaitAssignment();
+        for (FakeWorker w : List.of(w0, w1)) {
+            String id = w == w0 ? "w0" : "w1";
+            w.send(reportMessage(runId, id, 0, 1000));
+            w.send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
+                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(0))).build());
+        }
+        await(() -> b.cluster().results().containsKey(runId)
+                && result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED, "the run completed");
+        RunResult ended = result(toB, runId);
+        assertThat(b.cluster().archivedRuns().containsKey(runId)).isFalse();
+
+        a.halt();
+        await(() -> b.cluster().isLeader(), "B leads");
+        await(() -> b.cluster().archivedRuns().containsKey(runId), "B archived the run");
+        assertThat(b.cluster().mapNames()).doesNotContain("salvo.run." + runId + ".reports");
+        assertThat(result(toB, runId)).isEqualTo(ended);
+    }
+
+    @Test
     void runRecordSurvivesItsEncodingAndTheTokenSeparatesClusters() {
         RunRecord record = new RunRecord("run-1", plan(2000), 42, 1_000, 1_500_000_000L, 3_000_000_000L, 3,
                 RunState.RUN_STATE_DRAINING, 0, 77, "coordinator-a", List.of("note one", "note two"), List.of(),
@@ -203,6 +221,27 @@ class CoordinatorTakeoverTest {
                 .setMaxInFlightPerWorker(10)
                 .setMaxConnectionsPerWorker(10)
                 .build();
+    }
+
+    /** Two coordinators of one cluster, A the leader, each with an in-process gRPC channel. */
+    private record Pair(CoordinatorServer a, CoordinatorServer b, ManagedChannel toA, ManagedChannel toB) {}
+
+    private Pair startPair(Duration finishedRunRetention) throws IOException {
+        String clusterName = "takeover-" + UUID.randomUUID();
+        int portA = freePort();
+        int portB = freePort();
+        List<String> members = List.of("127.0.0.1:" + portA, "127.0.0.1:" + portB);
+        RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofMillis(500),
+                Duration.ofSeconds(60), Duration.ofMillis(20), 3, finishedRunRetention);
+        String nameA = InProcessServerBuilder.generateName();
+        String nameB = InProcessServerBuilder.generateName();
+        CoordinatorServer a = CoordinatorServer.start(InProcessServerBuilder.forName(nameA), WallClock.system(),
+                settings, null, new ClusterSettings(clusterName, "127.0.0.1", portA, members));
+        closeables.add(a);
+        CoordinatorServer b = CoordinatorServer.start(InProcessServerBuilder.forName(nameB), WallClock.system(),
+                settings, null, new ClusterSettings(clusterName, "127.0.0.1", portB, members));
+        closeables.add(b);
+        return new Pair(a, b, channel(nameA), channel(nameB));
     }
 
     private ManagedChannel channel(String name) {
@@ -241,20 +280,6 @@ class CoordinatorTakeoverTest {
 
     private static WorkerMessage reportMessage(String runId, String worker, long index, long... latenciesMicros) {
         return WorkerMessage.newBuilder().setIntervalReport(report(runId, worker, index, latenciesMicros)).build();
-    }
-
-    private static IntervalReport report(String runId, String worker, long index, long... latenciesMicros) {
-        Histogram h = HistogramCodec.newHistogram();
-        for (long v : latenciesMicros) {
-            h.recordValue(v);
-        }
-        ByteString bytes = ByteString.copyFrom(HistogramCodec.encode(h));
-        return IntervalReport.newBuilder().setRunId(runId).setWorkerId(worker).setEpoch(1).setIntervalIndex(index)
-                .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                        .setLatencyMicros(bytes).setServiceTimeMicros(bytes))
-                .setSent(latenciesMicros.length).setCompleted(latenciesMicros.length)
-                .setIntended(latenciesMicros.length)
-                .build();
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

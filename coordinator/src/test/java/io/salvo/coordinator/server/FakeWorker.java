@@ -4,6 +4,7 @@ import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.ClockProbeReply;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.ReportRejected;
 import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 final class FakeWorker implements AutoCloseable {
 
     final BlockingQueue<Assignment> assignments = new LinkedBlockingQueue<>();
+    final BlockingQueue<ReportRejected> rejections = new LinkedBlockingQueue<>();
     final CompletableFuture<Status> closed = new CompletableFuture<>();
     private final StreamObserver<WorkerMessage> outbound;
     private final long clockOffsetNanos;
@@ -40,6 +42,8 @@ final class FakeWorker implements AutoCloseable {
                             .setWorkerSentUnixNanos(now)).build());
                 } else if (message.hasAssignment()) {
                     assignments.add(message.getAssignment());
+                } else if (message.hasReportRejected()) {
+                    rejections.add(message.getReportRejected());
                 }
             }
 

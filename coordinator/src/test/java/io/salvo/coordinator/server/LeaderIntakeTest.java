@@ -1,8 +1,8 @@
 package io.salvo.coordinator.server;
 
+import static io.salvo.coordinator.server.ScriptedReports.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import io.salvo.coordinator.clock.WallClock;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
@@ -13,8 +13,6 @@ import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
-import io.salvo.proto.v1.OutcomeClass;
-import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.RequestTemplate;
@@ -61,7 +59,7 @@ class LeaderIntakeTest {
     private void start(Duration tick, String... workerIds) throws Exception {
         String name = InProcessServerBuilder.generateName();
         RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofSeconds(60),
-                Duration.ofSeconds(60), tick, 3);
+                Duration.ofSeconds(60), tick, 3, Duration.ofMinutes(10));
         server = CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings, null);
         channel = InProcessChannelBuilder.forName(name).build();
         for (String id : workerIds) {
@@ -201,20 +199,6 @@ class LeaderIntakeTest {
 
     private static WorkerMessage message(IntervalReport report) {
         return WorkerMessage.newBuilder().setIntervalReport(report).build();
-    }
-
-    private static IntervalReport report(String runId, String worker, long index, long... latenciesMicros) {
-        Histogram h = HistogramCodec.newHistogram();
-        for (long v : latenciesMicros) {
-            h.recordValue(v);
-        }
-        ByteString bytes = ByteString.copyFrom(HistogramCodec.encode(h));
-        return IntervalReport.newBuilder().setRunId(runId).setWorkerId(worker).setEpoch(1).setIntervalIndex(index)
-                .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                        .setLatencyMicros(bytes).setServiceTimeMicros(bytes))
-                .setSent(latenciesMicros.length).setCompleted(latenciesMicros.length)
-                .setIntended(latenciesMicros.length)
-                .build();
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

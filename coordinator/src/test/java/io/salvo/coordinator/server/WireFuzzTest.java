@@ -76,7 +76,7 @@ class WireFuzzTest {
         ClusterToken token = ClusterToken.generate();
         String name = InProcessServerBuilder.generateName();
         RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(200), Duration.ofSeconds(30),
-                Duration.ofSeconds(60), Duration.ofMillis(20), 3);
+                Duration.ofSeconds(60), Duration.ofMillis(20), 3, Duration.ofMinutes(10));
         try (CoordinatorServer server = CoordinatorServer.start(InProcessServerBuilder.forName(name),
                 WallClock.system(), settings, token)) {
             ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
