@@ -3,6 +3,7 @@ package io.salvo.plan;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import io.salvo.coordinator.run.PlanChecks;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Header;
 import io.salvo.proto.v1.Phase;
@@ -152,6 +153,16 @@ public final class PlanParser {
         NodeTuple seed = top.get("seed");
         if (seed != null) {
             plan.setSeed(longValue(seed.getValueNode(), "seed", 0, Long.MAX_VALUE));
+        }
+        // The coordinator keeps per-interval state for the whole run; say so here, with the line, not after the
+        // workers were waited for.
+        long loadMillis = plan.getPhasesList().stream().mapToLong(Phase::getDurationMillis).sum();
+        long intervals = loadMillis / plan.getIntervalMillis() + plan.getRequestTimeoutMillis() / plan.getIntervalMillis();
+        if (intervals > PlanChecks.MAX_INTERVALS) {
+            throw error(phases.getKeyNode(), "phases", String.format(Locale.ROOT,
+                    "the phases last %d s, %,d intervals of %d ms; a run has at most %,d intervals: shorten the phases "
+                            + "or lengthen interval", loadMillis / 1000, intervals, plan.getIntervalMillis(),
+                    PlanChecks.MAX_INTERVALS));
         }
         return plan.build();
     }

@@ -3,6 +3,7 @@ package io.salvo.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.salvo.coordinator.run.PlanChecks;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.RunPlan;
 import java.io.IOException;
@@ -199,6 +200,21 @@ class PlanParserTest {
     }
 
     @Test
+    void aPlanLongerThanTheCoordinatorKeepsIsRefusedBeforeAnythingRuns() throws Exception {
+        assertThat(messageFor("""
+                target:
+                  url: http://localhost:9000/
+                interval: 10ms
+                phases:
+                  - duration: 168h
+                    rate: 10
+                  - duration: 168h
+                    rate: 10
+                """)).isEqualTo("bad.yaml:4: phases: the phases last 1209600 s, 120,963,000 "
+                + "intervals of 10 ms; a run has at most 10,000,000 intervals: shorten the phases or lengthen interval");
+    }
+
+    @Test
     void durationWithoutUnit() throws Exception {
         assertThat(messageFor("""
                 target:
@@ -283,6 +299,8 @@ class PlanParserTest {
                     rate: 10
                 """));
         assertThat(plan.getRequest().getTrustedCaCertificatesPem().toByteArray()).isEqualTo(Files.readAllBytes(pem));
+        // ...and the coordinator, which checks it again for clients other than this CLI, accepts it.
+        assertThat(PlanChecks.problem(plan)).isNull();
     }
 
     @Test

@@ -1,29 +1,50 @@
 package io.salvo.coordinator.run;
 
+import com.google.protobuf.ByteString;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.RunPlan;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 
 /**
  * Server-side sanity checks of a plan received over the wire. The CLI reports the same problems with
  * file and line before sending; these protect the coordinator from other clients.
  */
-final class PlanChecks {
+public final class PlanChecks {
 
     /** Intervals a run may have: 115 days of 1 s intervals, 27 hours of 10 ms ones. */
-    static final long MAX_INTERVALS = 10_000_000;
+    public static final long MAX_INTERVALS = 10_000_000;
+    /** The CLI's limit for target.tls.caFile. */
+    private static final int MAX_CA_BYTES = 1 << 20;
 
     private PlanChecks() {
     }
 
     /** The first problem found, or null when the plan can run. */
-    static String problem(RunPlan plan) {
+    public static String problem(RunPlan plan) {
         if (!plan.hasRequest() || plan.getRequest().getUrl().isEmpty()) {
             return "plan.request.url is missing";
         }
         String url = plan.getRequest().getUrl();
         if (!(url.startsWith("http://") || url.startsWith("https://"))) {
             return "plan.request.url must start with http:// or https://, got '" + url + "'";
+        }
+        ByteString trusted = plan.getRequest().getTrustedCaCertificatesPem();
+        if (!trusted.isEmpty()) {
+            if (!url.startsWith("https://")) {
+                return "plan.request.trusted_ca_certificates_pem applies to https:// URLs only";
+            }
+            if (trusted.size() > MAX_CA_BYTES) {
+                return "plan.request.trusted_ca_certificates_pem is larger than 1 MiB";
+            }
+            try {
+                if (CertificateFactory.getInstance("X.509").generateCertificates(trusted.newInput()).isEmpty()) {
+                    return "plan.request.trusted_ca_certificates_pem holds no certificate";
+                }
+            } catch (CertificateException e) {
+                return "plan.request.trusted_ca_certificates_pem is not PEM-encoded X.509: " + e.getMessage();
+            }
         }
         if (plan.getPhasesCount() == 0) {
             return "plan.phases is empty";
