@@ -69,6 +69,8 @@ public final class Run {
     private volatile Assigned[] roster = new Assigned[0];
     private final List<String> notes = new CopyOnWriteArrayList<>();
     private final List<Reslice> reslices = new CopyOnWriteArrayList<>();
+    /** Guarded by this. */
+    private final List<PendingChange> pendingChanges = new ArrayList<>();
     private final List<CoordinatorTakeover> takeovers = new CopyOnWriteArrayList<>();
     /**
      * Keys of stored reports the merger refused, so that the map listener and a restore's scan,
@@ -337,7 +339,7 @@ public final class Run {
         addAssigned(a);
         merger.addWorker(session.workerId());
         session.assignedTo(id);
-        reslice("joined", session.workerId(), 0, now);
+        pendingChanges.add(new PendingChange("joined", session.workerId(), 0, 0));
         return true;
     }
 
@@ -345,11 +347,43 @@ public final class Run {
         return startUnixNanos + profile.durationNanos();
     }
 
+    /** A loss or join since the last tick, waiting to be re-sliced with the others (see {@link #applyPendingChanges}). */
+    private record PendingChange(String cause, String workerId, double lostShare, long coveredUntilNanos) {}
+
+    /**
+     * Re-slices once for every loss and join since the last tick: when a region's workers drop at once, one epoch
+     * and one assignment per survivor, not one of each per lost worker (which at 1,000 workers would be a million
+     * assignments). The unsent load of each lost worker is counted up to this re-slice.
+     */
+    private synchronized void applyPendingChanges(long now) {
+        if (pendingChanges.isEmpty()) {
+            return;
+        }
+        List<PendingChange> changes = List.copyOf(pendingChanges);
+        pendingChanges.clear();
+        if (state != RunState.RUN_STATE_RUNNING || stopRequestedUnixNanos != 0 || now >= loadEndUnixNanos()) {
+            persist();
+            return;
+        }
+        long toNanos = Math.max(0, Math.min(now - startUnixNanos, profile.durationNanos()));
+        List<Reslice.Builder> records = new ArrayList<>();
+        for (PendingChange c : changes) {
+            double uncovered = c.lostShare() == 0 ? 0
+                    : c.lostShare() * profile.expectedCount(c.coveredUntilNanos(), Math.max(c.coveredUntilNanos(), toNanos));
+            records.add(Reslice.newBuilder().setAtUnixNanos(now).setCause(c.cause()).setWorkerId(c.workerId())
+                    .setUncoveredIntendedRequests(uncovered));
+        }
+        reslice(records, now);
+    }
+
     /**
      * Divides the whole rate among the live workers under a new epoch. Workers apply a new slice the
      * moment it arrives, continuing the same global schedule, so the run keeps its target rate.
+     *
+     * @param records what caused it, one per worker lost or joined (or one for a takeover); each is kept in the
+     *                report with the new epoch and the workers after it
      */
-    private synchronized void reslice(String cause, String workerId, double uncovered, long now) {
+    private synchronized void reslice(List<Reslice.Builder> records, long now) {
         takeoverResliceDue = false;
         List<Assigned> live = new ArrayList<>();
         for (Assigned a : workers.values()) {
@@ -357,11 +391,13 @@ public final class Run {
                 live.add(a);
             }
         }
-        Reslice.Builder record = Reslice.newBuilder().setAtUnixNanos(now).setCause(cause).setWorkerId(workerId)
-                .setUncoveredIntendedRequests(uncovered);
+        String causes = records.stream().map(r -> (r.getWorkerId().isEmpty() ? "" : "worker " + r.getWorkerId() + " ")
+                + r.getCause()).collect(java.util.stream.Collectors.joining(", "));
         if (live.isEmpty()) {
-            notes.add("no worker left to carry the load after worker " + workerId + " was " + cause);
-            reslices.add(record.setEpoch(epoch).build());
+            notes.add("no worker left to carry the load after " + causes);
+            for (Reslice.Builder record : records) {
+                reslices.add(record.setEpoch(epoch).build());
+            }
             persist();
             return;
         }
@@ -370,19 +406,22 @@ public final class Run {
         List<SlicePlanner.Participant> participants = live.stream()
                 .map(a -> new SlicePlanner.Participant(a.workerId, Math.max(1, a.hello.getWeight()))).toList();
         Map<String, Slice> slices = SlicePlanner.plan(participants, seed + epoch);
+        List<String> after = new ArrayList<>(live.size());
         for (Assigned a : live) {
             a.slice = slices.get(a.workerId);
-            record.addWorkerIds(a.workerId);
+            after.add(a.workerId);
         }
-        reslices.add(record.setEpoch(epoch).build());
+        for (Reslice.Builder record : records) {
+            reslices.add(record.setEpoch(epoch).addAllWorkerIds(after).build());
+        }
         // Persisted before it is sent: a coordinator taking over re-sends this epoch, never an older one.
         persist();
         for (Assigned a : live) {
             sendAssignment(a);
         }
         long currentEpoch = epoch;
-        LOG.warning(() -> "run " + id + ": " + (workerId.isEmpty() ? "" : "worker " + workerId + " ") + cause
-                + "; rate re-sliced over " + live.size() + " workers (epoch " + currentEpoch + ")");
+        LOG.warning(() -> "run " + id + ": " + causes + "; rate re-sliced over " + live.size() + " workers (epoch "
+                + currentEpoch + ")");
     }
 
     private void sendAssignment(Assigned a) {
@@ -611,9 +650,7 @@ public final class Run {
             long intervalNanos = plan.getIntervalMillis() * 1_000_000L;
             long coveredUntil = (merger.highestReportedBy(a.workerId) + 1) * intervalNanos;
             long fromNanos = Math.max(0, Math.min(coveredUntil, profile.durationNanos()));
-            long toNanos = Math.max(fromNanos, Math.min(now - startUnixNanos, profile.durationNanos()));
-            double uncovered = SlicePlanner.share(a.slice) * profile.expectedCount(fromNanos, toNanos);
-            reslice("lost", a.workerId, uncovered, now);
+            pendingChanges.add(new PendingChange("lost", a.workerId, SlicePlanner.share(a.slice), fromNanos));
         } else {
             persist();
         }
@@ -647,6 +684,7 @@ public final class Run {
             nextSilenceCheckUnixNanos = nowUnixNanos + silenceCheckNanos;
             checkSilence(nowUnixNanos);
         }
+        applyPendingChanges(nowUnixNanos);
         resliceAfterTakeoverWhenWorkersAreBack(nowUnixNanos);
         persistIfChanged();
         synchronized (showLock) {
@@ -733,7 +771,7 @@ public final class Run {
         if (state == RunState.RUN_STATE_RUNNING && stopRequestedUnixNanos == 0
                 && nowUnixNanos < loadEndUnixNanos() - plan.getIntervalMillis() * 1_000_000L) {
             CoordinatorTakeover last = takeovers.get(takeovers.size() - 1);
-            reslice("takeover", "", 0, nowUnixNanos);
+            reslice(List.of(Reslice.newBuilder().setAtUnixNanos(nowUnixNanos).setCause("takeover")), nowUnixNanos);
             LOG.info(() -> "run " + id + ": re-assigned after taking over from " + last.getFromCoordinatorId());
         } else {
             takeoverResliceDue = false;

@@ -23,6 +23,7 @@ import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.StartRunResponse;
+import io.salvo.proto.v1.StopRunRequest;
 import io.salvo.proto.v1.WatchRunRequest;
 import io.salvo.proto.v1.WorkerEvent;
 import io.salvo.proto.v1.WorkerFinished;
@@ -50,13 +51,13 @@ class CoordinatorServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        startServer(Duration.ofMinutes(10));
+        startServer(Duration.ofMillis(20), Duration.ofMinutes(10));
     }
 
-    private void startServer(Duration finishedRunRetention) throws Exception {
+    private void startServer(Duration tick, Duration finishedRunRetention) throws Exception {
         String name = InProcessServerBuilder.generateName();
         RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofMillis(500),
-                Duration.ofSeconds(5), Duration.ofMillis(20), 3, finishedRunRetention);
+                Duration.ofSeconds(5), tick, 3, finishedRunRetention);
         server = CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings, null);
         channel = InProcessChannelBuilder.forName(name).build();
     }
@@ -191,6 +192,42 @@ class CoordinatorServerTest {
     }
 
     @Test
+    void workersLostTogetherAreReslicedTogether() throws Exception {
+        // A slow tick, so that streams closed a few milliseconds apart fall into one: a region going dark.
+        stop();
+        startServer(Duration.ofMillis(250), Duration.ofMinutes(10));
+        List<FakeWorker> six = new ArrayList<>();
+        for (String id : List.of("a", "b", "c", "d", "e", "f")) {
+            six.add(worker(id, 0));
+        }
+        awaitConnected(6);
+        RunPlan plan = plan(6).toBuilder().setPhases(0, Phase.newBuilder().setDurationMillis(20_000)
+                .setStartRatePerSecond(100).setEndRatePerSecond(100)).build();
+        StartRunResponse started = startRun(plan);
+        for (FakeWorker w : six) {
+            w.awaitAssignment();
+        }
+        long untilRunning = (started.getStartUnixNanos() - WallClock.system().unixNanos()) / 1_000_000 + 300;
+        Thread.sleep(Math.max(0, untilRunning));
+        for (FakeWorker lost : six.subList(2, 6)) {
+            lost.close();
+        }
+
+        Assignment nextA = six.get(0).awaitAssignment();
+        Assignment nextB = six.get(1).awaitAssignment();
+        assertThat(nextA.getEpoch()).isEqualTo(nextB.getEpoch()).isGreaterThan(1);
+        assertThat(nextA.getSlice().getTotalWeight()).isEqualTo(2);
+        RunControlGrpc.newBlockingStub(channel).stopRun(StopRunRequest.newBuilder()
+                .setRunId(started.getRunId()).setReason("test done").build());
+        RunResult result = awaitTerminal(started.getRunId());
+        assertThat(result.getReslicesList()).extracting(r -> r.getWorkerId()).containsExactlyInAnyOrder("c", "d", "e", "f");
+        assertThat(result.getReslicesList()).allSatisfy(r -> assertThat(r.getCause()).isEqualTo("lost"));
+        // One epoch for all four (two at most if a tick fell between the closes), never one per lost worker.
+        assertThat(result.getReslicesList().stream().map(r -> r.getEpoch()).distinct().count()).isLessThanOrEqualTo(2);
+        assertThat(result.getReslices(3).getWorkerIdsList()).containsExactly("a", "b");
+    }
+
+    @Test
     void lostWorkerDoesNotBlockTheRun() throws Exception {
         FakeWorker a = worker("a", 0);
         FakeWorker b = worker("b", 0);
@@ -215,7 +252,7 @@ class CoordinatorServerTest {
     void anEndedRunsReportsAreDroppedAfterTheRetentionAndItsResultStays() throws Exception {
         // An ended run keeps its per-interval data for the retention (here 1 s), then only its record and result.
         stop();
-        startServer(Duration.ofSeconds(1));
+        startServer(Duration.ofMillis(20), Duration.ofSeconds(1));
         FakeWorker a = worker("a", 0);
         FakeWorker b = worker("b", 0);
         awaitConnected(2);
