@@ -232,6 +232,10 @@ public final class PlanParser {
         } catch (IOException e) {
             throw error(node, "target.tls.caFile", "cannot read CA certificate file " + path + ": " + e.getMessage());
         }
+        // The workers' TLS stack reads PEM blocks only, where CertificateFactory also takes DER and PKCS#7.
+        if (!new String(pem, StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
+            throw error(node, "target.tls.caFile", "no certificate in " + path + " (expected PEM 'BEGIN CERTIFICATE' blocks)");
+        }
         try {
             var certificates = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
             if (certificates.isEmpty()) {

@@ -60,6 +60,11 @@ public final class ReportBatcher {
     }
 
     /** The report queued under this key and not yet acknowledged by the cluster, else null. */
+    /** An archived run: nothing of it is written any more, queued or not. */
+    public void forget(String runId) {
+        batches.remove(runId);
+    }
+
     public byte[] pending(String runId, String key) {
         RunBatch batch = batches.get(runId);
         return batch == null ? null : batch.unacknowledged.get(key);

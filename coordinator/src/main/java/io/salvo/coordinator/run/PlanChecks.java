@@ -27,16 +27,20 @@ public final class PlanChecks {
             return "plan.request.url is missing";
         }
         String url = plan.getRequest().getUrl();
-        if (!(url.startsWith("http://") || url.startsWith("https://"))) {
+        if (!(url.regionMatches(true, 0, "http://", 0, 7) || url.regionMatches(true, 0, "https://", 0, 8))) {
             return "plan.request.url must start with http:// or https://, got '" + url + "'";
         }
         ByteString trusted = plan.getRequest().getTrustedCaCertificatesPem();
         if (!trusted.isEmpty()) {
-            if (!url.startsWith("https://")) {
+            if (!url.regionMatches(true, 0, "https://", 0, 8)) {
                 return "plan.request.trusted_ca_certificates_pem applies to https:// URLs only";
             }
             if (trusted.size() > MAX_CA_BYTES) {
                 return "plan.request.trusted_ca_certificates_pem is larger than 1 MiB";
+            }
+            // The workers' TLS stack reads PEM blocks only, where CertificateFactory also takes DER and PKCS#7.
+            if (!trusted.toStringUtf8().contains("-----BEGIN CERTIFICATE-----")) {
+                return "plan.request.trusted_ca_certificates_pem holds no PEM 'BEGIN CERTIFICATE' block";
             }
             try {
                 if (CertificateFactory.getInstance("X.509").generateCertificates(trusted.newInput()).isEmpty()) {

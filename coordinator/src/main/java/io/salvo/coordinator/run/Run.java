@@ -71,6 +71,8 @@ public final class Run {
     private final List<Reslice> reslices = new CopyOnWriteArrayList<>();
     /** Guarded by this. */
     private final List<PendingChange> pendingChanges = new ArrayList<>();
+    /** Set once the final result is stored for archiving; guarded by resultLock. */
+    private boolean archived;
     private final List<CoordinatorTakeover> takeovers = new CopyOnWriteArrayList<>();
     /**
      * Keys of stored reports the merger refused, so that the map listener and a restore's scan,
@@ -187,9 +189,15 @@ public final class Run {
         return endUnixNanos;
     }
 
-    /** Stores the result as it stands now, with every report merged so far (before the run's data is archived). */
-    public void storeFinalResult() {
-        storeResult();
+    /**
+     * Stores the result as it stands now, with every report merged so far, for the last time: the run's data is
+     * being archived, and later reports are refused rather than merged.
+     */
+    public void archiveNow() {
+        synchronized (resultLock) {
+            cluster.results().set(id, result().toByteArray());
+            archived = true;
+        }
     }
 
     public long startUnixNanos() {
@@ -307,6 +315,12 @@ public final class Run {
      */
     public synchronized void attach(WorkerSession session) {
         Assigned a = workers.get(session.workerId());
+        if (a != null && a.lost && !terminal() && a.session != session) {
+            // It kept its slice through the outage, but its share went to the others: two would send it.
+            session.send(CoordinatorMessage.newBuilder().setStop(StopRun.newBuilder().setRunId(id)
+                    .setReason("declared lost while disconnected; its share of the rate was re-sliced")).build());
+            return;
+        }
         if (a == null || a.lost || a.finished || a.session == session || terminal()) {
             return;
         }
@@ -355,25 +369,46 @@ public final class Run {
      * and one assignment per survivor, not one of each per lost worker (which at 1,000 workers would be a million
      * assignments). The unsent load of each lost worker is counted up to this re-slice.
      */
-    private synchronized void applyPendingChanges(long now) {
+    private synchronized void applyPendingChanges(long now, boolean runEnding) {
         if (pendingChanges.isEmpty()) {
             return;
         }
         List<PendingChange> changes = List.copyOf(pendingChanges);
         pendingChanges.clear();
-        if (state != RunState.RUN_STATE_RUNNING || stopRequestedUnixNanos != 0 || now >= loadEndUnixNanos()) {
-            persist();
-            return;
-        }
+        boolean loadToCome = !runEnding && state == RunState.RUN_STATE_RUNNING && stopRequestedUnixNanos == 0
+                && now < loadEndUnixNanos();
         long toNanos = Math.max(0, Math.min(now - startUnixNanos, profile.durationNanos()));
         List<Reslice.Builder> records = new ArrayList<>();
         for (PendingChange c : changes) {
+            if (c.cause().equals("joined") && !loadToCome) {
+                // Joined as the load ended or the run was stopped: nothing left to give it.
+                Assigned a = assigned(c.workerId());
+                if (a != null && !a.finished && !a.lost) {
+                    a.finished = true;
+                    merger.workerLost(a.workerId);
+                    if (a.session != null) {
+                        a.session.assignedTo(null);
+                    }
+                    notes.add("worker " + a.workerId + " joined as the load ended; it was not given a slice");
+                }
+                continue;
+            }
             double uncovered = c.lostShare() == 0 ? 0
                     : c.lostShare() * profile.expectedCount(c.coveredUntilNanos(), Math.max(c.coveredUntilNanos(), toNanos));
             records.add(Reslice.newBuilder().setAtUnixNanos(now).setCause(c.cause()).setWorkerId(c.workerId())
                     .setUncoveredIntendedRequests(uncovered));
         }
-        reslice(records, now);
+        if (records.isEmpty()) {
+            persist();
+        } else if (loadToCome) {
+            reslice(records, now);
+        } else {
+            // The loss stays on record with what went unsent, but there is no load left to divide.
+            for (Reslice.Builder record : records) {
+                reslices.add(record.setEpoch(epoch).build());
+            }
+            persist();
+        }
     }
 
     /**
@@ -535,7 +570,9 @@ public final class Run {
     /** Under the lock, so results are stored in the order they were built and the last one has every report. */
     private void storeResult() {
         synchronized (resultLock) {
-            cluster.results().set(id, result().toByteArray());
+            if (!archived) {
+                cluster.results().set(id, result().toByteArray());
+            }
         }
     }
 
@@ -650,6 +687,8 @@ public final class Run {
             long intervalNanos = plan.getIntervalMillis() * 1_000_000L;
             long coveredUntil = (merger.highestReportedBy(a.workerId) + 1) * intervalNanos;
             long fromNanos = Math.max(0, Math.min(coveredUntil, profile.durationNanos()));
+            // Re-sliced, and persisted, at the next tick (within one tick: a new leader taking over in between
+            // sees the worker as live and finds it lost again by its silence).
             pendingChanges.add(new PendingChange("lost", a.workerId, SlicePlanner.share(a.slice), fromNanos));
         } else {
             persist();
@@ -684,7 +723,7 @@ public final class Run {
             nextSilenceCheckUnixNanos = nowUnixNanos + silenceCheckNanos;
             checkSilence(nowUnixNanos);
         }
-        applyPendingChanges(nowUnixNanos);
+        applyPendingChanges(nowUnixNanos, false);
         resliceAfterTakeoverWhenWorkersAreBack(nowUnixNanos);
         persistIfChanged();
         synchronized (showLock) {
@@ -835,6 +874,8 @@ public final class Run {
         if (terminal()) {
             return;
         }
+        // A loss or join queued since the last tick still belongs in the record.
+        applyPendingChanges(nowUnixNanos, true);
         state = finalState;
         endUnixNanos = nowUnixNanos;
         for (Assigned a : workers.values()) {

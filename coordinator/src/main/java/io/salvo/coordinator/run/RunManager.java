@@ -21,11 +21,15 @@ import io.grpc.StatusException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -51,6 +55,12 @@ public final class RunManager implements WorkerRegistry.Listener {
      */
     public record Settings(Duration startLead, Duration grace, Duration heartbeatTimeout, Duration tick,
             int minClockSamples, Duration finishedRunRetention) {
+        public Settings {
+            if (finishedRunRetention.isNegative() || finishedRunRetention.isZero()) {
+                throw new IllegalArgumentException("finishedRunRetention must be positive, got " + finishedRunRetention);
+            }
+        }
+
         public static Settings defaults() {
             // A worker silent for two intervals is lost; at least 3 s (three missed 1 s heartbeats), so
             // a JVM pause on a loaded machine is not mistaken for a crash. A broken stream is detected at once.
@@ -71,6 +81,13 @@ public final class RunManager implements WorkerRegistry.Listener {
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private volatile Run active;
+    private final Object archiveLock = new Object();
+    /** Archiving reads and rebuilds whole runs: off the ticker and the cluster-events thread. */
+    private final ExecutorService archiver = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "salvo-run-archiver");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public RunManager(WorkerRegistry registry, WallClock clock, ScheduledExecutorService ticker,
             ExecutorService clusterEvents, Settings settings, CoordinatorCluster cluster, String coordinatorId) {
@@ -259,9 +276,12 @@ public final class RunManager implements WorkerRegistry.Listener {
                 continue;
             }
             if (record.terminal()) {
-                // The old leader may have left before it archived the run's data.
-                if (!cluster.archivedRuns().containsKey(record.runId())) {
+                // The old leader may have left before it archived the run, or between its two steps.
+                Long archived = cluster.archivedRuns().get(record.runId());
+                if (archived == null) {
                     scheduleArchive(record.runId(), record.endUnixNanos());
+                } else if (archived != ARCHIVE_DONE) {
+                    scheduleDrop(record.runId(), archived);
                 }
                 continue;
             }
@@ -291,49 +311,135 @@ public final class RunManager implements WorkerRegistry.Listener {
     // Archiving ended runs
     // ---------------------------------------------------------------------------------------
 
+    /** {@code salvo.archived-runs} value of a run whose maps are gone; any other value is when it was marked. */
+    public static final long ARCHIVE_DONE = 0;
+
+    /**
+     * Between marking a run archived and dropping its maps: every coordinator hears of the mark within
+     * milliseconds and stops writing; batched writes already under way land in maps about to go. Ten seconds, or
+     * half the retention when that is shorter (tests).
+     */
+    private Duration archiveSettle() {
+        Duration half = settings.finishedRunRetention().dividedBy(2);
+        return half.compareTo(Duration.ofSeconds(10)) < 0 ? half : Duration.ofSeconds(10);
+    }
+
     private void scheduleArchive(String runId, long endUnixNanos) {
         long delayNanos = Math.max(0, endUnixNanos + settings.finishedRunRetention().toNanos() - clock.unixNanos());
-        ticker.schedule(() -> clusterEvents.execute(() -> archive(runId)), delayNanos, TimeUnit.NANOSECONDS);
+        ticker.schedule(() -> archiver.execute(() -> archive(runId)), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void scheduleDrop(String runId, long markedUnixNanos) {
+        long delayNanos = Math.max(0, markedUnixNanos + archiveSettle().toNanos() - clock.unixNanos());
+        ticker.schedule(() -> archiver.execute(() -> dropRunData(runId)), delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /**
-     * Drops an ended run's per-interval data from the cluster once {@link Settings#finishedRunRetention} has passed:
-     * at 1,000 workers the reports alone grow by ~1 MB a second of run, and a long-lived coordinator would otherwise
-     * keep every run's. The final result, stored first with every report merged so far, and the run's record stay,
-     * so the run remains queryable; reports that arrive later are refused as archived.
+     * Archives an ended run once {@link Settings#finishedRunRetention} has passed, in two steps: it stores the final
+     * result (rebuilt from the replicated reports when another coordinator led the run's end, so late reports
+     * that reached this one count too) and marks the run in {@code salvo.archived-runs}; a few seconds ({@link #archiveSettle})
+     * later it drops the run's per-interval maps. At 1,000 workers the reports alone grow by ~1 MB a second of
+     * run, and a long-lived coordinator would otherwise keep every run's. The record and the result stay, so the
+     * run remains queryable; reports that arrive later are refused as archived.
+     *
+     * <p>Runs on the archiver thread, under its own lock: {@link #start} holds this object's monitor while it waits
+     * for workers, and the cluster-events thread must stay free to report them.
      */
-    synchronized void archive(String runId) {
-        if (!cluster.isLeader() || cluster.archivedRuns().containsKey(runId)) {
-            return;
-        }
-        try {
-            Optional<RunRecord> record = record(runId);
-            if (record.isEmpty() || !record.get().terminal()) {
+    void archive(String runId) {
+        synchronized (archiveLock) {
+            if (!cluster.isLeader() || cluster.archivedRuns().containsKey(runId)) {
                 return;
             }
-            Run run = runs.get(runId);
-            if (run != null) {
-                run.storeFinalResult();
-            } else if (!cluster.results().containsKey(runId)) {
-                // Ended under a leader that left before it stored the result: rebuild it from the reports.
-                Run copy = Run.restore(record.get(), clock, cluster, coordinatorId, false);
-                copy.replay();
-                cluster.results().set(runId, copy.result().toByteArray());
+            try {
+                Optional<RunRecord> record = record(runId);
+                if (record.isEmpty() || !record.get().terminal()) {
+                    return;
+                }
+                Run run = runs.get(runId);
+                if (run != null) {
+                    run.archiveNow();
+                } else {
+                    storeResultOfRunLedElsewhere(record.get());
+                }
+                long marked = Math.max(ARCHIVE_DONE + 1, clock.unixNanos());
+                cluster.archivedRuns().set(runId, marked);
+                runs.remove(runId);
+                scheduleDrop(runId, marked);
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "run " + runId + ": archiving failed; its data stays in the cluster", e);
             }
-            cluster.archivedRuns().set(runId, record.get().endUnixNanos());
-            cluster.destroyRunData(runId);
-            runs.remove(runId);
-            if (active != null && active.id().equals(runId)) {
-                active = null;
-            }
-            LOG.info(() -> "run " + runId + ": per-interval data dropped " + settings.finishedRunRetention().toSeconds()
-                    + " s after the end; its record and final result stay");
-        } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "run " + runId + ": archiving failed; its data stays in the cluster", e);
         }
     }
 
-    /** Whether the run ended and its per-interval data was dropped (its result is still there). */
+    /**
+     * The run ended under another leader. Its stored result has everything that leader merged, which may include
+     * reports its last batch never wrote to the cluster; the replicated reports may include late ones that reached
+     * this coordinator after the takeover. Whichever covers the other is kept; when each has reports the other
+     * lacks (a late report after the takeover, plus an unwritten batch), the stored result stays and says what it
+     * could not merge.
+     */
+    private void storeResultOfRunLedElsewhere(RunRecord record) {
+        String runId = record.runId();
+        Run copy = Run.restore(record, clock, cluster, coordinatorId, false);
+        copy.replay();
+        RunResult rebuilt = copy.result();
+        byte[] storedBytes = cluster.results().get(runId);
+        RunResult stored;
+        try {
+            stored = storedBytes == null ? null : RunResult.parseFrom(storedBytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            stored = null;
+        }
+        if (stored == null) {
+            cluster.results().set(runId, rebuilt.toByteArray());
+            return;
+        }
+        Set<String> inStored = reportedIntervals(stored);
+        Set<String> inRebuilt = reportedIntervals(rebuilt);
+        Set<String> onlyRebuilt = new TreeSet<>(inRebuilt);
+        onlyRebuilt.removeAll(inStored);
+        if (onlyRebuilt.isEmpty()) {
+            return;
+        }
+        if (inRebuilt.containsAll(inStored)) {
+            cluster.results().set(runId, rebuilt.toByteArray());
+            return;
+        }
+        String message = (stored.getMessage().isEmpty() ? "" : stored.getMessage() + "; ") + onlyRebuilt.size()
+                + " late report(s) that reached coordinator " + coordinatorId + " after the takeover could not be "
+                + "merged into this result (interval/worker: " + String.join(", ", onlyRebuilt) + ")";
+        LOG.warning(() -> "run " + runId + ": " + message);
+        cluster.results().set(runId, stored.toBuilder().setMessage(message).build().toByteArray());
+    }
+
+    private static Set<String> reportedIntervals(RunResult result) {
+        Set<String> keys = new HashSet<>();
+        for (var interval : result.getIntervalsList()) {
+            for (String worker : interval.getWorkerIdsList()) {
+                keys.add(interval.getIntervalIndex() + "/" + worker);
+            }
+        }
+        return keys;
+    }
+
+    private void dropRunData(String runId) {
+        synchronized (archiveLock) {
+            Long state = cluster.archivedRuns().get(runId);
+            if (!cluster.isLeader() || state == null || state == ARCHIVE_DONE) {
+                return;
+            }
+            try {
+                cluster.destroyRunData(runId);
+                cluster.archivedRuns().set(runId, ARCHIVE_DONE);
+                LOG.info(() -> "run " + runId + ": per-interval data dropped "
+                        + settings.finishedRunRetention().toSeconds() + " s after the end; its record and result stay");
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "run " + runId + ": dropping its data failed; a new leader tries again", e);
+            }
+        }
+    }
+
+    /** Whether the run ended and was archived: its per-interval data is gone or going, its result stays. */
     public boolean archived(String runId) {
         return !runId.isEmpty() && runId.length() <= 200 && cluster.archivedRuns().containsKey(runId);
     }
@@ -414,6 +520,9 @@ public final class RunManager implements WorkerRegistry.Listener {
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 throw Status.INTERNAL.withDescription("the stored result of run " + runId + " is unreadable").asException();
             }
+        }
+        if (archived(runId)) {
+            throw Status.INTERNAL.withDescription("run " + runId + " is archived but its result is missing").asException();
         }
         Run copy = Run.restore(record.get(), clock, cluster, coordinatorId, false);
         copy.replay();

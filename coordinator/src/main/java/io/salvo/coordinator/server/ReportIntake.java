@@ -62,6 +62,7 @@ final class ReportIntake {
         archived.add(runId);
         records.remove(runId);
         tallies.remove(runId);
+        batcher.forget(runId);
     }
 
     /** Outcome of taking in a report, for the caller's own counters. */

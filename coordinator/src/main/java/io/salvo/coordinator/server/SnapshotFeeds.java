@@ -58,10 +58,12 @@ final class SnapshotFeeds {
         private boolean ended;
 
         private final UUID registration;
+        /** Kept: looking the map up again after the run is archived would re-create it. */
+        private final IMap<Long, byte[]> map;
 
         Feed(String runId) {
             this.runId = runId;
-            IMap<Long, byte[]> map = cluster.snapshots(runId);
+            this.map = cluster.snapshots(runId);
             // Listen first, then read what is there: an entry seen twice is ignored, none is missed.
             registration = map.addEntryListener(this, true);
             for (Map.Entry<Long, byte[]> e : map.entrySet()) {
@@ -112,7 +114,7 @@ final class SnapshotFeeds {
         }
 
         synchronized void close() {
-            cluster.snapshots(runId).removeEntryListener(registration);
+            map.removeEntryListener(registration);
             for (StreamObserver<LiveSnapshot> watcher : watchers) {
                 try {
                     watcher.onCompleted();

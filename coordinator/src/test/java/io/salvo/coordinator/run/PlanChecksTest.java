@@ -42,6 +42,11 @@ class PlanChecksTest {
                 .setTrustedCaCertificatesPem(ByteString.copyFromUtf8("x"))).build();
         assertThat(PlanChecks.problem(forHttp)).isEqualTo("plan.request.trusted_ca_certificates_pem applies to https:// URLs only");
 
+        RunPlan der = plan("https://127.0.0.1:8443/").setRequest(RequestTemplate.newBuilder()
+                .setUrl("https://127.0.0.1:8443/").setMethod("GET")
+                .setTrustedCaCertificatesPem(ByteString.copyFrom(new byte[] {0x30, (byte) 0x82, 0x01, 0x0a}))).build();
+        assertThat(PlanChecks.problem(der)).isEqualTo("plan.request.trusted_ca_certificates_pem holds no PEM 'BEGIN CERTIFICATE' block");
+
         RunPlan huge = plan("https://127.0.0.1:8443/").setRequest(RequestTemplate.newBuilder()
                 .setUrl("https://127.0.0.1:8443/").setMethod("GET")
                 .setTrustedCaCertificatesPem(ByteString.copyFrom(new byte[(1 << 20) + 1]))).build();

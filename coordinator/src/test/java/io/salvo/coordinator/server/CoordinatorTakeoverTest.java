@@ -185,13 +185,24 @@ class CoordinatorTakeoverTest {
         await(() -> b.cluster().results().containsKey(runId)
                 && result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED, "the run completed");
         RunResult ended = result(toB, runId);
+        assertThat(ended.getIntervalsList()).singleElement()
+                .satisfies(i -> assertThat(i.getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1"));
         assertThat(b.cluster().archivedRuns().containsKey(runId)).isFalse();
+        await(() -> b.cluster().reports(runId).size() == 2, "the leader's batch written");
 
         a.halt();
         await(() -> b.cluster().isLeader(), "B leads");
-        await(() -> b.cluster().archivedRuns().containsKey(runId), "B archived the run");
+        // A late report that reaches B after the takeover of the ended run: stored, and merged when B archives.
+        w1.send(reportMessage(runId, "w1", 1, 7000));
+        await(() -> b.cluster().reports(runId).size() == 3, "the late report stored");
+        await(() -> Long.valueOf(RunManager.ARCHIVE_DONE).equals(b.cluster().archivedRuns().get(runId)),
+                "B archived the run and dropped its maps");
         assertThat(b.cluster().mapNames()).doesNotContain("salvo.run." + runId + ".reports");
-        assertThat(result(toB, runId)).isEqualTo(ended);
+        RunResult archived = result(toB, runId);
+        assertThat(archived.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
+        assertThat(archived.getIntervalsList()).extracting(i -> i.getIntervalIndex()).containsExactly(0L, 1L);
+        assertThat(archived.getIntervals(0).getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1");
+        assertThat(archived.getIntervals(1).getWorkerIdsList()).containsExactly("w1");
     }
 
     @Test

@@ -50,15 +50,16 @@ public final class WordPieceTokenizer {
     private final int unknownId;
     private final int classifierId;
     private final int separatorId;
-    private final boolean cleanText;
     private final boolean chineseCharacters;
     private final boolean stripAccents;
     private final boolean lowercase;
     /** Special tokens matched in the raw text, longest first (as the library's added vocabulary does). */
     private final List<Map.Entry<String, Integer>> specialTokens;
+    /** The characters special tokens start with (for BERT just '['): the scan looks closer only there. */
+    private final String specialFirstChars;
 
     private WordPieceTokenizer(Map<String, Integer> vocabulary, String continuingPrefix, int maxInputCharsPerWord,
-            int unknownId, int classifierId, int separatorId, boolean cleanText, boolean chineseCharacters,
+            int unknownId, int classifierId, int separatorId, boolean chineseCharacters,
             boolean stripAccents, boolean lowercase, Map<String, Integer> specialTokens) {
         this.vocabulary = vocabulary;
         this.continuations = new HashMap<>(vocabulary.size() * 2);
@@ -71,13 +72,19 @@ public final class WordPieceTokenizer {
         this.unknownId = unknownId;
         this.classifierId = classifierId;
         this.separatorId = separatorId;
-        this.cleanText = cleanText;
         this.chineseCharacters = chineseCharacters;
         this.stripAccents = stripAccents;
         this.lowercase = lowercase;
         List<Map.Entry<String, Integer>> specials = new ArrayList<>(specialTokens.entrySet());
         specials.sort(Comparator.comparingInt((Map.Entry<String, Integer> e) -> e.getKey().length()).reversed());
         this.specialTokens = List.copyOf(specials);
+        StringBuilder firsts = new StringBuilder();
+        for (Map.Entry<String, Integer> e : specials) {
+            if (firsts.indexOf(e.getKey().substring(0, 1)) < 0) {
+                firsts.append(e.getKey().charAt(0));
+            }
+        }
+        this.specialFirstChars = firsts.toString();
     }
 
     /** The id of {@code [SEP]}, which ends every sequence. */
@@ -108,9 +115,17 @@ public final class WordPieceTokenizer {
         String unknown = fields.text(model, "model.unk_token", "[UNK]");
         String prefix = fields.text(model, "model.continuing_subword_prefix", "##");
         int maxChars = model.path("max_input_chars_per_word").asInt(100);
+        if (maxChars < 1) {
+            throw new IOException(tokenizerJson + ": field 'model.max_input_chars_per_word' must be at least 1, got "
+                    + model.path("max_input_chars_per_word"));
+        }
 
         JsonNode normalizer = root.path("normalizer");
         fields.expectType(normalizer, "normalizer", "BertNormalizer");
+        if (!normalizer.path("clean_text").asBoolean(true)) {
+            // Without cleaning, Java's and Rust's whitespace classes differ on control characters.
+            throw fields.unsupported("normalizer.clean_text", "false");
+        }
         boolean lowercase = normalizer.path("lowercase").asBoolean(true);
         JsonNode strip = normalizer.path("strip_accents");
         boolean stripAccents = strip.isNull() || strip.isMissingNode() ? lowercase : strip.asBoolean();
@@ -135,20 +150,30 @@ public final class WordPieceTokenizer {
             throw fields.unsupported("post_processor.type", postType.isEmpty() ? "none" : "'" + postType + "'");
         }
 
+        // As the library does: an added token takes its vocabulary id, or the next id after the vocabulary (the
+        // file's own "id" is not what it uses).
         Map<String, Integer> specials = new HashMap<>();
+        int nextId = vocabulary.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        int index = 0;
         for (JsonNode added : root.path("added_tokens")) {
+            String field = "added_tokens[" + index++ + "]";
+            JsonNode content = added.path("content");
+            if (!content.isTextual() || content.asText().isEmpty()) {
+                throw new IOException(tokenizerJson + ": field '" + field + ".content' must be a non-empty string");
+            }
             if (added.path("normalized").asBoolean(false) || added.path("single_word").asBoolean(false)
                     || added.path("lstrip").asBoolean(false) || added.path("rstrip").asBoolean(false)) {
-                throw fields.unsupported("added_tokens", "a token matched after normalization or with word or strip "
-                        + "options ('" + added.path("content").asText() + "')");
+                throw fields.unsupported(field, "a token matched after normalization or with word or strip "
+                        + "options ('" + content.asText() + "')");
             }
-            specials.put(added.path("content").asText(), added.path("id").asInt());
+            Integer id = vocabulary.get(content.asText());
+            specials.putIfAbsent(content.asText(), id != null ? id : nextId++);
         }
         return new WordPieceTokenizer(vocabulary, prefix, maxChars,
                 fields.id(vocabulary, specials, unknown, "model.unk_token"),
-                fields.id(vocabulary, specials, classifier, "post_processor"),
-                fields.id(vocabulary, specials, separator, "post_processor"),
-                normalizer.path("clean_text").asBoolean(true), normalizer.path("handle_chinese_chars").asBoolean(true),
+                fields.templateId(post, vocabulary, specials, classifier),
+                fields.templateId(post, vocabulary, specials, separator),
+                normalizer.path("handle_chinese_chars").asBoolean(true),
                 stripAccents, lowercase, specials);
     }
 
@@ -233,25 +258,16 @@ public final class WordPieceTokenizer {
         while (from < text.length()) {
             int special = -1;
             Map.Entry<String, Integer> match = null;
-            if (!specialTokens.isEmpty()) {
-                for (int i = text.indexOf('[', from); i >= 0 && match == null; i = text.indexOf('[', i + 1)) {
-                    for (Map.Entry<String, Integer> candidate : specialTokens) {
-                        if (text.startsWith(candidate.getKey(), i)) {
-                            special = i;
-                            match = candidate;
-                            break;
-                        }
-                    }
+            for (int i = from; i < text.length() && match == null; i++) {
+                if (specialFirstChars.indexOf(text.charAt(i)) < 0) {
+                    continue;
                 }
-                if (match == null) {
-                    // BERT's special tokens all start with '['; others are looked for the slow way.
-                    for (Map.Entry<String, Integer> candidate : specialTokens) {
-                        int at = candidate.getKey().isEmpty() || candidate.getKey().charAt(0) == '['
-                                ? -1 : text.indexOf(candidate.getKey(), from);
-                        if (at >= 0 && (special < 0 || at < special)) {
-                            special = at;
-                            match = candidate;
-                        }
+                for (Map.Entry<String, Integer> candidate : specialTokens) {
+                    if (text.startsWith(candidate.getKey(), i)) {
+                        // Longest first: the leftmost match is also the longest at its position.
+                        special = i;
+                        match = candidate;
+                        break;
                     }
                 }
             }
@@ -326,7 +342,8 @@ public final class WordPieceTokenizer {
         }
     }
 
-    /** BertNormalizer: clean, space out CJK ideographs, strip accents, lowercase — in that order. */
+    /** BertNormalizer with clean_text (the only setting supported): clean, space out CJK ideographs, strip accents,
+     * lowercase — in that order. */
     private String normalize(String text) {
         boolean ascii = true;
         for (int i = 0; i < text.length() && ascii; i++) {
@@ -339,14 +356,12 @@ public final class WordPieceTokenizer {
         for (int i = 0; i < text.length(); ) {
             int c = text.codePointAt(i);
             i += Character.charCount(c);
-            if (cleanText) {
-                if (c == 0 || c == 0xFFFD || isControl(c)) {
-                    continue;
-                }
-                if (isWhitespace(c)) {
-                    out.append(' ');
-                    continue;
-                }
+            if (c == 0 || c == 0xFFFD || isControl(c)) {
+                continue;
+            }
+            if (isWhitespace(c)) {
+                out.append(' ');
+                continue;
             }
             if (chineseCharacters && isChineseCharacter(c)) {
                 out.append(' ').appendCodePoint(c).append(' ');
@@ -391,13 +406,11 @@ public final class WordPieceTokenizer {
         int length = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (cleanText) {
-                if (c == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
-                    continue;
-                }
-                if (c == '\t' || c == '\n' || c == '\r') {
-                    c = ' ';
-                }
+            if (c == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+                continue;
+            }
+            if (c == '\t' || c == '\n' || c == '\r') {
+                c = ' ';
             }
             chars[length++] = lowercase && c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
         }
@@ -495,6 +508,19 @@ public final class WordPieceTokenizer {
                 throw new IOException(file + ": field '" + field + "' names token '" + token + "', which is not in the vocabulary");
             }
             return id;
+        }
+
+        /** A template's special token: the post-processor's own ids for it when it lists them, as the library does. */
+        int templateId(JsonNode post, Map<String, Integer> vocabulary, Map<String, Integer> specials, String token)
+                throws IOException {
+            JsonNode ids = post.path("special_tokens").path(token).path("ids");
+            if (ids.isArray() && ids.size() == 1 && ids.get(0).canConvertToInt()) {
+                return ids.get(0).asInt();
+            }
+            if (ids.isArray() && ids.size() != 1) {
+                throw new IOException(file + ": field 'post_processor.special_tokens." + token + ".ids' must hold one id");
+            }
+            return id(vocabulary, specials, token, "post_processor");
         }
 
         IOException unsupported(String field, String actual) {

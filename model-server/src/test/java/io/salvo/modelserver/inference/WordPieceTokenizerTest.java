@@ -137,6 +137,51 @@ class WordPieceTokenizerTest {
     }
 
     @Test
+    void addedTokensAndTemplateIdsAreResolvedAsTheLibraryResolvesThem(@TempDir Path dir) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode changed = (ObjectNode) json.readTree(tokenizerJson.toFile());
+        // An added token that does not start with '[' and is not in the vocabulary (the library gives it the next
+        // id after the vocabulary, whatever the file says), and a template that lists its own id for [CLS].
+        ((com.fasterxml.jackson.databind.node.ArrayNode) changed.get("added_tokens")).addObject()
+                .put("id", 1).put("content", "<x>").put("single_word", false).put("lstrip", false)
+                .put("rstrip", false).put("normalized", false).put("special", true);
+        ((ObjectNode) changed.get("post_processor").get("special_tokens").get("[CLS]")).putArray("ids").add(7);
+        Path file = dir.resolve("tokenizer.json");
+        json.writeValue(file.toFile(), changed);
+        WordPieceTokenizer ours = WordPieceTokenizer.load(file);
+        try (HuggingFaceTokenizer library = HuggingFaceTokenizer.newInstance(file,
+                Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"))) {
+            for (String text : List.of("a <x> b [SEP] c", "z<x>", "<x>[CLS]<x>", "[ <x", "plain text")) {
+                assertThat(ours.encode(text)).as(text).isEqualTo(library.encode(text).getIds());
+            }
+        }
+    }
+
+    @Test
+    void configurationsTokenizedDifferentlyAreRefused(@TempDir Path dir) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        Path changed = dir.resolve("tokenizer.json");
+
+        ObjectNode noClean = (ObjectNode) json.readTree(tokenizerJson.toFile());
+        ((ObjectNode) noClean.get("normalizer")).put("clean_text", false);
+        json.writeValue(changed.toFile(), noClean);
+        assertThatThrownBy(() -> WordPieceTokenizer.load(changed)).hasMessage(changed + ": field "
+                + "'normalizer.clean_text' is false; the server's tokenizer supports BERT's WordPiece configuration only");
+
+        ObjectNode emptyContent = (ObjectNode) json.readTree(tokenizerJson.toFile());
+        ((ObjectNode) emptyContent.get("added_tokens").get(0)).put("content", "");
+        json.writeValue(changed.toFile(), emptyContent);
+        assertThatThrownBy(() -> WordPieceTokenizer.load(changed))
+                .hasMessage(changed + ": field 'added_tokens[0].content' must be a non-empty string");
+
+        ObjectNode noWords = (ObjectNode) json.readTree(tokenizerJson.toFile());
+        ((ObjectNode) noWords.get("model")).put("max_input_chars_per_word", 0);
+        json.writeValue(changed.toFile(), noWords);
+        assertThatThrownBy(() -> WordPieceTokenizer.load(changed))
+                .hasMessage(changed + ": field 'model.max_input_chars_per_word' must be at least 1, got 0");
+    }
+
+    @Test
     void anUnreadableFileNamesItself(@TempDir Path dir) throws IOException {
         Path broken = dir.resolve("tokenizer.json");
         Files.writeString(broken, "{\"model\": ", StandardCharsets.UTF_8);
