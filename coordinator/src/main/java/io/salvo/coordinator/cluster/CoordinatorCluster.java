@@ -282,14 +282,15 @@ public final class CoordinatorCluster implements AutoCloseable {
     }
 
     /**
-     * Drops an ended run's per-run maps (interval reports, worker events, live snapshots, rejection tallies) on every
-     * member. The run's record and final result are kept; the caller has stored the result first.
+     * Drops an ended run's per-run maps (interval reports, worker events, live snapshots, rejection tallies) and its
+     * stop request on every member. The run's record and final result are kept; the caller has stored the result first.
      */
     public void destroyRunData(String runId) {
         reports(runId).destroy();
         workerEvents(runId).destroy();
         snapshots(runId).destroy();
         rejections(runId).destroy();
+        stopRequests().remove(runId);
     }
 
     /** Names of the maps that exist in the cluster now: what the coordinators hold, for diagnostics. */
