@@ -163,8 +163,9 @@ class CoordinatorTakeoverTest {
 
     @Test
     void aNewLeaderArchivesTheEndedRunTheOldOneLeftBehind() throws Exception {
-        // Long enough that the leader dies before it archives; short enough for a test.
-        Pair pair = startPair(Duration.ofSeconds(6));
+        // Long enough that the leader dies, B takes over and the late report arrives before the run is archived, on
+        // a loaded machine too; short enough for a test (archived 12 s after the end, its maps dropped 6 s later).
+        Pair pair = startPair(Duration.ofSeconds(12));
         CoordinatorServer a = pair.a();
         CoordinatorServer b = pair.b();
         ManagedChannel toA = pair.toA();
@@ -196,7 +197,7 @@ class CoordinatorTakeoverTest {
         w1.send(reportMessage(runId, "w1", 1, 7000));
         await(() -> b.cluster().reports(runId).size() == 3, "the late report stored");
         await(() -> Long.valueOf(RunManager.ARCHIVE_DONE).equals(b.cluster().archivedRuns().get(runId)),
-                "B archived the run and dropped its maps");
+                "B archived the run and dropped its maps", 60);
         assertThat(b.cluster().mapNames()).doesNotContain("salvo.run." + runId + ".reports");
         RunResult archived = result(toB, runId);
         assertThat(archived.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
@@ -294,10 +295,14 @@ class CoordinatorTakeoverTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        await(condition, what, 20);
+    }
+
+    private static void await(BooleanSupplier condition, String what, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 20 s: " + what);
+                throw new AssertionError("not within " + seconds + " s: " + what);
             }
             Thread.sleep(20);
         }
