@@ -194,21 +194,8 @@ class CoordinatorServerTest {
     @Test
     void workersLostTogetherAreReslicedTogether() throws Exception {
         // A slow tick, so that streams closed a few milliseconds apart fall into one: a region going dark.
-        stop();
-        startServer(Duration.ofMillis(250), Duration.ofMinutes(10));
         List<FakeWorker> six = new ArrayList<>();
-        for (String id : List.of("a", "b", "c", "d", "e", "f")) {
-            six.add(worker(id, 0));
-        }
-        awaitConnected(6);
-        RunPlan plan = plan(6).toBuilder().setPhases(0, Phase.newBuilder().setDurationMillis(20_000)
-                .setStartRatePerSecond(100).setEndRatePerSecond(100)).build();
-        StartRunResponse started = startRun(plan);
-        for (FakeWorker w : six) {
-            w.awaitAssignment();
-        }
-        long untilRunning = (started.getStartUnixNanos() - WallClock.system().unixNanos()) / 1_000_000 + 300;
-        Thread.sleep(Math.max(0, untilRunning));
+        StartRunResponse started = startLongRunOnASlowTick(List.of("a", "b", "c", "d", "e", "f"), six);
         for (FakeWorker lost : six.subList(2, 6)) {
             lost.close();
         }
@@ -229,18 +216,16 @@ class CoordinatorServerTest {
 
     @Test
     void aLossJustBeforeTheRunIsStoppedStaysOnRecord() throws Exception {
-        stop();
-        startServer(Duration.ofMillis(250), Duration.ofMinutes(10));
-        FakeWorker a = worker("a", 0);
-        FakeWorker b = worker("b", 0);
-        awaitConnected(2);
-        RunPlan plan = plan(2).toBuilder().setPhases(0, Phase.newBuilder().setDurationMillis(20_000)
-                .setStartRatePerSecond(100).setEndRatePerSecond(100)).build();
-        StartRunResponse started = startRun(plan);
-        a.awaitAssignment();
-        b.awaitAssignment();
-        Thread.sleep(Math.max(0, (started.getStartUnixNanos() - WallClock.system().unixNanos()) / 1_000_000 + 300));
-        b.close();
+        List<FakeWorker> two = new ArrayList<>();
+        StartRunResponse started = startLongRunOnASlowTick(List.of("a", "b"), two);
+        two.get(1).close();
+        // The coordinator has seen the loss (its note is in the live result) but not yet re-sliced for it.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!RunControlGrpc.newBlockingStub(channel).getRunResult(GetRunResultRequest.newBuilder()
+                .setRunId(started.getRunId()).build()).getMessage().contains("worker b was lost")) {
+            assertThat(System.nanoTime()).as("loss seen within 10 s").isLessThan(deadline);
+            Thread.sleep(5);
+        }
         // Stopped before the next tick re-slices: no load is left to divide, but the loss and what b left unsent
         // are still recorded.
         RunControlGrpc.newBlockingStub(channel).stopRun(StopRunRequest.newBuilder()
@@ -324,6 +309,32 @@ class CoordinatorServerTest {
         assertThat(watched).hasSize(1);
         assertThat(watched.get(0).getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
         assertThat(watched.get(0).getIntervalIndex()).isEqualTo(1);
+    }
+
+    /**
+     * On a coordinator ticking every 250 ms, starts a 20 s run on workers with these ids (added to {@code workers})
+     * and returns once every worker has its assignment and the load has been under way for 300 ms.
+     */
+    private StartRunResponse startLongRunOnASlowTick(List<String> ids, List<FakeWorker> workers) throws Exception {
+        stop();
+        startServer(Duration.ofMillis(250), Duration.ofMinutes(10));
+        for (String id : ids) {
+            workers.add(worker(id, 0));
+        }
+        awaitConnected(ids.size());
+        RunPlan plan = plan(ids.size()).toBuilder().setPhases(0, Phase.newBuilder().setDurationMillis(20_000)
+                .setStartRatePerSecond(100).setEndRatePerSecond(100)).build();
+        StartRunResponse started = startRun(plan);
+        for (FakeWorker w : workers) {
+            w.awaitAssignment();
+        }
+        long underWay = started.getStartUnixNanos() + TimeUnit.MILLISECONDS.toNanos(300);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (WallClock.system().unixNanos() < underWay) {
+            assertThat(System.nanoTime()).as("load under way within 10 s").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        return started;
     }
 
     private RunResult awaitTerminal(String runId) throws InterruptedException {

@@ -215,7 +215,7 @@ class ConnectionPoolTest {
                 return null;
             });
             // The scripted server keeps the socket open after writing; closing it ends the body.
-            Thread.sleep(200);
+            assertThat(server.awaitAnswered(1, 10)).isTrue();
             server.close();
             assertThat(exchange.await()).isEqualTo(200);
         }
@@ -232,7 +232,7 @@ class ConnectionPoolTest {
             ConnectionPool pool = pool(requests, 1, 5_000, null);
             Recorded inFlight = execute(pool, requests);
             Recorded queued = execute(pool, requests);
-            Thread.sleep(200); // let the first request reach the server
+            assertThat(server.awaitRequests(1, 10)).isTrue(); // the first request reached the server
             onLoop(() -> {
                 pool.abort(queued);
                 pool.abort(inFlight);

@@ -33,6 +33,8 @@ final class ScriptedServer implements AutoCloseable {
     /** Counts down once per connection the client closed (the server read end-of-stream). */
     private volatile CountDownLatch clientCloses = new CountDownLatch(0);
     private final AtomicInteger closedByClient = new AtomicInteger();
+    /** Responses written and flushed, over all connections. */
+    private final AtomicInteger answered = new AtomicInteger();
 
     ScriptedServer(Script script) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -56,6 +58,28 @@ final class ScriptedServer implements AutoCloseable {
 
     List<String> requests() {
         return requests;
+    }
+
+    /** Waits (bounded) until the server has read {@code count} requests. */
+    boolean awaitRequests(int count, long seconds) throws InterruptedException {
+        return awaitCount(() -> requests.size(), count, seconds);
+    }
+
+    /** Waits (bounded) until the server has written {@code count} responses. */
+    boolean awaitAnswered(int count, long seconds) throws InterruptedException {
+        return awaitCount(answered::get, count, seconds);
+    }
+
+    private static boolean awaitCount(java.util.function.IntSupplier current, int count, long seconds)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (current.getAsInt() < count) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
     }
 
     int closedByClient() {
@@ -104,6 +128,7 @@ final class ScriptedServer implements AutoCloseable {
                 }
                 out.write(answer);
                 out.flush();
+                answered.incrementAndGet();
             }
         } catch (Exception e) {
             // the client went away, or the test closed the server
