@@ -9,7 +9,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-[[ -f coordinator/target/salvo.jar ]] || mvn -B -q -DskipTests package -pl coordinator -am
+[[ -f coordinator/cli/target/salvo.jar ]] || mvn -B -q -DskipTests package -pl coordinator/cli -am
 counts=("${@:-100 250 500 1000}")
 [[ $# -eq 0 ]] && counts=(100 250 500 1000)
 seconds=${SECONDS_PER_STEP:-30}
@@ -24,11 +24,11 @@ echo "# java: $(java -version 2>&1 | head -1)"
 printf "%8s %10s %10s %10s %12s %14s %12s %12s %16s %19s\n" workers p50_ms p99_ms max_ms core_share cpu_us/report \
   bytes/report cold_p99_ms cold_core_share cold_cpu_us/report
 for n in "${counts[@]}"; do
-  java -Xmx2g ${COORDINATOR_JAVA_OPTS:-} -jar coordinator/target/salvo.jar coordinator --port 0 --token-file "$work/token" >"$work/coordinator.log" 2>&1 &
+  java -Xmx2g ${COORDINATOR_JAVA_OPTS:-} -jar coordinator/cli/target/salvo.jar coordinator --port 0 --token-file "$work/token" >"$work/coordinator.log" 2>&1 &
   coordinator_pid=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$work/coordinator.log" && break; sleep 0.1; done
   port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/coordinator.log" | cut -d: -f2)
-  line=$(java -Xmx2g -cp "coordinator/target/salvo.jar:coordinator/target/lib/*" bench/coordinator-scale/CoordinatorScale.java \
+  line=$(java -Xmx2g -cp "coordinator/cli/target/salvo.jar:coordinator/cli/target/lib/*" bench/coordinator-scale/CoordinatorScale.java \
     "$port" "$work/token" "$n" "$seconds" "$coordinator_pid")
   kill "$coordinator_pid"; wait "$coordinator_pid" 2>/dev/null || true; coordinator_pid=""
   get() { grep -o " $1=[0-9.]*" <<<" $line" | cut -d= -f2; }

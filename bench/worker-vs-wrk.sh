@@ -74,7 +74,7 @@ for tool in java wrk jq taskset getconf; do
   command -v "$tool" >/dev/null || { echo "worker-vs-wrk: $tool not found (wrk: apt-get install -y wrk)" >&2; exit 2; }
 done
 
-if [ ! -f coordinator/target/salvo.jar ]; then
+if [ ! -f coordinator/cli/target/salvo.jar ]; then
   ./salvo --help >/dev/null
 fi
 CLK_TCK=$(getconf CLK_TCK)
@@ -83,7 +83,7 @@ START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 TMP=$(mktemp -d /tmp/salvo-bench.XXXXXX)
 # A private copy of the distribution, so a concurrent `mvn package` cannot swap it mid-run.
 mkdir -p "$TMP/dist"
-cp coordinator/target/salvo.jar "$TMP/dist/" && cp -r coordinator/target/lib "$TMP/dist/"
+cp coordinator/cli/target/salvo.jar "$TMP/dist/" && cp -r coordinator/cli/target/lib "$TMP/dist/"
 JAR=$TMP/dist/salvo.jar
 OUT_DIR=${OUT_DIR:-$TMP/out}
 mkdir -p "$OUT_DIR"

@@ -2,7 +2,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.salvo.coordinator.merge.HistogramCodec;
+import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.ClockProbeReply;
@@ -27,8 +27,8 @@ import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
-import io.salvo.security.BearerTokenCredentials;
-import io.salvo.security.ClusterToken;
+import io.salvo.core.security.BearerTokenCredentials;
+import io.salvo.core.security.ClusterToken;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ import org.HdrHistogram.Histogram;
  * this benchmark measured before), the second after it (the figures of a long-lived coordinator).
  *
  * Usage (run by bench/coordinator-scale.sh):
- *   java -cp "coordinator/target/salvo.jar:coordinator/target/lib/*" bench/coordinator-scale/CoordinatorScale.java \
+ *   java -cp "coordinator/cli/target/salvo.jar:coordinator/cli/target/lib/*" bench/coordinator-scale/CoordinatorScale.java \
  *        PORT TOKEN_FILE WORKERS SECONDS
  * Prints one line: workers, intervals, p50/p99/max delay in ms, bytes per worker-interval, CPU per
  * report and core share of the second run, and the first run's p99 delay, core share and CPU per report.

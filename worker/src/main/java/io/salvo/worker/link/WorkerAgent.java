@@ -4,7 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.salvo.security.BearerTokenCredentials;
+import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.worker.engine.EngineVertx;
 import io.salvo.worker.warmup.EngineWarmup;
 import io.salvo.proto.v1.Assignment;

@@ -1,7 +1,7 @@
 package io.salvo.worker.link;
 
-import io.salvo.security.ClusterToken;
-import io.salvo.security.TlsFiles;
+import io.salvo.core.security.ClusterToken;
+import io.salvo.core.security.TlsFiles;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;

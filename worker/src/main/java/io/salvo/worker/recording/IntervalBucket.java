@@ -1,5 +1,6 @@
 package io.salvo.worker.recording;
 
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.InstanceFirstResponse;
 import io.salvo.proto.v1.OutcomeClass;
 import java.util.ArrayList;

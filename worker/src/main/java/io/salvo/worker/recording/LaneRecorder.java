@@ -1,5 +1,6 @@
 package io.salvo.worker.recording;
 
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.InstanceFirstResponse;
 import io.salvo.proto.v1.OutcomeClass;
 import java.util.ArrayDeque;
@@ -130,7 +131,7 @@ public final class LaneRecorder {
                         .setLatencyMicros(latencyMicros)
                         .setCompletedOffsetMicros(owner.offsetMicros(now));
                 if (modelLoadMillis >= 0) {
-                    first.setModelLoadMs(modelLoadMillis);
+                    first.setModelLoadMillis(modelLoadMillis);
                 }
                 bucket.instanceFirstResponses.add(first.build());
             }

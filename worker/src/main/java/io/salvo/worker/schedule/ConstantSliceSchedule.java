@@ -1,5 +1,7 @@
 package io.salvo.worker.schedule;
 
+import io.salvo.core.rate.RateProfile;
+
 /**
  * Evenly spaced arrivals: global request k (over all workers) is intended at Λ⁻¹(k), and this
  * worker sends the global requests its {@link SliceSegment} owns. The union over workers of a

@@ -10,7 +10,7 @@ import io.salvo.worker.engine.EngineSettings;
 import io.salvo.worker.engine.LoadEngine;
 import io.salvo.worker.recording.IntervalRecorder;
 import io.salvo.worker.schedule.ConstantSliceSchedule;
-import io.salvo.worker.schedule.RateProfile;
+import io.salvo.core.rate.RateProfile;
 import io.salvo.worker.schedule.SliceSegment;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.salvo.worker.schedule.ArrivalSchedule;
 import io.salvo.worker.schedule.ConstantSliceSchedule;
 import io.salvo.worker.schedule.PoissonSliceSchedule;
-import io.salvo.worker.schedule.RateProfile;
+import io.salvo.core.rate.RateProfile;
 import io.salvo.worker.schedule.SliceSegment;
 import java.util.ArrayList;
 import java.util.List;

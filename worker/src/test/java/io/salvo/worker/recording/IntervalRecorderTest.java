@@ -1,5 +1,6 @@
 package io.salvo.worker.recording;
 
+import io.salvo.core.histogram.HistogramSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.proto.v1.CapturedHeader;

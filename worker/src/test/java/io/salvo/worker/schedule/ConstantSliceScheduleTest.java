@@ -1,5 +1,6 @@
 package io.salvo.worker.schedule;
 
+import io.salvo.core.rate.RateProfile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.proto.v1.Phase;

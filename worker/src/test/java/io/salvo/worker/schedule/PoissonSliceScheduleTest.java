@@ -1,5 +1,6 @@
 package io.salvo.worker.schedule;
 
+import io.salvo.core.rate.RateProfile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

@@ -1,0 +1,341 @@
+package io.salvo.report;
+
+import io.salvo.proto.v1.ResliceCause;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.detect.LiveDetectors;
+import io.salvo.detect.PlatformInstanceSignals;
+import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
+import io.salvo.proto.v1.CapturedHeader;
+import io.salvo.proto.v1.MergedInterval;
+import io.salvo.proto.v1.OutcomeClass;
+import io.salvo.proto.v1.OutcomeHistograms;
+import io.salvo.proto.v1.Phase;
+import io.salvo.proto.v1.RunResult;
+import io.salvo.proto.v1.WorkerSummary;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The report of one run, computed from the coordinator's merged result. Every percentile is read from
+ * an exactly merged histogram. Serialized as schema-versioned JSON (see docs/metrics.md for each
+ * field's definition); also the source of the console table and the .hlog file.
+ */
+public record RunReport(
+        @JsonProperty("schema_version") int schemaVersion,
+        @JsonProperty("run") RunInfo run,
+        @JsonProperty("totals") Totals totals,
+        @JsonProperty("detectors") DetectorReport detectors,
+        @JsonProperty("intervals") List<IntervalRow> intervals,
+        @JsonProperty("workers") List<WorkerRow> workers) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    public record RunInfo(
+            @JsonProperty("id") String id,
+            @JsonProperty("name") String name,
+            @JsonProperty("state") String state,
+            @JsonProperty("message") String message,
+            @JsonProperty("target_url") String targetUrl,
+            @JsonProperty("method") String method,
+            @JsonProperty("arrival") String arrival,
+            @JsonProperty("phases") List<PhaseInfo> phases,
+            @JsonProperty("worker_count") int workerCount,
+            @JsonProperty("interval_ms") long intervalMillis,
+            @JsonProperty("load_duration_s") double loadDurationSeconds,
+            @JsonProperty("start") String start,
+            @JsonProperty("end") String end,
+            @JsonProperty("rejected_reports") long rejectedReports,
+            @JsonProperty("reslices") List<ResliceRow> reslices,
+            @JsonProperty("takeovers") List<TakeoverRow> takeovers) {
+    }
+
+    /** Another coordinator carried the run on after its leader left the coordinator cluster. */
+    public record TakeoverRow(
+            @JsonProperty("at_s") double atSeconds,
+            @JsonProperty("at") String at,
+            @JsonProperty("from_coordinator") String fromCoordinator,
+            @JsonProperty("to_coordinator") String toCoordinator,
+            @JsonProperty("reports_restored") long reportsRestored) {
+    }
+
+    /** A re-division of the rate after a worker was lost or joined. */
+    public record ResliceRow(
+            @JsonProperty("at_s") double atSeconds,
+            @JsonProperty("epoch") long epoch,
+            @JsonProperty("cause") String cause,
+            @JsonProperty("worker") String worker,
+            @JsonProperty("workers_after") List<String> workersAfter,
+            @JsonProperty("uncovered_intended_requests") double uncoveredIntendedRequests) {
+    }
+
+    public record PhaseInfo(
+            @JsonProperty("duration_ms") long durationMillis,
+            @JsonProperty("start_rate_per_s") double startRate,
+            @JsonProperty("end_rate_per_s") double endRate,
+            @JsonProperty("steps") int steps) {
+    }
+
+    /** Percentiles of one histogram, in milliseconds (converted from microseconds). */
+    public record Percentiles(
+            @JsonProperty("count") long count,
+            @JsonProperty("min_ms") double min,
+            @JsonProperty("mean_ms") double mean,
+            @JsonProperty("p50_ms") double p50,
+            @JsonProperty("p90_ms") double p90,
+            @JsonProperty("p95_ms") double p95,
+            @JsonProperty("p99_ms") double p99,
+            @JsonProperty("p99_9_ms") double p999,
+            @JsonProperty("max_ms") double max) {
+
+        static Percentiles of(Histogram h) {
+            if (h.getTotalCount() == 0) {
+                return new Percentiles(0, 0, 0, 0, 0, 0, 0, 0, 0);
+            }
+            return new Percentiles(h.getTotalCount(), ms(h.getMinValue()), h.getMean() / 1000.0,
+                    ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
+                    ms(h.getValueAtPercentile(95)), ms(h.getValueAtPercentile(99)),
+                    ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()));
+        }
+
+        private static double ms(long micros) {
+            return micros / 1000.0;
+        }
+    }
+
+    public record Errors(
+            @JsonProperty("status_4xx") long status4xx,
+            @JsonProperty("status_5xx") long status5xx,
+            @JsonProperty("timeout") long timeout,
+            @JsonProperty("connect_error") long connectError) {
+
+        public long total() {
+            return status4xx + status5xx + timeout + connectError;
+        }
+    }
+
+    public record Totals(
+            @JsonProperty("intended") long intended,
+            @JsonProperty("sent") long sent,
+            @JsonProperty("requests") long requests,
+            @JsonProperty("successes") long successes,
+            @JsonProperty("errors") Errors errors,
+            @JsonProperty("achieved_rate_per_s") double achievedRate,
+            @JsonProperty("success_rate_per_s") double successRate,
+            @JsonProperty("late_sends") long lateSends,
+            @JsonProperty("in_flight_cap_hits") long capHits,
+            @JsonProperty("unsent") long unsent,
+            @JsonProperty("latency") Percentiles latency,
+            @JsonProperty("latency_2xx") Percentiles latencySuccess,
+            @JsonProperty("service_time") Percentiles serviceTime,
+            @JsonProperty("scheduler_lag") Percentiles schedulerLag) {
+    }
+
+    public record IntervalRow(
+            @JsonProperty("index") long index,
+            @JsonProperty("start_offset_s") double startOffsetSeconds,
+            @JsonProperty("intended") long intended,
+            @JsonProperty("sent") long sent,
+            @JsonProperty("requests") long requests,
+            @JsonProperty("successes") long successes,
+            @JsonProperty("errors") Errors errors,
+            @JsonProperty("achieved_rate_per_s") double achievedRate,
+            @JsonProperty("success_rate_per_s") double successRate,
+            @JsonProperty("late_sends") long lateSends,
+            @JsonProperty("in_flight_cap_hits") long capHits,
+            @JsonProperty("unsent") long unsent,
+            @JsonProperty("latency") Percentiles latency,
+            @JsonProperty("service_time") Percentiles serviceTime,
+            @JsonProperty("workers_reported") int workersReported,
+            @JsonProperty("had_late_reports") boolean hadLateReports,
+            @JsonProperty("captured_headers") Map<String, Map<String, Long>> capturedHeaders) {
+    }
+
+    public record WorkerRow(
+            @JsonProperty("id") String id,
+            @JsonProperty("region") String region,
+            @JsonProperty("cores") int cores,
+            @JsonProperty("share") double share,
+            @JsonProperty("sent") long sent,
+            @JsonProperty("completed") long completed,
+            @JsonProperty("intervals_reported") long intervalsReported,
+            @JsonProperty("clock_offset_ms") double clockOffsetMillis,
+            @JsonProperty("clock_round_trip_ms") double clockRoundTripMillis,
+            @JsonProperty("finished") boolean finished,
+            @JsonProperty("lost") boolean lost,
+            @JsonProperty("sent_by_interval") Map<Long, Long> sentByInterval) {
+    }
+
+    /** Histograms of one merged interval, decoded; also used by the .hlog writer. */
+    public record DecodedInterval(MergedInterval source, Map<OutcomeClass, Histogram> latency,
+            Map<OutcomeClass, Histogram> serviceTime, Histogram schedulerLag) {
+
+        public Histogram allLatency() {
+            return sum(latency);
+        }
+
+        public Histogram allServiceTime() {
+            return sum(serviceTime);
+        }
+
+        private static Histogram sum(Map<OutcomeClass, Histogram> byOutcome) {
+            Histogram all = HistogramCodec.newHistogram();
+            byOutcome.values().forEach(all::add);
+            return all;
+        }
+
+        public long count(OutcomeClass outcome) {
+            Histogram h = latency.get(outcome);
+            return h == null ? 0 : h.getTotalCount();
+        }
+
+        public static DecodedInterval of(MergedInterval interval) {
+            Map<OutcomeClass, Histogram> latency = new LinkedHashMap<>();
+            Map<OutcomeClass, Histogram> service = new LinkedHashMap<>();
+            try {
+                for (OutcomeHistograms o : interval.getOutcomesList()) {
+                    latency.put(o.getOutcome(), HistogramCodec.decode(o.getLatencyMicros().toByteArray()));
+                    service.put(o.getOutcome(), HistogramCodec.decode(o.getServiceTimeMicros().toByteArray()));
+                }
+                Histogram lag = interval.getSchedulerLagMicros().isEmpty() ? HistogramCodec.newHistogram()
+                        : HistogramCodec.decode(interval.getSchedulerLagMicros().toByteArray());
+                return new DecodedInterval(interval, latency, service, lag);
+            } catch (CorruptHistogramException e) {
+                throw new IllegalStateException("the coordinator sent an undecodable merged histogram: "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    public static RunReport from(RunResult result) {
+        return from(result, null);
+    }
+
+    /**
+     * Builds the report; the detectors run again over the final merged intervals (late reports
+     * included), with the platform's instance signals when a driver provides them (else null).
+     */
+    public static RunReport from(RunResult result, PlatformInstanceSignals platform) {
+        long intervalMillis = result.getPlan().getIntervalMillis();
+        double intervalSeconds = intervalMillis / 1000.0;
+        double loadSeconds = result.getPlan().getPhasesList().stream().mapToLong(Phase::getDurationMillis).sum()
+                / 1000.0;
+
+        List<IntervalRow> rows = new ArrayList<>();
+        LiveDetectors detectors = new LiveDetectors(DetectorReport.settingsFor(result.getPlan()), platform);
+        Histogram latency = HistogramCodec.newHistogram();
+        Histogram latency2xx = HistogramCodec.newHistogram();
+        Histogram service = HistogramCodec.newHistogram();
+        Histogram lag = HistogramCodec.newHistogram();
+        long intended = 0;
+        long sent = 0;
+        long sentDuringLoad = 0;
+        long late = 0;
+        long capHits = 0;
+        long unsent = 0;
+        long[] errorCounts = new long[4];
+        for (MergedInterval m : result.getIntervalsList()) {
+            detectors.accept(m);
+            DecodedInterval d = DecodedInterval.of(m);
+            Histogram intervalLatency = d.allLatency();
+            Histogram intervalService = d.allServiceTime();
+            latency.add(intervalLatency);
+            service.add(intervalService);
+            lag.add(d.schedulerLag());
+            Histogram ok = d.latency().get(OutcomeClass.OUTCOME_CLASS_2XX);
+            if (ok != null) {
+                latency2xx.add(ok);
+            }
+            Errors errors = errorsOf(d);
+            errorCounts[0] += errors.status4xx();
+            errorCounts[1] += errors.status5xx();
+            errorCounts[2] += errors.timeout();
+            errorCounts[3] += errors.connectError();
+            intended += m.getIntended();
+            sent += m.getSent();
+            // Sends that only happened after the load window (a worker that fell behind) are not
+            // achieved rate: counting them would hide exactly the overload the rate should reveal.
+            if (m.getIntervalIndex() * intervalMillis < loadSeconds * 1000) {
+                sentDuringLoad += m.getSent();
+            }
+            late += m.getLateSends();
+            capHits += m.getInFlightCapHits();
+            unsent += m.getUnsent();
+            long successes = d.count(OutcomeClass.OUTCOME_CLASS_2XX);
+            rows.add(new IntervalRow(m.getIntervalIndex(), m.getIntervalIndex() * intervalSeconds,
+                    m.getIntended(), m.getSent(), intervalLatency.getTotalCount(), successes, errors,
+                    m.getSent() / intervalSeconds, successes / intervalSeconds, m.getLateSends(),
+                    m.getInFlightCapHits(), m.getUnsent(), Percentiles.of(intervalLatency),
+                    Percentiles.of(intervalService), m.getWorkerIdsCount(), m.getHadLateReports(),
+                    headers(m.getCapturedHeadersList())));
+        }
+        Errors totalErrors = new Errors(errorCounts[0], errorCounts[1], errorCounts[2], errorCounts[3]);
+        Totals totals = new Totals(intended, sent, latency.getTotalCount(), latency2xx.getTotalCount(), totalErrors,
+                loadSeconds > 0 ? sentDuringLoad / loadSeconds : 0,
+                loadSeconds > 0 ? latency2xx.getTotalCount() / loadSeconds : 0,
+                late, capHits, unsent, Percentiles.of(latency), Percentiles.of(latency2xx), Percentiles.of(service),
+                Percentiles.of(lag));
+
+        List<PhaseInfo> phases = result.getPlan().getPhasesList().stream()
+                .map(p -> new PhaseInfo(p.getDurationMillis(), p.getStartRatePerSecond(), p.getEndRatePerSecond(),
+                        p.getSteps()))
+                .toList();
+        RunInfo info = new RunInfo(result.getRunId(), result.getPlan().getName(),
+                result.getState().name().replace("RUN_STATE_", "").toLowerCase(Locale.ROOT), result.getMessage(),
+                result.getPlan().getRequest().getUrl(), result.getPlan().getRequest().getMethod(),
+                result.getPlan().getArrival().name().replace("ARRIVAL_PROCESS_", "").toLowerCase(Locale.ROOT),
+                phases, result.getPlan().getWorkerCount(), intervalMillis, loadSeconds,
+                instant(result.getStartUnixNanos()), instant(result.getEndUnixNanos()), result.getRejectedReports(),
+                result.getReslicesList().stream().map(r -> new ResliceRow(
+                        (r.getAtUnixNanos() - result.getStartUnixNanos()) / 1e9, r.getEpoch(), causeName(r.getCause()),
+                        r.getWorkerId(), List.copyOf(r.getWorkerIdsList()), r.getUncoveredIntendedRequests())).toList(),
+                result.getTakeoversList().stream().map(t -> new TakeoverRow(
+                        (t.getAtUnixNanos() - result.getStartUnixNanos()) / 1e9, instant(t.getAtUnixNanos()),
+                        t.getFromCoordinatorId(), t.getToCoordinatorId(), t.getReportsRestored())).toList());
+
+        List<WorkerRow> workers = new ArrayList<>();
+        for (WorkerSummary w : result.getWorkersList()) {
+            double share = w.getSlice().getTotalWeight() == 0 ? 0
+                    : (double) (w.getSlice().getSegmentEnd() - w.getSlice().getSegmentStart()) / w.getSlice().getTotalWeight();
+            workers.add(new WorkerRow(w.getWorkerId(), w.getRegion(), w.getCores(), share, w.getSent(),
+                    w.getCompleted(), w.getIntervalsReported(), w.getClockOffsetNanos() / 1e6,
+                    w.getClockRoundTripNanos() / 1e6, w.getFinished(), w.getLost(),
+                    new java.util.TreeMap<>(w.getSentByIntervalMap())));
+        }
+        return new RunReport(SCHEMA_VERSION, info, totals, DetectorReport.of(detectors.summary()), rows, workers);
+    }
+
+    static Errors errorsOf(DecodedInterval d) {
+        return new Errors(d.count(OutcomeClass.OUTCOME_CLASS_4XX), d.count(OutcomeClass.OUTCOME_CLASS_5XX),
+                d.count(OutcomeClass.OUTCOME_CLASS_TIMEOUT), d.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR));
+    }
+
+    private static Map<String, Map<String, Long>> headers(List<CapturedHeader> captured) {
+        Map<String, Map<String, Long>> result = new LinkedHashMap<>();
+        for (CapturedHeader h : captured) {
+            Map<String, Long> values = new LinkedHashMap<>();
+            h.getValuesList().forEach(v -> values.put(v.getValue(), v.getCount()));
+            result.put(h.getName(), values);
+        }
+        return result;
+    }
+
+    /** The JSON report's name for a re-slice cause: "lost", "joined" or "takeover" (schema version 1). */
+    static String causeName(ResliceCause cause) {
+        return switch (cause) {
+            case RESLICE_CAUSE_WORKER_LOST -> "lost";
+            case RESLICE_CAUSE_WORKER_JOINED -> "joined";
+            case RESLICE_CAUSE_TAKEOVER -> "takeover";
+            case RESLICE_CAUSE_UNSPECIFIED, UNRECOGNIZED -> "unknown";
+        };
+    }
+
+    private static String instant(long unixNanos) {
+        return unixNanos == 0 ? null : Instant.ofEpochSecond(0, unixNanos).toString();
+    }
+}

@@ -1,0 +1,353 @@
+package io.salvo.cli;
+
+import io.salvo.coordinator.server.CoordinatorServer;
+import io.salvo.proto.v1.GetRunResultRequest;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.RunControlGrpc;
+import io.salvo.proto.v1.RunControlGrpc.RunControlBlockingStub;
+import io.salvo.proto.v1.RunPlan;
+import io.salvo.proto.v1.RunResult;
+import io.salvo.proto.v1.RunState;
+import io.salvo.proto.v1.StartRunRequest;
+import io.salvo.proto.v1.StartRunResponse;
+import io.salvo.proto.v1.StopRunRequest;
+import io.salvo.proto.v1.WatchRunRequest;
+import io.salvo.report.ConsoleReport;
+import io.salvo.report.ReportFiles;
+import io.salvo.report.RunReport;
+import io.salvo.core.security.BearerTokenCredentials;
+import io.salvo.core.security.ClusterToken;
+import io.salvo.core.security.TlsFiles;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Carries out one run for the CLI: optionally an embedded coordinator with local worker processes,
+ * then start, live view, result and report files. Ctrl-C stops the run and still writes the report
+ * of what was measured.
+ */
+final class RunExecution {
+
+    /** Exit codes of {@code salvo run}. */
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USER_ERROR = 2;
+    static final int INTERRUPTED = 130;
+
+    /** How long the CLI keeps trying the other coordinators after losing the one it watched. */
+    private static final Duration FAILOVER_PATIENCE = Duration.ofSeconds(60);
+
+    private final RunPlan plan;
+    /** The coordinators of the cluster to use, tried in order; empty for an embedded coordinator. */
+    private final List<InetSocketAddress> coordinators;
+    /** The token for {@link #coordinators}; for an embedded coordinator a fresh one is generated. */
+    private final ClusterToken token;
+    private final TlsFiles tls;
+    private final Path outDir;
+    private final Duration workerWait;
+    private final boolean quiet;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private final AtomicBoolean interrupted = new AtomicBoolean();
+    private final CountDownLatch reportWritten = new CountDownLatch(1);
+    private volatile String runId;
+    private volatile RunControlBlockingStub control;
+    private final Map<InetSocketAddress, ManagedChannel> channels = new LinkedHashMap<>();
+    /** Interval index of the last live line printed, so a replay after a fail-over prints nothing twice. */
+    private long lastPrintedIndex = -1;
+    /** Set once the result files exist, for callers that want to read them. */
+    private volatile Path jsonReport;
+    private volatile RunReport report;
+
+    RunExecution(RunPlan plan, List<InetSocketAddress> coordinators, ClusterToken token, TlsFiles tls, Path outDir,
+            Duration workerWait, boolean quiet, PrintStream out, PrintStream err) {
+        this.plan = plan;
+        this.coordinators = coordinators == null ? List.of() : List.copyOf(coordinators);
+        this.token = token;
+        this.tls = tls;
+        this.outDir = outDir;
+        this.workerWait = workerWait;
+        this.quiet = quiet;
+        this.out = out;
+        this.err = err;
+    }
+
+    Path jsonReport() {
+        return jsonReport;
+    }
+
+    RunReport report() {
+        return report;
+    }
+
+    int execute() {
+        try {
+            Files.createDirectories(outDir);
+        } catch (IOException e) {
+            err.println("salvo: cannot create the output folder " + outDir + ": " + e.getMessage());
+            return USER_ERROR;
+        }
+        Thread hook = new Thread(this::onInterrupt, "salvo-run-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            if (!coordinators.isEmpty()) {
+                return runAgainst(coordinators, token, tls, null);
+            }
+            ClusterToken localToken = ClusterToken.generate();
+            try (CoordinatorServer server = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), localToken,
+                    null)) {
+                String address = "127.0.0.1:" + server.port();
+                if (!quiet) {
+                    out.printf("Embedded coordinator on %s; starting %d local worker process(es)%n", address,
+                            plan.getWorkerCount());
+                }
+                try (LocalWorkers workers = LocalWorkers.start(plan.getWorkerCount(), address, localToken,
+                        outDir.resolve("logs"))) {
+                    return runAgainst(List.of(InetSocketAddress.createUnresolved("127.0.0.1", server.port())),
+                            localToken, null, workers);
+                }
+            }
+        } catch (IOException e) {
+            err.println("salvo: " + e.getMessage());
+            return FAILED;
+        } finally {
+            reportWritten.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running: it waits for reportWritten, which is now counted down.
+            }
+        }
+    }
+
+    private int runAgainst(List<InetSocketAddress> addresses, ClusterToken callToken, TlsFiles callTls,
+            LocalWorkers localWorkers) throws IOException {
+        try {
+            StartRunResponse started = null;
+            int current = 0;
+            StatusRuntimeException lastRefusal = null;
+            // Runs start on the cluster's leader: a coordinator that is down or a follower says
+            // UNAVAILABLE, and the next address is tried.
+            for (int i = 0; i < addresses.size() && started == null; i++) {
+                use(addresses.get(i), callToken, callTls);
+                try {
+                    started = control.withDeadlineAfter(workerWait.toMillis() + 30_000, TimeUnit.MILLISECONDS)
+                            .startRun(StartRunRequest.newBuilder()
+                                    .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                                    .setPlan(plan)
+                                    .setWorkerWaitMillis((int) Math.min(Integer.MAX_VALUE, workerWait.toMillis()))
+                                    .build());
+                    current = i;
+                } catch (StatusRuntimeException e) {
+                    lastRefusal = e;
+                    boolean tryNext = e.getStatus().getCode() == Status.Code.UNAVAILABLE && i + 1 < addresses.size();
+                    if (!tryNext) {
+                        break;
+                    }
+                    err.println("salvo: coordinator " + HostPort.format(addresses.get(i)) + " did not start the run ("
+                            + describe(e) + "); trying " + HostPort.format(addresses.get(i + 1)));
+                }
+            }
+            if (started == null) {
+                err.println("salvo: the coordinator at " + HostPort.format(addresses.get(addresses.size() - 1))
+                        + " did not start the run: " + describe(lastRefusal));
+                if (localWorkers != null && !localWorkers.deadWorkers().isEmpty()) {
+                    err.print(localWorkers.deadWorkers());
+                }
+                return FAILED;
+            }
+            runId = started.getRunId();
+            if (interrupted.get()) {
+                stopQuietly("interrupted");
+            }
+            if (!quiet) {
+                out.printf("Run %s started on %d worker(s): %s%n", runId, started.getWorkerIdsCount(),
+                        String.join(", ", started.getWorkerIdsList()));
+            }
+            long failoverDeadline = 0;
+            RunState finalState = null;
+            RunResult result = null;
+            // Watch, then fetch the result; when the coordinator in use is lost, carry on with the
+            // others (any coordinator of the cluster serves every run).
+            while (result == null) {
+                try {
+                    if (finalState == null) {
+                        finalState = watch();
+                    }
+                    result = control.withDeadlineAfter(60, TimeUnit.SECONDS)
+                            .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
+                } catch (StatusRuntimeException e) {
+                    if (addresses.size() == 1 || !worthRetrying(e)) {
+                        err.println("salvo: lost the coordinator at " + HostPort.format(addresses.get(current)) + ": "
+                                + describe(e));
+                        return FAILED;
+                    }
+                    long now = System.nanoTime();
+                    if (failoverDeadline == 0) {
+                        failoverDeadline = now + FAILOVER_PATIENCE.toNanos();
+                    } else if (now > failoverDeadline) {
+                        err.println("salvo: no coordinator of the cluster answered for " + FAILOVER_PATIENCE.toSeconds()
+                                + " s: " + describe(e));
+                        return FAILED;
+                    }
+                    InetSocketAddress lost = addresses.get(current);
+                    current = (current + 1) % addresses.size();
+                    err.println("salvo: lost coordinator " + HostPort.format(lost) + " (" + describe(e)
+                            + "); continuing with " + HostPort.format(addresses.get(current)));
+                    use(addresses.get(current), callToken, callTls);
+                    sleepQuietly(250);
+                }
+            }
+            writeReports(result);
+            if (interrupted.get()) {
+                return INTERRUPTED;
+            }
+            return finalState == RunState.RUN_STATE_FAILED ? FAILED : OK;
+        } finally {
+            channels.values().forEach(ManagedChannel::shutdownNow);
+        }
+    }
+
+    /** A coordinator that went away, or one still taking over, may answer on the next try. */
+    private static boolean worthRetrying(StatusRuntimeException e) {
+        return switch (e.getStatus().getCode()) {
+            case UNAVAILABLE, CANCELLED, UNKNOWN, DEADLINE_EXCEEDED -> true;
+            default -> false;
+        };
+    }
+
+    private void use(InetSocketAddress address, ClusterToken callToken, TlsFiles callTls) throws IOException {
+        ManagedChannel channel = channels.get(address);
+        if (channel == null) {
+            NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+                    .maxInboundMessageSize(64 * 1024 * 1024);
+            if (callTls != null) {
+                builder.sslContext(callTls.clientContext());
+            } else {
+                builder.usePlaintext();
+            }
+            channel = builder.build();
+            channels.put(address, channel);
+        }
+        RunControlBlockingStub stub = RunControlGrpc.newBlockingStub(channel);
+        control = callToken == null ? stub : stub.withCallCredentials(new BearerTokenCredentials(callToken));
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private RunState watch() {
+        Iterator<LiveSnapshot> snapshots = control.watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+        RunState state = RunState.RUN_STATE_RUNNING;
+        while (snapshots.hasNext()) {
+            LiveSnapshot s = snapshots.next();
+            state = s.getState();
+            if (isTerminal(state)) {
+                if (!s.getMessage().isEmpty() && !quiet) {
+                    out.println("Run ended: " + s.getMessage());
+                }
+                return state;
+            }
+            if (s.getIntervalIndex() <= lastPrintedIndex) {
+                continue; // replayed by the coordinator we failed over to
+            }
+            lastPrintedIndex = s.getIntervalIndex();
+            if (!quiet) {
+                out.println(liveLine(s, plan.getIntervalMillis()));
+                for (String event : s.getEventsList()) {
+                    out.println("        >> " + event);
+                }
+            }
+        }
+        // The stream ended without a terminal snapshot: the coordinator went away mid-stream.
+        throw Status.UNAVAILABLE.withDescription("the live view ended before the run did").asRuntimeException();
+    }
+
+    static String liveLine(LiveSnapshot s, long intervalMillis) {
+        double t = (s.getIntervalIndex() + 1) * intervalMillis / 1000.0;
+        return String.format(Locale.ROOT,
+                "%6.1fs  ok %8.1f/s (target %8.1f/s)  p50 %8.2f ms  p99 %8.2f ms  errors %5d  late %5d  workers %d/%d",
+                t, s.getSuccessRatePerSecond(), s.getTargetRatePerSecond(), s.getLatencyP50Micros() / 1000.0,
+                s.getLatencyP99Micros() / 1000.0, s.getErrors(), s.getLateSends(), s.getWorkersReported(),
+                s.getWorkersAssigned());
+    }
+
+    private void writeReports(RunResult result) throws IOException {
+        RunReport built = RunReport.from(result);
+        Path json = outDir.resolve(result.getRunId() + ".json");
+        Path hlog = outDir.resolve(result.getRunId() + ".hlog");
+        ReportFiles.writeJson(built, json);
+        ReportFiles.writeHlog(result, hlog);
+        report = built;
+        jsonReport = json;
+        ConsoleReport.print(built, out);
+        out.printf("%nReport: %s%nHistogram log: %s%n", json, hlog);
+        out.flush();
+    }
+
+    private static boolean isTerminal(RunState state) {
+        return state == RunState.RUN_STATE_COMPLETED || state == RunState.RUN_STATE_STOPPED
+                || state == RunState.RUN_STATE_FAILED;
+    }
+
+    /** Runs on Ctrl-C: stop the run, then wait for the main thread to write the partial report. */
+    private void onInterrupt() {
+        interrupted.set(true);
+        if (reportWritten.getCount() == 0) {
+            return;
+        }
+        err.println("\nsalvo: interrupted; stopping the run and writing the report of what was measured...");
+        stopQuietly("interrupted (Ctrl-C)");
+        try {
+            reportWritten.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        out.flush();
+        err.flush();
+        // A JVM ending on a signal exits 128+signal whatever main returns; 130 is documented.
+        Runtime.getRuntime().halt(INTERRUPTED);
+    }
+
+    private void stopQuietly(String reason) {
+        RunControlBlockingStub stub = control;
+        String id = runId;
+        if (stub == null || id == null) {
+            return;
+        }
+        try {
+            stub.withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .stopRun(StopRunRequest.newBuilder().setRunId(id).setReason(reason).build());
+        } catch (StatusRuntimeException e) {
+            err.println("salvo: could not stop run " + id + ": " + describe(e));
+        }
+    }
+
+    static String describe(StatusRuntimeException e) {
+        String description = e.getStatus().getDescription();
+        return e.getStatus().getCode() + (description == null ? "" : ": " + description);
+    }
+}

@@ -1,0 +1,352 @@
+package io.salvo.coordinator.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JavaSerializationFilterConfig;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.DistributedObject;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.topic.ITopic;
+import io.salvo.core.security.ClusterToken;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The coordinator's embedded Hazelcast member: the replicated state's maps and topics, and leader
+ * election. The leader is the oldest member (Hazelcast lists members oldest first and every member
+ * sees the same list), so no CP subsystem is needed; with two coordinators a CP group could not
+ * survive the loss of one anyway.
+ *
+ * <p>Maps, all with one synchronous backup:
+ * <ul>
+ *   <li>{@code salvo.runs}: run id → {@link RunRecord}</li>
+ *   <li>{@code salvo.workers}: worker id → {@link WorkerLocation}</li>
+ *   <li>{@code salvo.results}: run id → final {@code RunResult}</li>
+ *   <li>{@code salvo.stop-requests}: run id → reason</li>
+ *   <li>{@code salvo.coordinators}: member id → coordinator id and gRPC address</li>
+ *   <li>{@code salvo.archived-runs}: run id → end instant (Unix ns) of an ended run whose per-run maps below were
+ *       dropped after the retention period; its record and final result stay</li>
+ *   <li>{@code salvo.run.<id>.reports}: "interval/worker" → {@code IntervalReport} bytes</li>
+ *   <li>{@code salvo.run.<id>.events}: worker id → its terminal {@code WorkerEvent}</li>
+ *   <li>{@code salvo.run.<id>.snapshots}: sequence → {@code LiveSnapshot}</li>
+ *   <li>{@code salvo.run.<id>.rejections}: member id → {@link RejectionTally}</li>
+ * </ul>
+ * Topics: {@code salvo.to-workers} ({@link WorkerEnvelope}) and {@code salvo.liveness} ({@link Liveness}).
+ */
+public final class CoordinatorCluster implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(CoordinatorCluster.class.getName());
+    /** Held strongly: JUL forgets the level of a logger nobody references. */
+    private static final List<Logger> QUIETED = List.of(Logger.getLogger("com.hazelcast"),
+            // Says that it runs without --add-opens (slower serialization paths); not worth a warning per start.
+            Logger.getLogger("com.hazelcast.instance.impl.HazelcastInstanceFactory"),
+            // A standalone member is what a single coordinator is meant to be.
+            Logger.getLogger("com.hazelcast.instance.impl.Node"));
+
+    private final HazelcastInstance hz;
+    private final String memberId;
+    private final List<Consumer<String>> memberLeftListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> leadershipListeners = new CopyOnWriteArrayList<>();
+    private volatile boolean leader;
+
+    private CoordinatorCluster(HazelcastInstance hz) {
+        this.hz = hz;
+        this.memberId = hz.getCluster().getLocalMember().getUuid().toString();
+        hz.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+                LOG.info(() -> "coordinator cluster: member " + event.getMember().getAddress() + " joined");
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                String left = event.getMember().getUuid().toString();
+                LOG.warning(() -> "coordinator cluster: member " + event.getMember().getAddress() + " left");
+                // Listeners first (they detach the streams that member held), then leadership.
+                for (Consumer<String> listener : memberLeftListeners) {
+                    try {
+                        listener.accept(left);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.SEVERE, "member-left handler failed", e);
+                    }
+                }
+                evaluateLeadership();
+            }
+        });
+        evaluateLeadership();
+    }
+
+    /**
+     * Starts the member; returns once it has joined its cluster (or stands alone) and, when it
+     * joined others, once every partition has its backup again: a member that answered before its
+     * replicas arrived would be a standby without the state it is meant to take over.
+     */
+    public static CoordinatorCluster start(ClusterSettings settings, ClusterToken token) {
+        QUIETED.get(0).setLevel(Level.WARNING);
+        QUIETED.get(1).setLevel(Level.SEVERE);
+        QUIETED.get(2).setLevel(Level.SEVERE);
+        CoordinatorCluster cluster = new CoordinatorCluster(Hazelcast.newHazelcastInstance(config(settings, token)));
+        cluster.awaitReplicasInSync(SAFE_START_TIMEOUT_NANOS);
+        return cluster;
+    }
+
+    private static final long SAFE_START_TIMEOUT_NANOS = 30_000_000_000L;
+
+    private void awaitReplicasInSync(long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (!hz.getPartitionService().isClusterSafe()) {
+            if (System.nanoTime() > deadline) {
+                LOG.warning("coordinator cluster: replicas still migrating after " + timeoutNanos / 1_000_000_000L
+                        + " s; serving anyway");
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    static Config config(ClusterSettings settings, ClusterToken token) {
+        Config config = new Config();
+        config.setClusterName(effectiveClusterName(settings.name(), token));
+        config.setInstanceName("salvo-coordinator-" + java.util.UUID.randomUUID());
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.setProperty("hazelcast.logging.type", "jdk");
+        // The coordinator shuts its member down itself, after its gRPC server.
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // Fail over within seconds: a killed peer's refused connection is seen at once, a hung one
+        // misses 5 s of 1 s heartbeats.
+        config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+        config.setProperty("hazelcast.wait.seconds.before.join", "0");
+        config.setProperty("hazelcast.socket.bind.any", "false");
+        // A handful of coordinators hold little data: fewer partitions migrate and repair faster
+        // when a member joins or leaves. Must be the same on every member (it is: same code).
+        config.setProperty("hazelcast.partition.count", "71");
+        config.getJetConfig().setEnabled(false);
+        // Nobody reads Hazelcast's own metrics (no Management Center, no JMX scraper), and collecting
+        // them is a sweep over every map and the OS counters every 5 s, plus the JIT work for code
+        // only that sweep runs: measurable next to merging a thousand reports per second.
+        config.getMetricsConfig().setEnabled(false);
+        config.setProperty("hazelcast.health.monitoring.level", "OFF");
+        // Values are byte arrays; nothing of ours is Java-serialized. Keep the known gadget classes out anyway.
+        config.getSerializationConfig().setJavaSerializationFilterConfig(new JavaSerializationFilterConfig());
+
+        NetworkConfig network = config.getNetworkConfig();
+        network.setPort(settings.port()).setPortAutoIncrement(false);
+        network.getInterfaces().setEnabled(true).addInterface(settings.bind());
+        JoinConfig join = network.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(settings.clustered());
+        settings.members().forEach(join.getTcpIpConfig()::addMember);
+
+        // Per-map statistics (hits, timings) are counted on every operation for the same readers that do not exist.
+        config.addMapConfig(new MapConfig("salvo.*").setBackupCount(1).setAsyncBackupCount(0)
+                .setStatisticsEnabled(false));
+        return config;
+    }
+
+    /**
+     * The Hazelcast cluster name: the given name plus a digest of the cluster token, so a member
+     * without the token cannot join by accident or by guessing the name. Open-source Hazelcast
+     * has no member authentication; this is a shared-secret check, not a substitute for keeping the
+     * member port on loopback or a private network.
+     */
+    static String effectiveClusterName(String name, ClusterToken token) {
+        if (token == null) {
+            return name;
+        }
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(("salvo-cluster:" + name + ":").getBytes(StandardCharsets.UTF_8));
+            sha.update(token.reveal().getBytes(StandardCharsets.UTF_8));
+            return name + "-" + HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    private synchronized void evaluateLeadership() {
+        boolean now = isOldestMember();
+        boolean gained = now && !leader;
+        leader = now;
+        if (gained) {
+            LOG.info(() -> "coordinator cluster: this coordinator is the leader");
+            for (Runnable listener : leadershipListeners) {
+                try {
+                    listener.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.SEVERE, "leadership handler failed", e);
+                }
+            }
+        }
+    }
+
+    private boolean isOldestMember() {
+        Set<Member> members = hz.getCluster().getMembers();
+        return !members.isEmpty() && members.iterator().next().localMember();
+    }
+
+    public boolean isLeader() {
+        return leader;
+    }
+
+    /** The leader's member id: the oldest member's. */
+    public String leaderMemberId() {
+        Set<Member> members = hz.getCluster().getMembers();
+        return members.isEmpty() ? memberId : members.iterator().next().getUuid().toString();
+    }
+
+    public String memberId() {
+        return memberId;
+    }
+
+    /** True while this member is the only one of its cluster. */
+    public boolean alone() {
+        return hz.getCluster().getMembers().size() <= 1;
+    }
+
+    public Set<String> memberIds() {
+        Set<String> ids = new LinkedHashSet<>();
+        hz.getCluster().getMembers().forEach(m -> ids.add(m.getUuid().toString()));
+        return ids;
+    }
+
+    /** The member's own address, for the startup line. */
+    public InetSocketAddress address() {
+        try {
+            return hz.getCluster().getLocalMember().getAddress().getInetSocketAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Called (on a Hazelcast thread) when a member leaves, with its id, before leadership is re-evaluated. */
+    public void onMemberLeft(Consumer<String> listener) {
+        memberLeftListeners.add(listener);
+    }
+
+    /** Called when this member becomes the leader after having been a follower. */
+    public void onLeadershipGained(Runnable listener) {
+        leadershipListeners.add(listener);
+    }
+
+    /** Hazelcast's cluster clock minus this machine's clock, milliseconds. */
+    public long clusterTimeOffsetMillis() {
+        return hz.getCluster().getClusterTime() - System.currentTimeMillis();
+    }
+
+    public IMap<String, byte[]> runs() {
+        return hz.getMap("salvo.runs");
+    }
+
+    public IMap<String, byte[]> workers() {
+        return hz.getMap("salvo.workers");
+    }
+
+    public IMap<String, byte[]> results() {
+        return hz.getMap("salvo.results");
+    }
+
+    public IMap<String, String> stopRequests() {
+        return hz.getMap("salvo.stop-requests");
+    }
+
+    public IMap<String, String> coordinators() {
+        return hz.getMap("salvo.coordinators");
+    }
+
+    public IMap<String, Long> archivedRuns() {
+        return hz.getMap("salvo.archived-runs");
+    }
+
+    /**
+     * Drops an ended run's per-run maps (interval reports, worker events, live snapshots, rejection tallies) and its
+     * stop request on every member. The run's record and final result are kept; the caller has stored the result first.
+     */
+    public void destroyRunData(String runId) {
+        reports(runId).destroy();
+        workerEvents(runId).destroy();
+        snapshots(runId).destroy();
+        rejections(runId).destroy();
+        stopRequests().remove(runId);
+    }
+
+    /** Names of the maps that exist in the cluster now: what the coordinators hold, for diagnostics. */
+    public Set<String> mapNames() {
+        return hz.getDistributedObjects().stream()
+                .filter(o -> o instanceof IMap<?, ?>)
+                .map(DistributedObject::getName)
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    public IMap<String, byte[]> reports(String runId) {
+        return hz.getMap("salvo.run." + runId + ".reports");
+    }
+
+    public IMap<String, byte[]> workerEvents(String runId) {
+        return hz.getMap("salvo.run." + runId + ".events");
+    }
+
+    public IMap<Long, byte[]> snapshots(String runId) {
+        return hz.getMap("salvo.run." + runId + ".snapshots");
+    }
+
+    public IMap<String, byte[]> rejections(String runId) {
+        return hz.getMap("salvo.run." + runId + ".rejections");
+    }
+
+    public ITopic<byte[]> toWorkers() {
+        return hz.getTopic("salvo.to-workers");
+    }
+
+    public ITopic<byte[]> liveness() {
+        return hz.getTopic("salvo.liveness");
+    }
+
+    /** Key of an interval report: the (non-negative) index zero-padded to 12 digits, so keys sort by interval. */
+    public static String reportKey(long intervalIndex, String workerId) {
+        // Not String.format: this runs for every report, and the formatter costs more than the rest of the key.
+        String digits = Long.toString(intervalIndex);
+        StringBuilder key = new StringBuilder(13 + digits.length() + workerId.length());
+        for (int i = digits.length(); i < 12; i++) {
+            key.append('0');
+        }
+        return key.append(digits).append('/').append(workerId).toString();
+    }
+
+    /** Leaves the cluster at once, handing nothing over, as a killed process would (fail-over tests). */
+    public void terminate() {
+        hz.getLifecycleService().terminate();
+    }
+
+    @Override
+    public void close() {
+        try {
+            hz.shutdown();
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "hazelcast shutdown", e);
+        }
+    }
+}

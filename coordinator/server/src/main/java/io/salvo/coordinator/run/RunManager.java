@@ -1,0 +1,564 @@
+package io.salvo.coordinator.run;
+
+import io.salvo.core.plan.PlanChecks;
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.salvo.coordinator.clock.WallClock;
+import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.RunRecord;
+import io.salvo.coordinator.server.WorkerRegistry;
+import io.salvo.coordinator.server.WorkerSession;
+import io.salvo.coordinator.slicing.SlicePlanner;
+import io.salvo.coordinator.slicing.SlicePlanner.Participant;
+import io.salvo.proto.v1.Assignment;
+import io.salvo.proto.v1.CoordinatorMessage;
+import io.salvo.proto.v1.RunPlan;
+import io.salvo.proto.v1.RunResult;
+import io.salvo.proto.v1.Slice;
+import io.salvo.proto.v1.StartRunResponse;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs on the coordinator cluster. The leader starts runs on idle workers (wherever they are
+ * connected) and drives them: slicing, synchronized start, ticking the merger, re-slicing. Every
+ * coordinator answers for every run from the replicated state. When the leader leaves, the next
+ * oldest coordinator {@linkplain #takeOver() takes over} the run in progress.
+ * One run at a time per cluster; finished runs stay queryable.
+ */
+public final class RunManager implements WorkerRegistry.Listener {
+
+    private static final Logger LOG = Logger.getLogger(RunManager.class.getName());
+
+    /**
+     * Tunables with defaults fit for loopback and LAN clusters.
+     *
+     * @param finishedRunRetention how long an ended run keeps its per-interval reports, live snapshots and events
+     *                             in the cluster, so that late reports still reach its result and watchers can replay
+     *                             it; after that only its record and final result stay (see {@link #archive})
+     */
+    public record Settings(Duration startLead, Duration grace, Duration heartbeatTimeout, Duration tick,
+            int minClockSamples, Duration finishedRunRetention) {
+        public Settings {
+            if (finishedRunRetention.isNegative() || finishedRunRetention.isZero()) {
+                throw new IllegalArgumentException("finishedRunRetention must be positive, got " + finishedRunRetention);
+            }
+        }
+
+        public static Settings defaults() {
+            // A worker silent for two intervals is lost; at least 3 s (three missed 1 s heartbeats), so
+            // a JVM pause on a loaded machine is not mistaken for a crash. A broken stream is detected at once.
+            // Ten minutes covers a worker that lost the coordinator near the end and re-delivers its buffer.
+            return new Settings(Duration.ofMillis(1000), Duration.ofMillis(1500), Duration.ofSeconds(3),
+                    Duration.ofMillis(50), 3, Duration.ofMinutes(10));
+        }
+    }
+
+    private final WorkerRegistry registry;
+    private final WallClock clock;
+    private final ScheduledExecutorService ticker;
+    private final ExecutorService clusterEvents;
+    private final Settings settings;
+    private final CoordinatorCluster cluster;
+    private final String coordinatorId;
+    /** Runs this coordinator leads or led. */
+    private final Map<String, Run> runs = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private volatile Run active;
+    private final Object archiveLock = new Object();
+    /** Archiving reads and rebuilds whole runs: off the ticker and the cluster-events thread. */
+    private final ExecutorService archiver = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "salvo-run-archiver");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public RunManager(WorkerRegistry registry, WallClock clock, ScheduledExecutorService ticker,
+            ExecutorService clusterEvents, Settings settings, CoordinatorCluster cluster, String coordinatorId) {
+        this.registry = registry;
+        this.clock = clock;
+        this.ticker = ticker;
+        this.clusterEvents = clusterEvents;
+        this.settings = settings;
+        this.cluster = cluster;
+        this.coordinatorId = coordinatorId;
+        registry.listener(this);
+        cluster.onLeadershipGained(() -> clusterEvents.execute(this::takeOver));
+        cluster.stopRequests().addEntryListener(new StopListener(), true);
+    }
+
+    public String coordinatorId() {
+        return coordinatorId;
+    }
+
+    public boolean leader() {
+        return cluster.isLeader();
+    }
+
+    /**
+     * Waits for {@code plan.worker_count} idle workers, slices the rate among them and sends each its
+     * assignment with a start instant {@link Settings#startLead()} ahead.
+     */
+    public StartRunResponse start(RunPlan plan, Duration workerWait) throws StatusException, InterruptedException {
+        String problem = PlanChecks.problem(plan);
+        if (problem != null) {
+            throw Status.INVALID_ARGUMENT.withDescription(problem).asException();
+        }
+        synchronized (this) {
+            if (!cluster.isLeader()) {
+                throw notLeader();
+            }
+            if (active != null && !active.terminal()) {
+                throw Status.FAILED_PRECONDITION.withDescription("run " + active.id() + " is still in progress")
+                        .asException();
+            }
+            int needed = plan.getWorkerCount();
+            List<WorkerSession> idle = registry.awaitIdle(needed, workerWait.toMillis());
+            if (idle.size() < needed) {
+                throw Status.UNAVAILABLE.withDescription("only " + idle.size() + " of " + needed
+                        + " workers connected and idle after " + workerWait.toSeconds() + " s").asException();
+            }
+            List<WorkerSession> chosen = idle.subList(0, needed);
+            awaitClockEstimates(chosen);
+
+            List<Participant> participants = new ArrayList<>();
+            for (WorkerSession s : chosen) {
+                participants.add(new Participant(s.workerId(), s.weight()));
+            }
+            long seed = plan.getSeed() != 0 ? plan.getSeed() : random.nextLong();
+            Map<String, Slice> slices = SlicePlanner.plan(participants, seed);
+
+            long maxRoundTrip = chosen.stream().mapToLong(WorkerSession::clockRoundTripNanos).max().orElse(0);
+            long start = clock.unixNanos() + settings.startLead().toNanos() + Math.max(0, maxRoundTrip);
+            String runId = newRunId();
+            long heartbeatTimeout = Math.max(settings.heartbeatTimeout().toNanos(), 2L * plan.getIntervalMillis() * 1_000_000L);
+            Run run = Run.create(runId, plan, start, settings.grace().toNanos(), heartbeatTimeout, seed, clock, cluster,
+                    coordinatorId);
+            StartRunResponse.Builder response = StartRunResponse.newBuilder().setRunId(runId).setStartUnixNanos(start);
+            for (WorkerSession s : chosen) {
+                run.assign(s, slices.get(s.workerId()));
+            }
+            // Listen before anyone can report, and persist before anyone is told.
+            follow(run);
+            run.persist();
+            runs.put(runId, run);
+            active = run;
+            for (WorkerSession s : chosen) {
+                s.send(CoordinatorMessage.newBuilder().setAssignment(Assignment.newBuilder()
+                        .setRunId(runId)
+                        .setEpoch(1)
+                        .setPlan(plan)
+                        .setSlice(slices.get(s.workerId()))
+                        .setStartCoordinatorUnixNanos(start)
+                        .setWorkerClockOffsetNanos(s.clockOffsetNanos())).build());
+                response.addWorkerIds(s.workerId());
+            }
+            scheduleTicks(run);
+            LOG.info(() -> "run " + runId + " '" + plan.getName() + "' assigned to " + chosen.size() + " workers");
+            return response.build();
+        }
+    }
+
+    private StatusException notLeader() {
+        String leader = cluster.coordinators().get(cluster.leaderMemberId());
+        return Status.UNAVAILABLE.withDescription("coordinator " + coordinatorId + " is a follower; runs start on the "
+                + "cluster's leader" + (leader == null ? "" : ", " + leader)).asException();
+    }
+
+    /** Routes the run's replicated reports and worker events to it, whoever received them. */
+    private void follow(Run run) {
+        cluster.reports(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e -> {
+            // Most of these the leader stored itself after merging them: known by the key alone,
+            // so the value is not even copied out of the event.
+            if (!run.mergedAlready(e.getKey())) {
+                run.onStoredReport(e.getKey(), e.getValue());
+            }
+        }, true);
+        cluster.workerEvents(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e ->
+                run.onStoredEvent(e.getKey(), e.getValue()), true);
+    }
+
+    /**
+     * The run this coordinator leads, for merging the reports its own streams deliver as they
+     * arrive; null when another coordinator leads it (or nobody here knows it).
+     */
+    public Run ledRun(String runId) {
+        Run run = runs.get(runId);
+        return run != null && run.leading() && cluster.isLeader() ? run : null;
+    }
+
+    /** Drives the run from now on; a taken-over run only once it knows what the old leader showed. */
+    private void scheduleTicks(Run run) {
+        run.driveOn(ticker);
+        long tickMillis = settings.tick().toMillis();
+        ticker.scheduleAtFixedRate(() -> tickSafely(run), tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void tickSafely(Run run) {
+        if (run.terminal()) {
+            scheduleArchive(run.id(), run.endUnixNanos());
+            throw new CancellationSignal();
+        }
+        try {
+            run.tick(clock.unixNanos());
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "run " + run.id() + ": tick failed", e);
+        }
+    }
+
+    /** Thrown from a periodic task to cancel it once its run is over. */
+    private static final class CancellationSignal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CancellationSignal() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void awaitClockEstimates(List<WorkerSession> sessions) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        for (WorkerSession s : sessions) {
+            while (s.clockSamples() < settings.minClockSamples() && System.nanoTime() < deadline) {
+                s.sendClockProbeNow(clock.unixNanos());
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    private String newRunId() {
+        return String.format("run-%d-%04x", clock.unixNanos() / 1_000_000_000L, random.nextInt(0x10000));
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Takeover
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * This coordinator became the leader because the old one left: every run that has not ended is
+     * restored from the replicated state (same id, start instant, epoch) and carried on. Workers that
+     * were connected to the old leader reconnect here; the run waits a reconnect window for them.
+     */
+    synchronized void takeOver() {
+        if (!cluster.isLeader()) {
+            return;
+        }
+        LOG.warning(() -> "coordinator " + coordinatorId + " is now the leader; taking over unfinished runs");
+        try {
+            takeOverRuns();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "taking over the runs failed", e);
+        }
+    }
+
+    private void takeOverRuns() {
+        for (Map.Entry<String, byte[]> e : cluster.runs().entrySet()) {
+            RunRecord record;
+            try {
+                record = RunRecord.decode(e.getValue());
+            } catch (RuntimeException ex) {
+                LOG.log(Level.SEVERE, "run " + e.getKey() + " has an unreadable record; not taken over", ex);
+                continue;
+            }
+            if (record.terminal()) {
+                // The old leader may have left before it archived the run, or between its two steps.
+                Long archived = cluster.archivedRuns().get(record.runId());
+                if (archived == null) {
+                    scheduleArchive(record.runId(), record.endUnixNanos());
+                } else if (archived != ARCHIVE_DONE) {
+                    scheduleDrop(record.runId(), archived);
+                }
+                continue;
+            }
+            if (runs.containsKey(record.runId())) {
+                continue;
+            }
+            Run run = Run.restore(record, clock, cluster, coordinatorId, true);
+            follow(run);
+            long restored = run.replay();
+            run.tookOver(record.leaderCoordinatorId(), restored);
+            runs.put(run.id(), run);
+            active = run;
+            for (WorkerSession s : registry.all()) {
+                if (!s.closed() && run.hasWorker(s.workerId())) {
+                    run.attach(s);
+                }
+            }
+            String stopReason = cluster.stopRequests().get(run.id());
+            if (stopReason != null) {
+                run.requestStop(stopReason, clock.unixNanos());
+            }
+            scheduleTicks(run);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Archiving ended runs
+    // ---------------------------------------------------------------------------------------
+
+    /** {@code salvo.archived-runs} value of a run whose maps are gone; any other value is when it was marked. */
+    public static final long ARCHIVE_DONE = 0;
+
+    /**
+     * Between marking a run archived and dropping its maps: every coordinator hears of the mark within
+     * milliseconds and stops writing; batched writes already under way land in maps about to go. Ten seconds, or
+     * half the retention when that is shorter (tests).
+     */
+    private Duration archiveSettle() {
+        Duration half = settings.finishedRunRetention().dividedBy(2);
+        return half.compareTo(Duration.ofSeconds(10)) < 0 ? half : Duration.ofSeconds(10);
+    }
+
+    private void scheduleArchive(String runId, long endUnixNanos) {
+        long delayNanos = Math.max(0, endUnixNanos + settings.finishedRunRetention().toNanos() - clock.unixNanos());
+        ticker.schedule(() -> archiver.execute(() -> archive(runId)), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void scheduleDrop(String runId, long markedUnixNanos) {
+        long delayNanos = Math.max(0, markedUnixNanos + archiveSettle().toNanos() - clock.unixNanos());
+        ticker.schedule(() -> archiver.execute(() -> dropRunData(runId)), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Archives an ended run once {@link Settings#finishedRunRetention} has passed, in two steps: it stores the final
+     * result (rebuilt from the replicated reports when another coordinator led the run's end, so late reports
+     * that reached this one count too) and marks the run in {@code salvo.archived-runs}; a few seconds ({@link #archiveSettle})
+     * later it drops the run's per-interval maps. At 1,000 workers the reports alone grow by ~1 MB a second of
+     * run, and a long-lived coordinator would otherwise keep every run's. The record and the result stay, so the
+     * run remains queryable; reports that arrive later are refused as archived.
+     *
+     * <p>Runs on the archiver thread, under its own lock: {@link #start} holds this object's monitor while it waits
+     * for workers, and the cluster-events thread must stay free to report them.
+     */
+    void archive(String runId) {
+        synchronized (archiveLock) {
+            if (!cluster.isLeader() || cluster.archivedRuns().containsKey(runId)) {
+                return;
+            }
+            try {
+                Optional<RunRecord> record = record(runId);
+                if (record.isEmpty() || !record.get().terminal()) {
+                    return;
+                }
+                Run run = runs.get(runId);
+                if (run != null) {
+                    run.archiveNow();
+                } else {
+                    storeResultOfRunLedElsewhere(record.get());
+                }
+                long marked = Math.max(ARCHIVE_DONE + 1, clock.unixNanos());
+                cluster.archivedRuns().set(runId, marked);
+                runs.remove(runId);
+                scheduleDrop(runId, marked);
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "run " + runId + ": archiving failed; its data stays in the cluster", e);
+            }
+        }
+    }
+
+    /**
+     * The run ended under another leader. Its stored result has everything that leader merged, which may include
+     * reports its last batch never wrote to the cluster; the replicated reports may include late ones that reached
+     * this coordinator after the takeover. Whichever covers the other is kept; when each has reports the other
+     * lacks (a late report after the takeover, plus an unwritten batch), the stored result stays and says what it
+     * could not merge.
+     */
+    private void storeResultOfRunLedElsewhere(RunRecord record) {
+        String runId = record.runId();
+        Run copy = Run.restore(record, clock, cluster, coordinatorId, false);
+        copy.replay();
+        RunResult rebuilt = copy.result();
+        byte[] storedBytes = cluster.results().get(runId);
+        RunResult stored;
+        try {
+            stored = storedBytes == null ? null : RunResult.parseFrom(storedBytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            stored = null;
+        }
+        if (stored == null) {
+            cluster.results().set(runId, rebuilt.toByteArray());
+            return;
+        }
+        Set<String> inStored = reportedIntervals(stored);
+        Set<String> inRebuilt = reportedIntervals(rebuilt);
+        Set<String> onlyRebuilt = new TreeSet<>(inRebuilt);
+        onlyRebuilt.removeAll(inStored);
+        if (onlyRebuilt.isEmpty()) {
+            return;
+        }
+        if (inRebuilt.containsAll(inStored)) {
+            cluster.results().set(runId, rebuilt.toByteArray());
+            return;
+        }
+        String message = (stored.getMessage().isEmpty() ? "" : stored.getMessage() + "; ") + onlyRebuilt.size()
+                + " late report(s) that reached coordinator " + coordinatorId + " after the takeover could not be "
+                + "merged into this result (interval/worker: " + String.join(", ", onlyRebuilt) + ")";
+        LOG.warning(() -> "run " + runId + ": " + message);
+        cluster.results().set(runId, stored.toBuilder().setMessage(message).build().toByteArray());
+    }
+
+    private static Set<String> reportedIntervals(RunResult result) {
+        Set<String> keys = new HashSet<>();
+        for (var interval : result.getIntervalsList()) {
+            for (String worker : interval.getWorkerIdsList()) {
+                keys.add(interval.getIntervalIndex() + "/" + worker);
+            }
+        }
+        return keys;
+    }
+
+    private void dropRunData(String runId) {
+        synchronized (archiveLock) {
+            Long state = cluster.archivedRuns().get(runId);
+            if (!cluster.isLeader() || state == null || state == ARCHIVE_DONE) {
+                return;
+            }
+            try {
+                cluster.destroyRunData(runId);
+                cluster.archivedRuns().set(runId, ARCHIVE_DONE);
+                LOG.info(() -> "run " + runId + ": per-interval data dropped "
+                        + settings.finishedRunRetention().toSeconds() + " s after the end; its record and result stay");
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "run " + runId + ": dropping its data failed; a new leader tries again", e);
+            }
+        }
+    }
+
+    /** Whether the run ended and was archived: its per-interval data is gone or going, its result stays. */
+    public boolean archived(String runId) {
+        return !runId.isEmpty() && runId.length() <= 200 && cluster.archivedRuns().containsKey(runId);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Workers (from the registry; acted on by the leader only)
+    // ---------------------------------------------------------------------------------------
+
+    @Override
+    public void attached(WorkerSession session) {
+        Run run = active;
+        if (!cluster.isLeader() || run == null || run.terminal() || session.closed()) {
+            return;
+        }
+        if (run.hasWorker(session.workerId())) {
+            run.attach(session);
+        } else if (session.runId() == null) {
+            // A worker replacing a lost one joins the run under way.
+            run.offer(session);
+        }
+    }
+
+    @Override
+    public void streamClosed(WorkerSession session) {
+        Run run = active;
+        if (cluster.isLeader() && run != null) {
+            run.onStreamClosed(session);
+        }
+    }
+
+    @Override
+    public void holderLeft(WorkerSession session) {
+        Run run = active;
+        if (cluster.isLeader() && run != null) {
+            run.onHolderLeft(session);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Queries, for any coordinator of the cluster
+    // ---------------------------------------------------------------------------------------
+
+    /** A run this coordinator leads or led. */
+    public Optional<Run> run(String runId) {
+        return Optional.ofNullable(runs.get(runId));
+    }
+
+    public Optional<Run> active() {
+        return Optional.ofNullable(active);
+    }
+
+    /** The run's record from the replicated state, whoever leads it. */
+    public Optional<RunRecord> record(String runId) {
+        if (runId.isEmpty() || runId.length() > 200) {
+            return Optional.empty();
+        }
+        byte[] bytes = cluster.runs().get(runId);
+        return bytes == null ? Optional.empty() : Optional.of(RunRecord.decode(bytes));
+    }
+
+    /**
+     * The run's result on any coordinator: from the run itself where this coordinator leads it, the
+     * stored final result once it ended, else rebuilt from the replicated reports.
+     */
+    public Optional<RunResult> result(String runId) throws StatusException {
+        Run run = runs.get(runId);
+        if (run != null) {
+            return Optional.of(run.result());
+        }
+        Optional<RunRecord> record = record(runId);
+        if (record.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] stored = cluster.results().get(runId);
+        if (stored != null) {
+            try {
+                return Optional.of(RunResult.parseFrom(stored));
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw Status.INTERNAL.withDescription("the stored result of run " + runId + " is unreadable").asException();
+            }
+        }
+        if (archived(runId)) {
+            throw Status.INTERNAL.withDescription("run " + runId + " is archived but its result is missing").asException();
+        }
+        Run copy = Run.restore(record.get(), clock, cluster, coordinatorId, false);
+        copy.replay();
+        return Optional.of(copy.result());
+    }
+
+    /** Stops a run wherever it is led: the request is replicated and the leader acts on it. */
+    public void stop(String runId, String reason) throws StatusException {
+        if (record(runId).isEmpty()) {
+            throw Status.NOT_FOUND.withDescription("no run with id '" + runId + "'").asException();
+        }
+        cluster.stopRequests().set(runId, reason);
+        Run run = runs.get(runId);
+        if (run != null && cluster.isLeader()) {
+            run.requestStop(reason, clock.unixNanos());
+        }
+    }
+
+    private final class StopListener implements EntryAddedListener<String, String>,
+            EntryUpdatedListener<String, String> {
+        @Override
+        public void entryAdded(EntryEvent<String, String> event) {
+            apply(event);
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<String, String> event) {
+            apply(event);
+        }
+
+        private void apply(EntryEvent<String, String> event) {
+            Run run = runs.get(event.getKey());
+            if (run != null && cluster.isLeader()) {
+                run.requestStop(event.getValue(), clock.unixNanos());
+            }
+        }
+    }
+}

@@ -1,0 +1,294 @@
+package io.salvo.coordinator.merge;
+
+import io.salvo.core.histogram.HistogramCodec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
+import io.salvo.proto.v1.CapturedHeader;
+import io.salvo.proto.v1.HeaderValueCount;
+import io.salvo.proto.v1.IntervalReport;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.MergedInterval;
+import io.salvo.proto.v1.OutcomeClass;
+import io.salvo.proto.v1.OutcomeHistograms;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+class IntervalMergerTest {
+
+    private static final long SECOND = 1_000_000_000L;
+    private static final long START = 1_700_000_000L * SECOND;
+
+    private static IntervalReport report(String worker, long index, Histogram latency, Histogram service) {
+        return IntervalReport.newBuilder()
+                .setRunId("r")
+                .setWorkerId(worker)
+                .setIntervalIndex(index)
+                .addOutcomes(OutcomeHistograms.newBuilder()
+                        .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+                        .setLatencyMicros(ByteString.copyFrom(HistogramCodec.encode(latency)))
+                        .setServiceTimeMicros(ByteString.copyFrom(HistogramCodec.encode(service))))
+                .setSent(latency.getTotalCount())
+                .setCompleted(latency.getTotalCount())
+                .setIntended(latency.getTotalCount())
+                .build();
+    }
+
+    private static Histogram decode(ByteString bytes) throws Exception {
+        return HistogramCodec.decode(bytes.toByteArray());
+    }
+
+    /** Three workers' histograms merged equal, count for count, all samples recorded in one place. */
+    @Test
+    void mergeIsExact() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 100);
+        Histogram everything = HistogramCodec.newHistogram();
+        SplittableRandom random = new SplittableRandom(3);
+        for (String worker : List.of("w0", "w1", "w2")) {
+            merger.addWorker(worker);
+        }
+        for (long index = 0; index < 3; index++) {
+            for (int w = 0; w < 3; w++) {
+                Histogram latency = HistogramCodec.newHistogram();
+                // different shapes per worker: fast, slow with a long tail, bimodal
+                for (int i = 0; i < 20_000; i++) {
+                    long value = switch (w) {
+                        case 0 -> 1_000 + random.nextLong(500);
+                        case 1 -> (long) (20_000 * Math.exp(random.nextGaussian()));
+                        default -> random.nextBoolean() ? 5_000 : 900_000 + random.nextLong(100_000);
+                    };
+                    latency.recordValue(Math.max(1, value));
+                    everything.recordValue(Math.max(1, value));
+                }
+                merger.accept(report("w" + w, index, latency, latency));
+            }
+        }
+        assertThat(merger.pollCompleted(START)).hasSize(3);   // everyone reported: shown before grace
+        Histogram merged = HistogramCodec.newHistogram();
+        for (MergedInterval m : merger.mergedIntervals()) {
+            merged.add(decode(m.getOutcomes(0).getLatencyMicros()));
+        }
+        assertThat(merged).isEqualTo(everything);
+        assertThat(merger.totalLatency(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(everything);
+        for (double p : new double[] {50, 90, 99, 99.9, 100}) {
+            assertThat(merged.getValueAtPercentile(p)).isEqualTo(everything.getValueAtPercentile(p));
+        }
+    }
+
+    @Test
+    void intervalsAreShownInIndexOrderRegardlessOfArrivalOrder() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 100);
+        merger.addWorker("a");
+        merger.addWorker("b");
+        Histogram h = single(1000);
+        merger.accept(report("a", 1, h, h));
+        merger.accept(report("b", 1, h, h));
+        merger.accept(report("a", 0, h, h));
+        // interval 1 is complete but 0 still waits for b: nothing may be shown yet
+        assertThat(merger.pollCompleted(START + SECOND + SECOND / 2)).isEmpty();
+        merger.accept(report("b", 0, h, h));
+        List<LiveSnapshot> shown = merger.pollCompleted(START + SECOND + SECOND / 2);
+        assertThat(shown).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L, 1L);
+        assertThat(shown.get(0).getWorkersReported()).isEqualTo(2);
+        assertThat(shown.get(0).getSuccesses()).isEqualTo(2);
+    }
+
+    @Test
+    void graceShowsAnIncompleteIntervalAndALateReportStillCounts() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND / 2, 100);
+        merger.addWorker("a");
+        merger.addWorker("b");
+        merger.accept(report("a", 0, single(1000), single(900)));
+        assertThat(merger.pollCompleted(START + SECOND + SECOND / 4)).isEmpty();
+        List<LiveSnapshot> shown = merger.pollCompleted(START + SECOND + SECOND / 2);
+        assertThat(shown).hasSize(1);
+        assertThat(shown.get(0).getWorkersReported()).isEqualTo(1);
+        assertThat(shown.get(0).getWorkersAssigned()).isEqualTo(2);
+
+        merger.accept(report("b", 0, single(70_000), single(60_000)));   // late
+        MergedInterval interval0 = merger.mergedIntervals().get(0);
+        assertThat(interval0.getHadLateReports()).isTrue();
+        assertThat(interval0.getWorkerIdsList()).containsExactly("a", "b");
+        Histogram latency = decode(interval0.getOutcomes(0).getLatencyMicros());
+        assertThat(latency.getTotalCount()).isEqualTo(2);
+        assertThat(latency.getMaxValue()).isEqualTo(latency.highestEquivalentValue(70_000));
+        assertThat(merger.totalLatency(OutcomeClass.OUTCOME_CLASS_2XX).getTotalCount()).isEqualTo(2);
+    }
+
+    @Test
+    void finishedWorkersAreNotWaitedForAndTheRunCompletes() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, 10 * SECOND, 100);
+        merger.addWorker("a");
+        merger.addWorker("b");
+        merger.accept(report("a", 0, single(10), single(10)));
+        merger.accept(report("b", 0, single(10), single(10)));
+        merger.accept(report("a", 1, single(10), single(10)));
+        merger.workerFinished("b", 0);
+        assertThat(merger.complete()).isFalse();
+        merger.workerFinished("a", 1);
+        assertThat(merger.pollCompleted(START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L, 1L);
+        assertThat(merger.complete()).isTrue();
+    }
+
+    @Test
+    void lostWorkerStopsBeingExpectedAfterItsLastReport() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, 10 * SECOND, 100);
+        merger.addWorker("a");
+        merger.addWorker("b");
+        merger.accept(report("a", 0, single(10), single(10)));
+        merger.accept(report("b", 0, single(10), single(10)));
+        merger.accept(report("a", 1, single(10), single(10)));
+        merger.workerLost("b");
+        assertThat(merger.pollCompleted(START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L, 1L);
+    }
+
+    @Test
+    void rejectsCorruptDuplicateUnknownAndImpossibleReportsAndKeepsWhatWasMerged() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 10);
+        merger.addWorker("a");
+        merger.accept(report("a", 0, single(500), single(400)));
+
+        IntervalReport corrupt = report("a", 1, single(1), single(1)).toBuilder()
+                .setOutcomes(0, OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+                        .setLatencyMicros(ByteString.copyFromUtf8("definitely not a histogram")))
+                .build();
+        assertThatThrownBy(() -> merger.accept(corrupt)).isInstanceOf(RejectedReportException.class)
+                .hasMessageStartingWith("corrupt histogram payload: ");
+        assertThatThrownBy(() -> merger.accept(report("a", 0, single(1), single(1))))
+                .hasMessage("duplicate report for interval 0");
+        assertThatThrownBy(() -> merger.accept(report("mallory", 0, single(1), single(1))))
+                .hasMessage("worker 'mallory' is not part of this run");
+        assertThatThrownBy(() -> merger.accept(report("a", 11, single(1), single(1))))
+                .hasMessage("interval index 11 is beyond the run's last possible interval 10");
+        assertThat(merger.rejectedReports()).isEqualTo(4);
+        assertThat(merger.totalLatency(OutcomeClass.OUTCOME_CLASS_2XX).getTotalCount()).isEqualTo(1);
+        // the corrupt interval 1 can still be reported correctly afterwards
+        merger.accept(report("a", 1, single(7), single(7)));
+        assertThat(merger.mergedIntervals()).hasSize(2);
+    }
+
+    @Test
+    void capturedHeadersAndCountersAddUp() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 10);
+        merger.addWorker("a");
+        merger.addWorker("b");
+        for (String w : List.of("a", "b")) {
+            merger.accept(report(w, 0, single(10), single(10)).toBuilder()
+                    .setLateSends(2).setInFlightCapHits(3).setUnsent(1)
+                    .addCapturedHeaders(CapturedHeader.newBuilder().setName("Salvo-Instance-Id")
+                            .addValues(HeaderValueCount.newBuilder().setValue("i-1").setCount(5))
+                            .addValues(HeaderValueCount.newBuilder().setValue("i-" + w).setCount(1)))
+                    .build());
+        }
+        MergedInterval m = merger.mergedIntervals().get(0);
+        assertThat(m.getLateSends()).isEqualTo(4);
+        assertThat(m.getInFlightCapHits()).isEqualTo(6);
+        assertThat(m.getUnsent()).isEqualTo(2);
+        assertThat(m.getCapturedHeaders(0).getValuesList()).extracting(HeaderValueCount::getValue,
+                HeaderValueCount::getCount).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("i-1", 10L),
+                        org.assertj.core.groups.Tuple.tuple("i-a", 1L),
+                        org.assertj.core.groups.Tuple.tuple("i-b", 1L));
+    }
+
+    @Test
+    void onlyTheLastExpectedReportOfTheNextIntervalAsksForAShow() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, 10 * SECOND, 100);
+        for (String w : List.of("a", "b", "c")) {
+            merger.addWorker(w);
+        }
+        assertThat(merger.accept(report("a", 0, single(10), single(10)))).isFalse();
+        assertThat(merger.accept(report("b", 1, single(10), single(10)))).isFalse();   // not the next to show
+        assertThat(merger.showDue(START)).isFalse();
+        assertThat(merger.accept(report("b", 0, single(10), single(10)))).isFalse();
+        merger.workerLost("c");   // c reported nothing: no interval waits for it any more
+        assertThat(merger.showDue(START)).isTrue();
+        assertThat(merger.pollCompleted(START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L);
+        assertThat(merger.accept(report("a", 1, single(10), single(10)))).isTrue();
+        assertThat(merger.showDue(START)).isTrue();
+        assertThat(merger.pollCompleted(START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(1L);
+        assertThat(merger.showDue(START)).isFalse();
+        assertThat(merger.showDue(START + 3 * SECOND + 10 * SECOND - 1)).isFalse();
+        assertThat(merger.showDue(START + 3 * SECOND + 10 * SECOND)).isTrue();   // interval 2 at the end of its grace
+    }
+
+    /**
+     * Intervals shown by the grace period, then every late report at once (as after a stall):
+     * whether the interval is still among the last shown ones or long compressed, it ends up
+     * with exactly what was recorded, flagged as having had late reports.
+     */
+    @Test
+    void lateReportsMergeExactlyIntoRecentAndLongShownIntervals() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND / 2, 100);
+        merger.addWorker("a");
+        merger.addWorker("b");
+        SplittableRandom random = new SplittableRandom(11);
+        int intervals = IntervalMerger.LIVE_SHOWN_INTERVALS + 4;
+        Histogram[] everything = new Histogram[intervals];
+        for (int i = 0; i < intervals; i++) {
+            everything[i] = HistogramCodec.newHistogram();
+            merger.accept(report("a", i, record(random, everything[i]), single(1)));
+        }
+        assertThat(merger.pollCompleted(START + intervals * SECOND + SECOND)).hasSize(intervals);
+        for (int i = intervals - 1; i >= 0; i--) {   // newest first: the oldest are long compressed by then
+            merger.accept(report("b", i, record(random, everything[i]), single(1)));
+        }
+        List<MergedInterval> merged = merger.mergedIntervals();
+        assertThat(merged).hasSize(intervals);
+        for (int i = 0; i < intervals; i++) {
+            assertThat(merged.get(i).getHadLateReports()).isTrue();
+            assertThat(merged.get(i).getWorkerIdsList()).containsExactly("a", "b");
+            assertThat(decode(merged.get(i).getOutcomes(0).getLatencyMicros())).as("interval %d", i)
+                    .isEqualTo(everything[i]);
+        }
+        Histogram total = HistogramCodec.newHistogram();
+        for (Histogram h : everything) {
+            total.add(h);
+        }
+        assertThat(merger.totalLatency(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(total);
+    }
+
+    @Test
+    void aSecondCopyOfferedByItsReceiverIsNeitherMergedNorCounted() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 10);
+        merger.addWorker("a");
+        IntervalReport first = report("a", 0, single(500), single(400));
+        assertThat(merger.mergeIfNew(IntervalMerger.decode(first))).isEqualTo(IntervalMerger.Merged.NEXT_MAY_BE_COMPLETE);
+        assertThat(merger.hasReported("a", 0)).isTrue();
+        assertThat(merger.mergeIfNew(IntervalMerger.decode(report("a", 0, single(9), single(9)))))
+                .isEqualTo(IntervalMerger.Merged.ALREADY_MERGED);
+        assertThatThrownBy(() -> merger.mergeIfNew(IntervalMerger.decode(report("mallory", 0, single(1), single(1)))))
+                .hasMessage("worker 'mallory' is not part of this run");
+        assertThat(merger.rejectedReports()).isZero();
+        assertThat(decode(merger.mergedIntervals().get(0).getOutcomes(0).getLatencyMicros()).getTotalCount()).isEqualTo(1);
+    }
+
+    @Test
+    void anIndexBeyondTwoToTheSixtyThreeIsImpossibleNotNegative() {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 10);
+        merger.addWorker("a");
+        assertThatThrownBy(() -> merger.accept(report("a", -3, single(1), single(1))))
+                .hasMessage("interval index 18446744073709551613 is beyond the run's last possible interval 10");
+        assertThat(merger.mergedIntervals()).isEmpty();
+    }
+
+    private static Histogram record(SplittableRandom random, Histogram alsoInto) {
+        Histogram h = HistogramCodec.newHistogram();
+        for (int i = 0; i < 500; i++) {
+            long v = (long) (20_000 * Math.exp(0.5 * random.nextGaussian()));
+            h.recordValue(v);
+            alsoInto.recordValue(v);
+        }
+        return h;
+    }
+
+    private static Histogram single(long micros) {
+        Histogram h = HistogramCodec.newHistogram();
+        h.recordValue(micros);
+        return h;
+    }
+}

@@ -1,0 +1,317 @@
+package io.salvo.coordinator.server;
+
+import io.salvo.proto.v1.ResliceCause;
+import static io.salvo.coordinator.server.ScriptedReports.report;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.salvo.coordinator.clock.WallClock;
+import io.salvo.coordinator.cluster.ClusterSettings;
+import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.RunRecord;
+import io.salvo.coordinator.run.RunManager;
+import io.salvo.proto.v1.ArrivalProcess;
+import io.salvo.proto.v1.Assignment;
+import io.salvo.proto.v1.GetRunResultRequest;
+import io.salvo.proto.v1.IntervalReport;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.Phase;
+import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.RequestTemplate;
+import io.salvo.proto.v1.RunControlGrpc;
+import io.salvo.proto.v1.RunPlan;
+import io.salvo.proto.v1.RunResult;
+import io.salvo.proto.v1.RunState;
+import io.salvo.proto.v1.StartRunRequest;
+import io.salvo.proto.v1.StartRunResponse;
+import io.salvo.proto.v1.WatchRunRequest;
+import io.salvo.proto.v1.WorkerEvent;
+import io.salvo.proto.v1.WorkerFinished;
+import io.salvo.proto.v1.WorkerMessage;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two coordinators of one Hazelcast cluster in one JVM, over in-process gRPC: the replicated state's
+ * layout, a follower's view of the leader's run, and the leader's death mid-run.
+ */
+class CoordinatorTakeoverTest {
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    @Test
+    void followerTakesOverTheRunWhenTheLeaderDiesAndNoReportIsLost() throws Exception {
+        // Scripted workers send no heartbeats: a long silence limit, and a load long enough that the
+        // takeover happens while it is still under way.
+        Pair pair = startPair(Duration.ofMinutes(10));
+        CoordinatorServer a = pair.a();
+        CoordinatorServer b = pair.b();
+        ManagedChannel toA = pair.toA();
+        ManagedChannel toB = pair.toB();
+
+        assertThat(a.cluster().memberIds()).hasSize(2);
+        assertThat(a.cluster().isLeader()).isTrue();
+        assertThat(b.cluster().isLeader()).isFalse();
+
+        // w0 on the leader, w1 on the follower: the leader plans over both.
+        FakeWorker w0 = worker(toA, "w0");
+        FakeWorker w1 = worker(toB, "w1");
+        await(() -> a.registry().connected() == 2 && b.registry().connected() == 2, "both coordinators see both workers");
+
+        assertThatThrownBy(() -> startRun(toB))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                    assertThat(e.getStatus().getDescription()).contains("is a follower");
+                });
+        StartRunResponse started = startRun(toA);
+        String runId = started.getRunId();
+        Assignment first0 = w0.awaitAssignment();
+        Assignment first1 = w1.awaitAssignment();   // relayed through the cluster by the follower
+        assertThat(first1.getRunId()).isEqualTo(runId);
+        assertThat(first1.getEpoch()).isEqualTo(1);
+        assertThat(first1.getStartCoordinatorUnixNanos()).isEqualTo(started.getStartUnixNanos());
+        assertThat(first0.getSlice().getSegmentEnd()).isEqualTo(1);
+        assertThat(first1.getSlice().getSegmentStart()).isEqualTo(1);
+
+        // The follower's live view comes from the replicated snapshots.
+        List<LiveSnapshot> seenOnB = new CopyOnWriteArrayList<>();
+        Thread watcher = new Thread(() -> RunControlGrpc.newBlockingStub(toB).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build()).forEachRemaining(seenOnB::add));
+        watcher.start();
+
+        w0.send(reportMessage(runId, "w0", 0, 1000, 2000));
+        w1.send(reportMessage(runId, "w1", 0, 3000));
+        // State layout: every accepted report is in the run's map under "interval/worker", as sent.
+        CoordinatorCluster state = b.cluster();
+        await(() -> state.reports(runId).size() == 2, "reports replicated");
+        assertThat(IntervalReport.parseFrom(state.reports(runId).get(CoordinatorCluster.reportKey(0, "w1"))))
+                .isEqualTo(report(runId, "w1", 0, 3000));
+        RunRecord record = RunRecord.decode(state.runs().get(runId));
+        assertThat(record.startUnixNanos()).isEqualTo(started.getStartUnixNanos());
+        assertThat(record.leaderCoordinatorId()).isEqualTo(a.runs().coordinatorId());
+        assertThat(record.workers()).extracting(RunRecord.WorkerRecord::workerId).containsExactly("w0", "w1");
+        assertThat(state.workers().keySet()).containsExactlyInAnyOrder("w0", "w1");
+        // A follower rebuilds the merged view from the maps.
+        await(() -> result(toB, runId).getIntervalsCount() == 1
+                && result(toB, runId).getIntervals(0).getWorkerIdsCount() == 2, "the follower's result shows interval 0");
+        // A duplicate is refused where it arrives, before it reaches the cluster.
+        w1.send(reportMessage(runId, "w1", 0, 9_000_000));
+
+        a.halt();   // the leader dies: no goodbye to anyone
+        w0.close();
+        FakeWorker w0again = worker(toB, "w0");   // w0 reconnects to the next coordinator of its list
+        // What w0 buffered while it had no coordinator, and w1's next interval.
+        w0again.send(reportMessage(runId, "w0", 1, 4000));
+        w1.send(reportMessage(runId, "w1", 1, 5000, 6000));
+
+        await(() -> b.cluster().isLeader() && b.runs().run(runId).isPresent(), "the follower took over");
+        // Once both workers are back, the new leader re-assigns under a new epoch; same run, same start.
+        Assignment next0 = w0again.awaitAssignment();
+        Assignment next1 = awaitEpoch(w1, 2);
+        for (Assignment next : List.of(next0, next1)) {
+            assertThat(next.getRunId()).isEqualTo(runId);
+            assertThat(next.getEpoch()).isEqualTo(2);
+            assertThat(next.getStartCoordinatorUnixNanos()).isEqualTo(started.getStartUnixNanos());
+        }
+        for (FakeWorker w : List.of(w0again, w1)) {
+            w.send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
+                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(1))).build());
+        }
+
+        await(() -> result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED, "the run completed on B");
+        RunResult result = result(toB, runId);
+        assertThat(result.getStartUnixNanos()).isEqualTo(started.getStartUnixNanos());
+        assertThat(result.getIntervalsList()).hasSize(2);
+        for (var interval : result.getIntervalsList()) {
+            assertThat(interval.getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1");
+        }
+        assertThat(result.getWorkersList()).extracting(w -> w.getCompleted()).containsExactly(3L, 3L);
+        assertThat(result.getRejectedReports()).isEqualTo(1);   // the duplicate
+        assertThat(result.getTakeoversList()).singleElement().satisfies(t -> {
+            assertThat(t.getFromCoordinatorId()).isEqualTo(a.runs().coordinatorId());
+            assertThat(t.getToCoordinatorId()).isEqualTo(b.runs().coordinatorId());
+            assertThat(t.getReportsRestored()).isBetween(2L, 4L);
+        });
+        assertThat(result.getReslicesList()).extracting(r -> r.getCause()).containsExactly(ResliceCause.RESLICE_CAUSE_TAKEOVER);
+
+        watcher.join(TimeUnit.SECONDS.toMillis(20));
+        assertThat(seenOnB).extracting(LiveSnapshot::getState).last().isEqualTo(RunState.RUN_STATE_COMPLETED);
+        assertThat(seenOnB.subList(0, seenOnB.size() - 1)).extracting(LiveSnapshot::getIntervalIndex)
+                .containsExactly(0L, 1L);
+    }
+
+    @Test
+    void aNewLeaderArchivesTheEndedRunTheOldOneLeftBehind() throws Exception {
+        // Long enough that the leader dies, B takes over and the late report arrives before the run is archived, on
+        // a loaded machine too; short enough for a test (archived 12 s after the end, its maps dropped 6 s later).
+        Pair pair = startPair(Duration.ofSeconds(12));
+        CoordinatorServer a = pair.a();
+        CoordinatorServer b = pair.b();
+        ManagedChannel toA = pair.toA();
+        ManagedChannel toB = pair.toB();
+        FakeWorker w0 = worker(toA, "w0");
+        FakeWorker w1 = worker(toB, "w1");
+        await(() -> a.registry().connected() == 2 && b.registry().connected() == 2, "both coordinators see both workers");
+
+        String runId = startRun(toA).getRunId();
+        w0.awaitAssignment();
+        w1.awaitAssignment();
+        for (FakeWorker w : List.of(w0, w1)) {
+            String id = w == w0 ? "w0" : "w1";
+            w.send(reportMessage(runId, id, 0, 1000));
+            w.send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
+                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(0))).build());
+        }
+        await(() -> b.cluster().results().containsKey(runId)
+                && result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED, "the run completed");
+        RunResult ended = result(toB, runId);
+        assertThat(ended.getIntervalsList()).singleElement()
+                .satisfies(i -> assertThat(i.getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1"));
+        assertThat(b.cluster().archivedRuns().containsKey(runId)).isFalse();
+        await(() -> b.cluster().reports(runId).size() == 2, "the leader's batch written");
+
+        a.halt();
+        await(() -> b.cluster().isLeader(), "B leads");
+        // A late report that reaches B after the takeover of the ended run: stored, and merged when B archives.
+        w1.send(reportMessage(runId, "w1", 1, 7000));
+        await(() -> b.cluster().reports(runId).size() == 3, "the late report stored");
+        await(() -> Long.valueOf(RunManager.ARCHIVE_DONE).equals(b.cluster().archivedRuns().get(runId)),
+                "B archived the run and dropped its maps", 60);
+        assertThat(b.cluster().mapNames()).doesNotContain("salvo.run." + runId + ".reports");
+        RunResult archived = result(toB, runId);
+        assertThat(archived.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
+        assertThat(archived.getIntervalsList()).extracting(i -> i.getIntervalIndex()).containsExactly(0L, 1L);
+        assertThat(archived.getIntervals(0).getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1");
+        assertThat(archived.getIntervals(1).getWorkerIdsList()).containsExactly("w1");
+    }
+
+    @Test
+    void runRecordSurvivesItsEncodingAndTheTokenSeparatesClusters() {
+        RunRecord record = new RunRecord("run-1", plan(2000), 42, 1_000, 1_500_000_000L, 3_000_000_000L, 3,
+                RunState.RUN_STATE_DRAINING, 0, 77, "coordinator-a", List.of("note one", "note two"), List.of(),
+                List.of(io.salvo.proto.v1.CoordinatorTakeover.newBuilder().setFromCoordinatorId("x").build()),
+                List.of(new RunRecord.WorkerRecord("w0", io.salvo.proto.v1.WorkerHello.newBuilder().setWorkerId("w0")
+                        .setWeight(2).build(), io.salvo.proto.v1.Slice.newBuilder().setSegmentEnd(2).setTotalWeight(2)
+                        .build(), -5, 9, true, false)));
+        assertThat(RunRecord.decode(record.encode())).isEqualTo(record);
+        assertThat(record.maxIntervalIndex()).isEqualTo(2 + 1 + 5);
+        assertThatThrownBy(() -> RunRecord.decode(new byte[] {0, 0, 0, 9}))
+                .hasMessageContaining("format 9");
+    }
+
+    private static RunPlan plan(long loadMillis) {
+        return RunPlan.newBuilder()
+                .setName("takeover")
+                .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:1/").setMethod("GET"))
+                .addPhases(Phase.newBuilder().setDurationMillis(loadMillis).setStartRatePerSecond(100).setEndRatePerSecond(100))
+                .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT)
+                .setWorkerCount(2)
+                .setIntervalMillis(1000)
+                .setRequestTimeoutMillis(1000)
+                .setConnectTimeoutMillis(1000)
+                .setMaxInFlightPerWorker(10)
+                .setMaxConnectionsPerWorker(10)
+                .build();
+    }
+
+    /** Two coordinators of one cluster, A the leader, each with an in-process gRPC channel. */
+    private record Pair(CoordinatorServer a, CoordinatorServer b, ManagedChannel toA, ManagedChannel toB) {}
+
+    private Pair startPair(Duration finishedRunRetention) throws IOException {
+        String clusterName = "takeover-" + UUID.randomUUID();
+        int portA = freePort();
+        int portB = freePort();
+        List<String> members = List.of("127.0.0.1:" + portA, "127.0.0.1:" + portB);
+        RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofMillis(500),
+                Duration.ofSeconds(60), Duration.ofMillis(20), 3, finishedRunRetention);
+        String nameA = InProcessServerBuilder.generateName();
+        String nameB = InProcessServerBuilder.generateName();
+        CoordinatorServer a = CoordinatorServer.start(InProcessServerBuilder.forName(nameA), WallClock.system(),
+                settings, null, new ClusterSettings(clusterName, "127.0.0.1", portA, members));
+        closeables.add(a);
+        CoordinatorServer b = CoordinatorServer.start(InProcessServerBuilder.forName(nameB), WallClock.system(),
+                settings, null, new ClusterSettings(clusterName, "127.0.0.1", portB, members));
+        closeables.add(b);
+        return new Pair(a, b, channel(nameA), channel(nameB));
+    }
+
+    private ManagedChannel channel(String name) {
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        closeables.add(channel::shutdownNow);
+        return channel;
+    }
+
+    private FakeWorker worker(ManagedChannel channel, String id) {
+        FakeWorker w = new FakeWorker(channel, id, ProtocolVersion.PROTOCOL_VERSION_1, 0);
+        closeables.add(w);
+        return w;
+    }
+
+    private static StartRunResponse startRun(ManagedChannel channel) {
+        return RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .startRun(StartRunRequest.newBuilder().setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                        .setPlan(plan(30_000)).setWorkerWaitMillis(10_000).build());
+    }
+
+    private static RunResult result(ManagedChannel channel, String runId) {
+        return RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
+    }
+
+    private static Assignment awaitEpoch(FakeWorker worker, long epoch) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            Assignment a = worker.assignments.poll(100, TimeUnit.MILLISECONDS);
+            if (a != null && a.getEpoch() == epoch) {
+                return a;
+            }
+        }
+        throw new AssertionError("no assignment of epoch " + epoch + " within 20 s");
+    }
+
+    private static WorkerMessage reportMessage(String runId, String worker, long index, long... latenciesMicros) {
+        return WorkerMessage.newBuilder().setIntervalReport(report(runId, worker, index, latenciesMicros)).build();
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        await(condition, what, 20);
+    }
+
+    private static void await(BooleanSupplier condition, String what, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + seconds + " s: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

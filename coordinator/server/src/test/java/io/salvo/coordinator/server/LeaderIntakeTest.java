@@ -1,0 +1,213 @@
+package io.salvo.coordinator.server;
+
+import static io.salvo.coordinator.server.ScriptedReports.report;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.salvo.coordinator.clock.WallClock;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.RunRecord;
+import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.coordinator.run.RunManager;
+import io.salvo.proto.v1.ArrivalProcess;
+import io.salvo.proto.v1.GetRunResultRequest;
+import io.salvo.proto.v1.IntervalReport;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.Phase;
+import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.RequestTemplate;
+import io.salvo.proto.v1.RunControlGrpc;
+import io.salvo.proto.v1.RunPlan;
+import io.salvo.proto.v1.RunResult;
+import io.salvo.proto.v1.RunState;
+import io.salvo.proto.v1.StartRunRequest;
+import io.salvo.proto.v1.WatchRunRequest;
+import io.salvo.proto.v1.WorkerEvent;
+import io.salvo.proto.v1.WorkerFinished;
+import io.salvo.proto.v1.WorkerMessage;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.function.BooleanSupplier;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The leader merges the reports its own streams deliver as they arrive and stores them in batches:
+ * the live view does not wait for the replicated state or for the ticker, every accepted report
+ * still ends up in the run's map exactly as sent, and second copies are told apart as before
+ * (identical: a harmless re-delivery; different: rejected and counted).
+ */
+class LeaderIntakeTest {
+
+    /** Far longer than the test waits for a snapshot: only the show on the last report can explain one. */
+    private static final Duration TICK = Duration.ofSeconds(30);
+
+    private CoordinatorServer server;
+    private ManagedChannel channel;
+    private final List<FakeWorker> workers = new ArrayList<>();
+
+    /** A coordinator with this tick, a grace period and silence limit far beyond the test, and workers. */
+    private void start(Duration tick, String... workerIds) throws Exception {
+        String name = InProcessServerBuilder.generateName();
+        RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofSeconds(60),
+                Duration.ofSeconds(60), tick, 3, Duration.ofMinutes(10));
+        server = CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings, null);
+        channel = InProcessChannelBuilder.forName(name).build();
+        for (String id : workerIds) {
+            workers.add(new FakeWorker(channel, id, ProtocolVersion.PROTOCOL_VERSION_1, 0));
+        }
+        await(() -> server.registry().idle().size() == workerIds.length, "every worker idle");
+    }
+
+    @AfterEach
+    void stop() {
+        workers.forEach(FakeWorker::close);
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private String startRun(int workerCount) throws InterruptedException {
+        String runId = RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .startRun(StartRunRequest.newBuilder().setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                        .setPlan(plan().toBuilder().setWorkerCount(workerCount)).setWorkerWaitMillis(10_000).build())
+                .getRunId();
+        for (FakeWorker w : workers) {
+            w.awaitAssignment();
+        }
+        return runId;
+    }
+
+    @Test
+    void theLastExpectedReportShowsItsIntervalAtOnceAndEveryReportIsStoredAsSent() throws Exception {
+        start(TICK, "a", "b");
+        FakeWorker a = workers.get(0);
+        FakeWorker b = workers.get(1);
+        String runId = startRun(2);
+        Iterator<LiveSnapshot> watch = RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+
+        IntervalReport a0 = report(runId, "a", 0, 1_000, 2_000);
+        IntervalReport b0 = report(runId, "b", 0, 3_000);
+        a.send(message(a0));
+        b.send(message(b0));
+        long sentNanos = System.nanoTime();
+        LiveSnapshot shown = watch.next();
+        long waitedMillis = (System.nanoTime() - sentNanos) / 1_000_000;
+        assertThat(shown.getIntervalIndex()).isZero();
+        assertThat(shown.getWorkersReported()).isEqualTo(2);
+        assertThat(shown.getSuccesses()).isEqualTo(3);
+        // The grace period (60 s) and the tick (30 s) are far away; a loaded machine still answers in well under 10 s.
+        assertThat(waitedMillis).isLessThan(10_000);
+
+        a.send(message(a0));                                      // re-delivered after a reconnect: harmless
+        a.send(message(report(runId, "a", 0, 9_000_000)));        // a different second copy: refused
+        b.send(message(report(runId, "b", 1, 4_000)));
+
+        CoordinatorCluster cluster = server.cluster();
+        await(() -> cluster.reports(runId).size() == 3 && rejected(runId) == 1, "three reports stored, one refused");
+        assertThat(IntervalReport.parseFrom(cluster.reports(runId).get(CoordinatorCluster.reportKey(0, "a"))))
+                .isEqualTo(a0);
+        assertThat(IntervalReport.parseFrom(cluster.reports(runId).get(CoordinatorCluster.reportKey(0, "b"))))
+                .isEqualTo(b0);
+
+        RunResult result = result(runId);
+        assertThat(result.getMessage()).contains("duplicate report for interval 0");
+        Histogram expected = HistogramCodec.newHistogram();
+        for (long v : new long[] {1_000, 2_000, 3_000}) {
+            expected.recordValue(v);
+        }
+        assertThat(HistogramCodec.decode(result.getIntervals(0).getOutcomes(0).getLatencyMicros().toByteArray()))
+                .isEqualTo(expected);
+        assertThat(result.getWorkersList()).extracting(w -> w.getCompleted()).containsExactly(2L, 2L);
+    }
+
+    /**
+     * Every worker finishing at a run's end used to rewrite the whole run record once each, which
+     * is quadratic in the workers; the record now takes them all at the next tick.
+     */
+    @Test
+    void workersFinishingTogetherCostAFewRecordWritesNotOneEach() throws Exception {
+        int n = 20;
+        start(Duration.ofSeconds(1), IntStream.range(0, n).mapToObj(i -> String.format("w%02d", i)).toArray(String[]::new));
+        String runId = startRun(n);
+        AtomicInteger recordWrites = new AtomicInteger();
+        server.cluster().runs().addEntryListener((EntryUpdatedListener<String, byte[]>) e -> {
+            if (e.getKey().equals(runId)) {
+                recordWrites.incrementAndGet();
+            }
+        }, false);
+        for (int i = 0; i < n; i++) {
+            String id = String.format("w%02d", i);
+            workers.get(i).send(message(report(runId, id, 0, 1_000)));
+            workers.get(i).send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
+                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(0))).build());
+        }
+        await(() -> result(runId).getState() == RunState.RUN_STATE_COMPLETED, "the run completed");
+        RunRecord record = RunRecord.decode(server.cluster().runs().get(runId));
+        assertThat(record.workers()).hasSize(n).allSatisfy(w -> assertThat(w.finished()).isTrue());
+        // One write per tick that saw new finishes, plus the end of the run; the old way was n + 1.
+        assertThat(recordWrites.get()).isBetween(1, 5);
+
+        // A straggler after the end still reaches the stored result (written off the transport thread).
+        workers.get(3).send(message(report(runId, "w03", 1, 7_000)));
+        await(() -> {
+            try {
+                RunResult stored = RunResult.parseFrom(server.cluster().results().get(runId));
+                return stored.getIntervalsCount() == 2 && stored.getIntervals(1).getWorkerIdsList().contains("w03");
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new AssertionError(e);
+            }
+        }, "the stored result includes the straggler");
+    }
+
+    private long rejected(String runId) {
+        return result(runId).getRejectedReports();
+    }
+
+    private RunResult result(String runId) {
+        return RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+                .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
+    }
+
+    private static RunPlan plan() {
+        return RunPlan.newBuilder()
+                .setName("leader-intake")
+                .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:1/").setMethod("GET"))
+                .addPhases(Phase.newBuilder().setDurationMillis(10_000).setStartRatePerSecond(100).setEndRatePerSecond(100))
+                .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT)
+                .setWorkerCount(2)
+                .setIntervalMillis(1000)
+                .setRequestTimeoutMillis(1000)
+                .setConnectTimeoutMillis(1000)
+                .setMaxInFlightPerWorker(10)
+                .setMaxConnectionsPerWorker(10)
+                .build();
+    }
+
+    private static WorkerMessage message(IntervalReport report) {
+        return WorkerMessage.newBuilder().setIntervalReport(report).build();
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 20 s: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+}

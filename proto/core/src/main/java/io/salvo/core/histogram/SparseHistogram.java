@@ -1,0 +1,39 @@
+package io.salvo.core.histogram;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * The non-zero buckets of a Salvo histogram: each bucket's counts-array index and its count.
+ * Adding it to a Salvo histogram ({@link HistogramCodec#newHistogram()}) or to {@link DenseCounts}
+ * is exact, because every count lands in the bucket it came from.
+ */
+public record SparseHistogram(int[] indices, long[] counts, long totalCount) {
+
+    static SparseHistogram of(Histogram h) {
+        int n = 0;
+        for (var v : h.recordedValues()) {
+            n++;
+        }
+        int[] indices = new int[n];
+        long[] counts = new long[n];
+        int i = 0;
+        for (var v : h.recordedValues()) {
+            indices[i] = HistogramCodec.indexOf(h.lowestEquivalentValue(v.getValueIteratedTo()));
+            counts[i] = v.getCountAtValueIteratedTo();
+            i++;
+        }
+        return new SparseHistogram(indices, counts, h.getTotalCount());
+    }
+
+    public void addTo(Histogram target) {
+        for (int i = 0; i < indices.length; i++) {
+            target.recordValueWithCount(HistogramCodec.valueAtIndex(indices[i]), counts[i]);
+        }
+    }
+
+    public Histogram toHistogram() {
+        Histogram h = HistogramCodec.newHistogram();
+        addTo(h);
+        return h;
+    }
+}

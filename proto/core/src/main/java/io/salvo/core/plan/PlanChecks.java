@@ -1,0 +1,101 @@
+package io.salvo.core.plan;
+
+import com.google.protobuf.ByteString;
+import io.salvo.proto.v1.ArrivalProcess;
+import io.salvo.proto.v1.Phase;
+import io.salvo.proto.v1.RunPlan;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+
+/**
+ * Server-side sanity checks of a plan received over the wire. The CLI reports the same problems with
+ * file and line before sending; these protect the coordinator from other clients.
+ */
+public final class PlanChecks {
+
+    /** Intervals a run may have: 115 days of 1 s intervals, 27 hours of 10 ms ones. */
+    public static final long MAX_INTERVALS = 10_000_000;
+    /** The CLI's limit for target.tls.caFile. */
+    private static final int MAX_CA_BYTES = 1 << 20;
+
+    private PlanChecks() {
+    }
+
+    /** The first problem found, or null when the plan can run. */
+    public static String problem(RunPlan plan) {
+        if (!plan.hasRequest() || plan.getRequest().getUrl().isEmpty()) {
+            return "plan.request.url is missing";
+        }
+        String url = plan.getRequest().getUrl();
+        if (!(url.regionMatches(true, 0, "http://", 0, 7) || url.regionMatches(true, 0, "https://", 0, 8))) {
+            return "plan.request.url must start with http:// or https://, got '" + url + "'";
+        }
+        ByteString trusted = plan.getRequest().getTrustedCaCertificatesPem();
+        if (!trusted.isEmpty()) {
+            if (!url.regionMatches(true, 0, "https://", 0, 8)) {
+                return "plan.request.trusted_ca_certificates_pem applies to https:// URLs only";
+            }
+            if (trusted.size() > MAX_CA_BYTES) {
+                return "plan.request.trusted_ca_certificates_pem is larger than 1 MiB";
+            }
+            // The workers' TLS stack reads PEM blocks only, where CertificateFactory also takes DER and PKCS#7.
+            if (!trusted.toStringUtf8().contains("-----BEGIN CERTIFICATE-----")) {
+                return "plan.request.trusted_ca_certificates_pem holds no PEM 'BEGIN CERTIFICATE' block";
+            }
+            try {
+                if (CertificateFactory.getInstance("X.509").generateCertificates(trusted.newInput()).isEmpty()) {
+                    return "plan.request.trusted_ca_certificates_pem holds no certificate";
+                }
+            } catch (CertificateException e) {
+                return "plan.request.trusted_ca_certificates_pem is not PEM-encoded X.509: " + e.getMessage();
+            }
+        }
+        if (plan.getPhasesCount() == 0) {
+            return "plan.phases is empty";
+        }
+        for (int i = 0; i < plan.getPhasesCount(); i++) {
+            Phase p = plan.getPhases(i);
+            if (p.getDurationMillis() == 0) {
+                return "plan.phases[" + i + "].duration_millis must be > 0";
+            }
+            if (!(p.getStartRatePerSecond() >= 0) || !(p.getEndRatePerSecond() >= 0)
+                    || p.getStartRatePerSecond() + p.getEndRatePerSecond() == 0
+                    || Double.isInfinite(p.getStartRatePerSecond()) || Double.isInfinite(p.getEndRatePerSecond())) {
+                return "plan.phases[" + i + "] rates must be finite, >= 0 and not both 0";
+            }
+            if (p.getSteps() == 1) {
+                return "plan.phases[" + i + "].steps must be 0 (ramp) or at least 2";
+            }
+        }
+        if (plan.getArrival() == ArrivalProcess.ARRIVAL_PROCESS_UNSPECIFIED
+                || plan.getArrival() == ArrivalProcess.UNRECOGNIZED) {
+            return "plan.arrival must be CONSTANT or POISSON";
+        }
+        if (plan.getWorkerCount() < 1) {
+            return "plan.worker_count must be >= 1";
+        }
+        if (plan.getIntervalMillis() < 10) {
+            return "plan.interval_millis must be >= 10";
+        }
+        if (plan.getRequestTimeoutMillis() < 1 || plan.getConnectTimeoutMillis() < 1) {
+            return "plan timeouts must be >= 1 ms";
+        }
+        // Per-interval state is kept in arrays indexed by interval; this bounds them. Durations are
+        // unsigned on the wire, so a huge one reads as negative here.
+        long loadMillis = 0;
+        for (Phase p : plan.getPhasesList()) {
+            if (p.getDurationMillis() < 0 || loadMillis > Long.MAX_VALUE - p.getDurationMillis()) {
+                return "plan is too long: at most " + MAX_INTERVALS + " intervals";
+            }
+            loadMillis += p.getDurationMillis();
+        }
+        long intervals = loadMillis / plan.getIntervalMillis() + plan.getRequestTimeoutMillis() / plan.getIntervalMillis();
+        if (intervals > MAX_INTERVALS) {
+            return "plan is too long: " + intervals + " intervals, at most " + MAX_INTERVALS;
+        }
+        if (plan.getMaxInFlightPerWorker() < 1 || plan.getMaxConnectionsPerWorker() < 1) {
+            return "plan.max_in_flight_per_worker and max_connections_per_worker must be >= 1";
+        }
+        return null;
+    }
+}
