@@ -301,6 +301,11 @@ public final class CoordinatorCluster implements AutoCloseable {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
+    /** One run's state in the maps below, as a run keeps it. */
+    public RunStore runStore(String runId) {
+        return new HazelcastRunStore(this, runId);
+    }
+
     public IMap<String, byte[]> reports(String runId) {
         return hz.getMap("salvo.run." + runId + ".reports");
     }

@@ -7,12 +7,8 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
-import io.salvo.coordinator.server.WorkerRegistry;
-import io.salvo.coordinator.server.WorkerSession;
 import io.salvo.coordinator.slicing.SlicePlanner;
 import io.salvo.coordinator.slicing.SlicePlanner.Participant;
-import io.salvo.proto.v1.Assignment;
-import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.Slice;
@@ -29,8 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -43,19 +38,26 @@ import java.util.logging.Logger;
  * oldest coordinator {@linkplain #takeOver() takes over} the run in progress.
  * One run at a time per cluster; finished runs stay queryable.
  */
-public final class RunManager implements WorkerRegistry.Listener {
+public final class RunManager implements WorkerDirectory.Listener {
 
     private static final Logger LOG = Logger.getLogger(RunManager.class.getName());
 
     /**
      * Tunables with defaults fit for loopback and LAN clusters.
      *
+     * @param startLead            how far ahead of the assignments a run starts (plus the slowest probe round trip)
+     * @param grace                how long after its end an interval waits for missing reports before it is shown
+     * @param heartbeatTimeout     how long a connected worker may be silent before it counts as lost (at least two
+     *                             of the plan's intervals)
+     * @param stopTimeout          how long after a stop request workers may take to report their last interval
+     * @param tick                 how often each run is driven
+     * @param minClockSamples      clock probe replies each worker needs before a run starts on it
      * @param finishedRunRetention how long an ended run keeps its per-interval reports, live snapshots and events
      *                             in the cluster, so that late reports still reach its result and watchers can replay
      *                             it; after that only its record and final result stay (see {@link #archive})
      */
-    public record Settings(Duration startLead, Duration grace, Duration heartbeatTimeout, Duration tick,
-            int minClockSamples, Duration finishedRunRetention) {
+    public record Settings(Duration startLead, Duration grace, Duration heartbeatTimeout, Duration stopTimeout,
+            Duration tick, int minClockSamples, Duration finishedRunRetention) {
         public Settings {
             if (finishedRunRetention.isNegative() || finishedRunRetention.isZero()) {
                 throw new IllegalArgumentException("finishedRunRetention must be positive, got " + finishedRunRetention);
@@ -67,14 +69,47 @@ public final class RunManager implements WorkerRegistry.Listener {
             // a JVM pause on a loaded machine is not mistaken for a crash. A broken stream is detected at once.
             // Ten minutes covers a worker that lost the coordinator near the end and re-delivers its buffer.
             return new Settings(Duration.ofMillis(1000), Duration.ofMillis(1500), Duration.ofSeconds(3),
-                    Duration.ofMillis(50), 3, Duration.ofMinutes(10));
+                    Duration.ofSeconds(10), Duration.ofMillis(50), 3, Duration.ofMinutes(10));
+        }
+
+        public Settings withStartLead(Duration value) {
+            return new Settings(value, grace, heartbeatTimeout, stopTimeout, tick, minClockSamples,
+                    finishedRunRetention);
+        }
+
+        public Settings withGrace(Duration value) {
+            return new Settings(startLead, value, heartbeatTimeout, stopTimeout, tick, minClockSamples,
+                    finishedRunRetention);
+        }
+
+        public Settings withHeartbeatTimeout(Duration value) {
+            return new Settings(startLead, grace, value, stopTimeout, tick, minClockSamples, finishedRunRetention);
+        }
+
+        public Settings withStopTimeout(Duration value) {
+            return new Settings(startLead, grace, heartbeatTimeout, value, tick, minClockSamples,
+                    finishedRunRetention);
+        }
+
+        public Settings withTick(Duration value) {
+            return new Settings(startLead, grace, heartbeatTimeout, stopTimeout, value, minClockSamples,
+                    finishedRunRetention);
+        }
+
+        public Settings withMinClockSamples(int value) {
+            return new Settings(startLead, grace, heartbeatTimeout, stopTimeout, tick, value, finishedRunRetention);
+        }
+
+        public Settings withFinishedRunRetention(Duration value) {
+            return new Settings(startLead, grace, heartbeatTimeout, stopTimeout, tick, minClockSamples, value);
         }
     }
 
-    private final WorkerRegistry registry;
+    private final WorkerDirectory workers;
     private final WallClock clock;
     private final ScheduledExecutorService ticker;
-    private final ExecutorService clusterEvents;
+    /** Archiving reads and rebuilds whole runs: off the ticker and the cluster-events thread. */
+    private final Executor archiver;
     private final Settings settings;
     private final CoordinatorCluster cluster;
     private final String coordinatorId;
@@ -83,23 +118,24 @@ public final class RunManager implements WorkerRegistry.Listener {
     private final SecureRandom random = new SecureRandom();
     private volatile Run active;
     private final Object archiveLock = new Object();
-    /** Archiving reads and rebuilds whole runs: off the ticker and the cluster-events thread. */
-    private final ExecutorService archiver = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "salvo-run-archiver");
-        thread.setDaemon(true);
-        return thread;
-    });
 
-    public RunManager(WorkerRegistry registry, WallClock clock, ScheduledExecutorService ticker,
-            ExecutorService clusterEvents, Settings settings, CoordinatorCluster cluster, String coordinatorId) {
-        this.registry = registry;
+    /**
+     * @param clock         the coordinator's wall clock; runs read every instant from it
+     * @param ticker        drives runs (ticks, shows) and schedules archiving; runs' deadlines are its delays
+     * @param clusterEvents where a leadership change is acted on, in order with the cluster's other events
+     * @param archiver      where ended runs are archived (one at a time is enough)
+     */
+    public RunManager(WorkerDirectory workers, WallClock clock, ScheduledExecutorService ticker,
+            Executor clusterEvents, Executor archiver, Settings settings, CoordinatorCluster cluster,
+            String coordinatorId) {
+        this.workers = workers;
         this.clock = clock;
         this.ticker = ticker;
-        this.clusterEvents = clusterEvents;
+        this.archiver = archiver;
         this.settings = settings;
         this.cluster = cluster;
         this.coordinatorId = coordinatorId;
-        registry.listener(this);
+        workers.listener(this);
         cluster.onLeadershipGained(() -> clusterEvents.execute(this::takeOver));
         cluster.stopRequests().addEntryListener(new StopListener(), true);
     }
@@ -130,46 +166,38 @@ public final class RunManager implements WorkerRegistry.Listener {
                         .asException();
             }
             int needed = plan.getWorkerCount();
-            List<WorkerSession> idle = registry.awaitIdle(needed, workerWait.toMillis());
+            List<? extends WorkerChannel> idle = workers.awaitIdle(needed, workerWait.toMillis());
             if (idle.size() < needed) {
                 throw Status.UNAVAILABLE.withDescription("only " + idle.size() + " of " + needed
                         + " workers connected and idle after " + workerWait.toSeconds() + " s").asException();
             }
-            List<WorkerSession> chosen = idle.subList(0, needed);
+            List<? extends WorkerChannel> chosen = idle.subList(0, needed);
             awaitClockEstimates(chosen);
 
             List<Participant> participants = new ArrayList<>();
-            for (WorkerSession s : chosen) {
+            for (WorkerChannel s : chosen) {
                 participants.add(new Participant(s.workerId(), s.weight()));
             }
             long seed = plan.getSeed() != 0 ? plan.getSeed() : random.nextLong();
             Map<String, Slice> slices = SlicePlanner.plan(participants, seed);
 
-            long maxRoundTrip = chosen.stream().mapToLong(WorkerSession::clockRoundTripNanos).max().orElse(0);
+            long maxRoundTrip = chosen.stream().mapToLong(WorkerChannel::clockRoundTripNanos).max().orElse(0);
             long start = clock.unixNanos() + settings.startLead().toNanos() + Math.max(0, maxRoundTrip);
             String runId = newRunId();
             long heartbeatTimeout = Math.max(settings.heartbeatTimeout().toNanos(), 2L * plan.getIntervalMillis() * 1_000_000L);
-            Run run = Run.create(runId, plan, start, settings.grace().toNanos(), heartbeatTimeout, seed, clock, cluster,
-                    coordinatorId);
+            Run run = Run.create(runId, plan, start, seed, new Run.Timing(settings.grace().toNanos(), heartbeatTimeout,
+                    settings.stopTimeout().toNanos()), clock, cluster.runStore(runId), coordinatorId);
             StartRunResponse.Builder response = StartRunResponse.newBuilder().setRunId(runId).setStartUnixNanos(start);
-            for (WorkerSession s : chosen) {
+            for (WorkerChannel s : chosen) {
                 run.assign(s, slices.get(s.workerId()));
+                response.addWorkerIds(s.workerId());
             }
             // Listen before anyone can report, and persist before anyone is told.
             follow(run);
             run.persist();
             runs.put(runId, run);
             active = run;
-            for (WorkerSession s : chosen) {
-                s.send(CoordinatorMessage.newBuilder().setAssignment(Assignment.newBuilder()
-                        .setRunId(runId)
-                        .setEpoch(1)
-                        .setPlan(plan)
-                        .setSlice(slices.get(s.workerId()))
-                        .setStartCoordinatorUnixNanos(start)
-                        .setWorkerClockOffsetNanos(s.clockOffsetNanos())).build());
-                response.addWorkerIds(s.workerId());
-            }
+            run.sendAssignments();
             scheduleTicks(run);
             LOG.info(() -> "run " + runId + " '" + plan.getName() + "' assigned to " + chosen.size() + " workers");
             return response.build();
@@ -187,12 +215,12 @@ public final class RunManager implements WorkerRegistry.Listener {
         cluster.reports(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e -> {
             // Most of these the leader stored itself after merging them: known by the key alone,
             // so the value is not even copied out of the event.
-            if (!run.mergedAlready(e.getKey())) {
-                run.onStoredReport(e.getKey(), e.getValue());
+            if (!run.inbox().mergedAlready(e.getKey())) {
+                run.inbox().storedReport(e.getKey(), e.getValue());
             }
         }, true);
         cluster.workerEvents(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e ->
-                run.onStoredEvent(e.getKey(), e.getValue()), true);
+                run.inbox().storedEvent(e.getKey(), e.getValue()), true);
     }
 
     /**
@@ -232,9 +260,10 @@ public final class RunManager implements WorkerRegistry.Listener {
         }
     }
 
-    private void awaitClockEstimates(List<WorkerSession> sessions) throws InterruptedException {
+    /** Real time, not the clock's: the replies come over the network. */
+    private void awaitClockEstimates(List<? extends WorkerChannel> sessions) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        for (WorkerSession s : sessions) {
+        for (WorkerChannel s : sessions) {
             while (s.clockSamples() < settings.minClockSamples() && System.nanoTime() < deadline) {
                 s.sendClockProbeNow(clock.unixNanos());
                 Thread.sleep(20);
@@ -289,13 +318,14 @@ public final class RunManager implements WorkerRegistry.Listener {
             if (runs.containsKey(record.runId())) {
                 continue;
             }
-            Run run = Run.restore(record, clock, cluster, coordinatorId, true);
+            Run run = Run.restore(record, settings.stopTimeout().toNanos(), clock, cluster.runStore(record.runId()),
+                    coordinatorId, true);
             follow(run);
             long restored = run.replay();
             run.tookOver(record.leaderCoordinatorId(), restored);
             runs.put(run.id(), run);
             active = run;
-            for (WorkerSession s : registry.all()) {
+            for (WorkerChannel s : workers.all()) {
                 if (!s.closed() && run.hasWorker(s.workerId())) {
                     run.attach(s);
                 }
@@ -381,9 +411,7 @@ public final class RunManager implements WorkerRegistry.Listener {
      */
     private void storeResultOfRunLedElsewhere(RunRecord record) {
         String runId = record.runId();
-        Run copy = Run.restore(record, clock, cluster, coordinatorId, false);
-        copy.replay();
-        RunResult rebuilt = copy.result();
+        RunResult rebuilt = copyOf(record).result();
         byte[] storedBytes = cluster.results().get(runId);
         RunResult stored;
         try {
@@ -450,7 +478,7 @@ public final class RunManager implements WorkerRegistry.Listener {
     // ---------------------------------------------------------------------------------------
 
     @Override
-    public void attached(WorkerSession session) {
+    public void attached(WorkerChannel session) {
         Run run = active;
         if (!cluster.isLeader() || run == null || run.terminal() || session.closed()) {
             return;
@@ -464,7 +492,7 @@ public final class RunManager implements WorkerRegistry.Listener {
     }
 
     @Override
-    public void streamClosed(WorkerSession session) {
+    public void streamClosed(WorkerChannel session) {
         Run run = active;
         if (cluster.isLeader() && run != null) {
             run.onStreamClosed(session);
@@ -472,7 +500,7 @@ public final class RunManager implements WorkerRegistry.Listener {
     }
 
     @Override
-    public void holderLeft(WorkerSession session) {
+    public void holderLeft(WorkerChannel session) {
         Run run = active;
         if (cluster.isLeader() && run != null) {
             run.onHolderLeft(session);
@@ -525,9 +553,15 @@ public final class RunManager implements WorkerRegistry.Listener {
         if (archived(runId)) {
             throw Status.INTERNAL.withDescription("run " + runId + " is archived but its result is missing").asException();
         }
-        Run copy = Run.restore(record.get(), clock, cluster, coordinatorId, false);
+        return Optional.of(copyOf(record.get()).result());
+    }
+
+    /** A run led elsewhere (or ended), rebuilt from the stored reports: it answers for its result. */
+    private Run copyOf(RunRecord record) {
+        Run copy = Run.restore(record, settings.stopTimeout().toNanos(), clock, cluster.runStore(record.runId()),
+                coordinatorId, false);
         copy.replay();
-        return Optional.of(copy.result());
+        return copy;
     }
 
     /** Stops a run wherever it is led: the request is replicated and the leader acts on it. */

@@ -22,6 +22,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,6 +39,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private final CoordinatorCluster cluster;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService clusterEvents;
+    private final ExecutorService archiver;
     private final WorkerRegistry registry;
     private final RunManager runs;
     private final WorkerLinkService workerLink;
@@ -63,25 +65,16 @@ public final class CoordinatorServer implements AutoCloseable {
             ClusterToken token, ClusterSettings clusterSettings, String advertisedHost) throws IOException {
         this.cluster = CoordinatorCluster.start(clusterSettings, token);
         try {
-            this.scheduler = Executors.newScheduledThreadPool(2, r -> {
-                Thread t = new Thread(r, "salvo-coordinator-ticker");
-                t.setDaemon(true);
-                return t;
-            });
-            this.clusterEvents = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "salvo-cluster-events");
-                t.setDaemon(true);
-                return t;
-            });
+            this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("salvo-coordinator-ticker"));
+            this.clusterEvents = Executors.newSingleThreadExecutor(daemonThreads("salvo-cluster-events"));
+            this.archiver = Executors.newSingleThreadExecutor(daemonThreads("salvo-run-archiver"));
             String coordinatorId = "coordinator-" + cluster.memberId().substring(0, 8);
             this.registry = new WorkerRegistry(cluster, clock, clusterEvents);
-            this.runs = new RunManager(registry, clock, scheduler, clusterEvents, settings, cluster, coordinatorId);
+            this.runs = new RunManager(registry, clock, scheduler, clusterEvents, archiver, settings, cluster,
+                    coordinatorId);
             // Mostly waiting on cluster round trips (a follower's putIfAbsent per report), not computing.
-            this.streamWork = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
-                Thread t = new Thread(r, "salvo-worker-streams");
-                t.setDaemon(true);
-                return t;
-            });
+            this.streamWork = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+                    daemonThreads("salvo-worker-streams"));
             this.workerLink = new WorkerLinkService(coordinatorId, cluster.memberId(), registry,
                     new ReportIntake(cluster, runs::ledRun, new ReportBatcher(cluster, scheduler)), clock, scheduler,
                     streamWork);
@@ -102,6 +95,15 @@ public final class CoordinatorServer implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    /** The coordinator's threads never keep the JVM alive: closing it is what ends them. */
+    private static ThreadFactory daemonThreads(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 
     private void publishLivenessSafely() {
@@ -131,11 +133,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 // RunControl calls run here (WorkerLink messages on the transport threads): a small
                 // fixed pool instead of gRPC's default cached one, which grows without bound.
                 .executor(Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
-                        r -> {
-                            Thread t = new Thread(r, "salvo-coordinator-grpc");
-                            t.setDaemon(true);
-                            return t;
-                        }))
+                        daemonThreads("salvo-coordinator-grpc")))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 // Slow or abusive peers must not pin memory: bound header size and idle connections.
                 .maxInboundMetadataSize(16 * 1024)
@@ -197,6 +195,7 @@ public final class CoordinatorServer implements AutoCloseable {
         cluster.terminate();
         scheduler.shutdownNow();
         clusterEvents.shutdownNow();
+        archiver.shutdownNow();
         streamWork.shutdownNow();
         server.shutdownNow();
     }
@@ -217,5 +216,6 @@ public final class CoordinatorServer implements AutoCloseable {
         // After the gRPC server: a graceful leave hands this member's partitions to the others.
         cluster.close();
         clusterEvents.shutdownNow();
+        archiver.shutdownNow();
     }
 }

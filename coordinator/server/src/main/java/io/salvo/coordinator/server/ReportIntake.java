@@ -146,7 +146,7 @@ final class ReportIntake {
         }
         IntervalMerger.Merged merged;
         try {
-            merged = led.mergeReceived(decoded);
+            merged = led.inbox().receivedReport(decoded);
         } catch (RejectedReportException e) {
             return () -> reject(from, runId, index, e.getMessage());
         }

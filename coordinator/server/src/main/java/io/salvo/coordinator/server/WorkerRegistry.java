@@ -10,6 +10,8 @@ import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.Liveness;
 import io.salvo.coordinator.cluster.WorkerEnvelope;
 import io.salvo.coordinator.cluster.WorkerLocation;
+import io.salvo.coordinator.run.WorkerChannel;
+import io.salvo.coordinator.run.WorkerDirectory;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
@@ -27,34 +29,19 @@ import java.util.logging.Logger;
  * {@code salvo.workers}). The leader plans runs over all of them and talks to remote ones through
  * the cluster; which coordinator a worker is connected to does not matter to a run.
  */
-public final class WorkerRegistry {
+public final class WorkerRegistry implements WorkerDirectory {
 
     private static final Logger LOG = Logger.getLogger(WorkerRegistry.class.getName());
 
-    /** What happens to workers, for the leader's runs. Called on cluster or stream threads. */
-    public interface Listener {
-        /** A new stream for this worker, local or remote, is ready (its clock has been probed). */
-        void attached(WorkerSession session);
-
-        /** The worker's stream ended while the coordinator holding it lives: the worker is gone. */
-        void streamClosed(WorkerSession session);
-
-        /** The coordinator holding the worker's stream left the cluster: the worker will reconnect elsewhere. */
-        void holderLeft(WorkerSession session);
-    }
-
     private static final Listener IGNORE = new Listener() {
         @Override
-        public void attached(WorkerSession session) {
-        }
+        public void attached(WorkerChannel worker) {}
 
         @Override
-        public void streamClosed(WorkerSession session) {
-        }
+        public void streamClosed(WorkerChannel worker) {}
 
         @Override
-        public void holderLeft(WorkerSession session) {
-        }
+        public void holderLeft(WorkerChannel worker) {}
     };
 
     private final Map<String, WorkerSession> sessions = new ConcurrentHashMap<>();
@@ -74,6 +61,7 @@ public final class WorkerRegistry {
         cluster.toWorkers().addMessageListener(message -> forward(WorkerEnvelope.decode(message.getMessageObject())));
     }
 
+    @Override
     public void listener(Listener listener) {
         this.listener = listener;
     }
@@ -337,6 +325,7 @@ public final class WorkerRegistry {
     }
 
     /** Every worker session, local and remote. */
+    @Override
     public List<WorkerSession> all() {
         return new ArrayList<>(sessions.values());
     }
@@ -359,6 +348,7 @@ public final class WorkerRegistry {
     }
 
     /** Waits until at least {@code count} workers are idle or the time is up; returns the idle list. */
+    @Override
     public List<WorkerSession> awaitIdle(int count, long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         synchronized (this) {

@@ -2,6 +2,7 @@ package io.salvo.coordinator.server;
 
 import io.salvo.coordinator.clock.ClockOffsetEstimator;
 import io.salvo.coordinator.cluster.WorkerLocation;
+import io.salvo.coordinator.run.WorkerChannel;
 import io.salvo.proto.v1.ClockProbe;
 import io.salvo.proto.v1.ClockProbeReply;
 import io.salvo.proto.v1.CoordinatorMessage;
@@ -20,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Outbound messages may be sent from the stream's thread, the run ticker and RunControl calls, so
  * sends are serialized here (a gRPC StreamObserver is not thread-safe).
  */
-public final class WorkerSession {
+public final class WorkerSession implements WorkerChannel {
 
     /** A remote session whose holder has not said anything for this long is not judged silent by us. */
     static final long REMOTE_LIVENESS_STALE_NANOS = 2_500_000_000L;
@@ -66,14 +67,17 @@ public final class WorkerSession {
         return session;
     }
 
+    @Override
     public String workerId() {
         return hello.getWorkerId();
     }
 
+    @Override
     public WorkerHello hello() {
         return hello;
     }
 
+    @Override
     public int weight() {
         return Math.max(1, hello.getWeight());
     }
@@ -86,11 +90,13 @@ public final class WorkerSession {
         return connectionId;
     }
 
+    @Override
     public String holderMemberId() {
         return holderMemberId;
     }
 
     /** Sends a message; returns false when the stream is already gone. */
+    @Override
     public boolean send(CoordinatorMessage message) {
         synchronized (outbound) {
             if (closed) {
@@ -106,6 +112,7 @@ public final class WorkerSession {
         }
     }
 
+    @Override
     public void sendClockProbeNow(long nowUnixNanos) {
         send(CoordinatorMessage.newBuilder().setClockProbe(ClockProbe.newBuilder()
                 .setProbeId(probeIds.incrementAndGet())
@@ -119,6 +126,7 @@ public final class WorkerSession {
         }
     }
 
+    @Override
     public long clockOffsetNanos() {
         if (!local) {
             return remoteClockOffsetNanos;
@@ -128,6 +136,7 @@ public final class WorkerSession {
         }
     }
 
+    @Override
     public long clockRoundTripNanos() {
         if (!local) {
             return remoteClockRoundTripNanos;
@@ -137,6 +146,7 @@ public final class WorkerSession {
         }
     }
 
+    @Override
     public int clockSamples() {
         if (!local) {
             return remoteClockSamples;
@@ -171,6 +181,7 @@ public final class WorkerSession {
      * answer is 0: whether that coordinator died is the cluster membership's call, and its workers
      * then get time to reconnect rather than being declared lost.
      */
+    @Override
     public long silentNanos(long nowUnixNanos) {
         if (!local && nowUnixNanos - livenessReceivedUnixNanos > REMOTE_LIVENESS_STALE_NANOS) {
             return 0;
@@ -179,14 +190,17 @@ public final class WorkerSession {
     }
 
     /** The run this worker is assigned to, or null when idle. */
+    @Override
     public String runId() {
         return runId;
     }
 
+    @Override
     public void assignedTo(String runId) {
         this.runId = runId;
     }
 
+    @Override
     public boolean closed() {
         return closed;
     }

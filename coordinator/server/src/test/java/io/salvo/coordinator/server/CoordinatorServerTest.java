@@ -57,8 +57,9 @@ class CoordinatorServerTest {
 
     private void startServer(Duration tick, Duration finishedRunRetention) throws Exception {
         String name = InProcessServerBuilder.generateName();
-        RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofMillis(500),
-                Duration.ofSeconds(5), tick, 3, finishedRunRetention);
+        RunManager.Settings settings = RunManager.Settings.defaults().withStartLead(Duration.ofMillis(300))
+                .withGrace(Duration.ofMillis(500)).withHeartbeatTimeout(Duration.ofSeconds(5)).withTick(tick)
+                .withFinishedRunRetention(finishedRunRetention);
         server = CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings, null);
         channel = InProcessChannelBuilder.forName(name).build();
     }

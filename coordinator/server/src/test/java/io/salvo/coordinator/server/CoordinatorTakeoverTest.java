@@ -244,8 +244,9 @@ class CoordinatorTakeoverTest {
         int portA = freePort();
         int portB = freePort();
         List<String> members = List.of("127.0.0.1:" + portA, "127.0.0.1:" + portB);
-        RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofMillis(500),
-                Duration.ofSeconds(60), Duration.ofMillis(20), 3, finishedRunRetention);
+        RunManager.Settings settings = RunManager.Settings.defaults().withStartLead(Duration.ofMillis(300))
+                .withGrace(Duration.ofMillis(500)).withHeartbeatTimeout(Duration.ofSeconds(60))
+                .withTick(Duration.ofMillis(20)).withFinishedRunRetention(finishedRunRetention);
         String nameA = InProcessServerBuilder.generateName();
         String nameB = InProcessServerBuilder.generateName();
         CoordinatorServer a = CoordinatorServer.start(InProcessServerBuilder.forName(nameA), WallClock.system(),

@@ -58,8 +58,8 @@ class LeaderIntakeTest {
     /** A coordinator with this tick, a grace period and silence limit far beyond the test, and workers. */
     private void start(Duration tick, String... workerIds) throws Exception {
         String name = InProcessServerBuilder.generateName();
-        RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(300), Duration.ofSeconds(60),
-                Duration.ofSeconds(60), tick, 3, Duration.ofMinutes(10));
+        RunManager.Settings settings = RunManager.Settings.defaults().withStartLead(Duration.ofMillis(300))
+                .withGrace(Duration.ofSeconds(60)).withHeartbeatTimeout(Duration.ofSeconds(60)).withTick(tick);
         server = CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings, null);
         channel = InProcessChannelBuilder.forName(name).build();
         for (String id : workerIds) {

@@ -75,8 +75,9 @@ class WireFuzzTest {
         SplittableRandom random = new SplittableRandom(seed);
         ClusterToken token = ClusterToken.generate();
         String name = InProcessServerBuilder.generateName();
-        RunManager.Settings settings = new RunManager.Settings(Duration.ofMillis(200), Duration.ofSeconds(30),
-                Duration.ofSeconds(60), Duration.ofMillis(20), 3, Duration.ofMinutes(10));
+        RunManager.Settings settings = RunManager.Settings.defaults().withStartLead(Duration.ofMillis(200))
+                .withGrace(Duration.ofSeconds(30)).withHeartbeatTimeout(Duration.ofSeconds(60))
+                .withTick(Duration.ofMillis(20));
         try (CoordinatorServer server = CoordinatorServer.start(InProcessServerBuilder.forName(name),
                 WallClock.system(), settings, token)) {
             ManagedChannel channel = InProcessChannelBuilder.forName(name).build();

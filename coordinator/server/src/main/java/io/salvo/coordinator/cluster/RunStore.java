@@ -1,0 +1,36 @@
+package io.salvo.coordinator.cluster;
+
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.RunResult;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+
+/**
+ * Where one run keeps what must outlive the coordinator leading it: its record, its result, its live
+ * snapshots, and what other coordinators received for it. The coordinator cluster's replicated maps in
+ * production; memory in tests of a run's logic.
+ */
+public interface RunStore {
+
+    /** Replaces the run's record; written before the leader acts on any change. */
+    void saveRecord(RunRecord record);
+
+    /** Replaces the run's stored result. */
+    void saveResult(RunResult result);
+
+    /** Adds a live snapshot under the next sequence number. */
+    void publishSnapshot(long sequence, LiveSnapshot snapshot);
+
+    /** The live snapshots published so far (their encoded bytes), by sequence. */
+    Map<Long, byte[]> snapshots();
+
+    /** The stored interval reports (encoded), by key "interval/worker" with the interval zero-padded, in key order. */
+    NavigableMap<String, byte[]> reports();
+
+    /** Each worker's terminal event (encoded), by worker id. */
+    Map<String, byte[]> workerEvents();
+
+    /** The reports each coordinator refused for this run. */
+    List<RejectionTally> rejections();
+}

@@ -1,0 +1,141 @@
+package io.salvo.coordinator.run;
+
+import io.salvo.core.rate.RateProfile;
+import io.salvo.coordinator.slicing.Reslicer;
+import io.salvo.coordinator.slicing.SlicePlanner;
+import io.salvo.coordinator.slicing.SlicePlanner.Participant;
+import io.salvo.proto.v1.Assignment;
+import io.salvo.proto.v1.CoordinatorMessage;
+import io.salvo.proto.v1.Reslice;
+import io.salvo.proto.v1.RunPlan;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Who sends which share of a run's load, under which epoch: the current epoch, the losses and joins
+ * waiting to be re-sliced, every re-slice so far, and the assignment messages that tell workers their
+ * slice. Re-slicing decisions are the {@link Reslicer}'s; this applies them to the run's workers.
+ *
+ * <p>Not thread-safe: the run calls it under its lock. {@link #reslices()} may be read from any thread.
+ */
+final class Assignments {
+
+    private final String runId;
+    private final RunPlan plan;
+    private final long startUnixNanos;
+    private final RateProfile profile;
+    private final long seed;
+    private final Roster roster;
+    private final List<Reslice> reslices = new CopyOnWriteArrayList<>();
+    private final List<Reslicer.Change> pending = new ArrayList<>();
+    private long epoch = 1;
+    /** Set by a takeover: once every worker is back (or lost), the new leader re-assigns under a new epoch. */
+    private boolean takeoverDue;
+
+    Assignments(String runId, RunPlan plan, long startUnixNanos, RateProfile profile, long seed, Roster roster) {
+        this.runId = runId;
+        this.plan = plan;
+        this.startUnixNanos = startUnixNanos;
+        this.profile = profile;
+        this.seed = seed;
+        this.roster = roster;
+    }
+
+    /** Continues where a stored record left off; {@code takeoverDue}: re-assign everyone once they are back. */
+    void restore(long storedEpoch, List<Reslice> storedReslices, boolean reassignAfterTakeover) {
+        epoch = storedEpoch;
+        reslices.addAll(storedReslices);
+        takeoverDue = reassignAfterTakeover;
+    }
+
+    long epoch() {
+        return epoch;
+    }
+
+    /** Every re-slice so far, in order. */
+    List<Reslice> reslices() {
+        return reslices;
+    }
+
+    /** Whether a takeover re-assignment is still to come (until then a returning worker is not told its slice). */
+    boolean takeoverDue() {
+        return takeoverDue;
+    }
+
+    void cancelTakeover() {
+        takeoverDue = false;
+    }
+
+    /** A worker was lost; its reports cover its share up to {@code coveredUntilNanos} into the load. */
+    void lost(AssignedWorker w, long coveredUntilNanos) {
+        pending.add(Reslicer.Change.lost(w.workerId, SlicePlanner.share(w.slice), coveredUntilNanos));
+    }
+
+    void joined(AssignedWorker w) {
+        pending.add(Reslicer.Change.joined(w.workerId));
+    }
+
+    /** Re-slices for every change since the last call; null when there was none. */
+    Reslicer.Outcome reslicePending(long nowUnixNanos, boolean loadToCome) {
+        if (pending.isEmpty()) {
+            return null;
+        }
+        List<Reslicer.Change> changes = List.copyOf(pending);
+        pending.clear();
+        return reslice(changes, nowUnixNanos, loadToCome);
+    }
+
+    /**
+     * The single re-assignment after a takeover, once no worker is still reconnecting; null while one is,
+     * or when there is none due. {@code loadToCome} false: the load ends before it would matter.
+     */
+    Reslicer.Outcome resliceAfterTakeover(long nowUnixNanos, boolean loadToCome) {
+        if (!takeoverDue || roster.awaitingReconnect()) {
+            return null;
+        }
+        takeoverDue = false;
+        return loadToCome ? reslice(List.of(Reslicer.Change.takeover()), nowUnixNanos, true) : null;
+    }
+
+    /** Decides and applies a re-slice: new slices and epoch when the rate is re-divided, records always. */
+    private Reslicer.Outcome reslice(List<Reslicer.Change> changes, long nowUnixNanos, boolean loadToCome) {
+        takeoverDue = false;
+        List<Participant> live = roster.live().stream()
+                .map(w -> new Participant(w.workerId, w.weight()))
+                .toList();
+        long elapsedLoadNanos = Math.max(0, Math.min(nowUnixNanos - startUnixNanos, profile.durationNanos()));
+        Reslicer.Outcome outcome = Reslicer.reslice(epoch, live, changes, nowUnixNanos, elapsedLoadNanos, loadToCome,
+                profile, seed);
+        reslices.addAll(outcome.reslices());
+        if (outcome.reassigned()) {
+            epoch = outcome.epoch();
+            for (AssignedWorker w : roster.live()) {
+                w.slice = outcome.slices().get(w.workerId);
+            }
+        }
+        return outcome;
+    }
+
+    /** Tells every live worker that has a stream its current assignment (it ignores an epoch it already has). */
+    void sendToLive() {
+        for (AssignedWorker w : roster.live()) {
+            send(w);
+        }
+    }
+
+    /** Tells the worker its current assignment, if it has a stream. */
+    void send(AssignedWorker w) {
+        WorkerChannel channel = w.channel;
+        if (channel == null) {
+            return;
+        }
+        channel.send(CoordinatorMessage.newBuilder().setAssignment(Assignment.newBuilder()
+                .setRunId(runId)
+                .setEpoch(epoch)
+                .setPlan(plan)
+                .setSlice(w.slice)
+                .setStartCoordinatorUnixNanos(startUnixNanos)
+                .setWorkerClockOffsetNanos(channel.clockOffsetNanos())).build());
+    }
+}
