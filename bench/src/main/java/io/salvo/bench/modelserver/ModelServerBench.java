@@ -1,3 +1,5 @@
+package io.salvo.bench.modelserver;
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;

@@ -1,3 +1,5 @@
+package io.salvo.bench.coordinator;
+
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -52,9 +54,10 @@ import org.HdrHistogram.Histogram;
  * It does so for two identical runs on the same coordinator: the first in a fresh JVM ("cold", as
  * this benchmark measured before), the second after it (the figures of a long-lived coordinator).
  *
- * Usage (run by bench/coordinator-scale.sh):
- *   java -cp "coordinator/cli/target/salvo.jar:coordinator/cli/target/lib/*" bench/coordinator-scale/CoordinatorScale.java \
- *        PORT TOKEN_FILE WORKERS SECONDS
+ * Usage (run by bench/coordinator-scale.sh, against a coordinator it started):
+ *   java -cp "bench/target/salvo-bench.jar:bench/target/lib/*" io.salvo.bench.coordinator.CoordinatorScale \
+ *        PORT TOKEN_FILE WORKERS SECONDS COORDINATOR_PID
+ * COORDINATOR_PID is the coordinator's process id, whose CPU time is read from /proc.
  * Prints one line: workers, intervals, p50/p99/max delay in ms, bytes per worker-interval, CPU per
  * report and core share of the second run, and the first run's p99 delay, core share and CPU per report.
  */
