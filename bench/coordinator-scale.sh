@@ -6,10 +6,15 @@
 # the main columns are the second run's; cold_* are the first run's, in a fresh JVM whose JIT
 # compiler is still busy (what this benchmark reported before it ran two).
 # Everything runs on 127.0.0.1 and stops by itself.
+# The synthetic workers are io.salvo.bench.coordinator.CoordinatorScale of the bench module, rebuilt every time; the
+# coordinator is coordinator/cli/target/salvo.jar, built only if missing (an existing jar, e.g. of another revision,
+# is measured as it is).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-[[ -f coordinator/cli/target/salvo.jar ]] || mvn -B -q -DskipTests package -pl coordinator/cli -am
+modules=bench
+[[ -f coordinator/cli/target/salvo.jar ]] || modules=coordinator/cli,bench
+mvn -B -q -DskipTests package -pl "$modules" -am
 counts=("${@:-100 250 500 1000}")
 [[ $# -eq 0 ]] && counts=(100 250 500 1000)
 seconds=${SECONDS_PER_STEP:-30}
@@ -28,7 +33,7 @@ for n in "${counts[@]}"; do
   coordinator_pid=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$work/coordinator.log" && break; sleep 0.1; done
   port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/coordinator.log" | cut -d: -f2)
-  line=$(java -Xmx2g -cp "coordinator/cli/target/salvo.jar:coordinator/cli/target/lib/*" bench/coordinator-scale/CoordinatorScale.java \
+  line=$(java -Xmx2g -cp "bench/target/salvo-bench.jar:bench/target/lib/*" io.salvo.bench.coordinator.CoordinatorScale \
     "$port" "$work/token" "$n" "$seconds" "$coordinator_pid")
   kill "$coordinator_pid"; wait "$coordinator_pid" 2>/dev/null || true; coordinator_pid=""
   get() { grep -o " $1=[0-9.]*" <<<" $line" | cut -d= -f2; }

@@ -1,8 +1,14 @@
+package io.salvo.bench.coordinator;
+
+import static io.salvo.bench.shared.Percentiles.nearestRank;
+
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.security.BearerTokenCredentials;
+import io.salvo.core.security.ClusterToken;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.ClockProbeReply;
@@ -27,14 +33,14 @@ import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
-import io.salvo.core.security.BearerTokenCredentials;
-import io.salvo.core.security.ClusterToken;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -52,15 +58,19 @@ import org.HdrHistogram.Histogram;
  * It does so for two identical runs on the same coordinator: the first in a fresh JVM ("cold", as
  * this benchmark measured before), the second after it (the figures of a long-lived coordinator).
  *
- * Usage (run by bench/coordinator-scale.sh):
- *   java -cp "coordinator/cli/target/salvo.jar:coordinator/cli/target/lib/*" bench/coordinator-scale/CoordinatorScale.java \
- *        PORT TOKEN_FILE WORKERS SECONDS
+ * Usage (run by bench/coordinator-scale.sh, against a coordinator it started):
+ *   java -cp "bench/target/salvo-bench.jar:bench/target/lib/*" io.salvo.bench.coordinator.CoordinatorScale \
+ *        PORT TOKEN_FILE WORKERS SECONDS COORDINATOR_PID
+ * COORDINATOR_PID is the coordinator's process id, whose CPU time is read from /proc.
  * Prints one line: workers, intervals, p50/p99/max delay in ms, bytes per worker-interval, CPU per
  * report and core share of the second run, and the first run's p99 delay, core share and CPU per report.
  */
-public class CoordinatorScale {
+public final class CoordinatorScale {
 
     static final int WARMUP_INTERVALS = 3;
+
+    private CoordinatorScale() {
+    }
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
@@ -92,10 +102,11 @@ public class CoordinatorScale {
         Measured warm = measure(control, workers, seconds, coordinatorPid);
         long reportBytes = synthetic.stream().mapToLong(w -> w.bytesSent).sum();
         long reports = synthetic.stream().mapToLong(w -> w.reportsSent).sum();
-        System.out.printf(java.util.Locale.ROOT,
+        System.out.printf(Locale.ROOT,
                 "workers=%d intervals=%d complete_intervals=%d delay_p50_ms=%.1f delay_p99_ms=%.1f delay_max_ms=%.1f "
                         + "reports=%d bytes_per_report=%.0f rejected=%d steady_cpu_s=%.2f steady_core_share=%.3f "
-                        + "cpu_us_per_report=%.1f cold_delay_p99_ms=%.1f cold_core_share=%.3f cold_cpu_us_per_report=%.1f%n",
+                        + "cpu_us_per_report=%.1f cold_delay_p99_ms=%.1f cold_core_share=%.3f "
+                        + "cold_cpu_us_per_report=%.1f%n",
                 workers, warm.intervals, warm.complete, warm.p50, warm.p99, warm.max, reports,
                 reports == 0 ? 0 : (double) reportBytes / reports, cold.rejected + warm.rejected, warm.cpuSeconds,
                 warm.coreShare, warm.cpuMicrosPerReport, cold.p99, cold.coreShare, cold.cpuMicrosPerReport);
@@ -109,7 +120,8 @@ public class CoordinatorScale {
     }
 
     /** One run of {@code seconds} at 300 req/s per worker, watched until it ends. */
-    static Measured measure(RunControlGrpc.RunControlBlockingStub control, int workers, int seconds, long coordinatorPid) {
+    static Measured measure(RunControlGrpc.RunControlBlockingStub control, int workers, int seconds,
+            long coordinatorPid) {
         RunPlan plan = RunPlan.newBuilder().setName("coordinator-scale")
                 .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:9/").setMethod("POST"))
                 .addPhases(Phase.newBuilder().setDurationMillis(seconds * 1000L).setStartRatePerSecond(workers * 300.0)
@@ -118,7 +130,8 @@ public class CoordinatorScale {
                 .setRequestTimeoutMillis(1000).setConnectTimeoutMillis(1000).setMaxInFlightPerWorker(100)
                 .setMaxConnectionsPerWorker(10).build();
         var started = control.withDeadlineAfter(180, TimeUnit.SECONDS).startRun(StartRunRequest.newBuilder()
-                .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1).setPlan(plan).setWorkerWaitMillis(120_000).build());
+                .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1).setPlan(plan).setWorkerWaitMillis(120_000)
+                .build());
         long start = started.getStartUnixNanos();
         List<Double> delaysMillis = new ArrayList<>();
         Iterator<LiveSnapshot> watch = control.withDeadlineAfter(seconds + 120L, TimeUnit.SECONDS)
@@ -163,7 +176,8 @@ public class CoordinatorScale {
         double cpuSeconds = (ticksAtEnd - ticksAtWarm) / (double) CLK_TCK;
         double wallSeconds = (nanosAtEnd - nanosAtWarm) / 1e9;
         long steadyReports = reportsAtEnd - reportsAtWarm;
-        return new Measured(d.length, complete, pct(d, 50), pct(d, 99), d.length == 0 ? 0 : d[d.length - 1],
+        return new Measured(d.length, complete, nearestRank(d, 50), nearestRank(d, 99),
+                d.length == 0 ? 0 : d[d.length - 1],
                 result.getRejectedReports(), cpuSeconds, wallSeconds > 0 ? cpuSeconds / wallSeconds : 0,
                 steadyReports > 0 ? cpuSeconds * 1e6 / steadyReports : 0);
     }
@@ -173,20 +187,12 @@ public class CoordinatorScale {
 
     static long cpuTicks(long pid) {
         try {
-            String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(f[11]) + Long.parseLong(f[12]);   // utime, stime (fields 14, 15)
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return -1;
         }
-    }
-
-    static double pct(double[] sorted, double p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
     static long unixNanos() {
@@ -218,8 +224,8 @@ public class CoordinatorScale {
         volatile boolean closed;
         volatile long lastSentNanos = System.nanoTime();
 
-        Synthetic(String id, ManagedChannel channel, BearerTokenCredentials credentials, ScheduledExecutorService timers,
-                byte[] histogram) {
+        Synthetic(String id, ManagedChannel channel, BearerTokenCredentials credentials,
+                ScheduledExecutorService timers, byte[] histogram) {
             this.id = id;
             this.timers = timers;
             this.histogram = ByteString.copyFrom(histogram);
