@@ -24,9 +24,13 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -310,6 +314,31 @@ class LoadEngineTest {
         Histogram timeouts = totals.latencyOf(OutcomeClass.OUTCOME_CLASS_TIMEOUT);
         assertThat(timeouts.getMinValue()).isGreaterThanOrEqualTo(300_000L);
         assertThat(timeouts.getValueAtPercentile(50)).isLessThan(400_000L);
+    }
+
+    @Test
+    void everyRequestNumberIsSentOnceAlsoThroughTheBacklog() throws Exception {
+        // 60 bodies for 60 requests: each body goes out exactly once if the lanes number their requests right,
+        // those that waited in the backlog included (2 slots of 20 ms serve 100 of the 200 requests/s intended).
+        Queue<String> bodies = new ConcurrentLinkedQueue<>();
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                .requestHandler(request -> request.body().onSuccess(body -> {
+                    bodies.add(body.toString());
+                    vertx.setTimer(20, id -> request.response().end("ok"));
+                }));
+        server.listen().await(10, TimeUnit.SECONDS);
+        try {
+            RunPlan.Builder plan = plan("http://127.0.0.1:" + server.actualPort() + "/").setMaxInFlightPerWorker(2);
+            plan.getRequestBuilder().setMethod("POST");
+            List<String> numbers = IntStream.range(0, 60).mapToObj(Integer::toString).toList();
+            numbers.forEach(n -> plan.getRequestBuilder().addBodies(com.google.protobuf.ByteString.copyFromUtf8(n)));
+            Totals totals = run(plan.build(), 200, 300, null);
+            assertThat(totals.capHits).isPositive();
+            assertThat(totals.sent).isEqualTo(60);
+            assertThat(bodies).containsExactlyInAnyOrderElementsOf(numbers);
+        } finally {
+            server.close().await(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test
