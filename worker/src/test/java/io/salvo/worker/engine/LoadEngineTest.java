@@ -8,6 +8,7 @@ import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.target.ControllableTarget;
+import io.salvo.testkit.Await;
 import io.salvo.worker.http.TestCertificate;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.worker.recording.IntervalRecorder;
@@ -153,14 +154,6 @@ class LoadEngineTest {
         return totals;
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Test
     void lanesRunOnTheNativeTransportOnLinuxX86() {
         Assumptions.assumeTrue("Linux".equals(System.getProperty("os.name")) && "amd64".equals(System.getProperty("os.arch")));
@@ -192,7 +185,7 @@ class LoadEngineTest {
         RateProfile profile = RateProfile.constant(200, 2_000);
         Totals totals = run(plan(url()).build(), ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()), 2_000,
                 engine -> {
-                    sleep(1_050); // the run starts 50 ms after the engine
+                    Await.until("the first second's 200 requests are intended", () -> engine.dispatched() >= 200);
                     engine.reslice(new SliceSegment(0, 1, 2), 1);
                 });
         // ~200 in the first second, ~100 in the second
@@ -205,7 +198,8 @@ class LoadEngineTest {
         long began = System.nanoTime();
         Totals totals = run(plan(url()).setMaxInFlightPerWorker(4).build(), ConstantSliceSchedule.fromStart(
                 RateProfile.constant(100, 60_000), SliceSegment.whole()), 60_000, engine -> {
-                    sleep(550);
+                    // half a second in: 50 intended, of which the 4 slots (100 ms each) can have served 20
+                    Await.until("half a second of requests is intended", () -> engine.dispatched() >= 50);
                     engine.stop(200_000_000L);
                 });
         assertThat(System.nanoTime() - began).isLessThan(5_000_000_000L);
@@ -234,11 +228,8 @@ class LoadEngineTest {
     void aStallShowsInLatencyButNotInServiceTime() throws Exception {
         target.setDelay(Duration.ofMillis(5));
         Totals totals = run(plan(url()).build(), 100, 3_000, () -> {
-            try {
-                Thread.sleep(800); // let the run settle, then freeze the target for one second
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            // let the run settle, then freeze the target for one second
+            Await.until("0.8 s of requests reached the target", () -> target.requestsReceived() >= 80);
             target.stallFor(Duration.ofSeconds(1));
         });
         Histogram latency = totals.latencyOf(OutcomeClass.OUTCOME_CLASS_2XX);
