@@ -56,8 +56,12 @@ final class Lane {
     private boolean done;
     private long requestsOfLane;
     private int inFlight;
-    /** (intended nanoTime, sequence) of requests waiting for a free in-flight slot, oldest first. */
-    private final LongPairQueue backlog = new LongPairQueue();
+    /**
+     * Intended nanoTimes of requests waiting for a free in-flight slot, oldest first. Nothing overtakes
+     * a waiting request (a new one queues behind it), so the backlog always holds the lane's latest
+     * requests: the head is the lane's request number {@code requestsOfLane - backlog.size()}.
+     */
+    private final LongQueue backlog = new LongQueue();
     /**
      * Sent exchanges in send order, so the oldest (the first to time out) is at the head. Finished
      * exchanges leave from the head as soon as they get there, so it holds little more than the
@@ -163,20 +167,22 @@ final class Lane {
 
     private void admit(long intendedNanos) {
         recorder.recordIntended();
-        long sequence = requestsOfLane++ * laneCount + index; // the worker's request number while dealt round-robin
+        long laneRequest = requestsOfLane++;
         if (inFlight < cap && backlog.isEmpty()) {
-            dispatch(intendedNanos, sequence);
+            dispatch(intendedNanos, laneRequest);
         } else {
             recorder.recordCapHit();
-            backlog.add(intendedNanos, sequence);
+            backlog.add(intendedNanos);
             ensureTimeoutTimer();
         }
         publish();
     }
 
-    private void dispatch(long intendedNanos, long sequence) {
+    /** Sends the lane's request number {@code laneRequest}, intended at {@code intendedNanos}. */
+    private void dispatch(long intendedNanos, long laneRequest) {
         inFlight++;
         long sentNanos = recorder.recordSend(intendedNanos);
+        long sequence = laneRequest * laneCount + index; // the worker's request number while dealt round-robin
         Exchange exchange = new Exchange(intendedNanos, sentNanos, shape.request(sequence));
         exchanges.addLast(exchange);
         ensureTimeoutTimer();
@@ -185,10 +191,8 @@ final class Lane {
 
     private void pumpBacklog() {
         while (inFlight < cap && !backlog.isEmpty()) {
-            long intended = backlog.peekFirst();
-            long sequence = backlog.peekSecond();
-            backlog.remove();
-            dispatch(intended, sequence);
+            long laneRequest = requestsOfLane - backlog.size();
+            dispatch(backlog.poll(), laneRequest);
         }
     }
 
@@ -254,7 +258,7 @@ final class Lane {
             deadline = head.sentNanos + timeoutNanos;
         }
         if (!backlog.isEmpty()) {
-            deadline = Math.min(deadline, backlog.peekFirst() + timeoutNanos);
+            deadline = Math.min(deadline, backlog.peek() + timeoutNanos);
         }
         if (deadline != Long.MAX_VALUE) {
             timeoutTimer = eventLoop.schedule(timeoutTimerTask, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -285,10 +289,8 @@ final class Lane {
                 expire(head);
             }
         }
-        while (!backlog.isEmpty() && now - backlog.peekFirst() >= timeoutNanos) {
-            long intended = backlog.peekFirst();
-            backlog.remove();
-            recorder.recordAbandoned(intended);
+        while (!backlog.isEmpty() && now - backlog.peek() >= timeoutNanos) {
+            recorder.recordAbandoned(backlog.poll());
         }
         pumpBacklog();
     }
@@ -303,9 +305,7 @@ final class Lane {
         cancelSendTimer();
         schedulingDone = true;
         while (!backlog.isEmpty()) {
-            long intended = backlog.peekFirst();
-            backlog.remove();
-            recorder.recordAbandoned(intended);
+            recorder.recordAbandoned(backlog.poll());
         }
         publish();
         checkDone();

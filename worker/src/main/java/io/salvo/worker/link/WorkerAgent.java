@@ -147,6 +147,13 @@ public final class WorkerAgent implements AutoCloseable {
         }
     }
 
+    /** Interval reports recorded during a coordinator outage and waiting for the next Welcome. */
+    public int bufferedReports() {
+        synchronized (sendLock) {
+            return bufferedReports;
+        }
+    }
+
     @Override
     public void close() {
         shutdown(null);

@@ -8,6 +8,7 @@ import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.target.ControllableTarget;
+import io.salvo.testkit.Await;
 import io.salvo.worker.http.TestCertificate;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.worker.recording.IntervalRecorder;
@@ -24,9 +25,13 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -149,14 +154,6 @@ class LoadEngineTest {
         return totals;
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Test
     void lanesRunOnTheNativeTransportOnLinuxX86() {
         Assumptions.assumeTrue("Linux".equals(System.getProperty("os.name")) && "amd64".equals(System.getProperty("os.arch")));
@@ -165,8 +162,10 @@ class LoadEngineTest {
 
     @Test
     void lanesFireOnTimeFromTheirOwnTimers() throws Exception {
-        Totals totals = run(plan(url()).build(), 1000, 2_000, null);
-        assertThat(totals.sent).isEqualTo(2000);
+        // 200/s, not more: on a starved 2-core machine (engine and target in one JVM) 1,000/s fell behind by
+        // up to a second, which is a lack of CPU, not a timer that did not fire.
+        Totals totals = run(plan(url()).build(), 200, 2_000, null);
+        assertThat(totals.sent).isEqualTo(400);
         // A lane whose timer did not fire would lag by the run's length (seconds). The bound leaves room
         // for a cold JIT on a loaded 2-core machine; how small the lag really is, is the benchmark's job
         // (bench/worker-vs-wrk.sh): on a quiet machine the median is tens of microseconds.
@@ -188,7 +187,7 @@ class LoadEngineTest {
         RateProfile profile = RateProfile.constant(200, 2_000);
         Totals totals = run(plan(url()).build(), ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()), 2_000,
                 engine -> {
-                    sleep(1_050); // the run starts 50 ms after the engine
+                    Await.until("the first second's 200 requests are intended", () -> engine.dispatched() >= 200);
                     engine.reslice(new SliceSegment(0, 1, 2), 1);
                 });
         // ~200 in the first second, ~100 in the second
@@ -201,7 +200,8 @@ class LoadEngineTest {
         long began = System.nanoTime();
         Totals totals = run(plan(url()).setMaxInFlightPerWorker(4).build(), ConstantSliceSchedule.fromStart(
                 RateProfile.constant(100, 60_000), SliceSegment.whole()), 60_000, engine -> {
-                    sleep(550);
+                    // half a second in: 50 intended, of which the 4 slots (100 ms each) can have served 20
+                    Await.until("half a second of requests is intended", () -> engine.dispatched() >= 50);
                     engine.stop(200_000_000L);
                 });
         assertThat(System.nanoTime() - began).isLessThan(5_000_000_000L);
@@ -222,19 +222,19 @@ class LoadEngineTest {
     void latencyReflectsTheTargetDelay() throws Exception {
         target.setDelay(Duration.ofMillis(20));
         Totals totals = run(plan(url()).build(), 100, 2_000, null);
-        double p50Millis = totals.latencyOf(OutcomeClass.OUTCOME_CLASS_2XX).getValueAtPercentile(50) / 1000.0;
-        assertThat(p50Millis).isBetween(20.0, 22.0);
+        Histogram latency = totals.latencyOf(OutcomeClass.OUTCOME_CLASS_2XX);
+        // No response comes before the delay. Load only adds to a latency (the median reached 24 ms on a busy
+        // machine), so the fastest tenth shows the delay plus the engine's own overhead.
+        assertThat(latency.getMinValue()).as("fastest latency, µs").isGreaterThanOrEqualTo(20_000L);
+        assertThat(latency.getValueAtPercentile(10)).as("10th percentile latency, µs").isLessThanOrEqualTo(22_000L);
     }
 
     @Test
     void aStallShowsInLatencyButNotInServiceTime() throws Exception {
         target.setDelay(Duration.ofMillis(5));
         Totals totals = run(plan(url()).build(), 100, 3_000, () -> {
-            try {
-                Thread.sleep(800); // let the run settle, then freeze the target for one second
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            // let the run settle, then freeze the target for one second
+            Await.until("0.8 s of requests reached the target", () -> target.requestsReceived() >= 80);
             target.stallFor(Duration.ofSeconds(1));
         });
         Histogram latency = totals.latencyOf(OutcomeClass.OUTCOME_CLASS_2XX);
@@ -310,6 +310,31 @@ class LoadEngineTest {
         Histogram timeouts = totals.latencyOf(OutcomeClass.OUTCOME_CLASS_TIMEOUT);
         assertThat(timeouts.getMinValue()).isGreaterThanOrEqualTo(300_000L);
         assertThat(timeouts.getValueAtPercentile(50)).isLessThan(400_000L);
+    }
+
+    @Test
+    void everyRequestNumberIsSentOnceAlsoThroughTheBacklog() throws Exception {
+        // 60 bodies for 60 requests: each body goes out exactly once if the lanes number their requests right,
+        // those that waited in the backlog included (2 slots of 20 ms serve 100 of the 200 requests/s intended).
+        Queue<String> bodies = new ConcurrentLinkedQueue<>();
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                .requestHandler(request -> request.body().onSuccess(body -> {
+                    bodies.add(body.toString());
+                    vertx.setTimer(20, id -> request.response().end("ok"));
+                }));
+        server.listen().await(10, TimeUnit.SECONDS);
+        try {
+            RunPlan.Builder plan = plan("http://127.0.0.1:" + server.actualPort() + "/").setMaxInFlightPerWorker(2);
+            plan.getRequestBuilder().setMethod("POST");
+            List<String> numbers = IntStream.range(0, 60).mapToObj(Integer::toString).toList();
+            numbers.forEach(n -> plan.getRequestBuilder().addBodies(com.google.protobuf.ByteString.copyFromUtf8(n)));
+            Totals totals = run(plan.build(), 200, 300, null);
+            assertThat(totals.capHits).isPositive();
+            assertThat(totals.sent).isEqualTo(60);
+            assertThat(bodies).containsExactlyInAnyOrderElementsOf(numbers);
+        } finally {
+            server.close().await(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test

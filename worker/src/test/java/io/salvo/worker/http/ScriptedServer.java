@@ -10,13 +10,12 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loopback HTTP/1.1 server made of plain sockets whose every answer the test writes byte for
- * byte, so the client can be shown responses no well-behaved server library would send.
+ * byte, so the client can be shown responses no well-behaved server library would send. It counts
+ * what it saw (connections, requests, answers, closes by the client) for tests to wait on.
  */
 final class ScriptedServer implements AutoCloseable {
 
@@ -30,10 +29,7 @@ final class ScriptedServer implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-    /** Counts down once per connection the client closed (the server read end-of-stream). */
-    private volatile CountDownLatch clientCloses = new CountDownLatch(0);
     private final AtomicInteger closedByClient = new AtomicInteger();
-    /** Responses written and flushed, over all connections. */
     private final AtomicInteger answered = new AtomicInteger();
 
     ScriptedServer(Script script) throws IOException {
@@ -60,38 +56,14 @@ final class ScriptedServer implements AutoCloseable {
         return requests;
     }
 
-    /** Waits (bounded) until the server has read {@code count} requests. */
-    boolean awaitRequests(int count, long seconds) throws InterruptedException {
-        return awaitCount(() -> requests.size(), count, seconds);
+    /** Responses written and flushed, over all connections. */
+    int answered() {
+        return answered.get();
     }
 
-    /** Waits (bounded) until the server has written {@code count} responses. */
-    boolean awaitAnswered(int count, long seconds) throws InterruptedException {
-        return awaitCount(answered::get, count, seconds);
-    }
-
-    private static boolean awaitCount(java.util.function.IntSupplier current, int count, long seconds)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (current.getAsInt() < count) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(5);
-        }
-        return true;
-    }
-
+    /** Connections the client closed (the server read end-of-stream where a request could begin). */
     int closedByClient() {
         return closedByClient.get();
-    }
-
-    void expectClientCloses(int count) {
-        clientCloses = new CountDownLatch(count);
-    }
-
-    boolean awaitClientCloses(long seconds) throws InterruptedException {
-        return clientCloses.await(seconds, TimeUnit.SECONDS);
     }
 
     private void accept() {
@@ -117,7 +89,6 @@ final class ScriptedServer implements AutoCloseable {
                 String head = readHead(in);
                 if (head == null) {
                     closedByClient.incrementAndGet();
-                    clientCloses.countDown();
                     return;
                 }
                 in.readNBytes(contentLength(head));

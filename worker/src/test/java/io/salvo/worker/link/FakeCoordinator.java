@@ -9,8 +9,10 @@ import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.Welcome;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
+import io.salvo.testkit.Await;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -74,18 +76,16 @@ final class FakeCoordinator implements AutoCloseable {
     }
 
     /** The next message matching {@code kind}, skipping others; fails after {@code seconds}. */
-    WorkerMessage next(WorkerMessage.BodyCase kind, long seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (true) {
-            long left = deadline - System.nanoTime();
-            WorkerMessage message = received.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
-            if (message == null) {
-                throw new AssertionError("no " + kind + " within " + seconds + " s");
+    WorkerMessage next(WorkerMessage.BodyCase kind, long seconds) {
+        return Await.value("a " + kind + " from the worker", Duration.ofSeconds(seconds), () -> {
+            WorkerMessage message;
+            while ((message = received.poll()) != null) {
+                if (message.getBodyCase() == kind) {
+                    return message;
+                }
             }
-            if (message.getBodyCase() == kind) {
-                return message;
-            }
-        }
+            return null;
+        });
     }
 
     @Override

@@ -7,12 +7,15 @@ import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeHistograms;
+import io.salvo.testkit.Await;
+import io.salvo.testkit.FakeClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
@@ -98,17 +101,19 @@ class IntervalRecorderTest {
     }
 
     /**
-     * Three writer threads record as fast as they can on the real clock with 5 ms intervals while a
-     * reader harvests each interval 1 ms after it ends; afterwards the harvested totals equal what
-     * the writers recorded, and every count matches its histogram.
+     * Three writer threads record as fast as they can on a fake clock with 5 ms intervals while a
+     * reader moves the clock to 1 ms after an interval's end and harvests it, once the writers have
+     * recorded thousands of events in it; afterwards the harvested totals equal what the writers
+     * recorded, and every count matches its histogram.
      */
     @Test
     void harvestUnderConcurrentWritersLosesAndDuplicatesNothing() throws Exception {
         long interval = 5 * MS;
-        long start = System.nanoTime();
-        IntervalRecorder recorder = new IntervalRecorder(start, interval, MS, List.of("h"), System::nanoTime);
+        FakeClock clock = new FakeClock();
+        IntervalRecorder recorder = new IntervalRecorder(clock.nanoTime(), interval, MS, List.of("h"), clock::nanoTime);
         int writers = 3;
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicLongArray sendsSoFar = new AtomicLongArray(writers);
         long[] recordedSends = new long[writers];
         long[] recordedCompletions = new long[writers];
         CountDownLatch done = new CountDownLatch(writers);
@@ -126,6 +131,7 @@ class IntervalRecorderTest {
                     lane.recordCompletion(sends % 7 == 0 ? OutcomeClass.OUTCOME_CLASS_5XX : OutcomeClass.OUTCOME_CLASS_2XX, now, sent, header);
                     completions++;
                     if (sends % 1024 == 0) {
+                        sendsSoFar.lazySet(id, sends);
                         Thread.yield(); // leave the reader some CPU on a 2-core machine
                     }
                 }
@@ -137,19 +143,15 @@ class IntervalRecorderTest {
             thread.start();
         }
         List<IntervalReport> reports = new ArrayList<>();
-        long index = 0;
-        // Count harvests, not wall time: on a loaded machine a sleep can overshoot several intervals.
-        while (index < 8) {
-            long harvestAt = recorder.intervalEndNanos(index) + MS;
-            long wait = harvestAt - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            reports.add(recorder.harvest(index++));
+        for (long index = 0; index < 8; index++) {
+            long before = sum(sendsSoFar);
+            Await.until("3,000 more sends recorded in interval " + index, () -> sum(sendsSoFar) >= before + 3_000);
+            clock.forwardNanos(recorder.intervalEndNanos(index) + MS - clock.nanoTime());
+            reports.add(recorder.harvest(index));
         }
         stop.set(true);
         assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
-        reports.add(recorder.harvest(recorder.intervalIndexAt(System.nanoTime()) + 1));
+        reports.add(recorder.harvest(recorder.intervalIndexAt(clock.nanoTime()) + 1));
 
         long sent = 0;
         long completed = 0;
@@ -183,5 +185,13 @@ class IntervalRecorderTest {
         assertThat(histogramCount).isEqualTo(expectedCompletions);
         assertThat(headerCount).isEqualTo(expectedCompletions);
         assertThat(reports.size()).isGreaterThanOrEqualTo(9);
+    }
+
+    private static long sum(AtomicLongArray values) {
+        long sum = 0;
+        for (int i = 0; i < values.length(); i++) {
+            sum += values.get(i);
+        }
+        return sum;
     }
 }
