@@ -27,9 +27,10 @@ public final class ConsoleReport {
             out.printf(Locale.ROOT, "%n%6s %9s %9s %9s %7s %9s %9s %9s %6s%n", "t(s)", "sent/s", "ok/s", "errors",
                     "late", "p50 ms", "p99 ms", "max ms", "wkrs");
             for (IntervalRow r : report.intervals()) {
-                out.printf(Locale.ROOT, "%6.1f %9.1f %9.1f %9d %7d %9.2f %9.2f %9.2f %6d%s%n", r.startOffsetSeconds(),
-                        r.achievedRate(), r.successRate(), r.errors().total(), r.lateSends(), r.latency().p50(),
-                        r.latency().p99(), r.latency().max(), r.workersReported(), r.hadLateReports() ? " late" : "");
+                out.printf(Locale.ROOT, "%6.1f %9.1f %9.1f %9d %7d %9s %9s %9s %6d%s%n", r.startOffsetSeconds(),
+                        r.achievedRate(), r.successRate(), r.errors().total(), r.lateSends(), ms(r.latency().p50(), 2),
+                        ms(r.latency().p99(), 2), ms(r.latency().max(), 2), r.workersReported(),
+                        r.hadLateReports() ? " late" : "");
             }
         } else {
             out.printf(Locale.ROOT, "%n(%d intervals: the per-interval series is in the JSON report)%n",
@@ -105,7 +106,12 @@ public final class ConsoleReport {
     }
 
     private static void row(PrintStream out, String name, Percentiles p) {
-        out.printf(Locale.ROOT, "%-22s %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f %9d%n", name, p.min(), p.p50(),
-                p.p90(), p.p95(), p.p99(), p.p999(), p.max(), p.count());
+        out.printf(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %9s %9s %9d%n", name, ms(p.min(), 3), ms(p.p50(), 3),
+                ms(p.p90(), 3), ms(p.p95(), 3), ms(p.p99(), 3), ms(p.p999(), 3), ms(p.max(), 3), p.count());
+    }
+
+    /** A statistic of an empty histogram is null in the report and "-" here. */
+    private static String ms(Double millis, int decimals) {
+        return millis == null ? "-" : String.format(Locale.ROOT, "%." + decimals + "f", millis);
     }
 }

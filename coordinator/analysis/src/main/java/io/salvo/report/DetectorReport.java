@@ -60,11 +60,12 @@ public record DetectorReport(
             @JsonProperty("window_p95_max_ms") Double windowP95MaxMillis) {
     }
 
+    /** Warm latency; the percentiles are null when no response counted (no steady-state interval). */
     public record Warm(
             @JsonProperty("count") long count,
-            @JsonProperty("p50_ms") double p50,
-            @JsonProperty("p95_ms") double p95,
-            @JsonProperty("p99_ms") double p99,
+            @JsonProperty("p50_ms") Double p50,
+            @JsonProperty("p95_ms") Double p95,
+            @JsonProperty("p99_ms") Double p99,
             @JsonProperty("steady_intervals") long steadyIntervals,
             @JsonProperty("cold_excluded_responses") long coldExcludedResponses,
             @JsonProperty("cold_exclusion") String coldExclusion) {
@@ -103,13 +104,18 @@ public record DetectorReport(
                 : new Steady(true, st.startInterval(), st.startOffsetMicros() / 1000.0, st.windowMinP95Micros() / 1000.0,
                         st.windowMaxP95Micros() / 1000.0);
         WarmLatency w = summary.warmLatency();
-        Warm warm = w == null ? null : new Warm(w.count(), w.p50Micros() / 1000.0, w.p95Micros() / 1000.0,
-                w.p99Micros() / 1000.0, w.steadyIntervals(), w.coldExcludedResponses(),
+        // The detectors say -1 µs for "no warm response"; the report says null, never a number.
+        Warm warm = w == null ? null : new Warm(w.count(), warmMillis(w, w.p50Micros()), warmMillis(w, w.p95Micros()),
+                warmMillis(w, w.p99Micros()), w.steadyIntervals(), w.coldExcludedResponses(),
                 w.coldExclusion() == null ? null : lower(w.coldExclusion().name()));
         List<Integer> instances = summary.instancesOverTime().stream()
                 .map(DetectionEvent.InstancesInInterval::respondingInstances).toList();
         return new DetectorReport(thresholds, lower(summary.instanceSource().name()), summary.instanceSourceLabel(),
                 coldStarts, first, steady, warm, instances);
+    }
+
+    private static Double warmMillis(WarmLatency w, long micros) {
+        return w.count() == 0 ? null : micros / 1000.0;
     }
 
     private static String lower(String name) {

@@ -81,21 +81,24 @@ public record RunReport(
             @JsonProperty("steps") int steps) {
     }
 
-    /** Percentiles of one histogram, in milliseconds (converted from microseconds). */
+    /**
+     * Percentiles of one histogram, in milliseconds (converted from microseconds). Without values (count 0)
+     * every statistic is null: a 0 would read as a measured 0 ms, which scheduler lag often really is.
+     */
     public record Percentiles(
             @JsonProperty("count") long count,
-            @JsonProperty("min_ms") double min,
-            @JsonProperty("mean_ms") double mean,
-            @JsonProperty("p50_ms") double p50,
-            @JsonProperty("p90_ms") double p90,
-            @JsonProperty("p95_ms") double p95,
-            @JsonProperty("p99_ms") double p99,
-            @JsonProperty("p99_9_ms") double p999,
-            @JsonProperty("max_ms") double max) {
+            @JsonProperty("min_ms") Double min,
+            @JsonProperty("mean_ms") Double mean,
+            @JsonProperty("p50_ms") Double p50,
+            @JsonProperty("p90_ms") Double p90,
+            @JsonProperty("p95_ms") Double p95,
+            @JsonProperty("p99_ms") Double p99,
+            @JsonProperty("p99_9_ms") Double p999,
+            @JsonProperty("max_ms") Double max) {
 
         static Percentiles of(Histogram h) {
             if (h.getTotalCount() == 0) {
-                return new Percentiles(0, 0, 0, 0, 0, 0, 0, 0, 0);
+                return new Percentiles(0, null, null, null, null, null, null, null, null);
             }
             return new Percentiles(h.getTotalCount(), ms(h.getMinValue()), h.getMean() / 1000.0,
                     ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
@@ -103,7 +106,7 @@ public record RunReport(
                     ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()));
         }
 
-        private static double ms(long micros) {
+        private static Double ms(long micros) {
             return micros / 1000.0;
         }
     }

@@ -150,4 +150,21 @@ class ReportFilesTest {
                 .contains("service time");
         assertThat(text.lines().filter(l -> l.matches("\\s+\\d+\\.\\d .*")).count()).isEqualTo(10);
     }
+
+    @Test
+    void consoleReportShowsADashWhereTheReportHasNull() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        // Interval 10 sent 5 requests and completed none: its latency percentiles are null in the JSON.
+        RunResult drained = sampleResult().toBuilder()
+                .addIntervals(MergedInterval.newBuilder().setIntervalIndex(10).setSent(5).setIntended(5)
+                        .addWorkerIds("w0"))
+                .build();
+        RunReport report = RunReport.from(drained);
+        assertThat(report.intervals().get(10).latency().p50()).isNull();
+
+        ConsoleReport.print(report, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(text).containsPattern("(?m)^\\s+10\\.0\\s+5\\.0\\s+0\\.0\\s+0\\s+0\\s+-\\s+-\\s+-\\s+1$")
+                .contains("warm latency: none (no steady-state intervals)");
+    }
 }

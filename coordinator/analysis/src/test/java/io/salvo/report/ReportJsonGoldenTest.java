@@ -1,0 +1,125 @@
+package io.salvo.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.salvo.testkit.Golden;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Pins the JSON report, schema version 1: today's writer must produce the committed samples for the fixed runs
+ * of {@link GoldenRuns}, and today's reader must read them back into the same report. A renamed, added or
+ * removed property fails here; such a change needs schema version 2 and new goldens next to these.
+ */
+class ReportJsonGoldenTest {
+
+    private static final String STEADY = "report-v" + RunReport.SCHEMA_VERSION + ".json";
+    private static final String NOT_STEADY = "report-not-steady-v" + RunReport.SCHEMA_VERSION + ".json";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void todaysWriterProducesTheSteadyRunGolden() throws Exception {
+        Golden.assertMatches(STEADY, written(RunReport.from(GoldenRuns.steady())), ReportJsonGoldenTest::differences);
+    }
+
+    @Test
+    void todaysWriterProducesTheNotSteadyRunGolden() throws Exception {
+        RunReport report = RunReport.from(GoldenRuns.notSteady(), GoldenRuns.notSteadyPlatform());
+        Golden.assertMatches(NOT_STEADY, written(report), ReportJsonGoldenTest::differences);
+    }
+
+    @Test
+    void todaysReaderReadsTheSteadyRunGoldenAsTheFixedRunsReport() throws Exception {
+        RunReport golden = ReportFiles.json().readValue(Golden.read(STEADY), RunReport.class);
+
+        assertThat(golden).isEqualTo(RunReport.from(GoldenRuns.steady()));
+        assertThat(golden.schemaVersion()).isEqualTo(1);
+        assertThat(golden.run().start()).isEqualTo("2027-01-15T08:00:00Z");
+        assertThat(golden.run().reslices()).extracting(RunReport.ResliceRow::cause).containsExactly("lost", "takeover");
+        assertThat(golden.run().takeovers()).singleElement().extracting(RunReport.TakeoverRow::toCoordinator)
+                .isEqualTo("coord-b");
+        assertThat(golden.totals().requests()).isEqualTo(52 + 98 + 100 + 96 + 100 + 100);
+        assertThat(golden.totals().errors()).isEqualTo(new RunReport.Errors(6, 12, 10, 52));
+        assertThat(golden.intervals().get(1).capturedHeaders()).containsKeys("Salvo-Instance-Id", "X-Model-Version");
+        assertThat(golden.intervals().get(6).latency().count()).isZero();
+        assertThat(golden.intervals().get(6).latency().p50()).isNull();
+
+        DetectorReport detectors = golden.detectors();
+        assertThat(detectors.instanceSource()).isEqualTo("response_headers");
+        assertThat(detectors.coldStarts()).extracting(DetectorReport.ColdStartRow::instanceId)
+                .containsExactly("pod-a", "pod-b");
+        assertThat(detectors.coldStarts().get(0).firstResponseLatencyMillis()).isEqualTo(812.345);
+        assertThat(detectors.coldStarts().get(1).modelLoadMillis()).isNull();
+        assertThat(detectors.timeToFirstSuccess().resolution()).isEqualTo("exact");
+        assertThat(detectors.timeToFirstSuccess().millis()).isEqualTo(1_818.0);
+        assertThat(detectors.steadyState().reached()).isTrue();
+        assertThat(detectors.steadyState().startInterval()).isEqualTo(2);
+        assertThat(detectors.warmLatency().count()).isEqualTo(296);
+        assertThat(detectors.warmLatency().coldExcludedResponses()).isEqualTo(100);
+        assertThat(detectors.warmLatency().p50()).isBetween(10.0, 12.0);
+        assertThat(golden.workers()).extracting(RunReport.WorkerRow::lost).containsExactly(false, true);
+    }
+
+    @Test
+    void todaysReaderReadsTheNotSteadyRunGoldenWithNullForEveryAbsentValue() throws Exception {
+        RunReport golden = ReportFiles.json().readValue(Golden.read(NOT_STEADY), RunReport.class);
+
+        assertThat(golden).isEqualTo(RunReport.from(GoldenRuns.notSteady(), GoldenRuns.notSteadyPlatform()));
+        assertThat(golden.run().state()).isEqualTo("stopped");
+        assertThat(golden.run().end()).isNull();
+        assertThat(golden.intervals().get(0).latency()).isEqualTo(
+                new RunReport.Percentiles(0, null, null, null, null, null, null, null, null));
+        DetectorReport detectors = golden.detectors();
+        assertThat(detectors.instanceSource()).isEqualTo("platform_signals");
+        assertThat(detectors.coldStarts()).extracting(DetectorReport.ColdStartRow::instanceId)
+                .containsExactly("fn-1", "fn-2");
+        assertThat(detectors.coldStarts().get(0).firstResponseLatencyMillis()).isNull();
+        assertThat(detectors.timeToFirstSuccess().resolution()).isEqualTo("interval");
+        assertThat(detectors.timeToFirstSuccess().errorsBeforeIsUpperBound()).isTrue();
+        assertThat(detectors.steadyState()).isEqualTo(new DetectorReport.Steady(false, null, null, null, null));
+        assertThat(detectors.warmLatency().count()).isZero();
+        assertThat(detectors.warmLatency().p50()).isNull();
+        assertThat(detectors.warmLatency().p95()).isNull();
+        assertThat(detectors.warmLatency().p99()).isNull();
+
+        // Absent is null in the file itself, never a number such as -0.001 or 0.
+        JsonNode tree = ReportFiles.json().readTree(Golden.read(NOT_STEADY));
+        assertThat(tree.at("/detectors/warm_latency/p50_ms").isNull()).isTrue();
+        assertThat(tree.at("/intervals/0/service_time/max_ms").isNull()).isTrue();
+        assertThat(tree.at("/detectors/steady_state/time_to_steady_state_ms").isNull()).isTrue();
+    }
+
+    @Test
+    void aRenamedPropertyIsNamedByItsJsonPath() throws Exception {
+        JsonNode golden = ReportFiles.json().readTree(Golden.read(STEADY));
+        JsonNode renamed = golden.deepCopy();
+        ObjectNode totals = (ObjectNode) renamed.get("totals");
+        totals.set("sent_requests", totals.remove("sent"));
+        ((ObjectNode) renamed.at("/detectors/warm_latency")).put("p50_ms", -0.001);
+
+        assertThat(JsonTreeDiff.differences(golden, renamed)).containsExactlyInAnyOrder(
+                "$.totals.sent: in the golden (integer 546), missing from today's output (renamed or removed?)",
+                "$.totals.sent_requests: new in today's output (integer 546), not in the golden",
+                "$.detectors.warm_latency.p50_ms: golden fraction " + golden.at("/detectors/warm_latency/p50_ms")
+                        + ", actual fraction -0.001");
+        assertThat(JsonTreeDiff.differences(golden, golden.deepCopy())).isEmpty();
+    }
+
+    /** The report as {@code salvo run} writes it to disk. */
+    private byte[] written(RunReport report) throws Exception {
+        Path json = dir.resolve("report.json");
+        ReportFiles.writeJson(report, json);
+        return Files.readAllBytes(json);
+    }
+
+    private static List<String> differences(byte[] golden, byte[] actual) throws Exception {
+        return JsonTreeDiff.differences(ReportFiles.json().readTree(golden), ReportFiles.json().readTree(actual));
+    }
+}
