@@ -8,12 +8,12 @@ import io.salvo.proto.v1.OutcomeHistograms;
 import org.HdrHistogram.Histogram;
 
 /** Interval reports as a worker would send them, for scripted workers in coordinator tests. */
-final class ScriptedReports {
+public final class ScriptedReports {
 
     private ScriptedReports() {}
 
     /** Epoch 1, every latency a 2xx with the same service time; sent = completed = intended = the sample count. */
-    static IntervalReport report(String runId, String worker, long index, long... latenciesMicros) {
+    public static IntervalReport report(String runId, String worker, long index, long... latenciesMicros) {
         Histogram h = HistogramCodec.newHistogram();
         for (long v : latenciesMicros) {
             h.recordValue(v);

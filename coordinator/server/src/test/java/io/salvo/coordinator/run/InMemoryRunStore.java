@@ -1,0 +1,72 @@
+package io.salvo.coordinator.run;
+
+import io.salvo.coordinator.cluster.RejectionTally;
+import io.salvo.coordinator.cluster.RunRecord;
+import io.salvo.coordinator.cluster.RunStore;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.RunResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A run's store in memory, for tests of a run's logic without a coordinator cluster. */
+final class InMemoryRunStore implements RunStore {
+
+    volatile RunRecord record;
+    volatile RunResult result;
+    final List<RunRecord> recordWrites = new CopyOnWriteArrayList<>();
+    final NavigableMap<Long, LiveSnapshot> snapshots = new ConcurrentSkipListMap<>();
+    final NavigableMap<String, byte[]> reports = new ConcurrentSkipListMap<>();
+    final Map<String, byte[]> events = new ConcurrentHashMap<>();
+    final List<RejectionTally> rejections = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void saveRecord(RunRecord r) {
+        record = r;
+        recordWrites.add(r);
+    }
+
+    @Override
+    public void saveResult(RunResult r) {
+        result = r;
+    }
+
+    @Override
+    public void publishSnapshot(long sequence, LiveSnapshot snapshot) {
+        if (snapshots.putIfAbsent(sequence, snapshot) != null) {
+            throw new AssertionError("snapshot sequence " + sequence + " published twice");
+        }
+    }
+
+    @Override
+    public Map<Long, byte[]> snapshots() {
+        Map<Long, byte[]> bytes = new TreeMap<>();
+        snapshots.forEach((seq, s) -> bytes.put(seq, s.toByteArray()));
+        return bytes;
+    }
+
+    @Override
+    public NavigableMap<String, byte[]> reports() {
+        return new TreeMap<>(reports);
+    }
+
+    @Override
+    public Map<String, byte[]> workerEvents() {
+        return Map.copyOf(events);
+    }
+
+    @Override
+    public List<RejectionTally> rejections() {
+        return new ArrayList<>(rejections);
+    }
+
+    /** The live snapshots published so far, in sequence order. */
+    List<LiveSnapshot> published() {
+        return List.copyOf(snapshots.values());
+    }
+}
