@@ -7,6 +7,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.proto.v1.ArrivalProcess;
@@ -205,11 +206,11 @@ public final class CoordinatorScale {
         SplittableRandom random = new SplittableRandom(7);
         byte[][] result = new byte[variants][];
         for (int v = 0; v < variants; v++) {
-            Histogram h = HistogramCodec.newHistogram();
+            Histogram h = HistogramSpec.newHistogram();
             for (int i = 0; i < 300; i++) {
                 h.recordValue((long) (20_000 * Math.exp(0.3 * random.nextGaussian())));
             }
-            result[v] = HistogramCodec.encode(h);
+            result[v] = HistogramCodec.encode(h).toByteArray();
         }
         return result;
     }

@@ -1,6 +1,7 @@
 package io.salvo.detect;
 
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.HeaderValueCount;
@@ -86,7 +87,7 @@ public record IntervalObservation(
      * @throws IllegalArgumentException if a histogram is corrupt (the coordinator's own merge output never is)
      */
     public static IntervalObservation from(MergedInterval interval, String instanceHeader) {
-        Histogram success = HistogramCodec.newHistogram();
+        Histogram success = HistogramSpec.newHistogram();
         long errors = 0;
         try {
             for (OutcomeHistograms outcome : interval.getOutcomesList()) {
@@ -128,7 +129,7 @@ public record IntervalObservation(
         Histogram errorOffsets = null;
         if (interval.getErrorCompletionOffsetsComplete()) {
             if (interval.getErrorCompletionOffsetMicros().isEmpty()) {
-                errorOffsets = errors == 0 ? HistogramCodec.newHistogram() : null;
+                errorOffsets = errors == 0 ? HistogramSpec.newHistogram() : null;
             } else {
                 try {
                     Histogram decoded = HistogramCodec.decode(interval.getErrorCompletionOffsetMicros().toByteArray());
@@ -150,6 +151,6 @@ public record IntervalObservation(
 
     /** An empty interval, standing in for an index the merger never produced (nobody reported it). */
     static IntervalObservation empty(long index) {
-        return new IntervalObservation(index, 0, 0, HistogramCodec.newHistogram(), 0, Map.of(), PreciseMarks.NONE);
+        return new IntervalObservation(index, 0, 0, HistogramSpec.newHistogram(), 0, Map.of(), PreciseMarks.NONE);
     }
 }

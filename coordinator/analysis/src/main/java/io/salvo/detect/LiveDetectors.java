@@ -1,6 +1,7 @@
 package io.salvo.detect;
 
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.detect.WarmLatency.ColdExclusion;
 import io.salvo.proto.v1.MergedInterval;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ public final class LiveDetectors {
     private final SteadyStateDetector steadyState;
     /** Intervals that may still join a qualifying window, by index, oldest first. */
     private final LinkedHashMap<Long, IntervalObservation> recent = new LinkedHashMap<>();
-    private final Histogram warm = HistogramCodec.newHistogram();
+    private final Histogram warm = HistogramSpec.newHistogram();
     private long coldExcluded;
     private boolean everyWarmIntervalHadColdHistogram = true;
     private long nextIndex;

@@ -3,6 +3,7 @@ package io.salvo.report;
 import io.salvo.proto.v1.ResliceCause;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.detect.LiveDetectors;
 import io.salvo.detect.PlatformInstanceSignals;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
@@ -187,7 +188,7 @@ public record RunReport(
         }
 
         private static Histogram sum(Map<OutcomeClass, Histogram> byOutcome) {
-            Histogram all = HistogramCodec.newHistogram();
+            Histogram all = HistogramSpec.newHistogram();
             byOutcome.values().forEach(all::add);
             return all;
         }
@@ -205,7 +206,7 @@ public record RunReport(
                     latency.put(o.getOutcome(), HistogramCodec.decode(o.getLatencyMicros().toByteArray()));
                     service.put(o.getOutcome(), HistogramCodec.decode(o.getServiceTimeMicros().toByteArray()));
                 }
-                Histogram lag = interval.getSchedulerLagMicros().isEmpty() ? HistogramCodec.newHistogram()
+                Histogram lag = interval.getSchedulerLagMicros().isEmpty() ? HistogramSpec.newHistogram()
                         : HistogramCodec.decode(interval.getSchedulerLagMicros().toByteArray());
                 return new DecodedInterval(interval, latency, service, lag);
             } catch (CorruptHistogramException e) {
@@ -231,10 +232,10 @@ public record RunReport(
 
         List<IntervalRow> rows = new ArrayList<>();
         LiveDetectors detectors = new LiveDetectors(DetectorReport.settingsFor(result.getPlan()), platform);
-        Histogram latency = HistogramCodec.newHistogram();
-        Histogram latency2xx = HistogramCodec.newHistogram();
-        Histogram service = HistogramCodec.newHistogram();
-        Histogram lag = HistogramCodec.newHistogram();
+        Histogram latency = HistogramSpec.newHistogram();
+        Histogram latency2xx = HistogramSpec.newHistogram();
+        Histogram service = HistogramSpec.newHistogram();
+        Histogram lag = HistogramSpec.newHistogram();
         long intended = 0;
         long sent = 0;
         long sentDuringLoad = 0;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.detect.DetectionEvent.ColdStart;
 import io.salvo.detect.DetectionEvent.FirstSuccess;
 import io.salvo.detect.DetectionEvent.InstancesInInterval;
@@ -62,7 +63,7 @@ class LiveDetectorsTest {
         assertThat(warm.count()).isEqualTo(17 * 100);
         assertThat(warm.steadyIntervals()).isEqualTo(17);
         assertThat(warm.p50Micros()).isEqualTo(warm.p99Micros());
-        assertThat(HistogramCodec.newHistogram().highestEquivalentValue(8_000)).isEqualTo(warm.p99Micros());
+        assertThat(HistogramSpec.newHistogram().highestEquivalentValue(8_000)).isEqualTo(warm.p99Micros());
 
         TimeToFirstSuccess ttfr = detectors.summary().timeToFirstSuccess();
         assertThat(ttfr.resolution()).isEqualTo(Resolution.INTERVAL);
@@ -93,7 +94,7 @@ class LiveDetectorsTest {
         SteadyState steady = detectors.summary().steadyState();
         // windows starting at 9: p95 13.0/10.0 ms = 1.3; at 10: 12.0/10.0 = 1.2; at 11: 11.0/10.0 = 1.1 -> qualifies
         assertThat(steady.startInterval()).isEqualTo(11);
-        assertThat(steady.windowMaxP95Micros()).isEqualTo(HistogramCodec.newHistogram().highestEquivalentValue(11_000));
+        assertThat(steady.windowMaxP95Micros()).isEqualTo(HistogramSpec.newHistogram().highestEquivalentValue(11_000));
         assertThat(detectors.summary().warmLatency().steadyIntervals()).isEqualTo(9);
     }
 
@@ -239,7 +240,7 @@ class LiveDetectorsTest {
         assertThat(warm.coldExcludedResponses()).isEqualTo(1);
         assertThat(warm.count()).isEqualTo(999);
         assertThat(detectors.warmLatencyHistogram().getMaxValue())
-                .isEqualTo(HistogramCodec.newHistogram().highestEquivalentValue(4_000));
+                .isEqualTo(HistogramSpec.newHistogram().highestEquivalentValue(4_000));
     }
 
     @Test
@@ -331,16 +332,16 @@ class LiveDetectorsTest {
 
     @Test
     void decodesMergedIntervalsFromTheWire() {
-        Histogram success = HistogramCodec.newHistogram();
+        Histogram success = HistogramSpec.newHistogram();
         success.recordValueWithCount(7_000, 40);
-        Histogram timeouts = HistogramCodec.newHistogram();
+        Histogram timeouts = HistogramSpec.newHistogram();
         timeouts.recordValueWithCount(30_000_000, 2);
         MergedInterval merged = MergedInterval.newBuilder()
                 .setIntervalIndex(4).setIntended(42).setSent(42)
                 .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                        .setLatencyMicros(ByteString.copyFrom(HistogramCodec.encode(success))))
+                        .setLatencyMicros(HistogramCodec.encode(success)))
                 .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_TIMEOUT)
-                        .setLatencyMicros(ByteString.copyFrom(HistogramCodec.encode(timeouts))))
+                        .setLatencyMicros(HistogramCodec.encode(timeouts)))
                 .addCapturedHeaders(CapturedHeader.newBuilder().setName("salvo-instance-id")
                         .addValues(HeaderValueCount.newBuilder().setValue("i-1").setCount(30))
                         .addValues(HeaderValueCount.newBuilder().setValue("i-2").setCount(10)))

@@ -3,18 +3,19 @@ package io.salvo.detect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
 class QuantileBoundsTest {
 
     private static long equivalent(long micros) {
-        return HistogramCodec.newHistogram().highestEquivalentValue(micros);
+        return HistogramSpec.newHistogram().highestEquivalentValue(micros);
     }
 
     @Test
     void manySamplesGiveANarrowIntervalAroundTheEstimate() {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         for (long v = 1; v <= 10_000; v++) {
             h.recordValue(v);
         }
@@ -27,7 +28,7 @@ class QuantileBoundsTest {
 
     @Test
     void fewSamplesGiveAWideIntervalClampedToTheSample() {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         for (long ms = 1; ms <= 20; ms++) {
             h.recordValue(ms * 1_000);
         }
@@ -40,7 +41,7 @@ class QuantileBoundsTest {
 
     @Test
     void oneSampleIsItsOwnInterval() {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         h.recordValue(4_200);
         QuantileBounds p95 = QuantileBounds.of(h, 0.95);
         assertThat(p95.low()).isEqualTo(p95.estimate()).isEqualTo(p95.high()).isEqualTo(equivalent(4_200));

@@ -1,6 +1,7 @@
 package io.salvo.detect;
 
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.detect.IntervalObservation.PreciseMarks;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,7 @@ final class SyntheticInterval {
     private final long index;
     private long intended;
     private long sent;
-    private final Histogram success = HistogramCodec.newHistogram();
+    private final Histogram success = HistogramSpec.newHistogram();
     private long errors;
     private final Map<String, Long> instances = new LinkedHashMap<>();
     private Long firstSend;
@@ -64,7 +65,7 @@ final class SyntheticInterval {
 
     /** Error completions at these offsets from the interval start. */
     SyntheticInterval errorsCompletedAt(long... offsetsFromIntervalStart) {
-        errorOffsets = HistogramCodec.newHistogram();
+        errorOffsets = HistogramSpec.newHistogram();
         for (long offset : offsetsFromIntervalStart) {
             errorOffsets.recordValue(offset);
         }
@@ -80,7 +81,7 @@ final class SyntheticInterval {
     /** Cold requests (already counted in successes) with their latency. */
     SyntheticInterval coldSuccesses(long count, long latencyMicros) {
         if (coldLatency == null) {
-            coldLatency = HistogramCodec.newHistogram();
+            coldLatency = HistogramSpec.newHistogram();
         }
         coldLatency.recordValueWithCount(latencyMicros, count);
         return this;
@@ -89,7 +90,7 @@ final class SyntheticInterval {
     /** Declares that cold-request histograms are reported, even when this interval had none. */
     SyntheticInterval noColdSuccesses() {
         if (coldLatency == null) {
-            coldLatency = HistogramCodec.newHistogram();
+            coldLatency = HistogramSpec.newHistogram();
         }
         return this;
     }

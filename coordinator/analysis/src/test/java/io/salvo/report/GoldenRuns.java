@@ -2,6 +2,7 @@ package io.salvo.report;
 
 import com.google.protobuf.ByteString;
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.detect.PlatformInstance;
 import io.salvo.detect.PlatformInstanceSignals;
 import io.salvo.proto.v1.ArrivalProcess;
@@ -248,7 +249,7 @@ final class GoldenRuns {
     }
 
     private static Histogram values(int count, LongUnaryOperator valueOf) {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         for (int k = 0; k < count; k++) {
             h.recordValue(valueOf.applyAsLong(k));
         }
@@ -256,7 +257,7 @@ final class GoldenRuns {
     }
 
     private static ByteString bytes(Histogram h) {
-        return ByteString.copyFrom(HistogramCodec.encode(h));
+        return HistogramCodec.encode(h);
     }
 
     private static OutcomeHistograms outcome(OutcomeClass outcome, Histogram latency, Histogram serviceTime) {

@@ -3,6 +3,7 @@ package io.salvo.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.MergedInterval;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.report.RunReport.DecodedInterval;
@@ -88,7 +89,7 @@ class HlogGoldenTest {
                         Golden.deflatedAgain(payload, Deflater.BEST_SPEED))).append('\n');
             }
         }
-        Histogram other = HistogramCodec.newHistogram();
+        Histogram other = HistogramSpec.newHistogram();
         other.recordValue(1_890);
         String otherCounts = golden.replaceFirst("(?m)^0\\.000,1\\.000,1\\.890,.*$", "0.000,1.000,1.890,"
                 + Base64.getEncoder().encodeToString(compressedAsTheLogWriterDoes(other)));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.MergedInterval;
 import io.salvo.proto.v1.OutcomeClass;
@@ -44,9 +45,9 @@ class ReportFilesTest {
                         .addPhases(Phase.newBuilder().setDurationMillis(10_000).setStartRatePerSecond(100)
                                 .setEndRatePerSecond(100)));
         for (int i = 0; i < 10; i++) {
-            Histogram ok = HistogramCodec.newHistogram();
-            Histogram okService = HistogramCodec.newHistogram();
-            Histogram errors = HistogramCodec.newHistogram();
+            Histogram ok = HistogramSpec.newHistogram();
+            Histogram okService = HistogramSpec.newHistogram();
+            Histogram errors = HistogramSpec.newHistogram();
             for (int r = 0; r < 100; r++) {
                 long service = 900 + random.nextLong(200);
                 long latency = i == 7 ? service + (100 - r) * 10_000L : service + random.nextLong(50);
@@ -60,12 +61,12 @@ class ReportFilesTest {
             MergedInterval.Builder m = MergedInterval.newBuilder().setIntervalIndex(i).setSent(100).setCompleted(100)
                     .setIntended(100).addWorkerIds("w0").addWorkerIds("w1")
                     .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                            .setLatencyMicros(ByteString.copyFrom(HistogramCodec.encode(ok)))
-                            .setServiceTimeMicros(ByteString.copyFrom(HistogramCodec.encode(okService))));
+                            .setLatencyMicros(HistogramCodec.encode(ok))
+                            .setServiceTimeMicros(HistogramCodec.encode(okService)));
             if (errors.getTotalCount() > 0) {
                 m.addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_5XX)
-                        .setLatencyMicros(ByteString.copyFrom(HistogramCodec.encode(errors)))
-                        .setServiceTimeMicros(ByteString.copyFrom(HistogramCodec.encode(errors))));
+                        .setLatencyMicros(HistogramCodec.encode(errors))
+                        .setServiceTimeMicros(HistogramCodec.encode(errors)));
             }
             result.addIntervals(m);
         }
@@ -88,8 +89,8 @@ class ReportFilesTest {
         double jsonServiceP50 = tree.get("totals").get("service_time").get("p50_ms").asDouble();
         double jsonMax = tree.get("totals").get("latency").get("max_ms").asDouble();
 
-        Histogram latency = HistogramCodec.newHistogram();
-        Histogram service = HistogramCodec.newHistogram();
+        Histogram latency = HistogramSpec.newHistogram();
+        Histogram service = HistogramSpec.newHistogram();
         int intervals = 0;
         HistogramLogReader reader = new HistogramLogReader(hlog.toFile());
         EncodableHistogram next;

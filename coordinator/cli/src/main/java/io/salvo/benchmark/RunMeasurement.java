@@ -5,6 +5,7 @@ import io.salvo.benchmark.ExperimentRecord.GroundTruth;
 import io.salvo.benchmark.ExperimentRecord.Measured;
 import io.salvo.benchmark.ExperimentRecord.TruthInstance;
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.detect.DetectionEvent.ColdStart;
 import io.salvo.detect.DetectorSettings;
 import io.salvo.detect.DetectorSummary;
@@ -55,7 +56,7 @@ final class RunMeasurement {
         long errors = 0;
         Set<Long> coldIntervals = new HashSet<>();
         summary.coldStarts().forEach(c -> coldIntervals.add(c.intervalIndex()));
-        Histogram outsideColdStarts = HistogramCodec.newHistogram();
+        Histogram outsideColdStarts = HistogramSpec.newHistogram();
         for (MergedInterval interval : result.getIntervalsList()) {
             IntervalObservation o = IntervalObservation.from(interval, summary.settings().instanceHeader());
             intended += o.intended();

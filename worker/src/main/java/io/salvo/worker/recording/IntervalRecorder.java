@@ -1,5 +1,6 @@
 package io.salvo.worker.recording;
 
+import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.HeaderValueCount;
@@ -202,7 +203,7 @@ public final class IntervalRecorder {
                 .setInFlightCapHits(capHits)
                 .setUnsent(unsent)
                 .setInFlightAtEnd(Math.max(0, totalSent - (totalCompleted - totalUnsent)))
-                .setSchedulerLagMicros(HistogramSpec.encode(mergedLag))
+                .setSchedulerLagMicros(HistogramCodec.encode(mergedLag))
                 .addAllInstanceFirstResponses(firstResponses);
         if (firstSend != Long.MAX_VALUE) {
             report.setFirstSendOffsetMicros(offsetMicros(firstSend));
@@ -211,7 +212,7 @@ public final class IntervalRecorder {
             report.setFirstSuccessOffsetMicros(offsetMicros(firstSuccess));
         }
         if (mergedErrorOffsets.getTotalCount() > 0) {
-            report.setErrorCompletionOffsetMicros(HistogramSpec.encode(mergedErrorOffsets));
+            report.setErrorCompletionOffsetMicros(HistogramCodec.encode(mergedErrorOffsets));
         }
         for (OutcomeClass outcome : OutcomeClass.values()) {
             if (outcome == OutcomeClass.UNRECOGNIZED || outcome == OutcomeClass.OUTCOME_CLASS_UNSPECIFIED) {
@@ -221,8 +222,8 @@ public final class IntervalRecorder {
             if (latency.getTotalCount() > 0) {
                 report.addOutcomes(OutcomeHistograms.newBuilder()
                         .setOutcome(outcome)
-                        .setLatencyMicros(HistogramSpec.encode(latency))
-                        .setServiceTimeMicros(HistogramSpec.encode(mergedServiceTime[outcome.getNumber()])));
+                        .setLatencyMicros(HistogramCodec.encode(latency))
+                        .setServiceTimeMicros(HistogramCodec.encode(mergedServiceTime[outcome.getNumber()])));
             }
         }
         for (int h = 0; h < capturedHeaders.size(); h++) {

@@ -1,5 +1,7 @@
 package io.salvo.worker.engine;
 
+import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
+import io.salvo.core.histogram.HistogramCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.proto.v1.IntervalReport;
@@ -80,18 +82,18 @@ class LoadEngineTest {
         final Map<OutcomeClass, Histogram> latency = new EnumMap<>(OutcomeClass.class);
         final Map<OutcomeClass, Histogram> serviceTime = new EnumMap<>(OutcomeClass.class);
 
-        void add(IntervalReport report) {
+        void add(IntervalReport report) throws CorruptHistogramException {
             intended += report.getIntended();
             sent += report.getSent();
             completed += report.getCompleted();
             unsent += report.getUnsent();
             capHits += report.getInFlightCapHits();
             lateSends += report.getLateSends();
-            schedulerLag.add(HistogramSpec.decode(report.getSchedulerLagMicros()));
+            schedulerLag.add(HistogramCodec.decode(report.getSchedulerLagMicros()));
             report.getCapturedHeadersList().forEach(h -> h.getValuesList().forEach(v -> headerCount += v.getCount()));
             for (OutcomeHistograms outcome : report.getOutcomesList()) {
-                latency.computeIfAbsent(outcome.getOutcome(), o -> HistogramSpec.newHistogram()).add(HistogramSpec.decode(outcome.getLatencyMicros()));
-                serviceTime.computeIfAbsent(outcome.getOutcome(), o -> HistogramSpec.newHistogram()).add(HistogramSpec.decode(outcome.getServiceTimeMicros()));
+                latency.computeIfAbsent(outcome.getOutcome(), o -> HistogramSpec.newHistogram()).add(HistogramCodec.decode(outcome.getLatencyMicros()));
+                serviceTime.computeIfAbsent(outcome.getOutcome(), o -> HistogramSpec.newHistogram()).add(HistogramCodec.decode(outcome.getServiceTimeMicros()));
             }
         }
 

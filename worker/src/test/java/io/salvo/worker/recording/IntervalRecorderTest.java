@@ -1,5 +1,6 @@
 package io.salvo.worker.recording;
 
+import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,7 +25,7 @@ class IntervalRecorderTest {
     private static final long MS = 1_000_000L;
 
     @Test
-    void eventsAreFiledUnderTheIntervalOfTheirInstant() {
+    void eventsAreFiledUnderTheIntervalOfTheirInstant() throws Exception {
         AtomicLong clock = new AtomicLong(10_000 * MS);
         IntervalRecorder recorder = new IntervalRecorder(10_000 * MS, 1000 * MS, 1 * MS, List.of("Salvo-Instance-Id"), clock::get);
         LaneRecorder lane = recorder.newLane();
@@ -50,10 +51,10 @@ class IntervalRecorderTest {
         assertThat(first.getLateSends()).isEqualTo(1);
         assertThat(first.getInFlightAtEnd()).isEqualTo(1);
         assertThat(first.getOutcomesList()).extracting(OutcomeHistograms::getOutcome).containsExactly(OutcomeClass.OUTCOME_CLASS_2XX);
-        Histogram latency = HistogramSpec.decode(first.getOutcomes(0).getLatencyMicros());
+        Histogram latency = HistogramCodec.decode(first.getOutcomes(0).getLatencyMicros());
         assertThat(latency.getTotalCount()).isEqualTo(1);
         assertThat(latency.getMaxValue()).isBetween(849_000L, 851_000L);
-        Histogram service = HistogramSpec.decode(first.getOutcomes(0).getServiceTimeMicros());
+        Histogram service = HistogramCodec.decode(first.getOutcomes(0).getServiceTimeMicros());
         assertThat(service.getMaxValue()).isBetween(846_000L, 848_000L);
         assertThat(first.getCapturedHeadersList()).extracting(CapturedHeader::getName).containsExactly("Salvo-Instance-Id");
 
@@ -66,11 +67,11 @@ class IntervalRecorderTest {
 
         IntervalReport empty = recorder.harvest(2);
         assertThat(empty.getOutcomesCount()).isZero();
-        assertThat(HistogramSpec.decode(empty.getSchedulerLagMicros()).getTotalCount()).isZero();
+        assertThat(HistogramCodec.decode(empty.getSchedulerLagMicros()).getTotalCount()).isZero();
     }
 
     @Test
-    void abandonedRequestsCountAsUnsentTimeouts() {
+    void abandonedRequestsCountAsUnsentTimeouts() throws Exception {
         AtomicLong clock = new AtomicLong(0);
         IntervalRecorder recorder = new IntervalRecorder(0, 1000 * MS, MS, List.of(), clock::get);
         LaneRecorder lane = recorder.newLane();
@@ -84,17 +85,17 @@ class IntervalRecorderTest {
         assertThat(report.getCompleted()).isEqualTo(1);
         assertThat(report.getSent()).isZero();
         assertThat(report.getOutcomes(0).getOutcome()).isEqualTo(OutcomeClass.OUTCOME_CLASS_TIMEOUT);
-        assertThat(HistogramSpec.decode(report.getOutcomes(0).getLatencyMicros()).getMaxValue()).isBetween(699_000L, 701_000L);
+        assertThat(HistogramCodec.decode(report.getOutcomes(0).getLatencyMicros()).getMaxValue()).isBetween(699_000L, 701_000L);
     }
 
     @Test
-    void encodingRoundTripsExactly() {
+    void encodingRoundTripsExactly() throws Exception {
         Histogram histogram = HistogramSpec.newHistogram();
         for (long v = 1; v < 3_600_000_000L; v = v * 3 + 7) {
             histogram.recordValueWithCount(v, v % 5 + 1);
         }
         histogram.recordValue(HistogramSpec.toRecordableMicros(Long.MAX_VALUE));
-        Histogram decoded = HistogramSpec.decode(HistogramSpec.encode(histogram));
+        Histogram decoded = HistogramCodec.decode(HistogramCodec.encode(histogram));
         assertThat(decoded).isEqualTo(histogram);
         assertThat(decoded.getTotalCount()).isEqualTo(histogram.getTotalCount());
         assertThat(decoded.getMaxValue()).isEqualTo(histogram.getMaxValue());
@@ -162,12 +163,12 @@ class IntervalRecorderTest {
             completed += report.getCompleted();
             long inReport = 0;
             for (OutcomeHistograms outcome : report.getOutcomesList()) {
-                inReport += HistogramSpec.decode(outcome.getLatencyMicros()).getTotalCount();
-                assertThat(HistogramSpec.decode(outcome.getServiceTimeMicros()).getTotalCount())
-                        .isEqualTo(HistogramSpec.decode(outcome.getLatencyMicros()).getTotalCount());
+                inReport += HistogramCodec.decode(outcome.getLatencyMicros()).getTotalCount();
+                assertThat(HistogramCodec.decode(outcome.getServiceTimeMicros()).getTotalCount())
+                        .isEqualTo(HistogramCodec.decode(outcome.getLatencyMicros()).getTotalCount());
             }
             assertThat(inReport).isEqualTo(report.getCompleted());
-            assertThat(HistogramSpec.decode(report.getSchedulerLagMicros()).getTotalCount()).isEqualTo(report.getSent());
+            assertThat(HistogramCodec.decode(report.getSchedulerLagMicros()).getTotalCount()).isEqualTo(report.getSent());
             histogramCount += inReport;
             for (CapturedHeader h : report.getCapturedHeadersList()) {
                 headerCount += h.getValues(0).getCount();

@@ -93,7 +93,7 @@ class IntervalReportGoldenTest {
         IntervalReport golden = IntervalReport.parseFrom(Golden.read(GOLDEN));
         byte[] otherZlib = withHistograms(golden, p -> ByteString.copyFrom(Golden.deflatedAgain(p.toByteArray(),
                 Deflater.BEST_SPEED))).toByteArray();
-        byte[] otherCounts = golden.toBuilder().setSchedulerLagMicros(HistogramSpec.encode(histogram(200, 2_500)))
+        byte[] otherCounts = golden.toBuilder().setSchedulerLagMicros(HistogramCodec.encode(histogram(200, 2_500)))
                 .build().toByteArray();
 
         assertThat(otherZlib).isNotEqualTo(Golden.read(GOLDEN));

@@ -122,10 +122,6 @@ public final class IntervalMerger {
         }
     }
 
-    public synchronized boolean allWorkersFinished() {
-        return running == 0;
-    }
-
     /** True when every worker finished and every interval any of them reported has been shown. */
     public synchronized boolean complete() {
         if (running > 0) {
@@ -144,28 +140,6 @@ public final class IntervalMerger {
         return Decoded.decode(report);
     }
 
-    /**
-     * Validates and merges one report.
-     *
-     * @return whether the next interval to show may now be complete (every worker expected for it
-     *         reported), so the caller can show it without waiting for its next tick
-     * @throws RejectedReportException naming why the report cannot be merged; it was counted
-     */
-    public boolean accept(IntervalReport report) throws RejectedReportException {
-        Decoded decoded;
-        try {
-            decoded = Decoded.decode(report);
-        } catch (CorruptHistogramException e) {
-            throw reject(report, "corrupt histogram payload: " + e.getMessage());
-        }
-        return accept(decoded);
-    }
-
-    /** Like {@link #accept(IntervalReport)}, for a report {@linkplain #decode decoded} already. */
-    public boolean accept(Decoded decoded) throws RejectedReportException {
-        return merge(decoded, true) == Merged.NEXT_MAY_BE_COMPLETE;
-    }
-
     /** What {@link #mergeIfNew} did. */
     public enum Merged {
         MERGED,
@@ -180,27 +154,20 @@ public final class IntervalMerger {
      * counted as rejected here, not even when this throws: the caller, which received the report,
      * decides whether a second copy is a harmless re-delivery and counts what it refuses.
      */
-    public Merged mergeIfNew(Decoded decoded) throws RejectedReportException {
-        return merge(decoded, false);
-    }
-
-    private synchronized Merged merge(Decoded decoded, boolean countRejections) throws RejectedReportException {
+    public synchronized Merged mergeIfNew(Decoded decoded) throws RejectedReportException {
         IntervalReport report = decoded.report;
         WorkerProgress progress = workers.get(report.getWorkerId());
         if (progress == null) {
-            throw reject(report, "worker '" + report.getWorkerId() + "' is not part of this run", countRejections);
+            throw new RejectedReportException("worker '" + report.getWorkerId() + "' is not part of this run");
         }
         long index = report.getIntervalIndex();
         // The index is unsigned on the wire: a huge one reads as negative here and is just as impossible.
         if (index < 0 || index > maxIntervalIndex) {
-            throw reject(report, "interval index " + Long.toUnsignedString(index)
-                    + " is beyond the run's last possible interval " + maxIntervalIndex, countRejections);
+            throw new RejectedReportException("interval index " + Long.toUnsignedString(index)
+                    + " is beyond the run's last possible interval " + maxIntervalIndex);
         }
         if (!progress.markReported(index)) {
-            if (!countRejections) {
-                return Merged.ALREADY_MERGED;
-            }
-            throw reject(report, "duplicate report for interval " + index, true);
+            return Merged.ALREADY_MERGED;
         }
         progress.highestReported = Math.max(progress.highestReported, index);
         IntervalState state = intervals.computeIfAbsent(index, IntervalState::new);
@@ -220,36 +187,16 @@ public final class IntervalMerger {
     }
 
     /** Counts a report refused for {@code reason} by the caller of {@link #mergeIfNew}. */
-    public void countRejection(IntervalReport report, String reason) {
-        reject(report, reason, true);
-    }
-
-    private RejectedReportException reject(IntervalReport report, String reason) {
-        return reject(report, reason, true);
-    }
-
-    private synchronized RejectedReportException reject(IntervalReport report, String reason, boolean count) {
-        if (!count) {
-            return new RejectedReportException(reason);
-        }
+    public synchronized void countRejection(IntervalReport report, String reason) {
         rejected++;
         if (rejectionReasons.size() < 100) {
             rejectionReasons.add("worker " + report.getWorkerId() + ", interval "
                     + Long.toUnsignedString(report.getIntervalIndex()) + ": " + reason);
         }
-        return new RejectedReportException(reason);
     }
 
     /** An interval just shown: its live snapshot and its merged data as they were at that moment. */
     public record ShownInterval(LiveSnapshot snapshot, MergedInterval merged) {
-    }
-
-    /**
-     * Shows every interval that became complete by {@code nowUnixNanos} (coordinator clock), in index
-     * order, and returns their snapshots (state and run id left for the caller to fill).
-     */
-    public synchronized List<LiveSnapshot> pollCompleted(long nowUnixNanos) {
-        return pollShown(nowUnixNanos).stream().map(ShownInterval::snapshot).toList();
     }
 
     /** Whether {@link #pollShown} would show an interval now; cheap enough to ask on every tick. */
@@ -257,7 +204,10 @@ public final class IntervalMerger {
         return showable(nextToShow, nowUnixNanos);
     }
 
-    /** Like {@link #pollCompleted} but with each interval's merged data, for live detectors. */
+    /**
+     * Shows every interval that became complete by {@code nowUnixNanos} (coordinator clock), in index order:
+     * each one's snapshot (state and run id left for the caller to fill) and merged data, for the detectors.
+     */
     public synchronized List<ShownInterval> pollShown(long nowUnixNanos) {
         List<ShownInterval> shown = new ArrayList<>();
         while (showable(nextToShow, nowUnixNanos)) {
@@ -322,15 +272,6 @@ public final class IntervalMerger {
             result.add(state.toMergedInterval());
         }
         return result;
-    }
-
-    /** The latency of one outcome class over every interval, late reports included. */
-    public synchronized Histogram totalLatency(OutcomeClass outcome) {
-        Histogram total = HistogramCodec.newHistogram();
-        for (IntervalState state : intervals.values()) {
-            state.addLatencyTo(outcome, total);
-        }
-        return total;
     }
 
     public synchronized long rejectedReports() {
@@ -450,229 +391,6 @@ public final class IntervalMerger {
                 }
             }
             return false;
-        }
-    }
-
-    /**
-     * One interval. Until it is shown, and while it is among the last few shown, its histograms are
-     * live (full HdrHistograms, added to bucket by bucket); afterwards only their compressed encoding
-     * is kept. The compressed form and the merged view are cached until the next report changes them.
-     */
-    private static final class IntervalState {
-        final long index;
-        /** Null when only the compressed form is kept. */
-        EnumMap<OutcomeClass, DenseCounts[]> live = new EnumMap<>(OutcomeClass.class);
-        DenseCounts liveLag;
-        EnumMap<OutcomeClass, ByteString[]> compressed = new EnumMap<>(OutcomeClass.class);
-        ByteString compressedLag;
-        /** Whether {@link #compressed} holds what {@link #live} holds. */
-        boolean compressedCurrent = true;
-        MergedInterval merged;
-        long sent;
-        long completed;
-        long lateSends;
-        long capHits;
-        long unsent;
-        long intended;
-        final Map<String, Map<String, Long>> headers = new TreeMap<>();
-        final Set<String> workerIds = new LinkedHashSet<>();
-        boolean shown;
-        boolean lateReports;
-        // Precise marks for the detectors: min of offsets, exact sum of error instants, all first responses.
-        Long firstSendOffsetMicros;
-        Long firstSuccessOffsetMicros;
-        Histogram errorCompletionOffsets;
-        boolean errorCompletionOffsetsComplete = true;
-        final List<io.salvo.proto.v1.InstanceFirstResponse> instanceFirstResponses = new ArrayList<>(0);
-
-        IntervalState(long index) {
-            this.index = index;
-        }
-
-        void merge(String workerId, Decoded decoded) {
-            IntervalReport r = decoded.report;
-            workerIds.add(workerId);
-            sent += r.getSent();
-            completed += r.getCompleted();
-            lateSends += r.getLateSends();
-            capHits += r.getInFlightCapHits();
-            unsent += r.getUnsent();
-            intended += r.getIntended();
-            if (r.hasFirstSendOffsetMicros()) {
-                firstSendOffsetMicros = firstSendOffsetMicros == null ? r.getFirstSendOffsetMicros()
-                        : Math.min(firstSendOffsetMicros, r.getFirstSendOffsetMicros());
-            }
-            if (r.hasFirstSuccessOffsetMicros()) {
-                firstSuccessOffsetMicros = firstSuccessOffsetMicros == null ? r.getFirstSuccessOffsetMicros()
-                        : Math.min(firstSuccessOffsetMicros, r.getFirstSuccessOffsetMicros());
-            }
-            if (r.getInstanceFirstResponsesCount() > 0) {
-                instanceFirstResponses.addAll(r.getInstanceFirstResponsesList());
-            }
-            if (decoded.errorOffsets != null) {
-                if (errorCompletionOffsets == null) {
-                    errorCompletionOffsets = HistogramCodec.newHistogram();
-                }
-                decoded.errorOffsets.addTo(errorCompletionOffsets);
-            } else if (decoded.errorOffsetsCorrupt || decoded.hadErrors()) {
-                errorCompletionOffsetsComplete = false;
-            }
-            for (CapturedHeader header : r.getCapturedHeadersList()) {
-                Map<String, Long> values = headers.computeIfAbsent(header.getName(), n -> new TreeMap<>());
-                for (HeaderValueCount v : header.getValuesList()) {
-                    values.merge(v.getValue(), v.getCount(), Long::sum);
-                }
-            }
-            if (shown) {
-                lateReports = true;
-            }
-            if (live == null) {
-                inflate();
-            }
-            for (Map.Entry<OutcomeClass, SparseHistogram[]> e : decoded.outcomes.entrySet()) {
-                DenseCounts[] target = live.computeIfAbsent(e.getKey(),
-                        o -> new DenseCounts[] {new DenseCounts(), new DenseCounts()});
-                target[0].add(e.getValue()[0]);
-                target[1].add(e.getValue()[1]);
-            }
-            if (decoded.schedulerLag != null) {
-                if (liveLag == null) {
-                    liveLag = new DenseCounts();
-                }
-                liveLag.add(decoded.schedulerLag);
-            }
-            compressedCurrent = false;
-            merged = null;
-        }
-
-        LiveSnapshot show(int workersExpected, long intervalNanos) {
-            if (live == null) {
-                inflate();
-            }
-            Histogram all = HistogramCodec.newHistogram();
-            long successes = 0;
-            for (Map.Entry<OutcomeClass, DenseCounts[]> e : live.entrySet()) {
-                e.getValue()[0].addTo(all);
-                if (e.getKey() == OutcomeClass.OUTCOME_CLASS_2XX) {
-                    successes = e.getValue()[0].totalCount();
-                }
-            }
-            double seconds = intervalNanos / 1e9;
-            LiveSnapshot snapshot = LiveSnapshot.newBuilder()
-                    .setIntervalIndex(index)
-                    .setWorkersReported(workerIds.size())
-                    .setWorkersAssigned(workersExpected)
-                    .setSent(sent)
-                    .setCompleted(completed)
-                    .setSuccesses(successes)
-                    .setErrors(all.getTotalCount() - successes)
-                    .setSuccessRatePerSecond(successes / seconds)
-                    .setTargetRatePerSecond(intended / seconds)
-                    .setLatencyP50Micros(all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(50))
-                    .setLatencyP99Micros(all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(99))
-                    .setLateSends(lateSends)
-                    .build();
-            shown = true;
-            return snapshot;
-        }
-
-        /** Keeps only the compressed form. */
-        void release() {
-            if (live != null) {
-                compress();
-                live = null;
-                liveLag = null;
-            }
-        }
-
-        private void compress() {
-            if (compressedCurrent) {
-                return;
-            }
-            compressed = new EnumMap<>(OutcomeClass.class);
-            live.forEach((outcome, pair) -> compressed.put(outcome, new ByteString[] {
-                    ByteString.copyFrom(HistogramCodec.encode(pair[0].toHistogram())),
-                    ByteString.copyFrom(HistogramCodec.encode(pair[1].toHistogram()))}));
-            compressedLag = liveLag == null ? null : ByteString.copyFrom(HistogramCodec.encode(liveLag.toHistogram()));
-            compressedCurrent = true;
-        }
-
-        private void inflate() {
-            live = new EnumMap<>(OutcomeClass.class);
-            try {
-                for (Map.Entry<OutcomeClass, ByteString[]> e : compressed.entrySet()) {
-                    live.put(e.getKey(), new DenseCounts[] {dense(e.getValue()[0]), dense(e.getValue()[1])});
-                }
-                liveLag = compressedLag == null ? null : dense(compressedLag);
-            } catch (CorruptHistogramException e) {
-                throw new IllegalStateException("the coordinator's own encoding failed to decode", e);
-            }
-        }
-
-        private static DenseCounts dense(ByteString compressed) throws CorruptHistogramException {
-            DenseCounts counts = new DenseCounts();
-            counts.add(HistogramCodec.decodeSparse(compressed));
-            return counts;
-        }
-
-        void addLatencyTo(OutcomeClass outcome, Histogram total) {
-            if (live != null) {
-                DenseCounts[] pair = live.get(outcome);
-                if (pair != null) {
-                    pair[0].addTo(total);
-                }
-                return;
-            }
-            ByteString[] pair = compressed.get(outcome);
-            if (pair != null) {
-                try {
-                    total.add(HistogramCodec.decode(pair[0].toByteArray()));
-                } catch (CorruptHistogramException e) {
-                    throw new IllegalStateException("the coordinator's own encoding failed to decode", e);
-                }
-            }
-        }
-
-        MergedInterval toMergedInterval() {
-            if (merged != null) {
-                return merged;
-            }
-            compress();
-            MergedInterval.Builder b = MergedInterval.newBuilder()
-                    .setIntervalIndex(index)
-                    .setSent(sent)
-                    .setCompleted(completed)
-                    .setLateSends(lateSends)
-                    .setInFlightCapHits(capHits)
-                    .setUnsent(unsent)
-                    .setIntended(intended)
-                    .addAllWorkerIds(workerIds)
-                    .setHadLateReports(lateReports)
-                    .addAllInstanceFirstResponses(instanceFirstResponses)
-                    .setErrorCompletionOffsetsComplete(errorCompletionOffsetsComplete);
-            if (firstSendOffsetMicros != null) {
-                b.setFirstSendOffsetMicros(firstSendOffsetMicros);
-            }
-            if (firstSuccessOffsetMicros != null) {
-                b.setFirstSuccessOffsetMicros(firstSuccessOffsetMicros);
-            }
-            if (errorCompletionOffsets != null && errorCompletionOffsets.getTotalCount() > 0) {
-                b.setErrorCompletionOffsetMicros(ByteString.copyFrom(HistogramCodec.encode(errorCompletionOffsets)));
-            }
-            compressed.forEach((outcome, pair) -> b.addOutcomes(OutcomeHistograms.newBuilder()
-                    .setOutcome(outcome)
-                    .setLatencyMicros(pair[0])
-                    .setServiceTimeMicros(pair[1])));
-            if (compressedLag != null) {
-                b.setSchedulerLagMicros(compressedLag);
-            }
-            headers.forEach((name, values) -> {
-                CapturedHeader.Builder h = CapturedHeader.newBuilder().setName(name);
-                values.forEach((value, count) -> h.addValues(HeaderValueCount.newBuilder().setValue(value).setCount(count)));
-                b.addCapturedHeaders(h);
-            });
-            merged = b.build();
-            return merged;
         }
     }
 

@@ -1,11 +1,12 @@
 package io.salvo.coordinator.merge;
 
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
+import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.HeaderValueCount;
 import io.salvo.proto.v1.IntervalReport;
@@ -30,8 +31,8 @@ class IntervalMergerTest {
                 .setIntervalIndex(index)
                 .addOutcomes(OutcomeHistograms.newBuilder()
                         .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                        .setLatencyMicros(ByteString.copyFrom(HistogramCodec.encode(latency)))
-                        .setServiceTimeMicros(ByteString.copyFrom(HistogramCodec.encode(service))))
+                        .setLatencyMicros(HistogramCodec.encode(latency))
+                        .setServiceTimeMicros(HistogramCodec.encode(service)))
                 .setSent(latency.getTotalCount())
                 .setCompleted(latency.getTotalCount())
                 .setIntended(latency.getTotalCount())
@@ -42,18 +43,41 @@ class IntervalMergerTest {
         return HistogramCodec.decode(bytes.toByteArray());
     }
 
+    /** Merges as the coordinator does (decoded once, merged if new); whether the next interval may be complete. */
+    private static boolean accept(IntervalMerger merger, IntervalReport report) throws Exception {
+        return merger.mergeIfNew(IntervalMerger.decode(report)) == IntervalMerger.Merged.NEXT_MAY_BE_COMPLETE;
+    }
+
+    /** The snapshots of the intervals shown at {@code nowUnixNanos}. */
+    private static List<LiveSnapshot> shown(IntervalMerger merger, long nowUnixNanos) {
+        return merger.pollShown(nowUnixNanos).stream().map(IntervalMerger.ShownInterval::snapshot).toList();
+    }
+
+    /** The 2xx latency over every merged interval, late reports included. */
+    private static Histogram total2xx(IntervalMerger merger) throws Exception {
+        Histogram total = HistogramSpec.newHistogram();
+        for (MergedInterval interval : merger.mergedIntervals()) {
+            for (OutcomeHistograms outcome : interval.getOutcomesList()) {
+                if (outcome.getOutcome() == OutcomeClass.OUTCOME_CLASS_2XX) {
+                    total.add(decode(outcome.getLatencyMicros()));
+                }
+            }
+        }
+        return total;
+    }
+
     /** Three workers' histograms merged equal, count for count, all samples recorded in one place. */
     @Test
     void mergeIsExact() throws Exception {
         IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 100);
-        Histogram everything = HistogramCodec.newHistogram();
+        Histogram everything = HistogramSpec.newHistogram();
         SplittableRandom random = new SplittableRandom(3);
         for (String worker : List.of("w0", "w1", "w2")) {
             merger.addWorker(worker);
         }
         for (long index = 0; index < 3; index++) {
             for (int w = 0; w < 3; w++) {
-                Histogram latency = HistogramCodec.newHistogram();
+                Histogram latency = HistogramSpec.newHistogram();
                 // different shapes per worker: fast, slow with a long tail, bimodal
                 for (int i = 0; i < 20_000; i++) {
                     long value = switch (w) {
@@ -64,16 +88,16 @@ class IntervalMergerTest {
                     latency.recordValue(Math.max(1, value));
                     everything.recordValue(Math.max(1, value));
                 }
-                merger.accept(report("w" + w, index, latency, latency));
+                accept(merger, report("w" + w, index, latency, latency));
             }
         }
-        assertThat(merger.pollCompleted(START)).hasSize(3);   // everyone reported: shown before grace
-        Histogram merged = HistogramCodec.newHistogram();
+        assertThat(shown(merger, START)).hasSize(3);   // everyone reported: shown before grace
+        Histogram merged = HistogramSpec.newHistogram();
         for (MergedInterval m : merger.mergedIntervals()) {
             merged.add(decode(m.getOutcomes(0).getLatencyMicros()));
         }
         assertThat(merged).isEqualTo(everything);
-        assertThat(merger.totalLatency(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(everything);
+        assertThat(total2xx(merger)).isEqualTo(everything);
         for (double p : new double[] {50, 90, 99, 99.9, 100}) {
             assertThat(merged.getValueAtPercentile(p)).isEqualTo(everything.getValueAtPercentile(p));
         }
@@ -85,13 +109,13 @@ class IntervalMergerTest {
         merger.addWorker("a");
         merger.addWorker("b");
         Histogram h = single(1000);
-        merger.accept(report("a", 1, h, h));
-        merger.accept(report("b", 1, h, h));
-        merger.accept(report("a", 0, h, h));
+        accept(merger, report("a", 1, h, h));
+        accept(merger, report("b", 1, h, h));
+        accept(merger, report("a", 0, h, h));
         // interval 1 is complete but 0 still waits for b: nothing may be shown yet
-        assertThat(merger.pollCompleted(START + SECOND + SECOND / 2)).isEmpty();
-        merger.accept(report("b", 0, h, h));
-        List<LiveSnapshot> shown = merger.pollCompleted(START + SECOND + SECOND / 2);
+        assertThat(shown(merger, START + SECOND + SECOND / 2)).isEmpty();
+        accept(merger, report("b", 0, h, h));
+        List<LiveSnapshot> shown = shown(merger, START + SECOND + SECOND / 2);
         assertThat(shown).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L, 1L);
         assertThat(shown.get(0).getWorkersReported()).isEqualTo(2);
         assertThat(shown.get(0).getSuccesses()).isEqualTo(2);
@@ -102,21 +126,21 @@ class IntervalMergerTest {
         IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND / 2, 100);
         merger.addWorker("a");
         merger.addWorker("b");
-        merger.accept(report("a", 0, single(1000), single(900)));
-        assertThat(merger.pollCompleted(START + SECOND + SECOND / 4)).isEmpty();
-        List<LiveSnapshot> shown = merger.pollCompleted(START + SECOND + SECOND / 2);
+        accept(merger, report("a", 0, single(1000), single(900)));
+        assertThat(shown(merger, START + SECOND + SECOND / 4)).isEmpty();
+        List<LiveSnapshot> shown = shown(merger, START + SECOND + SECOND / 2);
         assertThat(shown).hasSize(1);
         assertThat(shown.get(0).getWorkersReported()).isEqualTo(1);
         assertThat(shown.get(0).getWorkersAssigned()).isEqualTo(2);
 
-        merger.accept(report("b", 0, single(70_000), single(60_000)));   // late
+        accept(merger, report("b", 0, single(70_000), single(60_000)));   // late
         MergedInterval interval0 = merger.mergedIntervals().get(0);
         assertThat(interval0.getHadLateReports()).isTrue();
         assertThat(interval0.getWorkerIdsList()).containsExactly("a", "b");
         Histogram latency = decode(interval0.getOutcomes(0).getLatencyMicros());
         assertThat(latency.getTotalCount()).isEqualTo(2);
         assertThat(latency.getMaxValue()).isEqualTo(latency.highestEquivalentValue(70_000));
-        assertThat(merger.totalLatency(OutcomeClass.OUTCOME_CLASS_2XX).getTotalCount()).isEqualTo(2);
+        assertThat(total2xx(merger).getTotalCount()).isEqualTo(2);
     }
 
     @Test
@@ -124,13 +148,13 @@ class IntervalMergerTest {
         IntervalMerger merger = new IntervalMerger(START, SECOND, 10 * SECOND, 100);
         merger.addWorker("a");
         merger.addWorker("b");
-        merger.accept(report("a", 0, single(10), single(10)));
-        merger.accept(report("b", 0, single(10), single(10)));
-        merger.accept(report("a", 1, single(10), single(10)));
+        accept(merger, report("a", 0, single(10), single(10)));
+        accept(merger, report("b", 0, single(10), single(10)));
+        accept(merger, report("a", 1, single(10), single(10)));
         merger.workerFinished("b", 0);
         assertThat(merger.complete()).isFalse();
         merger.workerFinished("a", 1);
-        assertThat(merger.pollCompleted(START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L, 1L);
+        assertThat(shown(merger, START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L, 1L);
         assertThat(merger.complete()).isTrue();
     }
 
@@ -139,35 +163,38 @@ class IntervalMergerTest {
         IntervalMerger merger = new IntervalMerger(START, SECOND, 10 * SECOND, 100);
         merger.addWorker("a");
         merger.addWorker("b");
-        merger.accept(report("a", 0, single(10), single(10)));
-        merger.accept(report("b", 0, single(10), single(10)));
-        merger.accept(report("a", 1, single(10), single(10)));
+        accept(merger, report("a", 0, single(10), single(10)));
+        accept(merger, report("b", 0, single(10), single(10)));
+        accept(merger, report("a", 1, single(10), single(10)));
         merger.workerLost("b");
-        assertThat(merger.pollCompleted(START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L, 1L);
+        assertThat(shown(merger, START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L, 1L);
     }
 
     @Test
-    void rejectsCorruptDuplicateUnknownAndImpossibleReportsAndKeepsWhatWasMerged() throws Exception {
+    void refusesCorruptUnknownAndImpossibleReportsAndIgnoresSecondCopiesKeepingWhatWasMerged() throws Exception {
         IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 10);
         merger.addWorker("a");
-        merger.accept(report("a", 0, single(500), single(400)));
+        accept(merger, report("a", 0, single(500), single(400)));
 
         IntervalReport corrupt = report("a", 1, single(1), single(1)).toBuilder()
                 .setOutcomes(0, OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
                         .setLatencyMicros(ByteString.copyFromUtf8("definitely not a histogram")))
                 .build();
-        assertThatThrownBy(() -> merger.accept(corrupt)).isInstanceOf(RejectedReportException.class)
-                .hasMessageStartingWith("corrupt histogram payload: ");
-        assertThatThrownBy(() -> merger.accept(report("a", 0, single(1), single(1))))
-                .hasMessage("duplicate report for interval 0");
-        assertThatThrownBy(() -> merger.accept(report("mallory", 0, single(1), single(1))))
+        assertThatThrownBy(() -> IntervalMerger.decode(corrupt)).isInstanceOf(CorruptHistogramException.class);
+        assertThat(merger.mergeIfNew(IntervalMerger.decode(report("a", 0, single(1), single(1)))))
+                .isEqualTo(IntervalMerger.Merged.ALREADY_MERGED);
+        assertThatThrownBy(() -> accept(merger, report("mallory", 0, single(1), single(1))))
                 .hasMessage("worker 'mallory' is not part of this run");
-        assertThatThrownBy(() -> merger.accept(report("a", 11, single(1), single(1))))
+        assertThatThrownBy(() -> accept(merger, report("a", 11, single(1), single(1))))
                 .hasMessage("interval index 11 is beyond the run's last possible interval 10");
-        assertThat(merger.rejectedReports()).isEqualTo(4);
-        assertThat(merger.totalLatency(OutcomeClass.OUTCOME_CLASS_2XX).getTotalCount()).isEqualTo(1);
+        // Refusals are counted by whoever received the report, once, with its reason.
+        assertThat(merger.rejectedReports()).isZero();
+        merger.countRejection(corrupt, "corrupt histogram payload: test");
+        assertThat(merger.rejectedReports()).isEqualTo(1);
+        assertThat(merger.rejectionReasons()).containsExactly("worker a, interval 1: corrupt histogram payload: test");
+        assertThat(total2xx(merger).getTotalCount()).isEqualTo(1);
         // the corrupt interval 1 can still be reported correctly afterwards
-        merger.accept(report("a", 1, single(7), single(7)));
+        accept(merger, report("a", 1, single(7), single(7)));
         assertThat(merger.mergedIntervals()).hasSize(2);
     }
 
@@ -177,7 +204,7 @@ class IntervalMergerTest {
         merger.addWorker("a");
         merger.addWorker("b");
         for (String w : List.of("a", "b")) {
-            merger.accept(report(w, 0, single(10), single(10)).toBuilder()
+            accept(merger, report(w, 0, single(10), single(10)).toBuilder()
                     .setLateSends(2).setInFlightCapHits(3).setUnsent(1)
                     .addCapturedHeaders(CapturedHeader.newBuilder().setName("Salvo-Instance-Id")
                             .addValues(HeaderValueCount.newBuilder().setValue("i-1").setCount(5))
@@ -201,16 +228,16 @@ class IntervalMergerTest {
         for (String w : List.of("a", "b", "c")) {
             merger.addWorker(w);
         }
-        assertThat(merger.accept(report("a", 0, single(10), single(10)))).isFalse();
-        assertThat(merger.accept(report("b", 1, single(10), single(10)))).isFalse();   // not the next to show
+        assertThat(accept(merger, report("a", 0, single(10), single(10)))).isFalse();
+        assertThat(accept(merger, report("b", 1, single(10), single(10)))).isFalse();   // not the next to show
         assertThat(merger.showDue(START)).isFalse();
-        assertThat(merger.accept(report("b", 0, single(10), single(10)))).isFalse();
+        assertThat(accept(merger, report("b", 0, single(10), single(10)))).isFalse();
         merger.workerLost("c");   // c reported nothing: no interval waits for it any more
         assertThat(merger.showDue(START)).isTrue();
-        assertThat(merger.pollCompleted(START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L);
-        assertThat(merger.accept(report("a", 1, single(10), single(10)))).isTrue();
+        assertThat(shown(merger, START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L);
+        assertThat(accept(merger, report("a", 1, single(10), single(10)))).isTrue();
         assertThat(merger.showDue(START)).isTrue();
-        assertThat(merger.pollCompleted(START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(1L);
+        assertThat(shown(merger, START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(1L);
         assertThat(merger.showDue(START)).isFalse();
         assertThat(merger.showDue(START + 3 * SECOND + 10 * SECOND - 1)).isFalse();
         assertThat(merger.showDue(START + 3 * SECOND + 10 * SECOND)).isTrue();   // interval 2 at the end of its grace
@@ -230,12 +257,12 @@ class IntervalMergerTest {
         int intervals = IntervalMerger.LIVE_SHOWN_INTERVALS + 4;
         Histogram[] everything = new Histogram[intervals];
         for (int i = 0; i < intervals; i++) {
-            everything[i] = HistogramCodec.newHistogram();
-            merger.accept(report("a", i, record(random, everything[i]), single(1)));
+            everything[i] = HistogramSpec.newHistogram();
+            accept(merger, report("a", i, record(random, everything[i]), single(1)));
         }
-        assertThat(merger.pollCompleted(START + intervals * SECOND + SECOND)).hasSize(intervals);
+        assertThat(shown(merger, START + intervals * SECOND + SECOND)).hasSize(intervals);
         for (int i = intervals - 1; i >= 0; i--) {   // newest first: the oldest are long compressed by then
-            merger.accept(report("b", i, record(random, everything[i]), single(1)));
+            accept(merger, report("b", i, record(random, everything[i]), single(1)));
         }
         List<MergedInterval> merged = merger.mergedIntervals();
         assertThat(merged).hasSize(intervals);
@@ -245,11 +272,11 @@ class IntervalMergerTest {
             assertThat(decode(merged.get(i).getOutcomes(0).getLatencyMicros())).as("interval %d", i)
                     .isEqualTo(everything[i]);
         }
-        Histogram total = HistogramCodec.newHistogram();
+        Histogram total = HistogramSpec.newHistogram();
         for (Histogram h : everything) {
             total.add(h);
         }
-        assertThat(merger.totalLatency(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(total);
+        assertThat(total2xx(merger)).isEqualTo(total);
     }
 
     @Test
@@ -271,13 +298,13 @@ class IntervalMergerTest {
     void anIndexBeyondTwoToTheSixtyThreeIsImpossibleNotNegative() {
         IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 10);
         merger.addWorker("a");
-        assertThatThrownBy(() -> merger.accept(report("a", -3, single(1), single(1))))
+        assertThatThrownBy(() -> accept(merger, report("a", -3, single(1), single(1))))
                 .hasMessage("interval index 18446744073709551613 is beyond the run's last possible interval 10");
         assertThat(merger.mergedIntervals()).isEmpty();
     }
 
     private static Histogram record(SplittableRandom random, Histogram alsoInto) {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         for (int i = 0; i < 500; i++) {
             long v = (long) (20_000 * Math.exp(0.5 * random.nextGaussian()));
             h.recordValue(v);
@@ -287,7 +314,7 @@ class IntervalMergerTest {
     }
 
     private static Histogram single(long micros) {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         h.recordValue(micros);
         return h;
     }

@@ -9,6 +9,7 @@ import com.google.protobuf.ByteString;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Assignment;
@@ -181,7 +182,7 @@ class CoordinatorServerTest {
         assertThat(intervals).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L, 1L);
         assertThat(intervals.get(0).getSuccesses()).isEqualTo(3);
         assertThat(intervals.get(0).getWorkersReported()).isEqualTo(2);
-        assertThat(intervals.get(1).getLatencyP99Micros()).isEqualTo(HistogramCodec.newHistogram().highestEquivalentValue(6000));
+        assertThat(intervals.get(1).getLatencyP99Micros()).isEqualTo(HistogramSpec.newHistogram().highestEquivalentValue(6000));
 
         RunResult result = RunControlGrpc.newBlockingStub(channel)
                 .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());

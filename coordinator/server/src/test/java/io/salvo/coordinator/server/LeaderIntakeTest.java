@@ -8,6 +8,7 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.GetRunResultRequest;
@@ -125,7 +126,7 @@ class LeaderIntakeTest {
 
         RunResult result = result(runId);
         assertThat(result.getMessage()).contains("duplicate report for interval 0");
-        Histogram expected = HistogramCodec.newHistogram();
+        Histogram expected = HistogramSpec.newHistogram();
         for (long v : new long[] {1_000, 2_000, 3_000}) {
             expected.recordValue(v);
         }

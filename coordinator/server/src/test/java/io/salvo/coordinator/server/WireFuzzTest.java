@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.ClockProbeReply;
@@ -134,7 +135,7 @@ class WireFuzzTest {
                 assertThat(result.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
                 RunReport report = RunReport.from(result);
                 assertThat(report.totals().requests()).isEqualTo(4);
-                assertThat(report.totals().latency().max()).isEqualTo(HistogramCodec.newHistogram().highestEquivalentValue(4000) / 1000.0);
+                assertThat(report.totals().latency().max()).isEqualTo(HistogramSpec.newHistogram().highestEquivalentValue(4000) / 1000.0);
                 assertThat(result.getIntervalsList()).hasSize(2);
                 assertThat(result.getIntervals(0).getWorkerIdsList()).containsExactly("honest");
                 assertThat(server.refusedCalls()).isPositive();
@@ -203,11 +204,11 @@ class WireFuzzTest {
     }
 
     private static IntervalReport report(String runId, String worker, long index, long... micros) {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         for (long v : micros) {
             h.recordValue(v);
         }
-        ByteString bytes = ByteString.copyFrom(HistogramCodec.encode(h));
+        ByteString bytes = HistogramCodec.encode(h);
         return IntervalReport.newBuilder().setRunId(runId).setWorkerId(worker).setIntervalIndex(index).setEpoch(1)
                 .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
                         .setLatencyMicros(bytes).setServiceTimeMicros(bytes))

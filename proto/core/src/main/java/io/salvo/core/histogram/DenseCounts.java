@@ -51,7 +51,7 @@ public final class DenseCounts {
     }
 
     public Histogram toHistogram() {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         addTo(h);
         return h;
     }

@@ -5,7 +5,6 @@ import java.nio.ByteOrder;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import com.google.protobuf.ByteString;
-import io.salvo.core.histogram.HistogramSpec;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -18,10 +17,9 @@ import org.HdrHistogram.Histogram;
  */
 public final class HistogramCodec {
 
-    // The wire shape is defined once, by the worker that produces it.
-    public static final long LOWEST_MICROS = HistogramSpec.LOWEST_MICROS;
-    public static final long HIGHEST_MICROS = HistogramSpec.HIGHEST_MICROS;
-    public static final int SIGNIFICANT_DIGITS = HistogramSpec.SIGNIFICANT_DIGITS;
+    private static final long LOWEST_MICROS = HistogramSpec.LOWEST_MICROS;
+    private static final long HIGHEST_MICROS = HistogramSpec.HIGHEST_MICROS;
+    private static final int SIGNIFICANT_DIGITS = HistogramSpec.SIGNIFICANT_DIGITS;
 
     /** Cookies of HdrHistogram's V2 encoding (see AbstractHistogram). */
     private static final int V2_COMPRESSED_COOKIE_BASE = 0x1c849304;
@@ -34,12 +32,16 @@ public final class HistogramCodec {
     private HistogramCodec() {
     }
 
-    public static Histogram newHistogram() {
-        return HistogramSpec.newHistogram();
+    /** HdrHistogram's compressed encoding, as {@code OutcomeHistograms} and {@code IntervalReport} carry it. */
+    public static ByteString encode(Histogram histogram) {
+        ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
+        int length = histogram.encodeIntoCompressedByteBuffer(buffer);
+        return ByteString.copyFrom(buffer.array(), 0, length);
     }
 
-    public static byte[] encode(Histogram histogram) {
-        return HistogramSpec.encode(histogram).toByteArray();
+    /** {@link #decode(byte[])} straight from a message's bytes field. */
+    public static Histogram decode(ByteString compressed) throws CorruptHistogramException {
+        return decode(compressed.toByteArray());
     }
 
     /**

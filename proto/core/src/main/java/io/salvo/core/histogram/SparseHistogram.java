@@ -4,7 +4,7 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The non-zero buckets of a Salvo histogram: each bucket's counts-array index and its count.
- * Adding it to a Salvo histogram ({@link HistogramCodec#newHistogram()}) or to {@link DenseCounts}
+ * Adding it to a Salvo histogram ({@link HistogramSpec.newHistogram()}) or to {@link DenseCounts}
  * is exact, because every count lands in the bucket it came from.
  */
 public record SparseHistogram(int[] indices, long[] counts, long totalCount) {
@@ -32,7 +32,7 @@ public record SparseHistogram(int[] indices, long[] counts, long totalCount) {
     }
 
     public Histogram toHistogram() {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         addTo(h);
         return h;
     }

@@ -13,12 +13,12 @@ class HistogramCodecTest {
 
     @Test
     void roundTripKeepsEveryCount() throws Exception {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         SplittableRandom random = new SplittableRandom(1);
         for (int i = 0; i < 100_000; i++) {
             h.recordValue(1 + random.nextLong(5_000_000));
         }
-        h.recordValue(HistogramCodec.HIGHEST_MICROS);
+        h.recordValue(HistogramSpec.HIGHEST_MICROS);
         Histogram back = HistogramCodec.decode(HistogramCodec.encode(h));
         assertThat(back).isEqualTo(h);
     }
@@ -27,18 +27,18 @@ class HistogramCodecTest {
     void sparseDecodingEqualsHdrHistogramsOwnDecoding() throws Exception {
         SplittableRandom random = new SplittableRandom(5);
         for (int round = 0; round < 50; round++) {
-            Histogram h = HistogramCodec.newHistogram();
+            Histogram h = HistogramSpec.newHistogram();
             int samples = random.nextInt(5000);
             for (int i = 0; i < samples; i++) {
                 long value = switch (random.nextInt(4)) {
                     case 0 -> 1 + random.nextLong(2048);                                   // below the first bucket boundary
                     case 1 -> (long) (20_000 * Math.exp(random.nextGaussian()));           // typical latencies
-                    case 2 -> 1 + random.nextLong(HistogramCodec.HIGHEST_MICROS);          // anywhere
-                    default -> HistogramCodec.HIGHEST_MICROS - random.nextLong(1000);      // the very top
+                    case 2 -> 1 + random.nextLong(HistogramSpec.HIGHEST_MICROS);          // anywhere
+                    default -> HistogramSpec.HIGHEST_MICROS - random.nextLong(1000);      // the very top
                 };
                 h.recordValueWithCount(Math.max(1, value), 1 + random.nextInt(3));
             }
-            byte[] bytes = HistogramCodec.encode(h);
+            byte[] bytes = HistogramCodec.encode(h).toByteArray();
             SparseHistogram sparse = HistogramCodec.decodeSparse(bytes);
             assertThat(sparse.totalCount()).isEqualTo(h.getTotalCount());
             assertThat(sparse.toHistogram()).isEqualTo(HistogramCodec.decode(bytes)).isEqualTo(h);
@@ -47,17 +47,17 @@ class HistogramCodecTest {
 
     @Test
     void bucketIndicesFollowHdrHistogramsOwnLayout() {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         SplittableRandom random = new SplittableRandom(21);
-        long[] edges = {0, 1, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 1_000_000, HistogramCodec.HIGHEST_MICROS};
+        long[] edges = {0, 1, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 1_000_000, HistogramSpec.HIGHEST_MICROS};
         for (int i = 0; i < 100_000 + edges.length; i++) {
-            long v = i < edges.length ? edges[i] : random.nextLong(HistogramCodec.HIGHEST_MICROS + 1);
+            long v = i < edges.length ? edges[i] : random.nextLong(HistogramSpec.HIGHEST_MICROS + 1);
             int index = HistogramCodec.indexOf(v);
             assertThat(HistogramCodec.valueAtIndex(index)).as("lowest value of the bucket of %d", v)
                     .isEqualTo(h.lowestEquivalentValue(v));
             assertThat(index).isBetween(0, HistogramCodec.MAX_BUCKET_INDEX);
         }
-        assertThat(HistogramCodec.indexOf(HistogramCodec.HIGHEST_MICROS)).isEqualTo(HistogramCodec.MAX_BUCKET_INDEX);
+        assertThat(HistogramCodec.indexOf(HistogramSpec.HIGHEST_MICROS)).isEqualTo(HistogramCodec.MAX_BUCKET_INDEX);
     }
 
     /** Many workers' histograms added bucket by bucket equal HdrHistogram's own add of them all. */
@@ -65,12 +65,12 @@ class HistogramCodecTest {
     void denseCountsAddExactly() throws Exception {
         SplittableRandom random = new SplittableRandom(23);
         DenseCounts dense = new DenseCounts();
-        Histogram expected = HistogramCodec.newHistogram();
+        Histogram expected = HistogramSpec.newHistogram();
         for (int w = 0; w < 200; w++) {
-            Histogram h = HistogramCodec.newHistogram();
+            Histogram h = HistogramSpec.newHistogram();
             for (int i = 0, n = random.nextInt(400); i < n; i++) {
                 h.recordValue(random.nextBoolean() ? (long) (20_000 * Math.exp(random.nextGaussian()))
-                        : 1 + random.nextLong(HistogramCodec.HIGHEST_MICROS));
+                        : 1 + random.nextLong(HistogramSpec.HIGHEST_MICROS));
             }
             dense.add(HistogramCodec.decodeSparse(HistogramCodec.encode(h)));
             expected.add(h);
@@ -79,32 +79,48 @@ class HistogramCodecTest {
         assertThat(dense.toHistogram()).isEqualTo(expected);
     }
 
+    /** Both decoders see the same mutated payloads and agree on each: the same histogram, or both refuse it. */
     @Test
     void sparseDecodingRejectsWhatTheFullDecoderRejects() {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         for (int i = 1; i < 3000; i++) {
             h.recordValue(i * 53L);
         }
-        byte[] good = HistogramCodec.encode(h);
+        byte[] good = HistogramCodec.encode(h).toByteArray();
         SplittableRandom random = new SplittableRandom(9);
+        int refused = 0;
         for (int i = 0; i < 3000; i++) {
             byte[] mutated = good.clone();
             for (int f = 0, n = 1 + random.nextInt(4); f < n; f++) {
                 mutated[random.nextInt(mutated.length)] ^= (byte) (1 << random.nextInt(8));
             }
+            Histogram full;
             try {
-                SparseHistogram sparse = HistogramCodec.decodeSparse(mutated);
-                assertThat(sparse.totalCount()).isNotNegative();
-                sparse.toHistogram();   // every value must fit
-            } catch (CorruptHistogramException expected) {
-                // rejected precisely
+                full = HistogramCodec.decode(mutated);
+            } catch (CorruptHistogramException e) {
+                full = null;
+                refused++;
+            }
+            SparseHistogram sparse;
+            try {
+                sparse = HistogramCodec.decodeSparse(mutated);
+            } catch (CorruptHistogramException e) {
+                sparse = null;
+            }
+            if (full == null) {
+                assertThat(sparse).as("payload %d: the full decoder refused it, the sparse one did not", i).isNull();
+            } else {
+                assertThat(sparse).as("payload %d: the full decoder took it, the sparse one refused it", i).isNotNull();
+                assertThat(sparse.totalCount()).isEqualTo(full.getTotalCount());
+                assertThat(sparse.toHistogram()).as("payload %d", i).isEqualTo(full);
             }
         }
+        assertThat(refused).as("most mutations are caught").isGreaterThan(1000);
     }
 
     @Test
     void emptyHistogramRoundTrips() throws Exception {
-        Histogram back = HistogramCodec.decode(HistogramCodec.encode(HistogramCodec.newHistogram()));
+        Histogram back = HistogramCodec.decode(HistogramCodec.encode(HistogramSpec.newHistogram()));
         assertThat(back.getTotalCount()).isZero();
     }
 
@@ -112,7 +128,7 @@ class HistogramCodecTest {
     void refusesOtherPrecision() {
         Histogram other = new Histogram(1, 3_600_000_000L, 2);
         other.recordValue(100);
-        byte[] bytes = HistogramCodec.encode(other);
+        byte[] bytes = HistogramCodec.encode(other).toByteArray();
         assertThatThrownBy(() -> HistogramCodec.decode(bytes))
                 .isInstanceOf(CorruptHistogramException.class)
                 .hasMessageContaining("3 digits, got 1..3600000000 with 2 digits");
@@ -120,11 +136,11 @@ class HistogramCodecTest {
 
     @Test
     void refusesGarbageTruncationAndBitFlipsWithoutThrowingAnythingElse() {
-        Histogram h = HistogramCodec.newHistogram();
+        Histogram h = HistogramSpec.newHistogram();
         for (int i = 1; i < 5000; i++) {
             h.recordValue(i * 37L);
         }
-        byte[] good = HistogramCodec.encode(h);
+        byte[] good = HistogramCodec.encode(h).toByteArray();
         assertThatThrownBy(() -> HistogramCodec.decode(new byte[3])).isInstanceOf(CorruptHistogramException.class);
         assertThatThrownBy(() -> HistogramCodec.decode(Arrays.copyOf(good, good.length / 2)))
                 .isInstanceOf(CorruptHistogramException.class);

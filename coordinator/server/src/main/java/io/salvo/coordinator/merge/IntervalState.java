@@ -1,0 +1,229 @@
+package io.salvo.coordinator.merge;
+
+import com.google.protobuf.ByteString;
+import io.salvo.core.histogram.DenseCounts;
+import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
+import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
+import io.salvo.core.histogram.SparseHistogram;
+import io.salvo.proto.v1.CapturedHeader;
+import io.salvo.proto.v1.HeaderValueCount;
+import io.salvo.proto.v1.InstanceFirstResponse;
+import io.salvo.proto.v1.IntervalReport;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.MergedInterval;
+import io.salvo.proto.v1.OutcomeClass;
+import io.salvo.proto.v1.OutcomeHistograms;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.HdrHistogram.Histogram;
+
+/**
+ * One interval. Until it is shown, and while it is among the last few shown, its histograms are
+ * live (full HdrHistograms, added to bucket by bucket); afterwards only their compressed encoding
+ * is kept. The compressed form and the merged view are cached until the next report changes them.
+ */
+final class IntervalState {
+    final long index;
+    /** Null when only the compressed form is kept. */
+    EnumMap<OutcomeClass, DenseCounts[]> live = new EnumMap<>(OutcomeClass.class);
+    DenseCounts liveLag;
+    EnumMap<OutcomeClass, ByteString[]> compressed = new EnumMap<>(OutcomeClass.class);
+    ByteString compressedLag;
+    /** Whether {@link #compressed} holds what {@link #live} holds. */
+    boolean compressedCurrent = true;
+    MergedInterval merged;
+    long sent;
+    long completed;
+    long lateSends;
+    long capHits;
+    long unsent;
+    long intended;
+    final Map<String, Map<String, Long>> headers = new TreeMap<>();
+    final Set<String> workerIds = new LinkedHashSet<>();
+    boolean shown;
+    boolean lateReports;
+    // Precise marks for the detectors: min of offsets, exact sum of error instants, all first responses.
+    Long firstSendOffsetMicros;
+    Long firstSuccessOffsetMicros;
+    Histogram errorCompletionOffsets;
+    boolean errorCompletionOffsetsComplete = true;
+    final List<InstanceFirstResponse> instanceFirstResponses = new ArrayList<>(0);
+
+    IntervalState(long index) {
+        this.index = index;
+    }
+
+    void merge(String workerId, IntervalMerger.Decoded decoded) {
+        IntervalReport r = decoded.report;
+        workerIds.add(workerId);
+        sent += r.getSent();
+        completed += r.getCompleted();
+        lateSends += r.getLateSends();
+        capHits += r.getInFlightCapHits();
+        unsent += r.getUnsent();
+        intended += r.getIntended();
+        if (r.hasFirstSendOffsetMicros()) {
+            firstSendOffsetMicros = firstSendOffsetMicros == null ? r.getFirstSendOffsetMicros()
+                    : Math.min(firstSendOffsetMicros, r.getFirstSendOffsetMicros());
+        }
+        if (r.hasFirstSuccessOffsetMicros()) {
+            firstSuccessOffsetMicros = firstSuccessOffsetMicros == null ? r.getFirstSuccessOffsetMicros()
+                    : Math.min(firstSuccessOffsetMicros, r.getFirstSuccessOffsetMicros());
+        }
+        if (r.getInstanceFirstResponsesCount() > 0) {
+            instanceFirstResponses.addAll(r.getInstanceFirstResponsesList());
+        }
+        if (decoded.errorOffsets != null) {
+            if (errorCompletionOffsets == null) {
+                errorCompletionOffsets = HistogramSpec.newHistogram();
+            }
+            decoded.errorOffsets.addTo(errorCompletionOffsets);
+        } else if (decoded.errorOffsetsCorrupt || decoded.hadErrors()) {
+            errorCompletionOffsetsComplete = false;
+        }
+        for (CapturedHeader header : r.getCapturedHeadersList()) {
+            Map<String, Long> values = headers.computeIfAbsent(header.getName(), n -> new TreeMap<>());
+            for (HeaderValueCount v : header.getValuesList()) {
+                values.merge(v.getValue(), v.getCount(), Long::sum);
+            }
+        }
+        if (shown) {
+            lateReports = true;
+        }
+        if (live == null) {
+            inflate();
+        }
+        for (Map.Entry<OutcomeClass, SparseHistogram[]> e : decoded.outcomes.entrySet()) {
+            DenseCounts[] target = live.computeIfAbsent(e.getKey(),
+                    o -> new DenseCounts[] {new DenseCounts(), new DenseCounts()});
+            target[0].add(e.getValue()[0]);
+            target[1].add(e.getValue()[1]);
+        }
+        if (decoded.schedulerLag != null) {
+            if (liveLag == null) {
+                liveLag = new DenseCounts();
+            }
+            liveLag.add(decoded.schedulerLag);
+        }
+        compressedCurrent = false;
+        merged = null;
+    }
+
+    LiveSnapshot show(int workersExpected, long intervalNanos) {
+        if (live == null) {
+            inflate();
+        }
+        Histogram all = HistogramSpec.newHistogram();
+        long successes = 0;
+        for (Map.Entry<OutcomeClass, DenseCounts[]> e : live.entrySet()) {
+            e.getValue()[0].addTo(all);
+            if (e.getKey() == OutcomeClass.OUTCOME_CLASS_2XX) {
+                successes = e.getValue()[0].totalCount();
+            }
+        }
+        double seconds = intervalNanos / 1e9;
+        LiveSnapshot snapshot = LiveSnapshot.newBuilder()
+                .setIntervalIndex(index)
+                .setWorkersReported(workerIds.size())
+                .setWorkersAssigned(workersExpected)
+                .setSent(sent)
+                .setCompleted(completed)
+                .setSuccesses(successes)
+                .setErrors(all.getTotalCount() - successes)
+                .setSuccessRatePerSecond(successes / seconds)
+                .setTargetRatePerSecond(intended / seconds)
+                .setLatencyP50Micros(all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(50))
+                .setLatencyP99Micros(all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(99))
+                .setLateSends(lateSends)
+                .build();
+        shown = true;
+        return snapshot;
+    }
+
+    /** Keeps only the compressed form. */
+    void release() {
+        if (live != null) {
+            compress();
+            live = null;
+            liveLag = null;
+        }
+    }
+
+    private void compress() {
+        if (compressedCurrent) {
+            return;
+        }
+        compressed = new EnumMap<>(OutcomeClass.class);
+        live.forEach((outcome, pair) -> compressed.put(outcome, new ByteString[] {
+                HistogramCodec.encode(pair[0].toHistogram()),
+                HistogramCodec.encode(pair[1].toHistogram())}));
+        compressedLag = liveLag == null ? null : HistogramCodec.encode(liveLag.toHistogram());
+        compressedCurrent = true;
+    }
+
+    private void inflate() {
+        live = new EnumMap<>(OutcomeClass.class);
+        try {
+            for (Map.Entry<OutcomeClass, ByteString[]> e : compressed.entrySet()) {
+                live.put(e.getKey(), new DenseCounts[] {dense(e.getValue()[0]), dense(e.getValue()[1])});
+            }
+            liveLag = compressedLag == null ? null : dense(compressedLag);
+        } catch (CorruptHistogramException e) {
+            throw new IllegalStateException("the coordinator's own encoding failed to decode", e);
+        }
+    }
+
+    private static DenseCounts dense(ByteString compressed) throws CorruptHistogramException {
+        DenseCounts counts = new DenseCounts();
+        counts.add(HistogramCodec.decodeSparse(compressed));
+        return counts;
+    }
+
+    MergedInterval toMergedInterval() {
+        if (merged != null) {
+            return merged;
+        }
+        compress();
+        MergedInterval.Builder b = MergedInterval.newBuilder()
+                .setIntervalIndex(index)
+                .setSent(sent)
+                .setCompleted(completed)
+                .setLateSends(lateSends)
+                .setInFlightCapHits(capHits)
+                .setUnsent(unsent)
+                .setIntended(intended)
+                .addAllWorkerIds(workerIds)
+                .setHadLateReports(lateReports)
+                .addAllInstanceFirstResponses(instanceFirstResponses)
+                .setErrorCompletionOffsetsComplete(errorCompletionOffsetsComplete);
+        if (firstSendOffsetMicros != null) {
+            b.setFirstSendOffsetMicros(firstSendOffsetMicros);
+        }
+        if (firstSuccessOffsetMicros != null) {
+            b.setFirstSuccessOffsetMicros(firstSuccessOffsetMicros);
+        }
+        if (errorCompletionOffsets != null && errorCompletionOffsets.getTotalCount() > 0) {
+            b.setErrorCompletionOffsetMicros(HistogramCodec.encode(errorCompletionOffsets));
+        }
+        compressed.forEach((outcome, pair) -> b.addOutcomes(OutcomeHistograms.newBuilder()
+                .setOutcome(outcome)
+                .setLatencyMicros(pair[0])
+                .setServiceTimeMicros(pair[1])));
+        if (compressedLag != null) {
+            b.setSchedulerLagMicros(compressedLag);
+        }
+        headers.forEach((name, values) -> {
+            CapturedHeader.Builder h = CapturedHeader.newBuilder().setName(name);
+            values.forEach((value, count) -> h.addValues(HeaderValueCount.newBuilder().setValue(value).setCount(count)));
+            b.addCapturedHeaders(h);
+        });
+        merged = b.build();
+        return merged;
+    }
+}
