@@ -1,0 +1,70 @@
+package io.salvo.architecture;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module graph of docs/architecture.md, checked on the compiled classes of every module: arrows only
+ * point down, test fixtures never reach production code, and no two packages depend on each other. It runs
+ * here, in the CLI module, because only the top of the graph sees every module's classes. (Each module's
+ * pom also bans the modules above it, so a forbidden Maven dependency fails before anything compiles.)
+ */
+class ArchitectureTest {
+
+    private static JavaClasses production;
+
+    @BeforeAll
+    static void importProductionClasses() {
+        production = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.salvo");
+    }
+
+    @Test
+    void everyModuleIsOnTheClassPathSoTheRulesSeeIt() {
+        for (String module : new String[] {"io.salvo.proto.v1", "io.salvo.core", "io.salvo.testkit", "io.salvo.worker",
+                "io.salvo.modelserver", "io.salvo.platform", "io.salvo.detect", "io.salvo.report",
+                "io.salvo.coordinator", "io.salvo.cli", "io.salvo.plan", "io.salvo.benchmark"}) {
+            assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(module)))
+                    .as("classes of %s imported", module)
+                    .isTrue();
+        }
+    }
+
+    @Test
+    void dependenciesPointOnlyDown() {
+        layeredArchitecture()
+                .consideringOnlyDependenciesInAnyPackage("io.salvo..")
+                .layer("contract").definedBy("io.salvo.proto.v1..")
+                .layer("core").definedBy("io.salvo.core..")
+                .layer("testkit").definedBy("io.salvo.testkit..")
+                .layer("worker").definedBy("io.salvo.worker..", "io.salvo.target..")
+                .layer("model-server").definedBy("io.salvo.modelserver..")
+                .layer("platform-drivers").definedBy("io.salvo.platform..")
+                .layer("analysis").definedBy("io.salvo.detect..", "io.salvo.report..")
+                .layer("server").definedBy("io.salvo.coordinator..")
+                .layer("cli").definedBy("io.salvo.cli..", "io.salvo.plan..", "io.salvo.benchmark..")
+                .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("server").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("analysis").mayOnlyBeAccessedByLayers("server", "cli")
+                .whereLayer("worker").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("platform-drivers").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("model-server").mayNotBeAccessedByAnyLayer()
+                .whereLayer("testkit").mayNotBeAccessedByAnyLayer()
+                .whereLayer("core").mayOnlyBeAccessedByLayers("worker", "analysis", "server", "cli")
+                .whereLayer("contract").mayOnlyBeAccessedByLayers("core", "testkit", "worker", "analysis", "server", "cli")
+                .check(production);
+    }
+
+    @Test
+    void noTwoPackagesDependOnEachOther() {
+        slices().matching("io.salvo.(**)").should().beFreeOfCycles().check(production);
+    }
+}
