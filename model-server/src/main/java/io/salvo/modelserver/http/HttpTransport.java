@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -110,9 +111,16 @@ public final class HttpTransport implements AutoCloseable {
                 return;
             }
             ApiRequest apiRequest = new ApiRequest(request.method().name(), request.path(), body.getBytes());
-            core.handle(apiRequest).whenComplete((response, failure) ->
-                    context.runOnContext(v -> write(request.response(), response)));
+            answerWhenDone(context, request, core.handle(apiRequest));
         });
+    }
+
+    // The stage whenComplete returns is dropped: it could only carry a failure to reach the event loop, which
+    // happens when the server is closing and nobody is left to answer.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private static void answerWhenDone(
+            Context context, HttpServerRequest request, CompletableFuture<ApiResponse> answer) {
+        answer.whenComplete((response, failure) -> context.runOnContext(v -> write(request.response(), response)));
     }
 
     private static String tooLarge(long size, int maxBody) {

@@ -1,6 +1,5 @@
 package io.salvo.modelserver.serving;
 
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,7 +38,9 @@ final class DeadlineWatch implements AutoCloseable {
     }
 
     private final long timeoutNanos;
-    private final Set<Entry> entries = ConcurrentHashMap.newKeySet();
+    // The concurrent type, not Set: watch() removes entries while iterating over them, which the weakly consistent
+    // iterators of a concurrent set allow
+    private final ConcurrentHashMap.KeySetView<Entry, Boolean> entries = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private final AtomicLong wakeUps = new AtomicLong();
     private volatile boolean closed;

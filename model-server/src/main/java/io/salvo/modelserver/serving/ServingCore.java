@@ -202,6 +202,9 @@ public final class ServingCore implements AutoCloseable {
         }
     }
 
+    // The stages the whenComplete calls return are dropped: they are bookkeeping (metrics, the deadline watch) that
+    // does not throw, and nothing would wait on them.
+    @SuppressWarnings("FutureReturnValueIgnored")
     private CompletableFuture<ApiResponse> submitInference(String endpoint, byte[] body) {
         long sequence = identity.nextInferenceSequence();
         long arrivalNanos = System.nanoTime();
@@ -416,7 +419,7 @@ public final class ServingCore implements AutoCloseable {
 
     private static String[] segments(String path) {
         List<String> parts = new ArrayList<>();
-        for (String part : path.split("/")) {
+        for (String part : path.split("/", -1)) {
             if (!part.isEmpty()) {
                 parts.add(part);
             }
@@ -424,6 +427,9 @@ public final class ServingCore implements AutoCloseable {
         return parts.toArray(new String[0]);
     }
 
+    // The stage thenAccept returns is dropped: closing the model reports its own failure, and close() must not wait
+    // for a model that is still loading.
+    @SuppressWarnings("FutureReturnValueIgnored")
     @Override
     public void close() {
         inferencePool.shutdownNow();
