@@ -8,8 +8,7 @@ import io.salvo.modelserver.serving.ServingCore;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,41 +24,33 @@ import picocli.CommandLine.Command;
         description = "Serve one ONNX model over the Open Inference Protocol (configured by environment variables).")
 public final class ModelServerMain implements Callable<Integer> {
 
+    static {
+        // before any class of this program or a library logs
+        LogFormat.install();
+    }
+
     public static void main(String[] args) {
-        configureLogging();
         System.exit(new CommandLine(new ModelServerMain()).execute(args));
-    }
-
-    /** slf4j-simple reads these once; set readable defaults unless the operator chose otherwise. */
-    private static void configureLogging() {
-        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
-        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
-        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
-    }
-
-    private static void setIfAbsent(String key, String value) {
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, value);
-        }
     }
 
     @Override
     public Integer call() throws Exception {
-        Logger log = LoggerFactory.getLogger(ModelServerMain.class);
+        Logger log = Logger.getLogger(ModelServerMain.class.getName());
         ServerConfig config;
         try {
             config = ServerConfig.fromEnvironment();
         } catch (IllegalArgumentException e) {
-            log.error("invalid configuration: {}", e.getMessage());
+            log.severe(() -> "invalid configuration: " + e.getMessage());
             return 2;
         }
-        log.info("effective configuration {}", config.describe());
+        log.info(() -> "effective configuration " + config.describe());
 
         ServingCore core = new ServingCore(config, ModelSource.fromConfig(config));
         // load while the HTTP server starts: the two overlap, and requests arriving early wait in the bounded queue
         core.startLoading();
         HttpTransport transport = HttpTransport.start(core);
-        log.info("listening on {}:{} (liveness answers now; readiness after the model is loaded)", config.bindHost(), transport.port());
+        log.info(() -> "listening on " + config.bindHost() + ":" + transport.port()
+                + " (liveness answers now; readiness after the model is loaded)");
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -72,7 +63,7 @@ public final class ModelServerMain implements Callable<Integer> {
         try {
             report = core.loaded().get();
         } catch (ExecutionException e) {
-            log.error("exiting: model {} could not be loaded: {}", config.modelName(), e.getCause().toString());
+            log.severe(() -> "exiting: model " + config.modelName() + " could not be loaded: " + e.getCause());
             return 1;
         }
         long startupMillis = System.currentTimeMillis() - core.identity().startedAtEpochMillis();

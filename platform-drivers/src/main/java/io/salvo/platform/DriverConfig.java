@@ -59,7 +59,11 @@ public final class DriverConfig {
         return Duration.ofMillis(value);
     }
 
-    /** @throws IllegalArgumentException listing keys that no read asked for */
+    /**
+     * Fails on settings that the driver never read: a misspelt key must not pass silently.
+     *
+     * @throws IllegalArgumentException listing keys that no read asked for
+     */
     public void rejectUnknownKeys() {
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(read);

@@ -27,6 +27,8 @@ public interface PlatformDriver extends AutoCloseable {
         String description();
 
         /**
+         * Creates a driver from its settings.
+         *
          * @param config the driver's settings (keys documented per driver)
          * @throws IllegalArgumentException naming the key when a setting is malformed or unknown
          */

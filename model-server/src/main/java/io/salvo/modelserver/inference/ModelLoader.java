@@ -22,6 +22,8 @@ public final class ModelLoader {
     private ModelLoader() {}
 
     /**
+     * Opens the prepared model in ONNX Runtime (its tokenizer loading alongside) and runs one warm-up inference.
+     *
      * @param intraOpThreads threads inside one operator, per inference
      * @param interOpThreads threads across independent operators
      * @param spinning       whether idle intra-op pool threads busy-wait for the next operator

@@ -1,6 +1,7 @@
 package io.salvo.modelserver.inference;
 
 import ai.onnxruntime.OrtEnvironment;
+import io.salvo.modelserver.catalog.ModelStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -9,14 +10,12 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import io.salvo.modelserver.catalog.ModelStore;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps ONNX Runtime's native libraries extracted on disk between process starts.
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class OnnxRuntimeNatives {
 
-    private static final Logger LOG = LoggerFactory.getLogger(OnnxRuntimeNatives.class);
+    private static final Logger LOG = Logger.getLogger(OnnxRuntimeNatives.class.getName());
     private static final String NATIVE_PATH_PROPERTY = "onnxruntime.native.path";
     private static final List<String> LIBRARIES = List.of("libonnxruntime.so", "libonnxruntime4j_jni.so");
 
@@ -52,8 +51,8 @@ public final class OnnxRuntimeNatives {
             }
             System.setProperty(NATIVE_PATH_PROPERTY, directory.toString());
         } catch (IOException | RuntimeException e) {
-            LOG.warn("ONNX Runtime native libraries not cached in {} ({}); ONNX Runtime extracts them on every start",
-                    directory, e.toString());
+            LOG.warning(() -> "ONNX Runtime native libraries not cached in " + directory + " (" + e
+                    + "); ONNX Runtime extracts them on every start");
         }
     }
 

@@ -6,6 +6,9 @@ import java.util.Arrays;
  * A named tensor in row-major order. {@code values} is a {@code float[]} for FP32, a {@code long[]} for INT64 and a
  * {@code String[]} for BYTES (UTF-8 text); its length is the product of {@code shape}.
  */
+// ONNX Runtime takes and returns shapes as long[]; tensors are never compared or hashed, so equality by identity
+// does no harm, and wrapping the shape would cost a copy per tensor per request.
+@SuppressWarnings("ArrayRecordComponent")
 public record TensorData(String name, Datatype datatype, long[] shape, Object values) {
 
     public TensorData {

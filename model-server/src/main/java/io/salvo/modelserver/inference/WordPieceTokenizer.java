@@ -128,7 +128,7 @@ public final class WordPieceTokenizer {
         }
         boolean lowercase = normalizer.path("lowercase").asBoolean(true);
         JsonNode strip = normalizer.path("strip_accents");
-        boolean stripAccents = strip.isNull() || strip.isMissingNode() ? lowercase : strip.asBoolean();
+        boolean stripAccents = (strip.isNull() || strip.isMissingNode()) ? lowercase : strip.asBoolean();
         fields.expectType(root.path("pre_tokenizer"), "pre_tokenizer", "BertPreTokenizer");
 
         JsonNode post = root.path("post_processor");

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.salvo.modelserver.LogFormat;
 import io.salvo.modelserver.config.ServerConfig;
 import io.salvo.modelserver.serving.ApiRequest;
 import io.salvo.modelserver.serving.ApiResponse;
@@ -18,8 +19,7 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.logging.Logger;
 
 /**
  * AWS Lambda entry point for function URLs and API Gateway HTTP APIs (payload format 2.0): the event's method, path
@@ -31,7 +31,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class FunctionUrlHandler implements RequestStreamHandler {
 
-    private static final Logger LOG = LoggerFactory.getLogger(FunctionUrlHandler.class);
+    static {
+        // The Lambda runtime does not run ModelServerMain; without this each record would take two log events
+        LogFormat.install();
+    }
+
+    private static final Logger LOG = Logger.getLogger(FunctionUrlHandler.class.getName());
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static ServingCore shared;
 
@@ -50,7 +55,7 @@ public final class FunctionUrlHandler implements RequestStreamHandler {
     private static synchronized ServingCore sharedCore() {
         if (shared == null) {
             ServerConfig config = ServerConfig.fromEnvironment();
-            LOG.info("effective configuration {}", config.describe());
+            LOG.info(() -> "effective configuration " + config.describe());
             ServingCore core = new ServingCore(config, ModelSource.fromConfig(config));
             // on the core's own loader thread (8 MB stack, which ONNX Runtime's set-up needs), waiting for it here
             core.startLoading();

@@ -10,9 +10,10 @@ import java.util.Set;
  * A decoded and validated {@code /infer} request.
  *
  * @param id               the client's request id, echoed in the response
- * @param inputs           tensors matching the model's inputs, or a single BYTES {@code text} tensor for text encoders
+ * @param inputs           tensors matching the model's inputs, or a single BYTES tensor named {@code "text"} for text
+ *                         encoders
  * @param requestedOutputs output names to return; empty means all
- * @param texts            the texts when the request used the BYTES {@code text} input, tokenized ids per text
+ * @param texts            the texts when the request used the BYTES input {@code "text"}, tokenized ids per text
  * @param binaryByDefault  the request's {@code parameters.binary_data_output}: outputs not named otherwise come back
  *                         as binary data (binary tensor data extension)
  * @param binaryByOutput   each requested output's own {@code parameters.binary_data}, which wins over the default

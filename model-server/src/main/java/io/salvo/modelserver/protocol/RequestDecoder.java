@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -424,6 +425,6 @@ public final class RequestDecoder {
     private static String describe(JsonNode node) {
         String text = node.toString();
         String shown = text.length() > 40 ? text.substring(0, 40) + "..." : text;
-        return node.getNodeType().name().toLowerCase() + " " + shown;
+        return node.getNodeType().name().toLowerCase(Locale.ROOT) + " " + shown;
     }
 }

@@ -116,9 +116,15 @@ public final class ResponseEncoder {
      * followed by each binary output's raw bytes, in output order; {@code headerLength} is the JSON header's length,
      * sent as {@code Inference-Header-Content-Length}. Without binary outputs it equals the body's length.
      */
+    // handed to one transport and never compared, hashed or copied
+    @SuppressWarnings("ArrayRecordComponent")
     public record InferBody(byte[] body, int headerLength, boolean hasBinaryData) {}
 
-    /** @param binary which outputs go out as raw little-endian bytes instead of JSON numbers */
+    /**
+     * Encodes the outputs of one inference as an {@code /infer} response body.
+     *
+     * @param binary which outputs go out as raw little-endian bytes instead of JSON numbers
+     */
     public static InferBody inferResponse(String modelName, Optional<String> id, List<TensorData> outputs,
             Predicate<String> binary) {
         long jsonElements = 0;

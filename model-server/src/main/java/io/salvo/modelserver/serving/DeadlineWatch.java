@@ -1,12 +1,11 @@
 package io.salvo.modelserver.serving;
 
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Expires admitted requests whose deadline has passed, on one thread that sleeps until the earliest deadline.
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DeadlineWatch implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DeadlineWatch.class);
+    private static final Logger LOG = Logger.getLogger(DeadlineWatch.class.getName());
 
     /** An admitted request that has not been answered yet. */
     interface Entry {
@@ -39,7 +38,9 @@ final class DeadlineWatch implements AutoCloseable {
     }
 
     private final long timeoutNanos;
-    private final Set<Entry> entries = ConcurrentHashMap.newKeySet();
+    // The concurrent type, not Set: watch() removes entries while iterating over them, which the weakly consistent
+    // iterators of a concurrent set allow
+    private final ConcurrentHashMap.KeySetView<Entry, Boolean> entries = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private final AtomicLong wakeUps = new AtomicLong();
     private volatile boolean closed;
@@ -84,7 +85,7 @@ final class DeadlineWatch implements AutoCloseable {
                         try {
                             entry.expire();
                         } catch (RuntimeException e) {
-                            LOG.error("expiring an overdue request failed", e);
+                            LOG.log(Level.SEVERE, "expiring an overdue request failed", e);
                         }
                     }
                 } else if (deadline - wakeAt < 0) {

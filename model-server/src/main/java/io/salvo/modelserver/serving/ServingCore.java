@@ -29,8 +29,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The transport-independent server: routes Open Inference Protocol requests, admits inference work into a bounded
@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServingCore implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ServingCore.class);
+    private static final Logger LOG = Logger.getLogger(ServingCore.class.getName());
     private static final String JSON = "application/json";
     /** A JSON header followed by raw tensor bytes (binary tensor data extension). */
     public static final String BINARY = "application/octet-stream";
@@ -115,11 +115,11 @@ public final class ServingCore implements AutoCloseable {
             decoder = new RequestDecoder(report.model(), config.maxBatch());
             identity.modelLoaded(report.loadMillis());
             metrics.modelLoaded(report.loadMillis());
-            LOG.info("model {} ready: prepare {} ms, load {} ms, warm-up {} ms", modelName,
-                    report.prepareMillis(), report.loadMillis(), report.warmupMillis());
+            LOG.info(() -> "model " + modelName + " ready: prepare " + report.prepareMillis() + " ms, load "
+                    + report.loadMillis() + " ms, warm-up " + report.warmupMillis() + " ms");
             loaded.complete(report);
         } catch (Throwable e) {
-            LOG.error("model {} failed to load", modelName, e);
+            LOG.log(Level.SEVERE, e, () -> "model " + modelName + " failed to load");
             loaded.completeExceptionally(e);
         }
     }
@@ -202,6 +202,9 @@ public final class ServingCore implements AutoCloseable {
         }
     }
 
+    // The stages the whenComplete calls return are dropped: they are bookkeeping (metrics, the deadline watch) that
+    // does not throw, and nothing would wait on them.
+    @SuppressWarnings("FutureReturnValueIgnored")
     private CompletableFuture<ApiResponse> submitInference(String endpoint, byte[] body) {
         long sequence = identity.nextInferenceSequence();
         long arrivalNanos = System.nanoTime();
@@ -279,7 +282,7 @@ public final class ServingCore implements AutoCloseable {
                     + " ms (SALVO_REQUEST_TIMEOUT_MS) waiting for model '" + modelName + "' to load", 1), 0, sequence));
         } catch (Throwable e) {
             if (!result.isDone()) {
-                LOG.error("inference failed", e);
+                LOG.log(Level.SEVERE, "inference failed", e);
                 result.complete(error(new ProtocolException(500, "inference failed: " + e), 0, sequence));
             }
         } finally {
@@ -416,7 +419,7 @@ public final class ServingCore implements AutoCloseable {
 
     private static String[] segments(String path) {
         List<String> parts = new ArrayList<>();
-        for (String part : path.split("/")) {
+        for (String part : path.split("/", -1)) {
             if (!part.isEmpty()) {
                 parts.add(part);
             }
@@ -424,6 +427,9 @@ public final class ServingCore implements AutoCloseable {
         return parts.toArray(new String[0]);
     }
 
+    // The stage thenAccept returns is dropped: closing the model reports its own failure, and close() must not wait
+    // for a model that is still loading.
+    @SuppressWarnings("FutureReturnValueIgnored")
     @Override
     public void close() {
         inferencePool.shutdownNow();
@@ -432,7 +438,7 @@ public final class ServingCore implements AutoCloseable {
             try {
                 report.model().close();
             } catch (OrtException e) {
-                LOG.warn("closing the model failed", e);
+                LOG.log(Level.WARNING, "closing the model failed", e);
             }
         });
     }
@@ -460,7 +466,7 @@ public final class ServingCore implements AutoCloseable {
                 try {
                     options.setTerminate(true);
                 } catch (OrtException e) {
-                    LOG.warn("could not terminate a timed-out run", e);
+                    LOG.log(Level.WARNING, "could not terminate a timed-out run", e);
                 }
             }
         }

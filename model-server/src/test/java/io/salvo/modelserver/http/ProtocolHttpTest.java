@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -181,9 +182,9 @@ class ProtocolHttpTest {
             previous = sequence;
         }
         // error and health responses carry them too
-        for (HttpResponse<String> other : new HttpResponse[] {
+        for (HttpResponse<String> other : List.of(
                 TestModels.get(server.url("/v2/health/live")), TestModels.get(server.url("/nowhere")),
-                TestModels.post(server.url(INFER), "{")}) {
+                TestModels.post(server.url(INFER), "{"))) {
             assertThat(other.headers().firstValue("Salvo-Instance-Id")).contains(id);
             assertThat(other.headers().firstValue("Salvo-Instance-Request-Seq")).isPresent();
             assertThat(other.headers().firstValue("Salvo-Inference-Us")).contains("0");

@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -82,7 +83,8 @@ class FunctionUrlHandlerTest {
         try (TestModels.RunningServer server = TestModels.start("tiny-bert-shape", Map.of("SALVO_MAX_BODY_BYTES", "1000"))) {
             FunctionUrlHandler handler = new FunctionUrlHandler(server.core());
             ObjectNode event = (ObjectNode) JSON.readTree(FunctionUrlHandlerTest.class.getResourceAsStream("/function-url-event.json"));
-            event.put("body", java.util.Base64.getEncoder().encodeToString(event.get("body").asText().getBytes()));
+            byte[] plain = event.get("body").asText().getBytes(StandardCharsets.UTF_8);
+            event.put("body", java.util.Base64.getEncoder().encodeToString(plain));
             event.put("isBase64Encoded", true);
             assertThat(invoke(handler, event).get("statusCode").asInt()).isEqualTo(200);
 

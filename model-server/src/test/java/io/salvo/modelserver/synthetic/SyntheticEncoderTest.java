@@ -37,8 +37,9 @@ class SyntheticEncoderTest {
 
         long parameters = EncoderGraphBuilder.parameterCount(model);
         assertThat(parameters).isEqualTo(architecture.parameterCount());
-        assertThat((double) parameters).isCloseTo(targetParameters, within(targetParameters * 0.005));
-        assertThat(model.getSerializedSize() / (1024.0 * 1024.0)).isCloseTo(targetMebibytes, within(targetMebibytes * 0.01));
+        assertThat((double) parameters).isCloseTo((double) targetParameters, within(targetParameters * 0.005));
+        assertThat(model.getSerializedSize() / (1024.0 * 1024.0))
+                .isCloseTo((double) targetMebibytes, within(targetMebibytes * 0.01));
     }
 
     @ParameterizedTest(name = "{0} loads in ONNX Runtime and runs")
@@ -126,7 +127,7 @@ class SyntheticEncoderTest {
         long[] ids = new long[batch * sequence];
         long[] mask = new long[batch * sequence];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = 1000 + i;
+            ids[i] = 1000L + i;
             mask[i] = 1;
         }
         Map<String, float[]> outputs = new HashMap<>();

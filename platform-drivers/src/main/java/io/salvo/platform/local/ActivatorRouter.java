@@ -225,7 +225,8 @@ final class ActivatorRouter extends VerticleBase {
     }
 
     private void launch(long now) {
-        String name = "local-" + (++launched);
+        launched++;
+        String name = "local-" + launched;
         ChildInstance instance = new ChildInstance(name, freeLoopbackPort(), now);
         instances.put(name, instance);
         InstanceLauncher.Launch launch = new InstanceLauncher.Launch(name, instance.port, config.model(),

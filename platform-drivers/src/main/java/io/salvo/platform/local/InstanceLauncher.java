@@ -14,6 +14,8 @@ import java.util.Map;
 public interface InstanceLauncher {
 
     /**
+     * What to start: one instance of the model server and the resources it may use.
+     *
      * @param name           the platform's name for the instance, e.g. {@code local-3}
      * @param port           loopback port the instance must listen on
      * @param model          {@code SALVO_MODEL}

@@ -22,6 +22,9 @@ public enum LocalProfile {
 
     private final String profileName;
     private final String emulates;
+    // ScalingSettings is a record of ints and Durations, immutable all the way down; it is not annotated @Immutable
+    // only because this module does not depend on Error Prone's annotations
+    @SuppressWarnings("ImmutableEnumChecker")
     private final ScalingSettings scaling;
 
     LocalProfile(String profileName, String emulates, ScalingSettings scaling) {

@@ -18,7 +18,7 @@ record ReadyLine(int port, String instanceId, Long modelLoadMillis) {
             return null;
         }
         Map<String, String> pairs = new HashMap<>();
-        for (String token : trimmed.substring(PREFIX.length()).trim().split("\\s+")) {
+        for (String token : trimmed.substring(PREFIX.length()).trim().split("\\s+", -1)) {
             int eq = token.indexOf('=');
             if (eq > 0) {
                 pairs.put(token.substring(0, eq), token.substring(eq + 1));

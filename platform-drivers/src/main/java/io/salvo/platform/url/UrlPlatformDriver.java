@@ -66,7 +66,7 @@ public final class UrlPlatformDriver implements PlatformDriver {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(NAME + ": '" + value + "' is not a URL: " + e.getMessage());
         }
-        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+        if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) || uri.getHost() == null) {
             throw new IllegalArgumentException(NAME + ": '" + value + "' must be an absolute http:// or https:// URL");
         }
         return uri;

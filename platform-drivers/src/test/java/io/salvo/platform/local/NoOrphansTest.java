@@ -66,8 +66,9 @@ class NoOrphansTest {
             scenario.destroyForcibly();
             throw e;
         }
-        // keep draining so the scenario never blocks on a full pipe
-        CompletableFuture.runAsync(() -> {
+        // keep draining so the scenario never blocks on a full pipe; a thread of its own, because the read blocks
+        // until the scenario dies and would otherwise hold a common-pool thread that long
+        Thread drain = new Thread(() -> {
             try {
                 while (lines.readLine() != null) {
                     // discard
@@ -75,7 +76,9 @@ class NoOrphansTest {
             } catch (IOException ignored) {
                 // the scenario died; that is the point
             }
-        });
+        }, "scenario-drain");
+        drain.setDaemon(true);
+        drain.start();
         List<Long> pids = Arrays.stream(line.substring("INSTANCE_PIDS".length()).trim().split("\\s+"))
                 .map(Long::parseLong).toList();
         assertThat(pids).hasSize(2);

@@ -156,6 +156,8 @@ public final class FakeClock extends AbstractExecutorService implements Schedule
         return enqueue(new Task<Void>(new Work<>(command, null), dueIn(initialDelay, unit), unit.toNanos(period)));
     }
 
+    // As ScheduledThreadPoolExecutor.execute does: the future is dropped, so a task's failure stays in it
+    @SuppressWarnings("FutureReturnValueIgnored")
     @Override
     public void execute(Runnable command) {
         schedule(command, 0, TimeUnit.NANOSECONDS);
@@ -221,6 +223,9 @@ public final class FakeClock extends AbstractExecutorService implements Schedule
             this.periodNanos = periodNanos;
         }
 
+        // Only the thread that holds `mover` writes dueNanos, so the read-add-write cannot race with another write;
+        // volatile is for the threads that read it (getDelay, compareTo)
+        @SuppressWarnings("NonAtomicVolatileUpdate")
         void runAndReschedule() {
             if (periodNanos == 0) {
                 future.run();

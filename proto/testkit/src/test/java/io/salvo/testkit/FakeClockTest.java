@@ -1,5 +1,6 @@
 package io.salvo.testkit;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,30 +19,34 @@ class FakeClockTest {
 
     @Test
     void tasksRunInDueOrderAtTheirDueInstant() {
-        clock.schedule(() -> ran.add("b@" + clock.elapsed().toMillis()), 200, TimeUnit.MILLISECONDS);
-        clock.schedule(() -> ran.add("a@" + clock.elapsed().toMillis()), 100, TimeUnit.MILLISECONDS);
-        clock.schedule(() -> ran.add("c@" + clock.elapsed().toMillis()), 200, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> b = clock.schedule(() -> ran.add("b@" + clock.elapsed().toMillis()), 200, MILLISECONDS);
+        ScheduledFuture<?> a = clock.schedule(() -> ran.add("a@" + clock.elapsed().toMillis()), 100, MILLISECONDS);
+        ScheduledFuture<?> c = clock.schedule(() -> ran.add("c@" + clock.elapsed().toMillis()), 200, MILLISECONDS);
 
         assertThat(clock.forward(Duration.ofMillis(150))).isEqualTo(1);
         assertThat(ran).containsExactly("a@100");
         assertThat(clock.elapsed()).isEqualTo(Duration.ofMillis(150));
+        assertThat(a.isDone()).isTrue();
+        assertThat(b.isDone()).isFalse();
 
         clock.forward(Duration.ofMillis(50));
         assertThat(ran).containsExactly("a@100", "b@200", "c@200");
+        assertThat(b.isDone()).isTrue();
+        assertThat(c.isDone()).isTrue();
     }
 
     @Test
     void aPeriodicTaskRunsOncePerPeriodUntilItThrowsOrIsCancelled() {
         int[] runs = {0};
         ScheduledFuture<?> ticking = clock.scheduleAtFixedRate(() -> runs[0]++, 50, 50, TimeUnit.MILLISECONDS);
-        clock.forward(Duration.ofMillis(1_000));
+        clock.forward(Duration.ofSeconds(1));
         assertThat(runs[0]).isEqualTo(20);
         ticking.cancel(false);
-        clock.forward(Duration.ofMillis(1_000));
+        clock.forward(Duration.ofSeconds(1));
         assertThat(runs[0]).isEqualTo(20);
 
         int[] failing = {0};
-        clock.scheduleAtFixedRate(() -> {
+        ScheduledFuture<?> failed = clock.scheduleAtFixedRate(() -> {
             if (++failing[0] == 3) {
                 throw new IllegalStateException("third run fails");
             }
@@ -49,6 +54,7 @@ class FakeClockTest {
         clock.forward(Duration.ofMillis(100));
         assertThat(failing[0]).isEqualTo(3);
         assertThat(clock.pendingTasks()).isZero();
+        assertThatThrownBy(failed::get).hasCauseInstanceOf(IllegalStateException.class);
     }
 
     @Test
@@ -71,10 +77,14 @@ class FakeClockTest {
 
     @Test
     void aTaskScheduledByATaskRunsInTheSameForwardWhenItFallsDue() {
-        clock.schedule(() -> clock.schedule(() -> ran.add("inner@" + clock.elapsed().toMillis()), 30,
-                TimeUnit.MILLISECONDS), 10, TimeUnit.MILLISECONDS);
+        List<ScheduledFuture<?>> inner = new ArrayList<>();
+        ScheduledFuture<?> outer = clock.schedule(() -> {
+            inner.add(clock.schedule(() -> ran.add("inner@" + clock.elapsed().toMillis()), 30, MILLISECONDS));
+        }, 10, MILLISECONDS);
         clock.forward(Duration.ofMillis(100));
         assertThat(ran).containsExactly("inner@40");
+        assertThat(outer.isDone()).isTrue();
+        assertThat(inner).singleElement().matches(ScheduledFuture::isDone);
     }
 
     @Test

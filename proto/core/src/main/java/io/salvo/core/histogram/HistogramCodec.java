@@ -95,8 +95,8 @@ public final class HistogramCodec {
         }
         // Straight from the scratch array: this loop runs for every bucket of every report.
         byte[] in = inner.array();
-        int end = V2_HEADER_BYTES + inner.getInt(4);
-        int pos = V2_HEADER_BYTES;
+        int pos = inner.arrayOffset() + V2_HEADER_BYTES;
+        int end = pos + inner.getInt(4);
         int[] indices = SPARSE_INDICES.get();
         long[] counts = SPARSE_COUNTS.get();
         int size = 0;

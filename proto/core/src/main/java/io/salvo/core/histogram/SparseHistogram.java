@@ -7,11 +7,14 @@ import org.HdrHistogram.Histogram;
  * Adding it to a Salvo histogram ({@link HistogramSpec.newHistogram()}) or to {@link DenseCounts}
  * is exact, because every count lands in the bucket it came from.
  */
+// Arrays, so equals and hashCode are identity: nothing compares or hashes these, and copying them into
+// collections would cost on every report the coordinator merges.
+@SuppressWarnings("ArrayRecordComponent")
 public record SparseHistogram(int[] indices, long[] counts, long totalCount) {
 
     static SparseHistogram of(Histogram h) {
         int n = 0;
-        for (var v : h.recordedValues()) {
+        for (var ignored : h.recordedValues()) {
             n++;
         }
         int[] indices = new int[n];

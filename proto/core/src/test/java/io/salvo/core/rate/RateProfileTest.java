@@ -68,7 +68,7 @@ class RateProfileTest {
                 continue; // Λ is flat there; its inverse returns the start of the flat stretch
             }
             double u = profile.cumulative(t);
-            assertThat(profile.exactTimeOfCount(u)).as("Λ⁻¹(Λ(%d))", t).isCloseTo(t, within(1.0));
+            assertThat(profile.exactTimeOfCount(u)).as("Λ⁻¹(Λ(%d))", t).isCloseTo((double) t, within(1.0));
         }
         for (double u = 0.5; u < profile.totalCount(); u += profile.totalCount() / 1013) {
             long t = profile.timeOfCount(u);
