@@ -4,7 +4,7 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The non-zero buckets of a Salvo histogram: each bucket's counts-array index and its count.
- * Adding it to a Salvo histogram ({@link HistogramSpec.newHistogram()}) or to {@link DenseCounts}
+ * Adding it to a Salvo histogram ({@link HistogramSpec#newHistogram()}) or to {@link DenseCounts}
  * is exact, because every count lands in the bucket it came from.
  */
 // Arrays, so equals and hashCode are identity: nothing compares or hashes these, and copying them into
