@@ -46,7 +46,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -101,8 +103,8 @@ public final class CoordinatorScale {
         // spends per report.
         Measured cold = measure(control, workers, seconds, coordinatorPid);
         Measured warm = measure(control, workers, seconds, coordinatorPid);
-        long reportBytes = synthetic.stream().mapToLong(w -> w.bytesSent).sum();
-        long reports = synthetic.stream().mapToLong(w -> w.reportsSent).sum();
+        long reportBytes = synthetic.stream().mapToLong(w -> w.bytesSent.get()).sum();
+        long reports = synthetic.stream().mapToLong(w -> w.reportsSent.get()).sum();
         System.out.printf(Locale.ROOT,
                 "workers=%d intervals=%d complete_intervals=%d delay_p50_ms=%.1f delay_p99_ms=%.1f delay_max_ms=%.1f "
                         + "reports=%d bytes_per_report=%.0f rejected=%d steady_cpu_s=%.2f steady_core_share=%.3f "
@@ -189,7 +191,7 @@ public final class CoordinatorScale {
     static long cpuTicks(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
             return Long.parseLong(f[11]) + Long.parseLong(f[12]);   // utime, stime (fields 14, 15)
         } catch (IOException e) {
             return -1;
@@ -220,8 +222,8 @@ public final class CoordinatorScale {
         final StreamObserver<WorkerMessage> out;
         final ScheduledExecutorService timers;
         final ByteString histogram;
-        volatile long bytesSent;
-        volatile long reportsSent;
+        final AtomicLong bytesSent = new AtomicLong();
+        final AtomicLong reportsSent = new AtomicLong();
         volatile boolean closed;
         volatile long lastSentNanos = System.nanoTime();
 
@@ -256,7 +258,7 @@ public final class CoordinatorScale {
             });
             send(WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder().setWorkerId(id).setRegion("bench")
                     .setCores(1).setWeight(1).setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)).build());
-            timers.scheduleAtFixedRate(() -> {
+            ScheduledFuture<?> unused = timers.scheduleAtFixedRate(() -> {
                 // Any message proves a worker alive; while reports flow a real worker sends no heartbeat.
                 if (System.nanoTime() - lastSentNanos >= TimeUnit.SECONDS.toNanos(1)) {
                     send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
@@ -270,7 +272,7 @@ public final class CoordinatorScale {
             for (long i = 0; i < intervals; i++) {
                 long index = i;
                 long due = a.getStartCoordinatorUnixNanos() + (i + 1) * 1_000_000_000L + 20_000_000L - unixNanos();
-                timers.schedule(() -> {
+                ScheduledFuture<?> unused = timers.schedule(() -> {
                     IntervalReport report = IntervalReport.newBuilder().setRunId(a.getRunId()).setWorkerId(id)
                             .setEpoch(a.getEpoch()).setIntervalIndex(index)
                             .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
@@ -278,8 +280,8 @@ public final class CoordinatorScale {
                             .setSchedulerLagMicros(histogram)
                             .setSent(300).setCompleted(300).setIntended(300).build();
                     WorkerMessage message = WorkerMessage.newBuilder().setIntervalReport(report).build();
-                    bytesSent += message.getSerializedSize();
-                    reportsSent++;
+                    bytesSent.addAndGet(message.getSerializedSize());
+                    reportsSent.incrementAndGet();
                     send(message);
                     if (index == intervals - 1) {
                         send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(a.getRunId())

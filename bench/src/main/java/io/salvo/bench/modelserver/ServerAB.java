@@ -48,7 +48,7 @@ public final class ServerAB {
         int warmup = Integer.getInteger("bench.warmup", 1000);
         int iterations = Integer.getInteger("bench.iterations", 300);
         Map<String, Path> jars = new LinkedHashMap<>();
-        for (String entry : System.getProperty("bench.jars").split(",")) {
+        for (String entry : System.getProperty("bench.jars").split(",", -1)) {
             jars.put(entry.substring(0, entry.indexOf('=')), Path.of(entry.substring(entry.indexOf('=') + 1)));
         }
 
@@ -105,8 +105,8 @@ public final class ServerAB {
                 double base = nearestRank(baseline, 50);
                 System.out.printf(Locale.ROOT, "in-process OrtSession.run p50 %.2f ms, p99 %.2f ms%n%n",
                         base, nearestRank(baseline, 99));
-                System.out.println("| build | path | total p50 / p99 (ms) | model time in server p50 (ms) "
-                        + "| outside the model p50 (ms, % of in-process p50) | total vs in-process at p50 |");
+                System.out.printf("| build | path | total p50 / p99 (ms) | model time in server p50 (ms) "
+                        + "| outside the model p50 (ms, %% of in-process p50) | total vs in-process at p50 |%n");
                 System.out.println("|---|---|---|---|---|---|");
                 for (int path = 0; path < 2; path++) {
                     for (int server = 0; server < n; server++) {

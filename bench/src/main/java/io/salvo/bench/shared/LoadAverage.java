@@ -24,6 +24,6 @@ public final class LoadAverage {
 
     /** The 1-minute load average, or "unknown". */
     public static String oneMinute() {
-        return now().split(" ")[0];
+        return now().split(" ", -1)[0];
     }
 }

@@ -46,22 +46,26 @@ class ModelServerConnectionTest {
     @Test
     void withoutTheModelTimeHeaderReturnsMinusOne() throws Exception {
         try (ServerSocket listener = listen()) {
-            serve(listener, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            CompletableFuture<List<byte[]>> served =
+                    serve(listener, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
             try (ModelServerConnection connection = new ModelServerConnection(listener.getLocalPort())) {
                 assertThat(connection.send(ModelServerConnection.jsonPost("/", "{}"))).isEqualTo(-1);
             }
+            assertThat(served.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)).hasSize(1);
         }
     }
 
     @Test
     void anErrorStatusFailsWithTheResponseBody() throws Exception {
         try (ServerSocket listener = listen()) {
-            serve(listener, "HTTP/1.1 400 Bad Request\r\nContent-Length: 13\r\n\r\nno such model");
+            CompletableFuture<List<byte[]>> served =
+                    serve(listener, "HTTP/1.1 400 Bad Request\r\nContent-Length: 13\r\n\r\nno such model");
             try (ModelServerConnection connection = new ModelServerConnection(listener.getLocalPort())) {
                 assertThatThrownBy(() -> connection.send(ModelServerConnection.jsonPost("/", "{}")))
                         .isInstanceOf(IllegalStateException.class)
                         .hasMessage("HTTP/1.1 400 Bad Request: no such model");
             }
+            assertThat(served.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)).hasSize(1);
         }
     }
 

@@ -79,7 +79,7 @@ public record DetectorReport(
         }
         SteadyStateRule rule = plan.getSteadyState();
         return new DetectorSettings(settings.intervalMicros(),
-                rule.getWindowIntervals() > 0 ? (int) rule.getWindowIntervals() : settings.steadyWindowIntervals(),
+                rule.getWindowIntervals() > 0 ? rule.getWindowIntervals() : settings.steadyWindowIntervals(),
                 rule.getMinSuccessRateRatio() > 0 ? rule.getMinSuccessRateRatio() : settings.minSuccessRateRatio(),
                 rule.getMaxErrorRatio() > 0 ? rule.getMaxErrorRatio() : settings.maxErrorRatio(),
                 rule.getMaxP95Spread() > 0 ? rule.getMaxP95Spread() : settings.maxP95Spread(),

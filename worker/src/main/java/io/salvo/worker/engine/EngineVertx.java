@@ -2,6 +2,8 @@ package io.salvo.worker.engine;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The Vert.x instance the engine's lanes should run on: native epoll transport where available.
@@ -15,7 +17,7 @@ import io.vertx.core.VertxOptions;
  */
 public final class EngineVertx {
 
-    private static final System.Logger LOG = System.getLogger(EngineVertx.class.getName());
+    private static final Logger LOG = Logger.getLogger(EngineVertx.class.getName());
 
     private EngineVertx() {
     }
@@ -24,9 +26,9 @@ public final class EngineVertx {
     public static Vertx create(int eventLoops) {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
         if (vertx.isNativeTransportEnabled()) {
-            LOG.log(System.Logger.Level.INFO, "engine Vert.x: {0} event loops on the native transport", eventLoops);
+            LOG.log(Level.INFO, "engine Vert.x: {0} event loops on the native transport", eventLoops);
         } else {
-            LOG.log(System.Logger.Level.WARNING, "engine Vert.x: native transport unavailable ({0}); using NIO, "
+            LOG.log(Level.WARNING, "engine Vert.x: native transport unavailable ({0}); using NIO, "
                     + "whose timers have millisecond resolution", String.valueOf(vertx.unavailableNativeTransportCause()));
         }
         return vertx;

@@ -8,6 +8,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class LoadEngine {
 
-    private static final System.Logger LOG = System.getLogger(LoadEngine.class.getName());
+    private static final Logger LOG = Logger.getLogger(LoadEngine.class.getName());
 
     private final List<Lane> lanes;
     private final ScheduleDealer dealer;
@@ -80,7 +82,7 @@ public final class LoadEngine {
             engine.close();
             throw new IllegalStateException("engine lanes did not start", e);
         }
-        LOG.log(System.Logger.Level.DEBUG, "engine started: {0} lanes, {1} transport", lanesUsed, EngineVertx.transportOf(vertx));
+        LOG.log(Level.FINE, "engine started: {0} lanes, {1} transport", new Object[] {lanesUsed, EngineVertx.transportOf(vertx)});
         return engine;
     }
 
@@ -157,10 +159,10 @@ public final class LoadEngine {
         try {
             Future.all(closing).await(5, TimeUnit.SECONDS);
             long opened = closing.stream().mapToLong(Future::result).sum();
-            LOG.log(System.Logger.Level.INFO, "engine closed: {0} lanes opened {1} connections to the target", lanes.size(), opened);
+            LOG.log(Level.INFO, "engine closed: {0} lanes opened {1} connections to the target", new Object[] {lanes.size(), opened});
         } catch (Exception e) {
             // A lane that did not close in time may still write the requests: leave their memory alone.
-            LOG.log(System.Logger.Level.WARNING, "engine lanes did not close within 5 s; keeping the encoded requests");
+            LOG.log(Level.WARNING, "engine lanes did not close within 5 s; keeping the encoded requests");
             return;
         }
         shape.close();

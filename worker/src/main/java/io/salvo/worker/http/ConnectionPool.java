@@ -41,6 +41,8 @@ import javax.net.ssl.SSLParameters;
 public final class ConnectionPool {
 
     /**
+     * How many connections, and how long they wait.
+     *
      * @param maxConnections        connections open or opening at most
      * @param connectTimeoutMillis  TCP connect timeout (the TLS handshake is not bounded by it)
      * @param keepAliveTimeoutNanos an idle connection is closed after this long
@@ -237,7 +239,8 @@ public final class ConnectionPool {
                     if (handshake.isSuccess()) {
                         connected(channel);
                     } else {
-                        channel.close();
+                        // Closing a connection whose handshake failed: nothing waits for that to finish.
+                        ChannelFuture unused = channel.close();
                         connectFailed(handshake.cause());
                     }
                 });
@@ -250,7 +253,7 @@ public final class ConnectionPool {
         Http1Connection connection = channel.pipeline().get(Http1Connection.class);
         if (closed || connection == null || !channel.isActive()) {
             open--;
-            channel.close();
+            ChannelFuture unused = channel.close(); // nobody waits for a connection that is not wanted
             return;
         }
         connection.registered = true;

@@ -13,7 +13,7 @@ import java.util.Set;
  * (head and body) per body of the plan's rotation. Sending one costs a buffer duplicate and one
  * write; nothing is formatted per request.
  *
- * <p>The bytes live in direct memory, so the transport writes them without a copy; {@link #release}
+ * <p>The bytes live in direct memory, so the transport writes them without a copy; {@link #close}
  * frees it once no connection can still be writing them (after the engine's lanes closed).
  *
  * <p>The head carries the plan's headers in their order, plus Host (unless the plan sets one),

@@ -18,6 +18,9 @@ import java.io.IOException;
  *
  * <p>Event-loop confined, like its pool.
  */
+// Writes and closes are fire-and-forget: their failures reach this handler as exceptionCaught or
+// channelInactive, which fail the exchange; a future per operation would only repeat that.
+@SuppressWarnings("FutureReturnValueIgnored")
 final class Http1Connection extends ChannelInboundHandlerAdapter {
 
     private final ConnectionPool pool;
@@ -83,7 +86,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             return;
         }
         ByteBuf bytes = in;
-        if (partial != null) {
+        boolean continuesPartial = partial != null;
+        if (continuesPartial) {
             partial.writeBytes(in);
             in.release();
             bytes = partial;
@@ -101,7 +105,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             if (!bytes.isReadable()) {
                 bytes.release();
                 partial = null;
-            } else if (bytes == in) {
+            } else if (!continuesPartial) {
                 partial = ctx.alloc().heapBuffer(Math.max(256, 2 * in.readableBytes()));
                 partial.writeBytes(in);
                 in.release();

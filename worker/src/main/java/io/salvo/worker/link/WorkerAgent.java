@@ -23,6 +23,8 @@ import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
 import io.salvo.worker.schedule.SliceSegment;
 import io.vertx.core.Vertx;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -50,7 +52,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class WorkerAgent implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(WorkerAgent.class.getName());
+    private static final Logger LOG = Logger.getLogger(WorkerAgent.class.getName());
     static final int MAX_BUFFERED_REPORTS = 600;
     /** Reports wait this long after their interval's end so completions at the boundary are in. */
     static final long REPORT_GRACE_NANOS = 20_000_000L;
@@ -194,7 +196,7 @@ public final class WorkerAgent implements AutoCloseable {
         Connection attempt = new Connection(address);
         connection = attempt;
         attempt.outbound = newStub(channel).connect(attempt);
-        LOG.log(System.Logger.Level.DEBUG, "connecting to coordinator {0}", address);
+        LOG.log(Level.FINE, "connecting to coordinator {0}", address);
         sendNow(attempt, WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder()
                 .setWorkerId(options.workerId())
                 .setRegion(options.region())
@@ -217,12 +219,11 @@ public final class WorkerAgent implements AutoCloseable {
         // A wrong version or token does not fix itself by retrying.
         if (status.getCode() == Status.Code.FAILED_PRECONDITION || status.getCode() == Status.Code.UNAUTHENTICATED) {
             String message = "coordinator refused this worker: " + status.getCode() + ": " + status.getDescription();
-            LOG.log(System.Logger.Level.ERROR, message);
+            LOG.log(Level.SEVERE, message);
             shutdown(new IllegalStateException(message, error));
             return;
         }
-        LOG.log(System.Logger.Level.WARNING, "link to coordinator {0} lost ({1}); retrying in {2} ms",
-                failed.address, status, backoffMillis);
+        LOG.log(Level.WARNING, "link to coordinator {0} lost ({1}); retrying in {2} ms", new Object[] {failed.address, status, backoffMillis});
         connectionLost();
     }
 
@@ -275,7 +276,7 @@ public final class WorkerAgent implements AutoCloseable {
             send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(session.runId)
                     .setWarning(dropped + " interval reports were dropped during a coordinator outage")).build());
         }
-        LOG.log(System.Logger.Level.INFO, "joined coordinator {0} ({1}) as {2}", welcomedBy.address, welcome.getCoordinatorId(), options.workerId());
+        LOG.log(Level.INFO, "joined coordinator {0} ({1}) as {2}", new Object[] {welcomedBy.address, welcome.getCoordinatorId(), options.workerId()});
     }
 
     private void sendHeartbeat() {
@@ -383,7 +384,7 @@ public final class WorkerAgent implements AutoCloseable {
             if (assignment.getEpoch() > session.epoch) {
                 session.epoch = assignment.getEpoch();
                 session.engine.reslice(SliceSegment.of(assignment.getSlice()), RunSession.seedOf(assignment));
-                LOG.log(System.Logger.Level.INFO, "run {0}: slice replaced by epoch {1}", session.runId, assignment.getEpoch());
+                LOG.log(Level.INFO, "run {0}: slice replaced by epoch {1}", new Object[] {session.runId, assignment.getEpoch()});
             }
             return; // an older or repeated epoch
         }
@@ -391,7 +392,7 @@ public final class WorkerAgent implements AutoCloseable {
             return; // re-sent after a reconnect; this worker has finished it
         }
         if (session != null && !session.finished) {
-            LOG.log(System.Logger.Level.WARNING, "run {0} replaced by run {1} before it finished", session.runId, assignment.getRunId());
+            LOG.log(Level.WARNING, "run {0} replaced by run {1} before it finished", new Object[] {session.runId, assignment.getRunId()});
             stopRun(0);
         }
         try {
@@ -406,18 +407,19 @@ public final class WorkerAgent implements AutoCloseable {
             RunSession started = RunSession.start(vertx(), assignment, startNanos, options.eventLoopLanes());
             session = started;
             scheduleReport(started);
-            started.engine.finished().thenRun(() -> onLinkThread(() -> finishRun(started)));
+            // only hands the work to the link thread, which cannot fail here
+            CompletableFuture<Void> unused = started.engine.finished()
+                    .thenRun(() -> onLinkThread(() -> finishRun(started)));
             // If requests outlive the profile beyond their timeout (a stuck connection), stop anyway.
             long watchdogNanos = started.profileEndNanos + started.settings.requestTimeoutNanos() + 2_000_000_000L - System.nanoTime();
-            link.schedule(() -> {
+            ScheduledFuture<?> unusedWatchdog = link.schedule(() -> {
                 if (session == started && !started.finished && !started.stopping) {
                     stopRun(0);
                 }
             }, watchdogNanos, TimeUnit.NANOSECONDS);
-            LOG.log(System.Logger.Level.INFO, "run {0} epoch {1}: starting in {2} ms", assignment.getRunId(), assignment.getEpoch(),
-                    (startNanos - System.nanoTime()) / 1_000_000);
+            LOG.log(Level.INFO, "run {0} epoch {1}: starting in {2} ms", new Object[] {assignment.getRunId(), assignment.getEpoch(), (startNanos - System.nanoTime()) / 1_000_000});
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "cannot run assignment " + assignment.getRunId(), e);
+            LOG.log(Level.SEVERE, "cannot run assignment " + assignment.getRunId(), e);
             send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(assignment.getRunId())
                     .setFailed("worker " + options.workerId() + " cannot run the assignment: " + e.getMessage())).build());
         }
@@ -426,7 +428,7 @@ public final class WorkerAgent implements AutoCloseable {
     private void scheduleReport(RunSession run) {
         long index = run.nextReportIndex;
         long delay = run.recorder.intervalEndNanos(index) + REPORT_GRACE_NANOS - System.nanoTime();
-        link.schedule(() -> {
+        ScheduledFuture<?> unused = link.schedule(() -> {
             if (session != run || run.finished || run.nextReportIndex != index) {
                 return;
             }
@@ -437,7 +439,7 @@ public final class WorkerAgent implements AutoCloseable {
 
     private void onStop(StopRun stop) {
         if (session != null && !session.finished && session.runId.equals(stop.getRunId())) {
-            LOG.log(System.Logger.Level.INFO, "run {0} stopped by the coordinator: {1}", stop.getRunId(), stop.getReason());
+            LOG.log(Level.INFO, "run {0} stopped by the coordinator: {1}", new Object[] {stop.getRunId(), stop.getReason()});
             stopRun(Math.min(session.settings.requestTimeoutNanos(), MAX_STOP_GRACE_NANOS));
         }
     }
@@ -468,7 +470,7 @@ public final class WorkerAgent implements AutoCloseable {
                         .setTotalSent(run.totalSent)
                         .setTotalCompleted(run.totalCompleted))).build());
         run.engine.close();
-        LOG.log(System.Logger.Level.INFO, "run {0} finished: {1} sent, {2} completed", run.runId, run.totalSent, run.totalCompleted);
+        LOG.log(Level.INFO, "run {0} finished: {1} sent, {2} completed", new Object[] {run.runId, run.totalSent, run.totalCompleted});
     }
 
     private Vertx vertx() {
@@ -570,7 +572,7 @@ public final class WorkerAgent implements AutoCloseable {
                     }
                 });
                 case STOP -> execute(() -> onStop(message.getStop()));
-                default -> LOG.log(System.Logger.Level.DEBUG, "ignoring coordinator message {0}", message.getBodyCase());
+                default -> LOG.log(Level.FINE, "ignoring coordinator message {0}", message.getBodyCase());
             }
         }
 

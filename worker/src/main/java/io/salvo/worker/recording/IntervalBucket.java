@@ -36,7 +36,8 @@ final class IntervalBucket {
     /** Responses that were their instance's first request (Salvo-Instance-Request-Seq 1); rare, so a list. */
     final ArrayList<InstanceFirstResponse> instanceFirstResponses = new ArrayList<>(0);
 
-    @SuppressWarnings("unchecked")
+    // Java cannot create an array of a generic type; this one never leaves the bucket, so no other type gets in.
+    @SuppressWarnings({"unchecked", "rawtypes"})
     IntervalBucket(int capturedHeaderCount, long index) {
         headerValues = new HashMap[capturedHeaderCount];
         for (int i = 0; i < capturedHeaderCount; i++) {

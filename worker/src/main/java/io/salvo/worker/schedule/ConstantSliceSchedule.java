@@ -49,7 +49,7 @@ public final class ConstantSliceSchedule implements ArrivalSchedule {
         long end = profile.durationNanos();
         while (true) {
             long k = nextGlobalIndex;
-            long t = profile.timeOfCount(k);
+            long t = profile.timeOfCount((double) k); // exact: k stays far below 2^53
             if (t >= end) {
                 return END;
             }

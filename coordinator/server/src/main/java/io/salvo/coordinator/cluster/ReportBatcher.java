@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -52,7 +53,9 @@ public final class ReportBatcher {
         batch.queued.add(Map.entry(key, report));
         if (batch.flushScheduled.compareAndSet(false, true)) {
             try {
-                scheduler.schedule(() -> flush(batch), FLUSH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+                // flush handles its own failures (a retry, then a logged loss): nothing to learn from the future
+                ScheduledFuture<?> unused =
+                        scheduler.schedule(() -> flush(batch), FLUSH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
                 batch.flushScheduled.set(false);   // shutting down: nothing is written any more
             }
@@ -120,8 +123,8 @@ public final class ReportBatcher {
         LOG.warning(() -> "run " + batch.runId + ": storing " + entries.size() + " reports failed (" + error
                 + "); retrying");
         try {
-            scheduler.schedule(() -> write(batch, entries, attempt + 1), 100L << Math.min(attempt, 5),
-                    TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> unused = scheduler.schedule(() -> write(batch, entries, attempt + 1),
+                    100L << Math.min(attempt, 5), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // Shutting down.
         }

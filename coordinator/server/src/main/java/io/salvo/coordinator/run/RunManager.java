@@ -27,6 +27,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -236,7 +237,9 @@ public final class RunManager implements WorkerDirectory.Listener {
     private void scheduleTicks(Run run) {
         run.driveOn(ticker);
         long tickMillis = settings.tick().toMillis();
-        ticker.scheduleAtFixedRate(() -> tickSafely(run), tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+        // tickSafely logs its own failures and ends the task (by throwing) once the run is over
+        ScheduledFuture<?> unused =
+                ticker.scheduleAtFixedRate(() -> tickSafely(run), tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     }
 
     private void tickSafely(Run run) {
@@ -357,12 +360,15 @@ public final class RunManager implements WorkerDirectory.Listener {
 
     private void scheduleArchive(String runId, long endUnixNanos) {
         long delayNanos = Math.max(0, endUnixNanos + settings.finishedRunRetention().toNanos() - clock.unixNanos());
-        ticker.schedule(() -> archiver.execute(() -> archive(runId)), delayNanos, TimeUnit.NANOSECONDS);
+        // archive logs its own failures; a new leader archives what an old one left
+        ScheduledFuture<?> unused =
+                ticker.schedule(() -> archiver.execute(() -> archive(runId)), delayNanos, TimeUnit.NANOSECONDS);
     }
 
     private void scheduleDrop(String runId, long markedUnixNanos) {
         long delayNanos = Math.max(0, markedUnixNanos + archiveSettle().toNanos() - clock.unixNanos());
-        ticker.schedule(() -> archiver.execute(() -> dropRunData(runId)), delayNanos, TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> unused =
+                ticker.schedule(() -> archiver.execute(() -> dropRunData(runId)), delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
@@ -90,7 +91,9 @@ public final class CoordinatorServer implements AutoCloseable {
                     .start();
             cluster.coordinators().set(cluster.memberId(), coordinatorId
                     + (advertisedHost == null ? "" : " at " + advertisedHost + ":" + server.getPort()));
-            scheduler.scheduleAtFixedRate(this::publishLivenessSafely, 1, 1, TimeUnit.SECONDS);
+            // publishLivenessSafely swallows its own failures: the next second tries again
+            ScheduledFuture<?> unused =
+                    scheduler.scheduleAtFixedRate(this::publishLivenessSafely, 1, 1, TimeUnit.SECONDS);
         } catch (IOException | RuntimeException e) {
             cluster.close();
             throw e;

@@ -54,7 +54,7 @@ final class SnapshotFeeds {
         private final List<LiveSnapshot> history = new ArrayList<>();
         /** Arrived ahead of a gap (entry events of different keys may overtake each other). */
         private final TreeMap<Long, LiveSnapshot> early = new TreeMap<>();
-        private final List<StreamObserver<LiveSnapshot>> watchers = new CopyOnWriteArrayList<>();
+        private final CopyOnWriteArrayList<StreamObserver<LiveSnapshot>> watchers = new CopyOnWriteArrayList<>();
         private boolean ended;
 
         private final UUID registration;

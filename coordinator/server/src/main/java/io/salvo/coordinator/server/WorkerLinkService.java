@@ -13,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -177,16 +178,30 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                         .setHeartbeatIntervalMillis(HEARTBEAT_INTERVAL_MILLIS)).build());
                 for (int i = 0; i < INITIAL_CLOCK_PROBES; i++) {
                     WorkerSession s = session;
-                    scheduler.schedule(() -> s.sendClockProbeNow(clock.unixNanos()), 20L * i, TimeUnit.MILLISECONDS);
+                    // a probe that cannot be sent means the stream is gone, which its end handles
+                    ScheduledFuture<?> unused = scheduler.schedule(() -> s.sendClockProbeNow(clock.unixNanos()),
+                            20L * i, TimeUnit.MILLISECONDS);
                 }
                 // After the clock probes the worker is made known to the cluster, and the leader's run
                 // takes it back (after a reconnect) or in (replacing a lost one). Streams that close
                 // before then (most hostile ones) never touch the replicated state.
                 WorkerSession joined = session;
-                scheduler.schedule(() -> registry.publish(joined), 20L * INITIAL_CLOCK_PROBES + 200,
-                        TimeUnit.MILLISECONDS);
+                ScheduledFuture<?> unused = scheduler.schedule(() -> publish(joined),
+                        20L * INITIAL_CLOCK_PROBES + 200, TimeUnit.MILLISECONDS);
                 LOG.info(() -> "worker " + hello.getWorkerId() + " joined (region '" + hello.getRegion() + "', "
                         + hello.getCores() + " cores, weight " + Math.max(1, hello.getWeight()) + ")");
+            }
+
+            /** Makes the worker known to the cluster; a worker that cannot be made known is told so and let go. */
+            private void publish(WorkerSession joined) {
+                try {
+                    registry.publish(joined);
+                } catch (RuntimeException e) {
+                    LOG.log(java.util.logging.Level.SEVERE, "worker " + joined.workerId()
+                            + " could not be made known to the coordinator cluster", e);
+                    joined.close(Status.UNAVAILABLE.withDescription("the coordinator could not register this worker "
+                            + "with its cluster: " + e.getMessage()).asRuntimeException());
+                }
             }
 
             private void rejectUnknownRun(IntervalReport report) {

@@ -44,7 +44,8 @@ public final class WorkerRegistry implements WorkerDirectory {
         public void holderLeft(WorkerChannel worker) {}
     };
 
-    private final Map<String, WorkerSession> sessions = new ConcurrentHashMap<>();
+    /** Concurrent: sessions are removed while it is scanned. */
+    private final ConcurrentHashMap<String, WorkerSession> sessions = new ConcurrentHashMap<>();
     private final CoordinatorCluster cluster;
     private final WallClock clock;
     /** Serializes cluster-side changes (entry events, member departures) so they apply in order. */

@@ -64,6 +64,8 @@ public final class Reslicer {
     }
 
     /**
+     * Decides the re-slice for {@code changes}.
+     *
      * @param epoch            the current epoch
      * @param live             the workers carrying load now (joined ones included), in any order
      * @param atUnixNanos      when the re-slice happens
