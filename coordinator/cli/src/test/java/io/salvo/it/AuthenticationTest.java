@@ -2,7 +2,6 @@ package io.salvo.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.salvo.coordinator.server.CoordinatorServer;
 import io.salvo.proto.v1.GetRunResultRequest;
@@ -120,7 +119,7 @@ class AuthenticationTest {
 
     @Test
     void tlsWithATestCaAndMutualTlsRefusingAnotherCasClient() throws Exception {
-        assumeTrue(TestPki.opensslAvailable(), "openssl is needed to make test certificates");
+        TestPki.requireOpenssl();
         TestPki pki = TestPki.create(dir);
 
         // server-only TLS: a client that trusts the CA gets in; plaintext does not

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.salvo.report.ReportFiles;
 import io.salvo.target.ControllableTarget;
+import io.salvo.testkit.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,7 +94,9 @@ class DistributedRunTest {
                 JsonNode report = ReportFiles.json().readTree(json.toFile());
                 assertThat(report.get("run").get("state").asText()).isEqualTo("stopped");
                 assertThat(report.get("totals").get("successes").asLong()).isGreaterThanOrEqualTo(100);
-                assertThat(localWorkersOf(cliPid)).isEmpty();
+                // The local workers exit with their parent, a moment after it.
+                Await.until("no local worker of CLI process " + cliPid + " still running", Duration.ofSeconds(10),
+                        () -> localWorkersOf(cliPid).isEmpty());
             } finally {
                 run.close();
             }
@@ -102,21 +105,12 @@ class DistributedRunTest {
         }
     }
 
-    /** Worker processes started for the given CLI process, found by their --exit-with-parent argument. */
-    private static List<ProcessHandle> localWorkersOf(long cliPid) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        List<ProcessHandle> alive;
-        do {
-            alive = ProcessHandle.allProcesses()
-                    .filter(p -> p.info().arguments().map(args -> String.join(" ", args)
-                            .contains("--exit-with-parent " + cliPid)).orElse(false))
-                    .filter(ProcessHandle::isAlive)
-                    .toList();
-            if (alive.isEmpty()) {
-                return alive;
-            }
-            Thread.sleep(100);
-        } while (System.nanoTime() < deadline);
-        return alive;
+    /** Worker processes started for the given CLI process, found by their --exit-with-parent argument, alive. */
+    private static List<ProcessHandle> localWorkersOf(long cliPid) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(args -> String.join(" ", args)
+                        .contains("--exit-with-parent " + cliPid)).orElse(false))
+                .filter(ProcessHandle::isAlive)
+                .toList();
     }
 }

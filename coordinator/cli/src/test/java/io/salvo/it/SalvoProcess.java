@@ -1,12 +1,15 @@
 package io.salvo.it;
 
 import io.salvo.cli.SalvoCli;
+import io.salvo.testkit.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,23 +38,58 @@ final class SalvoProcess implements AutoCloseable {
         return new SalvoProcess(p, log);
     }
 
-    /** Waits until the log has a line matching the pattern and returns its first group. */
-    String awaitLine(Pattern pattern, long timeoutMillis) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (System.nanoTime() < deadline) {
-            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                Matcher m = pattern.matcher(line);
-                if (m.find()) {
-                    return m.groupCount() > 0 ? m.group(1) : line;
-                }
-            }
-            if (!process.isAlive()) {
-                throw new AssertionError("process exited with " + process.exitValue() + " before printing "
-                        + pattern + ":\n" + output());
-            }
-            Thread.sleep(50);
+    /**
+     * Waits until the log has a line matching the pattern and returns its first group (the whole line if it has
+     * none). Fails with the log when the timeout has passed, and at once if the process exits without the line.
+     */
+    String awaitLine(Pattern pattern, long timeoutMillis) throws IOException {
+        Seen seen;
+        try {
+            seen = Await.value("a line matching " + pattern + " in " + log.getFileName(),
+                    Duration.ofMillis(timeoutMillis), () -> {
+                        String match = firstMatch(pattern, false);
+                        if (match != null) {
+                            return new Seen(match);
+                        }
+                        if (process.isAlive()) {
+                            return null;
+                        }
+                        // Its log is complete now: read it once more, for what it wrote just before exiting.
+                        return new Seen(firstMatch(pattern, true));
+                    });
+        } catch (AssertionError timeout) {
+            throw new AssertionError(timeout.getMessage() + ":\n" + output(), timeout);
         }
-        throw new AssertionError("no line matching " + pattern + " within " + timeoutMillis + " ms:\n" + output());
+        if (seen.match() == null) {
+            throw new AssertionError("process exited with " + process.exitValue() + " before printing " + pattern
+                    + ":\n" + output());
+        }
+        return seen.match();
+    }
+
+    /** What {@link #awaitLine} found: the match, or null when the process had exited without one. */
+    private record Seen(String match) {}
+
+    /**
+     * The first group (or the line) of the log's first line matching the pattern; null if none does yet. Read
+     * while the process writes: a line counts once it has ended, unless {@code exited}, since half a line could
+     * match too early (half a port number); and the half character a read may end with is no decoding error.
+     */
+    private String firstMatch(Pattern pattern, boolean exited) {
+        String text;
+        try {
+            text = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String complete = exited ? text : text.substring(0, text.lastIndexOf('\n') + 1);
+        for (String line : complete.lines().toList()) {
+            Matcher m = pattern.matcher(line);
+            if (m.find()) {
+                return m.groupCount() > 0 ? m.group(1) : line;
+            }
+        }
+        return null;
     }
 
     int awaitExit(long timeoutSeconds) throws InterruptedException, IOException {
@@ -63,7 +101,8 @@ final class SalvoProcess implements AutoCloseable {
     }
 
     String output() throws IOException {
-        return Files.readString(log, StandardCharsets.UTF_8);
+        // Leniently decoded: a process still writing may have left half a character at the end.
+        return new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
     }
 
     static String read(Process p) throws IOException {

@@ -2,11 +2,11 @@ package io.salvo.coordinator.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.salvo.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,11 +42,7 @@ class ReportBatcherTest {
                 assertThat(pending == null ? cluster.reports(run).get(key) : pending).isEqualTo(bytes(run, key));
             }
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (batcher.unacknowledged() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(batcher.unacknowledged()).isZero();
+        Await.until("every queued report acknowledged", () -> batcher.unacknowledged() == 0);
         for (String run : List.of("r1", "r2")) {
             var map = cluster.reports(run);
             assertThat(map.size()).isEqualTo(perRun);

@@ -11,14 +11,11 @@ import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.coordinator.run.RunManager;
-import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveSnapshot;
-import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.ReportRejected;
-import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunControlGrpc;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
@@ -30,6 +27,8 @@ import io.salvo.proto.v1.WatchRunRequest;
 import io.salvo.proto.v1.WorkerEvent;
 import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerMessage;
+import io.salvo.testkit.Await;
+import io.salvo.testkit.TestPlans;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -78,21 +77,6 @@ class CoordinatorServerTest {
         return w;
     }
 
-    private static RunPlan plan(int workers) {
-        return RunPlan.newBuilder()
-                .setName("t")
-                .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:1/").setMethod("GET"))
-                .addPhases(Phase.newBuilder().setDurationMillis(2000).setStartRatePerSecond(100).setEndRatePerSecond(100))
-                .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT)
-                .setWorkerCount(workers)
-                .setIntervalMillis(1000)
-                .setRequestTimeoutMillis(1000)
-                .setConnectTimeoutMillis(1000)
-                .setMaxInFlightPerWorker(10)
-                .setMaxConnectionsPerWorker(10)
-                .build();
-    }
-
     private StartRunResponse startRun(RunPlan plan) {
         return RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
                 .startRun(StartRunRequest.newBuilder().setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
@@ -113,7 +97,8 @@ class CoordinatorServerTest {
     @Test
     void incompatibleClientIsRefused() {
         assertThatThrownBy(() -> RunControlGrpc.newBlockingStub(channel).startRun(
-                StartRunRequest.newBuilder().setProtocolVersionValue(7).setPlan(plan(1)).build()))
+                StartRunRequest.newBuilder().setProtocolVersionValue(7).setPlan(TestPlans.constantRate(100, 2_000, 1))
+                        .build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
                     assertThat(e.getStatus().getDescription())
@@ -133,7 +118,7 @@ class CoordinatorServerTest {
     @Test
     void tooFewWorkersIsAClearError() {
         worker("only", 0);
-        RunPlan plan = plan(2);
+        RunPlan plan = TestPlans.constantRate(100, 2_000, 2).build();
         assertThatThrownBy(() -> RunControlGrpc.newBlockingStub(channel).startRun(StartRunRequest.newBuilder()
                 .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1).setPlan(plan).setWorkerWaitMillis(300).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -147,7 +132,7 @@ class CoordinatorServerTest {
         FakeWorker a = worker("a", 0);
         FakeWorker b = worker("b", 7_000_000);   // b's clock runs 7 ms ahead
         awaitConnected(2);
-        StartRunResponse started = startRun(plan(2));
+        StartRunResponse started = startRun(TestPlans.constantRate(100, 2_000, 2).build());
         assertThat(started.getWorkerIdsList()).containsExactly("a", "b");
         Assignment assignmentA = a.awaitAssignment();
         Assignment assignmentB = b.awaitAssignment();
@@ -223,12 +208,9 @@ class CoordinatorServerTest {
         StartRunResponse started = startLongRunOnASlowTick(List.of("a", "b"), two);
         two.get(1).close();
         // The coordinator has seen the loss (its note is in the live result) but not yet re-sliced for it.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!RunControlGrpc.newBlockingStub(channel).getRunResult(GetRunResultRequest.newBuilder()
-                .setRunId(started.getRunId()).build()).getMessage().contains("worker b was lost")) {
-            assertThat(System.nanoTime()).as("loss seen within 10 s").isLessThan(deadline);
-            Thread.sleep(5);
-        }
+        Await.until("the loss of b seen", Duration.ofSeconds(10), () -> RunControlGrpc.newBlockingStub(channel)
+                .getRunResult(GetRunResultRequest.newBuilder().setRunId(started.getRunId()).build()).getMessage()
+                .contains("worker b was lost"));
         // Stopped before the next tick re-slices: no load is left to divide, but the loss and what b left unsent
         // are still recorded.
         RunControlGrpc.newBlockingStub(channel).stopRun(StopRunRequest.newBuilder()
@@ -246,7 +228,7 @@ class CoordinatorServerTest {
         FakeWorker a = worker("a", 0);
         FakeWorker b = worker("b", 0);
         awaitConnected(2);
-        String runId = startRun(plan(2)).getRunId();
+        String runId = startRun(TestPlans.constantRate(100, 2_000, 2).build()).getRunId();
         a.awaitAssignment();
         b.awaitAssignment();
         b.send(WorkerMessage.newBuilder().setIntervalReport(report(runId, "b", 0, 100)).build());
@@ -270,7 +252,7 @@ class CoordinatorServerTest {
         FakeWorker a = worker("a", 0);
         FakeWorker b = worker("b", 0);
         awaitConnected(2);
-        String runId = startRun(plan(2)).getRunId();
+        String runId = startRun(TestPlans.constantRate(100, 2_000, 2).build()).getRunId();
         a.awaitAssignment();
         b.awaitAssignment();
         for (FakeWorker w : List.of(a, b)) {
@@ -285,12 +267,8 @@ class CoordinatorServerTest {
         CoordinatorCluster cluster = server.cluster();
         String reportsMap = "salvo.run." + runId + ".reports";
 
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         // Marked archived first, the maps dropped a moment later (half the retention here).
-        while (!Long.valueOf(RunManager.ARCHIVE_DONE).equals(cluster.archivedRuns().get(runId))) {
-            assertThat(System.nanoTime()).as("archived within 20 s").isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        Await.until("archived", () -> Long.valueOf(RunManager.ARCHIVE_DONE).equals(cluster.archivedRuns().get(runId)));
 
         assertThat(cluster.mapNames()).doesNotContain(reportsMap, "salvo.run." + runId + ".events",
                 "salvo.run." + runId + ".snapshots", "salvo.run." + runId + ".rejections");
@@ -325,41 +303,25 @@ class CoordinatorServerTest {
             workers.add(worker(id, 0));
         }
         awaitConnected(ids.size());
-        RunPlan plan = plan(ids.size()).toBuilder().setPhases(0, Phase.newBuilder().setDurationMillis(20_000)
-                .setStartRatePerSecond(100).setEndRatePerSecond(100)).build();
-        StartRunResponse started = startRun(plan);
+        StartRunResponse started = startRun(TestPlans.constantRate(100, 20_000, ids.size()).build());
         for (FakeWorker w : workers) {
             w.awaitAssignment();
         }
         long underWay = started.getStartUnixNanos() + TimeUnit.MILLISECONDS.toNanos(300);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (WallClock.system().unixNanos() < underWay) {
-            assertThat(System.nanoTime()).as("load under way within 10 s").isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        Await.until("load under way", Duration.ofSeconds(10), () -> WallClock.system().unixNanos() >= underWay);
         return started;
     }
 
-    private RunResult awaitTerminal(String runId) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
+    private RunResult awaitTerminal(String runId) {
+        return Await.value("the run ended", () -> {
             RunResult r = RunControlGrpc.newBlockingStub(channel)
                     .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
-            if (r.getState() == RunState.RUN_STATE_COMPLETED || r.getState() == RunState.RUN_STATE_STOPPED) {
-                return r;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("run did not end within 20 s");
+            boolean ended = r.getState() == RunState.RUN_STATE_COMPLETED || r.getState() == RunState.RUN_STATE_STOPPED;
+            return ended ? r : null;
+        });
     }
 
-    private void awaitConnected(int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (server.registry().connected() < count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("workers did not connect");
-            }
-            Thread.sleep(10);
-        }
+    private void awaitConnected(int count) {
+        Await.until("workers connected", Duration.ofSeconds(10), () -> server.registry().connected() >= count);
     }
 }

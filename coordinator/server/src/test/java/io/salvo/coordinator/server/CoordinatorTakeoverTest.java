@@ -10,14 +10,11 @@ import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.run.RunManager;
-import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
-import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.ProtocolVersion;
-import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunControlGrpc;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
@@ -28,6 +25,8 @@ import io.salvo.proto.v1.WatchRunRequest;
 import io.salvo.proto.v1.WorkerEvent;
 import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerMessage;
+import io.salvo.testkit.Await;
+import io.salvo.testkit.TestPlans;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -37,12 +36,10 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -78,7 +75,8 @@ class CoordinatorTakeoverTest {
         // w0 on the leader, w1 on the follower: the leader plans over both.
         FakeWorker w0 = worker(toA, "w0");
         FakeWorker w1 = worker(toB, "w1");
-        await(() -> a.registry().connected() == 2 && b.registry().connected() == 2, "both coordinators see both workers");
+        Await.until("both coordinators see both workers",
+                () -> a.registry().connected() == 2 && b.registry().connected() == 2);
 
         assertThatThrownBy(() -> startRun(toB))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -105,7 +103,7 @@ class CoordinatorTakeoverTest {
         w1.send(reportMessage(runId, "w1", 0, 3000));
         // State layout: every accepted report is in the run's map under "interval/worker", as sent.
         CoordinatorCluster state = b.cluster();
-        await(() -> state.reports(runId).size() == 2, "reports replicated");
+        Await.until("reports replicated", () -> state.reports(runId).size() == 2);
         assertThat(IntervalReport.parseFrom(state.reports(runId).get(CoordinatorCluster.reportKey(0, "w1"))))
                 .isEqualTo(report(runId, "w1", 0, 3000));
         RunRecord record = RunRecord.decode(state.runs().get(runId));
@@ -114,8 +112,8 @@ class CoordinatorTakeoverTest {
         assertThat(record.workers()).extracting(RunRecord.WorkerRecord::workerId).containsExactly("w0", "w1");
         assertThat(state.workers().keySet()).containsExactlyInAnyOrder("w0", "w1");
         // A follower rebuilds the merged view from the maps.
-        await(() -> result(toB, runId).getIntervalsCount() == 1
-                && result(toB, runId).getIntervals(0).getWorkerIdsCount() == 2, "the follower's result shows interval 0");
+        Await.until("the follower's result shows interval 0", () -> result(toB, runId).getIntervalsCount() == 1
+                && result(toB, runId).getIntervals(0).getWorkerIdsCount() == 2);
         // A duplicate is refused where it arrives, before it reaches the cluster.
         w1.send(reportMessage(runId, "w1", 0, 9_000_000));
 
@@ -126,7 +124,7 @@ class CoordinatorTakeoverTest {
         w0again.send(reportMessage(runId, "w0", 1, 4000));
         w1.send(reportMessage(runId, "w1", 1, 5000, 6000));
 
-        await(() -> b.cluster().isLeader() && b.runs().run(runId).isPresent(), "the follower took over");
+        Await.until("the follower took over", () -> b.cluster().isLeader() && b.runs().run(runId).isPresent());
         // Once both workers are back, the new leader re-assigns under a new epoch; same run, same start.
         Assignment next0 = w0again.awaitAssignment();
         Assignment next1 = awaitEpoch(w1, 2);
@@ -140,7 +138,8 @@ class CoordinatorTakeoverTest {
                     .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(1))).build());
         }
 
-        await(() -> result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED, "the run completed on B");
+        Await.until("the run completed on B",
+                () -> result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED);
         RunResult result = result(toB, runId);
         assertThat(result.getStartUnixNanos()).isEqualTo(started.getStartUnixNanos());
         assertThat(result.getIntervalsList()).hasSize(2);
@@ -173,7 +172,8 @@ class CoordinatorTakeoverTest {
         ManagedChannel toB = pair.toB();
         FakeWorker w0 = worker(toA, "w0");
         FakeWorker w1 = worker(toB, "w1");
-        await(() -> a.registry().connected() == 2 && b.registry().connected() == 2, "both coordinators see both workers");
+        Await.until("both coordinators see both workers",
+                () -> a.registry().connected() == 2 && b.registry().connected() == 2);
 
         String runId = startRun(toA).getRunId();
         w0.awaitAssignment();
@@ -184,21 +184,21 @@ class CoordinatorTakeoverTest {
             w.send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
                     .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(0))).build());
         }
-        await(() -> b.cluster().results().containsKey(runId)
-                && result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED, "the run completed");
+        Await.until("the run completed", () -> b.cluster().results().containsKey(runId)
+                && result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED);
         RunResult ended = result(toB, runId);
         assertThat(ended.getIntervalsList()).singleElement()
                 .satisfies(i -> assertThat(i.getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1"));
         assertThat(b.cluster().archivedRuns().containsKey(runId)).isFalse();
-        await(() -> b.cluster().reports(runId).size() == 2, "the leader's batch written");
+        Await.until("the leader's batch written", () -> b.cluster().reports(runId).size() == 2);
 
         a.halt();
-        await(() -> b.cluster().isLeader(), "B leads");
+        Await.until("B leads", () -> b.cluster().isLeader());
         // A late report that reaches B after the takeover of the ended run: stored, and merged when B archives.
         w1.send(reportMessage(runId, "w1", 1, 7000));
-        await(() -> b.cluster().reports(runId).size() == 3, "the late report stored");
-        await(() -> Long.valueOf(RunManager.ARCHIVE_DONE).equals(b.cluster().archivedRuns().get(runId)),
-                "B archived the run and dropped its maps", 60);
+        Await.until("the late report stored", () -> b.cluster().reports(runId).size() == 3);
+        Await.until("B archived the run and dropped its maps", Duration.ofSeconds(60),
+                () -> Long.valueOf(RunManager.ARCHIVE_DONE).equals(b.cluster().archivedRuns().get(runId)));
         assertThat(b.cluster().mapNames()).doesNotContain("salvo.run." + runId + ".reports");
         RunResult archived = result(toB, runId);
         assertThat(archived.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
@@ -209,7 +209,9 @@ class CoordinatorTakeoverTest {
 
     @Test
     void runRecordSurvivesItsEncodingAndTheTokenSeparatesClusters() {
-        RunRecord record = new RunRecord("run-1", plan(2000), 42, 1_000, 1_500_000_000L, 3_000_000_000L, 3,
+        // 2 s of load in 1 s intervals with a 1 s request timeout: maxIntervalIndex below counts on these.
+        RunPlan plan = TestPlans.constantRate(100, 2_000, 2).build();
+        RunRecord record = new RunRecord("run-1", plan, 42, 1_000, 1_500_000_000L, 3_000_000_000L, 3,
                 RunState.RUN_STATE_DRAINING, 0, 77, "coordinator-a", List.of("note one", "note two"), List.of(),
                 List.of(io.salvo.proto.v1.CoordinatorTakeover.newBuilder().setFromCoordinatorId("x").build()),
                 List.of(new RunRecord.WorkerRecord("w0", io.salvo.proto.v1.WorkerHello.newBuilder().setWorkerId("w0")
@@ -219,21 +221,6 @@ class CoordinatorTakeoverTest {
         assertThat(record.maxIntervalIndex()).isEqualTo(2 + 1 + 5);
         assertThatThrownBy(() -> RunRecord.decode(new byte[] {0, 0, 0, 9}))
                 .hasMessageContaining("format 9");
-    }
-
-    private static RunPlan plan(long loadMillis) {
-        return RunPlan.newBuilder()
-                .setName("takeover")
-                .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:1/").setMethod("GET"))
-                .addPhases(Phase.newBuilder().setDurationMillis(loadMillis).setStartRatePerSecond(100).setEndRatePerSecond(100))
-                .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT)
-                .setWorkerCount(2)
-                .setIntervalMillis(1000)
-                .setRequestTimeoutMillis(1000)
-                .setConnectTimeoutMillis(1000)
-                .setMaxInFlightPerWorker(10)
-                .setMaxConnectionsPerWorker(10)
-                .build();
     }
 
     /** Two coordinators of one cluster, A the leader, each with an in-process gRPC channel. */
@@ -273,7 +260,7 @@ class CoordinatorTakeoverTest {
     private static StartRunResponse startRun(ManagedChannel channel) {
         return RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
                 .startRun(StartRunRequest.newBuilder().setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
-                        .setPlan(plan(30_000)).setWorkerWaitMillis(10_000).build());
+                        .setPlan(TestPlans.constantRate(100, 30_000, 2)).setWorkerWaitMillis(10_000).build());
     }
 
     private static RunResult result(ManagedChannel channel, String runId) {
@@ -281,33 +268,16 @@ class CoordinatorTakeoverTest {
                 .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
     }
 
-    private static Assignment awaitEpoch(FakeWorker worker, long epoch) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            Assignment a = worker.assignments.poll(100, TimeUnit.MILLISECONDS);
-            if (a != null && a.getEpoch() == epoch) {
-                return a;
-            }
-        }
-        throw new AssertionError("no assignment of epoch " + epoch + " within 20 s");
+    /** The worker's first assignment of this epoch; assignments of other epochs are passed over. */
+    private static Assignment awaitEpoch(FakeWorker worker, long epoch) {
+        return Await.value("an assignment of epoch " + epoch, () -> {
+            Assignment a = worker.assignments.poll();
+            return a != null && a.getEpoch() == epoch ? a : null;
+        });
     }
 
     private static WorkerMessage reportMessage(String runId, String worker, long index, long... latenciesMicros) {
         return WorkerMessage.newBuilder().setIntervalReport(report(runId, worker, index, latenciesMicros)).build();
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        await(condition, what, 20);
-    }
-
-    private static void await(BooleanSupplier condition, String what, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + seconds + " s: " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 
     static int freePort() throws IOException {

@@ -10,15 +10,11 @@ import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.coordinator.run.RunManager;
-import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
-import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.ProtocolVersion;
-import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunControlGrpc;
-import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
@@ -26,6 +22,8 @@ import io.salvo.proto.v1.WatchRunRequest;
 import io.salvo.proto.v1.WorkerEvent;
 import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerMessage;
+import io.salvo.testkit.Await;
+import io.salvo.testkit.TestPlans;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -36,7 +34,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import java.util.function.BooleanSupplier;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -66,7 +63,7 @@ class LeaderIntakeTest {
         for (String id : workerIds) {
             workers.add(new FakeWorker(channel, id, ProtocolVersion.PROTOCOL_VERSION_1, 0));
         }
-        await(() -> server.registry().idle().size() == workerIds.length, "every worker idle");
+        Await.until("every worker idle", () -> server.registry().idle().size() == workerIds.length);
     }
 
     @AfterEach
@@ -83,7 +80,7 @@ class LeaderIntakeTest {
     private String startRun(int workerCount) throws InterruptedException {
         String runId = RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
                 .startRun(StartRunRequest.newBuilder().setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
-                        .setPlan(plan().toBuilder().setWorkerCount(workerCount)).setWorkerWaitMillis(10_000).build())
+                        .setPlan(TestPlans.constantRate(100, 10_000, workerCount)).setWorkerWaitMillis(10_000).build())
                 .getRunId();
         for (FakeWorker w : workers) {
             w.awaitAssignment();
@@ -118,7 +115,8 @@ class LeaderIntakeTest {
         b.send(message(report(runId, "b", 1, 4_000)));
 
         CoordinatorCluster cluster = server.cluster();
-        await(() -> cluster.reports(runId).size() == 3 && rejected(runId) == 1, "three reports stored, one refused");
+        Await.until("three reports stored, one refused",
+                () -> cluster.reports(runId).size() == 3 && rejected(runId) == 1);
         assertThat(IntervalReport.parseFrom(cluster.reports(runId).get(CoordinatorCluster.reportKey(0, "a"))))
                 .isEqualTo(a0);
         assertThat(IntervalReport.parseFrom(cluster.reports(runId).get(CoordinatorCluster.reportKey(0, "b"))))
@@ -156,7 +154,7 @@ class LeaderIntakeTest {
             workers.get(i).send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
                     .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(0))).build());
         }
-        await(() -> result(runId).getState() == RunState.RUN_STATE_COMPLETED, "the run completed");
+        Await.until("the run completed", () -> result(runId).getState() == RunState.RUN_STATE_COMPLETED);
         RunRecord record = RunRecord.decode(server.cluster().runs().get(runId));
         assertThat(record.workers()).hasSize(n).allSatisfy(w -> assertThat(w.finished()).isTrue());
         // One write per tick that saw new finishes, plus the end of the run; the old way was n + 1.
@@ -164,14 +162,14 @@ class LeaderIntakeTest {
 
         // A straggler after the end still reaches the stored result (written off the transport thread).
         workers.get(3).send(message(report(runId, "w03", 1, 7_000)));
-        await(() -> {
+        Await.until("the stored result includes the straggler", () -> {
             try {
                 RunResult stored = RunResult.parseFrom(server.cluster().results().get(runId));
                 return stored.getIntervalsCount() == 2 && stored.getIntervals(1).getWorkerIdsList().contains("w03");
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 throw new AssertionError(e);
             }
-        }, "the stored result includes the straggler");
+        });
     }
 
     private long rejected(String runId) {
@@ -183,32 +181,7 @@ class LeaderIntakeTest {
                 .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
     }
 
-    private static RunPlan plan() {
-        return RunPlan.newBuilder()
-                .setName("leader-intake")
-                .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:1/").setMethod("GET"))
-                .addPhases(Phase.newBuilder().setDurationMillis(10_000).setStartRatePerSecond(100).setEndRatePerSecond(100))
-                .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT)
-                .setWorkerCount(2)
-                .setIntervalMillis(1000)
-                .setRequestTimeoutMillis(1000)
-                .setConnectTimeoutMillis(1000)
-                .setMaxInFlightPerWorker(10)
-                .setMaxConnectionsPerWorker(10)
-                .build();
-    }
-
     private static WorkerMessage message(IntervalReport report) {
         return WorkerMessage.newBuilder().setIntervalReport(report).build();
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 20 s: " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 }

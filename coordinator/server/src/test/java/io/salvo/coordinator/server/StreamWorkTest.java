@@ -2,6 +2,7 @@ package io.salvo.coordinator.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.salvo.testkit.Await;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -45,11 +46,7 @@ class StreamWorkTest {
         assertThat(work.idle()).isFalse();
         assertThat(ran).isEmpty();
         release.countDown();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!work.idle() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(work.idle()).isTrue();
+        Await.until("the stream idle", work::idle);
         assertThat(ran).containsExactlyElementsOf(IntStream.rangeClosed(0, 500).boxed().toList());
     }
 

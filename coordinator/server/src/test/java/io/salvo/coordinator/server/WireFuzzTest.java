@@ -1,25 +1,20 @@
 package io.salvo.coordinator.server;
 
+import static io.salvo.coordinator.server.ScriptedReports.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.salvo.coordinator.clock.WallClock;
-import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.coordinator.run.RunManager;
-import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.ClockProbeReply;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.Heartbeat;
 import io.salvo.proto.v1.IntervalReport;
-import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeHistograms;
-import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.ProtocolVersion;
-import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunControlGrpc;
-import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
@@ -31,6 +26,8 @@ import io.salvo.proto.v1.WorkerMessage;
 import io.salvo.report.RunReport;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
+import io.salvo.testkit.Await;
+import io.salvo.testkit.TestPlans;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -49,7 +46,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -86,10 +82,13 @@ class WireFuzzTest {
             try {
                 // An honest worker and a run with a generous grace, so nothing completes while we fuzz.
                 HonestWorker honest = new HonestWorker(channel, credentials, "honest");
-                awaitConnected(server, 1);
+                Await.until("the honest worker connected", Duration.ofSeconds(10),
+                        () -> server.registry().connected() >= 1);
+                assertThat(server.registry().connected()).isEqualTo(1);
                 String runId = RunControlGrpc.newBlockingStub(channel).withCallCredentials(credentials)
                         .startRun(StartRunRequest.newBuilder().setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
-                                .setPlan(plan()).setWorkerWaitMillis(5000).build()).getRunId();
+                                .setPlan(TestPlans.valid().setMaxInFlightPerWorker(1).setMaxConnectionsPerWorker(1))
+                                .setWorkerWaitMillis(5000).build()).getRunId();
                 honest.send(report(runId, "honest", 0, 1000, 2000, 3000));
 
                 byte[] valid = WorkerMessage.newBuilder().setIntervalReport(report(runId, "honest", 1, 5)).build().toByteArray();
@@ -131,7 +130,7 @@ class WireFuzzTest {
                 honest.send(report(runId, "honest", 1, 4000));
                 honest.send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
                         .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(1))).build());
-                RunResult result = awaitEnd(channel, credentials, runId);
+                RunResult result = awaitCompleted(channel, credentials, runId);
                 assertThat(result.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
                 RunReport report = RunReport.from(result);
                 assertThat(report.totals().requests()).isEqualTo(4);
@@ -194,47 +193,13 @@ class WireFuzzTest {
         }
     }
 
-    private static RunPlan plan() {
-        return RunPlan.newBuilder().setName("fuzzed")
-                .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:1/").setMethod("GET"))
-                .addPhases(Phase.newBuilder().setDurationMillis(1000).setStartRatePerSecond(10).setEndRatePerSecond(10))
-                .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT).setWorkerCount(1).setIntervalMillis(1000)
-                .setRequestTimeoutMillis(1000).setConnectTimeoutMillis(1000).setMaxInFlightPerWorker(1)
-                .setMaxConnectionsPerWorker(1).build();
-    }
-
-    private static IntervalReport report(String runId, String worker, long index, long... micros) {
-        Histogram h = HistogramSpec.newHistogram();
-        for (long v : micros) {
-            h.recordValue(v);
-        }
-        ByteString bytes = HistogramCodec.encode(h);
-        return IntervalReport.newBuilder().setRunId(runId).setWorkerId(worker).setIntervalIndex(index).setEpoch(1)
-                .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                        .setLatencyMicros(bytes).setServiceTimeMicros(bytes))
-                .setSent(micros.length).setCompleted(micros.length).setIntended(micros.length).build();
-    }
-
-    private static RunResult awaitEnd(ManagedChannel channel, BearerTokenCredentials credentials, String runId)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
+    private static RunResult awaitCompleted(ManagedChannel channel, BearerTokenCredentials credentials,
+            String runId) {
+        return Await.value("the run completed", Duration.ofSeconds(60), () -> {
             RunResult r = RunControlGrpc.newBlockingStub(channel).withCallCredentials(credentials)
                     .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
-            if (r.getState() == RunState.RUN_STATE_COMPLETED) {
-                return r;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("the run did not complete");
-    }
-
-    private static void awaitConnected(CoordinatorServer server, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (server.registry().connected() < count && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertThat(server.registry().connected()).isEqualTo(count);
+            return r.getState() == RunState.RUN_STATE_COMPLETED ? r : null;
+        });
     }
 
     /** A well-behaved worker on a normal stub. */
