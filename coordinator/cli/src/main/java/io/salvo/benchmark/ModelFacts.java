@@ -43,7 +43,7 @@ public record ModelFacts(
             run(modelServerJar, modelDir, List.of("models", "prepare", model));
         }
         Map<String, ModelFacts> facts = new LinkedHashMap<>();
-        for (String line : run(modelServerJar, modelDir, List.of("models", "list")).split("\n")) {
+        for (String line : run(modelServerJar, modelDir, List.of("models", "list")).split("\n", -1)) {
             ModelFacts parsed = parseListLine(line.strip());
             if (parsed != null && models.contains(parsed.name())) {
                 facts.put(parsed.name(), parsed);

@@ -1,5 +1,6 @@
 package io.salvo.cli;
 
+import java.time.ZoneId;
 import io.salvo.benchmark.BenchmarkException;
 import io.salvo.benchmark.BenchmarkFiles;
 import io.salvo.benchmark.BenchmarkSettings;
@@ -52,6 +53,8 @@ final class DemoCommand implements Callable<Integer> {
     boolean quiet;
 
     @Override
+    // The local workers are in the try block only to live as long as the runs, which reach them over the network.
+    @SuppressWarnings("try")
     public Integer call() {
         SalvoCli.logLevel(Level.WARNING);
         Path jar = modelServerJar != null ? modelServerJar : findModelServerJar();
@@ -62,7 +65,7 @@ final class DemoCommand implements Callable<Integer> {
             return RunExecution.USER_ERROR;
         }
         Path outDir = out != null ? out : Path.of("salvo-results", "demo-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+                + LocalDateTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         BenchmarkSettings settings = quick ? BenchmarkSettings.quick() : BenchmarkSettings.full();
         long started = System.nanoTime();
         System.out.println("Salvo demo: the local benchmark" + (quick ? " (quick)" : "") + ". The platforms are local"

@@ -34,7 +34,7 @@ final class HostPort {
 
     static List<InetSocketAddress> parseList(String text) {
         List<InetSocketAddress> result = new ArrayList<>();
-        for (String part : text.split(",")) {
+        for (String part : text.split(",", -1)) {
             if (!part.isBlank()) {
                 result.add(parse(part));
             }

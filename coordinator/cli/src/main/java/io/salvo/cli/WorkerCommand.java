@@ -1,5 +1,6 @@
 package io.salvo.cli;
 
+import java.util.concurrent.ScheduledFuture;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.worker.link.WorkerAgent;
 import io.salvo.worker.link.WorkerOptions;
@@ -86,7 +87,8 @@ final class WorkerCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        watcher.scheduleAtFixedRate(() -> {
+        // the check cannot fail: it reads a process handle and closes the agent
+        ScheduledFuture<?> unused = watcher.scheduleAtFixedRate(() -> {
             boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
             if (!alive) {
                 agent.close();

@@ -1,5 +1,6 @@
 package io.salvo.it;
 
+import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -95,7 +96,7 @@ class AuthenticationTest {
         assertThat(server.refusedCalls()).isEqualTo(2);
 
         logCapture.flush();
-        String logged = logs.toString();
+        String logged = logs.toString(StandardCharsets.UTF_8);
         assertThat(logged).contains("refused salvo.v1.RunControl/GetRunResult").contains("wrong cluster token");
         assertThat(logged).doesNotContain("not-the-token").doesNotContain(token.reveal());
         assertThat(token.toString()).doesNotContain(token.reveal());

@@ -1,5 +1,6 @@
 package io.salvo.it;
 
+import java.util.concurrent.ScheduledFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.proto.v1.RunResult;
@@ -54,11 +55,13 @@ class MeasurementTest {
         target.setDelay(Duration.ofMillis(2));
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         try (InJvmCluster cluster = new InJvmCluster(1)) {
-            timer.schedule(() -> target.stallFor(Duration.ofSeconds(1)), 5500, TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> stall =
+                    timer.schedule(() -> target.stallFor(Duration.ofSeconds(1)), 5500, TimeUnit.MILLISECONDS);
             // with maxConnections 1 the stall blocks the single connection: requests queue behind it
             // exactly as on wrk2's fixed connections
             RunResult result = cluster.run(Plans.parse(Plans.yaml(target.port(), 100, "10s", 1,
                     "maxConnections: 1\nmaxInFlight: 1")));
+            stall.get(1, TimeUnit.SECONDS); // the stall happened during the run, and did not fail
             RunReport report = RunReport.from(result);
             assertThat(report.totals().requests()).isEqualTo(1000);
             assertThat(report.totals().latency().p99()).isGreaterThanOrEqualTo(500.0);

@@ -76,7 +76,7 @@ class WorkerLossTest {
                 }
                 long sent = 0;
                 long intervals = 0;
-                for (Iterator<Map.Entry<String, JsonNode>> it = worker.get("sent_by_interval").fields(); it.hasNext(); ) {
+                for (Iterator<Map.Entry<String, JsonNode>> it = worker.get("sent_by_interval").properties().iterator(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
                     long index = Long.parseLong(e.getKey());
                     if (index >= from && index < 20) {

@@ -48,7 +48,7 @@ class ConnectionPoolTest {
 
     @AfterAll
     static void stopLoop() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     /** Records what the pool told it. */
@@ -198,6 +198,8 @@ class ConnectionPoolTest {
     }
 
     @Test
+    // The server is closed inside its try block on purpose: the close is what ends the body.
+    @SuppressWarnings("try")
     void aResponseCutShortIsAFailureAndABodyEndedByTheCloseIsAResponse() throws Exception {
         Recorded cutShort;
         try (ScriptedServer server = new ScriptedServer((c, r, head) -> c == 0

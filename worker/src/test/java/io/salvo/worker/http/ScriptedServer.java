@@ -121,8 +121,8 @@ final class ScriptedServer implements AutoCloseable {
     }
 
     private static int contentLength(String head) {
-        for (String line : head.split("\r\n")) {
-            if (line.toLowerCase().startsWith("content-length:")) {
+        for (String line : head.split("\r\n", -1)) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
                 return Integer.parseInt(line.substring(15).trim());
             }
         }

@@ -1,5 +1,6 @@
 package io.salvo.worker.link;
 
+import java.net.InetAddress;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -30,7 +31,7 @@ final class FakeCoordinator implements AutoCloseable {
     volatile int heartbeatMillis = 200;
 
     FakeCoordinator(int port) throws IOException {
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+        server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
                 .addService(new WorkerLinkGrpc.WorkerLinkImplBase() {
                     @Override
                     public StreamObserver<WorkerMessage> connect(StreamObserver<CoordinatorMessage> responses) {
@@ -68,7 +69,7 @@ final class FakeCoordinator implements AutoCloseable {
     }
 
     InetSocketAddress address() {
-        return new InetSocketAddress("127.0.0.1", server.getPort());
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort());
     }
 
     synchronized void send(CoordinatorMessage message) {
@@ -89,8 +90,12 @@ final class FakeCoordinator implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         server.shutdownNow();
-        server.awaitTermination(5, TimeUnit.SECONDS);
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

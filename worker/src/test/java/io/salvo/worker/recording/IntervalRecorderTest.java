@@ -1,5 +1,6 @@
 package io.salvo.worker.recording;
 
+import java.util.concurrent.locks.LockSupport;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -133,7 +134,7 @@ class IntervalRecorderTest {
                     completions++;
                     if (sends % 1024 == 0) {
                         sendsSoFar.lazySet(id, sends);
-                        Thread.yield(); // leave the reader some CPU on a 2-core machine
+                        LockSupport.parkNanos(1_000); // leave the reader some CPU on a 2-core machine
                     }
                 }
                 recordedSends[id] = sends;

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -52,8 +53,10 @@ class RunTimingTest {
         run.persist();
         run.sendAssignments();
         run.driveOn(clock);
-        clock.scheduleAtFixedRate(() -> run.tick(clock.unixNanos()), 50, 50, TimeUnit.MILLISECONDS);
-        clock.scheduleAtFixedRate(() -> heartbeating.forEach(FakeChannel::heard), 1, 1, TimeUnit.SECONDS);
+        ScheduledFuture<?> unusedTicks =
+                clock.scheduleAtFixedRate(() -> run.tick(clock.unixNanos()), 50, 50, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> unusedHeartbeats =
+                clock.scheduleAtFixedRate(() -> heartbeating.forEach(FakeChannel::heard), 1, 1, TimeUnit.SECONDS);
         return run;
     }
 

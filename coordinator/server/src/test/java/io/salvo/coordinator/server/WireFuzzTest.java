@@ -45,6 +45,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -148,27 +150,27 @@ class WireFuzzTest {
 
     /** One hostile message: random bytes, a mutated valid message, or a well-formed lie. */
     private static byte[] hostile(SplittableRandom random, String runId, byte[] valid, byte[] hello) {
-        switch (random.nextInt(6)) {
-            case 0: {
+        return switch (random.nextInt(6)) {
+            case 0 -> {
                 byte[] noise = new byte[random.nextInt(300)];
                 for (int i = 0; i < noise.length; i++) {
                     noise[i] = (byte) random.nextInt(256);
                 }
-                return noise;
+                yield noise;
             }
-            case 1: {
+            case 1 -> {
                 byte[] mutated = (random.nextBoolean() ? valid : hello).clone();
                 for (int f = 0, n = 1 + random.nextInt(6); f < n; f++) {
                     mutated[random.nextInt(mutated.length)] ^= (byte) (1 << random.nextInt(8));
                 }
-                return mutated;
+                yield mutated;
             }
-            case 2: {
+            case 2 -> {
                 byte[] histogram = new byte[random.nextInt(100)];
                 for (int i = 0; i < histogram.length; i++) {
                     histogram[i] = (byte) random.nextInt(256);
                 }
-                return WorkerMessage.newBuilder().setIntervalReport(IntervalReport.newBuilder()
+                yield WorkerMessage.newBuilder().setIntervalReport(IntervalReport.newBuilder()
                         .setRunId(random.nextBoolean() ? runId : "run-" + random.nextInt())
                         .setWorkerId(random.nextBoolean() ? "honest" : "fuzz")
                         .setIntervalIndex(random.nextLong())
@@ -178,19 +180,16 @@ class WireFuzzTest {
                         .setSchedulerLagMicros(ByteString.copyFrom(histogram)))
                         .build().toByteArray();
             }
-            case 3:
-                return WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
-                        .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(random.nextLong())))
-                        .build().toByteArray();
-            case 4:
-                return WorkerMessage.newBuilder().setClockProbeReply(ClockProbeReply.newBuilder()
-                        .setProbeId(random.nextLong()).setCoordinatorSentUnixNanos(random.nextLong())
-                        .setWorkerReceivedUnixNanos(random.nextLong()).setWorkerSentUnixNanos(random.nextLong()))
-                        .build().toByteArray();
-            default:
-                return WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setInFlight(random.nextLong()))
-                        .build().toByteArray();
-        }
+            case 3 -> WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
+                            .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(random.nextLong())))
+                    .build().toByteArray();
+            case 4 -> WorkerMessage.newBuilder().setClockProbeReply(ClockProbeReply.newBuilder()
+                            .setProbeId(random.nextLong()).setCoordinatorSentUnixNanos(random.nextLong())
+                            .setWorkerReceivedUnixNanos(random.nextLong()).setWorkerSentUnixNanos(random.nextLong()))
+                    .build().toByteArray();
+            default -> WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setInFlight(random.nextLong()))
+                    .build().toByteArray();
+        };
     }
 
     private static RunResult awaitCompleted(ManagedChannel channel, BearerTokenCredentials credentials,
@@ -214,7 +213,7 @@ class WireFuzzTest {
 
         HonestWorker(ManagedChannel channel, BearerTokenCredentials credentials, String id) {
             List<CoordinatorMessage> received = new ArrayList<>();
-            StreamObserver<WorkerMessage>[] self = new StreamObserver[1];
+            AtomicReference<StreamObserver<WorkerMessage>> self = new AtomicReference<>();
             out = WorkerLinkGrpc.newStub(channel).withCallCredentials(credentials).connect(new StreamObserver<>() {
                 @Override
                 public void onNext(CoordinatorMessage m) {
@@ -224,7 +223,7 @@ class WireFuzzTest {
                     if (m.hasClockProbe()) {
                         long now = System.currentTimeMillis() * 1_000_000L;
                         synchronized (HonestWorker.this) {
-                            self[0].onNext(WorkerMessage.newBuilder().setClockProbeReply(ClockProbeReply.newBuilder()
+                            self.get().onNext(WorkerMessage.newBuilder().setClockProbeReply(ClockProbeReply.newBuilder()
                                     .setProbeId(m.getClockProbe().getProbeId())
                                     .setCoordinatorSentUnixNanos(m.getClockProbe().getCoordinatorSentUnixNanos())
                                     .setWorkerReceivedUnixNanos(now).setWorkerSentUnixNanos(now)).build());
@@ -234,12 +233,12 @@ class WireFuzzTest {
                 @Override public void onError(Throwable t) { }
                 @Override public void onCompleted() { }
             });
-            self[0] = out;
+            self.set(out);
             send(WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder().setWorkerId(id).setWeight(1)
                     .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)).build());
             // Like a real worker: a silent session counts as a half-open leftover and gives way to
             // the next hello with its id, which the fuzzer sends.
-            heartbeats.scheduleAtFixedRate(() -> send(WorkerMessage.newBuilder().setHeartbeat(
+            ScheduledFuture<?> unused = heartbeats.scheduleAtFixedRate(() -> send(WorkerMessage.newBuilder().setHeartbeat(
                     io.salvo.proto.v1.Heartbeat.newBuilder().setSentAtUnixNanos(System.currentTimeMillis() * 1_000_000L))
                     .build()), 500, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
