@@ -20,7 +20,10 @@ import picocli.CommandLine.Command;
  * is loaded and warmed up print one line to standard output that a parent process can wait for:
  * {@code SALVO_READY port=<p> instance=<id> model=<name> model_load_ms=<n> warmup_ms=<n> prepare_ms=<n> startup_ms=<n>}.
  */
-@Command(name = "salvo-model-server", mixinStandardHelpOptions = true, subcommands = ModelsCommand.class,
+@Command(
+        name = "salvo-model-server",
+        mixinStandardHelpOptions = true,
+        subcommands = ModelsCommand.class,
         description = "Serve one ONNX model over the Open Inference Protocol (configured by environment variables).")
 public final class ModelServerMain implements Callable<Integer> {
 
@@ -53,11 +56,14 @@ public final class ModelServerMain implements Callable<Integer> {
                 + " (liveness answers now; readiness after the model is loaded)");
 
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            transport.close();
-            core.close();
-            stopped.countDown();
-        }, "shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            transport.close();
+                            core.close();
+                            stopped.countDown();
+                        },
+                        "shutdown"));
 
         ModelSource.LoadReport report;
         try {
@@ -67,9 +73,15 @@ public final class ModelServerMain implements Callable<Integer> {
             return 1;
         }
         long startupMillis = System.currentTimeMillis() - core.identity().startedAtEpochMillis();
-        System.out.printf("SALVO_READY port=%d instance=%s model=%s model_load_ms=%d warmup_ms=%d prepare_ms=%d startup_ms=%d%n",
-                transport.port(), core.identity().id(), config.modelName(), report.loadMillis(), report.warmupMillis(),
-                report.prepareMillis(), startupMillis);
+        System.out.printf(
+                "SALVO_READY port=%d instance=%s model=%s model_load_ms=%d warmup_ms=%d prepare_ms=%d startup_ms=%d%n",
+                transport.port(),
+                core.identity().id(),
+                config.modelName(),
+                report.loadMillis(),
+                report.warmupMillis(),
+                report.prepareMillis(),
+                startupMillis);
         System.out.flush();
         stopped.await();
         return 0;

@@ -19,28 +19,36 @@ import org.junit.jupiter.api.Test;
  */
 class ProcessRestartTest {
 
-    private static final Pattern READY = Pattern.compile("SALVO_READY port=(\\d+) instance=(\\S+) model=(\\S+) model_load_ms=(\\d+)");
+    private static final Pattern READY =
+            Pattern.compile("SALVO_READY port=(\\d+) instance=(\\S+) model=(\\S+) model_load_ms=(\\d+)");
 
     record Child(Process process, int port, String instance) {}
 
     private static Child start() throws Exception {
         TestModels.prepared("tabular-logreg");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder builder = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                "io.salvo.modelserver.ModelServerMain")
-                .redirectError(TestModels.CACHE.resolveSibling("model-server-child.log").toFile());
+        ProcessBuilder builder = new ProcessBuilder(
+                        java.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "io.salvo.modelserver.ModelServerMain")
+                .redirectError(TestModels.CACHE
+                        .resolveSibling("model-server-child.log")
+                        .toFile());
         builder.environment().put("PORT", "0");
         builder.environment().put("SALVO_MODEL", "tabular-logreg");
         builder.environment().put("SALVO_MODEL_DIR", TestModels.CACHE.toString());
         Process process = builder.start();
-        BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader stdout =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line = CompletableFuture.supplyAsync(() -> {
-            try {
-                return stdout.readLine();
-            } catch (Exception e) {
-                return null;
-            }
-        }).get(60, TimeUnit.SECONDS);
+                    try {
+                        return stdout.readLine();
+                    } catch (Exception e) {
+                        return null;
+                    }
+                })
+                .get(60, TimeUnit.SECONDS);
         assertThat(line).as("first stdout line").isNotNull();
         Matcher matcher = READY.matcher(line);
         assertThat(matcher.find()).as(line).isTrue();
@@ -60,7 +68,9 @@ class ProcessRestartTest {
         HttpResponse<String> a1;
         HttpResponse<String> a2;
         try {
-            assertThat(TestModels.get("http://127.0.0.1:" + first.port() + "/v2/health/ready").statusCode()).isEqualTo(200);
+            assertThat(TestModels.get("http://127.0.0.1:" + first.port() + "/v2/health/ready")
+                            .statusCode())
+                    .isEqualTo(200);
             a1 = TestModels.post("http://127.0.0.1:" + first.port() + "/v2/models/tabular-logreg/predict", body);
             a2 = TestModels.post("http://127.0.0.1:" + first.port() + "/v2/models/tabular-logreg/predict", body);
         } finally {
@@ -79,8 +89,10 @@ class ProcessRestartTest {
         assertThat(a1.headers().firstValue("Salvo-Instance-Request-Seq")).contains("1");
         assertThat(a2.headers().firstValue("Salvo-Instance-Request-Seq")).contains("2");
         assertThat(b1.headers().firstValue("Salvo-Instance-Request-Seq")).contains("1");
-        long startedFirst = Long.parseLong(a1.headers().firstValue("Salvo-Instance-Started-At").orElseThrow());
-        long startedSecond = Long.parseLong(b1.headers().firstValue("Salvo-Instance-Started-At").orElseThrow());
+        long startedFirst = Long.parseLong(
+                a1.headers().firstValue("Salvo-Instance-Started-At").orElseThrow());
+        long startedSecond = Long.parseLong(
+                b1.headers().firstValue("Salvo-Instance-Started-At").orElseThrow());
         assertThat(startedSecond).isGreaterThan(startedFirst);
         assertThat(b1.body()).isEqualTo(a1.body());
         // ONNX Runtime's native libraries were extracted once into the model directory, not per start

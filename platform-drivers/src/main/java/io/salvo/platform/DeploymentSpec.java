@@ -36,7 +36,7 @@ public record DeploymentSpec(
     }
 
     public DeploymentSpec withEnv(Map<String, String> extra) {
-        return new DeploymentSpec(model, cpusPerInstance, memoryMbPerInstance, minInstances, maxInstances,
-                concurrencyPerInstance, extra);
+        return new DeploymentSpec(
+                model, cpusPerInstance, memoryMbPerInstance, minInstances, maxInstances, concurrencyPerInstance, extra);
     }
 }

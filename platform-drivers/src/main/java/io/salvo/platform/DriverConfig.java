@@ -43,7 +43,8 @@ public final class DriverConfig {
         try {
             return Integer.valueOf(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(platform + ": setting '" + key + "' must be an integer, got '" + value + "'");
+            throw new IllegalArgumentException(
+                    platform + ": setting '" + key + "' must be an integer, got '" + value + "'");
         }
     }
 
@@ -68,7 +69,8 @@ public final class DriverConfig {
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(read);
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException(platform + ": unknown setting(s) " + unknown + "; known: " + new TreeSet<>(read));
+            throw new IllegalArgumentException(
+                    platform + ": unknown setting(s) " + unknown + "; known: " + new TreeSet<>(read));
         }
     }
 }

@@ -24,5 +24,4 @@ public record InstanceRecord(
         Instant firstRequestRoutedAt,
         Instant firstReplyAt,
         Long modelLoadMillis,
-        String stopReason) {
-}
+        String stopReason) {}

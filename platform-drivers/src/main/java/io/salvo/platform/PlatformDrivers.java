@@ -8,8 +8,7 @@ import java.util.stream.Collectors;
 /** Finds platform driver factories registered through {@link ServiceLoader}. */
 public final class PlatformDrivers {
 
-    private PlatformDrivers() {
-    }
+    private PlatformDrivers() {}
 
     /** Every registered factory, by name. */
     public static List<PlatformDriver.Factory> factories() {
@@ -27,8 +26,10 @@ public final class PlatformDrivers {
      */
     public static PlatformDriver.Factory factory(String name) {
         List<PlatformDriver.Factory> all = factories();
-        return all.stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow(() ->
-                new IllegalArgumentException("unknown platform '" + name + "'; known: "
+        return all.stream()
+                .filter(f -> f.name().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown platform '" + name + "'; known: "
                         + all.stream().map(PlatformDriver.Factory::name).collect(Collectors.joining(", "))));
     }
 }

@@ -14,8 +14,12 @@ import java.util.List;
  * @param firstSuccessAt  it sent the first 2xx reply since then; with firstRequestAt, the ground truth of the time
  *                        to first successful response
  */
-public record PlatformSignals(String source, List<InstanceRecord> instances, List<InstanceCountSample> instanceCounts,
-        Instant firstRequestAt, Instant firstSuccessAt) {
+public record PlatformSignals(
+        String source,
+        List<InstanceRecord> instances,
+        List<InstanceCountSample> instanceCounts,
+        Instant firstRequestAt,
+        Instant firstSuccessAt) {
 
     public PlatformSignals {
         instances = List.copyOf(instances);

@@ -10,9 +10,12 @@ class PlatformDriversTest {
 
     @Test
     void findsEveryRegisteredDriverByName() {
-        assertThat(PlatformDrivers.factories()).extracting(PlatformDriver.Factory::name).containsExactly("local", "url");
+        assertThat(PlatformDrivers.factories())
+                .extracting(PlatformDriver.Factory::name)
+                .containsExactly("local", "url");
         PlatformDriver local = PlatformDrivers.factory("local").create(Map.of("profile", "k8s-like"));
-        assertThat(local.label()).isEqualTo("local k8s-like (local emulation of a Kubernetes Deployment with an HPA's scaling)");
+        assertThat(local.label())
+                .isEqualTo("local k8s-like (local emulation of a Kubernetes Deployment with an HPA's scaling)");
         assertThatThrownBy(() -> PlatformDrivers.factory("lambda")).hasMessageContaining("known: local, url");
         assertThatThrownBy(() -> PlatformDrivers.factory("local").create(Map.of("profile", "fargate-like")))
                 .hasMessageContaining("known: lambda-like, cloud-run-like, k8s-like");

@@ -22,6 +22,7 @@ public final class ControllableTarget implements AutoCloseable {
 
     /** Response header carrying {@link #instanceId()}, as the model server sends it. */
     public static final String INSTANCE_ID_HEADER = "Salvo-Instance-Id";
+
     private static final Buffer BODY = Buffer.buffer("{\"ok\":true}");
 
     private final Vertx vertx;
@@ -47,7 +48,8 @@ public final class ControllableTarget implements AutoCloseable {
     public static ControllableTarget start(int port, String instanceId) {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         ControllableTarget[] holder = new ControllableTarget[1];
-        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
+        HttpServer server = vertx.createHttpServer(
+                        new HttpServerOptions().setHost("127.0.0.1").setPort(port))
                 .requestHandler(request -> holder[0].handle(request));
         holder[0] = new ControllableTarget(vertx, server, instanceId);
         try {

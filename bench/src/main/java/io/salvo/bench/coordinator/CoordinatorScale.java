@@ -43,7 +43,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -72,8 +71,7 @@ public final class CoordinatorScale {
 
     static final int WARMUP_INTERVALS = 3;
 
-    private CoordinatorScale() {
-    }
+    private CoordinatorScale() {}
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
@@ -86,15 +84,21 @@ public final class CoordinatorScale {
         // Several channels, as several worker machines would open, so one HTTP/2 connection is not the limit.
         List<ManagedChannel> channels = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-                    .maxInboundMessageSize(16 << 20).build());
+            channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port)
+                    .usePlaintext()
+                    .maxInboundMessageSize(16 << 20)
+                    .build());
         }
         ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
         byte[][] payloads = realisticHistograms(64);
         List<Synthetic> synthetic = new ArrayList<>();
         for (int i = 0; i < workers; i++) {
-            synthetic.add(new Synthetic(String.format("synthetic-%04d", i), channels.get(i % channels.size()),
-                    credentials, timers, payloads[i % payloads.length]));
+            synthetic.add(new Synthetic(
+                    String.format("synthetic-%04d", i),
+                    channels.get(i % channels.size()),
+                    credentials,
+                    timers,
+                    payloads[i % payloads.length]));
         }
         var control = RunControlGrpc.newBlockingStub(channels.get(0)).withCallCredentials(credentials);
         // Two identical runs on the same coordinator process: the first is measured as this
@@ -105,40 +109,75 @@ public final class CoordinatorScale {
         Measured warm = measure(control, workers, seconds, coordinatorPid);
         long reportBytes = synthetic.stream().mapToLong(w -> w.bytesSent.get()).sum();
         long reports = synthetic.stream().mapToLong(w -> w.reportsSent.get()).sum();
-        System.out.printf(Locale.ROOT,
+        System.out.printf(
+                Locale.ROOT,
                 "workers=%d intervals=%d complete_intervals=%d delay_p50_ms=%.1f delay_p99_ms=%.1f delay_max_ms=%.1f "
                         + "reports=%d bytes_per_report=%.0f rejected=%d steady_cpu_s=%.2f steady_core_share=%.3f "
                         + "cpu_us_per_report=%.1f cold_delay_p99_ms=%.1f cold_core_share=%.3f "
                         + "cold_cpu_us_per_report=%.1f%n",
-                workers, warm.intervals, warm.complete, warm.p50, warm.p99, warm.max, reports,
-                reports == 0 ? 0 : (double) reportBytes / reports, cold.rejected + warm.rejected, warm.cpuSeconds,
-                warm.coreShare, warm.cpuMicrosPerReport, cold.p99, cold.coreShare, cold.cpuMicrosPerReport);
+                workers,
+                warm.intervals,
+                warm.complete,
+                warm.p50,
+                warm.p99,
+                warm.max,
+                reports,
+                reports == 0 ? 0 : (double) reportBytes / reports,
+                cold.rejected + warm.rejected,
+                warm.cpuSeconds,
+                warm.coreShare,
+                warm.cpuMicrosPerReport,
+                cold.p99,
+                cold.coreShare,
+                cold.cpuMicrosPerReport);
         synthetic.forEach(Synthetic::close);
         timers.shutdownNow();
         channels.forEach(ManagedChannel::shutdownNow);
     }
 
-    record Measured(int intervals, int complete, double p50, double p99, double max, long rejected, double cpuSeconds,
-            double coreShare, double cpuMicrosPerReport) {
-    }
+    record Measured(
+            int intervals,
+            int complete,
+            double p50,
+            double p99,
+            double max,
+            long rejected,
+            double cpuSeconds,
+            double coreShare,
+            double cpuMicrosPerReport) {}
 
     /** One run of {@code seconds} at 300 req/s per worker, watched until it ends. */
-    static Measured measure(RunControlGrpc.RunControlBlockingStub control, int workers, int seconds,
-            long coordinatorPid) {
-        RunPlan plan = RunPlan.newBuilder().setName("coordinator-scale")
-                .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:9/").setMethod("POST"))
-                .addPhases(Phase.newBuilder().setDurationMillis(seconds * 1000L).setStartRatePerSecond(workers * 300.0)
+    static Measured measure(
+            RunControlGrpc.RunControlBlockingStub control, int workers, int seconds, long coordinatorPid) {
+        RunPlan plan = RunPlan.newBuilder()
+                .setName("coordinator-scale")
+                .setRequest(RequestTemplate.newBuilder()
+                        .setUrl("http://127.0.0.1:9/")
+                        .setMethod("POST"))
+                .addPhases(Phase.newBuilder()
+                        .setDurationMillis(seconds * 1000L)
+                        .setStartRatePerSecond(workers * 300.0)
                         .setEndRatePerSecond(workers * 300.0))
-                .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT).setWorkerCount(workers).setIntervalMillis(1000)
-                .setRequestTimeoutMillis(1000).setConnectTimeoutMillis(1000).setMaxInFlightPerWorker(100)
-                .setMaxConnectionsPerWorker(10).build();
-        var started = control.withDeadlineAfter(180, TimeUnit.SECONDS).startRun(StartRunRequest.newBuilder()
-                .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1).setPlan(plan).setWorkerWaitMillis(120_000)
-                .build());
+                .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT)
+                .setWorkerCount(workers)
+                .setIntervalMillis(1000)
+                .setRequestTimeoutMillis(1000)
+                .setConnectTimeoutMillis(1000)
+                .setMaxInFlightPerWorker(100)
+                .setMaxConnectionsPerWorker(10)
+                .build();
+        var started = control.withDeadlineAfter(180, TimeUnit.SECONDS)
+                .startRun(StartRunRequest.newBuilder()
+                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                        .setPlan(plan)
+                        .setWorkerWaitMillis(120_000)
+                        .build());
         long start = started.getStartUnixNanos();
         List<Double> delaysMillis = new ArrayList<>();
         Iterator<LiveSnapshot> watch = control.withDeadlineAfter(seconds + 120L, TimeUnit.SECONDS)
-                .watchRun(WatchRunRequest.newBuilder().setRunId(started.getRunId()).build());
+                .watchRun(WatchRunRequest.newBuilder()
+                        .setRunId(started.getRunId())
+                        .build());
         int complete = 0;
         long ticksAtWarm = -1;
         long nanosAtWarm = 0;
@@ -174,14 +213,22 @@ public final class CoordinatorScale {
         while (watch.hasNext()) {
             watch.next();
         }
-        RunResult result = control.getRunResult(GetRunResultRequest.newBuilder().setRunId(started.getRunId()).build());
-        double[] d = delaysMillis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        RunResult result = control.getRunResult(
+                GetRunResultRequest.newBuilder().setRunId(started.getRunId()).build());
+        double[] d =
+                delaysMillis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         double cpuSeconds = (ticksAtEnd - ticksAtWarm) / (double) CLK_TCK;
         double wallSeconds = (nanosAtEnd - nanosAtWarm) / 1e9;
         long steadyReports = reportsAtEnd - reportsAtWarm;
-        return new Measured(d.length, complete, nearestRank(d, 50), nearestRank(d, 99),
+        return new Measured(
+                d.length,
+                complete,
+                nearestRank(d, 50),
+                nearestRank(d, 99),
                 d.length == 0 ? 0 : d[d.length - 1],
-                result.getRejectedReports(), cpuSeconds, wallSeconds > 0 ? cpuSeconds / wallSeconds : 0,
+                result.getRejectedReports(),
+                cpuSeconds,
+                wallSeconds > 0 ? cpuSeconds / wallSeconds : 0,
                 steadyReports > 0 ? cpuSeconds * 1e6 / steadyReports : 0);
     }
 
@@ -192,7 +239,7 @@ public final class CoordinatorScale {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);   // utime, stime (fields 14, 15)
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
         } catch (IOException e) {
             return -1;
         }
@@ -227,44 +274,65 @@ public final class CoordinatorScale {
         volatile boolean closed;
         volatile long lastSentNanos = System.nanoTime();
 
-        Synthetic(String id, ManagedChannel channel, BearerTokenCredentials credentials,
-                ScheduledExecutorService timers, byte[] histogram) {
+        Synthetic(
+                String id,
+                ManagedChannel channel,
+                BearerTokenCredentials credentials,
+                ScheduledExecutorService timers,
+                byte[] histogram) {
             this.id = id;
             this.timers = timers;
             this.histogram = ByteString.copyFrom(histogram);
-            this.out = WorkerLinkGrpc.newStub(channel).withCallCredentials(credentials).connect(new StreamObserver<>() {
-                @Override
-                public void onNext(CoordinatorMessage m) {
-                    if (m.hasClockProbe()) {
-                        long now = unixNanos();
-                        send(WorkerMessage.newBuilder().setClockProbeReply(ClockProbeReply.newBuilder()
-                                .setProbeId(m.getClockProbe().getProbeId())
-                                .setCoordinatorSentUnixNanos(m.getClockProbe().getCoordinatorSentUnixNanos())
-                                .setWorkerReceivedUnixNanos(now).setWorkerSentUnixNanos(now)).build());
-                    } else if (m.hasAssignment()) {
-                        run(m.getAssignment());
-                    }
-                }
+            this.out = WorkerLinkGrpc.newStub(channel)
+                    .withCallCredentials(credentials)
+                    .connect(new StreamObserver<>() {
+                        @Override
+                        public void onNext(CoordinatorMessage m) {
+                            if (m.hasClockProbe()) {
+                                long now = unixNanos();
+                                send(WorkerMessage.newBuilder()
+                                        .setClockProbeReply(ClockProbeReply.newBuilder()
+                                                .setProbeId(m.getClockProbe().getProbeId())
+                                                .setCoordinatorSentUnixNanos(
+                                                        m.getClockProbe().getCoordinatorSentUnixNanos())
+                                                .setWorkerReceivedUnixNanos(now)
+                                                .setWorkerSentUnixNanos(now))
+                                        .build());
+                            } else if (m.hasAssignment()) {
+                                run(m.getAssignment());
+                            }
+                        }
 
-                @Override
-                public void onError(Throwable t) {
-                    closed = true;
-                }
+                        @Override
+                        public void onError(Throwable t) {
+                            closed = true;
+                        }
 
-                @Override
-                public void onCompleted() {
-                    closed = true;
-                }
-            });
-            send(WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder().setWorkerId(id).setRegion("bench")
-                    .setCores(1).setWeight(1).setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)).build());
-            ScheduledFuture<?> unused = timers.scheduleAtFixedRate(() -> {
-                // Any message proves a worker alive; while reports flow a real worker sends no heartbeat.
-                if (System.nanoTime() - lastSentNanos >= TimeUnit.SECONDS.toNanos(1)) {
-                    send(WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
-                            .setSentAtUnixNanos(unixNanos())).build());
-                }
-            }, 1000, 1000, TimeUnit.MILLISECONDS);
+                        @Override
+                        public void onCompleted() {
+                            closed = true;
+                        }
+                    });
+            send(WorkerMessage.newBuilder()
+                    .setHello(WorkerHello.newBuilder()
+                            .setWorkerId(id)
+                            .setRegion("bench")
+                            .setCores(1)
+                            .setWeight(1)
+                            .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1))
+                    .build());
+            ScheduledFuture<?> unused = timers.scheduleAtFixedRate(
+                    () -> {
+                        // Any message proves a worker alive; while reports flow a real worker sends no heartbeat.
+                        if (System.nanoTime() - lastSentNanos >= TimeUnit.SECONDS.toNanos(1)) {
+                            send(WorkerMessage.newBuilder()
+                                    .setHeartbeat(Heartbeat.newBuilder().setSentAtUnixNanos(unixNanos()))
+                                    .build());
+                        }
+                    },
+                    1000,
+                    1000,
+                    TimeUnit.MILLISECONDS);
         }
 
         void run(Assignment a) {
@@ -272,23 +340,41 @@ public final class CoordinatorScale {
             for (long i = 0; i < intervals; i++) {
                 long index = i;
                 long due = a.getStartCoordinatorUnixNanos() + (i + 1) * 1_000_000_000L + 20_000_000L - unixNanos();
-                ScheduledFuture<?> unused = timers.schedule(() -> {
-                    IntervalReport report = IntervalReport.newBuilder().setRunId(a.getRunId()).setWorkerId(id)
-                            .setEpoch(a.getEpoch()).setIntervalIndex(index)
-                            .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                                    .setLatencyMicros(histogram).setServiceTimeMicros(histogram))
-                            .setSchedulerLagMicros(histogram)
-                            .setSent(300).setCompleted(300).setIntended(300).build();
-                    WorkerMessage message = WorkerMessage.newBuilder().setIntervalReport(report).build();
-                    bytesSent.addAndGet(message.getSerializedSize());
-                    reportsSent.incrementAndGet();
-                    send(message);
-                    if (index == intervals - 1) {
-                        send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(a.getRunId())
-                                .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(index)
-                                        .setTotalSent(300 * intervals).setTotalCompleted(300 * intervals))).build());
-                    }
-                }, Math.max(0, due), TimeUnit.NANOSECONDS);
+                ScheduledFuture<?> unused = timers.schedule(
+                        () -> {
+                            IntervalReport report = IntervalReport.newBuilder()
+                                    .setRunId(a.getRunId())
+                                    .setWorkerId(id)
+                                    .setEpoch(a.getEpoch())
+                                    .setIntervalIndex(index)
+                                    .addOutcomes(OutcomeHistograms.newBuilder()
+                                            .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+                                            .setLatencyMicros(histogram)
+                                            .setServiceTimeMicros(histogram))
+                                    .setSchedulerLagMicros(histogram)
+                                    .setSent(300)
+                                    .setCompleted(300)
+                                    .setIntended(300)
+                                    .build();
+                            WorkerMessage message = WorkerMessage.newBuilder()
+                                    .setIntervalReport(report)
+                                    .build();
+                            bytesSent.addAndGet(message.getSerializedSize());
+                            reportsSent.incrementAndGet();
+                            send(message);
+                            if (index == intervals - 1) {
+                                send(WorkerMessage.newBuilder()
+                                        .setEvent(WorkerEvent.newBuilder()
+                                                .setRunId(a.getRunId())
+                                                .setFinished(WorkerFinished.newBuilder()
+                                                        .setLastIntervalIndex(index)
+                                                        .setTotalSent(300 * intervals)
+                                                        .setTotalCompleted(300 * intervals)))
+                                        .build());
+                            }
+                        },
+                        Math.max(0, due),
+                        TimeUnit.NANOSECONDS);
             }
         }
 

@@ -48,8 +48,7 @@ public final class ModelServerBench {
 
     private static final List<String> NOTES = new ArrayList<>();
 
-    private ModelServerBench() {
-    }
+    private ModelServerBench() {}
 
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
@@ -60,28 +59,40 @@ public final class ModelServerBench {
         int warmup = Integer.getInteger("bench.warmup", 1000);
         int iterations = Integer.getInteger("bench.iterations", 300);
         int coldRuns = Integer.getInteger("bench.coldRuns", 3);
-        List<String> latencyModels = Arrays.stream(
-                System.getProperty("bench.latencyModels", "minilm,distilbert-shape").split(","))
-                .filter(s -> !s.isBlank()).toList();
-        List<String> coldModels = List.of(System.getProperty("bench.coldModels",
-                "tabular-logreg,tiny-bert-shape,minilm,distilbert-shape,bert-base-shape").split(","));
+        List<String> latencyModels = Arrays.stream(System.getProperty("bench.latencyModels", "minilm,distilbert-shape")
+                        .split(","))
+                .filter(s -> !s.isBlank())
+                .toList();
+        List<String> coldModels = List.of(System.getProperty(
+                        "bench.coldModels", "tabular-logreg,tiny-bert-shape,minilm,distilbert-shape,bert-base-shape")
+                .split(","));
 
-        System.out.printf(Locale.ROOT, "machine: %d CPUs visible to the JVM, %s %s, Java %s%n",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                System.getProperty("os.arch"), System.getProperty("java.version"));
+        System.out.printf(
+                Locale.ROOT,
+                "machine: %d CPUs visible to the JVM, %s %s, Java %s%n",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"),
+                System.getProperty("os.arch"),
+                System.getProperty("java.version"));
         System.out.printf(Locale.ROOT, "load average at start: %s%n", LoadAverage.now());
-        System.out.printf(Locale.ROOT,
+        System.out.printf(
+                Locale.ROOT,
                 "sentence: \"%s\"; warm-up %d, measured %d sequential requests per row; intra-op spinning %s%n%n",
-                SentenceRequests.SENTENCE, warmup, iterations, SPINNING ? "on" : "off");
+                SentenceRequests.SENTENCE,
+                warmup,
+                iterations,
+                SPINNING ? "on" : "off");
 
         System.out.println("| model | intra-op threads | tokens | in-process OrtSession.run p50 / p99 (ms) "
                 + "| HTTP /infer p50 / p99 (ms) | HTTP /predict p50 / p99 (ms) "
                 + "| /predict model time in server p50 (ms) "
                 + "| /predict HTTP+JSON+tokenize p50 (ms, % of in-process p50) | /predict total vs in-process at p50 "
                 + "| /infer total vs in-process at p50 | "
-                + (BINARY_INFER ? "HTTP /infer binary output p50 / p99 (ms) "
-                        + "| /infer binary outside the model p50 (ms, % of in-process p50) "
-                        + "| /infer binary total vs in-process at p50 | " : "")
+                + (BINARY_INFER
+                        ? "HTTP /infer binary output p50 / p99 (ms) "
+                                + "| /infer binary outside the model p50 (ms, % of in-process p50) "
+                                + "| /infer binary total vs in-process at p50 | "
+                        : "")
                 + "load (1 min) after the row |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|" + (BINARY_INFER ? "---|---|---|" : "") + "---|");
         for (String model : latencyModels) {
@@ -117,10 +128,14 @@ public final class ModelServerBench {
         ModelServerProcess server = null;
         try (OrtSession.SessionOptions options = BaselineSessionOptions.create(threads, SPINNING)) {
             try (OrtSession loadedBefore = environment.createSession(modelFile.toString(), options)) {
-                server = ModelServerProcess.start(jar, modelDir, model, Map.of(
-                        "SALVO_INTRA_OP_THREADS", Integer.toString(threads),
-                        "SALVO_MAX_CONCURRENT", "1",
-                        "SALVO_INTRA_OP_SPINNING", Boolean.toString(SPINNING)));
+                server = ModelServerProcess.start(
+                        jar,
+                        modelDir,
+                        model,
+                        Map.of(
+                                "SALVO_INTRA_OP_THREADS", Integer.toString(threads),
+                                "SALVO_MAX_CONCURRENT", "1",
+                                "SALVO_INTRA_OP_SPINNING", Boolean.toString(SPINNING)));
                 OrtSession loadedAfter = environment.createSession(modelFile.toString(), options);
                 try (loadedAfter) {
                     boolean tokenTypes = SentenceRequests.takesTokenTypes(loadedAfter);
@@ -173,25 +188,49 @@ public final class ModelServerBench {
                     double baseP50 = nearestRank(inProcess, 50);
                     // the honest comparison is total vs in-process; the split by Salvo-Inference-Us shows how much of
                     // the difference is outside the model (the model time itself may differ between the two processes)
-                    String binaryColumns = !BINARY_INFER ? "" : String.format(Locale.ROOT,
-                            "%.2f / %.2f | %.2f (%.1f%%) | %+.1f%% | ",
-                            nearestRank(binaryTotal, 50), nearestRank(binaryTotal, 99),
-                            nearestRank(binaryOverhead, 50), 100 * nearestRank(binaryOverhead, 50) / baseP50,
-                            100 * (nearestRank(binaryTotal, 50) - baseP50) / baseP50);
-                    System.out.printf(Locale.ROOT, "| %s | %d | %d | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f "
+                    String binaryColumns = !BINARY_INFER
+                            ? ""
+                            : String.format(
+                                    Locale.ROOT,
+                                    "%.2f / %.2f | %.2f (%.1f%%) | %+.1f%% | ",
+                                    nearestRank(binaryTotal, 50),
+                                    nearestRank(binaryTotal, 99),
+                                    nearestRank(binaryOverhead, 50),
+                                    100 * nearestRank(binaryOverhead, 50) / baseP50,
+                                    100 * (nearestRank(binaryTotal, 50) - baseP50) / baseP50);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "| %s | %d | %d | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f "
                                     + "| %.2f (%.1f%%) | %+.1f%% | %+.1f%% | %s%s |%n",
-                            model, threads, requests.tokenCount(), baseP50, nearestRank(inProcess, 99),
-                            nearestRank(inferTotal, 50), nearestRank(inferTotal, 99),
-                            nearestRank(predictTotal, 50), nearestRank(predictTotal, 99),
+                            model,
+                            threads,
+                            requests.tokenCount(),
+                            baseP50,
+                            nearestRank(inProcess, 99),
+                            nearestRank(inferTotal, 50),
+                            nearestRank(inferTotal, 99),
+                            nearestRank(predictTotal, 50),
+                            nearestRank(predictTotal, 99),
                             nearestRank(predictServerModel, 50),
-                            nearestRank(predictOverhead, 50), 100 * nearestRank(predictOverhead, 50) / baseP50,
+                            nearestRank(predictOverhead, 50),
+                            100 * nearestRank(predictOverhead, 50) / baseP50,
                             100 * (nearestRank(predictTotal, 50) - baseP50) / baseP50,
                             100 * (nearestRank(inferTotal, 50) - baseP50) / baseP50,
-                            binaryColumns, LoadAverage.oneMinute());
-                    NOTES.add(String.format(Locale.ROOT, "%s, %d thread(s): in-process p50 %.2f ms with the copy "
+                            binaryColumns,
+                            LoadAverage.oneMinute());
+                    NOTES.add(String.format(
+                            Locale.ROOT,
+                            "%s, %d thread(s): in-process p50 %.2f ms with the copy "
                                     + "loaded before the server, %.2f ms with the one loaded after it",
-                            model, threads, nearestRank(Arrays.stream(byCopy).filter(v -> v > 0).toArray(), 50),
-                            nearestRank(Arrays.stream(byCopy).filter(v -> v < 0).map(v -> -v).toArray(), 50)));
+                            model,
+                            threads,
+                            nearestRank(Arrays.stream(byCopy).filter(v -> v > 0).toArray(), 50),
+                            nearestRank(
+                                    Arrays.stream(byCopy)
+                                            .filter(v -> v < 0)
+                                            .map(v -> -v)
+                                            .toArray(),
+                                    50)));
                 }
             }
         } finally {
@@ -215,8 +254,16 @@ public final class ModelServerBench {
                 warm[i] = ready.readyField("warmup_ms");
             }
         }
-        double megabytes = modelDir.resolve(model).resolve("model.onnx").toFile().length() / 1e6;
-        System.out.printf(Locale.ROOT, "| %s | %.1f | %d | %s | %d | %d |%n", model, megabytes, median(wall),
-                Arrays.toString(wall), median(load), median(warm));
+        double megabytes =
+                modelDir.resolve(model).resolve("model.onnx").toFile().length() / 1e6;
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.1f | %d | %s | %d | %d |%n",
+                model,
+                megabytes,
+                median(wall),
+                Arrays.toString(wall),
+                median(load),
+                median(warm));
     }
 }

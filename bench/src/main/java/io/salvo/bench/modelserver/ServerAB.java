@@ -35,8 +35,7 @@ import java.util.Map;
  */
 public final class ServerAB {
 
-    private ServerAB() {
-    }
+    private ServerAB() {}
 
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
@@ -54,9 +53,14 @@ public final class ServerAB {
 
         SentenceRequests requests = SentenceRequests.tokenize(modelDir, model);
 
-        System.out.printf(Locale.ROOT,
+        System.out.printf(
+                Locale.ROOT,
                 "model %s, %d intra-op thread(s), warm-up %d, measured %d rounds; load average at start: %s%n",
-                model, threads, warmup, iterations, LoadAverage.now());
+                model,
+                threads,
+                warmup,
+                iterations,
+                LoadAverage.now());
         List<String> labels = new ArrayList<>(jars.keySet());
         List<ModelServerProcess> servers = new ArrayList<>();
         List<ModelServerConnection> connections = new ArrayList<>();
@@ -65,9 +69,11 @@ public final class ServerAB {
         Map<String, OnnxTensor> inputs = Map.of();
         try (OrtSession.SessionOptions options = BaselineSessionOptions.create(threads, false)) {
             for (String label : labels) {
-                ModelServerProcess server = ModelServerProcess.start(jars.get(label), modelDir, model, Map.of(
-                        "SALVO_INTRA_OP_THREADS", Integer.toString(threads),
-                        "SALVO_MAX_CONCURRENT", "1"));
+                ModelServerProcess server = ModelServerProcess.start(
+                        jars.get(label),
+                        modelDir,
+                        model,
+                        Map.of("SALVO_INTRA_OP_THREADS", Integer.toString(threads), "SALVO_MAX_CONCURRENT", "1"));
                 servers.add(server);
                 connections.add(new ModelServerConnection(server.port()));
             }
@@ -103,8 +109,11 @@ public final class ServerAB {
                     }
                 }
                 double base = nearestRank(baseline, 50);
-                System.out.printf(Locale.ROOT, "in-process OrtSession.run p50 %.2f ms, p99 %.2f ms%n%n",
-                        base, nearestRank(baseline, 99));
+                System.out.printf(
+                        Locale.ROOT,
+                        "in-process OrtSession.run p50 %.2f ms, p99 %.2f ms%n%n",
+                        base,
+                        nearestRank(baseline, 99));
                 System.out.printf("| build | path | total p50 / p99 (ms) | model time in server p50 (ms) "
                         + "| outside the model p50 (ms, %% of in-process p50) | total vs in-process at p50 |%n");
                 System.out.println("|---|---|---|---|---|---|");
@@ -114,11 +123,16 @@ public final class ServerAB {
                         for (int i = 0; i < iterations; i++) {
                             outside[i] = total[path][server][i] - inModel[path][server][i];
                         }
-                        System.out.printf(Locale.ROOT, "| %s | %s | %.2f / %.2f | %.2f | %.2f (%.1f%%) | %+.1f%% |%n",
-                                labels.get(server), path == 0 ? "/infer" : "/predict",
-                                nearestRank(total[path][server], 50), nearestRank(total[path][server], 99),
+                        System.out.printf(
+                                Locale.ROOT,
+                                "| %s | %s | %.2f / %.2f | %.2f | %.2f (%.1f%%) | %+.1f%% |%n",
+                                labels.get(server),
+                                path == 0 ? "/infer" : "/predict",
+                                nearestRank(total[path][server], 50),
+                                nearestRank(total[path][server], 99),
                                 nearestRank(inModel[path][server], 50),
-                                nearestRank(outside, 50), 100 * nearestRank(outside, 50) / base,
+                                nearestRank(outside, 50),
+                                100 * nearestRank(outside, 50) / base,
                                 100 * (nearestRank(total[path][server], 50) - base) / base);
                     }
                 }

@@ -10,8 +10,7 @@ import ai.onnxruntime.OrtSession;
  */
 public final class BaselineSessionOptions {
 
-    private BaselineSessionOptions() {
-    }
+    private BaselineSessionOptions() {}
 
     /** New options; the caller closes them. */
     public static OrtSession.SessionOptions create(int intraOpThreads, boolean spinning) throws OrtException {

@@ -10,8 +10,7 @@ import java.nio.file.Path;
  */
 public final class LoadAverage {
 
-    private LoadAverage() {
-    }
+    private LoadAverage() {}
 
     /** The whole /proc/loadavg line (1, 5 and 15 minutes, runnable/total tasks, last pid), or "unknown". */
     public static String now() {

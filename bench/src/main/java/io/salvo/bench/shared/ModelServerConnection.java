@@ -40,7 +40,8 @@ public final class ModelServerConnection implements AutoCloseable {
     public static byte[] jsonPost(String path, String body) {
         byte[] content = body.getBytes(StandardCharsets.UTF_8);
         byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + content.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                        + "Content-Length: " + content.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] request = Arrays.copyOf(head, head.length + content.length);
         System.arraycopy(content, 0, request, head.length, content.length);
         return request;

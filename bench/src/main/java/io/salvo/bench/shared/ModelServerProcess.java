@@ -56,15 +56,16 @@ public final class ModelServerProcess implements AutoCloseable {
         Process process = builder.start();
         String line;
         try {
-            BufferedReader stdout = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader stdout =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             line = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return stdout.readLine();
-                } catch (IOException e) {
-                    return null;
-                }
-            }).get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                        try {
+                            return stdout.readLine();
+                        } catch (IOException e) {
+                            return null;
+                        }
+                    })
+                    .get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
             process.destroyForcibly();
             throw e;

@@ -5,8 +5,7 @@ import java.util.Arrays;
 /** The statistics every figure under bench/ is reported with: nearest-rank percentiles and the sample median. */
 public final class Percentiles {
 
-    private Percentiles() {
-    }
+    private Percentiles() {}
 
     /**
      * The nearest-rank percentile: the smallest value with at least {@code percent} % of the values at or below it.

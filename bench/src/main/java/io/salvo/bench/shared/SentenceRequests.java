@@ -38,7 +38,8 @@ public final class SentenceRequests {
     /** Tokenizes {@link #SENTENCE} with the model's tokenizer.json, as the server's /predict does. */
     public static SentenceRequests tokenize(Path modelDir, String model) throws IOException {
         return new SentenceRequests(
-                WordPieceTokenizer.load(modelDir.resolve(model).resolve("tokenizer.json")).encode(SENTENCE));
+                WordPieceTokenizer.load(modelDir.resolve(model).resolve("tokenizer.json"))
+                        .encode(SENTENCE));
     }
 
     /** Whether the model takes token_type_ids besides input_ids and attention_mask (BERT does, DistilBERT not). */
@@ -61,7 +62,8 @@ public final class SentenceRequests {
             inputs.put("input_ids", OnnxTensor.createTensor(environment, LongBuffer.wrap(tokenIds), shape));
             inputs.put("attention_mask", OnnxTensor.createTensor(environment, LongBuffer.wrap(attentionMask), shape));
             if (tokenTypes) {
-                inputs.put(TOKEN_TYPES_INPUT,
+                inputs.put(
+                        TOKEN_TYPES_INPUT,
                         OnnxTensor.createTensor(environment, LongBuffer.wrap(new long[tokenIds.length]), shape));
             }
             return inputs;
@@ -79,14 +81,15 @@ public final class SentenceRequests {
     /** As {@link #infer}, asking for the outputs as binary tensor data instead of JSON numbers. */
     public byte[] inferBinaryOutput(String model, boolean tokenTypes) {
         String json = inferJson(tokenTypes);
-        return ModelServerConnection.jsonPost(inferPath(model),
+        return ModelServerConnection.jsonPost(
+                inferPath(model),
                 json.substring(0, json.length() - 1) + ",\"parameters\":{\"binary_data_output\":true}}");
     }
 
     /** {@code POST /v2/models/MODEL/predict} with the text: the server tokenizes, runs and pools. */
     public static byte[] predict(String model) {
-        return ModelServerConnection.jsonPost("/v2/models/" + model + "/predict",
-                "{\"inputs\":[\"" + SENTENCE + "\"]}");
+        return ModelServerConnection.jsonPost(
+                "/v2/models/" + model + "/predict", "{\"inputs\":[\"" + SENTENCE + "\"]}");
     }
 
     String inferJson(boolean tokenTypes) {

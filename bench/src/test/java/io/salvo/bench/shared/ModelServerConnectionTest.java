@@ -31,7 +31,8 @@ class ModelServerConnectionTest {
         byte[] first = ModelServerConnection.jsonPost("/v2/models/m/infer", "{\"inputs\":[]}");
         byte[] second = ModelServerConnection.jsonPost("/v2/models/m/predict", "{\"inputs\":[\"é\"]}");
         try (ServerSocket listener = listen()) {
-            CompletableFuture<List<byte[]>> received = serve(listener,
+            CompletableFuture<List<byte[]>> received = serve(
+                    listener,
                     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nSalvo-Inference-Us: 1234\r\n\r\nok",
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nSALVO-INFERENCE-US: 56\r\n"
                             + "content-length: 4\r\n\r\n{\"a\"");
@@ -46,10 +47,10 @@ class ModelServerConnectionTest {
     @Test
     void withoutTheModelTimeHeaderReturnsMinusOne() throws Exception {
         try (ServerSocket listener = listen()) {
-            CompletableFuture<List<byte[]>> served =
-                    serve(listener, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            CompletableFuture<List<byte[]>> served = serve(listener, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
             try (ModelServerConnection connection = new ModelServerConnection(listener.getLocalPort())) {
-                assertThat(connection.send(ModelServerConnection.jsonPost("/", "{}"))).isEqualTo(-1);
+                assertThat(connection.send(ModelServerConnection.jsonPost("/", "{}")))
+                        .isEqualTo(-1);
             }
             assertThat(served.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)).hasSize(1);
         }

@@ -10,7 +10,10 @@ class PercentilesTest {
 
     @Test
     void nearestRankOfOneToOneHundredIsThePercentItself() {
-        double[] shuffled = IntStream.rangeClosed(1, 100).map(i -> (i * 37) % 100 + 1).asDoubleStream().toArray();
+        double[] shuffled = IntStream.rangeClosed(1, 100)
+                .map(i -> (i * 37) % 100 + 1)
+                .asDoubleStream()
+                .toArray();
         assertThat(Percentiles.nearestRank(shuffled, 50)).isEqualTo(50);
         assertThat(Percentiles.nearestRank(shuffled, 99)).isEqualTo(99);
         assertThat(Percentiles.nearestRank(shuffled, 100)).isEqualTo(100);

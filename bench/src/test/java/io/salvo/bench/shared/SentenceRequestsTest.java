@@ -16,10 +16,11 @@ class SentenceRequestsTest {
 
     @Test
     void predictSendsTheSentence() {
-        assertThat(text(SentenceRequests.predict("minilm"))).isEqualTo("POST /v2/models/minilm/predict " + HEAD
-                + "Content-Length: 99\r\n\r\n"
-                + "{\"inputs\":[\"Salvo measures how long a serverless model server takes to answer its first "
-                + "request.\"]}");
+        assertThat(text(SentenceRequests.predict("minilm")))
+                .isEqualTo("POST /v2/models/minilm/predict " + HEAD
+                        + "Content-Length: 99\r\n\r\n"
+                        + "{\"inputs\":[\"Salvo measures how long a serverless model server takes to answer its first "
+                        + "request.\"]}");
     }
 
     @Test
@@ -28,22 +29,24 @@ class SentenceRequestsTest {
                 + "{\"name\":\"input_ids\",\"datatype\":\"INT64\",\"shape\":[1,3],\"data\":[101,2054,102]},"
                 + "{\"name\":\"attention_mask\",\"datatype\":\"INT64\",\"shape\":[1,3],\"data\":[1,1,1]}]}";
         assertThat(body).hasSize(162);
-        assertThat(text(THREE_TOKENS.infer("distilbert-shape", false))).isEqualTo(
-                "POST /v2/models/distilbert-shape/infer " + HEAD + "Content-Length: 162\r\n\r\n" + body);
+        assertThat(text(THREE_TOKENS.infer("distilbert-shape", false)))
+                .isEqualTo("POST /v2/models/distilbert-shape/infer " + HEAD + "Content-Length: 162\r\n\r\n" + body);
     }
 
     @Test
     void inferAddsZeroTokenTypesForModelsThatTakeThem() {
-        assertThat(THREE_TOKENS.inferJson(true)).isEqualTo("{\"inputs\":["
-                + "{\"name\":\"input_ids\",\"datatype\":\"INT64\",\"shape\":[1,3],\"data\":[101,2054,102]},"
-                + "{\"name\":\"attention_mask\",\"datatype\":\"INT64\",\"shape\":[1,3],\"data\":[1,1,1]},"
-                + "{\"name\":\"token_type_ids\",\"datatype\":\"INT64\",\"shape\":[1,3],\"data\":[0,0,0]}]}");
+        assertThat(THREE_TOKENS.inferJson(true))
+                .isEqualTo("{\"inputs\":["
+                        + "{\"name\":\"input_ids\",\"datatype\":\"INT64\",\"shape\":[1,3],\"data\":[101,2054,102]},"
+                        + "{\"name\":\"attention_mask\",\"datatype\":\"INT64\",\"shape\":[1,3],\"data\":[1,1,1]},"
+                        + "{\"name\":\"token_type_ids\",\"datatype\":\"INT64\",\"shape\":[1,3],\"data\":[0,0,0]}]}");
     }
 
     @Test
     void binaryOutputAsksForItInTheParameters() {
         String text = text(THREE_TOKENS.inferBinaryOutput("m", false));
-        assertThat(text).startsWith("POST /v2/models/m/infer " + HEAD + "Content-Length: 203\r\n\r\n")
+        assertThat(text)
+                .startsWith("POST /v2/models/m/infer " + HEAD + "Content-Length: 203\r\n\r\n")
                 .endsWith("\"data\":[1,1,1]}],\"parameters\":{\"binary_data_output\":true}}");
     }
 

@@ -23,6 +23,7 @@ final class ColdStartDetector {
     private final Set<String> seen = new HashSet<>();
     /** Ids first seen without their seq-1 response (already running when the run started). */
     private final Set<String> warmAtFirstSight = new HashSet<>();
+
     private final List<ColdStart> coldStarts = new ArrayList<>();
     private final List<InstancesInInterval> timeline = new ArrayList<>();
     private InstanceSource source = InstanceSource.UNDECIDED;
@@ -48,11 +49,15 @@ final class ColdStartDetector {
         Integer running = null;
         Integer ready = null;
         if (platform != null) {
-            running = (int) platformInstances.stream().filter(i -> i.runningAt(intervalEnd)).count();
-            ready = (int) platformInstances.stream().filter(i -> i.readyAt(intervalEnd)).count();
+            running = (int) platformInstances.stream()
+                    .filter(i -> i.runningAt(intervalEnd))
+                    .count();
+            ready = (int) platformInstances.stream()
+                    .filter(i -> i.readyAt(intervalEnd))
+                    .count();
         }
-        InstancesInInterval count = new InstancesInInterval(interval.index(), interval.responsesByInstance().size(),
-                fresh.size(), running, ready);
+        InstancesInInterval count = new InstancesInInterval(
+                interval.index(), interval.responsesByInstance().size(), fresh.size(), running, ready);
         timeline.add(count);
         events.add(count);
         return events;
@@ -82,36 +87,53 @@ final class ColdStartDetector {
         // unless its seq-1 response only completes in a later interval.
         boolean marksReported = interval.precise().fromMarkingWorkers();
         for (InstanceFirstResponse r : firstResponses.values().stream()
-                .sorted(Comparator.comparing(InstanceFirstResponse::instanceId)).toList()) {
+                .sorted(Comparator.comparing(InstanceFirstResponse::instanceId))
+                .toList()) {
             if (warmAtFirstSight.remove(r.instanceId())) {
-                fresh.add(coldStart(r.instanceId(), interval, r, platformById,
+                fresh.add(coldStart(
+                        r.instanceId(),
+                        interval,
+                        r,
+                        platformById,
                         interval.responsesByInstance().getOrDefault(r.instanceId(), 0L)));
             }
         }
         // sorted by id, so events of one interval come in a reproducible order
-        interval.responsesByInstance().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            if (!seen.add(e.getKey())) {
-                return;
-            }
-            InstanceFirstResponse first = firstResponses.get(e.getKey());
-            if (marksReported && first == null) {
-                warmAtFirstSight.add(e.getKey());
-                return;
-            }
-            fresh.add(coldStart(e.getKey(), interval, first, platformById, e.getValue()));
-        });
+        interval.responsesByInstance().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> {
+                    if (!seen.add(e.getKey())) {
+                        return;
+                    }
+                    InstanceFirstResponse first = firstResponses.get(e.getKey());
+                    if (marksReported && first == null) {
+                        warmAtFirstSight.add(e.getKey());
+                        return;
+                    }
+                    fresh.add(coldStart(e.getKey(), interval, first, platformById, e.getValue()));
+                });
         return fresh;
     }
 
-    private ColdStart coldStart(String instanceId, IntervalObservation interval, InstanceFirstResponse first,
-            Map<String, PlatformInstance> platformById, long responsesInInterval) {
+    private ColdStart coldStart(
+            String instanceId,
+            IntervalObservation interval,
+            InstanceFirstResponse first,
+            Map<String, PlatformInstance> platformById,
+            long responsesInInterval) {
         Long modelLoad = first != null ? first.modelLoadMillis() : null;
         if (modelLoad == null && platformById.containsKey(instanceId)) {
             modelLoad = platformById.get(instanceId).modelLoadMillis();
         }
-        return new ColdStart(instanceId, interval.index(), InstanceSource.RESPONSE_HEADERS,
-                "response header " + settings.instanceHeader(), first == null ? null : first.latencyMicros(),
-                modelLoad, responsesInInterval, interval.index());
+        return new ColdStart(
+                instanceId,
+                interval.index(),
+                InstanceSource.RESPONSE_HEADERS,
+                "response header " + settings.instanceHeader(),
+                first == null ? null : first.latencyMicros(),
+                modelLoad,
+                responsesInInterval,
+                interval.index());
     }
 
     private List<ColdStart> fromPlatform(IntervalObservation interval, List<PlatformInstance> platformInstances) {
@@ -124,8 +146,15 @@ final class ColdStartDetector {
                 .forEach(i -> {
                     if (seen.add(i.instanceId())) {
                         long readyInterval = Math.max(0, i.readyOffsetMicros()) / settings.intervalMicros();
-                        fresh.add(new ColdStart(i.instanceId(), readyInterval, InstanceSource.PLATFORM_SIGNALS,
-                                platform.sourceLabel(), null, i.modelLoadMillis(), 0, interval.index()));
+                        fresh.add(new ColdStart(
+                                i.instanceId(),
+                                readyInterval,
+                                InstanceSource.PLATFORM_SIGNALS,
+                                platform.sourceLabel(),
+                                null,
+                                i.modelLoadMillis(),
+                                0,
+                                interval.index()));
                     }
                 });
         return fresh;
@@ -144,7 +173,8 @@ final class ColdStartDetector {
         return switch (source) {
             case RESPONSE_HEADERS -> "response header " + settings.instanceHeader();
             case PLATFORM_SIGNALS -> platform.sourceLabel();
-            case NONE -> "none: responses carry no " + settings.instanceHeader() + " and no platform signals were given";
+            case NONE ->
+                "none: responses carry no " + settings.instanceHeader() + " and no platform signals were given";
             case UNDECIDED -> "undecided: no successful response yet";
         };
     }

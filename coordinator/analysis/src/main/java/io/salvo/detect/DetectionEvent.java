@@ -27,16 +27,14 @@ public sealed interface DetectionEvent {
             Long firstResponseLatencyMicros,
             Long modelLoadMillis,
             long responsesInInterval,
-            long decidedAtInterval) implements DetectionEvent {
-    }
+            long decidedAtInterval)
+            implements DetectionEvent {}
 
     /** Time to first successful response was decided. */
-    record FirstSuccess(TimeToFirstSuccess result, long decidedAtInterval) implements DetectionEvent {
-    }
+    record FirstSuccess(TimeToFirstSuccess result, long decidedAtInterval) implements DetectionEvent {}
 
     /** The first window of W qualifying intervals closed. */
-    record SteadyStateReached(SteadyState result, long decidedAtInterval) implements DetectionEvent {
-    }
+    record SteadyStateReached(SteadyState result, long decidedAtInterval) implements DetectionEvent {}
 
     /**
      * Instances over time, one per interval.
@@ -51,7 +49,8 @@ public sealed interface DetectionEvent {
             int respondingInstances,
             int newInstances,
             Integer platformRunning,
-            Integer platformReady) implements DetectionEvent {
+            Integer platformReady)
+            implements DetectionEvent {
 
         @Override
         public long decidedAtInterval() {

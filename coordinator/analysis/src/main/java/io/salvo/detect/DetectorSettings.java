@@ -28,7 +28,8 @@ public record DetectorSettings(
             throw new IllegalArgumentException("interval must be positive, got " + intervalMicros + " us");
         }
         if (steadyWindowIntervals < 1) {
-            throw new IllegalArgumentException("steady-state window must be at least 1 interval, got " + steadyWindowIntervals);
+            throw new IllegalArgumentException(
+                    "steady-state window must be at least 1 interval, got " + steadyWindowIntervals);
         }
         if (minSuccessRateRatio <= 0 || minSuccessRateRatio > 1) {
             throw new IllegalArgumentException("success-rate ratio must be in (0, 1], got " + minSuccessRateRatio);
@@ -47,7 +48,7 @@ public record DetectorSettings(
     }
 
     public DetectorSettings withSteadyWindow(int intervals) {
-        return new DetectorSettings(intervalMicros, intervals, minSuccessRateRatio, maxErrorRatio, maxP95Spread,
-                instanceHeader);
+        return new DetectorSettings(
+                intervalMicros, intervals, minSuccessRateRatio, maxErrorRatio, maxP95Spread, instanceHeader);
     }
 }

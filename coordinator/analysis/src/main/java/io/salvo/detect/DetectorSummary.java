@@ -17,5 +17,4 @@ public record DetectorSummary(
         TimeToFirstSuccess timeToFirstSuccess,
         SteadyState steadyState,
         WarmLatency warmLatency,
-        List<InstancesInInterval> instancesOverTime) {
-}
+        List<InstancesInInterval> instancesOverTime) {}

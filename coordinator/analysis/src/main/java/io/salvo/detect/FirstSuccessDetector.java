@@ -37,7 +37,8 @@ final class FirstSuccessDetector {
         boolean errorsUpperBound;
         if (marks.firstSuccessOffsetMicros() != null && marks.errorCompletionOffsets() != null) {
             long successWithinInterval = marks.firstSuccessOffsetMicros() - intervalStart;
-            errorsBefore += successWithinInterval <= 0 ? 0
+            errorsBefore += successWithinInterval <= 0
+                    ? 0
                     : marks.errorCompletionOffsets().getCountBetweenValues(0, successWithinInterval - 1);
             errorsUpperBound = false;
         } else {
@@ -47,11 +48,19 @@ final class FirstSuccessDetector {
         long sendLow = firstSendExact != null ? firstSendExact : firstSendInterval * intervalMicros;
         long sendHigh = firstSendExact != null ? firstSendExact : (firstSendInterval + 1) * intervalMicros;
         long successLow = marks.firstSuccessOffsetMicros() != null ? marks.firstSuccessOffsetMicros() : intervalStart;
-        long successHigh = marks.firstSuccessOffsetMicros() != null ? marks.firstSuccessOffsetMicros()
+        long successHigh = marks.firstSuccessOffsetMicros() != null
+                ? marks.firstSuccessOffsetMicros()
                 : intervalStart + intervalMicros;
         boolean exact = firstSendExact != null && marks.firstSuccessOffsetMicros() != null;
-        result = new TimeToFirstSuccess(sendLow, successHigh, successHigh - sendLow, Math.max(0, successLow - sendHigh),
-                exact ? Resolution.EXACT : Resolution.INTERVAL, errorsBefore, errorsUpperBound, firstSendInterval,
+        result = new TimeToFirstSuccess(
+                sendLow,
+                successHigh,
+                successHigh - sendLow,
+                Math.max(0, successLow - sendHigh),
+                exact ? Resolution.EXACT : Resolution.INTERVAL,
+                errorsBefore,
+                errorsUpperBound,
+                firstSendInterval,
                 interval.index());
         return result;
     }

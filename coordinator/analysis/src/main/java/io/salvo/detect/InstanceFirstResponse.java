@@ -12,9 +12,4 @@ package io.salvo.detect;
  * @param modelLoadMillis        value of {@code Salvo-Model-Load-Ms}, or null when the header was absent
  */
 public record InstanceFirstResponse(
-        String instanceId,
-        boolean success,
-        long latencyMicros,
-        long completedOffsetMicros,
-        Long modelLoadMillis) {
-}
+        String instanceId, boolean success, long latencyMicros, long completedOffsetMicros, Long modelLoadMillis) {}

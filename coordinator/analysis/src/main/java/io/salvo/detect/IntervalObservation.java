@@ -1,8 +1,8 @@
 package io.salvo.detect;
 
 import io.salvo.core.histogram.HistogramCodec;
-import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.HeaderValueCount;
 import io.salvo.proto.v1.MergedInterval;
@@ -94,7 +94,8 @@ public record IntervalObservation(
                 if (outcome.getLatencyMicros().isEmpty()) {
                     continue;
                 }
-                Histogram latency = HistogramCodec.decode(outcome.getLatencyMicros().toByteArray());
+                Histogram latency =
+                        HistogramCodec.decode(outcome.getLatencyMicros().toByteArray());
                 if (outcome.getOutcome() == OutcomeClass.OUTCOME_CLASS_2XX) {
                     success.add(latency);
                 } else {
@@ -114,8 +115,14 @@ public record IntervalObservation(
                 }
             }
         }
-        return new IntervalObservation(interval.getIntervalIndex(), interval.getIntended(), interval.getSent(), success,
-                errors, instances, preciseMarks(interval, errors));
+        return new IntervalObservation(
+                interval.getIntervalIndex(),
+                interval.getIntended(),
+                interval.getSent(),
+                success,
+                errors,
+                instances,
+                preciseMarks(interval, errors));
     }
 
     /**
@@ -132,7 +139,8 @@ public record IntervalObservation(
                 errorOffsets = errors == 0 ? HistogramSpec.newHistogram() : null;
             } else {
                 try {
-                    Histogram decoded = HistogramCodec.decode(interval.getErrorCompletionOffsetMicros().toByteArray());
+                    Histogram decoded = HistogramCodec.decode(
+                            interval.getErrorCompletionOffsetMicros().toByteArray());
                     errorOffsets = decoded.getTotalCount() == errors ? decoded : null;
                 } catch (CorruptHistogramException e) {
                     errorOffsets = null;
@@ -140,8 +148,12 @@ public record IntervalObservation(
             }
         }
         List<InstanceFirstResponse> firstResponses = interval.getInstanceFirstResponsesList().stream()
-                .map(r -> new InstanceFirstResponse(r.getInstanceId(), r.getOutcome() == OutcomeClass.OUTCOME_CLASS_2XX,
-                        r.getLatencyMicros(), r.getCompletedOffsetMicros(), r.hasModelLoadMillis() ? r.getModelLoadMillis() : null))
+                .map(r -> new InstanceFirstResponse(
+                        r.getInstanceId(),
+                        r.getOutcome() == OutcomeClass.OUTCOME_CLASS_2XX,
+                        r.getLatencyMicros(),
+                        r.getCompletedOffsetMicros(),
+                        r.hasModelLoadMillis() ? r.getModelLoadMillis() : null))
                 .toList();
         if (firstSend == null && firstSuccess == null && errorOffsets == null && firstResponses.isEmpty()) {
             return PreciseMarks.NONE;

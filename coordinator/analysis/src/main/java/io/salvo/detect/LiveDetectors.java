@@ -1,6 +1,5 @@
 package io.salvo.detect;
 
-import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.detect.WarmLatency.ColdExclusion;
 import io.salvo.proto.v1.MergedInterval;
@@ -34,6 +33,7 @@ public final class LiveDetectors {
     private final SteadyStateDetector steadyState;
     /** Intervals that may still join a qualifying window, by index, oldest first. */
     private final LinkedHashMap<Long, IntervalObservation> recent = new LinkedHashMap<>();
+
     private final Histogram warm = HistogramSpec.newHistogram();
     private long coldExcluded;
     private boolean everyWarmIntervalHadColdHistogram = true;
@@ -111,15 +111,25 @@ public final class LiveDetectors {
 
     public DetectorSummary summary() {
         long count = warm.getTotalCount();
-        WarmLatency warmLatency = new WarmLatency(count,
+        WarmLatency warmLatency = new WarmLatency(
+                count,
                 count == 0 ? -1 : warm.getValueAtPercentile(50),
                 count == 0 ? -1 : warm.getValueAtPercentile(95),
                 count == 0 ? -1 : warm.getValueAtPercentile(99),
-                steadyState.steadyIntervals(), coldExcluded,
+                steadyState.steadyIntervals(),
+                coldExcluded,
                 steadyState.steadyIntervals() > 0 && everyWarmIntervalHadColdHistogram
-                        ? ColdExclusion.COLD_REQUEST_HISTOGRAMS : ColdExclusion.INTERVALS_WITH_COLD_STARTS);
-        return new DetectorSummary(settings, coldStarts.source(), coldStarts.sourceLabel(), coldStarts.coldStarts(),
-                firstSuccess.result(), steadyState.result(), warmLatency, coldStarts.timeline());
+                        ? ColdExclusion.COLD_REQUEST_HISTOGRAMS
+                        : ColdExclusion.INTERVALS_WITH_COLD_STARTS);
+        return new DetectorSummary(
+                settings,
+                coldStarts.source(),
+                coldStarts.sourceLabel(),
+                coldStarts.coldStarts(),
+                firstSuccess.result(),
+                steadyState.result(),
+                warmLatency,
+                coldStarts.timeline());
     }
 
     /** Read-only view of the retained window, for tests of the memory bound. */

@@ -14,12 +14,14 @@ public record PlatformInstance(
 
     /** True when the instance was ready and not stopped at {@code offsetMicros}. */
     public boolean readyAt(long offsetMicros) {
-        return readyOffsetMicros != null && readyOffsetMicros <= offsetMicros
+        return readyOffsetMicros != null
+                && readyOffsetMicros <= offsetMicros
                 && (stoppedOffsetMicros == null || stoppedOffsetMicros > offsetMicros);
     }
 
     /** True when the process existed (spawned, not stopped) at {@code offsetMicros}. */
     public boolean runningAt(long offsetMicros) {
-        return spawnedOffsetMicros <= offsetMicros && (stoppedOffsetMicros == null || stoppedOffsetMicros > offsetMicros);
+        return spawnedOffsetMicros <= offsetMicros
+                && (stoppedOffsetMicros == null || stoppedOffsetMicros > offsetMicros);
     }
 }

@@ -28,7 +28,9 @@ record QuantileBounds(long estimate, long low, long high) {
         double spread = Z_99 * Math.sqrt(centre * (1 - quantile));
         long lowRank = Math.max(1, (long) Math.floor(centre - spread));
         long highRank = Math.min(n, (long) Math.ceil(centre + spread) + 1);
-        return new QuantileBounds(histogram.getValueAtPercentile(100 * quantile), valueAtRank(histogram, lowRank),
+        return new QuantileBounds(
+                histogram.getValueAtPercentile(100 * quantile),
+                valueAtRank(histogram, lowRank),
                 valueAtRank(histogram, highRank));
     }
 

@@ -17,8 +17,7 @@ import java.util.List;
  */
 final class SteadyStateDetector {
 
-    private record Entry(long index, QuantileBounds p95) {
-    }
+    private record Entry(long index, QuantileBounds p95) {}
 
     private final DetectorSettings settings;
     private final ArrayDeque<Entry> window = new ArrayDeque<>();
@@ -31,8 +30,7 @@ final class SteadyStateDetector {
     }
 
     /** Result of one interval: indexes that just became steady, and the first window if it closed now. */
-    record Step(List<Long> newlySteady, SteadyState firstReached) {
-    }
+    record Step(List<Long> newlySteady, SteadyState firstReached) {}
 
     Step accept(IntervalObservation interval) {
         if (!qualifies(interval)) {

@@ -12,54 +12,122 @@ public final class ConsoleReport {
     /** Longer runs print their per-interval series only to the JSON report. */
     static final int MAX_SERIES_ROWS = 120;
 
-    private ConsoleReport() {
-    }
+    private ConsoleReport() {}
 
     public static void print(RunReport report, PrintStream out) {
         var run = report.run();
         Totals t = report.totals();
-        out.printf(Locale.ROOT, "%nRun %s '%s': %s%s%n", run.id(), run.name(), run.state(),
+        out.printf(
+                Locale.ROOT,
+                "%nRun %s '%s': %s%s%n",
+                run.id(),
+                run.name(),
+                run.state(),
                 run.message() == null || run.message().isEmpty() ? "" : " (" + run.message() + ")");
-        out.printf(Locale.ROOT, "Target %s %s, %s arrivals, %d worker(s), %.1f s of load%n",
-                run.method(), run.targetUrl(), run.arrival(), run.workerCount(), run.loadDurationSeconds());
+        out.printf(
+                Locale.ROOT,
+                "Target %s %s, %s arrivals, %d worker(s), %.1f s of load%n",
+                run.method(),
+                run.targetUrl(),
+                run.arrival(),
+                run.workerCount(),
+                run.loadDurationSeconds());
 
         if (report.intervals().size() <= MAX_SERIES_ROWS) {
-            out.printf(Locale.ROOT, "%n%6s %9s %9s %9s %7s %9s %9s %9s %6s%n", "t(s)", "sent/s", "ok/s", "errors",
-                    "late", "p50 ms", "p99 ms", "max ms", "wkrs");
+            out.printf(
+                    Locale.ROOT,
+                    "%n%6s %9s %9s %9s %7s %9s %9s %9s %6s%n",
+                    "t(s)",
+                    "sent/s",
+                    "ok/s",
+                    "errors",
+                    "late",
+                    "p50 ms",
+                    "p99 ms",
+                    "max ms",
+                    "wkrs");
             for (IntervalRow r : report.intervals()) {
-                out.printf(Locale.ROOT, "%6.1f %9.1f %9.1f %9d %7d %9s %9s %9s %6d%s%n", r.startOffsetSeconds(),
-                        r.achievedRate(), r.successRate(), r.errors().total(), r.lateSends(), ms(r.latency().p50(), 2),
-                        ms(r.latency().p99(), 2), ms(r.latency().max(), 2), r.workersReported(),
+                out.printf(
+                        Locale.ROOT,
+                        "%6.1f %9.1f %9.1f %9d %7d %9s %9s %9s %6d%s%n",
+                        r.startOffsetSeconds(),
+                        r.achievedRate(),
+                        r.successRate(),
+                        r.errors().total(),
+                        r.lateSends(),
+                        ms(r.latency().p50(), 2),
+                        ms(r.latency().p99(), 2),
+                        ms(r.latency().max(), 2),
+                        r.workersReported(),
                         r.hadLateReports() ? " late" : "");
             }
         } else {
-            out.printf(Locale.ROOT, "%n(%d intervals: the per-interval series is in the JSON report)%n",
+            out.printf(
+                    Locale.ROOT,
+                    "%n(%d intervals: the per-interval series is in the JSON report)%n",
                     report.intervals().size());
         }
 
-        out.printf(Locale.ROOT, "%nRequests: %d intended, %d sent, %d completed (%d ok), achieved %.1f/s, ok %.1f/s%n",
-                t.intended(), t.sent(), t.requests(), t.successes(), t.achievedRate(), t.successRate());
-        out.printf(Locale.ROOT, "Errors: 4xx %d, 5xx %d, timeout %d, connect %d   Late sends: %d   In-flight cap hits: %d   Unsent: %d%n",
-                t.errors().status4xx(), t.errors().status5xx(), t.errors().timeout(), t.errors().connectError(),
-                t.lateSends(), t.capHits(), t.unsent());
-        out.printf(Locale.ROOT, "%n%-22s %9s %9s %9s %9s %9s %9s %9s %9s%n", "(ms)", "min", "p50", "p90", "p95",
-                "p99", "p99.9", "max", "count");
+        out.printf(
+                Locale.ROOT,
+                "%nRequests: %d intended, %d sent, %d completed (%d ok), achieved %.1f/s, ok %.1f/s%n",
+                t.intended(),
+                t.sent(),
+                t.requests(),
+                t.successes(),
+                t.achievedRate(),
+                t.successRate());
+        out.printf(
+                Locale.ROOT,
+                "Errors: 4xx %d, 5xx %d, timeout %d, connect %d   Late sends: %d   In-flight cap hits: %d   Unsent: %d%n",
+                t.errors().status4xx(),
+                t.errors().status5xx(),
+                t.errors().timeout(),
+                t.errors().connectError(),
+                t.lateSends(),
+                t.capHits(),
+                t.unsent());
+        out.printf(
+                Locale.ROOT,
+                "%n%-22s %9s %9s %9s %9s %9s %9s %9s %9s%n",
+                "(ms)",
+                "min",
+                "p50",
+                "p90",
+                "p95",
+                "p99",
+                "p99.9",
+                "max",
+                "count");
         row(out, "latency", t.latency());
         row(out, "latency (2xx only)", t.latencySuccess());
         row(out, "service time", t.serviceTime());
         row(out, "scheduler lag", t.schedulerLag());
         for (RunReport.TakeoverRow takeover : run.takeovers()) {
-            out.printf(Locale.ROOT, "Coordinator takeover at %.1f s: %s left, %s carried the run on (%d interval reports restored)%n",
-                    takeover.atSeconds(), takeover.fromCoordinator(), takeover.toCoordinator(), takeover.reportsRestored());
+            out.printf(
+                    Locale.ROOT,
+                    "Coordinator takeover at %.1f s: %s left, %s carried the run on (%d interval reports restored)%n",
+                    takeover.atSeconds(),
+                    takeover.fromCoordinator(),
+                    takeover.toCoordinator(),
+                    takeover.reportsRestored());
         }
         for (RunReport.ResliceRow r : run.reslices()) {
             String what = r.worker().isEmpty() ? r.cause() : "worker " + r.worker() + " " + r.cause();
-            out.printf(Locale.ROOT, "Re-slice at %.1f s (epoch %d): %s; rate now on %s; ~%.0f intended requests uncovered%n",
-                    r.atSeconds(), r.epoch(), what, String.join(", ", r.workersAfter()), r.uncoveredIntendedRequests());
+            out.printf(
+                    Locale.ROOT,
+                    "Re-slice at %.1f s (epoch %d): %s; rate now on %s; ~%.0f intended requests uncovered%n",
+                    r.atSeconds(),
+                    r.epoch(),
+                    what,
+                    String.join(", ", r.workersAfter()),
+                    r.uncoveredIntendedRequests());
         }
         printDetectors(report.detectors(), out);
         if (run.rejectedReports() > 0) {
-            out.printf(Locale.ROOT, "%n%d worker reports were rejected (see the JSON report's message)%n",
+            out.printf(
+                    Locale.ROOT,
+                    "%n%d worker reports were rejected (see the JSON report's message)%n",
                     run.rejectedReports());
         }
     }
@@ -69,45 +137,84 @@ public final class ConsoleReport {
             return;
         }
         var t = d.thresholds();
-        out.printf(Locale.ROOT, "%nDetectors (instances from %s):%n", d.instanceSourceLabel() == null
-                ? d.instanceSource() : d.instanceSourceLabel());
+        out.printf(
+                Locale.ROOT,
+                "%nDetectors (instances from %s):%n",
+                d.instanceSourceLabel() == null ? d.instanceSource() : d.instanceSourceLabel());
         if (d.timeToFirstSuccess() == null) {
             out.println("  time to first successful response: no successful response");
         } else {
             var f = d.timeToFirstSuccess();
-            out.printf(Locale.ROOT, "  time to first successful response: %.1f ms (%s resolution, %d errors before)%n",
-                    f.millis(), f.resolution(), f.errorsBefore());
+            out.printf(
+                    Locale.ROOT,
+                    "  time to first successful response: %.1f ms (%s resolution, %d errors before)%n",
+                    f.millis(),
+                    f.resolution(),
+                    f.errorsBefore());
         }
         if (d.steadyState().reached()) {
-            out.printf(Locale.ROOT, "  time to steady state: %.1f s (interval %d; window %d intervals, >= %.0f%% of target, "
-                    + "errors <= %.2f%%, p95s within x%.2f on 99%% bounds)%n", d.steadyState().timeToSteadyStateMillis() / 1000.0,
-                    d.steadyState().startInterval(), t.windowIntervals(), t.minSuccessRateRatio() * 100,
-                    t.maxErrorRatio() * 100, t.maxP95Spread());
+            out.printf(
+                    Locale.ROOT,
+                    "  time to steady state: %.1f s (interval %d; window %d intervals, >= %.0f%% of target, "
+                            + "errors <= %.2f%%, p95s within x%.2f on 99%% bounds)%n",
+                    d.steadyState().timeToSteadyStateMillis() / 1000.0,
+                    d.steadyState().startInterval(),
+                    t.windowIntervals(),
+                    t.minSuccessRateRatio() * 100,
+                    t.maxErrorRatio() * 100,
+                    t.maxP95Spread());
         } else {
-            out.printf(Locale.ROOT, "  time to steady state: not reached (window %d intervals, >= %.0f%% of target, "
-                    + "errors <= %.2f%%, p95s within x%.2f on 99%% bounds)%n", t.windowIntervals(), t.minSuccessRateRatio() * 100,
-                    t.maxErrorRatio() * 100, t.maxP95Spread());
+            out.printf(
+                    Locale.ROOT,
+                    "  time to steady state: not reached (window %d intervals, >= %.0f%% of target, "
+                            + "errors <= %.2f%%, p95s within x%.2f on 99%% bounds)%n",
+                    t.windowIntervals(),
+                    t.minSuccessRateRatio() * 100,
+                    t.maxErrorRatio() * 100,
+                    t.maxP95Spread());
         }
         if (d.warmLatency() != null && d.warmLatency().count() > 0) {
             var w = d.warmLatency();
-            out.printf(Locale.ROOT, "  warm latency: p50 %.3f ms, p95 %.3f ms, p99 %.3f ms over %d requests in %d steady "
-                    + "intervals (%d cold-instance responses excluded)%n", w.p50(), w.p95(), w.p99(), w.count(),
-                    w.steadyIntervals(), w.coldExcludedResponses());
+            out.printf(
+                    Locale.ROOT,
+                    "  warm latency: p50 %.3f ms, p95 %.3f ms, p99 %.3f ms over %d requests in %d steady "
+                            + "intervals (%d cold-instance responses excluded)%n",
+                    w.p50(),
+                    w.p95(),
+                    w.p99(),
+                    w.count(),
+                    w.steadyIntervals(),
+                    w.coldExcludedResponses());
         } else {
             out.println("  warm latency: none (no steady-state intervals)");
         }
         out.printf(Locale.ROOT, "  cold starts: %d%n", d.coldStarts().size());
         for (var c : d.coldStarts()) {
-            out.printf(Locale.ROOT, "    %s in interval %d%s%s%n", c.instanceId(), c.interval(),
-                    c.firstResponseLatencyMillis() == null ? "" : String.format(Locale.ROOT,
-                            ", first response %.1f ms", c.firstResponseLatencyMillis()),
+            out.printf(
+                    Locale.ROOT,
+                    "    %s in interval %d%s%s%n",
+                    c.instanceId(),
+                    c.interval(),
+                    c.firstResponseLatencyMillis() == null
+                            ? ""
+                            : String.format(Locale.ROOT, ", first response %.1f ms", c.firstResponseLatencyMillis()),
                     c.modelLoadMillis() == null ? "" : ", model load " + c.modelLoadMillis() + " ms");
         }
     }
 
     private static void row(PrintStream out, String name, Percentiles p) {
-        out.printf(Locale.ROOT, "%-22s %9s %9s %9s %9s %9s %9s %9s %9d%n", name, ms(p.min(), 3), ms(p.p50(), 3),
-                ms(p.p90(), 3), ms(p.p95(), 3), ms(p.p99(), 3), ms(p.p999(), 3), ms(p.max(), 3), p.count());
+        out.printf(
+                Locale.ROOT,
+                "%-22s %9s %9s %9s %9s %9s %9s %9s %9d%n",
+                name,
+                ms(p.min(), 3),
+                ms(p.p50(), 3),
+                ms(p.p90(), 3),
+                ms(p.p95(), 3),
+                ms(p.p99(), 3),
+                ms(p.p999(), 3),
+                ms(p.max(), 3),
+                p.count());
     }
 
     /** A statistic of an empty histogram is null in the report and "-" here. */

@@ -31,16 +31,14 @@ public record DetectorReport(
             @JsonProperty("window_intervals") int windowIntervals,
             @JsonProperty("min_success_rate_ratio") double minSuccessRateRatio,
             @JsonProperty("max_error_ratio") double maxErrorRatio,
-            @JsonProperty("max_p95_spread") double maxP95Spread) {
-    }
+            @JsonProperty("max_p95_spread") double maxP95Spread) {}
 
     public record ColdStartRow(
             @JsonProperty("instance_id") String instanceId,
             @JsonProperty("interval") long interval,
             @JsonProperty("source") String source,
             @JsonProperty("first_response_latency_ms") Double firstResponseLatencyMillis,
-            @JsonProperty("model_load_ms") Long modelLoadMillis) {
-    }
+            @JsonProperty("model_load_ms") Long modelLoadMillis) {}
 
     public record FirstSuccess(
             @JsonProperty("ms") double millis,
@@ -49,16 +47,14 @@ public record DetectorReport(
             @JsonProperty("first_send_at_ms") double firstSendAtMillis,
             @JsonProperty("first_success_at_ms") double firstSuccessAtMillis,
             @JsonProperty("errors_before") long errorsBefore,
-            @JsonProperty("errors_before_is_upper_bound") boolean errorsBeforeIsUpperBound) {
-    }
+            @JsonProperty("errors_before_is_upper_bound") boolean errorsBeforeIsUpperBound) {}
 
     public record Steady(
             @JsonProperty("reached") boolean reached,
             @JsonProperty("start_interval") Long startInterval,
             @JsonProperty("time_to_steady_state_ms") Double timeToSteadyStateMillis,
             @JsonProperty("window_p95_min_ms") Double windowP95MinMillis,
-            @JsonProperty("window_p95_max_ms") Double windowP95MaxMillis) {
-    }
+            @JsonProperty("window_p95_max_ms") Double windowP95MaxMillis) {}
 
     /** Warm latency; the percentiles are null when no response counted (no steady-state interval). */
     public record Warm(
@@ -68,8 +64,7 @@ public record DetectorReport(
             @JsonProperty("p99_ms") Double p99,
             @JsonProperty("steady_intervals") long steadyIntervals,
             @JsonProperty("cold_excluded_responses") long coldExcludedResponses,
-            @JsonProperty("cold_exclusion") String coldExclusion) {
-    }
+            @JsonProperty("cold_exclusion") String coldExclusion) {}
 
     /** The detector thresholds a plan asks for, defaults where it is silent. */
     public static DetectorSettings settingsFor(RunPlan plan) {
@@ -78,7 +73,8 @@ public record DetectorReport(
             return settings;
         }
         SteadyStateRule rule = plan.getSteadyState();
-        return new DetectorSettings(settings.intervalMicros(),
+        return new DetectorSettings(
+                settings.intervalMicros(),
                 rule.getWindowIntervals() > 0 ? rule.getWindowIntervals() : settings.steadyWindowIntervals(),
                 rule.getMinSuccessRateRatio() > 0 ? rule.getMinSuccessRateRatio() : settings.minSuccessRateRatio(),
                 rule.getMaxErrorRatio() > 0 ? rule.getMaxErrorRatio() : settings.maxErrorRatio(),
@@ -88,30 +84,62 @@ public record DetectorReport(
 
     static DetectorReport of(DetectorSummary summary) {
         DetectorSettings s = summary.settings();
-        Thresholds thresholds = new Thresholds(s.steadyWindowIntervals(), s.minSuccessRateRatio(),
-                s.maxErrorRatio(), s.maxP95Spread());
+        Thresholds thresholds =
+                new Thresholds(s.steadyWindowIntervals(), s.minSuccessRateRatio(), s.maxErrorRatio(), s.maxP95Spread());
         List<ColdStartRow> coldStarts = summary.coldStarts().stream()
-                .map(c -> new ColdStartRow(c.instanceId(), c.intervalIndex(), lower(c.source().name()),
+                .map(c -> new ColdStartRow(
+                        c.instanceId(),
+                        c.intervalIndex(),
+                        lower(c.source().name()),
                         c.firstResponseLatencyMicros() == null ? null : c.firstResponseLatencyMicros() / 1000.0,
                         c.modelLoadMillis()))
                 .toList();
         TimeToFirstSuccess t = summary.timeToFirstSuccess();
-        FirstSuccess first = t == null ? null : new FirstSuccess(t.micros() / 1000.0, t.lowerBoundMicros() / 1000.0,
-                lower(t.resolution().name()), t.firstSendOffsetMicros() / 1000.0, t.firstSuccessOffsetMicros() / 1000.0,
-                t.errorsBefore(), t.errorsBeforeIsUpperBound());
+        FirstSuccess first = t == null
+                ? null
+                : new FirstSuccess(
+                        t.micros() / 1000.0,
+                        t.lowerBoundMicros() / 1000.0,
+                        lower(t.resolution().name()),
+                        t.firstSendOffsetMicros() / 1000.0,
+                        t.firstSuccessOffsetMicros() / 1000.0,
+                        t.errorsBefore(),
+                        t.errorsBeforeIsUpperBound());
         SteadyState st = summary.steadyState();
-        Steady steady = st == null || !st.reached() ? new Steady(false, null, null, null, null)
-                : new Steady(true, st.startInterval(), st.startOffsetMicros() / 1000.0, st.windowMinP95Micros() / 1000.0,
+        Steady steady = st == null || !st.reached()
+                ? new Steady(false, null, null, null, null)
+                : new Steady(
+                        true,
+                        st.startInterval(),
+                        st.startOffsetMicros() / 1000.0,
+                        st.windowMinP95Micros() / 1000.0,
                         st.windowMaxP95Micros() / 1000.0);
         WarmLatency w = summary.warmLatency();
         // The detectors say -1 µs for "no warm response"; the report says null, never a number.
-        Warm warm = w == null ? null : new Warm(w.count(), warmMillis(w, w.p50Micros()), warmMillis(w, w.p95Micros()),
-                warmMillis(w, w.p99Micros()), w.steadyIntervals(), w.coldExcludedResponses(),
-                w.coldExclusion() == null ? null : lower(w.coldExclusion().name()));
+        Warm warm = w == null
+                ? null
+                : new Warm(
+                        w.count(),
+                        warmMillis(w, w.p50Micros()),
+                        warmMillis(w, w.p95Micros()),
+                        warmMillis(w, w.p99Micros()),
+                        w.steadyIntervals(),
+                        w.coldExcludedResponses(),
+                        w.coldExclusion() == null
+                                ? null
+                                : lower(w.coldExclusion().name()));
         List<Integer> instances = summary.instancesOverTime().stream()
-                .map(DetectionEvent.InstancesInInterval::respondingInstances).toList();
-        return new DetectorReport(thresholds, lower(summary.instanceSource().name()), summary.instanceSourceLabel(),
-                coldStarts, first, steady, warm, instances);
+                .map(DetectionEvent.InstancesInInterval::respondingInstances)
+                .toList();
+        return new DetectorReport(
+                thresholds,
+                lower(summary.instanceSource().name()),
+                summary.instanceSourceLabel(),
+                coldStarts,
+                first,
+                steady,
+                warm,
+                instances);
     }
 
     private static Double warmMillis(WarmLatency w, long micros) {

@@ -25,8 +25,7 @@ public final class ReportFiles {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private ReportFiles() {
-    }
+    private ReportFiles() {}
 
     public static ObjectMapper json() {
         return JSON;
@@ -51,12 +50,13 @@ public final class ReportFiles {
     public static void writeHlog(RunResult result, Path path) throws IOException {
         Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
         try (OutputStream out = Files.newOutputStream(tmp);
-             PrintStream print = new PrintStream(out, false, StandardCharsets.UTF_8)) {
+                PrintStream print = new PrintStream(out, false, StandardCharsets.UTF_8)) {
             HistogramLogWriter writer = new HistogramLogWriter(print);
             long startMillis = result.getStartUnixNanos() / 1_000_000L;
             long intervalMillis = result.getPlan().getIntervalMillis();
-            writer.outputComment("Salvo run " + result.getRunId() + " '" + result.getPlan().getName()
-                    + "': latency (untagged) and service time (tag " + SERVICE_TIME_TAG + "), values in microseconds");
+            writer.outputComment("Salvo run " + result.getRunId() + " '"
+                    + result.getPlan().getName() + "': latency (untagged) and service time (tag " + SERVICE_TIME_TAG
+                    + "), values in microseconds");
             writer.outputLogFormatVersion();
             writer.setBaseTime(startMillis);
             writer.outputBaseTime(startMillis);

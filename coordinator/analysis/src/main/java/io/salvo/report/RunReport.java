@@ -1,17 +1,17 @@
 package io.salvo.report;
 
-import io.salvo.proto.v1.ResliceCause;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.detect.LiveDetectors;
 import io.salvo.detect.PlatformInstanceSignals;
-import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.MergedInterval;
 import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.Phase;
+import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.WorkerSummary;
 import java.time.Instant;
@@ -53,8 +53,7 @@ public record RunReport(
             @JsonProperty("end") String end,
             @JsonProperty("rejected_reports") long rejectedReports,
             @JsonProperty("reslices") List<ResliceRow> reslices,
-            @JsonProperty("takeovers") List<TakeoverRow> takeovers) {
-    }
+            @JsonProperty("takeovers") List<TakeoverRow> takeovers) {}
 
     /** Another coordinator carried the run on after its leader left the coordinator cluster. */
     public record TakeoverRow(
@@ -62,8 +61,7 @@ public record RunReport(
             @JsonProperty("at") String at,
             @JsonProperty("from_coordinator") String fromCoordinator,
             @JsonProperty("to_coordinator") String toCoordinator,
-            @JsonProperty("reports_restored") long reportsRestored) {
-    }
+            @JsonProperty("reports_restored") long reportsRestored) {}
 
     /** A re-division of the rate after a worker was lost or joined. */
     public record ResliceRow(
@@ -72,15 +70,13 @@ public record RunReport(
             @JsonProperty("cause") String cause,
             @JsonProperty("worker") String worker,
             @JsonProperty("workers_after") List<String> workersAfter,
-            @JsonProperty("uncovered_intended_requests") double uncoveredIntendedRequests) {
-    }
+            @JsonProperty("uncovered_intended_requests") double uncoveredIntendedRequests) {}
 
     public record PhaseInfo(
             @JsonProperty("duration_ms") long durationMillis,
             @JsonProperty("start_rate_per_s") double startRate,
             @JsonProperty("end_rate_per_s") double endRate,
-            @JsonProperty("steps") int steps) {
-    }
+            @JsonProperty("steps") int steps) {}
 
     /**
      * Percentiles of one histogram, in milliseconds (converted from microseconds). Without values (count 0)
@@ -101,10 +97,16 @@ public record RunReport(
             if (h.getTotalCount() == 0) {
                 return new Percentiles(0, null, null, null, null, null, null, null, null);
             }
-            return new Percentiles(h.getTotalCount(), ms(h.getMinValue()), h.getMean() / 1000.0,
-                    ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
-                    ms(h.getValueAtPercentile(95)), ms(h.getValueAtPercentile(99)),
-                    ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()));
+            return new Percentiles(
+                    h.getTotalCount(),
+                    ms(h.getMinValue()),
+                    h.getMean() / 1000.0,
+                    ms(h.getValueAtPercentile(50)),
+                    ms(h.getValueAtPercentile(90)),
+                    ms(h.getValueAtPercentile(95)),
+                    ms(h.getValueAtPercentile(99)),
+                    ms(h.getValueAtPercentile(99.9)),
+                    ms(h.getMaxValue()));
         }
 
         private static Double ms(long micros) {
@@ -137,8 +139,7 @@ public record RunReport(
             @JsonProperty("latency") Percentiles latency,
             @JsonProperty("latency_2xx") Percentiles latencySuccess,
             @JsonProperty("service_time") Percentiles serviceTime,
-            @JsonProperty("scheduler_lag") Percentiles schedulerLag) {
-    }
+            @JsonProperty("scheduler_lag") Percentiles schedulerLag) {}
 
     public record IntervalRow(
             @JsonProperty("index") long index,
@@ -157,8 +158,7 @@ public record RunReport(
             @JsonProperty("service_time") Percentiles serviceTime,
             @JsonProperty("workers_reported") int workersReported,
             @JsonProperty("had_late_reports") boolean hadLateReports,
-            @JsonProperty("captured_headers") Map<String, Map<String, Long>> capturedHeaders) {
-    }
+            @JsonProperty("captured_headers") Map<String, Map<String, Long>> capturedHeaders) {}
 
     public record WorkerRow(
             @JsonProperty("id") String id,
@@ -172,12 +172,14 @@ public record RunReport(
             @JsonProperty("clock_round_trip_ms") double clockRoundTripMillis,
             @JsonProperty("finished") boolean finished,
             @JsonProperty("lost") boolean lost,
-            @JsonProperty("sent_by_interval") Map<Long, Long> sentByInterval) {
-    }
+            @JsonProperty("sent_by_interval") Map<Long, Long> sentByInterval) {}
 
     /** Histograms of one merged interval, decoded; also used by the .hlog writer. */
-    public record DecodedInterval(MergedInterval source, Map<OutcomeClass, Histogram> latency,
-            Map<OutcomeClass, Histogram> serviceTime, Histogram schedulerLag) {
+    public record DecodedInterval(
+            MergedInterval source,
+            Map<OutcomeClass, Histogram> latency,
+            Map<OutcomeClass, Histogram> serviceTime,
+            Histogram schedulerLag) {
 
         public Histogram allLatency() {
             return sum(latency);
@@ -203,15 +205,20 @@ public record RunReport(
             Map<OutcomeClass, Histogram> service = new LinkedHashMap<>();
             try {
                 for (OutcomeHistograms o : interval.getOutcomesList()) {
-                    latency.put(o.getOutcome(), HistogramCodec.decode(o.getLatencyMicros().toByteArray()));
-                    service.put(o.getOutcome(), HistogramCodec.decode(o.getServiceTimeMicros().toByteArray()));
+                    latency.put(
+                            o.getOutcome(),
+                            HistogramCodec.decode(o.getLatencyMicros().toByteArray()));
+                    service.put(
+                            o.getOutcome(),
+                            HistogramCodec.decode(o.getServiceTimeMicros().toByteArray()));
                 }
-                Histogram lag = interval.getSchedulerLagMicros().isEmpty() ? HistogramSpec.newHistogram()
+                Histogram lag = interval.getSchedulerLagMicros().isEmpty()
+                        ? HistogramSpec.newHistogram()
                         : HistogramCodec.decode(interval.getSchedulerLagMicros().toByteArray());
                 return new DecodedInterval(interval, latency, service, lag);
             } catch (CorruptHistogramException e) {
-                throw new IllegalStateException("the coordinator sent an undecodable merged histogram: "
-                        + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "the coordinator sent an undecodable merged histogram: " + e.getMessage(), e);
             }
         }
     }
@@ -227,7 +234,9 @@ public record RunReport(
     public static RunReport from(RunResult result, PlatformInstanceSignals platform) {
         long intervalMillis = result.getPlan().getIntervalMillis();
         double intervalSeconds = intervalMillis / 1000.0;
-        double loadSeconds = result.getPlan().getPhasesList().stream().mapToLong(Phase::getDurationMillis).sum()
+        double loadSeconds = result.getPlan().getPhasesList().stream()
+                        .mapToLong(Phase::getDurationMillis)
+                        .sum()
                 / 1000.0;
 
         List<IntervalRow> rows = new ArrayList<>();
@@ -271,52 +280,112 @@ public record RunReport(
             capHits += m.getInFlightCapHits();
             unsent += m.getUnsent();
             long successes = d.count(OutcomeClass.OUTCOME_CLASS_2XX);
-            rows.add(new IntervalRow(m.getIntervalIndex(), m.getIntervalIndex() * intervalSeconds,
-                    m.getIntended(), m.getSent(), intervalLatency.getTotalCount(), successes, errors,
-                    m.getSent() / intervalSeconds, successes / intervalSeconds, m.getLateSends(),
-                    m.getInFlightCapHits(), m.getUnsent(), Percentiles.of(intervalLatency),
-                    Percentiles.of(intervalService), m.getWorkerIdsCount(), m.getHadLateReports(),
+            rows.add(new IntervalRow(
+                    m.getIntervalIndex(),
+                    m.getIntervalIndex() * intervalSeconds,
+                    m.getIntended(),
+                    m.getSent(),
+                    intervalLatency.getTotalCount(),
+                    successes,
+                    errors,
+                    m.getSent() / intervalSeconds,
+                    successes / intervalSeconds,
+                    m.getLateSends(),
+                    m.getInFlightCapHits(),
+                    m.getUnsent(),
+                    Percentiles.of(intervalLatency),
+                    Percentiles.of(intervalService),
+                    m.getWorkerIdsCount(),
+                    m.getHadLateReports(),
                     headers(m.getCapturedHeadersList())));
         }
         Errors totalErrors = new Errors(errorCounts[0], errorCounts[1], errorCounts[2], errorCounts[3]);
-        Totals totals = new Totals(intended, sent, latency.getTotalCount(), latency2xx.getTotalCount(), totalErrors,
+        Totals totals = new Totals(
+                intended,
+                sent,
+                latency.getTotalCount(),
+                latency2xx.getTotalCount(),
+                totalErrors,
                 loadSeconds > 0 ? sentDuringLoad / loadSeconds : 0,
                 loadSeconds > 0 ? latency2xx.getTotalCount() / loadSeconds : 0,
-                late, capHits, unsent, Percentiles.of(latency), Percentiles.of(latency2xx), Percentiles.of(service),
+                late,
+                capHits,
+                unsent,
+                Percentiles.of(latency),
+                Percentiles.of(latency2xx),
+                Percentiles.of(service),
                 Percentiles.of(lag));
 
         List<PhaseInfo> phases = result.getPlan().getPhasesList().stream()
-                .map(p -> new PhaseInfo(p.getDurationMillis(), p.getStartRatePerSecond(), p.getEndRatePerSecond(),
-                        p.getSteps()))
+                .map(p -> new PhaseInfo(
+                        p.getDurationMillis(), p.getStartRatePerSecond(), p.getEndRatePerSecond(), p.getSteps()))
                 .toList();
-        RunInfo info = new RunInfo(result.getRunId(), result.getPlan().getName(),
-                result.getState().name().replace("RUN_STATE_", "").toLowerCase(Locale.ROOT), result.getMessage(),
-                result.getPlan().getRequest().getUrl(), result.getPlan().getRequest().getMethod(),
-                result.getPlan().getArrival().name().replace("ARRIVAL_PROCESS_", "").toLowerCase(Locale.ROOT),
-                phases, result.getPlan().getWorkerCount(), intervalMillis, loadSeconds,
-                instant(result.getStartUnixNanos()), instant(result.getEndUnixNanos()), result.getRejectedReports(),
-                result.getReslicesList().stream().map(r -> new ResliceRow(
-                        (r.getAtUnixNanos() - result.getStartUnixNanos()) / 1e9, r.getEpoch(), causeName(r.getCause()),
-                        r.getWorkerId(), List.copyOf(r.getWorkerIdsList()), r.getUncoveredIntendedRequests())).toList(),
-                result.getTakeoversList().stream().map(t -> new TakeoverRow(
-                        (t.getAtUnixNanos() - result.getStartUnixNanos()) / 1e9, instant(t.getAtUnixNanos()),
-                        t.getFromCoordinatorId(), t.getToCoordinatorId(), t.getReportsRestored())).toList());
+        RunInfo info = new RunInfo(
+                result.getRunId(),
+                result.getPlan().getName(),
+                result.getState().name().replace("RUN_STATE_", "").toLowerCase(Locale.ROOT),
+                result.getMessage(),
+                result.getPlan().getRequest().getUrl(),
+                result.getPlan().getRequest().getMethod(),
+                result.getPlan()
+                        .getArrival()
+                        .name()
+                        .replace("ARRIVAL_PROCESS_", "")
+                        .toLowerCase(Locale.ROOT),
+                phases,
+                result.getPlan().getWorkerCount(),
+                intervalMillis,
+                loadSeconds,
+                instant(result.getStartUnixNanos()),
+                instant(result.getEndUnixNanos()),
+                result.getRejectedReports(),
+                result.getReslicesList().stream()
+                        .map(r -> new ResliceRow(
+                                (r.getAtUnixNanos() - result.getStartUnixNanos()) / 1e9,
+                                r.getEpoch(),
+                                causeName(r.getCause()),
+                                r.getWorkerId(),
+                                List.copyOf(r.getWorkerIdsList()),
+                                r.getUncoveredIntendedRequests()))
+                        .toList(),
+                result.getTakeoversList().stream()
+                        .map(t -> new TakeoverRow(
+                                (t.getAtUnixNanos() - result.getStartUnixNanos()) / 1e9,
+                                instant(t.getAtUnixNanos()),
+                                t.getFromCoordinatorId(),
+                                t.getToCoordinatorId(),
+                                t.getReportsRestored()))
+                        .toList());
 
         List<WorkerRow> workers = new ArrayList<>();
         for (WorkerSummary w : result.getWorkersList()) {
-            double share = w.getSlice().getTotalWeight() == 0 ? 0
-                    : (double) (w.getSlice().getSegmentEnd() - w.getSlice().getSegmentStart()) / w.getSlice().getTotalWeight();
-            workers.add(new WorkerRow(w.getWorkerId(), w.getRegion(), w.getCores(), share, w.getSent(),
-                    w.getCompleted(), w.getIntervalsReported(), w.getClockOffsetNanos() / 1e6,
-                    w.getClockRoundTripNanos() / 1e6, w.getFinished(), w.getLost(),
+            double share = w.getSlice().getTotalWeight() == 0
+                    ? 0
+                    : (double) (w.getSlice().getSegmentEnd() - w.getSlice().getSegmentStart())
+                            / w.getSlice().getTotalWeight();
+            workers.add(new WorkerRow(
+                    w.getWorkerId(),
+                    w.getRegion(),
+                    w.getCores(),
+                    share,
+                    w.getSent(),
+                    w.getCompleted(),
+                    w.getIntervalsReported(),
+                    w.getClockOffsetNanos() / 1e6,
+                    w.getClockRoundTripNanos() / 1e6,
+                    w.getFinished(),
+                    w.getLost(),
                     new java.util.TreeMap<>(w.getSentByIntervalMap())));
         }
         return new RunReport(SCHEMA_VERSION, info, totals, DetectorReport.of(detectors.summary()), rows, workers);
     }
 
     static Errors errorsOf(DecodedInterval d) {
-        return new Errors(d.count(OutcomeClass.OUTCOME_CLASS_4XX), d.count(OutcomeClass.OUTCOME_CLASS_5XX),
-                d.count(OutcomeClass.OUTCOME_CLASS_TIMEOUT), d.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR));
+        return new Errors(
+                d.count(OutcomeClass.OUTCOME_CLASS_4XX),
+                d.count(OutcomeClass.OUTCOME_CLASS_5XX),
+                d.count(OutcomeClass.OUTCOME_CLASS_TIMEOUT),
+                d.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR));
     }
 
     private static Map<String, Map<String, Long>> headers(List<CapturedHeader> captured) {

@@ -4,7 +4,6 @@ import static io.salvo.detect.SyntheticInterval.interval;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.ByteString;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.detect.DetectionEvent.ColdStart;
@@ -45,9 +44,18 @@ class LiveDetectorsTest {
         List<IntervalObservation> stream = new ArrayList<>();
         stream.add(interval(0).target(100).build());
         stream.add(interval(1).target(100).errors(100).build());
-        stream.add(interval(2).target(100).errors(100).successes(1, 2_900_000).instance("a", 1).build());
+        stream.add(interval(2)
+                .target(100)
+                .errors(100)
+                .successes(1, 2_900_000)
+                .instance("a", 1)
+                .build());
         for (int i = 3; i < 20; i++) {
-            stream.add(interval(i).target(100).successes(100, 8_000).instance("a", 100).build());
+            stream.add(interval(i)
+                    .target(100)
+                    .successes(100, 8_000)
+                    .instance("a", 100)
+                    .build());
         }
         List<DetectionEvent> events = feedAll(detectors, stream);
 
@@ -56,7 +64,8 @@ class LiveDetectorsTest {
         assertThat(steady.startInterval()).isEqualTo(3);
         assertThat(steady.startOffsetMicros()).isEqualTo(3 * SECOND);
         // decided the moment the fifth qualifying interval arrived, not later
-        assertThat(only(events, SteadyStateReached.class)).singleElement()
+        assertThat(only(events, SteadyStateReached.class))
+                .singleElement()
                 .satisfies(e -> assertThat(e.decidedAtInterval()).isEqualTo(7));
 
         WarmLatency warm = detectors.summary().warmLatency();
@@ -73,7 +82,8 @@ class LiveDetectorsTest {
         assertThat(ttfr.lowerBoundMicros()).isEqualTo(1 * SECOND);
         assertThat(ttfr.errorsBefore()).isEqualTo(200);
         assertThat(ttfr.errorsBeforeIsUpperBound()).isTrue();
-        assertThat(only(events, FirstSuccess.class)).singleElement()
+        assertThat(only(events, FirstSuccess.class))
+                .singleElement()
                 .satisfies(e -> assertThat(e.decidedAtInterval()).isEqualTo(2));
     }
 
@@ -84,17 +94,24 @@ class LiveDetectorsTest {
         // by 10 % steps that keep p95 spread above 1.10 until idx 11.
         LiveDetectors detectors = new LiveDetectors(ONE_SECOND, null);
         List<IntervalObservation> stream = new ArrayList<>();
-        long[] latency = {30_000, 28_000, 26_000, 24_000, 22_000, 20_000, 18_000, 16_000, 14_000, 13_000, 12_000,
-                11_000, 10_500, 10_200, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000};
+        long[] latency = {
+            30_000, 28_000, 26_000, 24_000, 22_000, 20_000, 18_000, 16_000, 14_000, 13_000, 12_000, 11_000, 10_500,
+            10_200, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000
+        };
         for (int i = 0; i < latency.length; i++) {
             long served = Math.min(200, 20L * (i + 1));
-            stream.add(interval(i).target(200).successes(served, latency[i]).instance("a", served).build());
+            stream.add(interval(i)
+                    .target(200)
+                    .successes(served, latency[i])
+                    .instance("a", served)
+                    .build());
         }
         feedAll(detectors, stream);
         SteadyState steady = detectors.summary().steadyState();
         // windows starting at 9: p95 13.0/10.0 ms = 1.3; at 10: 12.0/10.0 = 1.2; at 11: 11.0/10.0 = 1.1 -> qualifies
         assertThat(steady.startInterval()).isEqualTo(11);
-        assertThat(steady.windowMaxP95Micros()).isEqualTo(HistogramSpec.newHistogram().highestEquivalentValue(11_000));
+        assertThat(steady.windowMaxP95Micros())
+                .isEqualTo(HistogramSpec.newHistogram().highestEquivalentValue(11_000));
         assertThat(detectors.summary().warmLatency().steadyIntervals()).isEqualTo(9);
     }
 
@@ -104,7 +121,8 @@ class LiveDetectorsTest {
         List<IntervalObservation> stream = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
             long p95 = i % 2 == 0 ? 10_000 : 12_000; // 20 % swing: never within 1.10
-            stream.add(interval(i).target(50).successes(50, p95).instance("a", 50).build());
+            stream.add(
+                    interval(i).target(50).successes(50, p95).instance("a", 50).build());
         }
         List<DetectionEvent> events = feedAll(detectors, stream);
         DetectorSummary summary = detectors.summary();
@@ -117,7 +135,8 @@ class LiveDetectorsTest {
     }
 
     /** An interval of {@code count} successes with lognormal latencies (median, sigma 0.3), seeded. */
-    private static IntervalObservation noisy(int index, long count, long medianMicros, java.util.SplittableRandom random) {
+    private static IntervalObservation noisy(
+            int index, long count, long medianMicros, java.util.SplittableRandom random) {
         SyntheticInterval builder = interval(index).target(count).instance("a", count);
         for (int i = 0; i < count; i++) {
             double z = random.nextGaussian();
@@ -134,8 +153,11 @@ class LiveDetectorsTest {
             stream.add(noisy(i, 30, 20_000, random)); // 30 responses/s: what the demo's rates give on 2 cores
         }
         // the point p95s of the first window scatter by more than 10 %: sampling noise, not a change
-        long[] p95s = stream.subList(0, 5).stream().mapToLong(o -> o.successLatency().getValueAtPercentile(95)).toArray();
-        assertThat((double) java.util.Arrays.stream(p95s).max().getAsLong() / java.util.Arrays.stream(p95s).min().getAsLong())
+        long[] p95s = stream.subList(0, 5).stream()
+                .mapToLong(o -> o.successLatency().getValueAtPercentile(95))
+                .toArray();
+        assertThat((double) java.util.Arrays.stream(p95s).max().getAsLong()
+                        / java.util.Arrays.stream(p95s).min().getAsLong())
                 .isGreaterThan(1.10);
         LiveDetectors detectors = new LiveDetectors(ONE_SECOND, null);
         feedAll(detectors, stream);
@@ -148,7 +170,9 @@ class LiveDetectorsTest {
     @Test
     void aRealLatencyChangeStillBreaksTheWindowWhenSamplesAreFew() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(11);
-        long[] medians = {100_000, 80_000, 60_000, 40_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000};
+        long[] medians = {
+            100_000, 80_000, 60_000, 40_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000
+        };
         List<IntervalObservation> stream = new ArrayList<>();
         for (int i = 0; i < medians.length; i++) {
             stream.add(noisy(i, 30, medians[i], random)); // a queue draining: latency falls to 20 ms by interval 4
@@ -164,8 +188,12 @@ class LiveDetectorsTest {
         List<IntervalObservation> stream = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             // 2 errors in 1000 responses at idx 4: the window must restart after it
-            stream.add(interval(i).target(1000).successes(i == 4 ? 998 : 1000, 5_000).errors(i == 4 ? 2 : 0)
-                    .instance("a", 1000).build());
+            stream.add(interval(i)
+                    .target(1000)
+                    .successes(i == 4 ? 998 : 1000, 5_000)
+                    .errors(i == 4 ? 2 : 0)
+                    .instance("a", 1000)
+                    .build());
         }
         feedAll(detectors, stream);
         assertThat(detectors.summary().steadyState().startInterval()).isEqualTo(5);
@@ -218,13 +246,22 @@ class LiveDetectorsTest {
         LiveDetectors detectors = new LiveDetectors(ONE_SECOND, null);
         List<IntervalObservation> stream = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            SyntheticInterval s = interval(i).target(100).successes(100, 4_000).instance("a", 100).noColdSuccesses();
+            SyntheticInterval s = interval(i)
+                    .target(100)
+                    .successes(100, 4_000)
+                    .instance("a", 100)
+                    .noColdSuccesses();
             if (i == 0) {
                 s.firstResponses(new InstanceFirstResponse("a", true, 4_000, 3_000, 120L));
             }
             if (i == 6) {
                 // 1 of the 100 successes met cold "b": 4 ms budget still holds for p95, but it is not warm
-                s = interval(i).target(100).successes(99, 4_000).successes(1, 4_100).instance("a", 99).instance("b", 1)
+                s = interval(i)
+                        .target(100)
+                        .successes(99, 4_000)
+                        .successes(1, 4_100)
+                        .instance("a", 99)
+                        .instance("b", 1)
                         .coldSuccesses(1, 4_100)
                         .firstResponses(new InstanceFirstResponse("b", true, 4_100, 6 * SECOND + 500, 310L));
             }
@@ -261,10 +298,13 @@ class LiveDetectorsTest {
         LiveDetectors detectors = new LiveDetectors(ONE_SECOND, platform);
         List<DetectionEvent> events = new ArrayList<>();
         events.addAll(detectors.accept(interval(0).target(10).build()));
-        events.addAll(detectors.accept(interval(1).target(10).successes(10, 600_000).build()));
+        events.addAll(
+                detectors.accept(interval(1).target(10).successes(10, 600_000).build()));
         instances.add(new PlatformInstance("pod-2", 2_100_000, 3_200_000L, null, 950L));
-        events.addAll(detectors.accept(interval(2).target(10).successes(10, 5_000).build()));
-        events.addAll(detectors.accept(interval(3).target(10).successes(10, 5_000).build()));
+        events.addAll(
+                detectors.accept(interval(2).target(10).successes(10, 5_000).build()));
+        events.addAll(
+                detectors.accept(interval(3).target(10).successes(10, 5_000).build()));
 
         List<ColdStart> coldStarts = only(events, ColdStart.class);
         assertThat(coldStarts).extracting(ColdStart::instanceId).containsExactly("pod-1", "pod-2");
@@ -300,9 +340,14 @@ class LiveDetectorsTest {
     void timeToFirstSuccessIsExactWithWorkerMarksAndCountsOnlyErrorsBeforeTheFirstSuccess() {
         LiveDetectors detectors = new LiveDetectors(ONE_SECOND, null);
         detectors.accept(interval(0).target(10).firstSendAt(1_250).errors(3).build());
-        // interval 1: errors completed at +100 ms and +150 ms; the first 2xx at +200 ms; the error at +700 ms comes after
-        List<DetectionEvent> events = detectors.accept(interval(1).target(10).errorsCompletedAt(100_000, 150_000, 700_000)
-                .firstSuccessAt(SECOND + 200_000).successes(2, 800_000).build());
+        // interval 1: errors completed at +100 ms and +150 ms; the first 2xx at +200 ms; the error at +700 ms comes
+        // after
+        List<DetectionEvent> events = detectors.accept(interval(1)
+                .target(10)
+                .errorsCompletedAt(100_000, 150_000, 700_000)
+                .firstSuccessAt(SECOND + 200_000)
+                .successes(2, 800_000)
+                .build());
         TimeToFirstSuccess ttfr = only(events, FirstSuccess.class).get(0).result();
         assertThat(ttfr.resolution()).isEqualTo(Resolution.EXACT);
         assertThat(ttfr.micros()).isEqualTo(SECOND + 200_000 - 1_250);
@@ -310,7 +355,11 @@ class LiveDetectorsTest {
         assertThat(ttfr.errorsBefore()).isEqualTo(5);
         assertThat(ttfr.errorsBeforeIsUpperBound()).isFalse();
         // decided once
-        assertThat(only(detectors.accept(interval(2).target(10).successes(10, 5_000).build()), FirstSuccess.class)).isEmpty();
+        assertThat(only(
+                        detectors.accept(
+                                interval(2).target(10).successes(10, 5_000).build()),
+                        FirstSuccess.class))
+                .isEmpty();
     }
 
     @Test
@@ -318,8 +367,10 @@ class LiveDetectorsTest {
         LiveDetectors detectors = new LiveDetectors(ONE_SECOND.withSteadyWindow(3), null);
         detectors.accept(interval(0).target(10).successes(10, 5_000).build());
         detectors.accept(interval(1).target(10).successes(10, 5_000).build());
-        List<DetectionEvent> events = detectors.accept(interval(3).target(10).successes(10, 5_000).build());
-        assertThat(only(events, InstancesInInterval.class)).extracting(InstancesInInterval::intervalIndex)
+        List<DetectionEvent> events =
+                detectors.accept(interval(3).target(10).successes(10, 5_000).build());
+        assertThat(only(events, InstancesInInterval.class))
+                .extracting(InstancesInInterval::intervalIndex)
                 .containsExactly(2L, 3L);
         assertThat(only(events, SteadyStateReached.class)).isEmpty();
         detectors.accept(interval(4).target(10).successes(10, 5_000).build());
@@ -327,7 +378,8 @@ class LiveDetectorsTest {
         assertThat(detectors.summary().steadyState().startInterval()).isEqualTo(3);
         assertThat(detectors.retainedIntervals()).hasSize(3);
         assertThatThrownBy(() -> detectors.accept(interval(5).build()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("index order");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("index order");
     }
 
     @Test
@@ -337,12 +389,17 @@ class LiveDetectorsTest {
         Histogram timeouts = HistogramSpec.newHistogram();
         timeouts.recordValueWithCount(30_000_000, 2);
         MergedInterval merged = MergedInterval.newBuilder()
-                .setIntervalIndex(4).setIntended(42).setSent(42)
-                .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+                .setIntervalIndex(4)
+                .setIntended(42)
+                .setSent(42)
+                .addOutcomes(OutcomeHistograms.newBuilder()
+                        .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
                         .setLatencyMicros(HistogramCodec.encode(success)))
-                .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_TIMEOUT)
+                .addOutcomes(OutcomeHistograms.newBuilder()
+                        .setOutcome(OutcomeClass.OUTCOME_CLASS_TIMEOUT)
                         .setLatencyMicros(HistogramCodec.encode(timeouts)))
-                .addCapturedHeaders(CapturedHeader.newBuilder().setName("salvo-instance-id")
+                .addCapturedHeaders(CapturedHeader.newBuilder()
+                        .setName("salvo-instance-id")
                         .addValues(HeaderValueCount.newBuilder().setValue("i-1").setCount(30))
                         .addValues(HeaderValueCount.newBuilder().setValue("i-2").setCount(10)))
                 .build();

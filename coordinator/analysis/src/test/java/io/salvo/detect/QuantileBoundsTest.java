@@ -2,7 +2,6 @@ package io.salvo.detect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;

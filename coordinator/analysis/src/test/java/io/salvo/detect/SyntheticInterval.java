@@ -1,6 +1,5 @@
 package io.salvo.detect;
 
-import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.detect.IntervalObservation.PreciseMarks;
 import java.util.LinkedHashMap;

@@ -37,10 +37,10 @@ final class GoldenRuns {
 
     /** 2027-01-15T08:00:00Z. */
     static final long START_UNIX_NANOS = 1_800_000_000_000_000_000L;
+
     private static final long SECOND = 1_000_000_000L;
 
-    private GoldenRuns() {
-    }
+    private GoldenRuns() {}
 
     /**
      * Two workers against a target that scales from zero, reported with instance headers and the workers'
@@ -55,11 +55,16 @@ final class GoldenRuns {
     static RunResult steady() {
         RunPlan plan = RunPlan.newBuilder()
                 .setName("golden-steady")
-                .setRequest(RequestTemplate.newBuilder().setUrl("http://model.example:8080/v2/models/minilm/infer")
+                .setRequest(RequestTemplate.newBuilder()
+                        .setUrl("http://model.example:8080/v2/models/minilm/infer")
                         .setMethod("POST"))
-                .addPhases(Phase.newBuilder().setDurationMillis(2_000).setStartRatePerSecond(50)
+                .addPhases(Phase.newBuilder()
+                        .setDurationMillis(2_000)
+                        .setStartRatePerSecond(50)
                         .setEndRatePerSecond(100))
-                .addPhases(Phase.newBuilder().setDurationMillis(4_000).setStartRatePerSecond(100)
+                .addPhases(Phase.newBuilder()
+                        .setDurationMillis(4_000)
+                        .setStartRatePerSecond(100)
                         .setEndRatePerSecond(100))
                 .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT)
                 .setWorkerCount(2)
@@ -72,8 +77,11 @@ final class GoldenRuns {
                 .addCaptureResponseHeaders("Salvo-Instance-Id")
                 .addCaptureResponseHeaders("X-Model-Version")
                 .setSeed(42)
-                .setSteadyState(SteadyStateRule.newBuilder().setWindowIntervals(3).setMinSuccessRateRatio(0.9)
-                        .setMaxErrorRatio(0.01).setMaxP95Spread(1.2))
+                .setSteadyState(SteadyStateRule.newBuilder()
+                        .setWindowIntervals(3)
+                        .setMinSuccessRateRatio(0.9)
+                        .setMaxErrorRatio(0.01)
+                        .setMaxP95Spread(1.2))
                 .build();
         RunResult.Builder result = RunResult.newBuilder()
                 .setRunId("run-golden-steady")
@@ -85,86 +93,161 @@ final class GoldenRuns {
                 .setMessage("worker w-us-1 lost at 3.5 s; coordinator coord-a left at 4.2 s");
 
         // Interval 0: the first sends find nothing listening.
-        result.addIntervals(MergedInterval.newBuilder().setIntervalIndex(0).setIntended(62).setSent(62).setCompleted(52)
-                .addOutcomes(outcome(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR,
-                        values(52, k -> 1_500 + k * 13 % 400), values(52, k -> 1_400 + k * 13 % 400)))
+        result.addIntervals(MergedInterval.newBuilder()
+                .setIntervalIndex(0)
+                .setIntended(62)
+                .setSent(62)
+                .setCompleted(52)
+                .addOutcomes(outcome(
+                        OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR,
+                        values(52, k -> 1_500 + k * 13 % 400),
+                        values(52, k -> 1_400 + k * 13 % 400)))
                 .setSchedulerLagMicros(bytes(values(62, k -> 40 + k * 7 % 60)))
-                .addWorkerIds("w-eu-1").addWorkerIds("w-us-1")
+                .addWorkerIds("w-eu-1")
+                .addWorkerIds("w-us-1")
                 .setFirstSendOffsetMicros(2_000)
                 .setErrorCompletionOffsetMicros(bytes(values(52, k -> 10_000 + k * 19_000)))
                 .setErrorCompletionOffsetsComplete(true));
 
         // Interval 1: pod-a's cold start, errors of every other class, and a report that came late.
-        result.addIntervals(MergedInterval.newBuilder().setIntervalIndex(1).setIntended(88).setSent(88).setCompleted(98)
-                .addOutcomes(outcome(OutcomeClass.OUTCOME_CLASS_2XX,
-                        values(70, k -> 300_000 + k * 5_000), values(70, k -> 299_800 + k * 5_000)))
-                .addOutcomes(outcome(OutcomeClass.OUTCOME_CLASS_4XX,
-                        values(6, k -> 4_000 + k * 100), values(6, k -> 3_900 + k * 100)))
-                .addOutcomes(outcome(OutcomeClass.OUTCOME_CLASS_5XX,
-                        values(12, k -> 350_000 + k * 1_000), values(12, k -> 349_000 + k * 1_000)))
-                .addOutcomes(outcome(OutcomeClass.OUTCOME_CLASS_TIMEOUT,
-                        values(10, k -> 1_000_000 + k * 1_000), values(8, k -> 1_000_000)))
+        result.addIntervals(MergedInterval.newBuilder()
+                .setIntervalIndex(1)
+                .setIntended(88)
+                .setSent(88)
+                .setCompleted(98)
+                .addOutcomes(outcome(
+                        OutcomeClass.OUTCOME_CLASS_2XX,
+                        values(70, k -> 300_000 + k * 5_000),
+                        values(70, k -> 299_800 + k * 5_000)))
+                .addOutcomes(outcome(
+                        OutcomeClass.OUTCOME_CLASS_4XX,
+                        values(6, k -> 4_000 + k * 100),
+                        values(6, k -> 3_900 + k * 100)))
+                .addOutcomes(outcome(
+                        OutcomeClass.OUTCOME_CLASS_5XX,
+                        values(12, k -> 350_000 + k * 1_000),
+                        values(12, k -> 349_000 + k * 1_000)))
+                .addOutcomes(outcome(
+                        OutcomeClass.OUTCOME_CLASS_TIMEOUT,
+                        values(10, k -> 1_000_000 + k * 1_000),
+                        values(8, k -> 1_000_000)))
                 .setSchedulerLagMicros(bytes(values(88, k -> 45 + k * 11 % 3_000)))
-                .setLateSends(3).setInFlightCapHits(5).setUnsent(2)
+                .setLateSends(3)
+                .setInFlightCapHits(5)
+                .setUnsent(2)
                 .addCapturedHeaders(header("Salvo-Instance-Id", "pod-a", 88))
                 .addCapturedHeaders(header("X-Model-Version", "v7", 88))
-                .addWorkerIds("w-eu-1").addWorkerIds("w-us-1")
+                .addWorkerIds("w-eu-1")
+                .addWorkerIds("w-us-1")
                 .setHadLateReports(true)
                 .setFirstSendOffsetMicros(1_000_150)
                 .setFirstSuccessOffsetMicros(1_820_000)
                 .setErrorCompletionOffsetMicros(bytes(values(28, k -> 5_000 + k * 33_000)))
                 .setErrorCompletionOffsetsComplete(true)
-                .addInstanceFirstResponses(InstanceFirstResponse.newBuilder().setInstanceId("pod-a")
-                        .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX).setLatencyMicros(812_345)
-                        .setCompletedOffsetMicros(1_820_000).setModelLoadMillis(750)));
+                .addInstanceFirstResponses(InstanceFirstResponse.newBuilder()
+                        .setInstanceId("pod-a")
+                        .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+                        .setLatencyMicros(812_345)
+                        .setCompletedOffsetMicros(1_820_000)
+                        .setModelLoadMillis(750)));
 
         // Intervals 2-5: warm 2xx of 10-12 ms on pod-a and pod-b; w-us-1 is gone from interval 3 on.
         for (int i = 2; i <= 5; i++) {
             int sent = i == 3 ? 96 : 100;
-            MergedInterval.Builder m = MergedInterval.newBuilder().setIntervalIndex(i).setIntended(100).setSent(sent)
+            MergedInterval.Builder m = MergedInterval.newBuilder()
+                    .setIntervalIndex(i)
+                    .setIntended(100)
+                    .setSent(sent)
                     .setCompleted(sent)
-                    .addOutcomes(outcome(OutcomeClass.OUTCOME_CLASS_2XX, values(sent, k -> 10_000 + k * 37 % 2_000),
+                    .addOutcomes(outcome(
+                            OutcomeClass.OUTCOME_CLASS_2XX,
+                            values(sent, k -> 10_000 + k * 37 % 2_000),
                             values(sent, k -> 9_900 + k * 37 % 2_000)))
                     .setSchedulerLagMicros(bytes(values(sent, k -> 30 + k * 3 % 200)))
-                    .addCapturedHeaders(CapturedHeader.newBuilder().setName("Salvo-Instance-Id")
-                            .addValues(value("pod-a", sent / 2)).addValues(value("pod-b", sent / 2)))
+                    .addCapturedHeaders(CapturedHeader.newBuilder()
+                            .setName("Salvo-Instance-Id")
+                            .addValues(value("pod-a", sent / 2))
+                            .addValues(value("pod-b", sent / 2)))
                     .addCapturedHeaders(header("X-Model-Version", "v7", sent))
                     .addWorkerIds("w-eu-1")
                     .setFirstSendOffsetMicros(i * 1_000_000L + 100)
                     .setFirstSuccessOffsetMicros(i * 1_000_000L + 10_300)
                     .setErrorCompletionOffsetsComplete(true);
             if (i == 2) {
-                m.addWorkerIds("w-us-1").addInstanceFirstResponses(InstanceFirstResponse.newBuilder()
-                        .setInstanceId("pod-b").setOutcome(OutcomeClass.OUTCOME_CLASS_2XX).setLatencyMicros(15_500)
-                        .setCompletedOffsetMicros(2_400_000));
+                m.addWorkerIds("w-us-1")
+                        .addInstanceFirstResponses(InstanceFirstResponse.newBuilder()
+                                .setInstanceId("pod-b")
+                                .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+                                .setLatencyMicros(15_500)
+                                .setCompletedOffsetMicros(2_400_000));
             }
             result.addIntervals(m);
         }
 
         // Interval 6: the drain; the last worker reports that nothing completed.
-        result.addIntervals(MergedInterval.newBuilder().setIntervalIndex(6).addWorkerIds("w-eu-1")
+        result.addIntervals(MergedInterval.newBuilder()
+                .setIntervalIndex(6)
+                .addWorkerIds("w-eu-1")
                 .setErrorCompletionOffsetsComplete(true));
 
-        result.addWorkers(WorkerSummary.newBuilder().setWorkerId("w-eu-1").setRegion("eu-west-1").setCores(4)
-                        .setSlice(Slice.newBuilder().setSegmentStart(0).setSegmentEnd(1).setTotalWeight(1).setSeed(7)
+        result.addWorkers(WorkerSummary.newBuilder()
+                        .setWorkerId("w-eu-1")
+                        .setRegion("eu-west-1")
+                        .setCores(4)
+                        .setSlice(Slice.newBuilder()
+                                .setSegmentStart(0)
+                                .setSegmentEnd(1)
+                                .setTotalWeight(1)
+                                .setSeed(7)
                                 .setStride(1))
-                        .setSent(463).setCompleted(463).setIntervalsReported(7)
-                        .setClockOffsetNanos(1_250_000).setClockRoundTripNanos(310_000).setFinished(true)
-                        .putSentByInterval(0, 41).putSentByInterval(1, 59).putSentByInterval(2, 67)
-                        .putSentByInterval(3, 96).putSentByInterval(4, 100).putSentByInterval(5, 100))
-                .addWorkers(WorkerSummary.newBuilder().setWorkerId("w-us-1").setRegion("us-east-1").setCores(2)
-                        .setSlice(Slice.newBuilder().setSegmentStart(2).setSegmentEnd(3).setTotalWeight(3).setSeed(8)
+                        .setSent(463)
+                        .setCompleted(463)
+                        .setIntervalsReported(7)
+                        .setClockOffsetNanos(1_250_000)
+                        .setClockRoundTripNanos(310_000)
+                        .setFinished(true)
+                        .putSentByInterval(0, 41)
+                        .putSentByInterval(1, 59)
+                        .putSentByInterval(2, 67)
+                        .putSentByInterval(3, 96)
+                        .putSentByInterval(4, 100)
+                        .putSentByInterval(5, 100))
+                .addWorkers(WorkerSummary.newBuilder()
+                        .setWorkerId("w-us-1")
+                        .setRegion("us-east-1")
+                        .setCores(2)
+                        .setSlice(Slice.newBuilder()
+                                .setSegmentStart(2)
+                                .setSegmentEnd(3)
+                                .setTotalWeight(3)
+                                .setSeed(8)
                                 .setStride(2))
-                        .setSent(83).setCompleted(80).setIntervalsReported(3)
-                        .setClockOffsetNanos(-3_400_000).setClockRoundTripNanos(95_000_000).setLost(true)
-                        .putSentByInterval(0, 21).putSentByInterval(1, 29).putSentByInterval(2, 33));
-        result.addReslices(Reslice.newBuilder().setAtUnixNanos(START_UNIX_NANOS + 3_500_000_000L).setEpoch(2)
-                        .setCause(ResliceCause.RESLICE_CAUSE_WORKER_LOST).setWorkerId("w-us-1").addWorkerIds("w-eu-1")
+                        .setSent(83)
+                        .setCompleted(80)
+                        .setIntervalsReported(3)
+                        .setClockOffsetNanos(-3_400_000)
+                        .setClockRoundTripNanos(95_000_000)
+                        .setLost(true)
+                        .putSentByInterval(0, 21)
+                        .putSentByInterval(1, 29)
+                        .putSentByInterval(2, 33));
+        result.addReslices(Reslice.newBuilder()
+                        .setAtUnixNanos(START_UNIX_NANOS + 3_500_000_000L)
+                        .setEpoch(2)
+                        .setCause(ResliceCause.RESLICE_CAUSE_WORKER_LOST)
+                        .setWorkerId("w-us-1")
+                        .addWorkerIds("w-eu-1")
                         .setUncoveredIntendedRequests(16.5))
-                .addReslices(Reslice.newBuilder().setAtUnixNanos(START_UNIX_NANOS + 4_200_000_000L).setEpoch(3)
-                        .setCause(ResliceCause.RESLICE_CAUSE_TAKEOVER).addWorkerIds("w-eu-1"));
-        result.addTakeovers(CoordinatorTakeover.newBuilder().setAtUnixNanos(START_UNIX_NANOS + 4_200_000_000L)
-                .setFromCoordinatorId("coord-a").setToCoordinatorId("coord-b").setReportsRestored(9));
+                .addReslices(Reslice.newBuilder()
+                        .setAtUnixNanos(START_UNIX_NANOS + 4_200_000_000L)
+                        .setEpoch(3)
+                        .setCause(ResliceCause.RESLICE_CAUSE_TAKEOVER)
+                        .addWorkerIds("w-eu-1"));
+        result.addTakeovers(CoordinatorTakeover.newBuilder()
+                .setAtUnixNanos(START_UNIX_NANOS + 4_200_000_000L)
+                .setFromCoordinatorId("coord-a")
+                .setToCoordinatorId("coord-b")
+                .setReportsRestored(9));
         return result.build();
     }
 
@@ -177,9 +260,14 @@ final class GoldenRuns {
     static RunResult notSteady() {
         RunPlan plan = RunPlan.newBuilder()
                 .setName("golden-not-steady")
-                .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:9000/predict").setMethod("GET"))
-                .addPhases(Phase.newBuilder().setDurationMillis(4_000).setStartRatePerSecond(10)
-                        .setEndRatePerSecond(40).setSteps(4))
+                .setRequest(RequestTemplate.newBuilder()
+                        .setUrl("http://127.0.0.1:9000/predict")
+                        .setMethod("GET"))
+                .addPhases(Phase.newBuilder()
+                        .setDurationMillis(4_000)
+                        .setStartRatePerSecond(10)
+                        .setEndRatePerSecond(40)
+                        .setSteps(4))
                 .setArrival(ArrivalProcess.ARRIVAL_PROCESS_POISSON)
                 .setWorkerCount(1)
                 .setIntervalMillis(1_000)
@@ -195,33 +283,60 @@ final class GoldenRuns {
                 .setPlan(plan)
                 .setStartUnixNanos(START_UNIX_NANOS + 3_600 * SECOND)
                 .setMessage("stopped: interrupted");
-        result.addIntervals(MergedInterval.newBuilder().setIntervalIndex(0).setIntended(10).setSent(10)
-                .setSchedulerLagMicros(bytes(values(10, k -> 50 + k))).addWorkerIds("w-local-1"));
+        result.addIntervals(MergedInterval.newBuilder()
+                .setIntervalIndex(0)
+                .setIntended(10)
+                .setSent(10)
+                .setSchedulerLagMicros(bytes(values(10, k -> 50 + k)))
+                .addWorkerIds("w-local-1"));
         int[][] counts = {{15, 10, 0}, {24, 6, 0}, {30, 4, 2}};
         for (int i = 1; i <= 3; i++) {
             int ok = counts[i - 1][0];
             int failed = counts[i - 1][1];
             int timedOut = counts[i - 1][2];
             long base = 900_000 / i;
-            MergedInterval.Builder m = MergedInterval.newBuilder().setIntervalIndex(i).setIntended(10L * (i + 1))
-                    .setSent(i == 3 ? 38 : 10L * (i + 1)).setCompleted(ok + failed + timedOut)
-                    .addOutcomes(outcome(OutcomeClass.OUTCOME_CLASS_2XX, values(ok, k -> base + k * 20_000),
+            MergedInterval.Builder m = MergedInterval.newBuilder()
+                    .setIntervalIndex(i)
+                    .setIntended(10L * (i + 1))
+                    .setSent(i == 3 ? 38 : 10L * (i + 1))
+                    .setCompleted(ok + failed + timedOut)
+                    .addOutcomes(outcome(
+                            OutcomeClass.OUTCOME_CLASS_2XX,
+                            values(ok, k -> base + k * 20_000),
                             values(ok, k -> base - 300 + k * 20_000)))
-                    .addOutcomes(outcome(OutcomeClass.OUTCOME_CLASS_5XX, values(failed, k -> 50_000 + k * 1_000),
+                    .addOutcomes(outcome(
+                            OutcomeClass.OUTCOME_CLASS_5XX,
+                            values(failed, k -> 50_000 + k * 1_000),
                             values(failed, k -> 49_000 + k * 1_000)))
                     .setSchedulerLagMicros(bytes(values(i == 3 ? 38 : 10 * (i + 1), k -> 60 + k * 5)))
                     .addWorkerIds("w-local-1");
             if (timedOut > 0) {
-                m.addOutcomes(outcome(OutcomeClass.OUTCOME_CLASS_TIMEOUT, values(timedOut, k -> 2_000_000 + k),
-                        values(0, k -> 0))).setUnsent(2).setInFlightCapHits(3).setLateSends(1);
+                m.addOutcomes(outcome(
+                                OutcomeClass.OUTCOME_CLASS_TIMEOUT,
+                                values(timedOut, k -> 2_000_000 + k),
+                                values(0, k -> 0)))
+                        .setUnsent(2)
+                        .setInFlightCapHits(3)
+                        .setLateSends(1);
             }
             result.addIntervals(m);
         }
-        result.addWorkers(WorkerSummary.newBuilder().setWorkerId("w-local-1").setCores(2)
-                .setSlice(Slice.newBuilder().setSegmentStart(0).setSegmentEnd(1).setTotalWeight(1).setSeed(7)
+        result.addWorkers(WorkerSummary.newBuilder()
+                .setWorkerId("w-local-1")
+                .setCores(2)
+                .setSlice(Slice.newBuilder()
+                        .setSegmentStart(0)
+                        .setSegmentEnd(1)
+                        .setTotalWeight(1)
+                        .setSeed(7)
                         .setStride(1))
-                .setSent(98).setCompleted(91).setIntervalsReported(4).setClockRoundTripNanos(120_000)
-                .putSentByInterval(0, 10).putSentByInterval(1, 20).putSentByInterval(2, 30)
+                .setSent(98)
+                .setCompleted(91)
+                .setIntervalsReported(4)
+                .setClockRoundTripNanos(120_000)
+                .putSentByInterval(0, 10)
+                .putSentByInterval(1, 20)
+                .putSentByInterval(2, 30)
                 .putSentByInterval(3, 38));
         return result.build();
     }
@@ -261,12 +376,18 @@ final class GoldenRuns {
     }
 
     private static OutcomeHistograms outcome(OutcomeClass outcome, Histogram latency, Histogram serviceTime) {
-        return OutcomeHistograms.newBuilder().setOutcome(outcome).setLatencyMicros(bytes(latency))
-                .setServiceTimeMicros(bytes(serviceTime)).build();
+        return OutcomeHistograms.newBuilder()
+                .setOutcome(outcome)
+                .setLatencyMicros(bytes(latency))
+                .setServiceTimeMicros(bytes(serviceTime))
+                .build();
     }
 
     private static CapturedHeader header(String name, String value, long count) {
-        return CapturedHeader.newBuilder().setName(name).addValues(value(value, count)).build();
+        return CapturedHeader.newBuilder()
+                .setName(name)
+                .addValues(value(value, count))
+                .build();
     }
 
     private static HeaderValueCount value(String value, long count) {

@@ -2,7 +2,6 @@ package io.salvo.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.MergedInterval;
 import io.salvo.proto.v1.RunResult;
@@ -61,15 +60,23 @@ class HlogGoldenTest {
             EncodableHistogram latency = logged.get(2 * (int) m.getIntervalIndex());
             EncodableHistogram service = logged.get(2 * (int) m.getIntervalIndex() + 1);
             long from = startMillis + m.getIntervalIndex() * 1_000;
-            assertThat(latency.getTag()).as("interval %d latency tag", m.getIntervalIndex()).isNull();
-            assertThat(service.getTag()).as("interval %d service time tag", m.getIntervalIndex())
+            assertThat(latency.getTag())
+                    .as("interval %d latency tag", m.getIntervalIndex())
+                    .isNull();
+            assertThat(service.getTag())
+                    .as("interval %d service time tag", m.getIntervalIndex())
                     .isEqualTo(ReportFiles.SERVICE_TIME_TAG);
             for (EncodableHistogram h : List.of(latency, service)) {
-                assertThat(h.getStartTimeStamp()).as("interval %d start", m.getIntervalIndex()).isEqualTo(from);
-                assertThat(h.getEndTimeStamp()).as("interval %d end", m.getIntervalIndex()).isEqualTo(from + 1_000);
+                assertThat(h.getStartTimeStamp())
+                        .as("interval %d start", m.getIntervalIndex())
+                        .isEqualTo(from);
+                assertThat(h.getEndTimeStamp())
+                        .as("interval %d end", m.getIntervalIndex())
+                        .isEqualTo(from + 1_000);
             }
             assertThat(latency).as("interval %d latency", m.getIntervalIndex()).isEqualTo(decoded.allLatency());
-            assertThat(service).as("interval %d service time", m.getIntervalIndex())
+            assertThat(service)
+                    .as("interval %d service time", m.getIntervalIndex())
                     .isEqualTo(decoded.allServiceTime());
         }
     }
@@ -85,17 +92,21 @@ class HlogGoldenTest {
                 otherZlib.append(line).append('\n');
             } else {
                 byte[] payload = Base64.getDecoder().decode(line.substring(comma + 1));
-                otherZlib.append(line, 0, comma + 1).append(Base64.getEncoder().encodeToString(
-                        Golden.deflatedAgain(payload, Deflater.BEST_SPEED))).append('\n');
+                otherZlib
+                        .append(line, 0, comma + 1)
+                        .append(Base64.getEncoder().encodeToString(Golden.deflatedAgain(payload, Deflater.BEST_SPEED)))
+                        .append('\n');
             }
         }
         Histogram other = HistogramSpec.newHistogram();
         other.recordValue(1_890);
-        String otherCounts = golden.replaceFirst("(?m)^0\\.000,1\\.000,1\\.890,.*$", "0.000,1.000,1.890,"
-                + Base64.getEncoder().encodeToString(compressedAsTheLogWriterDoes(other)));
+        String otherCounts = golden.replaceFirst(
+                "(?m)^0\\.000,1\\.000,1\\.890,.*$",
+                "0.000,1.000,1.890," + Base64.getEncoder().encodeToString(compressedAsTheLogWriterDoes(other)));
 
         assertThat(otherZlib.toString()).isNotEqualTo(golden);
-        assertThat(differences(otherZlib.toString().getBytes(StandardCharsets.UTF_8), today)).isEmpty();
+        assertThat(differences(otherZlib.toString().getBytes(StandardCharsets.UTF_8), today))
+                .isEmpty();
         assertThat(otherCounts).isNotEqualTo(golden);
         assertThat(differences(otherCounts.getBytes(StandardCharsets.UTF_8), today))
                 .contains("reader: histogram 0 counts differ: golden 1 values up to 1890 us,"
@@ -135,11 +146,13 @@ class HlogGoldenTest {
         HistogramLogReader actualReader = new HistogramLogReader(new ByteArrayInputStream(actual));
         List<EncodableHistogram> goldenLogged = new ArrayList<>();
         List<EncodableHistogram> actualLogged = new ArrayList<>();
-        for (EncodableHistogram h = goldenReader.nextIntervalHistogram(); h != null;
+        for (EncodableHistogram h = goldenReader.nextIntervalHistogram();
+                h != null;
                 h = goldenReader.nextIntervalHistogram()) {
             goldenLogged.add(h);
         }
-        for (EncodableHistogram h = actualReader.nextIntervalHistogram(); h != null;
+        for (EncodableHistogram h = actualReader.nextIntervalHistogram();
+                h != null;
                 h = actualReader.nextIntervalHistogram()) {
             actualLogged.add(h);
         }

@@ -14,8 +14,7 @@ final class JsonTreeDiff {
 
     private static final int MAX_VALUE_CHARS = 80;
 
-    private JsonTreeDiff() {
-    }
+    private JsonTreeDiff() {}
 
     static List<String> differences(JsonNode golden, JsonNode actual) {
         List<String> differences = new ArrayList<>();
@@ -51,7 +50,8 @@ final class JsonTreeDiff {
             for (int i = 0; i < Math.min(golden.size(), actual.size()); i++) {
                 compare(path + "[" + i + "]", golden.get(i), actual.get(i), out);
             }
-        } else if (golden.isNumber() ? golden.decimalValue().compareTo(actual.decimalValue()) != 0
+        } else if (golden.isNumber()
+                ? golden.decimalValue().compareTo(actual.decimalValue()) != 0
                 : !golden.equals(actual)) {
             out.add(path + ": golden " + describe(golden) + ", actual " + describe(actual));
         }

@@ -3,7 +3,6 @@ package io.salvo.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.google.protobuf.ByteString;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.ArrivalProcess;
@@ -39,10 +38,17 @@ class ReportFilesTest {
                 .setState(RunState.RUN_STATE_COMPLETED)
                 .setStartUnixNanos(1_800_000_000_000_000_000L)
                 .setEndUnixNanos(1_800_000_011_000_000_000L)
-                .setPlan(RunPlan.newBuilder().setName("sample").setWorkerCount(2).setIntervalMillis(1000)
+                .setPlan(RunPlan.newBuilder()
+                        .setName("sample")
+                        .setWorkerCount(2)
+                        .setIntervalMillis(1000)
                         .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT)
-                        .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:9/").setMethod("GET"))
-                        .addPhases(Phase.newBuilder().setDurationMillis(10_000).setStartRatePerSecond(100)
+                        .setRequest(RequestTemplate.newBuilder()
+                                .setUrl("http://127.0.0.1:9/")
+                                .setMethod("GET"))
+                        .addPhases(Phase.newBuilder()
+                                .setDurationMillis(10_000)
+                                .setStartRatePerSecond(100)
                                 .setEndRatePerSecond(100)));
         for (int i = 0; i < 10; i++) {
             Histogram ok = HistogramSpec.newHistogram();
@@ -58,13 +64,20 @@ class ReportFilesTest {
                     okService.recordValue(service);
                 }
             }
-            MergedInterval.Builder m = MergedInterval.newBuilder().setIntervalIndex(i).setSent(100).setCompleted(100)
-                    .setIntended(100).addWorkerIds("w0").addWorkerIds("w1")
-                    .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+            MergedInterval.Builder m = MergedInterval.newBuilder()
+                    .setIntervalIndex(i)
+                    .setSent(100)
+                    .setCompleted(100)
+                    .setIntended(100)
+                    .addWorkerIds("w0")
+                    .addWorkerIds("w1")
+                    .addOutcomes(OutcomeHistograms.newBuilder()
+                            .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
                             .setLatencyMicros(HistogramCodec.encode(ok))
                             .setServiceTimeMicros(HistogramCodec.encode(okService)));
             if (errors.getTotalCount() > 0) {
-                m.addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_5XX)
+                m.addOutcomes(OutcomeHistograms.newBuilder()
+                        .setOutcome(OutcomeClass.OUTCOME_CLASS_5XX)
                         .setLatencyMicros(HistogramCodec.encode(errors))
                         .setServiceTimeMicros(HistogramCodec.encode(errors)));
             }
@@ -86,7 +99,8 @@ class ReportFilesTest {
         assertThat(tree.get("schema_version").asInt()).isEqualTo(1);
         long jsonRequests = tree.get("totals").get("requests").asLong();
         double jsonP99 = tree.get("totals").get("latency").get("p99_ms").asDouble();
-        double jsonServiceP50 = tree.get("totals").get("service_time").get("p50_ms").asDouble();
+        double jsonServiceP50 =
+                tree.get("totals").get("service_time").get("p50_ms").asDouble();
         double jsonMax = tree.get("totals").get("latency").get("max_ms").asDouble();
 
         Histogram latency = HistogramSpec.newHistogram();
@@ -120,19 +134,21 @@ class ReportFilesTest {
         assertThat(report.totals().achievedRate()).isEqualTo(100.0);
         assertThat(report.intervals()).hasSize(10);
         assertThat(report.intervals().get(4).successRate()).isEqualTo(90.0);
-        assertThat(report.intervals().get(7).latency().p99()).isGreaterThan(900.0);   // the stall shows
-        assertThat(report.intervals().get(7).serviceTime().p99()).isLessThan(1.2);    // the server did not slow
+        assertThat(report.intervals().get(7).latency().p99()).isGreaterThan(900.0); // the stall shows
+        assertThat(report.intervals().get(7).serviceTime().p99()).isLessThan(1.2); // the server did not slow
         assertThat(report.totals().latency().p50()).isBetween(0.9, 1.2);
 
-        RunReport back = ReportFiles.json().readValue(
-                ReportFiles.json().writeValueAsString(report), RunReport.class);
+        RunReport back = ReportFiles.json().readValue(ReportFiles.json().writeValueAsString(report), RunReport.class);
         assertThat(back).isEqualTo(report);
     }
 
     @Test
     void sendsAfterTheLoadWindowDoNotCountAsAchievedRate() {
         RunResult lagging = sampleResult().toBuilder()
-                .addIntervals(MergedInterval.newBuilder().setIntervalIndex(12).setSent(300).setIntended(0))
+                .addIntervals(MergedInterval.newBuilder()
+                        .setIntervalIndex(12)
+                        .setSent(300)
+                        .setIntended(0))
                 .build();
         RunReport report = RunReport.from(lagging);
         assertThat(report.totals().sent()).isEqualTo(1300);
@@ -144,12 +160,14 @@ class ReportFilesTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ConsoleReport.print(RunReport.from(sampleResult()), new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String text = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(text).contains("Run run-test 'sample': completed")
+        assertThat(text)
+                .contains("Run run-test 'sample': completed")
                 .contains("Requests: 1000 intended, 1000 sent, 1000 completed (990 ok)")
                 .contains("Errors: 4xx 0, 5xx 10, timeout 0, connect 0")
                 .contains("latency (2xx only)")
                 .contains("service time");
-        assertThat(text.lines().filter(l -> l.matches("\\s+\\d+\\.\\d .*")).count()).isEqualTo(10);
+        assertThat(text.lines().filter(l -> l.matches("\\s+\\d+\\.\\d .*")).count())
+                .isEqualTo(10);
     }
 
     @Test
@@ -157,7 +175,10 @@ class ReportFilesTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         // Interval 10 sent 5 requests and completed none: its latency percentiles are null in the JSON.
         RunResult drained = sampleResult().toBuilder()
-                .addIntervals(MergedInterval.newBuilder().setIntervalIndex(10).setSent(5).setIntended(5)
+                .addIntervals(MergedInterval.newBuilder()
+                        .setIntervalIndex(10)
+                        .setSent(5)
+                        .setIntended(5)
                         .addWorkerIds("w0"))
                 .build();
         RunReport report = RunReport.from(drained);
@@ -165,7 +186,8 @@ class ReportFilesTest {
 
         ConsoleReport.print(report, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String text = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(text).containsPattern("(?m)^\\s+10\\.0\\s+5\\.0\\s+0\\.0\\s+0\\s+0\\s+-\\s+-\\s+-\\s+1$")
+        assertThat(text)
+                .containsPattern("(?m)^\\s+10\\.0\\s+5\\.0\\s+0\\.0\\s+0\\s+0\\s+-\\s+-\\s+-\\s+1$")
                 .contains("warm latency: none (no steady-state intervals)");
     }
 }

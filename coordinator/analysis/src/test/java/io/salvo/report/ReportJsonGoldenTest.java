@@ -42,8 +42,12 @@ class ReportJsonGoldenTest {
         assertThat(golden).isEqualTo(RunReport.from(GoldenRuns.steady()));
         assertThat(golden.schemaVersion()).isEqualTo(1);
         assertThat(golden.run().start()).isEqualTo("2027-01-15T08:00:00Z");
-        assertThat(golden.run().reslices()).extracting(RunReport.ResliceRow::cause).containsExactly("lost", "takeover");
-        assertThat(golden.run().takeovers()).singleElement().extracting(RunReport.TakeoverRow::toCoordinator)
+        assertThat(golden.run().reslices())
+                .extracting(RunReport.ResliceRow::cause)
+                .containsExactly("lost", "takeover");
+        assertThat(golden.run().takeovers())
+                .singleElement()
+                .extracting(RunReport.TakeoverRow::toCoordinator)
                 .isEqualTo("coord-b");
         assertThat(golden.totals().requests()).isEqualTo(52 + 98 + 100 + 96 + 100 + 100);
         assertThat(golden.totals().errors()).isEqualTo(new RunReport.Errors(6, 12, 10, 52));
@@ -53,7 +57,8 @@ class ReportJsonGoldenTest {
 
         DetectorReport detectors = golden.detectors();
         assertThat(detectors.instanceSource()).isEqualTo("response_headers");
-        assertThat(detectors.coldStarts()).extracting(DetectorReport.ColdStartRow::instanceId)
+        assertThat(detectors.coldStarts())
+                .extracting(DetectorReport.ColdStartRow::instanceId)
                 .containsExactly("pod-a", "pod-b");
         assertThat(detectors.coldStarts().get(0).firstResponseLatencyMillis()).isEqualTo(812.345);
         assertThat(detectors.coldStarts().get(1).modelLoadMillis()).isNull();
@@ -74,11 +79,12 @@ class ReportJsonGoldenTest {
         assertThat(golden).isEqualTo(RunReport.from(GoldenRuns.notSteady(), GoldenRuns.notSteadyPlatform()));
         assertThat(golden.run().state()).isEqualTo("stopped");
         assertThat(golden.run().end()).isNull();
-        assertThat(golden.intervals().get(0).latency()).isEqualTo(
-                new RunReport.Percentiles(0, null, null, null, null, null, null, null, null));
+        assertThat(golden.intervals().get(0).latency())
+                .isEqualTo(new RunReport.Percentiles(0, null, null, null, null, null, null, null, null));
         DetectorReport detectors = golden.detectors();
         assertThat(detectors.instanceSource()).isEqualTo("platform_signals");
-        assertThat(detectors.coldStarts()).extracting(DetectorReport.ColdStartRow::instanceId)
+        assertThat(detectors.coldStarts())
+                .extracting(DetectorReport.ColdStartRow::instanceId)
                 .containsExactly("fn-1", "fn-2");
         assertThat(detectors.coldStarts().get(0).firstResponseLatencyMillis()).isNull();
         assertThat(detectors.timeToFirstSuccess().resolution()).isEqualTo("interval");
@@ -93,7 +99,8 @@ class ReportJsonGoldenTest {
         JsonNode tree = ReportFiles.json().readTree(Golden.read(NOT_STEADY));
         assertThat(tree.at("/detectors/warm_latency/p50_ms").isNull()).isTrue();
         assertThat(tree.at("/intervals/0/service_time/max_ms").isNull()).isTrue();
-        assertThat(tree.at("/detectors/steady_state/time_to_steady_state_ms").isNull()).isTrue();
+        assertThat(tree.at("/detectors/steady_state/time_to_steady_state_ms").isNull())
+                .isTrue();
     }
 
     @Test
@@ -104,11 +111,12 @@ class ReportJsonGoldenTest {
         totals.set("sent_requests", totals.remove("sent"));
         ((ObjectNode) renamed.at("/detectors/warm_latency")).put("p50_ms", -0.001);
 
-        assertThat(JsonTreeDiff.differences(golden, renamed)).containsExactlyInAnyOrder(
-                "$.totals.sent: in the golden (integer 546), missing from today's output (renamed or removed?)",
-                "$.totals.sent_requests: new in today's output (integer 546), not in the golden",
-                "$.detectors.warm_latency.p50_ms: golden fraction " + golden.at("/detectors/warm_latency/p50_ms")
-                        + ", actual fraction -0.001");
+        assertThat(JsonTreeDiff.differences(golden, renamed))
+                .containsExactlyInAnyOrder(
+                        "$.totals.sent: in the golden (integer 546), missing from today's output (renamed or removed?)",
+                        "$.totals.sent_requests: new in today's output (integer 546), not in the golden",
+                        "$.detectors.warm_latency.p50_ms: golden fraction "
+                                + golden.at("/detectors/warm_latency/p50_ms") + ", actual fraction -0.001");
         assertThat(JsonTreeDiff.differences(golden, golden.deepCopy())).isEmpty();
     }
 
@@ -120,6 +128,7 @@ class ReportJsonGoldenTest {
     }
 
     private static List<String> differences(byte[] golden, byte[] actual) throws Exception {
-        return JsonTreeDiff.differences(ReportFiles.json().readTree(golden), ReportFiles.json().readTree(actual));
+        return JsonTreeDiff.differences(
+                ReportFiles.json().readTree(golden), ReportFiles.json().readTree(actual));
     }
 }

@@ -20,12 +20,12 @@ public final class BenchmarkFiles {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private BenchmarkFiles() {
-    }
+    private BenchmarkFiles() {}
 
     /** {@code <model>.<profile>.<experiment>.json}. */
     public static String fileName(ExperimentRecord record) {
-        return record.model().name() + "." + record.profile() + "." + record.experiment().fileName() + ".json";
+        return record.model().name() + "." + record.profile() + "."
+                + record.experiment().fileName() + ".json";
     }
 
     /** Writes atomically, so an interrupted demo never leaves a half-written record for compare to trip on. */
@@ -48,7 +48,10 @@ public final class BenchmarkFiles {
         for (Path path : paths) {
             if (Files.isDirectory(path)) {
                 try (Stream<Path> files = Files.list(path)) {
-                    for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
+                    for (Path file : files.filter(
+                                    f -> f.getFileName().toString().endsWith(".json"))
+                            .sorted()
+                            .toList()) {
                         JsonNode node = JSON.readTree(file.toFile());
                         if (isRecord(node)) {
                             records.add(JSON.treeToValue(node, ExperimentRecord.class));

@@ -15,11 +15,7 @@ import java.util.List;
  * @param leftOut          what this selection omits compared with the full benchmark; empty for the full one
  */
 public record BenchmarkSettings(
-        List<ModelLoad> models,
-        List<LocalProfile> profiles,
-        Duration warmDuration,
-        int maxInstances,
-        String leftOut) {
+        List<ModelLoad> models, List<LocalProfile> profiles, Duration warmDuration, int maxInstances, String leftOut) {
 
     /**
      * One model's load.
@@ -30,31 +26,37 @@ public record BenchmarkSettings(
      * @param coldDuration  length of the run from zero instances (time to first response and to steady state)
      * @param memoryMb      memory limit per instance (the model file plus runtime headroom)
      */
-    public record ModelLoad(String model, double ratePerSecond, Duration coldDuration, int memoryMb) {
-    }
+    public record ModelLoad(String model, double ratePerSecond, Duration coldDuration, int memoryMb) {}
 
     /**
      * The full local benchmark. Rates follow measured single-thread inference cost on a 2-core machine:
      * minilm ~7-10 ms, distilbert-shape ~40 ms, bert-base-shape ~85-100 ms per short sentence.
      */
     public static BenchmarkSettings full() {
-        return new BenchmarkSettings(List.of(
-                new ModelLoad("minilm", 30, Duration.ofSeconds(20), 768),
-                new ModelLoad("distilbert-shape", 8, Duration.ofSeconds(25), 1024),
-                new ModelLoad("bert-base-shape", 4, Duration.ofSeconds(30), 1536)),
+        return new BenchmarkSettings(
+                List.of(
+                        new ModelLoad("minilm", 30, Duration.ofSeconds(20), 768),
+                        new ModelLoad("distilbert-shape", 8, Duration.ofSeconds(25), 1024),
+                        new ModelLoad("bert-base-shape", 4, Duration.ofSeconds(30), 1536)),
                 List.of(LocalProfile.LAMBDA_LIKE, LocalProfile.CLOUD_RUN_LIKE, LocalProfile.K8S_LIKE),
-                Duration.ofSeconds(10), machineInstanceCap(), "");
+                Duration.ofSeconds(10),
+                machineInstanceCap(),
+                "");
     }
 
     /** A smoke run of the same pipeline in under two minutes: two small models, two profiles, short runs. */
     public static BenchmarkSettings quick() {
-        return new BenchmarkSettings(List.of(
-                // 8 s from zero still covers every cold start: requests held past the schedule's end are answered
-                // and counted before the run completes, so the first response and both instances are always seen
-                new ModelLoad("tiny-bert-shape", 40, Duration.ofSeconds(8), 512),
-                new ModelLoad("minilm", 20, Duration.ofSeconds(8), 768)),
+        return new BenchmarkSettings(
+                List.of(
+                        // 8 s from zero still covers every cold start: requests held past the schedule's end are
+                        // answered
+                        // and counted before the run completes, so the first response and both instances are always
+                        // seen
+                        new ModelLoad("tiny-bert-shape", 40, Duration.ofSeconds(8), 512),
+                        new ModelLoad("minilm", 20, Duration.ofSeconds(8), 768)),
                 List.of(LocalProfile.LAMBDA_LIKE, LocalProfile.CLOUD_RUN_LIKE),
-                Duration.ofSeconds(5), machineInstanceCap(),
+                Duration.ofSeconds(5),
+                machineInstanceCap(),
                 "quick mode leaves out distilbert-shape, bert-base-shape and the k8s-like profile, and runs 8 s cold"
                         + " and 5 s warm experiments (full: 20-30 s and 10 s); run 'salvo demo' for all of it");
     }

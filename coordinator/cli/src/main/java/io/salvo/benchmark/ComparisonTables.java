@@ -22,8 +22,7 @@ public final class ComparisonTables {
     public static final String NOT_REACHED = "not reached";
     static final String FALLBACK_MARK = "*";
 
-    private ComparisonTables() {
-    }
+    private ComparisonTables() {}
 
     public static String render(List<ExperimentRecord> records) {
         StringBuilder out = new StringBuilder();
@@ -49,31 +48,56 @@ public final class ComparisonTables {
         }
         boolean anyFallback = false;
         for (Map.Entry<String, Map<String, ExperimentRecord[]>> model : byModel.entrySet()) {
-            ExperimentRecord any = model.getValue().values().stream().flatMap(p -> java.util.Arrays.stream(p))
-                    .filter(Objects::nonNull).findFirst().orElseThrow();
-            out.append('\n').append(String.format(Locale.ROOT, "Model %s (%s, %s), constant %s req/s%n",
-                    model.getKey(), parameters(any.model().parameters()), megabytes(any.model().fileBytes()),
-                    number(any.ratePerSecond())));
+            ExperimentRecord any = model.getValue().values().stream()
+                    .flatMap(p -> java.util.Arrays.stream(p))
+                    .filter(Objects::nonNull)
+                    .findFirst()
+                    .orElseThrow();
+            out.append('\n')
+                    .append(String.format(
+                            Locale.ROOT,
+                            "Model %s (%s, %s), constant %s req/s%n",
+                            model.getKey(),
+                            parameters(any.model().parameters()),
+                            megabytes(any.model().fileBytes()),
+                            number(any.ratePerSecond())));
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"platform (local emulation)", "warm P50", "warm P95", "warm P99",
-                    "time to first response", "time to steady state", "cold starts", "model load"});
-            for (Map.Entry<String, ExperimentRecord[]> profile : model.getValue().entrySet()) {
+            rows.add(new String[] {
+                "platform (local emulation)",
+                "warm P50",
+                "warm P95",
+                "warm P99",
+                "time to first response",
+                "time to steady state",
+                "cold starts",
+                "model load"
+            });
+            for (Map.Entry<String, ExperimentRecord[]> profile :
+                    model.getValue().entrySet()) {
                 ExperimentRecord cold = profile.getValue()[0];
                 ExperimentRecord warm = profile.getValue()[1];
-                boolean fallback = warm != null && warm.measured().warmP50Millis() != null
+                boolean fallback = warm != null
+                        && warm.measured().warmP50Millis() != null
                         && warm.measured().warmBasis().startsWith("steady state not reached");
                 anyFallback |= fallback;
                 String mark = fallback ? FALLBACK_MARK : "";
                 rows.add(new String[] {
-                        profile.getKey(),
-                        warm == null ? NOT_REACHED : ms(warm.measured().warmP50Millis(), mark),
-                        warm == null ? NOT_REACHED : ms(warm.measured().warmP95Millis(), mark),
-                        warm == null ? NOT_REACHED : ms(warm.measured().warmP99Millis(), mark),
-                        cold == null ? NOT_REACHED : seconds(cold.measured().timeToFirstSuccessMillis() == null ? null
-                                : cold.measured().timeToFirstSuccessMillis() / 1000.0),
-                        cold == null ? NOT_REACHED : seconds(cold.measured().timeToSteadyStateSeconds()),
-                        cold == null ? NOT_REACHED : Integer.toString(cold.measured().coldStarts().size()),
-                        cold == null ? NOT_REACHED : modelLoad(cold.measured().coldStarts())});
+                    profile.getKey(),
+                    warm == null ? NOT_REACHED : ms(warm.measured().warmP50Millis(), mark),
+                    warm == null ? NOT_REACHED : ms(warm.measured().warmP95Millis(), mark),
+                    warm == null ? NOT_REACHED : ms(warm.measured().warmP99Millis(), mark),
+                    cold == null
+                            ? NOT_REACHED
+                            : seconds(
+                                    cold.measured().timeToFirstSuccessMillis() == null
+                                            ? null
+                                            : cold.measured().timeToFirstSuccessMillis() / 1000.0),
+                    cold == null ? NOT_REACHED : seconds(cold.measured().timeToSteadyStateSeconds()),
+                    cold == null
+                            ? NOT_REACHED
+                            : Integer.toString(cold.measured().coldStarts().size()),
+                    cold == null ? NOT_REACHED : modelLoad(cold.measured().coldStarts())
+                });
             }
             table(out, rows);
         }
@@ -91,35 +115,57 @@ public final class ComparisonTables {
         header.add("warm P50 (best)");
         rows.add(header.toArray(String[]::new));
         for (Map.Entry<String, Map<String, ExperimentRecord[]>> model : byModel.entrySet()) {
-            List<ExperimentRecord> cold = model.getValue().values().stream().map(p -> p[0]).filter(Objects::nonNull).toList();
-            List<ExperimentRecord> warm = model.getValue().values().stream().map(p -> p[1]).filter(Objects::nonNull).toList();
+            List<ExperimentRecord> cold = model.getValue().values().stream()
+                    .map(p -> p[0])
+                    .filter(Objects::nonNull)
+                    .toList();
+            List<ExperimentRecord> warm = model.getValue().values().stream()
+                    .map(p -> p[1])
+                    .filter(Objects::nonNull)
+                    .toList();
             ExperimentRecord any = cold.isEmpty() ? warm.get(0) : cold.get(0);
-            List<String> row = new ArrayList<>(List.of(model.getKey(), parameters(any.model().parameters()),
+            List<String> row = new ArrayList<>(List.of(
+                    model.getKey(),
+                    parameters(any.model().parameters()),
                     megabytes(any.model().fileBytes()),
-                    modelLoad(cold.stream().flatMap(r -> r.measured().coldStarts().stream()).toList())));
+                    modelLoad(cold.stream()
+                            .flatMap(r -> r.measured().coldStarts().stream())
+                            .toList())));
             for (String profile : profiles) {
                 ExperimentRecord[] pair = model.getValue().get(profile);
-                row.add(pair == null || pair[0] == null ? NOT_REACHED : seconds(
-                        pair[0].measured().timeToFirstSuccessMillis() == null ? null
-                                : pair[0].measured().timeToFirstSuccessMillis() / 1000.0));
+                row.add(
+                        pair == null || pair[0] == null
+                                ? NOT_REACHED
+                                : seconds(
+                                        pair[0].measured().timeToFirstSuccessMillis() == null
+                                                ? null
+                                                : pair[0].measured().timeToFirstSuccessMillis() / 1000.0));
             }
-            Double best = warm.stream().map(r -> r.measured().warmP50Millis()).filter(Objects::nonNull)
-                    .min(Double::compare).orElse(null);
+            Double best = warm.stream()
+                    .map(r -> r.measured().warmP50Millis())
+                    .filter(Objects::nonNull)
+                    .min(Double::compare)
+                    .orElse(null);
             row.add(ms(best, ""));
             rows.add(row.toArray(String[]::new));
         }
         table(out, rows);
 
         out.append('\n');
-        records.stream().map(r -> r.measured().steadyStateRule()).distinct()
-                .forEach(rule -> out.append("Steady state: first window of ").append(rule).append(".\n"));
+        records.stream()
+                .map(r -> r.measured().steadyStateRule())
+                .distinct()
+                .forEach(rule -> out.append("Steady state: first window of ")
+                        .append(rule)
+                        .append(".\n"));
         out.append("Warm P50/P95/P99: latency (completion - intended send) of 2xx responses over steady-state"
                 + " intervals of the warm run, cold requests excluded; time to first response: first request sent"
                 + " to the first 2xx after a forced cold start; model load: median Salvo-Model-Load-Ms of the cold"
                 + " starts.\n");
         if (anyFallback) {
-            out.append(FALLBACK_MARK).append(" the warm run never met the steady-state rule; these percentiles"
-                    + " cover every interval of it without a cold start.\n");
+            out.append(FALLBACK_MARK)
+                    .append(" the warm run never met the steady-state rule; these percentiles"
+                            + " cover every interval of it without a cold start.\n");
         }
         return out.toString();
     }
@@ -150,7 +196,11 @@ public final class ComparisonTables {
     }
 
     private static String modelLoad(List<ColdStartRow> coldStarts) {
-        List<Long> loads = coldStarts.stream().map(ColdStartRow::modelLoadMillis).filter(Objects::nonNull).sorted().toList();
+        List<Long> loads = coldStarts.stream()
+                .map(ColdStartRow::modelLoadMillis)
+                .filter(Objects::nonNull)
+                .sorted()
+                .toList();
         if (loads.isEmpty()) {
             return NOT_REACHED;
         }
@@ -161,7 +211,8 @@ public final class ComparisonTables {
         if (millis == null) {
             return NOT_REACHED;
         }
-        return String.format(Locale.ROOT, millis < 10 ? "%.2f ms" : millis < 100 ? "%.1f ms" : "%.0f ms", millis) + mark;
+        return String.format(Locale.ROOT, millis < 10 ? "%.2f ms" : millis < 100 ? "%.1f ms" : "%.0f ms", millis)
+                + mark;
     }
 
     static String seconds(Double seconds) {

@@ -3,6 +3,8 @@ package io.salvo.benchmark;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.salvo.core.security.BearerTokenCredentials;
+import io.salvo.core.security.ClusterToken;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
@@ -14,8 +16,6 @@ import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.StartRunResponse;
 import io.salvo.proto.v1.WatchRunRequest;
-import io.salvo.core.security.BearerTokenCredentials;
-import io.salvo.core.security.ClusterToken;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +36,10 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
 
     /** Plain-text loopback connection to an embedded coordinator that requires {@code token}. */
     public CoordinatorLoadRunner(String host, int port, ClusterToken token, Duration workerWait) {
-        this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext()
-                .maxInboundMessageSize(MAX_RESULT_BYTES).build();
+        this.channel = NettyChannelBuilder.forAddress(host, port)
+                .usePlaintext()
+                .maxInboundMessageSize(MAX_RESULT_BYTES)
+                .build();
         this.control = RunControlGrpc.newBlockingStub(channel).withCallCredentials(new BearerTokenCredentials(token));
         this.workerWait = workerWait;
     }
@@ -61,16 +63,21 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
                 }
             }
             return control.withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .getRunResult(GetRunResultRequest.newBuilder().setRunId(started.getRunId()).build());
+                    .getRunResult(GetRunResultRequest.newBuilder()
+                            .setRunId(started.getRunId())
+                            .build());
         } catch (StatusRuntimeException e) {
             String description = e.getStatus().getDescription();
-            throw new BenchmarkException("run '" + plan.getName() + "': the coordinator answered "
-                    + e.getStatus().getCode() + (description == null ? "" : ": " + description), e);
+            throw new BenchmarkException(
+                    "run '" + plan.getName() + "': the coordinator answered "
+                            + e.getStatus().getCode() + (description == null ? "" : ": " + description),
+                    e);
         }
     }
 
     static boolean isTerminal(RunState state) {
-        return state == RunState.RUN_STATE_COMPLETED || state == RunState.RUN_STATE_STOPPED
+        return state == RunState.RUN_STATE_COMPLETED
+                || state == RunState.RUN_STATE_STOPPED
                 || state == RunState.RUN_STATE_FAILED;
     }
 

@@ -30,9 +30,11 @@ public record ExperimentRecord(
 
     public enum Experiment {
         /** Constant rate from zero instances: time to first response, time to steady state, cold starts. */
-        @JsonProperty("cold-start") COLD_START,
+        @JsonProperty("cold-start")
+        COLD_START,
         /** Constant low rate on instances already warm: warm-start latency. */
-        @JsonProperty("warm") WARM;
+        @JsonProperty("warm")
+        WARM;
 
         public String fileName() {
             return this == COLD_START ? "cold-start" : "warm";
@@ -44,8 +46,7 @@ public record ExperimentRecord(
             @JsonProperty("min_instances") int minInstances,
             @JsonProperty("max_instances") int maxInstances,
             @JsonProperty("scale_out_delay_ms") long scaleOutDelayMillis,
-            @JsonProperty("idle_timeout_ms") long idleTimeoutMillis) {
-    }
+            @JsonProperty("idle_timeout_ms") long idleTimeoutMillis) {}
 
     /**
      * Salvo's measurement. Null numbers mean "not reached" (no 2xx, no steady window, no warm interval).
@@ -61,7 +62,10 @@ public record ExperimentRecord(
             @JsonProperty("errors") long errors,
             @JsonProperty("instance_source") String instanceSource,
             @JsonProperty("time_to_first_success_ms") Double timeToFirstSuccessMillis,
-            @JsonProperty("time_to_first_success_resolution") String timeToFirstSuccessResolution,
+
+            @JsonProperty("time_to_first_success_resolution")
+            String timeToFirstSuccessResolution,
+
             @JsonProperty("errors_before_first_success") Long errorsBeforeFirstSuccess,
             @JsonProperty("first_send_offset_ms") Double firstSendOffsetMillis,
             @JsonProperty("first_success_offset_ms") Double firstSuccessOffsetMillis,
@@ -73,15 +77,13 @@ public record ExperimentRecord(
             @JsonProperty("warm_p99_ms") Double warmP99Millis,
             @JsonProperty("warm_count") long warmCount,
             @JsonProperty("warm_basis") String warmBasis,
-            @JsonProperty("cold_starts") List<ColdStartRow> coldStarts) {
-    }
+            @JsonProperty("cold_starts") List<ColdStartRow> coldStarts) {}
 
     public record ColdStartRow(
             @JsonProperty("instance_id") String instanceId,
             @JsonProperty("interval") long interval,
             @JsonProperty("first_response_latency_ms") Double firstResponseLatencyMillis,
-            @JsonProperty("model_load_ms") Long modelLoadMillis) {
-    }
+            @JsonProperty("model_load_ms") Long modelLoadMillis) {}
 
     /**
      * What the platform itself recorded (the local emulator sees every request and instance).
@@ -98,8 +100,7 @@ public record ExperimentRecord(
             @JsonProperty("time_to_first_success_ms") Double timeToFirstSuccessMillis,
             @JsonProperty("first_request_offset_ms") Double firstRequestOffsetMillis,
             @JsonProperty("first_success_offset_ms") Double firstSuccessOffsetMillis,
-            @JsonProperty("instances") List<TruthInstance> instances) {
-    }
+            @JsonProperty("instances") List<TruthInstance> instances) {}
 
     public record TruthInstance(
             @JsonProperty("name") String name,
@@ -108,6 +109,5 @@ public record ExperimentRecord(
             @JsonProperty("ready_offset_s") Double readyOffsetSeconds,
             @JsonProperty("first_routed_offset_s") Double firstRoutedOffsetSeconds,
             @JsonProperty("first_reply_offset_s") Double firstReplyOffsetSeconds,
-            @JsonProperty("model_load_ms") Long modelLoadMillis) {
-    }
+            @JsonProperty("model_load_ms") Long modelLoadMillis) {}
 }

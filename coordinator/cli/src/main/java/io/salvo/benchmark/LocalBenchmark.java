@@ -59,6 +59,7 @@ public final class LocalBenchmark {
 
     /** Long enough for a few interval reports and both dummy instances' first responses; short next to the demo. */
     private static final Duration CLUSTER_WARMUP = Duration.ofSeconds(3);
+
     private static final double CLUSTER_WARMUP_RATE = 40;
 
     private final BenchmarkSettings settings;
@@ -73,8 +74,14 @@ public final class LocalBenchmark {
      * @param modelDir  model cache for the model-server ({@code SALVO_MODEL_DIR}); null for its default
      * @param liveLines print one line per interval while a run is going
      */
-    public LocalBenchmark(BenchmarkSettings settings, LoadRunner runner, Path modelServerJar, Path modelDir, Path outDir,
-            PrintStream out, boolean liveLines) {
+    public LocalBenchmark(
+            BenchmarkSettings settings,
+            LoadRunner runner,
+            Path modelServerJar,
+            Path modelDir,
+            Path outDir,
+            PrintStream out,
+            boolean liveLines) {
         this.settings = settings;
         this.runner = runner;
         this.modelServerJar = modelServerJar;
@@ -89,13 +96,15 @@ public final class LocalBenchmark {
         try {
             Files.createDirectories(outDir.resolve("plans"));
             Files.createDirectories(outDir.resolve("runs"));
-            Files.write(outDir.resolve("bodies.jsonl"), SENTENCES.stream()
-                    .map(s -> "{\"inputs\": [\"" + s + "\"]}").toList());
+            Files.write(
+                    outDir.resolve("bodies.jsonl"),
+                    SENTENCES.stream().map(s -> "{\"inputs\": [\"" + s + "\"]}").toList());
         } catch (IOException e) {
             throw new BenchmarkException("cannot write to " + outDir + ": " + e.getMessage(), e);
         }
         MachineInfo machine = MachineInfo.current();
-        List<String> modelNames = settings.models().stream().map(ModelLoad::model).toList();
+        List<String> modelNames =
+                settings.models().stream().map(ModelLoad::model).toList();
         out.println("Preparing models " + String.join(", ", modelNames) + " (cached after the first time)...");
         Map<String, ModelFacts> facts = ModelFacts.prepare(modelServerJar, modelDir, modelNames);
         warmUpCluster();
@@ -112,56 +121,113 @@ public final class LocalBenchmark {
             throws BenchmarkException, InterruptedException {
         ScalingSettings scaling = profile.defaultScaling();
         int maxInstances = Math.max(scaling.minInstances(), Math.min(scaling.maxInstances(), settings.maxInstances()));
-        LocalPlatformDriver.Settings driverSettings = LocalPlatformDriver.Settings.of(profile,
-                JavaMainLauncher.forJar(modelServerJar, List.of())).withModelDir(modelDir);
-        DeploymentSpec spec = new DeploymentSpec(model.model(), 1, model.memoryMb(), null, maxInstances, null, Map.of());
+        LocalPlatformDriver.Settings driverSettings = LocalPlatformDriver.Settings.of(
+                        profile, JavaMainLauncher.forJar(modelServerJar, List.of()))
+                .withModelDir(modelDir);
+        DeploymentSpec spec =
+                new DeploymentSpec(model.model(), 1, model.memoryMb(), null, maxInstances, null, Map.of());
         try (LocalPlatformDriver driver = new LocalPlatformDriver(driverSettings)) {
-            out.printf(Locale.ROOT, "%n== %s on %s: %s req/s, up to %d instance(s) ==%n", model.model(), driver.label(),
-                    formatRate(model.ratePerSecond()), maxInstances);
+            out.printf(
+                    Locale.ROOT,
+                    "%n== %s on %s: %s req/s, up to %d instance(s) ==%n",
+                    model.model(),
+                    driver.label(),
+                    formatRate(model.ratePerSecond()),
+                    maxInstances);
             URI endpoint = driver.deploy(spec);
             driver.awaitReady(Duration.ofMinutes(3));
             ScalingSettings used = driver.scaling();
-            Scaling scalingRow = new Scaling(used.concurrency(), used.minInstances(), used.maxInstances(),
-                    used.scaleOutDelay().toMillis(), used.idleTimeout().toMillis());
+            Scaling scalingRow = new Scaling(
+                    used.concurrency(),
+                    used.minInstances(),
+                    used.maxInstances(),
+                    used.scaleOutDelay().toMillis(),
+                    used.idleTimeout().toMillis());
             URI target = endpoint.resolve("/v2/models/" + model.model() + "/predict");
 
             // The router's proxy path is already warm: LocalPlatformDriver.deploy drives requests through it to a
-            // loopback dummy (see ProxyPathWarmup), so the first measured cold start meets the same router as later ones.
+            // loopback dummy (see ProxyPathWarmup), so the first measured cold start meets the same router as later
+            // ones.
             Instant coldSince = Instant.now();
             driver.forceCold();
-            ExperimentRecord cold = experiment(Experiment.COLD_START, model, facts, profile, driver, scalingRow, target,
-                    model.coldDuration(), coldSince, machine);
-            ExperimentRecord warm = experiment(Experiment.WARM, model, facts, profile, driver, scalingRow, target,
-                    settings.warmDuration(), null, machine);
+            ExperimentRecord cold = experiment(
+                    Experiment.COLD_START,
+                    model,
+                    facts,
+                    profile,
+                    driver,
+                    scalingRow,
+                    target,
+                    model.coldDuration(),
+                    coldSince,
+                    machine);
+            ExperimentRecord warm = experiment(
+                    Experiment.WARM,
+                    model,
+                    facts,
+                    profile,
+                    driver,
+                    scalingRow,
+                    target,
+                    settings.warmDuration(),
+                    null,
+                    machine);
             return List.of(cold, warm);
         } catch (PlatformLimitException | PlatformException e) {
             throw new BenchmarkException(model.model() + " on " + profile.profileName() + ": " + e.getMessage(), e);
         } catch (TimeoutException e) {
-            throw new BenchmarkException(model.model() + " on " + profile.profileName()
-                    + ": the platform was not ready in 3 minutes", e);
+            throw new BenchmarkException(
+                    model.model() + " on " + profile.profileName() + ": the platform was not ready in 3 minutes", e);
         }
     }
 
-    private ExperimentRecord experiment(Experiment experiment, ModelLoad model, ModelFacts facts, LocalProfile profile,
-            LocalPlatformDriver driver, Scaling scaling, URI target, Duration duration, Instant coldSince,
-            MachineInfo machine) throws BenchmarkException {
+    private ExperimentRecord experiment(
+            Experiment experiment,
+            ModelLoad model,
+            ModelFacts facts,
+            LocalProfile profile,
+            LocalPlatformDriver driver,
+            Scaling scaling,
+            URI target,
+            Duration duration,
+            Instant coldSince,
+            MachineInfo machine)
+            throws BenchmarkException {
         String name = model.model() + "." + profile.profileName() + "." + experiment.fileName();
         RunPlan plan = plan(name, target, model.ratePerSecond(), duration);
-        out.printf(Locale.ROOT, "-- %s: %s, %d s at %s req/s%n", experiment == Experiment.COLD_START
-                        ? "from zero instances (time to first response, time to steady state)" : "warm instances (warm-start latency)",
-                name, duration.toSeconds(), formatRate(model.ratePerSecond()));
+        out.printf(
+                Locale.ROOT,
+                "-- %s: %s, %d s at %s req/s%n",
+                experiment == Experiment.COLD_START
+                        ? "from zero instances (time to first response, time to steady state)"
+                        : "warm instances (warm-start latency)",
+                name,
+                duration.toSeconds(),
+                formatRate(model.ratePerSecond()));
         collectGarbageBeforeMeasuring();
         RunResult result = runner.run(plan, this::live);
         String reportFile = saveRunReport(result);
-        DetectorSummary summary = RunMeasurement.detect(result,
-                new PlatformSignalsView(driver, RunMeasurement.runStart(result)));
+        DetectorSummary summary =
+                RunMeasurement.detect(result, new PlatformSignalsView(driver, RunMeasurement.runStart(result)));
         Measured measured = RunMeasurement.measured(result, summary);
         GroundTruth truth = RunMeasurement.groundTruth(driver.signals(), result, coldSince);
-        ExperimentRecord record = new ExperimentRecord(ExperimentRecord.SCHEMA_VERSION, experiment, facts,
-                LocalPlatformDriver.NAME, profile.profileName(), driver.label(), true, scaling, model.ratePerSecond(),
-                duration.toMillis() / 1000.0, result.getRunId(),
-                result.getState().name().replace("RUN_STATE_", "").toLowerCase(Locale.ROOT), reportFile, machine,
-                measured, truth);
+        ExperimentRecord record = new ExperimentRecord(
+                ExperimentRecord.SCHEMA_VERSION,
+                experiment,
+                facts,
+                LocalPlatformDriver.NAME,
+                profile.profileName(),
+                driver.label(),
+                true,
+                scaling,
+                model.ratePerSecond(),
+                duration.toMillis() / 1000.0,
+                result.getRunId(),
+                result.getState().name().replace("RUN_STATE_", "").toLowerCase(Locale.ROOT),
+                reportFile,
+                machine,
+                measured,
+                truth);
         try {
             BenchmarkFiles.write(record, outDir);
         } catch (IOException e) {
@@ -194,7 +260,8 @@ public final class LocalBenchmark {
             ReportFiles.writeHlog(result, outDir.resolve("runs").resolve(result.getRunId() + ".hlog"));
             return outDir.relativize(json).toString();
         } catch (IOException e) {
-            throw new BenchmarkException("cannot write the report of run " + result.getRunId() + ": " + e.getMessage(), e);
+            throw new BenchmarkException(
+                    "cannot write the report of run " + result.getRunId() + ": " + e.getMessage(), e);
         }
     }
 
@@ -208,12 +275,19 @@ public final class LocalBenchmark {
      * worker already warms its HTTP path on its own; this warms the rest, and never touches the platform.
      */
     private void warmUpCluster() throws BenchmarkException {
-        out.printf(Locale.ROOT, "Warming up the coordinator and worker on a loopback dummy target (%d s, not measured)...%n",
+        out.printf(
+                Locale.ROOT,
+                "Warming up the coordinator and worker on a loopback dummy target (%d s, not measured)...%n",
                 CLUSTER_WARMUP.toSeconds());
         try (LoopbackDummyTarget dummy = new LoopbackDummyTarget()) {
-            RunPlan plan = parsePlan("cluster-warmup", planYaml("cluster-warmup", dummy.uri("/v2/models/warmup/predict"),
-                    CLUSTER_WARMUP_RATE, CLUSTER_WARMUP));
-            RunResult result = runner.run(plan, snapshot -> { });
+            RunPlan plan = parsePlan(
+                    "cluster-warmup",
+                    planYaml(
+                            "cluster-warmup",
+                            dummy.uri("/v2/models/warmup/predict"),
+                            CLUSTER_WARMUP_RATE,
+                            CLUSTER_WARMUP));
+            RunResult result = runner.run(plan, snapshot -> {});
             if (result.getState() != RunState.RUN_STATE_COMPLETED) {
                 throw new BenchmarkException("the warm-up run on a loopback dummy target ended "
                         + result.getState().name().replace("RUN_STATE_", "").toLowerCase(Locale.ROOT) + ": "
@@ -272,9 +346,15 @@ public final class LocalBenchmark {
         if (!liveLines || CoordinatorLoadRunner.isTerminal(s.getState())) {
             return;
         }
-        out.printf(Locale.ROOT, "   %5.0fs  ok %6.1f/s (target %6.1f/s)  p50 %9.2f ms  p99 %9.2f ms  errors %d%n",
-                (s.getIntervalIndex() + 1) * 1.0, s.getSuccessRatePerSecond(), s.getTargetRatePerSecond(),
-                s.getLatencyP50Micros() / 1000.0, s.getLatencyP99Micros() / 1000.0, s.getErrors());
+        out.printf(
+                Locale.ROOT,
+                "   %5.0fs  ok %6.1f/s (target %6.1f/s)  p50 %9.2f ms  p99 %9.2f ms  errors %d%n",
+                (s.getIntervalIndex() + 1) * 1.0,
+                s.getSuccessRatePerSecond(),
+                s.getTargetRatePerSecond(),
+                s.getLatencyP50Micros() / 1000.0,
+                s.getLatencyP99Micros() / 1000.0,
+                s.getErrors());
         for (String event : s.getEventsList()) {
             out.println("          >> " + event);
         }
@@ -283,17 +363,31 @@ public final class LocalBenchmark {
     static String summaryLine(ExperimentRecord r) {
         Measured m = r.measured();
         if (r.experiment() == Experiment.COLD_START) {
-            return String.format(Locale.ROOT, "time to first response %s (platform ground truth %s), time to steady"
+            return String.format(
+                    Locale.ROOT,
+                    "time to first response %s (platform ground truth %s), time to steady"
                             + " state %s, %d cold start(s), %d/%d ok",
-                    ComparisonTables.seconds(m.timeToFirstSuccessMillis() == null ? null : m.timeToFirstSuccessMillis() / 1000),
-                    ComparisonTables.seconds(r.groundTruth().timeToFirstSuccessMillis() == null ? null
-                            : r.groundTruth().timeToFirstSuccessMillis() / 1000),
-                    ComparisonTables.seconds(m.timeToSteadyStateSeconds()), m.coldStarts().size(), m.successes(),
+                    ComparisonTables.seconds(
+                            m.timeToFirstSuccessMillis() == null ? null : m.timeToFirstSuccessMillis() / 1000),
+                    ComparisonTables.seconds(
+                            r.groundTruth().timeToFirstSuccessMillis() == null
+                                    ? null
+                                    : r.groundTruth().timeToFirstSuccessMillis() / 1000),
+                    ComparisonTables.seconds(m.timeToSteadyStateSeconds()),
+                    m.coldStarts().size(),
+                    m.successes(),
                     m.intended());
         }
-        return String.format(Locale.ROOT, "warm P50 %s  P95 %s  P99 %s over %d responses (%s), %d/%d ok",
-                ComparisonTables.ms(m.warmP50Millis(), ""), ComparisonTables.ms(m.warmP95Millis(), ""),
-                ComparisonTables.ms(m.warmP99Millis(), ""), m.warmCount(), m.warmBasis(), m.successes(), m.intended());
+        return String.format(
+                Locale.ROOT,
+                "warm P50 %s  P95 %s  P99 %s over %d responses (%s), %d/%d ok",
+                ComparisonTables.ms(m.warmP50Millis(), ""),
+                ComparisonTables.ms(m.warmP95Millis(), ""),
+                ComparisonTables.ms(m.warmP99Millis(), ""),
+                m.warmCount(),
+                m.warmBasis(),
+                m.successes(),
+                m.intended());
     }
 
     private static String formatRate(double rate) {

@@ -46,13 +46,15 @@ final class LoopbackDummyTarget implements AutoCloseable {
     }
 
     private void answer(HttpExchange exchange) throws IOException {
-        try (exchange; InputStream body = exchange.getRequestBody(); OutputStream reply = exchange.getResponseBody()) {
+        try (exchange;
+                InputStream body = exchange.getRequestBody();
+                OutputStream reply = exchange.getResponseBody()) {
             body.readAllBytes();
             int instance = (int) (requests.getAndIncrement() % INSTANCE_IDS.length);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.getResponseHeaders().add("Salvo-Instance-Id", INSTANCE_IDS[instance]);
-            exchange.getResponseHeaders().add("Salvo-Instance-Request-Seq",
-                    Long.toString(sequences[instance].incrementAndGet()));
+            exchange.getResponseHeaders()
+                    .add("Salvo-Instance-Request-Seq", Long.toString(sequences[instance].incrementAndGet()));
             exchange.getResponseHeaders().add("Salvo-Model-Load-Ms", "0");
             exchange.sendResponseHeaders(200, REPLY.length);
             reply.write(REPLY);

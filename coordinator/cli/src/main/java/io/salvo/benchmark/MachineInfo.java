@@ -28,9 +28,13 @@ public record MachineInfo(
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean bean) {
             memory = bean.getTotalMemorySize();
         }
-        return new MachineInfo(Runtime.getRuntime().availableProcessors(), memory, readCpuModel(),
+        return new MachineInfo(
+                Runtime.getRuntime().availableProcessors(),
+                memory,
+                readCpuModel(),
                 System.getProperty("java.vm.name") + " " + Runtime.version(),
-                System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
     }
 
     private static String readCpuModel() {
@@ -48,7 +52,13 @@ public record MachineInfo(
 
     /** One line, e.g. "2 cores, 23.4 GiB, Intel(R) Xeon(R) ..., OpenJDK 64-Bit Server VM 17.0.9". */
     public String describe() {
-        return String.format(Locale.ROOT, "%d cores, %.1f GiB memory, %s, %s, %s", cores,
-                memoryBytes / (1024.0 * 1024 * 1024), cpuModel, java, os);
+        return String.format(
+                Locale.ROOT,
+                "%d cores, %.1f GiB memory, %s, %s, %s",
+                cores,
+                memoryBytes / (1024.0 * 1024 * 1024),
+                cpuModel,
+                java,
+                os);
     }
 }

@@ -43,7 +43,8 @@ public record ModelFacts(
             run(modelServerJar, modelDir, List.of("models", "prepare", model));
         }
         Map<String, ModelFacts> facts = new LinkedHashMap<>();
-        for (String line : run(modelServerJar, modelDir, List.of("models", "list")).split("\n", -1)) {
+        for (String line :
+                run(modelServerJar, modelDir, List.of("models", "list")).split("\n", -1)) {
             ModelFacts parsed = parseListLine(line.strip());
             if (parsed != null && models.contains(parsed.name())) {
                 facts.put(parsed.name(), parsed);
@@ -63,8 +64,8 @@ public record ModelFacts(
             return null;
         }
         String description = m.group(3).strip();
-        return new ModelFacts(m.group(1), Long.parseLong(m.group(2).replace(",", "")), parameters(description),
-                description);
+        return new ModelFacts(
+                m.group(1), Long.parseLong(m.group(2).replace(",", "")), parameters(description), description);
     }
 
     static long parameters(String description) {
@@ -80,8 +81,8 @@ public record ModelFacts(
     }
 
     private static String run(Path jar, Path modelDir, List<String> arguments) throws BenchmarkException {
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString()));
+        List<String> command = new ArrayList<>(
+                List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString()));
         command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (modelDir != null) {
@@ -93,7 +94,8 @@ public record ModelFacts(
             String output = readAll(process.getInputStream());
             if (!process.waitFor(5, TimeUnit.MINUTES)) {
                 process.destroyForcibly();
-                throw new BenchmarkException("model-server " + String.join(" ", arguments) + " did not finish in 5 minutes");
+                throw new BenchmarkException(
+                        "model-server " + String.join(" ", arguments) + " did not finish in 5 minutes");
             }
             if (process.exitValue() != 0) {
                 throw new BenchmarkException("model-server " + String.join(" ", arguments) + " failed (exit "

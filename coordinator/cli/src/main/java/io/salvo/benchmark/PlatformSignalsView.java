@@ -37,8 +37,11 @@ final class PlatformSignalsView implements PlatformInstanceSignals {
     }
 
     private PlatformInstance toDetectorView(InstanceRecord record) {
-        return new PlatformInstance(record.instanceId() != null ? record.instanceId() : record.name(),
-                offsetMicros(record.spawnedAt()), nullableOffset(record.readyAt()), nullableOffset(record.stoppedAt()),
+        return new PlatformInstance(
+                record.instanceId() != null ? record.instanceId() : record.name(),
+                offsetMicros(record.spawnedAt()),
+                nullableOffset(record.readyAt()),
+                nullableOffset(record.stoppedAt()),
                 record.modelLoadMillis());
     }
 

@@ -4,7 +4,6 @@ import io.salvo.benchmark.ExperimentRecord.ColdStartRow;
 import io.salvo.benchmark.ExperimentRecord.GroundTruth;
 import io.salvo.benchmark.ExperimentRecord.Measured;
 import io.salvo.benchmark.ExperimentRecord.TruthInstance;
-import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.detect.DetectionEvent.ColdStart;
 import io.salvo.detect.DetectorSettings;
@@ -32,8 +31,7 @@ final class RunMeasurement {
     static final String WARM_BASIS_STEADY = "steady-state intervals (detector warm latency)";
     static final String WARM_BASIS_FALLBACK = "steady state not reached: every interval without a cold start";
 
-    private RunMeasurement() {
-    }
+    private RunMeasurement() {}
 
     /** The run's interval-0 instant (coordinator clock; on one machine the same clock as the platform's). */
     static Instant runStart(RunResult result) {
@@ -42,8 +40,8 @@ final class RunMeasurement {
 
     /** Re-runs the live detectors over the final merged intervals, with the platform's signals. */
     static DetectorSummary detect(RunResult result, PlatformInstanceSignals platform) {
-        LiveDetectors detectors = new LiveDetectors(DetectorSettings.defaults(result.getPlan().getIntervalMillis()),
-                platform);
+        LiveDetectors detectors =
+                new LiveDetectors(DetectorSettings.defaults(result.getPlan().getIntervalMillis()), platform);
         for (MergedInterval interval : result.getIntervalsList()) {
             detectors.accept(interval);
         }
@@ -58,7 +56,8 @@ final class RunMeasurement {
         summary.coldStarts().forEach(c -> coldIntervals.add(c.intervalIndex()));
         Histogram outsideColdStarts = HistogramSpec.newHistogram();
         for (MergedInterval interval : result.getIntervalsList()) {
-            IntervalObservation o = IntervalObservation.from(interval, summary.settings().instanceHeader());
+            IntervalObservation o =
+                    IntervalObservation.from(interval, summary.settings().instanceHeader());
             intended += o.intended();
             successes += o.successes();
             errors += o.errors();
@@ -79,7 +78,8 @@ final class RunMeasurement {
             p95 = millis(warm.p95Micros());
             p99 = millis(warm.p99Micros());
             warmCount = warm.count();
-            basis = WARM_BASIS_STEADY + ", cold requests excluded by " + warm.coldExclusion().name().toLowerCase(Locale.ROOT);
+            basis = WARM_BASIS_STEADY + ", cold requests excluded by "
+                    + warm.coldExclusion().name().toLowerCase(Locale.ROOT);
         } else if (outsideColdStarts.getTotalCount() > 0) {
             p50 = millis(outsideColdStarts.getValueAtPercentile(50));
             p95 = millis(outsideColdStarts.getValueAtPercentile(95));
@@ -94,20 +94,40 @@ final class RunMeasurement {
             basis = "no successful response outside cold-start intervals";
         }
         DetectorSettings s = summary.settings();
-        String rule = String.format(Locale.ROOT, "W=%d intervals of %d ms, 2xx >= %.2f x target, errors <= %.1f%%,"
-                        + " p95s within x%.2f on 99%% bounds", s.steadyWindowIntervals(), s.intervalMicros() / 1000,
-                s.minSuccessRateRatio(), s.maxErrorRatio() * 100, s.maxP95Spread());
+        String rule = String.format(
+                Locale.ROOT,
+                "W=%d intervals of %d ms, 2xx >= %.2f x target, errors <= %.1f%%,"
+                        + " p95s within x%.2f on 99%% bounds",
+                s.steadyWindowIntervals(),
+                s.intervalMicros() / 1000,
+                s.minSuccessRateRatio(),
+                s.maxErrorRatio() * 100,
+                s.maxP95Spread());
         List<ColdStartRow> coldStarts = summary.coldStarts().stream()
-                .map(c -> new ColdStartRow(c.instanceId(), c.intervalIndex(),
+                .map(c -> new ColdStartRow(
+                        c.instanceId(),
+                        c.intervalIndex(),
                         c.firstResponseLatencyMicros() == null ? null : millis(c.firstResponseLatencyMicros()),
                         c.modelLoadMillis()))
                 .toList();
-        return new Measured(intended, successes, errors, summary.instanceSourceLabel(),
-                ttfr == null ? null : millis(ttfr.micros()), ttfr == null ? null : ttfr.resolution().name().toLowerCase(Locale.ROOT),
+        return new Measured(
+                intended,
+                successes,
+                errors,
+                summary.instanceSourceLabel(),
+                ttfr == null ? null : millis(ttfr.micros()),
+                ttfr == null ? null : ttfr.resolution().name().toLowerCase(Locale.ROOT),
                 ttfr == null ? null : ttfr.errorsBefore(),
                 ttfr == null ? null : millis(ttfr.firstSendOffsetMicros()),
-                ttfr == null ? null : millis(ttfr.firstSuccessOffsetMicros()), steady.reached(),
-                steady.reached() ? steady.startOffsetMicros() / 1e6 : null, rule, p50, p95, p99, warmCount, basis,
+                ttfr == null ? null : millis(ttfr.firstSuccessOffsetMicros()),
+                steady.reached(),
+                steady.reached() ? steady.startOffsetMicros() / 1e6 : null,
+                rule,
+                p50,
+                p95,
+                p99,
+                warmCount,
+                basis,
                 coldStarts);
     }
 
@@ -119,23 +139,34 @@ final class RunMeasurement {
      */
     static GroundTruth groundTruth(PlatformSignals signals, RunResult result, Instant coldSince) {
         Instant start = runStart(result);
-        Instant end = result.getEndUnixNanos() == 0 ? Instant.now() : Instant.ofEpochSecond(0, result.getEndUnixNanos());
+        Instant end =
+                result.getEndUnixNanos() == 0 ? Instant.now() : Instant.ofEpochSecond(0, result.getEndUnixNanos());
         Double ttfr = null;
         Double firstRequest = null;
         Double firstSuccess = null;
-        if (coldSince != null && signals.firstRequestAt() != null && signals.firstSuccessAt() != null
+        if (coldSince != null
+                && signals.firstRequestAt() != null
+                && signals.firstSuccessAt() != null
                 && !signals.firstRequestAt().isBefore(coldSince)) {
-            ttfr = Duration.between(signals.firstRequestAt(), signals.firstSuccessAt()).toNanos() / 1e6;
+            ttfr = Duration.between(signals.firstRequestAt(), signals.firstSuccessAt())
+                            .toNanos()
+                    / 1e6;
             firstRequest = Duration.between(start, signals.firstRequestAt()).toNanos() / 1e6;
             firstSuccess = Duration.between(start, signals.firstSuccessAt()).toNanos() / 1e6;
         }
         // Instances whose first reply falls in this run: the cold starts the run met.
         List<TruthInstance> instances = signals.instances().stream()
-                .filter(i -> i.firstReplyAt() != null && !i.firstReplyAt().isBefore(coldSince != null ? coldSince : start)
+                .filter(i -> i.firstReplyAt() != null
+                        && !i.firstReplyAt().isBefore(coldSince != null ? coldSince : start)
                         && !i.firstReplyAt().isAfter(end))
-                .map(i -> new TruthInstance(i.name(), i.instanceId(), seconds(start, i.spawnedAt()),
-                        seconds(start, i.readyAt()), seconds(start, i.firstRequestRoutedAt()),
-                        seconds(start, i.firstReplyAt()), i.modelLoadMillis()))
+                .map(i -> new TruthInstance(
+                        i.name(),
+                        i.instanceId(),
+                        seconds(start, i.spawnedAt()),
+                        seconds(start, i.readyAt()),
+                        seconds(start, i.firstRequestRoutedAt()),
+                        seconds(start, i.firstReplyAt()),
+                        i.modelLoadMillis()))
                 .toList();
         return new GroundTruth(signals.source(), ttfr, firstRequest, firstSuccess, instances);
     }
@@ -163,5 +194,4 @@ final class RunMeasurement {
     private static double millis(long micros) {
         return micros / 1000.0;
     }
-
 }

@@ -10,7 +10,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "compare", mixinStandardHelpOptions = true,
+@Command(
+        name = "compare",
+        mixinStandardHelpOptions = true,
         description = "Prints the benchmark comparison tables from saved benchmark run records"
                 + " (<model>.<profile>.<experiment>.json, written by 'salvo demo'), or from folders holding them.")
 final class CompareCommand implements Callable<Integer> {

@@ -12,33 +12,51 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "coordinator", mixinStandardHelpOptions = true,
-        description = {"Runs a coordinator: workers connect to it, clients start runs on it.",
-                "Coordinators started with the same --cluster-name, token and --cluster-members form one cluster: "
-                        + "the oldest leads, the others take over its run if it dies."})
+@Command(
+        name = "coordinator",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs a coordinator: workers connect to it, clients start runs on it.",
+            "Coordinators started with the same --cluster-name, token and --cluster-members form one cluster: "
+                    + "the oldest leads, the others take over its run if it dies."
+        })
 final class CoordinatorCommand implements Callable<Integer> {
 
-    @Option(names = "--bind", defaultValue = "127.0.0.1",
+    @Option(
+            names = "--bind",
+            defaultValue = "127.0.0.1",
             description = "Address to listen on (default: ${DEFAULT-VALUE}; use 0.0.0.0 to accept remote workers).")
     String bind;
 
-    @Option(names = "--port", defaultValue = "7100", description = "gRPC port (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    @Option(
+            names = "--port",
+            defaultValue = "7100",
+            description = "gRPC port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
 
-    @Option(names = "--cluster-name", defaultValue = ClusterSettings.DEFAULT_NAME,
+    @Option(
+            names = "--cluster-name",
+            defaultValue = ClusterSettings.DEFAULT_NAME,
             description = "Coordinator cluster name (default: ${DEFAULT-VALUE}); members also need the same token.")
     String clusterName;
 
-    @Option(names = "--cluster-bind", defaultValue = "127.0.0.1",
+    @Option(
+            names = "--cluster-bind",
+            defaultValue = "127.0.0.1",
             description = "Address the cluster member listens on and advertises (default: ${DEFAULT-VALUE}).")
     String clusterBind;
 
-    @Option(names = "--cluster-port", paramLabel = "PORT",
+    @Option(
+            names = "--cluster-port",
+            paramLabel = "PORT",
             description = "Cluster member port (default: " + ClusterSettings.DEFAULT_PORT + " with --cluster-members; "
                     + "a free one for a single member, which nobody needs to reach).")
     Integer clusterPort;
 
-    @Option(names = "--cluster-members", paramLabel = "HOST:PORT", split = ",",
+    @Option(
+            names = "--cluster-members",
+            paramLabel = "HOST:PORT",
+            split = ",",
             description = "Every coordinator of the cluster (this one may be listed too); without it the "
                     + "coordinator is a single member that joins nobody.")
     List<String> clusterMembers = new ArrayList<>();
@@ -65,8 +83,8 @@ final class CoordinatorCommand implements Callable<Integer> {
         }
         CoordinatorServer server;
         try {
-            server = CoordinatorServer.start(new InetSocketAddress(bind, port), security.serverToken(System.out),
-                    security.tls(), cluster);
+            server = CoordinatorServer.start(
+                    new InetSocketAddress(bind, port), security.serverToken(System.out), security.tls(), cluster);
         } catch (IOException | com.hazelcast.core.HazelcastException e) {
             System.err.println("salvo: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
             return RunExecution.FAILED;
@@ -74,9 +92,12 @@ final class CoordinatorCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "salvo-coordinator-shutdown"));
         // Scripts and tests read this line to find the port when --port 0 is used.
         System.out.println("Salvo coordinator listening on " + bind + ":" + server.port()
-                + (security.tls() != null ? " (TLS" + (security.tlsCa != null ? ", client certificates required)" : ")") : ""));
-        System.out.println("Coordinator cluster '" + clusterName + "': member " + HostPort.format(server.cluster().address())
-                + " of " + server.cluster().memberIds().size() + ", " + (server.cluster().isLeader() ? "leader" : "follower"));
+                + (security.tls() != null
+                        ? " (TLS" + (security.tlsCa != null ? ", client certificates required)" : ")")
+                        : ""));
+        System.out.println("Coordinator cluster '" + clusterName + "': member "
+                + HostPort.format(server.cluster().address()) + " of "
+                + server.cluster().memberIds().size() + ", " + (server.cluster().isLeader() ? "leader" : "follower"));
         System.out.flush();
         server.awaitTermination();
         return RunExecution.OK;

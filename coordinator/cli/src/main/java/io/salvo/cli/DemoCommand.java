@@ -1,8 +1,6 @@
 package io.salvo.cli;
 
-import java.time.ZoneId;
 import io.salvo.benchmark.BenchmarkException;
-import io.salvo.benchmark.BenchmarkFiles;
 import io.salvo.benchmark.BenchmarkSettings;
 import io.salvo.benchmark.ComparisonTables;
 import io.salvo.benchmark.CoordinatorLoadRunner;
@@ -17,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,30 +25,40 @@ import java.util.logging.Level;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The whole benchmark on this machine: prepares the models, starts the local serverless platform"
-                + " (emulated lambda-like, cloud-run-like and k8s-like profiles), and for minilm, distilbert-shape and"
-                + " bert-base-shape measures warm-start latency, time to first response from zero instances and time"
-                + " to steady state, each run through an embedded coordinator and a local worker process; then prints"
-                + " the comparison tables. About 7 minutes on 2 cores; --quick about 1.5 minutes.",
-                "Needs model-server/target/salvo-model-server.jar (./salvo builds it)."})
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The whole benchmark on this machine: prepares the models, starts the local serverless platform"
+                    + " (emulated lambda-like, cloud-run-like and k8s-like profiles), and for minilm, distilbert-shape and"
+                    + " bert-base-shape measures warm-start latency, time to first response from zero instances and time"
+                    + " to steady state, each run through an embedded coordinator and a local worker process; then prints"
+                    + " the comparison tables. About 7 minutes on 2 cores; --quick about 1.5 minutes.",
+            "Needs model-server/target/salvo-model-server.jar (./salvo builds it)."
+        })
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--quick", description = "tiny-bert-shape and minilm on lambda-like and cloud-run-like, short runs"
-            + " (leaves out distilbert-shape, bert-base-shape and k8s-like).")
+    @Option(
+            names = "--quick",
+            description = "tiny-bert-shape and minilm on lambda-like and cloud-run-like, short runs"
+                    + " (leaves out distilbert-shape, bert-base-shape and k8s-like).")
     boolean quick;
 
     @Option(names = "--out", description = "Output folder (default: salvo-results/demo-<date-time>).")
     Path out;
 
-    @Option(names = "--model-server-jar", description = "The model-server jar (default: $SALVO_MODEL_SERVER_JAR, else"
-            + " model-server/target/salvo-model-server.jar of this checkout).")
+    @Option(
+            names = "--model-server-jar",
+            description = "The model-server jar (default: $SALVO_MODEL_SERVER_JAR, else"
+                    + " model-server/target/salvo-model-server.jar of this checkout).")
     Path modelServerJar;
 
     @Option(names = "--model-dir", description = "Model cache (default: the model-server's, ~/.cache/salvo/models).")
     Path modelDir;
 
-    @Option(names = {"-q", "--quiet"}, description = "No per-interval lines while runs are going.")
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "No per-interval lines while runs are going.")
     boolean quiet;
 
     @Override
@@ -64,8 +73,13 @@ final class DemoCommand implements Callable<Integer> {
                     + " --model-server-jar");
             return RunExecution.USER_ERROR;
         }
-        Path outDir = out != null ? out : Path.of("salvo-results", "demo-"
-                + LocalDateTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+        Path outDir = out != null
+                ? out
+                : Path.of(
+                        "salvo-results",
+                        "demo-"
+                                + LocalDateTime.now(ZoneId.systemDefault())
+                                        .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         BenchmarkSettings settings = quick ? BenchmarkSettings.quick() : BenchmarkSettings.full();
         long started = System.nanoTime();
         System.out.println("Salvo demo: the local benchmark" + (quick ? " (quick)" : "") + ". The platforms are local"
@@ -78,10 +92,13 @@ final class DemoCommand implements Callable<Integer> {
         List<ExperimentRecord> records;
         ClusterToken token = ClusterToken.generate();
         try (CoordinatorServer server = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), token, null);
-             LocalWorkers workers = LocalWorkers.start(1, "127.0.0.1:" + server.port(), token,
-                     outDir.resolve("runs").resolve("logs"));
-             CoordinatorLoadRunner runner = new CoordinatorLoadRunner("127.0.0.1", server.port(), token,
-                     Duration.ofSeconds(60))) {
+                LocalWorkers workers = LocalWorkers.start(
+                        1,
+                        "127.0.0.1:" + server.port(),
+                        token,
+                        outDir.resolve("runs").resolve("logs"));
+                CoordinatorLoadRunner runner =
+                        new CoordinatorLoadRunner("127.0.0.1", server.port(), token, Duration.ofSeconds(60))) {
             records = new LocalBenchmark(settings, runner, jar, modelDir, outDir, System.out, !quiet).run();
         } catch (BenchmarkException e) {
             System.err.println("salvo: demo failed: " + e.getMessage());
@@ -102,9 +119,14 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IOException e) {
             System.err.println("salvo: could not write tables.txt: " + e.getMessage());
         }
-        System.out.printf(Locale.ROOT, "%nDemo finished in %.0f s. Records: %s/*.json (reprint with 'salvo compare %s');"
-                        + " full run reports and .hlog files in %s%n", (System.nanoTime() - started) / 1e9,
-                outDir, outDir, outDir.resolve("runs"));
+        System.out.printf(
+                Locale.ROOT,
+                "%nDemo finished in %.0f s. Records: %s/*.json (reprint with 'salvo compare %s');"
+                        + " full run reports and .hlog files in %s%n",
+                (System.nanoTime() - started) / 1e9,
+                outDir,
+                outDir,
+                outDir.resolve("runs"));
         return RunExecution.OK;
     }
 
@@ -117,7 +139,11 @@ final class DemoCommand implements Callable<Integer> {
         List<Path> candidates = new ArrayList<>();
         try {
             // coordinator/cli/target/salvo.jar or coordinator/cli/target/classes: the checkout root is four levels up.
-            Path code = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path code = Path.of(DemoCommand.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             Path root = code;
             for (int up = 0; up < 4 && root != null; up++) {
                 root = root.getParent();

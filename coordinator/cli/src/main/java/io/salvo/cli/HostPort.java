@@ -7,8 +7,7 @@ import java.util.List;
 /** Parses "host:port", "[v6]:port" and comma-separated lists of them, with messages for users. */
 final class HostPort {
 
-    private HostPort() {
-    }
+    private HostPort() {}
 
     static InetSocketAddress parse(String text) {
         String s = text.strip();

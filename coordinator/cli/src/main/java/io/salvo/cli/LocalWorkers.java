@@ -50,13 +50,22 @@ final class LocalWorkers implements AutoCloseable {
             if (workers.sslArguments != null) {
                 command.add("@" + workers.sslArguments);
             }
-            command.addAll(List.of("-cp", classPath,
-                    SalvoCli.class.getName(), "worker", "--coordinator", coordinator, "--id", "local-" + i,
-                    "--region", "local", "--exit-with-parent", Long.toString(parent)));
+            command.addAll(List.of(
+                    "-cp",
+                    classPath,
+                    SalvoCli.class.getName(),
+                    "worker",
+                    "--coordinator",
+                    coordinator,
+                    "--id",
+                    "local-" + i,
+                    "--region",
+                    "local",
+                    "--exit-with-parent",
+                    Long.toString(parent)));
             ProcessBuilder builder = new ProcessBuilder(command);
             builder.environment().put(ClusterToken.ENVIRONMENT_VARIABLE, token.reveal());
-            Process process = builder
-                    .redirectErrorStream(true)
+            Process process = builder.redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
             workers.processes.add(process);
@@ -80,7 +89,8 @@ final class LocalWorkers implements AutoCloseable {
             return null;
         }
         StringBuilder lines = new StringBuilder();
-        ssl.forEach((name, value) -> lines.append('"').append(quoted("-D" + name + "=" + value)).append("\"\n"));
+        ssl.forEach((name, value) ->
+                lines.append('"').append(quoted("-D" + name + "=" + value)).append("\"\n"));
         Path file = dir.resolve("worker-ssl.args");
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -98,8 +108,14 @@ final class LocalWorkers implements AutoCloseable {
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < processes.size(); i++) {
             if (!processes.get(i).isAlive()) {
-                text.append("worker ").append(i).append(" exited with code ").append(processes.get(i).exitValue())
-                        .append("; its log ").append(logs.get(i)).append(" ends with:\n").append(tail(logs.get(i)));
+                text.append("worker ")
+                        .append(i)
+                        .append(" exited with code ")
+                        .append(processes.get(i).exitValue())
+                        .append("; its log ")
+                        .append(logs.get(i))
+                        .append(" ends with:\n")
+                        .append(tail(logs.get(i)));
             }
         }
         return text.toString();

@@ -1,9 +1,9 @@
 package io.salvo.cli;
 
+import io.salvo.core.security.ClusterToken;
 import io.salvo.plan.PlanException;
 import io.salvo.plan.PlanParser;
 import io.salvo.proto.v1.RunPlan;
-import io.salvo.core.security.ClusterToken;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,19 +12,26 @@ import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs a load plan (YAML).",
-                "Without --coordinator it starts an embedded coordinator and the plan's number of worker "
-                        + "processes on this machine, and stops them afterwards."},
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs a load plan (YAML).",
+            "Without --coordinator it starts an embedded coordinator and the plan's number of worker "
+                    + "processes on this machine, and stops them afterwards."
+        },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:the run completed", "1:the run failed or the coordinator could not be reached",
-                "2:the plan or the command line is invalid (nothing was sent)",
-                "130:interrupted; the report of what was measured was still written"})
+        exitCodeList = {
+            "0:the run completed",
+            "1:the run failed or the coordinator could not be reached",
+            "2:the plan or the command line is invalid (nothing was sent)",
+            "130:interrupted; the report of what was measured was still written"
+        })
 final class RunCommand implements Callable<Integer> {
 
     @Spec
@@ -33,27 +40,41 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PLAN.yaml", description = "The run plan.")
     Path planFile;
 
-    @Option(names = "--coordinator", paramLabel = "HOST:PORT[,HOST:PORT...]",
-            description = {"Use a running coordinator cluster and its workers instead of local ones.",
-                    "With several addresses (the coordinators of one cluster) the next is tried when one is down, "
-                            + "and the live view continues on another if the one in use dies."})
+    @Option(
+            names = "--coordinator",
+            paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = {
+                "Use a running coordinator cluster and its workers instead of local ones.",
+                "With several addresses (the coordinators of one cluster) the next is tried when one is down, "
+                        + "and the live view continues on another if the one in use dies."
+            })
     String coordinator;
 
     @Option(names = "--workers", paramLabel = "N", description = "Override the plan's worker count.")
     Integer workers;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "salvo-results",
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            defaultValue = "salvo-results",
             description = "Folder for the JSON report, the .hlog file and worker logs (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--worker-wait", paramLabel = "SECONDS", defaultValue = "60",
+    @Option(
+            names = "--worker-wait",
+            paramLabel = "SECONDS",
+            defaultValue = "60",
             description = "How long to wait for enough workers (default: ${DEFAULT-VALUE} s).")
     int workerWaitSeconds;
 
-    @Option(names = {"-q", "--quiet"}, description = "No live lines; only the final report.")
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "No live lines; only the final report.")
     boolean quiet;
 
-    @Option(names = {"-v", "--verbose"}, description = "Log coordinator activity.")
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Log coordinator activity.")
     boolean verbose;
 
     @Mixin
@@ -95,7 +116,16 @@ final class RunCommand implements Callable<Integer> {
                 return RunExecution.USER_ERROR;
             }
         }
-        return new RunExecution(plan, addresses, token, security.tls(), out, Duration.ofSeconds(workerWaitSeconds),
-                quiet, System.out, err).execute();
+        return new RunExecution(
+                        plan,
+                        addresses,
+                        token,
+                        security.tls(),
+                        out,
+                        Duration.ofSeconds(workerWaitSeconds),
+                        quiet,
+                        System.out,
+                        err)
+                .execute();
     }
 }

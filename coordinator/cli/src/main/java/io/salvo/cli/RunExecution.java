@@ -1,6 +1,13 @@
 package io.salvo.cli;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.salvo.coordinator.server.CoordinatorServer;
+import io.salvo.core.security.BearerTokenCredentials;
+import io.salvo.core.security.ClusterToken;
+import io.salvo.core.security.TlsFiles;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
@@ -16,13 +23,6 @@ import io.salvo.proto.v1.WatchRunRequest;
 import io.salvo.report.ConsoleReport;
 import io.salvo.report.ReportFiles;
 import io.salvo.report.RunReport;
-import io.salvo.core.security.BearerTokenCredentials;
-import io.salvo.core.security.ClusterToken;
-import io.salvo.core.security.TlsFiles;
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -32,8 +32,8 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,6 +47,7 @@ final class RunExecution {
 
     /** Exit codes of {@code salvo run}. */
     static final int OK = 0;
+
     static final int FAILED = 1;
     static final int USER_ERROR = 2;
     static final int INTERRUPTED = 130;
@@ -59,6 +60,7 @@ final class RunExecution {
     private final List<InetSocketAddress> coordinators;
     /** The token for {@link #coordinators}; for an embedded coordinator a fresh one is generated. */
     private final ClusterToken token;
+
     private final TlsFiles tls;
     private final Path outDir;
     private final Duration workerWait;
@@ -75,10 +77,19 @@ final class RunExecution {
     private long lastPrintedIndex = -1;
     /** Set once the result files exist, for callers that want to read them. */
     private volatile Path jsonReport;
+
     private volatile RunReport report;
 
-    RunExecution(RunPlan plan, List<InetSocketAddress> coordinators, ClusterToken token, TlsFiles tls, Path outDir,
-            Duration workerWait, boolean quiet, PrintStream out, PrintStream err) {
+    RunExecution(
+            RunPlan plan,
+            List<InetSocketAddress> coordinators,
+            ClusterToken token,
+            TlsFiles tls,
+            Path outDir,
+            Duration workerWait,
+            boolean quiet,
+            PrintStream out,
+            PrintStream err) {
         this.plan = plan;
         this.coordinators = coordinators == null ? List.of() : List.copyOf(coordinators);
         this.token = token;
@@ -112,17 +123,21 @@ final class RunExecution {
                 return runAgainst(coordinators, token, tls, null);
             }
             ClusterToken localToken = ClusterToken.generate();
-            try (CoordinatorServer server = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), localToken,
-                    null)) {
+            try (CoordinatorServer server =
+                    CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), localToken, null)) {
                 String address = "127.0.0.1:" + server.port();
                 if (!quiet) {
-                    out.printf("Embedded coordinator on %s; starting %d local worker process(es)%n", address,
-                            plan.getWorkerCount());
+                    out.printf(
+                            "Embedded coordinator on %s; starting %d local worker process(es)%n",
+                            address, plan.getWorkerCount());
                 }
-                try (LocalWorkers workers = LocalWorkers.start(plan.getWorkerCount(), address, localToken,
-                        outDir.resolve("logs"))) {
-                    return runAgainst(List.of(InetSocketAddress.createUnresolved("127.0.0.1", server.port())),
-                            localToken, null, workers);
+                try (LocalWorkers workers =
+                        LocalWorkers.start(plan.getWorkerCount(), address, localToken, outDir.resolve("logs"))) {
+                    return runAgainst(
+                            List.of(InetSocketAddress.createUnresolved("127.0.0.1", server.port())),
+                            localToken,
+                            null,
+                            workers);
                 }
             }
         } catch (IOException e) {
@@ -138,8 +153,9 @@ final class RunExecution {
         }
     }
 
-    private int runAgainst(List<InetSocketAddress> addresses, ClusterToken callToken, TlsFiles callTls,
-            LocalWorkers localWorkers) throws IOException {
+    private int runAgainst(
+            List<InetSocketAddress> addresses, ClusterToken callToken, TlsFiles callTls, LocalWorkers localWorkers)
+            throws IOException {
         try {
             StartRunResponse started = null;
             int current = 0;
@@ -179,8 +195,9 @@ final class RunExecution {
                 stopQuietly("interrupted");
             }
             if (!quiet) {
-                out.printf("Run %s started on %d worker(s): %s%n", runId, started.getWorkerIdsCount(),
-                        String.join(", ", started.getWorkerIdsList()));
+                out.printf(
+                        "Run %s started on %d worker(s): %s%n",
+                        runId, started.getWorkerIdsCount(), String.join(", ", started.getWorkerIdsList()));
             }
             long failoverDeadline = 0;
             RunState finalState = null;
@@ -193,7 +210,9 @@ final class RunExecution {
                         finalState = watch();
                     }
                     result = control.withDeadlineAfter(60, TimeUnit.SECONDS)
-                            .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
+                            .getRunResult(GetRunResultRequest.newBuilder()
+                                    .setRunId(runId)
+                                    .build());
                 } catch (StatusRuntimeException e) {
                     if (addresses.size() == 1 || !worthRetrying(e)) {
                         err.println("salvo: lost the coordinator at " + HostPort.format(addresses.get(current)) + ": "
@@ -260,7 +279,8 @@ final class RunExecution {
     }
 
     private RunState watch() {
-        Iterator<LiveSnapshot> snapshots = control.watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+        Iterator<LiveSnapshot> snapshots =
+                control.watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
         RunState state = RunState.RUN_STATE_RUNNING;
         while (snapshots.hasNext()) {
             LiveSnapshot s = snapshots.next();
@@ -283,15 +303,24 @@ final class RunExecution {
             }
         }
         // The stream ended without a terminal snapshot: the coordinator went away mid-stream.
-        throw Status.UNAVAILABLE.withDescription("the live view ended before the run did").asRuntimeException();
+        throw Status.UNAVAILABLE
+                .withDescription("the live view ended before the run did")
+                .asRuntimeException();
     }
 
     static String liveLine(LiveSnapshot s, long intervalMillis) {
         double t = (s.getIntervalIndex() + 1) * intervalMillis / 1000.0;
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "%6.1fs  ok %8.1f/s (target %8.1f/s)  p50 %8.2f ms  p99 %8.2f ms  errors %5d  late %5d  workers %d/%d",
-                t, s.getSuccessRatePerSecond(), s.getTargetRatePerSecond(), s.getLatencyP50Micros() / 1000.0,
-                s.getLatencyP99Micros() / 1000.0, s.getErrors(), s.getLateSends(), s.getWorkersReported(),
+                t,
+                s.getSuccessRatePerSecond(),
+                s.getTargetRatePerSecond(),
+                s.getLatencyP50Micros() / 1000.0,
+                s.getLatencyP99Micros() / 1000.0,
+                s.getErrors(),
+                s.getLateSends(),
+                s.getWorkersReported(),
                 s.getWorkersAssigned());
     }
 
@@ -309,7 +338,8 @@ final class RunExecution {
     }
 
     private static boolean isTerminal(RunState state) {
-        return state == RunState.RUN_STATE_COMPLETED || state == RunState.RUN_STATE_STOPPED
+        return state == RunState.RUN_STATE_COMPLETED
+                || state == RunState.RUN_STATE_STOPPED
                 || state == RunState.RUN_STATE_FAILED;
     }
 
@@ -340,7 +370,10 @@ final class RunExecution {
         }
         try {
             stub.withDeadlineAfter(5, TimeUnit.SECONDS)
-                    .stopRun(StopRunRequest.newBuilder().setRunId(id).setReason(reason).build());
+                    .stopRun(StopRunRequest.newBuilder()
+                            .setRunId(id)
+                            .setReason(reason)
+                            .build());
         } catch (StatusRuntimeException e) {
             err.println("salvo: could not stop run " + id + ": " + describe(e));
         }

@@ -6,10 +6,20 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code salvo} command line. */
-@Command(name = "salvo", mixinStandardHelpOptions = true, versionProvider = SalvoCli.Version.class,
+@Command(
+        name = "salvo",
+        mixinStandardHelpOptions = true,
+        versionProvider = SalvoCli.Version.class,
         description = "Distributed, coordinated-omission-free load generation for benchmarking ML model serving.",
-        subcommands = {RunCommand.class, CoordinatorCommand.class, WorkerCommand.class, TargetCommand.class,
-                DemoCommand.class, CompareCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            RunCommand.class,
+            CoordinatorCommand.class,
+            WorkerCommand.class,
+            TargetCommand.class,
+            DemoCommand.class,
+            CompareCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class SalvoCli {
 
     static {
@@ -26,8 +36,9 @@ public final class SalvoCli {
         CommandLine cli = new CommandLine(new SalvoCli());
         cli.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("salvo: " + e.getMessage());
-            e.getCommandLine().getErr().println("Try 'salvo " + e.getCommandLine().getCommandName()
-                    + " --help' for more information.");
+            e.getCommandLine()
+                    .getErr()
+                    .println("Try 'salvo " + e.getCommandLine().getCommandName() + " --help' for more information.");
             return RunExecution.USER_ERROR;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

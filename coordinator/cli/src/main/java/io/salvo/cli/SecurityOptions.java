@@ -16,18 +16,26 @@ final class SecurityOptions {
 
     static final Path DEFAULT_TOKEN_FILE = Path.of(System.getProperty("user.home"), ".salvo", "cluster-token");
 
-    @Option(names = "--token-file", paramLabel = "FILE",
+    @Option(
+            names = "--token-file",
+            paramLabel = "FILE",
             description = "File holding the cluster token (default: $SALVO_TOKEN, else ~/.salvo/cluster-token).")
     Path tokenFile;
 
-    @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS certificate chain (server; or client certificate for mTLS).")
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "PEM",
+            description = "TLS certificate chain (server; or client certificate for mTLS).")
     Path tlsCert;
 
     @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 private key for --tls-cert.")
     Path tlsKey;
 
-    @Option(names = "--tls-ca", paramLabel = "PEM",
-            description = "CA to trust (client: verifies the coordinator; coordinator: requires client certificates it signed).")
+    @Option(
+            names = "--tls-ca",
+            paramLabel = "PEM",
+            description =
+                    "CA to trust (client: verifies the coordinator; coordinator: requires client certificates it signed).")
     Path tlsCa;
 
     /** TLS files, or null for plaintext. */

@@ -7,17 +7,28 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "target", mixinStandardHelpOptions = true,
+@Command(
+        name = "target",
+        mixinStandardHelpOptions = true,
         description = "Runs the built-in HTTP test target on loopback: answers every path after a fixed delay.")
 final class TargetCommand implements Callable<Integer> {
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 = any).")
+    @Option(
+            names = "--port",
+            defaultValue = "8080",
+            description = "Port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 = any).")
     int port;
 
-    @Option(names = "--delay-ms", defaultValue = "0", description = "Delay before each response, in ms (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--delay-ms",
+            defaultValue = "0",
+            description = "Delay before each response, in ms (default: ${DEFAULT-VALUE}).")
     long delayMillis;
 
-    @Option(names = "--status", defaultValue = "200", description = "HTTP status of every response (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--status",
+            defaultValue = "200",
+            description = "HTTP status of every response (default: ${DEFAULT-VALUE}).")
     int status;
 
     @Override
@@ -34,10 +45,13 @@ final class TargetCommand implements Callable<Integer> {
         target.setDelay(Duration.ofMillis(delayMillis));
         target.setStatus(status);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            target.close();
-            stopped.countDown();
-        }, "salvo-target-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            target.close();
+                            stopped.countDown();
+                        },
+                        "salvo-target-shutdown"));
         System.out.println("Salvo test target listening on 127.0.0.1:" + target.port());
         System.out.flush();
         stopped.await();

@@ -1,6 +1,5 @@
 package io.salvo.cli;
 
-import java.util.concurrent.ScheduledFuture;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.worker.link.WorkerAgent;
 import io.salvo.worker.link.WorkerOptions;
@@ -9,17 +8,23 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "worker", mixinStandardHelpOptions = true,
+@Command(
+        name = "worker",
+        mixinStandardHelpOptions = true,
         description = "Runs a load worker that connects to a coordinator and fires the requests it is assigned.")
 final class WorkerCommand implements Callable<Integer> {
 
-    @Option(names = "--coordinator", required = true, paramLabel = "HOST:PORT[,HOST:PORT...]",
+    @Option(
+            names = "--coordinator",
+            required = true,
+            paramLabel = "HOST:PORT[,HOST:PORT...]",
             description = "Coordinator address(es); the worker tries them in turn.")
     String coordinators;
 
@@ -32,14 +37,19 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--weight", defaultValue = "1", description = "Relative capacity for rate slicing (default: 1).")
     int weight;
 
-    @Option(names = "--lanes", defaultValue = "0",
+    @Option(
+            names = "--lanes",
+            defaultValue = "0",
             description = "Event-loop lanes sending requests (default: 0 = chosen from the cores).")
     int lanes;
 
     @Mixin
     SecurityOptions security = new SecurityOptions();
 
-    @Option(names = "--exit-with-parent", paramLabel = "PID", hidden = true,
+    @Option(
+            names = "--exit-with-parent",
+            paramLabel = "PID",
+            hidden = true,
             description = "Exit when this process disappears (used for local workers).")
     Long parentPid;
 
@@ -65,8 +75,14 @@ final class WorkerCommand implements Callable<Integer> {
             return RunExecution.USER_ERROR;
         }
         WorkerOptions defaults = WorkerOptions.defaults(addresses);
-        WorkerOptions options = new WorkerOptions(addresses, id != null ? id : defaults.workerId(), region, weight,
-                lanes > 0 ? lanes : defaults.eventLoopLanes(), token, security.tls());
+        WorkerOptions options = new WorkerOptions(
+                addresses,
+                id != null ? id : defaults.workerId(),
+                region,
+                weight,
+                lanes > 0 ? lanes : defaults.eventLoopLanes(),
+                token,
+                security.tls());
         WorkerAgent agent = WorkerAgent.start(options);
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "salvo-worker-shutdown"));
         if (parentPid != null) {
@@ -88,12 +104,17 @@ final class WorkerCommand implements Callable<Integer> {
             return t;
         });
         // the check cannot fail: it reads a process handle and closes the agent
-        ScheduledFuture<?> unused = watcher.scheduleAtFixedRate(() -> {
-            boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-            if (!alive) {
-                agent.close();
-                Runtime.getRuntime().halt(RunExecution.FAILED);
-            }
-        }, 500, 500, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> unused = watcher.scheduleAtFixedRate(
+                () -> {
+                    boolean alive =
+                            ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+                    if (!alive) {
+                        agent.close();
+                        Runtime.getRuntime().halt(RunExecution.FAILED);
+                    }
+                },
+                500,
+                500,
+                TimeUnit.MILLISECONDS);
     }
 }

@@ -60,20 +60,31 @@ public final class PlanParser {
     /** Bodies travel inside the assignment message; keep them well under the gRPC message limit. */
     static final long MAX_BODY_FILE_BYTES = 2L * 1024 * 1024;
 
-    private static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "target", "phases", "arrival",
-            "workers", "interval", "timeouts", "maxInFlight", "maxConnections", "lateSendThreshold",
-            "captureHeaders", "seed", "steadyState");
-    private static final Set<String> STEADY_STATE_KEYS = Set.of("window", "minRateRatio", "maxErrorRatio",
-            "maxP95Spread");
+    private static final Set<String> TOP_LEVEL_KEYS = Set.of(
+            "name",
+            "target",
+            "phases",
+            "arrival",
+            "workers",
+            "interval",
+            "timeouts",
+            "maxInFlight",
+            "maxConnections",
+            "lateSendThreshold",
+            "captureHeaders",
+            "seed",
+            "steadyState");
+    private static final Set<String> STEADY_STATE_KEYS =
+            Set.of("window", "minRateRatio", "maxErrorRatio", "maxP95Spread");
     private static final Set<String> TARGET_KEYS = Set.of("url", "method", "headers", "bodyFile", "tls");
     private static final Set<String> TLS_KEYS = Set.of("caFile");
     /** A CA bundle travels in every assignment; real bundles are tens of KB. */
     static final long MAX_CA_FILE_BYTES = 1024 * 1024;
+
     private static final Set<String> PHASE_KEYS = Set.of("duration", "rate");
     private static final Set<String> RAMP_KEYS = Set.of("from", "to", "steps");
     private static final Set<String> TIMEOUT_KEYS = Set.of("request", "connect");
-    private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD",
-            "OPTIONS");
+    private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(us|ms|s|m|h)");
 
     private final ObjectMapper json = new ObjectMapper();
@@ -124,27 +135,26 @@ public final class PlanParser {
 
         plan.setArrival(parseArrival(top.get("arrival")));
         plan.setWorkerCount(optionalPositiveInt(top, "workers", "", 1, 10_000));
-        plan.setIntervalMillis((int) optionalDurationMillis(top, "interval", "", DEFAULT_INTERVAL_MILLIS,
-                10, 60_000));
+        plan.setIntervalMillis((int) optionalDurationMillis(top, "interval", "", DEFAULT_INTERVAL_MILLIS, 10, 60_000));
 
         NodeTuple timeouts = top.get("timeouts");
         int requestTimeout = DEFAULT_REQUEST_TIMEOUT_MILLIS;
         int connectTimeout = DEFAULT_CONNECT_TIMEOUT_MILLIS;
         if (timeouts != null) {
             Map<String, NodeTuple> t = mapping(timeouts.getValueNode(), "timeouts", TIMEOUT_KEYS);
-            requestTimeout = (int) optionalDurationMillis(t, "request", "timeouts.", requestTimeout, 1,
-                    3_600_000);
-            connectTimeout = (int) optionalDurationMillis(t, "connect", "timeouts.", connectTimeout, 1,
-                    600_000);
+            requestTimeout = (int) optionalDurationMillis(t, "request", "timeouts.", requestTimeout, 1, 3_600_000);
+            connectTimeout = (int) optionalDurationMillis(t, "connect", "timeouts.", connectTimeout, 1, 600_000);
         }
         plan.setRequestTimeoutMillis(requestTimeout).setConnectTimeoutMillis(connectTimeout);
-        plan.setMaxInFlightPerWorker(optionalPositiveInt(top, "maxInFlight", "", DEFAULT_MAX_IN_FLIGHT,
-                1_000_000));
-        plan.setMaxConnectionsPerWorker(optionalPositiveInt(top, "maxConnections", "",
-                DEFAULT_MAX_CONNECTIONS, 100_000));
+        plan.setMaxInFlightPerWorker(optionalPositiveInt(top, "maxInFlight", "", DEFAULT_MAX_IN_FLIGHT, 1_000_000));
+        plan.setMaxConnectionsPerWorker(
+                optionalPositiveInt(top, "maxConnections", "", DEFAULT_MAX_CONNECTIONS, 100_000));
         NodeTuple late = top.get("lateSendThreshold");
-        plan.setLateSendThresholdMicros(late == null ? DEFAULT_LATE_SEND_THRESHOLD_MICROS
-                : (int) Math.min(Integer.MAX_VALUE, durationMicros(late.getValueNode(), "lateSendThreshold", 1)));
+        plan.setLateSendThresholdMicros(
+                late == null
+                        ? DEFAULT_LATE_SEND_THRESHOLD_MICROS
+                        : (int) Math.min(
+                                Integer.MAX_VALUE, durationMicros(late.getValueNode(), "lateSendThreshold", 1)));
         plan.addAllCaptureResponseHeaders(parseCapturedHeaders(top.get("captureHeaders")));
         NodeTuple steady = top.get("steadyState");
         if (steady != null) {
@@ -156,13 +166,23 @@ public final class PlanParser {
         }
         // The coordinator keeps per-interval state for the whole run; say so here, with the line, not after the
         // workers were waited for.
-        long loadMillis = plan.getPhasesList().stream().mapToLong(Phase::getDurationMillis).sum();
-        long intervals = loadMillis / plan.getIntervalMillis() + plan.getRequestTimeoutMillis() / plan.getIntervalMillis();
+        long loadMillis = plan.getPhasesList().stream()
+                .mapToLong(Phase::getDurationMillis)
+                .sum();
+        long intervals =
+                loadMillis / plan.getIntervalMillis() + plan.getRequestTimeoutMillis() / plan.getIntervalMillis();
         if (intervals > PlanChecks.MAX_INTERVALS) {
-            throw error(phases.getKeyNode(), "phases", String.format(Locale.ROOT,
-                    "the phases last %d s, %,d intervals of %d ms; a run has at most %,d intervals: shorten the phases "
-                            + "or lengthen interval", loadMillis / 1000, intervals, plan.getIntervalMillis(),
-                    PlanChecks.MAX_INTERVALS));
+            throw error(
+                    phases.getKeyNode(),
+                    "phases",
+                    String.format(
+                            Locale.ROOT,
+                            "the phases last %d s, %,d intervals of %d ms; a run has at most %,d intervals: shorten the phases "
+                                    + "or lengthen interval",
+                            loadMillis / 1000,
+                            intervals,
+                            plan.getIntervalMillis(),
+                            PlanChecks.MAX_INTERVALS));
         }
         return plan.build();
     }
@@ -175,9 +195,11 @@ public final class PlanParser {
 
         String method = optionalString(target, "method", "target.", "GET").toUpperCase(Locale.ROOT);
         if (!METHODS.contains(method)) {
-            throw error(target.get("method").getValueNode(), "target.method",
-                    "unknown HTTP method '" + method + "' (expected one of " + String.join(", ",
-                            METHODS.stream().sorted().toList()) + ")");
+            throw error(
+                    target.get("method").getValueNode(),
+                    "target.method",
+                    "unknown HTTP method '" + method + "' (expected one of "
+                            + String.join(", ", METHODS.stream().sorted().toList()) + ")");
         }
         request.setMethod(method);
 
@@ -190,7 +212,9 @@ public final class PlanParser {
             for (NodeTuple header : map.getValue()) {
                 String headerName = scalar(header.getKeyNode(), "target.headers");
                 if (!headerName.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
-                    throw error(header.getKeyNode(), "target.headers",
+                    throw error(
+                            header.getKeyNode(),
+                            "target.headers",
                             "'" + headerName + "' is not a valid HTTP header name");
                 }
                 String value = scalar(header.getValueNode(), "target.headers." + headerName);
@@ -206,8 +230,10 @@ public final class PlanParser {
         NodeTuple tls = target.get("tls");
         if (tls != null) {
             if (!request.getUrl().toLowerCase(Locale.ROOT).startsWith("https://")) {
-                throw error(tls.getKeyNode(), "target.tls", "applies to https:// URLs only, and the URL is "
-                        + request.getUrl());
+                throw error(
+                        tls.getKeyNode(),
+                        "target.tls",
+                        "applies to https:// URLs only, and the URL is " + request.getUrl());
             }
             Map<String, NodeTuple> settings = mapping(tls.getValueNode(), "target.tls", TLS_KEYS);
             NodeTuple caFile = require(settings, "caFile", "target.tls.", tls.getValueNode());
@@ -234,12 +260,19 @@ public final class PlanParser {
         }
         // The workers' TLS stack reads PEM blocks only, where CertificateFactory also takes DER and PKCS#7.
         if (!new String(pem, StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
-            throw error(node, "target.tls.caFile", "no certificate in " + path + " (expected PEM 'BEGIN CERTIFICATE' blocks)");
+            throw error(
+                    node,
+                    "target.tls.caFile",
+                    "no certificate in " + path + " (expected PEM 'BEGIN CERTIFICATE' blocks)");
         }
         try {
-            var certificates = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
+            var certificates =
+                    CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
             if (certificates.isEmpty()) {
-                throw error(node, "target.tls.caFile", "no certificate in " + path + " (expected PEM 'BEGIN CERTIFICATE' blocks)");
+                throw error(
+                        node,
+                        "target.tls.caFile",
+                        "no certificate in " + path + " (expected PEM 'BEGIN CERTIFICATE' blocks)");
             }
         } catch (CertificateException e) {
             throw error(node, "target.tls.caFile", path + " is not a PEM certificate file: " + e.getMessage());
@@ -274,8 +307,10 @@ public final class PlanParser {
         List<String> lines;
         try {
             if (Files.size(path) > MAX_BODY_FILE_BYTES) {
-                throw error(node, "target.bodyFile", "body file " + path + " is larger than "
-                        + MAX_BODY_FILE_BYTES / (1024 * 1024) + " MiB");
+                throw error(
+                        node,
+                        "target.bodyFile",
+                        "body file " + path + " is larger than " + MAX_BODY_FILE_BYTES / (1024 * 1024) + " MiB");
             }
             lines = Files.readAllLines(path, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -290,8 +325,8 @@ public final class PlanParser {
             try {
                 json.readTree(line);
             } catch (JsonProcessingException e) {
-                throw new PlanException(path.toString(), i + 1, "target.bodyFile",
-                        "line is not valid JSON: " + e.getOriginalMessage());
+                throw new PlanException(
+                        path.toString(), i + 1, "target.bodyFile", "line is not valid JSON: " + e.getOriginalMessage());
             }
             bodies.add(ByteString.copyFromUtf8(line));
         }
@@ -357,7 +392,9 @@ public final class PlanParser {
         if (spread != null) {
             double value = number(spread.getValueNode(), "steadyState.maxP95Spread");
             if (value < 1) {
-                throw error(spread.getValueNode(), "steadyState.maxP95Spread",
+                throw error(
+                        spread.getValueNode(),
+                        "steadyState.maxP95Spread",
                         "must be at least 1 (it is max p95 / min p95), got " + value);
             }
             b.setMaxP95Spread(value);
@@ -368,8 +405,10 @@ public final class PlanParser {
     private double ratio(Node node, String field, boolean zeroAllowed) throws PlanException {
         double value = number(node, field);
         if (value > 1 || value < 0 || (!zeroAllowed && value == 0)) {
-            throw error(node, field, "must be a fraction " + (zeroAllowed ? "from 0" : "above 0") + " to 1, got "
-                    + scalar(node, field));
+            throw error(
+                    node,
+                    field,
+                    "must be a fraction " + (zeroAllowed ? "from 0" : "above 0") + " to 1, got " + scalar(node, field));
         }
         return value;
     }
@@ -382,8 +421,11 @@ public final class PlanParser {
         return switch (value) {
             case "constant" -> ArrivalProcess.ARRIVAL_PROCESS_CONSTANT;
             case "poisson" -> ArrivalProcess.ARRIVAL_PROCESS_POISSON;
-            default -> throw error(tuple.getValueNode(), "arrival",
-                    "unknown arrival process '" + value + "' (expected constant or poisson)");
+            default ->
+                throw error(
+                        tuple.getValueNode(),
+                        "arrival",
+                        "unknown arrival process '" + value + "' (expected constant or poisson)");
         };
     }
 
@@ -412,8 +454,11 @@ public final class PlanParser {
         for (NodeTuple tuple : map.getValue()) {
             String key = scalar(tuple.getKeyNode(), prefix + "(key)");
             if (!allowed.contains(key)) {
-                throw error(tuple.getKeyNode(), prefix + key, "unknown key (expected one of "
-                        + String.join(", ", allowed.stream().sorted().toList()) + ")");
+                throw error(
+                        tuple.getKeyNode(),
+                        prefix + key,
+                        "unknown key (expected one of "
+                                + String.join(", ", allowed.stream().sorted().toList()) + ")");
             }
             if (keys.put(key, tuple) != null) {
                 throw error(tuple.getKeyNode(), prefix + key, "duplicate key");
@@ -422,8 +467,7 @@ public final class PlanParser {
         return keys;
     }
 
-    private NodeTuple require(Map<String, NodeTuple> map, String key, String prefix, Node parent)
-            throws PlanException {
+    private NodeTuple require(Map<String, NodeTuple> map, String key, String prefix, Node parent) throws PlanException {
         NodeTuple tuple = map.get(key);
         if (tuple == null) {
             throw error(parent, prefix + key, "missing required key");
@@ -450,8 +494,9 @@ public final class PlanParser {
         return tuple == null ? fallback : (int) longValue(tuple.getValueNode(), prefix + key, 1, max);
     }
 
-    private long optionalDurationMillis(Map<String, NodeTuple> map, String key, String prefix, long fallback,
-            long minMillis, long maxMillis) throws PlanException {
+    private long optionalDurationMillis(
+            Map<String, NodeTuple> map, String key, String prefix, long fallback, long minMillis, long maxMillis)
+            throws PlanException {
         NodeTuple tuple = map.get(key);
         if (tuple == null) {
             return fallback;
@@ -511,17 +556,17 @@ public final class PlanParser {
         String text = scalar(node, field).strip();
         Matcher m = DURATION.matcher(text);
         if (!m.matches()) {
-            throw error(node, field, "must be a duration with a unit such as 500ms, 10s, 2m or 1h, got '"
-                    + text + "'");
+            throw error(node, field, "must be a duration with a unit such as 500ms, 10s, 2m or 1h, got '" + text + "'");
         }
         double amount = Double.parseDouble(m.group(1));
-        double micros = amount * switch (m.group(2)) {
-            case "us" -> 1;
-            case "ms" -> 1_000;
-            case "s" -> 1_000_000;
-            case "m" -> 60_000_000;
-            default -> 3_600_000_000.0;
-        };
+        double micros = amount
+                * switch (m.group(2)) {
+                    case "us" -> 1;
+                    case "ms" -> 1_000;
+                    case "s" -> 1_000_000;
+                    case "m" -> 60_000_000;
+                    default -> 3_600_000_000.0;
+                };
         if (micros < minMicros) {
             throw error(node, field, "must be at least " + formatMicros(minMicros) + ", got '" + text + "'");
         }

@@ -29,9 +29,20 @@ class ArchitectureTest {
 
     @Test
     void everyModuleIsOnTheClassPathSoTheRulesSeeIt() {
-        for (String module : new String[] {"io.salvo.proto.v1", "io.salvo.core", "io.salvo.testkit", "io.salvo.worker",
-                "io.salvo.modelserver", "io.salvo.platform", "io.salvo.detect", "io.salvo.report",
-                "io.salvo.coordinator", "io.salvo.cli", "io.salvo.plan", "io.salvo.benchmark"}) {
+        for (String module : new String[] {
+            "io.salvo.proto.v1",
+            "io.salvo.core",
+            "io.salvo.testkit",
+            "io.salvo.worker",
+            "io.salvo.modelserver",
+            "io.salvo.platform",
+            "io.salvo.detect",
+            "io.salvo.report",
+            "io.salvo.coordinator",
+            "io.salvo.cli",
+            "io.salvo.plan",
+            "io.salvo.benchmark"
+        }) {
             assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(module)))
                     .as("classes of %s imported", module)
                     .isTrue();
@@ -42,24 +53,42 @@ class ArchitectureTest {
     void dependenciesPointOnlyDown() {
         layeredArchitecture()
                 .consideringOnlyDependenciesInAnyPackage("io.salvo..")
-                .layer("contract").definedBy("io.salvo.proto.v1..")
-                .layer("core").definedBy("io.salvo.core..")
-                .layer("testkit").definedBy("io.salvo.testkit..")
-                .layer("worker").definedBy("io.salvo.worker..", "io.salvo.target..")
-                .layer("model-server").definedBy("io.salvo.modelserver..")
-                .layer("platform-drivers").definedBy("io.salvo.platform..")
-                .layer("analysis").definedBy("io.salvo.detect..", "io.salvo.report..")
-                .layer("server").definedBy("io.salvo.coordinator..")
-                .layer("cli").definedBy("io.salvo.cli..", "io.salvo.plan..", "io.salvo.benchmark..")
-                .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-                .whereLayer("server").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("analysis").mayOnlyBeAccessedByLayers("server", "cli")
-                .whereLayer("worker").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("platform-drivers").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("model-server").mayNotBeAccessedByAnyLayer()
-                .whereLayer("testkit").mayNotBeAccessedByAnyLayer()
-                .whereLayer("core").mayOnlyBeAccessedByLayers("worker", "analysis", "server", "cli")
-                .whereLayer("contract").mayOnlyBeAccessedByLayers("core", "testkit", "worker", "analysis", "server", "cli")
+                .layer("contract")
+                .definedBy("io.salvo.proto.v1..")
+                .layer("core")
+                .definedBy("io.salvo.core..")
+                .layer("testkit")
+                .definedBy("io.salvo.testkit..")
+                .layer("worker")
+                .definedBy("io.salvo.worker..", "io.salvo.target..")
+                .layer("model-server")
+                .definedBy("io.salvo.modelserver..")
+                .layer("platform-drivers")
+                .definedBy("io.salvo.platform..")
+                .layer("analysis")
+                .definedBy("io.salvo.detect..", "io.salvo.report..")
+                .layer("server")
+                .definedBy("io.salvo.coordinator..")
+                .layer("cli")
+                .definedBy("io.salvo.cli..", "io.salvo.plan..", "io.salvo.benchmark..")
+                .whereLayer("cli")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("server")
+                .mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("analysis")
+                .mayOnlyBeAccessedByLayers("server", "cli")
+                .whereLayer("worker")
+                .mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("platform-drivers")
+                .mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("model-server")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("testkit")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("core")
+                .mayOnlyBeAccessedByLayers("worker", "analysis", "server", "cli")
+                .whereLayer("contract")
+                .mayOnlyBeAccessedByLayers("core", "testkit", "worker", "analysis", "server", "cli")
                 .check(production);
     }
 

@@ -34,12 +34,19 @@ class ComparisonTablesTest {
         List<ExperimentRecord> read = BenchmarkFiles.read(List.of(dir));
         assertThat(read).containsExactlyInAnyOrderElementsOf(records);
         String tables = ComparisonTables.render(records);
-        assertThat(tables).contains("2 cores, 24.0 GiB memory, Test CPU").contains("LOCAL EMULATIONS")
+        assertThat(tables)
+                .contains("2 cores, 24.0 GiB memory, Test CPU")
+                .contains("LOCAL EMULATIONS")
                 .contains("Model minilm (22.7 M parameters, 91.1 MB), constant 20 req/s")
-                .contains("2.35 s").contains("7.00 s").contains("12.5 ms").contains("not reached")
+                .contains("2.35 s")
+                .contains("7.00 s")
+                .contains("12.5 ms")
+                .contains("not reached")
                 .contains("Model size comparison");
         // compare reads the records back and prints what the demo printed
-        List<ExperimentRecord> inDemoOrder = read.stream().sorted(java.util.Comparator.comparingInt(records::indexOf)).toList();
+        List<ExperimentRecord> inDemoOrder = read.stream()
+                .sorted(java.util.Comparator.comparingInt(records::indexOf))
+                .toList();
         assertThat(ComparisonTables.render(inDemoOrder)).isEqualTo(tables);
     }
 
@@ -56,30 +63,60 @@ class ComparisonTablesTest {
 
     @Test
     void modelFactsComeFromTheModelServerCatalogueLines() {
-        ModelFacts bert = ModelFacts.parseListLine("bert-base-shape    prepared 438,694,449 bytes BERT-base architecture"
-                + " and size, random seeded weights (109,482,240 parameters; outputs meaningless)");
+        ModelFacts bert =
+                ModelFacts.parseListLine("bert-base-shape    prepared 438,694,449 bytes BERT-base architecture"
+                        + " and size, random seeded weights (109,482,240 parameters; outputs meaningless)");
         assertThat(bert).isNotNull();
         assertThat(bert.fileBytes()).isEqualTo(438_694_449L);
         assertThat(bert.parameters()).isEqualTo(109_482_240L);
         ModelFacts minilm = ModelFacts.parseListLine("minilm             prepared 91,099,267 bytes all-MiniLM-L6-v2"
                 + " sentence embedder (pretrained, 22.7 M parameters, 384-d, mean pooling + L2 norm)");
         assertThat(minilm.parameters()).isEqualTo(22_700_000L);
-        assertThat(ModelFacts.parseListLine("model cache: /root/.cache/salvo/models")).isNull();
+        assertThat(ModelFacts.parseListLine("model cache: /root/.cache/salvo/models"))
+                .isNull();
     }
 
-    private static ExperimentRecord record(Experiment experiment, String profile, double value, Double ttss,
-            Double warmP50, int coldStarts) {
+    private static ExperimentRecord record(
+            Experiment experiment, String profile, double value, Double ttss, Double warmP50, int coldStarts) {
         boolean cold = experiment == Experiment.COLD_START;
-        List<ColdStartRow> starts = cold && coldStarts > 0
-                ? List.of(new ColdStartRow("id-" + profile, 2, value, 800L)) : List.of();
-        Measured measured = new Measured(200, 200, 0, "response header Salvo-Instance-Id", cold ? value : 3.0,
-                "exact", 0L, cold ? 10.0 : null, cold ? 10.0 + value : null, ttss != null, ttss, "W=5 intervals of 1000 ms", cold ? null : warmP50,
-                cold ? null : 20.0, cold ? null : 30.0, cold ? 0 : 100,
-                warmP50 == null ? RunMeasurement.WARM_BASIS_FALLBACK : RunMeasurement.WARM_BASIS_STEADY, starts);
-        return new ExperimentRecord(ExperimentRecord.SCHEMA_VERSION, experiment, MINILM, "local", profile,
-                "local " + profile + " (local emulation)", true, new Scaling(1, 0, 2, 0, 10_000), 20, 10,
-                "run-" + profile + experiment, "completed", "runs/x.json", MACHINE, measured,
-                new GroundTruth("local", cold ? value - 5 : null, cold ? 12.0 : null,
-                        cold ? 7.0 + value : null, List.of()));
+        List<ColdStartRow> starts =
+                cold && coldStarts > 0 ? List.of(new ColdStartRow("id-" + profile, 2, value, 800L)) : List.of();
+        Measured measured = new Measured(
+                200,
+                200,
+                0,
+                "response header Salvo-Instance-Id",
+                cold ? value : 3.0,
+                "exact",
+                0L,
+                cold ? 10.0 : null,
+                cold ? 10.0 + value : null,
+                ttss != null,
+                ttss,
+                "W=5 intervals of 1000 ms",
+                cold ? null : warmP50,
+                cold ? null : 20.0,
+                cold ? null : 30.0,
+                cold ? 0 : 100,
+                warmP50 == null ? RunMeasurement.WARM_BASIS_FALLBACK : RunMeasurement.WARM_BASIS_STEADY,
+                starts);
+        return new ExperimentRecord(
+                ExperimentRecord.SCHEMA_VERSION,
+                experiment,
+                MINILM,
+                "local",
+                profile,
+                "local " + profile + " (local emulation)",
+                true,
+                new Scaling(1, 0, 2, 0, 10_000),
+                20,
+                10,
+                "run-" + profile + experiment,
+                "completed",
+                "runs/x.json",
+                MACHINE,
+                measured,
+                new GroundTruth(
+                        "local", cold ? value - 5 : null, cold ? 12.0 : null, cold ? 7.0 + value : null, List.of()));
     }
 }

@@ -27,25 +27,37 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoQuickEndToEndTest {
 
-    private static final Path MODEL_SERVER_JAR = Path.of("..", "..", "model-server", "target", "salvo-model-server.jar");
+    private static final Path MODEL_SERVER_JAR =
+            Path.of("..", "..", "model-server", "target", "salvo-model-server.jar");
 
     @Test
     void quickDemoProducesFilledTablesAndColdStartsMatchTheGroundTruth(@TempDir Path out) throws Exception {
-        assumeTrue(Files.isRegularFile(MODEL_SERVER_JAR), "model-server jar not built: " + MODEL_SERVER_JAR.toAbsolutePath());
+        assumeTrue(
+                Files.isRegularFile(MODEL_SERVER_JAR),
+                "model-server jar not built: " + MODEL_SERVER_JAR.toAbsolutePath());
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream original = System.out;
         int exit;
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            exit = SalvoCli.execute("demo", "--quick", "-q", "--out", out.toString(),
-                    "--model-server-jar", MODEL_SERVER_JAR.toString());
+            exit = SalvoCli.execute(
+                    "demo",
+                    "--quick",
+                    "-q",
+                    "--out",
+                    out.toString(),
+                    "--model-server-jar",
+                    MODEL_SERVER_JAR.toString());
         } finally {
             System.setOut(original);
         }
         String output = captured.toString(StandardCharsets.UTF_8);
         original.println(output);
         assertThat(exit).as(output).isZero();
-        assertThat(output).contains("LOCAL EMULATIONS").contains("Machine: ").contains("Model size comparison")
+        assertThat(output)
+                .contains("LOCAL EMULATIONS")
+                .contains("Machine: ")
+                .contains("Model size comparison")
                 .contains("quick mode leaves out");
 
         List<ExperimentRecord> records = BenchmarkFiles.read(List.of(out));
@@ -54,42 +66,63 @@ class DemoQuickEndToEndTest {
             assertThat(record.emulation()).isTrue();
             assertThat(record.runState()).isEqualTo("completed");
             // every intended request completed in some class (the model-server's queue may refuse a burst with 503)
-            assertThat(record.measured().successes() + record.measured().errors()).as(record.runId())
+            assertThat(record.measured().successes() + record.measured().errors())
+                    .as(record.runId())
                     .isEqualTo(record.measured().intended());
             assertThat(record.measured().successes()).isPositive();
             assertThat(out.resolve(record.runReport())).exists();
             if (record.experiment() == Experiment.COLD_START) {
-                Set<String> truth = record.groundTruth().instances().stream().map(TruthInstance::instanceId)
+                Set<String> truth = record.groundTruth().instances().stream()
+                        .map(TruthInstance::instanceId)
                         .collect(Collectors.toSet());
                 Set<String> detected = record.measured().coldStarts().stream()
-                        .map(ExperimentRecord.ColdStartRow::instanceId).collect(Collectors.toSet());
-                assertThat(record.measured().coldStarts()).as("%s: one event per instance", BenchmarkFiles.fileName(record))
+                        .map(ExperimentRecord.ColdStartRow::instanceId)
+                        .collect(Collectors.toSet());
+                assertThat(record.measured().coldStarts())
+                        .as("%s: one event per instance", BenchmarkFiles.fileName(record))
                         .hasSameSizeAs(record.groundTruth().instances());
-                assertThat(detected).as(BenchmarkFiles.fileName(record)).isNotEmpty().isEqualTo(truth);
+                assertThat(detected)
+                        .as(BenchmarkFiles.fileName(record))
+                        .isNotEmpty()
+                        .isEqualTo(truth);
                 assertThat(record.measured().timeToFirstSuccessResolution()).isEqualTo("exact");
                 // on failure, say which leg differs: worker send -> router receive, or router 2xx -> worker completion
-                assertThat(record.measured().timeToFirstSuccessMillis()).as("%s: worker first send %.1f ms, router first"
-                                + " request %.1f ms, router first 2xx %.1f ms, worker first 2xx %.1f ms (since interval 0)",
-                                BenchmarkFiles.fileName(record), record.measured().firstSendOffsetMillis(),
-                                record.groundTruth().firstRequestOffsetMillis(), record.groundTruth().firstSuccessOffsetMillis(),
+                assertThat(record.measured().timeToFirstSuccessMillis())
+                        .as(
+                                "%s: worker first send %.1f ms, router first"
+                                        + " request %.1f ms, router first 2xx %.1f ms, worker first 2xx %.1f ms (since interval 0)",
+                                BenchmarkFiles.fileName(record),
+                                record.measured().firstSendOffsetMillis(),
+                                record.groundTruth().firstRequestOffsetMillis(),
+                                record.groundTruth().firstSuccessOffsetMillis(),
                                 record.measured().firstSuccessOffsetMillis())
                         .isCloseTo(record.groundTruth().timeToFirstSuccessMillis(), Offset.offset(50.0));
-                ExperimentRecord warm = records.stream().filter(r -> r.experiment() == Experiment.WARM
-                        && r.model().name().equals(record.model().name()) && r.profile().equals(record.profile()))
-                        .findFirst().orElseThrow();
+                ExperimentRecord warm = records.stream()
+                        .filter(r -> r.experiment() == Experiment.WARM
+                                && r.model().name().equals(record.model().name())
+                                && r.profile().equals(record.profile()))
+                        .findFirst()
+                        .orElseThrow();
                 assertThat(warm.measured().warmP50Millis()).isNotNull();
-                assertThat(record.measured().timeToFirstSuccessMillis()).as("cold start slower than warm latency")
+                assertThat(record.measured().timeToFirstSuccessMillis())
+                        .as("cold start slower than warm latency")
                         .isGreaterThan(warm.measured().warmP99Millis());
             }
         }
 
         String tables = ComparisonTables.render(records);
         assertThat(output).contains(tables.lines().skip(2).findFirst().orElseThrow());
-        for (String line : tables.lines().filter(l -> l.startsWith("  lambda-like") || l.startsWith("  cloud-run-like")
-                || l.startsWith("  tiny-bert-shape") || l.startsWith("  minilm")).toList()) {
+        for (String line : tables.lines()
+                .filter(l -> l.startsWith("  lambda-like")
+                        || l.startsWith("  cloud-run-like")
+                        || l.startsWith("  tiny-bert-shape")
+                        || l.startsWith("  minilm"))
+                .toList()) {
             // every cell is a number with a unit, a count, or "not reached"
-            String cells = line.replace("not reached", "").replaceAll("[0-9.]+ (ms|s|MB|M parameters)\\*?", "")
-                    .replaceAll("\\b[0-9]+\\b", "").replaceAll("lambda-like|cloud-run-like|tiny-bert-shape|minilm", "");
+            String cells = line.replace("not reached", "")
+                    .replaceAll("[0-9.]+ (ms|s|MB|M parameters)\\*?", "")
+                    .replaceAll("\\b[0-9]+\\b", "")
+                    .replaceAll("lambda-like|cloud-run-like|tiny-bert-shape|minilm", "");
             assertThat(cells.strip()).as("unexpected cell text in: %s", line).isEmpty();
         }
     }

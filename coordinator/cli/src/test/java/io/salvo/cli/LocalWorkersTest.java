@@ -24,7 +24,9 @@ class LocalWorkersTest {
     @Test
     void sslPropertiesReachAJvmThroughAPrivateArgumentFile(@TempDir Path dir) throws Exception {
         Properties properties = new Properties();
-        properties.setProperty("javax.net.ssl.trustStore", dir.resolve("my \"trust\" store.p12").toString());
+        properties.setProperty(
+                "javax.net.ssl.trustStore",
+                dir.resolve("my \"trust\" store.p12").toString());
         properties.setProperty("javax.net.ssl.trustStorePassword", "pa\\ss word");
         properties.setProperty("user.name", "not forwarded");
         Path file = LocalWorkers.sslArgumentFile(properties, dir);
@@ -33,7 +35,8 @@ class LocalWorkersTest {
         assertThat(Files.readString(file)).doesNotContain("user.name");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process jvm = new ProcessBuilder(java.toString(), "@" + file, "-XshowSettings:properties", "-version")
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String settings = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(jvm.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(settings)

@@ -42,11 +42,14 @@ class RunCommandBadInputTest {
     private String run(String planText) throws Exception {
         Path plan = dir.resolve("plan.yaml");
         Files.writeString(plan, planText.replace("PORT", Integer.toString(target.port())));
-        int code = SalvoCli.execute("run", plan.toString(), "--out", dir.resolve("out").toString());
+        int code = SalvoCli.execute(
+                "run", plan.toString(), "--out", dir.resolve("out").toString());
         assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(2);
         assertThat(target.requestsReceived()).isZero();
         String text = err.toString(StandardCharsets.UTF_8).strip();
-        assertThat(text.lines().count()).as("exactly one message line: %s", text).isEqualTo(1);
+        assertThat(text.lines().count())
+                .as("exactly one message line: %s", text)
+                .isEqualTo(1);
         assertThat(text).doesNotContain("Exception").doesNotContain("\tat ");
         return text.replace(plan.toString(), "plan.yaml");
     }
@@ -63,7 +66,8 @@ class RunCommandBadInputTest {
                   - duration: 5s
                     rate: 10
                     burst: 3
-                """)).isEqualTo("salvo: plan.yaml:6: phases[0].burst: unknown key (expected one of duration, rate)");
+                """))
+                .isEqualTo("salvo: plan.yaml:6: phases[0].burst: unknown key (expected one of duration, rate)");
     }
 
     @Test
@@ -72,7 +76,8 @@ class RunCommandBadInputTest {
                 phases:
                   - duration: 5s
                     rate: -10
-                """)).isEqualTo("salvo: plan.yaml:5: phases[0].rate: must be greater than 0 requests per second, got -10");
+                """))
+                .isEqualTo("salvo: plan.yaml:5: phases[0].rate: must be greater than 0 requests per second, got -10");
     }
 
     @Test
@@ -81,7 +86,8 @@ class RunCommandBadInputTest {
                 phases:
                   - duration: 5s
                     rate: 0
-                """)).isEqualTo("salvo: plan.yaml:5: phases[0].rate: must be greater than 0 requests per second, got 0");
+                """))
+                .isEqualTo("salvo: plan.yaml:5: phases[0].rate: must be greater than 0 requests per second, got 0");
     }
 
     @Test
@@ -90,7 +96,8 @@ class RunCommandBadInputTest {
                 phases:
                   - duration: 0s
                     rate: 10
-                """)).isEqualTo("salvo: plan.yaml:4: phases[0].duration: must be at least 1ms, got '0s'");
+                """))
+                .isEqualTo("salvo: plan.yaml:4: phases[0].duration: must be at least 1ms, got '0s'");
     }
 
     @Test
@@ -101,8 +108,9 @@ class RunCommandBadInputTest {
                 phases:
                   - duration: 5s
                     rate: 10
-                """.replace("PORT", "8080"))).isEqualTo(
-                "salvo: plan.yaml:2: target.url: malformed URL '127.0.0.1:8080/infer': must start with http:// or https://");
+                """.replace("PORT", "8080")))
+                .isEqualTo(
+                        "salvo: plan.yaml:2: target.url: malformed URL '127.0.0.1:8080/infer': must start with http:// or https://");
     }
 
     @Test
@@ -114,7 +122,9 @@ class RunCommandBadInputTest {
                 phases:
                   - duration: 5s
                     rate: 10
-                """)).isEqualTo("salvo: plan.yaml:3: target.bodyFile: body file not found: " + dir.resolve("requests.jsonl"));
+                """))
+                .isEqualTo(
+                        "salvo: plan.yaml:3: target.bodyFile: body file not found: " + dir.resolve("requests.jsonl"));
     }
 
     @Test

@@ -1,24 +1,24 @@
 package io.salvo.it;
 
-import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.salvo.coordinator.server.CoordinatorServer;
-import io.salvo.proto.v1.GetRunResultRequest;
-import io.salvo.proto.v1.RunControlGrpc;
-import io.salvo.core.security.BearerTokenCredentials;
-import io.salvo.core.security.ClusterToken;
-import io.salvo.core.security.TlsFiles;
-import io.salvo.worker.link.WorkerAgent;
-import io.salvo.worker.link.WorkerOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.salvo.coordinator.server.CoordinatorServer;
+import io.salvo.core.security.BearerTokenCredentials;
+import io.salvo.core.security.ClusterToken;
+import io.salvo.core.security.TlsFiles;
+import io.salvo.proto.v1.GetRunResultRequest;
+import io.salvo.proto.v1.RunControlGrpc;
+import io.salvo.worker.link.WorkerAgent;
+import io.salvo.worker.link.WorkerOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -43,6 +43,7 @@ class AuthenticationTest {
     private Handler logCapture;
     /** Held strongly: JUL keeps loggers weakly, and a collected logger loses its handler. */
     private final Logger salvoLogger = Logger.getLogger("io.salvo");
+
     private CoordinatorServer server;
 
     @BeforeEach
@@ -72,7 +73,8 @@ class AuthenticationTest {
             if (callToken != null) {
                 stub = stub.withCallCredentials(new BearerTokenCredentials(callToken));
             }
-            stub.getRunResult(GetRunResultRequest.newBuilder().setRunId("no-such-run").build());
+            stub.getRunResult(
+                    GetRunResultRequest.newBuilder().setRunId("no-such-run").build());
             return Status.OK;
         } catch (StatusRuntimeException e) {
             return e.getStatus();
@@ -106,8 +108,13 @@ class AuthenticationTest {
     void workerWithAWrongTokenIsRefusedAndStops() throws Exception {
         server = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), token, null);
         WorkerAgent agent = WorkerAgent.start(new WorkerOptions(
-                List.of(new InetSocketAddress("127.0.0.1", server.port())), "w", "", 1, 1,
-                ClusterToken.of("guess"), null));
+                List.of(new InetSocketAddress("127.0.0.1", server.port())),
+                "w",
+                "",
+                1,
+                1,
+                ClusterToken.of("guess"),
+                null));
         try {
             assertThatThrownBy(() -> agent.terminated().get(20, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
@@ -124,22 +131,30 @@ class AuthenticationTest {
         TestPki pki = TestPki.create(dir);
 
         // server-only TLS: a client that trusts the CA gets in; plaintext does not
-        server = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), token,
+        server = CoordinatorServer.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                token,
                 new TlsFiles(pki.file("server.pem"), pki.file("server.key"), null));
         assertThat(callWith(token, new TlsFiles(null, null, pki.file("ca.pem"))).getCode())
                 .isEqualTo(Status.Code.NOT_FOUND);
         assertThat(callWith(token, null).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(callWith(token, new TlsFiles(null, null, pki.file("other-ca.pem"))).getCode())
-                .as("a client that does not trust the server's CA").isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(callWith(token, new TlsFiles(null, null, pki.file("other-ca.pem")))
+                        .getCode())
+                .as("a client that does not trust the server's CA")
+                .isEqualTo(Status.Code.UNAVAILABLE);
         server.close();
 
         // mutual TLS: the CA's client certificate passes, another CA's is refused, none is refused
-        server = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), token,
+        server = CoordinatorServer.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                token,
                 new TlsFiles(pki.file("server.pem"), pki.file("server.key"), pki.file("ca.pem")));
         assertThat(callWith(token, new TlsFiles(pki.file("client.pem"), pki.file("client.key"), pki.file("ca.pem")))
-                .getCode()).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(callWith(token, new TlsFiles(pki.file("intruder.pem"), pki.file("intruder.key"),
-                pki.file("ca.pem"))).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                        .getCode())
+                .isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(callWith(token, new TlsFiles(pki.file("intruder.pem"), pki.file("intruder.key"), pki.file("ca.pem")))
+                        .getCode())
+                .isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(callWith(token, new TlsFiles(null, null, pki.file("ca.pem"))).getCode())
                 .isEqualTo(Status.Code.UNAVAILABLE);
     }

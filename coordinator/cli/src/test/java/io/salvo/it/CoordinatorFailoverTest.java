@@ -41,16 +41,38 @@ class CoordinatorFailoverTest {
             int memberPortA = freePort();
             int memberPortB = freePort();
             String members = "127.0.0.1:" + memberPortA + ",127.0.0.1:" + memberPortB;
-            SalvoProcess leader = SalvoProcess.start(dir, "coordinator-a", "coordinator", "--port", "0",
-                    "--token-file", tokenFile, "--cluster-name", clusterName, "--cluster-port", "" + memberPortA,
-                    "--cluster-members", members);
+            SalvoProcess leader = SalvoProcess.start(
+                    dir,
+                    "coordinator-a",
+                    "coordinator",
+                    "--port",
+                    "0",
+                    "--token-file",
+                    tokenFile,
+                    "--cluster-name",
+                    clusterName,
+                    "--cluster-port",
+                    "" + memberPortA,
+                    "--cluster-members",
+                    members);
             processes.add(leader);
             String portA = leader.awaitLine(Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)"), 60_000);
             assertThat(leader.awaitLine(Pattern.compile("Coordinator cluster .*, (leader|follower)$"), 10_000))
                     .isEqualTo("leader");
-            SalvoProcess follower = SalvoProcess.start(dir, "coordinator-b", "coordinator", "--port", "0",
-                    "--token-file", tokenFile, "--cluster-name", clusterName, "--cluster-port", "" + memberPortB,
-                    "--cluster-members", members);
+            SalvoProcess follower = SalvoProcess.start(
+                    dir,
+                    "coordinator-b",
+                    "coordinator",
+                    "--port",
+                    "0",
+                    "--token-file",
+                    tokenFile,
+                    "--cluster-name",
+                    clusterName,
+                    "--cluster-port",
+                    "" + memberPortB,
+                    "--cluster-members",
+                    members);
             processes.add(follower);
             String portB = follower.awaitLine(Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)"), 60_000);
             assertThat(follower.awaitLine(Pattern.compile("Coordinator cluster .* member \\S+ of (\\d+),"), 10_000))
@@ -62,19 +84,36 @@ class CoordinatorFailoverTest {
             List<SalvoProcess> workers = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 String list = i == 1 ? b + "," + a : a + "," + b;
-                SalvoProcess w = SalvoProcess.start(dir, "worker-" + i, "worker", "--coordinator", list,
-                        "--id", "w" + i, "--token-file", tokenFile);
+                SalvoProcess w = SalvoProcess.start(
+                        dir,
+                        "worker-" + i,
+                        "worker",
+                        "--coordinator",
+                        list,
+                        "--id",
+                        "w" + i,
+                        "--token-file",
+                        tokenFile);
                 workers.add(w);
                 processes.add(w);
             }
             Path plan = dir.resolve("plan.yaml");
             Files.writeString(plan, Plans.yaml(target.port(), 300, "14s", 3, ""));
-            SalvoProcess run = SalvoProcess.start(dir, "run", "run", plan.toString(), "--coordinator", a + "," + b,
-                    "--out", dir.resolve("results").toString(), "--token-file", tokenFile);
+            SalvoProcess run = SalvoProcess.start(
+                    dir,
+                    "run",
+                    "run",
+                    plan.toString(),
+                    "--coordinator",
+                    a + "," + b,
+                    "--out",
+                    dir.resolve("results").toString(),
+                    "--token-file",
+                    tokenFile);
             processes.add(run);
 
             run.awaitLine(Pattern.compile("^\\s+4\\.0s\\s+ok"), 120_000);
-            leader.process.destroyForcibly();   // SIGKILL: the leader takes nothing with it but itself
+            leader.process.destroyForcibly(); // SIGKILL: the leader takes nothing with it but itself
             assertThat(run.awaitExit(120)).as(run.output()).isZero();
 
             JsonNode report = WorkerLossTest.report(dir.resolve("results"));
@@ -83,29 +122,39 @@ class CoordinatorFailoverTest {
             assertThat(info.get("takeovers")).as("report %s", info).hasSize(1);
             JsonNode takeover = info.get("takeovers").get(0);
             assertThat(takeover.get("at_s").asDouble()).isBetween(3.0, 12.0);
-            assertThat(takeover.get("from_coordinator").asText()).isNotEqualTo(takeover.get("to_coordinator").asText());
+            assertThat(takeover.get("from_coordinator").asText())
+                    .isNotEqualTo(takeover.get("to_coordinator").asText());
             assertThat(run.output()).contains("Coordinator takeover at").contains("lost coordinator " + a);
 
             // Zero reported intervals lost: what each worker counted is what the report holds.
             Map<String, long[]> counted = new HashMap<>();
             for (int i = 0; i < 3; i++) {
                 assertThat(workers.get(i).process.isAlive()).isTrue();
-                counted.put("w" + i, finishedCounts(workers.get(i), info.get("id").asText()));
+                counted.put(
+                        "w" + i, finishedCounts(workers.get(i), info.get("id").asText()));
             }
             long completed = 0;
             for (JsonNode worker : report.get("workers")) {
                 String id = worker.get("id").asText();
                 long[] counts = counted.get(id);
-                assertThat(worker.get("sent").asLong()).as("requests worker %s sent", id).isEqualTo(counts[0]);
-                assertThat(worker.get("completed").asLong()).as("requests worker %s completed", id).isEqualTo(counts[1]);
-                assertThat(worker.get("lost").asBoolean()).as("worker %s lost", id).isFalse();
+                assertThat(worker.get("sent").asLong())
+                        .as("requests worker %s sent", id)
+                        .isEqualTo(counts[0]);
+                assertThat(worker.get("completed").asLong())
+                        .as("requests worker %s completed", id)
+                        .isEqualTo(counts[1]);
+                assertThat(worker.get("lost").asBoolean())
+                        .as("worker %s lost", id)
+                        .isFalse();
                 assertThat(worker.get("intervals_reported").asLong()).isGreaterThanOrEqualTo(14);
                 completed += counts[1];
             }
             assertThat(report.get("workers")).hasSize(3);
             JsonNode totals = report.get("totals");
             assertThat(totals.get("requests").asLong()).isEqualTo(completed);
-            assertThat(totals.get("successes").asDouble()).as("totals %s", totals).isGreaterThanOrEqualTo(0.95 * 4200);
+            assertThat(totals.get("successes").asDouble())
+                    .as("totals %s", totals)
+                    .isGreaterThanOrEqualTo(0.95 * 4200);
             assertThat(target.requestsReceived()).isGreaterThanOrEqualTo(completed);
         } finally {
             processes.forEach(SalvoProcess::close);
@@ -118,7 +167,10 @@ class CoordinatorFailoverTest {
         String line = worker.awaitLine(Pattern.compile("(run " + Pattern.quote(runId) + " finished: .*)"), 30_000);
         Matcher m = FINISHED.matcher(line);
         assertThat(m.find()).as(line).isTrue();
-        return new long[] {Long.parseLong(m.group(2).replace(",", "")), Long.parseLong(m.group(3).replace(",", ""))};
+        return new long[] {
+            Long.parseLong(m.group(2).replace(",", "")),
+            Long.parseLong(m.group(3).replace(",", ""))
+        };
     }
 
     private static int freePort() throws IOException {

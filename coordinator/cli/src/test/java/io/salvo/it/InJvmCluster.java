@@ -1,6 +1,10 @@
 package io.salvo.it;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.salvo.coordinator.server.CoordinatorServer;
+import io.salvo.core.security.BearerTokenCredentials;
+import io.salvo.core.security.ClusterToken;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
@@ -9,12 +13,8 @@ import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.WatchRunRequest;
-import io.salvo.core.security.BearerTokenCredentials;
-import io.salvo.core.security.ClusterToken;
 import io.salvo.worker.link.WorkerAgent;
 import io.salvo.worker.link.WorkerOptions;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,24 +38,31 @@ final class InJvmCluster implements AutoCloseable {
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
         for (int i = 0; i < workerCount; i++) {
             WorkerOptions defaults = WorkerOptions.defaults(List.of(address));
-            workers.add(WorkerAgent.start(new WorkerOptions(List.of(address), "w" + i, "test", 1,
-                    defaults.eventLoopLanes(), token, null)));
+            workers.add(WorkerAgent.start(
+                    new WorkerOptions(List.of(address), "w" + i, "test", 1, defaults.eventLoopLanes(), token, null)));
         }
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
-                .maxInboundMessageSize(64 * 1024 * 1024).build();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+                .usePlaintext()
+                .maxInboundMessageSize(64 * 1024 * 1024)
+                .build();
         credentials = new BearerTokenCredentials(token);
     }
 
     /** Starts the plan, follows the live view to the end and returns the merged result. */
     RunResult run(RunPlan plan) {
         var control = RunControlGrpc.newBlockingStub(channel).withCallCredentials(credentials);
-        String runId = control.withDeadlineAfter(60, TimeUnit.SECONDS).startRun(StartRunRequest.newBuilder()
-                .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1).setPlan(plan).setWorkerWaitMillis(30_000)
-                .build()).getRunId();
+        String runId = control.withDeadlineAfter(60, TimeUnit.SECONDS)
+                .startRun(StartRunRequest.newBuilder()
+                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                        .setPlan(plan)
+                        .setWorkerWaitMillis(30_000)
+                        .build())
+                .getRunId();
         control.withDeadlineAfter(120, TimeUnit.SECONDS)
                 .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build())
                 .forEachRemaining(snapshots::add);
-        return control.getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
+        return control.getRunResult(
+                GetRunResultRequest.newBuilder().setRunId(runId).build());
     }
 
     @Override

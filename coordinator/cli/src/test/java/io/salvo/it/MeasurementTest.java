@@ -1,6 +1,5 @@
 package io.salvo.it;
 
-import java.util.concurrent.ScheduledFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.proto.v1.RunResult;
@@ -10,6 +9,7 @@ import io.salvo.target.ControllableTarget;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,8 +59,8 @@ class MeasurementTest {
                     timer.schedule(() -> target.stallFor(Duration.ofSeconds(1)), 5500, TimeUnit.MILLISECONDS);
             // with maxConnections 1 the stall blocks the single connection: requests queue behind it
             // exactly as on wrk2's fixed connections
-            RunResult result = cluster.run(Plans.parse(Plans.yaml(target.port(), 100, "10s", 1,
-                    "maxConnections: 1\nmaxInFlight: 1")));
+            RunResult result = cluster.run(
+                    Plans.parse(Plans.yaml(target.port(), 100, "10s", 1, "maxConnections: 1\nmaxInFlight: 1")));
             stall.get(1, TimeUnit.SECONDS); // the stall happened during the run, and did not fail
             RunReport report = RunReport.from(result);
             assertThat(report.totals().requests()).isEqualTo(1000);

@@ -7,8 +7,7 @@ import java.io.StringReader;
 /** Plans for end-to-end tests, written in the same YAML users write. */
 final class Plans {
 
-    private Plans() {
-    }
+    private Plans() {}
 
     static String yaml(int port, double rate, String duration, int workers, String extra) {
         return """

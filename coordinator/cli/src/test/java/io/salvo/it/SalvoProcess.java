@@ -30,11 +30,17 @@ final class SalvoProcess implements AutoCloseable {
     static SalvoProcess start(Path logDir, String name, String... args) throws IOException {
         Files.createDirectories(logDir);
         List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"), "-Xmx384m", "-cp",
-                System.getProperty("java.class.path"), SalvoCli.class.getName()));
+                ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx384m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                SalvoCli.class.getName()));
         command.addAll(List.of(args));
         Path log = logDir.resolve(name + ".log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         return new SalvoProcess(p, log);
     }
 
@@ -45,8 +51,8 @@ final class SalvoProcess implements AutoCloseable {
     String awaitLine(Pattern pattern, long timeoutMillis) throws IOException {
         Seen seen;
         try {
-            seen = Await.value("a line matching " + pattern + " in " + log.getFileName(),
-                    Duration.ofMillis(timeoutMillis), () -> {
+            seen = Await.value(
+                    "a line matching " + pattern + " in " + log.getFileName(), Duration.ofMillis(timeoutMillis), () -> {
                         String match = firstMatch(pattern, false);
                         if (match != null) {
                             return new Seen(match);
@@ -61,8 +67,8 @@ final class SalvoProcess implements AutoCloseable {
             throw new AssertionError(timeout.getMessage() + ":\n" + output(), timeout);
         }
         if (seen.match() == null) {
-            throw new AssertionError("process exited with " + process.exitValue() + " before printing " + pattern
-                    + ":\n" + output());
+            throw new AssertionError(
+                    "process exited with " + process.exitValue() + " before printing " + pattern + ":\n" + output());
         }
         return seen.match();
     }

@@ -1,7 +1,7 @@
 package io.salvo.it;
 
-import java.nio.charset.StandardCharsets;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,8 +40,10 @@ final class TestPki {
     private static String opensslProblem() {
         Process p;
         try {
-            p = new ProcessBuilder("openssl", "version").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p = new ProcessBuilder("openssl", "version")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
         } catch (IOException e) {
             return "it could not be started: " + e.getMessage();
         }
@@ -73,15 +75,53 @@ final class TestPki {
     }
 
     private void ca(String name) throws Exception {
-        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + name,
-                "-keyout", name + ".key", "-out", name + ".pem");
+        run(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=" + name,
+                "-keyout",
+                name + ".key",
+                "-out",
+                name + ".pem");
     }
 
     private void leaf(String name, String ca, String extension) throws Exception {
-        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-keyout", name + ".rsa.key",
-                "-out", name + ".csr");
-        run("openssl", "x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
-                "-CAcreateserial", "-days", "2", "-out", name + ".pem", "-extfile", ext(name, extension));
+        run(
+                "openssl",
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=" + name,
+                "-keyout",
+                name + ".rsa.key",
+                "-out",
+                name + ".csr");
+        run(
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                name + ".csr",
+                "-CA",
+                ca + ".pem",
+                "-CAkey",
+                ca + ".key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-out",
+                name + ".pem",
+                "-extfile",
+                ext(name, extension));
         // gRPC's Netty wants PKCS#8 keys
         run("openssl", "pkcs8", "-topk8", "-nocrypt", "-in", name + ".rsa.key", "-out", name + ".key");
     }
@@ -93,7 +133,10 @@ final class TestPki {
     }
 
     private void run(String... command) throws Exception {
-        Process p = new ProcessBuilder(List.of(command)).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(List.of(command))
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);

@@ -30,31 +30,50 @@ class WorkerLossTest {
         List<SalvoProcess> processes = new ArrayList<>();
         try {
             String tokenFile = dir.resolve("token").toString();
-            SalvoProcess coordinator = SalvoProcess.start(dir, "coordinator", "coordinator", "--port", "0",
-                    "--token-file", tokenFile);
+            SalvoProcess coordinator =
+                    SalvoProcess.start(dir, "coordinator", "coordinator", "--port", "0", "--token-file", tokenFile);
             processes.add(coordinator);
             String port = coordinator.awaitLine(Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)"), 30_000);
             List<SalvoProcess> workers = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                SalvoProcess w = SalvoProcess.start(dir, "worker-" + i, "worker", "--coordinator", "127.0.0.1:" + port,
-                        "--id", "w" + i, "--token-file", tokenFile);
+                SalvoProcess w = SalvoProcess.start(
+                        dir,
+                        "worker-" + i,
+                        "worker",
+                        "--coordinator",
+                        "127.0.0.1:" + port,
+                        "--id",
+                        "w" + i,
+                        "--token-file",
+                        tokenFile);
                 workers.add(w);
                 processes.add(w);
             }
             Path plan = dir.resolve("plan.yaml");
             Files.writeString(plan, Plans.yaml(target.port(), 300, "20s", 3, ""));
-            SalvoProcess run = SalvoProcess.start(dir, "run", "run", plan.toString(), "--coordinator",
-                    "127.0.0.1:" + port, "--out", dir.resolve("results").toString(), "--token-file", tokenFile);
+            SalvoProcess run = SalvoProcess.start(
+                    dir,
+                    "run",
+                    "run",
+                    plan.toString(),
+                    "--coordinator",
+                    "127.0.0.1:" + port,
+                    "--out",
+                    dir.resolve("results").toString(),
+                    "--token-file",
+                    tokenFile);
             processes.add(run);
 
             run.awaitLine(Pattern.compile("^\\s+5\\.0s\\s+ok"), 90_000);
-            workers.get(1).process.destroyForcibly();   // SIGKILL: no goodbye, no last report
+            workers.get(1).process.destroyForcibly(); // SIGKILL: no goodbye, no last report
             assertThat(run.awaitExit(120)).as(run.output()).isZero();
 
             JsonNode report = report(dir.resolve("results"));
             JsonNode totals = report.get("totals");
             assertThat(report.get("run").get("state").asText()).isEqualTo("completed");
-            assertThat(totals.get("successes").asDouble()).as("totals %s", totals).isGreaterThanOrEqualTo(0.95 * 6000);
+            assertThat(totals.get("successes").asDouble())
+                    .as("totals %s", totals)
+                    .isGreaterThanOrEqualTo(0.95 * 6000);
 
             JsonNode reslices = report.get("run").get("reslices");
             assertThat(reslices).hasSize(1);
@@ -62,7 +81,9 @@ class WorkerLossTest {
             assertThat(reslice.get("cause").asText()).isEqualTo("lost");
             assertThat(reslice.get("worker").asText()).isEqualTo("w1");
             assertThat(reslice.get("epoch").asLong()).isEqualTo(2);
-            assertThat(reslice.get("workers_after")).extracting(JsonNode::asText).containsExactly("w0", "w2");
+            assertThat(reslice.get("workers_after"))
+                    .extracting(JsonNode::asText)
+                    .containsExactly("w0", "w2");
             assertThat(reslice.get("at_s").asDouble()).isBetween(4.0, 9.0);
             assertThat(run.output()).contains("Re-slice at").contains("worker w1 lost");
 
@@ -76,7 +97,9 @@ class WorkerLossTest {
                 }
                 long sent = 0;
                 long intervals = 0;
-                for (Iterator<Map.Entry<String, JsonNode>> it = worker.get("sent_by_interval").properties().iterator(); it.hasNext(); ) {
+                for (Iterator<Map.Entry<String, JsonNode>> it =
+                                worker.get("sent_by_interval").properties().iterator();
+                        it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
                     long index = Long.parseLong(e.getKey());
                     if (index >= from && index < 20) {
@@ -96,7 +119,9 @@ class WorkerLossTest {
 
     static JsonNode report(Path results) throws Exception {
         try (Stream<Path> files = Files.list(results)) {
-            Path json = files.filter(p -> p.toString().endsWith(".json")).findFirst().orElseThrow();
+            Path json = files.filter(p -> p.toString().endsWith(".json"))
+                    .findFirst()
+                    .orElseThrow();
             return ReportFiles.json().readTree(json.toFile());
         }
     }

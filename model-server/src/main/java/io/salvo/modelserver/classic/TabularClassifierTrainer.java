@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.tribuo.MutableDataset;
 import org.tribuo.Model;
+import org.tribuo.MutableDataset;
 import org.tribuo.ONNXExportable;
 import org.tribuo.classification.Label;
 import org.tribuo.classification.LabelFactory;
@@ -54,14 +54,16 @@ public final class TabularClassifierTrainer {
             }
         }
         LabelFactory labels = new LabelFactory();
-        MutableDataset<Label> training = generate("salvo tabular training set", labels, centres, TRAINING_ROWS_PER_CLASS, random);
+        MutableDataset<Label> training =
+                generate("salvo tabular training set", labels, centres, TRAINING_ROWS_PER_CLASS, random);
         MutableDataset<Label> test = generate("salvo tabular test set", labels, centres, TEST_ROWS_PER_CLASS, random);
 
         Model<Label> model = new LogisticRegressionTrainer().train(training);
         LabelEvaluation evaluation = new LabelEvaluator().evaluate(model, test);
 
         if (!(model instanceof ONNXExportable exportable)) {
-            throw new IllegalStateException("Tribuo model " + model.getClass().getName() + " cannot be exported to ONNX");
+            throw new IllegalStateException(
+                    "Tribuo model " + model.getClass().getName() + " cannot be exported to ONNX");
         }
         exportable.saveONNXModel("io.salvo", 1, onnxFile);
 
@@ -72,9 +74,10 @@ public final class TabularClassifierTrainer {
         return new TrainingSummary(labelOrder, evaluation.accuracy());
     }
 
-    private static MutableDataset<Label> generate(String description, LabelFactory labels, double[][] centres,
-            int rowsPerClass, SplittableRandom random) {
-        MutableDataset<Label> dataset = new MutableDataset<>(new SimpleDataSourceProvenance(description, labels), labels);
+    private static MutableDataset<Label> generate(
+            String description, LabelFactory labels, double[][] centres, int rowsPerClass, SplittableRandom random) {
+        MutableDataset<Label> dataset =
+                new MutableDataset<>(new SimpleDataSourceProvenance(description, labels), labels);
         String[] names = new String[FEATURES];
         for (int f = 0; f < FEATURES; f++) {
             names[f] = featureName(f);

@@ -20,7 +20,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code models list} and {@code models prepare NAME|all [--dir DIR]}: inspect and fill the on-disk model cache. */
-@Command(name = "models", description = "List the models and prepare their files in the model cache.",
+@Command(
+        name = "models",
+        description = "List the models and prepare their files in the model cache.",
         mixinStandardHelpOptions = true,
         subcommands = {ModelsCommand.ListModels.class, ModelsCommand.PrepareModels.class})
 public final class ModelsCommand implements Callable<Integer> {
@@ -44,7 +46,9 @@ public final class ModelsCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--dir", description = "model cache directory (default: $SALVO_MODEL_DIR or ~/.cache/salvo/models)")
+        @Option(
+                names = "--dir",
+                description = "model cache directory (default: $SALVO_MODEL_DIR or ~/.cache/salvo/models)")
         Path directory;
 
         @Override
@@ -71,7 +75,9 @@ public final class ModelsCommand implements Callable<Integer> {
         @Parameters(paramLabel = "NAME|all", description = "a model name from `models list`, or all")
         String name;
 
-        @Option(names = "--dir", description = "model cache directory (default: $SALVO_MODEL_DIR or ~/.cache/salvo/models)")
+        @Option(
+                names = "--dir",
+                description = "model cache directory (default: $SALVO_MODEL_DIR or ~/.cache/salvo/models)")
         Path directory;
 
         @Override
@@ -84,8 +90,14 @@ public final class ModelsCommand implements Callable<Integer> {
             List<ModelDescriptor> models = name.equals("all") ? catalog.all() : List.of(catalog.require(name));
             for (ModelDescriptor model : models) {
                 ModelStore.PreparedModel prepared = store.prepare(model);
-                out.printf("%-18s %s (%,d bytes, %s)%n", model.name(), prepared.directory(), sizeOf(prepared.directory()),
-                        prepared.prepareMillis() == 0 ? "already prepared" : "prepared in " + prepared.prepareMillis() + " ms");
+                out.printf(
+                        "%-18s %s (%,d bytes, %s)%n",
+                        model.name(),
+                        prepared.directory(),
+                        sizeOf(prepared.directory()),
+                        prepared.prepareMillis() == 0
+                                ? "already prepared"
+                                : "prepared in " + prepared.prepareMillis() + " ms");
                 out.flush();
             }
             return 0;
@@ -94,7 +106,9 @@ public final class ModelsCommand implements Callable<Integer> {
 
     private static long sizeOf(Path directory) throws IOException {
         try (Stream<Path> files = Files.walk(directory)) {
-            return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(file -> file.toFile().length())
+                    .sum();
         }
     }
 }

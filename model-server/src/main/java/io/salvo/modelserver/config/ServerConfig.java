@@ -91,7 +91,9 @@ public record ServerConfig(
                 modelDir,
                 intValue(env, "SALVO_INTRA_OP_THREADS", 1),
                 intValue(env, "SALVO_INTER_OP_THREADS", 1),
-                present(env, "SALVO_INTRA_OP_SPINNING") && Boolean.parseBoolean(env.get("SALVO_INTRA_OP_SPINNING").trim()),
+                present(env, "SALVO_INTRA_OP_SPINNING")
+                        && Boolean.parseBoolean(
+                                env.get("SALVO_INTRA_OP_SPINNING").trim()),
                 intValue(env, "SALVO_MAX_CONCURRENT", cpus),
                 intValue(env, "SALVO_QUEUE_CAPACITY", 64),
                 intValue(env, "SALVO_MAX_BODY_BYTES", 4 * 1024 * 1024),
@@ -118,8 +120,20 @@ public record ServerConfig(
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(bindHost, bindRule, newPort, modelName, modelDir, intraOpThreads, interOpThreads,
-                intraOpSpinning, maxConcurrent, queueCapacity, maxBodyBytes, requestTimeoutMs, maxBatch);
+        return new ServerConfig(
+                bindHost,
+                bindRule,
+                newPort,
+                modelName,
+                modelDir,
+                intraOpThreads,
+                interOpThreads,
+                intraOpSpinning,
+                maxConcurrent,
+                queueCapacity,
+                maxBodyBytes,
+                requestTimeoutMs,
+                maxBatch);
     }
 
     private static boolean present(Map<String, String> env, String key) {

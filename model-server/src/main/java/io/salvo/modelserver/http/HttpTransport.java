@@ -37,13 +37,16 @@ public final class HttpTransport implements AutoCloseable {
     }
 
     /** Binds to the configured host and port and returns once the socket is listening. */
-    public static HttpTransport start(ServingCore core) throws InterruptedException, ExecutionException, TimeoutException {
+    public static HttpTransport start(ServingCore core)
+            throws InterruptedException, ExecutionException, TimeoutException {
         // HTTP parsing is cheap next to inference; two event loops at most keep cores free for ONNX Runtime
         int eventLoops = Math.min(2, Runtime.getRuntime().availableProcessors());
         // Native epoll: with NIO, the inference thread's wake-up of the event loop (Selector.wakeup) holds the
         // selector's interrupt lock while the woken event loop already wants it, so every response cost a second
         // futex sleep and wake-up of the event loop (seen with strace and async-profiler's lock events).
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1)
+        Vertx vertx = Vertx.vertx(new VertxOptions()
+                .setEventLoopPoolSize(eventLoops)
+                .setWorkerPoolSize(1)
                 .setPreferNativeTransport(true));
         if (!vertx.isNativeTransportEnabled()) {
             LOG.info(() -> "HTTP on Java NIO: native epoll transport unavailable ("
@@ -59,8 +62,7 @@ public final class HttpTransport implements AutoCloseable {
                 .setPerFrameWebSocketCompressionSupported(false)
                 .setPerMessageWebSocketCompressionSupported(false);
         int maxBody = core.config().maxBodyBytes();
-        HttpServer server = vertx.createHttpServer(options)
-                .requestHandler(request -> handle(core, maxBody, request));
+        HttpServer server = vertx.createHttpServer(options).requestHandler(request -> handle(core, maxBody, request));
         try {
             server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
@@ -124,7 +126,8 @@ public final class HttpTransport implements AutoCloseable {
     }
 
     private static String tooLarge(long size, int maxBody) {
-        return "request body of " + size + " bytes or more exceeds the limit of " + maxBody + " bytes (SALVO_MAX_BODY_BYTES)";
+        return "request body of " + size + " bytes or more exceeds the limit of " + maxBody
+                + " bytes (SALVO_MAX_BODY_BYTES)";
     }
 
     private static void refuse(ServingCore core, HttpServerRequest request, int status, String message) {

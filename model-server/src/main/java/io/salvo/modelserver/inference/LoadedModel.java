@@ -40,10 +40,16 @@ public final class LoadedModel implements AutoCloseable {
     private final Map<String, OnnxJavaType> inputTypes = new LinkedHashMap<>();
     /** Last dimension of the hidden-state output of text encoders; 0 for other models. */
     private final int hiddenWidth;
+
     private final boolean tokenTypes;
 
-    LoadedModel(ModelDescriptor descriptor, OrtEnvironment environment, OrtSession session,
-            Optional<TextPipeline> text, List<String> labels) throws OrtException {
+    LoadedModel(
+            ModelDescriptor descriptor,
+            OrtEnvironment environment,
+            OrtSession session,
+            Optional<TextPipeline> text,
+            List<String> labels)
+            throws OrtException {
         this.descriptor = descriptor;
         this.environment = environment;
         this.session = session;
@@ -51,8 +57,11 @@ public final class LoadedModel implements AutoCloseable {
         this.labels = List.copyOf(labels);
         this.inputs = describe(session.getInputInfo(), inputTypes);
         this.outputs = describe(session.getOutputInfo(), new LinkedHashMap<>());
-        this.hiddenWidth = outputs.stream().filter(spec -> spec.name().equals(HIDDEN_STATE_OUTPUT))
-                .mapToInt(spec -> (int) spec.shape()[spec.shape().length - 1]).findFirst().orElse(0);
+        this.hiddenWidth = outputs.stream()
+                .filter(spec -> spec.name().equals(HIDDEN_STATE_OUTPUT))
+                .mapToInt(spec -> (int) spec.shape()[spec.shape().length - 1])
+                .findFirst()
+                .orElse(0);
         this.tokenTypes = inputTypes.containsKey("token_type_ids");
         if (text.isPresent() && hiddenWidth <= 0) {
             throw new IllegalStateException(descriptor.name() + ": a text encoder needs a '" + HIDDEN_STATE_OUTPUT
@@ -104,14 +113,16 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /** Runs the model on validated inputs and returns the requested outputs (all outputs when none are named). */
-    public List<TensorData> run(List<TensorData> tensors, Set<String> requestedOutputs, OrtSession.RunOptions runOptions)
+    public List<TensorData> run(
+            List<TensorData> tensors, Set<String> requestedOutputs, OrtSession.RunOptions runOptions)
             throws OrtException {
         Map<String, OnnxTensor> feed = new LinkedHashMap<>();
         try {
             for (TensorData tensor : tensors) {
                 feed.put(tensor.name(), toOnnx(tensor));
             }
-            Set<String> wanted = requestedOutputs.isEmpty() ? new LinkedHashSet<>(session.getOutputNames()) : requestedOutputs;
+            Set<String> wanted =
+                    requestedOutputs.isEmpty() ? new LinkedHashSet<>(session.getOutputNames()) : requestedOutputs;
             try (OrtSession.Result result = session.run(feed, wanted, runOptions)) {
                 List<TensorData> out = new ArrayList<>();
                 for (Map.Entry<String, OnnxValue> entry : result) {
@@ -128,7 +139,8 @@ public final class LoadedModel implements AutoCloseable {
 
     /** Sentence embeddings for already tokenized texts (see {@link TextPipeline}). */
     public float[][] embed(List<long[]> tokenIds, OrtSession.RunOptions runOptions) throws OrtException {
-        return TextPipeline.embed(environment, session, tokenIds, HIDDEN_STATE_OUTPUT, hiddenWidth, tokenTypes, runOptions);
+        return TextPipeline.embed(
+                environment, session, tokenIds, HIDDEN_STATE_OUTPUT, hiddenWidth, tokenTypes, runOptions);
     }
 
     private OnnxTensor toOnnx(TensorData tensor) throws OrtException {
@@ -163,8 +175,9 @@ public final class LoadedModel implements AutoCloseable {
                 flattenStrings(tensor.getValue(), flat);
                 yield new TensorData(name, Datatype.BYTES, shape, flat.toArray(new String[0]));
             }
-            default -> throw new IllegalStateException("output " + name + " has element type " + info.type
-                    + ", which this server cannot return");
+            default ->
+                throw new IllegalStateException(
+                        "output " + name + " has element type " + info.type + ", which this server cannot return");
         };
     }
 

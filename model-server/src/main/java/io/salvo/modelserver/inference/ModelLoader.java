@@ -35,13 +35,17 @@ public final class ModelLoader {
         // session: the two are independent
         CompletableFuture<Optional<TextPipeline>> text = new CompletableFuture<>();
         if (prepared.descriptor().kind() == ModelKind.TEXT_ENCODER) {
-            Thread tokenizerLoader = new Thread(null, () -> {
-                try {
-                    text.complete(Optional.of(TextPipeline.load(prepared.tokenizerFile())));
-                } catch (Throwable e) {
-                    text.completeExceptionally(e);
-                }
-            }, "tokenizer-loader", 8L * 1024 * 1024);
+            Thread tokenizerLoader = new Thread(
+                    null,
+                    () -> {
+                        try {
+                            text.complete(Optional.of(TextPipeline.load(prepared.tokenizerFile())));
+                        } catch (Throwable e) {
+                            text.completeExceptionally(e);
+                        }
+                    },
+                    "tokenizer-loader",
+                    8L * 1024 * 1024);
             tokenizerLoader.setDaemon(true);
             tokenizerLoader.start();
         } else {
@@ -69,7 +73,8 @@ public final class ModelLoader {
             session.close();
             throw new IOException("tokenizer " + prepared.tokenizerFile() + " failed to load", e.getCause());
         }
-        List<String> labels = Files.isRegularFile(prepared.labelsFile()) ? Files.readAllLines(prepared.labelsFile()) : List.of();
+        List<String> labels =
+                Files.isRegularFile(prepared.labelsFile()) ? Files.readAllLines(prepared.labelsFile()) : List.of();
         LoadedModel model = new LoadedModel(prepared.descriptor(), environment, session, pipeline, labels);
         long loaded = System.nanoTime();
         warmUp(model);
@@ -81,13 +86,17 @@ public final class ModelLoader {
     private static void warmUp(LoadedModel model) throws OrtException {
         try (OrtSession.RunOptions runOptions = new OrtSession.RunOptions()) {
             if (model.text().isPresent()) {
-                model.embed(List.of(model.text().get().tokenize("Salvo warms up the model with this sentence.")), runOptions);
+                model.embed(
+                        List.of(model.text().get().tokenize("Salvo warms up the model with this sentence.")),
+                        runOptions);
             } else {
                 TensorSpec input = model.inputs().get(0);
                 int features = (int) Math.max(1, input.shape()[input.shape().length - 1]);
                 float[] zeros = new float[features];
-                model.run(List.of(new TensorData(input.name(), Datatype.FP32, new long[] {1, features}, zeros)),
-                        Set.of(), runOptions);
+                model.run(
+                        List.of(new TensorData(input.name(), Datatype.FP32, new long[] {1, features}, zeros)),
+                        Set.of(),
+                        runOptions);
             }
         }
     }

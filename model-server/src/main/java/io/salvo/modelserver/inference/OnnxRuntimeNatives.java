@@ -105,7 +105,11 @@ public final class OnnxRuntimeNatives {
     /** The onnxruntime jar's file name and size, so a different ONNX Runtime version never reuses stale libraries. */
     private static String jarIdentity() {
         try {
-            Path jar = Path.of(OrtEnvironment.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path jar = Path.of(OrtEnvironment.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             return jar.getFileName().toString().replaceAll("\\.jar$", "") + "-" + Files.size(jar);
         } catch (Exception e) {
             return "unknown";

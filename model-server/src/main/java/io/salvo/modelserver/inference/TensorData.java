@@ -19,8 +19,8 @@ public record TensorData(String name, Datatype datatype, long[] shape, Object va
             case BYTES -> ((String[]) values).length;
         };
         if (expected != actual) {
-            throw new IllegalArgumentException("tensor " + name + " has shape " + Arrays.toString(shape)
-                    + " (" + expected + " elements) but " + actual + " values");
+            throw new IllegalArgumentException("tensor " + name + " has shape " + Arrays.toString(shape) + " ("
+                    + expected + " elements) but " + actual + " values");
         }
     }
 

@@ -65,8 +65,15 @@ public final class TextPipeline {
      * @param width the hidden size, the last dimension of {@code hiddenStateOutput}
      * @return one embedding per sequence
      */
-    public static float[][] embed(OrtEnvironment environment, OrtSession session, List<long[]> sequences,
-            String hiddenStateOutput, int width, boolean tokenTypes, OrtSession.RunOptions runOptions) throws OrtException {
+    public static float[][] embed(
+            OrtEnvironment environment,
+            OrtSession session,
+            List<long[]> sequences,
+            String hiddenStateOutput,
+            int width,
+            boolean tokenTypes,
+            OrtSession.RunOptions runOptions)
+            throws OrtException {
         int batch = sequences.size();
         int longest = 0;
         for (long[] ids : sequences) {
@@ -102,7 +109,8 @@ public final class TextPipeline {
                 inputs.put("token_type_ids", OnnxTensor.createTensor(environment, types, shape));
             }
             output = OnnxTensor.createTensor(environment, hidden, new long[] {batch, longest, width});
-            session.run(inputs, Set.of(), Map.of(hiddenStateOutput, output), runOptions).close();
+            session.run(inputs, Set.of(), Map.of(hiddenStateOutput, output), runOptions)
+                    .close();
             return meanPoolAndNormalize(hidden, mask, batch, longest, width);
         } finally {
             for (OnnxTensor tensor : inputs.values()) {
@@ -140,15 +148,20 @@ public final class TextPipeline {
         }
 
         private static LongBuffer longs(int count) {
-            return ByteBuffer.allocateDirect(count * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+            return ByteBuffer.allocateDirect(count * Long.BYTES)
+                    .order(ByteOrder.nativeOrder())
+                    .asLongBuffer();
         }
 
         private static FloatBuffer floats(int count) {
-            return ByteBuffer.allocateDirect(count * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            return ByteBuffer.allocateDirect(count * Float.BYTES)
+                    .order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
         }
     }
 
-    static float[][] meanPoolAndNormalize(FloatBuffer hidden, long[] attentionMask, int batch, int sequence, int width) {
+    static float[][] meanPoolAndNormalize(
+            FloatBuffer hidden, long[] attentionMask, int batch, int sequence, int width) {
         float[][] embeddings = new float[batch][width];
         for (int row = 0; row < batch; row++) {
             float[] sum = embeddings[row];

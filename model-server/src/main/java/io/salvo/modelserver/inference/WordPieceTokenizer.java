@@ -40,13 +40,16 @@ public final class WordPieceTokenizer {
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
             .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
             .build();
+
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** Longest-match WordPiece works on code points; a word longer than this becomes one unknown token. */
     private final int maxInputCharsPerWord;
+
     private final Map<String, Integer> vocabulary;
     /** The same vocabulary for pieces after the first, keyed without the continuing prefix. */
     private final Map<String, Integer> continuations;
+
     private final int unknownId;
     private final int classifierId;
     private final int separatorId;
@@ -58,9 +61,17 @@ public final class WordPieceTokenizer {
     /** The characters special tokens start with (for BERT just '['): the scan looks closer only there. */
     private final String specialFirstChars;
 
-    private WordPieceTokenizer(Map<String, Integer> vocabulary, String continuingPrefix, int maxInputCharsPerWord,
-            int unknownId, int classifierId, int separatorId, boolean chineseCharacters,
-            boolean stripAccents, boolean lowercase, Map<String, Integer> specialTokens) {
+    private WordPieceTokenizer(
+            Map<String, Integer> vocabulary,
+            String continuingPrefix,
+            int maxInputCharsPerWord,
+            int unknownId,
+            int classifierId,
+            int separatorId,
+            boolean chineseCharacters,
+            boolean stripAccents,
+            boolean lowercase,
+            Map<String, Integer> specialTokens) {
         this.vocabulary = vocabulary;
         this.continuations = new HashMap<>(vocabulary.size() * 2);
         for (Map.Entry<String, Integer> e : vocabulary.entrySet()) {
@@ -76,7 +87,9 @@ public final class WordPieceTokenizer {
         this.stripAccents = stripAccents;
         this.lowercase = lowercase;
         List<Map.Entry<String, Integer>> specials = new ArrayList<>(specialTokens.entrySet());
-        specials.sort(Comparator.comparingInt((Map.Entry<String, Integer> e) -> e.getKey().length()).reversed());
+        specials.sort(Comparator.comparingInt(
+                        (Map.Entry<String, Integer> e) -> e.getKey().length())
+                .reversed());
         this.specialTokens = List.copyOf(specials);
         StringBuilder firsts = new StringBuilder();
         for (Map.Entry<String, Integer> e : specials) {
@@ -140,8 +153,10 @@ public final class WordPieceTokenizer {
             separator = post.path("sep").path(0).asText("[SEP]");
         } else if (postType.equals("TemplateProcessing")) {
             JsonNode single = post.path("single");
-            if (single.size() != 3 || !single.path(1).has("Sequence")
-                    || !single.path(0).has("SpecialToken") || !single.path(2).has("SpecialToken")) {
+            if (single.size() != 3
+                    || !single.path(1).has("Sequence")
+                    || !single.path(0).has("SpecialToken")
+                    || !single.path(2).has("SpecialToken")) {
                 throw fields.unsupported("post_processor.single", "a template other than [CLS] $A [SEP]");
             }
             classifier = single.path(0).path("SpecialToken").path("id").asText();
@@ -153,7 +168,8 @@ public final class WordPieceTokenizer {
         // As the library does: an added token takes its vocabulary id, or the next id after the vocabulary (the
         // file's own "id" is not what it uses).
         Map<String, Integer> specials = new HashMap<>();
-        int nextId = vocabulary.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        int nextId =
+                vocabulary.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         int index = 0;
         for (JsonNode added : root.path("added_tokens")) {
             String field = "added_tokens[" + index++ + "]";
@@ -161,20 +177,29 @@ public final class WordPieceTokenizer {
             if (!content.isTextual() || content.asText().isEmpty()) {
                 throw new IOException(tokenizerJson + ": field '" + field + ".content' must be a non-empty string");
             }
-            if (added.path("normalized").asBoolean(false) || added.path("single_word").asBoolean(false)
-                    || added.path("lstrip").asBoolean(false) || added.path("rstrip").asBoolean(false)) {
-                throw fields.unsupported(field, "a token matched after normalization or with word or strip "
-                        + "options ('" + content.asText() + "')");
+            if (added.path("normalized").asBoolean(false)
+                    || added.path("single_word").asBoolean(false)
+                    || added.path("lstrip").asBoolean(false)
+                    || added.path("rstrip").asBoolean(false)) {
+                throw fields.unsupported(
+                        field,
+                        "a token matched after normalization or with word or strip " + "options ('" + content.asText()
+                                + "')");
             }
             Integer id = vocabulary.get(content.asText());
             specials.putIfAbsent(content.asText(), id != null ? id : nextId++);
         }
-        return new WordPieceTokenizer(vocabulary, prefix, maxChars,
+        return new WordPieceTokenizer(
+                vocabulary,
+                prefix,
+                maxChars,
                 fields.id(vocabulary, specials, unknown, "model.unk_token"),
                 fields.templateId(post, vocabulary, specials, classifier),
                 fields.templateId(post, vocabulary, specials, separator),
                 normalizer.path("handle_chinese_chars").asBoolean(true),
-                stripAccents, lowercase, specials);
+                stripAccents,
+                lowercase,
+                specials);
     }
 
     /**
@@ -199,7 +224,8 @@ public final class WordPieceTokenizer {
                         while ((token = parser.nextFieldName()) != null) {
                             if (parser.nextToken() != JsonToken.VALUE_NUMBER_INT) {
                                 throw new IOException("field 'model.vocab' maps '" + token + "' to " + parser.getText()
-                                        + ", not to a token id (line " + parser.currentLocation().getLineNr() + ")");
+                                        + ", not to a token id (line "
+                                        + parser.currentLocation().getLineNr() + ")");
                             }
                             vocabulary.put(token, parser.getIntValue());
                         }
@@ -246,7 +272,9 @@ public final class WordPieceTokenizer {
             case VALUE_TRUE -> NODES.booleanNode(true);
             case VALUE_FALSE -> NODES.booleanNode(false);
             case VALUE_NULL -> NODES.nullNode();
-            default -> throw new IOException("unexpected " + token + " at line " + parser.currentLocation().getLineNr());
+            default ->
+                throw new IOException("unexpected " + token + " at line "
+                        + parser.currentLocation().getLineNr());
         };
     }
 
@@ -426,7 +454,9 @@ public final class WordPieceTokenizer {
             return false;
         }
         int type = Character.getType(c);
-        return type == Character.CONTROL || type == Character.FORMAT || type == Character.PRIVATE_USE
+        return type == Character.CONTROL
+                || type == Character.FORMAT
+                || type == Character.PRIVATE_USE
                 || type == Character.SURROGATE;
     }
 
@@ -435,8 +465,12 @@ public final class WordPieceTokenizer {
             return true;
         }
         return switch (Character.getType(c)) {
-            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                    Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
+            case Character.CONNECTOR_PUNCTUATION,
+                    Character.DASH_PUNCTUATION,
+                    Character.START_PUNCTUATION,
+                    Character.END_PUNCTUATION,
+                    Character.INITIAL_QUOTE_PUNCTUATION,
+                    Character.FINAL_QUOTE_PUNCTUATION,
                     Character.OTHER_PUNCTUATION -> true;
             default -> false;
         };
@@ -444,9 +478,14 @@ public final class WordPieceTokenizer {
 
     /** The CJK Unified Ideographs blocks BERT spaces out (not Hangul, Hiragana or Katakana). */
     private static boolean isChineseCharacter(int c) {
-        return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF)
-                || (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF)
-                || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+        return (c >= 0x4E00 && c <= 0x9FFF)
+                || (c >= 0x3400 && c <= 0x4DBF)
+                || (c >= 0x20000 && c <= 0x2A6DF)
+                || (c >= 0x2A700 && c <= 0x2B73F)
+                || (c >= 0x2B740 && c <= 0x2B81F)
+                || (c >= 0x2B920 && c <= 0x2CEAF)
+                || (c >= 0xF900 && c <= 0xFAFF)
+                || (c >= 0x2F800 && c <= 0x2FA1F);
     }
 
     /** Growable {@code long[]} without boxing. */
@@ -505,7 +544,8 @@ public final class WordPieceTokenizer {
                 throws IOException {
             Integer id = specials.containsKey(token) ? specials.get(token) : vocabulary.get(token);
             if (id == null) {
-                throw new IOException(file + ": field '" + field + "' names token '" + token + "', which is not in the vocabulary");
+                throw new IOException(
+                        file + ": field '" + field + "' names token '" + token + "', which is not in the vocabulary");
             }
             return id;
         }
@@ -518,7 +558,8 @@ public final class WordPieceTokenizer {
                 return ids.get(0).asInt();
             }
             if (ids.isArray() && ids.size() != 1) {
-                throw new IOException(file + ": field 'post_processor.special_tokens." + token + ".ids' must hold one id");
+                throw new IOException(
+                        file + ": field 'post_processor.special_tokens." + token + ".ids' must hold one id");
             }
             return id(vocabulary, specials, token, "post_processor");
         }

@@ -62,7 +62,8 @@ public final class FunctionUrlHandler implements RequestStreamHandler {
             try {
                 core.loaded().join();
             } catch (RuntimeException e) {
-                throw new IllegalStateException("model " + config.modelName() + " failed to load; see the log above", e);
+                throw new IllegalStateException(
+                        "model " + config.modelName() + " failed to load; see the log above", e);
             }
             shared = core;
         }
@@ -83,9 +84,12 @@ public final class FunctionUrlHandler implements RequestStreamHandler {
 
     private ApiResponse answer(JsonNode event) {
         String method = event.path("requestContext").path("http").path("method").asText("");
-        String path = event.path("rawPath").asText(event.path("requestContext").path("http").path("path").asText(""));
+        String path = event.path("rawPath")
+                .asText(event.path("requestContext").path("http").path("path").asText(""));
         if (method.isEmpty() || path.isEmpty()) {
-            return core.transportError(400, "not a function URL / HTTP API 2.0 event: requestContext.http.method and rawPath are required");
+            return core.transportError(
+                    400,
+                    "not a function URL / HTTP API 2.0 event: requestContext.http.method and rawPath are required");
         }
         byte[] body;
         JsonNode bodyNode = event.get("body");
@@ -102,11 +106,14 @@ public final class FunctionUrlHandler implements RequestStreamHandler {
         }
         int maxBody = core.config().maxBodyBytes();
         if (body.length > maxBody) {
-            return core.transportError(413, "request body of " + body.length + " bytes or more exceeds the limit of "
-                    + maxBody + " bytes (SALVO_MAX_BODY_BYTES)");
+            return core.transportError(
+                    413,
+                    "request body of " + body.length + " bytes or more exceeds the limit of " + maxBody
+                            + " bytes (SALVO_MAX_BODY_BYTES)");
         }
         try {
-            return core.handle(new ApiRequest(method.toUpperCase(Locale.ROOT), path, body)).get();
+            return core.handle(new ApiRequest(method.toUpperCase(Locale.ROOT), path, body))
+                    .get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return core.transportError(503, "interrupted");
@@ -127,7 +134,8 @@ public final class FunctionUrlHandler implements RequestStreamHandler {
             json.writeEndObject();
             // function URLs and HTTP APIs carry raw bytes only base64-encoded; the platform decodes them for the client
             boolean binary = response.binaryBody();
-            json.writeStringField("body", binary ? Base64.getEncoder().encodeToString(response.body()) : response.bodyText());
+            json.writeStringField(
+                    "body", binary ? Base64.getEncoder().encodeToString(response.body()) : response.bodyText());
             json.writeBooleanField("isBase64Encoded", binary);
             json.writeEndObject();
         }

@@ -47,11 +47,15 @@ public final class ServingMetrics {
     public void recordRequest(String endpoint, int status) {
         // looked up once per (endpoint, status): building and registering the meter id on every request allocated
         // tags and hashed them on the request path
-        requestCounters.computeIfAbsent(endpoint + ' ' + status, key -> Counter.builder("salvo.requests")
-                .description("Requests answered, by endpoint and HTTP status")
-                .tag("endpoint", endpoint)
-                .tag("status", Integer.toString(status))
-                .register(registry)).increment();
+        requestCounters
+                .computeIfAbsent(
+                        endpoint + ' ' + status,
+                        key -> Counter.builder("salvo.requests")
+                                .description("Requests answered, by endpoint and HTTP status")
+                                .tag("endpoint", endpoint)
+                                .tag("status", Integer.toString(status))
+                                .register(registry))
+                .increment();
     }
 
     public void recordInference(long nanos) {

@@ -18,15 +18,21 @@ import java.util.Set;
  *                         as binary data (binary tensor data extension)
  * @param binaryByOutput   each requested output's own {@code parameters.binary_data}, which wins over the default
  */
-public record InferRequest(Optional<String> id, List<TensorData> inputs, Set<String> requestedOutputs,
-        Optional<List<long[]>> texts, boolean binaryByDefault, Map<String, Boolean> binaryByOutput) {
+public record InferRequest(
+        Optional<String> id,
+        List<TensorData> inputs,
+        Set<String> requestedOutputs,
+        Optional<List<long[]>> texts,
+        boolean binaryByDefault,
+        Map<String, Boolean> binaryByOutput) {
 
     public InferRequest {
         binaryByOutput = Map.copyOf(binaryByOutput);
     }
 
     /** A request with every output as JSON. */
-    public InferRequest(Optional<String> id, List<TensorData> inputs, Set<String> requestedOutputs, Optional<List<long[]>> texts) {
+    public InferRequest(
+            Optional<String> id, List<TensorData> inputs, Set<String> requestedOutputs, Optional<List<long[]>> texts) {
         this(id, inputs, requestedOutputs, texts, false, Map.of());
     }
 

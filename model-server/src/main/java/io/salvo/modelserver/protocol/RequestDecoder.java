@@ -33,8 +33,8 @@ public final class RequestDecoder {
     /** The name of the BYTES input text encoders accept in {@code /infer} instead of token ids. */
     public static final String TEXT_INPUT = "text";
 
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final LoadedModel model;
     private final Optional<TextSettings> text;
@@ -67,8 +67,13 @@ public final class RequestDecoder {
         InferRequest request = text.isPresent() && decoded.containsKey(TEXT_INPUT)
                 ? decodeTextInfer(id, decoded, requestedOutputs)
                 : validated(id, decoded, requestedOutputs);
-        return new InferRequest(request.id(), request.inputs(), request.requestedOutputs(), request.texts(),
-                binaryByDefault, binaryByOutput);
+        return new InferRequest(
+                request.id(),
+                request.inputs(),
+                request.requestedOutputs(),
+                request.texts(),
+                binaryByDefault,
+                binaryByOutput);
     }
 
     private InferRequest validated(Optional<String> id, Map<String, TensorData> decoded, Set<String> requestedOutputs) {
@@ -90,7 +95,8 @@ public final class RequestDecoder {
             return false;
         }
         if (!value.isBoolean()) {
-            throw ProtocolException.badRequest(where + " parameter '" + name + "' must be true or false, got " + describe(value));
+            throw ProtocolException.badRequest(
+                    where + " parameter '" + name + "' must be true or false, got " + describe(value));
         }
         return value.booleanValue();
     }
@@ -99,9 +105,10 @@ public final class RequestDecoder {
         JsonNode root = parseObject(body);
         JsonNode inputs = root.get("inputs");
         if (inputs == null || !inputs.isArray() || inputs.isEmpty()) {
-            throw ProtocolException.badRequest(model.descriptor().kind() == ModelKind.TEXT_ENCODER
-                    ? "'inputs' must be a non-empty array of strings"
-                    : "'inputs' must be a non-empty array of feature rows");
+            throw ProtocolException.badRequest(
+                    model.descriptor().kind() == ModelKind.TEXT_ENCODER
+                            ? "'inputs' must be a non-empty array of strings"
+                            : "'inputs' must be a non-empty array of feature rows");
         }
         checkBatch(inputs.size(), "'inputs'");
         if (model.descriptor().kind() == ModelKind.TEXT_ENCODER) {
@@ -121,14 +128,15 @@ public final class RequestDecoder {
         for (int i = 0; i < inputs.size(); i++) {
             JsonNode row = inputs.get(i);
             if (!row.isArray() || row.size() != features) {
-                throw ProtocolException.badRequest("inputs[" + i + "] must be an array of " + features
-                        + " numbers, got " + describe(row));
+                throw ProtocolException.badRequest(
+                        "inputs[" + i + "] must be an array of " + features + " numbers, got " + describe(row));
             }
             float[] values = new float[features];
             for (int f = 0; f < features; f++) {
                 JsonNode value = row.get(f);
                 if (!value.isNumber()) {
-                    throw ProtocolException.badRequest("inputs[" + i + "][" + f + "] must be a number, got " + describe(value));
+                    throw ProtocolException.badRequest(
+                            "inputs[" + i + "][" + f + "] must be a number, got " + describe(value));
                 }
                 values[f] = value.floatValue();
             }
@@ -143,7 +151,8 @@ public final class RequestDecoder {
         return (int) shape[shape.length - 1];
     }
 
-    private InferRequest decodeTextInfer(Optional<String> id, Map<String, TensorData> decoded, Set<String> requestedOutputs) {
+    private InferRequest decodeTextInfer(
+            Optional<String> id, Map<String, TensorData> decoded, Set<String> requestedOutputs) {
         if (decoded.size() != 1) {
             throw ProtocolException.badRequest("the '" + TEXT_INPUT + "' input cannot be combined with other inputs");
         }
@@ -171,9 +180,10 @@ public final class RequestDecoder {
             long[] ids = pipeline.tokenize(texts.get(i));
             if (ids.length > maxTokens) {
                 if (!truncate) {
-                    throw ProtocolException.badRequest(field + "[" + i + "] has " + ids.length + " tokens (with [CLS] and [SEP]); "
-                            + model.descriptor().name() + " accepts at most " + maxTokens
-                            + ". Shorten the text or send \"parameters\": {\"truncate\": true} to /predict");
+                    throw ProtocolException.badRequest(
+                            field + "[" + i + "] has " + ids.length + " tokens (with [CLS] and [SEP]); "
+                                    + model.descriptor().name() + " accepts at most " + maxTokens
+                                    + ". Shorten the text or send \"parameters\": {\"truncate\": true} to /predict");
                 }
                 ids = pipeline.truncate(ids, maxTokens);
             }
@@ -189,16 +199,17 @@ public final class RequestDecoder {
         String name = requiredText(node, "name", where);
         String place = "input '" + name + "'";
         if (node.path("parameters").has("binary_data_size")) {
-            throw ProtocolException.badRequest(place + " is sent as binary data (binary_data_size); this server takes input"
-                    + " tensors as JSON 'data' only (binary data is supported for outputs)");
+            throw ProtocolException.badRequest(
+                    place + " is sent as binary data (binary_data_size); this server takes input"
+                            + " tensors as JSON 'data' only (binary data is supported for outputs)");
         }
         String datatypeName = requiredText(node, "datatype", place);
         Datatype datatype;
         try {
             datatype = Datatype.valueOf(datatypeName);
         } catch (IllegalArgumentException e) {
-            throw ProtocolException.badRequest(place + " has datatype '" + datatypeName
-                    + "'; this server accepts FP32, INT64 and BYTES");
+            throw ProtocolException.badRequest(
+                    place + " has datatype '" + datatypeName + "'; this server accepts FP32, INT64 and BYTES");
         }
         JsonNode shapeNode = node.get("shape");
         if (shapeNode == null || !shapeNode.isArray()) {
@@ -208,7 +219,8 @@ public final class RequestDecoder {
         for (int d = 0; d < shape.length; d++) {
             JsonNode dim = shapeNode.get(d);
             if (!dim.isIntegralNumber() || dim.asLong() < 0) {
-                throw ProtocolException.badRequest(place + " shape[" + d + "] must be a non-negative integer, got " + describe(dim));
+                throw ProtocolException.badRequest(
+                        place + " shape[" + d + "] must be a non-negative integer, got " + describe(dim));
             }
             shape[d] = dim.asLong();
         }
@@ -228,8 +240,9 @@ public final class RequestDecoder {
         List<JsonNode> flat = new ArrayList<>();
         flatten(data, flat, expected);
         if (flat.size() != expected) {
-            throw ProtocolException.badRequest(place + " has shape " + Arrays.toString(shape) + " (" + expected
-                    + " elements) but " + (flat.size() > expected ? "more than " + expected : flat.size()) + " data values");
+            throw ProtocolException.badRequest(
+                    place + " has shape " + Arrays.toString(shape) + " (" + expected + " elements) but "
+                            + (flat.size() > expected ? "more than " + expected : flat.size()) + " data values");
         }
         Object values = switch (datatype) {
             case FP32 -> {
@@ -290,20 +303,21 @@ public final class RequestDecoder {
         }
         for (String name : decoded.keySet()) {
             if (!specs.containsKey(name)) {
-                throw ProtocolException.badRequest("unknown input '" + name + "'; " + model.descriptor().name()
-                        + " takes " + String.join(", ", specs.keySet())
-                        + (text.isPresent() ? " (or a single BYTES input '" + TEXT_INPUT + "')" : ""));
+                throw ProtocolException.badRequest(
+                        "unknown input '" + name + "'; " + model.descriptor().name()
+                                + " takes " + String.join(", ", specs.keySet())
+                                + (text.isPresent() ? " (or a single BYTES input '" + TEXT_INPUT + "')" : ""));
             }
         }
         for (TensorSpec spec : specs.values()) {
             TensorData tensor = decoded.get(spec.name());
             if (tensor == null) {
-                throw ProtocolException.badRequest("missing input '" + spec.name() + "'; " + model.descriptor().name()
-                        + " needs " + String.join(", ", specs.keySet()));
+                throw ProtocolException.badRequest("missing input '" + spec.name() + "'; "
+                        + model.descriptor().name() + " needs " + String.join(", ", specs.keySet()));
             }
             if (!tensor.datatype().name().equals(spec.datatype())) {
-                throw ProtocolException.badRequest("input '" + spec.name() + "' must be " + spec.datatype()
-                        + ", got " + tensor.datatype());
+                throw ProtocolException.badRequest(
+                        "input '" + spec.name() + "' must be " + spec.datatype() + ", got " + tensor.datatype());
             }
             long[] expected = spec.shape();
             long[] actual = tensor.shape();
@@ -336,8 +350,8 @@ public final class RequestDecoder {
             }
         }
         if (shape != null && shape.length == 2 && shape[1] > settings.maxPositions()) {
-            throw ProtocolException.badRequest("sequence length " + shape[1] + " exceeds the model's "
-                    + settings.maxPositions() + " positions");
+            throw ProtocolException.badRequest(
+                    "sequence length " + shape[1] + " exceeds the model's " + settings.maxPositions() + " positions");
         }
         Map<String, Long> bounds = new HashMap<>();
         bounds.put("input_ids", (long) settings.vocabulary());
@@ -374,8 +388,8 @@ public final class RequestDecoder {
             JsonNode output = outputs.get(i);
             String name = requiredText(output, "name", "outputs[" + i + "]");
             if (!known.contains(name) && !(text.isPresent() && name.equals("embedding"))) {
-                throw ProtocolException.badRequest("unknown output '" + name + "'; " + model.descriptor().name()
-                        + " has " + String.join(", ", known));
+                throw ProtocolException.badRequest("unknown output '" + name + "'; "
+                        + model.descriptor().name() + " has " + String.join(", ", known));
             }
             names.add(name);
             if (output.path("parameters").has("binary_data")) {

@@ -7,11 +7,11 @@ import io.salvo.modelserver.inference.LoadedModel;
 import io.salvo.modelserver.inference.TensorData;
 import io.salvo.modelserver.inference.TensorSpec;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +24,9 @@ public final class ResponseEncoder {
     public static final String MODEL_VERSION = "1";
 
     // Schubfach float formatting: large FP32 outputs (hidden states) are the costliest part of a response
-    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+            .build();
 
     private ResponseEncoder() {}
 
@@ -125,8 +127,8 @@ public final class ResponseEncoder {
      *
      * @param binary which outputs go out as raw little-endian bytes instead of JSON numbers
      */
-    public static InferBody inferResponse(String modelName, Optional<String> id, List<TensorData> outputs,
-            Predicate<String> binary) {
+    public static InferBody inferResponse(
+            String modelName, Optional<String> id, List<TensorData> outputs, Predicate<String> binary) {
         long jsonElements = 0;
         long binaryBytes = 0;
         boolean anyBinary = false;
@@ -246,26 +248,27 @@ public final class ResponseEncoder {
 
     /** {@code /predict} for text encoders: one unit-length embedding per text and each text's token count. */
     public static byte[] embeddings(String modelName, float[][] embeddings, int[] tokenCounts) {
-        return json(expectedSize((long) embeddings.length * (embeddings.length == 0 ? 0 : embeddings[0].length)), json -> {
-            json.writeStartObject();
-            json.writeStringField("model_name", modelName);
-            json.writeStringField("model_version", MODEL_VERSION);
-            json.writeArrayFieldStart("predictions");
-            for (float[] embedding : embeddings) {
-                json.writeStartArray();
-                for (float v : embedding) {
-                    json.writeNumber(v);
-                }
-                json.writeEndArray();
-            }
-            json.writeEndArray();
-            json.writeArrayFieldStart("token_counts");
-            for (int count : tokenCounts) {
-                json.writeNumber(count);
-            }
-            json.writeEndArray();
-            json.writeEndObject();
-        });
+        return json(
+                expectedSize((long) embeddings.length * (embeddings.length == 0 ? 0 : embeddings[0].length)), json -> {
+                    json.writeStartObject();
+                    json.writeStringField("model_name", modelName);
+                    json.writeStringField("model_version", MODEL_VERSION);
+                    json.writeArrayFieldStart("predictions");
+                    for (float[] embedding : embeddings) {
+                        json.writeStartArray();
+                        for (float v : embedding) {
+                            json.writeNumber(v);
+                        }
+                        json.writeEndArray();
+                    }
+                    json.writeEndArray();
+                    json.writeArrayFieldStart("token_counts");
+                    for (int count : tokenCounts) {
+                        json.writeNumber(count);
+                    }
+                    json.writeEndArray();
+                    json.writeEndObject();
+                });
     }
 
     /** {@code /predict} for classifiers: class probabilities per row, the most likely label, and the label order. */

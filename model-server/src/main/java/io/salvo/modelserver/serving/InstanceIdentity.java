@@ -25,7 +25,9 @@ public final class InstanceIdentity {
 
     public InstanceIdentity() {
         // the JVM's own start, so the time spent starting the JVM counts as part of the instance's life
-        this.startedAtEpochMillis = ProcessHandle.current().info().startInstant()
+        this.startedAtEpochMillis = ProcessHandle.current()
+                .info()
+                .startInstant()
                 .map(java.time.Instant::toEpochMilli)
                 .orElse(System.currentTimeMillis());
     }

@@ -26,7 +26,8 @@ public interface ModelSource {
             OnnxRuntimeNatives.useCache(config.modelDir().resolve(NATIVE_CACHE_DIRECTORY));
             ModelDescriptor descriptor = new ModelCatalog().require(config.modelName());
             ModelStore.PreparedModel prepared = new ModelStore(config.modelDir()).prepare(descriptor);
-            ModelLoader.LoadResult loaded = ModelLoader.load(prepared, config.intraOpThreads(), config.interOpThreads(), config.intraOpSpinning());
+            ModelLoader.LoadResult loaded = ModelLoader.load(
+                    prepared, config.intraOpThreads(), config.interOpThreads(), config.intraOpSpinning());
             return new LoadReport(loaded.model(), prepared.prepareMillis(), loaded.loadMillis(), loaded.warmupMillis());
         };
     }

@@ -51,6 +51,7 @@ public final class ServingCore implements AutoCloseable {
     public static final String BINARY = "application/octet-stream";
     /** Length of the JSON header at the start of a body with binary tensor data. */
     public static final String INFERENCE_HEADER_LENGTH = "Inference-Header-Content-Length";
+
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
     private static final String SERVER_VERSION = "0.1.0";
     /**
@@ -79,13 +80,21 @@ public final class ServingCore implements AutoCloseable {
                 ? new SynchronousQueue<>()
                 : new ArrayBlockingQueue<>(config.queueCapacity());
         AtomicInteger threadNumber = new AtomicInteger();
-        this.inferencePool = new ThreadPoolExecutor(config.maxConcurrent(), config.maxConcurrent(), 0, TimeUnit.MILLISECONDS,
-                queue, runnable -> {
-                    Thread thread = new Thread(null, runnable, "inference-" + threadNumber.incrementAndGet(), NATIVE_STACK_BYTES);
+        this.inferencePool = new ThreadPoolExecutor(
+                config.maxConcurrent(),
+                config.maxConcurrent(),
+                0,
+                TimeUnit.MILLISECONDS,
+                queue,
+                runnable -> {
+                    Thread thread = new Thread(
+                            null, runnable, "inference-" + threadNumber.incrementAndGet(), NATIVE_STACK_BYTES);
                     thread.setDaemon(true);
                     return thread;
-                }, new ThreadPoolExecutor.AbortPolicy());
-        this.deadlines = new DeadlineWatch(TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), "request-deadlines");
+                },
+                new ThreadPoolExecutor.AbortPolicy());
+        this.deadlines =
+                new DeadlineWatch(TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs()), "request-deadlines");
     }
 
     public InstanceIdentity identity() {
@@ -135,7 +144,8 @@ public final class ServingCore implements AutoCloseable {
         try {
             if (segments.length == 1 && segments[0].equals("metrics")) {
                 requireMethod(method, "GET");
-                return done("metrics", respond(200, PROMETHEUS, metrics.scrape().getBytes(StandardCharsets.UTF_8), 0, 0));
+                return done(
+                        "metrics", respond(200, PROMETHEUS, metrics.scrape().getBytes(StandardCharsets.UTF_8), 0, 0));
             }
             if (segments.length == 0 || !segments[0].equals("v2")) {
                 throw new ProtocolException(404, "no such endpoint: " + request.path());
@@ -172,13 +182,16 @@ public final class ServingCore implements AutoCloseable {
         int rest = 3;
         if (segments.length >= 5 && segments[3].equals("versions")) {
             if (!segments[4].equals(ResponseEncoder.MODEL_VERSION)) {
-                throw new ProtocolException(404, "model '" + name + "' has no version '" + segments[4]
-                        + "'; the only version is " + ResponseEncoder.MODEL_VERSION);
+                throw new ProtocolException(
+                        404,
+                        "model '" + name + "' has no version '" + segments[4] + "'; the only version is "
+                                + ResponseEncoder.MODEL_VERSION);
             }
             rest = 5;
         }
         if (!name.equals(modelName)) {
-            throw new ProtocolException(404, "model '" + name + "' is not served by this instance; it serves '" + modelName + "'");
+            throw new ProtocolException(
+                    404, "model '" + name + "' is not served by this instance; it serves '" + modelName + "'");
         }
         String action = segments.length == rest ? "" : segments[rest];
         if (segments.length > rest + 1) {
@@ -225,8 +238,14 @@ public final class ServingCore implements AutoCloseable {
         } catch (RejectedExecutionException overloaded) {
             metrics.queued().decrementAndGet();
             run.close();
-            result.complete(error(new ProtocolException(503, "overloaded: " + config.maxConcurrent()
-                    + " inferences running and " + config.queueCapacity() + " waiting; retry later", 1), 0, sequence));
+            result.complete(error(
+                    new ProtocolException(
+                            503,
+                            "overloaded: " + config.maxConcurrent() + " inferences running and "
+                                    + config.queueCapacity() + " waiting; retry later",
+                            1),
+                    0,
+                    sequence));
             return result;
         }
         InFlight entry = new InFlight(deadlineNanos, sequence, result, run);
@@ -256,14 +275,24 @@ public final class ServingCore implements AutoCloseable {
 
         @Override
         public void expire() {
-            if (result.complete(error(new ProtocolException(503, "request timed out after " + config.requestTimeoutMs()
-                    + " ms (SALVO_REQUEST_TIMEOUT_MS)", 1), 0, sequence))) {
+            if (result.complete(error(
+                    new ProtocolException(
+                            503,
+                            "request timed out after " + config.requestTimeoutMs() + " ms (SALVO_REQUEST_TIMEOUT_MS)",
+                            1),
+                    0,
+                    sequence))) {
                 run.terminate();
             }
         }
     }
 
-    private void runInference(String endpoint, byte[] body, long sequence, long deadlineNanos, RunControl run,
+    private void runInference(
+            String endpoint,
+            byte[] body,
+            long sequence,
+            long deadlineNanos,
+            RunControl run,
             CompletableFuture<ApiResponse> result) {
         try {
             if (result.isDone()) {
@@ -278,8 +307,14 @@ public final class ServingCore implements AutoCloseable {
         } catch (ProtocolException e) {
             result.complete(error(e, 0, sequence));
         } catch (TimeoutException e) {
-            result.complete(error(new ProtocolException(503, "request timed out after " + config.requestTimeoutMs()
-                    + " ms (SALVO_REQUEST_TIMEOUT_MS) waiting for model '" + modelName + "' to load", 1), 0, sequence));
+            result.complete(error(
+                    new ProtocolException(
+                            503,
+                            "request timed out after " + config.requestTimeoutMs()
+                                    + " ms (SALVO_REQUEST_TIMEOUT_MS) waiting for model '" + modelName + "' to load",
+                            1),
+                    0,
+                    sequence));
         } catch (Throwable e) {
             if (!result.isDone()) {
                 LOG.log(Level.SEVERE, "inference failed", e);
@@ -292,13 +327,15 @@ public final class ServingCore implements AutoCloseable {
 
     private LoadedModel awaitModel(long deadlineNanos) throws TimeoutException, InterruptedException {
         try {
-            return loaded.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS).model();
+            return loaded.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)
+                    .model();
         } catch (ExecutionException e) {
             throw new ProtocolException(500, "model '" + modelName + "' failed to load: " + e.getCause());
         }
     }
 
-    private ApiResponse infer(LoadedModel model, InferRequest request, long sequence, RunControl run) throws OrtException {
+    private ApiResponse infer(LoadedModel model, InferRequest request, long sequence, RunControl run)
+            throws OrtException {
         long start = System.nanoTime();
         List<TensorData> outputs;
         if (request.texts().isPresent()) {
@@ -314,7 +351,8 @@ public final class ServingCore implements AutoCloseable {
         }
         long elapsed = System.nanoTime() - start;
         metrics.recordInference(elapsed);
-        ResponseEncoder.InferBody body = ResponseEncoder.inferResponse(modelName, request.id(), outputs, request::binary);
+        ResponseEncoder.InferBody body =
+                ResponseEncoder.inferResponse(modelName, request.id(), outputs, request::binary);
         if (!body.hasBinaryData()) {
             return respond(200, JSON, body.body(), elapsed / 1000, sequence);
         }
@@ -324,7 +362,8 @@ public final class ServingCore implements AutoCloseable {
         return new ApiResponse(200, headers, plain.body());
     }
 
-    private ApiResponse predict(LoadedModel model, PredictRequest request, long sequence, RunControl run) throws OrtException {
+    private ApiResponse predict(LoadedModel model, PredictRequest request, long sequence, RunControl run)
+            throws OrtException {
         long start = System.nanoTime();
         byte[] body;
         if (model.descriptor().kind() == ModelKind.TEXT_ENCODER) {
@@ -346,10 +385,14 @@ public final class ServingCore implements AutoCloseable {
         }
         String inputName = model.inputs().get(0).name();
         List<TensorData> outputs = model.run(
-                List.of(new TensorData(inputName, Datatype.FP32, new long[] {rows.size(), features}, flat)), Set.of(), run.options());
+                List.of(new TensorData(inputName, Datatype.FP32, new long[] {rows.size(), features}, flat)),
+                Set.of(),
+                run.options());
         long elapsed = System.nanoTime() - start;
         metrics.recordInference(elapsed);
-        TensorData probabilities = outputs.stream().filter(t -> t.datatype() == Datatype.FP32).findFirst()
+        TensorData probabilities = outputs.stream()
+                .filter(t -> t.datatype() == Datatype.FP32)
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("classifier has no FP32 output"));
         int classes = (int) probabilities.shape()[1];
         float[][] perRow = new float[rows.size()][classes];

@@ -23,7 +23,8 @@ public record EncoderArchitecture(
         boolean pooler) {
 
     /** distilbert-base-uncased: 6 layers, hidden 768, 12 heads, no token types, no pooler; 66,362,880 parameters. */
-    public static final EncoderArchitecture DISTILBERT_BASE = new EncoderArchitecture(6, 768, 12, 3072, 30522, 512, 0, false);
+    public static final EncoderArchitecture DISTILBERT_BASE =
+            new EncoderArchitecture(6, 768, 12, 3072, 30522, 512, 0, false);
 
     /** bert-base-uncased: 12 layers, hidden 768, 12 heads, 2 token types, pooler; 109,482,240 parameters. */
     public static final EncoderArchitecture BERT_BASE = new EncoderArchitecture(12, 768, 12, 3072, 30522, 512, 2, true);

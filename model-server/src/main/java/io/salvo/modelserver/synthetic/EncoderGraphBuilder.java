@@ -92,10 +92,14 @@ public final class EncoderGraphBuilder {
                 .setProducerVersion("1")
                 .setDomain("io.salvo")
                 .setModelVersion(1)
-                .setDocString("Synthetic encoder with random weights (seed " + seed + "); outputs are meaningless. " + a)
+                .setDocString(
+                        "Synthetic encoder with random weights (seed " + seed + "); outputs are meaningless. " + a)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
-                .addMetadataProps(StringStringEntryProto.newBuilder().setKey("salvo.seed").setValue(Long.toString(seed)))
-                .addMetadataProps(StringStringEntryProto.newBuilder().setKey("salvo.architecture").setValue(a.toString()))
+                .addMetadataProps(
+                        StringStringEntryProto.newBuilder().setKey("salvo.seed").setValue(Long.toString(seed)))
+                .addMetadataProps(StringStringEntryProto.newBuilder()
+                        .setKey("salvo.architecture")
+                        .setValue(a.toString()))
                 .setGraph(graph)
                 .build();
     }
@@ -115,15 +119,22 @@ public final class EncoderGraphBuilder {
 
     private String embeddings() {
         EncoderArchitecture a = architecture;
-        String words = op("Gather", List.of(weight("embeddings.word_embeddings.weight", a.vocabulary(), a.hidden()), INPUT_IDS));
+        String words = op(
+                "Gather", List.of(weight("embeddings.word_embeddings.weight", a.vocabulary(), a.hidden()), INPUT_IDS));
         // position ids are 0..sequence-1, computed from the input's shape so any sequence length works
         String inputShape = op("Shape", List.of(INPUT_IDS));
         String sequenceLength = op("Gather", List.of(inputShape, scalarInt64(1)), intAttribute("axis", 0));
         String positionIds = op("Range", List.of(scalarInt64(0), sequenceLength, scalarInt64(1)));
-        String positions = op("Gather", List.of(weight("embeddings.position_embeddings.weight", a.maxPositions(), a.hidden()), positionIds));
+        String positions = op(
+                "Gather",
+                List.of(weight("embeddings.position_embeddings.weight", a.maxPositions(), a.hidden()), positionIds));
         String sum = op("Add", List.of(words, positions));
         if (a.tokenTypes() > 0) {
-            String types = op("Gather", List.of(weight("embeddings.token_type_embeddings.weight", a.tokenTypes(), a.hidden()), TOKEN_TYPE_IDS));
+            String types = op(
+                    "Gather",
+                    List.of(
+                            weight("embeddings.token_type_embeddings.weight", a.tokenTypes(), a.hidden()),
+                            TOKEN_TYPE_IDS));
             sum = op("Add", List.of(sum, types));
         }
         return layerNorm("embeddings.LayerNorm", sum);
@@ -151,11 +162,12 @@ public final class EncoderGraphBuilder {
         String masked = op("Add", List.of(scaled, attentionBias));
         String probabilities = op("Softmax", List.of(masked), intAttribute("axis", -1));
         String context = op("MatMul", List.of(probabilities, value));
-        String merged = op("Reshape", List.of(
-                op("Transpose", List.of(context), intsAttribute("perm", 0, 2, 1, 3)),
-                vectorInt64(0, 0, h)));
+        String merged = op(
+                "Reshape",
+                List.of(op("Transpose", List.of(context), intsAttribute("perm", 0, 2, 1, 3)), vectorInt64(0, 0, h)));
         String attentionOut = linear(prefix + "attention.output.dense", merged, h, h);
-        String attentionNormed = layerNorm(prefix + "attention.output.LayerNorm", op("Add", List.of(attentionOut, input)));
+        String attentionNormed =
+                layerNorm(prefix + "attention.output.LayerNorm", op("Add", List.of(attentionOut, input)));
 
         String expanded = linear(prefix + "intermediate.dense", attentionNormed, h, a.intermediate());
         String activated = gelu(expanded);
@@ -165,7 +177,8 @@ public final class EncoderGraphBuilder {
 
     /** [b, s, hidden] to [b, heads, s, headSize], or to [b, heads, headSize, s] for the transposed key. */
     private String splitHeads(String input, boolean transposeForKey) {
-        String reshaped = op("Reshape", List.of(input, vectorInt64(0, 0, architecture.heads(), architecture.headSize())));
+        String reshaped =
+                op("Reshape", List.of(input, vectorInt64(0, 0, architecture.heads(), architecture.headSize())));
         AttributeProto perm = transposeForKey ? intsAttribute("perm", 0, 2, 3, 1) : intsAttribute("perm", 0, 2, 1, 3);
         return op("Transpose", List.of(reshaped), perm);
     }
@@ -190,8 +203,10 @@ public final class EncoderGraphBuilder {
                 .addInput(constantTensor(name + ".weight", new long[] {h}, 1.0f))
                 .addInput(constantTensor(name + ".bias", new long[] {h}, 0.0f))
                 .addAttribute(intAttribute("axis", -1))
-                .addAttribute(AttributeProto.newBuilder().setName("epsilon")
-                        .setType(AttributeProto.AttributeType.FLOAT).setF(LAYER_NORM_EPSILON));
+                .addAttribute(AttributeProto.newBuilder()
+                        .setName("epsilon")
+                        .setType(AttributeProto.AttributeType.FLOAT)
+                        .setF(LAYER_NORM_EPSILON));
         String output = newValueName("LayerNormalization");
         nodes.add(node.setName(output).addOutput(output).build());
         return output;
@@ -200,7 +215,8 @@ public final class EncoderGraphBuilder {
     /** A trainable weight with seeded uniform values. */
     private String weight(String name, long rows, long columns) {
         int count = Math.toIntExact(rows * columns);
-        ByteBuffer bytes = ByteBuffer.allocate(Math.multiplyExact(count, Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bytes =
+                ByteBuffer.allocate(Math.multiplyExact(count, Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
         FloatBuffer floats = bytes.asFloatBuffer();
         SplittableRandom random = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * name.hashCode()));
         for (int i = 0; i < count; i++) {
@@ -216,7 +232,8 @@ public final class EncoderGraphBuilder {
         for (long dim : dims) {
             count *= dim;
         }
-        ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(count * Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bytes =
+                ByteBuffer.allocate(Math.toIntExact(count * Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
         for (long i = 0; i < count; i++) {
             bytes.putFloat(value);
         }
@@ -237,8 +254,10 @@ public final class EncoderGraphBuilder {
     }
 
     private String scalarInt64(long value) {
-        ByteBuffer bytes = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
-        return constantNode(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64_VALUE)
+        ByteBuffer bytes =
+                ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
+        return constantNode(TensorProto.newBuilder()
+                .setDataType(TensorProto.DataType.INT64_VALUE)
                 .setRawData(UnsafeByteOperations.unsafeWrap(bytes.array())));
     }
 
@@ -247,28 +266,41 @@ public final class EncoderGraphBuilder {
         for (long value : values) {
             bytes.putLong(value);
         }
-        return constantNode(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64_VALUE)
-                .addDims(values.length).setRawData(UnsafeByteOperations.unsafeWrap(bytes.array())));
+        return constantNode(TensorProto.newBuilder()
+                .setDataType(TensorProto.DataType.INT64_VALUE)
+                .addDims(values.length)
+                .setRawData(UnsafeByteOperations.unsafeWrap(bytes.array())));
     }
 
     private String scalarFloat(float value) {
-        ByteBuffer bytes = ByteBuffer.allocate(Float.BYTES).order(ByteOrder.LITTLE_ENDIAN).putFloat(value);
-        return constantNode(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT_VALUE)
+        ByteBuffer bytes =
+                ByteBuffer.allocate(Float.BYTES).order(ByteOrder.LITTLE_ENDIAN).putFloat(value);
+        return constantNode(TensorProto.newBuilder()
+                .setDataType(TensorProto.DataType.FLOAT_VALUE)
                 .setRawData(UnsafeByteOperations.unsafeWrap(bytes.array())));
     }
 
     private String constantNode(TensorProto.Builder value) {
         String output = newValueName("Constant");
-        nodes.add(NodeProto.newBuilder().setOpType("Constant").setName(output).addOutput(output)
-                .addAttribute(AttributeProto.newBuilder().setName("value")
-                        .setType(AttributeProto.AttributeType.TENSOR).setT(value.setName(output)))
+        nodes.add(NodeProto.newBuilder()
+                .setOpType("Constant")
+                .setName(output)
+                .addOutput(output)
+                .addAttribute(AttributeProto.newBuilder()
+                        .setName("value")
+                        .setType(AttributeProto.AttributeType.TENSOR)
+                        .setT(value.setName(output)))
                 .build());
         return output;
     }
 
     private String op(String opType, List<String> inputs, AttributeProto... attributes) {
         String output = newValueName(opType);
-        NodeProto.Builder node = NodeProto.newBuilder().setOpType(opType).setName(output).addAllInput(inputs).addOutput(output);
+        NodeProto.Builder node = NodeProto.newBuilder()
+                .setOpType(opType)
+                .setName(output)
+                .addAllInput(inputs)
+                .addOutput(output);
         for (AttributeProto attribute : attributes) {
             node.addAttribute(attribute);
         }
@@ -277,7 +309,12 @@ public final class EncoderGraphBuilder {
     }
 
     private static NodeProto node(String opType, List<String> inputs, String output) {
-        return NodeProto.newBuilder().setOpType(opType).setName(output).addAllInput(inputs).addOutput(output).build();
+        return NodeProto.newBuilder()
+                .setOpType(opType)
+                .setName(output)
+                .addAllInput(inputs)
+                .addOutput(output)
+                .build();
     }
 
     private String newValueName(String opType) {
@@ -285,11 +322,16 @@ public final class EncoderGraphBuilder {
     }
 
     private static AttributeProto intAttribute(String name, long value) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.INT)
+                .setI(value)
+                .build();
     }
 
     private static AttributeProto intsAttribute(String name, long... values) {
-        AttributeProto.Builder attribute = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        AttributeProto.Builder attribute =
+                AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
         for (long value : values) {
             attribute.addInts(value);
         }
@@ -306,9 +348,12 @@ public final class EncoderGraphBuilder {
                 shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(((Number) dim).longValue()));
             }
         }
-        return ValueInfoProto.newBuilder().setName(name)
-                .setType(TypeProto.newBuilder().setTensorType(
-                        TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape)))
+        return ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(TypeProto.newBuilder()
+                        .setTensorType(TypeProto.Tensor.newBuilder()
+                                .setElemType(type.getNumber())
+                                .setShape(shape)))
                 .build();
     }
 }

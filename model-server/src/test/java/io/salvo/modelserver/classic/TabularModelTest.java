@@ -29,11 +29,13 @@ class TabularModelTest {
     @Test
     void servesProbabilitiesThroughPredictAndInfer() throws Exception {
         try (TestModels.RunningServer server = TestModels.start("tabular-logreg", Map.of())) {
-            JsonNode metadata = JSON.readTree(TestModels.get(server.url("/v2/models/tabular-logreg")).body());
+            JsonNode metadata = JSON.readTree(
+                    TestModels.get(server.url("/v2/models/tabular-logreg")).body());
             assertThat(metadata.get("inputs").get(0).get("datatype").asText()).isEqualTo("FP32");
             assertThat(metadata.get("inputs").get(0).get("shape").toString()).isEqualTo("[-1,8]");
 
-            HttpResponse<String> predicted = TestModels.post(server.url("/v2/models/tabular-logreg/predict"),
+            HttpResponse<String> predicted = TestModels.post(
+                    server.url("/v2/models/tabular-logreg/predict"),
                     "{\"inputs\":[[0,0,0,0,0,0,0,0],[1,-1,1,-1,1,-1,1,-1]]}");
             assertThat(predicted.statusCode()).as(predicted.body()).isEqualTo(200);
             JsonNode predictions = JSON.readTree(predicted.body()).get("predictions");
@@ -46,16 +48,26 @@ class TabularModelTest {
             assertThat(predictions.get(0).get("label").asText()).startsWith("class-");
 
             String inputName = metadata.get("inputs").get(0).get("name").asText();
-            HttpResponse<String> inferred = TestModels.post(server.url("/v2/models/tabular-logreg/infer"),
-                    "{\"inputs\":[{\"name\":\"" + inputName + "\",\"datatype\":\"FP32\",\"shape\":[1,8],\"data\":[0,0,0,0,0,0,0,0]}]}");
+            HttpResponse<String> inferred = TestModels.post(
+                    server.url("/v2/models/tabular-logreg/infer"),
+                    "{\"inputs\":[{\"name\":\"" + inputName
+                            + "\",\"datatype\":\"FP32\",\"shape\":[1,8],\"data\":[0,0,0,0,0,0,0,0]}]}");
             assertThat(inferred.statusCode()).as(inferred.body()).isEqualTo(200);
-            assertThat(JSON.readTree(inferred.body()).get("outputs").get(0).get("shape").toString()).isEqualTo("[1,3]");
+            assertThat(JSON.readTree(inferred.body())
+                            .get("outputs")
+                            .get(0)
+                            .get("shape")
+                            .toString())
+                    .isEqualTo("[1,3]");
 
-            HttpResponse<String> wrongWidth = TestModels.post(server.url("/v2/models/tabular-logreg/predict"), "{\"inputs\":[[1,2,3]]}");
+            HttpResponse<String> wrongWidth =
+                    TestModels.post(server.url("/v2/models/tabular-logreg/predict"), "{\"inputs\":[[1,2,3]]}");
             assertThat(wrongWidth.statusCode()).isEqualTo(400);
             assertThat(wrongWidth.body()).contains("must be an array of 8 numbers");
-            HttpResponse<String> wrongFixedDim = TestModels.post(server.url("/v2/models/tabular-logreg/infer"),
-                    "{\"inputs\":[{\"name\":\"" + inputName + "\",\"datatype\":\"FP32\",\"shape\":[1,3],\"data\":[0,0,0]}]}");
+            HttpResponse<String> wrongFixedDim = TestModels.post(
+                    server.url("/v2/models/tabular-logreg/infer"),
+                    "{\"inputs\":[{\"name\":\"" + inputName
+                            + "\",\"datatype\":\"FP32\",\"shape\":[1,3],\"data\":[0,0,0]}]}");
             assertThat(wrongFixedDim.statusCode()).isEqualTo(400);
             assertThat(wrongFixedDim.body()).contains("dimension 1 must be 8");
         }

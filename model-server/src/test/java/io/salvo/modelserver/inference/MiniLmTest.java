@@ -74,9 +74,11 @@ class MiniLmTest {
     @Test
     void embeddingEqualsLangchain4jWithin1e4PerComponent() throws Exception {
         String sentence = "Salvo measures cold starts of model servers.";
-        float[] reference = new AllMiniLmL6V2EmbeddingModel().embed(sentence).content().vector();
+        float[] reference =
+                new AllMiniLmL6V2EmbeddingModel().embed(sentence).content().vector();
         // batched with a longer text, so padding and the attention mask are exercised too
-        float[] served = predict(sentence, "A much longer companion sentence that forces the first one to be padded in the batch.")[0];
+        float[] served = predict(
+                sentence, "A much longer companion sentence that forces the first one to be padded in the batch.")[0];
 
         assertThat(served).hasSize(reference.length);
         for (int i = 0; i < reference.length; i++) {
@@ -87,15 +89,22 @@ class MiniLmTest {
     @Test
     void textTooLongIsRejectedUnlessTruncationIsAsked() throws Exception {
         String longText = "word ".repeat(300);
-        HttpResponse<String> rejected = TestModels.post(server.url("/v2/models/minilm/predict"),
+        HttpResponse<String> rejected = TestModels.post(
+                server.url("/v2/models/minilm/predict"),
                 JSON.writeValueAsString(Map.of("inputs", new String[] {longText})));
         assertThat(rejected.statusCode()).isEqualTo(400);
-        assertThat(rejected.body()).contains("302 tokens").contains("at most 256").contains("truncate");
+        assertThat(rejected.body())
+                .contains("302 tokens")
+                .contains("at most 256")
+                .contains("truncate");
 
-        HttpResponse<String> truncated = TestModels.post(server.url("/v2/models/minilm/predict"),
-                JSON.writeValueAsString(Map.of("inputs", new String[] {longText}, "parameters", Map.of("truncate", true))));
+        HttpResponse<String> truncated = TestModels.post(
+                server.url("/v2/models/minilm/predict"),
+                JSON.writeValueAsString(
+                        Map.of("inputs", new String[] {longText}, "parameters", Map.of("truncate", true))));
         assertThat(truncated.statusCode()).as(truncated.body()).isEqualTo(200);
-        assertThat(JSON.readTree(truncated.body()).get("token_counts").get(0).asInt()).isEqualTo(256);
+        assertThat(JSON.readTree(truncated.body()).get("token_counts").get(0).asInt())
+                .isEqualTo(256);
     }
 
     @Test

@@ -43,7 +43,8 @@ class TextPipelineTest {
     void embeddingsInReusedBuffersEqualThoseFromOnnxRuntimesOwnOutput() throws Exception {
         TextPipeline pipeline = model.text().orElseThrow();
         long[] shortText = pipeline.tokenize("short one");
-        long[] longText = pipeline.tokenize("a considerably longer sentence, so that the short one is padded next to it");
+        long[] longText =
+                pipeline.tokenize("a considerably longer sentence, so that the short one is padded next to it");
         try (OrtSession.RunOptions options = new OrtSession.RunOptions()) {
             float[][] batched = model.embed(List.of(longText, shortText), options);
             // a smaller request after a larger one reuses the grown buffers; stale cells must not leak in
@@ -70,7 +71,9 @@ class TextPipelineTest {
         try {
             inputs.put("input_ids", OnnxTensor.createTensor(model.environment(), LongBuffer.wrap(ids), shape));
             inputs.put("attention_mask", OnnxTensor.createTensor(model.environment(), LongBuffer.wrap(mask), shape));
-            inputs.put("token_type_ids", OnnxTensor.createTensor(model.environment(), LongBuffer.wrap(new long[ids.length]), shape));
+            inputs.put(
+                    "token_type_ids",
+                    OnnxTensor.createTensor(model.environment(), LongBuffer.wrap(new long[ids.length]), shape));
             try (OrtSession.Result result = model.session().run(inputs, Set.of(LoadedModel.HIDDEN_STATE_OUTPUT))) {
                 FloatBuffer hidden = ((OnnxTensor) result.get(0)).getFloatBuffer();
                 return TextPipeline.meanPoolAndNormalize(hidden, mask, 1, ids.length, 64)[0];

@@ -35,8 +35,8 @@ class WordPieceTokenizerTest {
     static void load() throws Exception {
         tokenizerJson = TestModels.prepared("minilm").tokenizerFile();
         tokenizer = WordPieceTokenizer.load(tokenizerJson);
-        reference = HuggingFaceTokenizer.newInstance(tokenizerJson,
-                Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"));
+        reference = HuggingFaceTokenizer.newInstance(
+                tokenizerJson, Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"));
     }
 
     @AfterAll
@@ -67,7 +67,9 @@ class WordPieceTokenizerTest {
                 "surrogates 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𠀀𠀁 and math ∑∫√∞≠",
                 "word ".repeat(300));
         for (String sentence : sentences) {
-            assertThat(tokenizer.encode(sentence)).as(sentence).isEqualTo(reference.encode(sentence).getIds());
+            assertThat(tokenizer.encode(sentence))
+                    .as(sentence)
+                    .isEqualTo(reference.encode(sentence).getIds());
         }
     }
 
@@ -75,10 +77,12 @@ class WordPieceTokenizerTest {
     void seededRandomTextTokenizesAsTheLibraryDoes() {
         long seed = 20261201L;
         Random random = new Random(seed);
-        String[] pieces = {"the", "model", "server", "token", "ization", "un", "##", "[SEP]", "[CLS]", "[", "]",
-                "Ab", "XYZ", "é", "ü", "ß", "Ω", "σ", "我", "的", "テ", "한", "🚀", "—", "…", "'", "\"", ",", ".",
-                "!", "?", "-", "_", "(", ")", "0", "42", "3.5", " ", "  ", "\t", "\n", "\u00a0", "\u200b", "\u0301",
-                "\u0000", "\u007f", "ﬁ", "İ", "Ⅻ", "½", "ℌ", "𝔘"};
+        String[] pieces = {
+            "the", "model", "server", "token", "ization", "un", "##", "[SEP]", "[CLS]", "[", "]", "Ab", "XYZ", "é", "ü",
+            "ß", "Ω", "σ", "我", "的", "テ", "한", "🚀", "—", "…", "'", "\"", ",", ".", "!", "?", "-", "_", "(", ")", "0",
+            "42", "3.5", " ", "  ", "\t", "\n", "\u00a0", "\u200b", "\u0301", "\u0000", "\u007f", "ﬁ", "İ", "Ⅻ", "½",
+            "ℌ", "𝔘"
+        };
         List<String> mismatches = new ArrayList<>();
         for (int n = 0; n < 2_000; n++) {
             StringBuilder text = new StringBuilder();
@@ -105,9 +109,21 @@ class WordPieceTokenizerTest {
      * (Java 17 has Unicode 13): Latin, Greek, Cyrillic, Arabic, Devanagari, general punctuation, CJK symbols, kana,
      * CJK ideographs, Hangul, half- and full-width forms, emoji and mathematical letters.
      */
-    private static final int[][] STABLE_BLOCKS = {{0x0000, 0x024F}, {0x0300, 0x036F}, {0x0370, 0x03FF},
-        {0x0400, 0x04FF}, {0x0600, 0x06FF}, {0x0900, 0x097F}, {0x2000, 0x2064}, {0x3000, 0x30FF}, {0x4E00, 0x9FCC},
-        {0xAC00, 0xD7A3}, {0xFF00, 0xFFEF}, {0x1F300, 0x1F5FF}, {0x1D400, 0x1D7FF}};
+    private static final int[][] STABLE_BLOCKS = {
+        {0x0000, 0x024F},
+        {0x0300, 0x036F},
+        {0x0370, 0x03FF},
+        {0x0400, 0x04FF},
+        {0x0600, 0x06FF},
+        {0x0900, 0x097F},
+        {0x2000, 0x2064},
+        {0x3000, 0x30FF},
+        {0x4E00, 0x9FCC},
+        {0xAC00, 0xD7A3},
+        {0xFF00, 0xFFEF},
+        {0x1F300, 0x1F5FF},
+        {0x1D400, 0x1D7FF}
+    };
 
     @Test
     void aTokenizerOtherThanBertsIsRefusedNamingTheField(@TempDir Path dir) throws IOException {
@@ -142,17 +158,27 @@ class WordPieceTokenizerTest {
         ObjectNode changed = (ObjectNode) json.readTree(tokenizerJson.toFile());
         // An added token that does not start with '[' and is not in the vocabulary (the library gives it the next
         // id after the vocabulary, whatever the file says), and a template that lists its own id for [CLS].
-        ((com.fasterxml.jackson.databind.node.ArrayNode) changed.get("added_tokens")).addObject()
-                .put("id", 1).put("content", "<x>").put("single_word", false).put("lstrip", false)
-                .put("rstrip", false).put("normalized", false).put("special", true);
-        ((ObjectNode) changed.get("post_processor").get("special_tokens").get("[CLS]")).putArray("ids").add(7);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) changed.get("added_tokens"))
+                .addObject()
+                .put("id", 1)
+                .put("content", "<x>")
+                .put("single_word", false)
+                .put("lstrip", false)
+                .put("rstrip", false)
+                .put("normalized", false)
+                .put("special", true);
+        ((ObjectNode) changed.get("post_processor").get("special_tokens").get("[CLS]"))
+                .putArray("ids")
+                .add(7);
         Path file = dir.resolve("tokenizer.json");
         json.writeValue(file.toFile(), changed);
         WordPieceTokenizer ours = WordPieceTokenizer.load(file);
-        try (HuggingFaceTokenizer library = HuggingFaceTokenizer.newInstance(file,
-                Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"))) {
+        try (HuggingFaceTokenizer library = HuggingFaceTokenizer.newInstance(
+                file, Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"))) {
             for (String text : List.of("a <x> b [SEP] c", "z<x>", "<x>[CLS]<x>", "[ <x", "plain text")) {
-                assertThat(ours.encode(text)).as(text).isEqualTo(library.encode(text).getIds());
+                assertThat(ours.encode(text))
+                        .as(text)
+                        .isEqualTo(library.encode(text).getIds());
             }
         }
     }
@@ -165,8 +191,10 @@ class WordPieceTokenizerTest {
         ObjectNode noClean = (ObjectNode) json.readTree(tokenizerJson.toFile());
         ((ObjectNode) noClean.get("normalizer")).put("clean_text", false);
         json.writeValue(changed.toFile(), noClean);
-        assertThatThrownBy(() -> WordPieceTokenizer.load(changed)).hasMessage(changed + ": field "
-                + "'normalizer.clean_text' is false; the server's tokenizer supports BERT's WordPiece configuration only");
+        assertThatThrownBy(() -> WordPieceTokenizer.load(changed))
+                .hasMessage(
+                        changed + ": field "
+                                + "'normalizer.clean_text' is false; the server's tokenizer supports BERT's WordPiece configuration only");
 
         ObjectNode emptyContent = (ObjectNode) json.readTree(tokenizerJson.toFile());
         ((ObjectNode) emptyContent.get("added_tokens").get(0)).put("content", "");
@@ -192,7 +220,8 @@ class WordPieceTokenizerTest {
 
     private static String escape(String s) {
         StringBuilder out = new StringBuilder();
-        s.codePoints().forEach(c -> out.append(c >= 0x20 && c < 0x7f ? Character.toString(c) : String.format("\\u{%x}", c)));
+        s.codePoints()
+                .forEach(c -> out.append(c >= 0x20 && c < 0x7f ? Character.toString(c) : String.format("\\u{%x}", c)));
         return out.toString();
     }
 }

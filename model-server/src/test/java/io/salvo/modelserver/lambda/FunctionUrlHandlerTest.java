@@ -40,18 +40,29 @@ class FunctionUrlHandlerTest {
             HttpResponse<String> http = TestModels.post(server.url("/v2/models/tiny-bert-shape/predict"), requestBody);
             JsonNode lambda = invoke(handler, event);
 
-            assertThat(lambda.get("statusCode").asInt()).isEqualTo(http.statusCode()).isEqualTo(200);
+            assertThat(lambda.get("statusCode").asInt())
+                    .isEqualTo(http.statusCode())
+                    .isEqualTo(200);
             assertThat(lambda.get("isBase64Encoded").asBoolean()).isFalse();
             assertThat(lambda.get("body").asText()).isEqualTo(http.body());
             JsonNode headers = lambda.get("headers");
-            for (String name : new String[] {"Content-Type", InstanceIdentity.INSTANCE_ID, InstanceIdentity.STARTED_AT,
-                    InstanceIdentity.MODEL_LOAD_MS, InstanceIdentity.REQUEST_SEQ, InstanceIdentity.INFERENCE_US}) {
+            for (String name : new String[] {
+                "Content-Type",
+                InstanceIdentity.INSTANCE_ID,
+                InstanceIdentity.STARTED_AT,
+                InstanceIdentity.MODEL_LOAD_MS,
+                InstanceIdentity.REQUEST_SEQ,
+                InstanceIdentity.INFERENCE_US
+            }) {
                 assertThat(headers.has(name)).as(name).isTrue();
                 if (!PER_REQUEST.contains(name)) {
-                    assertThat(headers.get(name).asText()).as(name).isEqualTo(http.headers().firstValue(name).orElseThrow());
+                    assertThat(headers.get(name).asText())
+                            .as(name)
+                            .isEqualTo(http.headers().firstValue(name).orElseThrow());
                 }
             }
-            long httpSequence = Long.parseLong(http.headers().firstValue(InstanceIdentity.REQUEST_SEQ).orElseThrow());
+            long httpSequence = Long.parseLong(
+                    http.headers().firstValue(InstanceIdentity.REQUEST_SEQ).orElseThrow());
             assertThat(headers.get(InstanceIdentity.REQUEST_SEQ).asLong()).isEqualTo(httpSequence + 1);
         }
     }
@@ -62,27 +73,35 @@ class FunctionUrlHandlerTest {
             FunctionUrlHandler handler = new FunctionUrlHandler(server.core());
             String body = "{\"inputs\":[{\"name\":\"text\",\"datatype\":\"BYTES\",\"shape\":[1],\"data\":[\"hello\"]}],"
                     + "\"parameters\":{\"binary_data_output\":true}}";
-            ObjectNode event = (ObjectNode) JSON.readTree(FunctionUrlHandlerTest.class.getResourceAsStream("/function-url-event.json"));
+            ObjectNode event = (ObjectNode)
+                    JSON.readTree(FunctionUrlHandlerTest.class.getResourceAsStream("/function-url-event.json"));
             event.put("rawPath", "/v2/models/tiny-bert-shape/infer");
             event.put("body", body);
 
             HttpResponse<byte[]> http = TestModels.postForBytes(server.url("/v2/models/tiny-bert-shape/infer"), body);
             JsonNode lambda = invoke(handler, event);
 
-            assertThat(lambda.get("statusCode").asInt()).isEqualTo(http.statusCode()).isEqualTo(200);
+            assertThat(lambda.get("statusCode").asInt())
+                    .isEqualTo(http.statusCode())
+                    .isEqualTo(200);
             assertThat(lambda.get("isBase64Encoded").asBoolean()).isTrue();
-            assertThat(java.util.Base64.getDecoder().decode(lambda.get("body").asText())).isEqualTo(http.body());
+            assertThat(java.util.Base64.getDecoder().decode(lambda.get("body").asText()))
+                    .isEqualTo(http.body());
             for (String name : new String[] {"Content-Type", "Inference-Header-Content-Length"}) {
-                assertThat(lambda.get("headers").get(name).asText()).as(name).isEqualTo(http.headers().firstValue(name).orElseThrow());
+                assertThat(lambda.get("headers").get(name).asText())
+                        .as(name)
+                        .isEqualTo(http.headers().firstValue(name).orElseThrow());
             }
         }
     }
 
     @Test
     void base64BodiesErrorsAndHealthWork() throws Exception {
-        try (TestModels.RunningServer server = TestModels.start("tiny-bert-shape", Map.of("SALVO_MAX_BODY_BYTES", "1000"))) {
+        try (TestModels.RunningServer server =
+                TestModels.start("tiny-bert-shape", Map.of("SALVO_MAX_BODY_BYTES", "1000"))) {
             FunctionUrlHandler handler = new FunctionUrlHandler(server.core());
-            ObjectNode event = (ObjectNode) JSON.readTree(FunctionUrlHandlerTest.class.getResourceAsStream("/function-url-event.json"));
+            ObjectNode event = (ObjectNode)
+                    JSON.readTree(FunctionUrlHandlerTest.class.getResourceAsStream("/function-url-event.json"));
             byte[] plain = event.get("body").asText().getBytes(StandardCharsets.UTF_8);
             event.put("body", java.util.Base64.getEncoder().encodeToString(plain));
             event.put("isBase64Encoded", true);
@@ -92,7 +111,8 @@ class FunctionUrlHandlerTest {
             event.put("isBase64Encoded", false);
             JsonNode tooLarge = invoke(handler, event);
             assertThat(tooLarge.get("statusCode").asInt()).isEqualTo(413);
-            assertThat(tooLarge.get("headers").has(InstanceIdentity.INSTANCE_ID)).isTrue();
+            assertThat(tooLarge.get("headers").has(InstanceIdentity.INSTANCE_ID))
+                    .isTrue();
 
             event.put("body", "{not json");
             assertThat(invoke(handler, event).get("statusCode").asInt()).isEqualTo(400);

@@ -31,31 +31,38 @@ class AdmissionTest {
     @Test
     void beyondMaxConcurrentPlusQueueIs503WithRetryAfterAndQueuedWorkCompletesAfterLoad() throws Exception {
         TestModels.prepared(MODEL);
-        ServerConfig config = TestModels.config(MODEL, Map.of("SALVO_MAX_CONCURRENT", "1", "SALVO_QUEUE_CAPACITY", "1"));
+        ServerConfig config =
+                TestModels.config(MODEL, Map.of("SALVO_MAX_CONCURRENT", "1", "SALVO_QUEUE_CAPACITY", "1"));
         CountDownLatch release = new CountDownLatch(1);
         try (TestModels.RunningServer server = TestModels.start(config, heldUntil(release, config), false)) {
             HttpResponse<String> notReady = TestModels.get(server.url("/v2/health/ready"));
             assertThat(notReady.statusCode()).isEqualTo(503);
             assertThat(notReady.body()).contains("model is loading");
-            assertThat(TestModels.get(server.url("/v2/health/live")).statusCode()).isEqualTo(200);
-            assertThat(TestModels.get(server.url("/v2/models/" + MODEL)).statusCode()).isEqualTo(503);
+            assertThat(TestModels.get(server.url("/v2/health/live")).statusCode())
+                    .isEqualTo(200);
+            assertThat(TestModels.get(server.url("/v2/models/" + MODEL)).statusCode())
+                    .isEqualTo(503);
 
             // one request takes the only slot, one takes the only queue place
-            CompletableFuture<HttpResponse<String>> running = CompletableFuture.supplyAsync(() -> post(server, "{\"inputs\":[\"first\"]}"));
+            CompletableFuture<HttpResponse<String>> running =
+                    CompletableFuture.supplyAsync(() -> post(server, "{\"inputs\":[\"first\"]}"));
             awaitInFlight(server, 1);
-            CompletableFuture<HttpResponse<String>> queued = CompletableFuture.supplyAsync(() -> post(server, "{\"inputs\":[\"second\"]}"));
+            CompletableFuture<HttpResponse<String>> queued =
+                    CompletableFuture.supplyAsync(() -> post(server, "{\"inputs\":[\"second\"]}"));
             awaitInFlight(server, 2);
 
             HttpResponse<String> rejected = TestModels.post(server.url(PREDICT), "{\"inputs\":[\"third\"]}");
             assertThat(rejected.statusCode()).isEqualTo(503);
             assertThat(rejected.headers().firstValue("Retry-After")).contains("1");
             assertThat(rejected.body()).contains("overloaded: 1 inferences running and 1 waiting");
-            assertThat(rejected.headers().firstValue("Salvo-Instance-Request-Seq")).contains("3");
+            assertThat(rejected.headers().firstValue("Salvo-Instance-Request-Seq"))
+                    .contains("3");
 
             release.countDown();
             assertThat(running.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
             assertThat(queued.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-            assertThat(TestModels.get(server.url("/v2/health/ready")).statusCode()).isEqualTo(200);
+            assertThat(TestModels.get(server.url("/v2/health/ready")).statusCode())
+                    .isEqualTo(200);
         }
     }
 
@@ -74,7 +81,9 @@ class AdmissionTest {
             assertThat(elapsedMillis).isBetween(250L, 5_000L);
             release.countDown();
             server.core().loaded().get(30, TimeUnit.SECONDS);
-            assertThat(TestModels.post(server.url(PREDICT), "{\"inputs\":[\"fast\"]}").statusCode()).isEqualTo(200);
+            assertThat(TestModels.post(server.url(PREDICT), "{\"inputs\":[\"fast\"]}")
+                            .statusCode())
+                    .isEqualTo(200);
         }
     }
 

@@ -97,7 +97,8 @@ class DeadlineWatchTest {
             watch.add(second);
             assertThat(first.expired.await(10, TimeUnit.SECONDS)).isTrue();
             assertThat(second.expired.await(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(second.expiredAtNanos.get() - second.deadlineNanos).isNotNegative()
+            assertThat(second.expiredAtNanos.get() - second.deadlineNanos)
+                    .isNotNegative()
                     .isLessThan(TimeUnit.SECONDS.toNanos(3));
         }
     }

@@ -31,8 +31,8 @@ class SyntheticEncoderTest {
 
     @ParameterizedTest(name = "{0} has {2} parameters and ~{3} MiB")
     @MethodSource("fullSizeShapes")
-    void fullSizeGraphHasTheTargetParameterCountAndFileSize(String name, EncoderArchitecture architecture,
-            long targetParameters, long targetMebibytes) {
+    void fullSizeGraphHasTheTargetParameterCountAndFileSize(
+            String name, EncoderArchitecture architecture, long targetParameters, long targetMebibytes) {
         ModelProto model = EncoderGraphBuilder.build(architecture, 1L, name);
 
         long parameters = EncoderGraphBuilder.parameterCount(model);
@@ -44,8 +44,13 @@ class SyntheticEncoderTest {
 
     @ParameterizedTest(name = "{0} loads in ONNX Runtime and runs")
     @MethodSource("fullSizeShapes")
-    void fullSizeModelLoadsAndRuns(String name, EncoderArchitecture architecture, long ignoredParameters,
-            long ignoredMebibytes, @TempDir Path directory) throws Exception {
+    void fullSizeModelLoadsAndRuns(
+            String name,
+            EncoderArchitecture architecture,
+            long ignoredParameters,
+            long ignoredMebibytes,
+            @TempDir Path directory)
+            throws Exception {
         Path file = directory.resolve(name + ".onnx");
         try (OutputStream out = Files.newOutputStream(file)) {
             EncoderGraphBuilder.build(architecture, 1L, name).writeTo(out);
@@ -64,7 +69,8 @@ class SyntheticEncoderTest {
 
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         try (OrtSession session = environment.createSession(file.toString(), new OrtSession.SessionOptions())) {
-            assertThat(session.getInputNames()).containsExactlyInAnyOrder("input_ids", "attention_mask", "token_type_ids");
+            assertThat(session.getInputNames())
+                    .containsExactlyInAnyOrder("input_ids", "attention_mask", "token_type_ids");
             assertThat(session.getOutputNames()).containsExactly("last_hidden_state", "pooler_output");
         }
         Map<String, long[]> shapes = new HashMap<>();
@@ -82,9 +88,12 @@ class SyntheticEncoderTest {
 
     @Test
     void sameSeedGivesIdenticalBytesAndDifferentSeedsDiffer() {
-        byte[] first = EncoderGraphBuilder.build(EncoderArchitecture.TINY, 3L, "tiny").toByteArray();
-        byte[] again = EncoderGraphBuilder.build(EncoderArchitecture.TINY, 3L, "tiny").toByteArray();
-        byte[] other = EncoderGraphBuilder.build(EncoderArchitecture.TINY, 4L, "tiny").toByteArray();
+        byte[] first =
+                EncoderGraphBuilder.build(EncoderArchitecture.TINY, 3L, "tiny").toByteArray();
+        byte[] again =
+                EncoderGraphBuilder.build(EncoderArchitecture.TINY, 3L, "tiny").toByteArray();
+        byte[] other =
+                EncoderGraphBuilder.build(EncoderArchitecture.TINY, 4L, "tiny").toByteArray();
         assertThat(again).isEqualTo(first);
         assertThat(other).isNotEqualTo(first);
     }
@@ -93,7 +102,9 @@ class SyntheticEncoderTest {
     void paddingIsMaskedOut(@TempDir Path directory) throws Exception {
         // the first sequence alone and the same sequence padded with a masked token give the same hidden states
         Path file = directory.resolve("tiny.onnx");
-        Files.write(file, EncoderGraphBuilder.build(EncoderArchitecture.TINY, 7L, "tiny").toByteArray());
+        Files.write(
+                file,
+                EncoderGraphBuilder.build(EncoderArchitecture.TINY, 7L, "tiny").toByteArray());
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         try (OrtSession session = environment.createSession(file.toString(), new OrtSession.SessionOptions())) {
             float[] alone = hidden(environment, session, new long[] {101, 2000, 102}, new long[] {1, 1, 1});
@@ -104,24 +115,28 @@ class SyntheticEncoderTest {
         }
     }
 
-    private static float[] hidden(OrtEnvironment environment, OrtSession session, long[] ids, long[] mask) throws Exception {
+    private static float[] hidden(OrtEnvironment environment, OrtSession session, long[] ids, long[] mask)
+            throws Exception {
         long[] shape = {1, ids.length};
         try (OnnxTensor idTensor = OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), shape);
                 OnnxTensor maskTensor = OnnxTensor.createTensor(environment, LongBuffer.wrap(mask), shape);
                 OnnxTensor types = OnnxTensor.createTensor(environment, LongBuffer.wrap(new long[ids.length]), shape);
-                OrtSession.Result result = session.run(Map.of("input_ids", idTensor, "attention_mask", maskTensor, "token_type_ids", types))) {
+                OrtSession.Result result = session.run(
+                        Map.of("input_ids", idTensor, "attention_mask", maskTensor, "token_type_ids", types))) {
             float[] all = new float[ids.length * 64];
             ((OnnxTensor) result.get(0)).getFloatBuffer().get(all);
             return java.util.Arrays.copyOf(all, 3 * 64);
         }
     }
 
-    private static Map<String, float[]> run(Path file, EncoderArchitecture architecture, int batch, int sequence) throws Exception {
+    private static Map<String, float[]> run(Path file, EncoderArchitecture architecture, int batch, int sequence)
+            throws Exception {
         return run(file, architecture, batch, sequence, new HashMap<>());
     }
 
-    private static Map<String, float[]> run(Path file, EncoderArchitecture architecture, int batch, int sequence,
-            Map<String, long[]> shapes) throws Exception {
+    private static Map<String, float[]> run(
+            Path file, EncoderArchitecture architecture, int batch, int sequence, Map<String, long[]> shapes)
+            throws Exception {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         long[] shape = {batch, sequence};
         long[] ids = new long[batch * sequence];
@@ -137,7 +152,9 @@ class SyntheticEncoderTest {
             inputs.put("input_ids", OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), shape));
             inputs.put("attention_mask", OnnxTensor.createTensor(environment, LongBuffer.wrap(mask), shape));
             if (architecture.tokenTypes() > 0) {
-                inputs.put("token_type_ids", OnnxTensor.createTensor(environment, LongBuffer.wrap(new long[ids.length]), shape));
+                inputs.put(
+                        "token_type_ids",
+                        OnnxTensor.createTensor(environment, LongBuffer.wrap(new long[ids.length]), shape));
             }
             try (OrtSession.Result result = session.run(inputs)) {
                 for (Map.Entry<String, ai.onnxruntime.OnnxValue> entry : result) {

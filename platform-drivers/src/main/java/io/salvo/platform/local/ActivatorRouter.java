@@ -44,17 +44,32 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ActivatorRouter extends VerticleBase {
 
     /** Everything the router needs to know about the deployment. */
-    record Config(int port, ScalingSettings scaling, Duration instanceReadyTimeout, Duration holdTimeout,
-            InstanceLauncher launcher, String model, Path modelDir, double cpus, int memoryMb,
-            Map<String, String> env, Path logDir) {
-    }
+    record Config(
+            int port,
+            ScalingSettings scaling,
+            Duration instanceReadyTimeout,
+            Duration holdTimeout,
+            InstanceLauncher launcher,
+            String model,
+            Path modelDir,
+            double cpus,
+            int memoryMb,
+            Map<String, String> env,
+            Path logDir) {}
 
     private static final long TICK_MILLIS = 50;
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length");
+    private static final Set<String> HOP_BY_HOP = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "transfer-encoding",
+            "te",
+            "trailer",
+            "upgrade",
+            "host",
+            "content-length");
 
-    private record Held(HttpServerRequest request, Buffer body, long arrivedNanos) {
-    }
+    private record Held(HttpServerRequest request, Buffer body, long arrivedNanos) {}
 
     private final Config config;
     private final GroundTruth truth;
@@ -62,6 +77,7 @@ final class ActivatorRouter extends VerticleBase {
     private final Map<String, ChildInstance> instances = new LinkedHashMap<>();
     /** Every process ever started and not yet seen to exit, for the hard-kill path on any thread. */
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
+
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private HttpServer server;
     private HttpClient client;
@@ -78,10 +94,12 @@ final class ActivatorRouter extends VerticleBase {
     @Override
     public Future<?> start() {
         int poolSize = config.scaling().concurrency() * config.scaling().maxInstances() + 16;
-        client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxRedirects(0),
+        client = vertx.createHttpClient(
+                new HttpClientOptions().setKeepAlive(true).setMaxRedirects(0),
                 new PoolOptions().setHttp1MaxSize(poolSize));
         tickTimer = vertx.setPeriodic(TICK_MILLIS, id -> tick());
-        return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(config.port()))
+        return vertx.createHttpServer(
+                        new HttpServerOptions().setHost("127.0.0.1").setPort(config.port()))
                 .requestHandler(this::accept)
                 .listen()
                 .onSuccess(s -> {
@@ -113,7 +131,8 @@ final class ActivatorRouter extends VerticleBase {
     private void dispatch() {
         while (!held.isEmpty()) {
             ChildInstance target = instances.values().stream()
-                    .filter(i -> i.state == ChildInstance.State.READY && i.inFlight < config.scaling().concurrency())
+                    .filter(i -> i.state == ChildInstance.State.READY
+                            && i.inFlight < config.scaling().concurrency())
                     .min(Comparator.comparingInt((ChildInstance i) -> i.inFlight))
                     .orElse(null);
             if (target == null) {
@@ -133,8 +152,12 @@ final class ActivatorRouter extends VerticleBase {
                 headers.add(e.getKey(), e.getValue());
             }
         });
-        RequestOptions options = new RequestOptions().setHost("127.0.0.1").setPort(target.servingPort)
-                .setMethod(in.method()).setURI(in.uri()).setHeaders(headers)
+        RequestOptions options = new RequestOptions()
+                .setHost("127.0.0.1")
+                .setPort(target.servingPort)
+                .setMethod(in.method())
+                .setURI(in.uri())
+                .setHeaders(headers)
                 .setTimeout(config.holdTimeout().toMillis());
         client.request(options)
                 .compose(out -> out.send(h.body()))
@@ -171,7 +194,9 @@ final class ActivatorRouter extends VerticleBase {
 
     private static void reply(HttpServerResponse response, int status, String message) {
         if (!response.ended() && !response.closed()) {
-            response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(message);
+            response.setStatusCode(status)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .end(message);
         }
     }
 
@@ -184,7 +209,11 @@ final class ActivatorRouter extends VerticleBase {
         long now = System.nanoTime();
         expireHeld(now);
         int live = (int) instances.values().stream().filter(ChildInstance::live).count();
-        int demand = held.size() + instances.values().stream().filter(ChildInstance::live).mapToInt(i -> i.inFlight).sum();
+        int demand = held.size()
+                + instances.values().stream()
+                        .filter(ChildInstance::live)
+                        .mapToInt(i -> i.inFlight)
+                        .sum();
         int toStart = autoscaler.instancesToStart(now, demand, live);
         for (int i = 0; i < toStart; i++) {
             launch(now);
@@ -192,10 +221,15 @@ final class ActivatorRouter extends VerticleBase {
         live += toStart;
         for (ChildInstance instance : List.copyOf(instances.values())) {
             if (instance.state == ChildInstance.State.STARTING
-                    && now - instance.launchedAtNanos > config.instanceReadyTimeout().toNanos()) {
-                retire(instance, "not ready within " + config.instanceReadyTimeout().toMillis() + " ms");
+                    && now - instance.launchedAtNanos
+                            > config.instanceReadyTimeout().toNanos()) {
+                retire(
+                        instance,
+                        "not ready within " + config.instanceReadyTimeout().toMillis() + " ms");
                 live--;
-            } else if (instance.state == ChildInstance.State.READY && instance.inFlight == 0 && held.isEmpty()
+            } else if (instance.state == ChildInstance.State.READY
+                    && instance.inFlight == 0
+                    && held.isEmpty()
                     && autoscaler.shouldStopIdle(now, instance.idleSinceNanos, live)) {
                 retire(instance, "idle for " + config.scaling().idleTimeout().toMillis() + " ms");
                 live--;
@@ -205,9 +239,13 @@ final class ActivatorRouter extends VerticleBase {
     }
 
     private void expireHeld(long now) {
-        while (!held.isEmpty() && now - held.peekFirst().arrivedNanos() > config.holdTimeout().toNanos()) {
-            reply(held.pollFirst().request().response(), 503,
-                    "local platform: no instance became available within " + config.holdTimeout().toMillis() + " ms");
+        while (!held.isEmpty()
+                && now - held.peekFirst().arrivedNanos() > config.holdTimeout().toNanos()) {
+            reply(
+                    held.pollFirst().request().response(),
+                    503,
+                    "local platform: no instance became available within "
+                            + config.holdTimeout().toMillis() + " ms");
         }
     }
 
@@ -229,60 +267,63 @@ final class ActivatorRouter extends VerticleBase {
         String name = "local-" + launched;
         ChildInstance instance = new ChildInstance(name, freeLoopbackPort(), now);
         instances.put(name, instance);
-        InstanceLauncher.Launch launch = new InstanceLauncher.Launch(name, instance.port, config.model(),
-                config.modelDir(), config.cpus(), config.memoryMb(), config.env());
+        InstanceLauncher.Launch launch = new InstanceLauncher.Launch(
+                name, instance.port, config.model(), config.modelDir(), config.cpus(), config.memoryMb(), config.env());
         Path log = config.logDir().resolve(name + ".log");
         vertx.<Process>executeBlocking(() -> {
-            truth.spawned(name);
-            Process process = config.launcher().start(launch, log);
-            processes.put(name, process);
-            return process;
-        }).onComplete(ar -> {
-            if (ar.failed()) {
-                instance.state = ChildInstance.State.STOPPED;
-                truth.stopped(name, "could not launch: " + ar.cause().getMessage());
-                recordCounts();
-                return;
-            }
-            instance.process = ar.result();
-            if (closing || instance.state == ChildInstance.State.DRAINING) {
-                terminate(instance);
-            }
-            watch(instance, ar.result(), log);
-        });
+                    truth.spawned(name);
+                    Process process = config.launcher().start(launch, log);
+                    processes.put(name, process);
+                    return process;
+                })
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        instance.state = ChildInstance.State.STOPPED;
+                        truth.stopped(name, "could not launch: " + ar.cause().getMessage());
+                        recordCounts();
+                        return;
+                    }
+                    instance.process = ar.result();
+                    if (closing || instance.state == ChildInstance.State.DRAINING) {
+                        terminate(instance);
+                    }
+                    watch(instance, ar.result(), log);
+                });
     }
 
     /** Reads the instance's standard output until it exits; reports readiness and exit to the event loop. */
     private void watch(ChildInstance instance, Process process, Path log) {
-        Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    ReadyLine ready = ReadyLine.parse(line);
-                    if (ready != null) {
-                        truth.ready(instance.name, ready.instanceId(), ready.modelLoadMillis());
-                        onEventLoop(() -> onReady(instance, ready));
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader lines = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = lines.readLine()) != null) {
+                            ReadyLine ready = ReadyLine.parse(line);
+                            if (ready != null) {
+                                truth.ready(instance.name, ready.instanceId(), ready.modelLoadMillis());
+                                onEventLoop(() -> onReady(instance, ready));
+                            }
+                        }
+                    } catch (IOException e) {
+                        // the pipe broke because the process died; the exit code below says how
                     }
-                }
-            } catch (IOException e) {
-                // the pipe broke because the process died; the exit code below says how
-            }
-            int code;
-            try {
-                code = process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            processes.remove(instance.name);
-            truth.stopped(instance.name, "exited with code " + code + lastLogLine(log));
-            onEventLoop(() -> {
-                instance.state = ChildInstance.State.STOPPED;
-                recordCounts();
-                dispatch();
-            });
-        }, "local-platform-" + instance.name);
+                    int code;
+                    try {
+                        code = process.waitFor();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    processes.remove(instance.name);
+                    truth.stopped(instance.name, "exited with code " + code + lastLogLine(log));
+                    onEventLoop(() -> {
+                        instance.state = ChildInstance.State.STOPPED;
+                        recordCounts();
+                        dispatch();
+                    });
+                },
+                "local-platform-" + instance.name);
         reader.setDaemon(true);
         reader.start();
     }
@@ -411,8 +452,9 @@ final class ActivatorRouter extends VerticleBase {
     /** Ready instances right now. */
     Future<Integer> readyInstances() {
         Promise<Integer> count = Promise.promise();
-        context.runOnContext(v -> count.complete(
-                (int) instances.values().stream().filter(i -> i.state == ChildInstance.State.READY).count()));
+        context.runOnContext(v -> count.complete((int) instances.values().stream()
+                .filter(i -> i.state == ChildInstance.State.READY)
+                .count()));
         return count.future();
     }
 

@@ -16,8 +16,8 @@ final class Autoscaler {
 
     /** Instances to start now. */
     int instancesToStart(long nowNanos, int demand, int liveInstances) {
-        int wanted = Math.min(settings.maxInstances(),
-                Math.max(settings.minInstances(), ceilDiv(demand, settings.concurrency())));
+        int wanted = Math.min(
+                settings.maxInstances(), Math.max(settings.minInstances(), ceilDiv(demand, settings.concurrency())));
         if (wanted <= liveInstances) {
             overloadedSinceNanos = -1;
             return 0;
@@ -39,7 +39,8 @@ final class Autoscaler {
 
     /** True when an instance idle since {@code idleSinceNanos} should stop, given the live count. */
     boolean shouldStopIdle(long nowNanos, long idleSinceNanos, int liveInstances) {
-        return liveInstances > settings.minInstances() && nowNanos - idleSinceNanos >= settings.idleTimeout().toNanos();
+        return liveInstances > settings.minInstances()
+                && nowNanos - idleSinceNanos >= settings.idleTimeout().toNanos();
     }
 
     private static int ceilDiv(int a, int b) {

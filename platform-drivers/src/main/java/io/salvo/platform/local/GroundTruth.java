@@ -33,8 +33,16 @@ final class GroundTruth {
         }
 
         InstanceRecord toRecord() {
-            return new InstanceRecord(name, instanceId, spawnedAt, readyAt, stoppedAt, firstRoutedAt, firstReplyAt,
-                    modelLoadMillis, stopReason);
+            return new InstanceRecord(
+                    name,
+                    instanceId,
+                    spawnedAt,
+                    readyAt,
+                    stoppedAt,
+                    firstRoutedAt,
+                    firstReplyAt,
+                    modelLoadMillis,
+                    stopReason);
         }
     }
 
@@ -126,7 +134,11 @@ final class GroundTruth {
     }
 
     synchronized PlatformSignals snapshot(String source) {
-        return new PlatformSignals(source, entries.values().stream().map(Entry::toRecord).toList(), counts,
-                firstRequestAt, firstSuccessAt);
+        return new PlatformSignals(
+                source,
+                entries.values().stream().map(Entry::toRecord).toList(),
+                counts,
+                firstRequestAt,
+                firstSuccessAt);
     }
 }

@@ -24,8 +24,8 @@ public interface InstanceLauncher {
      * @param memoryMb       memory the instance may use, MiB
      * @param env            extra environment
      */
-    record Launch(String name, int port, String model, Path modelDir, double cpus, int memoryMb, Map<String, String> env) {
-    }
+    record Launch(
+            String name, int port, String model, Path modelDir, double cpus, int memoryMb, Map<String, String> env) {}
 
     /** The command line and environment for one instance. */
     ProcessBuilder processFor(Launch launch);

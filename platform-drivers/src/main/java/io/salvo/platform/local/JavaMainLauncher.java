@@ -22,8 +22,11 @@ public final class JavaMainLauncher implements InstanceLauncher {
     /** Added to an instance's niceness: its threads yield to this JVM's and the worker's (niceness 0) when both run. */
     static final int INSTANCE_NICENESS = 10;
     /** POSIX {@code nice}, which execs the command (same pid, same pipes); null where there is none (Windows). */
-    private static final Path NICE = Stream.of("/usr/bin/nice", "/bin/nice").map(Path::of).filter(Files::isExecutable)
-            .findFirst().orElse(null);
+    private static final Path NICE = Stream.of("/usr/bin/nice", "/bin/nice")
+            .map(Path::of)
+            .filter(Files::isExecutable)
+            .findFirst()
+            .orElse(null);
 
     private final Path javaBinary;
     private final List<Path> classpath;
@@ -35,8 +38,8 @@ public final class JavaMainLauncher implements InstanceLauncher {
         this(javaBinary, classpath, mainClass, jvmArgs, List.of());
     }
 
-    private JavaMainLauncher(Path javaBinary, List<Path> classpath, String mainClass, List<String> jvmArgs,
-            List<String> problems) {
+    private JavaMainLauncher(
+            Path javaBinary, List<Path> classpath, String mainClass, List<String> jvmArgs, List<String> problems) {
         this.javaBinary = javaBinary;
         this.classpath = List.copyOf(classpath);
         this.mainClass = mainClass;
@@ -53,11 +56,13 @@ public final class JavaMainLauncher implements InstanceLauncher {
         String main = null;
         List<String> problems = new ArrayList<>();
         if (!Files.isRegularFile(jar)) {
-            problems.add("model-server jar " + jar.toAbsolutePath() + " does not exist (build it with mvn -pl model-server package,"
-                    + " or set model-server-jar)");
+            problems.add("model-server jar " + jar.toAbsolutePath()
+                    + " does not exist (build it with mvn -pl model-server package," + " or set model-server-jar)");
         } else {
             try (JarFile file = new JarFile(jar.toFile())) {
-                main = file.getManifest() == null ? null : file.getManifest().getMainAttributes().getValue("Main-Class");
+                main = file.getManifest() == null
+                        ? null
+                        : file.getManifest().getMainAttributes().getValue("Main-Class");
                 if (main == null) {
                     problems.add(jar + " has no Main-Class in its manifest");
                 }
@@ -76,7 +81,11 @@ public final class JavaMainLauncher implements InstanceLauncher {
     /** Where {@link ParentWatch} is loaded from (this module's jar or classes directory). */
     static Path parentWatchLocation() {
         try {
-            return Path.of(ParentWatch.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(ParentWatch.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate the platform-drivers classes", e);
         }

@@ -43,17 +43,32 @@ public final class LocalPlatformDriver implements PlatformDriver {
     private static final Duration PROXY_WARMUP_TIMEOUT = Duration.ofSeconds(60);
 
     /** Everything but the deployment spec. */
-    public record Settings(LocalProfile profile, ScalingSettings scaling, int routerPort, Duration instanceReadyTimeout,
-            Duration holdTimeout, InstanceLauncher launcher, Path modelDir, Clock clock) {
+    public record Settings(
+            LocalProfile profile,
+            ScalingSettings scaling,
+            int routerPort,
+            Duration instanceReadyTimeout,
+            Duration holdTimeout,
+            InstanceLauncher launcher,
+            Path modelDir,
+            Clock clock) {
 
         /** A profile's defaults with the model-server jar launched as {@code java -jar} would. */
         public static Settings of(LocalProfile profile, InstanceLauncher launcher) {
-            return new Settings(profile, profile.defaultScaling(), 0, Duration.ofMinutes(2), Duration.ofMinutes(2),
-                    launcher, null, Clock.systemUTC());
+            return new Settings(
+                    profile,
+                    profile.defaultScaling(),
+                    0,
+                    Duration.ofMinutes(2),
+                    Duration.ofMinutes(2),
+                    launcher,
+                    null,
+                    Clock.systemUTC());
         }
 
         public Settings withScaling(ScalingSettings newScaling) {
-            return new Settings(profile, newScaling, routerPort, instanceReadyTimeout, holdTimeout, launcher, modelDir, clock);
+            return new Settings(
+                    profile, newScaling, routerPort, instanceReadyTimeout, holdTimeout, launcher, modelDir, clock);
         }
 
         public Settings withTimeouts(Duration ready, Duration hold) {
@@ -83,19 +98,30 @@ public final class LocalPlatformDriver implements PlatformDriver {
         public PlatformDriver create(Map<String, String> values) {
             DriverConfig config = new DriverConfig(NAME, values);
             LocalProfile profile = LocalProfile.named(config.string("profile", LocalProfile.LAMBDA_LIKE.profileName()));
-            String defaultJar = System.getenv().getOrDefault("SALVO_MODEL_SERVER_JAR",
-                    "model-server/target/salvo-model-server.jar");
+            String defaultJar = System.getenv()
+                    .getOrDefault("SALVO_MODEL_SERVER_JAR", "model-server/target/salvo-model-server.jar");
             Path jar = Path.of(config.string("model-server-jar", defaultJar));
             String modelDir = config.string("model-dir", null);
             int port = config.integer("port", 0);
-            ScalingSettings scaling = profile.defaultScaling().with(config.integer("concurrency", null),
-                    config.integer("min-instances", null), config.integer("max-instances", null),
-                    config.millis("scale-out-delay-ms", null), config.millis("idle-timeout-ms", null));
+            ScalingSettings scaling = profile.defaultScaling()
+                    .with(
+                            config.integer("concurrency", null),
+                            config.integer("min-instances", null),
+                            config.integer("max-instances", null),
+                            config.millis("scale-out-delay-ms", null),
+                            config.millis("idle-timeout-ms", null));
             Duration ready = config.millis("ready-timeout-ms", Duration.ofMinutes(2));
             Duration hold = config.millis("hold-timeout-ms", Duration.ofMinutes(2));
             config.rejectUnknownKeys();
-            return new LocalPlatformDriver(new Settings(profile, scaling, port, ready, hold,
-                    JavaMainLauncher.forJar(jar, List.of()), modelDir == null ? null : Path.of(modelDir), Clock.systemUTC()));
+            return new LocalPlatformDriver(new Settings(
+                    profile,
+                    scaling,
+                    port,
+                    ready,
+                    hold,
+                    JavaMainLauncher.forJar(jar, List.of()),
+                    modelDir == null ? null : Path.of(modelDir),
+                    Clock.systemUTC()));
         }
     }
 
@@ -127,7 +153,8 @@ public final class LocalPlatformDriver implements PlatformDriver {
         }
         int cores = Runtime.getRuntime().availableProcessors();
         if (spec.cpusPerInstance() <= 0 || spec.cpusPerInstance() > cores) {
-            violations.add("CPUs per instance must be in (0, " + cores + "] on this machine, got " + spec.cpusPerInstance());
+            violations.add(
+                    "CPUs per instance must be in (0, " + cores + "] on this machine, got " + spec.cpusPerInstance());
         }
         if (spec.memoryMbPerInstance() < 64) {
             violations.add("memory per instance must be at least 64 MiB, got " + spec.memoryMbPerInstance());
@@ -146,7 +173,8 @@ public final class LocalPlatformDriver implements PlatformDriver {
     }
 
     private ScalingSettings resolve(DeploymentSpec spec) {
-        return settings.scaling().with(spec.concurrencyPerInstance(), spec.minInstances(), spec.maxInstances(), null, null);
+        return settings.scaling()
+                .with(spec.concurrencyPerInstance(), spec.minInstances(), spec.maxInstances(), null, null);
     }
 
     @Override
@@ -171,15 +199,27 @@ public final class LocalPlatformDriver implements PlatformDriver {
             ProxyPathWarmup.runOncePerJvm(vertx, PROXY_WARMUP_TIMEOUT);
         } catch (IOException | TimeoutException e) {
             abandonBeforeRouter();
-            throw new PlatformException("the local platform's router failed its warm-up on loopback: " + e.getMessage(), e);
+            throw new PlatformException(
+                    "the local platform's router failed its warm-up on loopback: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             abandonBeforeRouter();
             Thread.currentThread().interrupt();
             throw new PlatformException("interrupted while warming the local platform's router up", e);
         }
-        router = new ActivatorRouter(new ActivatorRouter.Config(settings.routerPort(), scaling,
-                settings.instanceReadyTimeout(), settings.holdTimeout(), settings.launcher(), spec.model(),
-                settings.modelDir(), spec.cpusPerInstance(), spec.memoryMbPerInstance(), spec.env(), logDir), truth);
+        router = new ActivatorRouter(
+                new ActivatorRouter.Config(
+                        settings.routerPort(),
+                        scaling,
+                        settings.instanceReadyTimeout(),
+                        settings.holdTimeout(),
+                        settings.launcher(),
+                        spec.model(),
+                        settings.modelDir(),
+                        spec.cpusPerInstance(),
+                        spec.memoryMbPerInstance(),
+                        spec.env(),
+                        logDir),
+                truth);
         try {
             vertx.deployVerticle(router).await(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -223,8 +263,8 @@ public final class LocalPlatformDriver implements PlatformDriver {
         while (true) {
             int ready;
             try {
-                ready = current.readyInstances().await(Math.max(1, (deadline - System.nanoTime()) / 1_000_000),
-                        TimeUnit.MILLISECONDS);
+                ready = current.readyInstances()
+                        .await(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 throw e;
             } catch (Exception e) {

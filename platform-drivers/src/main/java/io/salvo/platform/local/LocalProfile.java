@@ -14,10 +14,12 @@ public enum LocalProfile {
     /** One request per instance, new instances at once, scale to zero after a short idle period. */
     LAMBDA_LIKE("lambda-like", "AWS Lambda", new ScalingSettings(1, 0, 8, Duration.ZERO, Duration.ofSeconds(10))),
     /** Up to 80 concurrent requests per instance, minimum 0. */
-    CLOUD_RUN_LIKE("cloud-run-like", "Google Cloud Run",
-            new ScalingSettings(80, 0, 4, Duration.ZERO, Duration.ofSeconds(15))),
+    CLOUD_RUN_LIKE(
+            "cloud-run-like", "Google Cloud Run", new ScalingSettings(80, 0, 4, Duration.ZERO, Duration.ofSeconds(15))),
     /** One replica always up, HPA-style scale-out on concurrency after a stabilization delay. */
-    K8S_LIKE("k8s-like", "a Kubernetes Deployment with an HPA",
+    K8S_LIKE(
+            "k8s-like",
+            "a Kubernetes Deployment with an HPA",
             new ScalingSettings(8, 1, 4, Duration.ofSeconds(3), Duration.ofSeconds(30)));
 
     private final String profileName;
@@ -47,8 +49,10 @@ public enum LocalProfile {
     }
 
     public static LocalProfile named(String name) {
-        return Arrays.stream(values()).filter(p -> p.profileName.equals(name)).findFirst().orElseThrow(() ->
-                new IllegalArgumentException("unknown local profile '" + name + "'; known: "
+        return Arrays.stream(values())
+                .filter(p -> p.profileName.equals(name))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown local profile '" + name + "'; known: "
                         + Arrays.stream(values()).map(LocalProfile::profileName).collect(Collectors.joining(", "))));
     }
 }

@@ -19,8 +19,7 @@ public final class ParentWatch {
 
     static final int EXIT_PARENT_GONE = 143;
 
-    private ParentWatch() {
-    }
+    private ParentWatch() {}
 
     public static void main(String[] args) throws Throwable {
         if (args.length < 1) {
@@ -48,14 +47,16 @@ public final class ParentWatch {
             // a broken pipe means the same as end-of-file: the parent is gone
         }
         System.err.println("parent-watch: the parent process is gone (standard input closed); exiting");
-        Thread halter = new Thread(() -> {
-            try {
-                Thread.sleep(5_000);
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-            Runtime.getRuntime().halt(EXIT_PARENT_GONE);
-        }, "parent-watch-halt");
+        Thread halter = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(5_000);
+                    } catch (InterruptedException ignored) {
+                        Thread.currentThread().interrupt();
+                    }
+                    Runtime.getRuntime().halt(EXIT_PARENT_GONE);
+                },
+                "parent-watch-halt");
         halter.setDaemon(true);
         halter.start();
         System.exit(EXIT_PARENT_GONE);

@@ -44,6 +44,7 @@ final class ProxyPathWarmup {
     static final int REQUESTS = 250;
     /** Held at once while the dummy is "starting", then dispatched when it is declared ready. */
     private static final int HELD_FIRST = 8;
+
     private static final int IN_FLIGHT = 8;
     private static final String DUMMY_NAME = "proxy-warmup";
     private static final Buffer BODY = Buffer.buffer("{\"inputs\": [\"warming the local platform's proxy path\"]}");
@@ -52,8 +53,7 @@ final class ProxyPathWarmup {
     /** Class loading and JIT are per JVM: once done, later deployments' routers start warm. */
     private static boolean warmInThisJvm;
 
-    private ProxyPathWarmup() {
-    }
+    private ProxyPathWarmup() {}
 
     /**
      * {@link #run} unless a deployment in this JVM already did it; a concurrent caller waits for the first, so no
@@ -76,24 +76,43 @@ final class ProxyPathWarmup {
     static void run(Vertx vertx, Duration timeout) throws IOException, InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
         AtomicInteger dummySeq = new AtomicInteger();
-        HttpServer dummy = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
-                .requestHandler(request -> request.body().onSuccess(body -> request.response()
-                        // the model-server's instance headers, so the router copies a reply of the real shape
-                        .putHeader("Content-Type", "application/json")
-                        .putHeader("Salvo-Instance-Id", DUMMY_NAME)
-                        .putHeader("Salvo-Instance-Request-Seq", Integer.toString(dummySeq.incrementAndGet()))
-                        .putHeader("Salvo-Model-Load-Ms", "0")
-                        .end(REPLY)))
-                .listen(), deadline);
-        ActivatorRouter router = new ActivatorRouter(new ActivatorRouter.Config(0,
-                // the dummy's capacity covers every request in flight, so the autoscaler never launches anything
-                new ScalingSettings(IN_FLIGHT + HELD_FIRST, 0, 1, Duration.ZERO, Duration.ofHours(1)),
-                Duration.ofHours(1), timeout, new NeverLaunches(), "warmup", null, 1, 64, Map.of(),
-                Path.of(System.getProperty("java.io.tmpdir"))), new GroundTruth(Clock.systemUTC()));
+        HttpServer dummy = await(
+                vertx.createHttpServer(
+                                new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+                        .requestHandler(request -> request.body()
+                                .onSuccess(body -> request.response()
+                                        // the model-server's instance headers, so the router copies a reply of the real
+                                        // shape
+                                        .putHeader("Content-Type", "application/json")
+                                        .putHeader("Salvo-Instance-Id", DUMMY_NAME)
+                                        .putHeader(
+                                                "Salvo-Instance-Request-Seq",
+                                                Integer.toString(dummySeq.incrementAndGet()))
+                                        .putHeader("Salvo-Model-Load-Ms", "0")
+                                        .end(REPLY)))
+                        .listen(),
+                deadline);
+        ActivatorRouter router = new ActivatorRouter(
+                new ActivatorRouter.Config(
+                        0,
+                        // the dummy's capacity covers every request in flight, so the autoscaler never launches
+                        // anything
+                        new ScalingSettings(IN_FLIGHT + HELD_FIRST, 0, 1, Duration.ZERO, Duration.ofHours(1)),
+                        Duration.ofHours(1),
+                        timeout,
+                        new NeverLaunches(),
+                        "warmup",
+                        null,
+                        1,
+                        64,
+                        Map.of(),
+                        Path.of(System.getProperty("java.io.tmpdir"))),
+                new GroundTruth(Clock.systemUTC()));
         String deployment = await(vertx.deployVerticle(router), deadline);
         // a client like the worker's: HTTP/1.1 with keep-alive over a few connections
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1)
-                .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(IN_FLIGHT));
+        HttpClient client = vertx.createHttpClient(
+                new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1).setKeepAlive(true),
+                new PoolOptions().setHttp1MaxSize(IN_FLIGHT));
         try {
             await(router.attachStartingInstance(DUMMY_NAME, dummy.actualPort()), deadline);
             Requests requests = new Requests(client, router.port(), deadline);
@@ -128,8 +147,12 @@ final class ProxyPathWarmup {
 
         Requests(HttpClient client, int routerPort, long deadlineNanos) {
             this.client = client;
-            this.options = new RequestOptions().setHost("127.0.0.1").setPort(routerPort).setMethod(HttpMethod.POST)
-                    .setURI("/v2/models/warmup/predict").putHeader("Content-Type", "application/json");
+            this.options = new RequestOptions()
+                    .setHost("127.0.0.1")
+                    .setPort(routerPort)
+                    .setMethod(HttpMethod.POST)
+                    .setURI("/v2/models/warmup/predict")
+                    .putHeader("Content-Type", "application/json");
             this.deadlineNanos = deadlineNanos;
         }
 
@@ -164,8 +187,8 @@ final class ProxyPathWarmup {
         private void acquire(int permits) throws InterruptedException, TimeoutException, IOException {
             long left = deadlineNanos - System.nanoTime();
             if (!slots.tryAcquire(permits, Math.max(0, left), TimeUnit.NANOSECONDS)) {
-                throw new TimeoutException("the local platform's proxy warm-up did not finish in time (" + sent
-                        + " requests sent)");
+                throw new TimeoutException(
+                        "the local platform's proxy warm-up did not finish in time (" + sent + " requests sent)");
             }
             throwIfFailed();
         }

@@ -13,8 +13,8 @@ import java.time.Duration;
  *                       activator does
  * @param idleTimeout    an instance with nothing in flight for this long is stopped, down to the minimum
  */
-public record ScalingSettings(int concurrency, int minInstances, int maxInstances, Duration scaleOutDelay,
-        Duration idleTimeout) {
+public record ScalingSettings(
+        int concurrency, int minInstances, int maxInstances, Duration scaleOutDelay, Duration idleTimeout) {
 
     public ScalingSettings {
         if (concurrency < 1) {
@@ -30,8 +30,11 @@ public record ScalingSettings(int concurrency, int minInstances, int maxInstance
     }
 
     public ScalingSettings with(Integer concurrency, Integer min, Integer max, Duration delay, Duration idle) {
-        return new ScalingSettings(concurrency != null ? concurrency : this.concurrency,
-                min != null ? min : this.minInstances, max != null ? max : this.maxInstances,
-                delay != null ? delay : this.scaleOutDelay, idle != null ? idle : this.idleTimeout);
+        return new ScalingSettings(
+                concurrency != null ? concurrency : this.concurrency,
+                min != null ? min : this.minInstances,
+                max != null ? max : this.maxInstances,
+                delay != null ? delay : this.scaleOutDelay,
+                idle != null ? idle : this.idleTimeout);
     }
 }

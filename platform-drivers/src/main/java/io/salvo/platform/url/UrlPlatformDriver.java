@@ -82,7 +82,8 @@ public final class UrlPlatformDriver implements PlatformDriver {
         List<String> violations = new ArrayList<>();
         // an existing endpoint cannot be resized: asking for scaling it will ignore would mislead the report
         if (spec.minInstances() != null || spec.maxInstances() != null || spec.concurrencyPerInstance() != null) {
-            violations.add("scaling settings (min/max instances, concurrency) cannot be applied to an existing endpoint");
+            violations.add(
+                    "scaling settings (min/max instances, concurrency) cannot be applied to an existing endpoint");
         }
         PlatformLimitException.check(NAME, violations);
     }
@@ -108,13 +109,18 @@ public final class UrlPlatformDriver implements PlatformDriver {
             return;
         }
         URI probe = url.resolve(readyPath);
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no answer yet";
         while (System.nanoTime() < deadline) {
             try {
-                HttpResponse<Void> response = client.send(HttpRequest.newBuilder(probe).timeout(Duration.ofSeconds(2)).GET()
-                        .build(), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> response = client.send(
+                        HttpRequest.newBuilder(probe)
+                                .timeout(Duration.ofSeconds(2))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() / 100 == 2) {
                     return;
                 }
@@ -134,7 +140,8 @@ public final class UrlPlatformDriver implements PlatformDriver {
 
     @Override
     public void forceCold() {
-        throw new UnsupportedOperationException("the url platform cannot force a cold start: it does not control " + url);
+        throw new UnsupportedOperationException(
+                "the url platform cannot force a cold start: it does not control " + url);
     }
 
     @Override

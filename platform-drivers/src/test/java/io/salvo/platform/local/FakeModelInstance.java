@@ -19,8 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FakeModelInstance {
 
-    private FakeModelInstance() {
-    }
+    private FakeModelInstance() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
         long startedAt = System.currentTimeMillis();
@@ -59,7 +58,8 @@ public final class FakeModelInstance {
             }
         });
         server.start();
-        System.out.printf("SALVO_READY port=%d instance=%s model=%s model_load_ms=%d%n",
+        System.out.printf(
+                "SALVO_READY port=%d instance=%s model=%s model_load_ms=%d%n",
                 server.getAddress().getPort(), instanceId, model, loadMillis);
         System.out.flush();
         Thread.currentThread().join();

@@ -13,13 +13,19 @@ class JavaMainLauncherTest {
 
     @Test
     void instancesRunAtALowerPriorityThanTheRouterAndTheLoadGenerator() {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/nice")) || Files.isExecutable(Path.of("/bin/nice")),
+        assumeTrue(
+                Files.isExecutable(Path.of("/usr/bin/nice")) || Files.isExecutable(Path.of("/bin/nice")),
                 "no POSIX nice on this system");
-        JavaMainLauncher launcher = new JavaMainLauncher(JavaMainLauncher.currentJava(), List.of(), "some.Main", List.of());
-        List<String> command = launcher.processFor(new InstanceLauncher.Launch("local-1", 12345, "m", null, 1, 256,
-                Map.of())).command();
+        JavaMainLauncher launcher =
+                new JavaMainLauncher(JavaMainLauncher.currentJava(), List.of(), "some.Main", List.of());
+        List<String> command = launcher.processFor(
+                        new InstanceLauncher.Launch("local-1", 12345, "m", null, 1, 256, Map.of()))
+                .command();
         assertThat(command.get(0)).endsWith("nice");
-        assertThat(command.subList(1, 4)).containsExactly("-n", Integer.toString(JavaMainLauncher.INSTANCE_NICENESS),
-                JavaMainLauncher.currentJava().toString());
+        assertThat(command.subList(1, 4))
+                .containsExactly(
+                        "-n",
+                        Integer.toString(JavaMainLauncher.INSTANCE_NICENESS),
+                        JavaMainLauncher.currentJava().toString());
     }
 }

@@ -30,20 +30,30 @@ class NoOrphansTest {
     void instancesDieOnCtrlC() throws Exception {
         Process scenario = startScenario();
         List<Long> pids = instancePids(scenario);
-        new ProcessBuilder("kill", "-INT", Long.toString(scenario.pid())).inheritIO().start().waitFor();
+        new ProcessBuilder("kill", "-INT", Long.toString(scenario.pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
         assertThat(scenario.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertAllGone(pids);
     }
 
     private static Process startScenario() throws IOException {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        return new ProcessBuilder(JavaMainLauncher.currentJava().toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", classpath, OrphanScenario.class.getName())
-                .redirectErrorStream(true).start();
+        return new ProcessBuilder(
+                        JavaMainLauncher.currentJava().toString(),
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "-cp",
+                        classpath,
+                        OrphanScenario.class.getName())
+                .redirectErrorStream(true)
+                .start();
     }
 
     private static List<Long> instancePids(Process scenario) throws Exception {
-        BufferedReader lines = new BufferedReader(new InputStreamReader(scenario.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader lines =
+                new BufferedReader(new InputStreamReader(scenario.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> pidLine = CompletableFuture.supplyAsync(() -> {
             try {
                 StringBuilder seen = new StringBuilder();
@@ -68,19 +78,23 @@ class NoOrphansTest {
         }
         // keep draining so the scenario never blocks on a full pipe; a thread of its own, because the read blocks
         // until the scenario dies and would otherwise hold a common-pool thread that long
-        Thread drain = new Thread(() -> {
-            try {
-                while (lines.readLine() != null) {
-                    // discard
-                }
-            } catch (IOException ignored) {
-                // the scenario died; that is the point
-            }
-        }, "scenario-drain");
+        Thread drain = new Thread(
+                () -> {
+                    try {
+                        while (lines.readLine() != null) {
+                            // discard
+                        }
+                    } catch (IOException ignored) {
+                        // the scenario died; that is the point
+                    }
+                },
+                "scenario-drain");
         drain.setDaemon(true);
         drain.start();
-        List<Long> pids = Arrays.stream(line.substring("INSTANCE_PIDS".length()).trim().split("\\s+"))
-                .map(Long::parseLong).toList();
+        List<Long> pids = Arrays.stream(
+                        line.substring("INSTANCE_PIDS".length()).trim().split("\\s+"))
+                .map(Long::parseLong)
+                .toList();
         assertThat(pids).hasSize(2);
         assertThat(pids).allSatisfy(pid -> assertThat(alive(pid)).isTrue());
         return pids;
@@ -91,7 +105,9 @@ class NoOrphansTest {
         while (pids.stream().anyMatch(NoOrphansTest::alive) && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        assertThat(pids).as("instance processes still running after their parent died").noneMatch(NoOrphansTest::alive);
+        assertThat(pids)
+                .as("instance processes still running after their parent died")
+                .noneMatch(NoOrphansTest::alive);
     }
 
     /** Running, not a zombie: an exited child of a dead parent may wait a while for init to reap it. */

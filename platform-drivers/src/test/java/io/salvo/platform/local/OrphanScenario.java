@@ -11,15 +11,18 @@ import java.util.stream.Collectors;
  */
 public final class OrphanScenario {
 
-    private OrphanScenario() {
-    }
+    private OrphanScenario() {}
 
     public static void main(String[] args) throws Exception {
-        LocalPlatformDriver driver = new LocalPlatformDriver(LocalPlatformDriver.Settings.of(LocalProfile.K8S_LIKE,
-                FakeInstances.launcher()).withScaling(new ScalingSettings(8, 2, 2, Duration.ZERO, Duration.ofMinutes(5))));
+        LocalPlatformDriver driver =
+                new LocalPlatformDriver(LocalPlatformDriver.Settings.of(LocalProfile.K8S_LIKE, FakeInstances.launcher())
+                        .withScaling(new ScalingSettings(8, 2, 2, Duration.ZERO, Duration.ofMinutes(5))));
         driver.deploy(new DeploymentSpec("fake", 1, 128, null, null, null, Map.of("FAKE_MODEL_LOAD_MS", "50")));
         driver.awaitReady(Duration.ofSeconds(30));
-        String pids = ProcessHandle.current().children().map(p -> Long.toString(p.pid())).collect(Collectors.joining(" "));
+        String pids = ProcessHandle.current()
+                .children()
+                .map(p -> Long.toString(p.pid()))
+                .collect(Collectors.joining(" "));
         System.out.println("INSTANCE_PIDS " + pids);
         System.out.flush();
         Thread.currentThread().join();

@@ -19,8 +19,9 @@ class ProxyPathWarmupTest {
         try {
             long began = System.nanoTime();
             ProxyPathWarmup.run(vertx, Duration.ofSeconds(60));
-            System.out.printf("proxy warm-up: %d requests in %.0f ms%n", ProxyPathWarmup.REQUESTS,
-                    (System.nanoTime() - began) / 1e6);
+            System.out.printf(
+                    "proxy warm-up: %d requests in %.0f ms%n",
+                    ProxyPathWarmup.REQUESTS, (System.nanoTime() - began) / 1e6);
             // the throw-away router and the dummy are gone: only what Vert.x itself keeps remains
             assertThat(vertx.deploymentIDs()).isEmpty();
         } finally {
@@ -30,8 +31,8 @@ class ProxyPathWarmupTest {
 
     @Test
     void aDeploymentsGroundTruthStartsEmptyAfterItsWarmUp() throws Exception {
-        try (LocalPlatformDriver driver = new LocalPlatformDriver(LocalPlatformDriver.Settings.of(
-                LocalProfile.LAMBDA_LIKE, FakeInstances.launcher()))) {
+        try (LocalPlatformDriver driver = new LocalPlatformDriver(
+                LocalPlatformDriver.Settings.of(LocalProfile.LAMBDA_LIKE, FakeInstances.launcher()))) {
             driver.deploy(new DeploymentSpec("fake", 1, 128, null, null, null, Map.of()));
             PlatformSignals signals = driver.signals();
             assertThat(signals.instances()).isEmpty();

@@ -26,20 +26,29 @@ class RealModelServerTest {
 
     @Test
     void servesTheSmallestModelFromZeroThroughTheRouter(@TempDir Path modelDir) throws Exception {
-        assumeTrue(Files.isRegularFile(JAR) && Files.isDirectory(JAR.resolveSibling("lib")),
+        assumeTrue(
+                Files.isRegularFile(JAR) && Files.isDirectory(JAR.resolveSibling("lib")),
                 "model-server jar not built: " + JAR.toAbsolutePath());
-        LocalPlatformDriver.Settings settings = LocalPlatformDriver.Settings.of(LocalProfile.LAMBDA_LIKE,
-                        JavaMainLauncher.forJar(JAR, List.of()))
-                .withModelDir(modelDir).withTimeouts(Duration.ofSeconds(90), Duration.ofSeconds(90));
+        LocalPlatformDriver.Settings settings = LocalPlatformDriver.Settings.of(
+                        LocalProfile.LAMBDA_LIKE, JavaMainLauncher.forJar(JAR, List.of()))
+                .withModelDir(modelDir)
+                .withTimeouts(Duration.ofSeconds(90), Duration.ofSeconds(90));
         try (LocalPlatformDriver driver = new LocalPlatformDriver(settings)) {
-            URI endpoint = driver.deploy(new DeploymentSpec("tiny-bert-shape", 1, 512, null, 1, null, java.util.Map.of()));
-            HttpResponse<String> ready = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(endpoint.resolve("/v2/health/ready")).timeout(Duration.ofSeconds(90)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(ready.statusCode()).as("body: %s; instance log in %s", ready.body(), driver.logDirectory())
+            URI endpoint =
+                    driver.deploy(new DeploymentSpec("tiny-bert-shape", 1, 512, null, 1, null, java.util.Map.of()));
+            HttpResponse<String> ready = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(endpoint.resolve("/v2/health/ready"))
+                                    .timeout(Duration.ofSeconds(90))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode())
+                    .as("body: %s; instance log in %s", ready.body(), driver.logDirectory())
                     .isEqualTo(200);
             InstanceRecord instance = driver.instance("local-1");
-            assertThat(instance.instanceId()).isNotBlank()
+            assertThat(instance.instanceId())
+                    .isNotBlank()
                     .isEqualTo(ready.headers().firstValue("Salvo-Instance-Id").orElseThrow());
             assertThat(instance.modelLoadMillis()).isNotNull();
             assertThat(instance.firstRequestRoutedAt()).isAfterOrEqualTo(instance.readyAt());

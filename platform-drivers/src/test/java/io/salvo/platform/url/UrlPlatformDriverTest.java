@@ -30,7 +30,8 @@ class UrlPlatformDriverTest {
         server.start();
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/v2/models/m/infer";
-            PlatformDriver driver = new UrlPlatformDriver.Factory().create(Map.of("url", url, "ready-path", "/v2/health/ready"));
+            PlatformDriver driver =
+                    new UrlPlatformDriver.Factory().create(Map.of("url", url, "ready-path", "/v2/health/ready"));
             URI endpoint = driver.deploy(DeploymentSpec.of("m"));
             assertThat(endpoint).isEqualTo(URI.create(url));
             driver.awaitReady(Duration.ofSeconds(10));
@@ -49,14 +50,16 @@ class UrlPlatformDriverTest {
     void awaitReadyTimesOutNamingTheLastAnswer() {
         PlatformDriver driver = new UrlPlatformDriver(URI.create("http://127.0.0.1:9/"), "/ready");
         assertThatThrownBy(() -> driver.awaitReady(Duration.ofMillis(300)))
-                .isInstanceOf(TimeoutException.class).hasMessageContaining("last:");
+                .isInstanceOf(TimeoutException.class)
+                .hasMessageContaining("last:");
     }
 
     @Test
     void refusesScalingItCannotApplyAndMalformedSettings() {
         PlatformDriver driver = new UrlPlatformDriver.Factory().create(Map.of("url", "http://127.0.0.1:1/"));
         assertThatThrownBy(() -> driver.validate(DeploymentSpec.of("m").withScaling(0, 3, null)))
-                .isInstanceOf(PlatformLimitException.class).hasMessageContaining("existing endpoint");
+                .isInstanceOf(PlatformLimitException.class)
+                .hasMessageContaining("existing endpoint");
         assertThatThrownBy(() -> new UrlPlatformDriver.Factory().create(Map.of("url", "ftp://x/")))
                 .hasMessageContaining("http:// or https://");
         assertThatThrownBy(() -> new UrlPlatformDriver.Factory().create(Map.of("url", "http://x/", "readypath", "/r")))

@@ -118,11 +118,7 @@ public final class FakeClock extends AbstractExecutorService implements Schedule
     /** When the next pending task is due, relative to now, or null when none is pending. */
     public Duration nextDueIn() {
         synchronized (queue) {
-            return queue.stream()
-                    .filter(t -> !t.isCancelled())
-                    .mapToLong(t -> t.dueNanos - elapsedNanos)
-                    .min()
-                    .stream()
+            return queue.stream().filter(t -> !t.isCancelled()).mapToLong(t -> t.dueNanos - elapsedNanos).min().stream()
                     .mapToObj(Duration::ofNanos)
                     .findFirst()
                     .orElse(null);

@@ -64,30 +64,39 @@ public final class Golden {
         byte[] golden = readOrNull(name);
         if (golden == null) {
             Path written = writeActual(name, actual);
-            throw new AssertionError("golden file " + source(name) + " is missing. Today's writer produced "
-                    + written + ": check it and commit it as " + source(name) + ".");
+            throw new AssertionError("golden file " + source(name) + " is missing. Today's writer produced " + written
+                    + ": check it and commit it as " + source(name) + ".");
         }
         List<String> differences;
         try {
             differences = differ.differences(golden, actual);
         } catch (Exception | AssertionError e) {
             Path written = writeActual(name, actual);
-            throw new AssertionError("golden file " + source(name) + " could not be compared with today's output ("
-                    + e + "); today's output is in " + written, e);
+            throw new AssertionError(
+                    "golden file " + source(name) + " could not be compared with today's output (" + e
+                            + "); today's output is in " + written,
+                    e);
         }
         if (differences.isEmpty()) {
             deleteStaleActual(name);
             return;
         }
         Path written = writeActual(name, actual);
-        StringBuilder message = new StringBuilder("golden file ").append(source(name))
-                .append(" differs from what today's writer produces (").append(differences.size())
-                .append(differences.size() == 1 ? " difference" : " differences").append("):\n");
-        differences.stream().limit(MAX_REPORTED).forEach(d -> message.append("  ").append(d).append('\n'));
+        StringBuilder message = new StringBuilder("golden file ")
+                .append(source(name))
+                .append(" differs from what today's writer produces (")
+                .append(differences.size())
+                .append(differences.size() == 1 ? " difference" : " differences")
+                .append("):\n");
+        differences.stream()
+                .limit(MAX_REPORTED)
+                .forEach(d -> message.append("  ").append(d).append('\n'));
         if (differences.size() > MAX_REPORTED) {
             message.append("  ...\n");
         }
-        message.append("Today's output is in ").append(written).append(". A deliberate format change needs a new")
+        message.append("Today's output is in ")
+                .append(written)
+                .append(". A deliberate format change needs a new")
                 .append(" format version and a new golden next to this one; goldens are never edited.");
         throw new AssertionError(message.toString());
     }
@@ -121,8 +130,8 @@ public final class Golden {
         if (golden.length != actual.length) {
             differences.add("length: golden " + golden.length + " bytes, actual " + actual.length);
         }
-        differences.add("first difference at byte " + mismatch + ": golden " + hex(golden, mismatch)
-                + ", actual " + hex(actual, mismatch));
+        differences.add("first difference at byte " + mismatch + ": golden " + hex(golden, mismatch) + ", actual "
+                + hex(actual, mismatch));
         return differences;
     }
 
@@ -137,7 +146,8 @@ public final class Golden {
         int[][] common = new int[g.size() + 1][a.size() + 1];
         for (int i = g.size() - 1; i >= 0; i--) {
             for (int j = a.size() - 1; j >= 0; j--) {
-                common[i][j] = g.get(i).equals(a.get(j)) ? common[i + 1][j + 1] + 1
+                common[i][j] = g.get(i).equals(a.get(j))
+                        ? common[i + 1][j + 1] + 1
                         : Math.max(common[i + 1][j], common[i][j + 1]);
             }
         }
@@ -184,7 +194,10 @@ public final class Golden {
             if (!inflater.finished()) {
                 throw new IllegalArgumentException("compressed histogram does not inflate within 1 MB");
             }
-            return ByteBuffer.allocate(4 + length).putInt(cookie).put(buffer, 0, length).array();
+            return ByteBuffer.allocate(4 + length)
+                    .putInt(cookie)
+                    .put(buffer, 0, length)
+                    .array();
         } catch (DataFormatException e) {
             throw new IllegalArgumentException("compressed histogram is not a deflate stream: " + e.getMessage(), e);
         } finally {
@@ -231,7 +244,11 @@ public final class Golden {
                 }
                 length += deflater.deflate(buffer, length, buffer.length - length);
             }
-            return ByteBuffer.allocate(8 + length).put(inflated, 0, 4).putInt(length).put(buffer, 0, length).array();
+            return ByteBuffer.allocate(8 + length)
+                    .put(inflated, 0, 4)
+                    .putInt(length)
+                    .put(buffer, 0, length)
+                    .array();
         } finally {
             deflater.end();
         }
@@ -292,7 +309,9 @@ public final class Golden {
         int to = Math.min(bytes.length, at + 8);
         StringBuilder s = new StringBuilder();
         for (int i = from; i < to; i++) {
-            s.append(i == at ? "[" : "").append(String.format("%02x", bytes[i] & 0xff)).append(i == at ? "]" : "");
+            s.append(i == at ? "[" : "")
+                    .append(String.format("%02x", bytes[i] & 0xff))
+                    .append(i == at ? "]" : "");
             s.append(i + 1 < to ? " " : "");
         }
         return (from > 0 ? "... " : "") + s + (to < bytes.length ? " ..." : "");

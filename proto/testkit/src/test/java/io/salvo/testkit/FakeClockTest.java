@@ -19,9 +19,12 @@ class FakeClockTest {
 
     @Test
     void tasksRunInDueOrderAtTheirDueInstant() {
-        ScheduledFuture<?> b = clock.schedule(() -> ran.add("b@" + clock.elapsed().toMillis()), 200, MILLISECONDS);
-        ScheduledFuture<?> a = clock.schedule(() -> ran.add("a@" + clock.elapsed().toMillis()), 100, MILLISECONDS);
-        ScheduledFuture<?> c = clock.schedule(() -> ran.add("c@" + clock.elapsed().toMillis()), 200, MILLISECONDS);
+        ScheduledFuture<?> b =
+                clock.schedule(() -> ran.add("b@" + clock.elapsed().toMillis()), 200, MILLISECONDS);
+        ScheduledFuture<?> a =
+                clock.schedule(() -> ran.add("a@" + clock.elapsed().toMillis()), 100, MILLISECONDS);
+        ScheduledFuture<?> c =
+                clock.schedule(() -> ran.add("c@" + clock.elapsed().toMillis()), 200, MILLISECONDS);
 
         assertThat(clock.forward(Duration.ofMillis(150))).isEqualTo(1);
         assertThat(ran).containsExactly("a@100");
@@ -46,11 +49,15 @@ class FakeClockTest {
         assertThat(runs[0]).isEqualTo(20);
 
         int[] failing = {0};
-        ScheduledFuture<?> failed = clock.scheduleAtFixedRate(() -> {
-            if (++failing[0] == 3) {
-                throw new IllegalStateException("third run fails");
-            }
-        }, 10, 10, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> failed = clock.scheduleAtFixedRate(
+                () -> {
+                    if (++failing[0] == 3) {
+                        throw new IllegalStateException("third run fails");
+                    }
+                },
+                10,
+                10,
+                TimeUnit.MILLISECONDS);
         clock.forward(Duration.ofMillis(100));
         assertThat(failing[0]).isEqualTo(3);
         assertThat(clock.pendingTasks()).isZero();
@@ -78,9 +85,13 @@ class FakeClockTest {
     @Test
     void aTaskScheduledByATaskRunsInTheSameForwardWhenItFallsDue() {
         List<ScheduledFuture<?>> inner = new ArrayList<>();
-        ScheduledFuture<?> outer = clock.schedule(() -> {
-            inner.add(clock.schedule(() -> ran.add("inner@" + clock.elapsed().toMillis()), 30, MILLISECONDS));
-        }, 10, MILLISECONDS);
+        ScheduledFuture<?> outer = clock.schedule(
+                () -> {
+                    inner.add(clock.schedule(
+                            () -> ran.add("inner@" + clock.elapsed().toMillis()), 30, MILLISECONDS));
+                },
+                10,
+                MILLISECONDS);
         clock.forward(Duration.ofMillis(100));
         assertThat(ran).containsExactly("inner@40");
         assertThat(outer.isDone()).isTrue();

@@ -28,8 +28,8 @@ class GoldenTest {
     @Test
     void differingOutputFailsNamingTheDifferenceAndIsWrittenForInspection() throws Exception {
         byte[] changed = "Salvo golden sample, format 1\nalpha\nBETA\n".getBytes(StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> Golden.assertMatches("sample-v1.txt", changed,
-                (g, a) -> Golden.lineDifferences(Golden.text(g), Golden.text(a))))
+        assertThatThrownBy(() -> Golden.assertMatches(
+                        "sample-v1.txt", changed, (g, a) -> Golden.lineDifferences(Golden.text(g), Golden.text(a))))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("golden file src/test/resources/golden/sample-v1.txt differs")
                 .hasMessageContaining("golden only, line 3: \"beta\"")
@@ -70,8 +70,10 @@ class GoldenTest {
 
         assertThat(fast).isNotEqualTo(best);
         assertThat(Golden.inflatedHistogram(fast)).isEqualTo(Golden.inflatedHistogram(best));
-        assertThat(Golden.deflatesLikeThisMachine(best, Deflater.BEST_COMPRESSION)).isTrue();
-        assertThat(Golden.deflatesLikeThisMachine(fast, Deflater.BEST_COMPRESSION)).isFalse();
+        assertThat(Golden.deflatesLikeThisMachine(best, Deflater.BEST_COMPRESSION))
+                .isTrue();
+        assertThat(Golden.deflatesLikeThisMachine(fast, Deflater.BEST_COMPRESSION))
+                .isFalse();
         assertThat(Golden.deflatedAgain(fast, Deflater.BEST_COMPRESSION)).isEqualTo(best);
         assertThatThrownBy(() -> Golden.inflatedHistogram(new byte[] {1, 2, 3}))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -85,11 +87,16 @@ class GoldenTest {
         byte[] buffer = new byte[1024];
         int length = deflater.deflate(buffer);
         deflater.end();
-        return ByteBuffer.allocate(8 + length).putInt(0x1c849314).putInt(length).put(buffer, 0, length).array();
+        return ByteBuffer.allocate(8 + length)
+                .putInt(0x1c849314)
+                .putInt(length)
+                .put(buffer, 0, length)
+                .array();
     }
 
     private static Path actualPath(String name) {
-        return Path.of(System.getProperty("basedir", "."), "target", "golden-actual", name).toAbsolutePath()
+        return Path.of(System.getProperty("basedir", "."), "target", "golden-actual", name)
+                .toAbsolutePath()
                 .normalize();
     }
 }

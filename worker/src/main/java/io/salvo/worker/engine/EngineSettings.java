@@ -16,8 +16,14 @@ import java.util.List;
  * @param intervalNanos reporting interval length
  * @param capturedHeaders response header names whose values are counted
  */
-public record EngineSettings(long requestTimeoutNanos, long connectTimeoutMillis, int maxInFlight, int maxConnections,
-                             long lateSendThresholdNanos, long intervalNanos, List<String> capturedHeaders) {
+public record EngineSettings(
+        long requestTimeoutNanos,
+        long connectTimeoutMillis,
+        int maxInFlight,
+        int maxConnections,
+        long lateSendThresholdNanos,
+        long intervalNanos,
+        List<String> capturedHeaders) {
 
     public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 30_000;
     public static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 5_000;

@@ -19,17 +19,20 @@ public final class EngineVertx {
 
     private static final Logger LOG = Logger.getLogger(EngineVertx.class.getName());
 
-    private EngineVertx() {
-    }
+    private EngineVertx() {}
 
     /** A Vert.x instance with {@code eventLoops} event loops, preferring the native transport. */
     public static Vertx create(int eventLoops) {
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
+        Vertx vertx =
+                Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
         if (vertx.isNativeTransportEnabled()) {
             LOG.log(Level.INFO, "engine Vert.x: {0} event loops on the native transport", eventLoops);
         } else {
-            LOG.log(Level.WARNING, "engine Vert.x: native transport unavailable ({0}); using NIO, "
-                    + "whose timers have millisecond resolution", String.valueOf(vertx.unavailableNativeTransportCause()));
+            LOG.log(
+                    Level.WARNING,
+                    "engine Vert.x: native transport unavailable ({0}); using NIO, "
+                            + "whose timers have millisecond resolution",
+                    String.valueOf(vertx.unavailableNativeTransportCause()));
         }
         return vertx;
     }

@@ -46,11 +46,13 @@ final class Lane {
     // Event-loop state.
     /** Instants (from run start) taken from the dealer in the current pass. */
     private final LongQueue due = new LongQueue();
+
     private final Runnable sendTimerTask = this::onSendTimer;
     private final Runnable timeoutTimerTask = this::onTimeoutTimer;
     private ScheduledFuture<?> sendTimer;
     /** nanoTime of the next instant not yet taken from the dealer (what the send timer waits for). */
     private long nextInstantNanos = Long.MAX_VALUE;
+
     private ScheduledFuture<?> timeoutTimer;
     private boolean schedulingDone;
     private boolean done;
@@ -73,9 +75,18 @@ final class Lane {
     private final AtomicLong publishedIntended = new AtomicLong();
     private final AtomicLong publishedOutstanding = new AtomicLong();
 
-    Lane(LoadEngine engine, int index, int laneCount, ScheduleDealer dealer, long startNanos, ContextInternal context,
-         LaneRecorder recorder, RequestShape shape, int cap, int connections,
-         EngineSettings settings) {
+    Lane(
+            LoadEngine engine,
+            int index,
+            int laneCount,
+            ScheduleDealer dealer,
+            long startNanos,
+            ContextInternal context,
+            LaneRecorder recorder,
+            RequestShape shape,
+            int cap,
+            int connections,
+            EngineSettings settings) {
         this.engine = engine;
         this.index = index;
         this.laneCount = laneCount;
@@ -206,8 +217,14 @@ final class Lane {
             instanceRequestSeq = parseNonNegative(shape.instanceRequestSeq(selectedHeaders));
             modelLoadMillis = parseNonNegative(shape.modelLoadMillis(selectedHeaders));
         }
-        recorder.recordCompletion(outcome, exchange.intendedNanos, exchange.sentNanos, shape.capturedValues(selectedHeaders),
-                instanceId, instanceRequestSeq, modelLoadMillis);
+        recorder.recordCompletion(
+                outcome,
+                exchange.intendedNanos,
+                exchange.sentNanos,
+                shape.capturedValues(selectedHeaders),
+                instanceId,
+                instanceRequestSeq,
+                modelLoadMillis);
         Exchange head;
         while ((head = exchanges.peekFirst()) != null && head.finished) {
             exchanges.pollFirst();
@@ -261,7 +278,8 @@ final class Lane {
             deadline = Math.min(deadline, backlog.peek() + timeoutNanos);
         }
         if (deadline != Long.MAX_VALUE) {
-            timeoutTimer = eventLoop.schedule(timeoutTimerTask, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            timeoutTimer = eventLoop.schedule(
+                    timeoutTimerTask, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
     }
 

@@ -8,13 +8,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The open-model HTTP engine of one run on one worker. The worker's {@link ArrivalSchedule} is
@@ -58,8 +58,14 @@ public final class LoadEngine {
      * @param recorder where lanes record; its interval 0 must start at {@code startNanos}
      * @param laneCount number of event-loop lanes (at most the cap, so every lane has a slot)
      */
-    public static LoadEngine start(Vertx vertx, RequestTemplate template, EngineSettings settings, ArrivalSchedule schedule,
-                                   long startNanos, IntervalRecorder recorder, int laneCount) {
+    public static LoadEngine start(
+            Vertx vertx,
+            RequestTemplate template,
+            EngineSettings settings,
+            ArrivalSchedule schedule,
+            long startNanos,
+            IntervalRecorder recorder,
+            int laneCount) {
         RequestShape shape = new RequestShape(vertx, template, settings.capturedHeaders());
         int lanesUsed = Math.max(1, Math.min(laneCount, Math.min(settings.maxInFlight(), settings.maxConnections())));
         List<Lane> lanes = new ArrayList<>(lanesUsed);
@@ -69,8 +75,18 @@ public final class LoadEngine {
             // A fresh event-loop context per lane: contexts created from one non-Vert.x thread through
             // the public API all stick to the same event loop, which would serialise the lanes.
             ContextInternal context = ((VertxInternal) vertx).createEventLoopContext();
-            lanes.add(new Lane(engine, i, lanesUsed, dealer, startNanos, context, recorder.newLane(), shape,
-                    share(settings.maxInFlight(), lanesUsed, i), share(settings.maxConnections(), lanesUsed, i), settings));
+            lanes.add(new Lane(
+                    engine,
+                    i,
+                    lanesUsed,
+                    dealer,
+                    startNanos,
+                    context,
+                    recorder.newLane(),
+                    shape,
+                    share(settings.maxInFlight(), lanesUsed, i),
+                    share(settings.maxConnections(), lanesUsed, i),
+                    settings));
         }
         List<Future<Void>> started = new ArrayList<>();
         for (Lane lane : lanes) {
@@ -82,7 +98,9 @@ public final class LoadEngine {
             engine.close();
             throw new IllegalStateException("engine lanes did not start", e);
         }
-        LOG.log(Level.FINE, "engine started: {0} lanes, {1} transport", new Object[] {lanesUsed, EngineVertx.transportOf(vertx)});
+        LOG.log(Level.FINE, "engine started: {0} lanes, {1} transport", new Object[] {
+            lanesUsed, EngineVertx.transportOf(vertx)
+        });
         return engine;
     }
 
@@ -159,7 +177,9 @@ public final class LoadEngine {
         try {
             Future.all(closing).await(5, TimeUnit.SECONDS);
             long opened = closing.stream().mapToLong(Future::result).sum();
-            LOG.log(Level.INFO, "engine closed: {0} lanes opened {1} connections to the target", new Object[] {lanes.size(), opened});
+            LOG.log(Level.INFO, "engine closed: {0} lanes opened {1} connections to the target", new Object[] {
+                lanes.size(), opened
+            });
         } catch (Exception e) {
             // A lane that did not close in time may still write the requests: leave their memory alone.
             LOG.log(Level.WARNING, "engine lanes did not close within 5 s; keeping the encoded requests");

@@ -29,6 +29,7 @@ final class RequestShape implements AutoCloseable {
 
     /** Headers the model-server sends on every response; read per response for the detectors' marks. */
     static final String INSTANCE_ID_HEADER = "Salvo-Instance-Id";
+
     static final String INSTANCE_REQUEST_SEQ_HEADER = "Salvo-Instance-Request-Seq";
     static final String MODEL_LOAD_MS_HEADER = "Salvo-Model-Load-Ms";
 
@@ -44,18 +45,22 @@ final class RequestShape implements AutoCloseable {
 
     RequestShape(Vertx vertx, RequestTemplate template, List<String> capturedHeaders) {
         this.requests = EncodedRequests.of(template);
-        List<String> names = new ArrayList<>(List.of(INSTANCE_ID_HEADER, INSTANCE_REQUEST_SEQ_HEADER, MODEL_LOAD_MS_HEADER));
+        List<String> names =
+                new ArrayList<>(List.of(INSTANCE_ID_HEADER, INSTANCE_REQUEST_SEQ_HEADER, MODEL_LOAD_MS_HEADER));
         names.addAll(capturedHeaders);
         this.selection = HeaderSelection.of(names);
         this.instanceIdIndex = selection.indexOf(INSTANCE_ID_HEADER);
         this.instanceRequestSeqIndex = selection.indexOf(INSTANCE_REQUEST_SEQ_HEADER);
         this.modelLoadIndex = selection.indexOf(MODEL_LOAD_MS_HEADER);
-        this.capturedIndexes = capturedHeaders.stream().mapToInt(selection::indexOf).toArray();
+        this.capturedIndexes =
+                capturedHeaders.stream().mapToInt(selection::indexOf).toArray();
         VertxInternal internal = (VertxInternal) vertx;
         this.channels = internal.transport().channelFactory(false);
         this.resolver = internal.nameResolver().nettyAddressResolverGroup();
         try {
-            this.tls = requests.target().tls() ? tls(template.getTrustedCaCertificatesPem().toByteArray()) : null;
+            this.tls = requests.target().tls()
+                    ? tls(template.getTrustedCaCertificatesPem().toByteArray())
+                    : null;
         } catch (RuntimeException e) {
             requests.close();
             throw e;
@@ -75,8 +80,16 @@ final class RequestShape implements AutoCloseable {
     }
 
     /** A lane's connections to the target, on its event loop. */
-    ConnectionPool newPool(EventLoop eventLoop, int maxConnections, long connectTimeoutMillis, long keepAliveTimeoutNanos) {
-        return new ConnectionPool(eventLoop, channels, resolver, requests.target(), tls, selection, requests.headRequests(),
+    ConnectionPool newPool(
+            EventLoop eventLoop, int maxConnections, long connectTimeoutMillis, long keepAliveTimeoutNanos) {
+        return new ConnectionPool(
+                eventLoop,
+                channels,
+                resolver,
+                requests.target(),
+                tls,
+                selection,
+                requests.headRequests(),
                 new ConnectionPool.Settings(maxConnections, connectTimeoutMillis, keepAliveTimeoutNanos));
     }
 

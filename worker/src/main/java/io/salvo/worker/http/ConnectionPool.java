@@ -47,8 +47,7 @@ public final class ConnectionPool {
      * @param connectTimeoutMillis  TCP connect timeout (the TLS handshake is not bounded by it)
      * @param keepAliveTimeoutNanos an idle connection is closed after this long
      */
-    public record Settings(int maxConnections, long connectTimeoutMillis, long keepAliveTimeoutNanos) {
-    }
+    public record Settings(int maxConnections, long connectTimeoutMillis, long keepAliveTimeoutNanos) {}
 
     private final EventLoop eventLoop;
     private final Bootstrap bootstrap;
@@ -57,12 +56,14 @@ public final class ConnectionPool {
     private final long keepAliveTimeoutNanos;
     /** Most recently used first. */
     private final ArrayDeque<Http1Connection> idle = new ArrayDeque<>();
+
     private final ArrayDeque<HttpExchange> waiting = new ArrayDeque<>();
     private final Set<Http1Connection> usable = new HashSet<>();
     private final Runnable idleSweepTask = this::closeExpiredIdle;
     private ScheduledFuture<?> idleSweep;
     /** Open or opening. */
     private int open;
+
     private int connecting;
     private long opened;
     private boolean closed;
@@ -73,8 +74,15 @@ public final class ConnectionPool {
      * @param tls       client TLS context, or null for plain HTTP; used only when the target is https
      * @param selection the response headers whose values exchanges receive
      */
-    public ConnectionPool(EventLoop eventLoop, ChannelFactory<? extends Channel> channels, AddressResolverGroup<?> resolver,
-                          HttpTarget target, SslContext tls, HeaderSelection selection, boolean headRequests, Settings settings) {
+    public ConnectionPool(
+            EventLoop eventLoop,
+            ChannelFactory<? extends Channel> channels,
+            AddressResolverGroup<?> resolver,
+            HttpTarget target,
+            SslContext tls,
+            HeaderSelection selection,
+            boolean headRequests,
+            Settings settings) {
         if (target.tls() && tls == null) {
             throw new IllegalArgumentException("an https target needs a TLS context");
         }
@@ -87,7 +95,8 @@ public final class ConnectionPool {
                 .group(eventLoop)
                 .channelFactory(channels)
                 .resolver(resolver)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeoutMillis()))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, settings.connectTimeoutMillis()))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -95,7 +104,9 @@ public final class ConnectionPool {
                         if (effectiveTls != null) {
                             channel.pipeline().addLast(sslHandler(effectiveTls, channel, target));
                         }
-                        channel.pipeline().addLast(new Http1Connection(ConnectionPool.this, new ResponseParser(selection), headRequests));
+                        channel.pipeline()
+                                .addLast(new Http1Connection(
+                                        ConnectionPool.this, new ResponseParser(selection), headRequests));
                     }
                 });
     }
@@ -284,7 +295,8 @@ public final class ConnectionPool {
             oldest.close();
         }
         if (oldest != null && !closed) {
-            idleSweep = eventLoop.schedule(idleSweepTask, oldest.idleSinceNanos + keepAliveTimeoutNanos - now, TimeUnit.NANOSECONDS);
+            idleSweep = eventLoop.schedule(
+                    idleSweepTask, oldest.idleSinceNanos + keepAliveTimeoutNanos - now, TimeUnit.NANOSECONDS);
         }
     }
 }

@@ -47,9 +47,14 @@ public final class EncodedRequests implements AutoCloseable {
     /** Encodes the template's requests; the message of the exception names what is wrong. */
     public static EncodedRequests of(RequestTemplate template) {
         HttpTarget target = HttpTarget.of(template.getUrl());
-        String method = template.getMethod().isEmpty() ? "GET" : template.getMethod().toUpperCase(Locale.ROOT);
+        String method =
+                template.getMethod().isEmpty() ? "GET" : template.getMethod().toUpperCase(Locale.ROOT);
         checkToken("method", method);
-        StringBuilder head = new StringBuilder(256).append(method).append(' ').append(target.requestTarget()).append(" HTTP/1.1\r\n");
+        StringBuilder head = new StringBuilder(256)
+                .append(method)
+                .append(' ')
+                .append(target.requestTarget())
+                .append(" HTTP/1.1\r\n");
         boolean hostSet = false;
         boolean userAgentSet = false;
         for (Header header : template.getHeadersList()) {
@@ -72,14 +77,18 @@ public final class EncodedRequests implements AutoCloseable {
         int count = Math.max(1, template.getBodiesCount());
         ByteBuf[] requests = new ByteBuf[count];
         for (int i = 0; i < count; i++) {
-            byte[] body = template.getBodiesCount() == 0 ? new byte[0] : template.getBodies(i).toByteArray();
+            byte[] body = template.getBodiesCount() == 0
+                    ? new byte[0]
+                    : template.getBodies(i).toByteArray();
             StringBuilder full = new StringBuilder(head);
             if (body.length > 0 || METHODS_WITH_BODY.contains(method)) {
                 full.append("Content-Length: ").append(body.length).append("\r\n");
             }
             full.append("\r\n");
             byte[] headBytes = full.toString().getBytes(StandardCharsets.ISO_8859_1);
-            requests[i] = Unpooled.directBuffer(headBytes.length + body.length).writeBytes(headBytes).writeBytes(body);
+            requests[i] = Unpooled.directBuffer(headBytes.length + body.length)
+                    .writeBytes(headBytes)
+                    .writeBytes(body);
         }
         return new EncodedRequests(target, method.equals("HEAD"), requests);
     }
@@ -115,8 +124,8 @@ public final class EncodedRequests implements AutoCloseable {
         for (int i = 0; i < token.length(); i++) {
             char c = token.charAt(i);
             if (c <= ' ' || c >= 0x7f || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
-                throw new IllegalArgumentException("request " + what + " '" + token + "' contains '" + c
-                        + "', which HTTP does not allow there");
+                throw new IllegalArgumentException(
+                        "request " + what + " '" + token + "' contains '" + c + "', which HTTP does not allow there");
             }
         }
     }

@@ -30,11 +30,13 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     private HttpExchange current;
     /** Unread bytes of a line that continues in the next read. */
     private ByteBuf partial;
+
     private Throwable failure;
     /** Counted in the pool's open connections as usable (connected and, with TLS, handshaken). */
     boolean registered;
     /** In the pool's idle stack. */
     boolean inIdle;
+
     long idleSinceNanos;
 
     Http1Connection(ConnectionPool pool, ResponseParser parser, boolean headRequests) {
@@ -165,7 +167,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             if (parser.endOfInput()) {
                 broken.onResponse(parser.status(), parser.selectedValues()); // a body delimited by the close
             } else {
-                broken.onFailure(failure != null ? failure : new IOException("the server closed the connection before the response ended"));
+                broken.onFailure(
+                        failure != null
+                                ? failure
+                                : new IOException("the server closed the connection before the response ended"));
             }
         }
         ctx.fireChannelInactive();

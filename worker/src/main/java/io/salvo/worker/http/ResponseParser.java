@@ -26,7 +26,17 @@ final class ResponseParser {
     /** 15 hex digits: a chunk size below 2^60, far beyond any real chunk, and no overflow. */
     private static final int MAX_CHUNK_SIZE_DIGITS = 15;
 
-    private enum State { STATUS_LINE, HEADER_LINE, BODY_FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILER, UNTIL_CLOSE, COMPLETE }
+    private enum State {
+        STATUS_LINE,
+        HEADER_LINE,
+        BODY_FIXED,
+        CHUNK_SIZE,
+        CHUNK_DATA,
+        CHUNK_DATA_END,
+        TRAILER,
+        UNTIL_CLOSE,
+        COMPLETE
+    }
 
     private final HeaderSelection selection;
     private State state = State.COMPLETE;
@@ -81,7 +91,8 @@ final class ResponseParser {
                     int lineFeed = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
                     if (lineFeed < 0) {
                         if (in.readableBytes() > MAX_LINE_BYTES) {
-                            throw new ProtocolViolationException("a response line is longer than " + MAX_LINE_BYTES + " bytes");
+                            throw new ProtocolViolationException(
+                                    "a response line is longer than " + MAX_LINE_BYTES + " bytes");
                         }
                         return false;
                     }
@@ -240,7 +251,8 @@ final class ResponseParser {
         if (equalsIgnoreCase(in, start, nameLength, "content-length")) {
             long length = parseContentLength(in, valueStart, valueEnd);
             if (contentLength >= 0 && contentLength != length) {
-                throw new ProtocolViolationException("conflicting Content-Length headers: " + contentLength + " and " + length);
+                throw new ProtocolViolationException(
+                        "conflicting Content-Length headers: " + contentLength + " and " + length);
             }
             contentLength = length;
         } else if (equalsIgnoreCase(in, start, nameLength, "transfer-encoding")) {

@@ -1,5 +1,6 @@
 package io.salvo.worker.link;
 
+import io.salvo.core.rate.RateProfile;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.IntervalReport;
@@ -10,7 +11,6 @@ import io.salvo.worker.recording.IntervalRecorder;
 import io.salvo.worker.schedule.ArrivalSchedule;
 import io.salvo.worker.schedule.ConstantSliceSchedule;
 import io.salvo.worker.schedule.PoissonSliceSchedule;
-import io.salvo.core.rate.RateProfile;
 import io.salvo.worker.schedule.SliceSegment;
 import io.vertx.core.Vertx;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,8 +35,15 @@ final class RunSession {
     boolean stopping;
     boolean finished;
 
-    private RunSession(String runId, long epoch, RunPlan plan, EngineSettings settings, IntervalRecorder recorder,
-                       LoadEngine engine, long startNanos, long profileEndNanos) {
+    private RunSession(
+            String runId,
+            long epoch,
+            RunPlan plan,
+            EngineSettings settings,
+            IntervalRecorder recorder,
+            LoadEngine engine,
+            long startNanos,
+            long profileEndNanos) {
         this.runId = runId;
         this.epoch = epoch;
         this.plan = plan;
@@ -61,17 +68,30 @@ final class RunSession {
         long joinedAtNanos = Math.max(0, System.nanoTime() - startNanos);
         ArrivalSchedule schedule;
         if (plan.getArrival() == ArrivalProcess.ARRIVAL_PROCESS_POISSON) {
-            schedule = joinedAtNanos == 0 ? PoissonSliceSchedule.fromStart(profile, segment, seedOf(assignment))
+            schedule = joinedAtNanos == 0
+                    ? PoissonSliceSchedule.fromStart(profile, segment, seedOf(assignment))
                     : PoissonSliceSchedule.from(profile, segment, seedOf(assignment), joinedAtNanos);
         } else {
-            schedule = joinedAtNanos == 0 ? ConstantSliceSchedule.fromStart(profile, segment)
+            schedule = joinedAtNanos == 0
+                    ? ConstantSliceSchedule.fromStart(profile, segment)
                     : ConstantSliceSchedule.from(profile, segment, joinedAtNanos);
         }
-        IntervalRecorder recorder = new IntervalRecorder(startNanos, settings.intervalNanos(), settings.lateSendThresholdNanos(),
-                settings.capturedHeaders(), System::nanoTime);
+        IntervalRecorder recorder = new IntervalRecorder(
+                startNanos,
+                settings.intervalNanos(),
+                settings.lateSendThresholdNanos(),
+                settings.capturedHeaders(),
+                System::nanoTime);
         LoadEngine engine = LoadEngine.start(vertx, plan.getRequest(), settings, schedule, startNanos, recorder, lanes);
-        RunSession session = new RunSession(assignment.getRunId(), assignment.getEpoch(), plan, settings, recorder,
-                engine, startNanos, startNanos + profile.durationNanos());
+        RunSession session = new RunSession(
+                assignment.getRunId(),
+                assignment.getEpoch(),
+                plan,
+                settings,
+                recorder,
+                engine,
+                startNanos,
+                startNanos + profile.durationNanos());
         session.nextReportIndex = joinedAtNanos / settings.intervalNanos();
         return session;
     }
@@ -82,7 +102,8 @@ final class RunSession {
             return assignment.getSlice().getSeed();
         }
         if (assignment.getPlan().getSeed() != 0) {
-            return assignment.getPlan().getSeed() * 0x9E3779B97F4A7C15L + assignment.getSlice().getSegmentStart();
+            return assignment.getPlan().getSeed() * 0x9E3779B97F4A7C15L
+                    + assignment.getSlice().getSegmentStart();
         }
         return ThreadLocalRandom.current().nextLong();
     }

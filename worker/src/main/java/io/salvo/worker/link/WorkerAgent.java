@@ -5,8 +5,6 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.salvo.core.security.BearerTokenCredentials;
-import io.salvo.worker.engine.EngineVertx;
-import io.salvo.worker.warmup.EngineWarmup;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.ClockProbe;
 import io.salvo.proto.v1.ClockProbeReply;
@@ -21,10 +19,10 @@ import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
+import io.salvo.worker.engine.EngineVertx;
 import io.salvo.worker.schedule.SliceSegment;
+import io.salvo.worker.warmup.EngineWarmup;
 import io.vertx.core.Vertx;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -34,6 +32,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * A worker process's link to the coordinator: keeps one {@code WorkerLink.Connect} stream open
@@ -56,12 +56,14 @@ public final class WorkerAgent implements AutoCloseable {
     static final int MAX_BUFFERED_REPORTS = 600;
     /** Reports wait this long after their interval's end so completions at the boundary are in. */
     static final long REPORT_GRACE_NANOS = 20_000_000L;
+
     private static final long MAX_STOP_GRACE_NANOS = 2_000_000_000L;
     private static final long MIN_BACKOFF_MILLIS = 100;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
     private static final int DEFAULT_HEARTBEAT_MILLIS = 1_000;
     /** At least how long a silently dead coordinator takes to be noticed (keepalive 10 s + 5 s timeout). */
     static final long RESEND_WINDOW_NANOS = 20_000_000_000L;
+
     static final int MAX_RESENT_MESSAGES = 32;
 
     /** Enough for the JIT to compile the hot path (C2 thresholds are around 10,000 invocations). */
@@ -95,14 +97,14 @@ public final class WorkerAgent implements AutoCloseable {
      */
     private final ArrayDeque<SentMessage> recentlySent = new ArrayDeque<>();
 
-    private record SentMessage(long sentNanos, WorkerMessage message) {
-    }
+    private record SentMessage(long sentNanos, WorkerMessage message) {}
 
     /**
      * Heartbeats get their own thread: the link thread also starts engines and harvests intervals,
      * and a slow engine start on a loaded machine must not look like a dead worker.
      */
     private final ScheduledExecutorService heartbeats;
+
     private volatile long heartbeatMillis = DEFAULT_HEARTBEAT_MILLIS;
     /** When a report or event last went out (nanoTime); heartbeats are skipped while these flow. */
     private volatile long lastSentNanos = Long.MIN_VALUE / 2;
@@ -197,13 +199,17 @@ public final class WorkerAgent implements AutoCloseable {
         connection = attempt;
         attempt.outbound = newStub(channel).connect(attempt);
         LOG.log(Level.FINE, "connecting to coordinator {0}", address);
-        sendNow(attempt, WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder()
-                .setWorkerId(options.workerId())
-                .setRegion(options.region())
-                .setCores(Runtime.getRuntime().availableProcessors())
-                .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
-                .setWeight(options.weight())
-                .setSentAtUnixNanos(unixNanos())).build());
+        sendNow(
+                attempt,
+                WorkerMessage.newBuilder()
+                        .setHello(WorkerHello.newBuilder()
+                                .setWorkerId(options.workerId())
+                                .setRegion(options.region())
+                                .setCores(Runtime.getRuntime().availableProcessors())
+                                .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                                .setWeight(options.weight())
+                                .setSentAtUnixNanos(unixNanos()))
+                        .build());
     }
 
     private WorkerLinkGrpc.WorkerLinkStub newStub(ManagedChannel channel) {
@@ -223,7 +229,9 @@ public final class WorkerAgent implements AutoCloseable {
             shutdown(new IllegalStateException(message, error));
             return;
         }
-        LOG.log(Level.WARNING, "link to coordinator {0} lost ({1}); retrying in {2} ms", new Object[] {failed.address, status, backoffMillis});
+        LOG.log(Level.WARNING, "link to coordinator {0} lost ({1}); retrying in {2} ms", new Object[] {
+            failed.address, status, backoffMillis
+        });
         connectionLost();
     }
 
@@ -245,17 +253,20 @@ public final class WorkerAgent implements AutoCloseable {
         }
         if (welcome.getProtocolVersion() != ProtocolVersion.PROTOCOL_VERSION_1
                 && welcome.getProtocolVersion() != ProtocolVersion.PROTOCOL_VERSION_UNSPECIFIED) {
-            shutdown(new IllegalStateException("coordinator speaks " + welcome.getProtocolVersion()
-                    + ", this worker " + ProtocolVersion.PROTOCOL_VERSION_1));
+            shutdown(new IllegalStateException("coordinator speaks " + welcome.getProtocolVersion() + ", this worker "
+                    + ProtocolVersion.PROTOCOL_VERSION_1));
             return;
         }
         backoffMillis = MIN_BACKOFF_MILLIS;
-        long heartbeatMillis = welcome.getHeartbeatIntervalMillis() == 0 ? DEFAULT_HEARTBEAT_MILLIS : welcome.getHeartbeatIntervalMillis();
+        long heartbeatMillis = welcome.getHeartbeatIntervalMillis() == 0
+                ? DEFAULT_HEARTBEAT_MILLIS
+                : welcome.getHeartbeatIntervalMillis();
         if (heartbeat != null) {
             heartbeat.cancel(false);
         }
         this.heartbeatMillis = heartbeatMillis;
-        heartbeat = heartbeats.scheduleAtFixedRate(this::sendHeartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
+        heartbeat = heartbeats.scheduleAtFixedRate(
+                this::sendHeartbeat, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
         long dropped = droppedReports;
         synchronized (sendLock) {
             welcomedBy.welcomed = true;
@@ -273,10 +284,15 @@ public final class WorkerAgent implements AutoCloseable {
             bufferedReports = 0;
         }
         if (dropped > 0 && session != null) {
-            send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(session.runId)
-                    .setWarning(dropped + " interval reports were dropped during a coordinator outage")).build());
+            send(WorkerMessage.newBuilder()
+                    .setEvent(WorkerEvent.newBuilder()
+                            .setRunId(session.runId)
+                            .setWarning(dropped + " interval reports were dropped during a coordinator outage"))
+                    .build());
         }
-        LOG.log(Level.INFO, "joined coordinator {0} ({1}) as {2}", new Object[] {welcomedBy.address, welcome.getCoordinatorId(), options.workerId()});
+        LOG.log(Level.INFO, "joined coordinator {0} ({1}) as {2}", new Object[] {
+            welcomedBy.address, welcome.getCoordinatorId(), options.workerId()
+        });
     }
 
     private void sendHeartbeat() {
@@ -291,19 +307,26 @@ public final class WorkerAgent implements AutoCloseable {
         }
         RunSession current = session;
         long inFlight = current == null || current.finished ? 0 : current.engine.outstanding();
-        sendIfWelcomed(link, WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
-                .setSentAtUnixNanos(unixNanos()).setInFlight(inFlight)).build());
+        sendIfWelcomed(
+                link,
+                WorkerMessage.newBuilder()
+                        .setHeartbeat(Heartbeat.newBuilder()
+                                .setSentAtUnixNanos(unixNanos())
+                                .setInFlight(inFlight))
+                        .build());
     }
 
     /** Answered on the gRPC thread: t1 when the probe is seen, t2 just before the reply is written. */
     private void answerProbe(Connection from, ClockProbe probe) {
         long receivedAt = unixNanos();
         synchronized (sendLock) {
-            from.outbound.onNext(WorkerMessage.newBuilder().setClockProbeReply(ClockProbeReply.newBuilder()
-                    .setProbeId(probe.getProbeId())
-                    .setCoordinatorSentUnixNanos(probe.getCoordinatorSentUnixNanos())
-                    .setWorkerReceivedUnixNanos(receivedAt)
-                    .setWorkerSentUnixNanos(unixNanos())).build());
+            from.outbound.onNext(WorkerMessage.newBuilder()
+                    .setClockProbeReply(ClockProbeReply.newBuilder()
+                            .setProbeId(probe.getProbeId())
+                            .setCoordinatorSentUnixNanos(probe.getCoordinatorSentUnixNanos())
+                            .setWorkerReceivedUnixNanos(receivedAt)
+                            .setWorkerSentUnixNanos(unixNanos()))
+                    .build());
         }
     }
 
@@ -348,7 +371,9 @@ public final class WorkerAgent implements AutoCloseable {
     /** Called under sendLock. */
     private void rememberSent(WorkerMessage message) {
         boolean worthResending = message.hasIntervalReport()
-                || (message.hasEvent() && (message.getEvent().hasFinished() || message.getEvent().hasFailed()));
+                || (message.hasEvent()
+                        && (message.getEvent().hasFinished()
+                                || message.getEvent().hasFailed()));
         if (worthResending) {
             recentlySent.addLast(new SentMessage(System.nanoTime(), message));
             forgetOldSent();
@@ -358,8 +383,9 @@ public final class WorkerAgent implements AutoCloseable {
     /** Called under sendLock. */
     private void forgetOldSent() {
         long now = System.nanoTime();
-        while (!recentlySent.isEmpty() && (recentlySent.size() > MAX_RESENT_MESSAGES
-                || now - recentlySent.peekFirst().sentNanos() > RESEND_WINDOW_NANOS)) {
+        while (!recentlySent.isEmpty()
+                && (recentlySent.size() > MAX_RESENT_MESSAGES
+                        || now - recentlySent.peekFirst().sentNanos() > RESEND_WINDOW_NANOS)) {
             recentlySent.removeFirst();
         }
     }
@@ -384,7 +410,9 @@ public final class WorkerAgent implements AutoCloseable {
             if (assignment.getEpoch() > session.epoch) {
                 session.epoch = assignment.getEpoch();
                 session.engine.reslice(SliceSegment.of(assignment.getSlice()), RunSession.seedOf(assignment));
-                LOG.log(Level.INFO, "run {0}: slice replaced by epoch {1}", new Object[] {session.runId, assignment.getEpoch()});
+                LOG.log(Level.INFO, "run {0}: slice replaced by epoch {1}", new Object[] {
+                    session.runId, assignment.getEpoch()
+                });
             }
             return; // an older or repeated epoch
         }
@@ -392,11 +420,14 @@ public final class WorkerAgent implements AutoCloseable {
             return; // re-sent after a reconnect; this worker has finished it
         }
         if (session != null && !session.finished) {
-            LOG.log(Level.WARNING, "run {0} replaced by run {1} before it finished", new Object[] {session.runId, assignment.getRunId()});
+            LOG.log(Level.WARNING, "run {0} replaced by run {1} before it finished", new Object[] {
+                session.runId, assignment.getRunId()
+            });
             stopRun(0);
         }
         try {
-            long localStartUnixNanos = assignment.getStartCoordinatorUnixNanos() + assignment.getWorkerClockOffsetNanos();
+            long localStartUnixNanos =
+                    assignment.getStartCoordinatorUnixNanos() + assignment.getWorkerClockOffsetNanos();
             if (localStartUnixNanos - unixNanos() > 300_000_000L) {
                 // Collect now, while the start is still far: a young-generation pause inside the run's
                 // first second would show up as scheduler lag exactly where cold starts are measured.
@@ -408,38 +439,57 @@ public final class WorkerAgent implements AutoCloseable {
             session = started;
             scheduleReport(started);
             // only hands the work to the link thread, which cannot fail here
-            CompletableFuture<Void> unused = started.engine.finished()
-                    .thenRun(() -> onLinkThread(() -> finishRun(started)));
+            CompletableFuture<Void> unused =
+                    started.engine.finished().thenRun(() -> onLinkThread(() -> finishRun(started)));
             // If requests outlive the profile beyond their timeout (a stuck connection), stop anyway.
-            long watchdogNanos = started.profileEndNanos + started.settings.requestTimeoutNanos() + 2_000_000_000L - System.nanoTime();
-            ScheduledFuture<?> unusedWatchdog = link.schedule(() -> {
-                if (session == started && !started.finished && !started.stopping) {
-                    stopRun(0);
-                }
-            }, watchdogNanos, TimeUnit.NANOSECONDS);
-            LOG.log(Level.INFO, "run {0} epoch {1}: starting in {2} ms", new Object[] {assignment.getRunId(), assignment.getEpoch(), (startNanos - System.nanoTime()) / 1_000_000});
+            long watchdogNanos = started.profileEndNanos
+                    + started.settings.requestTimeoutNanos()
+                    + 2_000_000_000L
+                    - System.nanoTime();
+            ScheduledFuture<?> unusedWatchdog = link.schedule(
+                    () -> {
+                        if (session == started && !started.finished && !started.stopping) {
+                            stopRun(0);
+                        }
+                    },
+                    watchdogNanos,
+                    TimeUnit.NANOSECONDS);
+            LOG.log(Level.INFO, "run {0} epoch {1}: starting in {2} ms", new Object[] {
+                assignment.getRunId(), assignment.getEpoch(), (startNanos - System.nanoTime()) / 1_000_000
+            });
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "cannot run assignment " + assignment.getRunId(), e);
-            send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(assignment.getRunId())
-                    .setFailed("worker " + options.workerId() + " cannot run the assignment: " + e.getMessage())).build());
+            send(WorkerMessage.newBuilder()
+                    .setEvent(WorkerEvent.newBuilder()
+                            .setRunId(assignment.getRunId())
+                            .setFailed(
+                                    "worker " + options.workerId() + " cannot run the assignment: " + e.getMessage()))
+                    .build());
         }
     }
 
     private void scheduleReport(RunSession run) {
         long index = run.nextReportIndex;
         long delay = run.recorder.intervalEndNanos(index) + REPORT_GRACE_NANOS - System.nanoTime();
-        ScheduledFuture<?> unused = link.schedule(() -> {
-            if (session != run || run.finished || run.nextReportIndex != index) {
-                return;
-            }
-            send(WorkerMessage.newBuilder().setIntervalReport(run.harvest(index, options.workerId())).build());
-            scheduleReport(run);
-        }, delay, TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> unused = link.schedule(
+                () -> {
+                    if (session != run || run.finished || run.nextReportIndex != index) {
+                        return;
+                    }
+                    send(WorkerMessage.newBuilder()
+                            .setIntervalReport(run.harvest(index, options.workerId()))
+                            .build());
+                    scheduleReport(run);
+                },
+                delay,
+                TimeUnit.NANOSECONDS);
     }
 
     private void onStop(StopRun stop) {
         if (session != null && !session.finished && session.runId.equals(stop.getRunId())) {
-            LOG.log(Level.INFO, "run {0} stopped by the coordinator: {1}", new Object[] {stop.getRunId(), stop.getReason()});
+            LOG.log(Level.INFO, "run {0} stopped by the coordinator: {1}", new Object[] {
+                stop.getRunId(), stop.getReason()
+            });
             stopRun(Math.min(session.settings.requestTimeoutNanos(), MAX_STOP_GRACE_NANOS));
         }
     }
@@ -460,17 +510,24 @@ public final class WorkerAgent implements AutoCloseable {
         }
         long last = Math.max(run.nextReportIndex, run.recorder.intervalIndexAt(System.nanoTime()));
         for (long index = run.nextReportIndex; index <= last; index++) {
-            send(WorkerMessage.newBuilder().setIntervalReport(run.harvest(index, options.workerId())).build());
+            send(WorkerMessage.newBuilder()
+                    .setIntervalReport(run.harvest(index, options.workerId()))
+                    .build());
         }
         run.finished = true;
         lastFinishedRunId = run.runId;
-        send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(run.runId)
-                .setFinished(WorkerFinished.newBuilder()
-                        .setLastIntervalIndex(last)
-                        .setTotalSent(run.totalSent)
-                        .setTotalCompleted(run.totalCompleted))).build());
+        send(WorkerMessage.newBuilder()
+                .setEvent(WorkerEvent.newBuilder()
+                        .setRunId(run.runId)
+                        .setFinished(WorkerFinished.newBuilder()
+                                .setLastIntervalIndex(last)
+                                .setTotalSent(run.totalSent)
+                                .setTotalCompleted(run.totalCompleted)))
+                .build());
         run.engine.close();
-        LOG.log(Level.INFO, "run {0} finished: {1} sent, {2} completed", new Object[] {run.runId, run.totalSent, run.totalCompleted});
+        LOG.log(Level.INFO, "run {0} finished: {1} sent, {2} completed", new Object[] {
+            run.runId, run.totalSent, run.totalCompleted
+        });
     }
 
     private Vertx vertx() {
@@ -566,11 +623,12 @@ public final class WorkerAgent implements AutoCloseable {
             switch (message.getBodyCase()) {
                 case CLOCK_PROBE -> answerProbe(this, message.getClockProbe());
                 case WELCOME -> execute(() -> onWelcome(this, message.getWelcome()));
-                case ASSIGNMENT -> execute(() -> {
-                    if (this == connection) {
-                        onAssignment(message.getAssignment());
-                    }
-                });
+                case ASSIGNMENT ->
+                    execute(() -> {
+                        if (this == connection) {
+                            onAssignment(message.getAssignment());
+                        }
+                    });
                 case STOP -> execute(() -> onStop(message.getStop()));
                 default -> LOG.log(Level.FINE, "ignoring coordinator message {0}", message.getBodyCase());
             }
@@ -583,7 +641,11 @@ public final class WorkerAgent implements AutoCloseable {
 
         @Override
         public void onCompleted() {
-            execute(() -> onStreamFailed(this, Status.UNAVAILABLE.withDescription("coordinator closed the stream").asRuntimeException()));
+            execute(() -> onStreamFailed(
+                    this,
+                    Status.UNAVAILABLE
+                            .withDescription("coordinator closed the stream")
+                            .asRuntimeException()));
         }
 
         private void execute(Runnable task) {

@@ -18,12 +18,18 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param token the cluster token sent with the stream, or null for a coordinator without authentication
  * @param tls TLS material for the link, or null for plaintext
  */
-public record WorkerOptions(List<InetSocketAddress> coordinators, String workerId, String region, int weight,
-        int eventLoopLanes, ClusterToken token, TlsFiles tls) {
+public record WorkerOptions(
+        List<InetSocketAddress> coordinators,
+        String workerId,
+        String region,
+        int weight,
+        int eventLoopLanes,
+        ClusterToken token,
+        TlsFiles tls) {
 
     /** Plaintext, unauthenticated: for in-process tests and coordinators that run without a token. */
-    public WorkerOptions(List<InetSocketAddress> coordinators, String workerId, String region, int weight,
-            int eventLoopLanes) {
+    public WorkerOptions(
+            List<InetSocketAddress> coordinators, String workerId, String region, int weight, int eventLoopLanes) {
         this(coordinators, workerId, region, weight, eventLoopLanes, null, null);
     }
 
@@ -39,7 +45,12 @@ public record WorkerOptions(List<InetSocketAddress> coordinators, String workerI
 
     /** Host name plus a random suffix, region "", weight 1, min(cores, 4) lanes. */
     public static WorkerOptions defaults(List<InetSocketAddress> coordinators) {
-        return new WorkerOptions(coordinators, defaultWorkerId(), "", 1, Math.min(Runtime.getRuntime().availableProcessors(), 4));
+        return new WorkerOptions(
+                coordinators,
+                defaultWorkerId(),
+                "",
+                1,
+                Math.min(Runtime.getRuntime().availableProcessors(), 4));
     }
 
     static String defaultWorkerId() {

@@ -16,6 +16,7 @@ final class IntervalBucket {
 
     /** Indexed by {@link OutcomeClass#getNumber()}; created on first use and then reused. */
     final Histogram[] latency = new Histogram[OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR_VALUE + 1];
+
     final Histogram[] serviceTime = new Histogram[latency.length];
     final Histogram schedulerLag = HistogramSpec.newHistogram();
     /** Per captured header name (by position), distinct value → count. */
@@ -30,6 +31,7 @@ final class IntervalBucket {
     long unsent;
     /** Earliest send / 2xx completion in this bucket, nanoTime; {@link Long#MAX_VALUE} when none. */
     long firstSendNanos = Long.MAX_VALUE;
+
     long firstSuccessNanos = Long.MAX_VALUE;
     /** Non-2xx completion instants, microseconds since this bucket's interval start; created on first error. */
     Histogram errorCompletionOffsets;

@@ -69,8 +69,12 @@ public final class IntervalRecorder {
      * @param capturedHeaders response header names whose values are counted, in plan order
      * @param clock the nanoTime clock writers read (injectable for tests)
      */
-    public IntervalRecorder(long startNanos, long intervalNanos, long lateSendThresholdNanos,
-                            List<String> capturedHeaders, LongSupplier clock) {
+    public IntervalRecorder(
+            long startNanos,
+            long intervalNanos,
+            long lateSendThresholdNanos,
+            List<String> capturedHeaders,
+            LongSupplier clock) {
         if (intervalNanos <= 0) {
             throw new IllegalArgumentException("interval must be positive");
         }
@@ -231,8 +235,10 @@ public final class IntervalRecorder {
                 continue;
             }
             CapturedHeader.Builder header = CapturedHeader.newBuilder().setName(capturedHeaders.get(h));
-            headerCounts.get(h).forEach((value, count) ->
-                    header.addValues(HeaderValueCount.newBuilder().setValue(value).setCount(count)));
+            headerCounts
+                    .get(h)
+                    .forEach((value, count) -> header.addValues(
+                            HeaderValueCount.newBuilder().setValue(value).setCount(count)));
             report.addCapturedHeaders(header);
         }
         return report.build();

@@ -109,8 +109,14 @@ public final class LaneRecorder {
      * @param instanceRequestSeq value of Salvo-Instance-Request-Seq, or -1 when absent
      * @param modelLoadMillis    value of Salvo-Model-Load-Ms, or -1 when absent or still loading
      */
-    public void recordCompletion(OutcomeClass outcome, long intendedNanos, long sentNanos, String[] headerValues,
-                                 String instanceId, long instanceRequestSeq, long modelLoadMillis) {
+    public void recordCompletion(
+            OutcomeClass outcome,
+            long intendedNanos,
+            long sentNanos,
+            String[] headerValues,
+            String instanceId,
+            long instanceRequestSeq,
+            long modelLoadMillis) {
         long token = phaser.writerCriticalSectionEnter();
         try {
             long now = clock.getAsLong();
@@ -150,8 +156,8 @@ public final class LaneRecorder {
     /** Files an error completion instant relative to its interval's start (clamped at 0 before the run). */
     private void recordErrorInstant(IntervalBucket bucket, long nowNanos) {
         long intervalStart = owner.startNanos() + bucket.index * owner.intervalNanos();
-        bucket.errorCompletionOffsets().recordValue(
-                Math.min(HistogramSpec.HIGHEST_MICROS, Math.max(0, (nowNanos - intervalStart) / 1000)));
+        bucket.errorCompletionOffsets()
+                .recordValue(Math.min(HistogramSpec.HIGHEST_MICROS, Math.max(0, (nowNanos - intervalStart) / 1000)));
     }
 
     /**
@@ -167,7 +173,8 @@ public final class LaneRecorder {
             bucket.unsent++;
             bucket.completed++;
             recordErrorInstant(bucket, now);
-            bucket.latency(OutcomeClass.OUTCOME_CLASS_TIMEOUT).recordValue(HistogramSpec.toRecordableMicros(now - intendedNanos));
+            bucket.latency(OutcomeClass.OUTCOME_CLASS_TIMEOUT)
+                    .recordValue(HistogramSpec.toRecordableMicros(now - intendedNanos));
         } finally {
             phaser.writerCriticalSectionExit(token);
         }

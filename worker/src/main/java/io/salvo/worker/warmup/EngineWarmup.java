@@ -1,6 +1,7 @@
 package io.salvo.worker.warmup;
 
 import com.google.protobuf.ByteString;
+import io.salvo.core.rate.RateProfile;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Header;
 import io.salvo.proto.v1.Phase;
@@ -10,16 +11,15 @@ import io.salvo.worker.engine.EngineSettings;
 import io.salvo.worker.engine.LoadEngine;
 import io.salvo.worker.recording.IntervalRecorder;
 import io.salvo.worker.schedule.ConstantSliceSchedule;
-import io.salvo.core.rate.RateProfile;
 import io.salvo.worker.schedule.SliceSegment;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Runs the worker's whole request path — scheduler, lanes, HTTP client, recording, histogram
@@ -36,8 +36,7 @@ public final class EngineWarmup {
     private static final Logger LOG = Logger.getLogger(EngineWarmup.class.getName());
     private static final Buffer RESPONSE = Buffer.buffer("{\"outputs\":[]}");
 
-    private EngineWarmup() {
-    }
+    private EngineWarmup() {}
 
     /** Drives {@code requests} requests over {@code lanes} lanes at a few thousand per second. */
     public static void run(Vertx vertx, int lanes, int requests) {
@@ -45,7 +44,8 @@ public final class EngineWarmup {
         java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
         HttpServer server = null;
         try {
-            server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+            server = vertx.createHttpServer(
+                            new HttpServerOptions().setHost("127.0.0.1").setPort(0))
                     .requestHandler(request -> request.end().onComplete(ignored -> {
                         long n = sequence.getAndIncrement();
                         var response = request.response()
@@ -68,9 +68,12 @@ public final class EngineWarmup {
                     .setRequest(RequestTemplate.newBuilder()
                             .setUrl("http://127.0.0.1:" + server.actualPort() + "/v2/models/warmup/infer")
                             .setMethod("POST")
-                            .addHeaders(Header.newBuilder().setName("Content-Type").setValue("application/json"))
+                            .addHeaders(
+                                    Header.newBuilder().setName("Content-Type").setValue("application/json"))
                             .addBodies(ByteString.copyFromUtf8("{\"inputs\":[\"warm up\"]}")))
-                    .addPhases(Phase.newBuilder().setDurationMillis(durationMillis).setStartRatePerSecond(rate)
+                    .addPhases(Phase.newBuilder()
+                            .setDurationMillis(durationMillis)
+                            .setStartRatePerSecond(rate)
                             .setEndRatePerSecond(rate))
                     .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT)
                     .setIntervalMillis(250)
@@ -83,10 +86,20 @@ public final class EngineWarmup {
             EngineSettings settings = EngineSettings.of(plan);
             RateProfile profile = RateProfile.of(plan.getPhasesList());
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
-            IntervalRecorder recorder = new IntervalRecorder(start, settings.intervalNanos(),
-                    settings.lateSendThresholdNanos(), List.of("Salvo-Instance-Id"), System::nanoTime);
-            LoadEngine engine = LoadEngine.start(vertx, plan.getRequest(), settings,
-                    ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()), start, recorder, lanes);
+            IntervalRecorder recorder = new IntervalRecorder(
+                    start,
+                    settings.intervalNanos(),
+                    settings.lateSendThresholdNanos(),
+                    List.of("Salvo-Instance-Id"),
+                    System::nanoTime);
+            LoadEngine engine = LoadEngine.start(
+                    vertx,
+                    plan.getRequest(),
+                    settings,
+                    ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()),
+                    start,
+                    recorder,
+                    lanes);
             // Encoded the way reports go on the wire, so that path is compiled too; the size is only logged.
             long encodedBytes = 0;
             try {
@@ -105,9 +118,12 @@ public final class EngineWarmup {
             } finally {
                 engine.close();
             }
-            LOG.log(Level.INFO, "engine warmed up with {0} loopback requests in {1} ms ({2} bytes of reports)",
-                    new Object[] {engine.dispatched(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
-                        encodedBytes});
+            LOG.log(
+                    Level.INFO,
+                    "engine warmed up with {0} loopback requests in {1} ms ({2} bytes of reports)",
+                    new Object[] {
+                        engine.dispatched(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began), encodedBytes
+                    });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

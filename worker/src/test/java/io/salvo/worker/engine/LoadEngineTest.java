@@ -1,9 +1,11 @@
 package io.salvo.worker.engine;
 
-import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
-import io.salvo.core.histogram.HistogramCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
+import io.salvo.core.histogram.HistogramSpec;
+import io.salvo.core.rate.RateProfile;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeHistograms;
@@ -12,12 +14,10 @@ import io.salvo.proto.v1.RunPlan;
 import io.salvo.target.ControllableTarget;
 import io.salvo.testkit.Await;
 import io.salvo.worker.http.TestCertificate;
-import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.worker.recording.IntervalRecorder;
 import io.salvo.worker.schedule.ArrivalSchedule;
 import io.salvo.worker.schedule.ConstantSliceSchedule;
 import io.salvo.worker.schedule.PoissonSliceSchedule;
-import io.salvo.core.rate.RateProfile;
 import io.salvo.worker.schedule.SliceSegment;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -92,8 +92,11 @@ class LoadEngineTest {
             schedulerLag.add(HistogramCodec.decode(report.getSchedulerLagMicros()));
             report.getCapturedHeadersList().forEach(h -> h.getValuesList().forEach(v -> headerCount += v.getCount()));
             for (OutcomeHistograms outcome : report.getOutcomesList()) {
-                latency.computeIfAbsent(outcome.getOutcome(), o -> HistogramSpec.newHistogram()).add(HistogramCodec.decode(outcome.getLatencyMicros()));
-                serviceTime.computeIfAbsent(outcome.getOutcome(), o -> HistogramSpec.newHistogram()).add(HistogramCodec.decode(outcome.getServiceTimeMicros()));
+                latency.computeIfAbsent(outcome.getOutcome(), o -> HistogramSpec.newHistogram())
+                        .add(HistogramCodec.decode(outcome.getLatencyMicros()));
+                serviceTime
+                        .computeIfAbsent(outcome.getOutcome(), o -> HistogramSpec.newHistogram())
+                        .add(HistogramCodec.decode(outcome.getServiceTimeMicros()));
             }
         }
 
@@ -122,25 +125,30 @@ class LoadEngineTest {
     /** Runs the plan at a constant rate and returns the totals, waiting at most for the timeout. */
     private static Totals run(RunPlan plan, double rate, long durationMillis, Runnable duringRun) throws Exception {
         RateProfile profile = RateProfile.constant(rate, durationMillis);
-        return run(plan, ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()), durationMillis,
-                engine -> {
-                    if (duringRun != null) {
-                        duringRun.run();
-                    }
-                });
+        return run(plan, ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()), durationMillis, engine -> {
+            if (duringRun != null) {
+                duringRun.run();
+            }
+        });
     }
 
     /** Runs the plan on the given schedule; {@code duringRun} gets the engine right after its start. */
-    private static Totals run(RunPlan plan, ArrivalSchedule schedule, long durationMillis, Consumer<LoadEngine> duringRun)
+    private static Totals run(
+            RunPlan plan, ArrivalSchedule schedule, long durationMillis, Consumer<LoadEngine> duringRun)
             throws Exception {
         EngineSettings settings = EngineSettings.of(plan);
         long start = System.nanoTime() + 50_000_000L;
-        IntervalRecorder recorder = new IntervalRecorder(start, settings.intervalNanos(), settings.lateSendThresholdNanos(),
-                settings.capturedHeaders(), System::nanoTime);
+        IntervalRecorder recorder = new IntervalRecorder(
+                start,
+                settings.intervalNanos(),
+                settings.lateSendThresholdNanos(),
+                settings.capturedHeaders(),
+                System::nanoTime);
         LoadEngine engine = LoadEngine.start(vertx, plan.getRequest(), settings, schedule, start, recorder, 2);
         try {
             duringRun.accept(engine);
-            engine.finished().get(durationMillis + settings.requestTimeoutNanos() / 1_000_000 + 10_000, TimeUnit.MILLISECONDS);
+            engine.finished()
+                    .get(durationMillis + settings.requestTimeoutNanos() / 1_000_000 + 10_000, TimeUnit.MILLISECONDS);
         } finally {
             engine.close();
         }
@@ -158,8 +166,11 @@ class LoadEngineTest {
 
     @Test
     void lanesRunOnTheNativeTransportOnLinuxX86() {
-        Assumptions.assumeTrue("Linux".equals(System.getProperty("os.name")) && "amd64".equals(System.getProperty("os.arch")));
-        assertThat(vertx.isNativeTransportEnabled()).as("native epoll transport").isTrue();
+        Assumptions.assumeTrue(
+                "Linux".equals(System.getProperty("os.name")) && "amd64".equals(System.getProperty("os.arch")));
+        assertThat(vertx.isNativeTransportEnabled())
+                .as("native epoll transport")
+                .isTrue();
     }
 
     @Test
@@ -171,14 +182,19 @@ class LoadEngineTest {
         // A lane whose timer did not fire would lag by the run's length (seconds). The bound leaves room
         // for a cold JIT on a loaded 2-core machine; how small the lag really is, is the benchmark's job
         // (bench/worker-vs-wrk.sh): on a quiet machine the median is tens of microseconds.
-        assertThat(totals.schedulerLag.getValueAtPercentile(50)).as("median scheduler lag, µs").isLessThan(50_000L);
+        assertThat(totals.schedulerLag.getValueAtPercentile(50))
+                .as("median scheduler lag, µs")
+                .isLessThan(50_000L);
     }
 
     @Test
     void poissonArrivalsOverTwoLanesAddUpToTheWorkersRate() throws Exception {
         RateProfile profile = RateProfile.constant(400, 2_000);
-        Totals totals = run(plan(url()).build(), PoissonSliceSchedule.fromStart(profile, SliceSegment.whole(), 99), 2_000,
-                engine -> { });
+        Totals totals = run(
+                plan(url()).build(),
+                PoissonSliceSchedule.fromStart(profile, SliceSegment.whole(), 99),
+                2_000,
+                engine -> {});
         // 800 expected, standard deviation ~28
         assertThat(totals.sent).isBetween(680L, 920L);
         assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(totals.sent);
@@ -187,8 +203,8 @@ class LoadEngineTest {
     @Test
     void aResliceHalvesTheRateFromItsInstant() throws Exception {
         RateProfile profile = RateProfile.constant(200, 2_000);
-        Totals totals = run(plan(url()).build(), ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()), 2_000,
-                engine -> {
+        Totals totals = run(
+                plan(url()).build(), ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()), 2_000, engine -> {
                     Await.until("the first second's 200 requests are intended", () -> engine.dispatched() >= 200);
                     engine.reslice(new SliceSegment(0, 1, 2), 1);
                 });
@@ -200,8 +216,11 @@ class LoadEngineTest {
     void aStopEndsTheRunAndAccountsForEverything() throws Exception {
         target.setDelay(Duration.ofMillis(100));
         long began = System.nanoTime();
-        Totals totals = run(plan(url()).setMaxInFlightPerWorker(4).build(), ConstantSliceSchedule.fromStart(
-                RateProfile.constant(100, 60_000), SliceSegment.whole()), 60_000, engine -> {
+        Totals totals = run(
+                plan(url()).setMaxInFlightPerWorker(4).build(),
+                ConstantSliceSchedule.fromStart(RateProfile.constant(100, 60_000), SliceSegment.whole()),
+                60_000,
+                engine -> {
                     // half a second in: 50 intended, of which the 4 slots (100 ms each) can have served 20
                     Await.until("half a second of requests is intended", () -> engine.dispatched() >= 50);
                     engine.stop(200_000_000L);
@@ -228,7 +247,9 @@ class LoadEngineTest {
         // No response comes before the delay. Load only adds to a latency (the median reached 24 ms on a busy
         // machine), so the fastest tenth shows the delay plus the engine's own overhead.
         assertThat(latency.getMinValue()).as("fastest latency, µs").isGreaterThanOrEqualTo(20_000L);
-        assertThat(latency.getValueAtPercentile(10)).as("10th percentile latency, µs").isLessThanOrEqualTo(22_000L);
+        assertThat(latency.getValueAtPercentile(10))
+                .as("10th percentile latency, µs")
+                .isLessThanOrEqualTo(22_000L);
     }
 
     @Test
@@ -249,7 +270,9 @@ class LoadEngineTest {
     void notFoundLandsInFourHundreds() throws Exception {
         target.setStatus(404);
         Totals totals = run(plan(url()).build(), 50, 1_000, null);
-        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_4XX)).isEqualTo(totals.sent).isPositive();
+        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_4XX))
+                .isEqualTo(totals.sent)
+                .isPositive();
         assertThat(totals.latency).containsOnlyKeys(OutcomeClass.OUTCOME_CLASS_4XX);
     }
 
@@ -266,35 +289,58 @@ class LoadEngineTest {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
-        Totals totals = run(plan("http://127.0.0.1:" + closedPort + "/").setConnectTimeoutMillis(1_000).build(), 50, 1_000, null);
-        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR)).isEqualTo(totals.sent).isPositive();
+        Totals totals = run(
+                plan("http://127.0.0.1:" + closedPort + "/")
+                        .setConnectTimeoutMillis(1_000)
+                        .build(),
+                50,
+                1_000,
+                null);
+        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR))
+                .isEqualTo(totals.sent)
+                .isPositive();
     }
 
     @Test
     void anHttpsTargetIsVerifiedAgainstThePlansOrTheJvmsCertificates(@TempDir Path dir) throws Exception {
         TestCertificate certificate = TestCertificate.create(dir);
-        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setHost("127.0.0.1").setPort(0)
-                        .setKeyCertOptions(new PfxOptions().setPath(certificate.keyStore().toString()).setPassword(certificate.password())))
-                .requestHandler(request -> request.response().putHeader(ControllableTarget.INSTANCE_ID_HEADER, "tls-1").end("ok"));
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+                        .setSsl(true)
+                        .setHost("127.0.0.1")
+                        .setPort(0)
+                        .setKeyCertOptions(new PfxOptions()
+                                .setPath(certificate.keyStore().toString())
+                                .setPassword(certificate.password())))
+                .requestHandler(request -> request.response()
+                        .putHeader(ControllableTarget.INSTANCE_ID_HEADER, "tls-1")
+                        .end("ok"));
         server.listen().await(10, TimeUnit.SECONDS);
         String url = "https://localhost:" + server.actualPort() + "/v2/models/m/infer";
         try {
             Totals untrusted = run(plan(url).build(), 20, 500, null);
-            assertThat(untrusted.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR)).isEqualTo(untrusted.sent).isPositive();
+            assertThat(untrusted.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR))
+                    .isEqualTo(untrusted.sent)
+                    .isPositive();
 
             // The plan's own CA (target.tls.caFile), shipped in the assignment.
             RunPlan.Builder withCa = plan(url);
-            withCa.getRequestBuilder().setTrustedCaCertificatesPem(
-                    com.google.protobuf.ByteString.copyFrom(java.nio.file.Files.readAllBytes(certificate.certificatePem())));
+            withCa.getRequestBuilder()
+                    .setTrustedCaCertificatesPem(com.google.protobuf.ByteString.copyFrom(
+                            java.nio.file.Files.readAllBytes(certificate.certificatePem())));
             Totals planTrusted = run(withCa.build(), 20, 500, null);
-            assertThat(planTrusted.count(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(planTrusted.sent).isPositive();
+            assertThat(planTrusted.count(OutcomeClass.OUTCOME_CLASS_2XX))
+                    .isEqualTo(planTrusted.sent)
+                    .isPositive();
 
             // What a user does for a private CA: point the worker JVM at a trust store holding it.
-            System.setProperty("javax.net.ssl.trustStore", certificate.trustStore().toString());
+            System.setProperty(
+                    "javax.net.ssl.trustStore", certificate.trustStore().toString());
             System.setProperty("javax.net.ssl.trustStorePassword", certificate.password());
             System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
             Totals trusted = run(plan(url).build(), 20, 500, null);
-            assertThat(trusted.count(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(trusted.sent).isPositive();
+            assertThat(trusted.count(OutcomeClass.OUTCOME_CLASS_2XX))
+                    .isEqualTo(trusted.sent)
+                    .isPositive();
             assertThat(trusted.headerCount).isEqualTo(trusted.sent);
         } finally {
             System.clearProperty("javax.net.ssl.trustStore");
@@ -308,7 +354,9 @@ class LoadEngineTest {
     void aSlowTargetLandsInTimeouts() throws Exception {
         target.setDelay(Duration.ofSeconds(3));
         Totals totals = run(plan(url()).setRequestTimeoutMillis(300).build(), 40, 1_000, null);
-        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_TIMEOUT)).isEqualTo(totals.sent).isPositive();
+        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_TIMEOUT))
+                .isEqualTo(totals.sent)
+                .isPositive();
         Histogram timeouts = totals.latencyOf(OutcomeClass.OUTCOME_CLASS_TIMEOUT);
         assertThat(timeouts.getMinValue()).isGreaterThanOrEqualTo(300_000L);
         assertThat(timeouts.getValueAtPercentile(50)).isLessThan(400_000L);
@@ -319,16 +367,19 @@ class LoadEngineTest {
         // 60 bodies for 60 requests: each body goes out exactly once if the lanes number their requests right,
         // those that waited in the backlog included (2 slots of 20 ms serve 100 of the 200 requests/s intended).
         Queue<String> bodies = new ConcurrentLinkedQueue<>();
-        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+        HttpServer server = vertx.createHttpServer(
+                        new HttpServerOptions().setHost("127.0.0.1").setPort(0))
                 .requestHandler(request -> request.body().onSuccess(body -> {
                     bodies.add(body.toString());
                     vertx.setTimer(20, id -> request.response().end("ok"));
                 }));
         server.listen().await(10, TimeUnit.SECONDS);
         try {
-            RunPlan.Builder plan = plan("http://127.0.0.1:" + server.actualPort() + "/").setMaxInFlightPerWorker(2);
+            RunPlan.Builder plan =
+                    plan("http://127.0.0.1:" + server.actualPort() + "/").setMaxInFlightPerWorker(2);
             plan.getRequestBuilder().setMethod("POST");
-            List<String> numbers = IntStream.range(0, 60).mapToObj(Integer::toString).toList();
+            List<String> numbers =
+                    IntStream.range(0, 60).mapToObj(Integer::toString).toList();
             numbers.forEach(n -> plan.getRequestBuilder().addBodies(com.google.protobuf.ByteString.copyFromUtf8(n)));
             Totals totals = run(plan.build(), 200, 300, null);
             assertThat(totals.capHits).isPositive();
@@ -343,13 +394,21 @@ class LoadEngineTest {
     void theInFlightCapProducesCapHitsAndLosesNothing() throws Exception {
         target.setDelay(Duration.ofMillis(200));
         // 4 slots, 200 ms each: at most 20 req/s can be served, 100 req/s are intended
-        Totals totals = run(plan(url()).setMaxInFlightPerWorker(4).setRequestTimeoutMillis(1_000).build(), 100, 2_000, null);
+        Totals totals = run(
+                plan(url())
+                        .setMaxInFlightPerWorker(4)
+                        .setRequestTimeoutMillis(1_000)
+                        .build(),
+                100,
+                2_000,
+                null);
         assertThat(totals.intended).isEqualTo(200);
         assertThat(totals.capHits).isPositive();
         assertThat(totals.unsent).isPositive();
         assertThat(totals.sent).isLessThanOrEqualTo(totals.intended - totals.unsent);
         assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_TIMEOUT)).isGreaterThanOrEqualTo(totals.unsent);
         // the backlog's latency keeps growing from the intended instant
-        assertThat(totals.latencyOf(OutcomeClass.OUTCOME_CLASS_2XX).getMaxValue()).isGreaterThan(500_000L);
+        assertThat(totals.latencyOf(OutcomeClass.OUTCOME_CLASS_2XX).getMaxValue())
+                .isGreaterThan(500_000L);
     }
 }

@@ -2,10 +2,10 @@ package io.salvo.worker.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.salvo.core.rate.RateProfile;
 import io.salvo.worker.schedule.ArrivalSchedule;
 import io.salvo.worker.schedule.ConstantSliceSchedule;
 import io.salvo.worker.schedule.PoissonSliceSchedule;
-import io.salvo.core.rate.RateProfile;
 import io.salvo.worker.schedule.SliceSegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,7 +94,8 @@ class ScheduleDealerTest {
         for (long t; (t = reference.nextIntendedNanos()) != ArrivalSchedule.END; ) {
             expected.add(t);
         }
-        ScheduleDealer dealer = new ScheduleDealer(PoissonSliceSchedule.fromStart(profile, SliceSegment.whole(), 42), 4);
+        ScheduleDealer dealer =
+                new ScheduleDealer(PoissonSliceSchedule.fromStart(profile, SliceSegment.whole(), 42), 4);
         LongQueue due = new LongQueue();
         List<Long> dealt = new ArrayList<>();
         for (long now = 0; now <= 2_007 * MS; now += 7 * MS) { // lanes take their instants in passes

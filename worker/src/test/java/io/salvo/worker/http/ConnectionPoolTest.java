@@ -91,13 +91,23 @@ class ConnectionPoolTest {
     }
 
     private static EncodedRequests requests(String url) {
-        return EncodedRequests.of(RequestTemplate.newBuilder().setUrl(url).setMethod("POST")
-                .addBodies(com.google.protobuf.ByteString.copyFromUtf8("{\"x\":1}")).build());
+        return EncodedRequests.of(RequestTemplate.newBuilder()
+                .setUrl(url)
+                .setMethod("POST")
+                .addBodies(com.google.protobuf.ByteString.copyFromUtf8("{\"x\":1}"))
+                .build());
     }
 
-    private static ConnectionPool pool(EncodedRequests requests, int maxConnections, long keepAliveMillis, SslContext tls) {
-        return new ConnectionPool(loop, NioSocketChannel::new, DefaultAddressResolverGroup.INSTANCE, requests.target(), tls,
-                HeaderSelection.of(List.of("X-Instance")), requests.headRequests(),
+    private static ConnectionPool pool(
+            EncodedRequests requests, int maxConnections, long keepAliveMillis, SslContext tls) {
+        return new ConnectionPool(
+                loop,
+                NioSocketChannel::new,
+                DefaultAddressResolverGroup.INSTANCE,
+                requests.target(),
+                tls,
+                HeaderSelection.of(List.of("X-Instance")),
+                requests.headRequests(),
                 new ConnectionPool.Settings(maxConnections, 2_000, TimeUnit.MILLISECONDS.toNanos(keepAliveMillis)));
     }
 
@@ -112,8 +122,8 @@ class ConnectionPoolTest {
 
     @Test
     void keepAliveCarriesSequentialExchangesOnOneConnection() throws Exception {
-        try (ScriptedServer server = new ScriptedServer((c, r, head) -> bytes(
-                "HTTP/1.1 200 OK\r\nX-Instance: i-" + c + "\r\nContent-Length: 2\r\n\r\nok"))) {
+        try (ScriptedServer server = new ScriptedServer(
+                (c, r, head) -> bytes("HTTP/1.1 200 OK\r\nX-Instance: i-" + c + "\r\nContent-Length: 2\r\n\r\nok"))) {
             EncodedRequests requests = requests("http://127.0.0.1:" + server.port() + "/v2/models/m/infer?x=1");
             ConnectionPool pool = pool(requests, 4, 5_000, null);
             for (int i = 0; i < 20; i++) {
@@ -122,8 +132,12 @@ class ConnectionPoolTest {
                 assertThat(exchange.selected).containsExactly("i-0");
             }
             assertThat(server.connections()).isEqualTo(1);
-            assertThat(server.requests().get(0)).startsWith("POST /v2/models/m/infer?x=1 HTTP/1.1\r\n")
-                    .contains("Host: 127.0.0.1:" + server.port() + "\r\n", "User-Agent: Salvo-Worker/1\r\n", "Content-Length: 7\r\n");
+            assertThat(server.requests().get(0))
+                    .startsWith("POST /v2/models/m/infer?x=1 HTTP/1.1\r\n")
+                    .contains(
+                            "Host: 127.0.0.1:" + server.port() + "\r\n",
+                            "User-Agent: Salvo-Worker/1\r\n",
+                            "Content-Length: 7\r\n");
             onLoop(() -> {
                 pool.close();
                 return null;
@@ -133,9 +147,10 @@ class ConnectionPoolTest {
 
     @Test
     void connectionCloseAndGarbageAfterTheResponseEndTheConnection() throws Exception {
-        try (ScriptedServer server = new ScriptedServer((c, r, head) -> bytes(c % 2 == 0
-                ? "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
-                : OK + "unasked-for bytes"))) {
+        try (ScriptedServer server = new ScriptedServer((c, r, head) -> bytes(
+                c % 2 == 0
+                        ? "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
+                        : OK + "unasked-for bytes"))) {
             EncodedRequests requests = requests("http://127.0.0.1:" + server.port() + "/");
             ConnectionPool pool = pool(requests, 4, 5_000, null);
             for (int i = 0; i < 4; i++) {
@@ -164,7 +179,8 @@ class ConnectionPoolTest {
                 assertThat(pool.openConnections()).isEqualTo(2);
                 return null;
             });
-            Await.until("both connections carry a request", () -> server.requests().size() == 2);
+            Await.until(
+                    "both connections carry a request", () -> server.requests().size() == 2);
             answer.countDown();
             for (Recorded exchange : exchanges) {
                 assertThat(exchange.await()).isEqualTo(200);
@@ -212,10 +228,12 @@ class ConnectionPoolTest {
             Await.until("the server wrote the partial response", () -> server.answered() == 1);
             // The server keeps the connection open after the partial body: the response is not over. Nothing
             // tells when the client has read those bytes, so this looks for a wrong ending for a while.
-            assertThatThrownBy(() -> cutShort.outcome.get(300, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+            assertThatThrownBy(() -> cutShort.outcome.get(300, TimeUnit.MILLISECONDS))
+                    .isInstanceOf(TimeoutException.class);
         }
         assertThat(cutShort.await()).isInstanceOf(java.io.IOException.class); // the close cut it short
-        try (ScriptedServer server = new ScriptedServer((c, r, head) -> bytes("HTTP/1.0 200 OK\r\n\r\nbody until the close"))) {
+        try (ScriptedServer server =
+                new ScriptedServer((c, r, head) -> bytes("HTTP/1.0 200 OK\r\n\r\nbody until the close"))) {
             EncodedRequests requests = requests("http://127.0.0.1:" + server.port() + "/");
             ConnectionPool pool = pool(requests, 1, 5_000, null);
             Recorded exchange = new Recorded(requests);
@@ -241,7 +259,9 @@ class ConnectionPoolTest {
             ConnectionPool pool = pool(requests, 1, 5_000, null);
             Recorded inFlight = execute(pool, requests);
             Recorded queued = execute(pool, requests);
-            Await.until("the first request reached the server", () -> server.requests().size() == 1);
+            Await.until(
+                    "the first request reached the server",
+                    () -> server.requests().size() == 1);
             onLoop(() -> {
                 pool.abort(queued);
                 pool.abort(inFlight);
@@ -250,7 +270,8 @@ class ConnectionPoolTest {
             // A pool that still served the queued exchange would open a connection for it here.
             awaitNoOpenConnections(pool);
             answer.countDown();
-            Await.until("the server wrote its late answer and saw the client's close",
+            Await.until(
+                    "the server wrote its late answer and saw the client's close",
                     () -> server.answered() == 1 && server.closedByClient() == 1);
             onLoop(() -> null); // whatever the close queued on the event loop has run
             assertThat(inFlight.outcome).isNotDone();
@@ -294,12 +315,20 @@ class ConnectionPoolTest {
         TestCertificate certificate = TestCertificate.create(dir);
         Vertx vertx = Vertx.vertx();
         try {
-            HttpServer server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setHost("127.0.0.1").setPort(0)
-                            .setKeyCertOptions(new PfxOptions().setPath(certificate.keyStore().toString()).setPassword(certificate.password())))
-                    .requestHandler(request -> request.response().putHeader("X-Instance", "tls").end("ok"));
+            HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+                            .setSsl(true)
+                            .setHost("127.0.0.1")
+                            .setPort(0)
+                            .setKeyCertOptions(new PfxOptions()
+                                    .setPath(certificate.keyStore().toString())
+                                    .setPassword(certificate.password())))
+                    .requestHandler(request ->
+                            request.response().putHeader("X-Instance", "tls").end("ok"));
             server.listen().await(10, TimeUnit.SECONDS);
             int port = server.actualPort();
-            SslContext trusting = SslContextBuilder.forClient().trustManager(certificate.certificatePem().toFile()).build();
+            SslContext trusting = SslContextBuilder.forClient()
+                    .trustManager(certificate.certificatePem().toFile())
+                    .build();
 
             EncodedRequests byName = requests("https://localhost:" + port + "/");
             ConnectionPool pool = pool(byName, 1, 5_000, trusting);
@@ -310,10 +339,13 @@ class ConnectionPoolTest {
             assertThat(onLoop(pool::connectionsOpened)).isEqualTo(1);
 
             EncodedRequests byAddress = requests("https://127.0.0.1:" + port + "/"); // not a name the certificate holds
-            assertThat(execute(pool(byAddress, 1, 5_000, trusting), byAddress).await()).isInstanceOf(SSLHandshakeException.class);
+            assertThat(execute(pool(byAddress, 1, 5_000, trusting), byAddress).await())
+                    .isInstanceOf(SSLHandshakeException.class);
 
-            SslContext defaultTrust = SslContextBuilder.forClient().build(); // the JVM's CAs never signed the test certificate
-            assertThat(execute(pool(byName, 1, 5_000, defaultTrust), byName).await()).isInstanceOf(SSLHandshakeException.class);
+            SslContext defaultTrust =
+                    SslContextBuilder.forClient().build(); // the JVM's CAs never signed the test certificate
+            assertThat(execute(pool(byName, 1, 5_000, defaultTrust), byName).await())
+                    .isInstanceOf(SSLHandshakeException.class);
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
         }

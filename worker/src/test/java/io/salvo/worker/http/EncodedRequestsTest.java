@@ -28,13 +28,17 @@ class EncodedRequestsTest {
                 .addBodies(ByteString.copyFromUtf8("{\"a\":1}"))
                 .addBodies(ByteString.copyFromUtf8("{\"b\":22}"))
                 .build());
-        assertThat(text(requests.request(0))).isEqualTo("POST /v2/models/m/infer HTTP/1.1\r\nContent-Type: application/json\r\n"
-                + "Host: model.example:8080\r\nUser-Agent: Salvo-Worker/1\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
+        assertThat(text(requests.request(0)))
+                .isEqualTo(
+                        "POST /v2/models/m/infer HTTP/1.1\r\nContent-Type: application/json\r\n"
+                                + "Host: model.example:8080\r\nUser-Agent: Salvo-Worker/1\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
         assertThat(text(requests.request(1))).endsWith("Content-Length: 8\r\n\r\n{\"b\":22}");
         assertThat(text(requests.request(2))).isEqualTo(text(requests.request(0)));
         ByteBuf written = requests.request(0);
         written.skipBytes(written.readableBytes());
-        assertThat(requests.request(0).readableBytes()).as("each call is an independent view").isPositive();
+        assertThat(requests.request(0).readableBytes())
+                .as("each call is an independent view")
+                .isPositive();
     }
 
     @Test
@@ -45,8 +49,8 @@ class EncodedRequestsTest {
                 .addHeaders(Header.newBuilder().setName("Content-Length").setValue("999"))
                 .addHeaders(Header.newBuilder().setName("Transfer-Encoding").setValue("chunked"))
                 .build());
-        assertThat(text(requests.request(0))).isEqualTo(
-                "GET /predict?x=a%20b&y HTTP/1.1\r\nhost: model.internal\r\nUser-Agent: benchmark\r\n\r\n");
+        assertThat(text(requests.request(0)))
+                .isEqualTo("GET /predict?x=a%20b&y HTTP/1.1\r\nhost: model.internal\r\nUser-Agent: benchmark\r\n\r\n");
         assertThat(requests.target().tls()).isTrue();
         assertThat(requests.target().port()).isEqualTo(443);
         assertThat(requests.headRequests()).isFalse();
@@ -54,9 +58,13 @@ class EncodedRequestsTest {
 
     @Test
     void methodsThatCarryABodySayWhenItIsEmptyAndHeadIsKnown() {
-        assertThat(text(EncodedRequests.of(template("http://h/").setMethod("PUT").build()).request(0)))
+        assertThat(text(EncodedRequests.of(
+                                template("http://h/").setMethod("PUT").build())
+                        .request(0)))
                 .isEqualTo("PUT / HTTP/1.1\r\nHost: h\r\nUser-Agent: Salvo-Worker/1\r\nContent-Length: 0\r\n\r\n");
-        assertThat(EncodedRequests.of(template("http://h/").setMethod("HEAD").build()).headRequests()).isTrue();
+        assertThat(EncodedRequests.of(template("http://h/").setMethod("HEAD").build())
+                        .headRequests())
+                .isTrue();
     }
 
     @Test
@@ -73,15 +81,19 @@ class EncodedRequestsTest {
 
     @Test
     void whatCannotGoOnTheWireIsRefusedWithWhy() {
-        assertThatThrownBy(() -> HttpTarget.of("ftp://h/")).hasMessage("request URL must be absolute http:// or https://, was ftp://h/");
+        assertThatThrownBy(() -> HttpTarget.of("ftp://h/"))
+                .hasMessage("request URL must be absolute http:// or https://, was ftp://h/");
         assertThatThrownBy(() -> HttpTarget.of("http:///x")).hasMessage("request URL has no host: http:///x");
         assertThatThrownBy(() -> EncodedRequests.of(template("http://h/")
-                .addHeaders(Header.newBuilder().setName("X-A").setValue("1\r\nX-Injected: 2")).build()))
+                        .addHeaders(Header.newBuilder().setName("X-A").setValue("1\r\nX-Injected: 2"))
+                        .build()))
                 .hasMessage("request header 'X-A' has a value with a line break, NUL or non-Latin-1 character");
         assertThatThrownBy(() -> EncodedRequests.of(template("http://h/")
-                .addHeaders(Header.newBuilder().setName("Bad Name").setValue("1")).build()))
+                        .addHeaders(Header.newBuilder().setName("Bad Name").setValue("1"))
+                        .build()))
                 .hasMessage("request header name 'Bad Name' contains ' ', which HTTP does not allow there");
-        assertThatThrownBy(() -> EncodedRequests.of(template("http://h/").setMethod("GET /x").build()))
+        assertThatThrownBy(() -> EncodedRequests.of(
+                        template("http://h/").setMethod("GET /x").build()))
                 .hasMessageContaining("request method 'GET /X' contains ' '");
     }
 }

@@ -6,13 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ResponseParserTest {
 
-    private static final HeaderSelection SELECTION = HeaderSelection.of(List.of("Salvo-Instance-Id", "X-Region", "salvo-instance-id"));
+    private static final HeaderSelection SELECTION =
+            HeaderSelection.of(List.of("Salvo-Instance-Id", "X-Region", "salvo-instance-id"));
 
     /** Feeds the response in pieces of {@code step} bytes, as the connection does: unread bytes are kept and extended. */
     private static Result feed(String response, int step, boolean head) throws ProtocolViolationException {
@@ -23,14 +24,20 @@ class ResponseParserTest {
         for (int offset = 0; offset < bytes.length; offset += step) {
             kept.writeBytes(bytes, offset, Math.min(step, bytes.length - offset));
             if (parser.parse(kept)) {
-                return new Result(true, parser.status(), parser.keepAlive(), selected(parser), kept.readableBytes(), parser);
+                return new Result(
+                        true, parser.status(), parser.keepAlive(), selected(parser), kept.readableBytes(), parser);
             }
             kept.discardReadBytes();
         }
         return new Result(false, parser.status(), parser.keepAlive(), selected(parser), kept.readableBytes(), parser);
     }
 
-    private record Result(boolean complete, int status, boolean keepAlive, List<String> selected, int leftOver,
+    private record Result(
+            boolean complete,
+            int status,
+            boolean keepAlive,
+            List<String> selected,
+            int leftOver,
             ResponseParser parser) {}
 
     /** The captured header values, one per selected header (null where it was absent); null when none are selected. */
@@ -41,8 +48,11 @@ class ResponseParserTest {
 
     @Test
     void aContentLengthResponseInOnePiece() throws Exception {
-        Result r = feed("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nSalvo-Instance-Id:  abc \r\n"
-                + "Content-Length: 5\r\n\r\nhello", 1000, false);
+        Result r = feed(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nSalvo-Instance-Id:  abc \r\n"
+                        + "Content-Length: 5\r\n\r\nhello",
+                1000,
+                false);
         assertThat(r.complete()).isTrue();
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.keepAlive()).isTrue();
@@ -52,7 +62,8 @@ class ResponseParserTest {
 
     @Test
     void everySplitPointGivesTheSameResult() throws Exception {
-        String response = "HTTP/1.1 503 Service Unavailable\r\nx-region: eu-west-1\r\nContent-Length: 11\r\n\r\nunavailable";
+        String response =
+                "HTTP/1.1 503 Service Unavailable\r\nx-region: eu-west-1\r\nContent-Length: 11\r\n\r\nunavailable";
         for (int step = 1; step <= response.length(); step++) {
             Result r = feed(response, step, false);
             assertThat(r.complete()).as("step %d", step).isTrue();
@@ -77,9 +88,13 @@ class ResponseParserTest {
 
     @Test
     void chunkedIsRecognisedOnlyAsTheLastCoding() throws Exception {
-        Result chunked = feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nContent-Length: 99\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 7, false);
+        Result chunked = feed(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nContent-Length: 99\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                7,
+                false);
         assertThat(chunked.complete()).isTrue();
-        Result untilClose = feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\nbytes until the close", 7, false);
+        Result untilClose =
+                feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\nbytes until the close", 7, false);
         assertThat(untilClose.complete()).isFalse();
         assertThat(untilClose.parser().endOfInput()).isTrue();
         assertThat(untilClose.parser().keepAlive()).isFalse();
@@ -87,7 +102,9 @@ class ResponseParserTest {
 
     @Test
     void headResponsesAnd204And304HaveNoBody() throws Exception {
-        assertThat(feed("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 3, true).complete()).isTrue();
+        assertThat(feed("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 3, true)
+                        .complete())
+                .isTrue();
         assertThat(feed("HTTP/1.1 204 No Content\r\n\r\n", 3, false).complete()).isTrue();
         Result notModified = feed("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", 3, false);
         assertThat(notModified.complete()).isTrue();
@@ -96,8 +113,11 @@ class ResponseParserTest {
 
     @Test
     void interimResponsesAreSkipped() throws Exception {
-        Result r = feed("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
-                + "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok", 5, false);
+        Result r = feed(
+                "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+                        + "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+                5,
+                false);
         assertThat(r.complete()).isTrue();
         assertThat(r.status()).isEqualTo(201);
     }
@@ -111,9 +131,15 @@ class ResponseParserTest {
 
     @Test
     void persistenceFollowsTheVersionAndTheConnectionHeader() throws Exception {
-        assertThat(feed("HTTP/1.1 200 OK\r\nConnection: Keep-Alive, close\r\nContent-Length: 0\r\n\r\n", 100, false).keepAlive()).isFalse();
-        assertThat(feed("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", 100, false).keepAlive()).isFalse();
-        assertThat(feed("HTTP/1.0 200 OK\r\nconnection: keep-alive\r\nContent-Length: 0\r\n\r\n", 100, false).keepAlive()).isTrue();
+        assertThat(feed("HTTP/1.1 200 OK\r\nConnection: Keep-Alive, close\r\nContent-Length: 0\r\n\r\n", 100, false)
+                        .keepAlive())
+                .isFalse();
+        assertThat(feed("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", 100, false)
+                        .keepAlive())
+                .isFalse();
+        assertThat(feed("HTTP/1.0 200 OK\r\nconnection: keep-alive\r\nContent-Length: 0\r\n\r\n", 100, false)
+                        .keepAlive())
+                .isTrue();
     }
 
     @Test
@@ -140,51 +166,68 @@ class ResponseParserTest {
 
     @Test
     void aSelectedHeaderSeenTwiceKeepsItsFirstValue() throws Exception {
-        Result r = feed("HTTP/1.1 200 OK\r\nSalvo-Instance-Id: first\r\nsalvo-instance-id: second\r\nContent-Length: 0\r\n\r\n", 100, false);
+        Result r = feed(
+                "HTTP/1.1 200 OK\r\nSalvo-Instance-Id: first\r\nsalvo-instance-id: second\r\nContent-Length: 0\r\n\r\n",
+                100,
+                false);
         assertThat(r.selected().get(0)).isEqualTo("first");
     }
 
     @Test
     void malformedResponsesAreRefusedWithWhatIsWrong() {
         assertThatThrownBy(() -> feed("SSH-2.0-OpenSSH_9.2\r\n\r\n", 100, false))
-                .isInstanceOf(ProtocolViolationException.class).hasMessage("not an HTTP/1.x status line: 'SSH-2.0-OpenSSH_9.2'");
+                .isInstanceOf(ProtocolViolationException.class)
+                .hasMessage("not an HTTP/1.x status line: 'SSH-2.0-OpenSSH_9.2'");
         assertThatThrownBy(() -> feed("HTTP/2.0 200 OK\r\n\r\n", 100, false))
-                .isInstanceOf(ProtocolViolationException.class).hasMessageContaining("not an HTTP/1.x status line");
+                .isInstanceOf(ProtocolViolationException.class)
+                .hasMessageContaining("not an HTTP/1.x status line");
         assertThatThrownBy(() -> feed("HTTP/1.1 2x0 OK\r\n\r\n", 100, false))
-                .isInstanceOf(ProtocolViolationException.class).hasMessage("malformed status code in 'HTTP/1.1 2x0 OK'");
+                .isInstanceOf(ProtocolViolationException.class)
+                .hasMessage("malformed status code in 'HTTP/1.1 2x0 OK'");
         assertThatThrownBy(() -> feed("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 100, false))
-                .isInstanceOf(ProtocolViolationException.class).hasMessage("malformed Content-Length: '-1'");
+                .isInstanceOf(ProtocolViolationException.class)
+                .hasMessage("malformed Content-Length: '-1'");
         assertThatThrownBy(() -> feed("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 100, false))
-                .isInstanceOf(ProtocolViolationException.class).hasMessage("conflicting Content-Length headers: 1 and 2");
+                .isInstanceOf(ProtocolViolationException.class)
+                .hasMessage("conflicting Content-Length headers: 1 and 2");
         assertThatThrownBy(() -> feed("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", 100, false))
-                .isInstanceOf(ProtocolViolationException.class).hasMessage("malformed header line: 'no colon here'");
+                .isInstanceOf(ProtocolViolationException.class)
+                .hasMessage("malformed header line: 'no colon here'");
         assertThatThrownBy(() -> feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 100, false))
-                .isInstanceOf(ProtocolViolationException.class).hasMessage("malformed chunk size: 'zz'");
+                .isInstanceOf(ProtocolViolationException.class)
+                .hasMessage("malformed chunk size: 'zz'");
         assertThatThrownBy(() -> feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n", 100, false))
-                .isInstanceOf(ProtocolViolationException.class).hasMessage("chunk data is longer than its declared size");
+                .isInstanceOf(ProtocolViolationException.class)
+                .hasMessage("chunk data is longer than its declared size");
     }
 
     @Test
     void linesAndHeadsAreBounded() {
         String endless = "HTTP/1.1 200 OK\r\nX-Long: " + "a".repeat(ResponseParser.MAX_LINE_BYTES + 10);
         assertThatThrownBy(() -> feed(endless, 4096, false))
-                .isInstanceOf(ProtocolViolationException.class).hasMessageContaining("longer than " + ResponseParser.MAX_LINE_BYTES);
+                .isInstanceOf(ProtocolViolationException.class)
+                .hasMessageContaining("longer than " + ResponseParser.MAX_LINE_BYTES);
         StringBuilder many = new StringBuilder("HTTP/1.1 200 OK\r\n");
         while (many.length() < ResponseParser.MAX_HEAD_BYTES + 100) {
             many.append("X-Filler: ").append("b".repeat(100)).append("\r\n");
         }
         assertThatThrownBy(() -> feed(many.toString(), 4096, false))
-                .isInstanceOf(ProtocolViolationException.class).hasMessageContaining("head is larger than");
+                .isInstanceOf(ProtocolViolationException.class)
+                .hasMessageContaining("head is larger than");
     }
 
     @Test
     void aParserIsReusedForTheNextResponse() throws Exception {
         ResponseParser parser = new ResponseParser(SELECTION);
         parser.expectResponse(false);
-        assertThat(parser.parse(Unpooled.copiedBuffer("HTTP/1.1 404 Not Found\r\nX-Region: a\r\nContent-Length: 0\r\n\r\n",
-                StandardCharsets.US_ASCII))).isTrue();
+        assertThat(parser.parse(Unpooled.copiedBuffer(
+                        "HTTP/1.1 404 Not Found\r\nX-Region: a\r\nContent-Length: 0\r\n\r\n",
+                        StandardCharsets.US_ASCII)))
+                .isTrue();
         parser.expectResponse(false);
-        assertThat(parser.parse(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", StandardCharsets.US_ASCII))).isTrue();
+        assertThat(parser.parse(Unpooled.copiedBuffer(
+                        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", StandardCharsets.US_ASCII)))
+                .isTrue();
         assertThat(parser.status()).isEqualTo(200);
         assertThat(parser.selectedValues()).isNull();
     }

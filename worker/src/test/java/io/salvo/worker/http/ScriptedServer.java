@@ -115,7 +115,9 @@ final class ScriptedServer implements AutoCloseable {
                 return null;
             }
             head.write(b);
-            matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : (b == '\r' ? 1 : 0);
+            matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1)
+                    ? matched + 1
+                    : (b == '\r' ? 1 : 0);
         }
         return head.toString(StandardCharsets.ISO_8859_1);
     }

@@ -20,13 +20,52 @@ public record TestCertificate(Path keyStore, Path certificatePem, Path trustStor
         Path pem = dir.resolve("target.pem");
         Path trustStore = dir.resolve("trust.p12");
         String password = "test-only";
-        keytool("-genkeypair", "-alias", "target", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "SAN=dns:localhost", "-validity", "2", "-keystore", keyStore.toString(), "-storetype", "PKCS12",
-                "-storepass", password, "-keypass", password);
-        keytool("-exportcert", "-rfc", "-alias", "target", "-keystore", keyStore.toString(), "-storepass", password,
-                "-file", pem.toString());
-        keytool("-importcert", "-noprompt", "-alias", "target", "-file", pem.toString(), "-keystore", trustStore.toString(),
-                "-storetype", "PKCS12", "-storepass", password);
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "target",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=dns:localhost",
+                "-validity",
+                "2",
+                "-keystore",
+                keyStore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                password,
+                "-keypass",
+                password);
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "target",
+                "-keystore",
+                keyStore.toString(),
+                "-storepass",
+                password,
+                "-file",
+                pem.toString());
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "target",
+                "-file",
+                pem.toString(),
+                "-keystore",
+                trustStore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                password);
         return new TestCertificate(keyStore, pem, trustStore, password);
     }
 
@@ -34,8 +73,13 @@ public record TestCertificate(Path keyStore, Path certificatePem, Path trustStor
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         command.addAll(List.of(arguments));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(new File("/dev/null")).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(new File("/dev/null"))
+                .start();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as("keytool %s", String.join(" ", arguments)).isZero();
+        assertThat(process.exitValue())
+                .as("keytool %s", String.join(" ", arguments))
+                .isZero();
     }
 }

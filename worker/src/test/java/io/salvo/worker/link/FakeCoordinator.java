@@ -1,6 +1,5 @@
 package io.salvo.worker.link;
 
-import java.net.InetAddress;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -12,6 +11,7 @@ import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
 import io.salvo.testkit.Await;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -39,23 +39,28 @@ final class FakeCoordinator implements AutoCloseable {
                             @Override
                             public void onNext(WorkerMessage message) {
                                 if (message.hasHello() && refuseWith == null) {
-                                    // Before the Hello becomes visible to the test: a test that saw it may send at once.
+                                    // Before the Hello becomes visible to the test: a test that saw it may send at
+                                    // once.
                                     synchronized (FakeCoordinator.this) {
                                         toWorker = responses;
-                                        responses.onNext(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
-                                                .setCoordinatorId("fake").setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
-                                                .setHeartbeatIntervalMillis(heartbeatMillis)).build());
+                                        responses.onNext(CoordinatorMessage.newBuilder()
+                                                .setWelcome(Welcome.newBuilder()
+                                                        .setCoordinatorId("fake")
+                                                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                                                        .setHeartbeatIntervalMillis(heartbeatMillis))
+                                                .build());
                                     }
                                 }
                                 received.add(message);
                                 if (message.hasHello() && refuseWith != null) {
-                                    responses.onError(Status.FAILED_PRECONDITION.withDescription(refuseWith).asRuntimeException());
+                                    responses.onError(Status.FAILED_PRECONDITION
+                                            .withDescription(refuseWith)
+                                            .asRuntimeException());
                                 }
                             }
 
                             @Override
-                            public void onError(Throwable t) {
-                            }
+                            public void onError(Throwable t) {}
 
                             @Override
                             public void onCompleted() {

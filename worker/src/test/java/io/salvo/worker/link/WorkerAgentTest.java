@@ -82,8 +82,13 @@ class WorkerAgentTest {
                 .setEpoch(epoch)
                 .setPlan(RunPlan.newBuilder()
                         .setName("agent-test")
-                        .setRequest(RequestTemplate.newBuilder().setUrl("http://127.0.0.1:" + target.port() + "/").setMethod("GET"))
-                        .addPhases(Phase.newBuilder().setDurationMillis(durationMillis).setStartRatePerSecond(rate).setEndRatePerSecond(rate))
+                        .setRequest(RequestTemplate.newBuilder()
+                                .setUrl("http://127.0.0.1:" + target.port() + "/")
+                                .setMethod("GET"))
+                        .addPhases(Phase.newBuilder()
+                                .setDurationMillis(durationMillis)
+                                .setStartRatePerSecond(rate)
+                                .setEndRatePerSecond(rate))
                         .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT)
                         .setIntervalMillis(500)
                         .setRequestTimeoutMillis(2_000))
@@ -94,7 +99,11 @@ class WorkerAgentTest {
     }
 
     private static Slice whole() {
-        return Slice.newBuilder().setSegmentStart(0).setSegmentEnd(1).setTotalWeight(1).build();
+        return Slice.newBuilder()
+                .setSegmentStart(0)
+                .setSegmentEnd(1)
+                .setTotalWeight(1)
+                .build();
     }
 
     /** A run's interval reports (by index) and events, as the coordinator received them. */
@@ -115,7 +124,11 @@ class WorkerAgentTest {
         }
 
         Received untilFinished(FakeCoordinator coordinator, long seconds) {
-            return until(coordinator, "the run's finished event", seconds, () -> lastEvent().hasFinished());
+            return until(
+                    coordinator,
+                    "the run's finished event",
+                    seconds,
+                    () -> lastEvent().hasFinished());
         }
 
         WorkerEvent lastEvent() {
@@ -124,7 +137,8 @@ class WorkerAgentTest {
 
         private void take(WorkerMessage message) {
             if (message.hasIntervalReport()) {
-                IntervalReport previous = reports.put(message.getIntervalReport().getIntervalIndex(), message.getIntervalReport());
+                IntervalReport previous =
+                        reports.put(message.getIntervalReport().getIntervalIndex(), message.getIntervalReport());
                 assertThat(previous).as("duplicate report for an interval").isNull();
             } else if (message.hasEvent()) {
                 events.add(message.getEvent());
@@ -146,7 +160,9 @@ class WorkerAgentTest {
         assertThat(hello.getSentAtUnixNanos()).isBetween(before, unixNanos());
 
         long t0 = unixNanos();
-        coordinator.send(CoordinatorMessage.newBuilder().setClockProbe(ClockProbe.newBuilder().setProbeId(42).setCoordinatorSentUnixNanos(t0)).build());
+        coordinator.send(CoordinatorMessage.newBuilder()
+                .setClockProbe(ClockProbe.newBuilder().setProbeId(42).setCoordinatorSentUnixNanos(t0))
+                .build());
         var reply = coordinator.next(BodyCase.CLOCK_PROBE_REPLY, 10).getClockProbeReply();
         long t3 = unixNanos();
         assertThat(reply.getProbeId()).isEqualTo(42);
@@ -154,7 +170,8 @@ class WorkerAgentTest {
         assertThat(reply.getWorkerReceivedUnixNanos()).isBetween(t0, t3);
         assertThat(reply.getWorkerSentUnixNanos()).isBetween(reply.getWorkerReceivedUnixNanos(), t3);
 
-        assertThat(coordinator.next(BodyCase.HEARTBEAT, 5).getHeartbeat().getInFlight()).isZero();
+        assertThat(coordinator.next(BodyCase.HEARTBEAT, 5).getHeartbeat().getInFlight())
+                .isZero();
     }
 
     @Test
@@ -162,20 +179,28 @@ class WorkerAgentTest {
         FakeCoordinator coordinator = coordinator(0);
         agent(coordinator);
         coordinator.next(BodyCase.HELLO, 10);
-        coordinator.send(CoordinatorMessage.newBuilder().setAssignment(assignment("run-1", 1, 50, 2_000, whole())).build());
+        coordinator.send(CoordinatorMessage.newBuilder()
+                .setAssignment(assignment("run-1", 1, 50, 2_000, whole()))
+                .build());
         Received received = new Received().untilFinished(coordinator, 20);
         TreeMap<Long, IntervalReport> reports = received.reports;
 
         var finished = received.lastEvent();
         assertThat(finished.getRunId()).isEqualTo("run-1");
         long last = finished.getFinished().getLastIntervalIndex();
-        assertThat(reports.keySet()).containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(0, last).boxed().toList());
+        assertThat(reports.keySet())
+                .containsExactlyElementsOf(
+                        java.util.stream.LongStream.rangeClosed(0, last).boxed().toList());
         assertThat(last).isBetween(3L, 5L);
         long sent = reports.values().stream().mapToLong(IntervalReport::getSent).sum();
-        long completed = reports.values().stream().mapToLong(IntervalReport::getCompleted).sum();
+        long completed = reports.values().stream()
+                .mapToLong(IntervalReport::getCompleted)
+                .sum();
         assertThat(sent).isEqualTo(100);
         assertThat(finished.getFinished().getTotalSent()).isEqualTo(sent);
-        assertThat(finished.getFinished().getTotalCompleted()).isEqualTo(completed).isEqualTo(100);
+        assertThat(finished.getFinished().getTotalCompleted())
+                .isEqualTo(completed)
+                .isEqualTo(100);
         assertThat(reports.values()).allSatisfy(r -> {
             assertThat(r.getRunId()).isEqualTo("run-1");
             assertThat(r.getWorkerId()).isEqualTo("worker-under-test");
@@ -183,8 +208,11 @@ class WorkerAgentTest {
         });
         // Every full interval of the constant phase carries 25 sends (50 req/s × 0.5 s), filed under the instant
         // they went out: on a busy machine a send may go out in a later interval, and counts as late there.
-        long lateLater = reports.tailMap(2L).values().stream().mapToLong(IntervalReport::getLateSends).sum();
-        assertThat(reports.get(1L).getSent()).isBetween(25 - lateLater, 25 + reports.get(1L).getLateSends());
+        long lateLater = reports.tailMap(2L).values().stream()
+                .mapToLong(IntervalReport::getLateSends)
+                .sum();
+        assertThat(reports.get(1L).getSent())
+                .isBetween(25 - lateLater, 25 + reports.get(1L).getLateSends());
     }
 
     @Test
@@ -193,13 +221,26 @@ class WorkerAgentTest {
         agent(coordinator);
         coordinator.next(BodyCase.HELLO, 10);
         Assignment first = assignment("run-e", 2, 100, 2_000, whole());
-        first = first.toBuilder().setPlan(first.getPlan().toBuilder().setIntervalMillis(100)).build();
+        first = first.toBuilder()
+                .setPlan(first.getPlan().toBuilder().setIntervalMillis(100))
+                .build();
         long startNanos = System.nanoTime() + (first.getStartCoordinatorUnixNanos() - unixNanos());
         coordinator.send(CoordinatorMessage.newBuilder().setAssignment(first).build());
-        Slice half = Slice.newBuilder().setSegmentStart(0).setSegmentEnd(1).setTotalWeight(2).build();
-        Slice none = Slice.newBuilder().setSegmentStart(0).setSegmentEnd(1).setTotalWeight(1000).build();
+        Slice half = Slice.newBuilder()
+                .setSegmentStart(0)
+                .setSegmentEnd(1)
+                .setTotalWeight(2)
+                .build();
+        Slice none = Slice.newBuilder()
+                .setSegmentStart(0)
+                .setSegmentEnd(1)
+                .setTotalWeight(1000)
+                .build();
         Received received = new Received();
-        received.until(coordinator, "the reports of the run's first second", 20,
+        received.until(
+                coordinator,
+                "the reports of the run's first second",
+                20,
                 () -> received.reports.containsKey(9L)); // 100 ms intervals
         long sentAtNanos = System.nanoTime() - startNanos;
         Assignment newer = first.toBuilder().setEpoch(3).setSlice(half).build();
@@ -208,7 +249,10 @@ class WorkerAgentTest {
         coordinator.send(CoordinatorMessage.newBuilder().setAssignment(newer).build());
         coordinator.send(CoordinatorMessage.newBuilder().setAssignment(older).build());
         // The worker reports under the epoch it has applied, and applies and reports on one thread.
-        received.until(coordinator, "a report under the newer epoch", 20,
+        received.until(
+                coordinator,
+                "a report under the newer epoch",
+                20,
                 () -> received.reports.values().stream().anyMatch(r -> r.getEpoch() == 3));
         long appliedByNanos = System.nanoTime() - startNanos;
         TreeMap<Long, IntervalReport> reports = received.untilFinished(coordinator, 20).reports;
@@ -216,8 +260,10 @@ class WorkerAgentTest {
         // 100 requests/s until the switch, then every other one: 150 if it came at 1 s, and one more for every
         // 20 ms it came later. It came after the test sent it and before the worker first reported under it,
         // however long the messages took on a loaded machine; 2 more either way for rounding at both ends.
-        assertThat(sent).isBetween(150 + fullRateSendsAfterOneSecond(sentAtNanos) - 2,
-                150 + fullRateSendsAfterOneSecond(appliedByNanos) + 2);
+        assertThat(sent)
+                .isBetween(
+                        150 + fullRateSendsAfterOneSecond(sentAtNanos) - 2,
+                        150 + fullRateSendsAfterOneSecond(appliedByNanos) + 2);
         assertThat(reports.lastEntry().getValue().getEpoch()).isEqualTo(3);
     }
 
@@ -235,7 +281,9 @@ class WorkerAgentTest {
         }
         WorkerAgent agent = agent(List.of(first.address(), new java.net.InetSocketAddress("127.0.0.1", secondPort)));
         first.next(BodyCase.HELLO, 10);
-        first.send(CoordinatorMessage.newBuilder().setAssignment(assignment("run-r", 1, 50, 3_000, whole())).build());
+        first.send(CoordinatorMessage.newBuilder()
+                .setAssignment(assignment("run-r", 1, 50, 3_000, whole()))
+                .build());
         TreeMap<Long, IntervalReport> all = new TreeMap<>();
         IntervalReport r0 = first.next(BodyCase.INTERVAL_REPORT, 10).getIntervalReport();
         all.put(r0.getIntervalIndex(), r0);
@@ -249,14 +297,21 @@ class WorkerAgentTest {
             IntervalReport earlier = all.put(entry.getKey(), entry.getValue());
             // The report sent just before the coordinator died comes again, identical: the dead
             // coordinator may not have kept it, and the next one keeps only the first copy.
-            assertThat(earlier).as("report %d delivered twice with different data", entry.getKey())
+            assertThat(earlier)
+                    .as("report %d delivered twice with different data", entry.getKey())
                     .isIn(null, entry.getValue());
         }
-        assertThat(delivered).as("the report the dead coordinator may have lost is re-delivered").containsKey(r0.getIntervalIndex());
+        assertThat(delivered)
+                .as("the report the dead coordinator may have lost is re-delivered")
+                .containsKey(r0.getIntervalIndex());
         long last = received.lastEvent().getFinished().getLastIntervalIndex();
-        assertThat(all.keySet()).containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(0, last).boxed().toList());
-        assertThat(all.values().stream().mapToLong(IntervalReport::getSent).sum()).isEqualTo(150);
-        assertThat(all.values().stream().mapToLong(IntervalReport::getCompleted).sum()).isEqualTo(150);
+        assertThat(all.keySet())
+                .containsExactlyElementsOf(
+                        java.util.stream.LongStream.rangeClosed(0, last).boxed().toList());
+        assertThat(all.values().stream().mapToLong(IntervalReport::getSent).sum())
+                .isEqualTo(150);
+        assertThat(all.values().stream().mapToLong(IntervalReport::getCompleted).sum())
+                .isEqualTo(150);
     }
 
     @Test
@@ -264,10 +319,14 @@ class WorkerAgentTest {
         FakeCoordinator coordinator = coordinator(0);
         agent(coordinator);
         coordinator.next(BodyCase.HELLO, 10);
-        coordinator.send(CoordinatorMessage.newBuilder().setAssignment(assignment("run-s", 1, 50, 60_000, whole())).build());
+        coordinator.send(CoordinatorMessage.newBuilder()
+                .setAssignment(assignment("run-s", 1, 50, 60_000, whole()))
+                .build());
         coordinator.next(BodyCase.INTERVAL_REPORT, 10);
         long stoppedAt = System.nanoTime();
-        coordinator.send(CoordinatorMessage.newBuilder().setStop(StopRun.newBuilder().setRunId("run-s").setReason("test")).build());
+        coordinator.send(CoordinatorMessage.newBuilder()
+                .setStop(StopRun.newBuilder().setRunId("run-s").setReason("test"))
+                .build());
         Received received = new Received().untilFinished(coordinator, 10);
         TreeMap<Long, IntervalReport> reports = received.reports;
         assertThat(System.nanoTime() - stoppedAt).isLessThan(5_000_000_000L);

@@ -1,10 +1,9 @@
 package io.salvo.worker.recording;
 
-import java.util.concurrent.locks.LockSupport;
-import io.salvo.core.histogram.HistogramCodec;
-import io.salvo.core.histogram.HistogramSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.OutcomeClass;
@@ -18,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +28,8 @@ class IntervalRecorderTest {
     @Test
     void eventsAreFiledUnderTheIntervalOfTheirInstant() throws Exception {
         AtomicLong clock = new AtomicLong(10_000 * MS);
-        IntervalRecorder recorder = new IntervalRecorder(10_000 * MS, 1000 * MS, 1 * MS, List.of("Salvo-Instance-Id"), clock::get);
+        IntervalRecorder recorder =
+                new IntervalRecorder(10_000 * MS, 1000 * MS, 1 * MS, List.of("Salvo-Instance-Id"), clock::get);
         LaneRecorder lane = recorder.newLane();
 
         // interval 0: a request intended at +100 ms, sent 3 ms late, completing at +950 ms
@@ -51,24 +52,31 @@ class IntervalRecorderTest {
         assertThat(first.getCompleted()).isEqualTo(1);
         assertThat(first.getLateSends()).isEqualTo(1);
         assertThat(first.getInFlightAtEnd()).isEqualTo(1);
-        assertThat(first.getOutcomesList()).extracting(OutcomeHistograms::getOutcome).containsExactly(OutcomeClass.OUTCOME_CLASS_2XX);
+        assertThat(first.getOutcomesList())
+                .extracting(OutcomeHistograms::getOutcome)
+                .containsExactly(OutcomeClass.OUTCOME_CLASS_2XX);
         Histogram latency = HistogramCodec.decode(first.getOutcomes(0).getLatencyMicros());
         assertThat(latency.getTotalCount()).isEqualTo(1);
         assertThat(latency.getMaxValue()).isBetween(849_000L, 851_000L);
         Histogram service = HistogramCodec.decode(first.getOutcomes(0).getServiceTimeMicros());
         assertThat(service.getMaxValue()).isBetween(846_000L, 848_000L);
-        assertThat(first.getCapturedHeadersList()).extracting(CapturedHeader::getName).containsExactly("Salvo-Instance-Id");
+        assertThat(first.getCapturedHeadersList())
+                .extracting(CapturedHeader::getName)
+                .containsExactly("Salvo-Instance-Id");
 
         IntervalReport second = recorder.harvest(1);
         assertThat(second.getSent()).isZero();
         assertThat(second.getCompleted()).isEqualTo(1);
         assertThat(second.getInFlightAtEnd()).isZero();
-        assertThat(second.getOutcomesList()).extracting(OutcomeHistograms::getOutcome).containsExactly(OutcomeClass.OUTCOME_CLASS_5XX);
+        assertThat(second.getOutcomesList())
+                .extracting(OutcomeHistograms::getOutcome)
+                .containsExactly(OutcomeClass.OUTCOME_CLASS_5XX);
         assertThat(second.getCapturedHeaders(0).getValues(0).getValue()).isEqualTo("pod-b");
 
         IntervalReport empty = recorder.harvest(2);
         assertThat(empty.getOutcomesCount()).isZero();
-        assertThat(HistogramCodec.decode(empty.getSchedulerLagMicros()).getTotalCount()).isZero();
+        assertThat(HistogramCodec.decode(empty.getSchedulerLagMicros()).getTotalCount())
+                .isZero();
     }
 
     @Test
@@ -86,7 +94,9 @@ class IntervalRecorderTest {
         assertThat(report.getCompleted()).isEqualTo(1);
         assertThat(report.getSent()).isZero();
         assertThat(report.getOutcomes(0).getOutcome()).isEqualTo(OutcomeClass.OUTCOME_CLASS_TIMEOUT);
-        assertThat(HistogramCodec.decode(report.getOutcomes(0).getLatencyMicros()).getMaxValue()).isBetween(699_000L, 701_000L);
+        assertThat(HistogramCodec.decode(report.getOutcomes(0).getLatencyMicros())
+                        .getMaxValue())
+                .isBetween(699_000L, 701_000L);
     }
 
     @Test
@@ -123,24 +133,30 @@ class IntervalRecorderTest {
         for (int w = 0; w < writers; w++) {
             int id = w;
             LaneRecorder lane = recorder.newLane();
-            Thread thread = new Thread(() -> {
-                long sends = 0;
-                long completions = 0;
-                while (!stop.get()) {
-                    long now = lane.recordIntended();
-                    long sent = lane.recordSend(now);
-                    sends++;
-                    lane.recordCompletion(sends % 7 == 0 ? OutcomeClass.OUTCOME_CLASS_5XX : OutcomeClass.OUTCOME_CLASS_2XX, now, sent, header);
-                    completions++;
-                    if (sends % 1024 == 0) {
-                        sendsSoFar.lazySet(id, sends);
-                        LockSupport.parkNanos(1_000); // leave the reader some CPU on a 2-core machine
-                    }
-                }
-                recordedSends[id] = sends;
-                recordedCompletions[id] = completions;
-                done.countDown();
-            }, "writer-" + w);
+            Thread thread = new Thread(
+                    () -> {
+                        long sends = 0;
+                        long completions = 0;
+                        while (!stop.get()) {
+                            long now = lane.recordIntended();
+                            long sent = lane.recordSend(now);
+                            sends++;
+                            lane.recordCompletion(
+                                    sends % 7 == 0 ? OutcomeClass.OUTCOME_CLASS_5XX : OutcomeClass.OUTCOME_CLASS_2XX,
+                                    now,
+                                    sent,
+                                    header);
+                            completions++;
+                            if (sends % 1024 == 0) {
+                                sendsSoFar.lazySet(id, sends);
+                                LockSupport.parkNanos(1_000); // leave the reader some CPU on a 2-core machine
+                            }
+                        }
+                        recordedSends[id] = sends;
+                        recordedCompletions[id] = completions;
+                        done.countDown();
+                    },
+                    "writer-" + w);
             thread.setDaemon(true);
             thread.start();
         }
@@ -166,10 +182,12 @@ class IntervalRecorderTest {
             for (OutcomeHistograms outcome : report.getOutcomesList()) {
                 inReport += HistogramCodec.decode(outcome.getLatencyMicros()).getTotalCount();
                 assertThat(HistogramCodec.decode(outcome.getServiceTimeMicros()).getTotalCount())
-                        .isEqualTo(HistogramCodec.decode(outcome.getLatencyMicros()).getTotalCount());
+                        .isEqualTo(HistogramCodec.decode(outcome.getLatencyMicros())
+                                .getTotalCount());
             }
             assertThat(inReport).isEqualTo(report.getCompleted());
-            assertThat(HistogramCodec.decode(report.getSchedulerLagMicros()).getTotalCount()).isEqualTo(report.getSent());
+            assertThat(HistogramCodec.decode(report.getSchedulerLagMicros()).getTotalCount())
+                    .isEqualTo(report.getSent());
             histogramCount += inReport;
             for (CapturedHeader h : report.getCapturedHeadersList()) {
                 headerCount += h.getValues(0).getCount();

@@ -46,37 +46,65 @@ class IntervalReportGoldenTest {
     void theCoordinatorsReadersReadTheGoldenAsTheRecordedEvents() throws Exception {
         IntervalReport golden = IntervalReport.parseFrom(Golden.read(GOLDEN));
 
-        assertThat(golden).extracting(IntervalReport::getRunId, IntervalReport::getWorkerId, IntervalReport::getEpoch,
-                        IntervalReport::getIntervalIndex, IntervalReport::getIntended, IntervalReport::getSent,
-                        IntervalReport::getCompleted, IntervalReport::getLateSends, IntervalReport::getInFlightCapHits,
-                        IntervalReport::getUnsent, IntervalReport::getInFlightAtEnd,
-                        IntervalReport::getFirstSendOffsetMicros, IntervalReport::getFirstSuccessOffsetMicros)
+        assertThat(golden)
+                .extracting(
+                        IntervalReport::getRunId,
+                        IntervalReport::getWorkerId,
+                        IntervalReport::getEpoch,
+                        IntervalReport::getIntervalIndex,
+                        IntervalReport::getIntended,
+                        IntervalReport::getSent,
+                        IntervalReport::getCompleted,
+                        IntervalReport::getLateSends,
+                        IntervalReport::getInFlightCapHits,
+                        IntervalReport::getUnsent,
+                        IntervalReport::getInFlightAtEnd,
+                        IntervalReport::getFirstSendOffsetMicros,
+                        IntervalReport::getFirstSuccessOffsetMicros)
                 .as("run, worker, epoch, interval, intended, sent, completed, late, cap hits, unsent, in flight,"
                         + " first send, first success")
                 .containsExactly("run-golden", "w-eu-1", 2L, 3L, 7L, 7L, 8L, 2L, 1L, 1L, 1L, 3_000_200L, 3_010_000L);
-        assertThat(golden.getInstanceFirstResponsesList()).containsExactly(
-                InstanceFirstResponse.newBuilder().setInstanceId("pod-a").setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                        .setLatencyMicros(110_000).setCompletedOffsetMicros(3_010_000).setModelLoadMillis(750).build(),
-                InstanceFirstResponse.newBuilder().setInstanceId("pod-b").setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                        .setLatencyMicros(50_000).setCompletedOffsetMicros(3_150_000).build());
-        assertThat(golden.getCapturedHeadersList()).containsExactly(
-                header("Salvo-Instance-Id", "pod-a", 3, "pod-b", 2), header("X-Model-Version", "v7", 4));
+        assertThat(golden.getInstanceFirstResponsesList())
+                .containsExactly(
+                        InstanceFirstResponse.newBuilder()
+                                .setInstanceId("pod-a")
+                                .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+                                .setLatencyMicros(110_000)
+                                .setCompletedOffsetMicros(3_010_000)
+                                .setModelLoadMillis(750)
+                                .build(),
+                        InstanceFirstResponse.newBuilder()
+                                .setInstanceId("pod-b")
+                                .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+                                .setLatencyMicros(50_000)
+                                .setCompletedOffsetMicros(3_150_000)
+                                .build());
+        assertThat(golden.getCapturedHeadersList())
+                .containsExactly(
+                        header("Salvo-Instance-Id", "pod-a", 3, "pod-b", 2), header("X-Model-Version", "v7", 4));
 
-        assertThat(golden.getOutcomesList()).extracting(OutcomeHistograms::getOutcome).containsExactly(
-                OutcomeClass.OUTCOME_CLASS_2XX, OutcomeClass.OUTCOME_CLASS_4XX, OutcomeClass.OUTCOME_CLASS_5XX,
-                OutcomeClass.OUTCOME_CLASS_TIMEOUT, OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR);
+        assertThat(golden.getOutcomesList())
+                .extracting(OutcomeHistograms::getOutcome)
+                .containsExactly(
+                        OutcomeClass.OUTCOME_CLASS_2XX,
+                        OutcomeClass.OUTCOME_CLASS_4XX,
+                        OutcomeClass.OUTCOME_CLASS_5XX,
+                        OutcomeClass.OUTCOME_CLASS_TIMEOUT,
+                        OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR);
         long[][][] expected = {
             {{110_000, 12_000, 50_000}, {109_600, 11_800, 47_500}},
             {{30_000}, {29_900}},
             {{120_000}, {119_700}},
-            {{1_000_000, 390_000}, {290_000}},      // the abandoned request has no service time
+            {{1_000_000, 390_000}, {290_000}}, // the abandoned request has no service time
             {{1_000}, {800}},
         };
         for (int i = 0; i < expected.length; i++) {
             OutcomeHistograms outcome = golden.getOutcomes(i);
-            assertThat(decoded(outcome.getLatencyMicros())).as("%s latency", outcome.getOutcome())
+            assertThat(decoded(outcome.getLatencyMicros()))
+                    .as("%s latency", outcome.getOutcome())
                     .isEqualTo(histogram(expected[i][0]));
-            assertThat(decoded(outcome.getServiceTimeMicros())).as("%s service time", outcome.getOutcome())
+            assertThat(decoded(outcome.getServiceTimeMicros()))
+                    .as("%s service time", outcome.getOutcome())
                     .isEqualTo(histogram(expected[i][1]));
         }
         assertThat(decoded(golden.getSchedulerLagMicros()))
@@ -84,22 +112,30 @@ class IntervalReportGoldenTest {
         assertThat(decoded(golden.getErrorCompletionOffsetMicros()))
                 .isEqualTo(histogram(230_000, 401_000, 420_000, 950_000, 990_000));
         // The coordinator merges from the sparse decoding; it must accept every payload too.
-        assertThat(HistogramCodec.decodeSparse(golden.getOutcomes(0).getLatencyMicros()).totalCount()).isEqualTo(3);
+        assertThat(HistogramCodec.decodeSparse(golden.getOutcomes(0).getLatencyMicros())
+                        .totalCount())
+                .isEqualTo(3);
     }
 
     @Test
     void aGoldenDeflatedByAnotherZlibStillMatchesButOtherCountsDoNot() throws Exception {
         byte[] today = recordedReport().toByteArray();
         IntervalReport golden = IntervalReport.parseFrom(Golden.read(GOLDEN));
-        byte[] otherZlib = withHistograms(golden, p -> ByteString.copyFrom(Golden.deflatedAgain(p.toByteArray(),
-                Deflater.BEST_SPEED))).toByteArray();
-        byte[] otherCounts = golden.toBuilder().setSchedulerLagMicros(HistogramCodec.encode(histogram(200, 2_500)))
-                .build().toByteArray();
+        byte[] otherZlib = withHistograms(
+                        golden, p -> ByteString.copyFrom(Golden.deflatedAgain(p.toByteArray(), Deflater.BEST_SPEED)))
+                .toByteArray();
+        byte[] otherCounts = golden.toBuilder()
+                .setSchedulerLagMicros(HistogramCodec.encode(histogram(200, 2_500)))
+                .build()
+                .toByteArray();
 
         assertThat(otherZlib).isNotEqualTo(Golden.read(GOLDEN));
         assertThat(differences(otherZlib, today)).isEmpty();
-        assertThat(differences(otherCounts, today)).anySatisfy(d -> assertThat(d).startsWith("golden only")
-                .contains("scheduler_lag_micros").contains("histogram of 2:"));
+        assertThat(differences(otherCounts, today))
+                .anySatisfy(d -> assertThat(d)
+                        .startsWith("golden only")
+                        .contains("scheduler_lag_micros")
+                        .contains("histogram of 2:"));
     }
 
     /**
@@ -111,8 +147,8 @@ class IntervalReportGoldenTest {
      */
     static IntervalReport recordedReport() {
         AtomicLong clock = new AtomicLong(START);
-        IntervalRecorder recorder = new IntervalRecorder(START, 1_000 * MS, MS,
-                List.of("Salvo-Instance-Id", "X-Model-Version"), clock::get);
+        IntervalRecorder recorder = new IntervalRecorder(
+                START, 1_000 * MS, MS, List.of("Salvo-Instance-Id", "X-Model-Version"), clock::get);
         LaneRecorder lane = recorder.newLane();
 
         clock.set(at(2_900_000));
@@ -129,25 +165,31 @@ class IntervalReportGoldenTest {
         clock.set(at(3_000_200));
         long sent1 = lane.recordSend(at(3_000_000));
         clock.set(at(3_010_000));
-        lane.recordCompletion(OutcomeClass.OUTCOME_CLASS_2XX, at(2_900_000), firstSent, new String[] {"pod-a", "v7"},
-                "pod-a", 1, 750);
+        lane.recordCompletion(
+                OutcomeClass.OUTCOME_CLASS_2XX,
+                at(2_900_000),
+                firstSent,
+                new String[] {"pod-a", "v7"},
+                "pod-a",
+                1,
+                750);
         clock.set(at(3_012_000));
-        lane.recordCompletion(OutcomeClass.OUTCOME_CLASS_2XX, at(3_000_000), sent1, new String[] {"pod-a", "v7"},
-                "pod-a", 2, 750);
+        lane.recordCompletion(
+                OutcomeClass.OUTCOME_CLASS_2XX, at(3_000_000), sent1, new String[] {"pod-a", "v7"}, "pod-a", 2, 750);
         clock.set(at(3_100_000));
         lane.recordIntended();
         clock.set(at(3_102_500));
         long sent2 = lane.recordSend(at(3_100_000));
         clock.set(at(3_150_000));
-        lane.recordCompletion(OutcomeClass.OUTCOME_CLASS_2XX, at(3_100_000), sent2, new String[] {"pod-b", "v7"},
-                "pod-b", 1, -1);
+        lane.recordCompletion(
+                OutcomeClass.OUTCOME_CLASS_2XX, at(3_100_000), sent2, new String[] {"pod-b", "v7"}, "pod-b", 1, -1);
         clock.set(at(3_200_000));
         lane.recordIntended();
         clock.set(at(3_200_100));
         long sent3 = lane.recordSend(at(3_200_000));
         clock.set(at(3_230_000));
-        lane.recordCompletion(OutcomeClass.OUTCOME_CLASS_4XX, at(3_200_000), sent3, new String[] {"pod-b", "v7"},
-                "pod-b", 5, -1);
+        lane.recordCompletion(
+                OutcomeClass.OUTCOME_CLASS_4XX, at(3_200_000), sent3, new String[] {"pod-b", "v7"}, "pod-b", 5, -1);
         clock.set(at(3_300_000));
         lane.recordIntended();
         clock.set(at(3_300_300));
@@ -159,8 +201,8 @@ class IntervalReportGoldenTest {
         clock.set(at(3_401_000));
         lane.recordCompletion(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR, at(3_400_000), sent5, null, null, -1, -1);
         clock.set(at(3_420_000));
-        lane.recordCompletion(OutcomeClass.OUTCOME_CLASS_5XX, at(3_300_000), sent4, new String[] {"pod-a", null},
-                "pod-a", 3, 750);
+        lane.recordCompletion(
+                OutcomeClass.OUTCOME_CLASS_5XX, at(3_300_000), sent4, new String[] {"pod-a", null}, "pod-a", 3, 750);
         clock.set(at(3_600_000));
         lane.recordIntended();
         lane.recordCapHit();
@@ -176,7 +218,11 @@ class IntervalReportGoldenTest {
         lane.recordCompletion(OutcomeClass.OUTCOME_CLASS_TIMEOUT, at(3_600_000), sent7, null, null, -1, -1);
 
         // What RunSession.harvest adds before the report goes on the wire.
-        return recorder.harvest(3).toBuilder().setRunId("run-golden").setWorkerId("w-eu-1").setEpoch(2).build();
+        return recorder.harvest(3).toBuilder()
+                .setRunId("run-golden")
+                .setWorkerId("w-eu-1")
+                .setEpoch(2)
+                .build();
     }
 
     /**
@@ -190,10 +236,12 @@ class IntervalReportGoldenTest {
         }
         IntervalReport goldenReport = IntervalReport.parseFrom(golden);
         IntervalReport actualReport = IntervalReport.parseFrom(actual);
-        byte[] goldenCanonical = withHistograms(goldenReport, b -> ByteString.copyFrom(Golden.inflatedHistogram(
-                b.toByteArray()))).toByteArray();
-        byte[] actualCanonical = withHistograms(actualReport, b -> ByteString.copyFrom(Golden.inflatedHistogram(
-                b.toByteArray()))).toByteArray();
+        byte[] goldenCanonical = withHistograms(
+                        goldenReport, b -> ByteString.copyFrom(Golden.inflatedHistogram(b.toByteArray())))
+                .toByteArray();
+        byte[] actualCanonical = withHistograms(
+                        actualReport, b -> ByteString.copyFrom(Golden.inflatedHistogram(b.toByteArray())))
+                .toByteArray();
         List<String> out = new ArrayList<>();
         if (Arrays.equals(goldenCanonical, actualCanonical)) {
             List<ByteString> goldenPayloads = payloads(goldenReport);
@@ -208,13 +256,14 @@ class IntervalReportGoldenTest {
             }
             return out;
         }
-        String goldenText = TextFormat.printer().printToString(withHistograms(goldenReport,
-                IntervalReportGoldenTest::described));
-        String actualText = TextFormat.printer().printToString(withHistograms(actualReport,
-                IntervalReportGoldenTest::described));
+        String goldenText =
+                TextFormat.printer().printToString(withHistograms(goldenReport, IntervalReportGoldenTest::described));
+        String actualText =
+                TextFormat.printer().printToString(withHistograms(actualReport, IntervalReportGoldenTest::described));
         out.addAll(Golden.lineDifferences(goldenText, actualText));
         out.addAll(Golden.byteDifferences(goldenCanonical, actualCanonical).stream()
-                .map(d -> "with histograms inflated, " + d).toList());
+                .map(d -> "with histograms inflated, " + d)
+                .toList());
         return out;
     }
 
@@ -233,8 +282,11 @@ class IntervalReportGoldenTest {
         IntervalReport.Builder b = report.toBuilder();
         for (int i = 0; i < b.getOutcomesCount(); i++) {
             OutcomeHistograms o = b.getOutcomes(i);
-            b.setOutcomes(i, o.toBuilder().setLatencyMicros(replaceNonEmpty(o.getLatencyMicros(), replace))
-                    .setServiceTimeMicros(replaceNonEmpty(o.getServiceTimeMicros(), replace)));
+            b.setOutcomes(
+                    i,
+                    o.toBuilder()
+                            .setLatencyMicros(replaceNonEmpty(o.getLatencyMicros(), replace))
+                            .setServiceTimeMicros(replaceNonEmpty(o.getServiceTimeMicros(), replace)));
         }
         return b.setSchedulerLagMicros(replaceNonEmpty(b.getSchedulerLagMicros(), replace))
                 .setErrorCompletionOffsetMicros(replaceNonEmpty(b.getErrorCompletionOffsetMicros(), replace))
@@ -249,8 +301,11 @@ class IntervalReportGoldenTest {
         try {
             Histogram h = HistogramCodec.decode(payload.toByteArray());
             StringBuilder s = new StringBuilder("histogram of " + h.getTotalCount() + ":");
-            h.recordedValues().forEach(v -> s.append(' ').append(v.getValueIteratedTo()).append('x')
-                    .append(v.getCountAtValueIteratedTo()));
+            h.recordedValues()
+                    .forEach(v -> s.append(' ')
+                            .append(v.getValueIteratedTo())
+                            .append('x')
+                            .append(v.getCountAtValueIteratedTo()));
             return ByteString.copyFromUtf8(s.toString());
         } catch (CorruptHistogramException e) {
             return ByteString.copyFromUtf8("undecodable histogram: " + e.getMessage());
@@ -276,7 +331,8 @@ class IntervalReportGoldenTest {
     private static CapturedHeader header(String name, Object... valuesAndCounts) {
         CapturedHeader.Builder header = CapturedHeader.newBuilder().setName(name);
         for (int i = 0; i < valuesAndCounts.length; i += 2) {
-            header.addValues(HeaderValueCount.newBuilder().setValue((String) valuesAndCounts[i])
+            header.addValues(HeaderValueCount.newBuilder()
+                    .setValue((String) valuesAndCounts[i])
                     .setCount(((Number) valuesAndCounts[i + 1]).longValue()));
         }
         return header.build();

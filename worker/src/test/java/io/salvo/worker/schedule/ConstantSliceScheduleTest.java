@@ -1,8 +1,8 @@
 package io.salvo.worker.schedule;
 
-import io.salvo.core.rate.RateProfile;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.salvo.core.rate.RateProfile;
 import io.salvo.proto.v1.Phase;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +12,17 @@ import org.junit.jupiter.api.Test;
 class ConstantSliceScheduleTest {
 
     private static final RateProfile RAMP_AND_STEPS = RateProfile.of(List.of(
-            Phase.newBuilder().setDurationMillis(5_000).setStartRatePerSecond(0).setEndRatePerSecond(400).build(),
-            Phase.newBuilder().setDurationMillis(6_000).setStartRatePerSecond(300).setEndRatePerSecond(100).setSteps(3).build()));
+            Phase.newBuilder()
+                    .setDurationMillis(5_000)
+                    .setStartRatePerSecond(0)
+                    .setEndRatePerSecond(400)
+                    .build(),
+            Phase.newBuilder()
+                    .setDurationMillis(6_000)
+                    .setStartRatePerSecond(300)
+                    .setEndRatePerSecond(100)
+                    .setSteps(3)
+                    .build()));
 
     private static List<Long> drain(ArrivalSchedule schedule) {
         List<Long> times = new ArrayList<>();
@@ -61,7 +70,12 @@ class ConstantSliceScheduleTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(SliceSegment.goldenStride(8)).isEqualTo(5);
         assertThat(SliceSegment.goldenStride(3)).isEqualTo(2);
-        assertThat(SliceSegment.of(io.salvo.proto.v1.Slice.newBuilder().setSegmentStart(1).setSegmentEnd(2).setTotalWeight(3).build()).stride())
+        assertThat(SliceSegment.of(io.salvo.proto.v1.Slice.newBuilder()
+                                .setSegmentStart(1)
+                                .setSegmentEnd(2)
+                                .setTotalWeight(3)
+                                .build())
+                        .stride())
                 .isEqualTo(2);
     }
 
@@ -78,7 +92,9 @@ class ConstantSliceScheduleTest {
                     owned++;
                 }
                 double ideal = (k + 1) * segment.share();
-                assertThat(Math.abs(owned - ideal)).as("segment %s after %d requests", segment, k + 1).isLessThanOrEqualTo(1.0);
+                assertThat(Math.abs(owned - ideal))
+                        .as("segment %s after %d requests", segment, k + 1)
+                        .isLessThanOrEqualTo(1.0);
             }
         }
     }
@@ -118,8 +134,11 @@ class ConstantSliceScheduleTest {
             SliceSegment segment = new SliceSegment(boundaries[i], boundaries[i + 1], total);
             List<Long> mine = drain(ConstantSliceSchedule.fromStart(profile, segment));
             assertThat(mine).isSorted();
-            assertThat((double) mine.size()).as("count of %s", segment)
-                    .isBetween(grid.size() * segment.share() - countTolerance, grid.size() * segment.share() + countTolerance);
+            assertThat((double) mine.size())
+                    .as("count of %s", segment)
+                    .isBetween(
+                            grid.size() * segment.share() - countTolerance,
+                            grid.size() * segment.share() + countTolerance);
             all.addAll(mine);
         }
         assertThat(new TreeSet<>(all)).hasSameSizeAs(all); // no duplicates

@@ -1,8 +1,8 @@
 package io.salvo.worker.schedule;
 
-import io.salvo.core.rate.RateProfile;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.salvo.core.rate.RateProfile;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,7 +25,8 @@ class PoissonSliceScheduleTest {
             gapsSeconds.add((t - previous) / 1e9);
             previous = t;
         }
-        double[] sorted = gapsSeconds.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] sorted =
+                gapsSeconds.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         double lambda = rate * half.share();
         double d = 0;
         for (int i = 0; i < sorted.length; i++) {
@@ -34,7 +35,9 @@ class PoissonSliceScheduleTest {
         }
         // critical value at alpha = 0.01
         double critical = 1.628 / Math.sqrt(sorted.length);
-        assertThat(d).as("KS statistic over %d gaps, seed %d", sorted.length, SEED).isLessThan(critical);
+        assertThat(d)
+                .as("KS statistic over %d gaps, seed %d", sorted.length, SEED)
+                .isLessThan(critical);
     }
 
     @Test
@@ -44,7 +47,8 @@ class PoissonSliceScheduleTest {
         long total = 0;
         System.out.println("Poisson sum test seeds = " + SEED + " + worker index");
         for (int i = 0; i + 1 < boundaries.length; i++) {
-            ArrivalSchedule schedule = PoissonSliceSchedule.fromStart(profile, new SliceSegment(boundaries[i], boundaries[i + 1], 6), SEED + i);
+            ArrivalSchedule schedule = PoissonSliceSchedule.fromStart(
+                    profile, new SliceSegment(boundaries[i], boundaries[i + 1], 6), SEED + i);
             long previous = -1;
             for (long t = schedule.nextIntendedNanos(); t != ArrivalSchedule.END; t = schedule.nextIntendedNanos()) {
                 assertThat(t).isGreaterThanOrEqualTo(previous).isLessThan(profile.durationNanos());

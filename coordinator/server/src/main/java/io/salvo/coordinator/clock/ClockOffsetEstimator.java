@@ -17,8 +17,8 @@ public final class ClockOffsetEstimator {
     private int samples;
 
     /** Adds one probe's four timestamps, all in unix nanos of their own clocks. */
-    public void addSample(long t0CoordinatorSent, long t1WorkerReceived, long t2WorkerSent,
-            long t3CoordinatorReceived) {
+    public void addSample(
+            long t0CoordinatorSent, long t1WorkerReceived, long t2WorkerSent, long t3CoordinatorReceived) {
         long roundTrip = (t3CoordinatorReceived - t0CoordinatorSent) - (t2WorkerSent - t1WorkerReceived);
         if (roundTrip < 0) {
             // Clocks stepped during the probe; the sample says nothing reliable.

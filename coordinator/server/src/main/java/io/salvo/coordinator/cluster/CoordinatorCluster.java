@@ -24,9 +24,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * The coordinator's embedded Hazelcast member: the replicated state's maps and topics, and leader
@@ -54,7 +54,8 @@ public final class CoordinatorCluster implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(CoordinatorCluster.class.getName());
     /** Held strongly: JUL forgets the level of a logger nobody references. */
-    private static final List<Logger> QUIETED = List.of(Logger.getLogger("com.hazelcast"),
+    private static final List<Logger> QUIETED = List.of(
+            Logger.getLogger("com.hazelcast"),
             // Says that it runs without --add-opens (slower serialization paths); not worth a warning per start.
             Logger.getLogger("com.hazelcast.instance.impl.HazelcastInstanceFactory"),
             // A standalone member is what a single coordinator is meant to be.
@@ -72,13 +73,15 @@ public final class CoordinatorCluster implements AutoCloseable {
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
-                LOG.info(() -> "coordinator cluster: member " + event.getMember().getAddress() + " joined");
+                LOG.info(
+                        () -> "coordinator cluster: member " + event.getMember().getAddress() + " joined");
             }
 
             @Override
             public void memberRemoved(MembershipEvent event) {
                 String left = event.getMember().getUuid().toString();
-                LOG.warning(() -> "coordinator cluster: member " + event.getMember().getAddress() + " left");
+                LOG.warning(
+                        () -> "coordinator cluster: member " + event.getMember().getAddress() + " left");
                 // Listeners first (they detach the streams that member held), then leadership.
                 for (Consumer<String> listener : memberLeftListeners) {
                     try {
@@ -162,7 +165,9 @@ public final class CoordinatorCluster implements AutoCloseable {
         settings.members().forEach(join.getTcpIpConfig()::addMember);
 
         // Per-map statistics (hits, timings) are counted on every operation for the same readers that do not exist.
-        config.addMapConfig(new MapConfig("salvo.*").setBackupCount(1).setAsyncBackupCount(0)
+        config.addMapConfig(new MapConfig("salvo.*")
+                .setBackupCount(1)
+                .setAsyncBackupCount(0)
                 .setStatisticsEnabled(false));
         return config;
     }
@@ -215,7 +220,9 @@ public final class CoordinatorCluster implements AutoCloseable {
     /** The leader's member id: the oldest member's. */
     public String leaderMemberId() {
         Set<Member> members = hz.getCluster().getMembers();
-        return members.isEmpty() ? memberId : members.iterator().next().getUuid().toString();
+        return members.isEmpty()
+                ? memberId
+                : members.iterator().next().getUuid().toString();
     }
 
     public String memberId() {

@@ -10,11 +10,11 @@ import java.util.List;
  */
 public record Liveness(String holderMemberId, List<Entry> entries) {
 
-    public record Entry(String workerId, String connectionId, long silentForNanos) {
-    }
+    public record Entry(String workerId, String connectionId, long silentForNanos) {}
 
     public byte[] encode() {
-        StateCodec.Writer w = new StateCodec.Writer().writeString(holderMemberId).writeInt(entries.size());
+        StateCodec.Writer w =
+                new StateCodec.Writer().writeString(holderMemberId).writeInt(entries.size());
         for (Entry e : entries) {
             w.writeString(e.workerId()).writeString(e.connectionId()).writeLong(e.silentForNanos());
         }

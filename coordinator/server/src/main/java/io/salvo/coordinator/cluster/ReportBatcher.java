@@ -57,7 +57,7 @@ public final class ReportBatcher {
                 ScheduledFuture<?> unused =
                         scheduler.schedule(() -> flush(batch), FLUSH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException e) {
-                batch.flushScheduled.set(false);   // shutting down: nothing is written any more
+                batch.flushScheduled.set(false); // shutting down: nothing is written any more
             }
         }
     }
@@ -111,20 +111,24 @@ public final class ReportBatcher {
     private void retry(RunBatch batch, Map<String, byte[]> entries, int attempt, Throwable error) {
         if (error instanceof HazelcastInstanceNotActiveException
                 || error.getCause() instanceof HazelcastInstanceNotActiveException) {
-            LOG.fine(() -> "run " + batch.runId + ": " + entries.size() + " reports not stored; the member is shutting down");
+            LOG.fine(() ->
+                    "run " + batch.runId + ": " + entries.size() + " reports not stored; the member is shutting down");
             return;
         }
         if (attempt >= MAX_ATTEMPTS) {
-            LOG.log(Level.SEVERE, "run " + batch.runId + ": " + entries.size() + " merged reports could not be stored "
-                    + "in the replicated state after " + attempt + " attempts; a takeover would miss them", error);
+            LOG.log(
+                    Level.SEVERE,
+                    "run " + batch.runId + ": " + entries.size() + " merged reports could not be stored "
+                            + "in the replicated state after " + attempt + " attempts; a takeover would miss them",
+                    error);
             entries.forEach(batch.unacknowledged::remove);
             return;
         }
-        LOG.warning(() -> "run " + batch.runId + ": storing " + entries.size() + " reports failed (" + error
-                + "); retrying");
+        LOG.warning(() ->
+                "run " + batch.runId + ": storing " + entries.size() + " reports failed (" + error + "); retrying");
         try {
-            ScheduledFuture<?> unused = scheduler.schedule(() -> write(batch, entries, attempt + 1),
-                    100L << Math.min(attempt, 5), TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> unused = scheduler.schedule(
+                    () -> write(batch, entries, attempt + 1), 100L << Math.min(attempt, 5), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // Shutting down.
         }
@@ -135,6 +139,7 @@ public final class ReportBatcher {
         final ConcurrentLinkedQueue<Map.Entry<String, byte[]>> queued = new ConcurrentLinkedQueue<>();
         /** Queued or in flight; removed once the cluster acknowledged the write. */
         final Map<String, byte[]> unacknowledged = new ConcurrentHashMap<>();
+
         final AtomicBoolean flushScheduled = new AtomicBoolean();
 
         RunBatch(String runId) {

@@ -14,9 +14,21 @@ import java.util.List;
  * the same id, start instant and epochs. Per-worker counts are not here: they are rebuilt from
  * the replicated interval reports, which are the single source of measured data.
  */
-public record RunRecord(String runId, RunPlan plan, long seed, long startUnixNanos, long graceNanos,
-        long heartbeatTimeoutNanos, long epoch, RunState state, long endUnixNanos, long stopRequestedUnixNanos,
-        String leaderCoordinatorId, List<String> notes, List<Reslice> reslices, List<CoordinatorTakeover> takeovers,
+public record RunRecord(
+        String runId,
+        RunPlan plan,
+        long seed,
+        long startUnixNanos,
+        long graceNanos,
+        long heartbeatTimeoutNanos,
+        long epoch,
+        RunState state,
+        long endUnixNanos,
+        long stopRequestedUnixNanos,
+        String leaderCoordinatorId,
+        List<String> notes,
+        List<Reslice> reslices,
+        List<CoordinatorTakeover> takeovers,
         List<WorkerRecord> workers) {
 
     public RunRecord {
@@ -27,12 +39,18 @@ public record RunRecord(String runId, RunPlan plan, long seed, long startUnixNan
     }
 
     /** One worker of the run: who it is, its current slice and clock estimate, how it ended. */
-    public record WorkerRecord(String workerId, WorkerHello hello, Slice slice, long clockOffsetNanos,
-            long clockRoundTripNanos, boolean finished, boolean lost) {
-    }
+    public record WorkerRecord(
+            String workerId,
+            WorkerHello hello,
+            Slice slice,
+            long clockOffsetNanos,
+            long clockRoundTripNanos,
+            boolean finished,
+            boolean lost) {}
 
     public boolean terminal() {
-        return state == RunState.RUN_STATE_COMPLETED || state == RunState.RUN_STATE_STOPPED
+        return state == RunState.RUN_STATE_COMPLETED
+                || state == RunState.RUN_STATE_STOPPED
                 || state == RunState.RUN_STATE_FAILED;
     }
 
@@ -47,7 +65,10 @@ public record RunRecord(String runId, RunPlan plan, long seed, long startUnixNan
 
     public static long maxIntervalIndex(RunPlan plan) {
         long intervalNanos = plan.getIntervalMillis() * 1_000_000L;
-        long loadNanos = plan.getPhasesList().stream().mapToLong(p -> p.getDurationMillis()).sum() * 1_000_000L;
+        long loadNanos = plan.getPhasesList().stream()
+                        .mapToLong(p -> p.getDurationMillis())
+                        .sum()
+                * 1_000_000L;
         long drainNanos = plan.getRequestTimeoutMillis() * 1_000_000L;
         // Workers report one interval beyond the drain to close the run; allow a few more for stragglers.
         return (loadNanos + drainNanos) / intervalNanos + 5;
@@ -55,14 +76,29 @@ public record RunRecord(String runId, RunPlan plan, long seed, long startUnixNan
 
     public byte[] encode() {
         StateCodec.Writer w = new StateCodec.Writer()
-                .writeString(runId).writeMessage(plan).writeLong(seed).writeLong(startUnixNanos).writeLong(graceNanos)
-                .writeLong(heartbeatTimeoutNanos).writeLong(epoch).writeInt(state.getNumber()).writeLong(endUnixNanos)
-                .writeLong(stopRequestedUnixNanos).writeString(leaderCoordinatorId).writeStrings(notes)
-                .writeMessages(reslices).writeMessages(takeovers).writeInt(workers.size());
+                .writeString(runId)
+                .writeMessage(plan)
+                .writeLong(seed)
+                .writeLong(startUnixNanos)
+                .writeLong(graceNanos)
+                .writeLong(heartbeatTimeoutNanos)
+                .writeLong(epoch)
+                .writeInt(state.getNumber())
+                .writeLong(endUnixNanos)
+                .writeLong(stopRequestedUnixNanos)
+                .writeString(leaderCoordinatorId)
+                .writeStrings(notes)
+                .writeMessages(reslices)
+                .writeMessages(takeovers)
+                .writeInt(workers.size());
         for (WorkerRecord worker : workers) {
-            w.writeString(worker.workerId()).writeMessage(worker.hello()).writeMessage(worker.slice())
-                    .writeLong(worker.clockOffsetNanos()).writeLong(worker.clockRoundTripNanos())
-                    .writeBoolean(worker.finished()).writeBoolean(worker.lost());
+            w.writeString(worker.workerId())
+                    .writeMessage(worker.hello())
+                    .writeMessage(worker.slice())
+                    .writeLong(worker.clockOffsetNanos())
+                    .writeLong(worker.clockRoundTripNanos())
+                    .writeBoolean(worker.finished())
+                    .writeBoolean(worker.lost());
         }
         return w.toByteArray();
     }
@@ -86,11 +122,30 @@ public record RunRecord(String runId, RunPlan plan, long seed, long startUnixNan
         int n = r.readCount();
         List<WorkerRecord> workers = new java.util.ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            workers.add(new WorkerRecord(r.readString(), r.readMessage(WorkerHello.parser()),
-                    r.readMessage(Slice.parser()), r.readLong(), r.readLong(), r.readBoolean(), r.readBoolean()));
+            workers.add(new WorkerRecord(
+                    r.readString(),
+                    r.readMessage(WorkerHello.parser()),
+                    r.readMessage(Slice.parser()),
+                    r.readLong(),
+                    r.readLong(),
+                    r.readBoolean(),
+                    r.readBoolean()));
         }
-        return new RunRecord(runId, plan, seed, start, grace, heartbeatTimeout, epoch,
-                state == null ? RunState.RUN_STATE_UNSPECIFIED : state, end, stopRequested, leader, notes, reslices,
-                takeovers, workers);
+        return new RunRecord(
+                runId,
+                plan,
+                seed,
+                start,
+                grace,
+                heartbeatTimeout,
+                epoch,
+                state == null ? RunState.RUN_STATE_UNSPECIFIED : state,
+                end,
+                stopRequested,
+                leader,
+                notes,
+                reslices,
+                takeovers,
+                workers);
     }
 }

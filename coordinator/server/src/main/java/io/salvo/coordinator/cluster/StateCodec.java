@@ -24,8 +24,7 @@ final class StateCodec {
     private static final int MAX_MESSAGE_BYTES = 64 << 20;
     private static final int MAX_LIST = 1 << 20;
 
-    private StateCodec() {
-    }
+    private StateCodec() {}
 
     /** Appends fields to a growing byte array. */
     static final class Writer {

@@ -1,12 +1,9 @@
 package io.salvo.coordinator.merge;
 
 import com.google.protobuf.ByteString;
-import io.salvo.core.histogram.DenseCounts;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.core.histogram.SparseHistogram;
-import io.salvo.proto.v1.CapturedHeader;
-import io.salvo.proto.v1.HeaderValueCount;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.MergedInterval;
@@ -18,12 +15,10 @@ import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.HdrHistogram.Histogram;
 
 /**
  * Merges the interval reports of one run by interval index, never by arrival order.
@@ -70,6 +65,7 @@ public final class IntervalMerger {
     private final TreeMap<Long, Integer> lastIndexCounts = new TreeMap<>();
     /** Shown intervals that still hold full histograms, oldest first. */
     private final ArrayDeque<IntervalState> liveShown = new ArrayDeque<>();
+
     private long nextToShow;
     private long rejected;
     private final List<String> rejectionReasons = new ArrayList<>();
@@ -177,7 +173,8 @@ public final class IntervalMerger {
             keepLive(state);
         }
         return index == nextToShow && state.workerIds.size() >= expectedWorkers(index)
-                ? Merged.NEXT_MAY_BE_COMPLETE : Merged.MERGED;
+                ? Merged.NEXT_MAY_BE_COMPLETE
+                : Merged.MERGED;
     }
 
     /** Whether this worker's report for this interval was merged already. */
@@ -196,8 +193,7 @@ public final class IntervalMerger {
     }
 
     /** An interval just shown: its live snapshot and its merged data as they were at that moment. */
-    public record ShownInterval(LiveSnapshot snapshot, MergedInterval merged) {
-    }
+    public record ShownInterval(LiveSnapshot snapshot, MergedInterval merged) {}
 
     /** Whether {@link #pollShown} would show an interval now; cheap enough to ask on every tick. */
     public synchronized boolean showDue(long nowUnixNanos) {
@@ -223,7 +219,7 @@ public final class IntervalMerger {
 
     private boolean showable(long index, long nowUnixNanos) {
         if (running == 0 && !lastIndexCounts.isEmpty() && index > lastIndexCounts.lastKey()) {
-            return false;   // every worker finished before this interval
+            return false; // every worker finished before this interval
         }
         long endOfGrace = startUnixNanos + (index + 1) * intervalNanos + graceNanos;
         return nowUnixNanos >= endOfGrace || everyoneReported(index);
@@ -296,6 +292,7 @@ public final class IntervalMerger {
     private static final class WorkerProgress {
         /** Indices below this are kept in a bit set (a bit per interval); larger ones, which only absurdly long plans allow, in a set. */
         private static final long BITSET_LIMIT = 1 << 20;
+
         private final BitSet reported = new BitSet();
         private Set<Long> reportedBeyondLimit;
         long reportedCount;
@@ -343,6 +340,7 @@ public final class IntervalMerger {
         SparseHistogram schedulerLag;
         /** Null when absent; {@link #errorOffsetsCorrupt} when present but unreadable (optional detail). */
         SparseHistogram errorOffsets;
+
         boolean errorOffsetsCorrupt;
 
         private Decoded(IntervalReport report) {
@@ -364,7 +362,8 @@ public final class IntervalMerger {
                     throw new CorruptHistogramException("outcome class " + outcome.getOutcome() + " appears twice");
                 }
                 decoded.outcomes.put(outcome.getOutcome(), new SparseHistogram[] {
-                        decodeOrEmpty(outcome.getLatencyMicros()), decodeOrEmpty(outcome.getServiceTimeMicros())});
+                    decodeOrEmpty(outcome.getLatencyMicros()), decodeOrEmpty(outcome.getServiceTimeMicros())
+                });
             }
             if (!report.getSchedulerLagMicros().isEmpty()) {
                 decoded.schedulerLag = HistogramCodec.decodeSparse(report.getSchedulerLagMicros());

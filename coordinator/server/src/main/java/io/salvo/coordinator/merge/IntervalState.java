@@ -3,8 +3,8 @@ package io.salvo.coordinator.merge;
 import com.google.protobuf.ByteString;
 import io.salvo.core.histogram.DenseCounts;
 import io.salvo.core.histogram.HistogramCodec;
-import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.core.histogram.SparseHistogram;
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.HeaderValueCount;
@@ -32,11 +32,13 @@ final class IntervalState {
     final long index;
     /** Null when only the compressed form is kept. */
     EnumMap<OutcomeClass, DenseCounts[]> live = new EnumMap<>(OutcomeClass.class);
+
     DenseCounts liveLag;
     EnumMap<OutcomeClass, ByteString[]> compressed = new EnumMap<>(OutcomeClass.class);
     ByteString compressedLag;
     /** Whether {@link #compressed} holds what {@link #live} holds. */
     boolean compressedCurrent = true;
+
     MergedInterval merged;
     long sent;
     long completed;
@@ -69,11 +71,13 @@ final class IntervalState {
         unsent += r.getUnsent();
         intended += r.getIntended();
         if (r.hasFirstSendOffsetMicros()) {
-            firstSendOffsetMicros = firstSendOffsetMicros == null ? r.getFirstSendOffsetMicros()
+            firstSendOffsetMicros = firstSendOffsetMicros == null
+                    ? r.getFirstSendOffsetMicros()
                     : Math.min(firstSendOffsetMicros, r.getFirstSendOffsetMicros());
         }
         if (r.hasFirstSuccessOffsetMicros()) {
-            firstSuccessOffsetMicros = firstSuccessOffsetMicros == null ? r.getFirstSuccessOffsetMicros()
+            firstSuccessOffsetMicros = firstSuccessOffsetMicros == null
+                    ? r.getFirstSuccessOffsetMicros()
                     : Math.min(firstSuccessOffsetMicros, r.getFirstSuccessOffsetMicros());
         }
         if (r.getInstanceFirstResponsesCount() > 0) {
@@ -100,8 +104,8 @@ final class IntervalState {
             inflate();
         }
         for (Map.Entry<OutcomeClass, SparseHistogram[]> e : decoded.outcomes.entrySet()) {
-            DenseCounts[] target = live.computeIfAbsent(e.getKey(),
-                    o -> new DenseCounts[] {new DenseCounts(), new DenseCounts()});
+            DenseCounts[] target =
+                    live.computeIfAbsent(e.getKey(), o -> new DenseCounts[] {new DenseCounts(), new DenseCounts()});
             target[0].add(e.getValue()[0]);
             target[1].add(e.getValue()[1]);
         }
@@ -161,8 +165,8 @@ final class IntervalState {
         }
         compressed = new EnumMap<>(OutcomeClass.class);
         live.forEach((outcome, pair) -> compressed.put(outcome, new ByteString[] {
-                HistogramCodec.encode(pair[0].toHistogram()),
-                HistogramCodec.encode(pair[1].toHistogram())}));
+            HistogramCodec.encode(pair[0].toHistogram()), HistogramCodec.encode(pair[1].toHistogram())
+        }));
         compressedLag = liveLag == null ? null : HistogramCodec.encode(liveLag.toHistogram());
         compressedCurrent = true;
     }
@@ -220,7 +224,8 @@ final class IntervalState {
         }
         headers.forEach((name, values) -> {
             CapturedHeader.Builder h = CapturedHeader.newBuilder().setName(name);
-            values.forEach((value, count) -> h.addValues(HeaderValueCount.newBuilder().setValue(value).setCount(count)));
+            values.forEach((value, count) ->
+                    h.addValues(HeaderValueCount.newBuilder().setValue(value).setCount(count)));
             b.addCapturedHeaders(h);
         });
         merged = b.build();

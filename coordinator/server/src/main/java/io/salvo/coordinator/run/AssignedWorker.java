@@ -21,6 +21,7 @@ final class AssignedWorker {
     volatile WorkerChannel channel;
     /** When a worker without a stream counts as lost (meaningful only while {@link #channel} is null). */
     volatile long reconnectDeadlineUnixNanos;
+
     volatile boolean finished;
     volatile boolean lost;
     /** Guarded by this. */
@@ -40,16 +41,20 @@ final class AssignedWorker {
 
     /** A worker joining with its stream, its clock estimate taken from it. */
     static AssignedWorker of(WorkerChannel channel, Slice slice) {
-        AssignedWorker w = new AssignedWorker(channel.workerId(), channel.hello(), slice, channel.clockOffsetNanos(),
-                channel.clockRoundTripNanos());
+        AssignedWorker w = new AssignedWorker(
+                channel.workerId(), channel.hello(), slice, channel.clockOffsetNanos(), channel.clockRoundTripNanos());
         w.channel = channel;
         return w;
     }
 
     /** A worker as a run's stored record has it, without a stream until it reconnects. */
     static AssignedWorker restore(WorkerRecord record, long reconnectDeadlineUnixNanos) {
-        AssignedWorker w = new AssignedWorker(record.workerId(), record.hello(), record.slice(),
-                record.clockOffsetNanos(), record.clockRoundTripNanos());
+        AssignedWorker w = new AssignedWorker(
+                record.workerId(),
+                record.hello(),
+                record.slice(),
+                record.clockOffsetNanos(),
+                record.clockRoundTripNanos());
         w.finished = record.finished();
         w.lost = record.lost();
         w.reconnectDeadlineUnixNanos = reconnectDeadlineUnixNanos;

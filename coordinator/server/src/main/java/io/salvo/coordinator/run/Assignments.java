@@ -1,9 +1,9 @@
 package io.salvo.coordinator.run;
 
-import io.salvo.core.rate.RateProfile;
 import io.salvo.coordinator.slicing.Reslicer;
 import io.salvo.coordinator.slicing.SlicePlanner;
 import io.salvo.coordinator.slicing.SlicePlanner.Participant;
+import io.salvo.core.rate.RateProfile;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.Reslice;
@@ -105,8 +105,8 @@ final class Assignments {
                 .map(w -> new Participant(w.workerId, w.weight()))
                 .toList();
         long elapsedLoadNanos = Math.max(0, Math.min(nowUnixNanos - startUnixNanos, profile.durationNanos()));
-        Reslicer.Outcome outcome = Reslicer.reslice(epoch, live, changes, nowUnixNanos, elapsedLoadNanos, loadToCome,
-                profile, seed);
+        Reslicer.Outcome outcome =
+                Reslicer.reslice(epoch, live, changes, nowUnixNanos, elapsedLoadNanos, loadToCome, profile, seed);
         reslices.addAll(outcome.reslices());
         if (outcome.reassigned()) {
             epoch = outcome.epoch();
@@ -130,12 +130,14 @@ final class Assignments {
         if (channel == null) {
             return;
         }
-        channel.send(CoordinatorMessage.newBuilder().setAssignment(Assignment.newBuilder()
-                .setRunId(runId)
-                .setEpoch(epoch)
-                .setPlan(plan)
-                .setSlice(w.slice)
-                .setStartCoordinatorUnixNanos(startUnixNanos)
-                .setWorkerClockOffsetNanos(channel.clockOffsetNanos())).build());
+        channel.send(CoordinatorMessage.newBuilder()
+                .setAssignment(Assignment.newBuilder()
+                        .setRunId(runId)
+                        .setEpoch(epoch)
+                        .setPlan(plan)
+                        .setSlice(w.slice)
+                        .setStartCoordinatorUnixNanos(startUnixNanos)
+                        .setWorkerClockOffsetNanos(channel.clockOffsetNanos()))
+                .build());
     }
 }

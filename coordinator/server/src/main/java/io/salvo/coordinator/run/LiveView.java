@@ -26,10 +26,12 @@ final class LiveView {
     private final IntervalMerger merger;
     /** Fed each interval as it is shown; the final report re-runs them over all data, late reports included. */
     private final LiveDetectors detectors;
+
     private final RunStore store;
     private long nextSequence;
     /** Intervals up to this index were shown by a previous leader: fed to the detectors again, not re-published. */
     private long shownBeforeTakeover = -1;
+
     private long lastShownIndex = -1;
 
     LiveView(String runId, IntervalMerger merger, LiveDetectors detectors, RunStore store) {
@@ -63,7 +65,8 @@ final class LiveView {
         for (IntervalMerger.ShownInterval shown : merger.pollShown(nowUnixNanos)) {
             long index = shown.snapshot().getIntervalIndex();
             boolean alreadyShown = index <= shownBeforeTakeover;
-            LiveSnapshot.Builder snapshot = shown.snapshot().toBuilder().setRunId(runId).setState(state);
+            LiveSnapshot.Builder snapshot =
+                    shown.snapshot().toBuilder().setRunId(runId).setState(state);
             try {
                 for (DetectionEvent event : detectors.accept(shown.merged())) {
                     String line = EventLines.describe(event);
@@ -84,8 +87,12 @@ final class LiveView {
 
     /** The terminal snapshot: the run's final state and message, after every interval it showed. */
     void showEnd(RunState finalState, String message) {
-        publish(LiveSnapshot.newBuilder().setRunId(runId).setState(finalState).setMessage(message)
-                .setIntervalIndex(Math.max(0, lastShownIndex)).build());
+        publish(LiveSnapshot.newBuilder()
+                .setRunId(runId)
+                .setState(finalState)
+                .setMessage(message)
+                .setIntervalIndex(Math.max(0, lastShownIndex))
+                .build());
     }
 
     private void publish(LiveSnapshot snapshot) {

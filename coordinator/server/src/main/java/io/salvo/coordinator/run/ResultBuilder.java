@@ -86,6 +86,8 @@ final class ResultBuilder {
         if (rejected > 0 && firstRejection != null) {
             messages.add(rejected + " reports rejected (first: " + firstRejection + ")");
         }
-        return result.setRejectedReports(rejected).setMessage(String.join("; ", messages)).build();
+        return result.setRejectedReports(rejected)
+                .setMessage(String.join("; ", messages))
+                .build();
     }
 }

@@ -175,8 +175,10 @@ final class Roster {
             WorkerChannel channel = w.channel;
             if (channel == null) {
                 if (nowUnixNanos > w.reconnectDeadlineUnixNanos) {
-                    losses.add(new Loss(w, "did not reconnect within " + reconnectWindowNanos / 1_000_000
-                            + " ms after its coordinator left"));
+                    losses.add(new Loss(
+                            w,
+                            "did not reconnect within " + reconnectWindowNanos / 1_000_000
+                                    + " ms after its coordinator left"));
                 }
             } else {
                 long silentNanos = channel.silentNanos(nowUnixNanos);
@@ -212,8 +214,8 @@ final class Roster {
     List<WorkerRecord> records() {
         List<WorkerRecord> records = new ArrayList<>(inOrder.length);
         for (AssignedWorker w : inOrder) {
-            records.add(new WorkerRecord(w.workerId, w.hello, w.slice, w.clockOffsetNanos, w.clockRoundTripNanos,
-                    w.finished, w.lost));
+            records.add(new WorkerRecord(
+                    w.workerId, w.hello, w.slice, w.clockOffsetNanos, w.clockRoundTripNanos, w.finished, w.lost));
         }
         return records;
     }

@@ -1,20 +1,20 @@
 package io.salvo.coordinator.run;
 
-import io.salvo.proto.v1.Slice;
-import io.salvo.coordinator.cluster.RunStore;
-import io.salvo.core.rate.RateProfile;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.RejectionTally;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.cluster.RunRecord.WorkerRecord;
+import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.slicing.Reslicer;
+import io.salvo.core.rate.RateProfile;
 import io.salvo.detect.LiveDetectors;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.CoordinatorTakeover;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
+import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.StopRun;
 import io.salvo.proto.v1.WorkerEvent;
 import io.salvo.report.DetectorReport;
@@ -53,10 +53,12 @@ public final class Run {
     private final long heartbeatTimeoutNanos;
     /** How long a worker whose coordinator left may take to reconnect before it counts as lost. */
     private final long reconnectWindowNanos;
+
     private final long stopTimeoutNanos;
     private final long deadlineUnixNanos;
     /** Silence is judged a few times per heartbeat timeout, not on every tick. */
     private final long silenceCheckNanos;
+
     private final WallClock clock;
     private final RunStore store;
     private final String coordinatorId;
@@ -73,6 +75,7 @@ public final class Run {
     private final Object showLock = new Object();
     /** Where shows and late result stores run; null until the run is driven (see {@link #driveOn}). */
     private volatile Executor driver;
+
     private final CoalescedTask showSoon;
     private final StoredResult storedResult;
 
@@ -93,8 +96,16 @@ public final class Run {
      */
     public record Timing(long graceNanos, long heartbeatTimeoutNanos, long stopTimeoutNanos) {}
 
-    private Run(String id, RunPlan plan, long startUnixNanos, long seed, Timing timing, WallClock clock,
-            RunStore store, String coordinatorId, boolean leading) {
+    private Run(
+            String id,
+            RunPlan plan,
+            long startUnixNanos,
+            long seed,
+            Timing timing,
+            WallClock clock,
+            RunStore store,
+            String coordinatorId,
+            boolean leading) {
         this.id = id;
         this.plan = plan;
         this.seed = seed;
@@ -122,8 +133,15 @@ public final class Run {
     }
 
     /** A new run led by this coordinator; nothing is stored until {@link #persist()}. */
-    static Run create(String id, RunPlan plan, long startUnixNanos, long seed, Timing timing, WallClock clock,
-            RunStore store, String coordinatorId) {
+    static Run create(
+            String id,
+            RunPlan plan,
+            long startUnixNanos,
+            long seed,
+            Timing timing,
+            WallClock clock,
+            RunStore store,
+            String coordinatorId) {
         return new Run(id, plan, startUnixNanos, seed, timing, clock, store, coordinatorId, true);
     }
 
@@ -134,15 +152,28 @@ public final class Run {
      * result. A restored run keeps the record's grace and heartbeat timeout; {@code stopTimeoutNanos} is this
      * coordinator's.
      */
-    static Run restore(RunRecord record, long stopTimeoutNanos, WallClock clock, RunStore store, String coordinatorId,
+    static Run restore(
+            RunRecord record,
+            long stopTimeoutNanos,
+            WallClock clock,
+            RunStore store,
+            String coordinatorId,
             boolean leading) {
         Timing timing = new Timing(record.graceNanos(), record.heartbeatTimeoutNanos(), stopTimeoutNanos);
-        Run run = new Run(record.runId(), record.plan(), record.startUnixNanos(), record.seed(), timing, clock, store,
-                coordinatorId, leading);
+        Run run = new Run(
+                record.runId(),
+                record.plan(),
+                record.startUnixNanos(),
+                record.seed(),
+                timing,
+                clock,
+                store,
+                coordinatorId,
+                leading);
         long now = clock.unixNanos();
         synchronized (run) {
-            run.assignments.restore(record.epoch(), record.reslices(),
-                    leading && record.state() == RunState.RUN_STATE_RUNNING);
+            run.assignments.restore(
+                    record.epoch(), record.reslices(), leading && record.state() == RunState.RUN_STATE_RUNNING);
             run.state = record.state();
             run.endUnixNanos = record.endUnixNanos();
             run.stopRequestedUnixNanos = record.stopRequestedUnixNanos();
@@ -188,7 +219,8 @@ public final class Run {
     }
 
     static boolean isTerminal(RunState state) {
-        return state == RunState.RUN_STATE_COMPLETED || state == RunState.RUN_STATE_STOPPED
+        return state == RunState.RUN_STATE_COMPLETED
+                || state == RunState.RUN_STATE_STOPPED
                 || state == RunState.RUN_STATE_FAILED;
     }
 
@@ -246,14 +278,17 @@ public final class Run {
             liveView.resumeFromStore();
         }
         synchronized (this) {
-            takeovers.add(CoordinatorTakeover.newBuilder().setAtUnixNanos(clock.unixNanos())
-                    .setFromCoordinatorId(fromCoordinatorId).setToCoordinatorId(coordinatorId)
-                    .setReportsRestored(reportsRestored).build());
+            takeovers.add(CoordinatorTakeover.newBuilder()
+                    .setAtUnixNanos(clock.unixNanos())
+                    .setFromCoordinatorId(fromCoordinatorId)
+                    .setToCoordinatorId(coordinatorId)
+                    .setReportsRestored(reportsRestored)
+                    .build());
             notes.add("coordinator " + coordinatorId + " took over from " + fromCoordinatorId);
             persist();
         }
-        LOG.warning(() -> "run " + id + ": took over from coordinator " + fromCoordinatorId + " with "
-                + reportsRestored + " interval reports; epoch " + epoch());
+        LOG.warning(() -> "run " + id + ": took over from coordinator " + fromCoordinatorId + " with " + reportsRestored
+                + " interval reports; epoch " + epoch());
     }
 
     // ---------------------------------------------------------------------------------------
@@ -347,7 +382,8 @@ public final class Run {
         }
         notes.add("worker " + w.workerId + " was lost (" + how + ")");
         merger.workerLost(w.workerId);
-        if (state == RunState.RUN_STATE_RUNNING && stopRequestedUnixNanos == 0
+        if (state == RunState.RUN_STATE_RUNNING
+                && stopRequestedUnixNanos == 0
                 && clock.unixNanos() < loadEndUnixNanos()) {
             long coveredUntil = (merger.highestReportedBy(w.workerId) + 1) * intervalNanos;
             long fromNanos = Math.max(0, Math.min(coveredUntil, profile.durationNanos()));
@@ -387,8 +423,8 @@ public final class Run {
         }
         synchronized (this) {
             resliced(assignments.reslicePending(nowUnixNanos, loadToCome(nowUnixNanos)));
-            resliced(assignments.resliceAfterTakeover(nowUnixNanos,
-                    loadToCome(nowUnixNanos) && nowUnixNanos < loadEndUnixNanos() - intervalNanos));
+            resliced(assignments.resliceAfterTakeover(
+                    nowUnixNanos, loadToCome(nowUnixNanos) && nowUnixNanos < loadEndUnixNanos() - intervalNanos));
             if (recordDirty) {
                 persist();
             }
@@ -398,22 +434,25 @@ public final class Run {
                 liveView.showCompleted(nowUnixNanos, state);
             }
             if (merger.complete()) {
-                finish(stopRequestedUnixNanos != 0 ? RunState.RUN_STATE_STOPPED : RunState.RUN_STATE_COMPLETED,
+                finish(
+                        stopRequestedUnixNanos != 0 ? RunState.RUN_STATE_STOPPED : RunState.RUN_STATE_COMPLETED,
                         nowUnixNanos);
             } else if (nowUnixNanos > deadlineUnixNanos) {
-                finishWithoutWaiting(RunState.RUN_STATE_COMPLETED, nowUnixNanos,
-                        "did not finish before the run's deadline");
+                finishWithoutWaiting(
+                        RunState.RUN_STATE_COMPLETED, nowUnixNanos, "did not finish before the run's deadline");
             } else if (stopRequestedUnixNanos != 0 && nowUnixNanos - stopRequestedUnixNanos > stopTimeoutNanos) {
-                finishWithoutWaiting(RunState.RUN_STATE_STOPPED, nowUnixNanos, "did not finish within "
-                        + stopTimeoutNanos / 1_000_000 + " ms of the stop request");
+                finishWithoutWaiting(
+                        RunState.RUN_STATE_STOPPED,
+                        nowUnixNanos,
+                        "did not finish within " + stopTimeoutNanos / 1_000_000 + " ms of the stop request");
             }
         }
     }
 
     private synchronized void loseSilentWorkers(long nowUnixNanos) {
         for (Roster.Loss loss : roster.silent(nowUnixNanos, heartbeatTimeoutNanos, reconnectWindowNanos)) {
-            LOG.warning(() -> "run " + id + ": worker " + loss.worker().workerId + " " + loss.how()
-                    + "; treating it as lost");
+            LOG.warning(() ->
+                    "run " + id + ": worker " + loss.worker().workerId + " " + loss.how() + "; treating it as lost");
             lose(loss.worker(), loss.how());
         }
     }
@@ -438,7 +477,8 @@ public final class Run {
         assignments.cancelTakeover();
         persist();
         roster.sendToLive(CoordinatorMessage.newBuilder()
-                .setStop(StopRun.newBuilder().setRunId(id).setReason(reason)).build());
+                .setStop(StopRun.newBuilder().setRunId(id).setReason(reason))
+                .build());
     }
 
     /**
@@ -485,8 +525,7 @@ public final class Run {
 
     /** Whether load remains to divide at {@code nowUnixNanos}: the run goes on, unstopped, and its load has not ended. */
     private boolean loadToCome(long nowUnixNanos) {
-        return state == RunState.RUN_STATE_RUNNING && stopRequestedUnixNanos == 0
-                && nowUnixNanos < loadEndUnixNanos();
+        return state == RunState.RUN_STATE_RUNNING && stopRequestedUnixNanos == 0 && nowUnixNanos < loadEndUnixNanos();
     }
 
     /**
@@ -511,8 +550,8 @@ public final class Run {
         persist();
         if (outcome.reassigned()) {
             assignments.sendToLive();
-            LOG.warning(() -> "run " + id + ": " + causes + "; rate re-sliced over " + outcome.slices().size()
-                    + " workers (epoch " + outcome.epoch() + ")");
+            LOG.warning(() -> "run " + id + ": " + causes + "; rate re-sliced over "
+                    + outcome.slices().size() + " workers (epoch " + outcome.epoch() + ")");
         }
     }
 
@@ -547,9 +586,22 @@ public final class Run {
         if (!leading) {
             return;
         }
-        store.saveRecord(new RunRecord(id, plan, seed, startUnixNanos, graceNanos, heartbeatTimeoutNanos,
-                assignments.epoch(), state, endUnixNanos, stopRequestedUnixNanos, coordinatorId, notes,
-                assignments.reslices(), takeovers, roster.records()));
+        store.saveRecord(new RunRecord(
+                id,
+                plan,
+                seed,
+                startUnixNanos,
+                graceNanos,
+                heartbeatTimeoutNanos,
+                assignments.epoch(),
+                state,
+                endUnixNanos,
+                stopRequestedUnixNanos,
+                coordinatorId,
+                notes,
+                assignments.reslices(),
+                takeovers,
+                roster.records()));
     }
 
     /**

@@ -1,8 +1,8 @@
 package io.salvo.coordinator.run;
 
-import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
+import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.ReportRejected;
@@ -28,6 +28,7 @@ public final class RunInbox {
     private final Roster roster;
     /** Whether refused stored reports are answered on their worker's stream (the leader does; copies don't). */
     private final boolean answers;
+
     private final Consumer<IntervalMerger.Merged> onMerged;
     private final BiConsumer<String, WorkerEvent> onEvent;
     /**
@@ -36,8 +37,13 @@ public final class RunInbox {
      */
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
 
-    RunInbox(String runId, IntervalMerger merger, Roster roster, boolean answers,
-            Consumer<IntervalMerger.Merged> onMerged, BiConsumer<String, WorkerEvent> onEvent) {
+    RunInbox(
+            String runId,
+            IntervalMerger merger,
+            Roster roster,
+            boolean answers,
+            Consumer<IntervalMerger.Merged> onMerged,
+            BiConsumer<String, WorkerEvent> onEvent) {
         this.runId = runId;
         this.merger = merger;
         this.roster = roster;
@@ -69,8 +75,11 @@ public final class RunInbox {
         } catch (RejectedReportException | CorruptHistogramException e) {
             // Checked by the coordinator that stored it, so this is a bug or a foreign writer; once per key.
             if (refused.add(key)) {
-                refuse(report, e instanceof CorruptHistogramException
-                        ? "corrupt histogram payload: " + e.getMessage() : e.getMessage());
+                refuse(
+                        report,
+                        e instanceof CorruptHistogramException
+                                ? "corrupt histogram payload: " + e.getMessage()
+                                : e.getMessage());
             }
         }
     }
@@ -132,8 +141,12 @@ public final class RunInbox {
         AssignedWorker w = roster.get(report.getWorkerId());
         WorkerChannel channel = w == null ? null : w.channel;
         if (channel != null && answers) {
-            channel.send(CoordinatorMessage.newBuilder().setReportRejected(ReportRejected.newBuilder()
-                    .setRunId(runId).setIntervalIndex(report.getIntervalIndex()).setReason(reason)).build());
+            channel.send(CoordinatorMessage.newBuilder()
+                    .setReportRejected(ReportRejected.newBuilder()
+                            .setRunId(runId)
+                            .setIntervalIndex(report.getIntervalIndex())
+                            .setReason(reason))
+                    .build());
         }
     }
 }

@@ -1,20 +1,20 @@
 package io.salvo.coordinator.run;
 
-import io.salvo.core.plan.PlanChecks;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.grpc.Status;
+import io.grpc.StatusException;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.slicing.SlicePlanner;
 import io.salvo.coordinator.slicing.SlicePlanner.Participant;
+import io.salvo.core.plan.PlanChecks;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.StartRunResponse;
-import io.grpc.Status;
-import io.grpc.StatusException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,11 +57,18 @@ public final class RunManager implements WorkerDirectory.Listener {
      *                             in the cluster, so that late reports still reach its result and watchers can replay
      *                             it; after that only its record and final result stay (see {@link #archive})
      */
-    public record Settings(Duration startLead, Duration grace, Duration heartbeatTimeout, Duration stopTimeout,
-            Duration tick, int minClockSamples, Duration finishedRunRetention) {
+    public record Settings(
+            Duration startLead,
+            Duration grace,
+            Duration heartbeatTimeout,
+            Duration stopTimeout,
+            Duration tick,
+            int minClockSamples,
+            Duration finishedRunRetention) {
         public Settings {
             if (finishedRunRetention.isNegative() || finishedRunRetention.isZero()) {
-                throw new IllegalArgumentException("finishedRunRetention must be positive, got " + finishedRunRetention);
+                throw new IllegalArgumentException(
+                        "finishedRunRetention must be positive, got " + finishedRunRetention);
             }
         }
 
@@ -69,18 +76,24 @@ public final class RunManager implements WorkerDirectory.Listener {
             // A worker silent for two intervals is lost; at least 3 s (three missed 1 s heartbeats), so
             // a JVM pause on a loaded machine is not mistaken for a crash. A broken stream is detected at once.
             // Ten minutes covers a worker that lost the coordinator near the end and re-delivers its buffer.
-            return new Settings(Duration.ofMillis(1000), Duration.ofMillis(1500), Duration.ofSeconds(3),
-                    Duration.ofSeconds(10), Duration.ofMillis(50), 3, Duration.ofMinutes(10));
+            return new Settings(
+                    Duration.ofMillis(1000),
+                    Duration.ofMillis(1500),
+                    Duration.ofSeconds(3),
+                    Duration.ofSeconds(10),
+                    Duration.ofMillis(50),
+                    3,
+                    Duration.ofMinutes(10));
         }
 
         public Settings withStartLead(Duration value) {
-            return new Settings(value, grace, heartbeatTimeout, stopTimeout, tick, minClockSamples,
-                    finishedRunRetention);
+            return new Settings(
+                    value, grace, heartbeatTimeout, stopTimeout, tick, minClockSamples, finishedRunRetention);
         }
 
         public Settings withGrace(Duration value) {
-            return new Settings(startLead, value, heartbeatTimeout, stopTimeout, tick, minClockSamples,
-                    finishedRunRetention);
+            return new Settings(
+                    startLead, value, heartbeatTimeout, stopTimeout, tick, minClockSamples, finishedRunRetention);
         }
 
         public Settings withHeartbeatTimeout(Duration value) {
@@ -88,13 +101,12 @@ public final class RunManager implements WorkerDirectory.Listener {
         }
 
         public Settings withStopTimeout(Duration value) {
-            return new Settings(startLead, grace, heartbeatTimeout, value, tick, minClockSamples,
-                    finishedRunRetention);
+            return new Settings(startLead, grace, heartbeatTimeout, value, tick, minClockSamples, finishedRunRetention);
         }
 
         public Settings withTick(Duration value) {
-            return new Settings(startLead, grace, heartbeatTimeout, stopTimeout, value, minClockSamples,
-                    finishedRunRetention);
+            return new Settings(
+                    startLead, grace, heartbeatTimeout, stopTimeout, value, minClockSamples, finishedRunRetention);
         }
 
         public Settings withMinClockSamples(int value) {
@@ -111,11 +123,13 @@ public final class RunManager implements WorkerDirectory.Listener {
     private final ScheduledExecutorService ticker;
     /** Archiving reads and rebuilds whole runs: off the ticker and the cluster-events thread. */
     private final Executor archiver;
+
     private final Settings settings;
     private final CoordinatorCluster cluster;
     private final String coordinatorId;
     /** Runs this coordinator leads or led. */
     private final Map<String, Run> runs = new ConcurrentHashMap<>();
+
     private final SecureRandom random = new SecureRandom();
     private volatile Run active;
     private final Object archiveLock = new Object();
@@ -126,8 +140,14 @@ public final class RunManager implements WorkerDirectory.Listener {
      * @param clusterEvents where a leadership change is acted on, in order with the cluster's other events
      * @param archiver      where ended runs are archived (one at a time is enough)
      */
-    public RunManager(WorkerDirectory workers, WallClock clock, ScheduledExecutorService ticker,
-            Executor clusterEvents, Executor archiver, Settings settings, CoordinatorCluster cluster,
+    public RunManager(
+            WorkerDirectory workers,
+            WallClock clock,
+            ScheduledExecutorService ticker,
+            Executor clusterEvents,
+            Executor archiver,
+            Settings settings,
+            CoordinatorCluster cluster,
             String coordinatorId) {
         this.workers = workers;
         this.clock = clock;
@@ -163,14 +183,17 @@ public final class RunManager implements WorkerDirectory.Listener {
                 throw notLeader();
             }
             if (active != null && !active.terminal()) {
-                throw Status.FAILED_PRECONDITION.withDescription("run " + active.id() + " is still in progress")
+                throw Status.FAILED_PRECONDITION
+                        .withDescription("run " + active.id() + " is still in progress")
                         .asException();
             }
             int needed = plan.getWorkerCount();
             List<? extends WorkerChannel> idle = workers.awaitIdle(needed, workerWait.toMillis());
             if (idle.size() < needed) {
-                throw Status.UNAVAILABLE.withDescription("only " + idle.size() + " of " + needed
-                        + " workers connected and idle after " + workerWait.toSeconds() + " s").asException();
+                throw Status.UNAVAILABLE
+                        .withDescription("only " + idle.size() + " of " + needed + " workers connected and idle after "
+                                + workerWait.toSeconds() + " s")
+                        .asException();
             }
             List<? extends WorkerChannel> chosen = idle.subList(0, needed);
             awaitClockEstimates(chosen);
@@ -182,13 +205,28 @@ public final class RunManager implements WorkerDirectory.Listener {
             long seed = plan.getSeed() != 0 ? plan.getSeed() : random.nextLong();
             Map<String, Slice> slices = SlicePlanner.plan(participants, seed);
 
-            long maxRoundTrip = chosen.stream().mapToLong(WorkerChannel::clockRoundTripNanos).max().orElse(0);
+            long maxRoundTrip = chosen.stream()
+                    .mapToLong(WorkerChannel::clockRoundTripNanos)
+                    .max()
+                    .orElse(0);
             long start = clock.unixNanos() + settings.startLead().toNanos() + Math.max(0, maxRoundTrip);
             String runId = newRunId();
-            long heartbeatTimeout = Math.max(settings.heartbeatTimeout().toNanos(), 2L * plan.getIntervalMillis() * 1_000_000L);
-            Run run = Run.create(runId, plan, start, seed, new Run.Timing(settings.grace().toNanos(), heartbeatTimeout,
-                    settings.stopTimeout().toNanos()), clock, cluster.runStore(runId), coordinatorId);
-            StartRunResponse.Builder response = StartRunResponse.newBuilder().setRunId(runId).setStartUnixNanos(start);
+            long heartbeatTimeout =
+                    Math.max(settings.heartbeatTimeout().toNanos(), 2L * plan.getIntervalMillis() * 1_000_000L);
+            Run run = Run.create(
+                    runId,
+                    plan,
+                    start,
+                    seed,
+                    new Run.Timing(
+                            settings.grace().toNanos(),
+                            heartbeatTimeout,
+                            settings.stopTimeout().toNanos()),
+                    clock,
+                    cluster.runStore(runId),
+                    coordinatorId);
+            StartRunResponse.Builder response =
+                    StartRunResponse.newBuilder().setRunId(runId).setStartUnixNanos(start);
             for (WorkerChannel s : chosen) {
                 run.assign(s, slices.get(s.workerId()));
                 response.addWorkerIds(s.workerId());
@@ -207,21 +245,28 @@ public final class RunManager implements WorkerDirectory.Listener {
 
     private StatusException notLeader() {
         String leader = cluster.coordinators().get(cluster.leaderMemberId());
-        return Status.UNAVAILABLE.withDescription("coordinator " + coordinatorId + " is a follower; runs start on the "
-                + "cluster's leader" + (leader == null ? "" : ", " + leader)).asException();
+        return Status.UNAVAILABLE
+                .withDescription("coordinator " + coordinatorId + " is a follower; runs start on the "
+                        + "cluster's leader" + (leader == null ? "" : ", " + leader))
+                .asException();
     }
 
     /** Routes the run's replicated reports and worker events to it, whoever received them. */
     private void follow(Run run) {
-        cluster.reports(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e -> {
-            // Most of these the leader stored itself after merging them: known by the key alone,
-            // so the value is not even copied out of the event.
-            if (!run.inbox().mergedAlready(e.getKey())) {
-                run.inbox().storedReport(e.getKey(), e.getValue());
-            }
-        }, true);
-        cluster.workerEvents(run.id()).addEntryListener((EntryAddedListener<String, byte[]>) e ->
-                run.inbox().storedEvent(e.getKey(), e.getValue()), true);
+        cluster.reports(run.id())
+                .addEntryListener(
+                        (EntryAddedListener<String, byte[]>) e -> {
+                            // Most of these the leader stored itself after merging them: known by the key alone,
+                            // so the value is not even copied out of the event.
+                            if (!run.inbox().mergedAlready(e.getKey())) {
+                                run.inbox().storedReport(e.getKey(), e.getValue());
+                            }
+                        },
+                        true);
+        cluster.workerEvents(run.id())
+                .addEntryListener(
+                        (EntryAddedListener<String, byte[]>) e -> run.inbox().storedEvent(e.getKey(), e.getValue()),
+                        true);
     }
 
     /**
@@ -321,8 +366,13 @@ public final class RunManager implements WorkerDirectory.Listener {
             if (runs.containsKey(record.runId())) {
                 continue;
             }
-            Run run = Run.restore(record, settings.stopTimeout().toNanos(), clock, cluster.runStore(record.runId()),
-                    coordinatorId, true);
+            Run run = Run.restore(
+                    record,
+                    settings.stopTimeout().toNanos(),
+                    clock,
+                    cluster.runStore(record.runId()),
+                    coordinatorId,
+                    true);
             follow(run);
             long restored = run.replay();
             run.tookOver(record.leaderCoordinatorId(), restored);
@@ -359,7 +409,8 @@ public final class RunManager implements WorkerDirectory.Listener {
     }
 
     private void scheduleArchive(String runId, long endUnixNanos) {
-        long delayNanos = Math.max(0, endUnixNanos + settings.finishedRunRetention().toNanos() - clock.unixNanos());
+        long delayNanos =
+                Math.max(0, endUnixNanos + settings.finishedRunRetention().toNanos() - clock.unixNanos());
         // archive logs its own failures; a new leader archives what an old one left
         ScheduledFuture<?> unused =
                 ticker.schedule(() -> archiver.execute(() -> archive(runId)), delayNanos, TimeUnit.NANOSECONDS);
@@ -444,7 +495,8 @@ public final class RunManager implements WorkerDirectory.Listener {
                 + " late report(s) that reached coordinator " + coordinatorId + " after the takeover could not be "
                 + "merged into this result (interval/worker: " + String.join(", ", onlyRebuilt) + ")";
         LOG.warning(() -> "run " + runId + ": " + message);
-        cluster.results().set(runId, stored.toBuilder().setMessage(message).build().toByteArray());
+        cluster.results()
+                .set(runId, stored.toBuilder().setMessage(message).build().toByteArray());
     }
 
     private static Set<String> reportedIntervals(RunResult result) {
@@ -476,7 +528,9 @@ public final class RunManager implements WorkerDirectory.Listener {
 
     /** Whether the run ended and was archived: its per-interval data is gone or going, its result stays. */
     public boolean archived(String runId) {
-        return !runId.isEmpty() && runId.length() <= 200 && cluster.archivedRuns().containsKey(runId);
+        return !runId.isEmpty()
+                && runId.length() <= 200
+                && cluster.archivedRuns().containsKey(runId);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -553,19 +607,28 @@ public final class RunManager implements WorkerDirectory.Listener {
             try {
                 return Optional.of(RunResult.parseFrom(stored));
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                throw Status.INTERNAL.withDescription("the stored result of run " + runId + " is unreadable").asException();
+                throw Status.INTERNAL
+                        .withDescription("the stored result of run " + runId + " is unreadable")
+                        .asException();
             }
         }
         if (archived(runId)) {
-            throw Status.INTERNAL.withDescription("run " + runId + " is archived but its result is missing").asException();
+            throw Status.INTERNAL
+                    .withDescription("run " + runId + " is archived but its result is missing")
+                    .asException();
         }
         return Optional.of(copyOf(record.get()).result());
     }
 
     /** A run led elsewhere (or ended), rebuilt from the stored reports: it answers for its result. */
     private Run copyOf(RunRecord record) {
-        Run copy = Run.restore(record, settings.stopTimeout().toNanos(), clock, cluster.runStore(record.runId()),
-                coordinatorId, false);
+        Run copy = Run.restore(
+                record,
+                settings.stopTimeout().toNanos(),
+                clock,
+                cluster.runStore(record.runId()),
+                coordinatorId,
+                false);
         copy.replay();
         return copy;
     }
@@ -573,7 +636,9 @@ public final class RunManager implements WorkerDirectory.Listener {
     /** Stops a run wherever it is led: the request is replicated and the leader acts on it. */
     public void stop(String runId, String reason) throws StatusException {
         if (record(runId).isEmpty()) {
-            throw Status.NOT_FOUND.withDescription("no run with id '" + runId + "'").asException();
+            throw Status.NOT_FOUND
+                    .withDescription("no run with id '" + runId + "'")
+                    .asException();
         }
         cluster.stopRequests().set(runId, reason);
         Run run = runs.get(runId);
@@ -582,8 +647,8 @@ public final class RunManager implements WorkerDirectory.Listener {
         }
     }
 
-    private final class StopListener implements EntryAddedListener<String, String>,
-            EntryUpdatedListener<String, String> {
+    private final class StopListener
+            implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String> {
         @Override
         public void entryAdded(EntryEvent<String, String> event) {
             apply(event);

@@ -1,13 +1,13 @@
 package io.salvo.coordinator.security;
 
-import io.salvo.core.security.BearerTokenCredentials;
-import io.salvo.core.security.ClusterToken;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.salvo.core.security.BearerTokenCredentials;
+import io.salvo.core.security.ClusterToken;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -27,8 +27,8 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
     }
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-            ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String header = headers.get(BearerTokenCredentials.AUTHORIZATION);
         String problem = null;
         if (header == null) {
@@ -45,7 +45,7 @@ public final class TokenAuthInterceptor implements ServerInterceptor {
         LOG.warning(() -> "refused " + call.getMethodDescriptor().getFullMethodName() + " from "
                 + call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR) + ": " + reason);
         call.close(Status.UNAUTHENTICATED.withDescription(reason), new Metadata());
-        return new ServerCall.Listener<>() { };
+        return new ServerCall.Listener<>() {};
     }
 
     public long refused() {

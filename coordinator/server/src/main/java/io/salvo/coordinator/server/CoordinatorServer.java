@@ -1,21 +1,21 @@
 package io.salvo.coordinator.server;
 
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.ReportBatcher;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.coordinator.security.TokenAuthInterceptor;
-import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.core.security.TlsFiles;
-import io.grpc.Metadata;
-import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallExecutorSupplier;
-import io.grpc.ServerInterceptors;
-import io.grpc.ServerBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.salvo.proto.v1.WorkerLinkGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
@@ -58,12 +58,19 @@ public final class CoordinatorServer implements AutoCloseable {
         @Override
         public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
             return WorkerLinkGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())
-                    ? Runnable::run : null;
+                    ? Runnable::run
+                    : null;
         }
     };
 
-    private CoordinatorServer(ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings,
-            ClusterToken token, ClusterSettings clusterSettings, String advertisedHost) throws IOException {
+    private CoordinatorServer(
+            ServerBuilder<?> builder,
+            WallClock clock,
+            RunManager.Settings settings,
+            ClusterToken token,
+            ClusterSettings clusterSettings,
+            String advertisedHost)
+            throws IOException {
         this.cluster = CoordinatorCluster.start(clusterSettings, token);
         try {
             this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("salvo-coordinator-ticker"));
@@ -71,26 +78,33 @@ public final class CoordinatorServer implements AutoCloseable {
             this.archiver = Executors.newSingleThreadExecutor(daemonThreads("salvo-run-archiver"));
             String coordinatorId = "coordinator-" + cluster.memberId().substring(0, 8);
             this.registry = new WorkerRegistry(cluster, clock, clusterEvents);
-            this.runs = new RunManager(registry, clock, scheduler, clusterEvents, archiver, settings, cluster,
-                    coordinatorId);
+            this.runs = new RunManager(
+                    registry, clock, scheduler, clusterEvents, archiver, settings, cluster, coordinatorId);
             // Mostly waiting on cluster round trips (a follower's putIfAbsent per report), not computing.
-            this.streamWork = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
-                    daemonThreads("salvo-worker-streams"));
-            this.workerLink = new WorkerLinkService(coordinatorId, cluster.memberId(), registry,
-                    new ReportIntake(cluster, runs::ledRun, new ReportBatcher(cluster, scheduler)), clock, scheduler,
+            this.streamWork = Executors.newFixedThreadPool(
+                    Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), daemonThreads("salvo-worker-streams"));
+            this.workerLink = new WorkerLinkService(
+                    coordinatorId,
+                    cluster.memberId(),
+                    registry,
+                    new ReportIntake(cluster, runs::ledRun, new ReportBatcher(cluster, scheduler)),
+                    clock,
+                    scheduler,
                     streamWork);
             this.auth = token == null ? null : new TokenAuthInterceptor(token);
             RunControlService runControl = new RunControlService(runs, new SnapshotFeeds(cluster));
-            this.server = builder
-                    .callExecutor(WORKER_LINK_ON_TRANSPORT_THREAD)
-                    .addService(auth == null ? workerLink.bindService()
-                            : ServerInterceptors.intercept(workerLink, auth))
-                    .addService(auth == null ? runControl.bindService()
-                            : ServerInterceptors.intercept(runControl, auth))
+            this.server = builder.callExecutor(WORKER_LINK_ON_TRANSPORT_THREAD)
+                    .addService(
+                            auth == null ? workerLink.bindService() : ServerInterceptors.intercept(workerLink, auth))
+                    .addService(
+                            auth == null ? runControl.bindService() : ServerInterceptors.intercept(runControl, auth))
                     .build()
                     .start();
-            cluster.coordinators().set(cluster.memberId(), coordinatorId
-                    + (advertisedHost == null ? "" : " at " + advertisedHost + ":" + server.getPort()));
+            cluster.coordinators()
+                    .set(
+                            cluster.memberId(),
+                            coordinatorId
+                                    + (advertisedHost == null ? "" : " at " + advertisedHost + ":" + server.getPort()));
             // publishLivenessSafely swallows its own failures: the next second tries again
             ScheduledFuture<?> unused =
                     scheduler.scheduleAtFixedRate(this::publishLivenessSafely, 1, 1, TimeUnit.SECONDS);
@@ -121,21 +135,21 @@ public final class CoordinatorServer implements AutoCloseable {
      * Listens on {@code bind} (callers default to loopback), admitting only calls that carry
      * {@code token}, over TLS when {@code tls} is given (mutual TLS when it names a client CA).
      */
-    public static CoordinatorServer start(InetSocketAddress bind, ClusterToken token, TlsFiles tls)
-            throws IOException {
+    public static CoordinatorServer start(InetSocketAddress bind, ClusterToken token, TlsFiles tls) throws IOException {
         return start(bind, token, tls, ClusterSettings.standalone());
     }
 
     /** Like {@link #start(InetSocketAddress, ClusterToken, TlsFiles)}, as a member of a coordinator cluster. */
-    public static CoordinatorServer start(InetSocketAddress bind, ClusterToken token, TlsFiles tls,
-            ClusterSettings cluster) throws IOException {
+    public static CoordinatorServer start(
+            InetSocketAddress bind, ClusterToken token, TlsFiles tls, ClusterSettings cluster) throws IOException {
         if (token == null) {
             throw new IllegalArgumentException("a coordinator on a network port needs a cluster token");
         }
         NettyServerBuilder builder = NettyServerBuilder.forAddress(bind)
                 // RunControl calls run here (WorkerLink messages on the transport threads): a small
                 // fixed pool instead of gRPC's default cached one, which grows without bound.
-                .executor(Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+                .executor(Executors.newFixedThreadPool(
+                        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
                         daemonThreads("salvo-coordinator-grpc")))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 // Slow or abusive peers must not pin memory: bound header size and idle connections.
@@ -144,19 +158,25 @@ public final class CoordinatorServer implements AutoCloseable {
         if (tls != null) {
             builder.sslContext(tls.serverContext());
         }
-        return new CoordinatorServer(builder, WallClock.system(), RunManager.Settings.defaults(), token, cluster,
-                bind.getHostString());
+        return new CoordinatorServer(
+                builder, WallClock.system(), RunManager.Settings.defaults(), token, cluster, bind.getHostString());
     }
 
     /** For tests: any transport (in-process included), any clock; {@code token} null disables authentication. */
-    public static CoordinatorServer start(ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings,
-            ClusterToken token) throws IOException {
+    public static CoordinatorServer start(
+            ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings, ClusterToken token)
+            throws IOException {
         return start(builder, clock, settings, token, ClusterSettings.standalone());
     }
 
     /** For tests: two coordinators of one cluster in one JVM. */
-    public static CoordinatorServer start(ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings,
-            ClusterToken token, ClusterSettings cluster) throws IOException {
+    public static CoordinatorServer start(
+            ServerBuilder<?> builder,
+            WallClock clock,
+            RunManager.Settings settings,
+            ClusterToken token,
+            ClusterSettings cluster)
+            throws IOException {
         return new CoordinatorServer(builder, clock, settings, token, cluster, null);
     }
 

@@ -5,10 +5,10 @@ import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RejectionTally;
 import io.salvo.coordinator.cluster.ReportBatcher;
 import io.salvo.coordinator.cluster.RunRecord;
-import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
 import io.salvo.coordinator.run.Run;
+import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.ReportRejected;
@@ -42,6 +42,7 @@ final class ReportIntake {
     private final ReportBatcher batcher;
     /** Run records by id, as last read; refreshed from the cluster when a worker is not in them yet. */
     private final Map<String, KnownRun> records = new ConcurrentHashMap<>();
+
     private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
     /** Ended runs whose per-interval data is gone (RunManager.archive): what still arrives for them is refused. */
     private final Set<String> archived = ConcurrentHashMap.newKeySet();
@@ -66,7 +67,10 @@ final class ReportIntake {
     }
 
     /** Outcome of taking in a report, for the caller's own counters. */
-    enum Outcome { TAKEN, UNKNOWN_RUN }
+    enum Outcome {
+        TAKEN,
+        UNKNOWN_RUN
+    }
 
     /**
      * Takes in a report, waiting on the cluster where needed (the run's record, a put-if-absent,
@@ -92,7 +96,9 @@ final class ReportIntake {
      */
     Runnable reportWithoutWaiting(WorkerSession from, IntervalReport report, Runnable onUnknownRun) {
         KnownRun run = records.get(report.getRunId());
-        Run led = run == null || !run.hasWorker(from.workerId()) ? null : ledRuns.apply(run.record().runId());
+        Run led = run == null || !run.hasWorker(from.workerId())
+                ? null
+                : ledRuns.apply(run.record().runId());
         if (led == null) {
             return () -> {
                 if (report(from, report) == Outcome.UNKNOWN_RUN) {
@@ -231,8 +237,12 @@ final class ReportIntake {
      */
     private record KnownRun(RunRecord record, Set<String> workerIds, long maxIntervalIndex) {
         KnownRun(RunRecord record) {
-            this(record, record.workers().stream().map(RunRecord.WorkerRecord::workerId)
-                    .collect(Collectors.toUnmodifiableSet()), record.maxIntervalIndex());
+            this(
+                    record,
+                    record.workers().stream()
+                            .map(RunRecord.WorkerRecord::workerId)
+                            .collect(Collectors.toUnmodifiableSet()),
+                    record.maxIntervalIndex());
         }
 
         boolean hasWorker(String workerId) {
@@ -241,8 +251,8 @@ final class ReportIntake {
     }
 
     private void reject(WorkerSession from, String runId, long index, String reason) {
-        LOG.warning(() -> "run " + runId + ": rejected report from worker " + from.workerId() + " for interval "
-                + index + ": " + reason);
+        LOG.warning(() -> "run " + runId + ": rejected report from worker " + from.workerId() + " for interval " + index
+                + ": " + reason);
         Tally tally = tallies.computeIfAbsent(runId, id -> new Tally());
         byte[] encoded;
         synchronized (tally) {
@@ -254,8 +264,12 @@ final class ReportIntake {
             // Written under the lock so an older count never overwrites a newer one.
             cluster.rejections(runId).set(cluster.memberId(), encoded);
         }
-        from.send(CoordinatorMessage.newBuilder().setReportRejected(ReportRejected.newBuilder()
-                .setRunId(runId).setIntervalIndex(index).setReason(reason)).build());
+        from.send(CoordinatorMessage.newBuilder()
+                .setReportRejected(ReportRejected.newBuilder()
+                        .setRunId(runId)
+                        .setIntervalIndex(index)
+                        .setReason(reason))
+                .build());
     }
 
     /** Not tallied in the cluster: the run's result is final and its rejection map is gone with its data. */
@@ -264,8 +278,12 @@ final class ReportIntake {
                 + "to be merged";
         LOG.warning(() -> "run " + runId + ": refused report from worker " + from.workerId() + " for interval " + index
                 + ": the run is archived");
-        from.send(CoordinatorMessage.newBuilder().setReportRejected(ReportRejected.newBuilder()
-                .setRunId(runId).setIntervalIndex(index).setReason(reason)).build());
+        from.send(CoordinatorMessage.newBuilder()
+                .setReportRejected(ReportRejected.newBuilder()
+                        .setRunId(runId)
+                        .setIntervalIndex(index)
+                        .setReason(reason))
+                .build());
     }
 
     private static final class Tally {

@@ -1,5 +1,8 @@
 package io.salvo.coordinator.server;
 
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.stub.StreamObserver;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveSnapshot;
@@ -12,9 +15,6 @@ import io.salvo.proto.v1.StartRunResponse;
 import io.salvo.proto.v1.StopRunRequest;
 import io.salvo.proto.v1.StopRunResponse;
 import io.salvo.proto.v1.WatchRunRequest;
-import io.grpc.Status;
-import io.grpc.StatusException;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -37,12 +37,15 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
     @Override
     public void startRun(StartRunRequest request, StreamObserver<StartRunResponse> response) {
         if (request.getProtocolVersion() != ProtocolVersion.PROTOCOL_VERSION_1) {
-            response.onError(Status.FAILED_PRECONDITION.withDescription("incompatible protocol version: client speaks "
-                    + request.getProtocolVersionValue() + ", this coordinator speaks "
-                    + ProtocolVersion.PROTOCOL_VERSION_1.getNumber()).asRuntimeException());
+            response.onError(Status.FAILED_PRECONDITION
+                    .withDescription("incompatible protocol version: client speaks "
+                            + request.getProtocolVersionValue() + ", this coordinator speaks "
+                            + ProtocolVersion.PROTOCOL_VERSION_1.getNumber())
+                    .asRuntimeException());
             return;
         }
-        Duration wait = request.getWorkerWaitMillis() > 0 ? Duration.ofMillis(request.getWorkerWaitMillis())
+        Duration wait = request.getWorkerWaitMillis() > 0
+                ? Duration.ofMillis(request.getWorkerWaitMillis())
                 : DEFAULT_WORKER_WAIT;
         try {
             response.onNext(runs.start(request.getPlan(), wait));
@@ -51,7 +54,9 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
             response.onError(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            response.onError(Status.CANCELLED.withDescription("coordinator is shutting down").asException());
+            response.onError(Status.CANCELLED
+                    .withDescription("coordinator is shutting down")
+                    .asException());
         }
     }
 
@@ -72,8 +77,7 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
     public void stopRun(StopRunRequest request, StreamObserver<StopRunResponse> response) {
         try {
             runs.stop(request.getRunId(), request.getReason().isBlank() ? "stopped by a client" : request.getReason());
-            RunState state = runs.run(request.getRunId()).map(r -> r.state())
-                    .orElse(RunState.RUN_STATE_DRAINING);
+            RunState state = runs.run(request.getRunId()).map(r -> r.state()).orElse(RunState.RUN_STATE_DRAINING);
             response.onNext(StopRunResponse.newBuilder().setState(state).build());
             response.onCompleted();
         } catch (StatusException e) {
@@ -105,9 +109,15 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
                 return;
             }
             RunResult r = result.get();
-            long lastIndex = r.getIntervalsCount() == 0 ? 0 : r.getIntervals(r.getIntervalsCount() - 1).getIntervalIndex();
-            response.onNext(LiveSnapshot.newBuilder().setRunId(runId).setState(r.getState()).setMessage(r.getMessage())
-                    .setIntervalIndex(lastIndex).build());
+            long lastIndex = r.getIntervalsCount() == 0
+                    ? 0
+                    : r.getIntervals(r.getIntervalsCount() - 1).getIntervalIndex();
+            response.onNext(LiveSnapshot.newBuilder()
+                    .setRunId(runId)
+                    .setState(r.getState())
+                    .setMessage(r.getMessage())
+                    .setIntervalIndex(lastIndex)
+                    .build());
             response.onCompleted();
         } catch (StatusException e) {
             response.onError(e);
@@ -116,6 +126,8 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
 
     private static RuntimeException notFound(String runId) {
         String shown = runId.length() > 100 ? runId.substring(0, 100) + "..." : runId;
-        return Status.NOT_FOUND.withDescription("no run with id '" + shown + "'").asRuntimeException();
+        return Status.NOT_FOUND
+                .withDescription("no run with id '" + shown + "'")
+                .asRuntimeException();
     }
 }

@@ -3,11 +3,11 @@ package io.salvo.coordinator.server;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.RunState;
-import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +34,15 @@ final class SnapshotFeeds {
     SnapshotFeeds(CoordinatorCluster cluster) {
         this.cluster = cluster;
         // An archived run's snapshot map is gone; so goes its feed and the history it kept in memory.
-        cluster.archivedRuns().addEntryListener((EntryAddedListener<String, Long>) e -> {
-            Feed feed = feeds.remove(e.getKey());
-            if (feed != null) {
-                feed.close();
-            }
-        }, false);
+        cluster.archivedRuns()
+                .addEntryListener(
+                        (EntryAddedListener<String, Long>) e -> {
+                            Feed feed = feeds.remove(e.getKey());
+                            if (feed != null) {
+                                feed.close();
+                            }
+                        },
+                        false);
     }
 
     /** Replays the run's snapshots so far, then streams new ones until the run ends. */
@@ -54,6 +57,7 @@ final class SnapshotFeeds {
         private final List<LiveSnapshot> history = new ArrayList<>();
         /** Arrived ahead of a gap (entry events of different keys may overtake each other). */
         private final TreeMap<Long, LiveSnapshot> early = new TreeMap<>();
+
         private final CopyOnWriteArrayList<StreamObserver<LiveSnapshot>> watchers = new CopyOnWriteArrayList<>();
         private boolean ended;
 
@@ -143,7 +147,8 @@ final class SnapshotFeeds {
     }
 
     private static boolean terminal(RunState state) {
-        return state == RunState.RUN_STATE_COMPLETED || state == RunState.RUN_STATE_STOPPED
+        return state == RunState.RUN_STATE_COMPLETED
+                || state == RunState.RUN_STATE_STOPPED
                 || state == RunState.RUN_STATE_FAILED;
     }
 }

@@ -1,5 +1,7 @@
 package io.salvo.coordinator.server;
 
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.IntervalReport;
@@ -9,8 +11,6 @@ import io.salvo.proto.v1.Welcome;
 import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
-import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -35,11 +35,18 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
     private final ScheduledExecutorService scheduler;
     /** Where stream work that may wait on the cluster runs (see {@link StreamWork}). */
     private final Executor blocking;
+
     private final AtomicLong protocolViolations = new AtomicLong();
     private final AtomicLong unknownRunReports = new AtomicLong();
 
-    WorkerLinkService(String coordinatorId, String memberId, WorkerRegistry registry, ReportIntake intake,
-            WallClock clock, ScheduledExecutorService scheduler, Executor blocking) {
+    WorkerLinkService(
+            String coordinatorId,
+            String memberId,
+            WorkerRegistry registry,
+            ReportIntake intake,
+            WallClock clock,
+            ScheduledExecutorService scheduler,
+            Executor blocking) {
         this.blocking = blocking;
         this.coordinatorId = coordinatorId;
         this.memberId = memberId;
@@ -111,11 +118,15 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                     // coordinator, and must not leave a half-dead session that blocks the worker's
                     // reconnect with ALREADY_EXISTS.
                     WorkerSession s = session;
-                    LOG.log(java.util.logging.Level.SEVERE, "worker stream failed while handling "
-                            + message.getBodyCase() + (s == null ? "" : " from " + s.workerId()), e);
+                    LOG.log(
+                            java.util.logging.Level.SEVERE,
+                            "worker stream failed while handling " + message.getBodyCase()
+                                    + (s == null ? "" : " from " + s.workerId()),
+                            e);
                     if (s != null) {
-                        s.close(Status.INTERNAL.withDescription("coordinator failed to handle a "
-                                + message.getBodyCase() + " message").asRuntimeException());
+                        s.close(Status.INTERNAL
+                                .withDescription("coordinator failed to handle a " + message.getBodyCase() + " message")
+                                .asRuntimeException());
                     } else {
                         refuse(Status.INTERNAL.withDescription("coordinator failed to handle the first message"));
                     }
@@ -142,7 +153,7 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                         }
                     }
                     case EVENT -> onEvent(message);
-                    case HEARTBEAT -> { }
+                    case HEARTBEAT -> {}
                     case HELLO -> LOG.warning(() -> "worker " + session.workerId() + " sent a second hello; ignored");
                     case BODY_NOT_SET -> LOG.warning(() -> "worker " + session.workerId() + " sent an empty message");
                 }
@@ -150,7 +161,8 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
 
             private void onFirstMessage(WorkerMessage message, long now) {
                 if (!message.hasHello()) {
-                    refuse(Status.INVALID_ARGUMENT.withDescription("the first message on a WorkerLink stream must be a hello"));
+                    refuse(Status.INVALID_ARGUMENT.withDescription(
+                            "the first message on a WorkerLink stream must be a hello"));
                     return;
                 }
                 WorkerHello hello = message.getHello();
@@ -167,27 +179,29 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                 WorkerSession candidate = new WorkerSession(hello, outbound, now, memberId);
                 // Silent for two heartbeat intervals: the old stream is a half-open leftover.
                 if (!registry.register(candidate, now, 2L * HEARTBEAT_INTERVAL_MILLIS * 1_000_000L)) {
-                    refuse(Status.ALREADY_EXISTS.withDescription("a worker with id '" + hello.getWorkerId()
-                            + "' is already connected"));
+                    refuse(Status.ALREADY_EXISTS.withDescription(
+                            "a worker with id '" + hello.getWorkerId() + "' is already connected"));
                     return;
                 }
                 session = candidate;
-                session.send(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
-                        .setCoordinatorId(coordinatorId)
-                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
-                        .setHeartbeatIntervalMillis(HEARTBEAT_INTERVAL_MILLIS)).build());
+                session.send(CoordinatorMessage.newBuilder()
+                        .setWelcome(Welcome.newBuilder()
+                                .setCoordinatorId(coordinatorId)
+                                .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                                .setHeartbeatIntervalMillis(HEARTBEAT_INTERVAL_MILLIS))
+                        .build());
                 for (int i = 0; i < INITIAL_CLOCK_PROBES; i++) {
                     WorkerSession s = session;
                     // a probe that cannot be sent means the stream is gone, which its end handles
-                    ScheduledFuture<?> unused = scheduler.schedule(() -> s.sendClockProbeNow(clock.unixNanos()),
-                            20L * i, TimeUnit.MILLISECONDS);
+                    ScheduledFuture<?> unused = scheduler.schedule(
+                            () -> s.sendClockProbeNow(clock.unixNanos()), 20L * i, TimeUnit.MILLISECONDS);
                 }
                 // After the clock probes the worker is made known to the cluster, and the leader's run
                 // takes it back (after a reconnect) or in (replacing a lost one). Streams that close
                 // before then (most hostile ones) never touch the replicated state.
                 WorkerSession joined = session;
-                ScheduledFuture<?> unused = scheduler.schedule(() -> publish(joined),
-                        20L * INITIAL_CLOCK_PROBES + 200, TimeUnit.MILLISECONDS);
+                ScheduledFuture<?> unused = scheduler.schedule(
+                        () -> publish(joined), 20L * INITIAL_CLOCK_PROBES + 200, TimeUnit.MILLISECONDS);
                 LOG.info(() -> "worker " + hello.getWorkerId() + " joined (region '" + hello.getRegion() + "', "
                         + hello.getCores() + " cores, weight " + Math.max(1, hello.getWeight()) + ")");
             }
@@ -197,20 +211,29 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                 try {
                     registry.publish(joined);
                 } catch (RuntimeException e) {
-                    LOG.log(java.util.logging.Level.SEVERE, "worker " + joined.workerId()
-                            + " could not be made known to the coordinator cluster", e);
-                    joined.close(Status.UNAVAILABLE.withDescription("the coordinator could not register this worker "
-                            + "with its cluster: " + e.getMessage()).asRuntimeException());
+                    LOG.log(
+                            java.util.logging.Level.SEVERE,
+                            "worker " + joined.workerId() + " could not be made known to the coordinator cluster",
+                            e);
+                    joined.close(Status.UNAVAILABLE
+                            .withDescription("the coordinator could not register this worker " + "with its cluster: "
+                                    + e.getMessage())
+                            .asRuntimeException());
                 }
             }
 
             private void rejectUnknownRun(IntervalReport report) {
                 unknownRunReports.incrementAndGet();
-                String runId = report.getRunId().length() > 100 ? report.getRunId().substring(0, 100) + "..." : report.getRunId();
+                String runId = report.getRunId().length() > 100
+                        ? report.getRunId().substring(0, 100) + "..."
+                        : report.getRunId();
                 LOG.fine(() -> "worker " + session.workerId() + " reported for unknown run '" + runId + "'");
-                session.send(CoordinatorMessage.newBuilder().setReportRejected(ReportRejected.newBuilder()
-                        .setRunId(runId).setIntervalIndex(report.getIntervalIndex())
-                        .setReason("no run with id '" + runId + "'")).build());
+                session.send(CoordinatorMessage.newBuilder()
+                        .setReportRejected(ReportRejected.newBuilder()
+                                .setRunId(runId)
+                                .setIntervalIndex(report.getIntervalIndex())
+                                .setReason("no run with id '" + runId + "'"))
+                        .build());
             }
 
             private void refuse(Status status) {
@@ -228,7 +251,7 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                 switch (event.getKindCase()) {
                     case FINISHED, FAILED -> intake.event(session, event);
                     case WARNING -> LOG.warning(() -> "worker " + session.workerId() + ": " + event.getWarning());
-                    case KIND_NOT_SET -> { }
+                    case KIND_NOT_SET -> {}
                 }
             }
 

@@ -5,6 +5,7 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.grpc.stub.StreamObserver;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.Liveness;
@@ -13,7 +14,6 @@ import io.salvo.coordinator.cluster.WorkerLocation;
 import io.salvo.coordinator.run.WorkerChannel;
 import io.salvo.coordinator.run.WorkerDirectory;
 import io.salvo.proto.v1.CoordinatorMessage;
-import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -46,10 +46,12 @@ public final class WorkerRegistry implements WorkerDirectory {
 
     /** Concurrent: sessions are removed while it is scanned. */
     private final ConcurrentHashMap<String, WorkerSession> sessions = new ConcurrentHashMap<>();
+
     private final CoordinatorCluster cluster;
     private final WallClock clock;
     /** Serializes cluster-side changes (entry events, member departures) so they apply in order. */
     private final ExecutorService clusterEvents;
+
     private volatile Listener listener = IGNORE;
 
     WorkerRegistry(CoordinatorCluster cluster, WallClock clock, ExecutorService clusterEvents) {
@@ -81,7 +83,9 @@ public final class WorkerRegistry implements WorkerDirectory {
         WorkerSession previous;
         synchronized (this) {
             previous = sessions.get(session.workerId());
-            if (previous != null && previous.local() && !previous.closed()
+            if (previous != null
+                    && previous.local()
+                    && !previous.closed()
                     && nowUnixNanos - previous.lastHeardUnixNanos() <= staleAfterNanos) {
                 return false;
             }
@@ -90,7 +94,8 @@ public final class WorkerRegistry implements WorkerDirectory {
         if (previous != null) {
             // Superseded, not lost: the new stream takes over the worker's run once it is published.
             if (previous.local()) {
-                previous.close(io.grpc.Status.ABORTED.withDescription("replaced by a new stream of the same worker")
+                previous.close(io.grpc.Status.ABORTED
+                        .withDescription("replaced by a new stream of the same worker")
                         .asRuntimeException());
             } else {
                 previous.markClosed();
@@ -149,7 +154,7 @@ public final class WorkerRegistry implements WorkerDirectory {
     /** Every second: how long each worker whose stream this coordinator holds has been silent. */
     void publishLiveness() {
         if (cluster.alone()) {
-            return;   // only the other coordinators need it: this one judges its own streams directly
+            return; // only the other coordinators need it: this one judges its own streams directly
         }
         long now = clock.unixNanos();
         List<Liveness.Entry> entries = new ArrayList<>();
@@ -176,10 +181,12 @@ public final class WorkerRegistry implements WorkerDirectory {
         if (message.hasAssignment()) {
             // The leader stated the start in its clock; the worker's offset is to ours. Bridge the two
             // coordinators' clocks through Hazelcast's cluster clock.
-            long leaderMinusUsNanos = (envelope.senderClusterTimeOffsetMillis() - cluster.clusterTimeOffsetMillis())
-                    * 1_000_000L;
-            message = message.toBuilder().setAssignment(message.getAssignment().toBuilder()
-                    .setWorkerClockOffsetNanos(session.clockOffsetNanos() - leaderMinusUsNanos)).build();
+            long leaderMinusUsNanos =
+                    (envelope.senderClusterTimeOffsetMillis() - cluster.clusterTimeOffsetMillis()) * 1_000_000L;
+            message = message.toBuilder()
+                    .setAssignment(message.getAssignment().toBuilder()
+                            .setWorkerClockOffsetNanos(session.clockOffsetNanos() - leaderMinusUsNanos))
+                    .build();
         }
         session.send(message);
     }
@@ -193,8 +200,14 @@ public final class WorkerRegistry implements WorkerDirectory {
         return new StreamObserver<>() {
             @Override
             public void onNext(CoordinatorMessage message) {
-                cluster.toWorkers().publish(new WorkerEnvelope(location.holderMemberId(), location.hello().getWorkerId(),
-                        location.connectionId(), cluster.clusterTimeOffsetMillis(), message).encode());
+                cluster.toWorkers()
+                        .publish(new WorkerEnvelope(
+                                        location.holderMemberId(),
+                                        location.hello().getWorkerId(),
+                                        location.connectionId(),
+                                        cluster.clusterTimeOffsetMillis(),
+                                        message)
+                                .encode());
             }
 
             @Override
@@ -209,8 +222,10 @@ public final class WorkerRegistry implements WorkerDirectory {
         };
     }
 
-    private final class LocationListener implements EntryAddedListener<String, byte[]>,
-            EntryUpdatedListener<String, byte[]>, EntryRemovedListener<String, byte[]> {
+    private final class LocationListener
+            implements EntryAddedListener<String, byte[]>,
+                    EntryUpdatedListener<String, byte[]>,
+                    EntryRemovedListener<String, byte[]> {
         @Override
         public void entryAdded(EntryEvent<String, byte[]> event) {
             byte[] value = event.getValue();
@@ -268,7 +283,9 @@ public final class WorkerRegistry implements WorkerDirectory {
             return;
         }
         WorkerSession existing = sessions.get(location.hello().getWorkerId());
-        if (existing != null && !existing.local() && existing.connectionId().equals(location.connectionId())
+        if (existing != null
+                && !existing.local()
+                && existing.connectionId().equals(location.connectionId())
                 && sessions.remove(existing.workerId(), existing)) {
             existing.markClosed();
             notifyWaiters();

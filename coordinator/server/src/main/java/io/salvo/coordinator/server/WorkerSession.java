@@ -1,5 +1,6 @@
 package io.salvo.coordinator.server;
 
+import io.grpc.stub.StreamObserver;
 import io.salvo.coordinator.clock.ClockOffsetEstimator;
 import io.salvo.coordinator.cluster.WorkerLocation;
 import io.salvo.coordinator.run.WorkerChannel;
@@ -7,7 +8,6 @@ import io.salvo.proto.v1.ClockProbe;
 import io.salvo.proto.v1.ClockProbeReply;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.WorkerHello;
-import io.grpc.stub.StreamObserver;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,8 +43,13 @@ public final class WorkerSession implements WorkerChannel {
     private volatile int remoteClockSamples;
     private volatile long livenessReceivedUnixNanos;
 
-    private WorkerSession(WorkerHello hello, StreamObserver<CoordinatorMessage> outbound, String connectionId,
-            String holderMemberId, boolean local, long connectedUnixNanos) {
+    private WorkerSession(
+            WorkerHello hello,
+            StreamObserver<CoordinatorMessage> outbound,
+            String connectionId,
+            String holderMemberId,
+            boolean local,
+            long connectedUnixNanos) {
         this.hello = hello;
         this.outbound = outbound;
         this.connectionId = connectionId;
@@ -54,15 +59,18 @@ public final class WorkerSession implements WorkerChannel {
         this.livenessReceivedUnixNanos = connectedUnixNanos;
     }
 
-    WorkerSession(WorkerHello hello, StreamObserver<CoordinatorMessage> outbound, long connectedUnixNanos,
+    WorkerSession(
+            WorkerHello hello,
+            StreamObserver<CoordinatorMessage> outbound,
+            long connectedUnixNanos,
             String holderMemberId) {
         this(hello, outbound, UUID.randomUUID().toString(), holderMemberId, true, connectedUnixNanos);
     }
 
     /** A worker whose stream another coordinator holds; {@code relay} carries messages to that holder. */
     static WorkerSession remote(WorkerLocation location, StreamObserver<CoordinatorMessage> relay, long nowUnixNanos) {
-        WorkerSession session = new WorkerSession(location.hello(), relay, location.connectionId(),
-                location.holderMemberId(), false, nowUnixNanos);
+        WorkerSession session = new WorkerSession(
+                location.hello(), relay, location.connectionId(), location.holderMemberId(), false, nowUnixNanos);
         session.updateRemote(location);
         return session;
     }
@@ -114,15 +122,20 @@ public final class WorkerSession implements WorkerChannel {
 
     @Override
     public void sendClockProbeNow(long nowUnixNanos) {
-        send(CoordinatorMessage.newBuilder().setClockProbe(ClockProbe.newBuilder()
-                .setProbeId(probeIds.incrementAndGet())
-                .setCoordinatorSentUnixNanos(nowUnixNanos)).build());
+        send(CoordinatorMessage.newBuilder()
+                .setClockProbe(ClockProbe.newBuilder()
+                        .setProbeId(probeIds.incrementAndGet())
+                        .setCoordinatorSentUnixNanos(nowUnixNanos))
+                .build());
     }
 
     void onClockProbeReply(ClockProbeReply reply, long receivedUnixNanos) {
         synchronized (clock) {
-            clock.addSample(reply.getCoordinatorSentUnixNanos(), reply.getWorkerReceivedUnixNanos(),
-                    reply.getWorkerSentUnixNanos(), receivedUnixNanos);
+            clock.addSample(
+                    reply.getCoordinatorSentUnixNanos(),
+                    reply.getWorkerReceivedUnixNanos(),
+                    reply.getWorkerSentUnixNanos(),
+                    receivedUnixNanos);
         }
     }
 
@@ -238,7 +251,7 @@ public final class WorkerSession implements WorkerChannel {
     }
 
     WorkerLocation location() {
-        return new WorkerLocation(holderMemberId, connectionId, hello, clockOffsetNanos(), clockRoundTripNanos(),
-                clockSamples());
+        return new WorkerLocation(
+                holderMemberId, connectionId, hello, clockOffsetNanos(), clockRoundTripNanos(), clockSamples());
     }
 }

@@ -1,7 +1,7 @@
 package io.salvo.coordinator.slicing;
 
-import io.salvo.core.rate.RateProfile;
 import io.salvo.coordinator.slicing.SlicePlanner.Participant;
+import io.salvo.core.rate.RateProfile;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.Slice;
@@ -55,7 +55,11 @@ public final class Reslicer {
      * @param joinedTooLate workers that joined when no load was left to give them: they finish at once
      * @param noWorkerLeft  load remains but nobody is left to carry it
      */
-    public record Outcome(long epoch, Map<String, Slice> slices, List<Reslice> reslices, List<String> joinedTooLate,
+    public record Outcome(
+            long epoch,
+            Map<String, Slice> slices,
+            List<Reslice> reslices,
+            List<String> joinedTooLate,
             boolean noWorkerLeft) {
 
         public boolean reassigned() {
@@ -74,8 +78,15 @@ public final class Reslicer {
      *                         load has not ended)
      * @param seed             the run's seed; each epoch's arrival streams derive from it
      */
-    public static Outcome reslice(long epoch, List<Participant> live, List<Change> changes, long atUnixNanos,
-            long elapsedLoadNanos, boolean loadToCome, RateProfile profile, long seed) {
+    public static Outcome reslice(
+            long epoch,
+            List<Participant> live,
+            List<Change> changes,
+            long atUnixNanos,
+            long elapsedLoadNanos,
+            boolean loadToCome,
+            RateProfile profile,
+            long seed) {
         List<String> joinedTooLate = new ArrayList<>(0);
         List<Reslice.Builder> records = new ArrayList<>(changes.size());
         for (Change c : changes) {
@@ -83,9 +94,11 @@ public final class Reslicer {
                 joinedTooLate.add(c.workerId());
                 continue;
             }
-            double uncovered = c.lostShare() == 0 ? 0
-                    : c.lostShare() * profile.expectedCount(c.coveredUntilNanos(),
-                            Math.max(c.coveredUntilNanos(), elapsedLoadNanos));
+            double uncovered = c.lostShare() == 0
+                    ? 0
+                    : c.lostShare()
+                            * profile.expectedCount(
+                                    c.coveredUntilNanos(), Math.max(c.coveredUntilNanos(), elapsedLoadNanos));
             records.add(Reslice.newBuilder()
                     .setAtUnixNanos(atUnixNanos)
                     .setCause(c.cause())
@@ -94,8 +107,8 @@ public final class Reslicer {
         }
         if (records.isEmpty() || !loadToCome || live.isEmpty()) {
             // Losses stay on record with what went unsent, but there is no load, or nobody, to divide it over.
-            return new Outcome(epoch, Map.of(), stamp(records, epoch, List.of()), joinedTooLate,
-                    loadToCome && !records.isEmpty());
+            return new Outcome(
+                    epoch, Map.of(), stamp(records, epoch, List.of()), joinedTooLate, loadToCome && !records.isEmpty());
         }
         long next = epoch + 1;
         List<Participant> sorted = new ArrayList<>(live);

@@ -17,8 +17,7 @@ import java.util.Map;
  */
 public final class SlicePlanner {
 
-    private SlicePlanner() {
-    }
+    private SlicePlanner() {}
 
     /** One worker to slice for: its id and relative capacity (≥ 1). */
     public record Participant(String workerId, int weight) {
@@ -48,13 +47,15 @@ public final class SlicePlanner {
         int position = 0;
         for (Participant p : participants) {
             long end = start + p.weight();
-            slices.put(p.workerId(), Slice.newBuilder()
-                    .setSegmentStart(start)
-                    .setSegmentEnd(end)
-                    .setTotalWeight(total)
-                    .setSeed(mix(runSeed + 0x9E3779B97F4A7C15L * (position + 1)))
-                    .setStride(stride)
-                    .build());
+            slices.put(
+                    p.workerId(),
+                    Slice.newBuilder()
+                            .setSegmentStart(start)
+                            .setSegmentEnd(end)
+                            .setTotalWeight(total)
+                            .setSeed(mix(runSeed + 0x9E3779B97F4A7C15L * (position + 1)))
+                            .setStride(stride)
+                            .build());
             start = end;
             position++;
         }

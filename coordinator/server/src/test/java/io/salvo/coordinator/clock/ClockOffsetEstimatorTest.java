@@ -16,8 +16,8 @@ class ClockOffsetEstimatorTest {
         long t0 = 1_000_000_000_000L;
         long oneWay = 150_000;
         long processing = 20_000;
-        estimator.addSample(t0, t0 + oneWay + TRUE_OFFSET, t0 + oneWay + processing + TRUE_OFFSET,
-                t0 + 2 * oneWay + processing);
+        estimator.addSample(
+                t0, t0 + oneWay + TRUE_OFFSET, t0 + oneWay + processing + TRUE_OFFSET, t0 + 2 * oneWay + processing);
         assertThat(estimator.offsetNanos()).isEqualTo(TRUE_OFFSET);
         assertThat(estimator.roundTripNanos()).isEqualTo(2 * oneWay);
     }
@@ -28,7 +28,7 @@ class ClockOffsetEstimatorTest {
         ClockOffsetEstimator estimator = new ClockOffsetEstimator();
         long t0 = 5_000_000_000_000L;
         for (int i = 0; i < 50; i++) {
-            long out = 50_000 + random.nextLong(2_000_000);   // queuing makes delays long-tailed and asymmetric
+            long out = 50_000 + random.nextLong(2_000_000); // queuing makes delays long-tailed and asymmetric
             long back = 50_000 + random.nextLong(2_000_000);
             long processing = random.nextLong(100_000);
             long t1 = t0 + out + TRUE_OFFSET;
@@ -47,7 +47,7 @@ class ClockOffsetEstimatorTest {
         ClockOffsetEstimator estimator = new ClockOffsetEstimator();
         assertThat(estimator.hasEstimate()).isFalse();
         assertThat(estimator.offsetNanos()).isZero();
-        estimator.addSample(10, 5, 100, 20);   // negative round trip: a clock stepped, ignored
+        estimator.addSample(10, 5, 100, 20); // negative round trip: a clock stepped, ignored
         assertThat(estimator.hasEstimate()).isFalse();
     }
 }

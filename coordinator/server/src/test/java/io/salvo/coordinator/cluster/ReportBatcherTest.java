@@ -39,7 +39,8 @@ class ReportBatcherTest {
                 batcher.store(run, key, bytes(run, key));
                 // Readable for a duplicate check at once, whether or not the cluster has it yet.
                 byte[] pending = batcher.pending(run, key);
-                assertThat(pending == null ? cluster.reports(run).get(key) : pending).isEqualTo(bytes(run, key));
+                assertThat(pending == null ? cluster.reports(run).get(key) : pending)
+                        .isEqualTo(bytes(run, key));
             }
         }
         Await.until("every queued report acknowledged", () -> batcher.unacknowledged() == 0);
@@ -59,7 +60,8 @@ class ReportBatcherTest {
         assertThat(CoordinatorCluster.reportKey(0, "w")).isEqualTo("000000000000/w");
         assertThat(CoordinatorCluster.reportKey(1234, "a/b")).isEqualTo("000000001234/a/b");
         assertThat(CoordinatorCluster.reportKey(999_999_999_999L, "w")).isEqualTo("999999999999/w");
-        assertThat(CoordinatorCluster.reportKey(9, "z").compareTo(CoordinatorCluster.reportKey(10, "a"))).isNegative();
+        assertThat(CoordinatorCluster.reportKey(9, "z").compareTo(CoordinatorCluster.reportKey(10, "a")))
+                .isNegative();
     }
 
     private static byte[] bytes(String run, String key) {

@@ -44,17 +44,23 @@ class RunRecordGoldenTest {
         long start = 1_800_000_000_000_000_000L;
         RunPlan plan = RunPlan.newBuilder()
                 .setName("golden-record")
-                .setRequest(RequestTemplate.newBuilder().setUrl("https://model.example/v2/models/minilm/infer")
+                .setRequest(RequestTemplate.newBuilder()
+                        .setUrl("https://model.example/v2/models/minilm/infer")
                         .setMethod("POST")
                         .addHeaders(Header.newBuilder().setName("Content-Type").setValue("application/json"))
                         .addBodies(ByteString.copyFromUtf8("{\"inputs\":[\"hello\"]}"))
                         .addBodies(ByteString.copyFromUtf8("{\"inputs\":[\"world\"]}"))
                         .setTrustedCaCertificatesPem(ByteString.copyFromUtf8(
                                 "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n")))
-                .addPhases(Phase.newBuilder().setDurationMillis(2_000).setStartRatePerSecond(50)
+                .addPhases(Phase.newBuilder()
+                        .setDurationMillis(2_000)
+                        .setStartRatePerSecond(50)
                         .setEndRatePerSecond(100))
-                .addPhases(Phase.newBuilder().setDurationMillis(4_000).setStartRatePerSecond(100)
-                        .setEndRatePerSecond(200).setSteps(4))
+                .addPhases(Phase.newBuilder()
+                        .setDurationMillis(4_000)
+                        .setStartRatePerSecond(100)
+                        .setEndRatePerSecond(200)
+                        .setSteps(4))
                 .setArrival(ArrivalProcess.ARRIVAL_PROCESS_POISSON)
                 .setWorkerCount(2)
                 .setIntervalMillis(1_000)
@@ -66,33 +72,88 @@ class RunRecordGoldenTest {
                 .addCaptureResponseHeaders("Salvo-Instance-Id")
                 .setSeed(42)
                 .setSource("plans/golden.yaml")
-                .setSteadyState(SteadyStateRule.newBuilder().setWindowIntervals(3).setMinSuccessRateRatio(0.9)
-                        .setMaxErrorRatio(0.01).setMaxP95Spread(1.2))
+                .setSteadyState(SteadyStateRule.newBuilder()
+                        .setWindowIntervals(3)
+                        .setMinSuccessRateRatio(0.9)
+                        .setMaxErrorRatio(0.01)
+                        .setMaxP95Spread(1.2))
                 .build();
-        WorkerRecord europe = new WorkerRecord("w-eu-1",
-                WorkerHello.newBuilder().setWorkerId("w-eu-1").setRegion("eu-west-1").setCores(4)
-                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1).setWeight(2)
-                        .setSentAtUnixNanos(start - 5_000_000_000L).build(),
-                Slice.newBuilder().setSegmentStart(0).setSegmentEnd(1).setTotalWeight(1).setSeed(7).setStride(1)
+        WorkerRecord europe = new WorkerRecord(
+                "w-eu-1",
+                WorkerHello.newBuilder()
+                        .setWorkerId("w-eu-1")
+                        .setRegion("eu-west-1")
+                        .setCores(4)
+                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                        .setWeight(2)
+                        .setSentAtUnixNanos(start - 5_000_000_000L)
                         .build(),
-                1_250_000, 310_000, false, false);
-        WorkerRecord america = new WorkerRecord("w-us-1",
-                WorkerHello.newBuilder().setWorkerId("w-us-1").setRegion("us-east-1").setCores(2)
-                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1).setWeight(1)
-                        .setSentAtUnixNanos(start - 4_000_000_000L).build(),
-                Slice.newBuilder().setSegmentStart(2).setSegmentEnd(3).setTotalWeight(3).setSeed(8).setStride(2)
+                Slice.newBuilder()
+                        .setSegmentStart(0)
+                        .setSegmentEnd(1)
+                        .setTotalWeight(1)
+                        .setSeed(7)
+                        .setStride(1)
                         .build(),
-                -3_400_000, 95_000_000, false, true);
-        return new RunRecord("run-golden-record", plan, 42, start, 1_500_000_000L, 3_000_000_000L, 3,
-                RunState.RUN_STATE_RUNNING, 0, start + 4_300_000_000L, "coord-b",
+                1_250_000,
+                310_000,
+                false,
+                false);
+        WorkerRecord america = new WorkerRecord(
+                "w-us-1",
+                WorkerHello.newBuilder()
+                        .setWorkerId("w-us-1")
+                        .setRegion("us-east-1")
+                        .setCores(2)
+                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                        .setWeight(1)
+                        .setSentAtUnixNanos(start - 4_000_000_000L)
+                        .build(),
+                Slice.newBuilder()
+                        .setSegmentStart(2)
+                        .setSegmentEnd(3)
+                        .setTotalWeight(3)
+                        .setSeed(8)
+                        .setStride(2)
+                        .build(),
+                -3_400_000,
+                95_000_000,
+                false,
+                true);
+        return new RunRecord(
+                "run-golden-record",
+                plan,
+                42,
+                start,
+                1_500_000_000L,
+                3_000_000_000L,
+                3,
+                RunState.RUN_STATE_RUNNING,
+                0,
+                start + 4_300_000_000L,
+                "coord-b",
                 List.of("worker w-us-1 lost: silent for 3.0 s", "taken over from coord-a"),
-                List.of(Reslice.newBuilder().setAtUnixNanos(start + 3_500_000_000L).setEpoch(2)
-                                .setCause(ResliceCause.RESLICE_CAUSE_WORKER_LOST).setWorkerId("w-us-1")
-                                .addWorkerIds("w-eu-1").setUncoveredIntendedRequests(16.5).build(),
-                        Reslice.newBuilder().setAtUnixNanos(start + 4_200_000_000L).setEpoch(3)
-                                .setCause(ResliceCause.RESLICE_CAUSE_TAKEOVER).addWorkerIds("w-eu-1").build()),
-                List.of(CoordinatorTakeover.newBuilder().setAtUnixNanos(start + 4_200_000_000L)
-                        .setFromCoordinatorId("coord-a").setToCoordinatorId("coord-b").setReportsRestored(9).build()),
+                List.of(
+                        Reslice.newBuilder()
+                                .setAtUnixNanos(start + 3_500_000_000L)
+                                .setEpoch(2)
+                                .setCause(ResliceCause.RESLICE_CAUSE_WORKER_LOST)
+                                .setWorkerId("w-us-1")
+                                .addWorkerIds("w-eu-1")
+                                .setUncoveredIntendedRequests(16.5)
+                                .build(),
+                        Reslice.newBuilder()
+                                .setAtUnixNanos(start + 4_200_000_000L)
+                                .setEpoch(3)
+                                .setCause(ResliceCause.RESLICE_CAUSE_TAKEOVER)
+                                .addWorkerIds("w-eu-1")
+                                .build()),
+                List.of(CoordinatorTakeover.newBuilder()
+                        .setAtUnixNanos(start + 4_200_000_000L)
+                        .setFromCoordinatorId("coord-a")
+                        .setToCoordinatorId("coord-b")
+                        .setReportsRestored(9)
+                        .build()),
                 List.of(europe, america));
     }
 

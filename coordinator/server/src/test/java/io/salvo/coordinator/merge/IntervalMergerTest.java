@@ -1,12 +1,12 @@
 package io.salvo.coordinator.merge;
 
-import io.salvo.core.histogram.HistogramCodec;
-import io.salvo.core.histogram.HistogramSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
+import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.HeaderValueCount;
 import io.salvo.proto.v1.IntervalReport;
@@ -50,7 +50,9 @@ class IntervalMergerTest {
 
     /** The snapshots of the intervals shown at {@code nowUnixNanos}. */
     private static List<LiveSnapshot> shown(IntervalMerger merger, long nowUnixNanos) {
-        return merger.pollShown(nowUnixNanos).stream().map(IntervalMerger.ShownInterval::snapshot).toList();
+        return merger.pollShown(nowUnixNanos).stream()
+                .map(IntervalMerger.ShownInterval::snapshot)
+                .toList();
     }
 
     /** The 2xx latency over every merged interval, late reports included. */
@@ -91,7 +93,7 @@ class IntervalMergerTest {
                 accept(merger, report("w" + w, index, latency, latency));
             }
         }
-        assertThat(shown(merger, START)).hasSize(3);   // everyone reported: shown before grace
+        assertThat(shown(merger, START)).hasSize(3); // everyone reported: shown before grace
         Histogram merged = HistogramSpec.newHistogram();
         for (MergedInterval m : merger.mergedIntervals()) {
             merged.add(decode(m.getOutcomes(0).getLatencyMicros()));
@@ -133,7 +135,7 @@ class IntervalMergerTest {
         assertThat(shown.get(0).getWorkersReported()).isEqualTo(1);
         assertThat(shown.get(0).getWorkersAssigned()).isEqualTo(2);
 
-        accept(merger, report("b", 0, single(70_000), single(60_000)));   // late
+        accept(merger, report("b", 0, single(70_000), single(60_000))); // late
         MergedInterval interval0 = merger.mergedIntervals().get(0);
         assertThat(interval0.getHadLateReports()).isTrue();
         assertThat(interval0.getWorkerIdsList()).containsExactly("a", "b");
@@ -154,7 +156,9 @@ class IntervalMergerTest {
         merger.workerFinished("b", 0);
         assertThat(merger.complete()).isFalse();
         merger.workerFinished("a", 1);
-        assertThat(shown(merger, START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L, 1L);
+        assertThat(shown(merger, START))
+                .extracting(LiveSnapshot::getIntervalIndex)
+                .containsExactly(0L, 1L);
         assertThat(merger.complete()).isTrue();
     }
 
@@ -167,7 +171,9 @@ class IntervalMergerTest {
         accept(merger, report("b", 0, single(10), single(10)));
         accept(merger, report("a", 1, single(10), single(10)));
         merger.workerLost("b");
-        assertThat(shown(merger, START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L, 1L);
+        assertThat(shown(merger, START))
+                .extracting(LiveSnapshot::getIntervalIndex)
+                .containsExactly(0L, 1L);
     }
 
     @Test
@@ -177,8 +183,11 @@ class IntervalMergerTest {
         accept(merger, report("a", 0, single(500), single(400)));
 
         IntervalReport corrupt = report("a", 1, single(1), single(1)).toBuilder()
-                .setOutcomes(0, OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                        .setLatencyMicros(ByteString.copyFromUtf8("definitely not a histogram")))
+                .setOutcomes(
+                        0,
+                        OutcomeHistograms.newBuilder()
+                                .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+                                .setLatencyMicros(ByteString.copyFromUtf8("definitely not a histogram")))
                 .build();
         assertThatThrownBy(() -> IntervalMerger.decode(corrupt)).isInstanceOf(CorruptHistogramException.class);
         assertThat(merger.mergeIfNew(IntervalMerger.decode(report("a", 0, single(1), single(1)))))
@@ -204,19 +213,29 @@ class IntervalMergerTest {
         merger.addWorker("a");
         merger.addWorker("b");
         for (String w : List.of("a", "b")) {
-            accept(merger, report(w, 0, single(10), single(10)).toBuilder()
-                    .setLateSends(2).setInFlightCapHits(3).setUnsent(1)
-                    .addCapturedHeaders(CapturedHeader.newBuilder().setName("Salvo-Instance-Id")
-                            .addValues(HeaderValueCount.newBuilder().setValue("i-1").setCount(5))
-                            .addValues(HeaderValueCount.newBuilder().setValue("i-" + w).setCount(1)))
-                    .build());
+            accept(
+                    merger,
+                    report(w, 0, single(10), single(10)).toBuilder()
+                            .setLateSends(2)
+                            .setInFlightCapHits(3)
+                            .setUnsent(1)
+                            .addCapturedHeaders(CapturedHeader.newBuilder()
+                                    .setName("Salvo-Instance-Id")
+                                    .addValues(HeaderValueCount.newBuilder()
+                                            .setValue("i-1")
+                                            .setCount(5))
+                                    .addValues(HeaderValueCount.newBuilder()
+                                            .setValue("i-" + w)
+                                            .setCount(1)))
+                            .build());
         }
         MergedInterval m = merger.mergedIntervals().get(0);
         assertThat(m.getLateSends()).isEqualTo(4);
         assertThat(m.getInFlightCapHits()).isEqualTo(6);
         assertThat(m.getUnsent()).isEqualTo(2);
-        assertThat(m.getCapturedHeaders(0).getValuesList()).extracting(HeaderValueCount::getValue,
-                HeaderValueCount::getCount).containsExactly(
+        assertThat(m.getCapturedHeaders(0).getValuesList())
+                .extracting(HeaderValueCount::getValue, HeaderValueCount::getCount)
+                .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("i-1", 10L),
                         org.assertj.core.groups.Tuple.tuple("i-a", 1L),
                         org.assertj.core.groups.Tuple.tuple("i-b", 1L));
@@ -229,18 +248,22 @@ class IntervalMergerTest {
             merger.addWorker(w);
         }
         assertThat(accept(merger, report("a", 0, single(10), single(10)))).isFalse();
-        assertThat(accept(merger, report("b", 1, single(10), single(10)))).isFalse();   // not the next to show
+        assertThat(accept(merger, report("b", 1, single(10), single(10)))).isFalse(); // not the next to show
         assertThat(merger.showDue(START)).isFalse();
         assertThat(accept(merger, report("b", 0, single(10), single(10)))).isFalse();
-        merger.workerLost("c");   // c reported nothing: no interval waits for it any more
+        merger.workerLost("c"); // c reported nothing: no interval waits for it any more
         assertThat(merger.showDue(START)).isTrue();
-        assertThat(shown(merger, START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(0L);
+        assertThat(shown(merger, START))
+                .extracting(LiveSnapshot::getIntervalIndex)
+                .containsExactly(0L);
         assertThat(accept(merger, report("a", 1, single(10), single(10)))).isTrue();
         assertThat(merger.showDue(START)).isTrue();
-        assertThat(shown(merger, START)).extracting(LiveSnapshot::getIntervalIndex).containsExactly(1L);
+        assertThat(shown(merger, START))
+                .extracting(LiveSnapshot::getIntervalIndex)
+                .containsExactly(1L);
         assertThat(merger.showDue(START)).isFalse();
         assertThat(merger.showDue(START + 3 * SECOND + 10 * SECOND - 1)).isFalse();
-        assertThat(merger.showDue(START + 3 * SECOND + 10 * SECOND)).isTrue();   // interval 2 at the end of its grace
+        assertThat(merger.showDue(START + 3 * SECOND + 10 * SECOND)).isTrue(); // interval 2 at the end of its grace
     }
 
     /**
@@ -261,7 +284,7 @@ class IntervalMergerTest {
             accept(merger, report("a", i, record(random, everything[i]), single(1)));
         }
         assertThat(shown(merger, START + intervals * SECOND + SECOND)).hasSize(intervals);
-        for (int i = intervals - 1; i >= 0; i--) {   // newest first: the oldest are long compressed by then
+        for (int i = intervals - 1; i >= 0; i--) { // newest first: the oldest are long compressed by then
             accept(merger, report("b", i, record(random, everything[i]), single(1)));
         }
         List<MergedInterval> merged = merger.mergedIntervals();
@@ -269,7 +292,8 @@ class IntervalMergerTest {
         for (int i = 0; i < intervals; i++) {
             assertThat(merged.get(i).getHadLateReports()).isTrue();
             assertThat(merged.get(i).getWorkerIdsList()).containsExactly("a", "b");
-            assertThat(decode(merged.get(i).getOutcomes(0).getLatencyMicros())).as("interval %d", i)
+            assertThat(decode(merged.get(i).getOutcomes(0).getLatencyMicros()))
+                    .as("interval %d", i)
                     .isEqualTo(everything[i]);
         }
         Histogram total = HistogramSpec.newHistogram();
@@ -284,14 +308,17 @@ class IntervalMergerTest {
         IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 10);
         merger.addWorker("a");
         IntervalReport first = report("a", 0, single(500), single(400));
-        assertThat(merger.mergeIfNew(IntervalMerger.decode(first))).isEqualTo(IntervalMerger.Merged.NEXT_MAY_BE_COMPLETE);
+        assertThat(merger.mergeIfNew(IntervalMerger.decode(first)))
+                .isEqualTo(IntervalMerger.Merged.NEXT_MAY_BE_COMPLETE);
         assertThat(merger.hasReported("a", 0)).isTrue();
         assertThat(merger.mergeIfNew(IntervalMerger.decode(report("a", 0, single(9), single(9)))))
                 .isEqualTo(IntervalMerger.Merged.ALREADY_MERGED);
         assertThatThrownBy(() -> merger.mergeIfNew(IntervalMerger.decode(report("mallory", 0, single(1), single(1)))))
                 .hasMessage("worker 'mallory' is not part of this run");
         assertThat(merger.rejectedReports()).isZero();
-        assertThat(decode(merger.mergedIntervals().get(0).getOutcomes(0).getLatencyMicros()).getTotalCount()).isEqualTo(1);
+        assertThat(decode(merger.mergedIntervals().get(0).getOutcomes(0).getLatencyMicros())
+                        .getTotalCount())
+                .isEqualTo(1);
     }
 
     @Test

@@ -22,7 +22,12 @@ final class FakeChannel implements WorkerChannel {
     private volatile String runId;
 
     FakeChannel(String workerId, FakeClock clock) {
-        this.hello = WorkerHello.newBuilder().setWorkerId(workerId).setRegion("test").setCores(2).setWeight(1).build();
+        this.hello = WorkerHello.newBuilder()
+                .setWorkerId(workerId)
+                .setRegion("test")
+                .setCores(2)
+                .setWeight(1)
+                .build();
         this.clock = clock;
         this.lastHeardUnixNanos = clock.unixNanos();
     }
@@ -37,11 +42,17 @@ final class FakeChannel implements WorkerChannel {
     }
 
     List<Assignment> assignments() {
-        return sent.stream().filter(CoordinatorMessage::hasAssignment).map(CoordinatorMessage::getAssignment).toList();
+        return sent.stream()
+                .filter(CoordinatorMessage::hasAssignment)
+                .map(CoordinatorMessage::getAssignment)
+                .toList();
     }
 
     List<StopRun> stops() {
-        return sent.stream().filter(CoordinatorMessage::hasStop).map(CoordinatorMessage::getStop).toList();
+        return sent.stream()
+                .filter(CoordinatorMessage::hasStop)
+                .map(CoordinatorMessage::getStop)
+                .toList();
     }
 
     @Override

@@ -33,14 +33,17 @@ class RosterTest {
 
         assertThat(roster.lose(bw, "silent for 3100 ms")).isTrue();
         assertThat(roster.lose(bw, "again")).isFalse();
-        assertThat(b.stops()).singleElement().satisfies(s -> assertThat(s.getReason()).isEqualTo("declared lost: silent for 3100 ms"));
+        assertThat(b.stops())
+                .singleElement()
+                .satisfies(s -> assertThat(s.getReason()).isEqualTo("declared lost: silent for 3100 ms"));
         assertThat(b.runId()).isNull();
 
         FakeChannel bAgain = new FakeChannel("w-b", clock);
         assertThat(roster.attach(bAgain, false)).isEqualTo(Roster.Attached.STOPPED);
         assertThat(bAgain.stops()).hasSize(1);
         assertThat(roster.attach(new FakeChannel("w-x", clock), false)).isEqualTo(Roster.Attached.IGNORED);
-        assertThat(roster.attach(new FakeChannel("w-a", clock), true)).as("the run is over")
+        assertThat(roster.attach(new FakeChannel("w-a", clock), true))
+                .as("the run is over")
                 .isEqualTo(Roster.Attached.IGNORED);
     }
 
@@ -68,15 +71,18 @@ class RosterTest {
         assertThat(roster.awaitingReconnect()).isTrue();
 
         clock.forward(Duration.ofSeconds(3));
-        assertThat(roster.silent(clock.unixNanos(), Duration.ofSeconds(3).toNanos(), window)).isEmpty();
+        assertThat(roster.silent(clock.unixNanos(), Duration.ofSeconds(3).toNanos(), window))
+                .isEmpty();
         clock.forward(Duration.ofMillis(1));
         assertThat(roster.silent(clock.unixNanos(), Duration.ofSeconds(3).toNanos(), window))
-                .singleElement().satisfies(l -> assertThat(l.how()).isEqualTo("silent for 3001 ms"));
+                .singleElement()
+                .satisfies(l -> assertThat(l.how()).isEqualTo("silent for 3001 ms"));
 
         a.heard();
         clock.forward(Duration.ofSeconds(3));
         assertThat(roster.silent(clock.unixNanos(), Duration.ofSeconds(60).toNanos(), window))
-                .singleElement().satisfies(l -> {
+                .singleElement()
+                .satisfies(l -> {
                     assertThat(l.worker().workerId).isEqualTo("w-b");
                     assertThat(l.how()).isEqualTo("did not reconnect within 6000 ms after its coordinator left");
                 });
@@ -90,6 +96,8 @@ class RosterTest {
         assertThat(roster.finish("w-a")).isNull();
         assertThat(a.runId()).isNull();
         assertThat(roster.live()).isEmpty();
-        assertThat(roster.records()).singleElement().satisfies(r -> assertThat(r.finished()).isTrue());
+        assertThat(roster.records())
+                .singleElement()
+                .satisfies(r -> assertThat(r.finished()).isTrue());
     }
 }

@@ -45,8 +45,8 @@ class RunManagerRetentionTest {
 
     private RunManager manager() {
         RunManager.Settings settings = RunManager.Settings.defaults().withFinishedRunRetention(RETENTION);
-        return new RunManager(workers, clock::unixNanos, clock, Runnable::run, clock, settings, cluster,
-                "coordinator-t");
+        return new RunManager(
+                workers, clock::unixNanos, clock, Runnable::run, clock, settings, cluster, "coordinator-t");
     }
 
     @Test
@@ -57,9 +57,12 @@ class RunManagerRetentionTest {
         workers.channels.add(a);
         workers.channels.add(b);
 
-        String runId = manager.start(TestPlans.constantRate(100, 2_000, 2).build(), Duration.ofSeconds(1)).getRunId();
+        String runId = manager.start(TestPlans.constantRate(100, 2_000, 2).build(), Duration.ofSeconds(1))
+                .getRunId();
         Run run = manager.run(runId).orElseThrow();
-        assertThat(a.assignments()).singleElement().satisfies(x -> assertThat(x.getRunId()).isEqualTo(runId));
+        assertThat(a.assignments())
+                .singleElement()
+                .satisfies(x -> assertThat(x.getRunId()).isEqualTo(runId));
 
         clock.forward(Duration.ofSeconds(3)); // the run starts 1 s after it was started; its 2 s of load are over
         for (FakeChannel w : new FakeChannel[] {a, b}) {
@@ -69,8 +72,14 @@ class RunManagerRetentionTest {
                 // As the leader's batcher writes them: known by key, not merged twice.
                 cluster.reports(runId).set(CoordinatorCluster.reportKey(index, w.workerId()), report.toByteArray());
             }
-            run.inbox().storedEvent(w.workerId(), WorkerEvent.newBuilder().setRunId(runId)
-                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(1)).build().toByteArray());
+            run.inbox()
+                    .storedEvent(
+                            w.workerId(),
+                            WorkerEvent.newBuilder()
+                                    .setRunId(runId)
+                                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(1))
+                                    .build()
+                                    .toByteArray());
         }
         clock.forward(Duration.ofMillis(100)); // two ticks
         assertThat(run.state()).isEqualTo(RunState.RUN_STATE_COMPLETED);
@@ -96,6 +105,8 @@ class RunManagerRetentionTest {
         assertThat(result.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
         assertThat(result.getIntervalsList()).filteredOn(i -> i.getSent() > 0).hasSize(2);
         assertThat(result.getWorkersList()).allMatch(w -> w.getFinished() && w.getSent() == 4);
-        assertThat(clock.pendingTasks()).as("the run's periodic tick ended with it").isZero();
+        assertThat(clock.pendingTasks())
+                .as("the run's periodic tick ended with it")
+                .isZero();
     }
 }

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.Test;
 class RunTimingTest {
 
     private static final Run.Timing TIMING = new Run.Timing(
-            Duration.ofMillis(1500).toNanos(), Duration.ofSeconds(3).toNanos(), Duration.ofSeconds(10).toNanos());
+            Duration.ofMillis(1500).toNanos(),
+            Duration.ofSeconds(3).toNanos(),
+            Duration.ofSeconds(10).toNanos());
 
     private final FakeClock clock = new FakeClock();
     private final InMemoryRunStore store = new InMemoryRunStore();
@@ -46,8 +48,8 @@ class RunTimingTest {
     private Run start(RunPlan plan) {
         long start = clock.unixNanos() + Duration.ofSeconds(1).toNanos();
         Run run = Run.create("run-t", plan, start, 7, TIMING, clock::unixNanos, store, "coordinator-t");
-        Map<String, Slice> slices = SlicePlanner.plan(List.of(new SlicePlanner.Participant("w-a", 1),
-                new SlicePlanner.Participant("w-b", 1)), 7);
+        Map<String, Slice> slices = SlicePlanner.plan(
+                List.of(new SlicePlanner.Participant("w-a", 1), new SlicePlanner.Participant("w-b", 1)), 7);
         run.assign(a, slices.get("w-a"));
         run.assign(b, slices.get("w-b"));
         run.persist();
@@ -67,22 +69,33 @@ class RunTimingTest {
 
     private static void report(Run run, FakeChannel worker, long index) throws Exception {
         worker.heard();
-        run.inbox().receivedReport(IntervalMerger.decode(ScriptedReports.report(run.id(), worker.workerId(), index,
-                1_000, 2_000)));
+        run.inbox()
+                .receivedReport(IntervalMerger.decode(
+                        ScriptedReports.report(run.id(), worker.workerId(), index, 1_000, 2_000)));
     }
 
     private static void finished(Run run, FakeChannel worker, long lastIndex) {
-        run.inbox().storedEvent(worker.workerId(), WorkerEvent.newBuilder().setRunId(run.id())
-                .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(lastIndex)).build().toByteArray());
+        run.inbox()
+                .storedEvent(
+                        worker.workerId(),
+                        WorkerEvent.newBuilder()
+                                .setRunId(run.id())
+                                .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(lastIndex))
+                                .build()
+                                .toByteArray());
     }
 
     private List<Long> shownIntervals() {
-        return store.published().stream().filter(s -> !Run.isTerminal(s.getState()))
-                .map(LiveSnapshot::getIntervalIndex).toList();
+        return store.published().stream()
+                .filter(s -> !Run.isTerminal(s.getState()))
+                .map(LiveSnapshot::getIntervalIndex)
+                .toList();
     }
 
     private static WorkerSummary summary(Run run, String workerId) {
-        return run.result().getWorkersList().stream().filter(w -> w.getWorkerId().equals(workerId)).findFirst()
+        return run.result().getWorkersList().stream()
+                .filter(w -> w.getWorkerId().equals(workerId))
+                .findFirst()
                 .orElseThrow();
     }
 
@@ -117,14 +130,18 @@ class RunTimingTest {
         assertThat(summary(run, "w-b").getLost()).isTrue();
         assertThat(summary(run, "w-a").getLost()).isFalse();
         assertThat(run.result().getMessage()).contains("worker w-b was lost (silent for 3");
-        assertThat(b.stops()).singleElement().satisfies(s -> assertThat(s.getReason()).startsWith("declared lost: silent"));
+        assertThat(b.stops())
+                .singleElement()
+                .satisfies(s -> assertThat(s.getReason()).startsWith("declared lost: silent"));
         assertThat(a.assignments()).extracting(x -> x.getEpoch()).containsExactly(1L, 2L);
         assertThat(run.result().getReslicesList()).singleElement().satisfies(r -> {
             assertThat(r.getCause()).isEqualTo(ResliceCause.RESLICE_CAUSE_WORKER_LOST);
             assertThat(r.getWorkerId()).isEqualTo("w-b");
             assertThat(r.getWorkerIdsList()).containsExactly("w-a");
         });
-        assertThat(store.record.workers()).filteredOn(w -> w.workerId().equals("w-b")).singleElement()
+        assertThat(store.record.workers())
+                .filteredOn(w -> w.workerId().equals("w-b"))
+                .singleElement()
                 .satisfies(w -> assertThat(w.lost()).isTrue());
     }
 
@@ -141,7 +158,9 @@ class RunTimingTest {
         FakeChannel aAgain = new FakeChannel("w-a", clock);
         heartbeating.add(aAgain);
         run.attach(aAgain);
-        assertThat(aAgain.assignments()).singleElement().satisfies(x -> assertThat(x.getEpoch()).isEqualTo(1));
+        assertThat(aAgain.assignments())
+                .singleElement()
+                .satisfies(x -> assertThat(x.getEpoch()).isEqualTo(1));
 
         at(1_200 + 6_000 - 100);
         assertThat(summary(run, "w-b").getLost()).isFalse();
@@ -161,15 +180,18 @@ class RunTimingTest {
         report(run, b, 0);
         run.requestStop("enough", clock.unixNanos());
         assertThat(run.state()).isEqualTo(RunState.RUN_STATE_DRAINING);
-        assertThat(a.stops()).singleElement().satisfies(s -> assertThat(s.getReason()).isEqualTo("enough"));
+        assertThat(a.stops())
+                .singleElement()
+                .satisfies(s -> assertThat(s.getReason()).isEqualTo("enough"));
 
         at(2_500 + 10_000 - 60);
         assertThat(run.state()).isEqualTo(RunState.RUN_STATE_DRAINING);
         at(2_500 + 10_000 + 60);
         assertThat(run.state()).isEqualTo(RunState.RUN_STATE_STOPPED);
         assertThat(run.result().getWorkersList()).allMatch(WorkerSummary::getLost);
-        assertThat(run.result().getMessage()).contains("stopped: enough",
-                "worker w-a was lost (did not finish within 10000 ms of the stop request)");
+        assertThat(run.result().getMessage())
+                .contains(
+                        "stopped: enough", "worker w-a was lost (did not finish within 10000 ms of the stop request)");
         assertThat(store.published().get(store.published().size() - 1).getState())
                 .isEqualTo(RunState.RUN_STATE_STOPPED);
         assertThat(store.result.getState()).isEqualTo(RunState.RUN_STATE_STOPPED);
@@ -187,7 +209,9 @@ class RunTimingTest {
         }
         at(2_600);
         assertThat(run.state()).isEqualTo(RunState.RUN_STATE_STOPPED);
-        assertThat(run.result().getWorkersList()).noneMatch(WorkerSummary::getLost).allMatch(WorkerSummary::getFinished);
+        assertThat(run.result().getWorkersList())
+                .noneMatch(WorkerSummary::getLost)
+                .allMatch(WorkerSummary::getFinished);
         assertThat(shownIntervals()).containsExactly(0L, 1L);
     }
 
@@ -206,14 +230,19 @@ class RunTimingTest {
         at(1_000 + 33_000 + 60);
         assertThat(run.state()).isEqualTo(RunState.RUN_STATE_COMPLETED);
         assertThat(run.result().getWorkersList()).allMatch(WorkerSummary::getLost);
-        assertThat(run.result().getMessage()).contains("worker w-a was lost (did not finish before the run's deadline)")
+        assertThat(run.result().getMessage())
+                .contains("worker w-a was lost (did not finish before the run's deadline)")
                 .doesNotContain("stream closed");
-        assertThat(run.result().getIntervalsList()).filteredOn(i -> i.getSent() > 0)
-                .extracting(i -> i.getIntervalIndex()).containsExactly(0L, 1L);
+        assertThat(run.result().getIntervalsList())
+                .filteredOn(i -> i.getSent() > 0)
+                .extracting(i -> i.getIntervalIndex())
+                .containsExactly(0L, 1L);
         LiveSnapshot last = store.published().get(store.published().size() - 1);
         assertThat(last.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
         assertThat(shownIntervals()).startsWith(0L, 1L);
-        assertThat(a.stops()).singleElement()
-                .satisfies(s -> assertThat(s.getReason()).isEqualTo("declared lost: did not finish before the run's deadline"));
+        assertThat(a.stops())
+                .singleElement()
+                .satisfies(s ->
+                        assertThat(s.getReason()).isEqualTo("declared lost: did not finish before the run's deadline"));
     }
 }

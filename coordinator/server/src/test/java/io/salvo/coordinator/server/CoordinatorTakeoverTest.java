@@ -1,10 +1,14 @@
 package io.salvo.coordinator.server;
 
-import io.salvo.proto.v1.ResliceCause;
 import static io.salvo.coordinator.server.ScriptedReports.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
@@ -15,6 +19,7 @@ import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunControlGrpc;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
@@ -27,11 +32,6 @@ import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerMessage;
 import io.salvo.testkit.Await;
 import io.salvo.testkit.TestPlans;
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -75,18 +75,18 @@ class CoordinatorTakeoverTest {
         // w0 on the leader, w1 on the follower: the leader plans over both.
         FakeWorker w0 = worker(toA, "w0");
         FakeWorker w1 = worker(toB, "w1");
-        Await.until("both coordinators see both workers",
+        Await.until(
+                "both coordinators see both workers",
                 () -> a.registry().connected() == 2 && b.registry().connected() == 2);
 
-        assertThatThrownBy(() -> startRun(toB))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                    assertThat(e.getStatus().getDescription()).contains("is a follower");
-                });
+        assertThatThrownBy(() -> startRun(toB)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(e.getStatus().getDescription()).contains("is a follower");
+        });
         StartRunResponse started = startRun(toA);
         String runId = started.getRunId();
         Assignment first0 = w0.awaitAssignment();
-        Assignment first1 = w1.awaitAssignment();   // relayed through the cluster by the follower
+        Assignment first1 = w1.awaitAssignment(); // relayed through the cluster by the follower
         assertThat(first1.getRunId()).isEqualTo(runId);
         assertThat(first1.getEpoch()).isEqualTo(1);
         assertThat(first1.getStartCoordinatorUnixNanos()).isEqualTo(started.getStartUnixNanos());
@@ -95,8 +95,10 @@ class CoordinatorTakeoverTest {
 
         // The follower's live view comes from the replicated snapshots.
         List<LiveSnapshot> seenOnB = new CopyOnWriteArrayList<>();
-        Thread watcher = new Thread(() -> RunControlGrpc.newBlockingStub(toB).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build()).forEachRemaining(seenOnB::add));
+        Thread watcher = new Thread(() -> RunControlGrpc.newBlockingStub(toB)
+                .withDeadlineAfter(60, TimeUnit.SECONDS)
+                .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build())
+                .forEachRemaining(seenOnB::add));
         watcher.start();
 
         w0.send(reportMessage(runId, "w0", 0, 1000, 2000));
@@ -109,22 +111,28 @@ class CoordinatorTakeoverTest {
         RunRecord record = RunRecord.decode(state.runs().get(runId));
         assertThat(record.startUnixNanos()).isEqualTo(started.getStartUnixNanos());
         assertThat(record.leaderCoordinatorId()).isEqualTo(a.runs().coordinatorId());
-        assertThat(record.workers()).extracting(RunRecord.WorkerRecord::workerId).containsExactly("w0", "w1");
+        assertThat(record.workers())
+                .extracting(RunRecord.WorkerRecord::workerId)
+                .containsExactly("w0", "w1");
         assertThat(state.workers().keySet()).containsExactlyInAnyOrder("w0", "w1");
         // A follower rebuilds the merged view from the maps.
-        Await.until("the follower's result shows interval 0", () -> result(toB, runId).getIntervalsCount() == 1
-                && result(toB, runId).getIntervals(0).getWorkerIdsCount() == 2);
+        Await.until(
+                "the follower's result shows interval 0",
+                () -> result(toB, runId).getIntervalsCount() == 1
+                        && result(toB, runId).getIntervals(0).getWorkerIdsCount() == 2);
         // A duplicate is refused where it arrives, before it reaches the cluster.
         w1.send(reportMessage(runId, "w1", 0, 9_000_000));
 
-        a.halt();   // the leader dies: no goodbye to anyone
+        a.halt(); // the leader dies: no goodbye to anyone
         w0.close();
-        FakeWorker w0again = worker(toB, "w0");   // w0 reconnects to the next coordinator of its list
+        FakeWorker w0again = worker(toB, "w0"); // w0 reconnects to the next coordinator of its list
         // What w0 buffered while it had no coordinator, and w1's next interval.
         w0again.send(reportMessage(runId, "w0", 1, 4000));
         w1.send(reportMessage(runId, "w1", 1, 5000, 6000));
 
-        Await.until("the follower took over", () -> b.cluster().isLeader() && b.runs().run(runId).isPresent());
+        Await.until(
+                "the follower took over",
+                () -> b.cluster().isLeader() && b.runs().run(runId).isPresent());
         // Once both workers are back, the new leader re-assigns under a new epoch; same run, same start.
         Assignment next0 = w0again.awaitAssignment();
         Assignment next1 = awaitEpoch(w1, 2);
@@ -134,12 +142,14 @@ class CoordinatorTakeoverTest {
             assertThat(next.getStartCoordinatorUnixNanos()).isEqualTo(started.getStartUnixNanos());
         }
         for (FakeWorker w : List.of(w0again, w1)) {
-            w.send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
-                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(1))).build());
+            w.send(WorkerMessage.newBuilder()
+                    .setEvent(WorkerEvent.newBuilder()
+                            .setRunId(runId)
+                            .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(1)))
+                    .build());
         }
 
-        Await.until("the run completed on B",
-                () -> result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED);
+        Await.until("the run completed on B", () -> result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED);
         RunResult result = result(toB, runId);
         assertThat(result.getStartUnixNanos()).isEqualTo(started.getStartUnixNanos());
         assertThat(result.getIntervalsList()).hasSize(2);
@@ -147,17 +157,20 @@ class CoordinatorTakeoverTest {
             assertThat(interval.getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1");
         }
         assertThat(result.getWorkersList()).extracting(w -> w.getCompleted()).containsExactly(3L, 3L);
-        assertThat(result.getRejectedReports()).isEqualTo(1);   // the duplicate
+        assertThat(result.getRejectedReports()).isEqualTo(1); // the duplicate
         assertThat(result.getTakeoversList()).singleElement().satisfies(t -> {
             assertThat(t.getFromCoordinatorId()).isEqualTo(a.runs().coordinatorId());
             assertThat(t.getToCoordinatorId()).isEqualTo(b.runs().coordinatorId());
             assertThat(t.getReportsRestored()).isBetween(2L, 4L);
         });
-        assertThat(result.getReslicesList()).extracting(r -> r.getCause()).containsExactly(ResliceCause.RESLICE_CAUSE_TAKEOVER);
+        assertThat(result.getReslicesList())
+                .extracting(r -> r.getCause())
+                .containsExactly(ResliceCause.RESLICE_CAUSE_TAKEOVER);
 
         watcher.join(TimeUnit.SECONDS.toMillis(20));
         assertThat(seenOnB).extracting(LiveSnapshot::getState).last().isEqualTo(RunState.RUN_STATE_COMPLETED);
-        assertThat(seenOnB.subList(0, seenOnB.size() - 1)).extracting(LiveSnapshot::getIntervalIndex)
+        assertThat(seenOnB.subList(0, seenOnB.size() - 1))
+                .extracting(LiveSnapshot::getIntervalIndex)
                 .containsExactly(0L, 1L);
     }
 
@@ -172,7 +185,8 @@ class CoordinatorTakeoverTest {
         ManagedChannel toB = pair.toB();
         FakeWorker w0 = worker(toA, "w0");
         FakeWorker w1 = worker(toB, "w1");
-        Await.until("both coordinators see both workers",
+        Await.until(
+                "both coordinators see both workers",
                 () -> a.registry().connected() == 2 && b.registry().connected() == 2);
 
         String runId = startRun(toA).getRunId();
@@ -181,28 +195,40 @@ class CoordinatorTakeoverTest {
         for (FakeWorker w : List.of(w0, w1)) {
             String id = w == w0 ? "w0" : "w1";
             w.send(reportMessage(runId, id, 0, 1000));
-            w.send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
-                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(0))).build());
+            w.send(WorkerMessage.newBuilder()
+                    .setEvent(WorkerEvent.newBuilder()
+                            .setRunId(runId)
+                            .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(0)))
+                    .build());
         }
-        Await.until("the run completed", () -> b.cluster().results().containsKey(runId)
-                && result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED);
+        Await.until(
+                "the run completed",
+                () -> b.cluster().results().containsKey(runId)
+                        && result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED);
         RunResult ended = result(toB, runId);
-        assertThat(ended.getIntervalsList()).singleElement()
+        assertThat(ended.getIntervalsList())
+                .singleElement()
                 .satisfies(i -> assertThat(i.getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1"));
         assertThat(b.cluster().archivedRuns().containsKey(runId)).isFalse();
-        Await.until("the leader's batch written", () -> b.cluster().reports(runId).size() == 2);
+        Await.until(
+                "the leader's batch written", () -> b.cluster().reports(runId).size() == 2);
 
         a.halt();
         Await.until("B leads", () -> b.cluster().isLeader());
         // A late report that reaches B after the takeover of the ended run: stored, and merged when B archives.
         w1.send(reportMessage(runId, "w1", 1, 7000));
         Await.until("the late report stored", () -> b.cluster().reports(runId).size() == 3);
-        Await.until("B archived the run and dropped its maps", Duration.ofSeconds(60),
-                () -> Long.valueOf(RunManager.ARCHIVE_DONE).equals(b.cluster().archivedRuns().get(runId)));
+        Await.until(
+                "B archived the run and dropped its maps",
+                Duration.ofSeconds(60),
+                () -> Long.valueOf(RunManager.ARCHIVE_DONE)
+                        .equals(b.cluster().archivedRuns().get(runId)));
         assertThat(b.cluster().mapNames()).doesNotContain("salvo.run." + runId + ".reports");
         RunResult archived = result(toB, runId);
         assertThat(archived.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
-        assertThat(archived.getIntervalsList()).extracting(i -> i.getIntervalIndex()).containsExactly(0L, 1L);
+        assertThat(archived.getIntervalsList())
+                .extracting(i -> i.getIntervalIndex())
+                .containsExactly(0L, 1L);
         assertThat(archived.getIntervals(0).getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1");
         assertThat(archived.getIntervals(1).getWorkerIdsList()).containsExactly("w1");
     }
@@ -211,16 +237,40 @@ class CoordinatorTakeoverTest {
     void runRecordSurvivesItsEncodingAndTheTokenSeparatesClusters() {
         // 2 s of load in 1 s intervals with a 1 s request timeout: maxIntervalIndex below counts on these.
         RunPlan plan = TestPlans.constantRate(100, 2_000, 2).build();
-        RunRecord record = new RunRecord("run-1", plan, 42, 1_000, 1_500_000_000L, 3_000_000_000L, 3,
-                RunState.RUN_STATE_DRAINING, 0, 77, "coordinator-a", List.of("note one", "note two"), List.of(),
-                List.of(io.salvo.proto.v1.CoordinatorTakeover.newBuilder().setFromCoordinatorId("x").build()),
-                List.of(new RunRecord.WorkerRecord("w0", io.salvo.proto.v1.WorkerHello.newBuilder().setWorkerId("w0")
-                        .setWeight(2).build(), io.salvo.proto.v1.Slice.newBuilder().setSegmentEnd(2).setTotalWeight(2)
-                        .build(), -5, 9, true, false)));
+        RunRecord record = new RunRecord(
+                "run-1",
+                plan,
+                42,
+                1_000,
+                1_500_000_000L,
+                3_000_000_000L,
+                3,
+                RunState.RUN_STATE_DRAINING,
+                0,
+                77,
+                "coordinator-a",
+                List.of("note one", "note two"),
+                List.of(),
+                List.of(io.salvo.proto.v1.CoordinatorTakeover.newBuilder()
+                        .setFromCoordinatorId("x")
+                        .build()),
+                List.of(new RunRecord.WorkerRecord(
+                        "w0",
+                        io.salvo.proto.v1.WorkerHello.newBuilder()
+                                .setWorkerId("w0")
+                                .setWeight(2)
+                                .build(),
+                        io.salvo.proto.v1.Slice.newBuilder()
+                                .setSegmentEnd(2)
+                                .setTotalWeight(2)
+                                .build(),
+                        -5,
+                        9,
+                        true,
+                        false)));
         assertThat(RunRecord.decode(record.encode())).isEqualTo(record);
         assertThat(record.maxIntervalIndex()).isEqualTo(2 + 1 + 5);
-        assertThatThrownBy(() -> RunRecord.decode(new byte[] {0, 0, 0, 9}))
-                .hasMessageContaining("format 9");
+        assertThatThrownBy(() -> RunRecord.decode(new byte[] {0, 0, 0, 9})).hasMessageContaining("format 9");
     }
 
     /** Two coordinators of one cluster, A the leader, each with an in-process gRPC channel. */
@@ -231,16 +281,27 @@ class CoordinatorTakeoverTest {
         int portA = freePort();
         int portB = freePort();
         List<String> members = List.of("127.0.0.1:" + portA, "127.0.0.1:" + portB);
-        RunManager.Settings settings = RunManager.Settings.defaults().withStartLead(Duration.ofMillis(300))
-                .withGrace(Duration.ofMillis(500)).withHeartbeatTimeout(Duration.ofSeconds(60))
-                .withTick(Duration.ofMillis(20)).withFinishedRunRetention(finishedRunRetention);
+        RunManager.Settings settings = RunManager.Settings.defaults()
+                .withStartLead(Duration.ofMillis(300))
+                .withGrace(Duration.ofMillis(500))
+                .withHeartbeatTimeout(Duration.ofSeconds(60))
+                .withTick(Duration.ofMillis(20))
+                .withFinishedRunRetention(finishedRunRetention);
         String nameA = InProcessServerBuilder.generateName();
         String nameB = InProcessServerBuilder.generateName();
-        CoordinatorServer a = CoordinatorServer.start(InProcessServerBuilder.forName(nameA), WallClock.system(),
-                settings, null, new ClusterSettings(clusterName, "127.0.0.1", portA, members));
+        CoordinatorServer a = CoordinatorServer.start(
+                InProcessServerBuilder.forName(nameA),
+                WallClock.system(),
+                settings,
+                null,
+                new ClusterSettings(clusterName, "127.0.0.1", portA, members));
         closeables.add(a);
-        CoordinatorServer b = CoordinatorServer.start(InProcessServerBuilder.forName(nameB), WallClock.system(),
-                settings, null, new ClusterSettings(clusterName, "127.0.0.1", portB, members));
+        CoordinatorServer b = CoordinatorServer.start(
+                InProcessServerBuilder.forName(nameB),
+                WallClock.system(),
+                settings,
+                null,
+                new ClusterSettings(clusterName, "127.0.0.1", portB, members));
         closeables.add(b);
         return new Pair(a, b, channel(nameA), channel(nameB));
     }
@@ -258,13 +319,18 @@ class CoordinatorTakeoverTest {
     }
 
     private static StartRunResponse startRun(ManagedChannel channel) {
-        return RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-                .startRun(StartRunRequest.newBuilder().setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
-                        .setPlan(TestPlans.constantRate(100, 30_000, 2)).setWorkerWaitMillis(10_000).build());
+        return RunControlGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(20, TimeUnit.SECONDS)
+                .startRun(StartRunRequest.newBuilder()
+                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                        .setPlan(TestPlans.constantRate(100, 30_000, 2))
+                        .setWorkerWaitMillis(10_000)
+                        .build());
     }
 
     private static RunResult result(ManagedChannel channel, String runId) {
-        return RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+        return RunControlGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(20, TimeUnit.SECONDS)
                 .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
     }
 
@@ -277,7 +343,9 @@ class CoordinatorTakeoverTest {
     }
 
     private static WorkerMessage reportMessage(String runId, String worker, long index, long... latenciesMicros) {
-        return WorkerMessage.newBuilder().setIntervalReport(report(runId, worker, index, latenciesMicros)).build();
+        return WorkerMessage.newBuilder()
+                .setIntervalReport(report(runId, worker, index, latenciesMicros))
+                .build();
     }
 
     static int freePort() throws IOException {

@@ -1,5 +1,8 @@
 package io.salvo.coordinator.server;
 
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.ClockProbeReply;
 import io.salvo.proto.v1.CoordinatorMessage;
@@ -8,9 +11,6 @@ import io.salvo.proto.v1.ReportRejected;
 import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
-import io.grpc.Channel;
-import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -35,11 +35,14 @@ final class FakeWorker implements AutoCloseable {
             public void onNext(CoordinatorMessage message) {
                 if (message.hasClockProbe()) {
                     long now = now();
-                    send(WorkerMessage.newBuilder().setClockProbeReply(ClockProbeReply.newBuilder()
-                            .setProbeId(message.getClockProbe().getProbeId())
-                            .setCoordinatorSentUnixNanos(message.getClockProbe().getCoordinatorSentUnixNanos())
-                            .setWorkerReceivedUnixNanos(now)
-                            .setWorkerSentUnixNanos(now)).build());
+                    send(WorkerMessage.newBuilder()
+                            .setClockProbeReply(ClockProbeReply.newBuilder()
+                                    .setProbeId(message.getClockProbe().getProbeId())
+                                    .setCoordinatorSentUnixNanos(
+                                            message.getClockProbe().getCoordinatorSentUnixNanos())
+                                    .setWorkerReceivedUnixNanos(now)
+                                    .setWorkerSentUnixNanos(now))
+                            .build());
                 } else if (message.hasAssignment()) {
                     assignments.add(message.getAssignment());
                 } else if (message.hasReportRejected()) {
@@ -57,9 +60,15 @@ final class FakeWorker implements AutoCloseable {
                 closed.complete(Status.OK);
             }
         });
-        send(WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder()
-                .setWorkerId(id).setRegion("test").setCores(2).setWeight(1)
-                .setProtocolVersion(version).setSentAtUnixNanos(now())).build());
+        send(WorkerMessage.newBuilder()
+                .setHello(WorkerHello.newBuilder()
+                        .setWorkerId(id)
+                        .setRegion("test")
+                        .setCores(2)
+                        .setWeight(1)
+                        .setProtocolVersion(version)
+                        .setSentAtUnixNanos(now()))
+                .build());
     }
 
     private long now() {

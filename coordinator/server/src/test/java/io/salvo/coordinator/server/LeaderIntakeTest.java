@@ -3,13 +3,16 @@ package io.salvo.coordinator.server;
 import static io.salvo.coordinator.server.ScriptedReports.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.salvo.coordinator.clock.WallClock;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
+import io.salvo.coordinator.run.RunManager;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
-import io.salvo.coordinator.run.RunManager;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
@@ -24,9 +27,6 @@ import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerMessage;
 import io.salvo.testkit.Await;
 import io.salvo.testkit.TestPlans;
-import io.grpc.ManagedChannel;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -56,8 +56,11 @@ class LeaderIntakeTest {
     /** A coordinator with this tick, a grace period and silence limit far beyond the test, and workers. */
     private void start(Duration tick, String... workerIds) throws Exception {
         String name = InProcessServerBuilder.generateName();
-        RunManager.Settings settings = RunManager.Settings.defaults().withStartLead(Duration.ofMillis(300))
-                .withGrace(Duration.ofSeconds(60)).withHeartbeatTimeout(Duration.ofSeconds(60)).withTick(tick);
+        RunManager.Settings settings = RunManager.Settings.defaults()
+                .withStartLead(Duration.ofMillis(300))
+                .withGrace(Duration.ofSeconds(60))
+                .withHeartbeatTimeout(Duration.ofSeconds(60))
+                .withTick(tick);
         server = CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings, null);
         channel = InProcessChannelBuilder.forName(name).build();
         for (String id : workerIds) {
@@ -78,9 +81,13 @@ class LeaderIntakeTest {
     }
 
     private String startRun(int workerCount) throws InterruptedException {
-        String runId = RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-                .startRun(StartRunRequest.newBuilder().setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
-                        .setPlan(TestPlans.constantRate(100, 10_000, workerCount)).setWorkerWaitMillis(10_000).build())
+        String runId = RunControlGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(20, TimeUnit.SECONDS)
+                .startRun(StartRunRequest.newBuilder()
+                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                        .setPlan(TestPlans.constantRate(100, 10_000, workerCount))
+                        .setWorkerWaitMillis(10_000)
+                        .build())
                 .getRunId();
         for (FakeWorker w : workers) {
             w.awaitAssignment();
@@ -94,7 +101,8 @@ class LeaderIntakeTest {
         FakeWorker a = workers.get(0);
         FakeWorker b = workers.get(1);
         String runId = startRun(2);
-        Iterator<LiveSnapshot> watch = RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+        Iterator<LiveSnapshot> watch = RunControlGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(20, TimeUnit.SECONDS)
                 .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
 
         IntervalReport a0 = report(runId, "a", 0, 1_000, 2_000);
@@ -110,12 +118,13 @@ class LeaderIntakeTest {
         // The grace period (60 s) and the tick (30 s) are far away; a loaded machine still answers in well under 10 s.
         assertThat(waitedMillis).isLessThan(10_000);
 
-        a.send(message(a0));                                      // re-delivered after a reconnect: harmless
-        a.send(message(report(runId, "a", 0, 9_000_000)));        // a different second copy: refused
+        a.send(message(a0)); // re-delivered after a reconnect: harmless
+        a.send(message(report(runId, "a", 0, 9_000_000))); // a different second copy: refused
         b.send(message(report(runId, "b", 1, 4_000)));
 
         CoordinatorCluster cluster = server.cluster();
-        Await.until("three reports stored, one refused",
+        Await.until(
+                "three reports stored, one refused",
                 () -> cluster.reports(runId).size() == 3 && rejected(runId) == 1);
         assertThat(IntervalReport.parseFrom(cluster.reports(runId).get(CoordinatorCluster.reportKey(0, "a"))))
                 .isEqualTo(a0);
@@ -128,7 +137,8 @@ class LeaderIntakeTest {
         for (long v : new long[] {1_000, 2_000, 3_000}) {
             expected.recordValue(v);
         }
-        assertThat(HistogramCodec.decode(result.getIntervals(0).getOutcomes(0).getLatencyMicros().toByteArray()))
+        assertThat(HistogramCodec.decode(
+                        result.getIntervals(0).getOutcomes(0).getLatencyMicros().toByteArray()))
                 .isEqualTo(expected);
         assertThat(result.getWorkersList()).extracting(w -> w.getCompleted()).containsExactly(2L, 2L);
     }
@@ -140,23 +150,35 @@ class LeaderIntakeTest {
     @Test
     void workersFinishingTogetherCostAFewRecordWritesNotOneEach() throws Exception {
         int n = 20;
-        start(Duration.ofSeconds(1), IntStream.range(0, n).mapToObj(i -> String.format("w%02d", i)).toArray(String[]::new));
+        start(
+                Duration.ofSeconds(1),
+                IntStream.range(0, n).mapToObj(i -> String.format("w%02d", i)).toArray(String[]::new));
         String runId = startRun(n);
         AtomicInteger recordWrites = new AtomicInteger();
-        server.cluster().runs().addEntryListener((EntryUpdatedListener<String, byte[]>) e -> {
-            if (e.getKey().equals(runId)) {
-                recordWrites.incrementAndGet();
-            }
-        }, false);
+        server.cluster()
+                .runs()
+                .addEntryListener(
+                        (EntryUpdatedListener<String, byte[]>) e -> {
+                            if (e.getKey().equals(runId)) {
+                                recordWrites.incrementAndGet();
+                            }
+                        },
+                        false);
         for (int i = 0; i < n; i++) {
             String id = String.format("w%02d", i);
             workers.get(i).send(message(report(runId, id, 0, 1_000)));
-            workers.get(i).send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
-                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(0))).build());
+            workers.get(i)
+                    .send(WorkerMessage.newBuilder()
+                            .setEvent(WorkerEvent.newBuilder()
+                                    .setRunId(runId)
+                                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(0)))
+                            .build());
         }
         Await.until("the run completed", () -> result(runId).getState() == RunState.RUN_STATE_COMPLETED);
         RunRecord record = RunRecord.decode(server.cluster().runs().get(runId));
-        assertThat(record.workers()).hasSize(n).allSatisfy(w -> assertThat(w.finished()).isTrue());
+        assertThat(record.workers())
+                .hasSize(n)
+                .allSatisfy(w -> assertThat(w.finished()).isTrue());
         // One write per tick that saw new finishes, plus the end of the run; the old way was n + 1.
         assertThat(recordWrites.get()).isBetween(1, 5);
 
@@ -164,8 +186,10 @@ class LeaderIntakeTest {
         workers.get(3).send(message(report(runId, "w03", 1, 7_000)));
         Await.until("the stored result includes the straggler", () -> {
             try {
-                RunResult stored = RunResult.parseFrom(server.cluster().results().get(runId));
-                return stored.getIntervalsCount() == 2 && stored.getIntervals(1).getWorkerIdsList().contains("w03");
+                RunResult stored =
+                        RunResult.parseFrom(server.cluster().results().get(runId));
+                return stored.getIntervalsCount() == 2
+                        && stored.getIntervals(1).getWorkerIdsList().contains("w03");
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 throw new AssertionError(e);
             }
@@ -177,7 +201,8 @@ class LeaderIntakeTest {
     }
 
     private RunResult result(String runId) {
-        return RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+        return RunControlGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(20, TimeUnit.SECONDS)
                 .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
     }
 

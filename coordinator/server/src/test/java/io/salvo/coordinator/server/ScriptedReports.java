@@ -20,10 +20,17 @@ public final class ScriptedReports {
             h.recordValue(v);
         }
         ByteString bytes = HistogramCodec.encode(h);
-        return IntervalReport.newBuilder().setRunId(runId).setWorkerId(worker).setEpoch(1).setIntervalIndex(index)
-                .addOutcomes(OutcomeHistograms.newBuilder().setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                        .setLatencyMicros(bytes).setServiceTimeMicros(bytes))
-                .setSent(latenciesMicros.length).setCompleted(latenciesMicros.length)
+        return IntervalReport.newBuilder()
+                .setRunId(runId)
+                .setWorkerId(worker)
+                .setEpoch(1)
+                .setIntervalIndex(index)
+                .addOutcomes(OutcomeHistograms.newBuilder()
+                        .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
+                        .setLatencyMicros(bytes)
+                        .setServiceTimeMicros(bytes))
+                .setSent(latenciesMicros.length)
+                .setCompleted(latenciesMicros.length)
                 .setIntended(latenciesMicros.length)
                 .build();
     }

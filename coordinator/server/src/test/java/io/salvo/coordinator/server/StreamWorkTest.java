@@ -47,7 +47,8 @@ class StreamWorkTest {
         assertThat(ran).isEmpty();
         release.countDown();
         Await.until("the stream idle", work::idle);
-        assertThat(ran).containsExactlyElementsOf(IntStream.rangeClosed(0, 500).boxed().toList());
+        assertThat(ran)
+                .containsExactlyElementsOf(IntStream.rangeClosed(0, 500).boxed().toList());
     }
 
     @Test
@@ -59,7 +60,7 @@ class StreamWorkTest {
         for (StreamWork w : List.of(a, b)) {
             w.submit(() -> {
                 bothRunning.countDown();
-                await(bothRunning);   // only returns if the other stream's task runs at the same time
+                await(bothRunning); // only returns if the other stream's task runs at the same time
                 done.countDown();
             });
         }

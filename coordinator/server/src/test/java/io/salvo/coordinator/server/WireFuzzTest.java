@@ -4,9 +4,19 @@ import static io.salvo.coordinator.server.ScriptedReports.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import io.salvo.coordinator.clock.WallClock;
-import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.coordinator.run.RunManager;
+import io.salvo.core.histogram.HistogramSpec;
+import io.salvo.core.security.BearerTokenCredentials;
+import io.salvo.core.security.ClusterToken;
 import io.salvo.proto.v1.ClockProbeReply;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.GetRunResultRequest;
@@ -24,18 +34,8 @@ import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
 import io.salvo.report.RunReport;
-import io.salvo.core.security.BearerTokenCredentials;
-import io.salvo.core.security.ClusterToken;
 import io.salvo.testkit.Await;
 import io.salvo.testkit.TestPlans;
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
-import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,10 +44,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,48 +74,78 @@ class WireFuzzTest {
         SplittableRandom random = new SplittableRandom(seed);
         ClusterToken token = ClusterToken.generate();
         String name = InProcessServerBuilder.generateName();
-        RunManager.Settings settings = RunManager.Settings.defaults().withStartLead(Duration.ofMillis(200))
-                .withGrace(Duration.ofSeconds(30)).withHeartbeatTimeout(Duration.ofSeconds(60))
+        RunManager.Settings settings = RunManager.Settings.defaults()
+                .withStartLead(Duration.ofMillis(200))
+                .withGrace(Duration.ofSeconds(30))
+                .withHeartbeatTimeout(Duration.ofSeconds(60))
                 .withTick(Duration.ofMillis(20));
-        try (CoordinatorServer server = CoordinatorServer.start(InProcessServerBuilder.forName(name),
-                WallClock.system(), settings, token)) {
+        try (CoordinatorServer server =
+                CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings, token)) {
             ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
             BearerTokenCredentials credentials = new BearerTokenCredentials(token);
             try {
                 // An honest worker and a run with a generous grace, so nothing completes while we fuzz.
                 HonestWorker honest = new HonestWorker(channel, credentials, "honest");
-                Await.until("the honest worker connected", Duration.ofSeconds(10),
+                Await.until(
+                        "the honest worker connected",
+                        Duration.ofSeconds(10),
                         () -> server.registry().connected() >= 1);
                 assertThat(server.registry().connected()).isEqualTo(1);
-                String runId = RunControlGrpc.newBlockingStub(channel).withCallCredentials(credentials)
-                        .startRun(StartRunRequest.newBuilder().setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
-                                .setPlan(TestPlans.valid().setMaxInFlightPerWorker(1).setMaxConnectionsPerWorker(1))
-                                .setWorkerWaitMillis(5000).build()).getRunId();
+                String runId = RunControlGrpc.newBlockingStub(channel)
+                        .withCallCredentials(credentials)
+                        .startRun(StartRunRequest.newBuilder()
+                                .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                                .setPlan(TestPlans.valid()
+                                        .setMaxInFlightPerWorker(1)
+                                        .setMaxConnectionsPerWorker(1))
+                                .setWorkerWaitMillis(5000)
+                                .build())
+                        .getRunId();
                 honest.send(report(runId, "honest", 0, 1000, 2000, 3000));
 
-                byte[] valid = WorkerMessage.newBuilder().setIntervalReport(report(runId, "honest", 1, 5)).build().toByteArray();
-                byte[] hello = WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder().setWorkerId("x")
-                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)).build().toByteArray();
+                byte[] valid = WorkerMessage.newBuilder()
+                        .setIntervalReport(report(runId, "honest", 1, 5))
+                        .build()
+                        .toByteArray();
+                byte[] hello = WorkerMessage.newBuilder()
+                        .setHello(WorkerHello.newBuilder()
+                                .setWorkerId("x")
+                                .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1))
+                        .build()
+                        .toByteArray();
                 AtomicLong closedStreams = new AtomicLong();
                 int sent = 0;
                 while (sent < MESSAGES) {
                     boolean authenticated = random.nextInt(10) != 0;
-                    CallOptions options = authenticated ? CallOptions.DEFAULT.withCallCredentials(credentials)
-                            : CallOptions.DEFAULT;
+                    CallOptions options =
+                            authenticated ? CallOptions.DEFAULT.withCallCredentials(credentials) : CallOptions.DEFAULT;
                     ClientCall<byte[], byte[]> call = channel.newCall(RAW_CONNECT, options);
                     CountDownLatch done = new CountDownLatch(1);
                     StreamObserver<byte[]> out = ClientCalls.asyncBidiStreamingCall(call, new StreamObserver<>() {
-                        @Override public void onNext(byte[] value) { }
-                        @Override public void onError(Throwable t) { closedStreams.incrementAndGet(); done.countDown(); }
-                        @Override public void onCompleted() { done.countDown(); }
+                        @Override
+                        public void onNext(byte[] value) {}
+
+                        @Override
+                        public void onError(Throwable t) {
+                            closedStreams.incrementAndGet();
+                            done.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.countDown();
+                        }
                     });
                     int burst = 1 + random.nextInt(40);
                     // Half the streams start with a plausible hello, so later messages reach deeper code.
                     if (random.nextBoolean()) {
-                        byte[] h = WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder()
-                                .setWorkerId(random.nextInt(4) == 0 ? "honest" : "fuzz-" + random.nextInt(1000))
-                                .setProtocolVersionValue(random.nextInt(5) == 0 ? random.nextInt() : 1)
-                                .setWeight(random.nextInt())).build().toByteArray();
+                        byte[] h = WorkerMessage.newBuilder()
+                                .setHello(WorkerHello.newBuilder()
+                                        .setWorkerId(random.nextInt(4) == 0 ? "honest" : "fuzz-" + random.nextInt(1000))
+                                        .setProtocolVersionValue(random.nextInt(5) == 0 ? random.nextInt() : 1)
+                                        .setWeight(random.nextInt()))
+                                .build()
+                                .toByteArray();
                         out.onNext(h);
                         sent++;
                         burst--;
@@ -130,13 +160,17 @@ class WireFuzzTest {
 
                 // The coordinator still serves, and the honest worker's run is untouched.
                 honest.send(report(runId, "honest", 1, 4000));
-                honest.send(WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
-                        .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(1))).build());
+                honest.send(WorkerMessage.newBuilder()
+                        .setEvent(WorkerEvent.newBuilder()
+                                .setRunId(runId)
+                                .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(1)))
+                        .build());
                 RunResult result = awaitCompleted(channel, credentials, runId);
                 assertThat(result.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
                 RunReport report = RunReport.from(result);
                 assertThat(report.totals().requests()).isEqualTo(4);
-                assertThat(report.totals().latency().max()).isEqualTo(HistogramSpec.newHistogram().highestEquivalentValue(4000) / 1000.0);
+                assertThat(report.totals().latency().max())
+                        .isEqualTo(HistogramSpec.newHistogram().highestEquivalentValue(4000) / 1000.0);
                 assertThat(result.getIntervalsList()).hasSize(2);
                 assertThat(result.getIntervals(0).getWorkerIdsList()).containsExactly("honest");
                 assertThat(server.refusedCalls()).isPositive();
@@ -170,33 +204,50 @@ class WireFuzzTest {
                 for (int i = 0; i < histogram.length; i++) {
                     histogram[i] = (byte) random.nextInt(256);
                 }
-                yield WorkerMessage.newBuilder().setIntervalReport(IntervalReport.newBuilder()
-                        .setRunId(random.nextBoolean() ? runId : "run-" + random.nextInt())
-                        .setWorkerId(random.nextBoolean() ? "honest" : "fuzz")
-                        .setIntervalIndex(random.nextLong())
-                        .setSent(random.nextLong()).setCompleted(random.nextLong())
-                        .addOutcomes(OutcomeHistograms.newBuilder().setOutcomeValue(random.nextInt(8))
-                                .setLatencyMicros(ByteString.copyFrom(histogram)))
-                        .setSchedulerLagMicros(ByteString.copyFrom(histogram)))
-                        .build().toByteArray();
+                yield WorkerMessage.newBuilder()
+                        .setIntervalReport(IntervalReport.newBuilder()
+                                .setRunId(random.nextBoolean() ? runId : "run-" + random.nextInt())
+                                .setWorkerId(random.nextBoolean() ? "honest" : "fuzz")
+                                .setIntervalIndex(random.nextLong())
+                                .setSent(random.nextLong())
+                                .setCompleted(random.nextLong())
+                                .addOutcomes(OutcomeHistograms.newBuilder()
+                                        .setOutcomeValue(random.nextInt(8))
+                                        .setLatencyMicros(ByteString.copyFrom(histogram)))
+                                .setSchedulerLagMicros(ByteString.copyFrom(histogram)))
+                        .build()
+                        .toByteArray();
             }
-            case 3 -> WorkerMessage.newBuilder().setEvent(WorkerEvent.newBuilder().setRunId(runId)
-                            .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(random.nextLong())))
-                    .build().toByteArray();
-            case 4 -> WorkerMessage.newBuilder().setClockProbeReply(ClockProbeReply.newBuilder()
-                            .setProbeId(random.nextLong()).setCoordinatorSentUnixNanos(random.nextLong())
-                            .setWorkerReceivedUnixNanos(random.nextLong()).setWorkerSentUnixNanos(random.nextLong()))
-                    .build().toByteArray();
-            default -> WorkerMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setInFlight(random.nextLong()))
-                    .build().toByteArray();
+            case 3 ->
+                WorkerMessage.newBuilder()
+                        .setEvent(WorkerEvent.newBuilder()
+                                .setRunId(runId)
+                                .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(random.nextLong())))
+                        .build()
+                        .toByteArray();
+            case 4 ->
+                WorkerMessage.newBuilder()
+                        .setClockProbeReply(ClockProbeReply.newBuilder()
+                                .setProbeId(random.nextLong())
+                                .setCoordinatorSentUnixNanos(random.nextLong())
+                                .setWorkerReceivedUnixNanos(random.nextLong())
+                                .setWorkerSentUnixNanos(random.nextLong()))
+                        .build()
+                        .toByteArray();
+            default ->
+                WorkerMessage.newBuilder()
+                        .setHeartbeat(Heartbeat.newBuilder().setInFlight(random.nextLong()))
+                        .build()
+                        .toByteArray();
         };
     }
 
-    private static RunResult awaitCompleted(ManagedChannel channel, BearerTokenCredentials credentials,
-            String runId) {
+    private static RunResult awaitCompleted(ManagedChannel channel, BearerTokenCredentials credentials, String runId) {
         return Await.value("the run completed", Duration.ofSeconds(60), () -> {
-            RunResult r = RunControlGrpc.newBlockingStub(channel).withCallCredentials(credentials)
-                    .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
+            RunResult r = RunControlGrpc.newBlockingStub(channel)
+                    .withCallCredentials(credentials)
+                    .getRunResult(
+                            GetRunResultRequest.newBuilder().setRunId(runId).build());
             return r.getState() == RunState.RUN_STATE_COMPLETED ? r : null;
         });
     }
@@ -214,33 +265,54 @@ class WireFuzzTest {
         HonestWorker(ManagedChannel channel, BearerTokenCredentials credentials, String id) {
             List<CoordinatorMessage> received = new ArrayList<>();
             AtomicReference<StreamObserver<WorkerMessage>> self = new AtomicReference<>();
-            out = WorkerLinkGrpc.newStub(channel).withCallCredentials(credentials).connect(new StreamObserver<>() {
-                @Override
-                public void onNext(CoordinatorMessage m) {
-                    synchronized (received) {
-                        received.add(m);
-                    }
-                    if (m.hasClockProbe()) {
-                        long now = System.currentTimeMillis() * 1_000_000L;
-                        synchronized (HonestWorker.this) {
-                            self.get().onNext(WorkerMessage.newBuilder().setClockProbeReply(ClockProbeReply.newBuilder()
-                                    .setProbeId(m.getClockProbe().getProbeId())
-                                    .setCoordinatorSentUnixNanos(m.getClockProbe().getCoordinatorSentUnixNanos())
-                                    .setWorkerReceivedUnixNanos(now).setWorkerSentUnixNanos(now)).build());
+            out = WorkerLinkGrpc.newStub(channel)
+                    .withCallCredentials(credentials)
+                    .connect(new StreamObserver<>() {
+                        @Override
+                        public void onNext(CoordinatorMessage m) {
+                            synchronized (received) {
+                                received.add(m);
+                            }
+                            if (m.hasClockProbe()) {
+                                long now = System.currentTimeMillis() * 1_000_000L;
+                                synchronized (HonestWorker.this) {
+                                    self.get()
+                                            .onNext(WorkerMessage.newBuilder()
+                                                    .setClockProbeReply(ClockProbeReply.newBuilder()
+                                                            .setProbeId(m.getClockProbe()
+                                                                    .getProbeId())
+                                                            .setCoordinatorSentUnixNanos(m.getClockProbe()
+                                                                    .getCoordinatorSentUnixNanos())
+                                                            .setWorkerReceivedUnixNanos(now)
+                                                            .setWorkerSentUnixNanos(now))
+                                                    .build());
+                                }
+                            }
                         }
-                    }
-                }
-                @Override public void onError(Throwable t) { }
-                @Override public void onCompleted() { }
-            });
+
+                        @Override
+                        public void onError(Throwable t) {}
+
+                        @Override
+                        public void onCompleted() {}
+                    });
             self.set(out);
-            send(WorkerMessage.newBuilder().setHello(WorkerHello.newBuilder().setWorkerId(id).setWeight(1)
-                    .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)).build());
+            send(WorkerMessage.newBuilder()
+                    .setHello(WorkerHello.newBuilder()
+                            .setWorkerId(id)
+                            .setWeight(1)
+                            .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1))
+                    .build());
             // Like a real worker: a silent session counts as a half-open leftover and gives way to
             // the next hello with its id, which the fuzzer sends.
-            ScheduledFuture<?> unused = heartbeats.scheduleAtFixedRate(() -> send(WorkerMessage.newBuilder().setHeartbeat(
-                    io.salvo.proto.v1.Heartbeat.newBuilder().setSentAtUnixNanos(System.currentTimeMillis() * 1_000_000L))
-                    .build()), 500, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> unused = heartbeats.scheduleAtFixedRate(
+                    () -> send(WorkerMessage.newBuilder()
+                            .setHeartbeat(io.salvo.proto.v1.Heartbeat.newBuilder()
+                                    .setSentAtUnixNanos(System.currentTimeMillis() * 1_000_000L))
+                            .build()),
+                    500,
+                    500,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
         void send(IntervalReport report) {

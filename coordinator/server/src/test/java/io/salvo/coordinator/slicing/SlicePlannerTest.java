@@ -15,16 +15,18 @@ class SlicePlannerTest {
 
     @Test
     void segmentsTileTheTotalWeightInOrder() {
-        Map<String, Slice> slices = SlicePlanner.plan(List.of(new Participant("a", 1), new Participant("b", 2),
-                new Participant("c", 5)), 7);
+        Map<String, Slice> slices = SlicePlanner.plan(
+                List.of(new Participant("a", 1), new Participant("b", 2), new Participant("c", 5)), 7);
         assertThat(slices.get("a").getSegmentStart()).isZero();
         assertThat(slices.get("a").getSegmentEnd()).isEqualTo(1);
         assertThat(slices.get("b").getSegmentStart()).isEqualTo(1);
         assertThat(slices.get("b").getSegmentEnd()).isEqualTo(3);
         assertThat(slices.get("c").getSegmentStart()).isEqualTo(3);
         assertThat(slices.get("c").getSegmentEnd()).isEqualTo(8);
-        assertThat(slices.values()).allSatisfy(s -> assertThat(s.getTotalWeight()).isEqualTo(8));
-        assertThat(slices.values().stream().mapToDouble(SlicePlanner::share).sum()).isEqualTo(1.0);
+        assertThat(slices.values())
+                .allSatisfy(s -> assertThat(s.getTotalWeight()).isEqualTo(8));
+        assertThat(slices.values().stream().mapToDouble(SlicePlanner::share).sum())
+                .isEqualTo(1.0);
         assertThat(SlicePlanner.share(slices.get("c"))).isEqualTo(5.0 / 8);
     }
 
@@ -35,8 +37,13 @@ class SlicePlannerTest {
      */
     @Test
     void scaledPartsAddUpToTheWhole() {
-        Map<String, Slice> slices = SlicePlanner.plan(List.of(new Participant("a", 3), new Participant("b", 1),
-                new Participant("c", 7), new Participant("d", 2)), 1);
+        Map<String, Slice> slices = SlicePlanner.plan(
+                List.of(
+                        new Participant("a", 3),
+                        new Participant("b", 1),
+                        new Participant("c", 7),
+                        new Participant("d", 2)),
+                1);
         long[] counts = new long[slices.size()];
         List<Slice> ordered = List.copyOf(slices.values());
         for (long k = 0; k < 100_000; k++) {
@@ -52,7 +59,9 @@ class SlicePlannerTest {
             for (int i = 0; i < ordered.size(); i++) {
                 double ideal = (k + 1) * SlicePlanner.share(ordered.get(i));
                 if ((k + 1) % total == 0) {
-                    assertThat((double) counts[i]).as("count of slice %d after %d requests", i, k + 1).isEqualTo(ideal);
+                    assertThat((double) counts[i])
+                            .as("count of slice %d after %d requests", i, k + 1)
+                            .isEqualTo(ideal);
                 } else {
                     assertThat(Math.abs(counts[i] - ideal)).isLessThanOrEqualTo(2.0);
                 }
@@ -76,7 +85,9 @@ class SlicePlannerTest {
                 for (long k = 0; k < 10L * n; k++) {
                     if (owns(s, k)) {
                         if (previous >= 0) {
-                            assertThat(k - previous).as("spacing with %d workers", n).isEqualTo(n);
+                            assertThat(k - previous)
+                                    .as("spacing with %d workers", n)
+                                    .isEqualTo(n);
                         }
                         previous = k;
                     }
@@ -87,8 +98,8 @@ class SlicePlannerTest {
 
     @Test
     void unequalWeightsAreSpreadNotBunched() {
-        Map<String, Slice> slices = SlicePlanner.plan(List.of(new Participant("a", 1), new Participant("b", 2),
-                new Participant("c", 5)), 1);
+        Map<String, Slice> slices = SlicePlanner.plan(
+                List.of(new Participant("a", 1), new Participant("b", 2), new Participant("c", 5)), 1);
         Slice c = slices.get("c");
         long maxGap = 0;
         long previous = -1;
@@ -108,15 +119,18 @@ class SlicePlannerTest {
     void strideIsCoprime() {
         for (long w = 1; w < 2000; w++) {
             long g = SlicePlanner.stride(w);
-            assertThat(java.math.BigInteger.valueOf(g).gcd(java.math.BigInteger.valueOf(w)).longValue())
-                    .as("gcd(stride %d, %d)", g, w).isEqualTo(1);
+            assertThat(java.math.BigInteger.valueOf(g)
+                            .gcd(java.math.BigInteger.valueOf(w))
+                            .longValue())
+                    .as("gcd(stride %d, %d)", g, w)
+                    .isEqualTo(1);
         }
     }
 
     @Test
     void seedsDifferPerWorkerAndRepeatPerRunSeed() {
-        List<Participant> participants = List.of(new Participant("a", 1), new Participant("b", 1),
-                new Participant("c", 1));
+        List<Participant> participants =
+                List.of(new Participant("a", 1), new Participant("b", 1), new Participant("c", 1));
         Set<Long> seeds = new HashSet<>();
         SlicePlanner.plan(participants, 99).values().forEach(s -> seeds.add(s.getSeed()));
         assertThat(seeds).hasSize(3);

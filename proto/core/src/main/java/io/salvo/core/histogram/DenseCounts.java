@@ -15,6 +15,7 @@ public final class DenseCounts {
     private long total;
     /** The range of indices ever added to, so conversions do not scan the whole array. */
     private int lowest = Integer.MAX_VALUE;
+
     private int highest = -1;
 
     public void add(SparseHistogram sparse) {

@@ -1,10 +1,10 @@
 package io.salvo.core.histogram;
 
+import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
-import com.google.protobuf.ByteString;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -23,14 +23,14 @@ public final class HistogramCodec {
 
     /** Cookies of HdrHistogram's V2 encoding (see AbstractHistogram). */
     private static final int V2_COMPRESSED_COOKIE_BASE = 0x1c849304;
+
     private static final int V2_ENCODING_COOKIE_BASE = 0x1c849303;
     /** Inner header: cookie, payload length, normalizing offset, digits, lowest, highest, ratio. */
     private static final int V2_HEADER_BYTES = 40;
     /** A full 1 µs–1 h histogram, every counter in use, LEB128-encoded, is well under this. */
     private static final int MAX_INFLATED_BYTES = 1 << 20;
 
-    private HistogramCodec() {
-    }
+    private HistogramCodec() {}
 
     /** HdrHistogram's compressed encoding, as {@code OutcomeHistograms} and {@code IntervalReport} carry it. */
     public static ByteString encode(Histogram histogram) {
@@ -63,8 +63,8 @@ public final class HistogramCodec {
         }
         for (var value : histogram.recordedValues()) {
             if (value.getCountAtValueIteratedTo() < 0) {
-                throw new CorruptHistogramException("histogram has a negative count at "
-                        + value.getValueIteratedTo() + " us");
+                throw new CorruptHistogramException(
+                        "histogram has a negative count at " + value.getValueIteratedTo() + " us");
             }
         }
         return histogram;
@@ -128,7 +128,7 @@ public final class HistogramCodec {
                 continue;
             }
             if (count > 0) {
-                if (index < 0 || index > MAX_BUCKET_INDEX) {   // negative: a run of zeros that overflowed
+                if (index < 0 || index > MAX_BUCKET_INDEX) { // negative: a run of zeros that overflowed
                     throw new CorruptHistogramException("histogram has counts beyond 1 h (bucket " + index + ")");
                 }
                 if (total > Long.MAX_VALUE - count) {
@@ -150,7 +150,8 @@ public final class HistogramCodec {
                 throw new CorruptHistogramException("histogram has more buckets than 1 us..1 h allows");
             }
         }
-        return new SparseHistogram(java.util.Arrays.copyOf(indices, size), java.util.Arrays.copyOf(counts, size), total);
+        return new SparseHistogram(
+                java.util.Arrays.copyOf(indices, size), java.util.Arrays.copyOf(counts, size), total);
     }
 
     /** Index of the bucket holding 1 h, the last one a valid Salvo histogram can use. */
@@ -195,7 +196,8 @@ public final class HistogramCodec {
         outer.order(ByteOrder.BIG_ENDIAN);
         int cookie = outer.getInt();
         if ((cookie & ~0xf0) != V2_COMPRESSED_COOKIE_BASE) {
-            throw new CorruptHistogramException("not a compressed HdrHistogram (cookie " + Integer.toHexString(cookie) + ")");
+            throw new CorruptHistogramException(
+                    "not a compressed HdrHistogram (cookie " + Integer.toHexString(cookie) + ")");
         }
         int deflatedLength = outer.getInt();
         if (deflatedLength < 0 || deflatedLength > length - 8) {
@@ -209,19 +211,20 @@ public final class HistogramCodec {
         }
         int innerCookie = inner.getInt(0);
         if ((innerCookie & ~0xf0) != V2_ENCODING_COOKIE_BASE) {
-            throw new CorruptHistogramException("unsupported histogram encoding (cookie " + Integer.toHexString(innerCookie) + ")");
+            throw new CorruptHistogramException(
+                    "unsupported histogram encoding (cookie " + Integer.toHexString(innerCookie) + ")");
         }
         int payloadLength = inner.getInt(4);
         int digits = inner.getInt(12);
         long lowest = inner.getLong(16);
         long highest = inner.getLong(24);
         if (digits != SIGNIFICANT_DIGITS || lowest != LOWEST_MICROS || highest != HIGHEST_MICROS) {
-            throw new CorruptHistogramException("histogram precision must be 1 us..1 h with 3 digits, got "
-                    + lowest + ".." + highest + " with " + digits + " digits");
+            throw new CorruptHistogramException("histogram precision must be 1 us..1 h with 3 digits, got " + lowest
+                    + ".." + highest + " with " + digits + " digits");
         }
         if (payloadLength < 0 || payloadLength != inflatedLength - V2_HEADER_BYTES) {
-            throw new CorruptHistogramException("histogram payload length " + payloadLength
-                    + " does not match the " + (inflatedLength - V2_HEADER_BYTES) + " bytes present");
+            throw new CorruptHistogramException("histogram payload length " + payloadLength + " does not match the "
+                    + (inflatedLength - V2_HEADER_BYTES) + " bytes present");
         }
         return inner;
     }
@@ -231,9 +234,11 @@ public final class HistogramCodec {
      * more than decoding the histogram itself.
      */
     private static final ThreadLocal<Inflater> INFLATERS = ThreadLocal.withInitial(Inflater::new);
+
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
     /** Sparse decoding collects buckets here and copies out exactly as many as it found. */
     private static final ThreadLocal<int[]> SPARSE_INDICES = ThreadLocal.withInitial(() -> new int[512]);
+
     private static final ThreadLocal<long[]> SPARSE_COUNTS = ThreadLocal.withInitial(() -> new long[512]);
 
     /** Inflates the buffer's remaining bytes into this thread's scratch space; returns a view of the result. */
@@ -247,7 +252,8 @@ public final class HistogramCodec {
             while (!inflater.finished()) {
                 if (total == out.length) {
                     if (out.length >= MAX_INFLATED_BYTES) {
-                        throw new CorruptHistogramException("histogram inflates beyond " + MAX_INFLATED_BYTES + " bytes");
+                        throw new CorruptHistogramException(
+                                "histogram inflates beyond " + MAX_INFLATED_BYTES + " bytes");
                     }
                     out = java.util.Arrays.copyOf(out, Math.min(MAX_INFLATED_BYTES, out.length * 2));
                     SCRATCH.set(out);

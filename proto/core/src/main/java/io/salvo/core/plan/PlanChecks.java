@@ -18,8 +18,7 @@ public final class PlanChecks {
     /** The CLI's limit for target.tls.caFile. */
     private static final int MAX_CA_BYTES = 1 << 20;
 
-    private PlanChecks() {
-    }
+    private PlanChecks() {}
 
     /** The first problem found, or null when the plan can run. */
     public static String problem(RunPlan plan) {
@@ -43,7 +42,9 @@ public final class PlanChecks {
                 return "plan.request.trusted_ca_certificates_pem holds no PEM 'BEGIN CERTIFICATE' block";
             }
             try {
-                if (CertificateFactory.getInstance("X.509").generateCertificates(trusted.newInput()).isEmpty()) {
+                if (CertificateFactory.getInstance("X.509")
+                        .generateCertificates(trusted.newInput())
+                        .isEmpty()) {
                     return "plan.request.trusted_ca_certificates_pem holds no certificate";
                 }
             } catch (CertificateException e) {
@@ -58,9 +59,11 @@ public final class PlanChecks {
             if (p.getDurationMillis() == 0) {
                 return "plan.phases[" + i + "].duration_millis must be > 0";
             }
-            if (!(p.getStartRatePerSecond() >= 0) || !(p.getEndRatePerSecond() >= 0)
+            if (!(p.getStartRatePerSecond() >= 0)
+                    || !(p.getEndRatePerSecond() >= 0)
                     || p.getStartRatePerSecond() + p.getEndRatePerSecond() == 0
-                    || Double.isInfinite(p.getStartRatePerSecond()) || Double.isInfinite(p.getEndRatePerSecond())) {
+                    || Double.isInfinite(p.getStartRatePerSecond())
+                    || Double.isInfinite(p.getEndRatePerSecond())) {
                 return "plan.phases[" + i + "] rates must be finite, >= 0 and not both 0";
             }
             if (p.getSteps() == 1) {
@@ -89,7 +92,8 @@ public final class PlanChecks {
             }
             loadMillis += p.getDurationMillis();
         }
-        long intervals = loadMillis / plan.getIntervalMillis() + plan.getRequestTimeoutMillis() / plan.getIntervalMillis();
+        long intervals =
+                loadMillis / plan.getIntervalMillis() + plan.getRequestTimeoutMillis() / plan.getIntervalMillis();
         if (intervals > MAX_INTERVALS) {
             return "plan is too long: " + intervals + " intervals, at most " + MAX_INTERVALS;
         }

@@ -25,6 +25,7 @@ public final class RateProfile {
 
     /** Start instants of the pieces, nanoseconds from run start; one more entry for the end. */
     private final long[] pieceStartNanos;
+
     private final double[] pieceStartRate;
     private final double[] pieceEndRate;
     /** Λ at each piece start; one more entry holding the total. */

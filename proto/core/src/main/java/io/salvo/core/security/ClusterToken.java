@@ -46,7 +46,8 @@ public final class ClusterToken {
         String text = Files.readString(file, StandardCharsets.UTF_8).strip();
         int newline = text.indexOf('\n');
         try {
-            return new ClusterToken(newline < 0 ? text : text.substring(0, newline).strip());
+            return new ClusterToken(
+                    newline < 0 ? text : text.substring(0, newline).strip());
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage());
         }
@@ -72,7 +73,10 @@ public final class ClusterToken {
             // Windows: the file inherits the folder's ACL.
         }
         Files.write(tmp, value);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        Files.move(
+                tmp,
+                file,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 

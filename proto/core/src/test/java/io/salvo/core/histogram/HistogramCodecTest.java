@@ -31,17 +31,19 @@ class HistogramCodecTest {
             int samples = random.nextInt(5000);
             for (int i = 0; i < samples; i++) {
                 long value = switch (random.nextInt(4)) {
-                    case 0 -> 1 + random.nextLong(2048);                                   // below the first bucket boundary
-                    case 1 -> (long) (20_000 * Math.exp(random.nextGaussian()));           // typical latencies
-                    case 2 -> 1 + random.nextLong(HistogramSpec.HIGHEST_MICROS);          // anywhere
-                    default -> HistogramSpec.HIGHEST_MICROS - random.nextLong(1000);      // the very top
+                    case 0 -> 1 + random.nextLong(2048); // below the first bucket boundary
+                    case 1 -> (long) (20_000 * Math.exp(random.nextGaussian())); // typical latencies
+                    case 2 -> 1 + random.nextLong(HistogramSpec.HIGHEST_MICROS); // anywhere
+                    default -> HistogramSpec.HIGHEST_MICROS - random.nextLong(1000); // the very top
                 };
                 h.recordValueWithCount(Math.max(1, value), 1 + random.nextInt(3));
             }
             byte[] bytes = HistogramCodec.encode(h).toByteArray();
             SparseHistogram sparse = HistogramCodec.decodeSparse(bytes);
             assertThat(sparse.totalCount()).isEqualTo(h.getTotalCount());
-            assertThat(sparse.toHistogram()).isEqualTo(HistogramCodec.decode(bytes)).isEqualTo(h);
+            assertThat(sparse.toHistogram())
+                    .isEqualTo(HistogramCodec.decode(bytes))
+                    .isEqualTo(h);
         }
     }
 
@@ -53,7 +55,8 @@ class HistogramCodecTest {
         for (int i = 0; i < 100_000 + edges.length; i++) {
             long v = i < edges.length ? edges[i] : random.nextLong(HistogramSpec.HIGHEST_MICROS + 1);
             int index = HistogramCodec.indexOf(v);
-            assertThat(HistogramCodec.valueAtIndex(index)).as("lowest value of the bucket of %d", v)
+            assertThat(HistogramCodec.valueAtIndex(index))
+                    .as("lowest value of the bucket of %d", v)
                     .isEqualTo(h.lowestEquivalentValue(v));
             assertThat(index).isBetween(0, HistogramCodec.MAX_BUCKET_INDEX);
         }
@@ -69,8 +72,10 @@ class HistogramCodecTest {
         for (int w = 0; w < 200; w++) {
             Histogram h = HistogramSpec.newHistogram();
             for (int i = 0, n = random.nextInt(400); i < n; i++) {
-                h.recordValue(random.nextBoolean() ? (long) (20_000 * Math.exp(random.nextGaussian()))
-                        : 1 + random.nextLong(HistogramSpec.HIGHEST_MICROS));
+                h.recordValue(
+                        random.nextBoolean()
+                                ? (long) (20_000 * Math.exp(random.nextGaussian()))
+                                : 1 + random.nextLong(HistogramSpec.HIGHEST_MICROS));
             }
             dense.add(HistogramCodec.decodeSparse(HistogramCodec.encode(h)));
             expected.add(h);
@@ -108,9 +113,13 @@ class HistogramCodecTest {
                 sparse = null;
             }
             if (full == null) {
-                assertThat(sparse).as("payload %d: the full decoder refused it, the sparse one did not", i).isNull();
+                assertThat(sparse)
+                        .as("payload %d: the full decoder refused it, the sparse one did not", i)
+                        .isNull();
             } else {
-                assertThat(sparse).as("payload %d: the full decoder took it, the sparse one refused it", i).isNotNull();
+                assertThat(sparse)
+                        .as("payload %d: the full decoder took it, the sparse one refused it", i)
+                        .isNotNull();
                 assertThat(sparse.totalCount()).isEqualTo(full.getTotalCount());
                 assertThat(sparse.toHistogram()).as("payload %d", i).isEqualTo(full);
             }

@@ -1,13 +1,12 @@
 package io.salvo.core.plan;
 
-import io.salvo.testkit.TestPlans;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunPlan;
+import io.salvo.testkit.TestPlans;
 import org.junit.jupiter.api.Test;
 
 /** What the coordinator refuses from clients other than the CLI, which checks the same with file and line. */
@@ -26,31 +25,52 @@ class PlanChecksTest {
 
     @Test
     void trustedCertificatesThatAreNotPemAreRefused() {
-        RunPlan garbage = plan("https://127.0.0.1:8443/").setRequest(RequestTemplate.newBuilder()
-                .setUrl("https://127.0.0.1:8443/").setMethod("GET")
-                .setTrustedCaCertificatesPem(ByteString.copyFromUtf8("-----BEGIN CERTIFICATE-----\nnot base64\n"))).build();
-        assertThat(PlanChecks.problem(garbage)).startsWith("plan.request.trusted_ca_certificates_pem is not PEM-encoded X.509: ");
+        RunPlan garbage = plan("https://127.0.0.1:8443/")
+                .setRequest(RequestTemplate.newBuilder()
+                        .setUrl("https://127.0.0.1:8443/")
+                        .setMethod("GET")
+                        .setTrustedCaCertificatesPem(
+                                ByteString.copyFromUtf8("-----BEGIN CERTIFICATE-----\nnot base64\n")))
+                .build();
+        assertThat(PlanChecks.problem(garbage))
+                .startsWith("plan.request.trusted_ca_certificates_pem is not PEM-encoded X.509: ");
 
-        RunPlan forHttp = plan("http://127.0.0.1:8080/").setRequest(RequestTemplate.newBuilder()
-                .setUrl("http://127.0.0.1:8080/").setMethod("GET")
-                .setTrustedCaCertificatesPem(ByteString.copyFromUtf8("x"))).build();
-        assertThat(PlanChecks.problem(forHttp)).isEqualTo("plan.request.trusted_ca_certificates_pem applies to https:// URLs only");
+        RunPlan forHttp = plan("http://127.0.0.1:8080/")
+                .setRequest(RequestTemplate.newBuilder()
+                        .setUrl("http://127.0.0.1:8080/")
+                        .setMethod("GET")
+                        .setTrustedCaCertificatesPem(ByteString.copyFromUtf8("x")))
+                .build();
+        assertThat(PlanChecks.problem(forHttp))
+                .isEqualTo("plan.request.trusted_ca_certificates_pem applies to https:// URLs only");
 
-        RunPlan der = plan("https://127.0.0.1:8443/").setRequest(RequestTemplate.newBuilder()
-                .setUrl("https://127.0.0.1:8443/").setMethod("GET")
-                .setTrustedCaCertificatesPem(ByteString.copyFrom(new byte[] {0x30, (byte) 0x82, 0x01, 0x0a}))).build();
-        assertThat(PlanChecks.problem(der)).isEqualTo("plan.request.trusted_ca_certificates_pem holds no PEM 'BEGIN CERTIFICATE' block");
+        RunPlan der = plan("https://127.0.0.1:8443/")
+                .setRequest(RequestTemplate.newBuilder()
+                        .setUrl("https://127.0.0.1:8443/")
+                        .setMethod("GET")
+                        .setTrustedCaCertificatesPem(ByteString.copyFrom(new byte[] {0x30, (byte) 0x82, 0x01, 0x0a})))
+                .build();
+        assertThat(PlanChecks.problem(der))
+                .isEqualTo("plan.request.trusted_ca_certificates_pem holds no PEM 'BEGIN CERTIFICATE' block");
 
-        RunPlan huge = plan("https://127.0.0.1:8443/").setRequest(RequestTemplate.newBuilder()
-                .setUrl("https://127.0.0.1:8443/").setMethod("GET")
-                .setTrustedCaCertificatesPem(ByteString.copyFrom(new byte[(1 << 20) + 1]))).build();
+        RunPlan huge = plan("https://127.0.0.1:8443/")
+                .setRequest(RequestTemplate.newBuilder()
+                        .setUrl("https://127.0.0.1:8443/")
+                        .setMethod("GET")
+                        .setTrustedCaCertificatesPem(ByteString.copyFrom(new byte[(1 << 20) + 1])))
+                .build();
         assertThat(PlanChecks.problem(huge)).isEqualTo("plan.request.trusted_ca_certificates_pem is larger than 1 MiB");
     }
 
     @Test
     void aPlanBeyondTheIntervalLimitIsRefused() {
-        RunPlan tooLong = plan("http://127.0.0.1:8080/").setIntervalMillis(10).clearPhases()
-                .addPhases(Phase.newBuilder().setDurationMillis(200_000_000L).setStartRatePerSecond(1).setEndRatePerSecond(1))
+        RunPlan tooLong = plan("http://127.0.0.1:8080/")
+                .setIntervalMillis(10)
+                .clearPhases()
+                .addPhases(Phase.newBuilder()
+                        .setDurationMillis(200_000_000L)
+                        .setStartRatePerSecond(1)
+                        .setEndRatePerSecond(1))
                 .build();
         assertThat(PlanChecks.problem(tooLong)).isEqualTo("plan is too long: 20000100 intervals, at most 10000000");
     }

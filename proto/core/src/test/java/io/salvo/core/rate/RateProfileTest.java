@@ -10,8 +10,12 @@ import org.junit.jupiter.api.Test;
 class RateProfileTest {
 
     private static Phase phase(long millis, double start, double end, int steps) {
-        return Phase.newBuilder().setDurationMillis(millis).setStartRatePerSecond(start)
-                .setEndRatePerSecond(end).setSteps(steps).build();
+        return Phase.newBuilder()
+                .setDurationMillis(millis)
+                .setStartRatePerSecond(start)
+                .setEndRatePerSecond(end)
+                .setSteps(steps)
+                .build();
     }
 
     @Test
@@ -38,10 +42,7 @@ class RateProfileTest {
     @Test
     void fallingRampAndMixedPhasesInvertToTheNanosecond() {
         RateProfile profile = RateProfile.of(List.of(
-                phase(2_000, 50, 50, 0),
-                phase(3_000, 300, 20, 0),
-                phase(1_000, 0, 0, 0),
-                phase(4_000, 10, 250, 0)));
+                phase(2_000, 50, 50, 0), phase(3_000, 300, 20, 0), phase(1_000, 0, 0, 0), phase(4_000, 10, 250, 0)));
         assertInverseWithinOneNano(profile);
         // the idle phase adds nothing: the first request after it is intended after 6 s
         double atIdleStart = profile.cumulative(5_000_000_000L);
