@@ -33,12 +33,12 @@ final class Assignments {
     /** Set by a takeover: once every worker is back (or lost), the new leader re-assigns under a new epoch. */
     private boolean takeoverDue;
 
-    Assignments(String runId, RunPlan plan, long startUnixNanos, RateProfile profile, long seed, Roster roster) {
-        this.runId = runId;
-        this.plan = plan;
-        this.startUnixNanos = startUnixNanos;
+    Assignments(RunSpec spec, RateProfile profile, Roster roster) {
+        this.runId = spec.id();
+        this.plan = spec.plan();
+        this.startUnixNanos = spec.startUnixNanos();
         this.profile = profile;
-        this.seed = seed;
+        this.seed = spec.seed();
         this.roster = roster;
     }
 

@@ -16,7 +16,6 @@ import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.StopRun;
-import io.salvo.proto.v1.WorkerEvent;
 import io.salvo.report.DetectorReport;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -40,24 +39,12 @@ public final class Run {
 
     private static final Logger LOG = Logger.getLogger(Run.class.getName());
 
-    /** Workers must have finished by the end of the load, plus the drain, plus this much. */
-    static final long DEADLINE_SLACK_NANOS = 30_000_000_000L;
-
+    private final RunSpec spec;
     private final String id;
     private final RunPlan plan;
-    private final long seed;
     private final RateProfile profile;
-    private final long startUnixNanos;
     private final long intervalNanos;
-    private final long graceNanos;
-    private final long heartbeatTimeoutNanos;
-    /** How long a worker whose coordinator left may take to reconnect before it counts as lost. */
-    private final long reconnectWindowNanos;
-
-    private final long stopTimeoutNanos;
     private final long deadlineUnixNanos;
-    /** Silence is judged a few times per heartbeat timeout, not on every tick. */
-    private final long silenceCheckNanos;
 
     private final WallClock clock;
     private final RunStore store;
@@ -87,70 +74,37 @@ public final class Run {
     private volatile long stopRequestedUnixNanos;
     private volatile long nextSilenceCheckUnixNanos;
 
-    /**
-     * How long things may take.
-     *
-     * @param graceNanos            how long after its end an interval waits for missing reports before it is shown
-     * @param heartbeatTimeoutNanos how long a connected worker may be silent before it counts as lost
-     * @param stopTimeoutNanos      how long after a stop request workers may take to report their last interval
-     */
-    public record Timing(long graceNanos, long heartbeatTimeoutNanos, long stopTimeoutNanos) {}
-
-    private Run(
-            String id,
-            RunPlan plan,
-            long startUnixNanos,
-            long seed,
-            Timing timing,
-            WallClock clock,
-            RunStore store,
-            String coordinatorId,
-            boolean leading) {
-        this.id = id;
-        this.plan = plan;
-        this.seed = seed;
+    private Run(RunSpec spec, WallClock clock, RunStore store, String coordinatorId, boolean leading) {
+        this.spec = spec;
+        this.id = spec.id();
+        this.plan = spec.plan();
         this.profile = RateProfile.of(plan.getPhasesList());
-        this.startUnixNanos = startUnixNanos;
-        this.intervalNanos = plan.getIntervalMillis() * 1_000_000L;
-        this.graceNanos = timing.graceNanos();
-        this.heartbeatTimeoutNanos = timing.heartbeatTimeoutNanos();
-        this.reconnectWindowNanos = Math.max(2 * heartbeatTimeoutNanos, 5_000_000_000L);
-        this.stopTimeoutNanos = timing.stopTimeoutNanos();
-        this.silenceCheckNanos = Math.min(250_000_000L, heartbeatTimeoutNanos / 4);
-        long drainNanos = plan.getRequestTimeoutMillis() * 1_000_000L;
-        this.deadlineUnixNanos = startUnixNanos + profile.durationNanos() + drainNanos + DEADLINE_SLACK_NANOS;
+        this.intervalNanos = spec.intervalNanos();
+        this.deadlineUnixNanos = spec.deadlineUnixNanos(profile.durationNanos());
         this.clock = clock;
         this.store = store;
         this.coordinatorId = coordinatorId;
         this.leading = leading;
         this.roster = new Roster(id);
-        this.assignments = new Assignments(id, plan, startUnixNanos, profile, seed, roster);
-        this.merger = new IntervalMerger(startUnixNanos, intervalNanos, graceNanos, RunRecord.maxIntervalIndex(plan));
-        this.inbox = new RunInbox(id, merger, roster, leading, this::afterMerge, this::onWorkerEvent);
+        this.assignments = new Assignments(spec, profile, roster);
+        this.merger = new IntervalMerger(
+                spec.startUnixNanos(), intervalNanos, spec.graceNanos(), RunRecord.maxIntervalIndex(plan));
+        this.inbox = new RunInbox(id, merger, roster, leading, this::afterMerge, this::onFinished, this::onFailed);
         this.liveView = new LiveView(id, merger, new LiveDetectors(DetectorReport.settingsFor(plan), null), store);
         this.showSoon = new CoalescedTask("run " + id + ": showing", () -> showNow(clock.unixNanos()));
         this.storedResult = new StoredResult(id, store, this::result);
     }
 
     /** A new run led by this coordinator; nothing is stored until {@link #persist()}. */
-    static Run create(
-            String id,
-            RunPlan plan,
-            long startUnixNanos,
-            long seed,
-            Timing timing,
-            WallClock clock,
-            RunStore store,
-            String coordinatorId) {
-        return new Run(id, plan, startUnixNanos, seed, timing, clock, store, coordinatorId, true);
+    static Run create(RunSpec spec, WallClock clock, RunStore store, String coordinatorId) {
+        return new Run(spec, clock, store, coordinatorId, true);
     }
 
     /**
      * The run as its stored record has it: same id, start instant, epoch, slices and re-slices; workers'
      * counts and merged intervals are rebuilt from the stored reports by {@link #replay}. {@code leading}
      * restores it for this coordinator to lead (after a takeover); otherwise the copy only answers for its
-     * result. A restored run keeps the record's grace and heartbeat timeout; {@code stopTimeoutNanos} is this
-     * coordinator's.
+     * result.
      */
     static Run restore(
             RunRecord record,
@@ -159,17 +113,7 @@ public final class Run {
             RunStore store,
             String coordinatorId,
             boolean leading) {
-        Timing timing = new Timing(record.graceNanos(), record.heartbeatTimeoutNanos(), stopTimeoutNanos);
-        Run run = new Run(
-                record.runId(),
-                record.plan(),
-                record.startUnixNanos(),
-                record.seed(),
-                timing,
-                clock,
-                store,
-                coordinatorId,
-                leading);
+        Run run = new Run(RunSpec.of(record, stopTimeoutNanos), clock, store, coordinatorId, leading);
         long now = clock.unixNanos();
         synchronized (run) {
             run.assignments.restore(
@@ -181,7 +125,7 @@ public final class Run {
             run.takeovers.addAll(record.takeovers());
             for (WorkerRecord w : record.workers()) {
                 // Each has a reconnect window to come back to this coordinator.
-                run.roster.add(AssignedWorker.restore(w, now + run.reconnectWindowNanos));
+                run.roster.add(AssignedWorker.restore(w, now + run.spec.reconnectWindowNanos()));
                 run.merger.addWorker(w.workerId());
             }
         }
@@ -192,16 +136,8 @@ public final class Run {
         return id;
     }
 
-    public RunPlan plan() {
-        return plan;
-    }
-
     public RunState state() {
         return state;
-    }
-
-    public long startUnixNanos() {
-        return startUnixNanos;
     }
 
     /** When the run ended (Unix ns), or 0 while it goes on. */
@@ -210,7 +146,7 @@ public final class Run {
     }
 
     /** Whether this coordinator leads the run (rather than holding a copy that answers for its result). */
-    public boolean leading() {
+    boolean leading() {
         return leading;
     }
 
@@ -224,17 +160,9 @@ public final class Run {
                 || state == RunState.RUN_STATE_FAILED;
     }
 
-    synchronized long epoch() {
-        return assignments.epoch();
-    }
-
     boolean hasWorker(String workerId) {
         return roster.contains(workerId);
     }
-
-    // ---------------------------------------------------------------------------------------
-    // Starting and taking over
-    // ---------------------------------------------------------------------------------------
 
     /** Adds a worker at the run's start, with its first slice; it is told once the run is stored. */
     synchronized void assign(WorkerChannel channel, Slice slice) {
@@ -248,25 +176,9 @@ public final class Run {
         assignments.sendToLive();
     }
 
-    /**
-     * Merges everything the store holds for this run (entry listeners keep delivering newer entries
-     * meanwhile; each is merged once). Returns the number of reports found.
-     */
+    /** Merges everything the store holds for this run; returns the number of reports found. */
     long replay() {
-        long found = 0;
-        for (var e : store.reports().entrySet()) {
-            found++;
-            inbox.storedReport(e.getKey(), e.getValue());
-        }
-        for (var e : store.workerEvents().entrySet()) {
-            inbox.storedEvent(e.getKey(), e.getValue());
-        }
-        for (AssignedWorker w : roster.all()) {
-            if (w.lost) {
-                merger.workerLost(w.workerId);
-            }
-        }
-        return found;
+        return inbox.replay(store);
     }
 
     /**
@@ -288,12 +200,8 @@ public final class Run {
             persist();
         }
         LOG.warning(() -> "run " + id + ": took over from coordinator " + fromCoordinatorId + " with " + reportsRestored
-                + " interval reports; epoch " + epoch());
+                + " interval reports; epoch " + assignments.epoch());
     }
-
-    // ---------------------------------------------------------------------------------------
-    // Workers
-    // ---------------------------------------------------------------------------------------
 
     /**
      * A worker of this run has a new stream (it reconnected, possibly to another coordinator): messages go
@@ -341,18 +249,10 @@ public final class Run {
      * come back within the reconnect window.
      */
     public synchronized void onHolderLeft(WorkerChannel channel) {
-        AssignedWorker w = roster.holderLeft(channel, clock.unixNanos() + reconnectWindowNanos);
+        AssignedWorker w = roster.holderLeft(channel, clock.unixNanos() + spec.reconnectWindowNanos());
         if (w != null) {
             LOG.warning(() -> "run " + id + ": coordinator of worker " + w.workerId + " left; waiting "
-                    + reconnectWindowNanos / 1_000_000 + " ms for it to reconnect");
-        }
-    }
-
-    private void onWorkerEvent(String workerId, WorkerEvent event) {
-        switch (event.getKindCase()) {
-            case FINISHED -> onFinished(workerId, event.getFinished().getLastIntervalIndex());
-            case FAILED -> onFailed(workerId, event.getFailed());
-            default -> {}
+                    + spec.reconnectWindowNanos() / 1_000_000 + " ms for it to reconnect");
         }
     }
 
@@ -395,10 +295,6 @@ public final class Run {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Driving the run
-    // ---------------------------------------------------------------------------------------
-
     /**
      * From now on the run shows an interval as soon as its last expected report is merged, and stores a
      * late report's result, on {@code driver} (the ticker): neither may wait on the thread that merged the
@@ -418,7 +314,7 @@ public final class Run {
             return;
         }
         if (nowUnixNanos >= nextSilenceCheckUnixNanos) {
-            nextSilenceCheckUnixNanos = nowUnixNanos + silenceCheckNanos;
+            nextSilenceCheckUnixNanos = nowUnixNanos + spec.silenceCheckNanos();
             loseSilentWorkers(nowUnixNanos);
         }
         synchronized (this) {
@@ -440,17 +336,18 @@ public final class Run {
             } else if (nowUnixNanos > deadlineUnixNanos) {
                 finishWithoutWaiting(
                         RunState.RUN_STATE_COMPLETED, nowUnixNanos, "did not finish before the run's deadline");
-            } else if (stopRequestedUnixNanos != 0 && nowUnixNanos - stopRequestedUnixNanos > stopTimeoutNanos) {
+            } else if (stopRequestedUnixNanos != 0 && nowUnixNanos - stopRequestedUnixNanos > spec.stopTimeoutNanos()) {
                 finishWithoutWaiting(
                         RunState.RUN_STATE_STOPPED,
                         nowUnixNanos,
-                        "did not finish within " + stopTimeoutNanos / 1_000_000 + " ms of the stop request");
+                        "did not finish within " + spec.stopTimeoutNanos() / 1_000_000 + " ms of the stop request");
             }
         }
     }
 
     private synchronized void loseSilentWorkers(long nowUnixNanos) {
-        for (Roster.Loss loss : roster.silent(nowUnixNanos, heartbeatTimeoutNanos, reconnectWindowNanos)) {
+        for (Roster.Loss loss :
+                roster.silent(nowUnixNanos, spec.heartbeatTimeoutNanos(), spec.reconnectWindowNanos())) {
             LOG.warning(() ->
                     "run " + id + ": worker " + loss.worker().workerId + " " + loss.how() + "; treating it as lost");
             lose(loss.worker(), loss.how());
@@ -516,12 +413,8 @@ public final class Run {
     }
 
     private long loadEndUnixNanos() {
-        return startUnixNanos + profile.durationNanos();
+        return spec.startUnixNanos() + profile.durationNanos();
     }
-
-    // ---------------------------------------------------------------------------------------
-    // Re-slicing (under the lock)
-    // ---------------------------------------------------------------------------------------
 
     /** Whether load remains to divide at {@code nowUnixNanos}: the run goes on, unstopped, and its load has not ended. */
     private boolean loadToCome(long nowUnixNanos) {
@@ -555,10 +448,6 @@ public final class Run {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Reports
-    // ---------------------------------------------------------------------------------------
-
     /** Where the run's reports and worker events go in. */
     public RunInbox inbox() {
         return inbox;
@@ -576,10 +465,6 @@ public final class Run {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Record and result
-    // ---------------------------------------------------------------------------------------
-
     /** Writes the run's record; called under the lock before any change is acted on. */
     synchronized void persist() {
         recordDirty = false;
@@ -589,10 +474,10 @@ public final class Run {
         store.saveRecord(new RunRecord(
                 id,
                 plan,
-                seed,
-                startUnixNanos,
-                graceNanos,
-                heartbeatTimeoutNanos,
+                spec.seed(),
+                spec.startUnixNanos(),
+                spec.graceNanos(),
+                spec.heartbeatTimeoutNanos(),
                 assignments.epoch(),
                 state,
                 endUnixNanos,
@@ -613,7 +498,7 @@ public final class Run {
     }
 
     public RunResult result() {
-        ResultBuilder result = new ResultBuilder(id, plan, startUnixNanos)
+        ResultBuilder result = new ResultBuilder(id, plan, spec.startUnixNanos())
                 .state(state, endUnixNanos)
                 .intervals(merger.mergedIntervals())
                 .reslices(assignments.reslices())

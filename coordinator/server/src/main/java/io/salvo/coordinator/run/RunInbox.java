@@ -1,5 +1,6 @@
 package io.salvo.coordinator.run;
 
+import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
@@ -11,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 import java.util.logging.Logger;
 
 /**
@@ -30,26 +32,34 @@ public final class RunInbox {
     private final boolean answers;
 
     private final Consumer<IntervalMerger.Merged> onMerged;
-    private final BiConsumer<String, WorkerEvent> onEvent;
+    private final ObjLongConsumer<String> onFinished;
+    private final BiConsumer<String, String> onFailed;
     /**
      * Keys of stored reports the merger refused, so that the store's listener and a restore's scan, which
      * may both deliver one, count it once. (Merged ones the merger itself remembers.)
      */
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
 
+    /**
+     * @param onMerged   after each report merged here
+     * @param onFinished a worker finished, with the last interval it reported
+     * @param onFailed   a worker failed, with its reason
+     */
     RunInbox(
             String runId,
             IntervalMerger merger,
             Roster roster,
             boolean answers,
             Consumer<IntervalMerger.Merged> onMerged,
-            BiConsumer<String, WorkerEvent> onEvent) {
+            ObjLongConsumer<String> onFinished,
+            BiConsumer<String, String> onFailed) {
         this.runId = runId;
         this.merger = merger;
         this.roster = roster;
         this.answers = answers;
         this.onMerged = onMerged;
-        this.onEvent = onEvent;
+        this.onFinished = onFinished;
+        this.onFailed = onFailed;
     }
 
     /**
@@ -114,10 +124,37 @@ public final class RunInbox {
         return refused.contains(key);
     }
 
+    /**
+     * Merges everything {@code store} holds for the run (entry listeners keep delivering newer entries meanwhile;
+     * each is merged once), and stops waiting for workers the run counts as lost. Returns the number of reports
+     * found.
+     */
+    long replay(RunStore store) {
+        long found = 0;
+        for (var e : store.reports().entrySet()) {
+            found++;
+            storedReport(e.getKey(), e.getValue());
+        }
+        for (var e : store.workerEvents().entrySet()) {
+            storedEvent(e.getKey(), e.getValue());
+        }
+        for (AssignedWorker w : roster.all()) {
+            if (w.lost) {
+                merger.workerLost(w.workerId);
+            }
+        }
+        return found;
+    }
+
     /** A worker's terminal event (finished or failed) from the store. */
     public void storedEvent(String workerId, byte[] bytes) {
         try {
-            onEvent.accept(workerId, WorkerEvent.parseFrom(bytes));
+            WorkerEvent event = WorkerEvent.parseFrom(bytes);
+            switch (event.getKindCase()) {
+                case FINISHED -> onFinished.accept(workerId, event.getFinished().getLastIntervalIndex());
+                case FAILED -> onFailed.accept(workerId, event.getFailed());
+                default -> {}
+            }
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             LOG.warning(() -> "run " + runId + ": unreadable event of worker " + workerId + " in the replicated state");
         }

@@ -18,12 +18,9 @@ import io.salvo.proto.v1.StartRunResponse;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,88 +40,11 @@ public final class RunManager implements WorkerDirectory.Listener {
 
     private static final Logger LOG = Logger.getLogger(RunManager.class.getName());
 
-    /**
-     * Tunables with defaults fit for loopback and LAN clusters.
-     *
-     * @param startLead            how far ahead of the assignments a run starts (plus the slowest probe round trip)
-     * @param grace                how long after its end an interval waits for missing reports before it is shown
-     * @param heartbeatTimeout     how long a connected worker may be silent before it counts as lost (at least two
-     *                             of the plan's intervals)
-     * @param stopTimeout          how long after a stop request workers may take to report their last interval
-     * @param tick                 how often each run is driven
-     * @param minClockSamples      clock probe replies each worker needs before a run starts on it
-     * @param finishedRunRetention how long an ended run keeps its per-interval reports, live snapshots and events
-     *                             in the cluster, so that late reports still reach its result and watchers can replay
-     *                             it; after that only its record and final result stay (see {@link #archive})
-     */
-    public record Settings(
-            Duration startLead,
-            Duration grace,
-            Duration heartbeatTimeout,
-            Duration stopTimeout,
-            Duration tick,
-            int minClockSamples,
-            Duration finishedRunRetention) {
-        public Settings {
-            if (finishedRunRetention.isNegative() || finishedRunRetention.isZero()) {
-                throw new IllegalArgumentException(
-                        "finishedRunRetention must be positive, got " + finishedRunRetention);
-            }
-        }
-
-        public static Settings defaults() {
-            // A worker silent for two intervals is lost; at least 3 s (three missed 1 s heartbeats), so
-            // a JVM pause on a loaded machine is not mistaken for a crash. A broken stream is detected at once.
-            // Ten minutes covers a worker that lost the coordinator near the end and re-delivers its buffer.
-            return new Settings(
-                    Duration.ofMillis(1000),
-                    Duration.ofMillis(1500),
-                    Duration.ofSeconds(3),
-                    Duration.ofSeconds(10),
-                    Duration.ofMillis(50),
-                    3,
-                    Duration.ofMinutes(10));
-        }
-
-        public Settings withStartLead(Duration value) {
-            return new Settings(
-                    value, grace, heartbeatTimeout, stopTimeout, tick, minClockSamples, finishedRunRetention);
-        }
-
-        public Settings withGrace(Duration value) {
-            return new Settings(
-                    startLead, value, heartbeatTimeout, stopTimeout, tick, minClockSamples, finishedRunRetention);
-        }
-
-        public Settings withHeartbeatTimeout(Duration value) {
-            return new Settings(startLead, grace, value, stopTimeout, tick, minClockSamples, finishedRunRetention);
-        }
-
-        public Settings withStopTimeout(Duration value) {
-            return new Settings(startLead, grace, heartbeatTimeout, value, tick, minClockSamples, finishedRunRetention);
-        }
-
-        public Settings withTick(Duration value) {
-            return new Settings(
-                    startLead, grace, heartbeatTimeout, stopTimeout, value, minClockSamples, finishedRunRetention);
-        }
-
-        public Settings withMinClockSamples(int value) {
-            return new Settings(startLead, grace, heartbeatTimeout, stopTimeout, tick, value, finishedRunRetention);
-        }
-
-        public Settings withFinishedRunRetention(Duration value) {
-            return new Settings(startLead, grace, heartbeatTimeout, stopTimeout, tick, minClockSamples, value);
-        }
-    }
-
     private final WorkerDirectory workers;
     private final WallClock clock;
     private final ScheduledExecutorService ticker;
-    /** Archiving reads and rebuilds whole runs: off the ticker and the cluster-events thread. */
-    private final Executor archiver;
 
-    private final Settings settings;
+    private final RunSettings settings;
     private final CoordinatorCluster cluster;
     private final String coordinatorId;
     /** Runs this coordinator leads or led. */
@@ -132,7 +52,7 @@ public final class RunManager implements WorkerDirectory.Listener {
 
     private final SecureRandom random = new SecureRandom();
     private volatile Run active;
-    private final Object archiveLock = new Object();
+    private final RunArchive archive;
 
     /**
      * @param clock         the coordinator's wall clock; runs read every instant from it
@@ -146,16 +66,17 @@ public final class RunManager implements WorkerDirectory.Listener {
             ScheduledExecutorService ticker,
             Executor clusterEvents,
             Executor archiver,
-            Settings settings,
+            RunSettings settings,
             CoordinatorCluster cluster,
             String coordinatorId) {
         this.workers = workers;
         this.clock = clock;
         this.ticker = ticker;
-        this.archiver = archiver;
         this.settings = settings;
         this.cluster = cluster;
         this.coordinatorId = coordinatorId;
+        this.archive = new RunArchive(
+                cluster, clock, ticker, archiver, settings.finishedRunRetention(), coordinatorId, runs, this::copyOf);
         workers.listener(this);
         cluster.onLeadershipGained(() -> clusterEvents.execute(this::takeOver));
         cluster.stopRequests().addEntryListener(new StopListener(), true);
@@ -171,7 +92,7 @@ public final class RunManager implements WorkerDirectory.Listener {
 
     /**
      * Waits for {@code plan.worker_count} idle workers, slices the rate among them and sends each its
-     * assignment with a start instant {@link Settings#startLead()} ahead.
+     * assignment with a start instant {@link RunSettings#startLead()} ahead.
      */
     public StartRunResponse start(RunPlan plan, Duration workerWait) throws StatusException, InterruptedException {
         String problem = PlanChecks.problem(plan);
@@ -214,11 +135,11 @@ public final class RunManager implements WorkerDirectory.Listener {
             long heartbeatTimeout =
                     Math.max(settings.heartbeatTimeout().toNanos(), 2L * plan.getIntervalMillis() * 1_000_000L);
             Run run = Run.create(
-                    runId,
-                    plan,
-                    start,
-                    seed,
-                    new Run.Timing(
+                    new RunSpec(
+                            runId,
+                            plan,
+                            seed,
+                            start,
                             settings.grace().toNanos(),
                             heartbeatTimeout,
                             settings.stopTimeout().toNanos()),
@@ -289,7 +210,7 @@ public final class RunManager implements WorkerDirectory.Listener {
 
     private void tickSafely(Run run) {
         if (run.terminal()) {
-            scheduleArchive(run.id(), run.endUnixNanos());
+            archive.scheduleArchive(run.id(), run.endUnixNanos());
             throw new CancellationSignal();
         }
         try {
@@ -323,10 +244,6 @@ public final class RunManager implements WorkerDirectory.Listener {
         return String.format("run-%d-%04x", clock.unixNanos() / 1_000_000_000L, random.nextInt(0x10000));
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Takeover
-    // ---------------------------------------------------------------------------------------
-
     /**
      * This coordinator became the leader because the old one left: every run that has not ended is
      * restored from the replicated state (same id, start instant, epoch) and carried on. Workers that
@@ -355,12 +272,7 @@ public final class RunManager implements WorkerDirectory.Listener {
             }
             if (record.terminal()) {
                 // The old leader may have left before it archived the run, or between its two steps.
-                Long archived = cluster.archivedRuns().get(record.runId());
-                if (archived == null) {
-                    scheduleArchive(record.runId(), record.endUnixNanos());
-                } else if (archived != ARCHIVE_DONE) {
-                    scheduleDrop(record.runId(), archived);
-                }
+                archive.resume(record);
                 continue;
             }
             if (runs.containsKey(record.runId())) {
@@ -391,151 +303,10 @@ public final class RunManager implements WorkerDirectory.Listener {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Archiving ended runs
-    // ---------------------------------------------------------------------------------------
-
-    /** {@code salvo.archived-runs} value of a run whose maps are gone; any other value is when it was marked. */
-    public static final long ARCHIVE_DONE = 0;
-
-    /**
-     * Between marking a run archived and dropping its maps: every coordinator hears of the mark within
-     * milliseconds and stops writing; batched writes already under way land in maps about to go. Ten seconds, or
-     * half the retention when that is shorter (tests).
-     */
-    private Duration archiveSettle() {
-        Duration half = settings.finishedRunRetention().dividedBy(2);
-        return half.compareTo(Duration.ofSeconds(10)) < 0 ? half : Duration.ofSeconds(10);
-    }
-
-    private void scheduleArchive(String runId, long endUnixNanos) {
-        long delayNanos =
-                Math.max(0, endUnixNanos + settings.finishedRunRetention().toNanos() - clock.unixNanos());
-        // archive logs its own failures; a new leader archives what an old one left
-        ScheduledFuture<?> unused =
-                ticker.schedule(() -> archiver.execute(() -> archive(runId)), delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void scheduleDrop(String runId, long markedUnixNanos) {
-        long delayNanos = Math.max(0, markedUnixNanos + archiveSettle().toNanos() - clock.unixNanos());
-        ScheduledFuture<?> unused =
-                ticker.schedule(() -> archiver.execute(() -> dropRunData(runId)), delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    /**
-     * Archives an ended run once {@link Settings#finishedRunRetention} has passed, in two steps: it stores the final
-     * result (rebuilt from the replicated reports when another coordinator led the run's end, so late reports
-     * that reached this one count too) and marks the run in {@code salvo.archived-runs}; a few seconds ({@link #archiveSettle})
-     * later it drops the run's per-interval maps. At 1,000 workers the reports alone grow by ~1 MB a second of
-     * run, and a long-lived coordinator would otherwise keep every run's. The record and the result stay, so the
-     * run remains queryable; reports that arrive later are refused as archived.
-     *
-     * <p>Runs on the archiver thread, under its own lock: {@link #start} holds this object's monitor while it waits
-     * for workers, and the cluster-events thread must stay free to report them.
-     */
-    void archive(String runId) {
-        synchronized (archiveLock) {
-            if (!cluster.isLeader() || cluster.archivedRuns().containsKey(runId)) {
-                return;
-            }
-            try {
-                Optional<RunRecord> record = record(runId);
-                if (record.isEmpty() || !record.get().terminal()) {
-                    return;
-                }
-                Run run = runs.get(runId);
-                if (run != null) {
-                    run.archiveNow();
-                } else {
-                    storeResultOfRunLedElsewhere(record.get());
-                }
-                long marked = Math.max(ARCHIVE_DONE + 1, clock.unixNanos());
-                cluster.archivedRuns().set(runId, marked);
-                runs.remove(runId);
-                scheduleDrop(runId, marked);
-            } catch (RuntimeException e) {
-                LOG.log(Level.SEVERE, "run " + runId + ": archiving failed; its data stays in the cluster", e);
-            }
-        }
-    }
-
-    /**
-     * The run ended under another leader. Its stored result has everything that leader merged, which may include
-     * reports its last batch never wrote to the cluster; the replicated reports may include late ones that reached
-     * this coordinator after the takeover. Whichever covers the other is kept; when each has reports the other
-     * lacks (a late report after the takeover, plus an unwritten batch), the stored result stays and says what it
-     * could not merge.
-     */
-    private void storeResultOfRunLedElsewhere(RunRecord record) {
-        String runId = record.runId();
-        RunResult rebuilt = copyOf(record).result();
-        byte[] storedBytes = cluster.results().get(runId);
-        RunResult stored;
-        try {
-            stored = storedBytes == null ? null : RunResult.parseFrom(storedBytes);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            stored = null;
-        }
-        if (stored == null) {
-            cluster.results().set(runId, rebuilt.toByteArray());
-            return;
-        }
-        Set<String> inStored = reportedIntervals(stored);
-        Set<String> inRebuilt = reportedIntervals(rebuilt);
-        Set<String> onlyRebuilt = new TreeSet<>(inRebuilt);
-        onlyRebuilt.removeAll(inStored);
-        if (onlyRebuilt.isEmpty()) {
-            return;
-        }
-        if (inRebuilt.containsAll(inStored)) {
-            cluster.results().set(runId, rebuilt.toByteArray());
-            return;
-        }
-        String message = (stored.getMessage().isEmpty() ? "" : stored.getMessage() + "; ") + onlyRebuilt.size()
-                + " late report(s) that reached coordinator " + coordinatorId + " after the takeover could not be "
-                + "merged into this result (interval/worker: " + String.join(", ", onlyRebuilt) + ")";
-        LOG.warning(() -> "run " + runId + ": " + message);
-        cluster.results()
-                .set(runId, stored.toBuilder().setMessage(message).build().toByteArray());
-    }
-
-    private static Set<String> reportedIntervals(RunResult result) {
-        Set<String> keys = new HashSet<>();
-        for (var interval : result.getIntervalsList()) {
-            for (String worker : interval.getWorkerIdsList()) {
-                keys.add(interval.getIntervalIndex() + "/" + worker);
-            }
-        }
-        return keys;
-    }
-
-    private void dropRunData(String runId) {
-        synchronized (archiveLock) {
-            Long state = cluster.archivedRuns().get(runId);
-            if (!cluster.isLeader() || state == null || state == ARCHIVE_DONE) {
-                return;
-            }
-            try {
-                cluster.destroyRunData(runId);
-                cluster.archivedRuns().set(runId, ARCHIVE_DONE);
-                LOG.info(() -> "run " + runId + ": per-interval data dropped "
-                        + settings.finishedRunRetention().toSeconds() + " s after the end; its record and result stay");
-            } catch (RuntimeException e) {
-                LOG.log(Level.SEVERE, "run " + runId + ": dropping its data failed; a new leader tries again", e);
-            }
-        }
-    }
-
     /** Whether the run ended and was archived: its per-interval data is gone or going, its result stays. */
     public boolean archived(String runId) {
-        return !runId.isEmpty()
-                && runId.length() <= 200
-                && cluster.archivedRuns().containsKey(runId);
+        return archive.archived(runId);
     }
-
-    // ---------------------------------------------------------------------------------------
-    // Workers (from the registry; acted on by the leader only)
-    // ---------------------------------------------------------------------------------------
 
     @Override
     public void attached(WorkerChannel session) {
@@ -567,17 +338,9 @@ public final class RunManager implements WorkerDirectory.Listener {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Queries, for any coordinator of the cluster
-    // ---------------------------------------------------------------------------------------
-
     /** A run this coordinator leads or led. */
     public Optional<Run> run(String runId) {
         return Optional.ofNullable(runs.get(runId));
-    }
-
-    public Optional<Run> active() {
-        return Optional.ofNullable(active);
     }
 
     /** The run's record from the replicated state, whoever leads it. */

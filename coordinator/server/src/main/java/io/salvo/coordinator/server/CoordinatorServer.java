@@ -12,6 +12,7 @@ import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.ReportBatcher;
 import io.salvo.coordinator.run.RunManager;
+import io.salvo.coordinator.run.RunSettings;
 import io.salvo.coordinator.security.TokenAuthInterceptor;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.core.security.TlsFiles;
@@ -66,7 +67,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private CoordinatorServer(
             ServerBuilder<?> builder,
             WallClock clock,
-            RunManager.Settings settings,
+            RunSettings settings,
             ClusterToken token,
             ClusterSettings clusterSettings,
             String advertisedHost)
@@ -159,13 +160,12 @@ public final class CoordinatorServer implements AutoCloseable {
             builder.sslContext(tls.serverContext());
         }
         return new CoordinatorServer(
-                builder, WallClock.system(), RunManager.Settings.defaults(), token, cluster, bind.getHostString());
+                builder, WallClock.system(), RunSettings.defaults(), token, cluster, bind.getHostString());
     }
 
     /** For tests: any transport (in-process included), any clock; {@code token} null disables authentication. */
     public static CoordinatorServer start(
-            ServerBuilder<?> builder, WallClock clock, RunManager.Settings settings, ClusterToken token)
-            throws IOException {
+            ServerBuilder<?> builder, WallClock clock, RunSettings settings, ClusterToken token) throws IOException {
         return start(builder, clock, settings, token, ClusterSettings.standalone());
     }
 
@@ -173,7 +173,7 @@ public final class CoordinatorServer implements AutoCloseable {
     public static CoordinatorServer start(
             ServerBuilder<?> builder,
             WallClock clock,
-            RunManager.Settings settings,
+            RunSettings settings,
             ClusterToken token,
             ClusterSettings cluster)
             throws IOException {

@@ -44,7 +44,7 @@ class RunManagerRetentionTest {
     }
 
     private RunManager manager() {
-        RunManager.Settings settings = RunManager.Settings.defaults().withFinishedRunRetention(RETENTION);
+        RunSettings settings = RunSettings.defaults().withFinishedRunRetention(RETENTION);
         return new RunManager(
                 workers, clock::unixNanos, clock, Runnable::run, clock, settings, cluster, "coordinator-t");
     }
@@ -93,12 +93,12 @@ class RunManagerRetentionTest {
 
         clock.forward(Duration.ofSeconds(1)); // the retention has passed: step one, the mark
         assertThat(manager.archived(runId)).isTrue();
-        assertThat(cluster.archivedRuns().get(runId)).isNotEqualTo(RunManager.ARCHIVE_DONE);
+        assertThat(cluster.archivedRuns().get(runId)).isNotEqualTo(RunArchive.DONE);
         assertThat(manager.run(runId)).isEmpty();
         assertThat(cluster.mapNames()).contains("salvo.run." + runId + ".reports");
 
         clock.forward(SETTLE); // step two: the run's per-interval maps go
-        assertThat(cluster.archivedRuns().get(runId)).isEqualTo(RunManager.ARCHIVE_DONE);
+        assertThat(cluster.archivedRuns().get(runId)).isEqualTo(RunArchive.DONE);
         assertThat(cluster.mapNames()).noneMatch(name -> name.startsWith("salvo.run." + runId + "."));
 
         RunResult result = manager.result(runId).orElseThrow();

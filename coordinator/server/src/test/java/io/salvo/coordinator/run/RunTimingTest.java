@@ -32,10 +32,9 @@ import org.junit.jupiter.api.Test;
  */
 class RunTimingTest {
 
-    private static final Run.Timing TIMING = new Run.Timing(
-            Duration.ofMillis(1500).toNanos(),
-            Duration.ofSeconds(3).toNanos(),
-            Duration.ofSeconds(10).toNanos());
+    private static final long GRACE_NANOS = Duration.ofMillis(1500).toNanos();
+    private static final long HEARTBEAT_TIMEOUT_NANOS = Duration.ofSeconds(3).toNanos();
+    private static final long STOP_TIMEOUT_NANOS = Duration.ofSeconds(10).toNanos();
 
     private final FakeClock clock = new FakeClock();
     private final InMemoryRunStore store = new InMemoryRunStore();
@@ -47,7 +46,11 @@ class RunTimingTest {
     /** Starts a run of {@code plan} on a and b, one second from now, driven like RunManager drives it. */
     private Run start(RunPlan plan) {
         long start = clock.unixNanos() + Duration.ofSeconds(1).toNanos();
-        Run run = Run.create("run-t", plan, start, 7, TIMING, clock::unixNanos, store, "coordinator-t");
+        Run run = Run.create(
+                new RunSpec("run-t", plan, 7, start, GRACE_NANOS, HEARTBEAT_TIMEOUT_NANOS, STOP_TIMEOUT_NANOS),
+                clock::unixNanos,
+                store,
+                "coordinator-t");
         Map<String, Slice> slices = SlicePlanner.plan(
                 List.of(new SlicePlanner.Participant("w-a", 1), new SlicePlanner.Participant("w-b", 1)), 7);
         run.assign(a, slices.get("w-a"));

@@ -12,7 +12,8 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
-import io.salvo.coordinator.run.RunManager;
+import io.salvo.coordinator.run.RunArchive;
+import io.salvo.coordinator.run.RunSettings;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.GetRunResultRequest;
@@ -56,7 +57,7 @@ class CoordinatorServerTest {
 
     private void startServer(Duration tick, Duration finishedRunRetention) throws Exception {
         String name = InProcessServerBuilder.generateName();
-        RunManager.Settings settings = RunManager.Settings.defaults()
+        RunSettings settings = RunSettings.defaults()
                 .withStartLead(Duration.ofMillis(300))
                 .withGrace(Duration.ofMillis(500))
                 .withHeartbeatTimeout(Duration.ofSeconds(5))
@@ -333,7 +334,7 @@ class CoordinatorServerTest {
         // Marked archived first, the maps dropped a moment later (half the retention here).
         Await.until(
                 "archived",
-                () -> Long.valueOf(RunManager.ARCHIVE_DONE)
+                () -> Long.valueOf(RunArchive.DONE)
                         .equals(cluster.archivedRuns().get(runId)));
 
         assertThat(cluster.mapNames())

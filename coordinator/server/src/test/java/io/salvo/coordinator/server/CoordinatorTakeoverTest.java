@@ -13,7 +13,8 @@ import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
-import io.salvo.coordinator.run.RunManager;
+import io.salvo.coordinator.run.RunArchive;
+import io.salvo.coordinator.run.RunSettings;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.IntervalReport;
@@ -221,7 +222,7 @@ class CoordinatorTakeoverTest {
         Await.until(
                 "B archived the run and dropped its maps",
                 Duration.ofSeconds(60),
-                () -> Long.valueOf(RunManager.ARCHIVE_DONE)
+                () -> Long.valueOf(RunArchive.DONE)
                         .equals(b.cluster().archivedRuns().get(runId)));
         assertThat(b.cluster().mapNames()).doesNotContain("salvo.run." + runId + ".reports");
         RunResult archived = result(toB, runId);
@@ -281,7 +282,7 @@ class CoordinatorTakeoverTest {
         int portA = freePort();
         int portB = freePort();
         List<String> members = List.of("127.0.0.1:" + portA, "127.0.0.1:" + portB);
-        RunManager.Settings settings = RunManager.Settings.defaults()
+        RunSettings settings = RunSettings.defaults()
                 .withStartLead(Duration.ofMillis(300))
                 .withGrace(Duration.ofMillis(500))
                 .withHeartbeatTimeout(Duration.ofSeconds(60))

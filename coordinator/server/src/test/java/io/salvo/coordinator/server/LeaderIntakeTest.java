@@ -10,7 +10,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
-import io.salvo.coordinator.run.RunManager;
+import io.salvo.coordinator.run.RunSettings;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.proto.v1.GetRunResultRequest;
@@ -56,7 +56,7 @@ class LeaderIntakeTest {
     /** A coordinator with this tick, a grace period and silence limit far beyond the test, and workers. */
     private void start(Duration tick, String... workerIds) throws Exception {
         String name = InProcessServerBuilder.generateName();
-        RunManager.Settings settings = RunManager.Settings.defaults()
+        RunSettings settings = RunSettings.defaults()
                 .withStartLead(Duration.ofMillis(300))
                 .withGrace(Duration.ofSeconds(60))
                 .withHeartbeatTimeout(Duration.ofSeconds(60))

@@ -13,7 +13,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.salvo.coordinator.clock.WallClock;
-import io.salvo.coordinator.run.RunManager;
+import io.salvo.coordinator.run.RunSettings;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
@@ -74,7 +74,7 @@ class WireFuzzTest {
         SplittableRandom random = new SplittableRandom(seed);
         ClusterToken token = ClusterToken.generate();
         String name = InProcessServerBuilder.generateName();
-        RunManager.Settings settings = RunManager.Settings.defaults()
+        RunSettings settings = RunSettings.defaults()
                 .withStartLead(Duration.ofMillis(200))
                 .withGrace(Duration.ofSeconds(30))
                 .withHeartbeatTimeout(Duration.ofSeconds(60))
