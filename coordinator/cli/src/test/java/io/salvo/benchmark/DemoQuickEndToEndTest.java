@@ -1,11 +1,11 @@
 package io.salvo.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.salvo.benchmark.ExperimentRecord.Experiment;
 import io.salvo.benchmark.ExperimentRecord.TruthInstance;
 import io.salvo.cli.SalvoCli;
+import io.salvo.testkit.Prerequisite;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +32,7 @@ class DemoQuickEndToEndTest {
 
     @Test
     void quickDemoProducesFilledTablesAndColdStartsMatchTheGroundTruth(@TempDir Path out) throws Exception {
-        assumeTrue(
+        Prerequisite.require(
                 Files.isRegularFile(MODEL_SERVER_JAR),
                 "model-server jar not built: " + MODEL_SERVER_JAR.toAbsolutePath());
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

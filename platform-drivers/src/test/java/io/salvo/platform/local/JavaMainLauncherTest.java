@@ -1,8 +1,8 @@
 package io.salvo.platform.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.salvo.testkit.Prerequisite;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +13,7 @@ class JavaMainLauncherTest {
 
     @Test
     void instancesRunAtALowerPriorityThanTheRouterAndTheLoadGenerator() {
-        assumeTrue(
+        Prerequisite.require(
                 Files.isExecutable(Path.of("/usr/bin/nice")) || Files.isExecutable(Path.of("/bin/nice")),
                 "no POSIX nice on this system");
         JavaMainLauncher launcher =

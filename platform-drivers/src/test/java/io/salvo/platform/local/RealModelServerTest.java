@@ -1,10 +1,10 @@
 package io.salvo.platform.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.InstanceRecord;
+import io.salvo.testkit.Prerequisite;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +26,7 @@ class RealModelServerTest {
 
     @Test
     void servesTheSmallestModelFromZeroThroughTheRouter(@TempDir Path modelDir) throws Exception {
-        assumeTrue(
+        Prerequisite.require(
                 Files.isRegularFile(JAR) && Files.isDirectory(JAR.resolveSibling("lib")),
                 "model-server jar not built: " + JAR.toAbsolutePath());
         LocalPlatformDriver.Settings settings = LocalPlatformDriver.Settings.of(

@@ -185,9 +185,12 @@ class LeaderIntakeTest {
         // A straggler after the end still reaches the stored result (written off the transport thread).
         workers.get(3).send(message(report(runId, "w03", 1, 7_000)));
         Await.until("the stored result includes the straggler", () -> {
+            byte[] bytes = server.cluster().results().get(runId);
+            if (bytes == null) {
+                return false; // the run's end is seen before its result is stored
+            }
             try {
-                RunResult stored =
-                        RunResult.parseFrom(server.cluster().results().get(runId));
+                RunResult stored = RunResult.parseFrom(bytes);
                 return stored.getIntervalsCount() == 2
                         && stored.getIntervals(1).getWorkerIdsList().contains("w03");
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
