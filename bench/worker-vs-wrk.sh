@@ -344,7 +344,8 @@ for rate in $RATES; do
   other=$(( (m1 - m0) - (w1 - w0) - (t1 - t0) - (c1 - c0) - cli ))
   read -r sent intended achieved lag99 p50 p99 errors < <(jq -r '.totals |
       [.sent, .intended, .achieved_rate_per_s, .scheduler_lag.p99_ms, .latency.p50_ms, .latency.p99_ms,
-       ((.errors // {}) | if type=="object" then ([.[]] | add // 0) else . end)] | @tsv' "$json")
+       ((.errors // {}) | if type=="object" then ([.[]] | add // 0) else . end)]
+      | map(if . == null then "nan" else . end) | @tsv' "$json")   # null (no value) would shift the fields
   wall=$(echo "$s1 - $s0" | bc -l)
   line=$(awk -v r="$rate" -v sent="$sent" -v intended="$intended" -v ach="$achieved" -v lag="$lag99" \
       -v p50="$p50" -v p99="$p99" -v err="$errors" -v dw=$((w1 - w0)) -v dt=$((t1 - t0)) -v hz="$CLK_TCK" \

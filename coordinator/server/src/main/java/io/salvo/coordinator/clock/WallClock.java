@@ -2,7 +2,7 @@ package io.salvo.coordinator.clock;
 
 import java.time.Instant;
 
-/** The coordinator's wall clock in unix nanoseconds; replaced by a fake in timing tests. */
+/** The coordinator's wall clock in unix nanoseconds; timing tests pass a fake one ({@code FakeClock::unixNanos}). */
 @FunctionalInterface
 public interface WallClock {
 
