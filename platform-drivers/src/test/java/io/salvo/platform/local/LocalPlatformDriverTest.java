@@ -8,6 +8,7 @@ import io.salvo.platform.InstanceCountSample;
 import io.salvo.platform.InstanceRecord;
 import io.salvo.platform.PlatformLimitException;
 import io.salvo.platform.PlatformSignals;
+import io.salvo.testkit.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,7 +26,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 class LocalPlatformDriverTest {
@@ -61,17 +61,6 @@ class LocalPlatformDriverTest {
                         .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\":[]}"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 
     @Test
@@ -161,7 +150,7 @@ class LocalPlatformDriverTest {
             assertThat(failures).hasValue(0);
             assertThat(successes.get()).isGreaterThan(10);
 
-            awaitTrue("scaled back to zero", Duration.ofSeconds(15), () -> {
+            Await.until("scaled back to zero", Duration.ofSeconds(15), () -> {
                 List<InstanceCountSample> counts = driver.signals().instanceCounts();
                 return driver.signals().instances().stream().allMatch(i -> i.stoppedAt() != null)
                         && counts.get(counts.size() - 1).total() == 0;

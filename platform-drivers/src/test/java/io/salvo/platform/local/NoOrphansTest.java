@@ -2,12 +2,14 @@ package io.salvo.platform.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.salvo.testkit.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -100,14 +102,11 @@ class NoOrphansTest {
         return pids;
     }
 
-    private static void assertAllGone(List<Long> pids) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (pids.stream().anyMatch(NoOrphansTest::alive) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(pids)
-                .as("instance processes still running after their parent died")
-                .noneMatch(NoOrphansTest::alive);
+    private static void assertAllGone(List<Long> pids) {
+        Await.until(
+                "instance processes " + pids + " gone after their parent died",
+                Duration.ofSeconds(15),
+                () -> pids.stream().noneMatch(NoOrphansTest::alive));
     }
 
     /** Running, not a zombie: an exited child of a dead parent may wait a while for init to reap it. */
