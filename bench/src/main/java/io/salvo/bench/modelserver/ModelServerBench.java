@@ -51,7 +51,6 @@ public final class ModelServerBench {
     private ModelServerBench() {}
 
     public static void main(String[] args) throws Exception {
-        System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
         Path jar = Path.of(System.getProperty("bench.jar", "model-server/target/salvo-model-server.jar"));
         Path modelDir = Path.of(System.getProperty("bench.modelDir"));
         // 1,000 rounds: C2 compiles the server's request path only after ~1,000-2,000 requests, and warm latency is

@@ -38,7 +38,6 @@ public final class ServerAB {
     private ServerAB() {}
 
     public static void main(String[] args) throws Exception {
-        System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
         Path modelDir = Path.of(System.getProperty("bench.modelDir"));
         String model = System.getProperty("bench.model", "distilbert-shape");
         int threads = Integer.getInteger("bench.threads", 1);
