@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.modelserver.TestModels;
 import io.salvo.modelserver.config.ServerConfig;
+import io.salvo.testkit.Await;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -96,15 +98,14 @@ class AdmissionTest {
     }
 
     /** Bounded wait until the server has admitted {@code count} inference requests (read from its metrics). */
-    private static void awaitInFlight(TestModels.RunningServer server, int count) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            String metrics = TestModels.get(server.url("/metrics")).body();
-            if (metrics.contains("salvo_inflight_requests{model=\"" + MODEL + "\"} " + count + ".0")) {
-                return;
+    private static void awaitInFlight(TestModels.RunningServer server, int count) {
+        String line = "salvo_inflight_requests{model=\"" + MODEL + "\"} " + count + ".0";
+        Await.until("the server has " + count + " requests in flight", Duration.ofSeconds(10), () -> {
+            try {
+                return TestModels.get(server.url("/metrics")).body().contains(line);
+            } catch (Exception e) {
+                throw new AssertionError("metrics unreadable", e);
             }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("server never had " + count + " requests in flight");
+        });
     }
 }
