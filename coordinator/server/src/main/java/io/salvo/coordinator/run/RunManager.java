@@ -278,13 +278,7 @@ public final class RunManager implements WorkerDirectory.Listener {
             if (runs.containsKey(record.runId())) {
                 continue;
             }
-            Run run = Run.restore(
-                    record,
-                    settings.stopTimeout().toNanos(),
-                    clock,
-                    cluster.runStore(record.runId()),
-                    coordinatorId,
-                    true);
+            Run run = restore(record, true);
             follow(run);
             long restored = run.replay();
             run.tookOver(record.leaderCoordinatorId(), restored);
@@ -383,15 +377,20 @@ public final class RunManager implements WorkerDirectory.Listener {
         return Optional.of(copyOf(record.get()).result());
     }
 
-    /** A run led elsewhere (or ended), rebuilt from the stored reports: it answers for its result. */
-    private Run copyOf(RunRecord record) {
-        Run copy = Run.restore(
+    /** The run as its record has it, for this coordinator to lead ({@code leading}) or to answer for. */
+    private Run restore(RunRecord record, boolean leading) {
+        return Run.restore(
                 record,
                 settings.stopTimeout().toNanos(),
                 clock,
                 cluster.runStore(record.runId()),
                 coordinatorId,
-                false);
+                leading);
+    }
+
+    /** A run led elsewhere (or ended), rebuilt from the stored reports: it answers for its result. */
+    private Run copyOf(RunRecord record) {
+        Run copy = restore(record, false);
         copy.replay();
         return copy;
     }
