@@ -43,6 +43,13 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Event-loop lanes sending requests (default: 0 = chosen from the cores).")
     int lanes;
 
+    @Option(
+            names = "--warmup-requests",
+            defaultValue = "" + WorkerOptions.DEFAULT_WARMUP_REQUESTS,
+            description = "Loopback requests that compile the request path before the worker joins; fewer leave JIT"
+                    + " work to a run's first second (default: ${DEFAULT-VALUE}; 0 skips the warm-up).")
+    int warmupRequests;
+
     @Mixin
     SecurityOptions security = new SecurityOptions();
 
@@ -67,6 +74,10 @@ final class WorkerCommand implements Callable<Integer> {
             System.err.println("salvo: --weight must be at least 1, got " + weight);
             return RunExecution.USER_ERROR;
         }
+        if (warmupRequests < 0) {
+            System.err.println("salvo: --warmup-requests must be at least 0, got " + warmupRequests);
+            return RunExecution.USER_ERROR;
+        }
         ClusterToken token;
         try {
             token = security.clientToken();
@@ -82,7 +93,8 @@ final class WorkerCommand implements Callable<Integer> {
                 weight,
                 lanes > 0 ? lanes : defaults.eventLoopLanes(),
                 token,
-                security.tls());
+                security.tls(),
+                warmupRequests);
         WorkerAgent agent = WorkerAgent.start(options);
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "salvo-worker-shutdown"));
         if (parentPid != null) {

@@ -181,15 +181,17 @@ public final class FakeClock extends AbstractExecutorService implements Schedule
     @Override
     public List<Runnable> shutdownNow() {
         shutdown = true;
-        List<Runnable> pending = new ArrayList<>();
+        List<Task<?>> pending;
         synchronized (queue) {
-            for (Task<?> task : queue) {
-                task.cancel(false);
-                pending.add(task.future);
-            }
+            pending = new ArrayList<>(queue);
             queue.clear();
         }
-        return pending;
+        List<Runnable> work = new ArrayList<>(pending.size());
+        for (Task<?> task : pending) {
+            task.future.cancel(false);
+            work.add(task.future);
+        }
+        return work;
     }
 
     @Override

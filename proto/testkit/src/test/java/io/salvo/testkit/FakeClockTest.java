@@ -99,6 +99,18 @@ class FakeClockTest {
     }
 
     @Test
+    void shutdownNowCancelsAndReturnsEveryPendingTask() {
+        ScheduledFuture<?> periodic = clock.scheduleAtFixedRate(() -> ran.add("tick"), 10, 10, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> once = clock.schedule(() -> ran.add("once"), 1, TimeUnit.SECONDS);
+        assertThat(clock.shutdownNow()).hasSize(2);
+        assertThat(periodic.isCancelled()).isTrue();
+        assertThat(once.isCancelled()).isTrue();
+        assertThat(clock.forward(Duration.ofSeconds(2))).isZero();
+        assertThat(ran).isEmpty();
+        assertThat(clock.isTerminated()).isTrue();
+    }
+
+    @Test
     void aShutDownClockRefusesNewTasksAndTimeCannotGoBack() {
         clock.shutdown();
         assertThatThrownBy(() -> clock.execute(() -> {})).isInstanceOf(RejectedExecutionException.class);

@@ -52,9 +52,6 @@ public final class WorkerAgent implements AutoCloseable {
 
     static final int MAX_RESENT_MESSAGES = 32;
 
-    /** Enough for the JIT to compile the hot path (C2 thresholds are around 10,000 invocations). */
-    private static final int WARMUP_REQUESTS = 6000;
-
     private final WorkerOptions options;
     private final ScheduledExecutorService link;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -87,7 +84,10 @@ public final class WorkerAgent implements AutoCloseable {
         WorkerAgent agent = new WorkerAgent(options);
         // Vert.x starts and the request path is compiled before the worker offers itself, so a
         // run's first second (where cold starts are measured) does not pay for either.
-        agent.link.execute(() -> EngineWarmup.run(agent.vertx(), options.eventLoopLanes(), WARMUP_REQUESTS));
+        if (options.warmupRequests() > 0) {
+            agent.link.execute(
+                    () -> EngineWarmup.run(agent.vertx(), options.eventLoopLanes(), options.warmupRequests()));
+        }
         agent.link.execute(agent::connect);
         return agent;
     }

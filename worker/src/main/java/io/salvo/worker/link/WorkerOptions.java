@@ -17,6 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param eventLoopLanes event-loop lanes of the HTTP engine (≥ 1)
  * @param token the cluster token sent with the stream, or null for a coordinator without authentication
  * @param tls TLS material for the link, or null for plaintext
+ * @param warmupRequests loopback requests that compile the request path before the worker joins (0: none); fewer
+ *     than the default leave JIT work to a run's first second, where cold starts are measured
  */
 public record WorkerOptions(
         List<InetSocketAddress> coordinators,
@@ -25,12 +27,33 @@ public record WorkerOptions(
         int weight,
         int eventLoopLanes,
         ClusterToken token,
-        TlsFiles tls) {
+        TlsFiles tls,
+        int warmupRequests) {
+
+    /** Enough for the JIT to compile the hot path (C2 thresholds are around 10,000 invocations). */
+    public static final int DEFAULT_WARMUP_REQUESTS = 6000;
 
     /** Plaintext, unauthenticated: for in-process tests and coordinators that run without a token. */
     public WorkerOptions(
             List<InetSocketAddress> coordinators, String workerId, String region, int weight, int eventLoopLanes) {
-        this(coordinators, workerId, region, weight, eventLoopLanes, null, null);
+        this(coordinators, workerId, region, weight, eventLoopLanes, null, null, DEFAULT_WARMUP_REQUESTS);
+    }
+
+    /** With the default warm-up. */
+    public WorkerOptions(
+            List<InetSocketAddress> coordinators,
+            String workerId,
+            String region,
+            int weight,
+            int eventLoopLanes,
+            ClusterToken token,
+            TlsFiles tls) {
+        this(coordinators, workerId, region, weight, eventLoopLanes, token, tls, DEFAULT_WARMUP_REQUESTS);
+    }
+
+    /** The same worker with another warm-up. */
+    public WorkerOptions withWarmupRequests(int requests) {
+        return new WorkerOptions(coordinators, workerId, region, weight, eventLoopLanes, token, tls, requests);
     }
 
     public WorkerOptions {
@@ -40,6 +63,9 @@ public record WorkerOptions(
         }
         if (weight < 1 || eventLoopLanes < 1) {
             throw new IllegalArgumentException("weight and eventLoopLanes must be >= 1");
+        }
+        if (warmupRequests < 0) {
+            throw new IllegalArgumentException("warmupRequests must be >= 0, got " + warmupRequests);
         }
     }
 

@@ -66,7 +66,9 @@ class WorkerAgentTest {
     }
 
     private WorkerAgent agent(List<java.net.InetSocketAddress> addresses) {
-        WorkerAgent agent = WorkerAgent.start(new WorkerOptions(addresses, "worker-under-test", "eu-test-1", 3, 2));
+        // A short warm-up: these tests check the link, not the first second's scheduler lag.
+        WorkerAgent agent = WorkerAgent.start(
+                new WorkerOptions(addresses, "worker-under-test", "eu-test-1", 3, 2).withWarmupRequests(300));
         toClose.add(agent);
         return agent;
     }

@@ -42,6 +42,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService clusterEvents;
     private final ExecutorService archiver;
+    private final boolean ownsScheduler;
     private final WorkerRegistry registry;
     private final RunManager runs;
     private final WorkerLinkService workerLink;
@@ -67,6 +68,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private CoordinatorServer(
             ServerBuilder<?> builder,
             WallClock clock,
+            ScheduledExecutorService ticker,
             RunSettings settings,
             ClusterToken token,
             ClusterSettings clusterSettings,
@@ -74,7 +76,11 @@ public final class CoordinatorServer implements AutoCloseable {
             throws IOException {
         this.cluster = CoordinatorCluster.start(clusterSettings, token);
         try {
-            this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("salvo-coordinator-ticker"));
+            // A ticker given from outside belongs to whoever gave it: this server never shuts it down.
+            this.ownsScheduler = ticker == null;
+            this.scheduler = ticker != null
+                    ? ticker
+                    : Executors.newScheduledThreadPool(2, daemonThreads("salvo-coordinator-ticker"));
             this.clusterEvents = Executors.newSingleThreadExecutor(daemonThreads("salvo-cluster-events"));
             this.archiver = Executors.newSingleThreadExecutor(daemonThreads("salvo-run-archiver"));
             String coordinatorId = "coordinator-" + cluster.memberId().substring(0, 8);
@@ -160,7 +166,7 @@ public final class CoordinatorServer implements AutoCloseable {
             builder.sslContext(tls.serverContext());
         }
         return new CoordinatorServer(
-                builder, WallClock.system(), RunSettings.defaults(), token, cluster, bind.getHostString());
+                builder, WallClock.system(), null, RunSettings.defaults(), token, cluster, bind.getHostString());
     }
 
     /** For tests: any transport (in-process included), any clock; {@code token} null disables authentication. */
@@ -177,7 +183,22 @@ public final class CoordinatorServer implements AutoCloseable {
             ClusterToken token,
             ClusterSettings cluster)
             throws IOException {
-        return new CoordinatorServer(builder, clock, settings, token, cluster, null);
+        return new CoordinatorServer(builder, clock, null, settings, token, cluster, null);
+    }
+
+    /**
+     * For tests on fake time: {@code ticker} (a fake clock's executor, whose time {@code clock} reads) drives the
+     * runs, clock probes, report batches and liveness instead of the server's own threads.
+     */
+    public static CoordinatorServer start(
+            ServerBuilder<?> builder,
+            WallClock clock,
+            ScheduledExecutorService ticker,
+            RunSettings settings,
+            ClusterToken token,
+            ClusterSettings cluster)
+            throws IOException {
+        return new CoordinatorServer(builder, clock, ticker, settings, token, cluster, null);
     }
 
     /** Calls refused for a missing or wrong token (0 without authentication). */
@@ -216,7 +237,9 @@ public final class CoordinatorServer implements AutoCloseable {
     public void halt() {
         // The cluster first: a killed process writes nothing more, not even the loss of its streams.
         cluster.terminate();
-        scheduler.shutdownNow();
+        if (ownsScheduler) {
+            scheduler.shutdownNow();
+        }
         clusterEvents.shutdownNow();
         archiver.shutdownNow();
         streamWork.shutdownNow();
@@ -234,7 +257,9 @@ public final class CoordinatorServer implements AutoCloseable {
             server.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        scheduler.shutdownNow();
+        if (ownsScheduler) {
+            scheduler.shutdownNow();
+        }
         streamWork.shutdownNow();
         // After the gRPC server: a graceful leave hands this member's partitions to the others.
         cluster.close();

@@ -32,6 +32,7 @@ import io.salvo.proto.v1.WorkerEvent;
 import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerMessage;
 import io.salvo.testkit.Await;
+import io.salvo.testkit.FakeClock;
 import io.salvo.testkit.TestPlans;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -177,18 +179,26 @@ class CoordinatorTakeoverTest {
 
     @Test
     void aNewLeaderArchivesTheEndedRunTheOldOneLeftBehind() throws Exception {
-        // Long enough that the leader dies, B takes over and the late report arrives before the run is archived, on
-        // a loaded machine too; short enough for a test (archived 12 s after the end, its maps dropped 6 s later).
-        Pair pair = startPair(Duration.ofSeconds(12));
+        // On fake time, one clock per coordinator moved together: the retention (12 s) passes only when the test
+        // says so, so the leader dies, B takes over and the late report arrives before the run is archived, however
+        // slow the machine.
+        FakeClock clockA = new FakeClock();
+        FakeClock clockB = new FakeClock();
+        FakeClocks clock = new FakeClocks(clockA, clockB);
+        Pair pair = startPair(Duration.ofSeconds(12), clockA, clockB);
         CoordinatorServer a = pair.a();
         CoordinatorServer b = pair.b();
         ManagedChannel toA = pair.toA();
         ManagedChannel toB = pair.toB();
         FakeWorker w0 = worker(toA, "w0");
         FakeWorker w1 = worker(toB, "w1");
-        Await.until(
+        awaitMovingTime(
+                clock,
                 "both coordinators see both workers",
                 () -> a.registry().connected() == 2 && b.registry().connected() == 2);
+        // Clock probes and the workers' publication to the cluster happen on the coordinators' tickers.
+        awaitMovingTime(
+                clock, "both workers idle on A", () -> a.registry().idle().size() == 2);
 
         String runId = startRun(toA).getRunId();
         w0.awaitAssignment();
@@ -202,7 +212,8 @@ class CoordinatorTakeoverTest {
                             .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(0)))
                     .build());
         }
-        Await.until(
+        awaitMovingTime(
+                clock,
                 "the run completed",
                 () -> b.cluster().results().containsKey(runId)
                         && result(toB, runId).getState() == RunState.RUN_STATE_COMPLETED);
@@ -210,20 +221,32 @@ class CoordinatorTakeoverTest {
         assertThat(ended.getIntervalsList())
                 .singleElement()
                 .satisfies(i -> assertThat(i.getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1"));
+        awaitMovingTime(
+                clock,
+                "the leader's batch written",
+                () -> b.cluster().reports(runId).size() == 2);
         assertThat(b.cluster().archivedRuns().containsKey(runId)).isFalse();
-        Await.until(
-                "the leader's batch written", () -> b.cluster().reports(runId).size() == 2);
 
         a.halt();
-        Await.until("B leads", () -> b.cluster().isLeader());
+        clockA.shutdownNow(); // A's process is gone: nothing it scheduled runs any more
+        Await.until(
+                "B leads and took the runs over",
+                () -> b.cluster().isLeader() && b.runs().leader());
         // A late report that reaches B after the takeover of the ended run: stored, and merged when B archives.
         w1.send(reportMessage(runId, "w1", 1, 7000));
         Await.until("the late report stored", () -> b.cluster().reports(runId).size() == 3);
-        Await.until(
+        assertThat(b.cluster().archivedRuns().containsKey(runId)).isFalse();
+
+        // 12 s of retention after the run's end, then B marks the run archived; half the retention later its maps go.
+        long before = clockB.elapsed().toMillis();
+        awaitMovingTime(
+                clock,
                 "B archived the run and dropped its maps",
-                Duration.ofSeconds(60),
                 () -> Long.valueOf(RunArchive.DONE)
                         .equals(b.cluster().archivedRuns().get(runId)));
+        assertThat(clockB.elapsed().toMillis() - before)
+                .as("fake ms until archived")
+                .isGreaterThan(12_000);
         assertThat(b.cluster().mapNames()).doesNotContain("salvo.run." + runId + ".reports");
         RunResult archived = result(toB, runId);
         assertThat(archived.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
@@ -232,6 +255,20 @@ class CoordinatorTakeoverTest {
                 .containsExactly(0L, 1L);
         assertThat(archived.getIntervals(0).getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1");
         assertThat(archived.getIntervals(1).getWorkerIdsList()).containsExactly("w1");
+    }
+
+    /**
+     * Waits for something the coordinators do on their fake tickers, in answer to real gRPC and cluster traffic:
+     * each poll moves the fake time on by 50 ms, so the scheduled work runs as it would on a live coordinator.
+     */
+    private static void awaitMovingTime(FakeClocks clock, String what, BooleanSupplier condition) {
+        Await.until(what, () -> {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            clock.forward(Duration.ofMillis(50));
+            return false;
+        });
     }
 
     @Test
@@ -277,7 +314,20 @@ class CoordinatorTakeoverTest {
     /** Two coordinators of one cluster, A the leader, each with an in-process gRPC channel. */
     private record Pair(CoordinatorServer a, CoordinatorServer b, ManagedChannel toA, ManagedChannel toB) {}
 
+    /** The coordinators' fake clocks, moved together as one. */
+    private record FakeClocks(FakeClock a, FakeClock b) {
+        void forward(Duration amount) {
+            a.forward(amount);
+            b.forward(amount);
+        }
+    }
+
     private Pair startPair(Duration finishedRunRetention) throws IOException {
+        return startPair(finishedRunRetention, null, null);
+    }
+
+    /** With clocks: each coordinator on its fake clock and ticker; without: both on real time. */
+    private Pair startPair(Duration finishedRunRetention, FakeClock clockA, FakeClock clockB) throws IOException {
         String clusterName = "takeover-" + UUID.randomUUID();
         int portA = freePort();
         int portB = freePort();
@@ -292,14 +342,16 @@ class CoordinatorTakeoverTest {
         String nameB = InProcessServerBuilder.generateName();
         CoordinatorServer a = CoordinatorServer.start(
                 InProcessServerBuilder.forName(nameA),
-                WallClock.system(),
+                clockA == null ? WallClock.system() : clockA::unixNanos,
+                clockA,
                 settings,
                 null,
                 new ClusterSettings(clusterName, "127.0.0.1", portA, members));
         closeables.add(a);
         CoordinatorServer b = CoordinatorServer.start(
                 InProcessServerBuilder.forName(nameB),
-                WallClock.system(),
+                clockB == null ? WallClock.system() : clockB::unixNanos,
+                clockB,
                 settings,
                 null,
                 new ClusterSettings(clusterName, "127.0.0.1", portB, members));
