@@ -13,6 +13,7 @@ import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.MergedInterval;
 import io.salvo.proto.v1.OutcomeClass;
+import io.salvo.proto.v1.OutcomeCount;
 import io.salvo.proto.v1.OutcomeHistograms;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -125,15 +126,25 @@ final class IntervalState {
         }
         Histogram all = HistogramSpec.newHistogram();
         long successes = 0;
+        List<OutcomeCount> outcomeCounts = new ArrayList<>(live.size());
         for (Map.Entry<OutcomeClass, DenseCounts[]> e : live.entrySet()) {
             e.getValue()[0].addTo(all);
+            long count = e.getValue()[0].totalCount();
             if (e.getKey() == OutcomeClass.OUTCOME_CLASS_2XX) {
-                successes = e.getValue()[0].totalCount();
+                successes = count;
+            }
+            if (count > 0) {
+                outcomeCounts.add(OutcomeCount.newBuilder()
+                        .setOutcome(e.getKey())
+                        .setCount(count)
+                        .build());
             }
         }
         double seconds = intervalNanos / 1e9;
-        LiveSnapshot snapshot = LiveSnapshot.newBuilder()
+        boolean any = all.getTotalCount() > 0;
+        LiveSnapshot.Builder snapshot = LiveSnapshot.newBuilder()
                 .setIntervalIndex(index)
+                .setIntervalMillis((int) (intervalNanos / 1_000_000))
                 .setWorkersReported(workerIds.size())
                 .setWorkersAssigned(workersExpected)
                 .setSent(sent)
@@ -142,12 +153,23 @@ final class IntervalState {
                 .setErrors(all.getTotalCount() - successes)
                 .setSuccessRatePerSecond(successes / seconds)
                 .setTargetRatePerSecond(intended / seconds)
-                .setLatencyP50Micros(all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(50))
-                .setLatencyP99Micros(all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(99))
+                .setLatencyP50Micros(any ? all.getValueAtPercentile(50) : 0)
+                .setLatencyP95Micros(any ? all.getValueAtPercentile(95) : 0)
+                .setLatencyP99Micros(any ? all.getValueAtPercentile(99) : 0)
+                .setLatencyMaxMicros(any ? all.getMaxValue() : 0)
+                .addAllOutcomeCounts(outcomeCounts)
                 .setLateSends(lateSends)
-                .build();
+                .setUnsent(unsent)
+                .setInFlightCapHits(capHits);
+        if (any) {
+            snapshot.setLatencyMicros(HistogramCodec.encode(all));
+        }
+        if (liveLag != null && liveLag.totalCount() > 0) {
+            Histogram lag = liveLag.toHistogram();
+            snapshot.setSchedulerLagP99Micros(lag.getValueAtPercentile(99)).setSchedulerLagMaxMicros(lag.getMaxValue());
+        }
         shown = true;
-        return snapshot;
+        return snapshot.build();
     }
 
     /** Keeps only the compressed form. */

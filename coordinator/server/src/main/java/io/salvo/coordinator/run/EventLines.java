@@ -5,12 +5,36 @@ import io.salvo.detect.DetectionEvent.ColdStart;
 import io.salvo.detect.DetectionEvent.FirstSuccess;
 import io.salvo.detect.DetectionEvent.InstancesInInterval;
 import io.salvo.detect.DetectionEvent.SteadyStateReached;
+import io.salvo.proto.v1.LiveEvent;
+import io.salvo.proto.v1.LiveEventKind;
 import java.util.Locale;
 
 /** One human-readable line per detector event, for the live view. */
 final class EventLines {
 
     private EventLines() {}
+
+    /**
+     * The event as the live view shows it: kind, instant and line; null for events it does not show
+     * (per-interval counts). A cold start is placed at the start of the interval of its first response.
+     */
+    static LiveEvent toLiveEvent(DetectionEvent event, long intervalMicros) {
+        String text = describe(event);
+        if (text == null) {
+            return null;
+        }
+        LiveEvent.Builder live = LiveEvent.newBuilder().setText(text);
+        if (event instanceof ColdStart c) {
+            live.setKind(LiveEventKind.LIVE_EVENT_KIND_COLD_START).setOffsetMicros(c.intervalIndex() * intervalMicros);
+        } else if (event instanceof FirstSuccess f) {
+            live.setKind(LiveEventKind.LIVE_EVENT_KIND_FIRST_SUCCESS)
+                    .setOffsetMicros(f.result().firstSuccessOffsetMicros());
+        } else if (event instanceof SteadyStateReached s) {
+            live.setKind(LiveEventKind.LIVE_EVENT_KIND_STEADY_STATE)
+                    .setOffsetMicros(s.result().startOffsetMicros());
+        }
+        return live.build();
+    }
 
     /** The line for an event, or null for events the live view does not show (per-interval counts). */
     static String describe(DetectionEvent event) {

@@ -4,6 +4,7 @@ import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.detect.DetectionEvent;
 import io.salvo.detect.LiveDetectors;
+import io.salvo.proto.v1.LiveEvent;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.RunState;
 import java.util.Map;
@@ -68,11 +69,16 @@ final class LiveView {
             LiveSnapshot.Builder snapshot =
                     shown.snapshot().toBuilder().setRunId(runId).setState(state);
             try {
+                long intervalMicros = snapshot.getIntervalMillis() * 1000L;
                 for (DetectionEvent event : detectors.accept(shown.merged())) {
-                    String line = EventLines.describe(event);
-                    if (line != null && !alreadyShown) {
-                        snapshot.addEvents(line);
-                        LOG.info(() -> "run " + runId + ": " + line);
+                    if (event instanceof DetectionEvent.InstancesInInterval instances) {
+                        snapshot.setRespondingInstances(instances.respondingInstances())
+                                .setNewInstances(instances.newInstances());
+                    }
+                    LiveEvent live = EventLines.toLiveEvent(event, intervalMicros);
+                    if (live != null && !alreadyShown) {
+                        snapshot.addEvents(live.getText()).addLiveEvents(live);
+                        LOG.info(() -> "run " + runId + ": " + live.getText());
                     }
                 }
             } catch (RuntimeException e) {

@@ -105,6 +105,67 @@ class IntervalMergerTest {
         }
     }
 
+    /** What the live views draw from: percentiles, outcome counts, lag and the exact histogram of all outcomes. */
+    @Test
+    void aSnapshotCarriesTheIntervalsExactLatencyHistogramAndItsFigures() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 100);
+        merger.addWorker("a");
+        merger.addWorker("b");
+        Histogram fast = HistogramSpec.newHistogram();
+        Histogram everything = HistogramSpec.newHistogram();
+        for (int i = 1; i <= 1000; i++) {
+            fast.recordValue(i * 10L);
+            everything.recordValue(i * 10L);
+        }
+        Histogram timeouts = HistogramSpec.newHistogram();
+        timeouts.recordValueWithCount(5_000_000, 7);
+        everything.recordValueWithCount(5_000_000, 7);
+        Histogram lag = HistogramSpec.newHistogram();
+        for (int i = 1; i <= 100; i++) {
+            lag.recordValue(i);
+        }
+        accept(
+                merger,
+                report("a", 0, fast, fast).toBuilder()
+                        .setSchedulerLagMicros(HistogramCodec.encode(lag))
+                        .setUnsent(3)
+                        .setInFlightCapHits(2)
+                        .build());
+        accept(
+                merger,
+                IntervalReport.newBuilder()
+                        .setRunId("r")
+                        .setWorkerId("b")
+                        .setIntervalIndex(0)
+                        .addOutcomes(OutcomeHistograms.newBuilder()
+                                .setOutcome(OutcomeClass.OUTCOME_CLASS_TIMEOUT)
+                                .setLatencyMicros(HistogramCodec.encode(timeouts))
+                                .setServiceTimeMicros(HistogramCodec.encode(timeouts)))
+                        .setSent(7)
+                        .setCompleted(7)
+                        .setIntended(7)
+                        .build());
+
+        LiveSnapshot s = shown(merger, START).get(0);
+
+        assertThat(decode(s.getLatencyMicros())).isEqualTo(everything);
+        assertThat(s.getLatencyP50Micros()).isEqualTo(everything.getValueAtPercentile(50));
+        assertThat(s.getLatencyP95Micros()).isEqualTo(everything.getValueAtPercentile(95));
+        assertThat(s.getLatencyP99Micros()).isEqualTo(everything.getValueAtPercentile(99));
+        assertThat(s.getLatencyMaxMicros()).isEqualTo(everything.getMaxValue());
+        assertThat(s.getOutcomeCountsList())
+                .extracting(c -> c.getOutcome(), c -> c.getCount())
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(OutcomeClass.OUTCOME_CLASS_2XX, 1000L),
+                        org.assertj.core.groups.Tuple.tuple(OutcomeClass.OUTCOME_CLASS_TIMEOUT, 7L));
+        assertThat(s.getErrors()).isEqualTo(7);
+        assertThat(s.getSchedulerLagP99Micros()).isEqualTo(lag.getValueAtPercentile(99));
+        assertThat(s.getSchedulerLagMaxMicros()).isEqualTo(lag.getMaxValue());
+        assertThat(s.getUnsent()).isEqualTo(3);
+        assertThat(s.getInFlightCapHits()).isEqualTo(2);
+        assertThat(s.getIntervalMillis()).isEqualTo(1000);
+    }
+
     @Test
     void intervalsAreShownInIndexOrderRegardlessOfArrivalOrder() throws Exception {
         IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 100);
