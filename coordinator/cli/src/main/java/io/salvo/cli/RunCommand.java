@@ -1,5 +1,6 @@
 package io.salvo.cli;
 
+import io.salvo.cli.live.LiveOutput;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.plan.PlanException;
 import io.salvo.plan.PlanParser;
@@ -69,8 +70,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(
             names = {"-q", "--quiet"},
-            description = "No live lines; only the final report.")
+            description = "No live view; only the final report.")
     boolean quiet;
+
+    @Mixin
+    LiveOptions live = new LiveOptions();
 
     @Option(
             names = {"-v", "--verbose"},
@@ -116,6 +120,7 @@ final class RunCommand implements Callable<Integer> {
                 return RunExecution.USER_ERROR;
             }
         }
+        LiveOutput.Mode mode = live.mode(quiet);
         return new RunExecution(
                         plan,
                         addresses,
@@ -124,8 +129,9 @@ final class RunCommand implements Callable<Integer> {
                         out,
                         Duration.ofSeconds(workerWaitSeconds),
                         quiet,
-                        System.out,
+                        live.humanOutput(),
                         err)
+                .liveOutput(mode.create(plan, System.out))
                 .execute();
     }
 }

@@ -4,6 +4,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.salvo.cli.live.LiveOutput;
+import io.salvo.cli.live.PlainLines;
 import io.salvo.coordinator.server.CoordinatorServer;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
@@ -32,7 +34,6 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +80,8 @@ final class RunExecution {
     private volatile Path jsonReport;
 
     private volatile RunReport report;
+    /** Where the live snapshots go; lines on {@link #out} unless the command chose otherwise. */
+    private volatile LiveOutput live;
 
     RunExecution(
             RunPlan plan,
@@ -99,6 +102,13 @@ final class RunExecution {
         this.quiet = quiet;
         this.out = out;
         this.err = err;
+        this.live = quiet ? LiveOutput.none() : new PlainLines(plan, out);
+    }
+
+    /** Shows the live snapshots this way (the terminal table, JSON lines) instead of lines on the output. */
+    RunExecution liveOutput(LiveOutput output) {
+        this.live = output;
+        return this;
     }
 
     Path jsonReport() {
@@ -229,6 +239,7 @@ final class RunExecution {
                     }
                     InetSocketAddress lost = addresses.get(current);
                     current = (current + 1) % addresses.size();
+                    live.beforeOtherOutput();
                     err.println("salvo: lost coordinator " + HostPort.format(lost) + " (" + describe(e)
                             + "); continuing with " + HostPort.format(addresses.get(current)));
                     use(addresses.get(current), callToken, callTls);
@@ -246,7 +257,7 @@ final class RunExecution {
     }
 
     /** A coordinator that went away, or one still taking over, may answer on the next try. */
-    private static boolean worthRetrying(StatusRuntimeException e) {
+    static boolean worthRetrying(StatusRuntimeException e) {
         return switch (e.getStatus().getCode()) {
             case UNAVAILABLE, CANCELLED, UNKNOWN, DEADLINE_EXCEEDED -> true;
             default -> false;
@@ -286,42 +297,19 @@ final class RunExecution {
             LiveSnapshot s = snapshots.next();
             state = s.getState();
             if (isTerminal(state)) {
-                if (!s.getMessage().isEmpty() && !quiet) {
-                    out.println("Run ended: " + s.getMessage());
-                }
+                live.ended(s);
                 return state;
             }
             if (s.getIntervalIndex() <= lastPrintedIndex) {
                 continue; // replayed by the coordinator we failed over to
             }
             lastPrintedIndex = s.getIntervalIndex();
-            if (!quiet) {
-                out.println(liveLine(s, plan.getIntervalMillis()));
-                for (String event : s.getEventsList()) {
-                    out.println("        >> " + event);
-                }
-            }
+            live.interval(s);
         }
         // The stream ended without a terminal snapshot: the coordinator went away mid-stream.
         throw Status.UNAVAILABLE
                 .withDescription("the live view ended before the run did")
                 .asRuntimeException();
-    }
-
-    static String liveLine(LiveSnapshot s, long intervalMillis) {
-        double t = (s.getIntervalIndex() + 1) * intervalMillis / 1000.0;
-        return String.format(
-                Locale.ROOT,
-                "%6.1fs  ok %8.1f/s (target %8.1f/s)  p50 %8.2f ms  p99 %8.2f ms  errors %5d  late %5d  workers %d/%d",
-                t,
-                s.getSuccessRatePerSecond(),
-                s.getTargetRatePerSecond(),
-                s.getLatencyP50Micros() / 1000.0,
-                s.getLatencyP99Micros() / 1000.0,
-                s.getErrors(),
-                s.getLateSends(),
-                s.getWorkersReported(),
-                s.getWorkersAssigned());
     }
 
     private void writeReports(RunResult result) throws IOException {
@@ -349,6 +337,7 @@ final class RunExecution {
         if (reportWritten.getCount() == 0) {
             return;
         }
+        live.beforeOtherOutput();
         err.println("\nsalvo: interrupted; stopping the run and writing the report of what was measured...");
         stopQuietly("interrupted (Ctrl-C)");
         try {

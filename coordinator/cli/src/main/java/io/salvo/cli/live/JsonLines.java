@@ -1,0 +1,148 @@
+package io.salvo.cli.live;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.salvo.proto.v1.LiveEvent;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.OutcomeClass;
+import io.salvo.proto.v1.OutcomeCount;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * One JSON object per line for scripts: {@code "type": "interval"} for each interval, then one
+ * {@code "type": "end"} with the final state. The field names are a stable interface, documented in
+ * docs/user-guide.md ("Live output for scripts"); add fields, never rename them.
+ */
+public final class JsonLines implements LiveOutput {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final RunProgress progress;
+    private final PrintStream out;
+
+    public JsonLines(RunProgress progress, PrintStream out) {
+        this.progress = progress;
+        this.out = out;
+    }
+
+    @Override
+    public void interval(LiveSnapshot s) {
+        progress.add(s);
+        print(intervalObject(s));
+    }
+
+    @Override
+    public void ended(LiveSnapshot terminal) {
+        progress.end(terminal);
+        print(endObject());
+    }
+
+    private void print(ObjectNode node) {
+        try {
+            out.println(MAPPER.writeValueAsString(node));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e); // a tree of plain values always serializes
+        }
+        out.flush();
+    }
+
+    ObjectNode intervalObject(LiveSnapshot s) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("type", "interval");
+        o.put("run_id", s.getRunId());
+        o.put("state", RunProgress.stateName(s.getState()));
+        o.put("interval_index", s.getIntervalIndex());
+        o.put("interval_millis", progress.intervalMillis());
+        o.put("elapsed_seconds", progress.elapsedMillis() / 1000.0);
+        o.put("total_seconds", progress.timeline().totalMillis() / 1000.0);
+        int phase = progress.phaseIndex();
+        if (phase >= 0) {
+            o.put("phase_index", phase);
+        } else {
+            o.putNull("phase_index");
+        }
+        o.put("phase_count", progress.timeline().phaseCount());
+        o.put("target_rate_per_second", s.getTargetRatePerSecond());
+        o.put("success_rate_per_second", s.getSuccessRatePerSecond());
+        o.put("sent", s.getSent());
+        o.put("completed", s.getCompleted());
+        o.put("successes", s.getSuccesses());
+        o.put("errors", s.getErrors());
+        ObjectNode outcomes = o.putObject("outcomes");
+        for (OutcomeCount c : s.getOutcomeCountsList()) {
+            outcomes.put(RunProgress.outcomeName(c.getOutcome()), c.getCount());
+        }
+        ObjectNode latency = o.putObject("latency_micros");
+        latency.put("p50", s.getLatencyP50Micros());
+        latency.put("p95", s.getLatencyP95Micros());
+        latency.put("p99", s.getLatencyP99Micros());
+        latency.put("max", s.getLatencyMaxMicros());
+        runSoFar(o);
+        o.put("late_sends", s.getLateSends());
+        o.put("unsent", s.getUnsent());
+        o.put("in_flight_cap_hits", s.getInFlightCapHits());
+        o.put("scheduler_lag_p99_micros", s.getSchedulerLagP99Micros());
+        o.put("scheduler_lag_max_micros", s.getSchedulerLagMaxMicros());
+        o.put("responding_instances", s.getRespondingInstances());
+        o.put("new_instances", s.getNewInstances());
+        o.put("workers_reported", s.getWorkersReported());
+        o.put("workers_assigned", s.getWorkersAssigned());
+        ArrayNode events = o.putArray("events");
+        for (LiveEvent e : s.getLiveEventsList()) {
+            events.addObject()
+                    .put("kind", RunProgress.eventKindName(e.getKind()))
+                    .put("offset_micros", e.getOffsetMicros())
+                    .put("text", e.getText());
+        }
+        if (s.getLiveEventsCount() == 0) {
+            for (String text : s.getEventsList()) {
+                events.addObject()
+                        .put("kind", "unspecified")
+                        .putNull("offset_micros")
+                        .put("text", text);
+            }
+        }
+        return o;
+    }
+
+    ObjectNode endObject() {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("type", "end");
+        o.put("run_id", progress.runId());
+        o.put("state", RunProgress.stateName(progress.state()));
+        o.put("message", progress.endMessage());
+        o.put("intervals", progress.intervals());
+        o.put("elapsed_seconds", progress.elapsedMillis() / 1000.0);
+        runSoFar(o);
+        return o;
+    }
+
+    /** The run so far: totals, outcomes and the exact latency percentiles of every response. */
+    private void runSoFar(ObjectNode o) {
+        ObjectNode run = o.putObject("run");
+        run.put("sent", progress.sent());
+        run.put("successes", progress.successes());
+        run.put("errors", progress.errors());
+        run.put("late_sends", progress.lateSends());
+        ObjectNode outcomes = run.putObject("outcomes");
+        for (Map.Entry<OutcomeClass, Long> e : progress.runOutcomes().entrySet()) {
+            outcomes.put(RunProgress.outcomeName(e.getKey()), e.getValue());
+        }
+        Histogram h = progress.runLatency();
+        ObjectNode latency = run.putObject("latency_micros");
+        latency.put("count", h.getTotalCount());
+        if (h.getTotalCount() == 0) {
+            latency.putNull("p50").putNull("p95").putNull("p99").putNull("max");
+        } else {
+            latency.put("p50", h.getValueAtPercentile(50));
+            latency.put("p95", h.getValueAtPercentile(95));
+            latency.put("p99", h.getValueAtPercentile(99));
+            latency.put("max", h.getMaxValue());
+        }
+    }
+}

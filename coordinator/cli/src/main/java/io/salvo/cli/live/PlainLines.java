@@ -1,0 +1,51 @@
+package io.salvo.cli.live;
+
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.RunPlan;
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** One line per interval, and one per detector event: for logs and pipes, where nothing is redrawn. */
+public final class PlainLines implements LiveOutput {
+
+    private final PlanTimeline timeline;
+    private final PrintStream out;
+
+    public PlainLines(RunPlan plan, PrintStream out) {
+        this.timeline = new PlanTimeline(plan);
+        this.out = out;
+    }
+
+    @Override
+    public void interval(LiveSnapshot s) {
+        out.println(line(s, timeline.intervalMillis(s.getIntervalMillis())));
+        for (String event : s.getEventsList()) {
+            out.println("        >> " + event);
+        }
+        out.flush();
+    }
+
+    @Override
+    public void ended(LiveSnapshot terminal) {
+        if (!terminal.getMessage().isEmpty()) {
+            out.println("Run ended: " + terminal.getMessage());
+            out.flush();
+        }
+    }
+
+    static String line(LiveSnapshot s, long intervalMillis) {
+        double t = (s.getIntervalIndex() + 1) * intervalMillis / 1000.0;
+        return String.format(
+                Locale.ROOT,
+                "%6.1fs  ok %8.1f/s (target %8.1f/s)  p50 %8.2f ms  p99 %8.2f ms  errors %5d  late %5d  workers %d/%d",
+                t,
+                s.getSuccessRatePerSecond(),
+                s.getTargetRatePerSecond(),
+                s.getLatencyP50Micros() / 1000.0,
+                s.getLatencyP99Micros() / 1000.0,
+                s.getErrors(),
+                s.getLateSends(),
+                s.getWorkersReported(),
+                s.getWorkersAssigned());
+    }
+}
