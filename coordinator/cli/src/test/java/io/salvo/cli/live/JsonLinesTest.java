@@ -1,0 +1,92 @@
+package io.salvo.cli.live;
+
+import static io.salvo.cli.live.SyntheticRun.times;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.salvo.proto.v1.LiveEventKind;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.RunState;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The JSON lines are an interface for scripts: these are their exact, documented field names and values. */
+class JsonLinesTest {
+
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final JsonLines json =
+            new JsonLines(new RunProgress(SyntheticRun.plan()), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+    private List<String> lines() {
+        return bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+
+    @Test
+    void oneObjectPerIntervalWithTheRunSoFarThenOneForTheEnd() {
+        json.interval(SyntheticRun.withEvent(
+                        SyntheticRun.interval(0, times(9, 1000), times(1, 1500)),
+                        SyntheticRun.event(
+                                LiveEventKind.LIVE_EVENT_KIND_COLD_START, 400_000, "cold start: i-1 took 0.40 s"))
+                .setLateSends(2)
+                .build());
+        json.interval(SyntheticRun.interval(1, times(10, 2000), new long[0]).build());
+        json.ended(SyntheticRun.end(RunState.RUN_STATE_COMPLETED, ""));
+
+        assertThat(lines())
+                .containsExactly(
+                        "{\"type\":\"interval\",\"run_id\":\"run-1\",\"state\":\"running\",\"interval_index\":0,"
+                                + "\"interval_millis\":1000,\"elapsed_seconds\":1.0,\"total_seconds\":8.0,"
+                                + "\"phase_index\":0,\"phase_count\":2,"
+                                + "\"target_rate_per_second\":10.0,\"success_rate_per_second\":9.0,"
+                                + "\"sent\":10,\"completed\":10,\"successes\":9,\"errors\":1,"
+                                + "\"outcomes\":{\"2xx\":9,\"5xx\":1},"
+                                + "\"latency_micros\":{\"p50\":1000,\"p95\":1500,\"p99\":1500,\"max\":1500},"
+                                + "\"run\":{\"sent\":10,\"successes\":9,\"errors\":1,\"late_sends\":2,"
+                                + "\"outcomes\":{\"2xx\":9,\"5xx\":1},"
+                                + "\"latency_micros\":{\"count\":10,\"p50\":1000,\"p95\":1500,\"p99\":1500,\"max\":1500}},"
+                                + "\"late_sends\":2,\"unsent\":0,\"in_flight_cap_hits\":0,"
+                                + "\"scheduler_lag_p99_micros\":120,\"scheduler_lag_max_micros\":1500,"
+                                + "\"responding_instances\":3,\"new_instances\":3,"
+                                + "\"workers_reported\":2,\"workers_assigned\":2,"
+                                + "\"events\":[{\"kind\":\"cold_start\",\"offset_micros\":400000,"
+                                + "\"text\":\"cold start: i-1 took 0.40 s\"}]}",
+                        "{\"type\":\"interval\",\"run_id\":\"run-1\",\"state\":\"running\",\"interval_index\":1,"
+                                + "\"interval_millis\":1000,\"elapsed_seconds\":2.0,\"total_seconds\":8.0,"
+                                + "\"phase_index\":0,\"phase_count\":2,"
+                                + "\"target_rate_per_second\":10.0,\"success_rate_per_second\":10.0,"
+                                + "\"sent\":10,\"completed\":10,\"successes\":10,\"errors\":0,"
+                                + "\"outcomes\":{\"2xx\":10},"
+                                + "\"latency_micros\":{\"p50\":2000,\"p95\":2000,\"p99\":2000,\"max\":2000},"
+                                + "\"run\":{\"sent\":20,\"successes\":19,\"errors\":1,\"late_sends\":2,"
+                                + "\"outcomes\":{\"2xx\":19,\"5xx\":1},"
+                                + "\"latency_micros\":{\"count\":20,\"p50\":1500,\"p95\":2000,\"p99\":2000,\"max\":2000}},"
+                                + "\"late_sends\":0,\"unsent\":0,\"in_flight_cap_hits\":0,"
+                                + "\"scheduler_lag_p99_micros\":120,\"scheduler_lag_max_micros\":1500,"
+                                + "\"responding_instances\":3,\"new_instances\":0,"
+                                + "\"workers_reported\":2,\"workers_assigned\":2,\"events\":[]}",
+                        "{\"type\":\"end\",\"run_id\":\"run-1\",\"state\":\"completed\",\"message\":\"\","
+                                + "\"intervals\":2,\"elapsed_seconds\":2.0,"
+                                + "\"run\":{\"sent\":20,\"successes\":19,\"errors\":1,\"late_sends\":2,"
+                                + "\"outcomes\":{\"2xx\":19,\"5xx\":1},"
+                                + "\"latency_micros\":{\"count\":20,\"p50\":1500,\"p95\":2000,\"p99\":2000,\"max\":2000}}}");
+    }
+
+    @Test
+    void drainingIntervalsHaveNoPhaseAndARunWithoutResponsesHasNoPercentiles() {
+        LiveSnapshot draining = SyntheticRun.interval(8, new long[0], new long[0])
+                .clearLatencyMicros()
+                .build();
+        json.interval(draining);
+        json.ended(SyntheticRun.end(RunState.RUN_STATE_FAILED, "no worker left"));
+
+        assertThat(lines().get(0))
+                .contains("\"elapsed_seconds\":9.0,")
+                .contains("\"phase_index\":null,")
+                .contains("\"latency_micros\":{\"count\":0,\"p50\":null,\"p95\":null,\"p99\":null,\"max\":null}");
+        assertThat(lines().get(1))
+                .startsWith(
+                        "{\"type\":\"end\",\"run_id\":\"run-1\",\"state\":\"failed\",\"message\":\"no worker left\",");
+    }
+}
