@@ -51,6 +51,8 @@ final class RunExecution {
     static final int FAILED = 1;
     static final int USER_ERROR = 2;
     static final int INTERRUPTED = 130;
+    /** The run completed (or was stopped by abortOnFail) and at least one of the plan's thresholds failed; as k6. */
+    static final int THRESHOLD_FAILED = 99;
 
     /** How long the CLI keeps trying the other coordinators after losing the one it watched. */
     private static final Duration FAILOVER_PATIENCE = Duration.ofSeconds(60);
@@ -80,6 +82,9 @@ final class RunExecution {
 
     private volatile RunReport report;
 
+    /** Stops the run once a threshold marked abortOnFail can no longer pass. */
+    private final ThresholdAbort thresholdAbort;
+
     RunExecution(
             RunPlan plan,
             List<InetSocketAddress> coordinators,
@@ -99,6 +104,7 @@ final class RunExecution {
         this.quiet = quiet;
         this.out = out;
         this.err = err;
+        this.thresholdAbort = new ThresholdAbort(plan, err, this::stopQuietly);
     }
 
     Path jsonReport() {
@@ -239,7 +245,10 @@ final class RunExecution {
             if (interrupted.get()) {
                 return INTERRUPTED;
             }
-            return finalState == RunState.RUN_STATE_FAILED ? FAILED : OK;
+            if (finalState == RunState.RUN_STATE_FAILED) {
+                return FAILED;
+            }
+            return thresholdAbort.aborted() || report.anyThresholdFailed() ? THRESHOLD_FAILED : OK;
         } finally {
             channels.values().forEach(ManagedChannel::shutdownNow);
         }
@@ -301,6 +310,7 @@ final class RunExecution {
                     out.println("        >> " + event);
                 }
             }
+            thresholdAbort.accept(s);
         }
         // The stream ended without a terminal snapshot: the coordinator went away mid-stream.
         throw Status.UNAVAILABLE
