@@ -144,7 +144,9 @@ public final class ConsoleReport {
         out.printf(
                 Locale.ROOT,
                 "%nThresholds: %s%n",
-                failed == 0 ? "all " + report.thresholds().size() + " passed" : failed + " of " + report.thresholds().size() + " FAILED");
+                failed == 0
+                        ? "all " + report.thresholds().size() + " passed"
+                        : failed + " of " + report.thresholds().size() + " FAILED");
         int width = report.thresholds().stream()
                 .mapToInt(t -> t.criterion().length())
                 .max()
@@ -165,9 +167,7 @@ public final class ConsoleReport {
         if (t.observed() == null) {
             return "no value";
         }
-        return Figure.named(t.figure())
-                .map(f -> f.format(t.observed()))
-                .orElse(String.valueOf(t.observed()));
+        return Figure.named(t.figure()).map(f -> f.format(t.observed())).orElse(String.valueOf(t.observed()));
     }
 
     private static void printDetectors(DetectorReport d, PrintStream out) {

@@ -36,7 +36,8 @@ final class ReportFigures implements Function<Figure, Double> {
                         : detectors.timeToFirstSuccess().millis();
             case Figure.TIME_TO_STEADY_STATE ->
                 detectors == null ? null : detectors.steadyState().timeToSteadyStateMillis();
-            case Figure.STEADY_STATE -> detectors == null ? null : detectors.steadyState().reached() ? 1.0 : 0.0;
+            case Figure.STEADY_STATE ->
+                detectors == null ? null : detectors.steadyState().reached() ? 1.0 : 0.0;
             case Figure.ERRORS -> errors(part);
             case Figure.ERROR_RATE -> {
                 Double errors = errors(part);
@@ -49,7 +50,8 @@ final class ReportFigures implements Function<Figure, Double> {
             case "late_sends" -> (double) totals.lateSends();
             case "in_flight_cap_hits" -> (double) totals.capHits();
             case "unsent" -> (double) totals.unsent();
-            case "cold_starts" -> detectors == null ? null : (double) detectors.coldStarts().size();
+            case "cold_starts" ->
+                detectors == null ? null : (double) detectors.coldStarts().size();
             case "achieved_rate" -> totals.achievedRate();
             case "success_rate" -> totals.successRate();
             default -> null;

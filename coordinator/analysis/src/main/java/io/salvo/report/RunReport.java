@@ -418,11 +418,10 @@ public record RunReport(
                     new java.util.TreeMap<>(w.getSentByIntervalMap())));
         }
         DetectorReport detectorReport = DetectorReport.of(detectors.summary());
-        List<ThresholdRow> thresholds = Thresholds.evaluate(
-                        Thresholds.of(result.getPlan()), new ReportFigures(totals, detectorReport))
-                .stream()
-                .map(ThresholdRow::of)
-                .toList();
+        List<ThresholdRow> thresholds =
+                Thresholds.evaluate(Thresholds.of(result.getPlan()), new ReportFigures(totals, detectorReport)).stream()
+                        .map(ThresholdRow::of)
+                        .toList();
         return new RunReport(SCHEMA_VERSION, info, totals, detectorReport, rows, workers, thresholds);
     }
 

@@ -265,7 +265,8 @@ public final class AbortOnFail {
             }
         }
         if (statistic.equals("max")) {
-            return slow > 0 ? Optional.of(slow + " response(s) so far took " + c.formattedLimit() + " or more")
+            return slow > 0
+                    ? Optional.of(slow + " response(s) so far took " + c.formattedLimit() + " or more")
                     : Optional.empty();
         }
         double percentile = Double.parseDouble(statistic.substring(1));

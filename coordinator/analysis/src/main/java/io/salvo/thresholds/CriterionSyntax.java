@@ -37,14 +37,20 @@ public final class CriterionSyntax {
         String written = head.group(1);
         String rest = head.group(2).strip();
         Figure figure = Figure.named(written)
-                .orElseThrow(() -> new InvalidCriterionException("unknown figure '" + written + "' (" + EXAMPLES + ")"));
+                .orElseThrow(
+                        () -> new InvalidCriterionException("unknown figure '" + written + "' (" + EXAMPLES + ")"));
 
         if (figure.kind() == Figure.Kind.STATE && rest.startsWith(":")) {
-            return new Criterion(trimmed, figure, Operator.EQUAL, state(figure, rest.substring(1).strip()), false);
+            return new Criterion(
+                    trimmed,
+                    figure,
+                    Operator.EQUAL,
+                    state(figure, rest.substring(1).strip()),
+                    false);
         }
         if (rest.isEmpty()) {
-            throw new InvalidCriterionException("'" + written + "' needs an operator and a value, e.g. '"
-                    + written + " < " + example(figure) + "'");
+            throw new InvalidCriterionException("'" + written + "' needs an operator and a value, e.g. '" + written
+                    + " < " + example(figure) + "'");
         }
         Operator operator = Operator.prefixOf(rest)
                 .orElseThrow(() -> new InvalidCriterionException(
@@ -55,15 +61,15 @@ public final class CriterionSyntax {
         }
         if (figure.kind() == Figure.Kind.STATE) {
             if (operator != Operator.EQUAL && operator != Operator.NOT_EQUAL) {
-                throw new InvalidCriterionException(
-                        "'" + written + "' is reached or not_reached: compare it with == or !=, not " + operator.symbol());
+                throw new InvalidCriterionException("'" + written
+                        + "' is reached or not_reached: compare it with == or !=, not " + operator.symbol());
             }
             return new Criterion(trimmed, figure, operator, state(figure, value), false);
         }
         Matcher number = NUMBER.matcher(value);
         if (!number.matches()) {
-            throw new InvalidCriterionException("expected a number after '" + written + " " + operator.symbol()
-                    + "', got '" + value + "'");
+            throw new InvalidCriterionException(
+                    "expected a number after '" + written + " " + operator.symbol() + "', got '" + value + "'");
         }
         double amount = Double.parseDouble(number.group(1));
         String unit = number.group(2).strip();
@@ -85,20 +91,22 @@ public final class CriterionSyntax {
             case DURATION -> {
                 Double millis = millis(amount, unit);
                 if (millis == null) {
-                    throw new InvalidCriterionException(unit.isEmpty()
-                            ? "'" + written + "' is a duration: give the value a unit (us, ms, s, m or h), e.g. "
-                                    + example(figure)
-                            : "unit '" + unit + "' does not fit '" + written
-                                    + "', a duration: use us, ms, s, m or h, e.g. " + example(figure));
+                    throw new InvalidCriterionException(
+                            unit.isEmpty()
+                                    ? "'" + written
+                                            + "' is a duration: give the value a unit (us, ms, s, m or h), e.g. "
+                                            + example(figure)
+                                    : "unit '" + unit + "' does not fit '" + written
+                                            + "', a duration: use us, ms, s, m or h, e.g. " + example(figure));
                 }
                 return millis;
             }
             case RATIO -> {
                 if (!unit.equals("%")) {
-                    throw new InvalidCriterionException(
-                            (unit.isEmpty() ? "'" + written + "' is a ratio: give it in percent"
-                                            : "unit '" + unit + "' does not fit '" + written + "', a ratio: use %")
-                                    + ", e.g. " + example(figure));
+                    throw new InvalidCriterionException((unit.isEmpty()
+                                    ? "'" + written + "' is a ratio: give it in percent"
+                                    : "unit '" + unit + "' does not fit '" + written + "', a ratio: use %")
+                            + ", e.g. " + example(figure));
                 }
                 if (amount > 100) {
                     throw new InvalidCriterionException("a ratio cannot exceed 100%, got " + amount + "%");
@@ -107,10 +115,10 @@ public final class CriterionSyntax {
             }
             case RATE -> {
                 if (!unit.equals("/s")) {
-                    throw new InvalidCriterionException(
-                            (unit.isEmpty() ? "'" + written + "' is a rate: give it per second"
-                                            : "unit '" + unit + "' does not fit '" + written + "', a rate: use /s")
-                                    + ", e.g. " + example(figure));
+                    throw new InvalidCriterionException((unit.isEmpty()
+                                    ? "'" + written + "' is a rate: give it per second"
+                                    : "unit '" + unit + "' does not fit '" + written + "', a rate: use /s")
+                            + ", e.g. " + example(figure));
                 }
                 return amount;
             }

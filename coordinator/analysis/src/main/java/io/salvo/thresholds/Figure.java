@@ -43,7 +43,8 @@ public record Figure(String name, Kind kind) {
     }
 
     /** The histogram families of the report's totals, each with the statistics of {@link #STATISTICS}. */
-    public static final List<String> LATENCY_FAMILIES = List.of("latency", "latency_2xx", "service_time", "scheduler_lag");
+    public static final List<String> LATENCY_FAMILIES =
+            List.of("latency", "latency_2xx", "service_time", "scheduler_lag");
 
     public static final List<String> STATISTICS = List.of("min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max");
     public static final List<String> WARM_STATISTICS = List.of("p50", "p95", "p99");
@@ -80,7 +81,14 @@ public record Figure(String name, Kind kind) {
             add(all, ERROR_RATE + "." + c, Kind.RATIO);
         }
         for (String count : List.of(
-                "intended", "sent", "requests", "successes", "late_sends", "in_flight_cap_hits", "unsent", "cold_starts")) {
+                "intended",
+                "sent",
+                "requests",
+                "successes",
+                "late_sends",
+                "in_flight_cap_hits",
+                "unsent",
+                "cold_starts")) {
             add(all, count, Kind.COUNT);
         }
         add(all, "achieved_rate", Kind.RATE);

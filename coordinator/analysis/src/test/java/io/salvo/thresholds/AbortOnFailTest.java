@@ -76,13 +76,16 @@ class AbortOnFailTest {
         AbortOnFail watch = watching("errors < 1%");
 
         // 10 errors are 0.999 % of the at most 1,001 responses: the rest of the run could still dilute them
-        assertThat(watch.accept(withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 5))).isEmpty();
-        assertThat(watch.accept(withErrors(1, OutcomeClass.OUTCOME_CLASS_5XX, 5))).isEmpty();
+        assertThat(watch.accept(withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 5)))
+                .isEmpty();
+        assertThat(watch.accept(withErrors(1, OutcomeClass.OUTCOME_CLASS_5XX, 5)))
+                .isEmpty();
         Optional<AbortOnFail.Verdict> verdict = watch.accept(withErrors(2, OutcomeClass.OUTCOME_CLASS_5XX, 1));
 
         assertThat(verdict).hasValueSatisfying(v -> {
             assertThat(v.criterion().text()).isEqualTo("errors < 1%");
-            assertThat(v.why()).isEqualTo("11 errors so far are already 1.0989 % of the at most 1001 requests the plan sends");
+            assertThat(v.why())
+                    .isEqualTo("11 errors so far are already 1.0989 % of the at most 1001 requests the plan sends");
         });
     }
 
@@ -90,7 +93,8 @@ class AbortOnFailTest {
     void anErrorClassCountedEqualToZeroStopsAtTheFirstSuchError() throws Exception {
         AbortOnFail watch = watching("errors.timeout == 0");
 
-        assertThat(watch.accept(withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 20))).isEmpty();
+        assertThat(watch.accept(withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 20)))
+                .isEmpty();
         assertThat(watch.accept(withErrors(1, OutcomeClass.OUTCOME_CLASS_TIMEOUT, 1)))
                 .hasValueSatisfying(v -> assertThat(v.why()).isEqualTo("1 so far"));
     }
@@ -146,7 +150,8 @@ class AbortOnFailTest {
                     .isEmpty();
         }
         assertThat(watch.accept(withErrors(11, OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR, 100)))
-                .hasValueSatisfying(v -> assertThat(v.why()).isEqualTo("no successful response 10.0 s after the first send"));
+                .hasValueSatisfying(
+                        v -> assertThat(v.why()).isEqualTo("no successful response 10.0 s after the first send"));
     }
 
     @Test
@@ -155,7 +160,8 @@ class AbortOnFailTest {
 
         assertThat(watch.accept(interval(0, 1).build())).isEmpty();
         for (long i = 1; i < 30; i++) {
-            assertThat(watch.accept(withErrors(i, OutcomeClass.OUTCOME_CLASS_5XX, 100))).isEmpty();
+            assertThat(watch.accept(withErrors(i, OutcomeClass.OUTCOME_CLASS_5XX, 100)))
+                    .isEmpty();
         }
     }
 
@@ -165,7 +171,9 @@ class AbortOnFailTest {
 
         // a window of 5 closing at interval 64 starts at interval 60 = 60 s: still possible after interval 62
         for (long i = 0; i <= 62; i++) {
-            assertThat(watch.accept(interval(i, 100).build())).as("interval %d", i).isEmpty();
+            assertThat(watch.accept(interval(i, 100).build()))
+                    .as("interval %d", i)
+                    .isEmpty();
         }
         assertThat(watch.accept(interval(63, 100).build()))
                 .hasValueSatisfying(v -> assertThat(v.why())
@@ -192,7 +200,8 @@ class AbortOnFailTest {
                 .setKind(LiveEventKind.LIVE_EVENT_KIND_COLD_START)
                 .build();
 
-        assertThat(watch.accept(interval(0, 100).addLiveEvents(coldStart).build())).isEmpty();
+        assertThat(watch.accept(interval(0, 100).addLiveEvents(coldStart).build()))
+                .isEmpty();
         assertThat(watch.accept(interval(1, 100).addLiveEvents(coldStart).build()))
                 .hasValueSatisfying(v -> assertThat(v.why()).isEqualTo("2 so far"));
     }
@@ -202,7 +211,8 @@ class AbortOnFailTest {
         AbortOnFail watch = watching("!errors == 0", "!max < 1ms");
 
         assertThat(watch.watching()).isFalse();
-        assertThat(watch.accept(withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 100))).isEmpty();
+        assertThat(watch.accept(withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 100)))
+                .isEmpty();
     }
 
     @Test
@@ -230,7 +240,8 @@ class AbortOnFailTest {
             })
     void criteriaThatMoreDataCouldStillSaveAreRefused(String text) throws Exception {
         assertThat(AbortOnFail.unsupportedReason(CriterionSyntax.parse(text)))
-                .hasValueSatisfying(why -> assertThat(why).contains("'" + text + "' is only decided when the run ends"));
+                .hasValueSatisfying(
+                        why -> assertThat(why).contains("'" + text + "' is only decided when the run ends"));
     }
 
     @ParameterizedTest
@@ -263,6 +274,7 @@ class AbortOnFailTest {
                 .build();
 
         assertThat(AbortOnFail.plannedUpperBound(constant)).isEqualTo(1002.0);
-        assertThat(AbortOnFail.plannedUpperBound(poisson)).isCloseTo(1002 + 6 * Math.sqrt(1000) + 10, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(AbortOnFail.plannedUpperBound(poisson))
+                .isCloseTo(1002 + 6 * Math.sqrt(1000) + 10, org.assertj.core.data.Offset.offset(1e-9));
     }
 }

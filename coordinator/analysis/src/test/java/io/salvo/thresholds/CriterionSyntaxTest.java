@@ -3,9 +3,9 @@ package io.salvo.thresholds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class CriterionSyntaxTest {
 
@@ -114,7 +114,8 @@ class CriterionSyntaxTest {
                 case COUNT -> "1";
                 case STATE -> "reached";
             };
-            assertThat(CriterionSyntax.parse(f.name() + " == " + value).figure()).isEqualTo(f);
+            assertThat(CriterionSyntax.parse(f.name() + " == " + value).figure())
+                    .isEqualTo(f);
         }
     }
 }

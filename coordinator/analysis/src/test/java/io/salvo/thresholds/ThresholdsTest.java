@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ThresholdsTest {
 
@@ -70,7 +70,9 @@ class ThresholdsTest {
     @Test
     void resultsKeepThePlansOrder() throws Exception {
         List<Criterion> criteria = List.of(
-                CriterionSyntax.parse("errors == 3"), CriterionSyntax.parse("p99 < 1ms"), CriterionSyntax.parse("p99 < 1s"));
+                CriterionSyntax.parse("errors == 3"),
+                CriterionSyntax.parse("p99 < 1ms"),
+                CriterionSyntax.parse("p99 < 1s"));
 
         assertThat(Thresholds.evaluate(criteria, f -> FIGURES.get(f.name())))
                 .extracting(r -> r.criterion().text() + "=" + r.passed())

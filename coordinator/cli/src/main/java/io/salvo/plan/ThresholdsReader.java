@@ -38,7 +38,8 @@ final class ThresholdsReader {
         }
         List<ThresholdCriterion> criteria = new ArrayList<>();
         for (int i = 0; i < sequence.getValue().size(); i++) {
-            criteria.add(item(sequence.getValue().get(i), "thresholds[" + i + "]").toProto());
+            criteria.add(
+                    item(sequence.getValue().get(i), "thresholds[" + i + "]").toProto());
         }
         return criteria;
     }

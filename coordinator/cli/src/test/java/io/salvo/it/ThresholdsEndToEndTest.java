@@ -77,7 +77,9 @@ class ThresholdsEndToEndTest {
 
             JsonNode report = report();
             assertThat(report.at("/run/state").asText()).isEqualTo("stopped");
-            assertThat(report.at("/run/message").asText()).contains("errors < 1%").contains("abortOnFail");
+            assertThat(report.at("/run/message").asText())
+                    .contains("errors < 1%")
+                    .contains("abortOnFail");
             // stopped long before the 60 s of load: a loaded machine may take a few intervals to get there
             assertThat(report.at("/totals/sent").asLong()).as("sent").isLessThan(1_500);
             assertThat(report.at("/thresholds/0/passed").asBoolean()).isFalse();
@@ -92,12 +94,20 @@ class ThresholdsEndToEndTest {
     private SalvoProcess run(String plan) throws Exception {
         Path file = dir.resolve("plan.yaml");
         Files.writeString(file, plan);
-        return SalvoProcess.start(dir, "run", "run", file.toString(), "--out", dir.resolve("results").toString());
+        return SalvoProcess.start(
+                dir,
+                "run",
+                "run",
+                file.toString(),
+                "--out",
+                dir.resolve("results").toString());
     }
 
     private JsonNode report() throws Exception {
         try (Stream<Path> files = Files.list(dir.resolve("results"))) {
-            Path json = files.filter(p -> p.toString().endsWith(".json")).findFirst().orElseThrow();
+            Path json = files.filter(p -> p.toString().endsWith(".json"))
+                    .findFirst()
+                    .orElseThrow();
             return ReportFiles.json().readTree(json.toFile());
         }
     }

@@ -86,27 +86,32 @@ class ThresholdsReaderTest {
 
     @Test
     void badFigure() {
-        refused("  - p99 < 300ms\n  - p98 < 300ms\n", "plan.yaml:8: thresholds[1]: unknown figure 'p98' (e.g. p99, warm.p99, "
-                + "errors, error_rate, achieved_rate, time_to_first_response, time_to_steady_state, steady_state; "
-                + "docs/user-guide.md lists them all)");
+        refused(
+                "  - p99 < 300ms\n  - p98 < 300ms\n",
+                "plan.yaml:8: thresholds[1]: unknown figure 'p98' (e.g. p99, warm.p99, "
+                        + "errors, error_rate, achieved_rate, time_to_first_response, time_to_steady_state, steady_state; "
+                        + "docs/user-guide.md lists them all)");
     }
 
     @Test
     void badOperator() {
-        refused("  - p99 => 300ms\n",
+        refused(
+                "  - p99 => 300ms\n",
                 "plan.yaml:7: thresholds[0]: expected an operator (<, <=, >, >=, ==, !=) after 'p99', got '=> 300ms'");
     }
 
     @Test
     void missingUnit() {
-        refused("  - check: p99 < 300\n",
+        refused(
+                "  - check: p99 < 300\n",
                 "plan.yaml:7: thresholds[0].check: 'p99' is a duration: give the value a unit (us, ms, s, m or h), "
                         + "e.g. 300ms");
     }
 
     @Test
     void unitThatDoesNotFitTheFigure() {
-        refused("  - p99 < 5%\n",
+        refused(
+                "  - p99 < 5%\n",
                 "plan.yaml:7: thresholds[0]: unit '%' does not fit 'p99', a duration: use us, ms, s, m or h, e.g. 300ms");
     }
 
@@ -117,7 +122,8 @@ class ThresholdsReaderTest {
 
     @Test
     void unknownKeyInAMappingItem() {
-        refused("  - check: p99 < 300ms\n    abortOnFial: true\n",
+        refused(
+                "  - check: p99 < 300ms\n    abortOnFial: true\n",
                 "plan.yaml:8: thresholds[0].abortOnFial: unknown key (expected one of abortOnFail, check, steady_state)");
     }
 
@@ -128,7 +134,8 @@ class ThresholdsReaderTest {
 
     @Test
     void abortOnFailMustBeABoolean() {
-        refused("  - check: p99 < 300ms\n    abortOnFail: sometimes\n",
+        refused(
+                "  - check: p99 < 300ms\n    abortOnFail: sometimes\n",
                 "plan.yaml:8: thresholds[0].abortOnFail: must be true or false, got 'sometimes'");
     }
 
@@ -143,13 +150,15 @@ class ThresholdsReaderTest {
 
     @Test
     void notAList() {
-        refused(" p99 < 300ms\n",
+        refused(
+                " p99 < 300ms\n",
                 "plan.yaml:7: thresholds: must be a list of criteria, e.g. - \"p99 < 300ms\" (see docs/user-guide.md)");
     }
 
     @Test
     void steadyStateGivenTwice() {
-        refused("  - check: steady_state == reached\n    steady_state: reached\n",
+        refused(
+                "  - check: steady_state == reached\n    steady_state: reached\n",
                 "plan.yaml:8: thresholds[0].steady_state: give the criterion once: either check: \"steady_state == "
                         + "reached\" or steady_state: reached");
     }
