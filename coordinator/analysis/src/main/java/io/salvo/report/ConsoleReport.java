@@ -2,7 +2,9 @@ package io.salvo.report;
 
 import io.salvo.report.RunReport.IntervalRow;
 import io.salvo.report.RunReport.Percentiles;
+import io.salvo.report.RunReport.ThresholdRow;
 import io.salvo.report.RunReport.Totals;
+import io.salvo.thresholds.Figure;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -130,6 +132,42 @@ public final class ConsoleReport {
                     "%n%d worker reports were rejected (see the JSON report's message)%n",
                     run.rejectedReports());
         }
+        printThresholds(report, out);
+    }
+
+    /** Last, so a CI log ends on the verdict: one PASS or FAIL line per criterion, then the count that failed. */
+    private static void printThresholds(RunReport report, PrintStream out) {
+        if (report.thresholds() == null || report.thresholds().isEmpty()) {
+            return;
+        }
+        long failed = report.thresholds().stream().filter(t -> !t.passed()).count();
+        out.printf(
+                Locale.ROOT,
+                "%nThresholds: %s%n",
+                failed == 0
+                        ? "all " + report.thresholds().size() + " passed"
+                        : failed + " of " + report.thresholds().size() + " FAILED");
+        int width = report.thresholds().stream()
+                .mapToInt(t -> t.criterion().length())
+                .max()
+                .orElse(0);
+        for (ThresholdRow t : report.thresholds()) {
+            out.printf(
+                    Locale.ROOT,
+                    "  %s  %-" + width + "s   %s = %s%s%n",
+                    t.passed() ? "PASS" : "FAIL",
+                    t.criterion(),
+                    t.figure(),
+                    observed(t),
+                    t.abortOnFail() ? "   (abortOnFail)" : "");
+        }
+    }
+
+    private static String observed(ThresholdRow t) {
+        if (t.observed() == null) {
+            return "no value";
+        }
+        return Figure.named(t.figure()).map(f -> f.format(t.observed())).orElse(String.valueOf(t.observed()));
     }
 
     private static void printDetectors(DetectorReport d, PrintStream out) {

@@ -1,5 +1,6 @@
 package io.salvo.report;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
@@ -14,6 +15,9 @@ import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.WorkerSummary;
+import io.salvo.thresholds.Criterion;
+import io.salvo.thresholds.ThresholdResult;
+import io.salvo.thresholds.Thresholds;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,9 +37,45 @@ public record RunReport(
         @JsonProperty("totals") Totals totals,
         @JsonProperty("detectors") DetectorReport detectors,
         @JsonProperty("intervals") List<IntervalRow> intervals,
-        @JsonProperty("workers") List<WorkerRow> workers) {
+        @JsonProperty("workers") List<WorkerRow> workers,
+        @JsonProperty("thresholds") List<ThresholdRow> thresholds) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /**
+     * One of the plan's pass/fail criteria, judged on this report. {@code limit} and {@code observed} are in
+     * {@code unit} ("ms", "%", "/s"; empty for counts; for steady_state 1 = reached, 0 = not reached);
+     * {@code observed} is null when the run has no value for the figure, and then the criterion failed.
+     */
+    public record ThresholdRow(
+            @JsonProperty("criterion") String criterion,
+            @JsonProperty("figure") String figure,
+            @JsonProperty("operator") String operator,
+            @JsonProperty("limit") double limit,
+            @JsonProperty("unit") String unit,
+            @JsonProperty("observed") Double observed,
+            @JsonProperty("passed") boolean passed,
+            @JsonProperty("abort_on_fail") boolean abortOnFail) {
+
+        static ThresholdRow of(ThresholdResult result) {
+            Criterion c = result.criterion();
+            return new ThresholdRow(
+                    c.text(),
+                    c.figure().name(),
+                    c.operator() == null ? "?" : c.operator().symbol(),
+                    c.limit(),
+                    c.figure().kind().unit(),
+                    result.observed(),
+                    result.passed(),
+                    c.abortOnFail());
+        }
+    }
+
+    /** Whether any of the plan's thresholds failed (false for a plan without thresholds, or a report without them). */
+    @JsonIgnore
+    public boolean anyThresholdFailed() {
+        return thresholds != null && thresholds.stream().anyMatch(t -> !t.passed());
+    }
 
     public record RunInfo(
             @JsonProperty("id") String id,
@@ -377,7 +417,12 @@ public record RunReport(
                     w.getLost(),
                     new java.util.TreeMap<>(w.getSentByIntervalMap())));
         }
-        return new RunReport(SCHEMA_VERSION, info, totals, DetectorReport.of(detectors.summary()), rows, workers);
+        DetectorReport detectorReport = DetectorReport.of(detectors.summary());
+        List<ThresholdRow> thresholds =
+                Thresholds.evaluate(Thresholds.of(result.getPlan()), new ReportFigures(totals, detectorReport)).stream()
+                        .map(ThresholdRow::of)
+                        .toList();
+        return new RunReport(SCHEMA_VERSION, info, totals, detectorReport, rows, workers, thresholds);
     }
 
     static Errors errorsOf(DecodedInterval d) {

@@ -22,7 +22,10 @@ import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.SteadyStateRule;
+import io.salvo.proto.v1.ThresholdCriterion;
 import io.salvo.proto.v1.WorkerSummary;
+import io.salvo.thresholds.CriterionSyntax;
+import io.salvo.thresholds.InvalidCriterionException;
 import java.util.List;
 import java.util.function.LongUnaryOperator;
 import org.HdrHistogram.Histogram;
@@ -82,6 +85,11 @@ final class GoldenRuns {
                         .setMinSuccessRateRatio(0.9)
                         .setMaxErrorRatio(0.01)
                         .setMaxP95Spread(1.2))
+                .addThresholds(criterion("p99 < 2s", false))
+                .addThresholds(criterion("errors < 0.1%", false))
+                .addThresholds(criterion("warm.p50 <= 12ms", false))
+                .addThresholds(criterion("steady_state: reached", false))
+                .addThresholds(criterion("time_to_first_response < 5s", true))
                 .build();
         RunResult.Builder result = RunResult.newBuilder()
                 .setRunId("run-golden-steady")
@@ -276,6 +284,9 @@ final class GoldenRuns {
                 .setMaxInFlightPerWorker(8)
                 .setMaxConnectionsPerWorker(8)
                 .setSeed(7)
+                .addThresholds(criterion("warm.p99 < 100ms", false))
+                .addThresholds(criterion("steady_state == reached", false))
+                .addThresholds(criterion("errors.5xx == 0", true))
                 .build();
         RunResult.Builder result = RunResult.newBuilder()
                 .setRunId("run-golden-not-steady")
@@ -361,6 +372,15 @@ final class GoldenRuns {
                 return instances;
             }
         };
+    }
+
+    /** A plan's threshold, as the plan reader makes it from the text. */
+    static ThresholdCriterion criterion(String text, boolean abortOnFail) {
+        try {
+            return CriterionSyntax.parse(text).withAbortOnFail(abortOnFail).toProto();
+        } catch (InvalidCriterionException e) {
+            throw new IllegalArgumentException(text + ": " + e.getMessage(), e);
+        }
     }
 
     private static Histogram values(int count, LongUnaryOperator valueOf) {

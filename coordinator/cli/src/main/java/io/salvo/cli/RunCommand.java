@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
             "0:the run completed",
             "1:the run failed or the coordinator could not be reached",
             "2:the plan or the command line is invalid (nothing was sent)",
+            "99:a threshold of the plan failed, or abortOnFail stopped the run; the report was written",
             "130:interrupted; the report of what was measured was still written"
         })
 final class RunCommand implements Callable<Integer> {

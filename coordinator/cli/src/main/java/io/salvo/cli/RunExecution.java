@@ -52,6 +52,8 @@ final class RunExecution {
     static final int FAILED = 1;
     static final int USER_ERROR = 2;
     static final int INTERRUPTED = 130;
+    /** The run completed (or was stopped by abortOnFail) and at least one of the plan's thresholds failed; as k6. */
+    static final int THRESHOLD_FAILED = 99;
 
     /** How long the CLI keeps trying the other coordinators after losing the one it watched. */
     private static final Duration FAILOVER_PATIENCE = Duration.ofSeconds(60);
@@ -83,6 +85,9 @@ final class RunExecution {
     /** Where the live snapshots go; lines on {@link #out} unless the command chose otherwise. */
     private volatile LiveOutput live;
 
+    /** Stops the run once a threshold marked abortOnFail can no longer pass. */
+    private final ThresholdAbort thresholdAbort;
+
     RunExecution(
             RunPlan plan,
             List<InetSocketAddress> coordinators,
@@ -103,6 +108,7 @@ final class RunExecution {
         this.out = out;
         this.err = err;
         this.live = quiet ? LiveOutput.none() : new PlainLines(plan, out);
+        this.thresholdAbort = new ThresholdAbort(plan, err, this::stopQuietly);
     }
 
     /** Shows the live snapshots this way (the terminal table, JSON lines) instead of lines on the output. */
@@ -250,7 +256,10 @@ final class RunExecution {
             if (interrupted.get()) {
                 return INTERRUPTED;
             }
-            return finalState == RunState.RUN_STATE_FAILED ? FAILED : OK;
+            if (finalState == RunState.RUN_STATE_FAILED) {
+                return FAILED;
+            }
+            return thresholdAbort.aborted() || report.anyThresholdFailed() ? THRESHOLD_FAILED : OK;
         } finally {
             channels.values().forEach(ManagedChannel::shutdownNow);
         }
@@ -305,6 +314,7 @@ final class RunExecution {
             }
             lastPrintedIndex = s.getIntervalIndex();
             live.interval(s);
+            thresholdAbort.accept(s);
         }
         // The stream ended without a terminal snapshot: the coordinator went away mid-stream.
         throw Status.UNAVAILABLE

@@ -30,7 +30,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *
  * <p>Works on SnakeYAML's node graph rather than on bound objects because nodes keep their source
  * positions, which is what lets each message point at the line to fix ({@link PlanNodes}). This class reads the top
- * level and its single values; the {@code target}, {@code phases} and {@code steadyState} sections have their own
+ * level and its single values; the {@code target}, {@code phases}, {@code steadyState} and {@code thresholds} sections have their own
  * readers.
  */
 public final class PlanParser {
@@ -56,7 +56,8 @@ public final class PlanParser {
             "lateSendThreshold",
             "captureHeaders",
             "seed",
-            "steadyState");
+            "steadyState",
+            "thresholds");
     private static final Set<String> TIMEOUT_KEYS = Set.of("request", "connect");
 
     /** Parses the plan at {@code path}; relative body files resolve against the plan's folder. */
@@ -131,6 +132,10 @@ public final class PlanParser {
         NodeTuple steady = top.get("steadyState");
         if (steady != null) {
             plan.setSteadyState(new SteadyStateReader(nodes).read(steady.getValueNode()));
+        }
+        NodeTuple thresholds = top.get("thresholds");
+        if (thresholds != null) {
+            plan.addAllThresholds(new ThresholdsReader(nodes).read(thresholds.getValueNode()));
         }
         NodeTuple seed = top.get("seed");
         if (seed != null) {

@@ -46,6 +46,7 @@ class ArchitectureTest {
             "io.salvo.platform",
             "io.salvo.detect",
             "io.salvo.report",
+            "io.salvo.thresholds",
             "io.salvo.coordinator",
             "io.salvo.cli",
             "io.salvo.plan",
@@ -74,7 +75,7 @@ class ArchitectureTest {
                 .layer("platform-drivers")
                 .definedBy("io.salvo.platform..")
                 .layer("analysis")
-                .definedBy("io.salvo.detect..", "io.salvo.report..")
+                .definedBy("io.salvo.detect..", "io.salvo.report..", "io.salvo.thresholds..")
                 .layer("server")
                 .definedBy("io.salvo.coordinator..")
                 .layer("cli")

@@ -71,6 +71,19 @@ class RunCommandBadInputTest {
     }
 
     @Test
+    void unknownThresholdFigure() throws Exception {
+        assertThat(run(GOOD_TARGET + """
+                phases:
+                  - duration: 5s
+                    rate: 10
+                thresholds:
+                  - check: p99 < 5%
+                """))
+                .isEqualTo("salvo: plan.yaml:7: thresholds[0].check: unit '%' does not fit 'p99', a duration: use us, "
+                        + "ms, s, m or h, e.g. 300ms");
+    }
+
+    @Test
     void negativeRate() throws Exception {
         assertThat(run(GOOD_TARGET + """
                 phases:

@@ -1,0 +1,280 @@
+package io.salvo.thresholds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.core.histogram.HistogramSpec;
+import io.salvo.proto.v1.ArrivalProcess;
+import io.salvo.proto.v1.LiveEvent;
+import io.salvo.proto.v1.LiveEventKind;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.OutcomeClass;
+import io.salvo.proto.v1.OutcomeCount;
+import io.salvo.proto.v1.RunPlan;
+import io.salvo.testkit.TestPlans;
+import java.util.Optional;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * abortOnFail on synthetic live snapshots: a plan of 100 requests per second for 10 s (at most 1,001 responses, one
+ * worker), 1 s intervals, steady-state window 5.
+ */
+class AbortOnFailTest {
+
+    private static final int WINDOW = 5;
+
+    private static AbortOnFail watching(String... criteria) throws Exception {
+        RunPlan.Builder plan = TestPlans.constantRate(100, 10_000, 1);
+        for (String text : criteria) {
+            boolean abort = !text.startsWith("!");
+            plan.addThresholds(CriterionSyntax.parse(text.replace("!", ""))
+                    .withAbortOnFail(abort)
+                    .toProto());
+        }
+        return new AbortOnFail(plan.build(), WINDOW);
+    }
+
+    /** Interval {@code index}: 100 sent, {@code ok} successes at 10 ms, the given errors and slow responses. */
+    private static LiveSnapshot.Builder interval(long index, long ok) {
+        return LiveSnapshot.newBuilder()
+                .setIntervalIndex(index)
+                .setIntervalMillis(1000)
+                .setSent(100)
+                .setCompleted(ok)
+                .setSuccesses(ok)
+                .setLatencyMicros(HistogramCodec.encode(latencies(ok, 10_000)));
+    }
+
+    private static Histogram latencies(long count, long micros) {
+        Histogram h = HistogramSpec.newHistogram();
+        h.recordValueWithCount(micros, Math.max(count, 0));
+        return h;
+    }
+
+    private static LiveSnapshot withSlow(long index, long ok, long slow, long slowMicros) {
+        Histogram h = latencies(ok, 10_000);
+        h.recordValueWithCount(slowMicros, slow);
+        return interval(index, ok)
+                .setCompleted(ok + slow)
+                .setLatencyMicros(HistogramCodec.encode(h))
+                .build();
+    }
+
+    private static LiveSnapshot withErrors(long index, OutcomeClass outcome, long errors) {
+        return interval(index, 100 - errors)
+                .setCompleted(100)
+                .setErrors(errors)
+                .addOutcomeCounts(OutcomeCount.newBuilder().setOutcome(outcome).setCount(errors))
+                .build();
+    }
+
+    @Test
+    void errorRateStopsOnceTheErrorsAlreadyExceedItsShareOfEveryRequestThePlanSends() throws Exception {
+        AbortOnFail watch = watching("errors < 1%");
+
+        // 10 errors are 0.999 % of the at most 1,001 responses: the rest of the run could still dilute them
+        assertThat(watch.accept(withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 5)))
+                .isEmpty();
+        assertThat(watch.accept(withErrors(1, OutcomeClass.OUTCOME_CLASS_5XX, 5)))
+                .isEmpty();
+        Optional<AbortOnFail.Verdict> verdict = watch.accept(withErrors(2, OutcomeClass.OUTCOME_CLASS_5XX, 1));
+
+        assertThat(verdict).hasValueSatisfying(v -> {
+            assertThat(v.criterion().text()).isEqualTo("errors < 1%");
+            assertThat(v.why())
+                    .isEqualTo("11 errors so far are already 1.0989 % of the at most 1001 requests the plan sends");
+        });
+    }
+
+    @Test
+    void anErrorClassCountedEqualToZeroStopsAtTheFirstSuchError() throws Exception {
+        AbortOnFail watch = watching("errors.timeout == 0");
+
+        assertThat(watch.accept(withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 20)))
+                .isEmpty();
+        assertThat(watch.accept(withErrors(1, OutcomeClass.OUTCOME_CLASS_TIMEOUT, 1)))
+                .hasValueSatisfying(v -> assertThat(v.why()).isEqualTo("1 so far"));
+    }
+
+    @Test
+    void p99StopsOnceTheSlowResponsesAreMoreThanOnePercentOfThePlannedTotal() throws Exception {
+        AbortOnFail watch = watching("p99 < 300ms");
+
+        // allowed: 1 % of 1,001 plus one for the rank's rounding = 11.01 slow responses
+        assertThat(watch.accept(withSlow(0, 94, 6, 400_000))).isEmpty();
+        assertThat(watch.accept(withSlow(1, 95, 5, 400_000))).isEmpty();
+        assertThat(watch.accept(withSlow(2, 100, 0, 400_000))).isEmpty();
+        assertThat(watch.accept(withSlow(3, 99, 1, 400_000)))
+                .hasValueSatisfying(v -> assertThat(v.why())
+                        .isEqualTo("12 responses so far broke < 300 ms, more than 1 % of the at most 1001 requests "
+                                + "the plan sends"));
+    }
+
+    @Test
+    void p99CountsOnlyResponsesWhoseWholeHistogramBucketBreaksTheLimit() throws Exception {
+        // 300 ms is recorded in a bucket starting a little below it (3 significant digits); the report shows the
+        // bucket's highest value, so only a limit at or below the bucket's lowest value is certainly broken
+        long lowest = HistogramSpec.newHistogram().lowestEquivalentValue(300_000);
+        assertThat(lowest).isLessThan(300_000);
+        AbortOnFail wholeBucketBreaks = watching(String.format(java.util.Locale.ROOT, "p99 < %dus", lowest));
+        AbortOnFail partOfTheBucketBreaks = watching(String.format(java.util.Locale.ROOT, "p99 < %dus", lowest + 1));
+
+        assertThat(wholeBucketBreaks.accept(withSlow(0, 0, 100, 300_000))).isPresent();
+        assertThat(partOfTheBucketBreaks.accept(withSlow(0, 0, 100, 300_000))).isEmpty();
+    }
+
+    @Test
+    void maxStopsAtTheFirstResponseOverTheLimitAndMeanOnceTheSumSoFarDecidesIt() throws Exception {
+        AbortOnFail max = watching("max < 1s");
+        AbortOnFail mean = watching("mean < 100ms");
+
+        assertThat(max.accept(withSlow(0, 99, 1, 2_000_000)))
+                .hasValueSatisfying(v -> assertThat(v.why()).isEqualTo("1 response(s) so far took 1000 ms or more"));
+        // 50 responses of 2 s: at least 100 s / 1,001 = 99.9 ms over the run, not yet decided
+        assertThat(mean.accept(withSlow(0, 0, 50, 2_000_000))).isEmpty();
+        assertThat(mean.accept(withSlow(1, 0, 1, 2_000_000))).isPresent();
+    }
+
+    @Test
+    void timeToFirstResponseStopsWhenTheLimitHasPassedSinceTheFirstSendWithoutASuccess() throws Exception {
+        AbortOnFail watch = watching("time_to_first_response < 10s");
+
+        assertThat(watch.accept(interval(0, 0).setSent(0).build())).isEmpty(); // nothing sent yet
+        for (long i = 1; i <= 10; i++) {
+            // first send in interval 1 (at most 2 s into the run); after interval 10 ends at 11 s, at least 9 s
+            assertThat(watch.accept(withErrors(i, OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR, 100)))
+                    .as("interval %d", i)
+                    .isEmpty();
+        }
+        assertThat(watch.accept(withErrors(11, OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR, 100)))
+                .hasValueSatisfying(
+                        v -> assertThat(v.why()).isEqualTo("no successful response 10.0 s after the first send"));
+    }
+
+    @Test
+    void timeToFirstResponseNeverStopsARunThatHadASuccess() throws Exception {
+        AbortOnFail watch = watching("time_to_first_response < 2s");
+
+        assertThat(watch.accept(interval(0, 1).build())).isEmpty();
+        for (long i = 1; i < 30; i++) {
+            assertThat(watch.accept(withErrors(i, OutcomeClass.OUTCOME_CLASS_5XX, 100)))
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void timeToSteadyStateStopsOnlyWhenNoWindowCanStartBeforeTheLimit() throws Exception {
+        AbortOnFail watch = watching("time_to_steady_state < 60s");
+
+        // a window of 5 closing at interval 64 starts at interval 60 = 60 s: still possible after interval 62
+        for (long i = 0; i <= 62; i++) {
+            assertThat(watch.accept(interval(i, 100).build()))
+                    .as("interval %d", i)
+                    .isEmpty();
+        }
+        assertThat(watch.accept(interval(63, 100).build()))
+                .hasValueSatisfying(v -> assertThat(v.why())
+                        .isEqualTo("no steady state yet: a 5-interval window can no longer start before 60.0 s"));
+    }
+
+    @Test
+    void timeToSteadyStateNeverStopsOnceTheSteadyStateEventCame() throws Exception {
+        AbortOnFail watch = watching("time_to_steady_state < 10s");
+
+        assertThat(watch.accept(interval(0, 100)
+                        .addLiveEvents(LiveEvent.newBuilder().setKind(LiveEventKind.LIVE_EVENT_KIND_STEADY_STATE))
+                        .build()))
+                .isEmpty();
+        for (long i = 1; i < 40; i++) {
+            assertThat(watch.accept(interval(i, 100).build())).isEmpty();
+        }
+    }
+
+    @Test
+    void coldStartsCountTheLiveColdStartEvents() throws Exception {
+        AbortOnFail watch = watching("cold_starts <= 1");
+        LiveEvent coldStart = LiveEvent.newBuilder()
+                .setKind(LiveEventKind.LIVE_EVENT_KIND_COLD_START)
+                .build();
+
+        assertThat(watch.accept(interval(0, 100).addLiveEvents(coldStart).build()))
+                .isEmpty();
+        assertThat(watch.accept(interval(1, 100).addLiveEvents(coldStart).build()))
+                .hasValueSatisfying(v -> assertThat(v.why()).isEqualTo("2 so far"));
+    }
+
+    @Test
+    void criteriaWithoutAbortOnFailAreNotWatched() throws Exception {
+        AbortOnFail watch = watching("!errors == 0", "!max < 1ms");
+
+        assertThat(watch.watching()).isFalse();
+        assertThat(watch.accept(withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 100)))
+                .isEmpty();
+    }
+
+    @Test
+    void theFirstCriterionThatCanNoLongerPassIsNamed() throws Exception {
+        AbortOnFail watch = watching("p99 < 1s", "errors.5xx < 3", "errors < 50");
+
+        assertThat(watch.accept(withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 60)))
+                .hasValueSatisfying(v -> assertThat(v.criterion().text()).isEqualTo("errors.5xx < 3"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "p99 > 1ms",
+                "p99 == 1ms",
+                "latency.min < 1ms",
+                "latency_2xx.p99 < 1s",
+                "warm.p99 < 1s",
+                "steady_state: reached",
+                "achieved_rate > 95/s",
+                "errors != 0",
+                "errors > 3",
+                "successes < 10",
+                "time_to_first_response > 1s",
+            })
+    void criteriaThatMoreDataCouldStillSaveAreRefused(String text) throws Exception {
+        assertThat(AbortOnFail.unsupportedReason(CriterionSyntax.parse(text)))
+                .hasValueSatisfying(
+                        why -> assertThat(why).contains("'" + text + "' is only decided when the run ends"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "p99 < 300ms",
+                "p99.9 <= 1s",
+                "max < 1s",
+                "mean < 10ms",
+                "errors < 0.1%",
+                "error_rate.timeout <= 1%",
+                "errors == 0",
+                "errors.connect < 5",
+                "late_sends < 100",
+                "unsent <= 0",
+                "in_flight_cap_hits < 1",
+                "cold_starts <= 2",
+                "time_to_first_response < 10s",
+                "time_to_steady_state <= 60s",
+            })
+    void criteriaThatMoreDataCanOnlyMakeWorseAreWatched(String text) throws Exception {
+        assertThat(AbortOnFail.unsupportedReason(CriterionSyntax.parse(text))).isEmpty();
+    }
+
+    @Test
+    void poissonArrivalsWidenThePlannedTotalBySixStandardDeviations() {
+        RunPlan constant = TestPlans.constantRate(100, 10_000, 2).build();
+        RunPlan poisson = constant.toBuilder()
+                .setArrival(ArrivalProcess.ARRIVAL_PROCESS_POISSON)
+                .build();
+
+        assertThat(AbortOnFail.plannedUpperBound(constant)).isEqualTo(1002.0);
+        assertThat(AbortOnFail.plannedUpperBound(poisson))
+                .isCloseTo(1002 + 6 * Math.sqrt(1000) + 10, org.assertj.core.data.Offset.offset(1e-9));
+    }
+}
