@@ -152,7 +152,8 @@ public record RunReport(
      * maximum.
      */
     public record PercentilePoint(
-            @JsonProperty("percentile") double percentile, @JsonProperty("value_ms") double valueMillis) {
+            @JsonProperty("percentile") double percentile,
+            @JsonProperty("value_ms") double valueMillis) {
 
         static List<PercentilePoint> of(Histogram h) {
             List<PercentilePoint> points = new ArrayList<>();
