@@ -62,6 +62,13 @@ public final class HtmlReport {
         writeAtomically(render(report), path);
     }
 
+    /** Writes {@code RUN.html} beside {@code RUN.json} and returns its path. */
+    public static Path writeBesideJson(RunReport report, Path json) throws IOException {
+        Path html = besideJson(json);
+        write(report, html);
+        return html;
+    }
+
     public static void writeComparison(String title, List<LabelledRun> runs, Path path) throws IOException {
         writeAtomically(renderComparison(title, runs), path);
     }
