@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
 
 /**
  * The report of one run, computed from the coordinator's merged result. Every percentile is read from
@@ -179,7 +180,35 @@ public record RunReport(
             @JsonProperty("latency") Percentiles latency,
             @JsonProperty("latency_2xx") Percentiles latencySuccess,
             @JsonProperty("service_time") Percentiles serviceTime,
-            @JsonProperty("scheduler_lag") Percentiles schedulerLag) {}
+            @JsonProperty("scheduler_lag") Percentiles schedulerLag,
+            @JsonProperty("latency_distribution") List<PercentilePoint> latencyDistribution,
+            @JsonProperty("latency_2xx_distribution") List<PercentilePoint> latencySuccessDistribution) {}
+
+    /**
+     * One step of a histogram's percentile distribution: the value (ms) at or below which {@code percentile} % of
+     * the recorded values lie. A list of them is HdrHistogram's percentile iteration with {@value
+     * RunReport#DISTRIBUTION_TICKS_PER_HALF_DISTANCE} ticks per half distance (the steps of its classic
+     * {@code outputPercentileDistribution}), so the tail gets as many points as the body; the last is 100 %, the
+     * maximum.
+     */
+    public record PercentilePoint(
+            @JsonProperty("percentile") double percentile,
+            @JsonProperty("value_ms") double valueMillis) {
+
+        static List<PercentilePoint> of(Histogram h) {
+            List<PercentilePoint> points = new ArrayList<>();
+            if (h.getTotalCount() == 0) {
+                return points;
+            }
+            for (HistogramIterationValue v : h.percentiles(DISTRIBUTION_TICKS_PER_HALF_DISTANCE)) {
+                points.add(new PercentilePoint(v.getPercentileLevelIteratedTo(), v.getValueIteratedTo() / 1000.0));
+            }
+            return points;
+        }
+    }
+
+    /** Steps of the percentile distributions: about 5 points per halving of the remaining tail. */
+    public static final int DISTRIBUTION_TICKS_PER_HALF_DISTANCE = 5;
 
     public record IntervalRow(
             @JsonProperty("index") long index,
@@ -198,7 +227,8 @@ public record RunReport(
             @JsonProperty("service_time") Percentiles serviceTime,
             @JsonProperty("workers_reported") int workersReported,
             @JsonProperty("had_late_reports") boolean hadLateReports,
-            @JsonProperty("captured_headers") Map<String, Map<String, Long>> capturedHeaders) {}
+            @JsonProperty("captured_headers") Map<String, Map<String, Long>> capturedHeaders,
+            @JsonProperty("scheduler_lag") Percentiles schedulerLag) {}
 
     public record WorkerRow(
             @JsonProperty("id") String id,
@@ -337,7 +367,8 @@ public record RunReport(
                     Percentiles.of(intervalService),
                     m.getWorkerIdsCount(),
                     m.getHadLateReports(),
-                    headers(m.getCapturedHeadersList())));
+                    headers(m.getCapturedHeadersList()),
+                    Percentiles.of(d.schedulerLag())));
         }
         Errors totalErrors = new Errors(errorCounts[0], errorCounts[1], errorCounts[2], errorCounts[3]);
         Totals totals = new Totals(
@@ -354,7 +385,9 @@ public record RunReport(
                 Percentiles.of(latency),
                 Percentiles.of(latency2xx),
                 Percentiles.of(service),
-                Percentiles.of(lag));
+                Percentiles.of(lag),
+                PercentilePoint.of(latency),
+                PercentilePoint.of(latency2xx));
 
         List<PhaseInfo> phases = result.getPlan().getPhasesList().stream()
                 .map(p -> new PhaseInfo(

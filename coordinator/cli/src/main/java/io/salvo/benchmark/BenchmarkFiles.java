@@ -70,7 +70,7 @@ public final class BenchmarkFiles {
         return records;
     }
 
-    private static boolean isRecord(JsonNode node) {
+    static boolean isRecord(JsonNode node) {
         return node != null && node.isObject() && node.has("experiment") && node.has("measured") && node.has("model");
     }
 }

@@ -21,6 +21,7 @@ import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.report.ReportFiles;
 import io.salvo.report.RunReport;
+import io.salvo.report.html.HtmlReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringReader;
@@ -256,7 +257,9 @@ public final class LocalBenchmark {
     private String saveRunReport(RunResult result) throws BenchmarkException {
         try {
             Path json = outDir.resolve("runs").resolve(result.getRunId() + ".json");
-            ReportFiles.writeJson(RunReport.from(result), json);
+            RunReport report = RunReport.from(result);
+            ReportFiles.writeJson(report, json);
+            HtmlReport.writeBesideJson(report, json);
             ReportFiles.writeHlog(result, outDir.resolve("runs").resolve(result.getRunId() + ".hlog"));
             return outDir.relativize(json).toString();
         } catch (IOException e) {

@@ -2,12 +2,15 @@ package io.salvo.cli;
 
 import io.salvo.benchmark.BenchmarkException;
 import io.salvo.benchmark.BenchmarkSettings;
+import io.salvo.benchmark.ComparisonRuns;
 import io.salvo.benchmark.ComparisonTables;
 import io.salvo.benchmark.CoordinatorLoadRunner;
 import io.salvo.benchmark.ExperimentRecord;
 import io.salvo.benchmark.LocalBenchmark;
+import io.salvo.benchmark.RunReportFiles.UnreadableReportException;
 import io.salvo.coordinator.server.CoordinatorServer;
 import io.salvo.core.security.ClusterToken;
+import io.salvo.report.html.HtmlReport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
@@ -119,10 +122,20 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IOException e) {
             System.err.println("salvo: could not write tables.txt: " + e.getMessage());
         }
+        Path compareHtml = outDir.resolve("compare.html");
+        try {
+            HtmlReport.writeComparison(
+                    "Salvo demo: " + records.size() + " runs",
+                    ComparisonRuns.read(List.of(outDir)).runs(),
+                    compareHtml);
+            System.out.println("\nHTML comparison: " + compareHtml);
+        } catch (IOException | UnreadableReportException e) {
+            System.err.println("salvo: could not write compare.html: " + e.getMessage());
+        }
         System.out.printf(
                 Locale.ROOT,
                 "%nDemo finished in %.0f s. Records: %s/*.json (reprint with 'salvo compare %s');"
-                        + " full run reports and .hlog files in %s%n",
+                        + " full run reports (.json, .html) and .hlog files in %s%n",
                 (System.nanoTime() - started) / 1e9,
                 outDir,
                 outDir,

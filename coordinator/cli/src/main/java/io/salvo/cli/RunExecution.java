@@ -25,6 +25,7 @@ import io.salvo.proto.v1.WatchRunRequest;
 import io.salvo.report.ConsoleReport;
 import io.salvo.report.ReportFiles;
 import io.salvo.report.RunReport;
+import io.salvo.report.html.HtmlReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -332,6 +333,7 @@ final class RunExecution {
         jsonReport = json;
         ConsoleReport.print(built, out);
         out.printf("%nReport: %s%nHistogram log: %s%n", json, hlog);
+        out.printf("HTML report: %s%n", HtmlReport.writeBesideJson(built, json));
         out.flush();
     }
 

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             TargetCommand.class,
             DemoCommand.class,
             CompareCommand.class,
+            ReportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class SalvoCli {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.salvo.report.ReportFiles;
+import io.salvo.report.html.HtmlReport;
 import io.salvo.target.ControllableTarget;
 import io.salvo.testkit.Await;
 import java.nio.file.Files;
@@ -83,6 +84,16 @@ class DistributedRunTest {
                         .isBetween(slice * 0.98, slice * 1.02);
             }
             assertThat(run.output()).contains("workers 3/3").contains("Requests: 6000 intended");
+            Path html = HtmlReport.besideJson(json);
+            assertThat(run.output()).contains("HTML report: " + html);
+            String page = Files.readString(html);
+            String dataStart = "id=\"salvo-report-data\">";
+            int start = page.indexOf(dataStart) + dataStart.length();
+            assertThat(ReportFiles.json()
+                            .readTree(page.substring(start, page.indexOf("</script>", start)))
+                            .at("/runs/0/report"))
+                    .as("the report inside the HTML")
+                    .isEqualTo(report);
             String token = Files.readString(dir.resolve("cluster-token")).strip();
             for (SalvoProcess p : processes) {
                 assertThat(p.output()).doesNotContain(token);
