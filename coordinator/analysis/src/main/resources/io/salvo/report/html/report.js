@@ -505,6 +505,42 @@ var SalvoReport = (function () {
             }))]));
     }
 
+    function fmtObserved(t) {
+        if (!isNum(t.observed)) {
+            return null;
+        }
+        if (t.figure === 'steady_state') {
+            return t.observed >= 1 ? 'reached' : 'not reached';
+        }
+        return round(t.observed, 3) + (t.unit ? ' ' + t.unit : '');
+    }
+
+    /** The plan's pass/fail criteria, judged on this report: the verdict of each and of the run. */
+    function thresholdsSection(container, report) {
+        var rows = report.thresholds || [];
+        if (!rows.length) {
+            return;
+        }
+        var failed = rows.filter(function (t) {
+            return !t.passed;
+        }).length;
+        container.appendChild(el('h2', {}, ['Thresholds ', el('span', {'class': 'state ' + (failed ? 'state-failed'
+            : 'state-completed'), 'data-thresholds-verdict': failed ? 'fail' : 'pass'}, [failed ? failed + ' of '
+            + rows.length + ' failed' : 'all ' + rows.length + ' passed'])]));
+        container.appendChild(table(['criterion', 'observed', 'verdict', 'abortOnFail'], rows.map(function (t) {
+            return [t.criterion, fmtObserved(t) === null ? el('span', {'class': 'absent'}, ['no value'])
+                : fmtObserved(t), el('span', {'class': t.passed ? 'pass' : 'fail'}, [t.passed ? 'PASS' : 'FAIL']),
+                t.abort_on_fail ? 'yes' : 'no'];
+        }), [false, true, false, false]));
+    }
+
+    /** What the page shows for each criterion, read back by tests: the criterion text and PASS or FAIL. */
+    function thresholdVerdicts(report) {
+        return (report.thresholds || []).map(function (t) {
+            return {criterion: t.criterion, verdict: t.passed ? 'PASS' : 'FAIL'};
+        });
+    }
+
     function errorsSection(container, report) {
         var t = report.totals;
         container.appendChild(text('h2', 'Errors'));
@@ -586,6 +622,7 @@ var SalvoReport = (function () {
         var report = entry.report;
         header(root, report, entry.label);
         headlineSection(root, report);
+        thresholdsSection(root, report);
         root.appendChild(text('h2', 'Over time'));
         runCharts(root, report, '');
         planSection(root, report);
@@ -594,7 +631,8 @@ var SalvoReport = (function () {
         reslicesSection(root, report);
         intervalsSection(root, report);
         state.figures = recordFigures(report);
-        state.runs = [{label: entry.label, figures: state.figures}];
+        state.thresholds = thresholdVerdicts(report);
+        state.runs = [{label: entry.label, figures: state.figures, thresholds: state.thresholds}];
     }
 
     function renderComparison(root, data) {
@@ -610,6 +648,21 @@ var SalvoReport = (function () {
                 return figureCell(figs[i], run);
             })));
         });
+        if (runs.some(function (r) {
+            return (r.report.thresholds || []).length;
+        })) {
+            rows.push(el('tr', {}, [text('th', 'Thresholds')].concat(runs.map(function (r) {
+                var all = r.report.thresholds || [];
+                var failed = all.filter(function (t) {
+                    return !t.passed;
+                }).length;
+                if (!all.length) {
+                    return el('td', {'class': 'num'}, [el('span', {'class': 'absent'}, ['none'])]);
+                }
+                return el('td', {'class': 'num'}, [el('span', {'class': failed ? 'fail' : 'pass'},
+                    [failed ? failed + ' of ' + all.length + ' failed' : 'all ' + all.length + ' passed'])]);
+            }))));
+        }
         root.appendChild(el('table', {'class': 'headline'}, [
             el('thead', {}, [el('tr', {}, [text('th', '')].concat(runs.map(function (r) {
                 return text('th', r.label, {'class': 'num'});
@@ -668,6 +721,7 @@ var SalvoReport = (function () {
                 }
                 drawn = true;
                 runCharts(details, r.report, 'run-' + i + '-');
+                thresholdsSection(details, r.report);
                 planSection(details, r.report);
                 errorsSection(details, r.report);
                 coldStartSection(details, r.report);
@@ -675,7 +729,7 @@ var SalvoReport = (function () {
             });
         });
         state.runs = runs.map(function (r) {
-            return {label: r.label, figures: recordFigures(r.report)};
+            return {label: r.label, figures: recordFigures(r.report), thresholds: thresholdVerdicts(r.report)};
         });
     }
 

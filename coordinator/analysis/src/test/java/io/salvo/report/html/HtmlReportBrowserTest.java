@@ -80,6 +80,14 @@ class HtmlReportBrowserTest {
             assertDrawn(chart);
         }
         assertThat(figures(0)).isEqualTo(expectedFigures(report));
+        assertThat(report.thresholds())
+                .as("the golden carries passing and failing criteria")
+                .hasSize(5);
+        assertThat(thresholdVerdicts(0)).isEqualTo(expectedVerdicts(report));
+        assertThat(chromium.driver
+                        .findElement(By.cssSelector("[data-thresholds-verdict]"))
+                        .getText())
+                .isEqualTo("1 of 5 failed");
 
         List<IntervalRow> rows = report.intervals();
         assertThat(chartX("latency")).isEqualTo(column(rows, IntervalRow::startOffsetSeconds));
@@ -213,6 +221,8 @@ class HtmlReportBrowserTest {
         }
         assertThat(figures(0)).isEqualTo(expectedFigures(steady));
         assertThat(figures(1)).isEqualTo(expectedFigures(notSteady));
+        assertThat(thresholdVerdicts(0)).isEqualTo(expectedVerdicts(steady));
+        assertThat(thresholdVerdicts(1)).isEqualTo(expectedVerdicts(notSteady));
         assertDistribution("compare-distribution", 0, steady.totals().latencySuccessDistribution());
         assertDistribution("compare-distribution", 1, notSteady.totals().latencySuccessDistribution());
 
@@ -234,6 +244,25 @@ class HtmlReportBrowserTest {
 
     private static RunReport golden(String name) throws IOException {
         return ReportFiles.json().readValue(Golden.read(name), RunReport.class);
+    }
+
+    /** Criterion text to the PASS or FAIL the page shows for run {@code run}. */
+    private static Map<String, String> thresholdVerdicts(int run) {
+        Object rows = chromium.script("return window.salvoReport.runs[arguments[0]].thresholds", run);
+        Map<String, String> verdicts = new LinkedHashMap<>();
+        for (Object row : (List<?>) rows) {
+            Map<?, ?> r = (Map<?, ?>) row;
+            verdicts.put((String) r.get("criterion"), (String) r.get("verdict"));
+        }
+        return verdicts;
+    }
+
+    private static Map<String, String> expectedVerdicts(RunReport report) {
+        Map<String, String> verdicts = new LinkedHashMap<>();
+        for (RunReport.ThresholdRow t : report.thresholds()) {
+            verdicts.put(t.criterion(), t.passed() ? "PASS" : "FAIL");
+        }
+        return verdicts;
     }
 
     private static void assertRendered() {
