@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         description = "Distributed, coordinated-omission-free load generation for benchmarking ML model serving.",
         subcommands = {
             RunCommand.class,
+            SearchCommand.class,
             WatchCommand.class,
             CoordinatorCommand.class,
             WorkerCommand.class,

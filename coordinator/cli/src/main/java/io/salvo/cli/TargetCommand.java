@@ -31,6 +31,16 @@ final class TargetCommand implements Callable<Integer> {
             description = "HTTP status of every response (default: ${DEFAULT-VALUE}).")
     int status;
 
+    @Option(
+            names = "--slots",
+            defaultValue = "0",
+            description = {
+                "Serve at most this many requests at once, each for --delay-ms, and queue the rest "
+                        + "(default: ${DEFAULT-VALUE} = no limit).",
+                "The target's capacity is then slots / delay: 4 slots at 20 ms sustain 200 requests/s."
+            })
+    int slots;
+
     @Override
     public Integer call() throws InterruptedException {
         if (status < 100 || status > 599) {
@@ -41,7 +51,16 @@ final class TargetCommand implements Callable<Integer> {
             System.err.println("salvo: --delay-ms must not be negative, got " + delayMillis);
             return RunExecution.USER_ERROR;
         }
+        if (slots < 0) {
+            System.err.println("salvo: --slots must not be negative, got " + slots);
+            return RunExecution.USER_ERROR;
+        }
+        if (slots > 0 && delayMillis == 0) {
+            System.err.println("salvo: --slots needs a --delay-ms above 0 (the time each request holds its slot)");
+            return RunExecution.USER_ERROR;
+        }
         ControllableTarget target = ControllableTarget.start(port);
+        target.setSlots(slots);
         target.setDelay(Duration.ofMillis(delayMillis));
         target.setStatus(status);
         CountDownLatch stopped = new CountDownLatch(1);

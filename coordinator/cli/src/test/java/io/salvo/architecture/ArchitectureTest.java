@@ -47,6 +47,7 @@ class ArchitectureTest {
             "io.salvo.detect",
             "io.salvo.report",
             "io.salvo.thresholds",
+            "io.salvo.search",
             "io.salvo.coordinator",
             "io.salvo.cli",
             "io.salvo.plan",
@@ -75,7 +76,7 @@ class ArchitectureTest {
                 .layer("platform-drivers")
                 .definedBy("io.salvo.platform..")
                 .layer("analysis")
-                .definedBy("io.salvo.detect..", "io.salvo.report..", "io.salvo.thresholds..")
+                .definedBy("io.salvo.detect..", "io.salvo.report..", "io.salvo.thresholds..", "io.salvo.search..")
                 .layer("server")
                 .definedBy("io.salvo.coordinator..")
                 .layer("cli")
