@@ -9,7 +9,8 @@ import java.util.OptionalDouble;
  * The rate sequence of a capacity search, in the manner of Nighthawk's adaptive load controller but on the open
  * model: grow geometrically from the start rate while steps pass, then bisect between the highest passing and the
  * lowest failing rate until they are within the precision; when the very first step fails, step down geometrically
- * until one passes. A generator limit ends the search, since no later step could be trusted further.
+ * until one passes. A step the generator could not offer is run once more; a second generator limit at the same rate
+ * ends the search, since no later step could be trusted further.
  *
  * <p>Not thread-safe; one caller alternates {@link #nextRate()} and {@link #record(StepResult)}.
  */
@@ -37,6 +38,11 @@ public final class CapacitySearch {
             return OptionalDouble.of(settings.startRate());
         }
         StepResult last = steps.get(steps.size() - 1);
+        if (last.verdict() == Verdict.GENERATOR_LIMIT && !repeatedGeneratorLimit()) {
+            // One pause of a worker (a collection, a noisy neighbour) can void a step: run it once more before
+            // concluding that the generator cannot offer this rate.
+            return step(last.rate());
+        }
         if (last.verdict() == Verdict.GENERATOR_LIMIT) {
             return finish(
                     SearchOutcome.Conclusion.GENERATOR_LIMITED,
@@ -76,6 +82,16 @@ public final class CapacitySearch {
                     "no step passed, down to " + rate(lowestFail) + "/s: the objectives fail even at low load");
         }
         return step(lowestFail / settings.growth());
+    }
+
+    /** Whether the last two steps were both generator limits at the same rate. */
+    private boolean repeatedGeneratorLimit() {
+        if (steps.size() < 2) {
+            return false;
+        }
+        StepResult last = steps.get(steps.size() - 1);
+        StepResult before = steps.get(steps.size() - 2);
+        return before.verdict() == Verdict.GENERATOR_LIMIT && before.rate() == last.rate();
     }
 
     private OptionalDouble step(double rate) {

@@ -118,7 +118,7 @@ class CapacitySearchTest {
 
         List<Double> rates = drive(search, rate -> rate >= 400 ? Verdict.GENERATOR_LIMIT : Verdict.PASS);
 
-        assertThat(rates).containsExactly(100.0, 200.0, 400.0);
+        assertThat(rates).as("the lagging step is run once more").containsExactly(100.0, 200.0, 400.0, 400.0);
         SearchOutcome outcome = search.outcome();
         assertThat(outcome.conclusion()).isEqualTo(SearchOutcome.Conclusion.GENERATOR_LIMITED);
         assertThat(outcome.answered()).isFalse();
@@ -127,6 +127,23 @@ class CapacitySearchTest {
                 .as("no failure was blamed on the target")
                 .isNull();
         assertThat(outcome.message()).contains("add workers");
+    }
+
+    @Test
+    void aGeneratorLimitThatDoesNotRepeatIsForgotten() throws Exception {
+        CapacitySearch search = new CapacitySearch(settings(50, 10_000, 0.10, 20));
+        boolean[] hiccup = {true};
+
+        List<Double> rates = drive(search, rate -> {
+            if (rate == 100 && hiccup[0]) {
+                hiccup[0] = false;
+                return Verdict.GENERATOR_LIMIT;
+            }
+            return rate <= 190 ? Verdict.PASS : Verdict.FAIL;
+        });
+
+        assertThat(rates).containsExactly(50.0, 100.0, 100.0, 200.0, 150.0, 175.0, 187.5);
+        assertThat(search.outcome().conclusion()).isEqualTo(SearchOutcome.Conclusion.CONVERGED);
     }
 
     @Test
