@@ -59,6 +59,9 @@ public final class WorkerAgent implements AutoCloseable {
             new LinkOutbound(new OutageBuffer(MAX_BUFFERED_REPORTS, MAX_RESENT_MESSAGES, RESEND_WINDOW_NANOS));
     private final CoordinatorDialer dialer;
     private final RunDriver runs;
+    /** Request bodies received in chunks; link thread only. */
+    private final BodySets bodySets = new BodySets();
+
     private final Heartbeats heartbeats;
 
     // Link-thread state.
@@ -267,10 +270,20 @@ public final class WorkerAgent implements AutoCloseable {
             switch (message.getBodyCase()) {
                 case CLOCK_PROBE -> outbound.answerProbe(stream, message.getClockProbe());
                 case WELCOME -> onLinkThread(() -> onWelcome(this, message.getWelcome()));
+                case BODY_CHUNK ->
+                    onLinkThread(() -> {
+                        if (this == connection) {
+                            bodySets.accept(message.getBodyChunk());
+                        }
+                    });
                 case ASSIGNMENT ->
                     onLinkThread(() -> {
                         if (this == connection) {
-                            runs.onAssignment(message.getAssignment());
+                            try {
+                                runs.onAssignment(bodySets.resolve(message.getAssignment()));
+                            } catch (IllegalStateException e) {
+                                LOG.log(Level.SEVERE, e.getMessage());
+                            }
                         }
                     });
                 case STOP -> onLinkThread(() -> runs.onStop(message.getStop()));

@@ -218,6 +218,34 @@ class WorkerAgentTest {
     }
 
     @Test
+    void anAssignmentNamingBodiesSentBeforeInChunksRunsWithThem() throws Exception {
+        FakeCoordinator coordinator = coordinator(0);
+        agent(coordinator);
+        coordinator.next(BodyCase.HELLO, 10);
+        List<com.google.protobuf.ByteString> bodies = List.of(
+                com.google.protobuf.ByteString.copyFromUtf8("{\"inputs\":[1]}"),
+                com.google.protobuf.ByteString.copyFromUtf8("{\"inputs\":[2]}"));
+        List<io.salvo.proto.v1.BodyChunk> chunks = BodySetsTest.chunks("run-bodies", bodies, 8);
+        for (io.salvo.proto.v1.BodyChunk chunk : chunks) {
+            coordinator.send(CoordinatorMessage.newBuilder().setBodyChunk(chunk).build());
+        }
+        Assignment named = assignment("run-bodies", 1, 50, 1_000, whole()).toBuilder()
+                .setBodySetSha256(chunks.get(0).getBodySetSha256())
+                .build();
+        coordinator.send(CoordinatorMessage.newBuilder()
+                .setAssignment(named.toBuilder()
+                        .setPlan(named.getPlan().toBuilder()
+                                .setRequest(
+                                        named.getPlan().getRequest().toBuilder().setMethod("POST"))))
+                .build());
+
+        Received received = new Received().untilFinished(coordinator, 20);
+
+        assertThat(received.lastEvent().getFinished().getTotalCompleted()).isEqualTo(50);
+        assertThat(target.requestsReceived()).isEqualTo(50);
+    }
+
+    @Test
     void aNewerEpochReplacesTheSliceAndOlderOnesAreIgnored() throws Exception {
         FakeCoordinator coordinator = coordinator(0);
         agent(coordinator);

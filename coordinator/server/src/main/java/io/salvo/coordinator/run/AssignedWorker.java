@@ -19,6 +19,9 @@ final class AssignedWorker {
     volatile Slice slice;
     /** The worker's current stream; null while it reconnects after its coordinator left. */
     volatile WorkerChannel channel;
+    /** The stream the run's request bodies were last sent on; they go again on any other. */
+    volatile WorkerChannel bodiesSentOn;
+
     /** When a worker without a stream counts as lost (meaningful only while {@link #channel} is null). */
     volatile long reconnectDeadlineUnixNanos;
 

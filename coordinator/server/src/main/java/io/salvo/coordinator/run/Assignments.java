@@ -23,6 +23,9 @@ final class Assignments {
 
     private final String runId;
     private final RunPlan plan;
+    /** The plan's bodies, sent once per worker stream; null when the plan has none. */
+    private final BodyDelivery bodies;
+
     private final long startUnixNanos;
     private final RateProfile profile;
     private final long seed;
@@ -36,6 +39,7 @@ final class Assignments {
     Assignments(RunSpec spec, RateProfile profile, Roster roster) {
         this.runId = spec.id();
         this.plan = spec.plan();
+        this.bodies = BodyDelivery.of(runId, plan);
         this.startUnixNanos = spec.startUnixNanos();
         this.profile = profile;
         this.seed = spec.seed();
@@ -130,14 +134,24 @@ final class Assignments {
         if (channel == null) {
             return;
         }
-        channel.send(CoordinatorMessage.newBuilder()
-                .setAssignment(Assignment.newBuilder()
-                        .setRunId(runId)
-                        .setEpoch(epoch)
-                        .setPlan(plan)
-                        .setSlice(w.slice)
-                        .setStartCoordinatorUnixNanos(startUnixNanos)
-                        .setWorkerClockOffsetNanos(channel.clockOffsetNanos()))
-                .build());
+        Assignment.Builder assignment = Assignment.newBuilder()
+                .setRunId(runId)
+                .setEpoch(epoch)
+                .setSlice(w.slice)
+                .setStartCoordinatorUnixNanos(startUnixNanos)
+                .setWorkerClockOffsetNanos(channel.clockOffsetNanos());
+        if (bodies == null) {
+            assignment.setPlan(plan);
+        } else {
+            // Once per stream: a reconnected worker, or one now held by another coordinator, gets them again.
+            if (w.bodiesSentOn != channel) {
+                for (CoordinatorMessage chunk : bodies.chunks()) {
+                    channel.send(chunk);
+                }
+                w.bodiesSentOn = channel;
+            }
+            assignment.setPlan(bodies.planWithoutBodies()).setBodySetSha256(bodies.digest());
+        }
+        channel.send(CoordinatorMessage.newBuilder().setAssignment(assignment).build());
     }
 }
