@@ -229,7 +229,9 @@ class WorkerAgentTest {
         for (io.salvo.proto.v1.BodyChunk chunk : chunks) {
             coordinator.send(CoordinatorMessage.newBuilder().setBodyChunk(chunk).build());
         }
+        // A second of lead, as a coordinator gives: an assignment arriving after its start would skip sends.
         Assignment named = assignment("run-bodies", 1, 50, 1_000, whole()).toBuilder()
+                .setStartCoordinatorUnixNanos(unixNanos() + 1_000_000_000L)
                 .setBodySetSha256(chunks.get(0).getBodySetSha256())
                 .build();
         coordinator.send(CoordinatorMessage.newBuilder()
