@@ -57,6 +57,7 @@ public final class IntervalRecorder {
     private final Histogram[] mergedServiceTime = new Histogram[mergedLatency.length];
     private final Histogram mergedLag = HistogramSpec.newHistogram();
     private final Histogram mergedErrorOffsets = HistogramSpec.newHistogram();
+    private final Histogram[] mergedPhases = new Histogram[IntervalBucket.PHASE_COUNT];
     private long totalIntended;
     private long totalSent;
     private long totalCompleted;
@@ -86,6 +87,9 @@ public final class IntervalRecorder {
         for (int i = 0; i < mergedLatency.length; i++) {
             mergedLatency[i] = HistogramSpec.newHistogram();
             mergedServiceTime[i] = HistogramSpec.newHistogram();
+        }
+        for (int i = 0; i < mergedPhases.length; i++) {
+            mergedPhases[i] = HistogramSpec.newHistogram();
         }
     }
 
@@ -150,6 +154,9 @@ public final class IntervalRecorder {
             mergedServiceTime[i].reset();
         }
         mergedLag.reset();
+        for (Histogram phase : mergedPhases) {
+            phase.reset();
+        }
         List<Map<String, Long>> headerCounts = new ArrayList<>();
         for (int i = 0; i < capturedHeaders.size(); i++) {
             headerCounts.add(new TreeMap<>());
@@ -160,6 +167,9 @@ public final class IntervalRecorder {
         long late = 0;
         long capHits = 0;
         long unsent = 0;
+        long unsentConnectionWait = 0;
+        long unsentConnectFailed = 0;
+        long connectionWaits = 0;
         long firstSend = Long.MAX_VALUE;
         long firstSuccess = Long.MAX_VALUE;
         mergedErrorOffsets.reset();
@@ -179,7 +189,15 @@ public final class IntervalRecorder {
             late += bucket.lateSends;
             capHits += bucket.capHits;
             unsent += bucket.unsent;
+            unsentConnectionWait += bucket.unsentConnectionWait;
+            unsentConnectFailed += bucket.unsentConnectFailed;
+            connectionWaits += bucket.connectionWaits;
             mergedLag.add(bucket.schedulerLag);
+            for (int i = 0; i < mergedPhases.length; i++) {
+                if (bucket.phases[i] != null) {
+                    mergedPhases[i].add(bucket.phases[i]);
+                }
+            }
             for (int i = 0; i < bucket.latency.length; i++) {
                 if (bucket.latency[i] != null) {
                     mergedLatency[i].add(bucket.latency[i]);
@@ -215,6 +233,23 @@ public final class IntervalRecorder {
         if (firstSuccess != Long.MAX_VALUE) {
             report.setFirstSuccessOffsetMicros(offsetMicros(firstSuccess));
         }
+        // Each phase is left out when empty, as a worker without phase timings would send it.
+        if (mergedPhases[IntervalBucket.PHASE_CONNECTION_WAIT].getTotalCount() > 0) {
+            report.setConnectionWaitMicros(HistogramCodec.encode(mergedPhases[IntervalBucket.PHASE_CONNECTION_WAIT]));
+        }
+        if (mergedPhases[IntervalBucket.PHASE_TIME_TO_FIRST_BYTE].getTotalCount() > 0) {
+            report.setTimeToFirstByteMicros(
+                    HistogramCodec.encode(mergedPhases[IntervalBucket.PHASE_TIME_TO_FIRST_BYTE]));
+        }
+        if (mergedPhases[IntervalBucket.PHASE_CONNECT].getTotalCount() > 0) {
+            report.setConnectMicros(HistogramCodec.encode(mergedPhases[IntervalBucket.PHASE_CONNECT]));
+        }
+        if (mergedPhases[IntervalBucket.PHASE_TLS_HANDSHAKE].getTotalCount() > 0) {
+            report.setTlsHandshakeMicros(HistogramCodec.encode(mergedPhases[IntervalBucket.PHASE_TLS_HANDSHAKE]));
+        }
+        report.setConnectionWaits(connectionWaits)
+                .setUnsentConnectionWait(unsentConnectionWait)
+                .setUnsentConnectFailed(unsentConnectFailed);
         if (mergedErrorOffsets.getTotalCount() > 0) {
             report.setErrorCompletionOffsetMicros(HistogramCodec.encode(mergedErrorOffsets));
         }
