@@ -23,10 +23,11 @@ import org.HdrHistogram.Histogram;
  *
  * <h2>Interval semantics</h2>
  * Interval i covers [start + i·L, start + (i+1)·L) on the {@code nanoTime} clock. Each event is
- * filed under the interval containing the instant it was recorded: sends (and their scheduler
- * lag, late-send and intended counts) when sent, completions (latency, service time, outcome,
- * captured headers) when they complete, cap hits when the cap was found reached, abandoned
- * requests when they were given up. Events before the start count in interval 0.
+ * filed under the interval containing the instant it was recorded: dispatches (scheduler lag,
+ * late sends) when dispatched, writes (sent, connection wait) when written, completions (latency,
+ * service time, time to first byte, outcome, captured headers) when they complete, connects and
+ * TLS handshakes when made, cap hits when the cap was found reached, unsent requests when they
+ * were given up. Events before the start count in interval 0.
  *
  * <h2>Assumptions and guarantees</h2>
  * <ul>
