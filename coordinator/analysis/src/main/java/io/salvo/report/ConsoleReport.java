@@ -89,6 +89,23 @@ public final class ConsoleReport {
                 t.lateSends(),
                 t.capHits(),
                 t.unsent());
+        RunReport.UnsentReasons unsent = t.unsentReasons();
+        if (unsent != null && t.unsent() > 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "Unsent (never written): %d waited past the timeout for an in-flight slot, %d for a connection"
+                            + " (%d timeouts in all); the connection of %d failed%n",
+                    unsent.inFlightCap(),
+                    unsent.connectionWait(),
+                    t.errors().unsentTimeout(),
+                    unsent.connectFailed());
+        }
+        if (t.connectionWaits() > 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "Connection waits: %d requests found no idle connection and waited for one%n",
+                    t.connectionWaits());
+        }
         out.printf(
                 Locale.ROOT,
                 "%n%-22s %9s %9s %9s %9s %9s %9s %9s %9s%n",
@@ -105,6 +122,11 @@ public final class ConsoleReport {
         row(out, "latency (2xx only)", t.latencySuccess());
         row(out, "service time", t.serviceTime());
         row(out, "scheduler lag", t.schedulerLag());
+        // The request phases, where the workers reported them (reports written before them lack them).
+        rowIfAny(out, "connection wait", t.connectionWait());
+        rowIfAny(out, "time to first byte", t.timeToFirstByte());
+        rowIfAny(out, "connect", t.connect());
+        rowIfAny(out, "TLS handshake", t.tlsHandshake());
         for (RunReport.TakeoverRow takeover : run.takeovers()) {
             out.printf(
                     Locale.ROOT,
@@ -237,6 +259,12 @@ public final class ConsoleReport {
                             ? ""
                             : String.format(Locale.ROOT, ", first response %.1f ms", c.firstResponseLatencyMillis()),
                     c.modelLoadMillis() == null ? "" : ", model load " + c.modelLoadMillis() + " ms");
+        }
+    }
+
+    private static void rowIfAny(PrintStream out, String name, Percentiles p) {
+        if (p != null && p.count() > 0) {
+            row(out, name, p);
         }
     }
 

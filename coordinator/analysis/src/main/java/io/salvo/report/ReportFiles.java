@@ -20,6 +20,12 @@ public final class ReportFiles {
 
     /** Tag of the service-time histograms in the .hlog; the untagged ones are latency. */
     public static final String SERVICE_TIME_TAG = "service_time";
+    /** Tags of the request phases (docs/metrics.md), written for intervals in which a worker reported them. */
+    public static final String CONNECTION_WAIT_TAG = "connection_wait";
+
+    public static final String TIME_TO_FIRST_BYTE_TAG = "time_to_first_byte";
+    public static final String CONNECT_TAG = "connect";
+    public static final String TLS_HANDSHAKE_TAG = "tls_handshake";
     /** hlog values are microseconds; the log's "max" column is shown in milliseconds. */
     private static final double MICROS_PER_MILLI = 1000.0;
 
@@ -45,7 +51,9 @@ public final class ReportFiles {
     /**
      * Writes one latency histogram (all outcomes, untagged) and one service-time histogram (tag
      * {@value #SERVICE_TIME_TAG}) per interval, in microseconds, with interval start/end timestamps, so
-     * HdrHistogram's HistogramLogReader and HistogramLogProcessor read it back as is.
+     * HdrHistogram's HistogramLogReader and HistogramLogProcessor read it back as is; then, for intervals in which
+     * workers reported them, the request phases tagged {@value #CONNECTION_WAIT_TAG},
+     * {@value #TIME_TO_FIRST_BYTE_TAG}, {@value #CONNECT_TAG} and {@value #TLS_HANDSHAKE_TAG}.
      */
     public static void writeHlog(RunResult result, Path path) throws IOException {
         Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
@@ -67,6 +75,12 @@ public final class ReportFiles {
                 long fromMillis = m.getIntervalIndex() * intervalMillis;
                 write(writer, d.allLatency(), fromMillis, fromMillis + intervalMillis, null);
                 write(writer, d.allServiceTime(), fromMillis, fromMillis + intervalMillis, SERVICE_TIME_TAG);
+                // The request phases only where a worker reported them, so a run without them writes what it
+                // always did.
+                writeIfAny(writer, d.connectionWait(), fromMillis, intervalMillis, CONNECTION_WAIT_TAG);
+                writeIfAny(writer, d.timeToFirstByte(), fromMillis, intervalMillis, TIME_TO_FIRST_BYTE_TAG);
+                writeIfAny(writer, d.connect(), fromMillis, intervalMillis, CONNECT_TAG);
+                writeIfAny(writer, d.tlsHandshake(), fromMillis, intervalMillis, TLS_HANDSHAKE_TAG);
             }
             print.flush();
             if (print.checkError()) {
@@ -74,6 +88,13 @@ public final class ReportFiles {
             }
         }
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void writeIfAny(
+            HistogramLogWriter writer, Histogram h, long fromMillis, long intervalMillis, String tag) {
+        if (h.getTotalCount() > 0) {
+            write(writer, h, fromMillis, fromMillis + intervalMillis, tag);
+        }
     }
 
     /** Interval times are relative to the log's base time (the run's start), in milliseconds. */

@@ -155,14 +155,51 @@ public record RunReport(
         }
     }
 
+    /**
+     * Completions per error class. {@code timeout} counts requests written to a connection that got no complete
+     * response in time (the target's timeouts); {@code unsent_timeout} those given up before they were ever
+     * written, after waiting past the request timeout for an in-flight slot or a connection (the client's). A
+     * report of schema 1 written before the split lacks {@code unsent_timeout} and counts both in
+     * {@code timeout}.
+     */
     public record Errors(
             @JsonProperty("status_4xx") long status4xx,
             @JsonProperty("status_5xx") long status5xx,
             @JsonProperty("timeout") long timeout,
-            @JsonProperty("connect_error") long connectError) {
+            @JsonProperty("connect_error") long connectError,
+            @JsonProperty("unsent_timeout") long unsentTimeout) {
 
         public long total() {
-            return status4xx + status5xx + timeout + connectError;
+            return status4xx + status5xx + timeout + connectError + unsentTimeout;
+        }
+    }
+
+    /**
+     * Why requests were never written (they add up to {@code unsent}): they waited past the request timeout for
+     * an in-flight slot ({@code in_flight_cap}) or for a connection ({@code connection_wait}), both counted as
+     * {@code errors.unsent_timeout}, or the connection made for them failed ({@code connect_failed}, counted as
+     * connect errors).
+     */
+    public record UnsentReasons(
+            @JsonProperty("in_flight_cap") long inFlightCap,
+            @JsonProperty("connection_wait") long connectionWait,
+            @JsonProperty("connect_failed") long connectFailed) {
+
+        static UnsentReasons of(MergedInterval m) {
+            // Reports of workers without request phases count only backlog abandonments as unsent.
+            long connectionWait = m.getUnsentConnectionWait();
+            long connectFailed = m.getUnsentConnectFailed();
+            return new UnsentReasons(
+                    Math.max(0, m.getUnsent() - connectionWait - connectFailed), connectionWait, connectFailed);
+        }
+
+        UnsentReasons plus(UnsentReasons o) {
+            return new UnsentReasons(
+                    inFlightCap + o.inFlightCap, connectionWait + o.connectionWait, connectFailed + o.connectFailed);
+        }
+
+        long timeouts() {
+            return inFlightCap + connectionWait;
         }
     }
 
@@ -182,7 +219,13 @@ public record RunReport(
             @JsonProperty("service_time") Percentiles serviceTime,
             @JsonProperty("scheduler_lag") Percentiles schedulerLag,
             @JsonProperty("latency_distribution") List<PercentilePoint> latencyDistribution,
-            @JsonProperty("latency_2xx_distribution") List<PercentilePoint> latencySuccessDistribution) {}
+            @JsonProperty("latency_2xx_distribution") List<PercentilePoint> latencySuccessDistribution,
+            @JsonProperty("connection_wait") Percentiles connectionWait,
+            @JsonProperty("connection_waits") long connectionWaits,
+            @JsonProperty("time_to_first_byte") Percentiles timeToFirstByte,
+            @JsonProperty("connect") Percentiles connect,
+            @JsonProperty("tls_handshake") Percentiles tlsHandshake,
+            @JsonProperty("unsent_reasons") UnsentReasons unsentReasons) {}
 
     /**
      * One step of a histogram's percentile distribution: the value (ms) at or below which {@code percentile} % of
@@ -228,7 +271,13 @@ public record RunReport(
             @JsonProperty("workers_reported") int workersReported,
             @JsonProperty("had_late_reports") boolean hadLateReports,
             @JsonProperty("captured_headers") Map<String, Map<String, Long>> capturedHeaders,
-            @JsonProperty("scheduler_lag") Percentiles schedulerLag) {}
+            @JsonProperty("scheduler_lag") Percentiles schedulerLag,
+            @JsonProperty("connection_wait") Percentiles connectionWait,
+            @JsonProperty("connection_waits") long connectionWaits,
+            @JsonProperty("time_to_first_byte") Percentiles timeToFirstByte,
+            @JsonProperty("connect") Percentiles connect,
+            @JsonProperty("tls_handshake") Percentiles tlsHandshake,
+            @JsonProperty("unsent_reasons") UnsentReasons unsentReasons) {}
 
     public record WorkerRow(
             @JsonProperty("id") String id,
@@ -244,12 +293,19 @@ public record RunReport(
             @JsonProperty("lost") boolean lost,
             @JsonProperty("sent_by_interval") Map<Long, Long> sentByInterval) {}
 
-    /** Histograms of one merged interval, decoded; also used by the .hlog writer. */
+    /**
+     * Histograms of one merged interval, decoded; also used by the .hlog writer. The request phases are empty
+     * histograms when no worker reported them.
+     */
     public record DecodedInterval(
             MergedInterval source,
             Map<OutcomeClass, Histogram> latency,
             Map<OutcomeClass, Histogram> serviceTime,
-            Histogram schedulerLag) {
+            Histogram schedulerLag,
+            Histogram connectionWait,
+            Histogram timeToFirstByte,
+            Histogram connect,
+            Histogram tlsHandshake) {
 
         public Histogram allLatency() {
             return sum(latency);
@@ -270,6 +326,10 @@ public record RunReport(
             return h == null ? 0 : h.getTotalCount();
         }
 
+        private static Histogram decodeOrEmpty(com.google.protobuf.ByteString bytes) throws CorruptHistogramException {
+            return bytes.isEmpty() ? HistogramSpec.newHistogram() : HistogramCodec.decode(bytes.toByteArray());
+        }
+
         public static DecodedInterval of(MergedInterval interval) {
             Map<OutcomeClass, Histogram> latency = new LinkedHashMap<>();
             Map<OutcomeClass, Histogram> service = new LinkedHashMap<>();
@@ -282,10 +342,15 @@ public record RunReport(
                             o.getOutcome(),
                             HistogramCodec.decode(o.getServiceTimeMicros().toByteArray()));
                 }
-                Histogram lag = interval.getSchedulerLagMicros().isEmpty()
-                        ? HistogramSpec.newHistogram()
-                        : HistogramCodec.decode(interval.getSchedulerLagMicros().toByteArray());
-                return new DecodedInterval(interval, latency, service, lag);
+                return new DecodedInterval(
+                        interval,
+                        latency,
+                        service,
+                        decodeOrEmpty(interval.getSchedulerLagMicros()),
+                        decodeOrEmpty(interval.getConnectionWaitMicros()),
+                        decodeOrEmpty(interval.getTimeToFirstByteMicros()),
+                        decodeOrEmpty(interval.getConnectMicros()),
+                        decodeOrEmpty(interval.getTlsHandshakeMicros()));
             } catch (CorruptHistogramException e) {
                 throw new IllegalStateException(
                         "the coordinator sent an undecodable merged histogram: " + e.getMessage(), e);
@@ -315,13 +380,19 @@ public record RunReport(
         Histogram latency2xx = HistogramSpec.newHistogram();
         Histogram service = HistogramSpec.newHistogram();
         Histogram lag = HistogramSpec.newHistogram();
+        Histogram connectionWait = HistogramSpec.newHistogram();
+        Histogram timeToFirstByte = HistogramSpec.newHistogram();
+        Histogram connect = HistogramSpec.newHistogram();
+        Histogram tlsHandshake = HistogramSpec.newHistogram();
+        long connectionWaits = 0;
+        UnsentReasons unsentReasons = new UnsentReasons(0, 0, 0);
         long intended = 0;
         long sent = 0;
         long sentDuringLoad = 0;
         long late = 0;
         long capHits = 0;
         long unsent = 0;
-        long[] errorCounts = new long[4];
+        long[] errorCounts = new long[5];
         for (MergedInterval m : result.getIntervalsList()) {
             detectors.accept(m);
             DecodedInterval d = DecodedInterval.of(m);
@@ -330,6 +401,13 @@ public record RunReport(
             latency.add(intervalLatency);
             service.add(intervalService);
             lag.add(d.schedulerLag());
+            connectionWait.add(d.connectionWait());
+            timeToFirstByte.add(d.timeToFirstByte());
+            connect.add(d.connect());
+            tlsHandshake.add(d.tlsHandshake());
+            connectionWaits += m.getConnectionWaits();
+            UnsentReasons intervalUnsent = UnsentReasons.of(m);
+            unsentReasons = unsentReasons.plus(intervalUnsent);
             Histogram ok = d.latency().get(OutcomeClass.OUTCOME_CLASS_2XX);
             if (ok != null) {
                 latency2xx.add(ok);
@@ -339,6 +417,7 @@ public record RunReport(
             errorCounts[1] += errors.status5xx();
             errorCounts[2] += errors.timeout();
             errorCounts[3] += errors.connectError();
+            errorCounts[4] += errors.unsentTimeout();
             intended += m.getIntended();
             sent += m.getSent();
             // Sends that only happened after the load window (a worker that fell behind) are not
@@ -368,9 +447,15 @@ public record RunReport(
                     m.getWorkerIdsCount(),
                     m.getHadLateReports(),
                     headers(m.getCapturedHeadersList()),
-                    Percentiles.of(d.schedulerLag())));
+                    Percentiles.of(d.schedulerLag()),
+                    Percentiles.of(d.connectionWait()),
+                    m.getConnectionWaits(),
+                    Percentiles.of(d.timeToFirstByte()),
+                    Percentiles.of(d.connect()),
+                    Percentiles.of(d.tlsHandshake()),
+                    intervalUnsent));
         }
-        Errors totalErrors = new Errors(errorCounts[0], errorCounts[1], errorCounts[2], errorCounts[3]);
+        Errors totalErrors = new Errors(errorCounts[0], errorCounts[1], errorCounts[2], errorCounts[3], errorCounts[4]);
         Totals totals = new Totals(
                 intended,
                 sent,
@@ -387,7 +472,13 @@ public record RunReport(
                 Percentiles.of(service),
                 Percentiles.of(lag),
                 PercentilePoint.of(latency),
-                PercentilePoint.of(latency2xx));
+                PercentilePoint.of(latency2xx),
+                Percentiles.of(connectionWait),
+                connectionWaits,
+                Percentiles.of(timeToFirstByte),
+                Percentiles.of(connect),
+                Percentiles.of(tlsHandshake),
+                unsentReasons);
 
         List<PhaseInfo> phases = result.getPlan().getPhasesList().stream()
                 .map(p -> new PhaseInfo(
@@ -458,12 +549,16 @@ public record RunReport(
         return new RunReport(SCHEMA_VERSION, info, totals, detectorReport, rows, workers, thresholds);
     }
 
+    /** The interval's errors; timeouts of requests never written are the client's, not the target's. */
     static Errors errorsOf(DecodedInterval d) {
+        long timeouts = d.count(OutcomeClass.OUTCOME_CLASS_TIMEOUT);
+        long unsentTimeouts = Math.min(timeouts, UnsentReasons.of(d.source()).timeouts());
         return new Errors(
                 d.count(OutcomeClass.OUTCOME_CLASS_4XX),
                 d.count(OutcomeClass.OUTCOME_CLASS_5XX),
-                d.count(OutcomeClass.OUTCOME_CLASS_TIMEOUT),
-                d.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR));
+                timeouts - unsentTimeouts,
+                d.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR),
+                unsentTimeouts);
     }
 
     private static Map<String, Map<String, Long>> headers(List<CapturedHeader> captured) {

@@ -53,7 +53,9 @@ final class GoldenRuns {
      * model-load header); from here on every response is a 2xx of 10-12 ms. Worker w-us-1 is lost at 3.5 s and
      * the rate re-sliced onto w-eu-1; at 4.2 s coordinator coord-b takes the run over from coord-a. Interval 6 is
      * the drain, with nothing completed. With a window of 3 intervals, steady state is reached at interval 2;
-     * warm latency leaves interval 2 out because pod-b started in it.
+     * warm latency leaves interval 2 out because pod-b started in it. Intervals 1-5 carry the request phases
+     * (connection wait, time to first byte; connects and TLS handshakes in interval 1), added within schema 1;
+     * intervals 0 and 6 lack them, as reports of workers without them do.
      */
     static RunResult steady() {
         RunPlan plan = RunPlan.newBuilder()
@@ -143,6 +145,14 @@ final class GoldenRuns {
                 .setLateSends(3)
                 .setInFlightCapHits(5)
                 .setUnsent(2)
+                // Request phases (added within schema 1): 20 sends waited for one of 16 new connections (TLS),
+                // and one of the two unsent requests gave up waiting for a connection, the other for a slot.
+                .setConnectionWaitMicros(bytes(values(88, k -> k < 20 ? 30_000 + k * 2_000 : k % 3)))
+                .setConnectionWaits(20)
+                .setTimeToFirstByteMicros(bytes(values(86, k -> 3_000 + k * 4_000)))
+                .setConnectMicros(bytes(values(16, k -> 400 + k * 50)))
+                .setTlsHandshakeMicros(bytes(values(16, k -> 8_000 + k * 500)))
+                .setUnsentConnectionWait(1)
                 .addCapturedHeaders(header("Salvo-Instance-Id", "pod-a", 88))
                 .addCapturedHeaders(header("X-Model-Version", "v7", 88))
                 .addWorkerIds("w-eu-1")
@@ -172,6 +182,8 @@ final class GoldenRuns {
                             values(sent, k -> 10_000 + k * 37 % 2_000),
                             values(sent, k -> 9_900 + k * 37 % 2_000)))
                     .setSchedulerLagMicros(bytes(values(sent, k -> 30 + k * 3 % 200)))
+                    .setConnectionWaitMicros(bytes(values(sent, k -> k * 7 % 20)))
+                    .setTimeToFirstByteMicros(bytes(values(sent, k -> 9_500 + k * 37 % 2_000)))
                     .addCapturedHeaders(CapturedHeader.newBuilder()
                             .setName("Salvo-Instance-Id")
                             .addValues(value("pod-a", sent / 2))

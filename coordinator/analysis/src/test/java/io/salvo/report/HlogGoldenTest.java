@@ -53,32 +53,54 @@ class HlogGoldenTest {
         }
 
         assertThat(reader.getStartTimeSec()).isEqualTo(run.getStartUnixNanos() / 1e9);
-        assertThat(logged).hasSize(2 * run.getIntervalsCount());
         long startMillis = run.getStartUnixNanos() / 1_000_000;
+        int next = 0;
         for (MergedInterval m : run.getIntervalsList()) {
             DecodedInterval decoded = DecodedInterval.of(m);
-            EncodableHistogram latency = logged.get(2 * (int) m.getIntervalIndex());
-            EncodableHistogram service = logged.get(2 * (int) m.getIntervalIndex() + 1);
+            // Latency (untagged), service time, then each request phase a worker reported in the interval.
+            List<String> tags = new ArrayList<>();
+            List<Histogram> expected = new ArrayList<>();
+            tags.add(null);
+            expected.add(decoded.allLatency());
+            tags.add(ReportFiles.SERVICE_TIME_TAG);
+            expected.add(decoded.allServiceTime());
+            String[] phaseTags = {
+                ReportFiles.CONNECTION_WAIT_TAG,
+                ReportFiles.TIME_TO_FIRST_BYTE_TAG,
+                ReportFiles.CONNECT_TAG,
+                ReportFiles.TLS_HANDSHAKE_TAG
+            };
+            Histogram[] phases = {
+                decoded.connectionWait(), decoded.timeToFirstByte(), decoded.connect(), decoded.tlsHandshake()
+            };
+            for (int i = 0; i < phases.length; i++) {
+                if (phases[i].getTotalCount() > 0) {
+                    tags.add(phaseTags[i]);
+                    expected.add(phases[i]);
+                }
+            }
             long from = startMillis + m.getIntervalIndex() * 1_000;
-            assertThat(latency.getTag())
-                    .as("interval %d latency tag", m.getIntervalIndex())
-                    .isNull();
-            assertThat(service.getTag())
-                    .as("interval %d service time tag", m.getIntervalIndex())
-                    .isEqualTo(ReportFiles.SERVICE_TIME_TAG);
-            for (EncodableHistogram h : List.of(latency, service)) {
+            for (int i = 0; i < tags.size(); i++) {
+                assertThat(next).as("histograms in the log").isLessThan(logged.size());
+                EncodableHistogram h = logged.get(next++);
+                assertThat(h.getTag())
+                        .as("interval %d histogram %d tag", m.getIntervalIndex(), i)
+                        .isEqualTo(tags.get(i));
                 assertThat(h.getStartTimeStamp())
                         .as("interval %d start", m.getIntervalIndex())
                         .isEqualTo(from);
                 assertThat(h.getEndTimeStamp())
                         .as("interval %d end", m.getIntervalIndex())
                         .isEqualTo(from + 1_000);
+                assertThat(h)
+                        .as("interval %d %s", m.getIntervalIndex(), tags.get(i))
+                        .isEqualTo(expected.get(i));
             }
-            assertThat(latency).as("interval %d latency", m.getIntervalIndex()).isEqualTo(decoded.allLatency());
-            assertThat(service)
-                    .as("interval %d service time", m.getIntervalIndex())
-                    .isEqualTo(decoded.allServiceTime());
         }
+        assertThat(next).as("histograms in the log").isEqualTo(logged.size());
+        assertThat(logged)
+                .as("the steady run's request phases are in the log")
+                .anySatisfy(h -> assertThat(h.getTag()).isEqualTo(ReportFiles.TLS_HANDSHAKE_TAG));
     }
 
     @Test

@@ -50,7 +50,16 @@ class ReportJsonGoldenTest {
                 .extracting(RunReport.TakeoverRow::toCoordinator)
                 .isEqualTo("coord-b");
         assertThat(golden.totals().requests()).isEqualTo(52 + 98 + 100 + 96 + 100 + 100);
-        assertThat(golden.totals().errors()).isEqualTo(new RunReport.Errors(6, 12, 10, 52));
+        // Of interval 1's 10 timeouts, 2 were never written: one waited for a slot, one for a connection.
+        assertThat(golden.totals().errors()).isEqualTo(new RunReport.Errors(6, 12, 8, 52, 2));
+        assertThat(golden.totals().unsentReasons()).isEqualTo(new RunReport.UnsentReasons(1, 1, 0));
+        assertThat(golden.totals().connectionWaits()).isEqualTo(20);
+        assertThat(golden.totals().connectionWait().count()).isEqualTo(88 + 100 + 96 + 100 + 100);
+        assertThat(golden.totals().connect().count()).isEqualTo(16);
+        assertThat(golden.totals().tlsHandshake().min()).isEqualTo(8.0);
+        assertThat(golden.intervals().get(1).connectionWait().max()).isBetween(67.9, 68.1);
+        assertThat(golden.intervals().get(0).timeToFirstByte().count()).isZero();
+        assertThat(golden.intervals().get(0).timeToFirstByte().p50()).isNull();
         assertThat(golden.intervals().get(1).capturedHeaders()).containsKeys("Salvo-Instance-Id", "X-Model-Version");
         assertThat(golden.intervals().get(6).latency().count()).isZero();
         assertThat(golden.intervals().get(6).latency().p50()).isNull();

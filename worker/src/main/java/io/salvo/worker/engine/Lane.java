@@ -99,6 +99,17 @@ final class Lane {
         this.cap = cap;
         this.timeoutNanos = settings.requestTimeoutNanos();
         this.pool = shape.newPool(eventLoop, connections, settings.connectTimeoutMillis(), KEEP_ALIVE_TIMEOUT_NANOS);
+        pool.timings(new ConnectionPool.ConnectionTimings() {
+            @Override
+            public void connected(long nanos) {
+                recorder.recordConnect(nanos);
+            }
+
+            @Override
+            public void handshaken(long nanos) {
+                recorder.recordTlsHandshake(nanos);
+            }
+        });
     }
 
     /** Runs {@code action} on this lane's context. */
@@ -189,12 +200,16 @@ final class Lane {
         publish();
     }
 
-    /** Sends the lane's request number {@code laneRequest}, intended at {@code intendedNanos}. */
+    /**
+     * Hands the lane's request number {@code laneRequest}, intended at {@code intendedNanos}, to the
+     * connection pool; it is sent when the pool writes it to a connection ({@link Exchange#onWrite}), at
+     * once when a connection is idle.
+     */
     private void dispatch(long intendedNanos, long laneRequest) {
         inFlight++;
-        long sentNanos = recorder.recordSend(intendedNanos);
+        long dispatchedNanos = recorder.recordDispatch(intendedNanos);
         long sequence = laneRequest * laneCount + index; // the worker's request number while dealt round-robin
-        Exchange exchange = new Exchange(intendedNanos, sentNanos, shape.request(sequence));
+        Exchange exchange = new Exchange(intendedNanos, dispatchedNanos, shape.request(sequence));
         exchanges.addLast(exchange);
         ensureTimeoutTimer();
         pool.execute(exchange);
@@ -217,14 +232,24 @@ final class Lane {
             instanceRequestSeq = parseNonNegative(shape.instanceRequestSeq(selectedHeaders));
             modelLoadMillis = parseNonNegative(shape.modelLoadMillis(selectedHeaders));
         }
-        recorder.recordCompletion(
-                outcome,
-                exchange.intendedNanos,
-                exchange.sentNanos,
-                shape.capturedValues(selectedHeaders),
-                instanceId,
-                instanceRequestSeq,
-                modelLoadMillis);
+        if (exchange.written) {
+            recorder.recordCompletion(
+                    outcome,
+                    exchange.intendedNanos,
+                    exchange.writtenNanos,
+                    exchange.receivedBytes() ? exchange.firstByteNanos() : LaneRecorder.NO_FIRST_BYTE,
+                    shape.capturedValues(selectedHeaders),
+                    instanceId,
+                    instanceRequestSeq,
+                    modelLoadMillis);
+        } else {
+            // Never on the wire: the target cannot have timed it out or refused it, the client gave up.
+            recorder.recordUnsent(
+                    outcome == OutcomeClass.OUTCOME_CLASS_TIMEOUT
+                            ? LaneRecorder.Unsent.CONNECTION_WAIT
+                            : LaneRecorder.Unsent.CONNECT_FAILED,
+                    exchange.intendedNanos);
+        }
         Exchange head;
         while ((head = exchanges.peekFirst()) != null && head.finished) {
             exchanges.pollFirst();
@@ -272,7 +297,11 @@ final class Lane {
             exchanges.pollFirst();
         }
         if (head != null) {
-            deadline = head.sentNanos + timeoutNanos;
+            deadline = head.deadlineBase() + timeoutNanos;
+        }
+        HttpExchange waiting = pool.oldestWaiting();
+        if (waiting != null) {
+            deadline = Math.min(deadline, ((Exchange) waiting).dispatchedNanos + timeoutNanos);
         }
         if (!backlog.isEmpty()) {
             deadline = Math.min(deadline, backlog.peek() + timeoutNanos);
@@ -298,14 +327,23 @@ final class Lane {
         checkDone();
     }
 
-    /** Times out overdue exchanges and abandons backlog entries that waited past the timeout. */
+    /**
+     * Times out overdue exchanges, abandons exchanges that waited for a connection past the timeout and
+     * backlog entries that waited for a slot past it. A written exchange's deadline runs from its write,
+     * a waiting one's from its dispatch: the pool writes in dispatch order, so the send-order queue's
+     * written head and the pool's oldest waiting exchange are the earliest deadlines of each kind.
+     */
     private void expireOverdue(long now) {
         Exchange head;
-        while ((head = exchanges.peekFirst()) != null && (head.finished || now - head.sentNanos >= timeoutNanos)) {
+        while ((head = exchanges.peekFirst()) != null && (head.finished || now - head.deadlineBase() >= timeoutNanos)) {
             exchanges.pollFirst();
             if (!head.finished) {
                 expire(head);
             }
+        }
+        HttpExchange waiting;
+        while ((waiting = pool.oldestWaiting()) != null && now - ((Exchange) waiting).dispatchedNanos >= timeoutNanos) {
+            expire((Exchange) waiting); // the pool forgets it; it leaves the send-order queue at the head
         }
         while (!backlog.isEmpty() && now - backlog.peek() >= timeoutNanos) {
             recorder.recordAbandoned(backlog.poll());
@@ -381,14 +419,29 @@ final class Lane {
     /** One request on its way; callbacks run on the lane's event loop. */
     private final class Exchange extends HttpExchange {
         final long intendedNanos;
-        final long sentNanos;
+        final long dispatchedNanos;
         final ByteBuf request;
+        /** When it was written to a connection; valid once {@link #written}. */
+        long writtenNanos;
+
+        boolean written;
         boolean finished;
 
-        Exchange(long intendedNanos, long sentNanos, ByteBuf request) {
+        Exchange(long intendedNanos, long dispatchedNanos, ByteBuf request) {
             this.intendedNanos = intendedNanos;
-            this.sentNanos = sentNanos;
+            this.dispatchedNanos = dispatchedNanos;
             this.request = request;
+        }
+
+        /** Where its timeout runs from: its write once written, its dispatch while it waits for a connection. */
+        long deadlineBase() {
+            return written ? writtenNanos : dispatchedNanos;
+        }
+
+        @Override
+        protected void onWrite(boolean waited) {
+            writtenNanos = recorder.recordWrite(dispatchedNanos, waited);
+            written = true;
         }
 
         @Override

@@ -49,6 +49,23 @@ public final class ConnectionPool {
      */
     public record Settings(int maxConnections, long connectTimeoutMillis, long keepAliveTimeoutNanos) {}
 
+    /** Hears how long each new connection took to be made; called on the pool's event loop. */
+    public interface ConnectionTimings {
+        /** A TCP connect succeeded {@code nanos} after it began (name resolution included). */
+        void connected(long nanos);
+
+        /** A TLS handshake succeeded {@code nanos} after its TCP connect completed. */
+        void handshaken(long nanos);
+    }
+
+    private static final ConnectionTimings NO_TIMINGS = new ConnectionTimings() {
+        @Override
+        public void connected(long nanos) {}
+
+        @Override
+        public void handshaken(long nanos) {}
+    };
+
     private final EventLoop eventLoop;
     private final Bootstrap bootstrap;
     private final InetSocketAddress address;
@@ -67,6 +84,7 @@ public final class ConnectionPool {
     private int connecting;
     private long opened;
     private boolean closed;
+    private ConnectionTimings timings = NO_TIMINGS;
 
     /**
      * @param channels  the transport's channel factory (epoll or NIO, matching the event loop)
@@ -120,6 +138,16 @@ public final class ConnectionPool {
         return handler;
     }
 
+    /** Where the connect and handshake times of new connections go (by default nowhere). */
+    public void timings(ConnectionTimings timings) {
+        this.timings = timings;
+    }
+
+    /** The exchange that has waited longest for a connection, or null when none waits. */
+    public HttpExchange oldestWaiting() {
+        return waiting.peekFirst();
+    }
+
     /** Sends the exchange on an idle connection, or queues it for the next usable one. */
     public void execute(HttpExchange exchange) {
         if (closed) {
@@ -132,6 +160,7 @@ public final class ConnectionPool {
             return;
         }
         exchange.waiting = true;
+        exchange.queued = true;
         waiting.addLast(exchange);
         openForWaiting();
     }
@@ -236,11 +265,15 @@ public final class ConnectionPool {
         open++;
         connecting++;
         opened++;
+        long begun = System.nanoTime();
         bootstrap.connect(address).addListener((ChannelFuture connect) -> {
             if (!connect.isSuccess()) {
                 connectFailed(connect.cause());
                 return;
             }
+            // The connect promise completes before channelActive starts the TLS handshake.
+            long connectedAt = System.nanoTime();
+            timings.connected(connectedAt - begun);
             Channel channel = connect.channel();
             SslHandler tls = channel.pipeline().get(SslHandler.class);
             if (tls == null) {
@@ -248,6 +281,7 @@ public final class ConnectionPool {
             } else {
                 tls.handshakeFuture().addListener(handshake -> {
                     if (handshake.isSuccess()) {
+                        timings.handshaken(System.nanoTime() - connectedAt);
                         connected(channel);
                     } else {
                         // Closing a connection whose handshake failed: nothing waits for that to finish.

@@ -62,6 +62,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         current = exchange;
         exchange.connection = this;
         parser.expectResponse(headRequests);
+        exchange.onWrite(exchange.queued);
         channel.writeAndFlush(exchange.request(), channel.voidPromise());
     }
 
@@ -86,6 +87,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
             in.release();
             channel.close();
             return;
+        }
+        if (!current.receivedBytes) {
+            current.receivedBytes = true;
+            current.firstByteNanos = System.nanoTime();
         }
         ByteBuf bytes = in;
         boolean continuesPartial = partial != null;

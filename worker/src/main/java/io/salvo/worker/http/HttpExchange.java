@@ -13,6 +13,31 @@ public abstract class HttpExchange {
     Http1Connection connection;
     /** True while the exchange waits in the pool for a connection. */
     boolean waiting;
+    /** Whether it ever waited in the pool: it found no idle connection when it was handed over. */
+    boolean queued;
+    /** Whether a byte of the response was read; then {@link #firstByteNanos} holds when. */
+    boolean receivedBytes;
+
+    long firstByteNanos;
+
+    /**
+     * Called on the pool's event loop just before the request is written to a connection (once per
+     * exchange); by default it does nothing. This is the instant the request reaches the wire: the
+     * engine starts service time here.
+     *
+     * @param waited true when the exchange found no idle connection and waited in the pool
+     */
+    protected void onWrite(boolean waited) {}
+
+    /** Whether a byte of the response was read. */
+    public final boolean receivedBytes() {
+        return receivedBytes;
+    }
+
+    /** {@code System.nanoTime()} when the first byte of the response was read; valid if {@link #receivedBytes()}. */
+    public final long firstByteNanos() {
+        return firstByteNanos;
+    }
 
     /** The complete request to write (a fresh duplicate: the connection consumes its reader index). */
     protected abstract ByteBuf request();

@@ -19,6 +19,18 @@ final class IntervalBucket {
 
     final Histogram[] serviceTime = new Histogram[latency.length];
     final Histogram schedulerLag = HistogramSpec.newHistogram();
+    /**
+     * Request phases (write − dispatch, first byte − write, TCP connect, TLS handshake), indexed by the
+     * {@code PHASE_*} constants; each created on first use and then reused, since most buckets of a run
+     * never see a connect or a handshake.
+     */
+    final Histogram[] phases = new Histogram[PHASE_COUNT];
+
+    static final int PHASE_CONNECTION_WAIT = 0;
+    static final int PHASE_TIME_TO_FIRST_BYTE = 1;
+    static final int PHASE_CONNECT = 2;
+    static final int PHASE_TLS_HANDSHAKE = 3;
+    static final int PHASE_COUNT = 4;
     /** Per captured header name (by position), distinct value → count. */
     final HashMap<String, long[]>[] headerValues;
 
@@ -29,6 +41,11 @@ final class IntervalBucket {
     long lateSends;
     long capHits;
     long unsent;
+    long unsentConnectionWait;
+    long unsentConnectFailed;
+    long connectionWaits;
+    /** Connects and handshakes recorded (they alone can make a bucket non-empty). */
+    long connectionEvents;
     /** Earliest send / 2xx completion in this bucket, nanoTime; {@link Long#MAX_VALUE} when none. */
     long firstSendNanos = Long.MAX_VALUE;
 
@@ -49,7 +66,16 @@ final class IntervalBucket {
     }
 
     boolean isEmpty() {
-        return intended == 0 && sent == 0 && completed == 0 && capHits == 0 && unsent == 0;
+        return intended == 0 && sent == 0 && completed == 0 && capHits == 0 && unsent == 0 && connectionEvents == 0;
+    }
+
+    Histogram phase(int phase) {
+        Histogram h = phases[phase];
+        if (h == null) {
+            h = HistogramSpec.newHistogram();
+            phases[phase] = h;
+        }
+        return h;
     }
 
     Histogram latency(OutcomeClass outcome) {
@@ -93,6 +119,11 @@ final class IntervalBucket {
             }
         }
         schedulerLag.reset();
+        for (Histogram phase : phases) {
+            if (phase != null) {
+                phase.reset();
+            }
+        }
         if (errorCompletionOffsets != null) {
             errorCompletionOffsets.reset();
         }
@@ -109,5 +140,9 @@ final class IntervalBucket {
         lateSends = 0;
         capHits = 0;
         unsent = 0;
+        unsentConnectionWait = 0;
+        unsentConnectFailed = 0;
+        connectionWaits = 0;
+        connectionEvents = 0;
     }
 }

@@ -23,10 +23,11 @@ import org.HdrHistogram.Histogram;
  *
  * <h2>Interval semantics</h2>
  * Interval i covers [start + i·L, start + (i+1)·L) on the {@code nanoTime} clock. Each event is
- * filed under the interval containing the instant it was recorded: sends (and their scheduler
- * lag, late-send and intended counts) when sent, completions (latency, service time, outcome,
- * captured headers) when they complete, cap hits when the cap was found reached, abandoned
- * requests when they were given up. Events before the start count in interval 0.
+ * filed under the interval containing the instant it was recorded: dispatches (scheduler lag,
+ * late sends) when dispatched, writes (sent, connection wait) when written, completions (latency,
+ * service time, time to first byte, outcome, captured headers) when they complete, connects and
+ * TLS handshakes when made, cap hits when the cap was found reached, unsent requests when they
+ * were given up. Events before the start count in interval 0.
  *
  * <h2>Assumptions and guarantees</h2>
  * <ul>
@@ -57,6 +58,7 @@ public final class IntervalRecorder {
     private final Histogram[] mergedServiceTime = new Histogram[mergedLatency.length];
     private final Histogram mergedLag = HistogramSpec.newHistogram();
     private final Histogram mergedErrorOffsets = HistogramSpec.newHistogram();
+    private final Histogram[] mergedPhases = new Histogram[IntervalBucket.PHASE_COUNT];
     private long totalIntended;
     private long totalSent;
     private long totalCompleted;
@@ -86,6 +88,9 @@ public final class IntervalRecorder {
         for (int i = 0; i < mergedLatency.length; i++) {
             mergedLatency[i] = HistogramSpec.newHistogram();
             mergedServiceTime[i] = HistogramSpec.newHistogram();
+        }
+        for (int i = 0; i < mergedPhases.length; i++) {
+            mergedPhases[i] = HistogramSpec.newHistogram();
         }
     }
 
@@ -150,6 +155,9 @@ public final class IntervalRecorder {
             mergedServiceTime[i].reset();
         }
         mergedLag.reset();
+        for (Histogram phase : mergedPhases) {
+            phase.reset();
+        }
         List<Map<String, Long>> headerCounts = new ArrayList<>();
         for (int i = 0; i < capturedHeaders.size(); i++) {
             headerCounts.add(new TreeMap<>());
@@ -160,6 +168,9 @@ public final class IntervalRecorder {
         long late = 0;
         long capHits = 0;
         long unsent = 0;
+        long unsentConnectionWait = 0;
+        long unsentConnectFailed = 0;
+        long connectionWaits = 0;
         long firstSend = Long.MAX_VALUE;
         long firstSuccess = Long.MAX_VALUE;
         mergedErrorOffsets.reset();
@@ -179,7 +190,15 @@ public final class IntervalRecorder {
             late += bucket.lateSends;
             capHits += bucket.capHits;
             unsent += bucket.unsent;
+            unsentConnectionWait += bucket.unsentConnectionWait;
+            unsentConnectFailed += bucket.unsentConnectFailed;
+            connectionWaits += bucket.connectionWaits;
             mergedLag.add(bucket.schedulerLag);
+            for (int i = 0; i < mergedPhases.length; i++) {
+                if (bucket.phases[i] != null) {
+                    mergedPhases[i].add(bucket.phases[i]);
+                }
+            }
             for (int i = 0; i < bucket.latency.length; i++) {
                 if (bucket.latency[i] != null) {
                     mergedLatency[i].add(bucket.latency[i]);
@@ -215,6 +234,23 @@ public final class IntervalRecorder {
         if (firstSuccess != Long.MAX_VALUE) {
             report.setFirstSuccessOffsetMicros(offsetMicros(firstSuccess));
         }
+        // Each phase is left out when empty, as a worker without phase timings would send it.
+        if (mergedPhases[IntervalBucket.PHASE_CONNECTION_WAIT].getTotalCount() > 0) {
+            report.setConnectionWaitMicros(HistogramCodec.encode(mergedPhases[IntervalBucket.PHASE_CONNECTION_WAIT]));
+        }
+        if (mergedPhases[IntervalBucket.PHASE_TIME_TO_FIRST_BYTE].getTotalCount() > 0) {
+            report.setTimeToFirstByteMicros(
+                    HistogramCodec.encode(mergedPhases[IntervalBucket.PHASE_TIME_TO_FIRST_BYTE]));
+        }
+        if (mergedPhases[IntervalBucket.PHASE_CONNECT].getTotalCount() > 0) {
+            report.setConnectMicros(HistogramCodec.encode(mergedPhases[IntervalBucket.PHASE_CONNECT]));
+        }
+        if (mergedPhases[IntervalBucket.PHASE_TLS_HANDSHAKE].getTotalCount() > 0) {
+            report.setTlsHandshakeMicros(HistogramCodec.encode(mergedPhases[IntervalBucket.PHASE_TLS_HANDSHAKE]));
+        }
+        report.setConnectionWaits(connectionWaits)
+                .setUnsentConnectionWait(unsentConnectionWait)
+                .setUnsentConnectFailed(unsentConnectFailed);
         if (mergedErrorOffsets.getTotalCount() > 0) {
             report.setErrorCompletionOffsetMicros(HistogramCodec.encode(mergedErrorOffsets));
         }

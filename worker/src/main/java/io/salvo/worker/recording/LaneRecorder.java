@@ -67,9 +67,70 @@ public final class LaneRecorder {
         }
     }
 
+    /** Why a request was never written to a connection. */
+    public enum Unsent {
+        /** It waited for a free in-flight slot longer than the request timeout (recorded as a timeout). */
+        IN_FLIGHT_CAP,
+        /** It waited in the connection pool longer than the request timeout (recorded as a timeout). */
+        CONNECTION_WAIT,
+        /** The connection made for it could not be established (recorded as a connect error). */
+        CONNECT_FAILED
+    }
+
+    /** The first-byte instant passed for a completion without any response byte. */
+    public static final long NO_FIRST_BYTE = Long.MIN_VALUE;
+
     /**
-     * Records an actual send of a request intended at {@code intendedNanos}: counts it as sent,
-     * records the scheduler lag and counts a late send when the lag exceeds the threshold.
+     * Records the dispatch of a request intended at {@code intendedNanos} (the lane hands it to its
+     * connection pool): records the scheduler lag and counts a late send when the lag exceeds the
+     * threshold. It is counted as sent only once {@link #recordWrite written}.
+     *
+     * @return the dispatch timestamp (nanoTime), to be passed to {@link #recordWrite}
+     */
+    public long recordDispatch(long intendedNanos) {
+        long token = phaser.writerCriticalSectionEnter();
+        try {
+            long now = clock.getAsLong();
+            IntervalBucket bucket = bucketAt(now);
+            long lagNanos = now - intendedNanos;
+            bucket.schedulerLag.recordValue(HistogramSpec.toRecordableMicros(lagNanos));
+            if (lagNanos > owner.lateSendThresholdNanos) {
+                bucket.lateSends++;
+            }
+            return now;
+        } finally {
+            phaser.writerCriticalSectionExit(token);
+        }
+    }
+
+    /**
+     * Records the write of a dispatched request to a connection, the instant it reaches the wire: counts
+     * it as sent and records its connection wait (write − dispatch); {@code waited} counts it among the
+     * requests that found no idle connection.
+     *
+     * @return the write timestamp (nanoTime), where service time and time to first byte start
+     */
+    public long recordWrite(long dispatchedNanos, boolean waited) {
+        long token = phaser.writerCriticalSectionEnter();
+        try {
+            long now = clock.getAsLong();
+            IntervalBucket bucket = bucketAt(now);
+            bucket.sent++;
+            bucket.firstSendNanos = Math.min(bucket.firstSendNanos, now);
+            bucket.phase(IntervalBucket.PHASE_CONNECTION_WAIT)
+                    .recordValue(HistogramSpec.toRecordableMicros(now - dispatchedNanos));
+            if (waited) {
+                bucket.connectionWaits++;
+            }
+            return now;
+        } finally {
+            phaser.writerCriticalSectionExit(token);
+        }
+    }
+
+    /**
+     * A dispatch and a write at the same instant (an idle connection took the request at once): both
+     * of {@link #recordDispatch} and {@link #recordWrite}, with one clock reading.
      *
      * @return the send timestamp (nanoTime), to be passed back at completion
      */
@@ -82,6 +143,7 @@ public final class LaneRecorder {
             bucket.sent++;
             bucket.firstSendNanos = Math.min(bucket.firstSendNanos, now);
             bucket.schedulerLag.recordValue(HistogramSpec.toRecordableMicros(lagNanos));
+            bucket.phase(IntervalBucket.PHASE_CONNECTION_WAIT).recordValue(0);
             if (lagNanos > owner.lateSendThresholdNanos) {
                 bucket.lateSends++;
             }
@@ -91,20 +153,62 @@ public final class LaneRecorder {
         }
     }
 
-    /**
-     * Records the completion of a sent request: latency from the intended time, service time from
-     * the send. {@code headerValues} holds the captured response headers by the position of their
-     * names in the plan (null entries and a null array are skipped); it is not retained.
-     */
-    public void recordCompletion(OutcomeClass outcome, long intendedNanos, long sentNanos, String[] headerValues) {
-        recordCompletion(outcome, intendedNanos, sentNanos, headerValues, null, -1, -1);
+    /** A new connection's TCP connect took {@code nanos}. */
+    public void recordConnect(long nanos) {
+        recordConnectionPhase(IntervalBucket.PHASE_CONNECT, nanos);
+    }
+
+    /** A new connection's TLS handshake took {@code nanos}. */
+    public void recordTlsHandshake(long nanos) {
+        recordConnectionPhase(IntervalBucket.PHASE_TLS_HANDSHAKE, nanos);
+    }
+
+    private void recordConnectionPhase(int phase, long nanos) {
+        long token = phaser.writerCriticalSectionEnter();
+        try {
+            IntervalBucket bucket = bucketAt(clock.getAsLong());
+            bucket.connectionEvents++;
+            bucket.phase(phase).recordValue(HistogramSpec.toRecordableMicros(nanos));
+        } finally {
+            phaser.writerCriticalSectionExit(token);
+        }
     }
 
     /**
-     * As {@link #recordCompletion(OutcomeClass, long, long, String[])}, plus the instance headers the
-     * detectors need: the response of an instance's first request ({@code instanceRequestSeq == 1}) is
-     * kept with its latency, completion instant and model-load time.
+     * Records the completion of a written request: latency from the intended time, service time from
+     * the write. {@code headerValues} holds the captured response headers by the position of their
+     * names in the plan (null entries and a null array are skipped); it is not retained.
+     */
+    public void recordCompletion(OutcomeClass outcome, long intendedNanos, long writtenNanos, String[] headerValues) {
+        recordCompletion(outcome, intendedNanos, writtenNanos, NO_FIRST_BYTE, headerValues, null, -1, -1);
+    }
+
+    /** As the full form, without a first-byte instant. */
+    public void recordCompletion(
+            OutcomeClass outcome,
+            long intendedNanos,
+            long writtenNanos,
+            String[] headerValues,
+            String instanceId,
+            long instanceRequestSeq,
+            long modelLoadMillis) {
+        recordCompletion(
+                outcome,
+                intendedNanos,
+                writtenNanos,
+                NO_FIRST_BYTE,
+                headerValues,
+                instanceId,
+                instanceRequestSeq,
+                modelLoadMillis);
+    }
+
+    /**
+     * As {@link #recordCompletion(OutcomeClass, long, long, String[])}, plus the time to first byte and
+     * the instance headers the detectors need: the response of an instance's first request
+     * ({@code instanceRequestSeq == 1}) is kept with its latency, completion instant and model-load time.
      *
+     * @param firstByteNanos     when the first response byte was read, or {@link #NO_FIRST_BYTE}
      * @param instanceId         value of Salvo-Instance-Id, or null (no response, or no such header)
      * @param instanceRequestSeq value of Salvo-Instance-Request-Seq, or -1 when absent
      * @param modelLoadMillis    value of Salvo-Model-Load-Ms, or -1 when absent or still loading
@@ -112,7 +216,8 @@ public final class LaneRecorder {
     public void recordCompletion(
             OutcomeClass outcome,
             long intendedNanos,
-            long sentNanos,
+            long writtenNanos,
+            long firstByteNanos,
             String[] headerValues,
             String instanceId,
             long instanceRequestSeq,
@@ -124,7 +229,11 @@ public final class LaneRecorder {
             bucket.completed++;
             long latencyMicros = HistogramSpec.toRecordableMicros(now - intendedNanos);
             bucket.latency(outcome).recordValue(latencyMicros);
-            bucket.serviceTime(outcome).recordValue(HistogramSpec.toRecordableMicros(now - sentNanos));
+            bucket.serviceTime(outcome).recordValue(HistogramSpec.toRecordableMicros(now - writtenNanos));
+            if (firstByteNanos != NO_FIRST_BYTE) {
+                bucket.phase(IntervalBucket.PHASE_TIME_TO_FIRST_BYTE)
+                        .recordValue(HistogramSpec.toRecordableMicros(firstByteNanos - writtenNanos));
+            }
             if (outcome == OutcomeClass.OUTCOME_CLASS_2XX) {
                 bucket.firstSuccessNanos = Math.min(bucket.firstSuccessNanos, now);
             } else {
@@ -161,20 +270,34 @@ public final class LaneRecorder {
     }
 
     /**
-     * Records a request abandoned unsent (it waited for an in-flight slot longer than the request
-     * timeout): counted as unsent and as a completed timeout whose latency runs from the intended
-     * time to now. No service time exists for it.
+     * Records a request abandoned unsent in the backlog (it waited for an in-flight slot longer than the
+     * request timeout): see {@link #recordUnsent}.
      */
     public void recordAbandoned(long intendedNanos) {
+        recordUnsent(Unsent.IN_FLIGHT_CAP, intendedNanos);
+    }
+
+    /**
+     * Records a request given up before it was ever written: counted as unsent (with its reason) and as a
+     * completion, a timeout when it waited too long, a connect error when its connection failed, whose
+     * latency runs from the intended time to now. No service time exists for it.
+     */
+    public void recordUnsent(Unsent reason, long intendedNanos) {
         long token = phaser.writerCriticalSectionEnter();
         try {
             long now = clock.getAsLong();
             IntervalBucket bucket = bucketAt(now);
             bucket.unsent++;
             bucket.completed++;
+            OutcomeClass outcome = OutcomeClass.OUTCOME_CLASS_TIMEOUT;
+            if (reason == Unsent.CONNECTION_WAIT) {
+                bucket.unsentConnectionWait++;
+            } else if (reason == Unsent.CONNECT_FAILED) {
+                bucket.unsentConnectFailed++;
+                outcome = OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR;
+            }
             recordErrorInstant(bucket, now);
-            bucket.latency(OutcomeClass.OUTCOME_CLASS_TIMEOUT)
-                    .recordValue(HistogramSpec.toRecordableMicros(now - intendedNanos));
+            bucket.latency(outcome).recordValue(HistogramSpec.toRecordableMicros(now - intendedNanos));
         } finally {
             phaser.writerCriticalSectionExit(token);
         }

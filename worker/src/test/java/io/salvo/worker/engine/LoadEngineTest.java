@@ -75,10 +75,17 @@ class LoadEngineTest {
         long sent;
         long completed;
         long unsent;
+        long unsentConnectionWait;
+        long unsentConnectFailed;
+        long connectionWaits;
         long capHits;
         long lateSends;
         long headerCount;
         final Histogram schedulerLag = HistogramSpec.newHistogram();
+        final Histogram connectionWait = HistogramSpec.newHistogram();
+        final Histogram timeToFirstByte = HistogramSpec.newHistogram();
+        final Histogram connect = HistogramSpec.newHistogram();
+        final Histogram tlsHandshake = HistogramSpec.newHistogram();
         final Map<OutcomeClass, Histogram> latency = new EnumMap<>(OutcomeClass.class);
         final Map<OutcomeClass, Histogram> serviceTime = new EnumMap<>(OutcomeClass.class);
 
@@ -87,6 +94,13 @@ class LoadEngineTest {
             sent += report.getSent();
             completed += report.getCompleted();
             unsent += report.getUnsent();
+            unsentConnectionWait += report.getUnsentConnectionWait();
+            unsentConnectFailed += report.getUnsentConnectFailed();
+            connectionWaits += report.getConnectionWaits();
+            addPhase(connectionWait, report.getConnectionWaitMicros());
+            addPhase(timeToFirstByte, report.getTimeToFirstByteMicros());
+            addPhase(connect, report.getConnectMicros());
+            addPhase(tlsHandshake, report.getTlsHandshakeMicros());
             capHits += report.getInFlightCapHits();
             lateSends += report.getLateSends();
             schedulerLag.add(HistogramCodec.decode(report.getSchedulerLagMicros()));
@@ -97,6 +111,13 @@ class LoadEngineTest {
                 serviceTime
                         .computeIfAbsent(outcome.getOutcome(), o -> HistogramSpec.newHistogram())
                         .add(HistogramCodec.decode(outcome.getServiceTimeMicros()));
+            }
+        }
+
+        private static void addPhase(Histogram total, com.google.protobuf.ByteString payload)
+                throws CorruptHistogramException {
+            if (!payload.isEmpty()) {
+                total.add(HistogramCodec.decode(payload));
             }
         }
 
@@ -296,8 +317,11 @@ class LoadEngineTest {
                 50,
                 1_000,
                 null);
+        // No request reached the wire: each is unsent, its connection having failed.
+        assertThat(totals.sent).isZero();
         assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR))
-                .isEqualTo(totals.sent)
+                .isEqualTo(totals.unsent)
+                .isEqualTo(totals.unsentConnectFailed)
                 .isPositive();
     }
 
@@ -318,8 +342,11 @@ class LoadEngineTest {
         String url = "https://localhost:" + server.actualPort() + "/v2/models/m/infer";
         try {
             Totals untrusted = run(plan(url).build(), 20, 500, null);
+            assertThat(untrusted.sent)
+                    .as("nothing is written on a connection whose handshake failed")
+                    .isZero();
             assertThat(untrusted.count(OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR))
-                    .isEqualTo(untrusted.sent)
+                    .isEqualTo(untrusted.unsentConnectFailed)
                     .isPositive();
 
             // The plan's own CA (target.tls.caFile), shipped in the assignment.

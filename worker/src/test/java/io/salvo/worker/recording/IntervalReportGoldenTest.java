@@ -32,7 +32,16 @@ import org.junit.jupiter.api.Test;
  */
 class IntervalReportGoldenTest {
 
-    private static final String GOLDEN = "interval-report-v" + ProtocolVersion.PROTOCOL_VERSION_1.getNumber() + ".bin";
+    /**
+     * The report as a worker without request phases wrote it (fields 1-23): still read, with the phase fields
+     * absent.
+     */
+    private static final String GOLDEN_BEFORE_PHASES =
+            "interval-report-v" + ProtocolVersion.PROTOCOL_VERSION_1.getNumber() + ".bin";
+    /** Today's report: fields 24-30 (request phases) were added within protocol version 1. */
+    private static final String GOLDEN =
+            "interval-report-v" + ProtocolVersion.PROTOCOL_VERSION_1.getNumber() + "-phases.bin";
+
     private static final long MS = 1_000_000L;
     /** Interval 0 on the recorder's nanoTime clock; any fixed value will do. */
     private static final long START = 7_000_000 * MS;
@@ -44,7 +53,13 @@ class IntervalReportGoldenTest {
 
     @Test
     void theCoordinatorsReadersReadTheGoldenAsTheRecordedEvents() throws Exception {
-        IntervalReport golden = IntervalReport.parseFrom(Golden.read(GOLDEN));
+        IntervalReport golden = IntervalReport.parseFrom(Golden.read(GOLDEN_BEFORE_PHASES));
+        assertThat(golden.getConnectionWaitMicros()).isEmpty();
+        assertThat(golden.getTimeToFirstByteMicros()).isEmpty();
+        assertThat(golden.getConnectMicros()).isEmpty();
+        assertThat(golden.getTlsHandshakeMicros()).isEmpty();
+        assertThat(golden.getConnectionWaits() + golden.getUnsentConnectionWait() + golden.getUnsentConnectFailed())
+                .isZero();
 
         assertThat(golden)
                 .extracting(
@@ -115,6 +130,35 @@ class IntervalReportGoldenTest {
         assertThat(HistogramCodec.decodeSparse(golden.getOutcomes(0).getLatencyMicros())
                         .totalCount())
                 .isEqualTo(3);
+    }
+
+    @Test
+    void theRequestPhasesReadBackFromTheGolden() throws Exception {
+        IntervalReport golden = IntervalReport.parseFrom(Golden.read(GOLDEN));
+
+        assertThat(golden)
+                .extracting(
+                        IntervalReport::getSent,
+                        IntervalReport::getUnsent,
+                        IntervalReport::getUnsentConnectionWait,
+                        IntervalReport::getUnsentConnectFailed,
+                        IntervalReport::getConnectionWaits)
+                .as("sent, unsent, of which waiting for a connection and connect failed, connection waits")
+                .containsExactly(8L, 3L, 1L, 1L, 1L);
+        // Seven requests took an idle connection at once, one waited 2 ms for its connection.
+        assertThat(decoded(golden.getConnectionWaitMicros())).isEqualTo(histogram(0, 0, 0, 0, 0, 0, 0, 2_000));
+        assertThat(decoded(golden.getTimeToFirstByteMicros())).isEqualTo(histogram(1_000));
+        assertThat(decoded(golden.getConnectMicros())).isEqualTo(histogram(2_000));
+        assertThat(decoded(golden.getTlsHandshakeMicros())).isEqualTo(histogram(5_000));
+        assertThat(decoded(golden.getOutcomes(0).getServiceTimeMicros()))
+                .as("2xx service time runs from the write")
+                .isEqualTo(histogram(109_600, 11_800, 47_500, 2_000));
+        assertThat(decoded(golden.getOutcomes(3).getLatencyMicros()))
+                .as("timeouts, the requests given up waiting for a slot or a connection included")
+                .isEqualTo(histogram(1_000_000, 390_000, 1_000_000));
+        assertThat(decoded(golden.getOutcomes(4).getLatencyMicros()))
+                .as("connect errors, the one whose connection failed before it was written included")
+                .isEqualTo(histogram(1_000, 1_000));
     }
 
     @Test
@@ -216,6 +260,23 @@ class IntervalReportGoldenTest {
         lane.recordAbandoned(at(2_950_000));
         clock.set(at(3_990_000));
         lane.recordCompletion(OutcomeClass.OUTCOME_CLASS_TIMEOUT, at(3_600_000), sent7, null, null, -1, -1);
+        // Request phases: one request dispatched 0.5 ms late finds no idle connection; a new one connects in
+        // 2 ms, handshakes in 5 ms, and the request is written 2 ms after its dispatch, answered from 1 ms on.
+        clock.set(at(3_991_000));
+        lane.recordIntended();
+        long dispatched = lane.recordDispatch(at(3_990_500));
+        lane.recordConnect(2_000_000);
+        lane.recordTlsHandshake(5_000_000);
+        clock.set(at(3_993_000));
+        long written = lane.recordWrite(dispatched, true);
+        clock.set(at(3_995_000));
+        lane.recordCompletion(
+                OutcomeClass.OUTCOME_CLASS_2XX, at(3_990_500), written, at(3_994_000), null, null, -1, -1);
+        // One request gave up waiting for a connection, another's connection failed: neither was written.
+        clock.set(at(3_996_000));
+        lane.recordUnsent(LaneRecorder.Unsent.CONNECTION_WAIT, at(2_996_000));
+        clock.set(at(3_997_000));
+        lane.recordUnsent(LaneRecorder.Unsent.CONNECT_FAILED, at(3_996_000));
 
         // What RunSession.harvest adds before the report goes on the wire.
         return recorder.harvest(3).toBuilder()
@@ -290,6 +351,10 @@ class IntervalReportGoldenTest {
         }
         return b.setSchedulerLagMicros(replaceNonEmpty(b.getSchedulerLagMicros(), replace))
                 .setErrorCompletionOffsetMicros(replaceNonEmpty(b.getErrorCompletionOffsetMicros(), replace))
+                .setConnectionWaitMicros(replaceNonEmpty(b.getConnectionWaitMicros(), replace))
+                .setTimeToFirstByteMicros(replaceNonEmpty(b.getTimeToFirstByteMicros(), replace))
+                .setConnectMicros(replaceNonEmpty(b.getConnectMicros(), replace))
+                .setTlsHandshakeMicros(replaceNonEmpty(b.getTlsHandshakeMicros(), replace))
                 .build();
     }
 

@@ -10,8 +10,9 @@ var SalvoReport = (function () {
     var PALETTE = ['#2458c6', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#0b7285', '#5c940d', '#862e9c',
         '#a61e4d', '#364fc7', '#d9480f', '#087f5b'];
     var MARKER_COLORS = {cold_start: '#d9480f', steady_state: '#2b8a3e', reslice: '#7048e8', takeover: '#c2255c'};
+    // unsent_timeout: requests given up before they were written (absent from reports written before it).
     var ERROR_CLASSES = [['status_4xx', '4xx'], ['status_5xx', '5xx'], ['timeout', 'timeout'],
-        ['connect_error', 'connect error']];
+        ['connect_error', 'connect error'], ['unsent_timeout', 'unsent (timed out)']];
 
     // What the page shows, for readers other than people: figures by key, chart data by chart id.
     var state = {ready: false, figures: {}, runs: [], charts: {}, markers: []};
@@ -94,7 +95,8 @@ var SalvoReport = (function () {
         var colds = d.cold_starts || [];
         var firstCold = colds.length ? colds[0] : null;
         var errors = t.errors;
-        var errorTotal = errors.status_4xx + errors.status_5xx + errors.timeout + errors.connect_error;
+        var errorTotal = errors.status_4xx + errors.status_5xx + errors.timeout + errors.connect_error
+            + (errors.unsent_timeout || 0);
         return [
             {key: 'cold_starts', label: 'Cold starts', value: colds.length, text: fmtCount(colds.length)
                 + (d.instance_source_label ? ' (' + d.instance_source_label + ')' : '')},
@@ -417,15 +419,17 @@ var SalvoReport = (function () {
             yLabel: 'responses', x: x, markers: markers, stepped: true,
             series: ERROR_CLASSES.map(function (c, i) {
                 return {label: c[1], values: column(rows, 'errors.' + c[0]),
-                    color: ['#f08c00', '#e03131', '#862e9c', '#495057'][i]};
+                    color: ['#f08c00', '#e03131', '#862e9c', '#495057', '#0b7285'][i]};
             })});
-        chart(grid, {id: prefix + 'scheduler-lag', title: 'Scheduler lag (send - intended send)',
+        chart(grid, {id: prefix + 'scheduler-lag',
+            title: 'Scheduler lag (dispatch - intended send) and connection wait (write - dispatch)',
             xLabel: timeLabel, yLabel: 'ms', x: x, markers: markers, logToggle: true,
             emptyText: 'no scheduler lag per interval in this report (written before it was added)',
             series: [
                 {label: 'p50', values: column(rows, 'scheduler_lag.p50_ms')},
                 {label: 'p99', values: column(rows, 'scheduler_lag.p99_ms')},
-                {label: 'max', values: column(rows, 'scheduler_lag.max_ms')}]});
+                {label: 'max', values: column(rows, 'scheduler_lag.max_ms')},
+                {label: 'connection wait p99', values: column(rows, 'connection_wait.p99_ms')}]});
         var instances = (report.detectors && report.detectors.instances_over_time) || [];
         chart(grid, {id: prefix + 'instances', title: 'Instances answering per interval', xLabel: timeLabel,
             yLabel: 'instances', x: instances.map(function (_, i) {
@@ -602,7 +606,8 @@ var SalvoReport = (function () {
             var e = r.errors;
             return [String(r.index), fmtSeconds(r.start_offset_s), fmtCount(r.intended), fmtCount(r.sent),
                 fmtCount(r.requests), fmtCount(r.successes),
-                fmtCount(e.status_4xx + e.status_5xx + e.timeout + e.connect_error), fmtMs(r.latency.p50_ms),
+                fmtCount(e.status_4xx + e.status_5xx + e.timeout + e.connect_error + (e.unsent_timeout || 0)),
+                fmtMs(r.latency.p50_ms),
                 fmtMs(r.latency.p99_ms), fmtMs(r.latency.max_ms), String(r.workers_reported)
                 + (r.had_late_reports ? ' (late)' : '')];
         }), [true, true, true, true, true, true, true, true, true, true, true]));

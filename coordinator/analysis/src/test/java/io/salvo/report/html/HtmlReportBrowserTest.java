@@ -108,8 +108,12 @@ class HtmlReportBrowserTest {
                 .isEqualTo(column(rows, r -> (double) r.errors().timeout()));
         assertThat(series("errors", 3))
                 .isEqualTo(column(rows, r -> (double) r.errors().connectError()));
+        assertThat(series("errors", 4))
+                .isEqualTo(column(rows, r -> (double) r.errors().unsentTimeout()));
         assertThat(series("scheduler-lag", 1))
                 .isEqualTo(column(rows, r -> r.schedulerLag().p99()));
+        assertThat(series("scheduler-lag", 3))
+                .isEqualTo(column(rows, r -> r.connectionWait().p99()));
         assertThat(series("instances", 0))
                 .isEqualTo(report.detectors().instancesOverTime().stream()
                         .map(Integer::doubleValue)
@@ -167,9 +171,20 @@ class HtmlReportBrowserTest {
     @Test
     void aReportWrittenBeforeDistributionsAndLagExistedStillOpensAndSaysWhatItLacks() throws Exception {
         ObjectNode tree = (ObjectNode) ReportFiles.json().readTree(Golden.read("report-v1.json"));
+        List<String> phases = List.of(
+                "connection_wait",
+                "connection_waits",
+                "time_to_first_byte",
+                "connect",
+                "tls_handshake",
+                "unsent_reasons");
         ((ObjectNode) tree.get("totals")).remove(List.of("latency_distribution", "latency_2xx_distribution"));
+        ((ObjectNode) tree.get("totals")).remove(phases);
+        ((ObjectNode) tree.at("/totals/errors")).remove("unsent_timeout");
         for (JsonNode interval : tree.get("intervals")) {
             ((ObjectNode) interval).remove("scheduler_lag");
+            ((ObjectNode) interval).remove(phases);
+            ((ObjectNode) interval.get("errors")).remove("unsent_timeout");
         }
         // A hostile run name must stay text: it cannot close the data block or run as script.
         ((ObjectNode) tree.get("run")).put("name", "</script><script>window.injected = 1</script><!--");

@@ -338,6 +338,11 @@ public final class IntervalMerger {
         final IntervalReport report;
         final EnumMap<OutcomeClass, SparseHistogram[]> outcomes = new EnumMap<>(OutcomeClass.class);
         SparseHistogram schedulerLag;
+        /**
+         * The request phases by {@link IntervalState#phaseOf} index (connection wait, time to first byte,
+         * connect, TLS handshake); an entry is null when the report left it empty.
+         */
+        final SparseHistogram[] phases = new SparseHistogram[IntervalState.PHASE_COUNT];
         /** Null when absent; {@link #errorOffsetsCorrupt} when present but unreadable (optional detail). */
         SparseHistogram errorOffsets;
 
@@ -367,6 +372,12 @@ public final class IntervalMerger {
             }
             if (!report.getSchedulerLagMicros().isEmpty()) {
                 decoded.schedulerLag = HistogramCodec.decodeSparse(report.getSchedulerLagMicros());
+            }
+            for (int i = 0; i < IntervalState.PHASE_COUNT; i++) {
+                ByteString phase = IntervalState.phaseOf(report, i);
+                if (!phase.isEmpty()) {
+                    decoded.phases[i] = HistogramCodec.decodeSparse(phase);
+                }
             }
             if (!report.getErrorCompletionOffsetMicros().isEmpty()) {
                 try {

@@ -35,8 +35,15 @@ final class IntervalState {
     EnumMap<OutcomeClass, DenseCounts[]> live = new EnumMap<>(OutcomeClass.class);
 
     DenseCounts liveLag;
+    /** Request phases by index (see {@link #phaseOf}); an entry is null until a report carried that phase. */
+    DenseCounts[] livePhases = new DenseCounts[PHASE_COUNT];
+
     EnumMap<OutcomeClass, ByteString[]> compressed = new EnumMap<>(OutcomeClass.class);
     ByteString compressedLag;
+    ByteString[] compressedPhases = new ByteString[PHASE_COUNT];
+
+    /** Connection wait, time to first byte, TCP connect, TLS handshake: IntervalReport fields 24, 26, 27, 28. */
+    static final int PHASE_COUNT = 4;
     /** Whether {@link #compressed} holds what {@link #live} holds. */
     boolean compressedCurrent = true;
 
@@ -47,6 +54,9 @@ final class IntervalState {
     long capHits;
     long unsent;
     long intended;
+    long connectionWaits;
+    long unsentConnectionWait;
+    long unsentConnectFailed;
     final Map<String, Map<String, Long>> headers = new TreeMap<>();
     final Set<String> workerIds = new LinkedHashSet<>();
     boolean shown;
@@ -62,6 +72,27 @@ final class IntervalState {
         this.index = index;
     }
 
+    /** A worker report's histogram of request phase {@code i} (empty when it has none). */
+    static ByteString phaseOf(IntervalReport report, int i) {
+        return switch (i) {
+            case 0 -> report.getConnectionWaitMicros();
+            case 1 -> report.getTimeToFirstByteMicros();
+            case 2 -> report.getConnectMicros();
+            case 3 -> report.getTlsHandshakeMicros();
+            default -> throw new IllegalArgumentException("no request phase " + i);
+        };
+    }
+
+    private static void setPhase(MergedInterval.Builder b, int i, ByteString histogram) {
+        switch (i) {
+            case 0 -> b.setConnectionWaitMicros(histogram);
+            case 1 -> b.setTimeToFirstByteMicros(histogram);
+            case 2 -> b.setConnectMicros(histogram);
+            case 3 -> b.setTlsHandshakeMicros(histogram);
+            default -> throw new IllegalArgumentException("no request phase " + i);
+        }
+    }
+
     void merge(String workerId, IntervalMerger.Decoded decoded) {
         IntervalReport r = decoded.report;
         workerIds.add(workerId);
@@ -71,6 +102,9 @@ final class IntervalState {
         capHits += r.getInFlightCapHits();
         unsent += r.getUnsent();
         intended += r.getIntended();
+        connectionWaits += r.getConnectionWaits();
+        unsentConnectionWait += r.getUnsentConnectionWait();
+        unsentConnectFailed += r.getUnsentConnectFailed();
         if (r.hasFirstSendOffsetMicros()) {
             firstSendOffsetMicros = firstSendOffsetMicros == null
                     ? r.getFirstSendOffsetMicros()
@@ -115,6 +149,14 @@ final class IntervalState {
                 liveLag = new DenseCounts();
             }
             liveLag.add(decoded.schedulerLag);
+        }
+        for (int i = 0; i < PHASE_COUNT; i++) {
+            if (decoded.phases[i] != null) {
+                if (livePhases[i] == null) {
+                    livePhases[i] = new DenseCounts();
+                }
+                livePhases[i].add(decoded.phases[i]);
+            }
         }
         compressedCurrent = false;
         merged = null;
@@ -178,6 +220,7 @@ final class IntervalState {
             compress();
             live = null;
             liveLag = null;
+            livePhases = null;
         }
     }
 
@@ -190,6 +233,10 @@ final class IntervalState {
             HistogramCodec.encode(pair[0].toHistogram()), HistogramCodec.encode(pair[1].toHistogram())
         }));
         compressedLag = liveLag == null ? null : HistogramCodec.encode(liveLag.toHistogram());
+        compressedPhases = new ByteString[PHASE_COUNT];
+        for (int i = 0; i < PHASE_COUNT; i++) {
+            compressedPhases[i] = livePhases[i] == null ? null : HistogramCodec.encode(livePhases[i].toHistogram());
+        }
         compressedCurrent = true;
     }
 
@@ -200,6 +247,10 @@ final class IntervalState {
                 live.put(e.getKey(), new DenseCounts[] {dense(e.getValue()[0]), dense(e.getValue()[1])});
             }
             liveLag = compressedLag == null ? null : dense(compressedLag);
+            livePhases = new DenseCounts[PHASE_COUNT];
+            for (int i = 0; i < PHASE_COUNT; i++) {
+                livePhases[i] = compressedPhases[i] == null ? null : dense(compressedPhases[i]);
+            }
         } catch (CorruptHistogramException e) {
             throw new IllegalStateException("the coordinator's own encoding failed to decode", e);
         }
@@ -224,6 +275,9 @@ final class IntervalState {
                 .setInFlightCapHits(capHits)
                 .setUnsent(unsent)
                 .setIntended(intended)
+                .setConnectionWaits(connectionWaits)
+                .setUnsentConnectionWait(unsentConnectionWait)
+                .setUnsentConnectFailed(unsentConnectFailed)
                 .addAllWorkerIds(workerIds)
                 .setHadLateReports(lateReports)
                 .addAllInstanceFirstResponses(instanceFirstResponses)
@@ -243,6 +297,11 @@ final class IntervalState {
                 .setServiceTimeMicros(pair[1])));
         if (compressedLag != null) {
             b.setSchedulerLagMicros(compressedLag);
+        }
+        for (int i = 0; i < PHASE_COUNT; i++) {
+            if (compressedPhases[i] != null) {
+                setPhase(b, i, compressedPhases[i]);
+            }
         }
         headers.forEach((name, values) -> {
             CapturedHeader.Builder h = CapturedHeader.newBuilder().setName(name);

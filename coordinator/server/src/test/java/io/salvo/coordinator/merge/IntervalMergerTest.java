@@ -364,6 +364,91 @@ class IntervalMergerTest {
         assertThat(total2xx(merger)).isEqualTo(total);
     }
 
+    /**
+     * The request phases (connection wait, time to first byte, connect, TLS handshake) and their counters merge
+     * exactly like the outcome histograms: across workers, into intervals still live and into long compressed
+     * ones by late reports. A phase no worker reported stays empty, as an older worker's report leaves it.
+     */
+    @Test
+    void requestPhasesMergeExactlyAcrossWorkersLiveAndCompressed() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND / 2, 100);
+        for (String worker : List.of("a", "b", "c")) {
+            merger.addWorker(worker);
+        }
+        SplittableRandom random = new SplittableRandom(17);
+        int intervals = IntervalMerger.LIVE_SHOWN_INTERVALS + 3;
+        Histogram[][] everything = new Histogram[intervals][4];
+        long[][] counters = new long[intervals][3];
+        for (int i = 0; i < intervals; i++) {
+            for (int phase = 0; phase < 4; phase++) {
+                everything[i][phase] = HistogramSpec.newHistogram();
+            }
+        }
+        // Worker c reports late, newest first, after every interval was shown (the oldest long compressed).
+        for (String worker : List.of("a", "b", "LATE", "c")) {
+            if (worker.equals("LATE")) {
+                assertThat(shown(merger, START + intervals * SECOND + SECOND)).hasSize(intervals);
+                continue;
+            }
+            for (int n = 0; n < intervals; n++) {
+                int i = worker.equals("c") ? intervals - 1 - n : n;
+                IntervalReport.Builder r = report(worker, i, single(1_000), single(900)).toBuilder();
+                Histogram wait = record(random, everything[i][0]);
+                Histogram firstByte = record(random, everything[i][1]);
+                r.setConnectionWaitMicros(HistogramCodec.encode(wait))
+                        .setTimeToFirstByteMicros(HistogramCodec.encode(firstByte));
+                if (i % 2 == 0 && !worker.equals("b")) { // connects and handshakes are rare: some intervals have none
+                    Histogram connect = HistogramSpec.newHistogram();
+                    connect.recordValue(200 + random.nextLong(2_000));
+                    everything[i][2].add(connect);
+                    Histogram handshake = HistogramSpec.newHistogram();
+                    handshake.recordValue(3_000 + random.nextLong(20_000));
+                    everything[i][3].add(handshake);
+                    r.setConnectMicros(HistogramCodec.encode(connect))
+                            .setTlsHandshakeMicros(HistogramCodec.encode(handshake));
+                }
+                long waits = random.nextLong(50);
+                long unsentWaiting = random.nextLong(5);
+                long unsentFailed = random.nextLong(5);
+                counters[i][0] += waits;
+                counters[i][1] += unsentWaiting;
+                counters[i][2] += unsentFailed;
+                accept(
+                        merger,
+                        r.setConnectionWaits(waits)
+                                .setUnsentConnectionWait(unsentWaiting)
+                                .setUnsentConnectFailed(unsentFailed)
+                                .setUnsent(unsentWaiting + unsentFailed)
+                                .build());
+            }
+        }
+        List<MergedInterval> merged = merger.mergedIntervals();
+        assertThat(merged).hasSize(intervals);
+        for (int i = 0; i < intervals; i++) {
+            MergedInterval m = merged.get(i);
+            assertThat(m.getWorkerIdsList()).containsExactlyInAnyOrder("a", "b", "c");
+            assertThat(decode(m.getConnectionWaitMicros()))
+                    .as("connection wait %d", i)
+                    .isEqualTo(everything[i][0]);
+            assertThat(decode(m.getTimeToFirstByteMicros()))
+                    .as("time to first byte %d", i)
+                    .isEqualTo(everything[i][1]);
+            if (i % 2 == 0) {
+                assertThat(decode(m.getConnectMicros())).as("connect %d", i).isEqualTo(everything[i][2]);
+                assertThat(decode(m.getTlsHandshakeMicros()))
+                        .as("handshake %d", i)
+                        .isEqualTo(everything[i][3]);
+            } else {
+                assertThat(m.getConnectMicros()).as("connect %d", i).isEmpty();
+                assertThat(m.getTlsHandshakeMicros()).as("handshake %d", i).isEmpty();
+            }
+            assertThat(m.getConnectionWaits()).isEqualTo(counters[i][0]);
+            assertThat(m.getUnsentConnectionWait()).isEqualTo(counters[i][1]);
+            assertThat(m.getUnsentConnectFailed()).isEqualTo(counters[i][2]);
+            assertThat(m.getUnsent()).isEqualTo(counters[i][1] + counters[i][2]);
+        }
+    }
+
     @Test
     void aSecondCopyOfferedByItsReceiverIsNeitherMergedNorCounted() throws Exception {
         IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 10);
