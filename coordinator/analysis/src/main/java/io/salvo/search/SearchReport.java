@@ -36,6 +36,7 @@ public record SearchReport(
             @JsonProperty("p99_ms") Double p99,
             @JsonProperty("error_percent") Double errorPercent,
             @JsonProperty("scheduler_lag_p99_max_ms") Double schedulerLagP99Max,
+            @JsonProperty("connection_wait_p99_max_ms") Double connectionWaitP99Max,
             @JsonProperty("late_sends") long lateSends,
             @JsonProperty("objectives") List<Objective> objectives,
             @JsonProperty("run_id") String runId) {}
@@ -74,6 +75,7 @@ public record SearchReport(
                 f.p99(),
                 f.errorPercent(),
                 f.schedulerLagP99Max(),
+                f.connectionWaitP99Max(),
                 f.lateSends(),
                 s.objectives().stream().map(SearchReport::objective).toList(),
                 s.runId());

@@ -26,6 +26,8 @@ import java.util.Set;
  * @param p95 warm P95 in ms, null without steady state
  * @param p99 warm P99 in ms, null without steady state
  * @param schedulerLagP99Max the highest per-interval scheduler-lag P99 in ms (null when no interval had one)
+ * @param connectionWaitP99Max the highest per-interval connection-wait P99 in ms: requests that waited in a worker
+ *     for a free connection before they were written (null when no interval had one)
  * @param lateSends sends that left later than the plan's late-send threshold
  * @param unsent requests abandoned in a worker's backlog
  */
@@ -42,6 +44,7 @@ public record StepFigures(
         Double p95,
         Double p99,
         Double schedulerLagP99Max,
+        Double connectionWaitP99Max,
         long lateSends,
         long unsent) {
 
@@ -88,9 +91,11 @@ public record StepFigures(
         long c5 = 0;
         long timeouts = 0;
         long connect = 0;
+        long unsentTimeouts = 0;
         long late = 0;
         long unsent = 0;
         Double lag = null;
+        Double wait = null;
         for (IntervalRow r : judged) {
             intended += r.intended();
             sent += r.sent();
@@ -100,11 +105,17 @@ public record StepFigures(
             c5 += r.errors().status5xx();
             timeouts += r.errors().timeout();
             connect += r.errors().connectError();
+            unsentTimeouts += r.errors().unsentTimeout();
             late += r.lateSends();
             unsent += r.unsent();
             Double p99 = r.schedulerLag() == null ? null : r.schedulerLag().p99();
             if (p99 != null && (lag == null || p99 > lag)) {
                 lag = p99;
+            }
+            Double waitP99 =
+                    r.connectionWait() == null ? null : r.connectionWait().p99();
+            if (waitP99 != null && (wait == null || waitP99 > wait)) {
+                wait = waitP99;
             }
         }
         DetectorReport.Warm warm = reached ? detectors.warmLatency() : null;
@@ -116,11 +127,12 @@ public record StepFigures(
                 sent,
                 completed,
                 successes,
-                new RunReport.Errors(c4, c5, timeouts, connect),
+                new RunReport.Errors(c4, c5, timeouts, connect, unsentTimeouts),
                 warm == null ? null : warm.p50(),
                 warm == null ? null : warm.p95(),
                 warm == null ? null : warm.p99(),
                 lag,
+                wait,
                 late,
                 unsent);
     }

@@ -18,7 +18,7 @@ public final class StepJudge {
     /**
      * The generator is judged first: a step whose workers lagged (scheduler lag P99 over the limit in a judged
      * interval, or late sends beyond the allowance) did not offer the rate it names, so its latency says nothing certain about the
-     * target. Then steady state: a rate the target cannot settle at is above its capacity. Then the objectives.
+     * target; so is a step whose requests waited in the workers for a free connection. Then steady state: a rate the target cannot settle at is above its capacity. Then the objectives.
      */
     public StepResult judge(StepFigures figures, String runId) {
         List<ThresholdResult> results = Thresholds.evaluate(settings.objectives(), figures::value);
@@ -28,6 +28,15 @@ public final class StepJudge {
                     Locale.ROOT,
                     "scheduler lag p99 reached %.2f ms (limit %.2f ms)",
                     figures.schedulerLagP99Max(),
+                    settings.generatorLagLimitMillis()));
+        }
+        if (figures.connectionWaitP99Max() != null
+                && figures.connectionWaitP99Max() > settings.generatorLagLimitMillis()) {
+            generator.add(String.format(
+                    Locale.ROOT,
+                    "connection wait p99 reached %.2f ms (limit %.2f ms): the workers queued for connections"
+                            + " (raise maxConnections or add workers)",
+                    figures.connectionWaitP99Max(),
                     settings.generatorLagLimitMillis()));
         }
         double latePercent = figures.sent() == 0 ? 0 : 100.0 * figures.lateSends() / figures.sent();

@@ -35,7 +35,21 @@ class CapacitySearchTest {
 
     private static StepResult step(double rate, Verdict verdict) {
         StepFigures figures = new StepFigures(
-                rate, true, 10, 100, 100, 100, 100, new RunReport.Errors(0, 0, 0, 0), 10.0, 20.0, 30.0, 0.1, 0, 0);
+                rate,
+                true,
+                10,
+                100,
+                100,
+                100,
+                100,
+                new RunReport.Errors(0, 0, 0, 0, 0),
+                10.0,
+                20.0,
+                30.0,
+                0.1,
+                0.0,
+                0,
+                0);
         return new StepResult(figures, List.of(), verdict, verdict.label(), "run-" + rate);
     }
 

@@ -120,7 +120,7 @@ class StepJudgeTest {
         assertThat(judge.judge(figures(1_000, 1), "r").verdict()).isEqualTo(Verdict.PASS);
     }
 
-    private static StepFigures figures(long sent, long late) {
+    private static StepFigures figures(long sent, long late, double wait) {
         return new StepFigures(
                 100,
                 true,
@@ -129,13 +129,29 @@ class StepJudgeTest {
                 sent,
                 sent,
                 sent,
-                new RunReport.Errors(0, 0, 0, 0),
+                new RunReport.Errors(0, 0, 0, 0, 0),
                 10.0,
                 20.0,
                 30.0,
                 0.1,
+                wait,
                 late,
                 0);
+    }
+
+    private static StepFigures figures(long sent, long late) {
+        return figures(sent, late, 0.0);
+    }
+
+    @Test
+    void requestsQueuedInTheWorkersForConnectionsAreAGeneratorLimit() throws Exception {
+        StepJudge judge = new StepJudge(settings(1, 0.1, "p99 < 100ms"));
+
+        StepResult step = judge.judge(figures(1_000, 0, 4.5), "r");
+
+        assertThat(step.verdict()).isEqualTo(Verdict.GENERATOR_LIMIT);
+        assertThat(step.reason()).contains("connection wait p99 reached 4.50 ms");
+        assertThat(judge.judge(figures(1_000, 0, 0.5), "r").verdict()).isEqualTo(Verdict.PASS);
     }
 
     @Test
