@@ -26,6 +26,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,6 +70,13 @@ public final class PrometheusMetrics {
     private final Map<String, RunSeries> runs = new LinkedHashMap<>();
     /** Guarded by this: ended runs, oldest first. */
     private final ArrayDeque<String> ended = new ArrayDeque<>();
+    /**
+     * Guarded by this: runs whose series were dropped, so that a feed replaying one cannot bring it back; the oldest
+     * are forgotten past {@link #FORGOTTEN_KEPT} (a replay that old is not expected).
+     */
+    private final LinkedHashSet<String> dropped = new LinkedHashSet<>();
+
+    private static final int FORGOTTEN_KEPT = 10_000;
 
     /** Keeps the series of the last 10 ended runs. */
     public PrometheusMetrics() {
@@ -94,8 +102,8 @@ public final class PrometheusMetrics {
     public synchronized void record(String runId, LiveSnapshot s) {
         RunSeries run = runs.get(runId);
         if (run == null) {
-            if (ended.contains(runId)) {
-                return; // ended and evicted: a late replay must not bring it back
+            if (dropped.contains(runId)) {
+                return;
             }
             run = new RunSeries(runId);
             runs.put(runId, run);
@@ -107,7 +115,12 @@ public final class PrometheusMetrics {
             run.end(s);
             ended.addLast(runId);
             while (ended.size() > keepEndedRuns) {
-                runs.remove(ended.removeFirst());
+                String oldest = ended.removeFirst();
+                runs.remove(oldest);
+                dropped.add(oldest);
+                if (dropped.size() > FORGOTTEN_KEPT) {
+                    dropped.remove(dropped.iterator().next());
+                }
             }
         } else if (s.getIntervalIndex() > run.lastIndex) {
             run.add(s);
