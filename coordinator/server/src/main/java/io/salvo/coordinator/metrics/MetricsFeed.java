@@ -9,6 +9,9 @@ import io.salvo.proto.v1.LiveSnapshot;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -35,13 +38,28 @@ public final class MetricsFeed implements AutoCloseable {
 
     private volatile boolean closed;
 
+    private final ExecutorService followers = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "salvo-metrics-feed");
+        t.setDaemon(true);
+        return t;
+    });
+
     private MetricsFeed(CoordinatorCluster cluster, SnapshotFeeds feeds, PrometheusMetrics metrics) {
         this.cluster = cluster;
         this.feeds = feeds;
         this.metrics = metrics;
         this.runs = cluster.runs();
-        // Listen first, then read what is there: a run seen twice is followed once, none is missed.
-        this.registration = runs.addEntryListener((EntryAddedListener<String, byte[]>) e -> follow(e.getKey()), false);
+        // Listen first, then read what is there: a run seen twice is followed once, none is missed. Following
+        // registers a listener of its own, a cluster call that is not made on Hazelcast's event thread.
+        this.registration = runs.addEntryListener(
+                (EntryAddedListener<String, byte[]>) e -> {
+                    try {
+                        followers.execute(() -> follow(e.getKey()));
+                    } catch (RejectedExecutionException closing) {
+                        // closed meanwhile: nothing more to follow
+                    }
+                },
+                false);
         for (String runId : runs.keySet()) {
             follow(runId);
         }
@@ -76,6 +94,7 @@ public final class MetricsFeed implements AutoCloseable {
     public void close() {
         closed = true;
         runs.removeEntryListener(registration);
+        followers.shutdownNow();
         followed.values().forEach(Runnable::run);
         followed.clear();
     }
