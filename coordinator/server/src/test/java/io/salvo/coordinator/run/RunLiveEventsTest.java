@@ -6,6 +6,8 @@ import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.server.ScriptedReports;
 import io.salvo.coordinator.slicing.SlicePlanner;
+import io.salvo.proto.v1.CapturedHeader;
+import io.salvo.proto.v1.HeaderValueCount;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveEvent;
 import io.salvo.proto.v1.LiveEventKind;
@@ -72,6 +74,21 @@ class RunLiveEventsTest {
     private void report(Run run, FakeChannel worker, long index) throws Exception {
         worker.heard();
         IntervalReport r = ScriptedReports.report(run.id(), worker.workerId(), index, 1_000, 2_000);
+        store.reports.put(CoordinatorCluster.reportKey(index, worker.workerId()), r.toByteArray());
+        run.inbox().receivedReport(IntervalMerger.decode(r));
+        clock.runDueTasks();
+    }
+
+    /** A report whose responses came from these instances (Salvo-Instance-Id), one response each. */
+    private void reportFrom(Run run, FakeChannel worker, long index, String... instances) throws Exception {
+        worker.heard();
+        CapturedHeader.Builder header = CapturedHeader.newBuilder().setName("Salvo-Instance-Id");
+        for (String instance : instances) {
+            header.addValues(HeaderValueCount.newBuilder().setValue(instance).setCount(1));
+        }
+        IntervalReport r = ScriptedReports.report(run.id(), worker.workerId(), index, 1_000, 2_000).toBuilder()
+                .addCapturedHeaders(header)
+                .build();
         store.reports.put(CoordinatorCluster.reportKey(index, worker.workerId()), r.toByteArray());
         run.inbox().receivedReport(IntervalMerger.decode(r));
         clock.runDueTasks();
@@ -178,6 +195,46 @@ class RunLiveEventsTest {
                         LiveEventKind.LIVE_EVENT_KIND_RESLICE,
                         LiveEventKind.LIVE_EVENT_KIND_TAKEOVER,
                         LiveEventKind.LIVE_EVENT_KIND_RESLICE);
+    }
+
+    @Test
+    void coldStartsAccumulateAndANewLeaderCarriesTheCountOn() throws Exception {
+        Run run = start(TestPlans.constantRate(100, 10_000, 2).build());
+        ScheduledFuture<?> ticks = ticking(run);
+        at(2_050);
+        reportFrom(run, a, 0, "i-1");
+        reportFrom(run, b, 0, "i-2");
+        assertThat(shown(0).getColdStarts()).isEqualTo(2);
+        assertThat(shown(0).getLiveEventsList())
+                .filteredOn(e -> e.getKind() == LiveEventKind.LIVE_EVENT_KIND_COLD_START)
+                .hasSize(2);
+        at(3_050);
+        reportFrom(run, a, 1, "i-1", "i-3");
+        reportFrom(run, b, 1, "i-2");
+        assertThat(shown(1).getColdStarts()).isEqualTo(3);
+
+        // The new leader re-reads intervals 0 and 1 into its detectors without showing them again, so the count
+        // goes on from 3 rather than restarting, and i-1..i-3 are not cold starts a second time.
+        at(3_500);
+        ticks.cancel(false);
+        Run successor = Run.restore(store.record, STOP_TIMEOUT_NANOS, clock::unixNanos, store, "coordinator-2", true);
+        successor.driveOn(clock);
+        ScheduledFuture<?> unusedTicks = ticking(successor);
+        successor.tookOver("coordinator-1", successor.replay());
+        FakeChannel aAgain = new FakeChannel("w-a", clock);
+        FakeChannel bAgain = new FakeChannel("w-b", clock);
+        successor.attach(aAgain);
+        successor.attach(bAgain);
+        at(4_050);
+        reportFrom(successor, aAgain, 2, "i-1", "i-4");
+        reportFrom(successor, bAgain, 2, "i-2", "i-3");
+        LiveSnapshot two = shown(2);
+        assertThat(two.getColdStarts()).isEqualTo(4);
+        assertThat(two.getLiveEventsList())
+                .filteredOn(e -> e.getKind() == LiveEventKind.LIVE_EVENT_KIND_COLD_START)
+                .singleElement()
+                .satisfies(e -> assertThat(e.getText()).contains("instance i-4"));
+        assertThat(two.getRespondingInstances()).isEqualTo(4);
     }
 
     @Test
