@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.salvo.proto.v1.LiveEvent;
+import io.salvo.proto.v1.LiveEventKind;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeCount;
@@ -39,7 +40,7 @@ public final class JsonLines implements LiveOutput {
     @Override
     public void ended(LiveSnapshot terminal) {
         progress.end(terminal);
-        print(endObject());
+        print(endObject(terminal));
     }
 
     private void print(ObjectNode node) {
@@ -92,13 +93,11 @@ public final class JsonLines implements LiveOutput {
         o.put("new_instances", s.getNewInstances());
         o.put("workers_reported", s.getWorkersReported());
         o.put("workers_assigned", s.getWorkersAssigned());
+        o.put("workers_connected", s.getWorkersConnected());
+        o.put("workers_lost", s.getWorkersLost());
+        o.put("cold_starts", s.getColdStarts());
         ArrayNode events = o.putArray("events");
-        for (LiveEvent e : s.getLiveEventsList()) {
-            events.addObject()
-                    .put("kind", RunProgress.eventKindName(e.getKind()))
-                    .put("offset_micros", e.getOffsetMicros())
-                    .put("text", e.getText());
-        }
+        addEvents(events, s);
         if (s.getLiveEventsCount() == 0) {
             for (String text : s.getEventsList()) {
                 events.addObject()
@@ -110,7 +109,24 @@ public final class JsonLines implements LiveOutput {
         return o;
     }
 
-    ObjectNode endObject() {
+    /** worker_id, workers and epoch only where the kind has them (a worker lost, a re-slice). */
+    private static void addEvents(ArrayNode events, LiveSnapshot s) {
+        for (LiveEvent e : s.getLiveEventsList()) {
+            ObjectNode event = events.addObject()
+                    .put("kind", RunProgress.eventKindName(e.getKind()))
+                    .put("offset_micros", e.getOffsetMicros())
+                    .put("text", e.getText());
+            if (e.getKind() == LiveEventKind.LIVE_EVENT_KIND_WORKER_LOST
+                    || e.getKind() == LiveEventKind.LIVE_EVENT_KIND_RESLICE) {
+                event.put("worker_id", e.getWorkerId());
+            }
+            if (e.getKind() == LiveEventKind.LIVE_EVENT_KIND_RESLICE) {
+                event.put("workers", e.getWorkers()).put("epoch", e.getEpoch());
+            }
+        }
+    }
+
+    ObjectNode endObject(LiveSnapshot terminal) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("type", "end");
         o.put("run_id", progress.runId());
@@ -119,6 +135,9 @@ public final class JsonLines implements LiveOutput {
         o.put("intervals", progress.intervals());
         o.put("elapsed_seconds", progress.elapsedMillis() / 1000.0);
         runSoFar(o);
+        o.put("workers_lost", terminal.getWorkersLost());
+        o.put("cold_starts", terminal.getColdStarts());
+        addEvents(o.putArray("events"), terminal);
         return o;
     }
 

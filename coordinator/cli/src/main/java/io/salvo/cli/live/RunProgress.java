@@ -88,6 +88,10 @@ public final class RunProgress {
                         .build());
             }
         }
+        remember(events);
+    }
+
+    private void remember(List<LiveEvent> events) {
         for (LiveEvent e : events) {
             recentEvents.addLast(e);
             if (recentEvents.size() > RECENT_EVENTS) {
@@ -103,6 +107,8 @@ public final class RunProgress {
         }
         state = terminal.getState();
         endMessage = terminal.getMessage();
+        // The run's own events not yet shown when it ended (a worker lost at the end) come with the terminal one.
+        remember(terminal.getLiveEventsList());
     }
 
     public RunPlan plan() {

@@ -3,8 +3,10 @@ package io.salvo.cli.live;
 import static io.salvo.cli.live.SyntheticRun.times;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.salvo.proto.v1.LiveEvent;
 import io.salvo.proto.v1.LiveEventKind;
 import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunState;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -50,6 +52,7 @@ class JsonLinesTest {
                                 + "\"scheduler_lag_p99_micros\":120,\"scheduler_lag_max_micros\":1500,"
                                 + "\"responding_instances\":3,\"new_instances\":3,"
                                 + "\"workers_reported\":2,\"workers_assigned\":2,"
+                                + "\"workers_connected\":0,\"workers_lost\":0,\"cold_starts\":0,"
                                 + "\"events\":[{\"kind\":\"cold_start\",\"offset_micros\":400000,"
                                 + "\"text\":\"cold start: i-1 took 0.40 s\"}]}",
                         "{\"type\":\"interval\",\"run_id\":\"run-1\",\"state\":\"running\",\"interval_index\":1,"
@@ -65,12 +68,56 @@ class JsonLinesTest {
                                 + "\"late_sends\":0,\"unsent\":0,\"in_flight_cap_hits\":0,"
                                 + "\"scheduler_lag_p99_micros\":120,\"scheduler_lag_max_micros\":1500,"
                                 + "\"responding_instances\":3,\"new_instances\":0,"
-                                + "\"workers_reported\":2,\"workers_assigned\":2,\"events\":[]}",
+                                + "\"workers_reported\":2,\"workers_assigned\":2,"
+                                + "\"workers_connected\":0,\"workers_lost\":0,\"cold_starts\":0,\"events\":[]}",
                         "{\"type\":\"end\",\"run_id\":\"run-1\",\"state\":\"completed\",\"message\":\"\","
                                 + "\"intervals\":2,\"elapsed_seconds\":2.0,"
                                 + "\"run\":{\"sent\":20,\"successes\":19,\"errors\":1,\"late_sends\":2,"
                                 + "\"outcomes\":{\"2xx\":19,\"5xx\":1},"
-                                + "\"latency_micros\":{\"count\":20,\"p50\":1500,\"p95\":2000,\"p99\":2000,\"max\":2000}}}");
+                                + "\"latency_micros\":{\"count\":20,\"p50\":1500,\"p95\":2000,\"p99\":2000,\"max\":2000}},"
+                                + "\"workers_lost\":0,\"cold_starts\":0,\"events\":[]}");
+    }
+
+    @Test
+    void theRunsOwnEventsCarryTheirWorkerAndReSliceAndTheEndTheEventsLeft() {
+        json.interval(SyntheticRun.interval(0, times(10, 1000), new long[0])
+                .setWorkersConnected(1)
+                .setWorkersLost(1)
+                .setColdStarts(3)
+                .addLiveEvents(LiveEvent.newBuilder()
+                        .setKind(LiveEventKind.LIVE_EVENT_KIND_WORKER_LOST)
+                        .setOffsetMicros(300_000)
+                        .setWorkerId("w-b")
+                        .setText("worker w-b lost (stream closed)"))
+                .addLiveEvents(LiveEvent.newBuilder()
+                        .setKind(LiveEventKind.LIVE_EVENT_KIND_RESLICE)
+                        .setOffsetMicros(350_000)
+                        .setWorkerId("w-b")
+                        .setWorkers(1)
+                        .setEpoch(2)
+                        .setResliceCause(ResliceCause.RESLICE_CAUSE_WORKER_LOST)
+                        .setText("worker w-b lost: rate re-sliced over 1 worker (epoch 2)"))
+                .build());
+        json.ended(SyntheticRun.end(RunState.RUN_STATE_COMPLETED, "").toBuilder()
+                .setWorkersLost(1)
+                .setColdStarts(3)
+                .addLiveEvents(LiveEvent.newBuilder()
+                        .setKind(LiveEventKind.LIVE_EVENT_KIND_TAKEOVER)
+                        .setOffsetMicros(900_000)
+                        .setText("coordinator c-2 took the run over from c-1 (4 interval reports restored)"))
+                .build());
+
+        assertThat(lines().get(0))
+                .contains("\"workers_connected\":1,\"workers_lost\":1,\"cold_starts\":3,")
+                .endsWith("\"events\":[{\"kind\":\"worker_lost\",\"offset_micros\":300000,"
+                        + "\"text\":\"worker w-b lost (stream closed)\",\"worker_id\":\"w-b\"},"
+                        + "{\"kind\":\"reslice\",\"offset_micros\":350000,"
+                        + "\"text\":\"worker w-b lost: rate re-sliced over 1 worker (epoch 2)\","
+                        + "\"worker_id\":\"w-b\",\"workers\":1,\"epoch\":2}]}");
+        assertThat(lines().get(1))
+                .endsWith("\"workers_lost\":1,\"cold_starts\":3,\"events\":[{\"kind\":\"takeover\","
+                        + "\"offset_micros\":900000,"
+                        + "\"text\":\"coordinator c-2 took the run over from c-1 (4 interval reports restored)\"}]}");
     }
 
     @Test

@@ -1,15 +1,18 @@
 package io.salvo.coordinator.run;
 
+import io.salvo.coordinator.slicing.Reslicer;
 import io.salvo.detect.DetectionEvent;
 import io.salvo.detect.DetectionEvent.ColdStart;
 import io.salvo.detect.DetectionEvent.FirstSuccess;
 import io.salvo.detect.DetectionEvent.InstancesInInterval;
 import io.salvo.detect.DetectionEvent.SteadyStateReached;
+import io.salvo.proto.v1.CoordinatorTakeover;
 import io.salvo.proto.v1.LiveEvent;
 import io.salvo.proto.v1.LiveEventKind;
+import io.salvo.proto.v1.Reslice;
 import java.util.Locale;
 
-/** One human-readable line per detector event, for the live view. */
+/** One human-readable line per detector event and per event of the run itself, for the live view. */
 final class EventLines {
 
     private EventLines() {}
@@ -76,5 +79,47 @@ final class EventLines {
             return null;
         }
         return event.toString();
+    }
+
+    /** A worker declared lost; {@code how} may be empty (a new leader found it lost in the record). */
+    static LiveEvent workerLost(String workerId, String how, long offsetMicros) {
+        return LiveEvent.newBuilder()
+                .setKind(LiveEventKind.LIVE_EVENT_KIND_WORKER_LOST)
+                .setOffsetMicros(offsetMicros)
+                .setWorkerId(workerId)
+                .setText("worker " + workerId + " lost" + (how.isEmpty() ? "" : " (" + how + ")"))
+                .build();
+    }
+
+    /** A re-slice: why, and over how many workers the rate is divided from its epoch on. */
+    static LiveEvent reslice(Reslice r, long offsetMicros) {
+        int workers = r.getWorkerIdsCount();
+        String text = workers == 0
+                ? Reslicer.describe(r) + ": rate not re-divided (no load or no worker left)"
+                : String.format(
+                        Locale.ROOT,
+                        "%s: rate re-sliced over %d worker%s (epoch %d)",
+                        Reslicer.describe(r),
+                        workers,
+                        workers == 1 ? "" : "s",
+                        r.getEpoch());
+        return LiveEvent.newBuilder()
+                .setKind(LiveEventKind.LIVE_EVENT_KIND_RESLICE)
+                .setOffsetMicros(offsetMicros)
+                .setWorkerId(r.getWorkerId())
+                .setWorkers(workers)
+                .setResliceCause(r.getCause())
+                .setEpoch(r.getEpoch())
+                .setText(text)
+                .build();
+    }
+
+    static LiveEvent takeover(CoordinatorTakeover t, long offsetMicros) {
+        return LiveEvent.newBuilder()
+                .setKind(LiveEventKind.LIVE_EVENT_KIND_TAKEOVER)
+                .setOffsetMicros(offsetMicros)
+                .setText("coordinator " + t.getToCoordinatorId() + " took the run over from " + t.getFromCoordinatorId()
+                        + " (" + t.getReportsRestored() + " interval reports restored)")
+                .build();
     }
 }

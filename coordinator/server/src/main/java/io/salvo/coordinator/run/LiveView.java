@@ -4,10 +4,18 @@ import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.detect.DetectionEvent;
 import io.salvo.detect.LiveDetectors;
+import io.salvo.proto.v1.CoordinatorTakeover;
 import io.salvo.proto.v1.LiveEvent;
 import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.RunState;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -16,10 +24,25 @@ import java.util.logging.Logger;
  * Watchers on any coordinator read that sequence; a coordinator taking the run over continues it without
  * showing an interval twice.
  *
+ * <p>Besides the detectors' events, each snapshot carries the run's own (a worker lost, a re-slice, a
+ * takeover) in the interval they happened in, and the run's cumulative counts (workers lost, cold starts).
+ * Which of the run's events were shown is read back from the published snapshots after a takeover, and the
+ * run's record holds the events themselves, so a new leader shows exactly those its predecessor did not.
+ *
  * <p>Not thread-safe: the run calls it under one lock, so snapshots are published in index order and none
  * after the terminal one.
  */
 final class LiveView {
+
+    /** A worker the run declared lost: when (Unix ns) and why ("" when a new leader no longer knows). */
+    record LostWorker(String workerId, long atUnixNanos, String how) {}
+
+    /**
+     * The run's own events as its state has them when an interval is shown, taken under the run's lock:
+     * the lists only grow, in the order things happened (reslices and takeovers are the run's record).
+     */
+    record RunEvents(
+            int workersConnected, List<LostWorker> lost, List<Reslice> reslices, List<CoordinatorTakeover> takeovers) {}
 
     private static final Logger LOG = Logger.getLogger(LiveView.class.getName());
 
@@ -35,11 +58,35 @@ final class LiveView {
 
     private long lastShownIndex = -1;
 
-    LiveView(String runId, IntervalMerger merger, LiveDetectors detectors, RunStore store) {
+    private final long startUnixNanos;
+    private final long intervalNanos;
+    private final Supplier<RunEvents> runEvents;
+    /** Workers whose loss was shown (its count is the snapshots' {@code workers_lost}). */
+    private final Set<String> lostShown = new HashSet<>();
+    /** How many of the run's re-slices and takeovers were shown: both lists only grow, in order. */
+    private int reslicesShown;
+
+    private int takeoversShown;
+    /** Cold starts the detectors found so far, shown intervals re-fed after a takeover included. */
+    private long coldStarts;
+    /** The count the previous leader published last: never shown lower, should a replay find fewer. */
+    private long coldStartsBeforeTakeover;
+
+    LiveView(
+            String runId,
+            long startUnixNanos,
+            long intervalNanos,
+            IntervalMerger merger,
+            LiveDetectors detectors,
+            RunStore store,
+            Supplier<RunEvents> runEvents) {
         this.runId = runId;
+        this.startUnixNanos = startUnixNanos;
+        this.intervalNanos = intervalNanos;
         this.merger = merger;
         this.detectors = detectors;
         this.store = store;
+        this.runEvents = runEvents;
     }
 
     /** After a takeover: continues the sequence the previous leader published, after the last interval it showed. */
@@ -50,6 +97,15 @@ final class LiveView {
                 LiveSnapshot s = LiveSnapshot.parseFrom(e.getValue());
                 shownBeforeTakeover = Math.max(shownBeforeTakeover, s.getIntervalIndex());
                 lastShownIndex = shownBeforeTakeover;
+                coldStartsBeforeTakeover = Math.max(coldStartsBeforeTakeover, s.getColdStarts());
+                for (LiveEvent event : s.getLiveEventsList()) {
+                    switch (event.getKind()) {
+                        case LIVE_EVENT_KIND_WORKER_LOST -> lostShown.add(event.getWorkerId());
+                        case LIVE_EVENT_KIND_RESLICE -> reslicesShown++;
+                        case LIVE_EVENT_KIND_TAKEOVER -> takeoversShown++;
+                        default -> {}
+                    }
+                }
             } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
                 LOG.warning(() -> "run " + runId + ": unreadable snapshot " + e.getKey() + " in the replicated state");
             }
@@ -71,6 +127,9 @@ final class LiveView {
             try {
                 long intervalMicros = snapshot.getIntervalMillis() * 1000L;
                 for (DetectionEvent event : detectors.accept(shown.merged())) {
+                    if (event instanceof DetectionEvent.ColdStart) {
+                        coldStarts++;
+                    }
                     if (event instanceof DetectionEvent.InstancesInInterval instances) {
                         snapshot.setRespondingInstances(instances.respondingInstances())
                                 .setNewInstances(instances.newInstances());
@@ -86,6 +145,7 @@ final class LiveView {
                 LOG.warning(() -> "run " + runId + ": detectors failed on interval " + index + ": " + e);
             }
             if (!alreadyShown) {
+                addRunEvents(snapshot, index);
                 publish(snapshot.build());
             }
         }
@@ -93,12 +153,69 @@ final class LiveView {
 
     /** The terminal snapshot: the run's final state and message, after every interval it showed. */
     void showEnd(RunState finalState, String message) {
-        publish(LiveSnapshot.newBuilder()
+        LiveSnapshot.Builder end = LiveSnapshot.newBuilder()
                 .setRunId(runId)
                 .setState(finalState)
                 .setMessage(message)
-                .setIntervalIndex(Math.max(0, lastShownIndex))
-                .build());
+                .setIntervalIndex(Math.max(0, lastShownIndex));
+        addRunEvents(end, Long.MAX_VALUE);
+        publish(end.build());
+    }
+
+    /**
+     * Adds the run's events not shown yet that happened up to the end of interval {@code index}, and the
+     * run's counts after them. An event waits for the snapshot of the interval it happened in, so a marker
+     * drawn at the snapshot's interval is drawn where it belongs.
+     */
+    private void addRunEvents(LiveSnapshot.Builder snapshot, long index) {
+        RunEvents now;
+        try {
+            now = runEvents.get();
+        } catch (RuntimeException e) {
+            // Like a detector problem, this must never cost the run its live view.
+            LOG.warning(() -> "run " + runId + ": run events unavailable for interval " + index + ": " + e);
+            return;
+        }
+        List<LiveEvent> due = new ArrayList<>();
+        for (LostWorker w : now.lost()) {
+            if (!lostShown.contains(w.workerId()) && intervalOf(w.atUnixNanos()) <= index) {
+                lostShown.add(w.workerId());
+                due.add(EventLines.workerLost(w.workerId(), w.how(), offsetMicros(w.atUnixNanos())));
+            }
+        }
+        while (reslicesShown < now.reslices().size()) {
+            Reslice r = now.reslices().get(reslicesShown);
+            if (intervalOf(r.getAtUnixNanos()) > index) {
+                break;
+            }
+            reslicesShown++;
+            due.add(EventLines.reslice(r, offsetMicros(r.getAtUnixNanos())));
+        }
+        while (takeoversShown < now.takeovers().size()) {
+            CoordinatorTakeover t = now.takeovers().get(takeoversShown);
+            if (intervalOf(t.getAtUnixNanos()) > index) {
+                break;
+            }
+            takeoversShown++;
+            due.add(EventLines.takeover(t, offsetMicros(t.getAtUnixNanos())));
+        }
+        due.sort(Comparator.comparingLong(LiveEvent::getOffsetMicros));
+        for (LiveEvent e : due) {
+            snapshot.addEvents(e.getText()).addLiveEvents(e);
+            LOG.info(() -> "run " + runId + ": " + e.getText());
+        }
+        snapshot.setWorkersConnected(now.workersConnected())
+                .setWorkersLost(lostShown.size())
+                .setColdStarts(Math.max(coldStarts, coldStartsBeforeTakeover));
+    }
+
+    private long offsetMicros(long atUnixNanos) {
+        return (atUnixNanos - startUnixNanos) / 1000;
+    }
+
+    /** The interval an instant falls in; instants before the start count as interval 0. */
+    private long intervalOf(long atUnixNanos) {
+        return Math.max(0, atUnixNanos - startUnixNanos) / intervalNanos;
     }
 
     private void publish(LiveSnapshot snapshot) {

@@ -11,13 +11,19 @@ import io.salvo.core.rate.RateProfile;
 import io.salvo.detect.LiveDetectors;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.CoordinatorTakeover;
+import io.salvo.proto.v1.Reslice;
+import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.StopRun;
 import io.salvo.report.DetectorReport;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.logging.Logger;
@@ -58,6 +64,8 @@ public final class Run {
     private final LiveView liveView;
     private final List<String> notes = new CopyOnWriteArrayList<>();
     private final List<CoordinatorTakeover> takeovers = new CopyOnWriteArrayList<>();
+    /** Guarded by this: workers this coordinator saw lost, for the live view (the record keeps only that they were). */
+    private final Map<String, LiveView.LostWorker> lostHere = new LinkedHashMap<>();
 
     private final Object showLock = new Object();
     /** Where shows and late result stores run; null until the run is driven (see {@link #driveOn}). */
@@ -90,7 +98,14 @@ public final class Run {
         this.merger = new IntervalMerger(
                 spec.startUnixNanos(), intervalNanos, spec.graceNanos(), RunRecord.maxIntervalIndex(plan));
         this.inbox = new RunInbox(id, merger, roster, leading, this::afterMerge, this::onFinished, this::onFailed);
-        this.liveView = new LiveView(id, merger, new LiveDetectors(DetectorReport.settingsFor(plan), null), store);
+        this.liveView = new LiveView(
+                id,
+                spec.startUnixNanos(),
+                intervalNanos,
+                merger,
+                new LiveDetectors(DetectorReport.settingsFor(plan), null),
+                store,
+                this::runEvents);
         this.showSoon = new CoalescedTask("run " + id + ": showing", () -> showNow(clock.unixNanos()));
         this.storedResult = new StoredResult(id, store, this::result);
     }
@@ -281,6 +296,7 @@ public final class Run {
             return;
         }
         notes.add("worker " + w.workerId + " was lost (" + how + ")");
+        lostHere.put(w.workerId, new LiveView.LostWorker(w.workerId, clock.unixNanos(), how));
         merger.workerLost(w.workerId);
         if (state == RunState.RUN_STATE_RUNNING
                 && stopRequestedUnixNanos == 0
@@ -446,6 +462,40 @@ public final class Run {
             LOG.warning(() -> "run " + id + ": " + causes + "; rate re-sliced over "
                     + outcome.slices().size() + " workers (epoch " + outcome.epoch() + ")");
         }
+    }
+
+    /**
+     * The run's own events for the live view. A worker a previous leader lost is placed at its re-slice, or
+     * at the takeover when it was lost without one: this coordinator does not know when it happened.
+     */
+    private synchronized LiveView.RunEvents runEvents() {
+        List<Reslice> reslices = List.copyOf(assignments.reslices());
+        List<LiveView.LostWorker> lost = new ArrayList<>();
+        int connected = 0;
+        for (AssignedWorker w : roster.all()) {
+            if (w.live() && w.channel != null) {
+                connected++;
+            }
+            if (!w.lost) {
+                continue;
+            }
+            LiveView.LostWorker seen = lostHere.get(w.workerId);
+            if (seen == null) {
+                long at = reslices.stream()
+                        .filter(r -> r.getCause() == ResliceCause.RESLICE_CAUSE_WORKER_LOST
+                                && r.getWorkerId().equals(w.workerId))
+                        .mapToLong(Reslice::getAtUnixNanos)
+                        .findFirst()
+                        .orElse(
+                                takeovers.isEmpty()
+                                        ? clock.unixNanos()
+                                        : takeovers.get(takeovers.size() - 1).getAtUnixNanos());
+                seen = new LiveView.LostWorker(w.workerId, at, "");
+            }
+            lost.add(seen);
+        }
+        lost.sort(Comparator.comparingLong(LiveView.LostWorker::atUnixNanos));
+        return new LiveView.RunEvents(connected, lost, reslices, List.copyOf(takeovers));
     }
 
     /** Where the run's reports and worker events go in. */

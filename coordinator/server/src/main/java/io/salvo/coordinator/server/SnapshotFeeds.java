@@ -24,7 +24,7 @@ import java.util.logging.Logger;
  * sequence order. A watcher therefore never depends on which coordinator leads the run, and a
  * takeover continues the same sequence.
  */
-final class SnapshotFeeds {
+public final class SnapshotFeeds {
 
     private static final Logger LOG = Logger.getLogger(SnapshotFeeds.class.getName());
 
@@ -49,6 +49,17 @@ final class SnapshotFeeds {
     void watch(String runId, StreamObserver<LiveSnapshot> watcher) {
         Feed feed = feeds.computeIfAbsent(runId, Feed::new);
         feed.add(watcher);
+    }
+
+    /**
+     * Like {@link #watch}, for a watcher inside this coordinator (its Prometheus metrics): the run's snapshots so
+     * far, then new ones until the run ends or is archived (then {@code onCompleted}). The watcher is called under
+     * the feed's lock and must return quickly. The returned handle detaches it.
+     */
+    public Runnable follow(String runId, StreamObserver<LiveSnapshot> watcher) {
+        Feed feed = feeds.computeIfAbsent(runId, Feed::new);
+        feed.add(watcher);
+        return () -> feed.watchers.remove(watcher);
     }
 
     private final class Feed implements EntryAddedListener<Long, byte[]>, EntryUpdatedListener<Long, byte[]> {

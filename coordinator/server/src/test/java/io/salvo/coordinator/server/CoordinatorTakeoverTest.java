@@ -13,11 +13,15 @@ import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
+import io.salvo.coordinator.metrics.MetricsFeed;
+import io.salvo.coordinator.metrics.PrometheusMetrics;
 import io.salvo.coordinator.run.RunArchive;
 import io.salvo.coordinator.run.RunSettings;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.IntervalReport;
+import io.salvo.proto.v1.LiveEvent;
+import io.salvo.proto.v1.LiveEventKind;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.ResliceCause;
@@ -36,6 +40,7 @@ import io.salvo.testkit.FakeClock;
 import io.salvo.testkit.TestPlans;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,6 +86,10 @@ class CoordinatorTakeoverTest {
         Await.until(
                 "both coordinators see both workers",
                 () -> a.registry().connected() == 2 && b.registry().connected() == 2);
+
+        // The follower's /metrics follows every run of the cluster, whoever leads it, across the takeover.
+        PrometheusMetrics metricsOnB = new PrometheusMetrics();
+        MetricsFeed feedOnB = MetricsFeed.attach(b.cluster(), b.snapshotFeeds(), metricsOnB);
 
         assertThatThrownBy(() -> startRun(toB)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
@@ -175,6 +184,47 @@ class CoordinatorTakeoverTest {
         assertThat(seenOnB.subList(0, seenOnB.size() - 1))
                 .extracting(LiveSnapshot::getIntervalIndex)
                 .containsExactly(0L, 1L);
+        // The takeover and the new leader's re-slice are in the live stream once, wherever they landed; no worker
+        // was lost.
+        List<LiveEvent> runEvents = seenOnB.stream()
+                .flatMap(s -> s.getLiveEventsList().stream())
+                .filter(e -> e.getKind() == LiveEventKind.LIVE_EVENT_KIND_TAKEOVER
+                        || e.getKind() == LiveEventKind.LIVE_EVENT_KIND_RESLICE
+                        || e.getKind() == LiveEventKind.LIVE_EVENT_KIND_WORKER_LOST)
+                .toList();
+        assertThat(runEvents)
+                .extracting(LiveEvent::getKind)
+                .containsExactly(LiveEventKind.LIVE_EVENT_KIND_TAKEOVER, LiveEventKind.LIVE_EVENT_KIND_RESLICE);
+        assertThat(runEvents.get(0).getText())
+                .contains("took the run over from " + a.runs().coordinatorId());
+        assertThat(runEvents.get(1).getResliceCause()).isEqualTo(ResliceCause.RESLICE_CAUSE_TAKEOVER);
+        assertThat(runEvents.get(1).getWorkers()).isEqualTo(2);
+        assertThat(seenOnB).allSatisfy(s -> assertThat(s.getWorkersLost()).isZero());
+
+        // /metrics on B: the snapshots' sums, the run completed.
+        Await.until("B's metrics saw the run end", () -> scrapedState(metricsOnB, runId, "completed") == 1);
+        String scraped = new String(metricsOnB.scrape(), StandardCharsets.UTF_8);
+        long sent = seenOnB.stream().mapToLong(LiveSnapshot::getSent).sum();
+        long completed = seenOnB.stream().mapToLong(LiveSnapshot::getCompleted).sum();
+        assertThat(scraped)
+                .contains("salvo_requests_sent_total{region=\"all\",run=\"" + runId + "\"} " + sent + ".0\n")
+                .contains(
+                        "salvo_request_latency_seconds_count{region=\"all\",run=\"" + runId + "\"} " + completed + "\n")
+                .contains("salvo_workers_lost_total{region=\"all\",run=\"" + runId + "\"} 0.0\n");
+        assertThat(completed).isEqualTo(6);
+        assertThat(feedOnB.follows(runId)).isTrue();
+        feedOnB.close();
+    }
+
+    /** The value of salvo_run_state{run, state} in a scrape, or -1 when the series is not there. */
+    private static double scrapedState(PrometheusMetrics metrics, String runId, String state) {
+        String prefix = "salvo_run_state{region=\"all\",run=\"" + runId + "\",state=\"" + state + "\"} ";
+        return new String(metrics.scrape(), StandardCharsets.UTF_8)
+                .lines()
+                .filter(l -> l.startsWith(prefix))
+                .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
+                .findFirst()
+                .orElse(-1);
     }
 
     @Test
