@@ -89,6 +89,9 @@ public final class JsonLines implements LiveOutput {
         o.put("in_flight_cap_hits", s.getInFlightCapHits());
         o.put("scheduler_lag_p99_micros", s.getSchedulerLagP99Micros());
         o.put("scheduler_lag_max_micros", s.getSchedulerLagMaxMicros());
+        o.put("connection_wait_p99_micros", s.getConnectionWaitP99Micros());
+        o.put("connection_wait_max_micros", s.getConnectionWaitMaxMicros());
+        o.put("connection_waits", s.getConnectionWaits());
         o.put("responding_instances", s.getRespondingInstances());
         o.put("new_instances", s.getNewInstances());
         o.put("workers_reported", s.getWorkersReported());

@@ -50,6 +50,8 @@ class JsonLinesTest {
                                 + "\"latency_micros\":{\"count\":10,\"p50\":1000,\"p95\":1500,\"p99\":1500,\"max\":1500}},"
                                 + "\"late_sends\":2,\"unsent\":0,\"in_flight_cap_hits\":0,"
                                 + "\"scheduler_lag_p99_micros\":120,\"scheduler_lag_max_micros\":1500,"
+                                + "\"connection_wait_p99_micros\":0,\"connection_wait_max_micros\":0,"
+                                + "\"connection_waits\":0,"
                                 + "\"responding_instances\":3,\"new_instances\":3,"
                                 + "\"workers_reported\":2,\"workers_assigned\":2,"
                                 + "\"workers_connected\":0,\"workers_lost\":0,\"cold_starts\":0,"
@@ -67,6 +69,8 @@ class JsonLinesTest {
                                 + "\"latency_micros\":{\"count\":20,\"p50\":1500,\"p95\":2000,\"p99\":2000,\"max\":2000}},"
                                 + "\"late_sends\":0,\"unsent\":0,\"in_flight_cap_hits\":0,"
                                 + "\"scheduler_lag_p99_micros\":120,\"scheduler_lag_max_micros\":1500,"
+                                + "\"connection_wait_p99_micros\":0,\"connection_wait_max_micros\":0,"
+                                + "\"connection_waits\":0,"
                                 + "\"responding_instances\":3,\"new_instances\":0,"
                                 + "\"workers_reported\":2,\"workers_assigned\":2,"
                                 + "\"workers_connected\":0,\"workers_lost\":0,\"cold_starts\":0,\"events\":[]}",

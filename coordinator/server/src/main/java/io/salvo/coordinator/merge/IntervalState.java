@@ -210,6 +210,13 @@ final class IntervalState {
             Histogram lag = liveLag.toHistogram();
             snapshot.setSchedulerLagP99Micros(lag.getValueAtPercentile(99)).setSchedulerLagMaxMicros(lag.getMaxValue());
         }
+        DenseCounts liveWait = livePhases == null ? null : livePhases[0];
+        if (liveWait != null && liveWait.totalCount() > 0) {
+            Histogram wait = liveWait.toHistogram();
+            snapshot.setConnectionWaitP99Micros(wait.getValueAtPercentile(99))
+                    .setConnectionWaitMaxMicros(wait.getMaxValue());
+        }
+        snapshot.setConnectionWaits(connectionWaits);
         shown = true;
         return snapshot.build();
     }

@@ -124,10 +124,18 @@ class IntervalMergerTest {
         for (int i = 1; i <= 100; i++) {
             lag.recordValue(i);
         }
+        Histogram waitA = HistogramSpec.newHistogram();
+        for (int i = 1; i <= 200; i++) {
+            waitA.recordValue(i * 5L);
+        }
+        Histogram waitB = HistogramSpec.newHistogram();
+        waitB.recordValue(250_000);
         accept(
                 merger,
                 report("a", 0, fast, fast).toBuilder()
                         .setSchedulerLagMicros(HistogramCodec.encode(lag))
+                        .setConnectionWaitMicros(HistogramCodec.encode(waitA))
+                        .setConnectionWaits(4)
                         .setUnsent(3)
                         .setInFlightCapHits(2)
                         .build());
@@ -144,7 +152,12 @@ class IntervalMergerTest {
                         .setSent(7)
                         .setCompleted(7)
                         .setIntended(7)
+                        .setConnectionWaitMicros(HistogramCodec.encode(waitB))
+                        .setConnectionWaits(1)
                         .build());
+        Histogram waits = HistogramSpec.newHistogram();
+        waits.add(waitA);
+        waits.add(waitB);
 
         LiveSnapshot s = shown(merger, START).get(0);
 
@@ -161,6 +174,9 @@ class IntervalMergerTest {
         assertThat(s.getErrors()).isEqualTo(7);
         assertThat(s.getSchedulerLagP99Micros()).isEqualTo(lag.getValueAtPercentile(99));
         assertThat(s.getSchedulerLagMaxMicros()).isEqualTo(lag.getMaxValue());
+        assertThat(s.getConnectionWaitP99Micros()).isEqualTo(waits.getValueAtPercentile(99));
+        assertThat(s.getConnectionWaitMaxMicros()).isEqualTo(waits.getMaxValue());
+        assertThat(s.getConnectionWaits()).isEqualTo(5);
         assertThat(s.getUnsent()).isEqualTo(3);
         assertThat(s.getInFlightCapHits()).isEqualTo(2);
         assertThat(s.getIntervalMillis()).isEqualTo(1000);
