@@ -2,7 +2,9 @@ package io.salvo.platform;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -65,6 +67,15 @@ public interface PlatformDriver extends AutoCloseable {
 
     /** The platform's view of its instances so far; safe to call from any thread at any time. */
     PlatformSignals signals();
+
+    /**
+     * The billed quantities of this deployment between two instants, from the platform's own accounting where it
+     * has one (e.g. Lambda's REPORT lines) or estimated from its signals (labelled so in
+     * {@link UsageQuantity#basis()}); empty when the platform bills nothing Salvo can see (an existing URL).
+     */
+    default Optional<PlatformUsage> usage(Instant from, Instant to) throws InterruptedException, PlatformException {
+        return Optional.empty();
+    }
 
     /** Removes the deployment and everything it started; idempotent. */
     void teardown();
