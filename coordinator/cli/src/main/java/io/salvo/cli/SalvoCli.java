@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             CompareCommand.class,
             ReportCommand.class,
+            DeployCommand.class,
+            UndeployCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class SalvoCli {
