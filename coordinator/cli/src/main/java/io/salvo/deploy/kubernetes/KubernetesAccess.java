@@ -55,7 +55,12 @@ public final class KubernetesAccess {
         if (e.getCode() > 0) {
             return "the Kubernetes API at " + where + " answered HTTP " + e.getCode() + ": " + statusMessage(e);
         }
-        return "Kubernetes API at " + where + ": " + firstLine(e.getMessage());
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return "Kubernetes API at " + where + ": " + firstLine(e.getMessage())
+                + (root != e ? " (" + firstLine(root.getMessage()) + ")" : "");
     }
 
     private static String statusMessage(KubernetesClientException e) {
