@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             ReportCommand.class,
             DeployCommand.class,
             UndeployCommand.class,
+            WorkersCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class SalvoCli {

@@ -99,7 +99,7 @@ public final class CoordinatorServer implements AutoCloseable {
                     scheduler,
                     streamWork);
             this.auth = token == null ? null : new TokenAuthInterceptor(token);
-            RunControlService runControl = new RunControlService(runs, new SnapshotFeeds(cluster));
+            RunControlService runControl = new RunControlService(runs, new SnapshotFeeds(cluster), registry, clock);
             this.server = builder.callExecutor(WORKER_LINK_ON_TRANSPORT_THREAD)
                     .addService(
                             auth == null ? workerLink.bindService() : ServerInterceptors.intercept(workerLink, auth))
