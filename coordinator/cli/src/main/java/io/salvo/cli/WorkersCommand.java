@@ -85,7 +85,16 @@ final class WorkersCommand implements Callable<Integer> {
             out.println("No workers connected (asked " + list.getCoordinatorId() + ")");
             return;
         }
-        String format = "%-32s %-14s %-8s %-22s %16s %10s%n";
+        int idWidth = list.getWorkersList().stream()
+                .mapToInt(w -> w.getHello().getWorkerId().length())
+                .max()
+                .orElse(0);
+        int regionWidth = list.getWorkersList().stream()
+                .mapToInt(w -> w.getHello().getRegion().length())
+                .max()
+                .orElse(0);
+        String format =
+                "%-" + Math.max(6, idWidth) + "s  %-" + Math.max(6, regionWidth) + "s  %6s  %-22s  %20s  %10s%n";
         out.printf(Locale.ROOT, format, "WORKER", "REGION", "WEIGHT", "STATE", "CLOCK OFFSET", "LAST HEARD");
         for (ConnectedWorker w : list.getWorkersList()) {
             String region =
