@@ -61,8 +61,47 @@ final class CoordinatorCommand implements Callable<Integer> {
                     + "coordinator is a single member that joins nobody.")
     List<String> clusterMembers = new ArrayList<>();
 
+    @Option(
+            names = "--cluster-kubernetes-dns",
+            paramLabel = "SERVICE_DNS",
+            description = "Find the other coordinators through Hazelcast's Kubernetes discovery, DNS mode: the "
+                    + "DNS name of a headless Service over the coordinator pods (e.g. salvo-coordinator-hz.salvo.svc."
+                    + "cluster.local); needs no Kubernetes API access.")
+    String kubernetesDns;
+
+    @Option(
+            names = "--cluster-kubernetes-service",
+            paramLabel = "NAME",
+            description =
+                    "Like --cluster-kubernetes-dns, API mode: the endpoints of this Service, read from the "
+                            + "Kubernetes API (the pod's ServiceAccount needs get and list on endpoints, endpointslices and pods).")
+    String kubernetesService;
+
+    @Option(
+            names = "--cluster-kubernetes-namespace",
+            paramLabel = "NS",
+            description = "Namespace of --cluster-kubernetes-service (default: the pod's own).")
+    String kubernetesNamespace;
+
     @Mixin
     SecurityOptions security = new SecurityOptions();
+
+    /** The Kubernetes discovery the options ask for, or null. */
+    ClusterSettings.Kubernetes kubernetes() {
+        if (kubernetesDns != null && kubernetesService != null) {
+            throw new IllegalArgumentException(
+                    "give either --cluster-kubernetes-dns or --cluster-kubernetes-service, not both");
+        }
+        if (kubernetesNamespace != null && kubernetesService == null) {
+            throw new IllegalArgumentException("--cluster-kubernetes-namespace goes with --cluster-kubernetes-service");
+        }
+        if (kubernetesDns != null) {
+            return ClusterSettings.Kubernetes.dns(kubernetesDns);
+        }
+        return kubernetesService != null
+                ? ClusterSettings.Kubernetes.api(kubernetesNamespace, kubernetesService)
+                : null;
+    }
 
     @Override
     public Integer call() throws InterruptedException {
@@ -75,8 +114,11 @@ final class CoordinatorCommand implements Callable<Integer> {
                     members.add(HostPort.format(HostPort.parse(member)));
                 }
             }
-            int memberPort = clusterPort != null ? clusterPort : members.isEmpty() ? 0 : ClusterSettings.DEFAULT_PORT;
-            cluster = new ClusterSettings(clusterName, clusterBind, memberPort, members);
+            ClusterSettings.Kubernetes kubernetes = kubernetes();
+            int memberPort = clusterPort != null
+                    ? clusterPort
+                    : members.isEmpty() && kubernetes == null ? 0 : ClusterSettings.DEFAULT_PORT;
+            cluster = new ClusterSettings(clusterName, clusterBind, memberPort, members, kubernetes);
         } catch (IllegalArgumentException e) {
             System.err.println("salvo: " + e.getMessage());
             return RunExecution.USER_ERROR;
