@@ -284,6 +284,11 @@ public final class CoordinatorCluster implements AutoCloseable {
         return hz.getMap("salvo.coordinators");
     }
 
+    /** Member id to the base URL of that coordinator's live dashboard (only members that serve one). */
+    public IMap<String, String> dashboards() {
+        return hz.getMap("salvo.dashboards");
+    }
+
     public IMap<String, Long> archivedRuns() {
         return hz.getMap("salvo.archived-runs");
     }

@@ -48,6 +48,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private final WorkerLinkService workerLink;
 
     private final TokenAuthInterceptor auth;
+    private final SnapshotFeeds snapshotFeeds;
     private final ExecutorService streamWork;
 
     /**
@@ -99,7 +100,8 @@ public final class CoordinatorServer implements AutoCloseable {
                     scheduler,
                     streamWork);
             this.auth = token == null ? null : new TokenAuthInterceptor(token);
-            RunControlService runControl = new RunControlService(runs, new SnapshotFeeds(cluster));
+            this.snapshotFeeds = new SnapshotFeeds(cluster);
+            RunControlService runControl = new RunControlService(runs, snapshotFeeds);
             this.server = builder.callExecutor(WORKER_LINK_ON_TRANSPORT_THREAD)
                     .addService(
                             auth == null ? workerLink.bindService() : ServerInterceptors.intercept(workerLink, auth))
@@ -224,6 +226,11 @@ public final class CoordinatorServer implements AutoCloseable {
 
     public CoordinatorCluster cluster() {
         return cluster;
+    }
+
+    /** Every run's live snapshots, replayed then live, on this coordinator whoever leads the run. */
+    public SnapshotFeeds snapshotFeeds() {
+        return snapshotFeeds;
     }
 
     public void awaitTermination() throws InterruptedException {

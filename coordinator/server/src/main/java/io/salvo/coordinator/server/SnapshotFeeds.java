@@ -22,9 +22,10 @@ import java.util.logging.Logger;
  * WatchRun on any coordinator: the leader writes each live snapshot to the run's replicated
  * snapshot map under a sequence number, and every coordinator streams that map to its watchers in
  * sequence order. A watcher therefore never depends on which coordinator leads the run, and a
- * takeover continues the same sequence.
+ * takeover continues the same sequence. The n-th snapshot a watcher receives (from 0) is the one stored under
+ * sequence n, so a watcher that counts can resume after any of them.
  */
-final class SnapshotFeeds {
+public final class SnapshotFeeds {
 
     private static final Logger LOG = Logger.getLogger(SnapshotFeeds.class.getName());
 
@@ -45,10 +46,15 @@ final class SnapshotFeeds {
                         false);
     }
 
-    /** Replays the run's snapshots so far, then streams new ones until the run ends. */
-    void watch(String runId, StreamObserver<LiveSnapshot> watcher) {
+    /**
+     * Replays the run's snapshots so far, then streams new ones until the run ends (then {@code onCompleted}). The
+     * returned handle detaches the watcher early, for a watcher that is not a gRPC call (whose cancellation detaches
+     * it by itself). The watcher is called under the feed's lock: it must hand its work off, never block.
+     */
+    public Runnable watch(String runId, StreamObserver<LiveSnapshot> watcher) {
         Feed feed = feeds.computeIfAbsent(runId, Feed::new);
         feed.add(watcher);
+        return () -> feed.remove(watcher);
     }
 
     private final class Feed implements EntryAddedListener<Long, byte[]>, EntryUpdatedListener<Long, byte[]> {
@@ -127,6 +133,10 @@ final class SnapshotFeeds {
                 }
             }
             watchers.clear();
+        }
+
+        void remove(StreamObserver<LiveSnapshot> watcher) {
+            watchers.remove(watcher);
         }
 
         void add(StreamObserver<LiveSnapshot> watcher) {
