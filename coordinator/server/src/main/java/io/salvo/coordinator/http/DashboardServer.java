@@ -65,13 +65,13 @@ public final class DashboardServer implements AutoCloseable {
     private final String url;
     private final Map<String, RunDistribution> distributions = new ConcurrentHashMap<>();
 
-    private DashboardServer(CoordinatorServer coordinator, DashboardSettings settings) throws IOException {
+    private DashboardServer(CoordinatorServer coordinator, DashboardSettings settings, boolean openForReading)
+            throws IOException {
         this.cluster = coordinator.cluster();
         this.runs = coordinator.runs();
         this.feeds = coordinator.snapshotFeeds();
         this.tables = new RunTables(cluster);
-        boolean loopback = isLoopback(settings.bindHost());
-        this.auth = new DashboardAuth(loopback, settings.clusterToken(), settings.viewerToken());
+        this.auth = new DashboardAuth(openForReading, settings.clusterToken(), settings.viewerToken());
         // Two event loops are plenty for a handful of viewers; blocking cluster reads go to Vert.x's worker pool.
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(4));
         try {
@@ -96,7 +96,13 @@ public final class DashboardServer implements AutoCloseable {
 
     /** Starts listening; the port is taken when this returns. */
     public static DashboardServer start(CoordinatorServer coordinator, DashboardSettings settings) throws IOException {
-        return new DashboardServer(coordinator, settings);
+        return new DashboardServer(coordinator, settings, isLoopback(settings.bindHost()));
+    }
+
+    /** For tests: the rules of a dashboard bound off loopback, on loopback (tests use no other network). */
+    static DashboardServer startRequiringTokens(CoordinatorServer coordinator, DashboardSettings settings)
+            throws IOException {
+        return new DashboardServer(coordinator, settings, false);
     }
 
     /** The URL other machines use for this dashboard (the bind address, or the advertised one). */
