@@ -207,12 +207,17 @@ var SalvoDashboard = (function () {
             emptyText: 'nothing completed yet', series: [{label: 'all outcomes', values: []}]});
     }
 
+    /** A short label for the chart (the event's full text is in the list above the charts). */
+    function shortLabel(kind) {
+        return kind.replace(/_/g, ' ');
+    }
+
     function markers() {
         var list = [];
         state.intervals.forEach(function (i) {
             i.events.forEach(function (e) {
                 if (C.isNum(e.offset_micros)) {
-                    list.push({kind: e.kind, at_s: e.offset_micros / 1e6, label: e.text});
+                    list.push({kind: e.kind, at_s: e.offset_micros / 1e6, label: shortLabel(e.kind), text: e.text});
                 }
             });
         });
@@ -298,7 +303,7 @@ var SalvoDashboard = (function () {
             holder.appendChild(el('li', {'data-kind': m.kind}, [
                 el('i', {style: 'display:inline-block;width:10px;height:2px;vertical-align:middle;margin-right:6px;'
                     + 'background:' + (C.markerColors[m.kind] || '#555')}),
-                el('span', {'class': 'at'}, [C.round(m.at_s, 3) + ' s']), m.label]));
+                el('span', {'class': 'at'}, [C.round(m.at_s, 3) + ' s']), m.text || m.label]));
         });
     }
 
