@@ -284,7 +284,10 @@ public final class CoordinatorCluster implements AutoCloseable {
         return hz.getMap("salvo.coordinators");
     }
 
-    /** Member id to the base URL of that coordinator's live dashboard (only members that serve one). */
+    /**
+     * Base URL of each live dashboard ever served in this cluster, to the member id that serves or served it. Kept after
+     * its member leaves: a page loaded from it may still be following a run from another coordinator (CORS).
+     */
     public IMap<String, String> dashboards() {
         return hz.getMap("salvo.dashboards");
     }

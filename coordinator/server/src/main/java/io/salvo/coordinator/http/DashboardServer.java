@@ -87,9 +87,7 @@ public final class DashboardServer implements AutoCloseable {
             throw e;
         }
         this.url = "http://" + hostForUrl(advertisedHost(settings)) + ":" + http.actualPort();
-        cluster.dashboards().set(cluster.memberId(), url);
-        // A coordinator that died cannot take its entry away: the others do, so pages stop trying it.
-        cluster.onMemberLeft(member -> cluster.dashboards().remove(member));
+        cluster.dashboards().set(url, cluster.memberId());
         cluster.archivedRuns()
                 .addEntryListener((EntryAddedListener<String, Long>) e -> distributions.remove(e.getKey()), false);
     }
@@ -253,12 +251,15 @@ public final class DashboardServer implements AutoCloseable {
     private JsonObject clusterJson() {
         JsonArray dashboards = new JsonArray();
         String leader = cluster.leaderMemberId();
+        java.util.Set<String> members = cluster.memberIds();
         for (Map.Entry<String, String> e : cluster.dashboards().entrySet()) {
+            String member = e.getValue();
             dashboards.add(new JsonObject()
-                    .put("member_id", e.getKey())
-                    .put("url", e.getValue())
-                    .put("leader", e.getKey().equals(leader))
-                    .put("self", e.getKey().equals(cluster.memberId())));
+                    .put("url", e.getKey())
+                    .put("member_id", member)
+                    .put("live", members.contains(member))
+                    .put("leader", member.equals(leader))
+                    .put("self", member.equals(cluster.memberId())));
         }
         return new JsonObject().put("self", url).put("dashboards", dashboards);
     }
@@ -273,7 +274,7 @@ public final class DashboardServer implements AutoCloseable {
             ctx.next();
             return;
         }
-        vertx.executeBlocking(() -> cluster.dashboards().containsValue(origin)).onComplete(known -> {
+        vertx.executeBlocking(() -> cluster.dashboards().containsKey(origin)).onComplete(known -> {
             if (known.succeeded() && known.result()) {
                 ctx.response()
                         .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin)
@@ -376,11 +377,7 @@ public final class DashboardServer implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            cluster.dashboards().remove(cluster.memberId());
-        } catch (RuntimeException e) {
-            // The cluster is already gone (closed before us): the others remove this member's entry.
-        }
+        // The entry in salvo.dashboards stays: pages loaded from here may be following a run from another coordinator.
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {

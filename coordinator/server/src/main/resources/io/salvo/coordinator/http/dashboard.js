@@ -71,17 +71,18 @@ var SalvoDashboard = (function () {
             });
     }
 
+    /** The cluster's dashboards, live ones first; a dead one stays listed last (it may come back). */
     function refreshDashboards() {
         return api('/api/cluster').then(function (c) {
-            var urls = c.dashboards.map(function (d) {
+            var live = c.dashboards.filter(function (d) {
+                return d.live;
+            }).map(function (d) {
                 return d.url;
             });
-            // Keep addresses learnt before: the coordinator that died is no longer listed, the others still are.
-            urls.forEach(function (u) {
-                if (state.dashboards.indexOf(u) < 0) {
-                    state.dashboards.push(u);
-                }
+            var rest = state.dashboards.filter(function (u) {
+                return live.indexOf(u) < 0;
             });
+            state.dashboards = live.concat(rest);
         }).catch(function () {
             // This coordinator may be the one that died; the list learnt so far stays.
         });
