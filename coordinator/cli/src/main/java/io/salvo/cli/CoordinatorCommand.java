@@ -147,9 +147,10 @@ final class CoordinatorCommand implements Callable<Integer> {
                 + server.cluster().memberIds().size() + ", " + (server.cluster().isLeader() ? "leader" : "follower"));
         if (web != null) {
             // Scripts and tests read this line to find the dashboard when --http-port 0 is used.
-            System.out.println("Salvo dashboard on http://"
-                    + HostPort.format(InetSocketAddress.createUnresolved(dashboard.bind, web.port())) + "/"
-                    + " (advertised to the cluster as " + web.url() + ")");
+            String listening =
+                    "http://" + HostPort.format(InetSocketAddress.createUnresolved(dashboard.bind, web.port()));
+            System.out.println("Salvo dashboard on " + listening + "/"
+                    + (listening.equals(web.url()) ? "" : " (advertised to the cluster as " + web.url() + ")"));
         }
         System.out.flush();
         server.awaitTermination();
