@@ -85,6 +85,16 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     SecurityOptions security = new SecurityOptions();
 
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            description = "Serve the embedded coordinator's live web dashboard on this port (0 = any free port; "
+                    + "off by default). With --coordinator, open that coordinator's dashboard instead.")
+    Integer httpPort;
+
+    @Mixin
+    DashboardOptions dashboard = new DashboardOptions();
+
     @Override
     public Integer call() {
         var err = System.err;
@@ -112,6 +122,24 @@ final class RunCommand implements Callable<Integer> {
                 return RunExecution.USER_ERROR;
             }
         }
+        if (httpPort != null) {
+            if (!addresses.isEmpty()) {
+                err.println("salvo: --http-port serves the embedded coordinator's dashboard; with --coordinator, "
+                        + "open that coordinator's dashboard (salvo coordinator serves one on port "
+                        + io.salvo.coordinator.http.DashboardSettings.DEFAULT_PORT + " unless told otherwise)");
+                return RunExecution.USER_ERROR;
+            }
+            if (httpPort < 0 || httpPort > 65535) {
+                err.println("salvo: --http-port must be between 0 and 65535, got " + httpPort);
+                return RunExecution.USER_ERROR;
+            }
+            try {
+                dashboard.viewerToken();
+            } catch (java.io.IOException e) {
+                err.println("salvo: " + e.getMessage());
+                return RunExecution.USER_ERROR;
+            }
+        }
         ClusterToken token = null;
         if (!addresses.isEmpty()) {
             try {
@@ -133,6 +161,7 @@ final class RunCommand implements Callable<Integer> {
                         live.humanOutput(),
                         err)
                 .liveOutput(mode.create(plan, System.out))
+                .dashboard(httpPort == null ? null : dashboard, httpPort == null ? 0 : httpPort)
                 .execute();
     }
 }

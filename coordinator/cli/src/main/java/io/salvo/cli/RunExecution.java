@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.salvo.cli.live.LiveOutput;
 import io.salvo.cli.live.PlainLines;
+import io.salvo.coordinator.http.DashboardServer;
 import io.salvo.coordinator.server.CoordinatorServer;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
@@ -112,6 +113,22 @@ final class RunExecution {
         this.thresholdAbort = new ThresholdAbort(plan, err, this::stopQuietly);
     }
 
+    private DashboardOptions dashboard;
+    private int dashboardPort;
+    private volatile DashboardServer dashboardServer;
+
+    /** Serves the embedded coordinator's live dashboard on {@code port} (0: any free one); null options: none. */
+    RunExecution dashboard(DashboardOptions options, int port) {
+        this.dashboard = options;
+        this.dashboardPort = port;
+        return this;
+    }
+
+    /** The embedded coordinator's dashboard while the run is under way, or null. */
+    DashboardServer dashboardServer() {
+        return dashboardServer;
+    }
+
     /** Shows the live snapshots this way (the terminal table, JSON lines) instead of lines on the output. */
     RunExecution liveOutput(LiveOutput output) {
         this.live = output;
@@ -148,6 +165,12 @@ final class RunExecution {
                             "Embedded coordinator on %s; starting %d local worker process(es)%n",
                             address, plan.getWorkerCount());
                 }
+                if (dashboard != null) {
+                    dashboardServer = dashboard.start(server, dashboardPort, localToken);
+                    if (!quiet) {
+                        out.printf("Live dashboard on %s/%n", dashboardServer.url());
+                    }
+                }
                 try (LocalWorkers workers =
                         LocalWorkers.start(plan.getWorkerCount(), address, localToken, outDir.resolve("logs"))) {
                     return runAgainst(
@@ -155,6 +178,10 @@ final class RunExecution {
                             localToken,
                             null,
                             workers);
+                } finally {
+                    if (dashboardServer != null) {
+                        dashboardServer.close();
+                    }
                 }
             }
         } catch (IOException e) {
@@ -215,6 +242,9 @@ final class RunExecution {
                 out.printf(
                         "Run %s started on %d worker(s): %s%n",
                         runId, started.getWorkerIdsCount(), String.join(", ", started.getWorkerIdsList()));
+                if (dashboardServer != null) {
+                    out.printf("Follow it on %s/runs/%s%n", dashboardServer.url(), runId);
+                }
             }
             long failoverDeadline = 0;
             RunState finalState = null;

@@ -299,6 +299,14 @@ public final class CoordinatorCluster implements AutoCloseable {
         return hz.getMap("salvo.coordinators");
     }
 
+    /**
+     * Base URL of each live dashboard ever served in this cluster, to the member id that serves or served it. Kept after
+     * its member leaves: a page loaded from it may still be following a run from another coordinator (CORS).
+     */
+    public IMap<String, String> dashboards() {
+        return hz.getMap("salvo.dashboards");
+    }
+
     public IMap<String, Long> archivedRuns() {
         return hz.getMap("salvo.archived-runs");
     }
