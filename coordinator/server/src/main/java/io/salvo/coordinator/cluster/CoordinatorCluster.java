@@ -45,6 +45,8 @@ import java.util.stream.Collectors;
  *   <li>{@code salvo.archived-runs}: run id → end instant (Unix ns) of an ended run whose per-run maps below were
  *       dropped after the retention period; its record and final result stay</li>
  *   <li>{@code salvo.run.<id>.reports}: "interval/worker" → {@code IntervalReport} bytes</li>
+ *   <li>{@code salvo.run.<id>.compacted}: interval index → {@link CompactedInterval}, in place of that
+ *       interval's reports once it is older than the grace period plus the compaction margin</li>
  *   <li>{@code salvo.run.<id>.events}: worker id → its terminal {@code WorkerEvent}</li>
  *   <li>{@code salvo.run.<id>.snapshots}: sequence → {@code LiveSnapshot}</li>
  *   <li>{@code salvo.run.<id>.rejections}: member id → {@link RejectionTally}</li>
@@ -312,11 +314,12 @@ public final class CoordinatorCluster implements AutoCloseable {
     }
 
     /**
-     * Drops an ended run's per-run maps (interval reports, worker events, live snapshots, rejection tallies) and its
+     * Drops an ended run's per-run maps (interval reports, compacted intervals, worker events, live snapshots, rejection tallies) and its
      * stop request on every member. The run's record and final result are kept; the caller has stored the result first.
      */
     public void destroyRunData(String runId) {
         reports(runId).destroy();
+        compacted(runId).destroy();
         workerEvents(runId).destroy();
         snapshots(runId).destroy();
         rejections(runId).destroy();
@@ -338,6 +341,11 @@ public final class CoordinatorCluster implements AutoCloseable {
 
     public IMap<String, byte[]> reports(String runId) {
         return hz.getMap("salvo.run." + runId + ".reports");
+    }
+
+    /** The run's compacted intervals: interval index → {@link CompactedInterval} bytes. */
+    public IMap<Long, byte[]> compacted(String runId) {
+        return hz.getMap("salvo.run." + runId + ".compacted");
     }
 
     public IMap<String, byte[]> workerEvents(String runId) {

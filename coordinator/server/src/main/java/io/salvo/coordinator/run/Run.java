@@ -60,6 +60,7 @@ public final class Run {
     private final Roster roster;
     private final Assignments assignments;
     private final IntervalMerger merger;
+    private final Compaction compaction;
     private final RunInbox inbox;
     private final LiveView liveView;
     private final List<String> notes = new CopyOnWriteArrayList<>();
@@ -72,6 +73,10 @@ public final class Run {
     private volatile Executor driver;
 
     private final CoalescedTask showSoon;
+    private final CoalescedTask compactSoon;
+    /** Where compaction passes run (they wait on the store); null: the run is not compacted. */
+    private volatile Executor housekeeping;
+
     private final StoredResult storedResult;
 
     /** Guarded by this: a change the record does not hold yet, written at the next tick. */
@@ -82,7 +87,8 @@ public final class Run {
     private volatile long stopRequestedUnixNanos;
     private volatile long nextSilenceCheckUnixNanos;
 
-    private Run(RunSpec spec, WallClock clock, RunStore store, String coordinatorId, boolean leading) {
+    private Run(
+            RunSpec spec, WallClock clock, RunStore store, String coordinatorId, boolean leading, boolean restored) {
         this.spec = spec;
         this.id = spec.id();
         this.plan = spec.plan();
@@ -97,7 +103,30 @@ public final class Run {
         this.assignments = new Assignments(spec, profile, roster);
         this.merger = new IntervalMerger(
                 spec.startUnixNanos(), intervalNanos, spec.graceNanos(), RunRecord.maxIntervalIndex(plan));
-        this.inbox = new RunInbox(id, merger, roster, leading, this::afterMerge, this::onFinished, this::onFailed);
+        this.compaction = new Compaction(
+                id,
+                merger,
+                store,
+                spec.startUnixNanos(),
+                intervalNanos,
+                spec.graceNanos(),
+                spec.compactionMarginNanos());
+        this.inbox = new RunInbox(
+                id,
+                merger,
+                compaction,
+                clock::unixNanos,
+                roster,
+                restored,
+                leading,
+                this::afterMerge,
+                this::onFinished,
+                this::onFailed);
+        this.compactSoon = new CoalescedTask("run " + id + ": compacting reports", () -> {
+            if (!terminal()) {
+                compaction.compact(clock.unixNanos());
+            }
+        });
         this.liveView = new LiveView(
                 id,
                 spec.startUnixNanos(),
@@ -112,7 +141,7 @@ public final class Run {
 
     /** A new run led by this coordinator; nothing is stored until {@link #persist()}. */
     static Run create(RunSpec spec, WallClock clock, RunStore store, String coordinatorId) {
-        return new Run(spec, clock, store, coordinatorId, true);
+        return new Run(spec, clock, store, coordinatorId, true, false);
     }
 
     /**
@@ -128,7 +157,32 @@ public final class Run {
             RunStore store,
             String coordinatorId,
             boolean leading) {
-        Run run = new Run(RunSpec.of(record, stopTimeoutNanos), clock, store, coordinatorId, leading);
+        return restore(
+                record,
+                stopTimeoutNanos,
+                RunSettings.DEFAULT_COMPACTION_MARGIN.toNanos(),
+                clock,
+                store,
+                coordinatorId,
+                leading);
+    }
+
+    /** {@link #restore(RunRecord, long, WallClock, RunStore, String, boolean)} with this coordinator's margin. */
+    static Run restore(
+            RunRecord record,
+            long stopTimeoutNanos,
+            long compactionMarginNanos,
+            WallClock clock,
+            RunStore store,
+            String coordinatorId,
+            boolean leading) {
+        Run run = new Run(
+                RunSpec.of(record, stopTimeoutNanos, compactionMarginNanos),
+                clock,
+                store,
+                coordinatorId,
+                leading,
+                true);
         long now = clock.unixNanos();
         synchronized (run) {
             run.assignments.restore(
@@ -321,6 +375,14 @@ public final class Run {
     }
 
     /**
+     * From now on the run's ticks compact its old intervals' reports ({@link Compaction}) on {@code housekeeping},
+     * which may wait on the store; only the leader does.
+     */
+    void compactOn(Executor housekeeping) {
+        this.housekeeping = housekeeping;
+    }
+
+    /**
      * Shows completed intervals, detects silent workers, re-slices and ends the run; called by the ticker.
      * Cheap when there is nothing to do: whether an interval is due is a constant-time question, and silence
      * is checked a few times per heartbeat timeout rather than on every tick.
@@ -340,6 +402,10 @@ public final class Run {
             if (recordDirty) {
                 persist();
             }
+        }
+        Executor compactor = housekeeping;
+        if (compactor != null && leading && compaction.due(nowUnixNanos)) {
+            compactSoon.request(compactor);
         }
         synchronized (showLock) {
             if (liveView.due(nowUnixNanos)) {

@@ -53,6 +53,8 @@ public final class RunManager implements WorkerDirectory.Listener {
     private final SecureRandom random = new SecureRandom();
     private volatile Run active;
     private final RunArchive archive;
+    /** Where runs compact their reports and ended runs are archived: one task at a time, off the ticker. */
+    private final Executor housekeeping;
 
     /**
      * @param clock         the coordinator's wall clock; runs read every instant from it
@@ -75,6 +77,7 @@ public final class RunManager implements WorkerDirectory.Listener {
         this.settings = settings;
         this.cluster = cluster;
         this.coordinatorId = coordinatorId;
+        this.housekeeping = archiver;
         this.archive = new RunArchive(
                 cluster, clock, ticker, archiver, settings.finishedRunRetention(), coordinatorId, runs, this::copyOf);
         workers.listener(this);
@@ -142,7 +145,8 @@ public final class RunManager implements WorkerDirectory.Listener {
                             start,
                             settings.grace().toNanos(),
                             heartbeatTimeout,
-                            settings.stopTimeout().toNanos()),
+                            settings.stopTimeout().toNanos(),
+                            settings.compactionMarginNanos()),
                     clock,
                     cluster.runStore(runId),
                     coordinatorId);
@@ -202,6 +206,7 @@ public final class RunManager implements WorkerDirectory.Listener {
     /** Drives the run from now on; a taken-over run only once it knows what the old leader showed. */
     private void scheduleTicks(Run run) {
         run.driveOn(ticker);
+        run.compactOn(housekeeping);
         long tickMillis = settings.tick().toMillis();
         // tickSafely logs its own failures and ends the task (by throwing) once the run is over
         ScheduledFuture<?> unused =
@@ -382,6 +387,7 @@ public final class RunManager implements WorkerDirectory.Listener {
         return Run.restore(
                 record,
                 settings.stopTimeout().toNanos(),
+                settings.compactionMarginNanos(),
                 clock,
                 cluster.runStore(record.runId()),
                 coordinatorId,
