@@ -120,9 +120,13 @@ final class Compaction {
     /** Whether a pass would compact something now; cheap enough for every tick. */
     boolean due(long nowUnixNanos) {
         synchronized (lock) {
-            return !fresh.isEmpty()
-                    && fresh.firstKey() < cutoff(nowUnixNanos)
-                    && nowUnixNanos - fresh.firstEntry().getValue().lastMergedUnixNanos >= QUIET_NANOS;
+            // Any quiet interval below the cutoff: one that keeps receiving late reports must not hold up the rest.
+            for (Fresh f : fresh.headMap(cutoff(nowUnixNanos), false).values()) {
+                if (nowUnixNanos - f.lastMergedUnixNanos >= QUIET_NANOS) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
