@@ -6,6 +6,7 @@ import io.salvo.coordinator.slicing.SlicePlanner.Participant;
 import io.salvo.core.rate.RateProfile;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.CoordinatorMessage;
+import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.RunPlan;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ final class Assignments {
     private final List<Reslice> reslices = new CopyOnWriteArrayList<>();
     private final List<Reslicer.Change> pending = new ArrayList<>();
     private long epoch = 1;
+    private volatile LeaderTerm term = LeaderTerm.getDefaultInstance();
     /** Set by a takeover: once every worker is back (or lost), the new leader re-assigns under a new epoch. */
     private boolean takeoverDue;
 
@@ -128,6 +130,11 @@ final class Assignments {
         }
     }
 
+    /** The leadership term assignments carry from now on. */
+    void term(LeaderTerm leaderTerm) {
+        this.term = leaderTerm;
+    }
+
     /** Tells the worker its current assignment, if it has a stream. */
     void send(AssignedWorker w) {
         WorkerChannel channel = w.channel;
@@ -139,7 +146,8 @@ final class Assignments {
                 .setEpoch(epoch)
                 .setSlice(w.slice)
                 .setStartCoordinatorUnixNanos(startUnixNanos)
-                .setWorkerClockOffsetNanos(channel.clockOffsetNanos());
+                .setWorkerClockOffsetNanos(channel.clockOffsetNanos())
+                .setTerm(term);
         if (bodies == null) {
             assignment.setPlan(plan);
         } else {

@@ -8,9 +8,11 @@ import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.slicing.Reslicer;
 import io.salvo.core.rate.RateProfile;
+import io.salvo.core.term.Terms;
 import io.salvo.detect.LiveDetectors;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.CoordinatorTakeover;
+import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunPlan;
@@ -77,10 +79,20 @@ public final class Run {
     /** Where compaction passes run (they wait on the store); null: the run is not compacted. */
     private volatile Executor housekeeping;
 
+    private volatile java.util.function.BooleanSupplier compactionAllowed = () -> true;
+
     private final StoredResult storedResult;
 
     /** Guarded by this: a change the record does not hold yet, written at the next tick. */
     private boolean recordDirty;
+
+    /** The term the run's record had when this coordinator restored it (unset for a new run). */
+    private volatile LeaderTerm recordedTerm = LeaderTerm.getDefaultInstance();
+
+    /** The leadership term this coordinator drives the run under; unset for a copy. */
+    private volatile LeaderTerm term = LeaderTerm.getDefaultInstance();
+    /** Set once this coordinator learned of a higher term: it no longer drives the run or writes its state. */
+    private volatile String deposedBecause;
 
     private volatile RunState state = RunState.RUN_STATE_RUNNING;
     private volatile long endUnixNanos;
@@ -123,7 +135,7 @@ public final class Run {
                 this::onFinished,
                 this::onFailed);
         this.compactSoon = new CoalescedTask("run " + id + ": compacting reports", () -> {
-            if (!terminal()) {
+            if (!terminal() && !deposed()) {
                 compaction.compact(clock.unixNanos());
             }
         });
@@ -191,6 +203,7 @@ public final class Run {
             run.endUnixNanos = record.endUnixNanos();
             run.stopRequestedUnixNanos = record.stopRequestedUnixNanos();
             run.notes.addAll(record.notes());
+            run.recordedTerm = record.term();
             run.takeovers.addAll(record.takeovers());
             for (WorkerRecord w : record.workers()) {
                 // Each has a reconnect window to come back to this coordinator.
@@ -203,6 +216,45 @@ public final class Run {
 
     public String id() {
         return id;
+    }
+
+    /**
+     * From now on the run is driven under {@code leaderTerm}: it goes with every assignment and stop, and into the
+     * record. Called before the run is first persisted or assigned.
+     */
+    synchronized void leadUnder(LeaderTerm leaderTerm) {
+        this.term = leaderTerm;
+        assignments.term(leaderTerm);
+        roster.term(leaderTerm);
+    }
+
+    /** The term the run is driven under here. */
+    public LeaderTerm term() {
+        return term;
+    }
+
+    /** The term in the record this run was restored from. */
+    LeaderTerm recordedTerm() {
+        return recordedTerm;
+    }
+
+    /**
+     * Another coordinator leads the run under a higher term (a worker refused this one's message, or the cluster's
+     * state says so): this coordinator stops driving it at once. Nothing more is sent, shown or stored by it; the
+     * run's data stays in the cluster for the leader of the higher term.
+     */
+    public synchronized void depose(String why) {
+        if (!leading || deposedBecause != null || terminal()) {
+            return;
+        }
+        deposedBecause = why;
+        LOG.warning(() -> "run " + id + ": no longer driven by coordinator " + coordinatorId + " (term "
+                + Terms.describe(term) + "): " + why);
+    }
+
+    /** Whether this coordinator stopped driving the run because it learned of a higher term. */
+    public boolean deposed() {
+        return deposedBecause != null;
     }
 
     public RunState state() {
@@ -242,6 +294,9 @@ public final class Run {
 
     /** Sends every worker with a stream its current assignment (workers ignore an epoch they already have). */
     synchronized void sendAssignments() {
+        if (deposed()) {
+            return;
+        }
         assignments.sendToLive();
     }
 
@@ -277,6 +332,9 @@ public final class Run {
      * there from now on, and it is sent its current assignment unless a takeover re-assignment is coming.
      */
     public synchronized void attach(WorkerChannel channel) {
+        if (deposed()) {
+            return;
+        }
         if (roster.attach(channel, terminal()) != Roster.Attached.ATTACHED) {
             return;
         }
@@ -379,6 +437,16 @@ public final class Run {
      * which may wait on the store; only the leader does.
      */
     void compactOn(Executor housekeeping) {
+        compactOn(housekeeping, () -> true);
+    }
+
+    /**
+     * Like {@link #compactOn(Executor)}, compacting only while {@code allowed} says so: the run manager allows it while
+     * this coordinator sees as many members as when it began leading the run, so that of two sides of a partition only
+     * the one that took the run over compacts, and the two sides' reports still add up exactly when it heals.
+     */
+    void compactOn(Executor housekeeping, java.util.function.BooleanSupplier allowed) {
+        this.compactionAllowed = allowed;
         this.housekeeping = housekeeping;
     }
 
@@ -388,7 +456,7 @@ public final class Run {
      * is checked a few times per heartbeat timeout rather than on every tick.
      */
     void tick(long nowUnixNanos) {
-        if (terminal()) {
+        if (terminal() || deposed()) {
             return;
         }
         if (nowUnixNanos >= nextSilenceCheckUnixNanos) {
@@ -404,7 +472,11 @@ public final class Run {
             }
         }
         Executor compactor = housekeeping;
-        if (compactor != null && leading && compaction.due(nowUnixNanos)) {
+        if (compactor != null
+                && leading
+                && !deposed()
+                && compaction.due(nowUnixNanos)
+                && compactionAllowed.getAsBoolean()) {
             compactSoon.request(compactor);
         }
         synchronized (showLock) {
@@ -439,7 +511,7 @@ public final class Run {
     /** Shows what became complete now rather than at the next tick: the next interval's last report was merged. */
     void showNow(long nowUnixNanos) {
         synchronized (showLock) {
-            if (!terminal()) {
+            if (!terminal() && !deposed()) {
                 liveView.showCompleted(nowUnixNanos, state);
             }
         }
@@ -447,7 +519,7 @@ public final class Run {
 
     /** Asks every worker to stop; the run ends once they have reported what they measured. */
     public synchronized void requestStop(String reason, long nowUnixNanos) {
-        if (terminal() || stopRequestedUnixNanos != 0) {
+        if (terminal() || stopRequestedUnixNanos != 0 || deposed()) {
             return;
         }
         stopRequestedUnixNanos = nowUnixNanos;
@@ -456,7 +528,7 @@ public final class Run {
         assignments.cancelTakeover();
         persist();
         roster.sendToLive(CoordinatorMessage.newBuilder()
-                .setStop(StopRun.newBuilder().setRunId(id).setReason(reason))
+                .setStop(StopRun.newBuilder().setRunId(id).setReason(reason).setTerm(term))
                 .build());
     }
 
@@ -570,7 +642,7 @@ public final class Run {
     }
 
     private void afterMerge(IntervalMerger.Merged merged) {
-        if (!leading) {
+        if (!leading || deposed()) {
             return;
         }
         if (terminal()) {
@@ -584,7 +656,7 @@ public final class Run {
     /** Writes the run's record; called under the lock before any change is acted on. */
     synchronized void persist() {
         recordDirty = false;
-        if (!leading) {
+        if (!leading || deposed()) {
             return;
         }
         store.saveRecord(new RunRecord(
@@ -602,7 +674,8 @@ public final class Run {
                 notes,
                 assignments.reslices(),
                 takeovers,
-                roster.records()));
+                roster.records(),
+                term));
     }
 
     /**
