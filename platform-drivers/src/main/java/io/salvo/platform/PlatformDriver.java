@@ -3,6 +3,7 @@ package io.salvo.platform;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -53,6 +54,14 @@ public interface PlatformDriver extends AutoCloseable {
     /** The endpoint of the current deployment. @throws IllegalStateException before {@link #deploy} */
     URI endpoint();
 
+    /**
+     * Headers every request to {@link #endpoint} must carry, e.g. the {@code Host} an ingress routes by when the
+     * endpoint is the ingress's address; empty for most platforms. Known after {@link #awaitReady}.
+     */
+    default Map<String, String> requestHeaders() {
+        return Map.of();
+    }
+
     /** Blocks until the endpoint accepts requests (and the platform's minimum instances are ready). */
     void awaitReady(Duration timeout) throws TimeoutException, InterruptedException, PlatformException;
 
@@ -75,6 +84,21 @@ public interface PlatformDriver extends AutoCloseable {
      */
     default Optional<PlatformUsage> usage(Instant from, Instant to) throws InterruptedException, PlatformException {
         return Optional.empty();
+    }
+
+    /**
+     * Called just before the run's first request. A driver whose cold start is an explicit scale-up (Kubernetes
+     * without an autoscaler that scales from zero) scales up here; others do nothing.
+     */
+    default void loadStarting() throws InterruptedException, PlatformException {}
+
+    /**
+     * Each cold start since deploy broken down into its phases, and the platform's events; safe to call from any
+     * thread at any time. {@code firstResponses} are the first responses the load generator saw per instance id,
+     * which end each cold start; a driver matches them to its instances where it can.
+     */
+    default PlatformTimeline timeline(List<FirstResponse> firstResponses) {
+        return PlatformTimeline.EMPTY;
     }
 
     /** Removes the deployment and everything it started; idempotent. */
