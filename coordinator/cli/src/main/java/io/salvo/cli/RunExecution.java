@@ -439,7 +439,8 @@ final class RunExecution {
         Runtime.getRuntime().halt(INTERRUPTED);
     }
 
-    private void stopQuietly(String reason) {
+    /** Asks the coordinator to stop the run (as Ctrl-C does, without ending the CLI); errors are printed. */
+    void stopQuietly(String reason) {
         RunControlBlockingStub stub = control;
         String id = runId;
         if (stub == null || id == null) {

@@ -44,6 +44,8 @@ class ArchitectureTest {
             "io.salvo.worker",
             "io.salvo.modelserver",
             "io.salvo.platform",
+            "io.salvo.platform.kubernetes",
+            "io.salvo.platform.knative",
             "io.salvo.detect",
             "io.salvo.report",
             "io.salvo.thresholds",
@@ -74,8 +76,15 @@ class ArchitectureTest {
                 .definedBy("io.salvo.worker..", "io.salvo.target..")
                 .layer("model-server")
                 .definedBy("io.salvo.modelserver..")
+                .layer("platform-kubernetes")
+                .definedBy("io.salvo.platform.kubernetes..", "io.salvo.platform.knative..")
                 .layer("platform-drivers")
-                .definedBy("io.salvo.platform..")
+                .definedBy(com.tngtech.archunit.base.DescribedPredicate.describe(
+                        "in io.salvo.platform but not its kubernetes or knative drivers",
+                        (com.tngtech.archunit.core.domain.JavaClass c) ->
+                                c.getPackageName().startsWith("io.salvo.platform")
+                                        && !c.getPackageName().startsWith("io.salvo.platform.kubernetes")
+                                        && !c.getPackageName().startsWith("io.salvo.platform.knative")))
                 .layer("analysis")
                 .definedBy("io.salvo.detect..", "io.salvo.report..", "io.salvo.thresholds..", "io.salvo.search..")
                 .layer("server")
@@ -90,8 +99,10 @@ class ArchitectureTest {
                 .mayOnlyBeAccessedByLayers("server", "cli")
                 .whereLayer("worker")
                 .mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("platform-kubernetes")
+                .mayNotBeAccessedByAnyLayer()
                 .whereLayer("platform-drivers")
-                .mayOnlyBeAccessedByLayers("cli")
+                .mayOnlyBeAccessedByLayers("cli", "platform-kubernetes")
                 .whereLayer("model-server")
                 .mayNotBeAccessedByAnyLayer()
                 .whereLayer("testkit")

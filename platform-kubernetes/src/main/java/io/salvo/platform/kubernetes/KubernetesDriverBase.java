@@ -262,7 +262,8 @@ public abstract class KubernetesDriverBase implements PlatformDriver {
         if (o == null) {
             return PlatformTimeline.EMPTY;
         }
-        o.poll();
+        // what the observer saw at its last poll (at most poll-ms ago): the live view calls this after every interval
+        // and must not wait on the API server
         Map<String, FirstResponse> byPod = new HashMap<>();
         for (FirstResponse r : firstResponses) {
             int slash = r.instanceId() == null ? -1 : r.instanceId().indexOf('/');
