@@ -6,10 +6,10 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import java.io.InputStream;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -47,9 +47,12 @@ class DriverRoleTest {
 
     @Test
     void theRoleGrantsEveryCallTheDriversMakeAndNoMore() throws Exception {
-        List<HasMetadata> objects;
-        try (InputStream in = Files.newInputStream(ROLE)) {
-            objects = Serialization.unmarshal(in);
+        KubernetesSerialization yaml = new KubernetesSerialization();
+        List<HasMetadata> objects = new ArrayList<>();
+        for (String document : Files.readString(ROLE).split("(?m)^---\\s*$", -1)) {
+            if (!document.isBlank()) {
+                objects.add(yaml.unmarshal(document, HasMetadata.class));
+            }
         }
         Role role = objects.stream()
                 .filter(Role.class::isInstance)
