@@ -211,6 +211,10 @@ class KubernetesDriverMockTest {
                     .isEqualTo(1);
             Map<String, String> labelsAgain = labels;
             cluster.podCreated("p3", labelsAgain);
+            Await.until(
+                    "the driver saw p3",
+                    () -> d.signals().instances().stream()
+                            .anyMatch(i -> i.name().equals("p3")));
             assertThat(d.timeline(java.util.List.of()).coldStarts())
                     .as("only pods after the forced cold start are cold starts")
                     .extracting(io.salvo.platform.ColdStartPhases::instance)

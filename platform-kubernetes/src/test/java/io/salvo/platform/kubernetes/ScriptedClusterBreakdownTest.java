@@ -108,6 +108,11 @@ class ScriptedClusterBreakdownTest {
                 new FirstResponse("a/0f1e", at(a0, 9.4), 2100L),
                 new FirstResponse("b/77aa", at(n0, 62.3), 2300L),
                 new FirstResponse("not-a-pod-id", at(a0, 5), null));
+        // the driver looks at the cluster every poll-ms (20 ms here); its last look must have seen the script's end
+        Await.until(
+                "the driver saw pod b ready",
+                () -> driver.signals().instances().stream()
+                        .anyMatch(i -> i.name().equals("b") && i.readyAt() != null));
         PlatformTimeline timeline = driver.timeline(responses);
 
         assertThat(timeline.coldStarts()).extracting(ColdStartPhases::instance).containsExactly("a", "b");
