@@ -530,11 +530,15 @@ class KubernetesPlatformEndToEndTest {
             return at;
         }
 
-        private void stop(String pod) {
+        /** As a kubelet: the container stops (SIGTERM, then SIGKILL after a grace period), then the pod is gone. */
+        private void stop(String pod) throws InterruptedException {
             readyPorts.remove(pod);
             Process p = processes.get(pod);
             if (p != null) {
                 p.destroy();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                }
             }
             client.pods().inNamespace(NS).withName(pod).delete();
         }
