@@ -121,7 +121,8 @@ public final class LambdaLimits {
                 .mapToLong(e -> e.getKey().length() + e.getValue().length())
                 .sum();
         if (envBytes > ENVIRONMENT.max()) {
-            violations.add(message(ENVIRONMENT, envBytes + " bytes") + "; pass large values in the package instead");
+            violations.add(message(ENVIRONMENT, String.format(Locale.ROOT, "%,d bytes", envBytes))
+                    + "; pass large values in the package instead");
         }
         if (settings.provisionedConcurrency() < 0) {
             violations.add("provisioned-concurrency must not be negative, got " + settings.provisionedConcurrency());
@@ -201,7 +202,11 @@ public final class LambdaLimits {
 
     /** "memory: 64 MB asked for, Lambda allows 128–10,240 MB (source: ..., checked 2026-12-05)". */
     static String message(Limit limit, String value) {
-        String allowed = limit.unit().equals("bytes") ? "at most " + mb(limit.max()) : limit.range();
+        String allowed = !limit.unit().equals("bytes")
+                ? limit.range()
+                : limit.max() >= 1024 * 1024
+                        ? "at most " + mb(limit.max())
+                        : String.format(Locale.ROOT, "at most %,d bytes", limit.max());
         return limit.name() + ": " + value + ", Lambda allows " + allowed + " (source: " + limit.source() + ", checked "
                 + CHECKED + ")";
     }

@@ -515,6 +515,26 @@ public final class LambdaPlatformDriver implements PlatformDriver {
         }
     }
 
+    /**
+     * A signer for requests to this deployment's function URL (url-auth AWS_IAM), with the driver's credentials and
+     * region: the sender takes its headers from each round (see {@link FunctionUrlSigner}).
+     *
+     * @param path   the request path on the function URL, e.g. {@code /v2/models/minilm/infer}
+     * @param bodies the run's request bodies in rotation order
+     */
+    public FunctionUrlSigner signer(String method, String path, Map<String, String> headers, List<byte[]> bodies) {
+        URI base = endpoint();
+        return new FunctionUrlSigner(
+                URI.create(base + path),
+                method,
+                headers,
+                bodies,
+                environment.credentials(),
+                region(),
+                clock,
+                FunctionUrlSigner.DEFAULT_RESIGN_INTERVAL);
+    }
+
     @Override
     public boolean canForceCold() {
         return true;
@@ -964,7 +984,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
             String message = String.valueOf(e.getMessage());
             if (message.contains("exceeded the max wait time") || message.contains("max retry attempts")) {
                 throw new WaiterTimeout(
-                        "aws-lambda: timed out after " + timeout.toSeconds() + " s " + what + describeState());
+                        "aws-lambda: timed out after " + timeout.toMillis() + " ms " + what + describeState());
             }
             if (message.contains("failure state")) {
                 throw new PlatformException("aws-lambda: failed " + what + describeState());
