@@ -44,6 +44,7 @@ class ArchitectureTest {
             "io.salvo.worker",
             "io.salvo.modelserver",
             "io.salvo.platform",
+            "io.salvo.platform.lambda",
             "io.salvo.detect",
             "io.salvo.report",
             "io.salvo.thresholds",
