@@ -44,6 +44,20 @@ final class LambdaErrors {
 
     private LambdaErrors() {}
 
+    /** No credentials in the SDK's default chain. */
+    static PlatformException noCredentials() {
+        return new PlatformException("aws-lambda: no AWS credentials. The SDK's default chain looked for"
+                + " AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile in ~/.aws/credentials and ~/.aws/config"
+                + " (AWS_PROFILE), SSO, web identity, and container or instance roles; configure one of them (e.g."
+                + " `aws configure` or `aws sso login`)");
+    }
+
+    /** No region in the settings nor the SDK's default chain. */
+    static PlatformException noRegion() {
+        return new PlatformException("aws-lambda: no AWS region. Set the driver's 'region' setting, AWS_REGION, or a"
+                + " region in the AWS profile");
+    }
+
     /**
      * @param what       what the driver was doing, e.g. "creating function salvo-minilm-1a2b3c4d"
      * @param permission the IAM action that call needs, e.g. {@code lambda:CreateFunction}
@@ -54,15 +68,8 @@ final class LambdaErrors {
         }
         String message = String.valueOf(e.getMessage());
         String lower = message.toLowerCase(Locale.ROOT);
-        if (e instanceof SdkClientException && lower.contains("credentials")) {
-            return new PlatformException("aws-lambda: no AWS credentials while " + what
-                    + ". The SDK's default chain looked for AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile"
-                    + " in ~/.aws/credentials and ~/.aws/config (AWS_PROFILE), SSO, web identity, and container or"
-                    + " instance roles; configure one of them (e.g. `aws configure` or `aws sso login`)");
-        }
-        if (e instanceof SdkClientException && lower.contains("region")) {
-            return new PlatformException("aws-lambda: no AWS region while " + what
-                    + ". Set the driver's 'region' setting, AWS_REGION, or a region in the AWS profile");
+        if (e instanceof SdkClientException && lower.contains("unable to load credentials")) {
+            return noCredentials();
         }
         if (lower.contains("waiter") || lower.contains("max wait time") || lower.contains("max retry attempts")) {
             return new PlatformException("aws-lambda: gave up " + what + ": " + firstLine(message));

@@ -222,16 +222,18 @@ public final class LambdaPlatformDriver implements PlatformDriver {
             throw new PlatformException("aws-lambda: setting 'role' (the ARN of the function's execution role) is"
                     + " required to create a function; see docs/platforms/aws-lambda.md for the role's policy");
         }
-        region = call(
-                "resolving the AWS region",
-                "none (region from settings, AWS_REGION or the profile)",
-                () -> configured.region() != null
-                        ? Region.of(configured.region())
-                        : environment.defaultRegion().get());
-        call(
-                "resolving AWS credentials",
-                "none (credentials from the SDK's default chain)",
-                () -> environment.credentials().resolveCredentials());
+        try {
+            region = configured.region() != null
+                    ? Region.of(configured.region())
+                    : environment.defaultRegion().get();
+        } catch (SdkException e) {
+            throw LambdaErrors.noRegion();
+        }
+        try {
+            environment.credentials().resolveCredentials();
+        } catch (SdkException e) {
+            throw LambdaErrors.noCredentials();
+        }
         String name = configured.functionName() != null ? configured.functionName() : newFunctionName(spec.model());
         synchronized (this) {
             settings = configured.withFunctionName(name);

@@ -409,9 +409,28 @@ class LambdaDriverFakeTest {
         driver(Map.of(), none);
         int callsBefore = aws.calls().size();
         assertThatThrownBy(() -> driver.deploy(DeploymentSpec.of("minilm")))
-                .hasMessageStartingWith("aws-lambda: no AWS credentials while resolving AWS credentials")
+                .hasMessageStartingWith("aws-lambda: no AWS credentials. The SDK's default chain looked for")
                 .hasMessageContaining("aws configure");
         assertThat(aws.calls()).as("no call without credentials").hasSize(callsBefore);
+        driver.close();
+
+        Map<String, String> noRegion = new HashMap<>(Map.of(
+                "image-uri", IMAGE, "role", ROLE, "endpoint", aws.endpoint().toString()));
+        driver = new LambdaPlatformDriver(
+                LambdaSettings.parse(noRegion),
+                new LambdaPlatformDriver.Environment(
+                        StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDFAKE", SECRET)),
+                        () -> {
+                            throw SdkClientException.create(
+                                    "Unable to load region from any of the providers in the chain");
+                        },
+                        Duration.ofMillis(5)),
+                TestClocks.of(time));
+        assertThatThrownBy(() -> driver.deploy(DeploymentSpec.of("minilm")))
+                .hasMessage(
+                        "aws-lambda: no AWS region. Set the driver's 'region' setting, AWS_REGION, or a region in the"
+                                + " AWS profile");
+        assertThat(aws.calls()).as("no call without a region").hasSize(callsBefore);
     }
 
     @Test
