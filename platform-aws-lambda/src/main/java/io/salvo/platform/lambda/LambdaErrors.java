@@ -1,8 +1,10 @@
 package io.salvo.platform.lambda;
 
 import io.salvo.platform.PlatformException;
+import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -43,6 +45,17 @@ final class LambdaErrors {
             "RequestTooLargeException");
 
     private LambdaErrors() {}
+
+    /** Runs one SDK call, translating its failure into one clear PlatformException. */
+    static <T> T call(String what, String permission, Supplier<T> call) throws PlatformException {
+        try {
+            return call.get();
+        } catch (SdkException e) {
+            throw translate(e, what, permission);
+        } catch (UncheckedIOException e) {
+            throw new PlatformException("aws-lambda: I/O failure while " + what + ": " + e.getMessage());
+        }
+    }
 
     /** No credentials in the SDK's default chain. */
     static PlatformException noCredentials() {

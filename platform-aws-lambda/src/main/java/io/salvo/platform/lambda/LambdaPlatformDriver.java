@@ -1,5 +1,7 @@
 package io.salvo.platform.lambda;
 
+import static io.salvo.platform.lambda.LambdaErrors.call;
+
 import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.PlatformDriver;
 import io.salvo.platform.PlatformException;
@@ -7,21 +9,15 @@ import io.salvo.platform.PlatformLimitException;
 import io.salvo.platform.PlatformSignals;
 import io.salvo.platform.PlatformUsage;
 import io.salvo.platform.UsageQuantity;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -39,13 +35,10 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.cloudwatchlogs.model.FilterLogEventsRequest;
 import software.amazon.awssdk.services.cloudwatchlogs.model.FilteredLogEvent;
@@ -53,17 +46,11 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.Architecture;
 import software.amazon.awssdk.services.lambda.model.CreateFunctionRequest;
 import software.amazon.awssdk.services.lambda.model.FunctionCode;
-import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import software.amazon.awssdk.services.lambda.model.FunctionUrlAuthType;
-import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationRequest;
-import software.amazon.awssdk.services.lambda.model.GetFunctionRequest;
-import software.amazon.awssdk.services.lambda.model.GetProvisionedConcurrencyConfigResponse;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LogFormat;
 import software.amazon.awssdk.services.lambda.model.PackageType;
-import software.amazon.awssdk.services.lambda.model.ProvisionedConcurrencyStatusEnum;
 import software.amazon.awssdk.services.lambda.model.SnapStartApplyOn;
-import software.amazon.awssdk.services.lambda.waiters.LambdaWaiter;
 
 /**
  * Deploys the model-server as an AWS Lambda function and reads the platform's own accounting back (see
@@ -132,25 +119,17 @@ public final class LambdaPlatformDriver implements PlatformDriver {
         }
     }
 
-    /** What the driver created, so teardown removes exactly that. */
-    private enum Created {
-        LOG_GROUP,
-        FUNCTION,
-        URL,
-        URL_PERMISSIONS
-    }
-
     private final LambdaSettings configured;
     private final Environment environment;
     private final Clock clock;
-    private final Set<Created> created = EnumSet.noneOf(Created.class);
+    private final CreatedResources created = new CreatedResources();
     private final Set<String> instanceIdsBeforeCold = new HashSet<>();
 
     private LambdaSettings settings;
     private Region region;
     private LambdaClient lambda;
     private CloudWatchLogsClient logs;
-    private LambdaWaiter waiter;
+    private LambdaWaits waits;
     private String functionName;
     private String logGroup;
     private String qualifier;
@@ -294,9 +273,9 @@ public final class LambdaPlatformDriver implements PlatformDriver {
                 "lambda:CreateFunction (and iam:PassRole on the role)",
                 () -> lambda.createFunction(create.build()));
         synchronized (this) {
-            created.add(Created.FUNCTION);
+            created.add(CreatedResources.Kind.FUNCTION);
         }
-        awaitFunction("waiting for function " + name + " to become Active", configured.readyTimeout());
+        waits().function(name, "waiting for function " + name + " to become Active", configured.readyTimeout());
 
         if (configured.publishesVersion()) {
             publishAndPoint(false);
@@ -346,7 +325,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
         synchronized (this) {
             lambda = newLambda;
             logs = logsBuilder.build();
-            waiter = LambdaWaiter.builder().client(newLambda).build();
+            waits = new LambdaWaits(newLambda, environment.pollInterval());
         }
     }
 
@@ -363,7 +342,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
                     "logs:CreateLogGroup",
                     () -> logs.createLogGroup(r -> r.logGroupName(logGroup).tags(Map.of("salvo", "benchmark"))));
             synchronized (this) {
-                created.add(Created.LOG_GROUP);
+                created.add(CreatedResources.Kind.LOG_GROUP);
             }
         }
     }
@@ -376,15 +355,11 @@ public final class LambdaPlatformDriver implements PlatformDriver {
                         "lambda:PublishVersion",
                         () -> lambda.publishVersion(r -> r.functionName(name)))
                 .version();
-        waitFor(
-                "waiting for version " + version + " of " + name + " to become Active",
-                configured.readyTimeout(),
-                w -> w.waitUntilPublishedVersionActive(
-                        GetFunctionConfigurationRequest.builder()
-                                .functionName(name)
-                                .qualifier(version)
-                                .build(),
-                        waiterConfig(configured.readyTimeout())));
+        waits().publishedVersion(
+                        name,
+                        version,
+                        "waiting for version " + version + " of " + name + " to become Active",
+                        configured.readyTimeout());
         if (aliasExists) {
             call(
                     "pointing alias " + ALIAS + " at version " + version,
@@ -408,32 +383,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
                     () -> lambda.putProvisionedConcurrencyConfig(r -> r.functionName(name)
                             .qualifier(ALIAS)
                             .provisionedConcurrentExecutions(configured.provisionedConcurrency())));
-            awaitProvisioned(configured.readyTimeout());
-        }
-    }
-
-    private void awaitProvisioned(Duration timeout) throws PlatformException {
-        String name = functionName;
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            GetProvisionedConcurrencyConfigResponse status = call(
-                    "reading the provisioned concurrency of " + name,
-                    "lambda:GetProvisionedConcurrencyConfig",
-                    () -> lambda.getProvisionedConcurrencyConfig(
-                            r -> r.functionName(name).qualifier(ALIAS)));
-            if (status.status() == ProvisionedConcurrencyStatusEnum.READY) {
-                return;
-            }
-            if (status.status() == ProvisionedConcurrencyStatusEnum.FAILED) {
-                throw new PlatformException("aws-lambda: provisioned concurrency of " + name + " failed: "
-                        + status.statusReason() + ". Check the account's unreserved concurrency (Service Quotas)");
-            }
-            if (System.nanoTime() > deadline) {
-                throw new PlatformException("aws-lambda: provisioned concurrency of " + name + " not ready after "
-                        + timeout.toSeconds() + " s (" + status.availableProvisionedConcurrentExecutions() + " of "
-                        + status.requestedProvisionedConcurrentExecutions() + " environments)");
-            }
-            pause();
+            waits().provisioned(name, ALIAS, configured.readyTimeout());
         }
     }
 
@@ -448,7 +398,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
                                 r -> r.functionName(name).qualifier(q).authType(auth)))
                 .functionUrl();
         synchronized (this) {
-            created.add(Created.URL);
+            created.add(CreatedResources.Kind.URL);
         }
         if (auth == FunctionUrlAuthType.NONE) {
             // a public URL needs both statements since AWS's change of October 2025
@@ -462,7 +412,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
                             .principal("*")
                             .functionUrlAuthType(FunctionUrlAuthType.NONE)));
             synchronized (this) {
-                created.add(Created.URL_PERMISSIONS);
+                created.add(CreatedResources.Kind.URL_PERMISSIONS);
             }
             call(
                     "allowing public invocation through the function URL",
@@ -508,11 +458,12 @@ public final class LambdaPlatformDriver implements PlatformDriver {
     public void awaitReady(Duration timeout) throws TimeoutException, InterruptedException, PlatformException {
         requireDeployed();
         try {
-            awaitFunction("waiting for function " + functionName + " to be Active and updated", timeout);
+            String name = functionName();
+            waits().function(name, "waiting for function " + name + " to be Active and updated", timeout);
             if (configured.provisionedConcurrency() > 0) {
-                awaitProvisioned(timeout);
+                waits().provisioned(name, ALIAS, timeout);
             }
-        } catch (WaiterTimeout e) {
+        } catch (LambdaWaits.Timeout e) {
             throw new TimeoutException(e.getMessage());
         }
     }
@@ -567,8 +518,11 @@ public final class LambdaPlatformDriver implements PlatformDriver {
                 () -> lambda.updateFunctionConfiguration(
                         r -> r.functionName(name).environment(e -> e.variables(env))));
         try {
-            awaitFunction("waiting for the update of " + name + " (forced cold start)", configured.readyTimeout());
-        } catch (WaiterTimeout e) {
+            waits().function(
+                            name,
+                            "waiting for the update of " + name + " (forced cold start)",
+                            configured.readyTimeout());
+        } catch (LambdaWaits.Timeout e) {
             throw new PlatformException(e.getMessage());
         }
         if (configured.publishesVersion()) {
@@ -641,26 +595,14 @@ public final class LambdaPlatformDriver implements PlatformDriver {
      */
     public InvokeResult invoke(String method, String path, byte[] body) throws PlatformException {
         requireDeployed();
-        JsonObject event = new JsonObject()
-                .put("version", "2.0")
-                .put("rawPath", path)
-                .put("rawQueryString", "")
-                .put("headers", new JsonObject().put("content-type", "application/json"))
-                .put(
-                        "requestContext",
-                        new JsonObject()
-                                .put(
-                                        "http",
-                                        new JsonObject().put("method", method).put("path", path)))
-                .put("body", Base64.getEncoder().encodeToString(body))
-                .put("isBase64Encoded", true);
+        String event = InvokeResult.event(method, path, body);
         String name = functionName;
         String q = qualifier;
         InvokeResponse response = call(
                 "invoking " + name,
                 "lambda:InvokeFunction",
                 () -> lambda.invoke(r -> {
-                    r.functionName(name).payload(SdkBytes.fromUtf8String(event.encode()));
+                    r.functionName(name).payload(SdkBytes.fromUtf8String(event));
                     if (q != null) {
                         r.qualifier(q);
                     }
@@ -671,56 +613,6 @@ public final class LambdaPlatformDriver implements PlatformDriver {
                     + (payload.length() > 400 ? payload.substring(0, 400) + "..." : payload));
         }
         return InvokeResult.of(payload);
-    }
-
-    /**
-     * A function's answer to a function URL event: the 2.0 response's status, headers and body, or, for a payload
-     * that is not such a response, 200 with the payload as the body (as function URLs treat it).
-     */
-    public static final class InvokeResult {
-        private final int status;
-        private final Map<String, String> headers;
-        private final byte[] body;
-
-        InvokeResult(int status, Map<String, String> headers, byte[] body) {
-            this.status = status;
-            this.headers = Map.copyOf(headers);
-            this.body = body.clone();
-        }
-
-        public int status() {
-            return status;
-        }
-
-        /** Response headers as the function returned them (e.g. {@code Salvo-Instance-Id}). */
-        public Map<String, String> headers() {
-            return headers;
-        }
-
-        public byte[] body() {
-            return body.clone();
-        }
-
-        static InvokeResult of(String payload) {
-            try {
-                JsonObject json = new JsonObject(payload);
-                if (json.containsKey("statusCode")) {
-                    Map<String, String> headers = new LinkedHashMap<>();
-                    JsonObject h = json.getJsonObject("headers", new JsonObject());
-                    for (String key : h.fieldNames()) {
-                        headers.put(key, String.valueOf(h.getValue(key)));
-                    }
-                    String body = json.getString("body", "");
-                    byte[] bytes = json.getBoolean("isBase64Encoded", false)
-                            ? Base64.getDecoder().decode(body)
-                            : body.getBytes(StandardCharsets.UTF_8);
-                    return new InvokeResult(json.getInteger("statusCode"), headers, bytes);
-                }
-            } catch (DecodeException | ClassCastException | IllegalArgumentException e) {
-                // not a 2.0 response: the payload is the body
-            }
-            return new InvokeResult(200, Map.of(), payload.getBytes(StandardCharsets.UTF_8));
-        }
     }
 
     @Override
@@ -858,23 +750,20 @@ public final class LambdaPlatformDriver implements PlatformDriver {
     private void removeEverything() {
         LambdaClient lambdaClient;
         CloudWatchLogsClient logsClient;
-        LambdaWaiter currentWaiter;
-        Set<Created> toRemove;
+        LambdaWaits currentWaits;
         String name;
         String q;
         String group;
         synchronized (this) {
             lambdaClient = lambda;
             logsClient = logs;
-            currentWaiter = waiter;
-            toRemove = EnumSet.copyOf(created.isEmpty() ? EnumSet.noneOf(Created.class) : created);
-            created.clear();
+            currentWaits = waits;
             name = functionName;
             q = qualifier;
             group = logGroup;
             lambda = null;
             logs = null;
-            waiter = null;
+            waits = null;
             functionName = null;
             endpoint = null;
             deployedAt = null;
@@ -883,142 +772,28 @@ public final class LambdaPlatformDriver implements PlatformDriver {
         if (lambdaClient == null) {
             return;
         }
-        List<String> failures = new ArrayList<>();
+        Set<CreatedResources.Kind> toRemove = created.takeAll();
         if (configured.keep()) {
             if (!toRemove.isEmpty()) {
                 LOG.info(() -> "keep: left function " + name + " and its URL and log group " + group + " in place");
             }
         } else {
-            if (toRemove.contains(Created.URL_PERMISSIONS)) {
-                remove(
-                        failures,
-                        "permission " + PUBLIC_URL_STATEMENT,
-                        () -> lambdaClient.removePermission(
-                                r -> r.functionName(name).qualifier(q).statementId(PUBLIC_URL_STATEMENT)));
-                remove(
-                        failures,
-                        "permission " + PUBLIC_INVOKE_STATEMENT,
-                        () -> lambdaClient.removePermission(
-                                r -> r.functionName(name).qualifier(q).statementId(PUBLIC_INVOKE_STATEMENT)));
-            }
-            if (toRemove.contains(Created.URL)) {
-                remove(
-                        failures,
-                        "function URL",
-                        () -> lambdaClient.deleteFunctionUrlConfig(
-                                r -> r.functionName(name).qualifier(q)));
-            }
-            if (toRemove.contains(Created.FUNCTION)) {
-                // deletes every version, the alias and their provisioned concurrency with it
-                remove(failures, "function " + name, () -> lambdaClient.deleteFunction(r -> r.functionName(name)));
-            }
-            if (toRemove.contains(Created.LOG_GROUP)) {
-                remove(failures, "log group " + group, () -> logsClient.deleteLogGroup(r -> r.logGroupName(group)));
+            List<String> failures = CreatedResources.remove(toRemove, lambdaClient, logsClient, name, q, group);
+            if (!failures.isEmpty()) {
+                LOG.warning(() -> "aws-lambda teardown left resources behind; delete them by hand: "
+                        + String.join("; ", failures));
             }
         }
-        if (!failures.isEmpty()) {
-            LOG.warning(() ->
-                    "aws-lambda teardown left resources behind; delete them by hand: " + String.join("; ", failures));
-        }
-        currentWaiter.close();
+        currentWaits.close();
         lambdaClient.close();
         logsClient.close();
     }
 
-    private static void remove(List<String> failures, String what, Runnable call) {
-        try {
-            call.run();
-        } catch (AwsServiceException e) {
-            if (e.statusCode() == 404
-                    || (e.awsErrorDetails() != null
-                            && "ResourceNotFoundException"
-                                    .equals(e.awsErrorDetails().errorCode()))) {
-                return;
-            }
-            failures.add(what + " ("
-                    + LambdaErrors.translate(e, "deleting " + what, "the matching delete permission")
-                            .getMessage() + ")");
-        } catch (SdkException e) {
-            failures.add(what + " (" + e.getMessage() + ")");
+    private synchronized LambdaWaits waits() {
+        if (waits == null) {
+            throw new IllegalStateException("deploy() first, or torn down meanwhile");
         }
-    }
-
-    /** The waiters' "gave up" (as opposed to a failed function): becomes a TimeoutException where the SPI has one. */
-    private static final class WaiterTimeout extends PlatformException {
-        private static final long serialVersionUID = 1L;
-
-        WaiterTimeout(String message) {
-            super(message);
-        }
-    }
-
-    /** Waits until the function is Active and its last update Successful. */
-    private void awaitFunction(String what, Duration timeout) throws PlatformException {
-        String name = functionName;
-        waitFor(what, timeout, w -> {
-            w.waitUntilFunctionActiveV2(
-                    GetFunctionRequest.builder().functionName(name).build(), waiterConfig(timeout));
-            w.waitUntilFunctionUpdatedV2(
-                    GetFunctionRequest.builder().functionName(name).build(), waiterConfig(timeout));
-        });
-    }
-
-    private interface WaiterCall {
-        void run(LambdaWaiter waiter);
-    }
-
-    private WaiterOverrideConfiguration waiterConfig(Duration timeout) {
-        return WaiterOverrideConfiguration.builder()
-                .waitTimeout(timeout)
-                .maxAttempts(Integer.MAX_VALUE)
-                .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(environment.pollInterval()))
-                .build();
-    }
-
-    private void waitFor(String what, Duration timeout, WaiterCall call) throws PlatformException {
-        LambdaWaiter current;
-        synchronized (this) {
-            current = waiter;
-        }
-        try {
-            call.run(current);
-        } catch (SdkClientException e) {
-            String message = String.valueOf(e.getMessage());
-            if (message.contains("exceeded the max wait time") || message.contains("max retry attempts")) {
-                throw new WaiterTimeout(
-                        "aws-lambda: timed out after " + timeout.toMillis() + " ms " + what + describeState());
-            }
-            if (message.contains("failure state")) {
-                throw new PlatformException("aws-lambda: failed " + what + describeState());
-            }
-            throw LambdaErrors.translate(e, what, "lambda:GetFunction");
-        } catch (SdkException e) {
-            throw LambdaErrors.translate(e, what, "lambda:GetFunction");
-        }
-    }
-
-    /** ": state Pending (reason), last update InProgress" for a message; empty when it cannot be read. */
-    private String describeState() {
-        String name = functionName;
-        try {
-            FunctionConfiguration config =
-                    lambda.getFunction(r -> r.functionName(name)).configuration();
-            return "; the function is " + config.stateAsString()
-                    + (config.stateReason() == null ? "" : " (" + config.stateReason() + ")") + ", its last update "
-                    + config.lastUpdateStatusAsString()
-                    + (config.lastUpdateStatusReason() == null ? "" : " (" + config.lastUpdateStatusReason() + ")");
-        } catch (SdkException e) {
-            return "";
-        }
-    }
-
-    private void pause() throws PlatformException {
-        try {
-            Thread.sleep(environment.pollInterval().toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PlatformException("aws-lambda: interrupted while waiting");
-        }
+        return waits;
     }
 
     private void requireDeployed() {
@@ -1026,17 +801,6 @@ public final class LambdaPlatformDriver implements PlatformDriver {
             if (functionName == null || lambda == null) {
                 throw new IllegalStateException("deploy() first");
             }
-        }
-    }
-
-    /** Runs one SDK call, translating its failure into one clear PlatformException. */
-    private static <T> T call(String what, String permission, Supplier<T> call) throws PlatformException {
-        try {
-            return call.get();
-        } catch (SdkException e) {
-            throw LambdaErrors.translate(e, what, permission);
-        } catch (UncheckedIOException e) {
-            throw new PlatformException("aws-lambda: I/O failure while " + what + ": " + e.getMessage());
         }
     }
 }

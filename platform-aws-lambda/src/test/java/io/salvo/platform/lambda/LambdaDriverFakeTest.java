@@ -466,7 +466,7 @@ class LambdaDriverFakeTest {
         assertThat(aws.calls()).doesNotContain("CreateFunctionUrlConfig", "AddPermission");
         aws.invokeAnswers(
                 "{\"statusCode\":200,\"headers\":{\"Salvo-Instance-Id\":\"abc\"},\"body\":\"e30=\",\"isBase64Encoded\":true}");
-        LambdaPlatformDriver.InvokeResult result = driver.invoke(
+        InvokeResult result = driver.invoke(
                 "POST", "/v2/models/minilm/predict", "{\"inputs\":[\"hi\"]}".getBytes(StandardCharsets.UTF_8));
         assertThat(result.status()).isEqualTo(200);
         assertThat(result.headers()).containsEntry("Salvo-Instance-Id", "abc");

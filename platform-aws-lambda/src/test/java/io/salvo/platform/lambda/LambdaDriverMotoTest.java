@@ -173,7 +173,7 @@ class LambdaDriverMotoTest {
                 .containsEntry("SALVO_MODEL", "tiny-bert-shape");
 
         // moto runs no code without Docker: it answers an invocation with its event, which the driver passes on
-        LambdaPlatformDriver.InvokeResult result = driver.invoke(
+        InvokeResult result = driver.invoke(
                 "POST", "/v2/models/tiny-bert-shape/predict", "{\"inputs\":[\"hi\"]}".getBytes(StandardCharsets.UTF_8));
         assertThat(result.status()).isEqualTo(200);
         assertThat(new String(result.body(), StandardCharsets.UTF_8)).contains("/v2/models/tiny-bert-shape/predict");
