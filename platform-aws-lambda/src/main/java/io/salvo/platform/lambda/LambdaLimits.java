@@ -124,6 +124,18 @@ public final class LambdaLimits {
             violations.add(message(ENVIRONMENT, String.format(Locale.ROOT, "%,d bytes", envBytes))
                     + "; pass large values in the package instead");
         }
+        Integer min = spec.minInstances();
+        if (min != null && min > 0 && settings.provisionedConcurrency() < min) {
+            violations.add("minimum instances: " + min + " asked for; Lambda keeps environments initialised only with"
+                    + " provisioned concurrency, which is billed while enabled: set provisioned-concurrency to " + min
+                    + " (source: https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html)");
+        }
+        Integer max = spec.maxInstances();
+        if (max != null && (max < 1 || max < settings.provisionedConcurrency())) {
+            violations.add("maximum instances: " + max + " asked for; Lambda's reserved concurrency must be at least 1"
+                    + " and at least the provisioned concurrency (" + settings.provisionedConcurrency() + ") (source:"
+                    + " https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html)");
+        }
         if (settings.provisionedConcurrency() < 0) {
             violations.add("provisioned-concurrency must not be negative, got " + settings.provisionedConcurrency());
         }

@@ -276,7 +276,15 @@ public final class LambdaPlatformDriver implements PlatformDriver {
             created.add(CreatedResources.Kind.FUNCTION);
         }
         waits().function(name, "waiting for function " + name + " to become Active", configured.readyTimeout());
-
+        if (spec.maxInstances() != null) {
+            // the plan's ceiling: reserved concurrency caps the function's execution environments (and takes them
+            // from the account's unreserved pool while the function exists)
+            call(
+                    "reserving concurrency " + spec.maxInstances() + " for " + name,
+                    "lambda:PutFunctionConcurrency",
+                    () -> lambda.putFunctionConcurrency(
+                            r -> r.functionName(name).reservedConcurrentExecutions(spec.maxInstances())));
+        }
         if (configured.publishesVersion()) {
             publishAndPoint(false);
         }

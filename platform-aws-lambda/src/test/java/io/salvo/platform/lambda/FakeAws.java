@@ -123,6 +123,11 @@ final class FakeAws implements AutoCloseable {
         return Map.copyOf(functions);
     }
 
+    /** The reserved concurrency of a function; null when none was put. */
+    synchronized Integer reserved(String name) {
+        return functions.get(name).getInteger("reserved");
+    }
+
     synchronized List<String> permissions() {
         return List.copyOf(permissions);
     }
@@ -362,6 +367,10 @@ final class FakeAws implements AutoCloseable {
                 permissions.removeIf(p -> p.startsWith(sid + " "));
                 return new Answer(204, null, "");
             }
+            case "PutFunctionConcurrency" -> {
+                function.put("reserved", request.getInteger("ReservedConcurrentExecutions"));
+                return Answer.ok(new JsonObject().put("ReservedConcurrentExecutions", function.getInteger("reserved")));
+            }
             case "Invoke" -> {
                 return Answer.ok(new JsonObject(invokePayload));
             }
@@ -393,6 +402,7 @@ final class FakeAws implements AutoCloseable {
         copy.remove("pollsLeft");
         copy.remove("alias");
         copy.remove("provisioned");
+        copy.remove("reserved");
         return copy;
     }
 
@@ -419,6 +429,7 @@ final class FakeAws implements AutoCloseable {
             case "POST policy" -> "AddPermission";
             case "DELETE policy" -> "RemovePermission";
             case "POST invocations" -> "Invoke";
+            case "PUT concurrency" -> "PutFunctionConcurrency";
             default -> "Unknown " + method + " " + rest;
         };
     }

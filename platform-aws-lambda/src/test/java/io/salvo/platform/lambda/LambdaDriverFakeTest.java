@@ -125,6 +125,7 @@ class LambdaDriverFakeTest {
                         "two",
                         LambdaPlatformDriver.COLD_GENERATION_ENV,
                         "0"));
+        assertThat(aws.reserved(name)).as("no ceiling asked for, none set").isNull();
         assertThat(aws.urls()).containsEntry(name, "NONE");
         assertThat(aws.permissions())
                 .containsExactly(
@@ -310,7 +311,8 @@ class LambdaDriverFakeTest {
     void provisionedConcurrencyPublishesAVersionBehindAnAliasAndIsBilledOverTheWindow() throws Exception {
         aws.provisionedAfter(2);
         driver(Map.of("function-name", "salvo-pc", "provisioned-concurrency", "2", "memory-mb", "2048"));
-        driver.deploy(DeploymentSpec.of("minilm"));
+        driver.deploy(DeploymentSpec.of("minilm").withScaling(2, 8, null));
+        assertThat(aws.reserved("salvo-pc")).as("the plan's maximum instances").isEqualTo(8);
         assertThat(aws.calls())
                 .containsSubsequence(
                         "CreateFunction",

@@ -109,6 +109,22 @@ class LambdaLimitsTest {
                                 + "); Lambda scales out by one environment per concurrent request:"
                                 + " leave concurrency unset or 1")),
                 Arguments.of(
+                        "minimum instances without provisioned concurrency",
+                        Map.of(),
+                        spec().withScaling(1, null, null),
+                        List.of(
+                                "minimum instances: 1 asked for; Lambda keeps environments initialised only with"
+                                        + " provisioned concurrency, which is billed while enabled: set provisioned-concurrency"
+                                        + " to 1 (source: https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html)")),
+                Arguments.of(
+                        "maximum instances below the provisioned concurrency",
+                        Map.of("provisioned-concurrency", "4"),
+                        spec().withScaling(null, 2, null),
+                        List.of(
+                                "maximum instances: 2 asked for; Lambda's reserved concurrency must be at least 1 and at"
+                                        + " least the provisioned concurrency (4) (source:"
+                                        + " https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html)")),
+                Arguments.of(
                         "environment over 4 KB",
                         Map.of("env", "BIG=" + "x".repeat(4100)),
                         spec(),
