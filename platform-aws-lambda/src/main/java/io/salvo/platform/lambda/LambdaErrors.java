@@ -117,6 +117,11 @@ final class LambdaErrors {
             return new PlatformException("aws-lambda: not found while " + what + said
                     + ". Check function-name, region, log-group and image-uri");
         }
+        if ("ResourceConflictException".equals(code)
+                && serviceMessage.toLowerCase(Locale.ROOT).contains("exist")) {
+            return new PlatformException("aws-lambda: already exists while " + what + said
+                    + ". Choose another function-name or delete the existing one: Salvo deletes only what it created");
+        }
         if ((code != null && INVALID.contains(code)) || status == 400 || status == 409) {
             return new PlatformException("aws-lambda: invalid configuration while " + what + said
                     + ". Check the driver's settings (role ARN, image URI, handler, runtime, architecture)");

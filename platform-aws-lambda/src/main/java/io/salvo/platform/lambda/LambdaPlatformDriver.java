@@ -270,7 +270,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
         }
         call(
                 "creating function " + name,
-                "lambda:CreateFunction (and iam:PassRole on the role)",
+                "lambda:CreateFunction (with lambda:TagResource, and iam:PassRole on the role)",
                 () -> lambda.createFunction(create.build()));
         synchronized (this) {
             created.add(CreatedResources.Kind.FUNCTION);

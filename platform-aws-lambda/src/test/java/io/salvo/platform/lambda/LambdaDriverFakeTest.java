@@ -369,7 +369,8 @@ class LambdaDriverFakeTest {
         assertThatThrownBy(() -> driver.deploy(DeploymentSpec.of("minilm")))
                 .isInstanceOf(PlatformException.class)
                 .hasMessageContaining("permission denied while creating function")
-                .hasMessageContaining("needs the IAM permission lambda:CreateFunction (and iam:PassRole on the role)")
+                .hasMessageContaining(
+                        "needs the IAM permission lambda:CreateFunction (with lambda:TagResource, and iam:PassRole on the role)")
                 .hasMessageNotContaining(SECRET);
 
         driver.close();
@@ -403,6 +404,20 @@ class LambdaDriverFakeTest {
         assertThatThrownBy(() -> driver.deploy(DeploymentSpec.of("minilm")))
                 .hasMessageContaining("invalid configuration while creating function")
                 .hasMessageContaining("cannot be assumed");
+        driver.close();
+
+        aws.failNext(
+                "CreateFunction",
+                new FakeAws.Failure(409, "ResourceConflictException", "Function already exist: salvo-taken"));
+        long deletesBefore =
+                aws.calls().stream().filter("DeleteFunction"::equals).count();
+        driver(Map.of("function-name", "salvo-taken"));
+        assertThatThrownBy(() -> driver.deploy(DeploymentSpec.of("minilm")))
+                .hasMessageContaining("already exists while creating function salvo-taken")
+                .hasMessageContaining("Salvo deletes only what it created");
+        assertThat(aws.calls().stream().filter("DeleteFunction"::equals).count())
+                .as("nothing of someone else's is deleted")
+                .isEqualTo(deletesBefore);
         driver.close();
 
         AwsCredentialsProvider none = () -> {
