@@ -1,5 +1,6 @@
 package io.salvo.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,6 +45,7 @@ class ArchitectureTest {
             "io.salvo.worker",
             "io.salvo.modelserver",
             "io.salvo.platform",
+            "io.salvo.platform.lambda",
             "io.salvo.detect",
             "io.salvo.report",
             "io.salvo.thresholds",
@@ -100,6 +102,18 @@ class ArchitectureTest {
                 .mayOnlyBeAccessedByLayers("worker", "analysis", "server", "cli")
                 .whereLayer("contract")
                 .mayOnlyBeAccessedByLayers("core", "testkit", "worker", "analysis", "server", "cli")
+                .check(production);
+    }
+
+    @Test
+    void onlyTheLambdaDriverUsesTheAwsSdk() {
+        // ADR 0013: the SDK stays in its driver's module; the CLI loads that module at run time only
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.salvo.platform.lambda..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("software.amazon.awssdk..")
                 .check(production);
     }
 
