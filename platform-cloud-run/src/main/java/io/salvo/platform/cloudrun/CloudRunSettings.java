@@ -2,6 +2,7 @@ package io.salvo.platform.cloudrun;
 
 import io.salvo.platform.DriverConfig;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -72,7 +73,7 @@ public record CloudRunSettings(
     public static final Duration DEFAULT_COLD_WAIT = Duration.ofMinutes(16);
 
     public CloudRunSettings {
-        env = env == null ? Map.of() : Map.copyOf(env);
+        env = env == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(env));
     }
 
     /** Every key, for {@code --help} and the docs. */

@@ -1,6 +1,7 @@
 package io.salvo.platform.cloudrun;
 
 import io.salvo.platform.DeploymentSpec;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -32,7 +33,8 @@ public record ResolvedDeployment(
     public static final int DEFAULT_MAX_INSTANCES = 100;
 
     public ResolvedDeployment {
-        env = Map.copyOf(env);
+        // in order: the revision's environment, and so its identity, must not depend on hash order
+        env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
     }
 
     public static ResolvedDeployment of(DeploymentSpec spec, CloudRunSettings settings) {
