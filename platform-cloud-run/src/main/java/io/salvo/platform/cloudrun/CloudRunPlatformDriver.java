@@ -324,6 +324,28 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
         return current == null ? Map.of() : Map.of("Authorization", current.authorizationValue());
     }
 
+    /**
+     * {@link #requestHeaders()} for a run of {@code runLength}: with {@code invoker=id-token} the token is renewed first
+     * if it would expire during the run.
+     *
+     * @throws PlatformException when no ID token lasts that long (Google-signed ones live one hour)
+     */
+    public Map<String, String> requestHeadersFor(Duration runLength) throws PlatformException {
+        InvokerToken current;
+        synchronized (this) {
+            current = token;
+        }
+        if (current != null) {
+            try {
+                current.ensureValidFor(runLength);
+            } catch (IOException e) {
+                throw new CloudRunErrors.CloudRunException(
+                        CloudRunErrors.Kind.CREDENTIALS, "cloud-run: " + e.getMessage());
+            }
+        }
+        return requestHeaders();
+    }
+
     /** The ID token keeper with {@code invoker=id-token} after deploy; empty otherwise. */
     public synchronized Optional<InvokerToken> invokerToken() {
         return Optional.ofNullable(token);

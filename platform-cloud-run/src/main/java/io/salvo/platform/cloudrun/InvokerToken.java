@@ -124,6 +124,41 @@ public final class InvokerToken implements AutoCloseable {
         return left.isNegative() ? Duration.ZERO : left;
     }
 
+    /**
+     * Makes sure the header stays valid for {@code needed} from now: fetches a fresh token at once when the current one
+     * would expire sooner. This is how a run shorter than a token's life (about an hour) gets one header for its whole
+     * length without the workers replacing it mid-run.
+     *
+     * @throws IOException when no token valid that long can be had (the message says how long one lasts)
+     */
+    public void ensureValidFor(Duration needed) throws IOException {
+        if (remainingValidity().compareTo(needed) >= 0) {
+            return;
+        }
+        Token fresh = source.fetch(audience);
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("closed");
+            }
+            token = fresh;
+            refreshes++;
+            if (next != null) {
+                next.cancel(false);
+            }
+            scheduleAfter(fresh);
+        }
+        String value = "Bearer " + fresh.value();
+        for (Consumer<String> listener : listeners) {
+            listener.accept(value);
+        }
+        Duration left = remainingValidity();
+        if (left.compareTo(needed) < 0) {
+            throw new IOException("an ID token for " + audience + " is valid for " + left.toMinutes() + " min, the run"
+                    + " needs " + needed.toMinutes() + " min: shorten the run, or use invoker=public (workers do not"
+                    + " yet replace the Authorization header during a run, docs/platforms/cloud-run.md)");
+        }
+    }
+
     /** Why the last refresh failed; null when the last fetch succeeded. Never contains the token. */
     public String problem() {
         return problem;

@@ -99,6 +99,31 @@ class InvokerTokenTest {
     }
 
     @Test
+    void aRunLongerThanTheTokensRemainingLifeGetsAFreshTokenFirst() throws Exception {
+        answers.add(token("t1", Duration.ofHours(1)));
+        InvokerToken keeper = keeper();
+        List<String> seen = new ArrayList<>();
+        keeper.addListener(seen::add);
+        keeper.start();
+        clock.forward(Duration.ofMinutes(30));
+
+        keeper.ensureValidFor(Duration.ofMinutes(20)); // 30 min left: enough
+        assertThat(audiences).hasSize(1);
+
+        answers.add(token("t2", Duration.ofHours(1)));
+        keeper.ensureValidFor(Duration.ofMinutes(45));
+        assertThat(keeper.authorizationValue()).isEqualTo("Bearer t2");
+        assertThat(seen).containsExactly("Bearer t2");
+
+        answers.add(token("t3", Duration.ofHours(1)));
+        assertThatThrownBy(() -> keeper.ensureValidFor(Duration.ofMinutes(90)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("valid for 60 min, the run needs 90 min")
+                .hasMessageNotContaining("t3");
+        keeper.close();
+    }
+
+    @Test
     void theTokenNeverAppearsInToString() throws Exception {
         answers.add(token("secret-token-value", Duration.ofHours(1)));
         InvokerToken keeper = keeper();
