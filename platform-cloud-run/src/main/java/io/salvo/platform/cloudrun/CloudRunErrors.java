@@ -76,7 +76,11 @@ public final class CloudRunErrors {
         String detail;
         if (t instanceof ApiException api) {
             code = api.getStatusCode().getCode().name();
-            detail = firstLine(api.getMessage());
+            // the gRPC status description is the API's own words; ApiException's message prefixes a class name
+            detail = api.getCause() instanceof StatusRuntimeException grpc
+                            && grpc.getStatus().getDescription() != null
+                    ? firstLine(grpc.getStatus().getDescription())
+                    : firstLine(api.getMessage());
         } else if (t instanceof StatusRuntimeException grpc) {
             code = grpc.getStatus().getCode().name();
             detail = firstLine(grpc.getStatus().getDescription());

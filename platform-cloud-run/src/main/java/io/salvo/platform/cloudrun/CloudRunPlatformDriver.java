@@ -167,25 +167,27 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
             Service desired = ServiceTemplates.service(settings, deployment, generation);
             Service result;
             if (existing == null) {
+                String action = "creating service " + settings.serviceName();
+                OperationFuture<Service, Service> create = services.createServiceAsync(CreateServiceRequest.newBuilder()
+                        .setParent(settings.parent())
+                        .setServiceId(settings.service())
+                        .setService(desired.toBuilder().clearName())
+                        .build());
+                accepted(action, create);
                 synchronized (this) {
+                    // accepted: from here a failure may still leave a service (e.g. a revision that cannot start)
                     created = true;
                 }
-                result = await(
-                        "creating service " + settings.serviceName(),
-                        services.createServiceAsync(CreateServiceRequest.newBuilder()
-                                .setParent(settings.parent())
-                                .setServiceId(settings.service())
-                                .setService(desired.toBuilder().clearName())
-                                .build()));
+                result = await(action, create);
             } else {
+                String action = "updating service " + settings.serviceName();
+                OperationFuture<Service, Service> update = services.updateServiceAsync(
+                        UpdateServiceRequest.newBuilder().setService(desired).build());
+                accepted(action, update);
                 synchronized (this) {
                     original = existing;
                 }
-                result = await(
-                        "updating service " + settings.serviceName(),
-                        services.updateServiceAsync(UpdateServiceRequest.newBuilder()
-                                .setService(desired)
-                                .build()));
+                result = await(action, update);
             }
             URI uri = uri(services, result);
             grantInvoker(services, uri);
@@ -290,6 +292,18 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
         }
         return builder.addBindings(Binding.newBuilder().setRole(INVOKER_ROLE).addMembers(ALL_USERS))
                 .build();
+    }
+
+    /** Waits until the API accepted the request (the operation exists); a refusal here changed nothing. */
+    private void accepted(String action, OperationFuture<Service, Service> operation) throws PlatformException {
+        try {
+            operation.getInitialFuture().get(settings.operationTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            throw CloudRunErrors.translate(action, e, settings);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PlatformException("cloud-run: interrupted while " + action);
+        }
     }
 
     private Service await(String action, OperationFuture<Service, Service> operation) throws PlatformException {

@@ -272,7 +272,11 @@ class CloudRunPlatformDriverTest {
                 .hasMessageContaining("roles/run.admin")
                 .hasMessageContaining("roles/iam.serviceAccountUser")
                 .hasMessageNotContaining("\tat ")
+                .hasMessageNotContaining("StatusRuntimeException")
                 .hasMessageNotContaining("\n");
+        // the create was refused, so nothing exists and nothing is deleted
+        assertThat(fake.requestsOf(DeleteServiceRequest.class)).isEmpty();
+        assertThat(driver.teardownProblem()).isNull();
     }
 
     @Test
