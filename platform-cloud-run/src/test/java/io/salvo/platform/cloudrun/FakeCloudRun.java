@@ -61,6 +61,7 @@ final class FakeCloudRun implements AutoCloseable {
     private final AtomicInteger revisions = new AtomicInteger();
     private final Server server;
     private final ManagedChannel channel;
+    private Server loopback;
 
     FakeCloudRun() throws IOException {
         String name = InProcessServerBuilder.generateName();
@@ -71,6 +72,25 @@ final class FakeCloudRun implements AutoCloseable {
                 .build()
                 .start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    }
+
+    /**
+     * Serves the same fake over real HTTP/2 on a loopback port as well, for the driver's own client path (the
+     * {@code endpoint} setting); extra services (e.g. a Monitoring fake) can be added to it.
+     *
+     * @return the port
+     */
+    synchronized int serveOnLoopback(io.grpc.ServerServiceDefinition... extra) throws IOException {
+        io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder builder =
+                io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(
+                                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0))
+                        .addService(new Services())
+                        .addService(new Operations());
+        for (io.grpc.ServerServiceDefinition definition : extra) {
+            builder.addService(definition);
+        }
+        loopback = builder.build().start();
+        return loopback.getPort();
     }
 
     /** A real ServicesClient over the in-process channel, polling operations as the driver configures it. */
@@ -255,7 +275,13 @@ final class FakeCloudRun implements AutoCloseable {
     public void close() {
         channel.shutdownNow();
         server.shutdownNow();
+        if (loopback != null) {
+            loopback.shutdownNow();
+        }
         try {
+            if (loopback != null) {
+                loopback.awaitTermination(5, TimeUnit.SECONDS);
+            }
             channel.awaitTermination(5, TimeUnit.SECONDS);
             server.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -1,0 +1,61 @@
+package io.salvo.platform.cloudrun;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.cloud.run.v2.CreateServiceRequest;
+import com.google.cloud.run.v2.DeleteServiceRequest;
+import com.google.cloud.run.v2.UpdateServiceRequest;
+import io.salvo.platform.DeploymentSpec;
+import io.salvo.platform.PlatformDriver;
+import io.salvo.platform.PlatformDrivers;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The driver exactly as the CLI gets it, {@code PlatformDrivers.factory("cloud-run").create(settings)}, with its own
+ * Google clients (the {@code endpoint} setting on loopback: plaintext, no credentials) talking HTTP/2 to the fake
+ * Cloud Run API on a loopback port, and the service URL pointing at a loopback stand-in for the model-server.
+ */
+class CloudRunLoopbackTest {
+
+    @Test
+    void deployProbeForceColdAndTeardownThroughTheFactory() throws Exception {
+        try (FakeCloudRun fake = new FakeCloudRun();
+                InstanceServer instances = new InstanceServer()) {
+            fake.serviceUrl = instances.url();
+            int port = fake.serveOnLoopback();
+            PlatformDriver driver = PlatformDrivers.factory("cloud-run")
+                    .create(Map.of(
+                            "project", "proj-1",
+                            "region", "europe-west1",
+                            "image", "europe-west1-docker.pkg.dev/proj-1/salvo/model-server:minilm",
+                            "invoker", "public",
+                            "endpoint", "127.0.0.1:" + port,
+                            "operation-poll-ms", "5",
+                            "cold-wait-ms", "0"));
+            try {
+                URI uri = driver.deploy(DeploymentSpec.of("minilm"));
+                assertThat(uri).isEqualTo(URI.create(instances.url()));
+                driver.awaitReady(Duration.ofSeconds(60));
+
+                instances.instanceId = "instance-b";
+                instances.startedAtMillis = System.currentTimeMillis() + 60_000;
+                driver.forceCold();
+                ((CloudRunPlatformDriver) driver).probe();
+                assertThat(((CloudRunPlatformDriver) driver).coldVerification().state())
+                        .isEqualTo(ColdVerification.State.VERIFIED);
+            } finally {
+                driver.close();
+            }
+
+            assertThat(fake.requestsOf(CreateServiceRequest.class)).hasSize(1);
+            assertThat(fake.requestsOf(UpdateServiceRequest.class)).hasSize(1);
+            assertThat(fake.requestsOf(DeleteServiceRequest.class))
+                    .extracting(DeleteServiceRequest::getName)
+                    .containsExactly("projects/proj-1/locations/europe-west1/services/salvo-model-server");
+            assertThat(fake.services).isEmpty();
+        }
+    }
+}
