@@ -459,21 +459,51 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
         observations.markCold(now.get());
     }
 
-    /** Polls instance counts until a minute that began after {@code since} shows no instance at all. */
+    /**
+     * Cloud Monitoring shows a minute's sample up to 3 minutes after it (cloud.google.com/monitoring/api/metrics_gcp,
+     * "run"); a minute more of margin.
+     */
+    static final Duration MONITORING_LAG = Duration.ofMinutes(4);
+
+    /**
+     * Polls instance counts until no instance is alive: a minute that began after {@code since} shows none, or the
+     * counts went silent (no minute with an instance for {@link #MONITORING_LAG}: Cloud Monitoring may write no point
+     * at all for a revision without instances). If Monitoring never showed any sample, the wait lasts {@code
+     * cold-wait-ms}, as without it.
+     */
     private void awaitNoInstance(PlatformMetrics metrics, Instant since)
             throws InterruptedException, PlatformException {
         Instant deadline = since.plus(settings.coldWait());
+        boolean anySample = false;
         while (true) {
-            List<InstanceCountSample> samples =
-                    metrics.instanceCounts(settings.service(), since.minus(WINDOW), now.get());
+            Instant at = now.get();
+            List<InstanceCountSample> samples = metrics.instanceCounts(settings.service(), since.minus(WINDOW), at);
+            anySample |= !samples.isEmpty();
             InstanceCountSample latest = samples.isEmpty() ? null : samples.get(samples.size() - 1);
             if (latest != null && !latest.at().isBefore(since) && latest.total() == 0) {
                 return;
             }
-            if (!now.get().isBefore(deadline)) {
+            Instant lastAlive = null;
+            for (InstanceCountSample sample : samples) {
+                if (sample.total() > 0) {
+                    lastAlive = sample.at().plus(WINDOW);
+                }
+            }
+            if (lastAlive != null
+                    && !lastAlive.plus(MONITORING_LAG).isAfter(at)
+                    && !since.plus(MONITORING_LAG).isAfter(at)) {
+                return;
+            }
+            if (!at.isBefore(deadline)) {
+                if (!anySample) {
+                    LOG.warning(() -> "cloud-run: Cloud Monitoring showed no instance count for "
+                            + settings.serviceName() + "; waited cold-wait-ms ("
+                            + settings.coldWait().toMinutes() + " min) instead");
+                    return;
+                }
                 throw new PlatformException("cloud-run: instances of " + settings.serviceName()
                         + " were still alive " + settings.coldWait().toMinutes() + " min after the cold-start revision"
-                        + " took all traffic (last count: " + (latest == null ? "none yet" : latest.total())
+                        + " took all traffic (last count: " + (latest == null ? "none" : latest.total())
                         + " at " + (latest == null ? "-" : latest.at()) + "); is something else sending requests?");
             }
             sleeper.sleep(MONITORING_POLL);

@@ -16,66 +16,37 @@ import com.google.monitoring.v3.TimeInterval;
 import com.google.monitoring.v3.TimeSeries;
 import com.google.monitoring.v3.TypedValue;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.protobuf.ProtoUtils;
-import io.grpc.stub.ServerCalls;
 import io.salvo.platform.InstanceCountSample;
 import io.salvo.platform.PlatformException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/**
- * {@link CloudMonitoringMetrics} through the real Cloud Monitoring v3 client, against an in-process
- * {@code google.monitoring.v3.MetricService} whose one method used here (ListTimeSeries) is declared from the
- * generated messages (the generated gRPC service class is not served to this build).
- */
+/** {@link CloudMonitoringMetrics} through the real Cloud Monitoring v3 client, against {@link FakeMonitoring}. */
 class CloudMonitoringMetricsTest {
 
     private static final Instant T0 = Instant.parse("2026-01-01T10:00:00Z");
 
-    private final List<ListTimeSeriesRequest> requests = new CopyOnWriteArrayList<>();
-    private volatile ListTimeSeriesResponse answer = ListTimeSeriesResponse.getDefaultInstance();
-    private volatile Status failure;
+    private final FakeMonitoring monitoring = new FakeMonitoring();
+    private final List<ListTimeSeriesRequest> requests = monitoring.requests;
     private Server server;
     private ManagedChannel channel;
     private CloudMonitoringMetrics metrics;
 
     @BeforeEach
     void start() throws Exception {
-        MethodDescriptor<ListTimeSeriesRequest, ListTimeSeriesResponse> listTimeSeries =
-                MethodDescriptor.<ListTimeSeriesRequest, ListTimeSeriesResponse>newBuilder()
-                        .setType(MethodDescriptor.MethodType.UNARY)
-                        .setFullMethodName(MethodDescriptor.generateFullMethodName(
-                                "google.monitoring.v3.MetricService", "ListTimeSeries"))
-                        .setRequestMarshaller(ProtoUtils.marshaller(ListTimeSeriesRequest.getDefaultInstance()))
-                        .setResponseMarshaller(ProtoUtils.marshaller(ListTimeSeriesResponse.getDefaultInstance()))
-                        .build();
-        ServerServiceDefinition service = ServerServiceDefinition.builder("google.monitoring.v3.MetricService")
-                .addMethod(listTimeSeries, ServerCalls.asyncUnaryCall((request, observer) -> {
-                    requests.add(request);
-                    if (failure != null) {
-                        observer.onError(failure.asRuntimeException());
-                        return;
-                    }
-                    observer.onNext(answer);
-                    observer.onCompleted();
-                }))
-                .build();
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name)
                 .directExecutor()
-                .addService(service)
+                .addService(monitoring.definition())
                 .build()
                 .start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -106,7 +77,7 @@ class CloudMonitoringMetricsTest {
     @Test
     void instanceCountsAreTheMaximumPerMinuteSummedOverRevisions() throws Exception {
         // Cloud Monitoring lists points newest first; two series (two revisions) add up
-        answer = ListTimeSeriesResponse.newBuilder()
+        monitoring.answer = request -> ListTimeSeriesResponse.newBuilder()
                 .addTimeSeries(TimeSeries.newBuilder()
                         .addPoints(point(T0.plusSeconds(180), 1))
                         .addPoints(point(T0.plusSeconds(120), 2))
@@ -139,7 +110,7 @@ class CloudMonitoringMetricsTest {
 
     @Test
     void requestCountIsTheSumOfTheDeltas() throws Exception {
-        answer = ListTimeSeriesResponse.newBuilder()
+        monitoring.answer = request -> ListTimeSeriesResponse.newBuilder()
                 .addTimeSeries(TimeSeries.newBuilder()
                         .addPoints(point(T0.plusSeconds(120), 250))
                         .addPoints(point(T0.plusSeconds(60), 100)))
@@ -148,13 +119,13 @@ class CloudMonitoringMetricsTest {
         assertThat(requests.get(0).getFilter()).startsWith("metric.type = \"run.googleapis.com/request_count\"");
         assertThat(requests.get(0).getAggregation().getPerSeriesAligner()).isEqualTo(Aggregation.Aligner.ALIGN_SUM);
 
-        answer = ListTimeSeriesResponse.getDefaultInstance();
+        monitoring.answer = request -> ListTimeSeriesResponse.getDefaultInstance();
         assertThat(metrics.requestCount("salvo-bench", T0, T0.plusSeconds(120))).isEmpty();
     }
 
     @Test
     void permissionDeniedNamesTheMonitoringRole() {
-        failure = Status.PERMISSION_DENIED.withDescription("Permission monitoring.timeSeries.list denied");
+        monitoring.failure = Status.PERMISSION_DENIED.withDescription("Permission monitoring.timeSeries.list denied");
         assertThatThrownBy(() -> metrics.instanceCounts("salvo-bench", T0, T0.plusSeconds(60)))
                 .isInstanceOf(PlatformException.class)
                 .hasMessageContaining("reading Cloud Monitoring")

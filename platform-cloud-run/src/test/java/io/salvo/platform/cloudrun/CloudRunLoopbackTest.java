@@ -58,4 +58,48 @@ class CloudRunLoopbackTest {
             assertThat(fake.services).isEmpty();
         }
     }
+
+    @Test
+    void withMonitoringTheColdStartWaitWatchesInstanceCountsOverTheSameEndpoint() throws Exception {
+        FakeMonitoring monitoring = new FakeMonitoring();
+        // Monitoring answers with a minute that begins after the question and holds no instance: the wait ends at the
+        // first look (a minute of margin, since protobuf timestamps here carry whole seconds)
+        monitoring.answer = request -> com.google.monitoring.v3.ListTimeSeriesResponse.newBuilder()
+                .addTimeSeries(com.google.monitoring.v3.TimeSeries.newBuilder()
+                        .addPoints(com.google.monitoring.v3.Point.newBuilder()
+                                .setInterval(com.google.monitoring.v3.TimeInterval.newBuilder()
+                                        .setEndTime(com.google.protobuf.Timestamp.newBuilder()
+                                                .setSeconds(request.getInterval()
+                                                                .getEndTime()
+                                                                .getSeconds()
+                                                        + 120)))
+                                .setValue(com.google.monitoring.v3.TypedValue.newBuilder()
+                                        .setInt64Value(0))))
+                .build();
+        try (FakeCloudRun fake = new FakeCloudRun();
+                InstanceServer instances = new InstanceServer()) {
+            fake.serviceUrl = instances.url();
+            int port = fake.serveOnLoopback(monitoring.definition());
+            CloudRunPlatformDriver driver = (CloudRunPlatformDriver) PlatformDrivers.factory("cloud-run")
+                    .create(Map.of(
+                            "project", "proj-1",
+                            "region", "europe-west1",
+                            "image", "img",
+                            "invoker", "public",
+                            "monitoring", "true",
+                            "endpoint", "localhost:" + port,
+                            "operation-poll-ms", "5"));
+            try {
+                driver.deploy(DeploymentSpec.of("minilm"));
+                driver.forceCold();
+                assertThat(monitoring.requests).hasSize(1);
+                assertThat(monitoring.requests.get(0).getFilter())
+                        .contains("run.googleapis.com/container/instance_count")
+                        .contains("salvo-model-server");
+                assertThat(driver.signals().source()).startsWith("Cloud Monitoring");
+            } finally {
+                driver.close();
+            }
+        }
+    }
 }

@@ -431,6 +431,33 @@ class CloudRunPlatformDriverTest {
     }
 
     @Test
+    void monitoringThatGoesSilentCountsAsNoInstanceOnceItsLagHasPassed() throws Exception {
+        Map<String, String> config = base();
+        config.put("invoker", "public");
+        ScriptedMetrics metrics = new ScriptedMetrics(this::now);
+        metrics.silentWhenNone = true;
+        driver(config, metrics).deploy(spec());
+        metrics.instancesUntil = now().plus(Duration.ofMinutes(2));
+        Instant start = now();
+        driver.forceCold();
+        // the last minute with an instance ended 2 to 3 minutes in; 4 minutes of Monitoring lag after that
+        assertThat(Duration.between(start, now())).isBetween(Duration.ofMinutes(6), Duration.ofMinutes(8));
+    }
+
+    @Test
+    void monitoringWithoutAnySampleWaitsTheConservativeTime() throws Exception {
+        Map<String, String> config = base();
+        config.put("invoker", "public");
+        config.put("cold-wait-ms", "600000");
+        ScriptedMetrics metrics = new ScriptedMetrics(this::now);
+        metrics.empty = true;
+        driver(config, metrics).deploy(spec());
+        Instant start = now();
+        driver.forceCold();
+        assertThat(Duration.between(start, now())).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
     void monitoringThatNeverShowsZeroEndsTheWaitWithAClearError() throws Exception {
         Map<String, String> config = base();
         config.put("invoker", "public");
@@ -483,6 +510,11 @@ class CloudRunPlatformDriverTest {
     static final class ScriptedMetrics implements PlatformMetrics {
         private final java.util.function.Supplier<Instant> now;
         volatile Instant instancesUntil = Instant.MIN;
+        /** no sample at all for minutes without an instance (as Cloud Monitoring may do) */
+        volatile boolean silentWhenNone;
+        /** no sample ever */
+        volatile boolean empty;
+
         volatile long requests = -1;
         final Map<String, Integer> calls = new HashMap<>();
 
@@ -496,7 +528,10 @@ class CloudRunPlatformDriverTest {
             List<InstanceCountSample> out = new ArrayList<>();
             Instant end = to.isAfter(now.get()) ? now.get() : to;
             for (Instant at = from; !at.plus(Duration.ofMinutes(1)).isAfter(end); at = at.plus(Duration.ofMinutes(1))) {
-                out.add(new InstanceCountSample(at, 0, at.isBefore(instancesUntil) ? 1 : 0));
+                int count = at.isBefore(instancesUntil) ? 1 : 0;
+                if (!empty && (count > 0 || !silentWhenNone)) {
+                    out.add(new InstanceCountSample(at, 0, count));
+                }
             }
             return out;
         }
