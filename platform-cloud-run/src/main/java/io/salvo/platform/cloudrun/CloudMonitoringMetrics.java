@@ -15,19 +15,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
  * Instance and request counts of a Cloud Run service from Cloud Monitoring: {@code
  * run.googleapis.com/container/instance_count} (a gauge sampled every minute, labelled active/idle; taken as the
- * maximum per minute, summed over revisions and states) and {@code run.googleapis.com/request_count} (a delta,
- * summed). Cloud Monitoring shows a minute's data up to about three minutes late. Needs roles/monitoring.viewer.
+ * maximum per minute, summed over revisions and states), {@code run.googleapis.com/request_count} and {@code
+ * run.googleapis.com/container/billable_instance_time} (deltas, summed). Cloud Monitoring shows a minute's data up to about three minutes late. Needs roles/monitoring.viewer.
  */
 public final class CloudMonitoringMetrics implements PlatformMetrics {
 
     public static final String INSTANCE_COUNT = "run.googleapis.com/container/instance_count";
     public static final String REQUEST_COUNT = "run.googleapis.com/request_count";
+    public static final String BILLABLE_INSTANCE_TIME = "run.googleapis.com/container/billable_instance_time";
     static final Duration ALIGNMENT = Duration.ofSeconds(60);
 
     private final MetricServiceClient client;
@@ -88,6 +90,23 @@ public final class CloudMonitoringMetrics implements PlatformMetrics {
             }
         }
         return any ? OptionalLong.of(total) : OptionalLong.empty();
+    }
+
+    @Override
+    public OptionalDouble billableInstanceSeconds(String service, Instant from, Instant to) throws PlatformException {
+        double total = 0;
+        boolean any = false;
+        for (TimeSeries series :
+                list(request(BILLABLE_INSTANCE_TIME, service, from, to, Aggregation.Aligner.ALIGN_SUM))) {
+            for (Point point : series.getPointsList()) {
+                TypedValue value = point.getValue();
+                total += value.getValueCase() == TypedValue.ValueCase.DOUBLE_VALUE
+                        ? value.getDoubleValue()
+                        : value.getInt64Value();
+                any = true;
+            }
+        }
+        return any ? OptionalDouble.of(total) : OptionalDouble.empty();
     }
 
     @Override

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -540,6 +541,11 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
                 IDS_SOURCE + fallbackNote, observations.instances(), observations.countsPerWindow(WINDOW), null, null);
     }
 
+    /**
+     * Billed quantities of the window: with Cloud Monitoring, from Cloud Run's own billable instance time (else its
+     * instance counts); without it, from the instance ids seen in responses. Requests from Monitoring's request count,
+     * else from the responses observed. Every figure says where it comes from and that it is an estimate.
+     */
     @Override
     public Optional<PlatformUsage> usage(Instant from, Instant to) throws InterruptedException, PlatformException {
         ResolvedDeployment current;
@@ -550,26 +556,38 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
             return Optional.empty();
         }
         Optional<PlatformMetrics> metrics = clients.metrics();
-        List<InstanceCountSample> counts;
-        String countsSource;
         Long requests = null;
         String requestsBasis = "";
         if (metrics.isPresent()) {
-            counts = metrics.get().instanceCounts(settings.service(), from.minus(WINDOW), to);
-            countsSource = metrics.get().source();
             OptionalLong count = metrics.get().requestCount(settings.service(), from, to);
             if (count.isPresent()) {
                 requests = count.getAsLong();
                 requestsBasis = "Cloud Monitoring " + CloudMonitoringMetrics.REQUEST_COUNT;
             }
-        } else {
-            counts = observations.countsPerWindow(WINDOW);
-            countsSource = IDS_SOURCE;
         }
         if (requests == null && observations.any()) {
             requests = observations.responsesBetween(from, to);
             requestsBasis = "responses Salvo observed";
         }
+        if (metrics.isPresent()) {
+            OptionalDouble billable = metrics.get().billableInstanceSeconds(settings.service(), from, to);
+            if (billable.isPresent()) {
+                return Optional.of(UsageEstimator.fromBillableTime(
+                        billable.getAsDouble(),
+                        "Cloud Monitoring " + CloudMonitoringMetrics.BILLABLE_INSTANCE_TIME,
+                        from,
+                        to,
+                        current.cpu(),
+                        current.memoryGib(),
+                        settings.cpuAlwaysAllocated(),
+                        requests,
+                        requestsBasis));
+            }
+        }
+        List<InstanceCountSample> counts = metrics.isPresent()
+                ? metrics.get().instanceCounts(settings.service(), from.minus(WINDOW), to)
+                : observations.countsPerWindow(WINDOW);
+        String countsSource = metrics.isPresent() ? metrics.get().source() : IDS_SOURCE;
         return Optional.of(UsageEstimator.estimate(
                 counts,
                 countsSource,

@@ -49,6 +49,45 @@ public final class UsageEstimator {
     }
 
     /**
+     * The usage of one window from the platform's own count of billable instance-seconds (Cloud Monitoring's {@code
+     * container/billable_instance_time}): what Cloud Run bills under either billing mode, times the configured vCPU
+     * and GiB. Still an estimate of the invoice (billing rounds up to 100 ms per instance; free tiers).
+     */
+    public static PlatformUsage fromBillableTime(
+            double billableInstanceSeconds,
+            String source,
+            Instant from,
+            Instant to,
+            double vcpu,
+            double memoryGib,
+            boolean cpuAlwaysAllocated,
+            Long requests,
+            String requestsBasis) {
+        String billing = cpuAlwaysAllocated ? "instance-based billing" : "request-based billing";
+        List<UsageQuantity> quantities = new ArrayList<>();
+        if (requests != null) {
+            quantities.add(new UsageQuantity(
+                    REQUESTS,
+                    requests,
+                    "requests",
+                    requestsBasis + (cpuAlwaysAllocated ? " (instance-based billing has no per-request fee)" : "")));
+        }
+        quantities.add(new UsageQuantity(
+                VCPU_SECONDS,
+                billableInstanceSeconds * vcpu,
+                "vCPU-s",
+                source + " × configured " + CloudRunLimits.fmt(vcpu) + " vCPU; " + billing
+                        + " (estimate: before rounding and free tier)"));
+        quantities.add(new UsageQuantity(
+                GIB_SECONDS,
+                billableInstanceSeconds * memoryGib,
+                "GiB-s",
+                source + " × configured " + CloudRunLimits.fmt(memoryGib) + " GiB; " + billing
+                        + " (estimate: before rounding and free tier)"));
+        return new PlatformUsage(from, to, null, quantities);
+    }
+
+    /**
      * The usage of one window.
      *
      * @param countsSource  where the samples come from (Cloud Monitoring, or instance ids seen in responses)

@@ -124,6 +124,26 @@ class CloudMonitoringMetricsTest {
     }
 
     @Test
+    void billableInstanceTimeIsTheSumOfItsDeltas() throws Exception {
+        monitoring.answer = request -> ListTimeSeriesResponse.newBuilder()
+                .addTimeSeries(TimeSeries.newBuilder()
+                        .addPoints(Point.newBuilder()
+                                .setInterval(TimeInterval.newBuilder()
+                                        .setEndTime(CloudMonitoringMetrics.timestamp(T0.plusSeconds(120))))
+                                .setValue(TypedValue.newBuilder().setDoubleValue(41.5)))
+                        .addPoints(Point.newBuilder()
+                                .setInterval(TimeInterval.newBuilder()
+                                        .setEndTime(CloudMonitoringMetrics.timestamp(T0.plusSeconds(60))))
+                                .setValue(TypedValue.newBuilder().setDoubleValue(12.25))))
+                .build();
+        assertThat(metrics.billableInstanceSeconds("salvo-bench", T0, T0.plusSeconds(120)))
+                .hasValue(53.75);
+        assertThat(requests.get(0).getFilter())
+                .startsWith("metric.type = \"run.googleapis.com/container/billable_instance_time\"");
+        assertThat(requests.get(0).getAggregation().getPerSeriesAligner()).isEqualTo(Aggregation.Aligner.ALIGN_SUM);
+    }
+
+    @Test
     void permissionDeniedNamesTheMonitoringRole() {
         monitoring.failure = Status.PERMISSION_DENIED.withDescription("Permission monitoring.timeSeries.list denied");
         assertThatThrownBy(() -> metrics.instanceCounts("salvo-bench", T0, T0.plusSeconds(60)))

@@ -494,6 +494,20 @@ class CloudRunPlatformDriverTest {
         assertThat(amounts).containsEntry("cloud-run:requests", 1234.0);
         assertThat(amounts).containsEntry("cloud-run:vcpu-seconds", 1200.0);
         assertThat(amounts).containsEntry("cloud-run:gib-seconds", 1200.0);
+
+        // Cloud Run's own billable instance time, when Monitoring has it, replaces the counts
+        metrics.billableSeconds = 95.5;
+        PlatformUsage billed =
+                driver.usage(from, from.plus(Duration.ofMinutes(10))).orElseThrow();
+        assertThat(billed.quantities())
+                .extracting(q -> q.dimension(), q -> q.amount())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("cloud-run:requests", 1234.0),
+                        org.assertj.core.groups.Tuple.tuple("cloud-run:vcpu-seconds", 191.0),
+                        org.assertj.core.groups.Tuple.tuple("cloud-run:gib-seconds", 191.0));
+        assertThat(billed.quantities().get(1).basis())
+                .startsWith("Cloud Monitoring run.googleapis.com/container/billable_instance_time × configured 2 vCPU")
+                .contains("estimate");
         driver.teardown();
 
         // without monitoring: instance ids seen in responses, labelled so
@@ -516,6 +530,7 @@ class CloudRunPlatformDriverTest {
         volatile boolean empty;
 
         volatile long requests = -1;
+        volatile double billableSeconds = -1;
         final Map<String, Integer> calls = new HashMap<>();
 
         ScriptedMetrics(java.util.function.Supplier<Instant> now) {
@@ -539,6 +554,13 @@ class CloudRunPlatformDriverTest {
         @Override
         public OptionalLong requestCount(String service, Instant from, Instant to) {
             return requests < 0 ? OptionalLong.empty() : OptionalLong.of(requests);
+        }
+
+        @Override
+        public java.util.OptionalDouble billableInstanceSeconds(String service, Instant from, Instant to) {
+            return billableSeconds < 0
+                    ? java.util.OptionalDouble.empty()
+                    : java.util.OptionalDouble.of(billableSeconds);
         }
 
         @Override
