@@ -22,6 +22,8 @@ public final class CloudRunLimits {
     static final String TIMEOUT_DOC = "cloud.google.com/run/docs/configuring/request-timeout";
     static final String SCALING_DOC = "cloud.google.com/run/docs/configuring/max-instances";
     static final String GPU_DOC = "cloud.google.com/run/docs/configuring/services/gpu";
+    static final String CONTRACT_DOC = "cloud.google.com/run/docs/container-contract#env-vars";
+    static final Set<String> RESERVED_ENV = Set.of("PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION");
     static final String NAMING_DOC = "Cloud Run Admin API field violation on the service name";
 
     /** Whole vCPU counts Cloud Run offers; below 1, any value from 0.08 in steps of 0.001. */
@@ -62,6 +64,16 @@ public final class CloudRunLimits {
         }
         if (d.model() == null || d.model().isBlank()) {
             out.add("a model name is required (SALVO_MODEL)");
+        }
+        for (String name : d.env().keySet()) {
+            if (RESERVED_ENV.contains(name)) {
+                out.add(limit(
+                        "environment variable",
+                        name,
+                        "no PORT, K_SERVICE, K_REVISION or K_CONFIGURATION (Cloud Run sets them)",
+                        CONTRACT_DOC,
+                        name.equals("PORT") ? "use setting port= instead" : "remove it from env"));
+            }
         }
 
         // vCPU

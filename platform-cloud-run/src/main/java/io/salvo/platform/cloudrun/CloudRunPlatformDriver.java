@@ -382,8 +382,11 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
                 last = e.getClass().getSimpleName() + ": " + CloudRunErrors.firstLine(e.getMessage());
             }
             if (!now.get().isBefore(deadline)) {
+                String hint = last.equals("HTTP 401") || last.equals("HTTP 403")
+                        ? "; the caller needs roles/run.invoker on the service (invoker=id-token), or set invoker=public"
+                        : "";
                 throw new TimeoutException(
-                        probe + " was not ready within " + timeout.toMillis() + " ms (last: " + last + ")");
+                        probe + " was not ready within " + timeout.toMillis() + " ms (last: " + last + hint + ")");
             }
             sleeper.sleep(Duration.ofMillis(500));
         }

@@ -323,6 +323,16 @@ class CloudRunLimitsTest {
                         "cpu-always-allocated=true",
                         CloudRunLimits.GPU_DOC),
                 row(
+                        "PORT in env",
+                        Map.of("env", "PORT=9000"),
+                        1,
+                        512,
+                        80,
+                        "environment variable is PORT",
+                        "Cloud Run sets them",
+                        "setting port=",
+                        CloudRunLimits.CONTRACT_DOC),
+                row(
                         "service name with upper case",
                         Map.of("service", "Salvo_Bench"),
                         1,
