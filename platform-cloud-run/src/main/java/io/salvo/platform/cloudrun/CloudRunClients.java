@@ -1,13 +1,10 @@
 package io.salvo.platform.cloudrun;
 
-import com.google.api.gax.core.CredentialsProvider;
-import com.google.api.gax.core.FixedCredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.InstantiatingGrpcChannelProvider;
 import com.google.api.gax.longrunning.OperationTimedPollAlgorithm;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.TransportChannelProvider;
-import com.google.auth.oauth2.GoogleCredentials;
 import com.google.cloud.monitoring.v3.MetricServiceClient;
 import com.google.cloud.monitoring.v3.MetricServiceSettings;
 import com.google.cloud.run.v2.ServicesClient;
@@ -27,7 +24,6 @@ public class CloudRunClients implements AutoCloseable {
     private final CloudRunSettings settings;
     private ServicesClient services;
     private PlatformMetrics metrics;
-    private GoogleCredentials credentials;
 
     public CloudRunClients(CloudRunSettings settings) {
         this.settings = settings;
@@ -62,9 +58,12 @@ public class CloudRunClients implements AutoCloseable {
                 ServicesSettings.Builder builder = ServicesSettings.newBuilder();
                 if (settings.endpoint() != null) {
                     builder.setEndpoint(settings.endpoint());
-                    builder.setTransportChannelProvider(channel(settings.endpoint()));
                 }
-                builder.setCredentialsProvider(credentialsProvider());
+                if (isLoopback(settings.endpoint())) {
+                    builder.setTransportChannelProvider(plaintext(settings.endpoint()))
+                            .setCredentialsProvider(NoCredentialsProvider.create());
+                }
+                // otherwise the client's defaults: TLS, and Application Default Credentials with the scopes it needs
                 services = ServicesClient.create(withPolling(builder, settings).build());
             } catch (IOException e) {
                 throw CloudRunErrors.translate("connecting to the Cloud Run Admin API", e, settings);
@@ -83,9 +82,11 @@ public class CloudRunClients implements AutoCloseable {
                 MetricServiceSettings.Builder builder = MetricServiceSettings.newBuilder();
                 if (settings.endpoint() != null) {
                     builder.setEndpoint(settings.endpoint());
-                    builder.setTransportChannelProvider(channel(settings.endpoint()));
                 }
-                builder.setCredentialsProvider(credentialsProvider());
+                if (isLoopback(settings.endpoint())) {
+                    builder.setTransportChannelProvider(plaintext(settings.endpoint()))
+                            .setCredentialsProvider(NoCredentialsProvider.create());
+                }
                 metrics = new CloudMonitoringMetrics(MetricServiceClient.create(builder.build()), settings);
             } catch (IOException e) {
                 throw CloudRunErrors.translate("connecting to Cloud Monitoring", e, settings);
@@ -105,27 +106,12 @@ public class CloudRunClients implements AutoCloseable {
         }
     }
 
-    private CredentialsProvider credentialsProvider() throws IOException {
-        if (isLoopback(settings.endpoint())) {
-            return NoCredentialsProvider.create();
-        }
-        if (credentials == null) {
-            try {
-                credentials = GoogleCredentials.getApplicationDefault();
-            } catch (IOException e) {
-                throw new IOException("no Application Default Credentials: " + e.getMessage(), e);
-            }
-        }
-        return FixedCredentialsProvider.create(credentials);
-    }
-
-    private static TransportChannelProvider channel(String endpoint) {
-        InstantiatingGrpcChannelProvider.Builder channel =
-                InstantiatingGrpcChannelProvider.newBuilder().setEndpoint(endpoint);
-        if (isLoopback(endpoint)) {
-            channel.setChannelConfigurator(builder -> builder.usePlaintext());
-        }
-        return channel.build();
+    /** A plaintext channel to a fake on loopback. */
+    private static TransportChannelProvider plaintext(String endpoint) {
+        return InstantiatingGrpcChannelProvider.newBuilder()
+                .setEndpoint(endpoint)
+                .setChannelConfigurator(builder -> builder.usePlaintext())
+                .build();
     }
 
     static boolean isLoopback(String endpoint) {

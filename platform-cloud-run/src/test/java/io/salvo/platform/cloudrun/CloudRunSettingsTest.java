@@ -112,5 +112,15 @@ class CloudRunSettingsTest {
                 .contains("gcloud auth application-default login")
                 .contains("GOOGLE_APPLICATION_CREDENTIALS")
                 .doesNotContain("\n");
+        // what ServicesClient.create() throws without Application Default Credentials takes the same path
+        CloudRunSettings settings =
+                CloudRunSettings.parse(Map.of("project", "p", "region", "r", "image", "i"), Map.of());
+        CloudRunErrors.CloudRunException translated = CloudRunErrors.translate(
+                "connecting to the Cloud Run Admin API",
+                new java.io.IOException("Your default credentials were not found. To set up Application Default"
+                        + " Credentials, see https://cloud.google.com/docs/authentication/external/set-up-adc"),
+                settings);
+        assertThat(translated.kind()).isEqualTo(CloudRunErrors.Kind.CREDENTIALS);
+        assertThat(translated.getMessage()).contains("gcloud auth application-default login");
     }
 }
