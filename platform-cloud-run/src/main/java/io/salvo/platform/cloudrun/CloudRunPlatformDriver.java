@@ -11,6 +11,7 @@ import com.google.iam.v1.Binding;
 import com.google.iam.v1.GetIamPolicyRequest;
 import com.google.iam.v1.Policy;
 import com.google.iam.v1.SetIamPolicyRequest;
+import io.salvo.platform.ColdStartVerdict;
 import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.InstanceCountSample;
 import io.salvo.platform.PlatformDriver;
@@ -50,7 +51,7 @@ import java.util.logging.Logger;
  *   <li>{@link #forceCold}: a new revision (the {@value ServiceTemplates#GENERATION_ENV} variable changes) with
  *       minimum instances 0 taking all traffic; then waits until no instance is alive (watched in Cloud Monitoring
  *       when allowed, otherwise a conservative wait of {@code cold-wait-ms}). Whether the next request really met a
- *       fresh instance is judged from responses ({@link #coldVerification()}).</li>
+ *       fresh instance is judged from responses ({@link #coldStartVerdict()}).</li>
  *   <li>{@link #signals} and {@link #usage}: instance counts from Cloud Monitoring when allowed, otherwise from the
  *       instance ids seen in responses, labelled so.</li>
  *   <li>{@link #teardown}: deletes what it created, restores what it updated, unless {@code keep}; a shutdown hook
@@ -345,7 +346,8 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
      *
      * @throws PlatformException when no ID token lasts that long (Google-signed ones live one hour)
      */
-    public Map<String, String> requestHeadersFor(Duration runLength) throws PlatformException {
+    @Override
+    public Map<String, String> requestHeaders(Duration runLength) throws PlatformException {
         InvokerToken current;
         synchronized (this) {
             current = token;
@@ -407,7 +409,8 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
                 .firstValue("Salvo-Instance-Started-At")
                 .flatMap(CloudRunPlatformDriver::epochMillis)
                 .orElse(null);
-        observe(now.get(), response.headers().firstValue("Salvo-Instance-Id").orElse(null), startedAt, 1);
+        observeResponses(
+                now.get(), response.headers().firstValue("Salvo-Instance-Id").orElse(null), startedAt, 1);
         return response.statusCode();
     }
 
@@ -424,7 +427,8 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
      * that answered ({@code Salvo-Instance-Id}; null if absent), when it started ({@code Salvo-Instance-Started-At};
      * null if unknown) and how many responses this observation stands for.
      */
-    public void observe(Instant at, String instanceId, Instant instanceStartedAt, long responses) {
+    @Override
+    public void observeResponses(Instant at, String instanceId, Instant instanceStartedAt, long responses) {
         observations.observe(at, instanceId, instanceStartedAt, responses);
     }
 
@@ -515,8 +519,9 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
     }
 
     /** Whether the first response after the last {@link #forceCold()} came from a fresh instance. */
-    public ColdVerification coldVerification() {
-        return observations.coldVerification();
+    @Override
+    public ColdStartVerdict coldStartVerdict() {
+        return observations.coldStartVerdict();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.salvo.platform.cloudrun;
 
+import io.salvo.platform.ColdStartVerdict;
 import io.salvo.platform.InstanceCountSample;
 import io.salvo.platform.InstanceRecord;
 import java.time.Duration;
@@ -15,7 +16,7 @@ import java.util.TreeMap;
 /**
  * What responses told about the service's instances: the {@code Salvo-Instance-Id} each came from, and when. The
  * driver's own probes record here, and so can the caller with what a run's workers captured
- * ({@link CloudRunPlatformDriver#observe}). Without Cloud Monitoring this is the only view of instances Cloud Run
+ * ({@link CloudRunPlatformDriver#observeResponses}). Without Cloud Monitoring this is the only view of instances Cloud Run
  * gives, and it is a lower bound: an instance that answered nothing in a window is invisible in it.
  *
  * <p>Thread-safe (every method synchronized; they are rare and short).
@@ -65,22 +66,22 @@ public final class ResponseObservations {
     }
 
     /** The verdict on the last forced cold start, from the first instance id seen after it. */
-    public synchronized ColdVerification coldVerification() {
+    public synchronized ColdStartVerdict coldStartVerdict() {
         if (coldMark == null) {
-            return new ColdVerification(ColdVerification.State.NOT_FORCED, null, Set.of());
+            return new ColdStartVerdict(ColdStartVerdict.State.NOT_FORCED, null, Set.of());
         }
         if (firstIdAfterCold == null) {
-            return new ColdVerification(ColdVerification.State.PENDING, null, idsBeforeCold);
+            return new ColdStartVerdict(ColdStartVerdict.State.PENDING, null, idsBeforeCold);
         }
-        ColdVerification.State state;
+        ColdStartVerdict.State state;
         if (idsBeforeCold.contains(firstIdAfterCold)) {
-            state = ColdVerification.State.REUSED_INSTANCE;
+            state = ColdStartVerdict.State.REUSED_INSTANCE;
         } else if (firstStartedAfterCold != null && firstStartedAfterCold.isBefore(coldMark)) {
-            state = ColdVerification.State.PRESTARTED_INSTANCE;
+            state = ColdStartVerdict.State.PRESTARTED_INSTANCE;
         } else {
-            state = ColdVerification.State.VERIFIED;
+            state = ColdStartVerdict.State.VERIFIED;
         }
-        return new ColdVerification(state, firstIdAfterCold, idsBeforeCold);
+        return new ColdStartVerdict(state, firstIdAfterCold, idsBeforeCold);
     }
 
     /** Every instance id seen, in the order first seen, as instance records (spawn unknown: first seen instead). */

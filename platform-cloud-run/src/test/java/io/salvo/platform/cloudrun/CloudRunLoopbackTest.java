@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.cloud.run.v2.CreateServiceRequest;
 import com.google.cloud.run.v2.DeleteServiceRequest;
 import com.google.cloud.run.v2.UpdateServiceRequest;
+import io.salvo.platform.ColdStartVerdict;
 import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.PlatformDriver;
 import io.salvo.platform.PlatformDrivers;
@@ -44,8 +45,7 @@ class CloudRunLoopbackTest {
                 instances.startedAtMillis = System.currentTimeMillis() + 60_000;
                 driver.forceCold();
                 ((CloudRunPlatformDriver) driver).probe();
-                assertThat(((CloudRunPlatformDriver) driver).coldVerification().state())
-                        .isEqualTo(ColdVerification.State.VERIFIED);
+                assertThat(driver.coldStartVerdict().state()).isEqualTo(ColdStartVerdict.State.VERIFIED);
             } finally {
                 driver.close();
             }

@@ -17,6 +17,7 @@ import com.google.iam.v1.Binding;
 import com.google.iam.v1.Policy;
 import com.google.iam.v1.SetIamPolicyRequest;
 import io.grpc.Status;
+import io.salvo.platform.ColdStartVerdict;
 import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.InstanceCountSample;
 import io.salvo.platform.PlatformException;
@@ -366,7 +367,7 @@ class CloudRunPlatformDriverTest {
         driver(config, metrics).deploy(new DeploymentSpec("minilm", 1, 1024, null, 4, 10, Map.of()));
         instances.instanceId = "instance-a";
         driver.probe();
-        assertThat(driver.coldVerification().state()).isEqualTo(ColdVerification.State.NOT_FORCED);
+        assertThat(driver.coldStartVerdict().state()).isEqualTo(ColdStartVerdict.State.NOT_FORCED);
 
         // monitoring sees the old instances for 3 more minutes
         metrics.instancesUntil = now().plus(Duration.ofMinutes(3));
@@ -382,21 +383,21 @@ class CloudRunPlatformDriverTest {
         // polled every 30 s until a minute that began after the revision showed no instance
         assertThat(sleeps).isNotEmpty().allMatch(d -> d.equals(Duration.ofSeconds(30)));
         assertThat(now()).isAfterOrEqualTo(metrics.instancesUntil);
-        assertThat(driver.coldVerification().state()).isEqualTo(ColdVerification.State.PENDING);
+        assertThat(driver.coldStartVerdict().state()).isEqualTo(ColdStartVerdict.State.PENDING);
 
         // the first response after the forced cold start comes from a new instance, started after it
         instances.instanceId = "instance-b";
         instances.startedAtMillis = now().toEpochMilli() + 1;
         driver.probe();
-        ColdVerification verdict = driver.coldVerification();
-        assertThat(verdict.state()).isEqualTo(ColdVerification.State.VERIFIED);
+        ColdStartVerdict verdict = driver.coldStartVerdict();
+        assertThat(verdict.state()).isEqualTo(ColdStartVerdict.State.VERIFIED);
         assertThat(verdict.firstInstanceId()).isEqualTo("instance-b");
         assertThat(verdict.idsBefore()).containsExactly("instance-a");
 
         // a second forced cold start that an old instance survives is caught
         driver.forceCold();
         driver.probe();
-        assertThat(driver.coldVerification().state()).isEqualTo(ColdVerification.State.REUSED_INSTANCE);
+        assertThat(driver.coldStartVerdict().state()).isEqualTo(ColdStartVerdict.State.REUSED_INSTANCE);
         assertThat(env(fake.requestsOf(UpdateServiceRequest.class)
                         .get(1)
                         .getService()
@@ -417,7 +418,7 @@ class CloudRunPlatformDriverTest {
         instances.instanceId = "instance-deploy";
         instances.startedAtMillis = now().minusSeconds(60).toEpochMilli();
         driver.probe();
-        assertThat(driver.coldVerification().state()).isEqualTo(ColdVerification.State.PRESTARTED_INSTANCE);
+        assertThat(driver.coldStartVerdict().state()).isEqualTo(ColdStartVerdict.State.PRESTARTED_INSTANCE);
     }
 
     @Test
@@ -514,7 +515,7 @@ class CloudRunPlatformDriverTest {
         driver(config, null).deploy(spec());
         instances.instanceId = "instance-a";
         driver.probe();
-        driver.observe(now().plusSeconds(5), "instance-b", null, 40);
+        driver.observeResponses(now().plusSeconds(5), "instance-b", null, 40);
         PlatformSignals seen = driver.signals();
         assertThat(seen.source()).startsWith("instance ids seen in responses");
         assertThat(seen.instanceCounts()).extracting(InstanceCountSample::total).containsExactly(2);

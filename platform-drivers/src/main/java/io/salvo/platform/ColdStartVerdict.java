@@ -1,16 +1,17 @@
-package io.salvo.platform.cloudrun;
+package io.salvo.platform;
 
 import java.util.Set;
 
 /**
- * Whether a forced cold start really met a fresh instance, judged by the {@code Salvo-Instance-Id} of the first
- * response after it.
+ * Whether a forced cold start really met a fresh instance, judged by the {@code Salvo-Instance-Id} (and
+ * {@code Salvo-Instance-Started-At}) of the first response after it, as {@link PlatformDriver#observeResponses}
+ * reported it.
  *
  * @param state           the verdict
  * @param firstInstanceId the instance that answered first after the forced cold start; null while pending
  * @param idsBefore       the instance ids seen before it
  */
-public record ColdVerification(State state, String firstInstanceId, Set<String> idsBefore) {
+public record ColdStartVerdict(State state, String firstInstanceId, Set<String> idsBefore) {
 
     public enum State {
         /** no cold start was forced */
@@ -28,7 +29,12 @@ public record ColdVerification(State state, String firstInstanceId, Set<String> 
         PRESTARTED_INSTANCE
     }
 
-    public ColdVerification {
+    public ColdStartVerdict {
         idsBefore = Set.copyOf(idsBefore);
+    }
+
+    /** No cold start was forced (or the driver does not judge them). */
+    public static ColdStartVerdict notForced() {
+        return new ColdStartVerdict(State.NOT_FORCED, null, Set.of());
     }
 }
