@@ -85,6 +85,19 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     SecurityOptions security = new SecurityOptions();
 
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            description = "Serve the embedded coordinator's live web dashboard on this port (0 = any free port; "
+                    + "off by default). With --coordinator, open that coordinator's dashboard instead.")
+    Integer httpPort;
+
+    @Mixin
+    DashboardOptions dashboard = new DashboardOptions();
+
+    @Mixin
+    KubernetesOptions kubernetes = new KubernetesOptions();
+
     @Override
     public Integer call() {
         var err = System.err;
@@ -112,15 +125,53 @@ final class RunCommand implements Callable<Integer> {
                 return RunExecution.USER_ERROR;
             }
         }
-        ClusterToken token = null;
-        if (!addresses.isEmpty()) {
+        if (httpPort != null) {
+            if (!addresses.isEmpty()) {
+                err.println("salvo: --http-port serves the embedded coordinator's dashboard; with --coordinator, "
+                        + "open that coordinator's dashboard (salvo coordinator serves one on port "
+                        + io.salvo.coordinator.http.DashboardSettings.DEFAULT_PORT + " unless told otherwise)");
+                return RunExecution.USER_ERROR;
+            }
+            if (httpPort < 0 || httpPort > 65535) {
+                err.println("salvo: --http-port must be between 0 and 65535, got " + httpPort);
+                return RunExecution.USER_ERROR;
+            }
             try {
-                token = security.clientToken();
+                dashboard.viewerToken();
             } catch (java.io.IOException e) {
                 err.println("salvo: " + e.getMessage());
                 return RunExecution.USER_ERROR;
             }
         }
+        if (kubernetes.enabled && (coordinator != null || httpPort != null)) {
+            err.println("salvo: --kubernetes reaches the cluster's coordinators; it goes with neither --coordinator "
+                    + "nor --http-port");
+            return RunExecution.USER_ERROR;
+        }
+        KubernetesOptions.Connection cluster = null;
+        ClusterToken token = null;
+        try {
+            if (kubernetes.enabled) {
+                cluster = kubernetes.connect(security);
+                addresses = cluster.addresses();
+                token = cluster.token();
+            } else if (!addresses.isEmpty()) {
+                token = security.clientToken();
+            }
+        } catch (java.io.IOException e) {
+            err.println("salvo: " + e.getMessage());
+            return RunExecution.USER_ERROR;
+        } catch (io.salvo.deploy.kubernetes.DeployException e) {
+            err.println("salvo: " + e.getMessage());
+            return RunExecution.FAILED;
+        }
+        try (KubernetesOptions.Connection forwards = cluster) {
+            return execute(plan, addresses, token, forwards);
+        }
+    }
+
+    private int execute(
+            RunPlan plan, List<InetSocketAddress> addresses, ClusterToken token, KubernetesOptions.Connection cluster) {
         LiveOutput.Mode mode = live.mode(quiet);
         return new RunExecution(
                         plan,
@@ -131,8 +182,10 @@ final class RunCommand implements Callable<Integer> {
                         Duration.ofSeconds(workerWaitSeconds),
                         quiet,
                         live.humanOutput(),
-                        err)
+                        System.err)
                 .liveOutput(mode.create(plan, System.out))
+                .dashboard(httpPort == null ? null : dashboard, httpPort == null ? 0 : httpPort)
+                .startFailureDiagnosis(cluster == null ? () -> "" : cluster::workerDiagnosis)
                 .execute();
     }
 }

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.salvo.cli.live.LiveOutput;
 import io.salvo.cli.live.PlainLines;
+import io.salvo.coordinator.http.DashboardServer;
 import io.salvo.coordinator.server.CoordinatorServer;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
@@ -112,7 +113,30 @@ final class RunExecution {
         this.thresholdAbort = new ThresholdAbort(plan, err, this::stopQuietly);
     }
 
+    private DashboardOptions dashboard;
+    private int dashboardPort;
+    private volatile DashboardServer dashboardServer;
+    private java.util.function.Supplier<String> startFailureDiagnosis = () -> "";
+
+    /** Serves the embedded coordinator's live dashboard on {@code port} (0: any free one); null options: none. */
+    RunExecution dashboard(DashboardOptions options, int port) {
+        this.dashboard = options;
+        this.dashboardPort = port;
+        return this;
+    }
+
+    /** The embedded coordinator's dashboard while the run is under way, or null. */
+    DashboardServer dashboardServer() {
+        return dashboardServer;
+    }
+
     /** Shows the live snapshots this way (the terminal table, JSON lines) instead of lines on the output. */
+    /** Explains a start that failed (e.g. why worker pods are not running); empty text adds nothing. */
+    RunExecution startFailureDiagnosis(java.util.function.Supplier<String> diagnosis) {
+        this.startFailureDiagnosis = diagnosis;
+        return this;
+    }
+
     RunExecution liveOutput(LiveOutput output) {
         this.live = output;
         return this;
@@ -148,6 +172,12 @@ final class RunExecution {
                             "Embedded coordinator on %s; starting %d local worker process(es)%n",
                             address, plan.getWorkerCount());
                 }
+                if (dashboard != null) {
+                    dashboardServer = dashboard.start(server, dashboardPort, localToken);
+                    if (!quiet) {
+                        out.printf("Live dashboard on %s/%n", dashboardServer.url());
+                    }
+                }
                 try (LocalWorkers workers =
                         LocalWorkers.start(plan.getWorkerCount(), address, localToken, outDir.resolve("logs"))) {
                     return runAgainst(
@@ -155,6 +185,10 @@ final class RunExecution {
                             localToken,
                             null,
                             workers);
+                } finally {
+                    if (dashboardServer != null) {
+                        dashboardServer.close();
+                    }
                 }
             }
         } catch (IOException e) {
@@ -205,6 +239,10 @@ final class RunExecution {
                 if (localWorkers != null && !localWorkers.deadWorkers().isEmpty()) {
                     err.print(localWorkers.deadWorkers());
                 }
+                String diagnosis = startFailureDiagnosis.get();
+                if (!diagnosis.isEmpty()) {
+                    err.println("salvo: " + diagnosis);
+                }
                 return FAILED;
             }
             runId = started.getRunId();
@@ -215,6 +253,9 @@ final class RunExecution {
                 out.printf(
                         "Run %s started on %d worker(s): %s%n",
                         runId, started.getWorkerIdsCount(), String.join(", ", started.getWorkerIdsList()));
+                if (dashboardServer != null) {
+                    out.printf("Follow it on %s/runs/%s%n", dashboardServer.url(), runId);
+                }
             }
             long failoverDeadline = 0;
             RunState finalState = null;

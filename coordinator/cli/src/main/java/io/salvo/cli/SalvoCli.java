@@ -21,6 +21,9 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             CompareCommand.class,
             ReportCommand.class,
+            DeployCommand.class,
+            UndeployCommand.class,
+            WorkersCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class SalvoCli {

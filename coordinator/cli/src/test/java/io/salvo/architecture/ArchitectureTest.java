@@ -53,7 +53,8 @@ class ArchitectureTest {
             "io.salvo.coordinator",
             "io.salvo.cli",
             "io.salvo.plan",
-            "io.salvo.benchmark"
+            "io.salvo.benchmark",
+            "io.salvo.deploy"
         }) {
             assertThat(production.stream().anyMatch(c -> c.getPackageName().startsWith(module)))
                     .as("classes of %s imported", module)
@@ -82,7 +83,7 @@ class ArchitectureTest {
                 .layer("server")
                 .definedBy("io.salvo.coordinator..")
                 .layer("cli")
-                .definedBy("io.salvo.cli..", "io.salvo.plan..", "io.salvo.benchmark..")
+                .definedBy("io.salvo.cli..", "io.salvo.plan..", "io.salvo.benchmark..", "io.salvo.deploy..")
                 .whereLayer("cli")
                 .mayNotBeAccessedByAnyLayer()
                 .whereLayer("server")

@@ -30,8 +30,8 @@ class DistributedRunTest {
         List<SalvoProcess> processes = new ArrayList<>();
         try {
             String tokenFile = dir.resolve("cluster-token").toString();
-            SalvoProcess coordinator =
-                    SalvoProcess.start(dir, "coordinator", "coordinator", "--port", "0", "--token-file", tokenFile);
+            SalvoProcess coordinator = SalvoProcess.start(
+                    dir, "coordinator", "coordinator", "--port", "0", "--http-port", "0", "--token-file", tokenFile);
             processes.add(coordinator);
             String port = coordinator.awaitLine(Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)"), 30_000);
             for (int i = 0; i < 3; i++) {

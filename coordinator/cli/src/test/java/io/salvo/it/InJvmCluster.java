@@ -18,6 +18,7 @@ import io.salvo.worker.link.WorkerOptions;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +30,11 @@ final class InJvmCluster implements AutoCloseable {
     final CoordinatorServer server;
     final List<WorkerAgent> workers = new ArrayList<>();
     final ManagedChannel channel;
-    final List<LiveSnapshot> snapshots = new ArrayList<>();
+    /** Filled while {@link #run} follows the live view; safe to read from another thread meanwhile. */
+    final List<LiveSnapshot> snapshots = new CopyOnWriteArrayList<>();
+    /** The run under way, once started. */
+    volatile String runId;
+
     final ClusterToken token = ClusterToken.generate();
     private final BearerTokenCredentials credentials;
 
@@ -58,6 +63,7 @@ final class InJvmCluster implements AutoCloseable {
                         .setWorkerWaitMillis(30_000)
                         .build())
                 .getRunId();
+        this.runId = runId;
         control.withDeadlineAfter(120, TimeUnit.SECONDS)
                 .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build())
                 .forEachRemaining(snapshots::add);

@@ -30,8 +30,8 @@ class WorkerLossTest {
         List<SalvoProcess> processes = new ArrayList<>();
         try {
             String tokenFile = dir.resolve("token").toString();
-            SalvoProcess coordinator =
-                    SalvoProcess.start(dir, "coordinator", "coordinator", "--port", "0", "--token-file", tokenFile);
+            SalvoProcess coordinator = SalvoProcess.start(
+                    dir, "coordinator", "coordinator", "--port", "0", "--http-port", "0", "--token-file", tokenFile);
             processes.add(coordinator);
             String port = coordinator.awaitLine(Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)"), 30_000);
             List<SalvoProcess> workers = new ArrayList<>();

@@ -176,15 +176,16 @@ var SalvoReport = (function () {
         return markers;
     }
 
-    /** Draws a dashed vertical line with a label at each marker's instant. */
+    /** Draws a dashed vertical line with a label at each marker's instant; {@code markers}: an array, or a function giving one. */
     function markersPlugin(markers) {
         return {
             hooks: {
                 draw: [function (u) {
                     var ctx = u.ctx;
+                    var list = typeof markers === 'function' ? markers() : markers;
                     var ratio = window.devicePixelRatio || 1;
                     ctx.save();
-                    markers.forEach(function (m, i) {
+                    list.forEach(function (m, i) {
                         var x = Math.round(u.valToPos(m.at_s, 'x', true));
                         if (!isFinite(x) || x < u.bbox.left || x > u.bbox.left + u.bbox.width) {
                             return;
@@ -235,59 +236,95 @@ var SalvoReport = (function () {
     /**
      * One chart: spec {id, title, xLabel, yLabel, x: [...], series: [{label, values, color}], markers, logToggle,
      * log, stepped, percentileX}. The chart's data is kept in state.charts[id] whether or not it can be drawn.
+     * Returns a handle whose update(x, values per series, markers) redraws it with new data (the live dashboard
+     * calls it every interval; the log-scale choice is kept).
      */
     function chart(container, spec) {
         var holder = el('div', {'class': 'chart', 'data-chart': spec.id});
         container.appendChild(holder);
-        var hasData = spec.x.length > 0 && spec.series.some(function (s) {
-            return s.values.some(isNum);
+        var log = !!spec.log;
+        var plotHolder = null;
+        var legendHolder = null;
+        var drawnMarkerCount = -1;
+        var colors = spec.series.map(function (s, i) {
+            return s.color || PALETTE[i % PALETTE.length];
         });
-        state.charts[spec.id] = {
-            title: spec.title,
-            x: spec.x,
-            labels: spec.series.map(function (s) {
-                return s.label;
-            }),
-            series: spec.series.map(function (s) {
-                return s.values;
-            }),
-            colors: spec.series.map(function (s, i) {
-                return s.color || PALETTE[i % PALETTE.length];
-            }),
-            markers: spec.markers || [],
-            drawn: false,
-            empty: !hasData
-        };
-        if (!hasData) {
-            holder.appendChild(text('h3', spec.title));
-            holder.appendChild(text('div', spec.emptyText || 'no data in this report', {'class': 'empty'}));
-            return;
-        }
-        var plotHolder = el('div');
-        holder.appendChild(plotHolder);
-        var logBox = null;
-        if (spec.logToggle) {
-            logBox = el('input', {type: 'checkbox', 'data-log-toggle': spec.id});
-            logBox.checked = !!spec.log;
-            holder.appendChild(el('div', {'class': 'controls'}, [el('label', {}, [logBox, ' log scale'])]));
-            logBox.addEventListener('change', function () {
-                build(logBox.checked);
+
+        function hasData() {
+            return spec.x.length > 0 && spec.series.some(function (s) {
+                return s.values.some(isNum);
             });
         }
-        var legend = markerLegend(spec.markers || []);
-        if (legend) {
-            holder.appendChild(legend);
+
+        function record() {
+            state.charts[spec.id] = {
+                title: spec.title,
+                x: spec.x,
+                labels: spec.series.map(function (s) {
+                    return s.label;
+                }),
+                series: spec.series.map(function (s) {
+                    return s.values;
+                }),
+                colors: colors,
+                markers: spec.markers || [],
+                drawn: !!plots[spec.id],
+                empty: !hasData(),
+                log: plots[spec.id] ? state.charts[spec.id] && state.charts[spec.id].log : false
+            };
         }
 
-        function build(log) {
-            if (plots[spec.id]) {
-                plots[spec.id].destroy();
-            }
-            var series = spec.series.map(function (s) {
-                return log ? s.values.map(function (v) {
+        function valuesFor(useLog) {
+            return spec.series.map(function (s) {
+                return useLog ? s.values.map(function (v) {
                     return isNum(v) && v > 0 ? v : null;
                 }) : s.values;
             });
+        }
+
+        function render() {
+            if (plots[spec.id]) {
+                plots[spec.id].destroy();
+                delete plots[spec.id];
+            }
+            holder.textContent = '';
+            plotHolder = null;
+            record();
+            if (!hasData()) {
+                holder.appendChild(text('h3', spec.title));
+                holder.appendChild(text('div', spec.emptyText || 'no data in this report', {'class': 'empty'}));
+                return;
+            }
+            plotHolder = el('div');
+            holder.appendChild(plotHolder);
+            if (spec.logToggle) {
+                var logBox = el('input', {type: 'checkbox', 'data-log-toggle': spec.id});
+                logBox.checked = log;
+                holder.appendChild(el('div', {'class': 'controls'}, [el('label', {}, [logBox, ' log scale'])]));
+                logBox.addEventListener('change', function () {
+                    log = logBox.checked;
+                    build();
+                });
+            }
+            legendHolder = el('div');
+            holder.appendChild(legendHolder);
+            build();
+        }
+
+        function drawLegend() {
+            legendHolder.textContent = '';
+            var legend = markerLegend(spec.markers || []);
+            if (legend) {
+                legendHolder.appendChild(legend);
+            }
+            drawnMarkerCount = (spec.markers || []).length;
+        }
+
+        function build() {
+            if (plots[spec.id]) {
+                plots[spec.id].destroy();
+            }
+            var series = valuesFor(log);
             // A log axis needs at least one positive value; without one, stay linear.
             var canLog = series.some(function (vs) {
                 return vs.some(isNum);
@@ -317,7 +354,7 @@ var SalvoReport = (function () {
                 }].concat(spec.series.map(function (s, i) {
                     var one = {
                         label: s.label,
-                        stroke: state.charts[spec.id].colors[i],
+                        stroke: colors[i],
                         width: 1.5,
                         spanGaps: !!spec.spanGaps,
                         points: {show: spec.x.length <= 60}
@@ -328,14 +365,41 @@ var SalvoReport = (function () {
                     return one;
                 })),
                 axes: [xAxis, {label: spec.yLabel, size: 64}],
-                plugins: [markersPlugin(spec.markers || [])]
+                plugins: [markersPlugin(function () {
+                    return spec.markers || [];
+                })]
             };
             plots[spec.id] = new uPlot(opts, [spec.x].concat(series), plotHolder);
             state.charts[spec.id].drawn = true;
             state.charts[spec.id].log = useLog;
+            drawLegend();
         }
 
-        build(!!spec.log);
+        render();
+        return {
+            update: function (x, values, markers) {
+                var wasEmpty = !plots[spec.id];
+                spec.x = x;
+                values.forEach(function (v, i) {
+                    spec.series[i].values = v;
+                });
+                if (markers) {
+                    spec.markers = markers;
+                }
+                if (wasEmpty || !hasData()) {
+                    render();
+                    return;
+                }
+                var useLog = state.charts[spec.id].log;
+                record();
+                state.charts[spec.id].drawn = true;
+                state.charts[spec.id].log = useLog;
+                plots[spec.id].setData([x].concat(valuesFor(useLog)));
+                if ((spec.markers || []).length !== drawnMarkerCount) {
+                    drawLegend();
+                }
+            }
+        };
     }
 
     function column(rows, path) {
@@ -751,5 +815,14 @@ var SalvoReport = (function () {
         window.salvoReport = state;
     }
 
-    return {renderFromPage: renderFromPage, render: {run: renderRun, comparison: renderComparison}};
+    return {
+        renderFromPage: renderFromPage,
+        render: {run: renderRun, comparison: renderComparison},
+        // What another page drawing runs the same way reuses (the coordinator's live dashboard).
+        charts: {
+            chart: chart, state: state, distributionPart: distributionPart, align: align, el: el, text: text,
+            table: table, fmtMs: fmtMs, fmtRate: fmtRate, fmtCount: fmtCount, fmtSeconds: fmtSeconds, round: round,
+            isNum: isNum, markerColors: MARKER_COLORS, errorClasses: ERROR_CLASSES
+        }
+    };
 }());

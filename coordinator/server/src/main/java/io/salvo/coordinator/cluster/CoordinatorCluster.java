@@ -6,6 +6,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.KubernetesConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.DistributedObject;
@@ -161,8 +162,22 @@ public final class CoordinatorCluster implements AutoCloseable {
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(settings.clustered());
+        join.getTcpIpConfig().setEnabled(!settings.members().isEmpty());
         settings.members().forEach(join.getTcpIpConfig()::addMember);
+        ClusterSettings.Kubernetes kubernetes = settings.kubernetes();
+        if (kubernetes != null) {
+            KubernetesConfig k8s = join.getKubernetesConfig().setEnabled(true);
+            // Peers are dialled on our own member port: every coordinator of the Deployment uses the same one.
+            k8s.setProperty("service-port", Integer.toString(settings.port()));
+            if (kubernetes.dnsMode()) {
+                k8s.setProperty("service-dns", kubernetes.serviceDns());
+            } else {
+                k8s.setProperty("service-name", kubernetes.serviceName());
+                if (kubernetes.namespace() != null) {
+                    k8s.setProperty("namespace", kubernetes.namespace());
+                }
+            }
+        }
 
         // Per-map statistics (hits, timings) are counted on every operation for the same readers that do not exist.
         config.addMapConfig(new MapConfig("salvo.*")
@@ -282,6 +297,14 @@ public final class CoordinatorCluster implements AutoCloseable {
 
     public IMap<String, String> coordinators() {
         return hz.getMap("salvo.coordinators");
+    }
+
+    /**
+     * Base URL of each live dashboard ever served in this cluster, to the member id that serves or served it. Kept after
+     * its member leaves: a page loaded from it may still be following a run from another coordinator (CORS).
+     */
+    public IMap<String, String> dashboards() {
+        return hz.getMap("salvo.dashboards");
     }
 
     public IMap<String, Long> archivedRuns() {

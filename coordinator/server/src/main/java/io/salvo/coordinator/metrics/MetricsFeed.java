@@ -76,7 +76,7 @@ public final class MetricsFeed implements AutoCloseable {
         }
         followed.computeIfAbsent(runId, id -> {
             try {
-                return feeds.follow(id, new Recorder(id));
+                return feeds.watch(id, new Recorder(id));
             } catch (RuntimeException e) {
                 // A run the cluster cannot give a feed for (shutting down) must not stop the others.
                 LOG.log(Level.WARNING, "run " + id + ": not followed for /metrics", e);

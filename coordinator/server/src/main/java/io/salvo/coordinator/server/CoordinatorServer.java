@@ -101,7 +101,7 @@ public final class CoordinatorServer implements AutoCloseable {
                     streamWork);
             this.auth = token == null ? null : new TokenAuthInterceptor(token);
             this.snapshotFeeds = new SnapshotFeeds(cluster);
-            RunControlService runControl = new RunControlService(runs, snapshotFeeds);
+            RunControlService runControl = new RunControlService(runs, snapshotFeeds, registry, clock);
             this.server = builder.callExecutor(WORKER_LINK_ON_TRANSPORT_THREAD)
                     .addService(
                             auth == null ? workerLink.bindService() : ServerInterceptors.intercept(workerLink, auth))

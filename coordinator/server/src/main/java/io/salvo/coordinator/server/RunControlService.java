@@ -3,8 +3,12 @@ package io.salvo.coordinator.server;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
+import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.run.RunManager;
+import io.salvo.proto.v1.ConnectedWorker;
 import io.salvo.proto.v1.GetRunResultRequest;
+import io.salvo.proto.v1.ListWorkersRequest;
+import io.salvo.proto.v1.ListWorkersResponse;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.RunControlGrpc;
@@ -16,6 +20,7 @@ import io.salvo.proto.v1.StopRunRequest;
 import io.salvo.proto.v1.StopRunResponse;
 import io.salvo.proto.v1.WatchRunRequest;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Optional;
 
 /**
@@ -28,10 +33,38 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
 
     private final RunManager runs;
     private final SnapshotFeeds feeds;
+    private final WorkerRegistry workers;
+    private final WallClock clock;
 
-    RunControlService(RunManager runs, SnapshotFeeds feeds) {
+    RunControlService(RunManager runs, SnapshotFeeds feeds, WorkerRegistry workers, WallClock clock) {
         this.runs = runs;
         this.feeds = feeds;
+        this.workers = workers;
+        this.clock = clock;
+    }
+
+    @Override
+    public void listWorkers(ListWorkersRequest request, StreamObserver<ListWorkersResponse> response) {
+        ListWorkersResponse.Builder list = ListWorkersResponse.newBuilder()
+                .setCoordinatorId(runs.coordinatorId())
+                .setAtUnixNanos(clock.unixNanos());
+        workers.all().stream()
+                .filter(s -> !s.closed())
+                .sorted(Comparator.comparing(WorkerSession::workerId))
+                .forEach(s -> {
+                    ConnectedWorker.Builder worker = ConnectedWorker.newBuilder()
+                            .setHello(s.hello())
+                            .setClockOffsetNanos(s.clockOffsetNanos())
+                            .setClockRoundTripNanos(s.clockRoundTripNanos())
+                            .setLastHeardUnixNanos(s.lastHeardUnixNanos())
+                            .setHeldHere(s.local());
+                    if (s.runId() != null) {
+                        worker.setRunId(s.runId());
+                    }
+                    list.addWorkers(worker);
+                });
+        response.onNext(list.build());
+        response.onCompleted();
     }
 
     @Override

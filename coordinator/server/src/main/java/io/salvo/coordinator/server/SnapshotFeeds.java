@@ -22,7 +22,8 @@ import java.util.logging.Logger;
  * WatchRun on any coordinator: the leader writes each live snapshot to the run's replicated
  * snapshot map under a sequence number, and every coordinator streams that map to its watchers in
  * sequence order. A watcher therefore never depends on which coordinator leads the run, and a
- * takeover continues the same sequence.
+ * takeover continues the same sequence. The n-th snapshot a watcher receives (from 0) is the one stored under
+ * sequence n, so a watcher that counts can resume after any of them.
  */
 public final class SnapshotFeeds {
 
@@ -45,21 +46,15 @@ public final class SnapshotFeeds {
                         false);
     }
 
-    /** Replays the run's snapshots so far, then streams new ones until the run ends. */
-    void watch(String runId, StreamObserver<LiveSnapshot> watcher) {
-        Feed feed = feeds.computeIfAbsent(runId, Feed::new);
-        feed.add(watcher);
-    }
-
     /**
-     * Like {@link #watch}, for a watcher inside this coordinator (its Prometheus metrics): the run's snapshots so
-     * far, then new ones until the run ends or is archived (then {@code onCompleted}). The watcher is called under
-     * the feed's lock and must return quickly. The returned handle detaches it.
+     * Replays the run's snapshots so far, then streams new ones until the run ends (then {@code onCompleted}). The
+     * returned handle detaches the watcher early, for a watcher that is not a gRPC call (whose cancellation detaches
+     * it by itself): the dashboard's event streams, the Prometheus metrics. The watcher is called under the feed's lock: it must hand its work off, never block.
      */
-    public Runnable follow(String runId, StreamObserver<LiveSnapshot> watcher) {
+    public Runnable watch(String runId, StreamObserver<LiveSnapshot> watcher) {
         Feed feed = feeds.computeIfAbsent(runId, Feed::new);
         feed.add(watcher);
-        return () -> feed.watchers.remove(watcher);
+        return () -> feed.remove(watcher);
     }
 
     private final class Feed implements EntryAddedListener<Long, byte[]>, EntryUpdatedListener<Long, byte[]> {
@@ -138,6 +133,10 @@ public final class SnapshotFeeds {
                 }
             }
             watchers.clear();
+        }
+
+        void remove(StreamObserver<LiveSnapshot> watcher) {
+            watchers.remove(watcher);
         }
 
         void add(StreamObserver<LiveSnapshot> watcher) {

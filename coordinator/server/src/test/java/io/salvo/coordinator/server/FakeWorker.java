@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * A scripted worker for coordinator tests: says hello, answers clock probes with a chosen clock
  * offset, and lets the test send whatever it wants afterwards.
  */
-final class FakeWorker implements AutoCloseable {
+public final class FakeWorker implements AutoCloseable {
 
     final BlockingQueue<Assignment> assignments = new LinkedBlockingQueue<>();
     final BlockingQueue<ReportRejected> rejections = new LinkedBlockingQueue<>();
@@ -28,7 +28,7 @@ final class FakeWorker implements AutoCloseable {
     private final StreamObserver<WorkerMessage> outbound;
     private final long clockOffsetNanos;
 
-    FakeWorker(Channel channel, String id, ProtocolVersion version, long clockOffsetNanos) {
+    public FakeWorker(Channel channel, String id, ProtocolVersion version, long clockOffsetNanos) {
         this.clockOffsetNanos = clockOffsetNanos;
         this.outbound = WorkerLinkGrpc.newStub(channel).connect(new StreamObserver<>() {
             @Override
@@ -76,11 +76,11 @@ final class FakeWorker implements AutoCloseable {
         return i.getEpochSecond() * 1_000_000_000L + i.getNano() + clockOffsetNanos;
     }
 
-    synchronized void send(WorkerMessage message) {
+    public synchronized void send(WorkerMessage message) {
         outbound.onNext(message);
     }
 
-    Assignment awaitAssignment() throws InterruptedException {
+    public Assignment awaitAssignment() throws InterruptedException {
         Assignment a = assignments.poll(10, TimeUnit.SECONDS);
         if (a == null) {
             throw new AssertionError("no assignment within 10 s");

@@ -1,0 +1,227 @@
+package io.salvo.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.salvo.coordinator.http.DashboardServer;
+import io.salvo.coordinator.http.DashboardSettings;
+import io.salvo.proto.v1.LiveEvent;
+import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.RunResult;
+import io.salvo.proto.v1.RunState;
+import io.salvo.target.ControllableTarget;
+import io.salvo.testkit.Await;
+import io.salvo.testkit.Prerequisite;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WindowType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+
+/**
+ * The live dashboard in headless Chromium (Debian's chromium and chromedriver) during a real run: a coordinator and a
+ * worker in this JVM firing at a local target. The page's data must be the coordinator's merged snapshots, new
+ * intervals must arrive while it is open, a page opened mid-run must show the earlier history, event markers must
+ * appear, and the console must stay free of errors. Host names resolve to nothing in this browser, so the page
+ * cannot load anything from a CDN. A screenshot is left in target/dashboard/.
+ */
+class DashboardBrowserTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    @Test
+    void pageFollowsALiveRunWithTheCoordinatorsNumbers(@TempDir Path profile) throws Exception {
+        Prerequisite.require(
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "the dashboard's browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
+                        + " (Debian: apt-get install chromium chromium-driver)");
+        try (ControllableTarget target = ControllableTarget.start(0);
+                InJvmCluster cluster = new InJvmCluster(1);
+                DashboardServer dashboard =
+                        DashboardServer.start(cluster.server, DashboardSettings.loopback(0, cluster.token))) {
+            target.setDelay(Duration.ofMillis(2));
+            // The browser first: it is the slow part to start, and the run must still be under way when it looks.
+            ChromeDriver browser = chromium(profile);
+            try {
+                browser.get(dashboard.url() + "/");
+                Await.until(
+                        "the empty run list",
+                        Duration.ofSeconds(30),
+                        () -> Boolean.TRUE.equals(browser.executeScript(
+                                "return !!(window.salvoDashboard && window.salvoDashboard.ready)")));
+                CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return cluster.run(Plans.parse(Plans.yaml(target.port(), 50, "15s", 1, "")));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Await.until(
+                        "the run in the page's run list",
+                        Duration.ofSeconds(60),
+                        () -> cluster.runId != null
+                                && Boolean.TRUE.equals(browser.executeScript(
+                                        "return !!document.querySelector('a[href=\"/runs/' + arguments[0] + '\"]')",
+                                        cluster.runId)));
+                String page = dashboard.url() + "/runs/" + cluster.runId;
+                browser.get(page);
+                String first = browser.getWindowHandle();
+                int seen = Await.value("the page's first interval", Duration.ofSeconds(30), () -> {
+                    long n = intervalsOnPage(browser);
+                    return n >= 1 ? (int) n : null;
+                });
+                Await.until(
+                        "a new interval on the open page",
+                        Duration.ofSeconds(30),
+                        () -> intervalsOnPage(browser) > seen);
+
+                // A second viewer arriving mid-run sees everything so far at once.
+                Await.until("a few intervals shown", Duration.ofSeconds(30), () -> cluster.snapshots.size() >= 3);
+                int shownBeforeSecondViewer = cluster.snapshots.size();
+                assertThat(run).isNotDone();
+                browser.switchTo().newWindow(WindowType.TAB);
+                browser.get(page);
+                String second = browser.getWindowHandle();
+                Await.until(
+                        "the history on a page opened mid-run",
+                        Duration.ofSeconds(30),
+                        () -> intervalsOnPage(browser) >= shownBeforeSecondViewer);
+                assertThat(browser.executeScript("return window.salvoDashboard.intervals[0].interval_index"))
+                        .isEqualTo(0L);
+
+                RunResult result = run.get(90, TimeUnit.SECONDS);
+                assertThat(result.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
+                List<LiveSnapshot> intervals = cluster.snapshots.stream()
+                        .filter(s -> s.getState() == RunState.RUN_STATE_RUNNING
+                                || s.getState() == RunState.RUN_STATE_DRAINING)
+                        .toList();
+                for (String tab : List.of(first, second)) {
+                    browser.switchTo().window(tab);
+                    Await.until(
+                            "the run's end on the page",
+                            Duration.ofSeconds(30),
+                            () -> Boolean.TRUE.equals(browser.executeScript(
+                                    "return window.salvoDashboard.ended && window.salvoDashboard.ready")));
+                    assertPageHolds(browser, intervals);
+                }
+                Path screenshot = Path.of("target", "dashboard", "dashboard.png");
+                Files.createDirectories(screenshot.getParent());
+                browser.executeScript("window.scrollTo(0, 0)");
+                Files.write(screenshot, browser.getScreenshotAs(OutputType.BYTES));
+
+                List<String> problems = new ArrayList<>();
+                for (LogEntry e : browser.manage().logs().get(LogType.BROWSER).getAll()) {
+                    if (e.getLevel().intValue() >= Level.WARNING.intValue()) {
+                        problems.add(e.getLevel() + " " + e.getMessage());
+                    }
+                }
+                assertThat(problems).as("browser console").isEmpty();
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    private static long intervalsOnPage(ChromeDriver browser) {
+        Object n = browser.executeScript("return window.salvoDashboard ? window.salvoDashboard.intervals.length : 0");
+        return ((Number) n).longValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void assertPageHolds(ChromeDriver browser, List<LiveSnapshot> intervals) {
+        Map<String, Object> latency =
+                (Map<String, Object>) browser.executeScript("return window.salvoDashboard.charts['latency']");
+        List<Object> x = (List<Object>) latency.get("x");
+        List<List<Object>> series = (List<List<Object>>) latency.get("series");
+        assertThat(latency.get("drawn")).isEqualTo(true);
+        assertThat(x).hasSize(intervals.size());
+        for (int i = 0; i < intervals.size(); i++) {
+            LiveSnapshot s = intervals.get(i);
+            assertThat(number(x.get(i))).isEqualTo(s.getIntervalIndex() * s.getIntervalMillis() / 1000.0);
+            assertThat(number(series.get(0).get(i))).isEqualTo(s.getLatencyP50Micros() / 1000.0);
+            assertThat(number(series.get(2).get(i))).isEqualTo(s.getLatencyP99Micros() / 1000.0);
+            assertThat(number(series.get(3).get(i))).isEqualTo(s.getLatencyMaxMicros() / 1000.0);
+        }
+        List<List<Object>> rate =
+                (List<List<Object>>) browser.executeScript("return window.salvoDashboard.charts['rate'].series");
+        List<List<Object>> instances =
+                (List<List<Object>>) browser.executeScript("return window.salvoDashboard.charts['instances'].series");
+        List<List<Object>> generator = (List<List<Object>>)
+                browser.executeScript("return window.salvoDashboard.charts['scheduler-lag'].series");
+        for (int i = 0; i < intervals.size(); i++) {
+            LiveSnapshot s = intervals.get(i);
+            assertThat(number(rate.get(0).get(i))).isEqualTo(s.getTargetRatePerSecond());
+            assertThat(number(rate.get(2).get(i))).isEqualTo(s.getSuccessRatePerSecond());
+            assertThat(number(instances.get(0).get(i))).isEqualTo(s.getRespondingInstances());
+            assertThat(number(generator.get(0).get(i))).isEqualTo(s.getSchedulerLagP99Micros() / 1000.0);
+            assertThat(number(generator.get(2).get(i))).isEqualTo(s.getConnectionWaitP99Micros() / 1000.0);
+            assertThat(number(generator.get(3).get(i))).isEqualTo(s.getConnectionWaitMaxMicros() / 1000.0);
+        }
+
+        // Markers: one per detector event the coordinator decided, at its instant.
+        List<String> expectedMarkers = new ArrayList<>();
+        for (LiveSnapshot s : intervals) {
+            for (LiveEvent e : s.getLiveEventsList()) {
+                expectedMarkers.add(
+                        e.getKind().name().replace("LIVE_EVENT_KIND_", "").toLowerCase(Locale.ROOT) + "@"
+                                + e.getOffsetMicros() / 1e6);
+            }
+        }
+        assertThat(expectedMarkers).anyMatch(m -> m.startsWith("first_success@"));
+        List<Map<String, Object>> markers = (List<Map<String, Object>>)
+                browser.executeScript("return window.salvoDashboard.charts['latency'].markers");
+        assertThat(markers.stream()
+                        .map(m -> m.get("kind") + "@" + number(m.get("at_s")))
+                        .toList())
+                .containsExactlyElementsOf(expectedMarkers);
+        assertThat(browser.executeScript("return document.querySelectorAll('#events li').length"))
+                .isEqualTo((long) expectedMarkers.size());
+
+        // The distribution of the run so far counts every completed response.
+        long completed =
+                intervals.stream().mapToLong(LiveSnapshot::getCompleted).sum();
+        assertThat(browser.executeScript("return window.salvoDashboard.distribution.count"))
+                .isEqualTo(completed);
+        assertThat(browser.executeScript("return window.salvoDashboard.charts['distribution'].drawn"))
+                .isEqualTo(true);
+        assertThat(browser.executeScript("return window.salvoDashboard.workers.map(w => w.worker_id)"))
+                .isEqualTo(List.of("w0"));
+    }
+
+    private static double number(Object value) {
+        return ((Number) value).doubleValue();
+    }
+
+    private static ChromeDriver chromium(Path profile) {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--window-size=1280,2400",
+                // The page is opened by IP address; any host name (a CDN) resolves to nothing.
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                "--user-data-dir=" + profile.toAbsolutePath());
+        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, Level.ALL.getName()));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .build();
+        return new ChromeDriver(service, options);
+    }
+}
