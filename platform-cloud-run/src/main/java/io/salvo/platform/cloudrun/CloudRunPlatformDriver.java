@@ -38,7 +38,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -716,7 +715,6 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
             problems.add(CloudRunErrors.translate("restoring the IAM policy of " + settings.serviceName(), e, settings)
                     .getMessage());
         } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "restore failed", e);
             problems.add("cloud-run: restoring " + settings.serviceName() + " failed: " + e.getMessage());
         }
     }
