@@ -69,6 +69,29 @@ public interface PlatformDriver extends AutoCloseable {
     PlatformSignals signals();
 
     /**
+     * Headers every request of a run lasting {@code runLength} must carry, e.g. {@code Authorization} with an ID token
+     * for a private Cloud Run service, valid for at least that long; empty for an open endpoint (the default).
+     *
+     * @throws PlatformException when no such header can be had for that long (the message says why)
+     */
+    default Map<String, String> requestHeaders(Duration runLength) throws PlatformException {
+        return Map.of();
+    }
+
+    /**
+     * Tells the driver what responses showed, for platforms that see their instances only through them (instance
+     * counts, the verdict on a forced cold start): {@code responses} responses at {@code at} from the instance
+     * {@code instanceId} ({@code Salvo-Instance-Id}; null if absent) that started at {@code instanceStartedAt}
+     * ({@code Salvo-Instance-Started-At}; null if unknown). Ignored by default.
+     */
+    default void observeResponses(Instant at, String instanceId, Instant instanceStartedAt, long responses) {}
+
+    /** Whether the last {@link #forceCold()} met a fresh instance, judged from the responses observed since. */
+    default ColdStartVerdict coldStartVerdict() {
+        return ColdStartVerdict.notForced();
+    }
+
+    /**
      * The billed quantities of this deployment between two instants, from the platform's own accounting where it
      * has one (e.g. Lambda's REPORT lines) or estimated from its signals (labelled so in
      * {@link UsageQuantity#basis()}); empty when the platform bills nothing Salvo can see (an existing URL).

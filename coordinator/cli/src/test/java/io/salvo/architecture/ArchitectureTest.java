@@ -46,6 +46,7 @@ class ArchitectureTest {
             "io.salvo.modelserver",
             "io.salvo.platform",
             "io.salvo.platform.lambda",
+            "io.salvo.platform.cloudrun",
             "io.salvo.detect",
             "io.salvo.report",
             "io.salvo.thresholds",
@@ -102,6 +103,21 @@ class ArchitectureTest {
                 .mayOnlyBeAccessedByLayers("worker", "analysis", "server", "cli")
                 .whereLayer("contract")
                 .mayOnlyBeAccessedByLayers("core", "testkit", "worker", "analysis", "server", "cli")
+                .check(production);
+    }
+
+    /**
+     * A platform driver in a module of its own (cloud-run) is reached only through the SPI and ServiceLoader: no
+     * other package uses its classes, so its cloud SDK never leaks into the rest of the code.
+     */
+    @Test
+    void driverModulesAreUsedOnlyThroughTheSpi() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.salvo.platform.cloudrun..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.salvo.platform.cloudrun..")
                 .check(production);
     }
 
