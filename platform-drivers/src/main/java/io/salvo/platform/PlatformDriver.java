@@ -54,14 +54,6 @@ public interface PlatformDriver extends AutoCloseable {
     /** The endpoint of the current deployment. @throws IllegalStateException before {@link #deploy} */
     URI endpoint();
 
-    /**
-     * Headers every request to {@link #endpoint} must carry, e.g. the {@code Host} an ingress routes by when the
-     * endpoint is the ingress's address; empty for most platforms. Known after {@link #awaitReady}.
-     */
-    default Map<String, String> requestHeaders() {
-        return Map.of();
-    }
-
     /** Blocks until the endpoint accepts requests (and the platform's minimum instances are ready). */
     void awaitReady(Duration timeout) throws TimeoutException, InterruptedException, PlatformException;
 
@@ -76,6 +68,29 @@ public interface PlatformDriver extends AutoCloseable {
 
     /** The platform's view of its instances so far; safe to call from any thread at any time. */
     PlatformSignals signals();
+
+    /**
+     * Headers every request of a run lasting {@code runLength} must carry, e.g. {@code Authorization} with an ID token
+     * for a private Cloud Run service, valid for at least that long; empty for an open endpoint (the default).
+     *
+     * @throws PlatformException when no such header can be had for that long (the message says why)
+     */
+    default Map<String, String> requestHeaders(Duration runLength) throws PlatformException {
+        return Map.of();
+    }
+
+    /**
+     * Tells the driver what responses showed, for platforms that see their instances only through them (instance
+     * counts, the verdict on a forced cold start): {@code responses} responses at {@code at} from the instance
+     * {@code instanceId} ({@code Salvo-Instance-Id}; null if absent) that started at {@code instanceStartedAt}
+     * ({@code Salvo-Instance-Started-At}; null if unknown). Ignored by default.
+     */
+    default void observeResponses(Instant at, String instanceId, Instant instanceStartedAt, long responses) {}
+
+    /** Whether the last {@link #forceCold()} met a fresh instance, judged from the responses observed since. */
+    default ColdStartVerdict coldStartVerdict() {
+        return ColdStartVerdict.notForced();
+    }
 
     /**
      * The billed quantities of this deployment between two instants, from the platform's own accounting where it

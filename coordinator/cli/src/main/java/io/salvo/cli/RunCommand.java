@@ -95,6 +95,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     DashboardOptions dashboard = new DashboardOptions();
 
+    @Mixin
+    KubernetesOptions kubernetes = new KubernetesOptions();
+
     @Override
     public Integer call() {
         var err = System.err;
@@ -140,15 +143,35 @@ final class RunCommand implements Callable<Integer> {
                 return RunExecution.USER_ERROR;
             }
         }
-        ClusterToken token = null;
-        if (!addresses.isEmpty()) {
-            try {
-                token = security.clientToken();
-            } catch (java.io.IOException e) {
-                err.println("salvo: " + e.getMessage());
-                return RunExecution.USER_ERROR;
-            }
+        if (kubernetes.enabled && (coordinator != null || httpPort != null)) {
+            err.println("salvo: --kubernetes reaches the cluster's coordinators; it goes with neither --coordinator "
+                    + "nor --http-port");
+            return RunExecution.USER_ERROR;
         }
+        KubernetesOptions.Connection cluster = null;
+        ClusterToken token = null;
+        try {
+            if (kubernetes.enabled) {
+                cluster = kubernetes.connect(security);
+                addresses = cluster.addresses();
+                token = cluster.token();
+            } else if (!addresses.isEmpty()) {
+                token = security.clientToken();
+            }
+        } catch (java.io.IOException e) {
+            err.println("salvo: " + e.getMessage());
+            return RunExecution.USER_ERROR;
+        } catch (io.salvo.deploy.kubernetes.DeployException e) {
+            err.println("salvo: " + e.getMessage());
+            return RunExecution.FAILED;
+        }
+        try (KubernetesOptions.Connection forwards = cluster) {
+            return execute(plan, addresses, token, forwards);
+        }
+    }
+
+    private int execute(
+            RunPlan plan, List<InetSocketAddress> addresses, ClusterToken token, KubernetesOptions.Connection cluster) {
         LiveOutput.Mode mode = live.mode(quiet);
         return new RunExecution(
                         plan,
@@ -159,9 +182,10 @@ final class RunCommand implements Callable<Integer> {
                         Duration.ofSeconds(workerWaitSeconds),
                         quiet,
                         live.humanOutput(),
-                        err)
+                        System.err)
                 .liveOutput(mode.create(plan, System.out))
                 .dashboard(httpPort == null ? null : dashboard, httpPort == null ? 0 : httpPort)
+                .startFailureDiagnosis(cluster == null ? () -> "" : cluster::workerDiagnosis)
                 .execute();
     }
 }

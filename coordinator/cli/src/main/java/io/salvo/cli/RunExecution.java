@@ -116,6 +116,7 @@ final class RunExecution {
     private DashboardOptions dashboard;
     private int dashboardPort;
     private volatile DashboardServer dashboardServer;
+    private java.util.function.Supplier<String> startFailureDiagnosis = () -> "";
 
     /** The platform driver taking part in the run, or null. */
     private volatile PlatformAttachment platform;
@@ -150,6 +151,12 @@ final class RunExecution {
     }
 
     /** Shows the live snapshots this way (the terminal table, JSON lines) instead of lines on the output. */
+    /** Explains a start that failed (e.g. why worker pods are not running); empty text adds nothing. */
+    RunExecution startFailureDiagnosis(java.util.function.Supplier<String> diagnosis) {
+        this.startFailureDiagnosis = diagnosis;
+        return this;
+    }
+
     RunExecution liveOutput(LiveOutput output) {
         this.live = output;
         return this;
@@ -251,6 +258,10 @@ final class RunExecution {
                         + " did not start the run: " + describe(lastRefusal));
                 if (localWorkers != null && !localWorkers.deadWorkers().isEmpty()) {
                     err.print(localWorkers.deadWorkers());
+                }
+                String diagnosis = startFailureDiagnosis.get();
+                if (!diagnosis.isEmpty()) {
+                    err.println("salvo: " + diagnosis);
                 }
                 return FAILED;
             }

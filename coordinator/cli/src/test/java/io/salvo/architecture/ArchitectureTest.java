@@ -1,5 +1,6 @@
 package io.salvo.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,6 +45,8 @@ class ArchitectureTest {
             "io.salvo.worker",
             "io.salvo.modelserver",
             "io.salvo.platform",
+            "io.salvo.platform.lambda",
+            "io.salvo.platform.cloudrun",
             "io.salvo.platform.kubernetes",
             "io.salvo.platform.knative",
             "io.salvo.detect",
@@ -76,15 +79,8 @@ class ArchitectureTest {
                 .definedBy("io.salvo.worker..", "io.salvo.target..")
                 .layer("model-server")
                 .definedBy("io.salvo.modelserver..")
-                .layer("platform-kubernetes")
-                .definedBy("io.salvo.platform.kubernetes..", "io.salvo.platform.knative..")
                 .layer("platform-drivers")
-                .definedBy(com.tngtech.archunit.base.DescribedPredicate.describe(
-                        "in io.salvo.platform but not its kubernetes or knative drivers",
-                        (com.tngtech.archunit.core.domain.JavaClass c) ->
-                                c.getPackageName().startsWith("io.salvo.platform")
-                                        && !c.getPackageName().startsWith("io.salvo.platform.kubernetes")
-                                        && !c.getPackageName().startsWith("io.salvo.platform.knative")))
+                .definedBy("io.salvo.platform..")
                 .layer("analysis")
                 .definedBy("io.salvo.detect..", "io.salvo.report..", "io.salvo.thresholds..", "io.salvo.search..")
                 .layer("server")
@@ -99,10 +95,8 @@ class ArchitectureTest {
                 .mayOnlyBeAccessedByLayers("server", "cli")
                 .whereLayer("worker")
                 .mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("platform-kubernetes")
-                .mayNotBeAccessedByAnyLayer()
                 .whereLayer("platform-drivers")
-                .mayOnlyBeAccessedByLayers("cli", "platform-kubernetes")
+                .mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("model-server")
                 .mayNotBeAccessedByAnyLayer()
                 .whereLayer("testkit")
@@ -111,6 +105,45 @@ class ArchitectureTest {
                 .mayOnlyBeAccessedByLayers("worker", "analysis", "server", "cli")
                 .whereLayer("contract")
                 .mayOnlyBeAccessedByLayers("core", "testkit", "worker", "analysis", "server", "cli")
+                .check(production);
+    }
+
+    /**
+     * A platform driver in a module of its own (cloud-run) is reached only through the SPI and ServiceLoader: no
+     * other package uses its classes, so its cloud SDK never leaks into the rest of the code.
+     */
+    @Test
+    void driverModulesAreUsedOnlyThroughTheSpi() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.salvo.platform.cloudrun..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.salvo.platform.cloudrun..")
+                .check(production);
+    }
+
+    /** The kubernetes and knative drivers (module platform-kubernetes) too: the CLI has them at run time only. */
+    @Test
+    void kubernetesDriversAreUsedOnlyThroughTheSpi() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("io.salvo.platform.kubernetes..", "io.salvo.platform.knative..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.salvo.platform.kubernetes..", "io.salvo.platform.knative..")
+                .check(production);
+    }
+
+    @Test
+    void onlyTheLambdaDriverUsesTheAwsSdk() {
+        // ADR 0013: the SDK stays in its driver's module; the CLI loads that module at run time only
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.salvo.platform.lambda..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("software.amazon.awssdk..")
                 .check(production);
     }
 

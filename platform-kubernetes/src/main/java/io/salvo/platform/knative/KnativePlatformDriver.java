@@ -282,7 +282,7 @@ public final class KnativePlatformDriver extends KubernetesDriverBase {
      * {@code host-header} setting, else the host of the Service's route URL.
      */
     @Override
-    public Map<String, String> requestHeaders() {
+    public Map<String, String> requestHeaders(Duration runLength) {
         if (own.common().endpointUrl() == null) {
             return Map.of();
         }

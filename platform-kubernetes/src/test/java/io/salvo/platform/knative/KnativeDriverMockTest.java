@@ -107,7 +107,7 @@ class KnativeDriverMockTest {
                     .update();
             ready.get(60, TimeUnit.SECONDS);
             assertThat(d.endpoint()).isEqualTo(URI.create("http://salvo-model-kn1.serving.example.com"));
-            assertThat(d.requestHeaders()).isEmpty();
+            assertThat(d.requestHeaders(Duration.ofMinutes(5))).isEmpty();
             assertThat(d.canForceCold()).isTrue();
 
             // Scale to zero is Knative's: forceCold returns once its last pod is gone.
@@ -148,7 +148,7 @@ class KnativeDriverMockTest {
         try (KnativePlatformDriver d =
                 driver("kn2", Map.of("endpoint-url", "http://10.0.0.7:80", "host-header", "model.bench.example.com"))) {
             assertThat(d.deploy(DeploymentSpec.of("tiny-bert-shape"))).hasToString("http://10.0.0.7:80");
-            assertThat(d.requestHeaders()).isEqualTo(Map.of("Host", "model.bench.example.com"));
+            assertThat(d.requestHeaders(Duration.ofMinutes(5))).isEqualTo(Map.of("Host", "model.bench.example.com"));
         }
     }
 

@@ -201,7 +201,9 @@ var SalvoDashboard = (function () {
         spec('errors', 'Errors by class per interval', 'responses', C.errorClasses.map(function (c, i) {
             return [c[1], ['#f08c00', '#e03131', '#862e9c', '#495057'][i]];
         }), {stepped: true});
-        spec('scheduler-lag', 'Scheduler lag (send - intended send)', 'ms', [['p99'], ['max']], {logToggle: true});
+        spec('scheduler-lag', 'Generator: scheduler lag (dispatch - intended send) and connection wait (write - dispatch)',
+            'ms', [['lag p99'], ['lag max'], ['connection wait p99', '#f08c00'], ['connection wait max', '#e8590c']],
+            {logToggle: true});
         spec('instances', 'Instances answering per interval', 'instances', [['instances']], {stepped: true});
         handles.distribution = C.chart(grid, {id: 'distribution', title: 'Latency percentile distribution, run so far',
             xLabel: 'percentile', yLabel: 'ms', x: [], percentileX: true, logToggle: true, spanGaps: true,
@@ -265,6 +267,10 @@ var SalvoDashboard = (function () {
             return ms(r.scheduler_lag_p99_micros);
         }), col(function (r) {
             return ms(r.scheduler_lag_max_micros);
+        }), col(function (r) {
+            return ms(r.connection_wait_p99_micros || 0);
+        }), col(function (r) {
+            return ms(r.connection_wait_max_micros || 0);
         })], m);
         handles.instances.update(x, [col(function (r) {
             return r.responding_instances;
