@@ -3,6 +3,7 @@ package io.salvo.platform;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -98,6 +99,21 @@ public interface PlatformDriver extends AutoCloseable {
      */
     default Optional<PlatformUsage> usage(Instant from, Instant to) throws InterruptedException, PlatformException {
         return Optional.empty();
+    }
+
+    /**
+     * Called just before the run's first request. A driver whose cold start is an explicit scale-up (Kubernetes
+     * without an autoscaler that scales from zero) scales up here; others do nothing.
+     */
+    default void loadStarting() throws InterruptedException, PlatformException {}
+
+    /**
+     * Each cold start since deploy broken down into its phases, and the platform's events; safe to call from any
+     * thread at any time. {@code firstResponses} are the first responses the load generator saw per instance id,
+     * which end each cold start; a driver matches them to its instances where it can.
+     */
+    default PlatformTimeline timeline(List<FirstResponse> firstResponses) {
+        return PlatformTimeline.EMPTY;
     }
 
     /** Removes the deployment and everything it started; idempotent. */

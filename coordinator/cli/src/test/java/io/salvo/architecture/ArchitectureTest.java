@@ -47,6 +47,8 @@ class ArchitectureTest {
             "io.salvo.platform",
             "io.salvo.platform.lambda",
             "io.salvo.platform.cloudrun",
+            "io.salvo.platform.kubernetes",
+            "io.salvo.platform.knative",
             "io.salvo.detect",
             "io.salvo.report",
             "io.salvo.thresholds",
@@ -118,6 +120,18 @@ class ArchitectureTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("io.salvo.platform.cloudrun..")
+                .check(production);
+    }
+
+    /** The kubernetes and knative drivers (module platform-kubernetes) too: the CLI has them at run time only. */
+    @Test
+    void kubernetesDriversAreUsedOnlyThroughTheSpi() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("io.salvo.platform.kubernetes..", "io.salvo.platform.knative..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.salvo.platform.kubernetes..", "io.salvo.platform.knative..")
                 .check(production);
     }
 

@@ -37,6 +37,28 @@ public final class JsonLines implements LiveOutput {
         print(intervalObject(s));
     }
 
+    /**
+     * {@code "type": "platform"}: the platform's instance counts after an interval and its new events.
+     */
+    @Override
+    public void platform(PlatformUpdate update) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("type", "platform");
+        o.put("interval_index", update.intervalIndex());
+        o.put("ready_instances", update.ready());
+        o.put("starting_instances", update.starting());
+        ArrayNode events = o.putArray("events");
+        for (var e : update.events()) {
+            ObjectNode event = events.addObject();
+            event.put("at", e.at().toString());
+            event.put("severity", e.severity());
+            event.put("object", e.object());
+            event.put("reason", e.reason());
+            event.put("message", e.message());
+        }
+        print(o);
+    }
+
     @Override
     public void ended(LiveSnapshot terminal) {
         progress.end(terminal);

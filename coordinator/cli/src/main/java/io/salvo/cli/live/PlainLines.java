@@ -10,6 +10,7 @@ public final class PlainLines implements LiveOutput {
 
     private final PlanTimeline timeline;
     private final PrintStream out;
+    private String lastCounts;
 
     public PlainLines(RunPlan plan, PrintStream out) {
         this.timeline = new PlanTimeline(plan);
@@ -21,6 +22,20 @@ public final class PlainLines implements LiveOutput {
         out.println(line(s, timeline.intervalMillis(s.getIntervalMillis())));
         for (String event : s.getEventsList()) {
             out.println("        >> " + event);
+        }
+        out.flush();
+    }
+
+    /** Counts when they change, and every platform event: warnings marked {@code !!}. */
+    @Override
+    public void platform(PlatformUpdate update) {
+        String counts = update.countsText();
+        if (!counts.equals(lastCounts)) {
+            out.println("        platform: " + counts);
+            lastCounts = counts;
+        }
+        for (var event : update.events()) {
+            out.println("        " + (event.warning() ? "!! " : "   ") + event.line());
         }
         out.flush();
     }
