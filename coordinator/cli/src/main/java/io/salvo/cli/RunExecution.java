@@ -150,13 +150,13 @@ final class RunExecution {
         return dashboardServer;
     }
 
-    /** Shows the live snapshots this way (the terminal table, JSON lines) instead of lines on the output. */
     /** Explains a start that failed (e.g. why worker pods are not running); empty text adds nothing. */
     RunExecution startFailureDiagnosis(java.util.function.Supplier<String> diagnosis) {
         this.startFailureDiagnosis = diagnosis;
         return this;
     }
 
+    /** Shows the live snapshots this way (the terminal table, JSON lines) instead of lines on the output. */
     RunExecution liveOutput(LiveOutput output) {
         this.live = output;
         return this;
