@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             WorkerCommand.class,
             TargetCommand.class,
             DemoCommand.class,
+            BenchCommand.class,
+            PlatformsCommand.class,
             CompareCommand.class,
             ReportCommand.class,
             DeployCommand.class,
