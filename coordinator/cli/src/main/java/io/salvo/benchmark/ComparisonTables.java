@@ -215,7 +215,7 @@ public final class ComparisonTables {
     static final String INCOMPLETE_MARK = "+";
 
     /** The record's estimate per million predictions, e.g. {@code $0.0123}, {@code $1.57+} when incomplete. */
-    static String cost(ExperimentRecord record) {
+    public static String cost(ExperimentRecord record) {
         if (record == null || record.cost() == null || record.cost().perMillion() == null) {
             return NOT_REACHED;
         }
@@ -223,7 +223,7 @@ public final class ComparisonTables {
     }
 
     /** Three significant digits, never in exponent form. */
-    static String money(double value) {
+    public static String money(double value) {
         if (value == 0) {
             return "$0";
         }

@@ -87,6 +87,9 @@ final class RunExecution {
     /** Where the live snapshots go; lines on {@link #out} unless the command chose otherwise. */
     private volatile LiveOutput live;
 
+    /** Runs on Ctrl-C after the partial report, before the JVM halts (a deployment's teardown); may be null. */
+    private volatile Runnable beforeHalt;
+
     /** Stops the run once a threshold marked abortOnFail can no longer pass. */
     private final ThresholdAbort thresholdAbort;
 
@@ -127,6 +130,12 @@ final class RunExecution {
     /** The embedded coordinator's dashboard while the run is under way, or null. */
     DashboardServer dashboardServer() {
         return dashboardServer;
+    }
+
+    /** Runs {@code action} on Ctrl-C once the partial report is written, before the JVM halts. */
+    RunExecution beforeHalt(Runnable action) {
+        this.beforeHalt = action;
+        return this;
     }
 
     /** Shows the live snapshots this way (the terminal table, JSON lines) instead of lines on the output. */
@@ -386,6 +395,10 @@ final class RunExecution {
             reportWritten.await(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        Runnable last = beforeHalt;
+        if (last != null) {
+            last.run();
         }
         out.flush();
         err.flush();

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             ReportCommand.class,
             DeployCommand.class,
             UndeployCommand.class,
+            TeardownCommand.class,
             WorkersCommand.class,
             CommandLine.HelpCommand.class
         })

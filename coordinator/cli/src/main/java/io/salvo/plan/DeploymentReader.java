@@ -62,7 +62,10 @@ final class DeploymentReader {
     private Integer optionalInt(Map<String, NodeTuple> map, String key, String prefix, int min, Integer fallback)
             throws PlanException {
         NodeTuple tuple = map.get(key);
-        return tuple == null ? fallback : (int) nodes.longValue(tuple.getValueNode(), prefix + key, min, 100_000);
+        if (tuple == null) {
+            return fallback;
+        }
+        return (int) nodes.longValue(tuple.getValueNode(), prefix + key, min, 100_000);
     }
 
     /** A mapping of names to single values, each kept as its text (numbers and booleans too). */
