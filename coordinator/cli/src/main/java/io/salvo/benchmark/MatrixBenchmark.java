@@ -101,6 +101,12 @@ public final class MatrixBenchmark {
     private final boolean keep;
     /** The deployment of the cell under way, for the shutdown hook; null between cells. */
     private final AtomicReference<Running> current = new AtomicReference<>();
+    /** Set by the shutdown hook: no new cell starts, and the cell under way is not recorded as finished. */
+    private volatile boolean stopping;
+    /** Held by the main thread for a whole cell, teardown included; the shutdown hook waits for it. */
+    private final java.util.concurrent.locks.ReentrantLock cellRunning = new java.util.concurrent.locks.ReentrantLock();
+    /** How long the shutdown hook waits for the cell under way to tear down before the JVM exits. */
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(60);
 
     private record Running(MatrixCell cell, PlatformDriver driver) {}
 
@@ -141,6 +147,9 @@ public final class MatrixBenchmark {
             Files.createDirectories(outDir.resolve("plans"));
             Files.createDirectories(outDir.resolve("runs"));
             Files.createDirectories(outDir.resolve("cells"));
+            Files.write(
+                    outDir.resolve(BenchmarkFiles.CELL_ORDER),
+                    matrix.cells().stream().map(MatrixCell::id).toList());
             if (matrix.bodies() != null) {
                 Files.copy(
                         matrix.bodies(),
@@ -199,12 +208,21 @@ public final class MatrixBenchmark {
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 for (MatrixCell cell : toRun) {
+                    if (stopping) {
+                        break;
+                    }
+                    cellRunning.lock();
                     try {
+                        if (stopping) {
+                            break;
+                        }
                         produced.put(cell.id(), runCell(cell, facts.get(cell.model()), machine));
                     } catch (BenchmarkException e) {
                         failed.put(cell.id(), e.getMessage());
                         out.println(
                                 "   FAILED: " + e.getMessage() + " (the cell runs again when the matrix is resumed)");
+                    } finally {
+                        cellRunning.unlock();
                     }
                 }
             } finally {
@@ -237,19 +255,32 @@ public final class MatrixBenchmark {
 
     /** Ctrl-C (or any JVM exit) during a cell: tear its deployment down unless kept, and say what resumes. */
     private void onShutdown() {
-        Running running = current.getAndSet(null);
-        if (running == null) {
-            return;
-        }
+        stopping = true;
+        Running running = current.get();
         out.println();
-        out.println("salvo: interrupted during cell " + running.cell().id() + "; finished cells are kept in " + outDir
-                + ", and the same command resumes (this cell from its start).");
-        if (keep) {
-            out.println("salvo: --keep: leaving " + running.driver().label() + " deployed");
-            return;
+        if (running == null) {
+            out.println("salvo: interrupted between cells; finished cells are kept in " + outDir
+                    + ", and the same command resumes.");
+        } else {
+            out.println("salvo: interrupted during cell " + running.cell().id() + "; finished cells are kept in "
+                    + outDir + ", and the same command resumes (this cell from its start).");
+            if (keep) {
+                out.println("salvo: --keep: leaving " + running.driver().label() + " deployed");
+            } else {
+                out.println("salvo: tearing down " + running.driver().label() + "...");
+                running.driver().teardown();
+            }
         }
-        out.println("salvo: tearing down " + running.driver().label() + "...");
-        running.driver().teardown();
+        // the main thread may be deploying: wait until its cell is over (it tears down in its finally)
+        try {
+            if (cellRunning.tryLock(SHUTDOWN_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                cellRunning.unlock();
+            } else {
+                out.println("salvo: the cell under way did not end within " + SHUTDOWN_WAIT.toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         out.flush();
     }
 
@@ -286,6 +317,9 @@ public final class MatrixBenchmark {
         }
         current.set(new Running(cell, driver));
         try {
+            if (stopping) {
+                throw new BenchmarkException(cell.id() + ": interrupted before deploying");
+            }
             out.printf(
                     Locale.ROOT,
                     "%n== %s on %s [%s]: %s req/s, %s ==%n",
@@ -295,6 +329,9 @@ public final class MatrixBenchmark {
                     formatRate(cell.ratePerSecond()),
                     describe(cell));
             URI endpoint = driver.deploy(cell.deployment());
+            if (stopping) {
+                throw new BenchmarkException(cell.id() + ": interrupted while deploying");
+            }
             driver.awaitReady(READY_TIMEOUT);
             Scaling scalingRow = null;
             if (driver instanceof LocalPlatformDriver local) {
@@ -312,8 +349,13 @@ public final class MatrixBenchmark {
             Instant coldSince = Instant.now();
             String coldCheck;
             if (driver.canForceCold()) {
+                // instances running before must be gone; a platform that keeps a minimum (k8s-like) may already have
+                // started a replacement, which is new, and the cold run's first responses must come from new ids
+                List<String> before = alive(driver.signals());
                 driver.forceCold();
-                List<String> alive = alive(driver.signals());
+                List<String> alive = alive(driver.signals()).stream()
+                        .filter(before::contains)
+                        .toList();
                 if (!alive.isEmpty()) {
                     throw new BenchmarkException(cell.id() + ": not cold after forceCold: instance(s) " + alive
                             + " still running by the platform's signals");
@@ -347,6 +389,9 @@ public final class MatrixBenchmark {
                     null,
                     Set.of());
             List<ExperimentRecord> records = List.of(cold, warm);
+            if (stopping) {
+                throw new BenchmarkException(cell.id() + ": interrupted; not recorded as finished");
+            }
             try {
                 new CellState(
                                 cell.id(),

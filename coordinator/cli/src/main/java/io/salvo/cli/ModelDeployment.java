@@ -94,20 +94,25 @@ final class ModelDeployment {
         if (!driver.canForceCold()) {
             throw new DeploymentFailed(driver.label() + " cannot force a cold start", RunExecution.USER_ERROR);
         }
+        java.util.Set<String> before = new java.util.HashSet<>();
+        driver.signals().instances().stream()
+                .filter(i -> i.spawnedAt() != null && i.stoppedAt() == null)
+                .forEach(i -> before.add(i.name()));
         try {
             driver.forceCold();
         } catch (PlatformException e) {
             throw new DeploymentFailed("forcing a cold start failed: " + e.getMessage(), RunExecution.FAILED);
         }
+        // a platform that keeps a minimum may already run a new replacement: only the old instances must be gone
         long alive = driver.signals().instances().stream()
-                .filter(i -> i.spawnedAt() != null && i.stoppedAt() == null)
+                .filter(i -> i.spawnedAt() != null && i.stoppedAt() == null && before.contains(i.name()))
                 .count();
         if (alive > 0) {
             throw new DeploymentFailed(
                     "not cold after forcing a cold start: " + alive + " instance(s) still running",
                     RunExecution.FAILED);
         }
-        out.println("Forced cold: no instance is running.");
+        out.println("Forced cold: every instance that was running is gone.");
     }
 
     void teardown(PrintStream out) {

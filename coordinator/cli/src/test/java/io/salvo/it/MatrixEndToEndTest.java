@@ -191,6 +191,14 @@ class MatrixEndToEndTest {
         assertThat(Files.readAllLines(events)).containsExactly("deploy tiny-bert-shape", "teardown tiny-bert-shape");
     }
 
+    private static boolean deployed(Path events, String line) {
+        try {
+            return Files.isRegularFile(events) && Files.readAllLines(events).contains(line);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     @Test
     void anInterruptedMatrixResumesWithoutRerunningItsFinishedCell(@TempDir Path dir) throws Exception {
         Path events = dir.resolve("events.log");
@@ -216,9 +224,10 @@ class MatrixEndToEndTest {
         try (SalvoProcess bench = SalvoProcess.start(
                 dir.resolve("logs"), "bench", "bench", matrix.toString(), "--out", out.toString(), "-q")) {
             Await.until(
-                    "the first cell finished",
-                    Duration.ofSeconds(90),
-                    () -> Files.isRegularFile(firstCell) || !bench.process.isAlive());
+                    "the first cell finished and the second deployed",
+                    Duration.ofSeconds(120),
+                    () -> (Files.isRegularFile(firstCell) && deployed(events, "deploy model-b"))
+                            || !bench.process.isAlive());
             assertThat(bench.process.isAlive())
                     .as("still running after its first cell:\n%s", bench.output())
                     .isTrue();

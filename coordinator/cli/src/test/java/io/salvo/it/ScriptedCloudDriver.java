@@ -69,6 +69,12 @@ public final class ScriptedCloudDriver implements PlatformDriver {
         }
     }
 
+    /**
+     * Deployments by their events file, as a cloud names its resources from the driver's settings: a driver created
+     * again with the same settings ({@code salvo teardown}) finds the deployment another one made.
+     */
+    private static final Map<Path, ScriptedCloudDriver> DEPLOYED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final Duration coldStart;
     private final Path events;
     private final int maxMemory;
@@ -142,6 +148,9 @@ public final class ScriptedCloudDriver implements PlatformDriver {
         server.createContext("/", this::handle);
         server.start();
         spec = deployment;
+        if (events != null) {
+            DEPLOYED.put(events, this);
+        }
         event("deploy " + deployment.model());
         return endpoint();
     }
@@ -271,6 +280,16 @@ public final class ScriptedCloudDriver implements PlatformDriver {
         synchronized (this) {
             stopping = server;
             server = null;
+        }
+        if (stopping == null && events != null) {
+            ScriptedCloudDriver other = DEPLOYED.get(events);
+            if (other != null && other != this) {
+                other.teardown();
+            }
+            return;
+        }
+        if (events != null) {
+            DEPLOYED.remove(events, this);
         }
         if (stopping != null) {
             stopping.stop(0);
