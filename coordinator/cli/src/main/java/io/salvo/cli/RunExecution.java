@@ -87,6 +87,9 @@ final class RunExecution {
     /** Where the live snapshots go; lines on {@link #out} unless the command chose otherwise. */
     private volatile LiveOutput live;
 
+    /** Runs on Ctrl-C after the partial report, before the JVM halts (a deployment's teardown); may be null. */
+    private volatile Runnable beforeHalt;
+
     /** Stops the run once a threshold marked abortOnFail can no longer pass. */
     private final ThresholdAbort thresholdAbort;
 
@@ -153,6 +156,12 @@ final class RunExecution {
     /** Explains a start that failed (e.g. why worker pods are not running); empty text adds nothing. */
     RunExecution startFailureDiagnosis(java.util.function.Supplier<String> diagnosis) {
         this.startFailureDiagnosis = diagnosis;
+        return this;
+    }
+
+    /** Runs {@code action} on Ctrl-C once the partial report is written, before the JVM halts. */
+    RunExecution beforeHalt(Runnable action) {
+        this.beforeHalt = action;
         return this;
     }
 
@@ -443,6 +452,10 @@ final class RunExecution {
             // the CLI halts below, so the caller's teardown would never run; the driver honours keep
             err.println("salvo: tearing down " + attached.driver().label());
             attached.driver().teardown();
+        }
+        Runnable last = beforeHalt;
+        if (last != null) {
+            last.run();
         }
         out.flush();
         err.flush();
