@@ -186,7 +186,7 @@ public final class IntervalMerger {
             return Merged.ALREADY_MERGED;
         }
         progress.highestReported = Math.max(progress.highestReported, index);
-        IntervalState state = intervals.computeIfAbsent(index, IntervalState::new);
+        IntervalState state = intervals.computeIfAbsent(index, this::newState);
         boolean wasLive = state.live != null;
         state.merge(report.getWorkerId(), decoded);
         if (progress.region != null) {
@@ -231,7 +231,7 @@ public final class IntervalMerger {
         List<ShownInterval> shown = new ArrayList<>();
         while (showable(nextToShow, nowUnixNanos)) {
             long index = nextToShow;
-            IntervalState state = intervals.computeIfAbsent(index, IntervalState::new);
+            IntervalState state = intervals.computeIfAbsent(index, this::newState);
             LiveSnapshot snapshot = state.show(expectedWorkers(index), intervalNanos);
             if (!regions.isEmpty()) {
                 LiveSnapshot.Builder withRegions = snapshot.toBuilder();
@@ -249,14 +249,15 @@ public final class IntervalMerger {
         return shown;
     }
 
-    /** The interval's merge, with one entry per region of the plan (those without reports empty). */
+    /** A new interval, with its regions' merges in plan order. */
+    private IntervalState newState(long index) {
+        IntervalState state = new IntervalState(index);
+        regions.forEach(state::region);
+        return state;
+    }
+
+    /** The interval's merge, with one entry per region of the plan, in plan order (those without reports empty). */
     private MergedInterval withRegions(IntervalState state) {
-        if (regions.isEmpty()) {
-            return state.toMergedInterval();
-        }
-        for (String region : regions) {
-            state.region(region);
-        }
         return state.toMergedInterval();
     }
 
