@@ -58,7 +58,8 @@ public final class PlanParser {
             "seed",
             "steadyState",
             "thresholds",
-            "platform");
+            "platform",
+            "regions");
     private static final Set<String> TIMEOUT_KEYS = Set.of("request", "connect");
 
     /**
@@ -137,11 +138,21 @@ public final class PlanParser {
                 ? null
                 : plan.getRequest().getUrl().substring(TargetReader.PLATFORM_PLACEHOLDER.length());
 
+        NodeTuple regionsTuple = top.get("regions");
+        RegionsReader.Regions regions =
+                regionsTuple == null ? null : new RegionsReader(nodes).read(regionsTuple.getValueNode());
+
         NodeTuple phases = nodes.require(top, "phases", "", root);
-        new PhasesReader(nodes).read(phases.getValueNode(), plan);
+        new PhasesReader(nodes)
+                .read(phases.getValueNode(), plan, regions != null && regions.rates() ? regions.totalRate() : null);
 
         plan.setArrival(arrival(nodes, top.get("arrival")));
-        plan.setWorkerCount(nodes.optionalPositiveInt(top, "workers", "", 1, 10_000));
+        if (regions == null) {
+            plan.setWorkerCount(nodes.optionalPositiveInt(top, "workers", "", 1, 10_000));
+        } else {
+            plan.addAllRegions(regions.shares());
+            plan.setWorkerCount(regionWorkers(nodes, top.get("workers"), regions));
+        }
         plan.setIntervalMillis(
                 (int) nodes.optionalDurationMillis(top, "interval", "", DEFAULT_INTERVAL_MILLIS, 10, 60_000));
 
@@ -199,6 +210,34 @@ public final class PlanParser {
                             PlanChecks.MAX_INTERVALS));
         }
         return new PlanDocument(plan.build(), platform, targetPath);
+    }
+
+    /**
+     * The plan's {@code workers} with regions: at least one per region (or the region's own count); when every region
+     * fixes its count, their sum. Left out, the fewest the regions need.
+     */
+    private static int regionWorkers(PlanNodes nodes, NodeTuple workers, RegionsReader.Regions regions)
+            throws PlanException {
+        int minimum = regions.minimumWorkers();
+        if (workers == null) {
+            return minimum;
+        }
+        int count = (int) nodes.longValue(workers.getValueNode(), "workers", 1, 10_000);
+        if (count < minimum) {
+            throw nodes.error(
+                    workers.getValueNode(),
+                    "workers",
+                    "the regions need at least " + minimum + " workers (one per region, or the region's own "
+                            + "workers), got " + count);
+        }
+        if (regions.allFixed() && count != minimum) {
+            throw nodes.error(
+                    workers.getValueNode(),
+                    "workers",
+                    "every region fixes its workers, " + minimum + " in all; leave workers out or make it " + minimum
+                            + ", got " + count);
+        }
+        return count;
     }
 
     private static ArrivalProcess arrival(PlanNodes nodes, NodeTuple tuple) throws PlanException {

@@ -20,6 +20,9 @@ public final class PlainLines implements LiveOutput {
     @Override
     public void interval(LiveSnapshot s) {
         out.println(line(s, timeline.intervalMillis(s.getIntervalMillis())));
+        for (LiveSnapshot region : s.getRegionsList()) {
+            out.println(regionLine(region));
+        }
         for (String event : s.getEventsList()) {
             out.println("        >> " + event);
         }
@@ -46,6 +49,22 @@ public final class PlainLines implements LiveOutput {
             out.println("Run ended: " + terminal.getMessage());
             out.flush();
         }
+    }
+
+    /** A region's figures of the interval, under the interval's line: the same columns, its own exact merge. */
+    static String regionLine(LiveSnapshot r) {
+        return String.format(
+                Locale.ROOT,
+                "  %-14s ok %8.1f/s (target %8.1f/s)  p50 %8.2f ms  p99 %8.2f ms  errors %5d  late %5d  workers %d/%d",
+                r.getRegion(),
+                r.getSuccessRatePerSecond(),
+                r.getTargetRatePerSecond(),
+                r.getLatencyP50Micros() / 1000.0,
+                r.getLatencyP99Micros() / 1000.0,
+                r.getErrors(),
+                r.getLateSends(),
+                r.getWorkersReported(),
+                r.getWorkersAssigned());
     }
 
     static String line(LiveSnapshot s, long intervalMillis) {

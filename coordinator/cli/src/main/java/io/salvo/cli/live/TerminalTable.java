@@ -143,6 +143,20 @@ public final class TerminalTable implements LiveOutput {
                 any ? latency(run.getValueAtPercentile(95)) : "-",
                 any ? latency(run.getValueAtPercentile(99)) : "-",
                 any ? latency(run.getMaxValue()) : "-"));
+        for (LiveSnapshot r : s.getRegionsList()) {
+            // Each region's interval, from its own merge; the "interval" row above is their exact sum.
+            lines.add(String.format(
+                    Locale.ROOT,
+                    "           %-10s %11s %11s %11s %11s   ok %.1f/s  workers %d/%d",
+                    r.getRegion().length() > 10 ? r.getRegion().substring(0, 10) : r.getRegion(),
+                    latency(r.getLatencyP50Micros()),
+                    latency(r.getLatencyP95Micros()),
+                    latency(r.getLatencyP99Micros()),
+                    latency(r.getLatencyMaxMicros()),
+                    r.getSuccessRatePerSecond(),
+                    r.getWorkersReported(),
+                    r.getWorkersAssigned()));
+        }
         lines.add(errorsLine(s));
         lines.add(String.format(
                 Locale.ROOT,
