@@ -151,9 +151,18 @@ final class ModelDeployment {
                 deployment.forceCold(out);
             }
             String url = deployment.endpoint().resolve(document.targetPath()).toString();
-            RunPlan onPlatform = plan.toBuilder()
-                    .setRequest(plan.getRequest().toBuilder().setUrl(url))
-                    .build();
+            RunPlan onPlatform;
+            try {
+                onPlatform = io.salvo.benchmark.MatrixBenchmark.withPlatformHeaders(
+                        plan.toBuilder()
+                                .setRequest(plan.getRequest().toBuilder().setUrl(url))
+                                .build(),
+                        deployment.driver());
+            } catch (io.salvo.platform.PlatformException e) {
+                throw new DeploymentFailed(
+                        "cannot authenticate requests to " + deployment.driver().label() + ": " + e.getMessage(),
+                        RunExecution.FAILED);
+            }
             Instant from = Instant.now();
             int exit = execute.apply(onPlatform, teardown);
             printUsage(deployment.driver(), from, Instant.now(), out);

@@ -79,6 +79,7 @@ public final class ScriptedCloudDriver implements PlatformDriver {
     private final Path events;
     private final int maxMemory;
     private final List<Long> requestNanos = new ArrayList<>();
+    private final String invokerToken = java.util.UUID.randomUUID().toString();
     private final List<Instance> instances = new ArrayList<>();
     private HttpServer server;
     private ExecutorService executor;
@@ -156,6 +157,13 @@ public final class ScriptedCloudDriver implements PlatformDriver {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        // A private service: only requests carrying the header requestHeaders() gave are served.
+        if (!("Bearer " + invokerToken).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(401, -1);
+            exchange.close();
+            return;
+        }
         Instance instance;
         long seq;
         synchronized (this) {
@@ -211,6 +219,11 @@ public final class ScriptedCloudDriver implements PlatformDriver {
         exchange.sendResponseHeaders(200, body.length);
         exchange.getResponseBody().write(body);
         exchange.close();
+    }
+
+    @Override
+    public Map<String, String> requestHeaders(Duration runLength) {
+        return Map.of("Authorization", "Bearer " + invokerToken);
     }
 
     @Override
