@@ -8,7 +8,6 @@ import io.salvo.core.security.ClusterToken;
 import io.salvo.report.ReportFiles;
 import io.salvo.target.ControllableTarget;
 import io.salvo.testkit.Await;
-import io.salvo.testkit.Prerequisite;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,24 +47,7 @@ class ContainerRunTest {
 
     @BeforeEach
     void requireEngineAndImage() {
-        boolean engine;
-        try {
-            engine = DockerClientFactory.instance().isDockerAvailable();
-        } catch (RuntimeException e) {
-            engine = false;
-        }
-        Prerequisite.require(engine, "a Docker engine (DOCKER_HOST): .ci/run starts one (docker.io, --bridge=none)");
-        boolean image;
-        try {
-            DockerClientFactory.instance().client().inspectImageCmd(IMAGE).exec();
-            image = true;
-        } catch (RuntimeException e) {
-            image = false;
-        }
-        Prerequisite.require(
-                image,
-                "the image " + IMAGE + ": built by 'mvn package' when SALVO_IMAGE_BASE is set"
-                        + " (deploy/images/build-local-base.sh, then SALVO_IMAGE_BASE=docker://salvo-base:local)");
+        LocalEngine.requireImage(IMAGE);
         target = ControllableTarget.start(0);
         target.setDelay(Duration.ofMillis(5));
     }

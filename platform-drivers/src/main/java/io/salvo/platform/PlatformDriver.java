@@ -3,6 +3,7 @@ package io.salvo.platform;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -69,12 +70,50 @@ public interface PlatformDriver extends AutoCloseable {
     PlatformSignals signals();
 
     /**
+     * Headers every request of a run lasting {@code runLength} must carry, e.g. {@code Authorization} with an ID token
+     * for a private Cloud Run service, valid for at least that long; empty for an open endpoint (the default).
+     *
+     * @throws PlatformException when no such header can be had for that long (the message says why)
+     */
+    default Map<String, String> requestHeaders(Duration runLength) throws PlatformException {
+        return Map.of();
+    }
+
+    /**
+     * Tells the driver what responses showed, for platforms that see their instances only through them (instance
+     * counts, the verdict on a forced cold start): {@code responses} responses at {@code at} from the instance
+     * {@code instanceId} ({@code Salvo-Instance-Id}; null if absent) that started at {@code instanceStartedAt}
+     * ({@code Salvo-Instance-Started-At}; null if unknown). Ignored by default.
+     */
+    default void observeResponses(Instant at, String instanceId, Instant instanceStartedAt, long responses) {}
+
+    /** Whether the last {@link #forceCold()} met a fresh instance, judged from the responses observed since. */
+    default ColdStartVerdict coldStartVerdict() {
+        return ColdStartVerdict.notForced();
+    }
+
+    /**
      * The billed quantities of this deployment between two instants, from the platform's own accounting where it
      * has one (e.g. Lambda's REPORT lines) or estimated from its signals (labelled so in
      * {@link UsageQuantity#basis()}); empty when the platform bills nothing Salvo can see (an existing URL).
      */
     default Optional<PlatformUsage> usage(Instant from, Instant to) throws InterruptedException, PlatformException {
         return Optional.empty();
+    }
+
+    /**
+     * Called just before the run's first request. A driver whose cold start is an explicit scale-up (Kubernetes
+     * without an autoscaler that scales from zero) scales up here; others do nothing.
+     */
+    default void loadStarting() throws InterruptedException, PlatformException {}
+
+    /**
+     * Each cold start since deploy broken down into its phases, and the platform's events; safe to call from any
+     * thread at any time. {@code firstResponses} are the first responses the load generator saw per instance id,
+     * which end each cold start; a driver matches them to its instances where it can.
+     */
+    default PlatformTimeline timeline(List<FirstResponse> firstResponses) {
+        return PlatformTimeline.EMPTY;
     }
 
     /** Removes the deployment and everything it started; idempotent. */

@@ -22,4 +22,13 @@ class PlatformDriversTest {
         assertThatThrownBy(() -> PlatformDrivers.factory("local").create(Map.of("max-instances", "many")))
                 .hasMessageContaining("'max-instances' must be an integer");
     }
+
+    @Test
+    void theSpisOptionalPartsAreNeutralByDefault() throws Exception {
+        PlatformDriver url = PlatformDrivers.factory("url").create(Map.of("url", "http://127.0.0.1:1"));
+        assertThat(url.requestHeaders(java.time.Duration.ofHours(2))).isEmpty();
+        url.observeResponses(java.time.Instant.EPOCH, "instance-a", null, 1);
+        assertThat(url.coldStartVerdict()).isEqualTo(ColdStartVerdict.notForced());
+        assertThat(url.coldStartVerdict().state()).isEqualTo(ColdStartVerdict.State.NOT_FORCED);
+    }
 }

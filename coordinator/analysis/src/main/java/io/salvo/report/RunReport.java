@@ -12,6 +12,8 @@ import io.salvo.proto.v1.MergedInterval;
 import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.Phase;
+import io.salvo.proto.v1.RegionShare;
+import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.WorkerSummary;
@@ -39,7 +41,8 @@ public record RunReport(
         @JsonProperty("detectors") DetectorReport detectors,
         @JsonProperty("intervals") List<IntervalRow> intervals,
         @JsonProperty("workers") List<WorkerRow> workers,
-        @JsonProperty("thresholds") List<ThresholdRow> thresholds) {
+        @JsonProperty("thresholds") List<ThresholdRow> thresholds,
+        @JsonProperty("regions") List<RegionRow> regions) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -94,7 +97,8 @@ public record RunReport(
             @JsonProperty("end") String end,
             @JsonProperty("rejected_reports") long rejectedReports,
             @JsonProperty("reslices") List<ResliceRow> reslices,
-            @JsonProperty("takeovers") List<TakeoverRow> takeovers) {}
+            @JsonProperty("takeovers") List<TakeoverRow> takeovers,
+            @JsonProperty("start_skew_bound_ms") Double startSkewBoundMillis) {}
 
     /** Another coordinator carried the run on after its leader left the coordinator cluster. */
     public record TakeoverRow(
@@ -111,7 +115,31 @@ public record RunReport(
             @JsonProperty("cause") String cause,
             @JsonProperty("worker") String worker,
             @JsonProperty("workers_after") List<String> workersAfter,
-            @JsonProperty("uncovered_intended_requests") double uncoveredIntendedRequests) {}
+            @JsonProperty("uncovered_intended_requests") double uncoveredIntendedRequests,
+            @JsonProperty("region") String region,
+            @JsonProperty("region_unserved") boolean regionUnserved) {}
+
+    /**
+     * One region of a run whose plan has regions: its part of the plan, its workers, and its own totals, computed
+     * exactly as the run's from the merge of that region's reports alone.
+     *
+     * @param share              the region's fraction of the total rate
+     * @param ratePerSecond      the region's own rate when the plan gave one, else null
+     * @param clockErrorBoundMs  the largest clock-offset error bound (half the best probe's round trip) among the
+     *                           region's workers: each started within this of the run's start instant
+     * @param unservedFromS      when (s from start) the region lost its last worker and its share went unsent; null
+     *                           when it always had one (or got one back)
+     */
+    public record RegionRow(
+            @JsonProperty("region") String region,
+            @JsonProperty("weight") double weight,
+            @JsonProperty("rate_per_s") Double ratePerSecond,
+            @JsonProperty("share") double share,
+            @JsonProperty("workers") List<String> workers,
+            @JsonProperty("workers_lost") int workersLost,
+            @JsonProperty("clock_error_bound_ms") Double clockErrorBoundMs,
+            @JsonProperty("unserved_from_s") Double unservedFromS,
+            @JsonProperty("totals") Totals totals) {}
 
     public record PhaseInfo(
             @JsonProperty("duration_ms") long durationMillis,
@@ -376,58 +404,25 @@ public record RunReport(
 
         List<IntervalRow> rows = new ArrayList<>();
         LiveDetectors detectors = new LiveDetectors(DetectorReport.settingsFor(result.getPlan()), platform);
-        Histogram latency = HistogramSpec.newHistogram();
-        Histogram latency2xx = HistogramSpec.newHistogram();
-        Histogram service = HistogramSpec.newHistogram();
-        Histogram lag = HistogramSpec.newHistogram();
-        Histogram connectionWait = HistogramSpec.newHistogram();
-        Histogram timeToFirstByte = HistogramSpec.newHistogram();
-        Histogram connect = HistogramSpec.newHistogram();
-        Histogram tlsHandshake = HistogramSpec.newHistogram();
-        long connectionWaits = 0;
-        UnsentReasons unsentReasons = new UnsentReasons(0, 0, 0);
-        long intended = 0;
-        long sent = 0;
-        long sentDuringLoad = 0;
-        long late = 0;
-        long capHits = 0;
-        long unsent = 0;
-        long[] errorCounts = new long[5];
+        TotalsSum all = new TotalsSum(intervalMillis, loadSeconds);
+        Map<String, TotalsSum> byRegion = new LinkedHashMap<>();
+        result.getPlan()
+                .getRegionsList()
+                .forEach(r -> byRegion.put(r.getRegion(), new TotalsSum(intervalMillis, loadSeconds)));
         for (MergedInterval m : result.getIntervalsList()) {
             detectors.accept(m);
             DecodedInterval d = DecodedInterval.of(m);
             Histogram intervalLatency = d.allLatency();
             Histogram intervalService = d.allServiceTime();
-            latency.add(intervalLatency);
-            service.add(intervalService);
-            lag.add(d.schedulerLag());
-            connectionWait.add(d.connectionWait());
-            timeToFirstByte.add(d.timeToFirstByte());
-            connect.add(d.connect());
-            tlsHandshake.add(d.tlsHandshake());
-            connectionWaits += m.getConnectionWaits();
+            Errors errors = all.add(m, d, intervalLatency, intervalService);
+            for (MergedInterval regional : m.getRegionsList()) {
+                TotalsSum region = byRegion.get(regional.getRegion());
+                if (region != null) {
+                    DecodedInterval rd = DecodedInterval.of(regional);
+                    region.add(regional, rd, rd.allLatency(), rd.allServiceTime());
+                }
+            }
             UnsentReasons intervalUnsent = UnsentReasons.of(m);
-            unsentReasons = unsentReasons.plus(intervalUnsent);
-            Histogram ok = d.latency().get(OutcomeClass.OUTCOME_CLASS_2XX);
-            if (ok != null) {
-                latency2xx.add(ok);
-            }
-            Errors errors = errorsOf(d);
-            errorCounts[0] += errors.status4xx();
-            errorCounts[1] += errors.status5xx();
-            errorCounts[2] += errors.timeout();
-            errorCounts[3] += errors.connectError();
-            errorCounts[4] += errors.unsentTimeout();
-            intended += m.getIntended();
-            sent += m.getSent();
-            // Sends that only happened after the load window (a worker that fell behind) are not
-            // achieved rate: counting them would hide exactly the overload the rate should reveal.
-            if (m.getIntervalIndex() * intervalMillis < loadSeconds * 1000) {
-                sentDuringLoad += m.getSent();
-            }
-            late += m.getLateSends();
-            capHits += m.getInFlightCapHits();
-            unsent += m.getUnsent();
             long successes = d.count(OutcomeClass.OUTCOME_CLASS_2XX);
             rows.add(new IntervalRow(
                     m.getIntervalIndex(),
@@ -455,30 +450,7 @@ public record RunReport(
                     Percentiles.of(d.tlsHandshake()),
                     intervalUnsent));
         }
-        Errors totalErrors = new Errors(errorCounts[0], errorCounts[1], errorCounts[2], errorCounts[3], errorCounts[4]);
-        Totals totals = new Totals(
-                intended,
-                sent,
-                latency.getTotalCount(),
-                latency2xx.getTotalCount(),
-                totalErrors,
-                loadSeconds > 0 ? sentDuringLoad / loadSeconds : 0,
-                loadSeconds > 0 ? latency2xx.getTotalCount() / loadSeconds : 0,
-                late,
-                capHits,
-                unsent,
-                Percentiles.of(latency),
-                Percentiles.of(latency2xx),
-                Percentiles.of(service),
-                Percentiles.of(lag),
-                PercentilePoint.of(latency),
-                PercentilePoint.of(latency2xx),
-                Percentiles.of(connectionWait),
-                connectionWaits,
-                Percentiles.of(timeToFirstByte),
-                Percentiles.of(connect),
-                Percentiles.of(tlsHandshake),
-                unsentReasons);
+        Totals totals = all.totals();
 
         List<PhaseInfo> phases = result.getPlan().getPhasesList().stream()
                 .map(p -> new PhaseInfo(
@@ -510,7 +482,9 @@ public record RunReport(
                                 causeName(r.getCause()),
                                 r.getWorkerId(),
                                 List.copyOf(r.getWorkerIdsList()),
-                                r.getUncoveredIntendedRequests()))
+                                r.getUncoveredIntendedRequests(),
+                                r.getRegion(),
+                                r.getRegionUnserved()))
                         .toList(),
                 result.getTakeoversList().stream()
                         .map(t -> new TakeoverRow(
@@ -519,7 +493,8 @@ public record RunReport(
                                 t.getFromCoordinatorId(),
                                 t.getToCoordinatorId(),
                                 t.getReportsRestored()))
-                        .toList());
+                        .toList(),
+                startSkewBoundMs(result.getWorkersList(), result.getPlan().getRegionsCount() > 0));
 
         List<WorkerRow> workers = new ArrayList<>();
         for (WorkerSummary w : result.getWorkersList()) {
@@ -546,7 +521,166 @@ public record RunReport(
                 Thresholds.evaluate(Thresholds.of(result.getPlan()), new ReportFigures(totals, detectorReport)).stream()
                         .map(ThresholdRow::of)
                         .toList();
-        return new RunReport(SCHEMA_VERSION, info, totals, detectorReport, rows, workers, thresholds);
+        return new RunReport(
+                SCHEMA_VERSION, info, totals, detectorReport, rows, workers, thresholds, regions(result, byRegion));
+    }
+
+    /** The run's totals as intervals are added: exact histogram sums and counts. One use. */
+    private static final class TotalsSum {
+        private final long intervalMillis;
+        private final double loadSeconds;
+        private final Histogram latency = HistogramSpec.newHistogram();
+        private final Histogram latency2xx = HistogramSpec.newHistogram();
+        private final Histogram service = HistogramSpec.newHistogram();
+        private final Histogram lag = HistogramSpec.newHistogram();
+        private final Histogram connectionWait = HistogramSpec.newHistogram();
+        private final Histogram timeToFirstByte = HistogramSpec.newHistogram();
+        private final Histogram connect = HistogramSpec.newHistogram();
+        private final Histogram tlsHandshake = HistogramSpec.newHistogram();
+        private long connectionWaits;
+        private UnsentReasons unsentReasons = new UnsentReasons(0, 0, 0);
+        private long intended;
+        private long sent;
+        private long sentDuringLoad;
+        private long late;
+        private long capHits;
+        private long unsent;
+        private final long[] errorCounts = new long[5];
+
+        TotalsSum(long intervalMillis, double loadSeconds) {
+            this.intervalMillis = intervalMillis;
+            this.loadSeconds = loadSeconds;
+        }
+
+        /** Adds one merged interval (decoded, with its latency and service time over all outcomes); its errors. */
+        Errors add(MergedInterval m, DecodedInterval d, Histogram intervalLatency, Histogram intervalService) {
+            latency.add(intervalLatency);
+            service.add(intervalService);
+            lag.add(d.schedulerLag());
+            connectionWait.add(d.connectionWait());
+            timeToFirstByte.add(d.timeToFirstByte());
+            connect.add(d.connect());
+            tlsHandshake.add(d.tlsHandshake());
+            connectionWaits += m.getConnectionWaits();
+            unsentReasons = unsentReasons.plus(UnsentReasons.of(m));
+            Histogram ok = d.latency().get(OutcomeClass.OUTCOME_CLASS_2XX);
+            if (ok != null) {
+                latency2xx.add(ok);
+            }
+            Errors errors = errorsOf(d);
+            errorCounts[0] += errors.status4xx();
+            errorCounts[1] += errors.status5xx();
+            errorCounts[2] += errors.timeout();
+            errorCounts[3] += errors.connectError();
+            errorCounts[4] += errors.unsentTimeout();
+            intended += m.getIntended();
+            sent += m.getSent();
+            // Sends that only happened after the load window (a worker that fell behind) are not
+            // achieved rate: counting them would hide exactly the overload the rate should reveal.
+            if (m.getIntervalIndex() * intervalMillis < loadSeconds * 1000) {
+                sentDuringLoad += m.getSent();
+            }
+            late += m.getLateSends();
+            capHits += m.getInFlightCapHits();
+            unsent += m.getUnsent();
+            return errors;
+        }
+
+        Totals totals() {
+            Errors totalErrors =
+                    new Errors(errorCounts[0], errorCounts[1], errorCounts[2], errorCounts[3], errorCounts[4]);
+            return new Totals(
+                    intended,
+                    sent,
+                    latency.getTotalCount(),
+                    latency2xx.getTotalCount(),
+                    totalErrors,
+                    loadSeconds > 0 ? sentDuringLoad / loadSeconds : 0,
+                    loadSeconds > 0 ? latency2xx.getTotalCount() / loadSeconds : 0,
+                    late,
+                    capHits,
+                    unsent,
+                    Percentiles.of(latency),
+                    Percentiles.of(latency2xx),
+                    Percentiles.of(service),
+                    Percentiles.of(lag),
+                    PercentilePoint.of(latency),
+                    PercentilePoint.of(latency2xx),
+                    Percentiles.of(connectionWait),
+                    connectionWaits,
+                    Percentiles.of(timeToFirstByte),
+                    Percentiles.of(connect),
+                    Percentiles.of(tlsHandshake),
+                    unsentReasons);
+        }
+    }
+
+    /**
+     * The regions of a run whose plan has them, with their totals; empty otherwise. A region's workers are those of
+     * the run whose region label it is; it is unserved from the re-slice that left it without a worker, unless a
+     * later one served it again.
+     */
+    private static List<RegionRow> regions(RunResult result, Map<String, TotalsSum> byRegion) {
+        List<RegionRow> rows = new ArrayList<>();
+        double weightSum = result.getPlan().getRegionsList().stream()
+                .mapToDouble(RegionShare::getWeight)
+                .sum();
+        for (RegionShare r : result.getPlan().getRegionsList()) {
+            List<WorkerSummary> members = result.getWorkersList().stream()
+                    .filter(w -> w.getRegion().equals(r.getRegion()))
+                    .toList();
+            Double unservedFrom = null;
+            for (Reslice reslice : result.getReslicesList()) {
+                if (reslice.getRegion().equals(r.getRegion())) {
+                    unservedFrom = reslice.getRegionUnserved()
+                            ? Double.valueOf((reslice.getAtUnixNanos() - result.getStartUnixNanos()) / 1e9)
+                            : null;
+                }
+            }
+            rows.add(new RegionRow(
+                    r.getRegion(),
+                    r.getWeight(),
+                    r.getRatePerSecond() > 0 ? r.getRatePerSecond() : null,
+                    weightSum > 0 ? r.getWeight() / weightSum : 0,
+                    members.stream().map(WorkerSummary::getWorkerId).toList(),
+                    (int) members.stream().filter(WorkerSummary::getLost).count(),
+                    clockErrorBoundMs(members),
+                    unservedFrom,
+                    byRegion.get(r.getRegion()).totals()));
+        }
+        return rows;
+    }
+
+    /** The largest half round trip of the workers' clock probes, in ms; null without a measured one. */
+    private static Double clockErrorBoundMs(List<WorkerSummary> workers) {
+        long worst = -1;
+        for (WorkerSummary w : workers) {
+            if (w.getClockRoundTripNanos() >= 0) {
+                worst = Math.max(worst, w.getClockRoundTripNanos());
+            }
+        }
+        return worst < 0 ? null : worst / 2e6;
+    }
+
+    /**
+     * The bound on how far apart two workers of different regions (of any two workers, for a run without regions)
+     * started: each converts the start instant with its clock-offset estimate, whose error is at most half its best
+     * probe's round trip, so two of them are at most the sum of their halves apart. Null with fewer than two workers.
+     */
+    static Double startSkewBoundMs(List<WorkerSummary> workers, boolean byRegion) {
+        Double bound = null;
+        for (int i = 0; i < workers.size(); i++) {
+            for (int j = i + 1; j < workers.size(); j++) {
+                WorkerSummary a = workers.get(i);
+                WorkerSummary b = workers.get(j);
+                if (byRegion && a.getRegion().equals(b.getRegion())) {
+                    continue;
+                }
+                double ms = (Math.max(0, a.getClockRoundTripNanos()) + Math.max(0, b.getClockRoundTripNanos())) / 2e6;
+                bound = bound == null ? ms : Math.max(bound, ms);
+            }
+        }
+        return bound;
     }
 
     /** The interval's errors; timeouts of requests never written are the client's, not the target's. */

@@ -14,6 +14,7 @@ import io.salvo.proto.v1.MergedInterval;
 import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.Phase;
+import io.salvo.proto.v1.RegionShare;
 import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.ResliceCause;
@@ -362,6 +363,103 @@ final class GoldenRuns {
                 .putSentByInterval(2, 30)
                 .putSentByInterval(3, 38));
         return result.build();
+    }
+
+    /**
+     * Three workers in two regions, us-east1 (weight 2, two workers, about 2 ms) and europe-west1 (weight 1, one
+     * worker, about 80 ms), 30 requests/s for 3 s; europe's only worker is lost in interval 2, which leaves the
+     * region unserved from 2.2 s. Each interval carries each region's own merge and the exact merge of both.
+     */
+    static RunResult regions() {
+        RunPlan plan = RunPlan.newBuilder()
+                .setName("golden-regions")
+                .setRequest(RequestTemplate.newBuilder()
+                        .setUrl("http://127.0.0.1:9000/predict")
+                        .setMethod("GET"))
+                .addPhases(Phase.newBuilder()
+                        .setDurationMillis(3_000)
+                        .setStartRatePerSecond(30)
+                        .setEndRatePerSecond(30))
+                .setArrival(ArrivalProcess.ARRIVAL_PROCESS_CONSTANT)
+                .setWorkerCount(3)
+                .setIntervalMillis(1_000)
+                .setRequestTimeoutMillis(2_000)
+                .setConnectTimeoutMillis(1_000)
+                .setMaxInFlightPerWorker(8)
+                .setMaxConnectionsPerWorker(8)
+                .setSeed(11)
+                .addRegions(RegionShare.newBuilder().setRegion("us-east1").setWeight(2))
+                .addRegions(RegionShare.newBuilder().setRegion("europe-west1").setWeight(1))
+                .build();
+        RunResult.Builder result = RunResult.newBuilder()
+                .setRunId("run-golden-regions")
+                .setState(RunState.RUN_STATE_COMPLETED)
+                .setPlan(plan)
+                .setStartUnixNanos(START_UNIX_NANOS + 7_200 * SECOND)
+                .setEndUnixNanos(START_UNIX_NANOS + 7_205 * SECOND)
+                .setMessage("worker eu-1 was lost (stream closed); region europe-west1 has no worker left after "
+                        + "worker eu-1 (europe-west1) lost: its share of the rate is not sent until a worker of the "
+                        + "region joins");
+        for (int i = 0; i < 3; i++) {
+            int euCount = i == 2 ? 2 : 10;
+            Histogram us = values(20, k -> 1_800 + k * 25L);
+            Histogram eu = values(euCount, k -> 80_000 + k * 500L);
+            Histogram all = us.copy();
+            all.add(eu);
+            MergedInterval.Builder usPart = regional("us-east1", i, us, List.of("us-1", "us-2"));
+            MergedInterval.Builder euPart = regional("europe-west1", i, eu, List.of("eu-1"));
+            result.addIntervals(MergedInterval.newBuilder()
+                    .setIntervalIndex(i)
+                    .setIntended(30)
+                    .setSent(20 + euCount)
+                    .setCompleted(20 + euCount)
+                    .addOutcomes(outcome(OutcomeClass.OUTCOME_CLASS_2XX, all, all))
+                    .addAllWorkerIds(List.of("us-1", "us-2", "eu-1"))
+                    .addRegions(usPart)
+                    .addRegions(euPart));
+        }
+        result.addReslices(Reslice.newBuilder()
+                .setAtUnixNanos(START_UNIX_NANOS + 7_202 * SECOND + 200_000_000L)
+                .setEpoch(2)
+                .setCause(ResliceCause.RESLICE_CAUSE_WORKER_LOST)
+                .setWorkerId("eu-1")
+                .addWorkerIds("us-1")
+                .addWorkerIds("us-2")
+                .setUncoveredIntendedRequests(2)
+                .setRegion("europe-west1")
+                .setRegionUnserved(true));
+        String[][] workers = {{"us-1", "us-east1"}, {"us-2", "us-east1"}, {"eu-1", "europe-west1"}};
+        long[] roundTrips = {400_000, 600_000, 30_000_000};
+        for (int w = 0; w < 3; w++) {
+            result.addWorkers(WorkerSummary.newBuilder()
+                    .setWorkerId(workers[w][0])
+                    .setRegion(workers[w][1])
+                    .setCores(2)
+                    .setSlice(Slice.newBuilder()
+                            .setSegmentStart(w * 720_720L)
+                            .setSegmentEnd((w + 1) * 720_720L)
+                            .setTotalWeight(3 * 720_720L)
+                            .setSeed(11)
+                            .setStride(1_336_373))
+                    .setSent(w == 2 ? 22 : 30)
+                    .setCompleted(w == 2 ? 22 : 30)
+                    .setIntervalsReported(3)
+                    .setClockRoundTripNanos(roundTrips[w])
+                    .setFinished(w != 2)
+                    .setLost(w == 2));
+        }
+        return result.build();
+    }
+
+    private static MergedInterval.Builder regional(String region, long index, Histogram latency, List<String> workers) {
+        return MergedInterval.newBuilder()
+                .setRegion(region)
+                .setIntervalIndex(index)
+                .setIntended(region.equals("us-east1") ? 20 : 10)
+                .setSent(latency.getTotalCount())
+                .setCompleted(latency.getTotalCount())
+                .addOutcomes(outcome(OutcomeClass.OUTCOME_CLASS_2XX, latency, latency))
+                .addAllWorkerIds(workers);
     }
 
     /**

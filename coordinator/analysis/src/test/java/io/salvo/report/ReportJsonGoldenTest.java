@@ -20,6 +20,7 @@ class ReportJsonGoldenTest {
 
     private static final String STEADY = "report-v" + RunReport.SCHEMA_VERSION + ".json";
     private static final String NOT_STEADY = "report-not-steady-v" + RunReport.SCHEMA_VERSION + ".json";
+    private static final String REGIONS = "report-regions-v" + RunReport.SCHEMA_VERSION + ".json";
 
     @TempDir
     Path dir;
@@ -110,6 +111,41 @@ class ReportJsonGoldenTest {
         assertThat(tree.at("/intervals/0/service_time/max_ms").isNull()).isTrue();
         assertThat(tree.at("/detectors/steady_state/time_to_steady_state_ms").isNull())
                 .isTrue();
+    }
+
+    @Test
+    void todaysWriterProducesTheRegionsRunGolden() throws Exception {
+        Golden.assertMatches(REGIONS, written(RunReport.from(GoldenRuns.regions())), ReportJsonGoldenTest::differences);
+    }
+
+    @Test
+    void todaysReaderReadsTheRegionsRunGoldenWithEachRegionsOwnTotals() throws Exception {
+        RunReport golden = ReportFiles.json().readValue(Golden.read(REGIONS), RunReport.class);
+
+        assertThat(golden).isEqualTo(RunReport.from(GoldenRuns.regions()));
+        assertThat(golden.regions())
+                .extracting(RunReport.RegionRow::region)
+                .containsExactly("us-east1", "europe-west1");
+        RunReport.RegionRow us = golden.regions().get(0);
+        RunReport.RegionRow eu = golden.regions().get(1);
+        assertThat(us.share()).isEqualTo(2.0 / 3);
+        assertThat(us.workers()).containsExactly("us-1", "us-2");
+        assertThat(us.totals().requests()).isEqualTo(60);
+        assertThat(eu.totals().requests()).isEqualTo(22);
+        assertThat(golden.totals().requests()).isEqualTo(82);
+        assertThat(us.totals().latency().p99()).isLessThan(3.0);
+        assertThat(eu.totals().latency().p50()).isGreaterThan(80.0);
+        assertThat(eu.workersLost()).isEqualTo(1);
+        assertThat(eu.unservedFromS()).isEqualTo(2.2);
+        assertThat(us.unservedFromS()).isNull();
+        // Half the round trips: europe's worker 15 ms, us-east1's worst 0.3 ms.
+        assertThat(eu.clockErrorBoundMs()).isEqualTo(15.0);
+        assertThat(us.clockErrorBoundMs()).isEqualTo(0.3);
+        assertThat(golden.run().startSkewBoundMillis()).isEqualTo(15.3);
+        assertThat(golden.run().reslices()).singleElement().satisfies(r -> {
+            assertThat(r.region()).isEqualTo("europe-west1");
+            assertThat(r.regionUnserved()).isTrue();
+        });
     }
 
     @Test

@@ -48,15 +48,17 @@ public final class BenchmarkFiles {
         for (Path path : paths) {
             if (Files.isDirectory(path)) {
                 try (Stream<Path> files = Files.list(path)) {
+                    List<ExperimentRecord> inFolder = new ArrayList<>();
                     for (Path file : files.filter(
                                     f -> f.getFileName().toString().endsWith(".json"))
                             .sorted()
                             .toList()) {
                         JsonNode node = JSON.readTree(file.toFile());
                         if (isRecord(node)) {
-                            records.add(JSON.treeToValue(node, ExperimentRecord.class));
+                            inFolder.add(JSON.treeToValue(node, ExperimentRecord.class));
                         }
                     }
+                    records.addAll(inMatrixOrder(path, inFolder));
                 }
             } else {
                 JsonNode node = JSON.readTree(path.toFile());
@@ -68,6 +70,25 @@ public final class BenchmarkFiles {
             }
         }
         return records;
+    }
+
+    /** Where a matrix lists its cells in table order, so compare prints the tables the matrix printed. */
+    static final String CELL_ORDER = "cells/order.txt";
+
+    /** The folder's records in its matrix's cell order when it has one (records of unlisted cells last). */
+    static List<ExperimentRecord> inMatrixOrder(Path dir, List<ExperimentRecord> records) throws IOException {
+        Path order = dir.resolve(CELL_ORDER);
+        if (!Files.isRegularFile(order)) {
+            return records;
+        }
+        List<String> cells = Files.readAllLines(order);
+        List<ExperimentRecord> sorted = new ArrayList<>(records);
+        sorted.sort(java.util.Comparator.comparingInt((ExperimentRecord r) -> {
+                    int i = r.cell() == null ? -1 : cells.indexOf(r.cell());
+                    return i < 0 ? Integer.MAX_VALUE : i;
+                })
+                .thenComparing(r -> r.experiment() == ExperimentRecord.Experiment.COLD_START ? 0 : 1));
+        return sorted;
     }
 
     static boolean isRecord(JsonNode node) {

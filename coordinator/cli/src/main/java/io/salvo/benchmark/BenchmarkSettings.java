@@ -1,8 +1,17 @@
 package io.salvo.benchmark;
 
+import io.salvo.plan.MatrixCell;
+import io.salvo.plan.MatrixSpec;
+import io.salvo.platform.DeploymentSpec;
+import io.salvo.platform.local.LocalPlatformDriver;
 import io.salvo.platform.local.LocalProfile;
+import io.salvo.platform.local.ScalingSettings;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Which models run on which local profiles, at which rates and for how long.
@@ -59,6 +68,42 @@ public record BenchmarkSettings(
                 machineInstanceCap(),
                 "quick mode leaves out distilbert-shape, bert-base-shape and the k8s-like profile, and runs 8 s cold"
                         + " and 5 s warm experiments (full: 20-30 s and 10 s); run 'salvo demo' for all of it");
+    }
+
+    /**
+     * This selection as an experiment matrix on the local platform: one cell per model and profile, each instance
+     * with one CPU and the model's memory, instances capped at the machine's cores.
+     *
+     * @param modelDir null for the model-server's default cache
+     */
+    public MatrixSpec toMatrix(String name, Path modelServerJar, Path modelDir) {
+        List<MatrixCell> cells = new ArrayList<>();
+        for (ModelLoad model : models) {
+            for (LocalProfile profile : profiles) {
+                ScalingSettings scaling = profile.defaultScaling();
+                int max = Math.max(scaling.minInstances(), Math.min(scaling.maxInstances(), maxInstances));
+                Map<String, String> config = new LinkedHashMap<>();
+                config.put("profile", profile.profileName());
+                config.put("model-server-jar", modelServerJar.toString());
+                if (modelDir != null) {
+                    config.put("model-dir", modelDir.toString());
+                }
+                cells.add(new MatrixCell(
+                        model.model(),
+                        profile.profileName(),
+                        LocalPlatformDriver.NAME,
+                        config,
+                        new DeploymentSpec(model.model(), 1, model.memoryMb(), null, max, null, Map.of()),
+                        model.ratePerSecond(),
+                        model.coldDuration(),
+                        warmDuration,
+                        Duration.ofSeconds(60),
+                        "/v2/models/" + model.model() + "/predict",
+                        "built-in " + name + " matrix",
+                        0));
+            }
+        }
+        return new MatrixSpec(name, "built-in " + name + " matrix", null, null, cells);
     }
 
     static int machineInstanceCap() {

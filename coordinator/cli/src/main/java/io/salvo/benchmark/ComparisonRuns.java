@@ -59,9 +59,13 @@ public final class ComparisonRuns {
             }
             records.add(record);
             Path report = file.toAbsolutePath().getParent().resolve(record.runReport());
+            String cost = record.cost() == null || record.cost().perMillion() == null
+                    ? ""
+                    : " \u00b7 est. " + ComparisonTables.cost(record) + "/1M (prices of "
+                            + record.cost().pricesAsOf() + ")";
             runs.add(new LabelledRun(
                     record.model().name() + " \u00b7 " + record.profile() + " \u00b7 "
-                            + record.experiment().fileName(),
+                            + record.experiment().fileName() + cost,
                     RunReportFiles.read(report)));
         } else if (RunReportFiles.isRunReport(node)) {
             RunReport report = RunReportFiles.read(file);

@@ -47,6 +47,9 @@ public final class ComparisonTables {
             pair[r.experiment() == Experiment.COLD_START ? 0 : 1] = r;
         }
         boolean anyFallback = false;
+        boolean anyIncomplete = false;
+        boolean costs = records.stream().anyMatch(r -> r.cost() != null);
+        boolean allEmulated = records.stream().allMatch(ExperimentRecord::emulation);
         for (Map.Entry<String, Map<String, ExperimentRecord[]>> model : byModel.entrySet()) {
             ExperimentRecord any = model.getValue().values().stream()
                     .flatMap(p -> java.util.Arrays.stream(p))
@@ -62,16 +65,20 @@ public final class ComparisonTables {
                             megabytes(any.model().fileBytes()),
                             number(any.ratePerSecond())));
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {
-                "platform (local emulation)",
-                "warm P50",
-                "warm P95",
-                "warm P99",
-                "time to first response",
-                "time to steady state",
-                "cold starts",
-                "model load"
-            });
+            List<String> header = new ArrayList<>(List.of(
+                    allEmulated ? "platform (local emulation)" : "platform",
+                    "warm P50",
+                    "warm P95",
+                    "warm P99",
+                    "time to first response",
+                    "time to steady state",
+                    "cold starts",
+                    "model load"));
+            if (costs) {
+                header.add(COST_WARM);
+                header.add(COST_COLD);
+            }
+            rows.add(header.toArray(String[]::new));
             for (Map.Entry<String, ExperimentRecord[]> profile :
                     model.getValue().entrySet()) {
                 ExperimentRecord cold = profile.getValue()[0];
@@ -81,23 +88,31 @@ public final class ComparisonTables {
                         && warm.measured().warmBasis().startsWith("steady state not reached");
                 anyFallback |= fallback;
                 String mark = fallback ? FALLBACK_MARK : "";
-                rows.add(new String[] {
-                    profile.getKey(),
-                    warm == null ? NOT_REACHED : ms(warm.measured().warmP50Millis(), mark),
-                    warm == null ? NOT_REACHED : ms(warm.measured().warmP95Millis(), mark),
-                    warm == null ? NOT_REACHED : ms(warm.measured().warmP99Millis(), mark),
-                    cold == null
-                            ? NOT_REACHED
-                            : seconds(
-                                    cold.measured().timeToFirstSuccessMillis() == null
-                                            ? null
-                                            : cold.measured().timeToFirstSuccessMillis() / 1000.0),
-                    cold == null ? NOT_REACHED : seconds(cold.measured().timeToSteadyStateSeconds()),
-                    cold == null
-                            ? NOT_REACHED
-                            : Integer.toString(cold.measured().coldStarts().size()),
-                    cold == null ? NOT_REACHED : modelLoad(cold.measured().coldStarts())
-                });
+                List<String> row = new ArrayList<>(List.of(
+                        profile.getKey(),
+                        warm == null ? NOT_REACHED : ms(warm.measured().warmP50Millis(), mark),
+                        warm == null ? NOT_REACHED : ms(warm.measured().warmP95Millis(), mark),
+                        warm == null ? NOT_REACHED : ms(warm.measured().warmP99Millis(), mark),
+                        cold == null
+                                ? NOT_REACHED
+                                : seconds(
+                                        cold.measured().timeToFirstSuccessMillis() == null
+                                                ? null
+                                                : cold.measured().timeToFirstSuccessMillis() / 1000.0),
+                        cold == null ? NOT_REACHED : seconds(cold.measured().timeToSteadyStateSeconds()),
+                        cold == null
+                                ? NOT_REACHED
+                                : Integer.toString(cold.measured().coldStarts().size()),
+                        cold == null ? NOT_REACHED : modelLoad(cold.measured().coldStarts())));
+                if (costs) {
+                    row.add(cost(warm));
+                    row.add(cost(cold));
+                    anyIncomplete |=
+                            warm != null && warm.cost() != null && !warm.cost().complete();
+                    anyIncomplete |=
+                            cold != null && cold.cost() != null && !cold.cost().complete();
+                }
+                rows.add(row.toArray(String[]::new));
             }
             table(out, rows);
         }
@@ -162,12 +177,61 @@ public final class ComparisonTables {
                 + " intervals of the warm run, cold requests excluded; time to first response: first request sent"
                 + " to the first 2xx after a forced cold start; model load: median Salvo-Model-Load-Ms of the cold"
                 + " starts.\n");
+        if (costs) {
+            List<String> tables = records.stream()
+                    .map(ExperimentRecord::cost)
+                    .filter(Objects::nonNull)
+                    .map(c -> c.priceTable() + " price table of " + c.pricesAsOf() + ", " + c.currency())
+                    .distinct()
+                    .toList();
+            out.append("Cost per million predictions (ESTIMATE): sum of billed quantity x unit price over the run,"
+                            + " / successful predictions x 10^6 (")
+                    .append(COST_WARM)
+                    .append(": the warm run; ")
+                    .append(COST_COLD)
+                    .append(": the run from zero instances, cold starts included). Prices: ")
+                    .append(String.join("; ", tables))
+                    .append("; on-demand list prices, free tiers and discounts excluded (docs/cost.md).");
+            if (records.stream().anyMatch(r -> r.emulation() && r.cost() != null)) {
+                out.append(" Local rows price an EMULATION of the named service's billing from this machine's runs.");
+            }
+            out.append('\n');
+            if (anyIncomplete) {
+                out.append(INCOMPLETE_MARK)
+                        .append(" some billed quantities had no price in the table: the estimate is a lower bound"
+                                + " (the record's cost.unpriced lists them).\n");
+            }
+        }
         if (anyFallback) {
             out.append(FALLBACK_MARK)
                     .append(" the warm run never met the steady-state rule; these percentiles"
                             + " cover every interval of it without a cold start.\n");
         }
         return out.toString();
+    }
+
+    static final String COST_WARM = "est. $/1M warm";
+    static final String COST_COLD = "est. $/1M cold run";
+    static final String INCOMPLETE_MARK = "+";
+
+    /** The record's estimate per million predictions, e.g. {@code $0.0123}, {@code $1.57+} when incomplete. */
+    public static String cost(ExperimentRecord record) {
+        if (record == null || record.cost() == null || record.cost().perMillion() == null) {
+            return NOT_REACHED;
+        }
+        return money(record.cost().perMillion()) + (record.cost().complete() ? "" : INCOMPLETE_MARK);
+    }
+
+    /** Three significant digits, never in exponent form. */
+    public static String money(double value) {
+        if (value == 0) {
+            return "$0";
+        }
+        return "$"
+                + new java.math.BigDecimal(value)
+                        .round(new java.math.MathContext(3))
+                        .stripTrailingZeros()
+                        .toPlainString();
     }
 
     private static void table(StringBuilder out, List<String[]> rows) {
@@ -224,6 +288,9 @@ public final class ComparisonTables {
     }
 
     private static String megabytes(long bytes) {
+        if (bytes < 0) {
+            return "? MB";
+        }
         return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 

@@ -24,9 +24,56 @@ public record ExperimentRecord(
         @JsonProperty("run_report") String runReport,
         @JsonProperty("machine") MachineInfo machine,
         @JsonProperty("measured") Measured measured,
-        @JsonProperty("ground_truth") GroundTruth groundTruth) {
+        @JsonProperty("ground_truth") GroundTruth groundTruth,
+        @JsonProperty("cell") String cell,
+        @JsonProperty("cold_check") String coldCheck,
+        @JsonProperty("cost") CostEstimate cost) {
 
+    /**
+     * Version 1 throughout: {@code cell}, {@code cold_check} and {@code cost} were added as optional fields (null in
+     * records written before the experiment matrix, and read as null from them).
+     */
     public static final int SCHEMA_VERSION = 1;
+
+    /** A record without the matrix's fields (cell, cold check, cost). */
+    public ExperimentRecord(
+            int schemaVersion,
+            Experiment experiment,
+            ModelFacts model,
+            String platform,
+            String profile,
+            String platformLabel,
+            boolean emulation,
+            Scaling scaling,
+            double ratePerSecond,
+            double loadDurationSeconds,
+            String runId,
+            String runState,
+            String runReport,
+            MachineInfo machine,
+            Measured measured,
+            GroundTruth groundTruth) {
+        this(
+                schemaVersion,
+                experiment,
+                model,
+                platform,
+                profile,
+                platformLabel,
+                emulation,
+                scaling,
+                ratePerSecond,
+                loadDurationSeconds,
+                runId,
+                runState,
+                runReport,
+                machine,
+                measured,
+                groundTruth,
+                null,
+                null,
+                null);
+    }
 
     public enum Experiment {
         /** Constant rate from zero instances: time to first response, time to steady state, cold starts. */

@@ -58,6 +58,11 @@ public record ModelFacts(
         return facts;
     }
 
+    /** A model whose files Salvo did not prepare here (it runs only on remote platforms): sizes unknown. */
+    public static ModelFacts unknown(String name) {
+        return new ModelFacts(name, -1, -1, "not prepared on this machine: sizes unknown");
+    }
+
     static ModelFacts parseListLine(String line) {
         Matcher m = LIST_LINE.matcher(line);
         if (!m.matches()) {

@@ -1,22 +1,11 @@
 package io.salvo.cli;
 
-import io.salvo.benchmark.BenchmarkException;
 import io.salvo.benchmark.BenchmarkSettings;
-import io.salvo.benchmark.ComparisonRuns;
-import io.salvo.benchmark.ComparisonTables;
-import io.salvo.benchmark.CoordinatorLoadRunner;
-import io.salvo.benchmark.ExperimentRecord;
-import io.salvo.benchmark.LocalBenchmark;
-import io.salvo.benchmark.RunReportFiles.UnreadableReportException;
-import io.salvo.coordinator.server.CoordinatorServer;
-import io.salvo.core.security.ClusterToken;
-import io.salvo.report.html.HtmlReport;
-import java.io.IOException;
-import java.net.InetSocketAddress;
+import io.salvo.benchmark.PriceTable;
+import io.salvo.plan.MatrixSpec;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -36,7 +25,10 @@ import picocli.CommandLine.Option;
                     + " (emulated lambda-like, cloud-run-like and k8s-like profiles), and for minilm, distilbert-shape and"
                     + " bert-base-shape measures warm-start latency, time to first response from zero instances and time"
                     + " to steady state, each run through an embedded coordinator and a local worker process; then prints"
-                    + " the comparison tables. About 7 minutes on 2 cores; --quick about 1.5 minutes.",
+                    + " the comparison tables with an estimated cost per million predictions. About 7 minutes on 2"
+                    + " cores; --quick about 1.5 minutes.",
+            "It is 'salvo bench' with a built-in matrix of local profiles: re-run with the same --out to resume"
+                    + " after an interruption.",
             "Needs model-server/target/salvo-model-server.jar (./salvo builds it)."
         })
 final class DemoCommand implements Callable<Integer> {
@@ -65,8 +57,6 @@ final class DemoCommand implements Callable<Integer> {
     boolean quiet;
 
     @Override
-    // The local workers are in the try block only to live as long as the runs, which reach them over the network.
-    @SuppressWarnings("try")
     public Integer call() {
         SalvoCli.logLevel(Level.WARNING);
         Path jar = modelServerJar != null ? modelServerJar : findModelServerJar();
@@ -84,7 +74,6 @@ final class DemoCommand implements Callable<Integer> {
                                 + LocalDateTime.now(ZoneId.systemDefault())
                                         .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         BenchmarkSettings settings = quick ? BenchmarkSettings.quick() : BenchmarkSettings.full();
-        long started = System.nanoTime();
         System.out.println("Salvo demo: the local benchmark" + (quick ? " (quick)" : "") + ". The platforms are local"
                 + " EMULATIONS of AWS Lambda, Google Cloud Run and Kubernetes scaling rules, running model-server"
                 + " processes on this machine.");
@@ -92,55 +81,10 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Note: " + settings.leftOut() + ".");
         }
         System.out.println("Results: " + outDir.toAbsolutePath());
-        List<ExperimentRecord> records;
-        ClusterToken token = ClusterToken.generate();
-        try (CoordinatorServer server = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), token, null);
-                LocalWorkers workers = LocalWorkers.start(
-                        1,
-                        "127.0.0.1:" + server.port(),
-                        token,
-                        outDir.resolve("runs").resolve("logs"));
-                CoordinatorLoadRunner runner =
-                        new CoordinatorLoadRunner("127.0.0.1", server.port(), token, Duration.ofSeconds(60))) {
-            records = new LocalBenchmark(settings, runner, jar, modelDir, outDir, System.out, !quiet).run();
-        } catch (BenchmarkException e) {
-            System.err.println("salvo: demo failed: " + e.getMessage());
-            return RunExecution.FAILED;
-        } catch (IOException e) {
-            System.err.println("salvo: demo failed: " + e.getMessage());
-            return RunExecution.FAILED;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            System.err.println("salvo: demo interrupted");
-            return RunExecution.INTERRUPTED;
-        }
-        String tables = ComparisonTables.render(records);
-        System.out.println();
-        System.out.print(tables);
-        try {
-            Files.writeString(outDir.resolve("tables.txt"), tables);
-        } catch (IOException e) {
-            System.err.println("salvo: could not write tables.txt: " + e.getMessage());
-        }
-        Path compareHtml = outDir.resolve("compare.html");
-        try {
-            HtmlReport.writeComparison(
-                    "Salvo demo: " + records.size() + " runs",
-                    ComparisonRuns.read(List.of(outDir)).runs(),
-                    compareHtml);
-            System.out.println("\nHTML comparison: " + compareHtml);
-        } catch (IOException | UnreadableReportException e) {
-            System.err.println("salvo: could not write compare.html: " + e.getMessage());
-        }
-        System.out.printf(
-                Locale.ROOT,
-                "%nDemo finished in %.0f s. Records: %s/*.json (reprint with 'salvo compare %s');"
-                        + " full run reports (.json, .html) and .hlog files in %s%n",
-                (System.nanoTime() - started) / 1e9,
-                outDir,
-                outDir,
-                outDir.resolve("runs"));
-        return RunExecution.OK;
+        MatrixSpec matrix = settings.toMatrix(quick ? "demo --quick" : "demo", jar, modelDir);
+        return new BenchExecution(
+                        matrix, PriceTable.builtIn(), jar, modelDir, outDir, quiet, false, System.out, System.err)
+                .execute();
     }
 
     /** $SALVO_MODEL_SERVER_JAR, else next to this checkout's coordinator jar or classes, else the working folder. */

@@ -18,8 +18,11 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "deploy",
         mixinStandardHelpOptions = true,
-        description = "Deploys Salvo's parts into a Kubernetes cluster (the coordinators come from deploy/kubernetes).",
-        subcommands = {DeployCommand.Workers.class})
+        description = {
+            "Deploys Salvo's workers into a Kubernetes cluster (the coordinators come from deploy/kubernetes), or a"
+                    + " model through a platform driver ('deploy model')."
+        },
+        subcommands = {DeployCommand.Workers.class, DeployModelCommand.class})
 final class DeployCommand implements Callable<Integer> {
 
     @Spec

@@ -2,6 +2,7 @@ package io.salvo.cli;
 
 import io.salvo.cli.live.LiveOutput;
 import io.salvo.core.security.ClusterToken;
+import io.salvo.plan.PlanDocument;
 import io.salvo.plan.PlanException;
 import io.salvo.plan.PlanParser;
 import io.salvo.proto.v1.RunPlan;
@@ -23,6 +24,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Runs a load plan (YAML).",
+            "With a 'platform' section the plan's model is deployed first through that platform driver (optionally"
+                    + " forced cold), the target path is sent to the deployment, and the deployment is torn down"
+                    + " afterwards, also on Ctrl-C, unless the section says keep.",
             "Without --coordinator it starts an embedded coordinator and the plan's number of worker "
                     + "processes on this machine, and stops them afterwards."
         },
@@ -95,17 +99,22 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     DashboardOptions dashboard = new DashboardOptions();
 
+    @Mixin
+    KubernetesOptions kubernetes = new KubernetesOptions();
+
     @Override
     public Integer call() {
         var err = System.err;
         SalvoCli.logLevel(verbose ? Level.INFO : Level.WARNING);
         RunPlan plan;
+        PlanDocument document;
         try {
-            plan = PlanParser.parse(planFile);
+            document = PlanParser.parseDocument(planFile);
         } catch (PlanException e) {
             err.println("salvo: " + e.getMessage());
             return RunExecution.USER_ERROR;
         }
+        plan = document.plan();
         if (workers != null) {
             if (workers < 1) {
                 err.println("salvo: --workers must be at least 1, got " + workers);
@@ -140,15 +149,59 @@ final class RunCommand implements Callable<Integer> {
                 return RunExecution.USER_ERROR;
             }
         }
-        ClusterToken token = null;
+        if (kubernetes.enabled && (coordinator != null || httpPort != null)) {
+            err.println("salvo: --kubernetes reaches the cluster's coordinators; it goes with neither --coordinator "
+                    + "nor --http-port");
+            return RunExecution.USER_ERROR;
+        }
         if (!addresses.isEmpty()) {
             try {
-                token = security.clientToken();
+                // checked here, before anything is deployed; read again where the run starts
+                security.clientToken();
             } catch (java.io.IOException e) {
                 err.println("salvo: " + e.getMessage());
                 return RunExecution.USER_ERROR;
             }
         }
+        if (document.platform() != null) {
+            return ModelDeployment.runOn(document, plan, this::execute, System.out, err);
+        }
+        return execute(plan, null);
+    }
+
+    /** Runs {@code plan}; {@code beforeHalt} (may be null) runs on Ctrl-C after the partial report is written. */
+    private int execute(RunPlan plan, Runnable beforeHalt) {
+        var err = System.err;
+        List<InetSocketAddress> addresses = List.of();
+        ClusterToken token = null;
+        KubernetesOptions.Connection cluster = null;
+        try {
+            if (kubernetes.enabled) {
+                cluster = kubernetes.connect(security);
+                addresses = cluster.addresses();
+                token = cluster.token();
+            } else if (coordinator != null) {
+                addresses = HostPort.parseList(coordinator);
+                token = security.clientToken();
+            }
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            err.println("salvo: " + e.getMessage());
+            return RunExecution.USER_ERROR;
+        } catch (io.salvo.deploy.kubernetes.DeployException e) {
+            err.println("salvo: " + e.getMessage());
+            return RunExecution.FAILED;
+        }
+        try (KubernetesOptions.Connection forwards = cluster) {
+            return execute(plan, beforeHalt, addresses, token, forwards);
+        }
+    }
+
+    private int execute(
+            RunPlan plan,
+            Runnable beforeHalt,
+            List<InetSocketAddress> addresses,
+            ClusterToken token,
+            KubernetesOptions.Connection cluster) {
         LiveOutput.Mode mode = live.mode(quiet);
         return new RunExecution(
                         plan,
@@ -159,9 +212,11 @@ final class RunCommand implements Callable<Integer> {
                         Duration.ofSeconds(workerWaitSeconds),
                         quiet,
                         live.humanOutput(),
-                        err)
+                        System.err)
                 .liveOutput(mode.create(plan, System.out))
                 .dashboard(httpPort == null ? null : dashboard, httpPort == null ? 0 : httpPort)
+                .startFailureDiagnosis(cluster == null ? () -> "" : cluster::workerDiagnosis)
+                .beforeHalt(beforeHalt)
                 .execute();
     }
 }

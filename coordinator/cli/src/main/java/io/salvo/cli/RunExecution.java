@@ -87,6 +87,9 @@ final class RunExecution {
     /** Where the live snapshots go; lines on {@link #out} unless the command chose otherwise. */
     private volatile LiveOutput live;
 
+    /** Runs on Ctrl-C after the partial report, before the JVM halts (a deployment's teardown); may be null. */
+    private volatile Runnable beforeHalt;
+
     /** Stops the run once a threshold marked abortOnFail can no longer pass. */
     private final ThresholdAbort thresholdAbort;
 
@@ -116,6 +119,27 @@ final class RunExecution {
     private DashboardOptions dashboard;
     private int dashboardPort;
     private volatile DashboardServer dashboardServer;
+    private java.util.function.Supplier<String> startFailureDiagnosis = () -> "";
+
+    /** The platform driver taking part in the run, or null. */
+    private volatile PlatformAttachment platform;
+
+    /**
+     * Makes a deployed (and, for a cold start, forced cold) platform driver take part: the explicit scale-up at load
+     * start, its counts and events in the live view, its breakdown beside the report, and its teardown on Ctrl-C. The
+     * caller deploys before and tears down after {@link #execute}.
+     */
+    RunExecution platform(io.salvo.platform.PlatformDriver driver) {
+        this.platform = driver == null ? null : new PlatformAttachment(driver);
+        return this;
+    }
+
+    /** The platform report file once written, or null. */
+    Path platformReport() {
+        return platformReport;
+    }
+
+    private volatile Path platformReport;
 
     /** Serves the embedded coordinator's live dashboard on {@code port} (0: any free one); null options: none. */
     RunExecution dashboard(DashboardOptions options, int port) {
@@ -127,6 +151,18 @@ final class RunExecution {
     /** The embedded coordinator's dashboard while the run is under way, or null. */
     DashboardServer dashboardServer() {
         return dashboardServer;
+    }
+
+    /** Explains a start that failed (e.g. why worker pods are not running); empty text adds nothing. */
+    RunExecution startFailureDiagnosis(java.util.function.Supplier<String> diagnosis) {
+        this.startFailureDiagnosis = diagnosis;
+        return this;
+    }
+
+    /** Runs {@code action} on Ctrl-C once the partial report is written, before the JVM halts. */
+    RunExecution beforeHalt(Runnable action) {
+        this.beforeHalt = action;
+        return this;
     }
 
     /** Shows the live snapshots this way (the terminal table, JSON lines) instead of lines on the output. */
@@ -232,11 +268,27 @@ final class RunExecution {
                 if (localWorkers != null && !localWorkers.deadWorkers().isEmpty()) {
                     err.print(localWorkers.deadWorkers());
                 }
+                String diagnosis = startFailureDiagnosis.get();
+                if (!diagnosis.isEmpty()) {
+                    err.println("salvo: " + diagnosis);
+                }
                 return FAILED;
             }
             runId = started.getRunId();
             if (interrupted.get()) {
                 stopQuietly("interrupted");
+            }
+            PlatformAttachment attached = platform;
+            if (attached != null) {
+                try {
+                    attached.loadStarting();
+                } catch (io.salvo.platform.PlatformException e) {
+                    err.println("salvo: " + e.getMessage());
+                    stopQuietly("the platform could not scale up: " + e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopQuietly("interrupted");
+                }
             }
             if (!quiet) {
                 out.printf(
@@ -345,6 +397,10 @@ final class RunExecution {
             }
             lastPrintedIndex = s.getIntervalIndex();
             live.interval(s);
+            PlatformAttachment attached = platform;
+            if (attached != null) {
+                attached.afterInterval(s.getIntervalIndex(), live);
+            }
             thresholdAbort.accept(s);
         }
         // The stream ended without a terminal snapshot: the coordinator went away mid-stream.
@@ -362,6 +418,10 @@ final class RunExecution {
         report = built;
         jsonReport = json;
         ConsoleReport.print(built, out);
+        PlatformAttachment attached = platform;
+        if (attached != null) {
+            platformReport = attached.writeReport(result, outDir, out);
+        }
         out.printf("%nReport: %s%nHistogram log: %s%n", json, hlog);
         out.printf("HTML report: %s%n", HtmlReport.writeBesideJson(built, json));
         out.flush();
@@ -387,13 +447,24 @@ final class RunExecution {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        PlatformAttachment attached = platform;
+        if (attached != null) {
+            // the CLI halts below, so the caller's teardown would never run; the driver honours keep
+            err.println("salvo: tearing down " + attached.driver().label());
+            attached.driver().teardown();
+        }
+        Runnable last = beforeHalt;
+        if (last != null) {
+            last.run();
+        }
         out.flush();
         err.flush();
         // A JVM ending on a signal exits 128+signal whatever main returns; 130 is documented.
         Runtime.getRuntime().halt(INTERRUPTED);
     }
 
-    private void stopQuietly(String reason) {
+    /** Asks the coordinator to stop the run (as Ctrl-C does, without ending the CLI); errors are printed. */
+    void stopQuietly(String reason) {
         RunControlBlockingStub stub = control;
         String id = runId;
         if (stub == null || id == null) {

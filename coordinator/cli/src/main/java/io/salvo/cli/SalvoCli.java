@@ -19,10 +19,13 @@ import picocli.CommandLine.Command;
             WorkerCommand.class,
             TargetCommand.class,
             DemoCommand.class,
+            BenchCommand.class,
+            PlatformsCommand.class,
             CompareCommand.class,
             ReportCommand.class,
             DeployCommand.class,
             UndeployCommand.class,
+            TeardownCommand.class,
             WorkersCommand.class,
             CommandLine.HelpCommand.class
         })

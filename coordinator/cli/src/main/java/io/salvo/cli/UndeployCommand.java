@@ -11,8 +11,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "undeploy",
         mixinStandardHelpOptions = true,
-        description = "Removes what `salvo deploy` created, and nothing else.",
-        subcommands = {UndeployCommand.Workers.class})
+        description = "Removes what `salvo deploy` created, and nothing else ('undeploy model' is 'salvo teardown').",
+        subcommands = {UndeployCommand.Workers.class, TeardownCommand.UndeployModel.class})
 final class UndeployCommand implements Callable<Integer> {
 
     @Spec

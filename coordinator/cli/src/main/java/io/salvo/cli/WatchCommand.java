@@ -57,7 +57,6 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(
             names = "--coordinator",
-            required = true,
             paramLabel = "HOST:PORT[,HOST:PORT...]",
             description = "The coordinators of the cluster running it; any of them serves the live view, "
                     + "and the next is used when one is lost.")
@@ -74,6 +73,9 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
     SecurityOptions security = new SecurityOptions();
 
+    @Mixin
+    KubernetesOptions kubernetes = new KubernetesOptions();
+
     private final List<ManagedChannel> channels = new ArrayList<>();
     /** Null until the plan is known; read by the Ctrl-C hook. */
     private volatile LiveOutput output;
@@ -83,22 +85,23 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
         PrintStream err = System.err;
         PrintStream human = live.humanOutput();
         SalvoCli.logLevel(verbose ? Level.INFO : Level.WARNING);
-        List<InetSocketAddress> addresses;
-        ClusterToken token;
-        try {
-            addresses = HostPort.parseList(coordinator);
-        } catch (IllegalArgumentException e) {
-            err.println("salvo: --coordinator: " + e.getMessage());
-            return RunExecution.USER_ERROR;
-        }
         SslContext ssl;
         try {
-            token = security.clientToken();
             ssl = security.tls() == null ? null : security.tls().clientContext();
         } catch (IOException e) {
             err.println("salvo: " + e.getMessage());
             return RunExecution.USER_ERROR;
         }
+        try (KubernetesOptions.Coordinators coordinators = kubernetes.resolve(coordinator, security)) {
+            return watch(coordinators.addresses(), coordinators.token(), ssl, human, err);
+        } catch (KubernetesOptions.Refused e) {
+            err.println("salvo: " + e.getMessage());
+            return e.exitCode;
+        }
+    }
+
+    private int watch(
+            List<InetSocketAddress> addresses, ClusterToken token, SslContext ssl, PrintStream human, PrintStream err) {
         AtomicBoolean done = new AtomicBoolean();
         // Ctrl-C only ends this process: nothing is sent to the coordinator, so the run goes on.
         Thread detach = new Thread(

@@ -30,7 +30,6 @@ final class WorkersCommand implements Callable<Integer> {
 
     @Option(
             names = "--coordinator",
-            required = true,
             paramLabel = "HOST:PORT[,HOST:PORT…]",
             description = "Coordinators to ask; the first that answers is used.")
     String coordinator;
@@ -38,25 +37,28 @@ final class WorkersCommand implements Callable<Integer> {
     @Mixin
     SecurityOptions security = new SecurityOptions();
 
+    @Mixin
+    KubernetesOptions kubernetes = new KubernetesOptions();
+
     @Override
     public Integer call() {
         SalvoCli.logLevel(Level.WARNING);
-        List<InetSocketAddress> addresses;
-        try {
-            addresses = HostPort.parseList(coordinator);
-        } catch (IllegalArgumentException e) {
-            System.err.println("salvo: --coordinator: " + e.getMessage());
-            return RunExecution.USER_ERROR;
-        }
-        ClusterToken token;
         SslContext ssl;
         try {
-            token = security.clientToken();
             ssl = security.tls() == null ? null : security.tls().clientContext();
         } catch (IOException e) {
             System.err.println("salvo: " + e.getMessage());
             return RunExecution.USER_ERROR;
         }
+        try (KubernetesOptions.Coordinators coordinators = kubernetes.resolve(coordinator, security)) {
+            return list(coordinators.addresses(), coordinators.token(), ssl);
+        } catch (KubernetesOptions.Refused e) {
+            System.err.println("salvo: " + e.getMessage());
+            return e.exitCode;
+        }
+    }
+
+    private static int list(List<InetSocketAddress> addresses, ClusterToken token, SslContext ssl) {
         StatusRuntimeException last = null;
         for (InetSocketAddress address : addresses) {
             NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort());

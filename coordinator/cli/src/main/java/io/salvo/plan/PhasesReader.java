@@ -25,8 +25,11 @@ final class PhasesReader {
         this.nodes = nodes;
     }
 
-    /** Adds the phases at {@code node} to {@code plan}, in order. */
-    void read(Node node, RunPlan.Builder plan) throws PlanException {
+    /**
+     * Adds the phases at {@code node} to {@code plan}, in order. {@code regionsRate} is the sum of the regions' own
+     * rates when the plan gives them (then a phase has a duration only, and runs at that rate), else null.
+     */
+    void read(Node node, RunPlan.Builder plan, Double regionsRate) throws PlanException {
         if (!(node instanceof SequenceNode sequence) || sequence.getValue().isEmpty()) {
             throw nodes.error(node, "phases", "must be a non-empty list of phases (each with duration and rate)");
         }
@@ -37,6 +40,21 @@ final class PhasesReader {
             Map<String, NodeTuple> phase = nodes.mapping(item, field, PHASE_KEYS);
             NodeTuple duration = nodes.require(phase, "duration", field + ".", item);
             long durationMillis = nodes.durationMicros(duration.getValueNode(), field + ".duration", 1000) / 1000;
+            if (regionsRate != null) {
+                NodeTuple rate = phase.get("rate");
+                if (rate != null) {
+                    throw nodes.error(
+                            rate.getKeyNode(),
+                            field + ".rate",
+                            "the regions give their own rates (" + rateText(regionsRate)
+                                    + "/s in all); leave rate out of the " + "phases, or give the regions weights");
+                }
+                plan.addPhases(Phase.newBuilder()
+                        .setStartRatePerSecond(regionsRate)
+                        .setEndRatePerSecond(regionsRate)
+                        .setDurationMillis(durationMillis));
+                continue;
+            }
             NodeTuple rate = nodes.require(phase, "rate", field + ".", item);
             plan.addPhases(parseRate(rate.getValueNode(), field + ".rate").setDurationMillis(durationMillis));
         }
@@ -61,6 +79,10 @@ final class PhasesReader {
             phase.setSteps((int) nodes.longValue(steps.getValueNode(), field + ".steps", 2, 10_000));
         }
         return phase;
+    }
+
+    private static String rateText(double rate) {
+        return rate == Math.rint(rate) ? Long.toString((long) rate) : Double.toString(rate);
     }
 
     private double positiveNumber(Node node, String field) throws PlanException {

@@ -57,11 +57,29 @@ public final class PlanParser {
             "captureHeaders",
             "seed",
             "steadyState",
-            "thresholds");
+            "thresholds",
+            "platform",
+            "regions");
     private static final Set<String> TIMEOUT_KEYS = Set.of("request", "connect");
 
-    /** Parses the plan at {@code path}; relative body files resolve against the plan's folder. */
+    /**
+     * Parses the plan at {@code path}; relative body files resolve against the plan's folder. A plan with a
+     * {@code platform} section is refused: only {@link #parseDocument(Path)} ({@code salvo run}) deploys.
+     */
     public static RunPlan parse(Path path) throws PlanException {
+        PlanDocument document = parseDocument(path);
+        if (document.platform() != null) {
+            throw new PlanException(
+                    path.toString(),
+                    document.platform().line(),
+                    "platform",
+                    "only salvo run deploys through a platform section; give target.url instead");
+        }
+        return document.plan();
+    }
+
+    /** Parses the plan at {@code path} with its optional {@code platform} section. */
+    public static PlanDocument parseDocument(Path path) throws PlanException {
         String text;
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
@@ -71,11 +89,24 @@ public final class PlanParser {
             throw new PlanException(path.toString(), 0, "", "cannot read the plan file: " + e.getMessage());
         }
         Path folder = path.toAbsolutePath().getParent();
-        return new PlanParser().parse(path.toString(), new StringReader(text), folder);
+        return new PlanParser().parseDocument(path.toString(), new StringReader(text), folder);
     }
 
     /** Parses plan text; {@code name} is used in messages, {@code baseDir} resolves body files. */
     public RunPlan parse(String name, Reader yaml, Path baseDir) throws PlanException {
+        PlanDocument document = parseDocument(name, yaml, baseDir);
+        if (document.platform() != null) {
+            throw new PlanException(
+                    name,
+                    document.platform().line(),
+                    "platform",
+                    "only salvo run deploys through a platform section; give target.url instead");
+        }
+        return document.plan();
+    }
+
+    /** Parses plan text with its optional {@code platform} section. */
+    public PlanDocument parseDocument(String name, Reader yaml, Path baseDir) throws PlanException {
         PlanNodes nodes = new PlanNodes(name);
         Node root;
         try {
@@ -97,14 +128,31 @@ public final class PlanParser {
         RunPlan.Builder plan = RunPlan.newBuilder().setSource(name);
         plan.setName(nodes.optionalString(top, "name", "", "unnamed"));
 
+        NodeTuple platformTuple = top.get("platform");
+        PlatformSection platform = platformTuple == null
+                ? null
+                : new PlatformSectionReader(nodes, name).read(platformTuple.getValueNode());
         NodeTuple target = nodes.require(top, "target", "", root);
-        plan.setRequest(new TargetReader(nodes).read(target.getValueNode(), baseDir));
+        plan.setRequest(new TargetReader(nodes, platform != null).read(target.getValueNode(), baseDir));
+        String targetPath = platform == null
+                ? null
+                : plan.getRequest().getUrl().substring(TargetReader.PLATFORM_PLACEHOLDER.length());
+
+        NodeTuple regionsTuple = top.get("regions");
+        RegionsReader.Regions regions =
+                regionsTuple == null ? null : new RegionsReader(nodes).read(regionsTuple.getValueNode());
 
         NodeTuple phases = nodes.require(top, "phases", "", root);
-        new PhasesReader(nodes).read(phases.getValueNode(), plan);
+        new PhasesReader(nodes)
+                .read(phases.getValueNode(), plan, regions != null && regions.rates() ? regions.totalRate() : null);
 
         plan.setArrival(arrival(nodes, top.get("arrival")));
-        plan.setWorkerCount(nodes.optionalPositiveInt(top, "workers", "", 1, 10_000));
+        if (regions == null) {
+            plan.setWorkerCount(nodes.optionalPositiveInt(top, "workers", "", 1, 10_000));
+        } else {
+            plan.addAllRegions(regions.shares());
+            plan.setWorkerCount(regionWorkers(nodes, top.get("workers"), regions));
+        }
         plan.setIntervalMillis(
                 (int) nodes.optionalDurationMillis(top, "interval", "", DEFAULT_INTERVAL_MILLIS, 10, 60_000));
 
@@ -161,7 +209,35 @@ public final class PlanParser {
                             plan.getIntervalMillis(),
                             PlanChecks.MAX_INTERVALS));
         }
-        return plan.build();
+        return new PlanDocument(plan.build(), platform, targetPath);
+    }
+
+    /**
+     * The plan's {@code workers} with regions: at least one per region (or the region's own count); when every region
+     * fixes its count, their sum. Left out, the fewest the regions need.
+     */
+    private static int regionWorkers(PlanNodes nodes, NodeTuple workers, RegionsReader.Regions regions)
+            throws PlanException {
+        int minimum = regions.minimumWorkers();
+        if (workers == null) {
+            return minimum;
+        }
+        int count = (int) nodes.longValue(workers.getValueNode(), "workers", 1, 10_000);
+        if (count < minimum) {
+            throw nodes.error(
+                    workers.getValueNode(),
+                    "workers",
+                    "the regions need at least " + minimum + " workers (one per region, or the region's own "
+                            + "workers), got " + count);
+        }
+        if (regions.allFixed() && count != minimum) {
+            throw nodes.error(
+                    workers.getValueNode(),
+                    "workers",
+                    "every region fixes its workers, " + minimum + " in all; leave workers out or make it " + minimum
+                            + ", got " + count);
+        }
+        return count;
     }
 
     private static ArrivalProcess arrival(PlanNodes nodes, NodeTuple tuple) throws PlanException {

@@ -41,10 +41,20 @@ final class TargetReader {
     /** Only checks that each body line is JSON; thread-safe once built. */
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Stands in for a deployment's endpoint until {@code salvo run} knows it; never contacted. */
+    static final String PLATFORM_PLACEHOLDER = "http://platform.invalid";
+
     private final PlanNodes nodes;
+    private final boolean pathForPlatform;
 
     TargetReader(PlanNodes nodes) {
+        this(nodes, false);
+    }
+
+    /** With {@code pathForPlatform}, the URL may be a path ({@code /v2/...}) that the deployment's endpoint completes. */
+    TargetReader(PlanNodes nodes, boolean pathForPlatform) {
         this.nodes = nodes;
+        this.pathForPlatform = pathForPlatform;
     }
 
     /** Reads the section at {@code node}; relative files resolve against {@code baseDir} (or the working directory). */
@@ -144,6 +154,16 @@ final class TargetReader {
 
     private String parseUrl(Node node) throws PlanException {
         String text = nodes.scalar(node, "target.url");
+        if (pathForPlatform) {
+            if (!text.startsWith("/")) {
+                throw nodes.error(
+                        node,
+                        "target.url",
+                        "with a platform section, the target is a path on the deployment (such as"
+                                + " /v2/models/minilm/infer), got '" + text + "'");
+            }
+            text = PLATFORM_PLACEHOLDER + text;
+        }
         String lower = text.toLowerCase(Locale.ROOT);
         if (!(lower.startsWith("http://") || lower.startsWith("https://"))) {
             throw nodes.error(node, "target.url", "malformed URL '" + text + "': must start with http:// or https://");

@@ -1,5 +1,6 @@
 package io.salvo.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,6 +45,10 @@ class ArchitectureTest {
             "io.salvo.worker",
             "io.salvo.modelserver",
             "io.salvo.platform",
+            "io.salvo.platform.lambda",
+            "io.salvo.platform.cloudrun",
+            "io.salvo.platform.kubernetes",
+            "io.salvo.platform.knative",
             "io.salvo.detect",
             "io.salvo.report",
             "io.salvo.thresholds",
@@ -100,6 +105,45 @@ class ArchitectureTest {
                 .mayOnlyBeAccessedByLayers("worker", "analysis", "server", "cli")
                 .whereLayer("contract")
                 .mayOnlyBeAccessedByLayers("core", "testkit", "worker", "analysis", "server", "cli")
+                .check(production);
+    }
+
+    /**
+     * A platform driver in a module of its own (cloud-run) is reached only through the SPI and ServiceLoader: no
+     * other package uses its classes, so its cloud SDK never leaks into the rest of the code.
+     */
+    @Test
+    void driverModulesAreUsedOnlyThroughTheSpi() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.salvo.platform.cloudrun..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.salvo.platform.cloudrun..")
+                .check(production);
+    }
+
+    /** The kubernetes and knative drivers (module platform-kubernetes) too: the CLI has them at run time only. */
+    @Test
+    void kubernetesDriversAreUsedOnlyThroughTheSpi() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("io.salvo.platform.kubernetes..", "io.salvo.platform.knative..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.salvo.platform.kubernetes..", "io.salvo.platform.knative..")
+                .check(production);
+    }
+
+    @Test
+    void onlyTheLambdaDriverUsesTheAwsSdk() {
+        // ADR 0013: the SDK stays in its driver's module; the CLI loads that module at run time only
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.salvo.platform.lambda..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("software.amazon.awssdk..")
                 .check(production);
     }
 

@@ -58,7 +58,8 @@ class DemoQuickEndToEndTest {
                 .contains("LOCAL EMULATIONS")
                 .contains("Machine: ")
                 .contains("Model size comparison")
-                .contains("quick mode leaves out");
+                .contains("quick mode leaves out")
+                .contains("est. $/1M warm");
 
         List<ExperimentRecord> records = BenchmarkFiles.read(List.of(out));
         assertThat(records).hasSize(8); // 2 models x 2 profiles x (cold, warm)
@@ -71,6 +72,12 @@ class DemoQuickEndToEndTest {
                     .isEqualTo(record.measured().intended());
             assertThat(record.measured().successes()).isPositive();
             assertThat(out.resolve(record.runReport())).exists();
+            // the local platform's emulated usage, priced: every quantity has a price, and requests were billed
+            assertThat(record.cost()).isNotNull();
+            assertThat(record.cost().complete())
+                    .as(record.cost().unpriced().toString())
+                    .isTrue();
+            assertThat(record.cost().perMillion()).isPositive();
             if (record.experiment() == Experiment.COLD_START) {
                 Set<String> truth = record.groundTruth().instances().stream()
                         .map(TruthInstance::instanceId)
@@ -118,9 +125,10 @@ class DemoQuickEndToEndTest {
                         || l.startsWith("  tiny-bert-shape")
                         || l.startsWith("  minilm"))
                 .toList()) {
-            // every cell is a number with a unit, a count, or "not reached"
+            // every cell is a number with a unit, a count, a cost estimate in dollars, or "not reached"
             String cells = line.replace("not reached", "")
                     .replaceAll("[0-9.]+ (ms|s|MB|M parameters)\\*?", "")
+                    .replaceAll("\\$[0-9.]+\\+?", "")
                     .replaceAll("\\b[0-9]+\\b", "")
                     .replaceAll("lambda-like|cloud-run-like|tiny-bert-shape|minilm", "");
             assertThat(cells.strip()).as("unexpected cell text in: %s", line).isEmpty();

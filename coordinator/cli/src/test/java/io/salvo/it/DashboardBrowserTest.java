@@ -160,11 +160,16 @@ class DashboardBrowserTest {
                 (List<List<Object>>) browser.executeScript("return window.salvoDashboard.charts['rate'].series");
         List<List<Object>> instances =
                 (List<List<Object>>) browser.executeScript("return window.salvoDashboard.charts['instances'].series");
+        List<List<Object>> generator = (List<List<Object>>)
+                browser.executeScript("return window.salvoDashboard.charts['scheduler-lag'].series");
         for (int i = 0; i < intervals.size(); i++) {
             LiveSnapshot s = intervals.get(i);
             assertThat(number(rate.get(0).get(i))).isEqualTo(s.getTargetRatePerSecond());
             assertThat(number(rate.get(2).get(i))).isEqualTo(s.getSuccessRatePerSecond());
             assertThat(number(instances.get(0).get(i))).isEqualTo(s.getRespondingInstances());
+            assertThat(number(generator.get(0).get(i))).isEqualTo(s.getSchedulerLagP99Micros() / 1000.0);
+            assertThat(number(generator.get(2).get(i))).isEqualTo(s.getConnectionWaitP99Micros() / 1000.0);
+            assertThat(number(generator.get(3).get(i))).isEqualTo(s.getConnectionWaitMaxMicros() / 1000.0);
         }
 
         // Markers: one per detector event the coordinator decided, at its instant.

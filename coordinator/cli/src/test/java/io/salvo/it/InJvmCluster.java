@@ -16,6 +16,7 @@ import io.salvo.proto.v1.WatchRunRequest;
 import io.salvo.worker.link.WorkerAgent;
 import io.salvo.worker.link.WorkerOptions;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -55,12 +56,17 @@ final class InJvmCluster implements AutoCloseable {
 
     /** Starts the plan, follows the live view to the end and returns the merged result. */
     RunResult run(RunPlan plan) {
+        return run(plan, Duration.ofSeconds(30));
+    }
+
+    /** As {@link #run(RunPlan)}, waiting up to {@code workerWait} for the plan's workers. */
+    RunResult run(RunPlan plan, Duration workerWait) {
         var control = RunControlGrpc.newBlockingStub(channel).withCallCredentials(credentials);
-        String runId = control.withDeadlineAfter(60, TimeUnit.SECONDS)
+        String runId = control.withDeadlineAfter(workerWait.toSeconds() + 30, TimeUnit.SECONDS)
                 .startRun(StartRunRequest.newBuilder()
                         .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
                         .setPlan(plan)
-                        .setWorkerWaitMillis(30_000)
+                        .setWorkerWaitMillis((int) workerWait.toMillis())
                         .build())
                 .getRunId();
         this.runId = runId;

@@ -28,13 +28,17 @@ final class SalvoProcess implements AutoCloseable {
     }
 
     static SalvoProcess start(Path logDir, String name, String... args) throws IOException {
+        return start(logDir, name, List.of(), args);
+    }
+
+    /** With these options for the JVM (system properties, say) before the class path. */
+    static SalvoProcess start(Path logDir, String name, List<String> jvmOptions, String... args) throws IOException {
         Files.createDirectories(logDir);
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx384m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                SalvoCli.class.getName()));
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("-Xmx384m");
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SalvoCli.class.getName()));
         command.addAll(List.of(args));
         Path log = logDir.resolve(name + ".log");
         Process p = new ProcessBuilder(command)

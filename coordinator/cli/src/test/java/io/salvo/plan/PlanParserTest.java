@@ -447,4 +447,136 @@ class PlanParserTest {
                 workers: 0
                 """)).isEqualTo("bad.yaml:6: workers: must be between 1 and 10000, got 0");
     }
+
+    private static final String TARGET = """
+            target:
+              url: http://localhost:9000/
+            """;
+
+    @Test
+    void regionsByWeightTakeOneWorkerEachUnlessToldMore() throws Exception {
+        RunPlan plan = PlanParser.parse(write("regions.yaml", TARGET + """
+                phases:
+                  - duration: 10s
+                    rate: 300
+                regions: {us-east1: 2, europe-west1: 1}
+                """));
+        assertThat(plan.getRegionsList())
+                .extracting(
+                        r -> r.getRegion() + "=" + r.getWeight() + "/" + r.getRatePerSecond() + "/" + r.getWorkers())
+                .containsExactly("us-east1=2.0/0.0/0", "europe-west1=1.0/0.0/0");
+        assertThat(plan.getWorkerCount()).isEqualTo(2);
+        assertThat(PlanChecks.problem(plan)).isNull();
+
+        RunPlan six = PlanParser.parse(write("six.yaml", TARGET + """
+                phases:
+                  - duration: 10s
+                    rate: 300
+                workers: 6
+                regions:
+                  us-east1: {weight: 2, workers: 4}
+                  europe-west1: 1
+                """));
+        assertThat(six.getWorkerCount()).isEqualTo(6);
+        assertThat(six.getRegions(0).getWorkers()).isEqualTo(4);
+        assertThat(PlanChecks.problem(six)).isNull();
+    }
+
+    @Test
+    void regionsWithTheirOwnRatesSetThePhasesRate() throws Exception {
+        RunPlan plan = PlanParser.parse(write("rates.yaml", TARGET + """
+                phases:
+                  - duration: 10s
+                  - duration: 20s
+                regions:
+                  us-east1: {rate: 200, workers: 2}
+                  europe-west1: {rate: 50.5, workers: 1}
+                """));
+        assertThat(plan.getPhasesList())
+                .allSatisfy(p -> assertThat(p.getStartRatePerSecond()).isEqualTo(250.5));
+        assertThat(plan.getRegions(1).getWeight()).isEqualTo(50.5);
+        assertThat(plan.getRegions(1).getRatePerSecond()).isEqualTo(50.5);
+        assertThat(plan.getWorkerCount()).isEqualTo(3);
+        assertThat(PlanChecks.problem(plan)).isNull();
+    }
+
+    @Test
+    void regionProblemsAreNamedWithTheirLineAndField() throws Exception {
+        assertThat(messageFor(TARGET + """
+                phases:
+                  - duration: 10s
+                    rate: 300
+                regions:
+                  us-east1: 2
+                  europe-west1: 0
+                """))
+                .isEqualTo("bad.yaml:8: regions.europe-west1: must be greater than 0, got 0");
+        assertThat(messageFor(TARGET + """
+                phases:
+                  - duration: 10s
+                    rate: 300
+                regions:
+                  us-east1: 2
+                  europe-west1: {rate: 100}
+                """))
+                .isEqualTo("bad.yaml:8: regions.europe-west1: every region has a weight or every region has a rate; "
+                        + "the regions before give weights");
+        assertThat(messageFor(TARGET + """
+                phases:
+                  - duration: 10s
+                    rate: 300
+                regions:
+                  us-east1: {weight: 2, rate: 100}
+                """))
+                .isEqualTo("bad.yaml:7: regions.us-east1: give the region a weight or a rate (requests per second)");
+        assertThat(messageFor(TARGET + """
+                phases:
+                  - duration: 10s
+                    rate: 300
+                regions:
+                  us-east1: {wieght: 2}
+                """))
+                .isEqualTo("bad.yaml:7: regions.us-east1.wieght: unknown key (expected one of rate, weight, workers)");
+        assertThat(messageFor(TARGET + """
+                phases:
+                  - duration: 10s
+                    rate: 300
+                regions:
+                  us east: 1
+                """))
+                .startsWith("bad.yaml:7: regions.us east: a region is a worker's --region label");
+        assertThat(messageFor(TARGET + """
+                phases:
+                  - duration: 10s
+                    rate: 300
+                regions: [us-east1, europe-west1]
+                """))
+                .startsWith("bad.yaml:6: regions: must be a mapping of region to weight or rate");
+        assertThat(messageFor(TARGET + """
+                phases:
+                  - duration: 10s
+                    rate: 300
+                workers: 1
+                regions: {us-east1: 2, europe-west1: 1}
+                """))
+                .isEqualTo("bad.yaml:6: workers: the regions need at least 2 workers (one per region, or the "
+                        + "region's own workers), got 1");
+        assertThat(messageFor(TARGET + """
+                phases:
+                  - duration: 10s
+                    rate: 300
+                workers: 5
+                regions: {us-east1: {weight: 1, workers: 2}, europe-west1: {weight: 1, workers: 2}}
+                """))
+                .isEqualTo("bad.yaml:6: workers: every region fixes its workers, 4 in all; leave workers out or make "
+                        + "it 4, got 5");
+        assertThat(messageFor(TARGET + """
+                phases:
+                  - duration: 10s
+                    rate: 300
+                regions: {us-east1: {rate: 100}, europe-west1: {rate: 50}}
+                """))
+                .isEqualTo("bad.yaml:5: phases[0].rate: the regions give their own rates (150/s in all); leave rate "
+                        + "out of the phases, or give the regions weights");
+    }
 }

@@ -27,7 +27,10 @@ import java.util.logging.Logger;
  * the 2.0 response object. Handler string: {@code io.salvo.modelserver.lambda.FunctionUrlHandler::handleRequest}.
  *
  * <p>The model loads while Lambda constructs the handler, i.e. in the init phase, so the platform's Init Duration
- * and the {@code Salvo-Model-Load-Ms} header describe the same cold start.
+ * and the {@code Salvo-Model-Load-Ms} header describe the same cold start. At the end of init the handler writes
+ * {@link #instanceLine} to standard output, which Lambda puts in the execution environment's own log stream: the
+ * aws-lambda driver matches that stream's REPORT lines (Init Duration) to the {@code Salvo-Instance-Id} responses
+ * carry by this id, not by time.
  */
 public final class FunctionUrlHandler implements RequestStreamHandler {
 
@@ -66,8 +69,21 @@ public final class FunctionUrlHandler implements RequestStreamHandler {
                         "model " + config.modelName() + " failed to load; see the log above", e);
             }
             shared = core;
+            // standard output, one line: Lambda writes it to this execution environment's log stream
+            System.out.println(instanceLine(core));
+            System.out.flush();
         }
         return shared;
+    }
+
+    /**
+     * {@code SALVO_INSTANCE instance=<id> model=<name> model_load_ms=<n>}: who this execution environment is, as the
+     * aws-lambda driver reads it from CloudWatch Logs.
+     */
+    public static String instanceLine(ServingCore core) {
+        return "SALVO_INSTANCE instance=" + core.identity().id() + " model="
+                + core.config().modelName() + " model_load_ms="
+                + core.identity().modelLoadMillis();
     }
 
     @Override

@@ -18,7 +18,10 @@ public final class InstanceIdentity {
     public static final String REQUEST_SEQ = "Salvo-Instance-Request-Seq";
     public static final String INFERENCE_US = "Salvo-Inference-Us";
 
-    private final String id = UUID.randomUUID().toString();
+    /** Prefixes the id when set: a platform names its instance (the pod name) so reports can join the two. */
+    public static final String INSTANCE_NAME_ENV = "SALVO_INSTANCE_NAME";
+
+    private final String id = idFor(System.getenv(INSTANCE_NAME_ENV));
     private final long startedAtEpochMillis;
     private final AtomicLong inferenceRequests = new AtomicLong();
     private volatile long modelLoadMillis = -1;
@@ -30,6 +33,12 @@ public final class InstanceIdentity {
                 .startInstant()
                 .map(java.time.Instant::toEpochMilli)
                 .orElse(System.currentTimeMillis());
+    }
+
+    /** {@code <name>/<random UUID>} with a name, else the random UUID: new for every process start either way. */
+    static String idFor(String instanceName) {
+        String random = UUID.randomUUID().toString();
+        return instanceName == null || instanceName.isBlank() ? random : instanceName.strip() + "/" + random;
     }
 
     public String id() {

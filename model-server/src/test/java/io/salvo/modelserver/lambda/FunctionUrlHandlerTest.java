@@ -30,6 +30,18 @@ class FunctionUrlHandlerTest {
     }
 
     @Test
+    void theInstanceLineNamesTheIdThatResponsesCarry() throws Exception {
+        try (TestModels.RunningServer server = TestModels.start("tiny-bert-shape", Map.of())) {
+            String line = FunctionUrlHandler.instanceLine(server.core());
+            assertThat(line)
+                    .isEqualTo("SALVO_INSTANCE instance="
+                            + server.core().identity().id() + " model=tiny-bert-shape model_load_ms="
+                            + server.core().identity().modelLoadMillis());
+            assertThat(server.core().identity().modelLoadMillis()).isNotNegative();
+        }
+    }
+
+    @Test
     void sameBodyAndHeadersAsHttp() throws Exception {
         try (TestModels.RunningServer server = TestModels.start("tiny-bert-shape", Map.of());
                 InputStream sample = FunctionUrlHandlerTest.class.getResourceAsStream("/function-url-event.json")) {

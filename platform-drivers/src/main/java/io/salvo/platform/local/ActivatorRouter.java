@@ -145,6 +145,7 @@ final class ActivatorRouter extends VerticleBase {
     private void forward(Held h, ChildInstance target) {
         target.inFlight++;
         truth.routed(target.name);
+        java.time.Instant forwardedAt = truth.now();
         HttpServerRequest in = h.request();
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         in.headers().forEach(e -> {
@@ -170,6 +171,7 @@ final class ActivatorRouter extends VerticleBase {
                     if (ar.succeeded()) {
                         truth.replied(target.name);
                         HttpClientResponse response = (HttpClientResponse) ar.result()[0];
+                        truth.served(target.name, forwardedAt, response.statusCode() / 100 == 2);
                         HttpServerResponse outgoing = in.response().setStatusCode(response.statusCode());
                         response.headers().forEach(e -> {
                             if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
@@ -183,6 +185,7 @@ final class ActivatorRouter extends VerticleBase {
                         }
                         outgoing.end((Buffer) ar.result()[1]);
                     } else {
+                        truth.served(target.name, forwardedAt, false);
                         reply(in.response(), 502, "local platform: instance " + target.name + " failed: " + ar.cause());
                     }
                     if (target.state == ChildInstance.State.DRAINING && target.inFlight == 0) {

@@ -51,6 +51,18 @@ final class GroundTruth {
     private final List<InstanceCountSample> counts = new ArrayList<>();
     private Instant firstRequestAt;
     private Instant firstSuccessAt;
+    /** Every request an instance served: instance index, forwarded and answered instants (epoch ns), 2xx or not. */
+    private final List<Served> served = new ArrayList<>();
+
+    /**
+     * One request an instance served, for the usage the local platform reports.
+     *
+     * @param instance  the instance's platform name ({@code local-N})
+     * @param startNanos forwarded to the instance, nanoseconds since the epoch
+     * @param endNanos  its reply (or failure) arrived, nanoseconds since the epoch
+     * @param success   the reply was a 2xx
+     */
+    record Served(String instance, long startNanos, long endNanos, boolean success) {}
 
     GroundTruth(Clock clock) {
         this.clock = clock;
@@ -119,6 +131,24 @@ final class GroundTruth {
     synchronized void restartFirstRequestClock() {
         firstRequestAt = null;
         firstSuccessAt = null;
+    }
+
+    /** The router forwarded a request at {@code forwardedAt} and its answer came back now. */
+    synchronized void served(String name, Instant forwardedAt, boolean success) {
+        served.add(new Served(name, epochNanos(forwardedAt), epochNanos(clock.instant()), success));
+    }
+
+    /** The current instant, as the ground truth stamps it. */
+    Instant now() {
+        return clock.instant();
+    }
+
+    synchronized List<Served> served() {
+        return List.copyOf(served);
+    }
+
+    static long epochNanos(Instant instant) {
+        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
     }
 
     synchronized void counts(int starting, int ready) {

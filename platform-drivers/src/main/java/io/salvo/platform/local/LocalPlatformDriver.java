@@ -7,6 +7,7 @@ import io.salvo.platform.PlatformDriver;
 import io.salvo.platform.PlatformException;
 import io.salvo.platform.PlatformLimitException;
 import io.salvo.platform.PlatformSignals;
+import io.salvo.platform.PlatformUsage;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
@@ -15,9 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -133,6 +136,8 @@ public final class LocalPlatformDriver implements PlatformDriver {
     private URI endpoint;
     private Thread shutdownHook;
     private Path logDir;
+    /** The last deployment's spec, kept for {@link #usage}: its CPUs and memory are what the emulation bills. */
+    private volatile DeploymentSpec deployed;
 
     public LocalPlatformDriver(Settings settings) {
         this.settings = settings;
@@ -184,6 +189,7 @@ public final class LocalPlatformDriver implements PlatformDriver {
             throw new IllegalStateException("already deployed; teardown() first");
         }
         scaling = resolve(spec);
+        deployed = spec;
         try {
             logDir = Files.createTempDirectory("salvo-local-platform-");
         } catch (IOException e) {
@@ -317,6 +323,26 @@ public final class LocalPlatformDriver implements PlatformDriver {
     @Override
     public PlatformSignals signals() {
         return truth.snapshot(label());
+    }
+
+    /**
+     * What the profile's model platform would bill for this deployment between two instants, computed from the
+     * router's records ({@link LocalUsage}); every quantity is labelled an emulation. Empty before any deploy.
+     */
+    @Override
+    public Optional<PlatformUsage> usage(Instant from, Instant to) {
+        DeploymentSpec spec = deployed;
+        if (spec == null) {
+            return Optional.empty();
+        }
+        return Optional.of(LocalUsage.compute(
+                settings.profile(),
+                spec.cpusPerInstance(),
+                spec.memoryMbPerInstance(),
+                truth.served(),
+                truth.snapshot(label()).instances(),
+                from,
+                to));
     }
 
     /** Ground truth of one instance by its platform name ({@code local-N}); null if unknown. */

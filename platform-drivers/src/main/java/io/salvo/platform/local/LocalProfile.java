@@ -39,6 +39,11 @@ public enum LocalProfile {
         return profileName;
     }
 
+    /** The service whose scaling (and, for usage, billing) rules this profile copies, e.g. "AWS Lambda". */
+    public String emulates() {
+        return emulates;
+    }
+
     public ScalingSettings defaultScaling() {
         return scaling;
     }

@@ -573,6 +573,27 @@ var SalvoReport = (function () {
             }))]));
     }
 
+    /** A run with regions: each region's totals, read from its own merged histograms (the headline is their merge). */
+    function regionsSection(container, report) {
+        var rows = report.regions || [];
+        if (!rows.length) {
+            return;
+        }
+        container.appendChild(text('h2', 'Regions'));
+        container.appendChild(table(['region', 'share', 'workers', 'sent', '2xx rate', 'p50', 'p95', 'p99', 'max',
+            'clock error', 'unserved from'], rows.map(function (r) {
+            var t = r.totals;
+            return [r.region, round(100 * r.share, 1) + ' %', (r.workers.length - r.workers_lost) + '/'
+                + r.workers.length, String(t.sent), fmtRate(t.success_rate_per_s), fmtMs(t.latency.p50_ms),
+                fmtMs(t.latency.p95_ms), fmtMs(t.latency.p99_ms), fmtMs(t.latency.max_ms),
+                fmtMs(r.clock_error_bound_ms), isNum(r.unserved_from_s) ? round(r.unserved_from_s, 1) + ' s' : null];
+        }), [false, true, true, true, true, true, true, true, true, true, true]));
+        if (isNum(report.run.start_skew_bound_ms)) {
+            container.appendChild(text('p', 'Cross-region start skew: at most '
+                + round(report.run.start_skew_bound_ms, 3) + ' ms (from the workers\' clock-offset error bounds).'));
+        }
+    }
+
     function fmtObserved(t) {
         if (!isNum(t.observed)) {
             return null;
@@ -691,6 +712,7 @@ var SalvoReport = (function () {
         var report = entry.report;
         header(root, report, entry.label);
         headlineSection(root, report);
+        regionsSection(root, report);
         thresholdsSection(root, report);
         root.appendChild(text('h2', 'Over time'));
         runCharts(root, report, '');

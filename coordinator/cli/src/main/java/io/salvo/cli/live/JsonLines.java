@@ -37,6 +37,28 @@ public final class JsonLines implements LiveOutput {
         print(intervalObject(s));
     }
 
+    /**
+     * {@code "type": "platform"}: the platform's instance counts after an interval and its new events.
+     */
+    @Override
+    public void platform(PlatformUpdate update) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("type", "platform");
+        o.put("interval_index", update.intervalIndex());
+        o.put("ready_instances", update.ready());
+        o.put("starting_instances", update.starting());
+        ArrayNode events = o.putArray("events");
+        for (var e : update.events()) {
+            ObjectNode event = events.addObject();
+            event.put("at", e.at().toString());
+            event.put("severity", e.severity());
+            event.put("object", e.object());
+            event.put("reason", e.reason());
+            event.put("message", e.message());
+        }
+        print(o);
+    }
+
     @Override
     public void ended(LiveSnapshot terminal) {
         progress.end(terminal);
@@ -99,6 +121,25 @@ public final class JsonLines implements LiveOutput {
         o.put("workers_connected", s.getWorkersConnected());
         o.put("workers_lost", s.getWorkersLost());
         o.put("cold_starts", s.getColdStarts());
+        ArrayNode regions = o.putArray("regions");
+        for (LiveSnapshot r : s.getRegionsList()) {
+            ObjectNode region = regions.addObject();
+            region.put("region", r.getRegion());
+            region.put("target_rate_per_second", r.getTargetRatePerSecond());
+            region.put("success_rate_per_second", r.getSuccessRatePerSecond());
+            region.put("sent", r.getSent());
+            region.put("completed", r.getCompleted());
+            region.put("successes", r.getSuccesses());
+            region.put("errors", r.getErrors());
+            ObjectNode regionLatency = region.putObject("latency_micros");
+            regionLatency.put("p50", r.getLatencyP50Micros());
+            regionLatency.put("p95", r.getLatencyP95Micros());
+            regionLatency.put("p99", r.getLatencyP99Micros());
+            regionLatency.put("max", r.getLatencyMaxMicros());
+            region.put("late_sends", r.getLateSends());
+            region.put("workers_reported", r.getWorkersReported());
+            region.put("workers_assigned", r.getWorkersAssigned());
+        }
         ArrayNode events = o.putArray("events");
         addEvents(events, s);
         if (s.getLiveEventsCount() == 0) {

@@ -19,6 +19,12 @@ public interface LiveOutput {
     void ended(LiveSnapshot terminal);
 
     /**
+     * What the platform under test said since the last interval (when a platform driver takes part in the run): its
+     * ready and starting instances and its new events. Fed after {@link #interval}, from the same thread.
+     */
+    default void platform(PlatformUpdate update) {}
+
+    /**
      * Something else is about to write to the same terminal (a fail-over notice, the Ctrl-C message): a view
      * that redraws in place must draw its next frame below that text instead of over it. May be called from
      * another thread.

@@ -10,6 +10,7 @@ public final class PlainLines implements LiveOutput {
 
     private final PlanTimeline timeline;
     private final PrintStream out;
+    private String lastCounts;
 
     public PlainLines(RunPlan plan, PrintStream out) {
         this.timeline = new PlanTimeline(plan);
@@ -19,8 +20,25 @@ public final class PlainLines implements LiveOutput {
     @Override
     public void interval(LiveSnapshot s) {
         out.println(line(s, timeline.intervalMillis(s.getIntervalMillis())));
+        for (LiveSnapshot region : s.getRegionsList()) {
+            out.println(regionLine(region));
+        }
         for (String event : s.getEventsList()) {
             out.println("        >> " + event);
+        }
+        out.flush();
+    }
+
+    /** Counts when they change, and every platform event: warnings marked {@code !!}. */
+    @Override
+    public void platform(PlatformUpdate update) {
+        String counts = update.countsText();
+        if (!counts.equals(lastCounts)) {
+            out.println("        platform: " + counts);
+            lastCounts = counts;
+        }
+        for (var event : update.events()) {
+            out.println("        " + (event.warning() ? "!! " : "   ") + event.line());
         }
         out.flush();
     }
@@ -31,6 +49,22 @@ public final class PlainLines implements LiveOutput {
             out.println("Run ended: " + terminal.getMessage());
             out.flush();
         }
+    }
+
+    /** A region's figures of the interval, under the interval's line: the same columns, its own exact merge. */
+    static String regionLine(LiveSnapshot r) {
+        return String.format(
+                Locale.ROOT,
+                "  %-14s ok %8.1f/s (target %8.1f/s)  p50 %8.2f ms  p99 %8.2f ms  errors %5d  late %5d  workers %d/%d",
+                r.getRegion(),
+                r.getSuccessRatePerSecond(),
+                r.getTargetRatePerSecond(),
+                r.getLatencyP50Micros() / 1000.0,
+                r.getLatencyP99Micros() / 1000.0,
+                r.getErrors(),
+                r.getLateSends(),
+                r.getWorkersReported(),
+                r.getWorkersAssigned());
     }
 
     static String line(LiveSnapshot s, long intervalMillis) {

@@ -36,6 +36,10 @@ public final class TerminalTable implements LiveOutput {
     private final int columns;
     /** Lines of the frame on screen above the cursor; 0 when the next frame starts on a fresh line. */
     private int linesOnScreen;
+    /** The platform's instance counts, when a platform driver takes part; null otherwise. */
+    private String platformCounts;
+    /** The platform's last three warnings (FailedScheduling and the like). */
+    private final List<String> platformWarnings = new ArrayList<>();
 
     public TerminalTable(RunProgress progress, PrintStream out, int columns) {
         this.progress = progress;
@@ -58,6 +62,23 @@ public final class TerminalTable implements LiveOutput {
         }
         draw(lines);
         linesOnScreen = 0;
+    }
+
+    /** The platform's counts go beside the achieved rate; its last warnings under them. */
+    @Override
+    public synchronized void platform(PlatformUpdate update) {
+        platformCounts = update.countsText();
+        for (var event : update.events()) {
+            if (event.warning()) {
+                platformWarnings.add(event.line());
+                if (platformWarnings.size() > 3) {
+                    platformWarnings.remove(0);
+                }
+            }
+        }
+        if (progress.latest() != null) {
+            draw(lines());
+        }
     }
 
     @Override
@@ -99,6 +120,10 @@ public final class TerminalTable implements LiveOutput {
                 s.getSuccessRatePerSecond(),
                 s.getLateSends(),
                 s.getUnsent()));
+        if (platformCounts != null) {
+            lines.add("platform   " + platformCounts);
+            platformWarnings.forEach(w -> lines.add("           !! " + w));
+        }
         lines.add(String.format(Locale.ROOT, "latency    %-10s %11s %11s %11s %11s", "", "p50", "p95", "p99", "max"));
         lines.add(String.format(
                 Locale.ROOT,
@@ -118,6 +143,20 @@ public final class TerminalTable implements LiveOutput {
                 any ? latency(run.getValueAtPercentile(95)) : "-",
                 any ? latency(run.getValueAtPercentile(99)) : "-",
                 any ? latency(run.getMaxValue()) : "-"));
+        for (LiveSnapshot r : s.getRegionsList()) {
+            // Each region's interval, from its own merge; the "interval" row above is their exact sum.
+            lines.add(String.format(
+                    Locale.ROOT,
+                    "           %-10s %11s %11s %11s %11s   ok %.1f/s  workers %d/%d",
+                    r.getRegion().length() > 10 ? r.getRegion().substring(0, 10) : r.getRegion(),
+                    latency(r.getLatencyP50Micros()),
+                    latency(r.getLatencyP95Micros()),
+                    latency(r.getLatencyP99Micros()),
+                    latency(r.getLatencyMaxMicros()),
+                    r.getSuccessRatePerSecond(),
+                    r.getWorkersReported(),
+                    r.getWorkersAssigned()));
+        }
         lines.add(errorsLine(s));
         lines.add(String.format(
                 Locale.ROOT,

@@ -158,7 +158,7 @@ public final class WorkerPodsWait {
         return ": " + (line.length() > 160 ? line.substring(0, 157) + "..." : line);
     }
 
-    private static String describe(List<Pod> pods) {
+    static String describe(List<Pod> pods) {
         StringBuilder text = new StringBuilder();
         for (Pod pod : pods) {
             String why = reason(pod);

@@ -55,6 +55,7 @@ class JsonLinesTest {
                                 + "\"responding_instances\":3,\"new_instances\":3,"
                                 + "\"workers_reported\":2,\"workers_assigned\":2,"
                                 + "\"workers_connected\":0,\"workers_lost\":0,\"cold_starts\":0,"
+                                + "\"regions\":[],"
                                 + "\"events\":[{\"kind\":\"cold_start\",\"offset_micros\":400000,"
                                 + "\"text\":\"cold start: i-1 took 0.40 s\"}]}",
                         "{\"type\":\"interval\",\"run_id\":\"run-1\",\"state\":\"running\",\"interval_index\":1,"
@@ -73,13 +74,34 @@ class JsonLinesTest {
                                 + "\"connection_waits\":0,"
                                 + "\"responding_instances\":3,\"new_instances\":0,"
                                 + "\"workers_reported\":2,\"workers_assigned\":2,"
-                                + "\"workers_connected\":0,\"workers_lost\":0,\"cold_starts\":0,\"events\":[]}",
+                                + "\"workers_connected\":0,\"workers_lost\":0,\"cold_starts\":0,\"regions\":[],"
+                                + "\"events\":[]}",
                         "{\"type\":\"end\",\"run_id\":\"run-1\",\"state\":\"completed\",\"message\":\"\","
                                 + "\"intervals\":2,\"elapsed_seconds\":2.0,"
                                 + "\"run\":{\"sent\":20,\"successes\":19,\"errors\":1,\"late_sends\":2,"
                                 + "\"outcomes\":{\"2xx\":19,\"5xx\":1},"
                                 + "\"latency_micros\":{\"count\":20,\"p50\":1500,\"p95\":2000,\"p99\":2000,\"max\":2000}},"
                                 + "\"workers_lost\":0,\"cold_starts\":0,\"events\":[]}");
+    }
+
+    @Test
+    void aRunWithRegionsGivesEachRegionsIntervalFigures() {
+        json.interval(SyntheticRun.interval(0, times(10, 1000), new long[0])
+                .addRegions(SyntheticRun.interval(0, times(6, 800), new long[0])
+                        .setRegion("us-east1")
+                        .setWorkersAssigned(2))
+                .addRegions(SyntheticRun.interval(0, times(4, 1400), new long[0])
+                        .setRegion("europe-west1")
+                        .setWorkersReported(1)
+                        .setWorkersAssigned(1))
+                .build());
+
+        assertThat(lines().get(0))
+                .contains("\"regions\":[{\"region\":\"us-east1\",\"target_rate_per_second\":6.0,"
+                        + "\"success_rate_per_second\":6.0,\"sent\":6,\"completed\":6,\"successes\":6,"
+                        + "\"errors\":0,\"latency_micros\":{\"p50\":800,\"p95\":800,\"p99\":800,\"max\":800},"
+                        + "\"late_sends\":0,\"workers_reported\":2,\"workers_assigned\":2},"
+                        + "{\"region\":\"europe-west1\",");
     }
 
     @Test

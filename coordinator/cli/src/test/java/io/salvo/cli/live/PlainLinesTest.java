@@ -36,6 +36,26 @@ class PlainLinesTest {
     }
 
     @Test
+    void aRunWithRegionsHasALinePerRegionUnderEachInterval() {
+        lines.interval(SyntheticRun.interval(0, times(10, 1000), new long[0])
+                .addRegions(SyntheticRun.interval(0, times(6, 800), new long[0]).setRegion("us-east1"))
+                .addRegions(SyntheticRun.interval(0, times(4, 1400), new long[0])
+                        .setRegion("europe-west1")
+                        .setWorkersReported(1)
+                        .setWorkersAssigned(1))
+                .build());
+
+        assertThat(bytes.toString(StandardCharsets.UTF_8).lines())
+                .containsExactly(
+                        "   1.0s  ok     10.0/s (target     10.0/s)  p50     1.00 ms  p99     1.00 ms  errors     0"
+                                + "  late     0  workers 2/2",
+                        "  us-east1       ok      6.0/s (target      6.0/s)  p50     0.80 ms  p99     0.80 ms  errors     0"
+                                + "  late     0  workers 2/2",
+                        "  europe-west1   ok      4.0/s (target      4.0/s)  p50     1.40 ms  p99     1.40 ms  errors     0"
+                                + "  late     0  workers 1/1");
+    }
+
+    @Test
     void aRunThatCompletesWithoutAMessageEndsWithoutALine() {
         lines.interval(SyntheticRun.interval(0, times(10, 1000), new long[0]).build());
         lines.ended(SyntheticRun.end(RunState.RUN_STATE_COMPLETED, ""));

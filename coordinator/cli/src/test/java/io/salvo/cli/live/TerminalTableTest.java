@@ -45,6 +45,23 @@ class TerminalTableTest {
     }
 
     @Test
+    void aRunWithRegionsHasARowPerRegionUnderTheLatencies() {
+        TerminalTable table = table(120);
+        table.interval(SyntheticRun.interval(0, times(10, 1000), new long[0])
+                .addRegions(SyntheticRun.interval(0, times(6, 800), new long[0]).setRegion("us-east1"))
+                .addRegions(SyntheticRun.interval(0, times(4, 1400), new long[0])
+                        .setRegion("europe-west1")
+                        .setWorkersReported(1)
+                        .setWorkersAssigned(1))
+                .build());
+
+        assertThat(table.lines())
+                .contains(
+                        "           us-east1       0.80 ms     0.80 ms     0.80 ms     0.80 ms   ok 6.0/s  workers 2/2",
+                        "           europe-wes     1.40 ms     1.40 ms     1.40 ms     1.40 ms   ok 4.0/s  workers 1/1");
+    }
+
+    @Test
     void showsTheIntervalTheRunSoFarAndWhereTheRunIsInItsPlan() {
         TerminalTable table = table(100);
         table.interval(first());

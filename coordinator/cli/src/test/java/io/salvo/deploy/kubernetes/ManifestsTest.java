@@ -172,14 +172,23 @@ class ManifestsTest {
         PodInvariants.nonRootReadOnlyWithResources("coordinator", pod);
         Container c = pod.getContainers().get(0);
         PodInvariants.tokenFromSecret("coordinator", pod, c);
-        for (var probe : List.of(c.getStartupProbe(), c.getReadinessProbe(), c.getLivenessProbe())) {
-            assertThat(probe).as("startup, readiness and liveness probes").isNotNull();
+        // Ready once the gRPC port is open (it opens after the member joined); alive while HTTP answers.
+        for (var probe : List.of(c.getStartupProbe(), c.getReadinessProbe())) {
+            assertThat(probe).as("startup and readiness probes").isNotNull();
             assertThat(probe.getTcpSocket().getPort().getStrVal()).isEqualTo("grpc");
         }
+        assertThat(c.getLivenessProbe()).as("liveness probe").isNotNull();
+        assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
         assertThat(c.getPorts()).anySatisfy(p -> {
             assertThat(p.getName()).isEqualTo("grpc");
             assertThat(p.getContainerPort()).isEqualTo(7100);
         });
+        assertThat(c.getPorts()).anySatisfy(p -> {
+            assertThat(p.getName()).isEqualTo("http");
+            assertThat(p.getContainerPort()).isEqualTo(7180);
+        });
+        assertThat(c.getArgs()).contains("--http-bind=0.0.0.0", "--http-port=7180");
         assertThat(c.getArgs()).first().isEqualTo("coordinator");
         assertThat(c.getArgs()).contains("--bind=0.0.0.0", "--port=7100", "--cluster-bind=$(POD_IP)");
 
@@ -200,10 +209,9 @@ class ManifestsTest {
 
         Service grpc = one(objects, Service.class, "salvo-coordinator");
         assertThat(selects(grpc.getSpec().getSelector(), podLabels)).isTrue();
-        assertThat(grpc.getSpec().getPorts()).singleElement().satisfies(p -> {
-            assertThat(p.getPort()).isEqualTo(7100);
-            assertThat(p.getTargetPort().getStrVal()).isEqualTo("grpc");
-        });
+        assertThat(grpc.getSpec().getPorts())
+                .extracting(p -> p.getPort() + "->" + p.getTargetPort().getStrVal())
+                .containsExactlyInAnyOrder("7100->grpc", "7180->http");
         PodDisruptionBudget pdb = one(objects, PodDisruptionBudget.class, "salvo-coordinator");
         assertThat(selects(pdb.getSpec().getSelector().getMatchLabels(), podLabels))
                 .isTrue();

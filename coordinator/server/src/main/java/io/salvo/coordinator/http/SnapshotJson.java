@@ -52,6 +52,9 @@ final class SnapshotJson {
                 .put("in_flight_cap_hits", s.getInFlightCapHits())
                 .put("scheduler_lag_p99_micros", s.getSchedulerLagP99Micros())
                 .put("scheduler_lag_max_micros", s.getSchedulerLagMaxMicros())
+                .put("connection_wait_p99_micros", s.getConnectionWaitP99Micros())
+                .put("connection_wait_max_micros", s.getConnectionWaitMaxMicros())
+                .put("connection_waits", s.getConnectionWaits())
                 .put("responding_instances", s.getRespondingInstances())
                 .put("new_instances", s.getNewInstances())
                 .put("workers_reported", s.getWorkersReported())
@@ -72,6 +75,28 @@ final class SnapshotJson {
             }
         }
         o.put("events", events);
+        JsonArray regions = new JsonArray();
+        for (LiveSnapshot r : s.getRegionsList()) {
+            // Each region's own merge of the interval (a run whose plan has regions; empty otherwise).
+            regions.add(new JsonObject()
+                    .put("region", r.getRegion())
+                    .put("target_rate_per_second", r.getTargetRatePerSecond())
+                    .put("success_rate_per_second", r.getSuccessRatePerSecond())
+                    .put("sent", r.getSent())
+                    .put("errors", r.getErrors())
+                    .put(
+                            "latency_micros",
+                            new JsonObject()
+                                    .put("p50", r.getLatencyP50Micros())
+                                    .put("p95", r.getLatencyP95Micros())
+                                    .put("p99", r.getLatencyP99Micros())
+                                    .put("max", r.getLatencyMaxMicros()))
+                    .put("scheduler_lag_p99_micros", r.getSchedulerLagP99Micros())
+                    .put("scheduler_lag_max_micros", r.getSchedulerLagMaxMicros())
+                    .put("workers_reported", r.getWorkersReported())
+                    .put("workers_assigned", r.getWorkersAssigned()));
+        }
+        o.put("regions", regions);
         return o;
     }
 

@@ -58,6 +58,9 @@ public final class IntervalMerger {
     private final long maxIntervalIndex;
 
     private final Map<String, WorkerProgress> workers = new HashMap<>();
+    /** The plan's regions in plan order; empty when results are not kept per region. */
+    private final List<String> regions;
+
     private final TreeMap<Long, IntervalState> intervals = new TreeMap<>();
     /** Workers whose last interval is not known yet (still running). */
     private int running;
@@ -75,15 +78,32 @@ public final class IntervalMerger {
      * @param maxIntervalIndex the largest index a report may carry (the plan's duration plus drain time)
      */
     public IntervalMerger(long startUnixNanos, long intervalNanos, long graceNanos, long maxIntervalIndex) {
+        this(startUnixNanos, intervalNanos, graceNanos, maxIntervalIndex, List.of());
+    }
+
+    /**
+     * A merger that also keeps each region's own merge (exact, like the run's): every interval's
+     * {@link MergedInterval#getRegionsList()} and every snapshot's {@link LiveSnapshot#getRegionsList()} hold one
+     * entry per region of {@code regions}, in that order. Workers of other regions count in the run's merge only.
+     */
+    public IntervalMerger(
+            long startUnixNanos, long intervalNanos, long graceNanos, long maxIntervalIndex, List<String> regions) {
         this.startUnixNanos = startUnixNanos;
         this.intervalNanos = intervalNanos;
         this.graceNanos = graceNanos;
         this.maxIntervalIndex = maxIntervalIndex;
+        this.regions = List.copyOf(regions);
     }
 
     /** Expects reports from this worker from now on. */
     public synchronized void addWorker(String workerId) {
-        if (workers.putIfAbsent(workerId, new WorkerProgress()) == null) {
+        addWorker(workerId, "");
+    }
+
+    /** Expects reports from this worker, of {@code region}, from now on. */
+    public synchronized void addWorker(String workerId, String region) {
+        WorkerProgress progress = new WorkerProgress(regions.contains(region) ? region : null);
+        if (workers.putIfAbsent(workerId, progress) == null) {
             running++;
         }
     }
@@ -166,9 +186,12 @@ public final class IntervalMerger {
             return Merged.ALREADY_MERGED;
         }
         progress.highestReported = Math.max(progress.highestReported, index);
-        IntervalState state = intervals.computeIfAbsent(index, IntervalState::new);
+        IntervalState state = intervals.computeIfAbsent(index, this::newState);
         boolean wasLive = state.live != null;
         state.merge(report.getWorkerId(), decoded);
+        if (progress.region != null) {
+            state.region(progress.region).merge(report.getWorkerId(), decoded);
+        }
         if (state.shown && !wasLive) {
             keepLive(state);
         }
@@ -208,13 +231,34 @@ public final class IntervalMerger {
         List<ShownInterval> shown = new ArrayList<>();
         while (showable(nextToShow, nowUnixNanos)) {
             long index = nextToShow;
-            IntervalState state = intervals.computeIfAbsent(index, IntervalState::new);
+            IntervalState state = intervals.computeIfAbsent(index, this::newState);
             LiveSnapshot snapshot = state.show(expectedWorkers(index), intervalNanos);
-            shown.add(new ShownInterval(snapshot, state.toMergedInterval()));
+            if (!regions.isEmpty()) {
+                LiveSnapshot.Builder withRegions = snapshot.toBuilder();
+                for (String region : regions) {
+                    withRegions.addRegions(
+                            state.region(region).show(expectedWorkers(index, region), intervalNanos).toBuilder()
+                                    .setRegion(region));
+                }
+                snapshot = withRegions.build();
+            }
+            shown.add(new ShownInterval(snapshot, withRegions(state)));
             keepLive(state);
             nextToShow++;
         }
         return shown;
+    }
+
+    /** A new interval, with its regions' merges in plan order. */
+    private IntervalState newState(long index) {
+        IntervalState state = new IntervalState(index);
+        regions.forEach(state::region);
+        return state;
+    }
+
+    /** The interval's merge, with one entry per region of the plan, in plan order (those without reports empty). */
+    private MergedInterval withRegions(IntervalState state) {
+        return state.toMergedInterval();
     }
 
     private boolean showable(long index, long nowUnixNanos) {
@@ -248,6 +292,17 @@ public final class IntervalMerger {
         if (!lastIndexCounts.isEmpty() && lastIndexCounts.lastKey() >= index) {
             for (int n : lastIndexCounts.tailMap(index, true).values()) {
                 expected += n;
+            }
+        }
+        return expected;
+    }
+
+    /** The workers of {@code region} expected to report interval {@code index}: a scan, once per shown interval. */
+    private int expectedWorkers(long index, String region) {
+        int expected = 0;
+        for (WorkerProgress p : workers.values()) {
+            if (region.equals(p.region) && p.lastIndex >= index) {
+                expected++;
             }
         }
         return expected;
@@ -300,7 +355,7 @@ public final class IntervalMerger {
     public synchronized List<MergedInterval> mergedIntervals() {
         List<MergedInterval> result = new ArrayList<>();
         for (IntervalState state : intervals.values()) {
-            result.add(state.toMergedInterval());
+            result.add(withRegions(state));
         }
         return result;
     }
@@ -332,8 +387,14 @@ public final class IntervalMerger {
         private Set<Long> reportedBeyondLimit;
         long reportedCount;
         long highestReported = -1;
+        /** The worker's region when the merger keeps that region's merge, else null. */
+        final String region;
         /** Last interval this worker will report; MAX_VALUE while it is still running. */
         long lastIndex = Long.MAX_VALUE;
+
+        WorkerProgress(String region) {
+            this.region = region;
+        }
 
         boolean isReported(long index) {
             if (index < 0) {

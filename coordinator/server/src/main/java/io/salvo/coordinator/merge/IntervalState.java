@@ -59,6 +59,11 @@ final class IntervalState {
     long unsentConnectFailed;
     final Map<String, Map<String, Long>> headers = new TreeMap<>();
     final Set<String> workerIds = new LinkedHashSet<>();
+    /** Each region's own merge of this interval, in plan order; null for a run without regions. */
+    Map<String, IntervalState> regions;
+    /** Set on a region's state: the region it merges. */
+    String region;
+
     boolean shown;
     boolean lateReports;
     // Precise marks for the detectors: min of offsets, exact sum of error instants, all first responses.
@@ -119,6 +124,15 @@ final class IntervalState {
                 values.merge(v.getValue(), v.getCount(), Long::sum);
             }
         }
+        if (!m.getRegion().isEmpty()) {
+            s.region = m.getRegion();
+        }
+        if (m.getRegionsCount() > 0) {
+            s.regions = new java.util.LinkedHashMap<>();
+            for (MergedInterval r : m.getRegionsList()) {
+                s.regions.put(r.getRegion(), fromMerged(r));
+            }
+        }
         s.live = null;
         s.livePhases = null;
         s.compressedCurrent = true;
@@ -134,6 +148,18 @@ final class IntervalState {
             case 3 -> m.getTlsHandshakeMicros();
             default -> throw new IllegalArgumentException("no request phase " + i);
         };
+    }
+
+    /** The region's own merge of this interval, created empty (and kept in call order) when first asked for. */
+    IntervalState region(String name) {
+        if (regions == null) {
+            regions = new java.util.LinkedHashMap<>();
+        }
+        return regions.computeIfAbsent(name, n -> {
+            IntervalState state = new IntervalState(index);
+            state.region = n;
+            return state;
+        });
     }
 
     /** A worker report's histogram of request phase {@code i} (empty when it has none). */
@@ -287,6 +313,9 @@ final class IntervalState {
 
     /** Keeps only the compressed form. */
     void release() {
+        if (regions != null) {
+            regions.values().forEach(IntervalState::release);
+        }
         if (live != null) {
             compress();
             live = null;
@@ -334,7 +363,7 @@ final class IntervalState {
     }
 
     MergedInterval toMergedInterval() {
-        if (merged != null) {
+        if (merged != null && (regions == null || regions.values().stream().allMatch(r -> r.merged != null))) {
             return merged;
         }
         compress();
@@ -380,6 +409,12 @@ final class IntervalState {
                     h.addValues(HeaderValueCount.newBuilder().setValue(value).setCount(count)));
             b.addCapturedHeaders(h);
         });
+        if (region != null) {
+            b.setRegion(region);
+        }
+        if (regions != null) {
+            regions.values().forEach(r -> b.addRegions(r.toMergedInterval()));
+        }
         merged = b.build();
         return merged;
     }

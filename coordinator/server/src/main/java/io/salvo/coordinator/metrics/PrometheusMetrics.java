@@ -42,9 +42,11 @@ import org.HdrHistogram.HistogramIterationValue;
  * of an interval already recorded is ignored, so a feed replayed from the start (a watcher re-attached, a takeover)
  * counts nothing twice.
  *
- * <p>Every series is labelled by {@code run} and {@code region}. Today the coordinator merges all regions into one
- * snapshot stream, so {@code region} is always {@code "all"}; per-region series come with per-region merging (issue
- * 14). Counters are the run so far; gauges are the latest interval's; the latency histogram is the exact sum of
+ * <p>Every series is labelled by {@code run} and {@code region}: {@code region="all"} is the exact merge over every
+ * worker; a run whose plan has regions also has the request, response, latency, rate, scheduler-lag and
+ * workers-assigned series of each region alone (from the snapshots' per-region breakdown), labelled with the
+ * region's name. The run-wide series (workers lost and connected, cold starts, responding instances, state) are
+ * {@code region="all"} only. Counters are the run so far; gauges are the latest interval's; the latency histogram is the exact sum of
  * every interval's merged HdrHistogram, in the buckets of {@link LatencyBuckets}. A run's series stay after it
  * ends (its state says so, its rates drop to 0) until {@code keepEndedRuns} later runs have ended.
  *
@@ -153,10 +155,21 @@ public final class PrometheusMetrics {
     }
 
     private static MetricSnapshots snapshots(List<RunSeries> runs) {
+        // Each run's merge over every worker, then each of its regions (plan order).
+        List<RunSeries> all = new ArrayList<>();
+        for (RunSeries r : runs) {
+            all.add(r);
+            all.addAll(r.regions.values());
+        }
+        return snapshots(runs, all);
+    }
+
+    /** {@code runs}: the run-wide series (region "all"); {@code all}: those and every region's. */
+    private static MetricSnapshots snapshots(List<RunSeries> runs, List<RunSeries> all) {
         List<MetricSnapshot> families = new ArrayList<>();
-        families.add(counter(runs, "salvo_requests_sent", "Requests put on the wire.", r -> r.sent));
+        families.add(counter(all, "salvo_requests_sent", "Requests put on the wire.", r -> r.sent));
         families.add(counter(
-                runs,
+                all,
                 "salvo_requests_unsent",
                 "Requests abandoned unsent after waiting longer than the request timeout for an in-flight slot.",
                 r -> r.unsent));
@@ -164,7 +177,7 @@ public final class PrometheusMetrics {
                 .name("salvo_responses")
                 .help("Requests completed, by outcome class (2xx, 4xx (with 1xx and 3xx), 5xx, timeout,"
                         + " connect_error).");
-        for (RunSeries r : runs) {
+        for (RunSeries r : all) {
             for (Map.Entry<OutcomeClass, String> o : OUTCOMES.entrySet()) {
                 responses.dataPoint(CounterDataPointSnapshot.builder()
                         .labels(r.labels().add("outcome", o.getValue()))
@@ -174,14 +187,14 @@ public final class PrometheusMetrics {
         }
         families.add(responses.build());
         families.add(
-                counter(runs, "salvo_errors", "Requests completed in an error class (all but 2xx).", r -> r.errors));
+                counter(all, "salvo_errors", "Requests completed in an error class (all but 2xx).", r -> r.errors));
         families.add(counter(
-                runs,
+                all,
                 "salvo_late_sends",
                 "Sends later than the late-send threshold after their intended time.",
                 r -> r.lateSends));
         families.add(counter(
-                runs,
+                all,
                 "salvo_in_flight_cap_hits",
                 "Requests that waited for an in-flight slot (maxInFlight reached).",
                 r -> r.inFlightCapHits));
@@ -202,7 +215,7 @@ public final class PrometheusMetrics {
                 .help("Latency (completion - intended send) of every completed request, all outcomes; buckets"
                         + " from the merged HdrHistograms (docs/metrics.md states the quantile error bound).");
         double[] bounds = withInfinity(LatencyBuckets.upperBoundsSeconds());
-        for (RunSeries r : runs) {
+        for (RunSeries r : all) {
             latency.dataPoint(HistogramDataPointSnapshot.builder()
                     .labels(r.labels())
                     .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, r.latencyBuckets.clone()))
@@ -212,27 +225,27 @@ public final class PrometheusMetrics {
         families.add(latency.build());
 
         families.add(gauge(
-                runs,
+                all,
                 "salvo_target_requests_per_second",
                 "Intended rate of the latest interval, requests per second (0 once the run ended).",
                 r -> r.targetRate));
         families.add(gauge(
-                runs,
+                all,
                 "salvo_achieved_requests_per_second",
                 "Requests sent per second in the latest interval (0 once the run ended).",
                 r -> r.achievedRate));
         families.add(gauge(
-                runs,
+                all,
                 "salvo_successful_responses_per_second",
                 "2xx responses per second in the latest interval (0 once the run ended).",
                 r -> r.successRate));
         families.add(gauge(
-                runs,
+                all,
                 "salvo_scheduler_lag_p99_seconds",
                 "99th percentile of scheduler lag (actual - intended send) in the latest interval.",
                 r -> r.schedulerLagP99Seconds));
         families.add(gauge(
-                runs,
+                all,
                 "salvo_scheduler_lag_max_seconds",
                 "Largest scheduler lag in the latest interval.",
                 r -> r.schedulerLagMaxSeconds));
@@ -242,7 +255,7 @@ public final class PrometheusMetrics {
                 "Workers carrying load with a stream to a coordinator.",
                 r -> r.workersConnected));
         families.add(gauge(
-                runs, "salvo_workers_assigned", "Workers assigned to the latest interval.", r -> r.workersAssigned));
+                all, "salvo_workers_assigned", "Workers assigned to the latest interval.", r -> r.workersAssigned));
         families.add(gauge(
                 runs,
                 "salvo_responding_instances",
@@ -330,6 +343,11 @@ public final class PrometheusMetrics {
     /** One run's series; guarded by the PrometheusMetrics that holds it. */
     private static final class RunSeries {
         final String runId;
+        /** {@link #ALL_REGIONS}, or the region this series is of. */
+        final String region;
+        /** A run's regions' own series, in the order their snapshots name them; empty for a region's series. */
+        final Map<String, RunSeries> regions = new LinkedHashMap<>();
+
         long lastIndex = -1;
         boolean ended;
         RunState state = RunState.RUN_STATE_RUNNING;
@@ -358,14 +376,23 @@ public final class PrometheusMetrics {
         double respondingInstances;
 
         RunSeries(String runId) {
+            this(runId, ALL_REGIONS);
+        }
+
+        RunSeries(String runId, String region) {
             this.runId = runId;
+            this.region = region;
         }
 
         Labels labels() {
-            return Labels.of("run", runId, "region", ALL_REGIONS);
+            return Labels.of("run", runId, "region", region);
         }
 
         void add(LiveSnapshot s) {
+            for (LiveSnapshot r : s.getRegionsList()) {
+                regions.computeIfAbsent(r.getRegion(), name -> new RunSeries(runId, name))
+                        .add(r.toBuilder().setState(s.getState()).build());
+            }
             lastIndex = s.getIntervalIndex();
             state = s.getState();
             sent += s.getSent();
@@ -419,6 +446,7 @@ public final class PrometheusMetrics {
         }
 
         void end(LiveSnapshot terminal) {
+            regions.values().forEach(r -> r.end(terminal));
             ended = true;
             state = terminal.getState();
             cumulative(terminal);

@@ -73,6 +73,11 @@ final class AssignedWorker {
         return Math.max(1, hello.getWeight());
     }
 
+    /** The region label the worker announced ("" when none). */
+    String region() {
+        return hello.getRegion();
+    }
+
     synchronized void countReport(long intervalIndex, long sentInInterval, long completedInInterval) {
         sent += sentInInterval;
         completed += completedInInterval;

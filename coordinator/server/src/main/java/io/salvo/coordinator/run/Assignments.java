@@ -1,5 +1,6 @@
 package io.salvo.coordinator.run;
 
+import io.salvo.coordinator.slicing.RegionSlicer;
 import io.salvo.coordinator.slicing.Reslicer;
 import io.salvo.coordinator.slicing.SlicePlanner;
 import io.salvo.coordinator.slicing.SlicePlanner.Participant;
@@ -9,8 +10,13 @@ import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.RunPlan;
+import io.salvo.proto.v1.Slice;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -31,6 +37,11 @@ final class Assignments {
     private final RateProfile profile;
     private final long seed;
     private final Roster roster;
+    /** The plan's regions as a fixed division of the weight space; null for a plan without regions. */
+    private final RegionSlicer.Layout layout;
+    /** Workers whose slice the last re-slice changed: only they are sent a new assignment. */
+    private final Set<String> changedByLastReslice = new HashSet<>();
+
     private final List<Reslice> reslices = new CopyOnWriteArrayList<>();
     private final List<Reslicer.Change> pending = new ArrayList<>();
     private long epoch = 1;
@@ -46,6 +57,12 @@ final class Assignments {
         this.profile = profile;
         this.seed = spec.seed();
         this.roster = roster;
+        this.layout = RegionSlicer.Layout.of(plan.getRegionsList());
+    }
+
+    /** The plan's regions as laid out for slicing; null for a plan without regions. */
+    RegionSlicer.Layout layout() {
+        return layout;
     }
 
     /** Continues where a stored record left off; {@code takeoverDue}: re-assign everyone once they are back. */
@@ -75,11 +92,11 @@ final class Assignments {
 
     /** A worker was lost; its reports cover its share up to {@code coveredUntilNanos} into the load. */
     void lost(AssignedWorker w, long coveredUntilNanos) {
-        pending.add(Reslicer.Change.lost(w.workerId, SlicePlanner.share(w.slice), coveredUntilNanos));
+        pending.add(Reslicer.Change.lost(w.workerId, w.region(), SlicePlanner.share(w.slice), coveredUntilNanos));
     }
 
     void joined(AssignedWorker w) {
-        pending.add(Reslicer.Change.joined(w.workerId));
+        pending.add(Reslicer.Change.joined(w.workerId, w.region()));
     }
 
     /** Re-slices for every change since the last call; null when there was none. */
@@ -108,16 +125,25 @@ final class Assignments {
     private Reslicer.Outcome reslice(List<Reslicer.Change> changes, long nowUnixNanos, boolean loadToCome) {
         takeoverDue = false;
         List<Participant> live = roster.live().stream()
-                .map(w -> new Participant(w.workerId, w.weight()))
+                .map(w -> new Participant(w.workerId, w.weight(), w.region()))
                 .toList();
+        Map<String, Slice> current = new HashMap<>();
+        for (AssignedWorker w : roster.live()) {
+            current.put(w.workerId, w.slice);
+        }
         long elapsedLoadNanos = Math.max(0, Math.min(nowUnixNanos - startUnixNanos, profile.durationNanos()));
-        Reslicer.Outcome outcome =
-                Reslicer.reslice(epoch, live, changes, nowUnixNanos, elapsedLoadNanos, loadToCome, profile, seed);
+        Reslicer.Outcome outcome = Reslicer.reslice(
+                epoch, live, changes, nowUnixNanos, elapsedLoadNanos, loadToCome, profile, seed, layout, current);
         reslices.addAll(outcome.reslices());
+        changedByLastReslice.clear();
         if (outcome.reassigned()) {
             epoch = outcome.epoch();
             for (AssignedWorker w : roster.live()) {
-                w.slice = outcome.slices().get(w.workerId);
+                Slice slice = outcome.slices().getOrDefault(w.workerId, Slice.getDefaultInstance());
+                if (!slice.equals(w.slice)) {
+                    changedByLastReslice.add(w.workerId);
+                }
+                w.slice = slice;
             }
         }
         return outcome;
@@ -133,6 +159,19 @@ final class Assignments {
     /** The leadership term assignments carry from now on. */
     void term(LeaderTerm leaderTerm) {
         this.term = leaderTerm;
+    }
+
+    /**
+     * Tells the live workers whose slice the last re-slice changed their new assignment. In a run with regions the
+     * other regions' workers keep their slice and are left alone (their epoch stays older, which workers and
+     * reports do not mind); without regions every slice changes.
+     */
+    void sendResliced() {
+        for (AssignedWorker w : roster.live()) {
+            if (changedByLastReslice.contains(w.workerId)) {
+                send(w);
+            }
+        }
     }
 
     /** Tells the worker its current assignment, if it has a stream. */

@@ -13,6 +13,7 @@ import io.salvo.detect.LiveDetectors;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.CoordinatorTakeover;
 import io.salvo.proto.v1.LeaderTerm;
+import io.salvo.proto.v1.RegionShare;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunPlan;
@@ -23,9 +24,11 @@ import io.salvo.proto.v1.StopRun;
 import io.salvo.report.DetectorReport;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.logging.Logger;
@@ -83,6 +86,9 @@ public final class Run {
 
     private final StoredResult storedResult;
 
+    /** Guarded by this: workers per region the run started with (joined replacements not counted). */
+    private final Map<String, Integer> startedInRegion = new HashMap<>();
+
     /** Guarded by this: a change the record does not hold yet, written at the next tick. */
     private boolean recordDirty;
 
@@ -114,7 +120,11 @@ public final class Run {
         this.roster = new Roster(id);
         this.assignments = new Assignments(spec, profile, roster);
         this.merger = new IntervalMerger(
-                spec.startUnixNanos(), intervalNanos, spec.graceNanos(), RunRecord.maxIntervalIndex(plan));
+                spec.startUnixNanos(),
+                intervalNanos,
+                spec.graceNanos(),
+                RunRecord.maxIntervalIndex(plan),
+                plan.getRegionsList().stream().map(RegionShare::getRegion).toList());
         this.compaction = new Compaction(
                 id,
                 merger,
@@ -205,10 +215,17 @@ public final class Run {
             run.notes.addAll(record.notes());
             run.recordedTerm = record.term();
             run.takeovers.addAll(record.takeovers());
+            Set<String> joined = record.reslices().stream()
+                    .filter(r -> r.getCause() == ResliceCause.RESLICE_CAUSE_WORKER_JOINED)
+                    .map(Reslice::getWorkerId)
+                    .collect(Collectors.toSet());
             for (WorkerRecord w : record.workers()) {
                 // Each has a reconnect window to come back to this coordinator.
                 run.roster.add(AssignedWorker.restore(w, now + run.spec.reconnectWindowNanos()));
-                run.merger.addWorker(w.workerId());
+                run.merger.addWorker(w.workerId(), w.hello().getRegion());
+                if (!joined.contains(w.workerId())) {
+                    run.startedInRegion.merge(w.hello().getRegion(), 1, Integer::sum);
+                }
             }
         }
         return run;
@@ -288,7 +305,8 @@ public final class Run {
     /** Adds a worker at the run's start, with its first slice; it is told once the run is stored. */
     synchronized void assign(WorkerChannel channel, Slice slice) {
         roster.add(AssignedWorker.of(channel, slice));
-        merger.addWorker(channel.workerId());
+        merger.addWorker(channel.workerId(), channel.hello().getRegion());
+        startedInRegion.merge(channel.hello().getRegion(), 1, Integer::sum);
         channel.assignedTo(id);
     }
 
@@ -353,13 +371,29 @@ public final class Run {
         if (state != RunState.RUN_STATE_RUNNING || clock.unixNanos() > loadEndUnixNanos() - intervalNanos) {
             return false;
         }
+        if (assignments.layout() != null && !regionHasRoom(channel.hello().getRegion())) {
+            return false;
+        }
         AssignedWorker joined = roster.offer(channel, plan.getWorkerCount());
         if (joined == null) {
             return false;
         }
-        merger.addWorker(joined.workerId);
+        merger.addWorker(joined.workerId, joined.region());
         assignments.joined(joined);
         return true;
+    }
+
+    /**
+     * Whether a worker of {@code region} may join: the region is one of the plan's and has fewer live workers than
+     * it started with. A replacement takes its region's share back; a worker of another region never joins.
+     */
+    private boolean regionHasRoom(String region) {
+        if (assignments.layout().indexOf(region) < 0) {
+            return false;
+        }
+        long live =
+                roster.live().stream().filter(w -> w.region().equals(region)).count();
+        return live < startedInRegion.getOrDefault(region, 0);
     }
 
     /** The worker's stream broke (or its coordinator says it ended): what it reported stays, nothing more is awaited. */
@@ -595,8 +629,16 @@ public final class Run {
             notes.add("no worker left to carry the load after " + causes);
         }
         persist();
+        for (Reslice r : outcome.reslices()) {
+            if (r.getRegionUnserved()) {
+                notes.add("region " + r.getRegion() + " has no worker left after "
+                        + Reslicer.describe(r).replaceFirst(";.*", "")
+                        + ": its share of the rate is not sent until a worker of the region "
+                        + "joins");
+            }
+        }
         if (outcome.reassigned()) {
-            assignments.sendToLive();
+            assignments.sendResliced();
             LOG.warning(() -> "run " + id + ": " + causes + "; rate re-sliced over "
                     + outcome.slices().size() + " workers (epoch " + outcome.epoch() + ")");
         }

@@ -8,6 +8,7 @@ import io.grpc.StatusException;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
+import io.salvo.coordinator.slicing.RegionSlicer;
 import io.salvo.coordinator.slicing.SlicePlanner;
 import io.salvo.coordinator.slicing.SlicePlanner.Participant;
 import io.salvo.core.plan.PlanChecks;
@@ -119,22 +120,40 @@ public final class RunManager implements WorkerDirectory.Listener {
                         .asException();
             }
             int needed = plan.getWorkerCount();
-            List<? extends WorkerChannel> idle = workers.awaitIdle(needed, workerWait.toMillis());
-            if (idle.size() < needed) {
-                throw Status.UNAVAILABLE
-                        .withDescription("only " + idle.size() + " of " + needed + " workers connected and idle after "
-                                + workerWait.toSeconds() + " s")
-                        .asException();
+            List<? extends WorkerChannel> chosen;
+            if (plan.getRegionsCount() == 0) {
+                List<? extends WorkerChannel> idle = workers.awaitIdle(needed, workerWait.toMillis());
+                if (idle.size() < needed) {
+                    throw Status.UNAVAILABLE
+                            .withDescription("only " + idle.size() + " of " + needed
+                                    + " workers connected and idle after " + workerWait.toSeconds() + " s")
+                            .asException();
+                }
+                chosen = idle.subList(0, needed);
+            } else {
+                List<? extends WorkerChannel> idle = workers.awaitIdle(
+                        available -> RegionPick.choose(plan, available).enough(), workerWait.toMillis());
+                RegionPick.Outcome pick = RegionPick.choose(plan, idle);
+                if (!pick.enough()) {
+                    throw Status.UNAVAILABLE
+                            .withDescription(pick.shortfall() + " after " + workerWait.toSeconds()
+                                    + " s (idle workers by region: " + RegionPick.idleByRegion(idle) + ")")
+                            .asException();
+                }
+                chosen = pick.chosen();
             }
-            List<? extends WorkerChannel> chosen = idle.subList(0, needed);
             awaitClockEstimates(chosen);
 
             List<Participant> participants = new ArrayList<>();
             for (WorkerChannel s : chosen) {
-                participants.add(new Participant(s.workerId(), s.weight()));
+                participants.add(
+                        new Participant(s.workerId(), s.weight(), s.hello().getRegion()));
             }
             long seed = plan.getSeed() != 0 ? plan.getSeed() : random.nextLong();
-            Map<String, Slice> slices = SlicePlanner.plan(participants, seed);
+            RegionSlicer.Layout layout = RegionSlicer.Layout.of(plan.getRegionsList());
+            Map<String, Slice> slices = layout == null
+                    ? SlicePlanner.plan(participants, seed)
+                    : RegionSlicer.plan(layout, participants, Map.of(), layout.regions(), seed);
 
             long maxRoundTrip = chosen.stream()
                     .mapToLong(WorkerChannel::clockRoundTripNanos)

@@ -31,4 +31,14 @@ public interface WorkerDirectory {
      * idle ones, sorted by id so run plans are reproducible.
      */
     List<? extends WorkerChannel> awaitIdle(int count, long timeoutMillis) throws InterruptedException;
+
+    /**
+     * Waits until the idle workers satisfy {@code enough} or {@code timeoutMillis} has passed; returns the idle ones,
+     * sorted by id. This default asks once and does not wait: a directory whose workers come and go overrides it.
+     */
+    default List<? extends WorkerChannel> awaitIdle(
+            java.util.function.Predicate<List<? extends WorkerChannel>> enough, long timeoutMillis)
+            throws InterruptedException {
+        return awaitIdle(0, 0);
+    }
 }

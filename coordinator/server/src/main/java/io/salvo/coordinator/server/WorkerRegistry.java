@@ -381,6 +381,24 @@ public final class WorkerRegistry implements WorkerDirectory {
         }
     }
 
+    /** Waits until the idle workers satisfy {@code enough} or the time is up; returns the idle list. */
+    @Override
+    public List<WorkerSession> awaitIdle(
+            java.util.function.Predicate<List<? extends WorkerChannel>> enough, long timeoutMillis)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        synchronized (this) {
+            while (true) {
+                List<WorkerSession> idle = idle();
+                long remainingMillis = (deadline - System.nanoTime()) / 1_000_000L;
+                if (enough.test(idle) || remainingMillis <= 0) {
+                    return idle;
+                }
+                wait(Math.min(remainingMillis, 100));
+            }
+        }
+    }
+
     private synchronized void notifyWaiters() {
         notifyAll();
     }

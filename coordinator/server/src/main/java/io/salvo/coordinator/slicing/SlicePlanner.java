@@ -19,12 +19,16 @@ public final class SlicePlanner {
 
     private SlicePlanner() {}
 
-    /** One worker to slice for: its id and relative capacity (≥ 1). */
-    public record Participant(String workerId, int weight) {
+    /** One worker to slice for: its id, relative capacity (≥ 1) and region label (used by {@link RegionSlicer}). */
+    public record Participant(String workerId, int weight, String region) {
         public Participant {
             if (weight < 1) {
                 throw new IllegalArgumentException("weight must be >= 1, got " + weight + " for " + workerId);
             }
+        }
+
+        public Participant(String workerId, int weight) {
+            this(workerId, weight, "");
         }
     }
 

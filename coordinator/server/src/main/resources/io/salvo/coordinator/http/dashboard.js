@@ -201,7 +201,9 @@ var SalvoDashboard = (function () {
         spec('errors', 'Errors by class per interval', 'responses', C.errorClasses.map(function (c, i) {
             return [c[1], ['#f08c00', '#e03131', '#862e9c', '#495057'][i]];
         }), {stepped: true});
-        spec('scheduler-lag', 'Scheduler lag (send - intended send)', 'ms', [['p99'], ['max']], {logToggle: true});
+        spec('scheduler-lag', 'Generator: scheduler lag (dispatch - intended send) and connection wait (write - dispatch)',
+            'ms', [['lag p99'], ['lag max'], ['connection wait p99', '#f08c00'], ['connection wait max', '#e8590c']],
+            {logToggle: true});
         spec('instances', 'Instances answering per interval', 'instances', [['instances']], {stepped: true});
         handles.distribution = C.chart(grid, {id: 'distribution', title: 'Latency percentile distribution, run so far',
             xLabel: 'percentile', yLabel: 'ms', x: [], percentileX: true, logToggle: true, spanGaps: true,
@@ -265,6 +267,10 @@ var SalvoDashboard = (function () {
             return ms(r.scheduler_lag_p99_micros);
         }), col(function (r) {
             return ms(r.scheduler_lag_max_micros);
+        }), col(function (r) {
+            return ms(r.connection_wait_p99_micros || 0);
+        }), col(function (r) {
+            return ms(r.connection_wait_max_micros || 0);
         })], m);
         handles.instances.update(x, [col(function (r) {
             return r.responding_instances;
@@ -318,14 +324,20 @@ var SalvoDashboard = (function () {
                 C.fmtMs(w.clock_round_trip_ms), C.isNum(w.last_interval_index) ? 'interval '
                     + w.last_interval_index + ' (to ' + C.fmtSeconds(w.last_report_end_s) + ')' : null];
         }), [false, false, false, true, true, true, true, true, false]));
-        // One row until workers' regions reach the merged figures (issue 14): the whole run is "all".
+        // The whole run ("all", the exact merge), then each region of the plan from its own merge (issue 14).
         holder.appendChild(text('h2', 'Regions'));
         var last = state.intervals[state.intervals.length - 1];
-        holder.appendChild(C.table(['region', 'sent rate', '2xx rate', 'scheduler lag p99', 'lag max', 'workers'],
-            last ? [['all', C.fmtRate(last.sent * 1000 / last.interval_millis),
-                C.fmtRate(last.success_rate_per_second), C.fmtMs(ms(last.scheduler_lag_p99_micros)),
-                C.fmtMs(ms(last.scheduler_lag_max_micros)), last.workers_reported + '/' + last.workers_assigned]]
-                : [], [false, true, true, true, true, false]));
+        var rows = [];
+        if (last) {
+            [Object.assign({region: 'all'}, last)].concat(last.regions || []).forEach(function (r) {
+                rows.push([r.region, C.fmtRate(r.sent * 1000 / last.interval_millis),
+                    C.fmtRate(r.success_rate_per_second), C.fmtMs(ms(r.latency_micros.p50)),
+                    C.fmtMs(ms(r.latency_micros.p99)), C.fmtMs(ms(r.scheduler_lag_p99_micros)),
+                    C.fmtMs(ms(r.scheduler_lag_max_micros)), r.workers_reported + '/' + r.workers_assigned]);
+            });
+        }
+        holder.appendChild(C.table(['region', 'sent rate', '2xx rate', 'p50', 'p99', 'scheduler lag p99', 'lag max',
+            'workers'], rows, [false, true, true, true, true, true, true, false]));
     }
 
     /** Distribution and worker table: fetched after an interval arrives, at most one request of each in flight. */

@@ -105,6 +105,34 @@ class CompactedRestoreTest {
         assertThat(restored.mergedInterval(4)).isEqualTo(original.mergedInterval(4));
     }
 
+    private static IntervalMerger regionMerger() {
+        IntervalMerger m = new IntervalMerger(0, SECOND, SECOND, 100, java.util.List.of("east", "west"));
+        m.addWorker("a", "east");
+        m.addWorker("b", "east");
+        m.addWorker("c", "west");
+        return m;
+    }
+
+    @Test
+    void aRestoredIntervalKeepsItsRegionsMergesAndTakesLateReportsIntoThemExactly() throws Exception {
+        IntervalMerger original = regionMerger();
+        original.mergeIfNew(IntervalMerger.decode(rich("a", 4, 1_000)));
+        original.mergeIfNew(IntervalMerger.decode(rich("c", 4, 3_000)));
+        MergedInterval compacted = original.mergedInterval(4);
+        assertThat(compacted.getRegionsList())
+                .extracting(MergedInterval::getRegion)
+                .containsExactly("east", "west");
+
+        IntervalMerger restored = regionMerger();
+        restored.restoreCompacted(compacted);
+        assertThat(restored.mergedInterval(4)).isEqualTo(compacted);
+
+        original.mergeIfNew(IntervalMerger.decode(rich("b", 4, 2_000)));
+        restored.mergeIfNew(IntervalMerger.decode(rich("b", 4, 2_000)));
+        assertThat(restored.mergedInterval(4)).isEqualTo(original.mergedInterval(4));
+        assertThat(restored.mergedInterval(4).getRegions(0).getSent()).isEqualTo(8);
+    }
+
     @Test
     void anIntervalWithDataAlreadyIsNotOverwritten() throws Exception {
         IntervalMerger m = merger();
@@ -142,6 +170,8 @@ class CompactedRestoreTest {
                         "connect_micros",
                         "tls_handshake_micros",
                         "unsent_connection_wait",
-                        "unsent_connect_failed");
+                        "unsent_connect_failed",
+                        "region",
+                        "regions");
     }
 }

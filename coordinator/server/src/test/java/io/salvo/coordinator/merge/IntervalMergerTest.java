@@ -68,6 +68,58 @@ class IntervalMergerTest {
         return total;
     }
 
+    /**
+     * A run with regions: each region's merge holds exactly its own workers' samples, the run's merge all of them,
+     * in the merged intervals and in the snapshots (region by region, in plan order, with their own worker counts).
+     */
+    @Test
+    void regionsAreMergedExactlyOnTheirOwnAndTogether() throws Exception {
+        IntervalMerger merger = new IntervalMerger(START, SECOND, SECOND, 100, List.of("us-east1", "europe-west1"));
+        merger.addWorker("us-1", "us-east1");
+        merger.addWorker("us-2", "us-east1");
+        merger.addWorker("eu-1", "europe-west1");
+        Histogram us = HistogramSpec.newHistogram();
+        Histogram eu = HistogramSpec.newHistogram();
+        SplittableRandom random = new SplittableRandom(5);
+        // Europe reports first: the regions still come in plan order.
+        for (String worker : List.of("eu-1", "us-1", "us-2")) {
+            Histogram latency = HistogramSpec.newHistogram();
+            for (int i = 0; i < 500; i++) {
+                latency.recordValue(
+                        worker.startsWith("us") ? 1_000 + random.nextInt(500) : 80_000 + random.nextInt(9_000));
+            }
+            (worker.startsWith("us") ? us : eu).add(latency);
+            accept(merger, report(worker, 0, latency, latency));
+        }
+        LiveSnapshot snapshot = shown(merger, START + SECOND).get(0);
+        assertThat(snapshot.getRegionsList())
+                .extracting(LiveSnapshot::getRegion)
+                .containsExactly("us-east1", "europe-west1");
+        LiveSnapshot usSnapshot = snapshot.getRegions(0);
+        LiveSnapshot euSnapshot = snapshot.getRegions(1);
+        assertThat(usSnapshot.getWorkersReported()).isEqualTo(2);
+        assertThat(usSnapshot.getWorkersAssigned()).isEqualTo(2);
+        assertThat(euSnapshot.getWorkersAssigned()).isEqualTo(1);
+        assertThat(usSnapshot.getLatencyP99Micros()).isEqualTo(us.getValueAtPercentile(99));
+        assertThat(euSnapshot.getLatencyP50Micros()).isEqualTo(eu.getValueAtPercentile(50));
+        Histogram both = us.copy();
+        both.add(eu);
+        assertThat(snapshot.getLatencyP99Micros()).isEqualTo(both.getValueAtPercentile(99));
+        assertThat(decode(usSnapshot.getLatencyMicros())).isEqualTo(us);
+
+        MergedInterval merged = merger.mergedIntervals().get(0);
+        assertThat(merged.getRegionsList())
+                .extracting(MergedInterval::getRegion)
+                .containsExactly("us-east1", "europe-west1");
+        assertThat(decode(merged.getRegions(0).getOutcomes(0).getLatencyMicros()))
+                .isEqualTo(us);
+        assertThat(decode(merged.getRegions(1).getOutcomes(0).getLatencyMicros()))
+                .isEqualTo(eu);
+        assertThat(merged.getRegions(0).getWorkerIdsList()).containsExactly("us-1", "us-2");
+        assertThat(merged.getRegions(1).getSent()).isEqualTo(500);
+        assertThat(merged.getSent()).isEqualTo(1500);
+    }
+
     /** Three workers' histograms merged equal, count for count, all samples recorded in one place. */
     @Test
     void mergeIsExact() throws Exception {

@@ -194,6 +194,57 @@ class PrometheusMetricsTest {
     }
 
     @Test
+    void aRunWithRegionsHasEachRegionsSeriesBesideTheMergeOverAll() {
+        Histogram us = histogram(2_000, 3_000);
+        Histogram eu = histogram(80_000);
+        Histogram all = us.copy();
+        all.add(eu);
+        metrics.record(
+                "run-r",
+                interval(0, all)
+                        .setSent(3)
+                        .setWorkersAssigned(3)
+                        .setWorkersConnected(3)
+                        .addOutcomeCounts(count(OutcomeClass.OUTCOME_CLASS_2XX, 3))
+                        .addRegions(interval(0, us)
+                                .setRegion("us-east1")
+                                .setSent(2)
+                                .setWorkersAssigned(2)
+                                .addOutcomeCounts(count(OutcomeClass.OUTCOME_CLASS_2XX, 2)))
+                        .addRegions(interval(0, eu)
+                                .setRegion("europe-west1")
+                                .setSent(1)
+                                .setWorkersAssigned(1)
+                                .addOutcomeCounts(count(OutcomeClass.OUTCOME_CLASS_2XX, 1)))
+                        .build());
+
+        Map<String, Family> f = scrape();
+        assertThat(value(f, "salvo_requests_sent_total", "run-r", "region", "all"))
+                .isEqualTo(3);
+        assertThat(value(f, "salvo_requests_sent_total", "run-r", "region", "us-east1"))
+                .isEqualTo(2);
+        assertThat(value(f, "salvo_requests_sent_total", "run-r", "region", "europe-west1"))
+                .isEqualTo(1);
+        assertThat(value(f, "salvo_responses_total", "run-r", "region", "us-east1", "outcome", "2xx"))
+                .isEqualTo(2);
+        assertThat(value(f, "salvo_workers_assigned", "run-r", "region", "europe-west1"))
+                .isEqualTo(1);
+        assertThat(latency(f, "count", "run-r", "region", "us-east1")).isEqualTo(2);
+        assertThat(latency(f, "count", "run-r", "region", "europe-west1")).isEqualTo(1);
+        assertThat(latency(f, "count", "run-r", "region", "all")).isEqualTo(3);
+        // The regions' buckets add up to the merge's, bucket by bucket.
+        assertThat(latency(f, "bucket", "run-r", "region", "all", "le", "0.1"))
+                .isEqualTo(latency(f, "bucket", "run-r", "region", "us-east1", "le", "0.1")
+                        + latency(f, "bucket", "run-r", "region", "europe-west1", "le", "0.1"));
+        // Run-wide series are the merge's only.
+        assertThat(samples(f, "salvo_workers_connected", "run-r"))
+                .singleElement()
+                .satisfies(s -> assertThat(s.label("region")).isEqualTo("all"));
+        assertThat(samples(f, "salvo_run_state", "run-r"))
+                .allSatisfy(s -> assertThat(s.label("region")).isEqualTo("all"));
+    }
+
+    @Test
     void theTerminalSnapshotEndsTheRunAndOnlyTheLastEndedRunsAreKept() {
         PrometheusMetrics kept = new PrometheusMetrics(1);
         for (String run : List.of("a", "b", "c")) {

@@ -22,9 +22,13 @@ final class FakeChannel implements WorkerChannel {
     private volatile String runId;
 
     FakeChannel(String workerId, FakeClock clock) {
+        this(workerId, "test", clock);
+    }
+
+    FakeChannel(String workerId, String region, FakeClock clock) {
         this.hello = WorkerHello.newBuilder()
                 .setWorkerId(workerId)
-                .setRegion("test")
+                .setRegion(region)
                 .setCores(2)
                 .setWeight(1)
                 .build();

@@ -3,6 +3,7 @@ package io.salvo.core.plan;
 import com.google.protobuf.ByteString;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Phase;
+import io.salvo.proto.v1.RegionShare;
 import io.salvo.proto.v1.RunPlan;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -97,8 +98,44 @@ public final class PlanChecks {
         if (intervals > MAX_INTERVALS) {
             return "plan is too long: " + intervals + " intervals, at most " + MAX_INTERVALS;
         }
+        String regions = regionProblem(plan);
+        if (regions != null) {
+            return regions;
+        }
         if (plan.getMaxInFlightPerWorker() < 1 || plan.getMaxConnectionsPerWorker() < 1) {
             return "plan.max_in_flight_per_worker and max_connections_per_worker must be >= 1";
+        }
+        return null;
+    }
+
+    /** The plan's regions: distinct non-empty labels, positive finite weights, enough workers for all of them. */
+    private static String regionProblem(RunPlan plan) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        long fixed = 0;
+        int open = 0;
+        for (int i = 0; i < plan.getRegionsCount(); i++) {
+            RegionShare r = plan.getRegions(i);
+            if (r.getRegion().isEmpty()) {
+                return "plan.regions[" + i + "].region is empty";
+            }
+            if (!seen.add(r.getRegion())) {
+                return "plan.regions: region '" + r.getRegion() + "' appears twice";
+            }
+            if (!(r.getWeight() > 0) || Double.isInfinite(r.getWeight())) {
+                return "plan.regions[" + i + "].weight must be finite and > 0";
+            }
+            if (r.getWorkers() > 0) {
+                fixed += r.getWorkers();
+            } else {
+                open++;
+            }
+        }
+        if (plan.getRegionsCount() > 0 && fixed + open > plan.getWorkerCount()) {
+            return "plan.worker_count " + plan.getWorkerCount() + " is fewer than the regions need (" + (fixed + open)
+                    + ")";
+        }
+        if (plan.getRegionsCount() > 0 && open == 0 && fixed != plan.getWorkerCount()) {
+            return "plan.worker_count " + plan.getWorkerCount() + " differs from the regions' workers (" + fixed + ")";
         }
         return null;
     }

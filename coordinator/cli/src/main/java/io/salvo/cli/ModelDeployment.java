@@ -1,0 +1,212 @@
+package io.salvo.cli;
+
+import io.salvo.benchmark.ComparisonTables;
+import io.salvo.benchmark.CostEstimate;
+import io.salvo.benchmark.PriceTable;
+import io.salvo.plan.PlanDocument;
+import io.salvo.plan.PlatformSection;
+import io.salvo.platform.DeploymentSpec;
+import io.salvo.platform.PlatformDriver;
+import io.salvo.platform.PlatformDrivers;
+import io.salvo.platform.PlatformException;
+import io.salvo.platform.PlatformLimitException;
+import io.salvo.platform.PlatformUsage;
+import io.salvo.platform.UsageQuantity;
+import io.salvo.proto.v1.RunPlan;
+import java.io.PrintStream;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+
+/**
+ * A model deployed through a platform driver for the CLI: {@code salvo run} with a plan's {@code platform} section,
+ * and {@code salvo deploy model}. Deploys, waits until ready, optionally forces a cold start; tears down when asked,
+ * idempotently, so a Ctrl-C hook and a {@code finally} may both call it.
+ */
+final class ModelDeployment {
+
+    private final PlatformDriver driver;
+    private final URI endpoint;
+
+    private ModelDeployment(PlatformDriver driver, URI endpoint) {
+        this.driver = driver;
+        this.endpoint = endpoint;
+    }
+
+    PlatformDriver driver() {
+        return driver;
+    }
+
+    URI endpoint() {
+        return endpoint;
+    }
+
+    /** A deployment that failed, with a message for the user; the driver already tore down what it made. */
+    static final class DeploymentFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int exitCode;
+
+        DeploymentFailed(String message, int exitCode) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+    }
+
+    static ModelDeployment deploy(
+            String platform, Map<String, String> config, DeploymentSpec spec, Duration readyTimeout, PrintStream out)
+            throws DeploymentFailed, InterruptedException {
+        PlatformDriver driver;
+        try {
+            driver = PlatformDrivers.factory(platform).create(config);
+        } catch (IllegalArgumentException e) {
+            throw new DeploymentFailed(e.getMessage(), RunExecution.USER_ERROR);
+        }
+        out.println("Deploying " + spec.model() + " on " + driver.label() + "...");
+        try {
+            URI endpoint = driver.deploy(spec);
+            driver.awaitReady(readyTimeout);
+            out.println("Deployed: " + endpoint);
+            return new ModelDeployment(driver, endpoint);
+        } catch (PlatformLimitException e) {
+            driver.teardown();
+            throw new DeploymentFailed(e.getMessage(), RunExecution.USER_ERROR);
+        } catch (PlatformException e) {
+            driver.teardown();
+            throw new DeploymentFailed(platform + ": " + e.getMessage(), RunExecution.FAILED);
+        } catch (TimeoutException e) {
+            driver.teardown();
+            throw new DeploymentFailed(
+                    platform + ": not ready within " + readyTimeout.toSeconds() + " s: " + e.getMessage(),
+                    RunExecution.FAILED);
+        } catch (InterruptedException e) {
+            driver.teardown();
+            throw e;
+        }
+    }
+
+    /** Forces a cold start and checks the platform's signals show no instance left. */
+    void forceCold(PrintStream out) throws DeploymentFailed, InterruptedException {
+        if (!driver.canForceCold()) {
+            throw new DeploymentFailed(driver.label() + " cannot force a cold start", RunExecution.USER_ERROR);
+        }
+        java.util.Set<String> before = new java.util.HashSet<>();
+        driver.signals().instances().stream()
+                .filter(i -> i.spawnedAt() != null && i.stoppedAt() == null)
+                .forEach(i -> before.add(i.name()));
+        try {
+            driver.forceCold();
+        } catch (PlatformException e) {
+            throw new DeploymentFailed("forcing a cold start failed: " + e.getMessage(), RunExecution.FAILED);
+        }
+        // a platform that keeps a minimum may already run a new replacement: only the old instances must be gone
+        long alive = driver.signals().instances().stream()
+                .filter(i -> i.spawnedAt() != null && i.stoppedAt() == null && before.contains(i.name()))
+                .count();
+        if (alive > 0) {
+            throw new DeploymentFailed(
+                    "not cold after forcing a cold start: " + alive + " instance(s) still running",
+                    RunExecution.FAILED);
+        }
+        out.println("Forced cold: every instance that was running is gone.");
+    }
+
+    void teardown(PrintStream out) {
+        out.println("Tearing down " + driver.label() + "...");
+        driver.teardown();
+    }
+
+    /**
+     * {@code salvo run} of a plan with a platform section: deploy, point the plan's target path at the endpoint, force
+     * cold if asked, run, print the platform's billed usage and the estimated cost per million predictions, tear down
+     * (also on Ctrl-C) unless the section says keep.
+     */
+    static int runOn(
+            PlanDocument document,
+            RunPlan plan,
+            BiFunction<RunPlan, Runnable, Integer> execute,
+            PrintStream out,
+            PrintStream err) {
+        PlatformSection section = document.platform();
+        ModelDeployment deployment;
+        try {
+            deployment =
+                    deploy(section.platform(), section.config(), section.deployment(), section.readyTimeout(), out);
+        } catch (DeploymentFailed e) {
+            err.println("salvo: " + e.getMessage());
+            return e.exitCode;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return RunExecution.INTERRUPTED;
+        }
+        Runnable teardown = section.keep()
+                ? () -> out.println("Keeping the deployment (platform.keep): " + deployment.endpoint())
+                : () -> deployment.teardown(out);
+        try {
+            if (section.forceCold()) {
+                deployment.forceCold(out);
+            }
+            String url = deployment.endpoint().resolve(document.targetPath()).toString();
+            RunPlan onPlatform;
+            try {
+                onPlatform = io.salvo.benchmark.MatrixBenchmark.withPlatformHeaders(
+                        plan.toBuilder()
+                                .setRequest(plan.getRequest().toBuilder().setUrl(url))
+                                .build(),
+                        deployment.driver());
+            } catch (io.salvo.platform.PlatformException e) {
+                throw new DeploymentFailed(
+                        "cannot authenticate requests to " + deployment.driver().label() + ": " + e.getMessage(),
+                        RunExecution.FAILED);
+            }
+            Instant from = Instant.now();
+            int exit = execute.apply(onPlatform, teardown);
+            printUsage(deployment.driver(), from, Instant.now(), out);
+            return exit;
+        } catch (DeploymentFailed e) {
+            err.println("salvo: " + e.getMessage());
+            return e.exitCode;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return RunExecution.INTERRUPTED;
+        } finally {
+            teardown.run();
+        }
+    }
+
+    /** The platform's billed usage over the run, priced by the built-in table; nothing when it reports none. */
+    static void printUsage(PlatformDriver driver, Instant from, Instant to, PrintStream out)
+            throws InterruptedException {
+        Optional<PlatformUsage> usage;
+        try {
+            usage = driver.usage(from, to);
+        } catch (PlatformException e) {
+            out.println("Platform usage unavailable: " + e.getMessage());
+            return;
+        }
+        if (usage.isEmpty()) {
+            return;
+        }
+        PriceTable prices = PriceTable.builtIn();
+        out.println("\nPlatform usage over the run (" + driver.label() + "):");
+        for (UsageQuantity q : usage.get().quantities()) {
+            out.printf(Locale.ROOT, "  %-40s %14.4f %-8s %s%n", q.dimension(), q.amount(), q.unit(), q.basis());
+        }
+        if (usage.get().predictions() != null && usage.get().predictions() > 0) {
+            CostEstimate cost = CostEstimate.of(usage.get(), usage.get().predictions(), prices);
+            out.printf(
+                    Locale.ROOT,
+                    "Estimated cost: %s in all, %s per million predictions (%d predictions; %s price table of %s%s)%n",
+                    ComparisonTables.money(cost.total()),
+                    ComparisonTables.money(cost.perMillion()),
+                    cost.predictions(),
+                    cost.priceTable(),
+                    cost.pricesAsOf(),
+                    cost.complete() ? "" : "; unpriced, so a lower bound: " + String.join(", ", cost.unpriced()));
+        }
+    }
+}

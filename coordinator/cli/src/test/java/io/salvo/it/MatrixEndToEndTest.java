@@ -1,0 +1,270 @@
+package io.salvo.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.salvo.benchmark.BenchmarkFiles;
+import io.salvo.benchmark.CostEstimate;
+import io.salvo.benchmark.ExperimentRecord;
+import io.salvo.benchmark.ExperimentRecord.Experiment;
+import io.salvo.cli.SalvoCli;
+import io.salvo.testkit.Await;
+import io.salvo.testkit.Prerequisite;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * {@code salvo bench} end to end: a local cell (real model-server instances on the emulator) and a cell on a
+ * scripted cloud driver found through ServiceLoader, through an embedded coordinator and a local worker process;
+ * then an interrupted matrix (a separate process killed after its first cell) that resumes without re-running it.
+ * Cost estimates are checked against the price table read here independently of Salvo's reader.
+ */
+class MatrixEndToEndTest {
+
+    private static final Path MODEL_SERVER_JAR =
+            Path.of("..", "..", "model-server", "target", "salvo-model-server.jar");
+
+    private record Captured(int exit, String out, String err) {}
+
+    private static Captured salvo(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream originalOut = System.out;
+        PrintStream originalErr = System.err;
+        int exit;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            exit = SalvoCli.execute(args);
+        } finally {
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+        }
+        Captured c = new Captured(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        originalOut.println(c.out());
+        originalOut.println(c.err());
+        return c;
+    }
+
+    /** Unit prices by key, straight from the built-in YAML (same_as followed), not through PriceTable. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> builtInPrices() throws Exception {
+        try (InputStream in = SalvoCli.class.getResourceAsStream("/io/salvo/benchmark/price-table.yaml")) {
+            return (Map<String, Object>)
+                    new Yaml().<Map<String, Object>>load(in).get("prices");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double unitPrice(Map<String, Object> prices, String key) {
+        Map<String, Object> entry = (Map<String, Object>) prices.get(key);
+        assertThat(entry).as("price table entry %s", key).isNotNull();
+        if (entry.containsKey("same_as")) {
+            return unitPrice(prices, (String) entry.get("same_as"));
+        }
+        return ((Number) entry.get("price")).doubleValue();
+    }
+
+    /** The record's estimate recomputed: Σ amount × price from the YAML, ÷ Salvo's 2xx count × 10⁶. */
+    private static void assertCostFollowsThePriceTable(ExperimentRecord r, Map<String, Object> prices) {
+        CostEstimate cost = r.cost();
+        assertThat(cost).as(BenchmarkFiles.fileName(r)).isNotNull();
+        double total = 0;
+        for (CostEstimate.Line line : cost.lines()) {
+            if (line.unitPrice() == null) {
+                continue;
+            }
+            double expected = line.amount() * unitPrice(prices, line.dimension());
+            assertThat(line.cost()).as(line.dimension()).isCloseTo(expected, within(1e-15));
+            total += expected;
+        }
+        assertThat(cost.total()).isCloseTo(total, within(1e-12));
+        long predictions = "platform".equals(cost.predictionsSource())
+                ? cost.predictions()
+                : r.measured().successes();
+        assertThat(cost.predictions()).isEqualTo(predictions).isPositive();
+        assertThat(cost.perMillion()).isCloseTo(total / predictions * 1e6, within(1e-9));
+        assertThat(cost.pricesAsOf()).isEqualTo("2026-12-06");
+    }
+
+    @Test
+    void localAndScriptedCloudCellsRunAndTheirCostsFollowThePriceTable(@TempDir Path dir) throws Exception {
+        Prerequisite.require(
+                Files.isRegularFile(MODEL_SERVER_JAR),
+                "model-server jar not built: " + MODEL_SERVER_JAR.toAbsolutePath());
+        Path events = dir.resolve("events.log");
+        Path matrix = Files.writeString(dir.resolve("two-platforms.yaml"), """
+                name: two-platforms
+                load:
+                  cold: 4s
+                  warm: 3s
+                models:
+                  - name: tiny-bert-shape
+                    rate: 20
+                    memory: 512
+                platforms:
+                  - name: lambda-like
+                    platform: local
+                    config:
+                      profile: lambda-like
+                    deployment:
+                      maxInstances: 1
+                  - name: cloud
+                    platform: scripted-cloud
+                    config:
+                      events: %s
+                      cold-start-ms: 400
+                    deployment:
+                      memory: 2048
+                """.formatted(events));
+        Path out = dir.resolve("out");
+        Captured run = salvo(
+                "bench",
+                matrix.toString(),
+                "--out",
+                out.toString(),
+                "-q",
+                "--model-server-jar",
+                MODEL_SERVER_JAR.toString());
+        assertThat(run.exit()).as(run.out() + run.err()).isZero();
+
+        List<ExperimentRecord> records = BenchmarkFiles.read(List.of(out));
+        assertThat(records).hasSize(4);
+        Map<String, Object> prices = builtInPrices();
+        for (ExperimentRecord r : records) {
+            assertThat(r.runState()).isEqualTo("completed");
+            assertThat(r.measured().successes()).isPositive();
+            assertCostFollowsThePriceTable(r, prices);
+            if (r.experiment() == Experiment.COLD_START) {
+                assertThat(r.coldCheck()).as(r.cell()).startsWith("verified");
+                assertThat(r.measured().timeToFirstSuccessMillis()).isNotNull();
+            }
+        }
+        ExperimentRecord cloudWarm = records.stream()
+                .filter(r -> r.profile().equals("cloud") && r.experiment() == Experiment.WARM)
+                .findFirst()
+                .orElseThrow();
+        // the script bills 100 ms x 2 GB per request, and every request the run sent arrived in its window
+        Map<String, Double> amounts = cloudWarm.cost().lines().stream()
+                .collect(java.util.stream.Collectors.toMap(CostEstimate.Line::dimension, CostEstimate.Line::amount));
+        double requests = amounts.get("aws-lambda:requests");
+        assertThat(requests).isEqualTo((double) cloudWarm.measured().intended());
+        assertThat(amounts.get("aws-lambda:gb-seconds:x86_64"))
+                .isCloseTo(requests * ScriptedCloudDriver.BILLED_SECONDS_PER_REQUEST * 2, within(1e-9));
+        assertThat(cloudWarm.cost().unpriced()).containsExactly("scripted:egress-gb");
+        assertThat(cloudWarm.cost().complete()).isFalse();
+        ExperimentRecord localWarm = records.stream()
+                .filter(r -> r.profile().equals("lambda-like") && r.experiment() == Experiment.WARM)
+                .findFirst()
+                .orElseThrow();
+        assertThat(localWarm.emulation()).isTrue();
+        assertThat(localWarm.cost().complete()).isTrue();
+        assertThat(localWarm.cost().lines())
+                .allSatisfy(l -> assertThat(l.basis()).contains("EMULATION"));
+
+        String tables = Files.readString(out.resolve("tables.txt"));
+        assertThat(tables)
+                .contains("est. $/1M warm")
+                .contains("est. $/1M cold run")
+                .contains("built-in price table of 2026-12-06")
+                .contains("lower bound");
+        assertThat(run.out())
+                .contains(tables.lines()
+                        .filter(l -> l.contains("cloud"))
+                        .findFirst()
+                        .orElseThrow());
+        // compare of the matrix folder prints the same tables
+        Captured compare = salvo("compare", out.toString());
+        assertThat(compare.exit()).isZero();
+        assertThat(compare.out()).isEqualTo(tables);
+        // the scripted cell was deployed once and torn down once
+        assertThat(Files.readAllLines(events)).containsExactly("deploy tiny-bert-shape", "teardown tiny-bert-shape");
+    }
+
+    private static boolean deployed(Path events, String line) {
+        try {
+            return Files.isRegularFile(events) && Files.readAllLines(events).contains(line);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void anInterruptedMatrixResumesWithoutRerunningItsFinishedCell(@TempDir Path dir) throws Exception {
+        Path events = dir.resolve("events.log");
+        Path matrix = Files.writeString(dir.resolve("resume.yaml"), """
+                name: resume
+                load:
+                  cold: 2s
+                  warm: 2s
+                models:
+                  - name: model-a
+                    rate: 10
+                  - name: model-b
+                    rate: 10
+                platforms:
+                  - name: cloud
+                    platform: scripted-cloud
+                    config:
+                      events: %s
+                      cold-start-ms: 100
+                """.formatted(events));
+        Path out = dir.resolve("out");
+        Path firstCell = out.resolve("cells").resolve("model-a.cloud.json");
+        try (SalvoProcess bench = SalvoProcess.start(
+                dir.resolve("logs"), "bench", "bench", matrix.toString(), "--out", out.toString(), "-q")) {
+            Await.until(
+                    "the first cell finished and the second deployed",
+                    Duration.ofSeconds(120),
+                    () -> (Files.isRegularFile(firstCell) && deployed(events, "deploy model-b"))
+                            || !bench.process.isAlive());
+            assertThat(bench.process.isAlive())
+                    .as("still running after its first cell:\n%s", bench.output())
+                    .isTrue();
+            // SIGTERM, as Ctrl-C would: the shutdown hook tears the second cell's deployment down
+            bench.process.destroy();
+            bench.awaitExit(30);
+            assertThat(bench.output()).contains("interrupted during cell model-b.cloud");
+        }
+        assertThat(out.resolve("cells").resolve("model-b.cloud.json")).doesNotExist();
+        String firstRunId = BenchmarkFiles.read(List.of(out.resolve("model-a.cloud.cold-start.json")))
+                .get(0)
+                .runId();
+        assertThat(Files.readAllLines(events))
+                .containsExactly("deploy model-a", "teardown model-a", "deploy model-b", "teardown model-b");
+
+        Captured resumed = salvo("bench", matrix.toString(), "--out", out.toString(), "-q");
+        assertThat(resumed.exit()).as(resumed.out() + resumed.err()).isZero();
+        assertThat(resumed.out())
+                .contains("Resuming in")
+                .contains("1 of 2 cell(s) finished before and kept, not re-run (model-a.cloud)");
+        List<ExperimentRecord> records = BenchmarkFiles.read(List.of(out));
+        assertThat(records).hasSize(4);
+        assertThat(records.stream()
+                        .filter(r -> r.cell().equals("model-a.cloud") && r.experiment() == Experiment.COLD_START)
+                        .findFirst()
+                        .orElseThrow()
+                        .runId())
+                .isEqualTo(firstRunId);
+        // only model-b was deployed again
+        assertThat(Files.readAllLines(events))
+                .containsExactly(
+                        "deploy model-a",
+                        "teardown model-a",
+                        "deploy model-b",
+                        "teardown model-b",
+                        "deploy model-b",
+                        "teardown model-b");
+        assertThat(resumed.out()).contains("Model model-a").contains("Model model-b");
+    }
+}
