@@ -1,7 +1,10 @@
 package io.salvo.worker.link;
 
+import io.salvo.core.term.Terms;
 import io.salvo.proto.v1.Assignment;
+import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.StopRun;
+import io.salvo.proto.v1.TermRefused;
 import io.salvo.proto.v1.WorkerEvent;
 import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerMessage;
@@ -42,6 +45,10 @@ final class RunDriver {
     // Volatile: also read by the heartbeat thread.
     private volatile RunSession session;
     private String lastFinishedRunId;
+    /** The highest coordinator term seen: assignments and stops from a lower one are refused. */
+    private final TermFence fence = new TermFence();
+    /** The term of the assignment the current session last applied. */
+    private LeaderTerm appliedTerm = LeaderTerm.getDefaultInstance();
 
     RunDriver(WorkerOptions options, ScheduledExecutorService link, LinkOutbound outbound, Supplier<Vertx> vertx) {
         this.options = options;
@@ -62,9 +69,15 @@ final class RunDriver {
     }
 
     void onAssignment(Assignment assignment) {
+        if (!fence.admit(assignment.getTerm())) {
+            refuse(assignment.getRunId(), assignment.getTerm());
+            return;
+        }
         if (session != null && !session.finished && session.runId.equals(assignment.getRunId())) {
-            if (assignment.getEpoch() > session.epoch) {
+            // A higher term supersedes whatever epoch a lower one reached (both sides of a partition count epochs).
+            if (assignment.getEpoch() > session.epoch || Terms.lower(appliedTerm, assignment.getTerm())) {
                 session.epoch = assignment.getEpoch();
+                appliedTerm = assignment.getTerm();
                 session.engine.reslice(SliceSegment.of(assignment.getSlice()), RunSession.seedOf(assignment));
                 LOG.log(Level.INFO, "run {0}: slice replaced by epoch {1}", new Object[] {
                     session.runId, assignment.getEpoch()
@@ -93,6 +106,7 @@ final class RunDriver {
             long startNanos = System.nanoTime() + (localStartUnixNanos - LinkOutbound.unixNanos());
             RunSession started = RunSession.start(vertx.get(), assignment, startNanos, options.eventLoopLanes());
             session = started;
+            appliedTerm = assignment.getTerm();
             scheduleReport(started);
             // only hands the work to the link thread, which cannot fail here
             CompletableFuture<Void> unused =
@@ -125,12 +139,35 @@ final class RunDriver {
     }
 
     void onStop(StopRun stop) {
+        if (!fence.admit(stop.getTerm())) {
+            refuse(stop.getRunId(), stop.getTerm());
+            return;
+        }
         if (session != null && !session.finished && session.runId.equals(stop.getRunId())) {
             LOG.log(Level.INFO, "run {0} stopped by the coordinator: {1}", new Object[] {
                 stop.getRunId(), stop.getReason()
             });
             stopRun(Math.min(session.settings.requestTimeoutNanos(), MAX_STOP_GRACE_NANOS));
         }
+    }
+
+    /** Tells the coordinator that sent a message of a lower term than the highest seen that another one leads. */
+    private void refuse(String runId, LeaderTerm term) {
+        LOG.log(
+                Level.WARNING,
+                "run {0}: refused a message of coordinator term {1}; the highest seen is {2}",
+                new Object[] {runId, Terms.describe(term), Terms.describe(fence.highest())});
+        outbound.send(WorkerMessage.newBuilder()
+                .setTermRefused(TermRefused.newBuilder()
+                        .setRunId(runId)
+                        .setRefused(term)
+                        .setHighest(fence.highest()))
+                .build());
+    }
+
+    /** The highest coordinator term this worker has seen (unset before any). */
+    LeaderTerm highestTerm() {
+        return fence.highest();
     }
 
     /** The agent shuts down: the current run ends at once, without reports. */

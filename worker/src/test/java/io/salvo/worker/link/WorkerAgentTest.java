@@ -3,17 +3,20 @@ package io.salvo.worker.link;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.salvo.core.term.Terms;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.ClockProbe;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.IntervalReport;
+import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.StopRun;
+import io.salvo.proto.v1.TermRefused;
 import io.salvo.proto.v1.WorkerEvent;
 import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerMessage;
@@ -297,6 +300,54 @@ class WorkerAgentTest {
                         150 + fullRateSendsAfterOneSecond(sentAtNanos) - 2,
                         150 + fullRateSendsAfterOneSecond(appliedByNanos) + 2);
         assertThat(reports.lastEntry().getValue().getEpoch()).isEqualTo(3);
+    }
+
+    /**
+     * Fenced leadership: once the worker has seen a term, an assignment or a stop of a lower term is refused (the
+     * coordinator that sent it is told, with the highest term seen) and changes nothing; one of the same or a higher
+     * term is obeyed.
+     */
+    @Test
+    void assignmentsAndStopsOfALowerTermAreRefused() throws Exception {
+        FakeCoordinator coordinator = coordinator(0);
+        agent(coordinator);
+        coordinator.next(BodyCase.HELLO, 10);
+        LeaderTerm b2 = Terms.of(2, "member-b");
+        LeaderTerm a1 = Terms.of(1, "member-a");
+        Assignment first = assignment("run-t", 2, 100, 30_000, whole()).toBuilder()
+                .setTerm(b2)
+                .build();
+        coordinator.send(CoordinatorMessage.newBuilder().setAssignment(first).build());
+        // The deposed leader re-slices (a higher epoch) and then asks for a stop: both refused.
+        coordinator.send(CoordinatorMessage.newBuilder()
+                .setAssignment(first.toBuilder().setEpoch(9).setTerm(a1))
+                .build());
+        TermRefused refused = coordinator.next(BodyCase.TERM_REFUSED, 20).getTermRefused();
+        assertThat(refused.getRunId()).isEqualTo("run-t");
+        assertThat(refused.getRefused()).isEqualTo(a1);
+        assertThat(refused.getHighest()).isEqualTo(b2);
+        coordinator.send(CoordinatorMessage.newBuilder()
+                .setStop(StopRun.newBuilder()
+                        .setRunId("run-t")
+                        .setReason("old leader")
+                        .setTerm(a1))
+                .build());
+        assertThat(coordinator.next(BodyCase.TERM_REFUSED, 20).getTermRefused().getRefused())
+                .isEqualTo(a1);
+        // Reports still come under the epoch of the term it follows, and the run goes on.
+        Received received = new Received();
+        received.until(coordinator, "a report", 20, () -> !received.reports.isEmpty());
+        assertThat(received.reports.values())
+                .allSatisfy(r -> assertThat(r.getEpoch()).isEqualTo(2));
+        assertThat(received.events).isEmpty();
+        // The leader it follows stops it.
+        coordinator.send(CoordinatorMessage.newBuilder()
+                .setStop(
+                        StopRun.newBuilder().setRunId("run-t").setReason("done").setTerm(b2))
+                .build());
+        received.untilFinished(coordinator, 20);
+        assertThat(received.reports.values())
+                .allSatisfy(r -> assertThat(r.getEpoch()).isEqualTo(2));
     }
 
     /** Requests a whole slice sends beyond a half slice between 1 s and {@code runNanos} (of a 2 s run at 100/s). */

@@ -15,6 +15,8 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.topic.ITopic;
 import io.salvo.core.security.ClusterToken;
+import io.salvo.core.term.Terms;
+import io.salvo.proto.v1.LeaderTerm;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -42,9 +44,13 @@ import java.util.stream.Collectors;
  *   <li>{@code salvo.results}: run id → final {@code RunResult}</li>
  *   <li>{@code salvo.stop-requests}: run id → reason</li>
  *   <li>{@code salvo.coordinators}: member id → coordinator id and gRPC address</li>
+ *   <li>{@code salvo.terms}: member id → the leadership term it took; "learned:" + member id → the highest
+ *       term it heard of from a worker ({@code LeaderTerm})</li>
  *   <li>{@code salvo.archived-runs}: run id → end instant (Unix ns) of an ended run whose per-run maps below were
  *       dropped after the retention period; its record and final result stay</li>
  *   <li>{@code salvo.run.<id>.reports}: "interval/worker" → {@code IntervalReport} bytes</li>
+ *   <li>{@code salvo.run.<id>.compacted}: interval index → {@link CompactedInterval}, in place of that
+ *       interval's reports once it is older than the grace period plus the compaction margin</li>
  *   <li>{@code salvo.run.<id>.events}: worker id → its terminal {@code WorkerEvent}</li>
  *   <li>{@code salvo.run.<id>.snapshots}: sequence → {@code LiveSnapshot}</li>
  *   <li>{@code salvo.run.<id>.rejections}: member id → {@link RejectionTally}</li>
@@ -66,7 +72,11 @@ public final class CoordinatorCluster implements AutoCloseable {
     private final String memberId;
     private final List<Consumer<String>> memberLeftListeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> leadershipListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> leadershipLostListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> memberJoinedListeners = new CopyOnWriteArrayList<>();
     private volatile boolean leader;
+    /** Guarded by this: the term taken in the current leadership, null until one is taken (or while a follower). */
+    private LeaderTerm term;
 
     private CoordinatorCluster(HazelcastInstance hz) {
         this.hz = hz;
@@ -76,6 +86,14 @@ public final class CoordinatorCluster implements AutoCloseable {
             public void memberAdded(MembershipEvent event) {
                 LOG.info(
                         () -> "coordinator cluster: member " + event.getMember().getAddress() + " joined");
+                evaluateLeadership();
+                for (Runnable listener : memberJoinedListeners) {
+                    try {
+                        listener.run();
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.SEVERE, "member-joined handler failed", e);
+                    }
+                }
             }
 
             @Override
@@ -210,7 +228,21 @@ public final class CoordinatorCluster implements AutoCloseable {
     private synchronized void evaluateLeadership() {
         boolean now = isOldestMember();
         boolean gained = now && !leader;
+        boolean lost = !now && leader;
         leader = now;
+        if (gained || lost) {
+            term = null;
+        }
+        if (lost) {
+            LOG.warning(() -> "coordinator cluster: this coordinator is no longer the leader");
+            for (Runnable listener : leadershipLostListeners) {
+                try {
+                    listener.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.SEVERE, "leadership-lost handler failed", e);
+                }
+            }
+        }
         if (gained) {
             LOG.info(() -> "coordinator cluster: this coordinator is the leader");
             for (Runnable listener : leadershipListeners) {
@@ -274,6 +306,66 @@ public final class CoordinatorCluster implements AutoCloseable {
         leadershipListeners.add(listener);
     }
 
+    /** Called (on a Hazelcast thread) when a member joins, after leadership is re-evaluated. */
+    public void onMemberJoined(Runnable listener) {
+        memberJoinedListeners.add(listener);
+    }
+
+    /** Called when this member stops being the leader (a member older than it is back, after a partition healed). */
+    public void onLeadershipLost(Runnable listener) {
+        leadershipLostListeners.add(listener);
+    }
+
+    /**
+     * This leader's term, higher than {@code atLeast} and than every term in {@code salvo.terms}: the one taken in
+     * the current leadership when it is high enough, else a new one (counter one above the highest found, this
+     * member's id), stored under this member before it is returned. With an AP store both sides of a partition may
+     * take the same counter; the member id still orders them.
+     */
+    public synchronized LeaderTerm leaderTerm(LeaderTerm atLeast) {
+        LeaderTerm highest = atLeast;
+        for (byte[] bytes : terms().values()) {
+            highest = Terms.max(highest, parseTerm(bytes));
+        }
+        if (term != null && !Terms.lower(term, highest) && Terms.lower(atLeast, term)) {
+            return term;
+        }
+        LeaderTerm next = Terms.of(highest.getCounter() + 1, memberId);
+        terms().set(memberId, next.toByteArray());
+        term = next;
+        LeaderTerm taken = next;
+        LOG.info(() -> "coordinator cluster: leading under term " + Terms.describe(taken));
+        return next;
+    }
+
+    /**
+     * A term this coordinator heard of from elsewhere (a worker that refused one of its messages): stored in
+     * {@code salvo.terms} so that every coordinator of this side learns it too.
+     */
+    public void learnedTerm(LeaderTerm learned) {
+        String key = "learned:" + memberId;
+        byte[] known = terms().get(key);
+        if (known == null || Terms.lower(parseTerm(known), learned)) {
+            terms().set(key, learned.toByteArray());
+        }
+    }
+
+    /** Leadership terms: member id → the term it took, and "learned:" + member id → the highest it heard of. */
+    public IMap<String, byte[]> terms() {
+        return hz.getMap("salvo.terms");
+    }
+
+    public static LeaderTerm parseTerm(byte[] bytes) {
+        if (bytes == null) {
+            return LeaderTerm.getDefaultInstance();
+        }
+        try {
+            return LeaderTerm.parseFrom(bytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return LeaderTerm.getDefaultInstance();
+        }
+    }
+
     /** Hazelcast's cluster clock minus this machine's clock, milliseconds. */
     public long clusterTimeOffsetMillis() {
         return hz.getCluster().getClusterTime() - System.currentTimeMillis();
@@ -312,11 +404,12 @@ public final class CoordinatorCluster implements AutoCloseable {
     }
 
     /**
-     * Drops an ended run's per-run maps (interval reports, worker events, live snapshots, rejection tallies) and its
+     * Drops an ended run's per-run maps (interval reports, compacted intervals, worker events, live snapshots, rejection tallies) and its
      * stop request on every member. The run's record and final result are kept; the caller has stored the result first.
      */
     public void destroyRunData(String runId) {
         reports(runId).destroy();
+        compacted(runId).destroy();
         workerEvents(runId).destroy();
         snapshots(runId).destroy();
         rejections(runId).destroy();
@@ -338,6 +431,11 @@ public final class CoordinatorCluster implements AutoCloseable {
 
     public IMap<String, byte[]> reports(String runId) {
         return hz.getMap("salvo.run." + runId + ".reports");
+    }
+
+    /** The run's compacted intervals: interval index → {@link CompactedInterval} bytes. */
+    public IMap<Long, byte[]> compacted(String runId) {
+        return hz.getMap("salvo.run." + runId + ".compacted");
     }
 
     public IMap<String, byte[]> workerEvents(String runId) {

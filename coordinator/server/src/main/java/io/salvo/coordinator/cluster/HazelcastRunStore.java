@@ -1,11 +1,13 @@
 package io.salvo.coordinator.cluster;
 
+import com.hazelcast.query.Predicates;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.RunResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** One run's state in the coordinator cluster's replicated maps (see {@link CoordinatorCluster} for the layout). */
@@ -42,6 +44,29 @@ final class HazelcastRunStore implements RunStore {
     @Override
     public NavigableMap<String, byte[]> reports() {
         return new TreeMap<>(cluster.reports(runId));
+    }
+
+    @Override
+    public NavigableMap<Long, byte[]> compactedIntervals() {
+        return new TreeMap<>(cluster.compacted(runId));
+    }
+
+    @Override
+    public byte[] compactedInterval(long intervalIndex) {
+        return cluster.compacted(runId).get(intervalIndex);
+    }
+
+    @Override
+    public void saveCompacted(long intervalIndex, byte[] compacted) {
+        cluster.compacted(runId).set(intervalIndex, compacted);
+    }
+
+    @Override
+    public void removeReports(Set<String> keys) {
+        if (!keys.isEmpty()) {
+            // One operation per member for all the keys (a key predicate), not one round trip per key.
+            cluster.reports(runId).removeAll(Predicates.in("__key", keys.toArray(new String[0])));
+        }
     }
 
     @Override

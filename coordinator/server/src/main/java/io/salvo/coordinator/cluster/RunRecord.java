@@ -1,6 +1,7 @@
 package io.salvo.coordinator.cluster;
 
 import io.salvo.proto.v1.CoordinatorTakeover;
+import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunState;
@@ -29,9 +30,47 @@ public record RunRecord(
         List<String> notes,
         List<Reslice> reslices,
         List<CoordinatorTakeover> takeovers,
-        List<WorkerRecord> workers) {
+        List<WorkerRecord> workers,
+        LeaderTerm term) {
+
+    /** A record without a leadership term (written before terms, or by tests that do not need one). */
+    public RunRecord(
+            String runId,
+            RunPlan plan,
+            long seed,
+            long startUnixNanos,
+            long graceNanos,
+            long heartbeatTimeoutNanos,
+            long epoch,
+            RunState state,
+            long endUnixNanos,
+            long stopRequestedUnixNanos,
+            String leaderCoordinatorId,
+            List<String> notes,
+            List<Reslice> reslices,
+            List<CoordinatorTakeover> takeovers,
+            List<WorkerRecord> workers) {
+        this(
+                runId,
+                plan,
+                seed,
+                startUnixNanos,
+                graceNanos,
+                heartbeatTimeoutNanos,
+                epoch,
+                state,
+                endUnixNanos,
+                stopRequestedUnixNanos,
+                leaderCoordinatorId,
+                notes,
+                reslices,
+                takeovers,
+                workers,
+                LeaderTerm.getDefaultInstance());
+    }
 
     public RunRecord {
+        term = term == null ? LeaderTerm.getDefaultInstance() : term;
         notes = List.copyOf(notes);
         reslices = List.copyOf(reslices);
         takeovers = List.copyOf(takeovers);
@@ -100,6 +139,11 @@ public record RunRecord(
                     .writeBoolean(worker.finished())
                     .writeBoolean(worker.lost());
         }
+        // The leader's term, appended only when there is one: a record without a term encodes exactly as before
+        // (the format-1 golden), and a coordinator that predates terms reads a record with one, ignoring the tail.
+        if (term.getCounter() > 0) {
+            w.writeMessage(term);
+        }
         return w.toByteArray();
     }
 
@@ -131,6 +175,7 @@ public record RunRecord(
                     r.readBoolean(),
                     r.readBoolean()));
         }
+        LeaderTerm term = r.hasMore() ? r.readMessage(LeaderTerm.parser()) : LeaderTerm.getDefaultInstance();
         return new RunRecord(
                 runId,
                 plan,
@@ -146,6 +191,7 @@ public record RunRecord(
                 notes,
                 reslices,
                 takeovers,
-                workers);
+                workers,
+                term);
     }
 }

@@ -5,6 +5,7 @@ import io.salvo.proto.v1.RunResult;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 
 /**
  * Where one run keeps what must outlive the coordinator leading it: its record, its result, its live
@@ -27,6 +28,21 @@ public interface RunStore {
 
     /** The stored interval reports (encoded), by key "interval/worker" with the interval zero-padded, in key order. */
     NavigableMap<String, byte[]> reports();
+
+    /**
+     * The run's compacted intervals ({@link CompactedInterval}, encoded) by interval index, in index order: each
+     * stands for the raw reports of the workers it lists, which were removed from {@link #reports()}.
+     */
+    NavigableMap<Long, byte[]> compactedIntervals();
+
+    /** One compacted interval (encoded), or null when that interval was not compacted. */
+    byte[] compactedInterval(long intervalIndex);
+
+    /** Stores (or replaces) a compacted interval; written before the raw reports it covers are removed. */
+    void saveCompacted(long intervalIndex, byte[] compacted);
+
+    /** Removes these raw reports (keys "interval/worker"); each is covered by a compacted interval stored before. */
+    void removeReports(Set<String> keys);
 
     /** Each worker's terminal event (encoded), by worker id. */
     Map<String, byte[]> workerEvents();

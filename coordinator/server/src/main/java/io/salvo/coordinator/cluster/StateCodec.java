@@ -155,6 +155,15 @@ final class StateCodec {
             return result;
         }
 
+        /** Whether fields follow (a field appended in a later revision of a record). */
+        boolean hasMore() {
+            try {
+                return in.available() > 0;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
         int readCount() {
             int n = readInt();
             if (n < 0 || n > MAX_LIST) {

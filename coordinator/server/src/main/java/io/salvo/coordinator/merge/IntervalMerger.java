@@ -316,6 +316,41 @@ public final class IntervalMerger {
         }
     }
 
+    /** The interval's merged data as it stands now, or null when nothing was merged for it. */
+    public synchronized MergedInterval mergedInterval(long index) {
+        IntervalState state = intervals.get(index);
+        return state == null ? null : state.toMergedInterval();
+    }
+
+    /** Intervals below this index have been shown. */
+    public synchronized long shownBelow() {
+        return nextToShow;
+    }
+
+    /**
+     * Restores an interval from its compacted form (a new leader, or a copy answering for the result): its
+     * merged data as it was, and every worker it lists counted as having reported it, so their copies are
+     * {@code ALREADY_MERGED}. Workers not part of the run are ignored. The interval must have nothing merged
+     * yet: a restore reads compacted intervals before any raw report.
+     *
+     * @throws IllegalStateException when something was merged for the interval already
+     */
+    public synchronized void restoreCompacted(MergedInterval merged) {
+        long index = merged.getIntervalIndex();
+        if (intervals.containsKey(index)) {
+            throw new IllegalStateException(
+                    "interval " + index + " has data already; compacted intervals are " + "restored before any report");
+        }
+        IntervalState state = IntervalState.fromMerged(merged);
+        intervals.put(index, state);
+        for (String workerId : merged.getWorkerIdsList()) {
+            WorkerProgress progress = workers.get(workerId);
+            if (progress != null && progress.markReported(index)) {
+                progress.highestReported = Math.max(progress.highestReported, index);
+            }
+        }
+    }
+
     /** Every interval with data, in index order, including late reports. */
     public synchronized List<MergedInterval> mergedIntervals() {
         List<MergedInterval> result = new ArrayList<>();

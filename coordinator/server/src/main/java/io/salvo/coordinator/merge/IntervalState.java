@@ -77,6 +77,79 @@ final class IntervalState {
         this.index = index;
     }
 
+    /**
+     * An interval as {@link #toMergedInterval} wrote it (its compacted form): only the compressed histograms are
+     * kept, as for an interval shown long ago; a late report inflates them. {@code fromMerged(m).toMergedInterval()}
+     * equals {@code m}.
+     */
+    static IntervalState fromMerged(MergedInterval m) {
+        IntervalState s = new IntervalState(m.getIntervalIndex());
+        s.sent = m.getSent();
+        s.completed = m.getCompleted();
+        s.lateSends = m.getLateSends();
+        s.capHits = m.getInFlightCapHits();
+        s.unsent = m.getUnsent();
+        s.intended = m.getIntended();
+        s.connectionWaits = m.getConnectionWaits();
+        s.unsentConnectionWait = m.getUnsentConnectionWait();
+        s.unsentConnectFailed = m.getUnsentConnectFailed();
+        s.workerIds.addAll(m.getWorkerIdsList());
+        s.lateReports = m.getHadLateReports();
+        s.instanceFirstResponses.addAll(m.getInstanceFirstResponsesList());
+        s.errorCompletionOffsetsComplete = m.getErrorCompletionOffsetsComplete();
+        if (m.hasFirstSendOffsetMicros()) {
+            s.firstSendOffsetMicros = m.getFirstSendOffsetMicros();
+        }
+        if (m.hasFirstSuccessOffsetMicros()) {
+            s.firstSuccessOffsetMicros = m.getFirstSuccessOffsetMicros();
+        }
+        try {
+            if (!m.getErrorCompletionOffsetMicros().isEmpty()) {
+                s.errorCompletionOffsets = HistogramCodec.decode(m.getErrorCompletionOffsetMicros());
+            }
+        } catch (CorruptHistogramException e) {
+            throw new IllegalStateException("a compacted interval's error offsets do not decode", e);
+        }
+        for (OutcomeHistograms o : m.getOutcomesList()) {
+            s.compressed.put(o.getOutcome(), new ByteString[] {o.getLatencyMicros(), o.getServiceTimeMicros()});
+        }
+        s.compressedLag = m.getSchedulerLagMicros().isEmpty() ? null : m.getSchedulerLagMicros();
+        for (int i = 0; i < PHASE_COUNT; i++) {
+            ByteString phase = mergedPhaseOf(m, i);
+            s.compressedPhases[i] = phase.isEmpty() ? null : phase;
+        }
+        for (CapturedHeader header : m.getCapturedHeadersList()) {
+            Map<String, Long> values = s.headers.computeIfAbsent(header.getName(), n -> new TreeMap<>());
+            for (HeaderValueCount v : header.getValuesList()) {
+                values.merge(v.getValue(), v.getCount(), Long::sum);
+            }
+        }
+        if (!m.getRegion().isEmpty()) {
+            s.region = m.getRegion();
+        }
+        if (m.getRegionsCount() > 0) {
+            s.regions = new java.util.LinkedHashMap<>();
+            for (MergedInterval r : m.getRegionsList()) {
+                s.regions.put(r.getRegion(), fromMerged(r));
+            }
+        }
+        s.live = null;
+        s.livePhases = null;
+        s.compressedCurrent = true;
+        s.merged = m;
+        return s;
+    }
+
+    private static ByteString mergedPhaseOf(MergedInterval m, int i) {
+        return switch (i) {
+            case 0 -> m.getConnectionWaitMicros();
+            case 1 -> m.getTimeToFirstByteMicros();
+            case 2 -> m.getConnectMicros();
+            case 3 -> m.getTlsHandshakeMicros();
+            default -> throw new IllegalArgumentException("no request phase " + i);
+        };
+    }
+
     /** The region's own merge of this interval, created empty (and kept in call order) when first asked for. */
     IntervalState region(String name) {
         if (regions == null) {

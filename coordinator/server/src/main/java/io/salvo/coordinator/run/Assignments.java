@@ -7,6 +7,7 @@ import io.salvo.coordinator.slicing.SlicePlanner.Participant;
 import io.salvo.core.rate.RateProfile;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.CoordinatorMessage;
+import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.Slice;
@@ -44,6 +45,7 @@ final class Assignments {
     private final List<Reslice> reslices = new CopyOnWriteArrayList<>();
     private final List<Reslicer.Change> pending = new ArrayList<>();
     private long epoch = 1;
+    private volatile LeaderTerm term = LeaderTerm.getDefaultInstance();
     /** Set by a takeover: once every worker is back (or lost), the new leader re-assigns under a new epoch. */
     private boolean takeoverDue;
 
@@ -154,6 +156,11 @@ final class Assignments {
         }
     }
 
+    /** The leadership term assignments carry from now on. */
+    void term(LeaderTerm leaderTerm) {
+        this.term = leaderTerm;
+    }
+
     /**
      * Tells the live workers whose slice the last re-slice changed their new assignment. In a run with regions the
      * other regions' workers keep their slice and are left alone (their epoch stays older, which workers and
@@ -178,7 +185,8 @@ final class Assignments {
                 .setEpoch(epoch)
                 .setSlice(w.slice)
                 .setStartCoordinatorUnixNanos(startUnixNanos)
-                .setWorkerClockOffsetNanos(channel.clockOffsetNanos());
+                .setWorkerClockOffsetNanos(channel.clockOffsetNanos())
+                .setTerm(term);
         if (bodies == null) {
             assignment.setPlan(plan);
         } else {

@@ -2,6 +2,7 @@ package io.salvo.coordinator.run;
 
 import io.salvo.coordinator.cluster.RunRecord.WorkerRecord;
 import io.salvo.proto.v1.CoordinatorMessage;
+import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.StopRun;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ final class Roster {
     }
 
     private final String runId;
+    private volatile LeaderTerm term = LeaderTerm.getDefaultInstance();
     private final Map<String, AssignedWorker> byId = new ConcurrentHashMap<>();
     private volatile AssignedWorker[] inOrder = new AssignedWorker[0];
 
@@ -222,7 +224,12 @@ final class Roster {
 
     CoordinatorMessage stop(String reason) {
         return CoordinatorMessage.newBuilder()
-                .setStop(StopRun.newBuilder().setRunId(runId).setReason(reason))
+                .setStop(StopRun.newBuilder().setRunId(runId).setReason(reason).setTerm(term))
                 .build();
+    }
+
+    /** The leadership term stops carry from now on. */
+    void term(LeaderTerm leaderTerm) {
+        this.term = leaderTerm;
     }
 }

@@ -8,9 +8,11 @@ import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.slicing.Reslicer;
 import io.salvo.core.rate.RateProfile;
+import io.salvo.core.term.Terms;
 import io.salvo.detect.LiveDetectors;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.CoordinatorTakeover;
+import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.RegionShare;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.ResliceCause;
@@ -63,6 +65,7 @@ public final class Run {
     private final Roster roster;
     private final Assignments assignments;
     private final IntervalMerger merger;
+    private final Compaction compaction;
     private final RunInbox inbox;
     private final LiveView liveView;
     private final List<String> notes = new CopyOnWriteArrayList<>();
@@ -75,6 +78,12 @@ public final class Run {
     private volatile Executor driver;
 
     private final CoalescedTask showSoon;
+    private final CoalescedTask compactSoon;
+    /** Where compaction passes run (they wait on the store); null: the run is not compacted. */
+    private volatile Executor housekeeping;
+
+    private volatile java.util.function.BooleanSupplier compactionAllowed = () -> true;
+
     private final StoredResult storedResult;
 
     /** Guarded by this: workers per region the run started with (joined replacements not counted). */
@@ -83,12 +92,21 @@ public final class Run {
     /** Guarded by this: a change the record does not hold yet, written at the next tick. */
     private boolean recordDirty;
 
+    /** The term the run's record had when this coordinator restored it (unset for a new run). */
+    private volatile LeaderTerm recordedTerm = LeaderTerm.getDefaultInstance();
+
+    /** The leadership term this coordinator drives the run under; unset for a copy. */
+    private volatile LeaderTerm term = LeaderTerm.getDefaultInstance();
+    /** Set once this coordinator learned of a higher term: it no longer drives the run or writes its state. */
+    private volatile String deposedBecause;
+
     private volatile RunState state = RunState.RUN_STATE_RUNNING;
     private volatile long endUnixNanos;
     private volatile long stopRequestedUnixNanos;
     private volatile long nextSilenceCheckUnixNanos;
 
-    private Run(RunSpec spec, WallClock clock, RunStore store, String coordinatorId, boolean leading) {
+    private Run(
+            RunSpec spec, WallClock clock, RunStore store, String coordinatorId, boolean leading, boolean restored) {
         this.spec = spec;
         this.id = spec.id();
         this.plan = spec.plan();
@@ -107,7 +125,30 @@ public final class Run {
                 spec.graceNanos(),
                 RunRecord.maxIntervalIndex(plan),
                 plan.getRegionsList().stream().map(RegionShare::getRegion).toList());
-        this.inbox = new RunInbox(id, merger, roster, leading, this::afterMerge, this::onFinished, this::onFailed);
+        this.compaction = new Compaction(
+                id,
+                merger,
+                store,
+                spec.startUnixNanos(),
+                intervalNanos,
+                spec.graceNanos(),
+                spec.compactionMarginNanos());
+        this.inbox = new RunInbox(
+                id,
+                merger,
+                compaction,
+                clock::unixNanos,
+                roster,
+                restored,
+                leading,
+                this::afterMerge,
+                this::onFinished,
+                this::onFailed);
+        this.compactSoon = new CoalescedTask("run " + id + ": compacting reports", () -> {
+            if (!terminal() && !deposed()) {
+                compaction.compact(clock.unixNanos());
+            }
+        });
         this.liveView = new LiveView(
                 id,
                 spec.startUnixNanos(),
@@ -122,7 +163,7 @@ public final class Run {
 
     /** A new run led by this coordinator; nothing is stored until {@link #persist()}. */
     static Run create(RunSpec spec, WallClock clock, RunStore store, String coordinatorId) {
-        return new Run(spec, clock, store, coordinatorId, true);
+        return new Run(spec, clock, store, coordinatorId, true, false);
     }
 
     /**
@@ -138,7 +179,32 @@ public final class Run {
             RunStore store,
             String coordinatorId,
             boolean leading) {
-        Run run = new Run(RunSpec.of(record, stopTimeoutNanos), clock, store, coordinatorId, leading);
+        return restore(
+                record,
+                stopTimeoutNanos,
+                RunSettings.DEFAULT_COMPACTION_MARGIN.toNanos(),
+                clock,
+                store,
+                coordinatorId,
+                leading);
+    }
+
+    /** {@link #restore(RunRecord, long, WallClock, RunStore, String, boolean)} with this coordinator's margin. */
+    static Run restore(
+            RunRecord record,
+            long stopTimeoutNanos,
+            long compactionMarginNanos,
+            WallClock clock,
+            RunStore store,
+            String coordinatorId,
+            boolean leading) {
+        Run run = new Run(
+                RunSpec.of(record, stopTimeoutNanos, compactionMarginNanos),
+                clock,
+                store,
+                coordinatorId,
+                leading,
+                true);
         long now = clock.unixNanos();
         synchronized (run) {
             run.assignments.restore(
@@ -147,6 +213,7 @@ public final class Run {
             run.endUnixNanos = record.endUnixNanos();
             run.stopRequestedUnixNanos = record.stopRequestedUnixNanos();
             run.notes.addAll(record.notes());
+            run.recordedTerm = record.term();
             run.takeovers.addAll(record.takeovers());
             Set<String> joined = record.reslices().stream()
                     .filter(r -> r.getCause() == ResliceCause.RESLICE_CAUSE_WORKER_JOINED)
@@ -166,6 +233,45 @@ public final class Run {
 
     public String id() {
         return id;
+    }
+
+    /**
+     * From now on the run is driven under {@code leaderTerm}: it goes with every assignment and stop, and into the
+     * record. Called before the run is first persisted or assigned.
+     */
+    synchronized void leadUnder(LeaderTerm leaderTerm) {
+        this.term = leaderTerm;
+        assignments.term(leaderTerm);
+        roster.term(leaderTerm);
+    }
+
+    /** The term the run is driven under here. */
+    public LeaderTerm term() {
+        return term;
+    }
+
+    /** The term in the record this run was restored from. */
+    LeaderTerm recordedTerm() {
+        return recordedTerm;
+    }
+
+    /**
+     * Another coordinator leads the run under a higher term (a worker refused this one's message, or the cluster's
+     * state says so): this coordinator stops driving it at once. Nothing more is sent, shown or stored by it; the
+     * run's data stays in the cluster for the leader of the higher term.
+     */
+    public synchronized void depose(String why) {
+        if (!leading || deposedBecause != null || terminal()) {
+            return;
+        }
+        deposedBecause = why;
+        LOG.warning(() -> "run " + id + ": no longer driven by coordinator " + coordinatorId + " (term "
+                + Terms.describe(term) + "): " + why);
+    }
+
+    /** Whether this coordinator stopped driving the run because it learned of a higher term. */
+    public boolean deposed() {
+        return deposedBecause != null;
     }
 
     public RunState state() {
@@ -206,6 +312,9 @@ public final class Run {
 
     /** Sends every worker with a stream its current assignment (workers ignore an epoch they already have). */
     synchronized void sendAssignments() {
+        if (deposed()) {
+            return;
+        }
         assignments.sendToLive();
     }
 
@@ -241,6 +350,9 @@ public final class Run {
      * there from now on, and it is sent its current assignment unless a takeover re-assignment is coming.
      */
     public synchronized void attach(WorkerChannel channel) {
+        if (deposed()) {
+            return;
+        }
         if (roster.attach(channel, terminal()) != Roster.Attached.ATTACHED) {
             return;
         }
@@ -355,12 +467,30 @@ public final class Run {
     }
 
     /**
+     * From now on the run's ticks compact its old intervals' reports ({@link Compaction}) on {@code housekeeping},
+     * which may wait on the store; only the leader does.
+     */
+    void compactOn(Executor housekeeping) {
+        compactOn(housekeeping, () -> true);
+    }
+
+    /**
+     * Like {@link #compactOn(Executor)}, compacting only while {@code allowed} says so: the run manager allows it while
+     * this coordinator sees as many members as when it began leading the run, so that of two sides of a partition only
+     * the one that took the run over compacts, and the two sides' reports still add up exactly when it heals.
+     */
+    void compactOn(Executor housekeeping, java.util.function.BooleanSupplier allowed) {
+        this.compactionAllowed = allowed;
+        this.housekeeping = housekeeping;
+    }
+
+    /**
      * Shows completed intervals, detects silent workers, re-slices and ends the run; called by the ticker.
      * Cheap when there is nothing to do: whether an interval is due is a constant-time question, and silence
      * is checked a few times per heartbeat timeout rather than on every tick.
      */
     void tick(long nowUnixNanos) {
-        if (terminal()) {
+        if (terminal() || deposed()) {
             return;
         }
         if (nowUnixNanos >= nextSilenceCheckUnixNanos) {
@@ -374,6 +504,14 @@ public final class Run {
             if (recordDirty) {
                 persist();
             }
+        }
+        Executor compactor = housekeeping;
+        if (compactor != null
+                && leading
+                && !deposed()
+                && compaction.due(nowUnixNanos)
+                && compactionAllowed.getAsBoolean()) {
+            compactSoon.request(compactor);
         }
         synchronized (showLock) {
             if (liveView.due(nowUnixNanos)) {
@@ -407,7 +545,7 @@ public final class Run {
     /** Shows what became complete now rather than at the next tick: the next interval's last report was merged. */
     void showNow(long nowUnixNanos) {
         synchronized (showLock) {
-            if (!terminal()) {
+            if (!terminal() && !deposed()) {
                 liveView.showCompleted(nowUnixNanos, state);
             }
         }
@@ -415,7 +553,7 @@ public final class Run {
 
     /** Asks every worker to stop; the run ends once they have reported what they measured. */
     public synchronized void requestStop(String reason, long nowUnixNanos) {
-        if (terminal() || stopRequestedUnixNanos != 0) {
+        if (terminal() || stopRequestedUnixNanos != 0 || deposed()) {
             return;
         }
         stopRequestedUnixNanos = nowUnixNanos;
@@ -424,7 +562,7 @@ public final class Run {
         assignments.cancelTakeover();
         persist();
         roster.sendToLive(CoordinatorMessage.newBuilder()
-                .setStop(StopRun.newBuilder().setRunId(id).setReason(reason))
+                .setStop(StopRun.newBuilder().setRunId(id).setReason(reason).setTerm(term))
                 .build());
     }
 
@@ -546,7 +684,7 @@ public final class Run {
     }
 
     private void afterMerge(IntervalMerger.Merged merged) {
-        if (!leading) {
+        if (!leading || deposed()) {
             return;
         }
         if (terminal()) {
@@ -560,7 +698,7 @@ public final class Run {
     /** Writes the run's record; called under the lock before any change is acted on. */
     synchronized void persist() {
         recordDirty = false;
-        if (!leading) {
+        if (!leading || deposed()) {
             return;
         }
         store.saveRecord(new RunRecord(
@@ -578,7 +716,8 @@ public final class Run {
                 notes,
                 assignments.reslices(),
                 takeovers,
-                roster.records()));
+                roster.records(),
+                term));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.salvo.coordinator.run;
 
+import io.salvo.coordinator.cluster.CompactedInterval;
 import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
@@ -8,10 +9,15 @@ import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.ReportRejected;
 import io.salvo.proto.v1.WorkerEvent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.ObjLongConsumer;
 import java.util.logging.Logger;
 
@@ -27,6 +33,8 @@ public final class RunInbox {
 
     private final String runId;
     private final IntervalMerger merger;
+    private final Compaction compaction;
+    private final LongSupplier unixNanos;
     private final Roster roster;
     /** Whether refused stored reports are answered on their worker's stream (the leader does; copies don't). */
     private final boolean answers;
@@ -41,6 +49,15 @@ public final class RunInbox {
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
 
     /**
+     * Guarded by itself: while a restored run has not replayed the store yet, what the store's listener delivers
+     * waits here, so that no raw report is merged before the compacted interval that may already hold it.
+     * Null once replayed (or for a new run).
+     */
+    private List<Map.Entry<String, byte[]>> heldUntilReplayed;
+
+    private final Object holdLock = new Object();
+
+    /**
      * @param onMerged   after each report merged here
      * @param onFinished a worker finished, with the last interval it reported
      * @param onFailed   a worker failed, with its reason
@@ -48,13 +65,19 @@ public final class RunInbox {
     RunInbox(
             String runId,
             IntervalMerger merger,
+            Compaction compaction,
+            LongSupplier unixNanos,
             Roster roster,
+            boolean restored,
             boolean answers,
             Consumer<IntervalMerger.Merged> onMerged,
             ObjLongConsumer<String> onFinished,
             BiConsumer<String, String> onFailed) {
         this.runId = runId;
         this.merger = merger;
+        this.compaction = compaction;
+        this.unixNanos = unixNanos;
+        this.heldUntilReplayed = restored ? new ArrayList<>() : null;
         this.roster = roster;
         this.answers = answers;
         this.onMerged = onMerged;
@@ -68,6 +91,16 @@ public final class RunInbox {
      * alone). One the merger refuses is counted once and answered on its worker's stream.
      */
     public void storedReport(String key, byte[] bytes) {
+        synchronized (holdLock) {
+            if (heldUntilReplayed != null) {
+                heldUntilReplayed.add(Map.entry(key, bytes));
+                return;
+            }
+        }
+        mergeStored(key, bytes);
+    }
+
+    private void mergeStored(String key, byte[] bytes) {
         if (mergedAlready(key)) {
             return;
         }
@@ -81,7 +114,10 @@ public final class RunInbox {
             return;
         }
         try {
-            merged(report, merger.mergeIfNew(IntervalMerger.decode(report)));
+            merged(
+                    report,
+                    compaction.merge(
+                            IntervalMerger.decode(report), CompactedInterval.digestOf(bytes), unixNanos.getAsLong()));
         } catch (RejectedReportException | CorruptHistogramException e) {
             // Checked by the coordinator that stored it, so this is a bug or a foreign writer; once per key.
             if (refused.add(key)) {
@@ -103,7 +139,14 @@ public final class RunInbox {
      * @throws RejectedReportException when the merger refuses the report (not counted here: the receiver does)
      */
     public IntervalMerger.Merged receivedReport(IntervalMerger.Decoded decoded) throws RejectedReportException {
-        IntervalMerger.Merged merged = merger.mergeIfNew(decoded);
+        return receivedReport(decoded, decoded.report().toByteArray());
+    }
+
+    /** {@link #receivedReport(IntervalMerger.Decoded)} with the report's bytes as they are stored. */
+    public IntervalMerger.Merged receivedReport(IntervalMerger.Decoded decoded, byte[] bytes)
+            throws RejectedReportException {
+        IntervalMerger.Merged merged =
+                compaction.merge(decoded, CompactedInterval.digestOf(bytes), unixNanos.getAsLong());
         merged(decoded.report(), merged);
         return merged;
     }
@@ -126,14 +169,46 @@ public final class RunInbox {
 
     /**
      * Merges everything {@code store} holds for the run (entry listeners keep delivering newer entries meanwhile;
-     * each is merged once), and stops waiting for workers the run counts as lost. Returns the number of reports
-     * found.
+     * each is merged once), and stops waiting for workers the run counts as lost. Compacted intervals go first, so
+     * a raw copy of a report one of them holds counts as merged. Returns the number of reports found (those the
+     * compacted intervals hold included).
      */
     long replay(RunStore store) {
+        // Raw reports read before the compacted intervals: a report compacted in between is then in both (merged
+        // once), never in neither.
+        NavigableMap<String, byte[]> raw = store.reports();
         long found = 0;
-        for (var e : store.reports().entrySet()) {
-            found++;
-            storedReport(e.getKey(), e.getValue());
+        for (var e : store.compactedIntervals().entrySet()) {
+            CompactedInterval entry;
+            try {
+                entry = CompactedInterval.decode(e.getValue());
+                compaction.restore(entry);
+            } catch (RuntimeException ex) {
+                LOG.warning(() -> "run " + runId + ": unreadable compacted interval " + e.getKey()
+                        + " in the replicated state: " + ex.getMessage());
+                continue;
+            }
+            found += entry.merged().getWorkerIdsCount();
+        }
+        for (var e : raw.entrySet()) {
+            if (!mergedAlready(e.getKey())) {
+                found++;
+            }
+            mergeStored(e.getKey(), e.getValue());
+        }
+        while (true) {
+            List<Map.Entry<String, byte[]>> held;
+            synchronized (holdLock) {
+                held = heldUntilReplayed;
+                if (held == null || held.isEmpty()) {
+                    heldUntilReplayed = null;
+                    break;
+                }
+                heldUntilReplayed = new ArrayList<>();
+            }
+            for (Map.Entry<String, byte[]> e : held) {
+                mergeStored(e.getKey(), e.getValue());
+            }
         }
         for (var e : store.workerEvents().entrySet()) {
             storedEvent(e.getKey(), e.getValue());

@@ -12,10 +12,13 @@ import io.salvo.coordinator.slicing.RegionSlicer;
 import io.salvo.coordinator.slicing.SlicePlanner;
 import io.salvo.coordinator.slicing.SlicePlanner.Participant;
 import io.salvo.core.plan.PlanChecks;
+import io.salvo.core.term.Terms;
+import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.StartRunResponse;
+import io.salvo.proto.v1.TermRefused;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,6 +57,8 @@ public final class RunManager implements WorkerDirectory.Listener {
     private final SecureRandom random = new SecureRandom();
     private volatile Run active;
     private final RunArchive archive;
+    /** Where runs compact their reports and ended runs are archived: one task at a time, off the ticker. */
+    private final Executor housekeeping;
 
     /**
      * @param clock         the coordinator's wall clock; runs read every instant from it
@@ -76,10 +81,15 @@ public final class RunManager implements WorkerDirectory.Listener {
         this.settings = settings;
         this.cluster = cluster;
         this.coordinatorId = coordinatorId;
+        this.housekeeping = archiver;
         this.archive = new RunArchive(
                 cluster, clock, ticker, archiver, settings.finishedRunRetention(), coordinatorId, runs, this::copyOf);
         workers.listener(this);
         cluster.onLeadershipGained(() -> clusterEvents.execute(this::takeOver));
+        cluster.onLeadershipLost(() -> clusterEvents.execute(() -> deposeAll("a coordinator older than this one "
+                + "leads the cluster again (a partition between coordinators healed)")));
+        cluster.terms().addEntryListener(new TermListener(), true);
+        cluster.onMemberJoined(() -> clusterEvents.execute(this::reconcileTerms));
         cluster.stopRequests().addEntryListener(new StopListener(), true);
     }
 
@@ -161,7 +171,8 @@ public final class RunManager implements WorkerDirectory.Listener {
                             start,
                             settings.grace().toNanos(),
                             heartbeatTimeout,
-                            settings.stopTimeout().toNanos()),
+                            settings.stopTimeout().toNanos(),
+                            settings.compactionMarginNanos()),
                     clock,
                     cluster.runStore(runId),
                     coordinatorId);
@@ -171,6 +182,7 @@ public final class RunManager implements WorkerDirectory.Listener {
                 run.assign(s, slices.get(s.workerId()));
                 response.addWorkerIds(s.workerId());
             }
+            run.leadUnder(cluster.leaderTerm(LeaderTerm.getDefaultInstance()));
             // Listen before anyone can report, and persist before anyone is told.
             follow(run);
             run.persist();
@@ -215,12 +227,85 @@ public final class RunManager implements WorkerDirectory.Listener {
      */
     public Run ledRun(String runId) {
         Run run = runs.get(runId);
-        return run != null && run.leading() && cluster.isLeader() ? run : null;
+        return run != null && run.leading() && !run.deposed() && cluster.isLeader() ? run : null;
+    }
+
+    /**
+     * A member joined, or this side of a partition merged with the other: when the cluster's state holds a term
+     * higher than this leader's (the other side led under it), the runs led here under the lower term are deposed
+     * and taken over again under a term above both, from the merged state.
+     */
+    private void reconcileTerms() {
+        if (!cluster.isLeader()) {
+            return;
+        }
+        LeaderTerm highest = LeaderTerm.getDefaultInstance();
+        for (byte[] bytes : cluster.terms().values()) {
+            highest = Terms.max(highest, CoordinatorCluster.parseTerm(bytes));
+        }
+        heardOfTerm(highest);
+        boolean anyDeposed = runs.values().stream().anyMatch(r -> r.deposed() && !r.terminal());
+        if (anyDeposed) {
+            takeOver();
+        }
+    }
+
+    /** Stops driving every run led here: another coordinator leads under a higher term. */
+    private void deposeAll(String why) {
+        for (Run run : runs.values()) {
+            run.depose(why);
+        }
+    }
+
+    /**
+     * A worker refused a message of this coordinator because it has seen a higher term: recorded for the cluster
+     * (every coordinator of this side learns it through {@code salvo.terms}) and acted on here at once.
+     */
+    public void termRefused(String workerId, TermRefused refused) {
+        LeaderTerm highest = refused.getHighest();
+        LOG.warning(() -> "worker " + workerId + " refused term " + Terms.describe(refused.getRefused()) + " of run "
+                + refused.getRunId() + "; it has seen term " + Terms.describe(highest));
+        heardOfTerm(highest);
+        try {
+            cluster.learnedTerm(highest);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not record the learned term", e);
+        }
+    }
+
+    /** Deposes every run led here under a lower term than {@code other}, when another member took {@code other}. */
+    private void heardOfTerm(LeaderTerm other) {
+        if (!Terms.isSet(other) || other.getMemberId().equals(cluster.memberId())) {
+            return;
+        }
+        for (Run run : runs.values()) {
+            if (Terms.lower(run.term(), other)) {
+                run.depose("coordinator member " + other.getMemberId() + " leads under the higher term "
+                        + Terms.describe(other));
+            }
+        }
+    }
+
+    private final class TermListener
+            implements EntryAddedListener<String, byte[]>, EntryUpdatedListener<String, byte[]> {
+        @Override
+        public void entryAdded(EntryEvent<String, byte[]> event) {
+            heardOfTerm(CoordinatorCluster.parseTerm(event.getValue()));
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<String, byte[]> event) {
+            heardOfTerm(CoordinatorCluster.parseTerm(event.getValue()));
+        }
     }
 
     /** Drives the run from now on; a taken-over run only once it knows what the old leader showed. */
     private void scheduleTicks(Run run) {
         run.driveOn(ticker);
+        // Of two sides of a partition, the leader that sees fewer members than it began with stops compacting: only
+        // one side compacts an interval, and the heal's union of the two sides' reports stays exact.
+        int members = cluster.memberIds().size();
+        run.compactOn(housekeeping, () -> cluster.memberIds().size() >= members);
         long tickMillis = settings.tick().toMillis();
         // tickSafely logs its own failures and ends the task (by throwing) once the run is over
         ScheduledFuture<?> unused =
@@ -228,6 +313,9 @@ public final class RunManager implements WorkerDirectory.Listener {
     }
 
     private void tickSafely(Run run) {
+        if (run.deposed()) {
+            throw new CancellationSignal();
+        }
         if (run.terminal()) {
             archive.scheduleArchive(run.id(), run.endUnixNanos());
             throw new CancellationSignal();
@@ -294,10 +382,13 @@ public final class RunManager implements WorkerDirectory.Listener {
                 archive.resume(record);
                 continue;
             }
-            if (runs.containsKey(record.runId())) {
+            Run known = runs.get(record.runId());
+            if (known != null && !known.deposed()) {
                 continue;
             }
             Run run = restore(record, true);
+            // A term above the record's and every term this side of the cluster has seen, before anything is sent.
+            run.leadUnder(cluster.leaderTerm(record.term()));
             follow(run);
             long restored = run.replay();
             run.tookOver(record.leaderCoordinatorId(), restored);
@@ -371,7 +462,7 @@ public final class RunManager implements WorkerDirectory.Listener {
      */
     public Optional<RunResult> result(String runId) throws StatusException {
         Run run = runs.get(runId);
-        if (run != null) {
+        if (run != null && !run.deposed()) {
             return Optional.of(run.result());
         }
         Optional<RunRecord> record = record(runId);
@@ -401,6 +492,7 @@ public final class RunManager implements WorkerDirectory.Listener {
         return Run.restore(
                 record,
                 settings.stopTimeout().toNanos(),
+                settings.compactionMarginNanos(),
                 clock,
                 cluster.runStore(record.runId()),
                 coordinatorId,

@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param finishedRunRetention how long an ended run keeps its per-interval reports, live snapshots and events
  *                             in the cluster, so that late reports still reach its result and watchers can replay
  *                             it; after that only its record and final result stay (see {@link RunArchive})
+ * @param compactionMargin     how long after its grace period ended an interval of a running run has its reports
+ *                             compacted into one entry (see {@link Compaction}); null: never (for comparisons)
  */
 public record RunSettings(
         Duration startLead,
@@ -23,8 +25,16 @@ public record RunSettings(
         Duration stopTimeout,
         Duration tick,
         int minClockSamples,
-        Duration finishedRunRetention) {
+        Duration finishedRunRetention,
+        Duration compactionMargin) {
+
+    /** Reports stay raw for the grace period plus this, then their interval is compacted. */
+    public static final Duration DEFAULT_COMPACTION_MARGIN = Duration.ofSeconds(2);
+
     public RunSettings {
+        if (compactionMargin != null && compactionMargin.isNegative()) {
+            throw new IllegalArgumentException("compactionMargin must not be negative, got " + compactionMargin);
+        }
         if (finishedRunRetention.isNegative() || finishedRunRetention.isZero()) {
             throw new IllegalArgumentException("finishedRunRetention must be positive, got " + finishedRunRetention);
         }
@@ -41,37 +51,80 @@ public record RunSettings(
                 Duration.ofSeconds(10),
                 Duration.ofMillis(50),
                 3,
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10),
+                DEFAULT_COMPACTION_MARGIN);
     }
 
     public RunSettings withStartLead(Duration value) {
         return new RunSettings(
-                value, grace, heartbeatTimeout, stopTimeout, tick, minClockSamples, finishedRunRetention);
+                value,
+                grace,
+                heartbeatTimeout,
+                stopTimeout,
+                tick,
+                minClockSamples,
+                finishedRunRetention,
+                compactionMargin);
     }
 
     public RunSettings withGrace(Duration value) {
         return new RunSettings(
-                startLead, value, heartbeatTimeout, stopTimeout, tick, minClockSamples, finishedRunRetention);
+                startLead,
+                value,
+                heartbeatTimeout,
+                stopTimeout,
+                tick,
+                minClockSamples,
+                finishedRunRetention,
+                compactionMargin);
     }
 
     public RunSettings withHeartbeatTimeout(Duration value) {
-        return new RunSettings(startLead, grace, value, stopTimeout, tick, minClockSamples, finishedRunRetention);
+        return new RunSettings(
+                startLead, grace, value, stopTimeout, tick, minClockSamples, finishedRunRetention, compactionMargin);
     }
 
     public RunSettings withStopTimeout(Duration value) {
-        return new RunSettings(startLead, grace, heartbeatTimeout, value, tick, minClockSamples, finishedRunRetention);
+        return new RunSettings(
+                startLead,
+                grace,
+                heartbeatTimeout,
+                value,
+                tick,
+                minClockSamples,
+                finishedRunRetention,
+                compactionMargin);
     }
 
     public RunSettings withTick(Duration value) {
         return new RunSettings(
-                startLead, grace, heartbeatTimeout, stopTimeout, value, minClockSamples, finishedRunRetention);
+                startLead,
+                grace,
+                heartbeatTimeout,
+                stopTimeout,
+                value,
+                minClockSamples,
+                finishedRunRetention,
+                compactionMargin);
     }
 
     public RunSettings withMinClockSamples(int value) {
-        return new RunSettings(startLead, grace, heartbeatTimeout, stopTimeout, tick, value, finishedRunRetention);
+        return new RunSettings(
+                startLead, grace, heartbeatTimeout, stopTimeout, tick, value, finishedRunRetention, compactionMargin);
     }
 
     public RunSettings withFinishedRunRetention(Duration value) {
-        return new RunSettings(startLead, grace, heartbeatTimeout, stopTimeout, tick, minClockSamples, value);
+        return new RunSettings(
+                startLead, grace, heartbeatTimeout, stopTimeout, tick, minClockSamples, value, compactionMargin);
+    }
+
+    public RunSettings withCompactionMargin(Duration value) {
+        return new RunSettings(
+                startLead, grace, heartbeatTimeout, stopTimeout, tick, minClockSamples, finishedRunRetention, value);
+    }
+
+    /** The margin as a run takes it: nanoseconds, negative when compaction is off. */
+    long compactionMarginNanos() {
+        return compactionMargin == null ? -1 : compactionMargin.toNanos();
     }
 }

@@ -12,6 +12,8 @@ import io.salvo.proto.v1.RunPlan;
  * @param graceNanos            how long after its end an interval waits for missing reports before it is shown
  * @param heartbeatTimeoutNanos how long a connected worker may be silent before it counts as lost
  * @param stopTimeoutNanos      how long after a stop request workers may take to report their last interval
+ * @param compactionMarginNanos how long after its grace period ended an interval's reports are compacted (see
+ *                              {@link Compaction}); negative: never. Like the stop timeout, the leader's own.
  */
 public record RunSpec(
         String id,
@@ -20,13 +22,34 @@ public record RunSpec(
         long startUnixNanos,
         long graceNanos,
         long heartbeatTimeoutNanos,
-        long stopTimeoutNanos) {
+        long stopTimeoutNanos,
+        long compactionMarginNanos) {
+
+    /** With the default compaction margin. */
+    public RunSpec(
+            String id,
+            RunPlan plan,
+            long seed,
+            long startUnixNanos,
+            long graceNanos,
+            long heartbeatTimeoutNanos,
+            long stopTimeoutNanos) {
+        this(
+                id,
+                plan,
+                seed,
+                startUnixNanos,
+                graceNanos,
+                heartbeatTimeoutNanos,
+                stopTimeoutNanos,
+                RunSettings.DEFAULT_COMPACTION_MARGIN.toNanos());
+    }
 
     /** Workers must have finished by the end of the load, plus the drain, plus this much. */
     static final long DEADLINE_SLACK_NANOS = 30_000_000_000L;
 
-    /** The run as its record has it, with this coordinator's stop timeout. */
-    static RunSpec of(RunRecord record, long stopTimeoutNanos) {
+    /** The run as its record has it, with this coordinator's stop timeout and compaction margin. */
+    static RunSpec of(RunRecord record, long stopTimeoutNanos, long compactionMarginNanos) {
         return new RunSpec(
                 record.runId(),
                 record.plan(),
@@ -34,7 +57,8 @@ public record RunSpec(
                 record.startUnixNanos(),
                 record.graceNanos(),
                 record.heartbeatTimeoutNanos(),
-                stopTimeoutNanos);
+                stopTimeoutNanos,
+                compactionMarginNanos);
     }
 
     long intervalNanos() {

@@ -98,7 +98,8 @@ public final class CoordinatorServer implements AutoCloseable {
                     new ReportIntake(cluster, runs::ledRun, new ReportBatcher(cluster, scheduler)),
                     clock,
                     scheduler,
-                    streamWork);
+                    streamWork,
+                    runs::termRefused);
             this.auth = token == null ? null : new TokenAuthInterceptor(token);
             this.snapshotFeeds = new SnapshotFeeds(cluster);
             RunControlService runControl = new RunControlService(runs, snapshotFeeds, registry, clock);

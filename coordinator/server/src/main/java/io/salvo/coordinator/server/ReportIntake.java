@@ -1,6 +1,7 @@
 package io.salvo.coordinator.server;
 
 import com.hazelcast.map.listener.EntryAddedListener;
+import io.salvo.coordinator.cluster.CompactedInterval;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RejectionTally;
 import io.salvo.coordinator.cluster.ReportBatcher;
@@ -15,6 +16,7 @@ import io.salvo.proto.v1.ReportRejected;
 import io.salvo.proto.v1.WorkerEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,6 +46,21 @@ final class ReportIntake {
     private final Map<String, KnownRun> records = new ConcurrentHashMap<>();
 
     private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
+    /**
+     * Compacted intervals recently read, by "run/interval", for telling a re-delivered copy from a duplicate after
+     * the interval's raw reports were compacted (a reconnecting worker re-sends its last 20 s, for intervals most of
+     * which are compacted by then, and a thousand workers would otherwise read the same few entries a thousand
+     * times). An entry only ever gains workers, so a cached one is never wrong about a worker it lists.
+     */
+    private final Map<String, CompactedInterval> compactedCache = new LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CompactedInterval> eldest) {
+            return size() > 256;
+        }
+    };
+
     /** Ended runs whose per-interval data is gone (RunManager.archive): what still arrives for them is refused. */
     private final Set<String> archived = ConcurrentHashMap.newKeySet();
 
@@ -144,25 +161,25 @@ final class ReportIntake {
         String key = CoordinatorCluster.reportKey(index, from.workerId());
         if (led == null) {
             return () -> {
-                String reason = storeIfAbsent(runId, key, report.toByteArray());
+                String reason = storeIfAbsent(runId, index, from.workerId(), key, report.toByteArray());
                 if (reason != null) {
                     reject(from, runId, index, reason);
                 }
             };
         }
+        byte[] bytes = report.toByteArray();
         IntervalMerger.Merged merged;
         try {
-            merged = led.inbox().receivedReport(decoded);
+            merged = led.inbox().receivedReport(decoded, bytes);
         } catch (RejectedReportException e) {
             return () -> reject(from, runId, index, e.getMessage());
         }
-        byte[] bytes = report.toByteArray();
         if (merged != IntervalMerger.Merged.ALREADY_MERGED) {
             batcher.store(runId, key, bytes);
             return null;
         }
         return () -> {
-            String reason = compareWithStored(runId, key, bytes);
+            String reason = compareWithStored(runId, index, from.workerId(), key, bytes);
             if (reason != null) {
                 reject(from, runId, index, reason);
             }
@@ -170,10 +187,17 @@ final class ReportIntake {
     }
 
     /** A second copy of a report the leader merged: harmless when identical to the stored one. */
-    private String compareWithStored(String runId, String key, byte[] bytes) {
+    private String compareWithStored(String runId, long index, String workerId, String key, byte[] bytes) {
         byte[] existing = batcher.pending(runId, key);
         if (existing == null) {
             existing = cluster.reports(runId).get(key);
+        }
+        if (existing == null) {
+            // Its interval may have been compacted: the entry has the first copy's digest.
+            Compared compared = compareWithCompacted(runId, index, workerId, bytes);
+            if (compared != Compared.NOT_COMPACTED) {
+                return compared == Compared.SAME ? null : duplicate(key);
+            }
         }
         if (existing == null) {
             // Merged but not stored (a write that failed for good): store what was merged, once.
@@ -183,11 +207,56 @@ final class ReportIntake {
     }
 
     /** Another coordinator leads the run: the map refuses a second copy, and its listener merges the first. */
-    private String storeIfAbsent(String runId, String key, byte[] bytes) {
+    private String storeIfAbsent(String runId, long index, String workerId, String key, byte[] bytes) {
+        // A report for an interval whose reports were compacted: the entry, not the raw map, has the first copy.
+        Compared compared = compareWithCompacted(runId, index, workerId, bytes);
+        if (compared != Compared.NOT_COMPACTED) {
+            return compared == Compared.SAME ? null : duplicate(key);
+        }
         byte[] existing = cluster.reports(runId).putIfAbsent(key, bytes);
         // An identical copy is a worker re-delivering after a reconnect what a coordinator that
         // died may not have kept: already stored, nothing to do, nothing to reject.
         return existing == null || Arrays.equals(existing, bytes) ? null : duplicate(key);
+    }
+
+    private enum Compared {
+        /** The interval has no compacted entry listing this worker: the raw map decides. */
+        NOT_COMPACTED,
+        SAME,
+        DIFFERENT
+    }
+
+    /**
+     * Compares a report with the first copy its compacted interval holds. A cached entry that does not list the
+     * worker is read again once (the interval may have been compacted again since, with this worker's report).
+     */
+    private Compared compareWithCompacted(String runId, long index, String workerId, byte[] bytes) {
+        String cacheKey = runId + "/" + index;
+        CompactedInterval entry;
+        synchronized (compactedCache) {
+            entry = compactedCache.get(cacheKey);
+        }
+        Long first = entry == null ? null : entry.digestOf(workerId);
+        if (first == null) {
+            byte[] stored = cluster.compacted(runId).get(index);
+            if (stored == null) {
+                return Compared.NOT_COMPACTED;
+            }
+            try {
+                entry = CompactedInterval.decode(stored);
+            } catch (RuntimeException e) {
+                LOG.warning(() -> "run " + runId + ": unreadable compacted interval " + index + ": " + e.getMessage());
+                return Compared.NOT_COMPACTED;
+            }
+            synchronized (compactedCache) {
+                compactedCache.put(cacheKey, entry);
+            }
+            first = entry.digestOf(workerId);
+            if (first == null) {
+                return Compared.NOT_COMPACTED;
+            }
+        }
+        return first == CompactedInterval.digestOf(bytes) ? Compared.SAME : Compared.DIFFERENT;
     }
 
     private static String duplicate(String key) {

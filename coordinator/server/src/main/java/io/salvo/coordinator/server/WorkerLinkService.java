@@ -7,6 +7,7 @@ import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.ReportRejected;
+import io.salvo.proto.v1.TermRefused;
 import io.salvo.proto.v1.Welcome;
 import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
@@ -16,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.logging.Logger;
 
 /** The workers' side of the coordinator: one {@link WorkerSession} per Connect stream. */
@@ -35,6 +37,8 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
     private final ScheduledExecutorService scheduler;
     /** Where stream work that may wait on the cluster runs (see {@link StreamWork}). */
     private final Executor blocking;
+    /** A worker refused a message of a lower term than it has seen (the run manager learns of the higher term). */
+    private final BiConsumer<String, TermRefused> termRefused;
 
     private final AtomicLong protocolViolations = new AtomicLong();
     private final AtomicLong unknownRunReports = new AtomicLong();
@@ -46,8 +50,10 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
             ReportIntake intake,
             WallClock clock,
             ScheduledExecutorService scheduler,
-            Executor blocking) {
+            Executor blocking,
+            BiConsumer<String, TermRefused> termRefused) {
         this.blocking = blocking;
+        this.termRefused = termRefused;
         this.coordinatorId = coordinatorId;
         this.memberId = memberId;
         this.registry = registry;
@@ -153,6 +159,7 @@ public final class WorkerLinkService extends WorkerLinkGrpc.WorkerLinkImplBase {
                         }
                     }
                     case EVENT -> onEvent(message);
+                    case TERM_REFUSED -> termRefused.accept(session.workerId(), message.getTermRefused());
                     case HEARTBEAT -> {}
                     case HELLO -> LOG.warning(() -> "worker " + session.workerId() + " sent a second hello; ignored");
                     case BODY_NOT_SET -> LOG.warning(() -> "worker " + session.workerId() + " sent an empty message");

@@ -172,6 +172,39 @@ class RunRecordGoldenTest {
         assertThat(golden.plan().getRequest().getBodiesCount()).isEqualTo(2);
     }
 
+    /**
+     * The leader's term is appended to a format-1 record only when there is one: the golden above is a record without
+     * a term, byte for byte; with a term the record reads back with it, and its first bytes are the golden's (a
+     * coordinator from before terms reads the record and ignores the tail).
+     */
+    @Test
+    void aTermIsAppendedAndReadBackWithoutChangingRecordsWithoutOne() {
+        RunRecord plain = fixedRecord();
+        assertThat(plain.term()).isEqualTo(io.salvo.proto.v1.LeaderTerm.getDefaultInstance());
+        io.salvo.proto.v1.LeaderTerm term = io.salvo.core.term.Terms.of(4, "member-b");
+        RunRecord withTerm = new RunRecord(
+                plain.runId(),
+                plain.plan(),
+                plain.seed(),
+                plain.startUnixNanos(),
+                plain.graceNanos(),
+                plain.heartbeatTimeoutNanos(),
+                plain.epoch(),
+                plain.state(),
+                plain.endUnixNanos(),
+                plain.stopRequestedUnixNanos(),
+                plain.leaderCoordinatorId(),
+                plain.notes(),
+                plain.reslices(),
+                plain.takeovers(),
+                plain.workers(),
+                term);
+        byte[] bytes = withTerm.encode();
+        byte[] golden = Golden.read(GOLDEN);
+        assertThat(java.util.Arrays.copyOf(bytes, golden.length)).isEqualTo(golden);
+        assertThat(RunRecord.decode(bytes)).isEqualTo(withTerm);
+    }
+
     /** Where the bytes first differ, and which of the record's fields today's decoder sees differ. */
     static List<String> differences(byte[] golden, byte[] actual) {
         List<String> out = new ArrayList<>(Golden.byteDifferences(golden, actual));

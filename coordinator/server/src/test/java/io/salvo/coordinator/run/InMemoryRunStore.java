@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -22,6 +23,7 @@ final class InMemoryRunStore implements RunStore {
     final List<RunRecord> recordWrites = new CopyOnWriteArrayList<>();
     final NavigableMap<Long, LiveSnapshot> snapshots = new ConcurrentSkipListMap<>();
     final NavigableMap<String, byte[]> reports = new ConcurrentSkipListMap<>();
+    final NavigableMap<Long, byte[]> compacted = new ConcurrentSkipListMap<>();
     final Map<String, byte[]> events = new ConcurrentHashMap<>();
     final List<RejectionTally> rejections = new CopyOnWriteArrayList<>();
 
@@ -53,6 +55,26 @@ final class InMemoryRunStore implements RunStore {
     @Override
     public NavigableMap<String, byte[]> reports() {
         return new TreeMap<>(reports);
+    }
+
+    @Override
+    public NavigableMap<Long, byte[]> compactedIntervals() {
+        return new TreeMap<>(compacted);
+    }
+
+    @Override
+    public byte[] compactedInterval(long intervalIndex) {
+        return compacted.get(intervalIndex);
+    }
+
+    @Override
+    public void saveCompacted(long intervalIndex, byte[] entry) {
+        compacted.put(intervalIndex, entry);
+    }
+
+    @Override
+    public void removeReports(Set<String> keys) {
+        keys.forEach(reports::remove);
     }
 
     @Override

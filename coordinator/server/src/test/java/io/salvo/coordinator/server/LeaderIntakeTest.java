@@ -8,6 +8,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.salvo.coordinator.clock.WallClock;
+import io.salvo.coordinator.cluster.CompactedInterval;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.run.RunSettings;
@@ -55,12 +56,17 @@ class LeaderIntakeTest {
 
     /** A coordinator with this tick, a grace period and silence limit far beyond the test, and workers. */
     private void start(Duration tick, String... workerIds) throws Exception {
+        start(
+                RunSettings.defaults()
+                        .withStartLead(Duration.ofMillis(300))
+                        .withGrace(Duration.ofSeconds(60))
+                        .withHeartbeatTimeout(Duration.ofSeconds(60))
+                        .withTick(tick),
+                workerIds);
+    }
+
+    private void start(RunSettings settings, String... workerIds) throws Exception {
         String name = InProcessServerBuilder.generateName();
-        RunSettings settings = RunSettings.defaults()
-                .withStartLead(Duration.ofMillis(300))
-                .withGrace(Duration.ofSeconds(60))
-                .withHeartbeatTimeout(Duration.ofSeconds(60))
-                .withTick(tick);
         server = CoordinatorServer.start(InProcessServerBuilder.forName(name), WallClock.system(), settings, null);
         channel = InProcessChannelBuilder.forName(name).build();
         for (String id : workerIds) {
@@ -197,6 +203,51 @@ class LeaderIntakeTest {
                 throw new AssertionError(e);
             }
         });
+    }
+
+    /**
+     * Once an interval is compacted its raw reports are gone from the map; a second copy is still told apart by the
+     * digest its compacted entry keeps: identical, a harmless re-delivery; different, refused and counted.
+     */
+    @Test
+    void aSecondCopyOfACompactedReportIsToldApartByItsDigest() throws Exception {
+        start(
+                RunSettings.defaults()
+                        .withStartLead(Duration.ofMillis(300))
+                        .withGrace(Duration.ofMillis(100))
+                        .withHeartbeatTimeout(Duration.ofSeconds(60))
+                        .withCompactionMargin(Duration.ZERO),
+                "a",
+                "b");
+        FakeWorker a = workers.get(0);
+        FakeWorker b = workers.get(1);
+        String runId = startRun(2);
+        IntervalReport a0 = report(runId, "a", 0, 1_000, 2_000);
+        a.send(message(a0));
+        b.send(message(report(runId, "b", 0, 3_000)));
+        CoordinatorCluster cluster = server.cluster();
+        Await.until(
+                "interval 0 compacted and its raw reports removed",
+                () -> cluster.compacted(runId).containsKey(0L)
+                        && cluster.reports(runId).keySet().stream().noneMatch(k -> k.startsWith("000000000000/")));
+        CompactedInterval entry =
+                CompactedInterval.decode(cluster.compacted(runId).get(0L));
+        assertThat(entry.merged().getWorkerIdsList()).containsExactlyInAnyOrder("a", "b");
+        assertThat(entry.digestOf("a")).isEqualTo(CompactedInterval.digestOf(a0.toByteArray()));
+
+        a.send(message(a0)); // re-delivered after a reconnect: harmless
+        a.send(message(report(runId, "a", 0, 9_000_000))); // a different second copy: refused
+        Await.until("one refused", () -> rejected(runId) == 1);
+        RunResult result = result(runId);
+        assertThat(result.getMessage()).contains("duplicate report for interval 0");
+        Histogram expected = HistogramSpec.newHistogram();
+        for (long v : new long[] {1_000, 2_000, 3_000}) {
+            expected.recordValue(v);
+        }
+        assertThat(HistogramCodec.decode(
+                        result.getIntervals(0).getOutcomes(0).getLatencyMicros().toByteArray()))
+                .isEqualTo(expected);
+        assertThat(cluster.reports(runId).keySet()).noneMatch(k -> k.startsWith("000000000000/"));
     }
 
     private long rejected(String runId) {

@@ -1,0 +1,240 @@
+package io.salvo.coordinator.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.salvo.coordinator.cluster.CompactedInterval;
+import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.merge.IntervalMerger;
+import io.salvo.coordinator.server.ScriptedReports;
+import io.salvo.coordinator.slicing.SlicePlanner;
+import io.salvo.core.histogram.HistogramCodec;
+import io.salvo.proto.v1.IntervalReport;
+import io.salvo.proto.v1.MergedInterval;
+import io.salvo.proto.v1.OutcomeHistograms;
+import io.salvo.proto.v1.RunPlan;
+import io.salvo.proto.v1.Slice;
+import io.salvo.testkit.FakeClock;
+import io.salvo.testkit.TestPlans;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A running run's reports are compacted, on fake time, as its manager drives it: intervals older than the grace
+ * period plus the margin become one entry each, the raw reports they replace leave the store, a late report for a
+ * compacted interval is folded in exactly, and a coordinator restoring the run from the store (a takeover, or a
+ * follower answering for the result) gets the same merged intervals as the leader and as a plain merge of every
+ * report.
+ */
+class RunCompactionTest {
+
+    private static final long GRACE_NANOS = Duration.ofMillis(1500).toNanos();
+    private static final long HEARTBEAT_TIMEOUT_NANOS = Duration.ofSeconds(30).toNanos();
+    private static final long STOP_TIMEOUT_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final long MARGIN_NANOS = RunSettings.DEFAULT_COMPACTION_MARGIN.toNanos();
+
+    private final FakeClock clock = new FakeClock();
+    private final InMemoryRunStore store = new InMemoryRunStore();
+    private final FakeChannel a = new FakeChannel("w-a", clock);
+    private final FakeChannel b = new FakeChannel("w-b", clock);
+    /** Every report the run was given, for a plain merge to compare with. */
+    private final List<IntervalReport> sent = new ArrayList<>();
+
+    private Run start(RunPlan plan) {
+        long start = clock.unixNanos() + Duration.ofSeconds(1).toNanos();
+        Run run = Run.create(
+                new RunSpec(
+                        "run-c",
+                        plan,
+                        7,
+                        start,
+                        GRACE_NANOS,
+                        HEARTBEAT_TIMEOUT_NANOS,
+                        STOP_TIMEOUT_NANOS,
+                        MARGIN_NANOS),
+                clock::unixNanos,
+                store,
+                "coordinator-c");
+        Map<String, Slice> slices = SlicePlanner.plan(
+                List.of(new SlicePlanner.Participant("w-a", 1), new SlicePlanner.Participant("w-b", 1)), 7);
+        run.assign(a, slices.get("w-a"));
+        run.assign(b, slices.get("w-b"));
+        run.persist();
+        run.sendAssignments();
+        run.driveOn(clock);
+        run.compactOn(clock);
+        ScheduledFuture<?> unusedTicks =
+                clock.scheduleAtFixedRate(() -> run.tick(clock.unixNanos()), 50, 50, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> unusedHeartbeats = clock.scheduleAtFixedRate(
+                () -> {
+                    a.heard();
+                    b.heard();
+                },
+                1,
+                1,
+                TimeUnit.SECONDS);
+        return run;
+    }
+
+    private void at(long millis) {
+        clock.forward(Duration.ofMillis(millis).minus(clock.elapsed()));
+    }
+
+    /** As the leader takes in a report from its own stream: merged at once, stored raw (the batcher's job). */
+    private void report(Run run, FakeChannel worker, long index) throws Exception {
+        IntervalReport r = ScriptedReports.report(
+                run.id(),
+                worker.workerId(),
+                index,
+                1_000 + index * 10,
+                2_000 + worker.workerId().length(),
+                50_000);
+        byte[] bytes = r.toByteArray();
+        store.reports.put(CoordinatorCluster.reportKey(index, worker.workerId()), bytes);
+        run.inbox().receivedReport(IntervalMerger.decode(r), bytes);
+        sent.add(r);
+    }
+
+    @Test
+    void oldIntervalsBecomeOneEntryEachAndEveryRestoreIsExact() throws Exception {
+        Run run = start(TestPlans.constantRate(100, 30_000, 2).build());
+        int maxRaw = 0;
+        for (int i = 0; i < 30; i++) {
+            at(1_000 + (i + 1) * 1_000L + 20);
+            report(run, a, i);
+            if (i != 3) {
+                report(run, b, i); // w-b's report for interval 3 comes much later
+            }
+            if (i == 14) {
+                // Interval 3 was compacted long ago (end at 4 s, + 1.5 s grace + 2 s margin + 1 s quiet).
+                assertThat(CompactedInterval.decode(store.compacted.get(3L))
+                                .merged()
+                                .getWorkerIdsList())
+                        .containsExactly("w-a");
+                report(run, b, 3);
+            }
+            maxRaw = Math.max(maxRaw, store.reports.size());
+            if (i >= 10) {
+                long oldestRaw = 7L + (i - 10) - 1;
+                boolean lateStillRaw = i <= 16; // w-b's late report waits for the next pass after a quiet second
+                // Only the intervals within grace + margin + quiet (+ the one being reported) stay raw.
+                assertThat(store.reports.keySet())
+                        .filteredOn(key -> !(lateStillRaw && key.equals("000000000003/w-b")))
+                        .allSatisfy(key ->
+                                assertThat(Long.parseLong(key.substring(0, 12))).isGreaterThanOrEqualTo(oldestRaw));
+            }
+        }
+        // Two reports per interval, for at most six intervals: bounded, however long the run.
+        assertThat(maxRaw).isLessThanOrEqualTo(2 * 6 + 1);
+        at(1_000 + 31_000 + 1_500 + 2_000 + 1_100);
+        assertThat(store.compacted).containsKey(28L);
+        assertThat(store.reports.keySet()).noneMatch(key -> key.startsWith(CoordinatorCluster.reportKey(3, "")));
+
+        CompactedInterval three = CompactedInterval.decode(store.compacted.get(3L));
+        assertThat(three.merged().getWorkerIdsList()).containsExactlyInAnyOrder("w-a", "w-b");
+        IntervalReport late = sent.stream()
+                .filter(r -> r.getIntervalIndex() == 3 && r.getWorkerId().equals("w-b"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(three.digestOf("w-b")).isEqualTo(CompactedInterval.digestOf(late.toByteArray()));
+
+        List<MergedInterval> expected = plainMerge();
+        assertSameData(run.result().getIntervalsList(), expected);
+
+        // A coordinator restoring the run from the store, as at a takeover, has every report exactly once.
+        Run restored = Run.restore(
+                store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-d", false);
+        assertThat(restored.replay()).isEqualTo(sent.size());
+        assertSameData(restored.result().getIntervalsList(), expected);
+        // A raw copy left behind (a leader that died between writing an entry and removing what it covers) counts
+        // as merged, not twice.
+        IntervalReport copy = sent.get(0);
+        store.reports.put(
+                CoordinatorCluster.reportKey(copy.getIntervalIndex(), copy.getWorkerId()), copy.toByteArray());
+        Run again = Run.restore(
+                store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-e", false);
+        again.replay();
+        assertSameData(again.result().getIntervalsList(), expected);
+    }
+
+    @Test
+    void withoutAMarginNothingIsCompacted() throws Exception {
+        long start = clock.unixNanos() + Duration.ofSeconds(1).toNanos();
+        Run run = Run.create(
+                new RunSpec(
+                        "run-n",
+                        TestPlans.constantRate(100, 10_000, 1).build(),
+                        7,
+                        start,
+                        GRACE_NANOS,
+                        HEARTBEAT_TIMEOUT_NANOS,
+                        STOP_TIMEOUT_NANOS,
+                        -1),
+                clock::unixNanos,
+                store,
+                "coordinator-n");
+        run.assign(
+                a,
+                SlicePlanner.plan(List.of(new SlicePlanner.Participant("w-a", 1)), 7)
+                        .get("w-a"));
+        run.persist();
+        run.driveOn(clock);
+        run.compactOn(clock);
+        ScheduledFuture<?> unusedTicks =
+                clock.scheduleAtFixedRate(() -> run.tick(clock.unixNanos()), 50, 50, TimeUnit.MILLISECONDS);
+        for (int i = 0; i < 10; i++) {
+            at(1_000 + (i + 1) * 1_000L + 20);
+            a.heard();
+            report(run, a, i);
+        }
+        at(20_000);
+        assertThat(store.compacted).isEmpty();
+        assertThat(store.reports).hasSize(10);
+    }
+
+    /** Every report merged by a fresh merger, in the order sent. */
+    private List<MergedInterval> plainMerge() throws Exception {
+        IntervalMerger merger = new IntervalMerger(0, 1_000_000_000L, GRACE_NANOS, 1_000);
+        merger.addWorker("w-a");
+        merger.addWorker("w-b");
+        for (IntervalReport r : sent) {
+            merger.mergeIfNew(IntervalMerger.decode(r));
+        }
+        return merger.mergedIntervals();
+    }
+
+    /** Same counts, workers and histograms (bucket by bucket); whether a report was late is each merger's view. */
+    private static void assertSameData(List<MergedInterval> all, List<MergedInterval> expected) throws Exception {
+        // Intervals shown while the run waited for its workers to finish are empty; the plain merge has none.
+        List<MergedInterval> actual =
+                all.stream().filter(m -> m.getWorkerIdsCount() > 0).toList();
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            MergedInterval x = actual.get(i);
+            MergedInterval e = expected.get(i);
+            assertThat(x.getIntervalIndex()).isEqualTo(e.getIntervalIndex());
+            assertThat(x.getSent()).isEqualTo(e.getSent());
+            assertThat(x.getCompleted()).isEqualTo(e.getCompleted());
+            assertThat(x.getIntended()).isEqualTo(e.getIntended());
+            assertThat(x.getWorkerIdsList()).containsExactlyInAnyOrderElementsOf(e.getWorkerIdsList());
+            assertThat(x.getOutcomesCount()).isEqualTo(e.getOutcomesCount());
+            for (int o = 0; o < e.getOutcomesCount(); o++) {
+                OutcomeHistograms xo = x.getOutcomes(o);
+                OutcomeHistograms eo = e.getOutcomes(o);
+                assertThat(histogram(xo.getLatencyMicros().toByteArray()))
+                        .isEqualTo(histogram(eo.getLatencyMicros().toByteArray()));
+                assertThat(histogram(xo.getServiceTimeMicros().toByteArray()))
+                        .isEqualTo(histogram(eo.getServiceTimeMicros().toByteArray()));
+            }
+        }
+    }
+
+    private static Histogram histogram(byte[] compressed) throws Exception {
+        return HistogramCodec.decode(compressed);
+    }
+}
