@@ -157,6 +157,31 @@ class KubeletEndToEndTest {
                             .contains(replacement));
             // 14 s at 300/s; the loss costs at most its uncovered share until the re-slice (tens of requests).
             assertThat(report.get("totals").get("successes").asDouble()).isGreaterThanOrEqualTo(0.95 * 4200);
+            // The rate is kept through the loss: everything planned was sent but the lost worker's uncovered share,
+            // and the whole intervals after the re-slice delivered the target rate within 2 %.
+            double uncovered = 0;
+            double lostAt = Double.NaN;
+            for (JsonNode r : reslices) {
+                if (r.get("cause").asText().equals("lost")) {
+                    uncovered += r.get("uncovered_intended_requests").asDouble();
+                    lostAt = Double.isNaN(lostAt) ? r.get("at_s").asDouble() : lostAt;
+                }
+            }
+            assertThat(report.get("totals").get("sent").asDouble() + uncovered)
+                    .isCloseTo(4200, org.assertj.core.data.Percentage.withPercentage(2));
+            double sentAfter = 0;
+            int intervalsAfter = 0;
+            for (JsonNode interval : report.get("intervals")) {
+                double start = interval.get("start_offset_s").asDouble();
+                if (start >= Math.ceil(lostAt) && start + 1 <= 14) {
+                    sentAfter += interval.get("sent").asDouble();
+                    intervalsAfter++;
+                }
+            }
+            assertThat(intervalsAfter).as("whole intervals after the loss").isPositive();
+            assertThat(sentAfter / intervalsAfter)
+                    .as("delivered rate after the re-slice, requests per 1 s interval")
+                    .isCloseTo(300, org.assertj.core.data.Percentage.withPercentage(2));
 
             assertThat(SalvoCli.execute("undeploy", "workers", "--context", "mock"))
                     .isZero();
