@@ -8,6 +8,7 @@ import io.salvo.platform.PlatformException;
 import io.salvo.platform.PlatformLimitException;
 import io.salvo.platform.PlatformSignals;
 import io.salvo.platform.PlatformUsage;
+import io.salvo.platform.TeardownHook;
 import io.salvo.platform.UsageQuantity;
 import java.io.IOException;
 import java.net.URI;
@@ -139,7 +140,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
     private int coldGeneration;
     private Instant deployedAt;
     private Instant coldSince;
-    private Thread shutdownHook;
+    private TeardownHook shutdownHook;
     private PlatformSignals lastSignals;
     private Instant lastSignalsAt;
 
@@ -185,8 +186,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
                 throw new IllegalStateException("already deployed; teardown() first");
             }
             // registered before the first call, so a Ctrl-C during deploy still removes what was created
-            shutdownHook = new Thread(this::removeEverything, "salvo-aws-lambda-teardown");
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
+            shutdownHook = TeardownHook.install("salvo-aws-lambda-teardown", this::removeEverything);
         }
         try {
             return deployFunction(spec);
@@ -739,18 +739,14 @@ public final class LambdaPlatformDriver implements PlatformDriver {
 
     @Override
     public void teardown() {
-        Thread hook;
+        TeardownHook hook;
         synchronized (this) {
             hook = shutdownHook;
             shutdownHook = null;
         }
         removeEverything();
         if (hook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // the JVM is already shutting down: the hook is running or ran
-            }
+            hook.remove();
         }
     }
 

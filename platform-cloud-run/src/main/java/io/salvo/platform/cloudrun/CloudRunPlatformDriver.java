@@ -19,6 +19,7 @@ import io.salvo.platform.PlatformException;
 import io.salvo.platform.PlatformLimitException;
 import io.salvo.platform.PlatformSignals;
 import io.salvo.platform.PlatformUsage;
+import io.salvo.platform.TeardownHook;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -121,7 +122,7 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
     private int generation;
     private InvokerToken token;
     private ScheduledExecutorService tokenScheduler;
-    private Thread shutdownHook;
+    private TeardownHook shutdownHook;
     private boolean tornDown;
     private volatile String teardownProblem;
 
@@ -158,8 +159,7 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
             tornDown = false;
             if (!settings.keep()) {
                 // before anything is created, so a Ctrl-C during the create still removes it
-                shutdownHook = new Thread(this::teardownQuietly, "salvo-cloud-run-teardown");
-                Runtime.getRuntime().addShutdownHook(shutdownHook);
+                shutdownHook = TeardownHook.install("salvo-cloud-run-teardown", this::teardownQuietly);
             }
         }
         try {
@@ -614,18 +614,14 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
 
     @Override
     public void teardown() {
-        Thread hook;
+        TeardownHook hook;
         synchronized (this) {
             hook = shutdownHook;
             shutdownHook = null;
         }
         teardownQuietly();
         if (hook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // the JVM is already shutting down: the hook is running or ran
-            }
+            hook.remove();
         }
     }
 

@@ -8,6 +8,7 @@ import io.salvo.platform.PlatformException;
 import io.salvo.platform.PlatformLimitException;
 import io.salvo.platform.PlatformSignals;
 import io.salvo.platform.PlatformUsage;
+import io.salvo.platform.TeardownHook;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
@@ -134,7 +135,7 @@ public final class LocalPlatformDriver implements PlatformDriver {
     private ActivatorRouter router;
     private ScalingSettings scaling;
     private URI endpoint;
-    private Thread shutdownHook;
+    private TeardownHook shutdownHook;
     private Path logDir;
     /** The last deployment's spec, kept for {@link #usage}: its CPUs and memory are what the emulation bills. */
     private volatile DeploymentSpec deployed;
@@ -196,8 +197,7 @@ public final class LocalPlatformDriver implements PlatformDriver {
             throw new PlatformException("cannot create a log directory for instances", e);
         }
         // registered before anything starts, so a Ctrl-C during start-up still stops what did start
-        shutdownHook = new Thread(this::stopEverything, "salvo-local-platform-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        shutdownHook = TeardownHook.install("salvo-local-platform-shutdown", this::stopEverything);
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
         try {
             // before the real router exists, so its first request (the ground truth's first stamp) meets a warm
@@ -352,18 +352,14 @@ public final class LocalPlatformDriver implements PlatformDriver {
 
     @Override
     public void teardown() {
-        Thread hook;
+        TeardownHook hook;
         synchronized (this) {
             hook = shutdownHook;
             shutdownHook = null;
         }
         stopEverything();
         if (hook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // the JVM is already shutting down: the hook is running or ran
-            }
+            hook.remove();
         }
     }
 
