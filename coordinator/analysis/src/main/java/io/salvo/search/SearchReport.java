@@ -37,6 +37,7 @@ public record SearchReport(
             @JsonProperty("error_percent") Double errorPercent,
             @JsonProperty("scheduler_lag_p99_max_ms") Double schedulerLagP99Max,
             @JsonProperty("connection_wait_p99_max_ms") Double connectionWaitP99Max,
+            @JsonProperty("service_time_p99_floor_ms") Double serviceTimeP99Floor,
             @JsonProperty("late_sends") long lateSends,
             @JsonProperty("objectives") List<Objective> objectives,
             @JsonProperty("run_id") String runId) {}
@@ -76,6 +77,7 @@ public record SearchReport(
                 f.errorPercent(),
                 f.schedulerLagP99Max(),
                 f.connectionWaitP99Max(),
+                f.serviceTimeFloor().p99(),
                 f.lateSends(),
                 s.objectives().stream().map(SearchReport::objective).toList(),
                 s.runId());

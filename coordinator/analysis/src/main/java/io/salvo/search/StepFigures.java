@@ -7,6 +7,7 @@ import io.salvo.thresholds.Criterion;
 import io.salvo.thresholds.Figure;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The figures of one search step, taken over its <em>judged</em> intervals: from the steady-state instant on when
@@ -28,6 +29,8 @@ import java.util.Set;
  * @param schedulerLagP99Max the highest per-interval scheduler-lag P99 in ms (null when no interval had one)
  * @param connectionWaitP99Max the highest per-interval connection-wait P99 in ms: requests that waited in a worker
  *     for a free connection before they were written (null when no interval had one)
+ * @param serviceTimeFloor the least the target's own service time (write to last byte, no wait in the workers)
+ *     reached in the settled half of the judged intervals: what any latency of the step was at least
  * @param lateSends sends that left later than the plan's late-send threshold
  * @param unsent requests abandoned in a worker's backlog
  */
@@ -45,6 +48,7 @@ public record StepFigures(
         Double p99,
         Double schedulerLagP99Max,
         Double connectionWaitP99Max,
+        ServiceTimeFloor serviceTimeFloor,
         long lateSends,
         long unsent) {
 
@@ -119,6 +123,7 @@ public record StepFigures(
             }
         }
         DetectorReport.Warm warm = reached ? detectors.warmLatency() : null;
+        ServiceTimeFloor floor = ServiceTimeFloor.of(judged.subList(judged.size() / 2, judged.size()));
         return new StepFigures(
                 rate,
                 reached,
@@ -133,8 +138,62 @@ public record StepFigures(
                 warm == null ? null : warm.p99(),
                 lag,
                 wait,
+                floor,
                 late,
                 unsent);
+    }
+
+    /**
+     * The lowest per-interval service-time percentiles of a set of intervals. A percentile of their union is never
+     * below the lowest of the intervals' own, so these are lower bounds of the step's service time, and latency
+     * (timed from the intended send instant) is never below service time: a latency objective these break, the
+     * step breaks whatever its workers did. The settled half is taken because a target past its capacity builds its
+     * queue over the first intervals of a step.
+     *
+     * @param p50 lower bound of the service-time P50 in ms, null without a service time
+     * @param p95 lower bound of the P95
+     * @param p99 lower bound of the P99
+     */
+    public record ServiceTimeFloor(Double p50, Double p95, Double p99) {
+
+        /** No interval had a service time. */
+        public static final ServiceTimeFloor NONE = new ServiceTimeFloor(null, null, null);
+
+        static ServiceTimeFloor of(List<IntervalRow> intervals) {
+            List<RunReport.Percentiles> timed = intervals.stream()
+                    .map(IntervalRow::serviceTime)
+                    .filter(p -> p != null && p.count() > 0)
+                    .toList();
+            if (timed.isEmpty()) {
+                return NONE;
+            }
+            return new ServiceTimeFloor(
+                    lowest(timed, RunReport.Percentiles::p50),
+                    lowest(timed, RunReport.Percentiles::p95),
+                    lowest(timed, RunReport.Percentiles::p99));
+        }
+
+        private static Double lowest(List<RunReport.Percentiles> timed, Function<RunReport.Percentiles, Double> level) {
+            Double least = null;
+            for (RunReport.Percentiles p : timed) {
+                Double v = level.apply(p);
+                if (v == null) {
+                    return null;
+                }
+                least = least == null ? v : Math.min(least, v);
+            }
+            return least;
+        }
+
+        /** The bound for a latency figure, null for any other figure. */
+        public Double of(Figure figure) {
+            return switch (figure.name()) {
+                case "latency.p50", "warm.p50" -> p50;
+                case "latency.p95", "warm.p95" -> p95;
+                case "latency.p99", "warm.p99" -> p99;
+                default -> null;
+            };
+        }
     }
 
     /** Sent over intended, as a rate: what the workers offered of the target rate. */

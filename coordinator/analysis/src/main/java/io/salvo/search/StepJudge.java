@@ -17,8 +17,10 @@ public final class StepJudge {
 
     /**
      * The generator is judged first: a step whose workers lagged (scheduler lag P99 over the limit in a judged
-     * interval, or late sends beyond the allowance) did not offer the rate it names, so its latency says nothing certain about the
-     * target; so is a step whose requests waited in the workers for a free connection. Then steady state: a rate the target cannot settle at is above its capacity. Then the objectives.
+     * interval, or late sends beyond the allowance) did not offer the rate it names, so its latency says nothing
+     * certain about the target; so is a step whose requests waited in the workers for a free connection. Unless the
+     * target's own service time already breaks a latency objective: then the waits are the target's doing and the
+     * step fails. Then steady state: a rate the target cannot settle at is above its capacity. Then the objectives.
      */
     public StepResult judge(StepFigures figures, String runId) {
         List<ThresholdResult> results = Thresholds.evaluate(settings.objectives(), figures::value);
@@ -49,6 +51,17 @@ public final class StepJudge {
                     settings.maxLateSendPercent()));
         }
         if (!generator.isEmpty()) {
+            List<String> brokenByTheTarget = brokenByServiceTime(figures);
+            if (!brokenByTheTarget.isEmpty()) {
+                return new StepResult(
+                        figures,
+                        results,
+                        Verdict.FAIL,
+                        "the target's own service time breaks " + String.join("; ", brokenByTheTarget)
+                                + ": it held the workers' connections, so their waits ("
+                                + String.join(", ", generator) + ") follow from the target",
+                        runId);
+            }
             return new StepResult(
                     figures,
                     results,
@@ -71,5 +84,27 @@ public final class StepJudge {
             return new StepResult(figures, results, Verdict.FAIL, String.join("; ", failed), runId);
         }
         return new StepResult(figures, results, Verdict.PASS, "every objective held", runId);
+    }
+
+    /**
+     * The latency objectives the target's service time alone breaks, with the bound observed. A target past its
+     * capacity holds every connection a worker may open, so the workers queue and send late: those are its
+     * symptoms, not a generator limit, once the service time (which leaves out any wait in the workers) is over
+     * the objective by itself.
+     */
+    private List<String> brokenByServiceTime(StepFigures figures) {
+        StepFigures.ServiceTimeFloor floor = figures.serviceTimeFloor();
+        if (floor == null) {
+            return List.of();
+        }
+        return Thresholds.evaluate(settings.objectives(), floor::of).stream()
+                .filter(r -> r.observed() != null && !r.passed())
+                .map(r -> r.criterion().text() + " (service time "
+                        + r.criterion()
+                                .figure()
+                                .name()
+                                .substring(r.criterion().figure().name().indexOf('.') + 1)
+                        + " at least " + r.criterion().figure().format(r.observed()) + " in every settled interval)")
+                .toList();
     }
 }

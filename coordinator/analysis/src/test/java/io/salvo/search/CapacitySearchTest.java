@@ -48,6 +48,7 @@ class CapacitySearchTest {
                 30.0,
                 0.1,
                 0.0,
+                StepFigures.ServiceTimeFloor.NONE,
                 0,
                 0);
         return new StepResult(figures, List.of(), verdict, verdict.label(), "run-" + rate);

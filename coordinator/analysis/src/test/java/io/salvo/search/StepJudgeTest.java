@@ -104,7 +104,8 @@ class StepJudgeTest {
 
     @Test
     void aLaggingGeneratorIsReportedAsSuchEvenWhenTheObjectivesFail() throws Exception {
-        StepResult step = new StepJudge(settings(0.2, 0.1, "p99 < 10ms"))
+        // Warm p99 11.999 ms breaks the objective; the target's own service time (p99 11.863 ms at least) does not.
+        StepResult step = new StepJudge(settings(0.2, 0.1, "p99 < 11.9ms"))
                 .judge(StepFigures.of(100, golden("report-v1.json")), "run-1");
 
         assertThat(step.verdict()).isEqualTo(Verdict.GENERATOR_LIMIT);
@@ -121,6 +122,10 @@ class StepJudgeTest {
     }
 
     private static StepFigures figures(long sent, long late, double wait) {
+        return figures(sent, late, wait, new StepFigures.ServiceTimeFloor(5.0, 8.0, 9.0));
+    }
+
+    private static StepFigures figures(long sent, long late, double wait, StepFigures.ServiceTimeFloor floor) {
         return new StepFigures(
                 100,
                 true,
@@ -135,6 +140,7 @@ class StepJudgeTest {
                 30.0,
                 0.1,
                 wait,
+                floor,
                 late,
                 0);
     }
@@ -152,6 +158,47 @@ class StepJudgeTest {
         assertThat(step.verdict()).isEqualTo(Verdict.GENERATOR_LIMIT);
         assertThat(step.reason()).contains("connection wait p99 reached 4.50 ms");
         assertThat(judge.judge(figures(1_000, 0, 0.5), "r").verdict()).isEqualTo(Verdict.PASS);
+    }
+
+    @Test
+    void aTargetWhoseOwnServiceTimeBreaksTheObjectiveFailsTheStepEvenWhenTheWorkersQueued() throws Exception {
+        StepJudge judge = new StepJudge(settings(1, 0.1, "p99 < 100ms", "p50 < 50ms"));
+        StepFigures.ServiceTimeFloor saturated = new StepFigures.ServiceTimeFloor(40.0, 900.0, 2_400.0);
+
+        StepResult step = judge.judge(figures(1_000, 600, 2_600, saturated), "r");
+
+        assertThat(step.verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(step.reason())
+                .startsWith("the target's own service time breaks p99 < 100ms (service time p99 at least 2400")
+                .doesNotContain("p50 < 50ms")
+                .contains("connection wait p99 reached 2600.00 ms", "600 late sends");
+        StepFigures.ServiceTimeFloor quick = new StepFigures.ServiceTimeFloor(4.0, 20.0, 60.0);
+        assertThat(judge.judge(figures(1_000, 600, 2_600, quick), "r").verdict())
+                .as("a target that answers within the objective leaves the waits to the workers")
+                .isEqualTo(Verdict.GENERATOR_LIMIT);
+        assertThat(judge.judge(figures(1_000, 600, 2_600, StepFigures.ServiceTimeFloor.NONE), "r")
+                        .verdict())
+                .isEqualTo(Verdict.GENERATOR_LIMIT);
+    }
+
+    @Test
+    void theServiceTimeFloorIsTheLowestPercentileOfTheSettledHalfOfTheJudgedIntervals() throws Exception {
+        RunReport report = golden("report-not-steady-v1.json");
+        List<IntervalRow> judged =
+                report.intervals().stream().filter(r -> r.intended() > 0).toList();
+        List<IntervalRow> settled = judged.subList(judged.size() / 2, judged.size());
+
+        StepFigures f = StepFigures.of(100, report);
+
+        assertThat(settled).isNotEmpty();
+        assertThat(f.serviceTimeFloor().p99())
+                .isEqualTo(settled.stream()
+                        .filter(r -> r.serviceTime() != null && r.serviceTime().count() > 0)
+                        .mapToDouble(r -> r.serviceTime().p99())
+                        .min()
+                        .orElseThrow());
+        assertThat(f.serviceTimeFloor().p50())
+                .isLessThanOrEqualTo(f.serviceTimeFloor().p99());
     }
 
     @Test
