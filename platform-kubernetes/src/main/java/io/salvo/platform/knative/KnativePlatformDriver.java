@@ -52,7 +52,8 @@ public final class KnativePlatformDriver extends KubernetesDriverBase {
         public String description() {
             return "Knative Service (serving.knative.dev/v1); keys: image, namespace, context, master-url, port,"
                     + " target-concurrency, initial-scale, scale-to-zero-retention, endpoint-url, host-header,"
-                    + " node-selector, tolerations, node-type, ready-timeout-ms, cold-timeout-ms, poll-ms, run-id, keep";
+                    + " node-selector, tolerations, node-type, node-price, node-prices, ready-timeout-ms,"
+                    + " cold-timeout-ms, poll-ms, run-id, keep";
         }
 
         @Override
