@@ -17,6 +17,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -165,7 +166,7 @@ final class ModelDeployment {
             }
             Instant from = Instant.now();
             int exit = execute.apply(onPlatform, teardown);
-            printUsage(deployment.driver(), from, Instant.now(), out);
+            printUsage(deployment.driver(), section.config(), from, Instant.now(), out);
             return exit;
         } catch (DeploymentFailed e) {
             err.println("salvo: " + e.getMessage());
@@ -178,8 +179,12 @@ final class ModelDeployment {
         }
     }
 
-    /** The platform's billed usage over the run, priced by the built-in table; nothing when it reports none. */
-    static void printUsage(PlatformDriver driver, Instant from, Instant to, PrintStream out)
+    /**
+     * The platform's billed usage over the run, priced by the built-in table (with the node prices {@code settings}
+     * give); nothing when it reports none.
+     */
+    static void printUsage(
+            PlatformDriver driver, Map<String, String> settings, Instant from, Instant to, PrintStream out)
             throws InterruptedException {
         Optional<PlatformUsage> usage;
         try {
@@ -191,7 +196,13 @@ final class ModelDeployment {
         if (usage.isEmpty()) {
             return;
         }
-        PriceTable prices = PriceTable.builtIn();
+        PriceTable prices;
+        try {
+            prices = PriceTable.builtIn().withPlanPrices(List.of(settings));
+        } catch (PriceTable.PriceTableException e) {
+            out.println("Platform usage not priced: " + e.getMessage());
+            prices = PriceTable.builtIn();
+        }
         out.println("\nPlatform usage over the run (" + driver.label() + "):");
         for (UsageQuantity q : usage.get().quantities()) {
             out.printf(Locale.ROOT, "  %-40s %14.4f %-8s %s%n", q.dimension(), q.amount(), q.unit(), q.basis());
