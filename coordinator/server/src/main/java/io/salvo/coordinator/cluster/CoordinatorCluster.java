@@ -258,8 +258,7 @@ public final class CoordinatorCluster implements AutoCloseable {
                 .setBackupCount(1)
                 .setAsyncBackupCount(0)
                 .setStatisticsEnabled(false)
-                .setMergePolicyConfig(
-                        new MergePolicyConfig().setPolicy(TermMergePolicy.TermEntries.class.getName())));
+                .setMergePolicyConfig(new MergePolicyConfig().setPolicy(TermMergePolicy.TermEntries.class.getName())));
         return config;
     }
 
