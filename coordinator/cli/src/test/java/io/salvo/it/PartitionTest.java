@@ -41,15 +41,25 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Issue 11 item 4: two coordinators whose member link runs through proxies the test cuts mid-run. The leader, A, is
  * cut off from everything (its member link and the workers' links to it); B takes the run over under a higher term
- * while A, alone, still leads its side under the lower one. After the heal there is one leader, the state converges
- * on the higher term's run, and the result holds every interval exactly once, with every worker's report.
+ * while A, alone, still leads its side under the lower one (and, having lost every worker, ends the run there). After
+ * the heal there is one leader, the state converges on the higher term's run, and the result holds every interval
+ * exactly once, with every worker's report. Twice: once with A's side merging into B's, once the other way round.
  */
 class PartitionTest {
+
+    /** Which side of the partition Hazelcast keeps when it heals; the other merges into it. */
+    enum Survivor {
+        /** A, the cut-off leader of the lower term, merges into B: B stays the leader under its term. */
+        NEW_LEADER,
+        /** B, which led under the higher term, merges into A: A leads, and takes the run over under a higher term. */
+        CUT_OFF_LEADER
+    }
 
     private static final int WORKERS = 2;
     private static final long DURATION_MILLIS = 24_000;
@@ -68,15 +78,16 @@ class PartitionTest {
         }
     }
 
-    @Test
-    void aLeaderCutOffMidRunIsFencedAndTheHealKeepsTheHigherTermsRun() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Survivor.class)
+    void aLeaderCutOffMidRunIsFencedAndTheHealKeepsTheHigherTermsRun(Survivor survivor) throws Exception {
         ClusterToken token = ClusterToken.generate();
         ControllableTarget target = ControllableTarget.start(0);
         closeables.add(target::close);
 
         // Each member advertises its proxy's port, so the other reaches it only through the proxy. Of two sides of
-        // equal size Hazelcast merges the one with the greater address into the other: B's proxy gets the smaller
-        // port, so A (the cut-off leader, lower term) is the side that merges into B.
+        // equal size Hazelcast merges the one with the greater address (as text) into the other: the survivor's
+        // proxy gets the smaller.
         int memberA = CuttableProxy.freePort();
         int memberB = CuttableProxy.freePort();
         int p1 = CuttableProxy.freePort();
@@ -86,8 +97,10 @@ class PartitionTest {
         }
         String s1 = "127.0.0.1:" + p1;
         String s2 = "127.0.0.1:" + p2;
-        int proxyPortB = s1.compareTo(s2) < 0 ? p1 : p2;
-        int proxyPortA = proxyPortB == p1 ? p2 : p1;
+        int smaller = s1.compareTo(s2) < 0 ? p1 : p2;
+        int greater = smaller == p1 ? p2 : p1;
+        int proxyPortB = survivor == Survivor.NEW_LEADER ? smaller : greater;
+        int proxyPortA = survivor == Survivor.NEW_LEADER ? greater : smaller;
         CuttableProxy linkToA = proxy(proxyPortA, memberA);
         CuttableProxy linkToB = proxy(proxyPortB, memberB);
         List<String> members = List.of("127.0.0.1:" + proxyPortA, "127.0.0.1:" + proxyPortB);
@@ -220,50 +233,91 @@ class PartitionTest {
         linkToB.heal();
         workerLinkToA.heal();
 
-        // One cluster again; A merged into B: one leader, B, still under its term.
+        // One cluster again, one leader: the survivor's.
         Await.until(
                 "one cluster of two again",
                 Duration.ofSeconds(30),
                 () -> a.cluster().memberIds().size() == 2
                         && b.cluster().memberIds().size() == 2);
+        CoordinatorServer leader = survivor == Survivor.NEW_LEADER ? b : a;
+        CoordinatorServer follower = leader == a ? b : a;
         Await.until(
                 "one leader",
                 Duration.ofSeconds(10),
-                () -> b.cluster().isLeader() && !a.cluster().isLeader());
+                () -> leader.cluster().isLeader() && !follower.cluster().isLeader());
+        ManagedChannel toLeader = leader == a ? channelA : channelB;
+        ManagedChannel toFollower = leader == a ? channelB : channelA;
 
-        Await.until("the run completed", Duration.ofSeconds(60), () -> {
-            RunResult r = result(channelB, credentials, runId);
-            return r.getState() == RunState.RUN_STATE_COMPLETED;
+        // Completed under the higher term: the heal's merge (and, where A survives, A's taking the run over again)
+        // is done. Until then the survivor may answer with the state its own side had.
+        Await.until("the run completed under the higher term", Duration.ofSeconds(60), () -> {
+            byte[] bytes = leader.cluster().runs().get(runId);
+            if (bytes == null) {
+                return false;
+            }
+            RunRecord r = RunRecord.decode(bytes);
+            return r.state() == RunState.RUN_STATE_COMPLETED
+                    && !Terms.lower(r.term(), termB)
+                    && result(toLeader, credentials, runId).getState() == RunState.RUN_STATE_COMPLETED;
         });
-        RunResult result = result(channelB, credentials, runId);
+        RunResult result = result(toLeader, credentials, runId);
         sampler.interrupt();
         sampler.join(1_000);
 
-        // Exactly one leader, and the state converged on the higher term's run.
-        assertThat(List.of(a.cluster().isLeader(), b.cluster().isLeader())).containsExactly(false, true);
-        RunRecord record = RunRecord.decode(b.cluster().runs().get(runId));
+        // Exactly one leader, and the state converged on the higher term's run: B's, or the one A took it over under
+        // after the heal, above B's.
+        assertThat(List.of(a.cluster().isLeader(), b.cluster().isLeader())).containsExactly(leader == a, leader == b);
+        RunRecord record = RunRecord.decode(leader.cluster().runs().get(runId));
         assertThat(record.state()).isEqualTo(RunState.RUN_STATE_COMPLETED);
-        assertThat(Terms.lower(record.term(), termB))
-                .as("record term %s", record.term())
-                .isFalse();
-        assertThat(record.term().getMemberId()).isEqualTo(memberIdB);
-        RunResult viaA = Await.value("A answers with the merged result", Duration.ofSeconds(10), () -> {
-            RunResult r = result(channelA, credentials, runId);
-            return r.getState() == RunState.RUN_STATE_COMPLETED ? r : null;
-        });
-        assertThat(viaA.getIntervalsList()).isEqualTo(result.getIntervalsList());
-        assertThat(viaA.getWorkersList()).isEqualTo(result.getWorkersList());
+        if (survivor == Survivor.NEW_LEADER) {
+            assertThat(record.term()).isEqualTo(termB);
+        } else {
+            assertThat(Terms.lower(termB, record.term()))
+                    .as("record term %s", record.term())
+                    .isTrue();
+            assertThat(record.term().getMemberId()).isEqualTo(memberIdA);
+        }
+        // The follower answers with the same result once the leader stored it (histograms are exact either way;
+        // their compressed bytes may differ, so intervals, workers and counts are compared).
+        try {
+            Await.until("the follower answers with the leader's result", Duration.ofSeconds(20), () -> {
+                RunResult r = result(toFollower, credentials, runId);
+                return r.getState() == RunState.RUN_STATE_COMPLETED
+                        && summary(r).equals(summary(result(toLeader, credentials, runId)));
+            });
+        } catch (AssertionError e) {
+            assertThat(summary(result(toFollower, credentials, runId)))
+                    .as(
+                            "the follower's result, against the leader's (follower holds a run object: %s; stored result"
+                                    + " seen by the follower: %s, by the leader: %s)",
+                            follower.runs().run(runId).isPresent(),
+                            follower.cluster().results().containsKey(runId),
+                            leader.cluster().results().containsKey(runId))
+                    .isEqualTo(summary(result(toLeader, credentials, runId)));
+            throw e;
+        }
+        result = result(toLeader, credentials, runId);
 
-        // The workers followed one leader at a time: A's term, then B's, never back (a message of A's term after
-        // B's would have been refused and counted).
+        // The workers followed one leader at a time: A's term, then B's (then, when A took the run over again while
+        // load was left, A's new one), never back: a message of a lower term after a higher one would have been
+        // refused and counted.
         long refusals = workers.stream().mapToLong(WorkerAgent::termRefusals).sum();
         for (WorkerAgent w : workers) {
-            assertThat(seen.get(w.options().workerId()))
-                    .as(
-                            "terms worker %s followed (refusals in all: %s)",
-                            w.options().workerId(), refusals)
-                    .containsExactly(termA, termB);
-            assertThat(w.highestTerm()).isEqualTo(termB);
+            List<LeaderTerm> terms = seen.get(w.options().workerId());
+            if (survivor == Survivor.NEW_LEADER || terms.size() == 2) {
+                assertThat(terms)
+                        .as(
+                                "terms worker %s followed (refusals in all: %s)",
+                                w.options().workerId(), refusals)
+                        .containsExactly(termA, termB);
+            } else {
+                assertThat(terms)
+                        .as(
+                                "terms worker %s followed (refusals in all: %s)",
+                                w.options().workerId(), refusals)
+                        .containsExactly(termA, termB, record.term());
+            }
+            assertThat(w.highestTerm()).isEqualTo(terms.get(terms.size() - 1));
         }
         assertThat(refusals)
                 .as("messages of a lower term reached no worker after a higher one")
@@ -290,11 +344,29 @@ class PartitionTest {
         }
         assertThat(indexes).allMatch(i -> i <= whole);
         // The rate was kept: B re-sliced the whole rate over the workers it took over, and A, cut off, reached none.
-        long sent = result.getWorkersList().stream()
-                .mapToLong(WorkerSummary::getSent)
+        // (Summed over the intervals: the per-worker totals of a result rebuilt after a takeover miss the intervals
+        // compacted before it, a weakness of compaction, not of the partition.)
+        long sent = result.getIntervalsList().stream()
+                .mapToLong(MergedInterval::getSent)
                 .sum();
-        assertThat((double) sent).isCloseTo(RATE * whole, org.assertj.core.data.Percentage.withPercentage(3));
+        assertThat((double) sent)
+                .as("result %s", summary(result))
+                .isCloseTo(RATE * whole, org.assertj.core.data.Percentage.withPercentage(3));
         assertThat(result.getTakeoversList()).isNotEmpty();
+    }
+
+    /** Per interval its index, workers, sent and completed; per worker its sent, completed and intervals. */
+    private static List<String> summary(RunResult result) {
+        List<String> lines = new ArrayList<>();
+        for (MergedInterval m : result.getIntervalsList()) {
+            lines.add("interval " + m.getIntervalIndex() + " " + new java.util.TreeSet<>(m.getWorkerIdsList())
+                    + " sent " + m.getSent() + " completed " + m.getCompleted());
+        }
+        for (WorkerSummary w : result.getWorkersList()) {
+            lines.add("worker " + w.getWorkerId() + " sent " + w.getSent() + " completed " + w.getCompleted()
+                    + " intervals " + w.getIntervalsReported());
+        }
+        return lines;
     }
 
     private CuttableProxy proxy(int port, int upstreamPort) throws java.io.IOException {

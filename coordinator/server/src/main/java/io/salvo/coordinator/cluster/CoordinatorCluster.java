@@ -83,7 +83,7 @@ public final class CoordinatorCluster implements AutoCloseable {
 
     private CoordinatorCluster(HazelcastInstance hz) {
         this.hz = hz;
-        this.memberId = hz.getCluster().getLocalMember().getUuid().toString();
+        this.memberId = idOf(hz.getCluster().getLocalMember());
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
@@ -101,7 +101,7 @@ public final class CoordinatorCluster implements AutoCloseable {
 
             @Override
             public void memberRemoved(MembershipEvent event) {
-                String left = event.getMember().getUuid().toString();
+                String left = idOf(event.getMember());
                 LOG.warning(
                         () -> "coordinator cluster: member " + event.getMember().getAddress() + " left");
                 // Listeners first (they detach the streams that member held), then leadership.
@@ -124,8 +124,9 @@ public final class CoordinatorCluster implements AutoCloseable {
     }
 
     /**
-     * This member's side of a partition merged into the other side (Hazelcast reset it, with a new member uuid, and
-     * merged its entries into the surviving side's through the merge policies): its own view of runs is stale now.
+     * This member's side of a partition merged into the other side (Hazelcast reset it, with a new member uuid but the
+     * same member id attribute, and merged its entries into the surviving side's through the merge policies): its own
+     * view of runs is stale now.
      * Listeners first, then the cluster's leader is told on {@link #heals()} that the merged state is complete.
      */
     private void onMerged() {
@@ -190,8 +191,23 @@ public final class CoordinatorCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The member attribute that holds a coordinator's member id. Not Hazelcast's member uuid: Hazelcast gives the
+     * members of a side that merges into the other after a partition new uuids, and a coordinator's id must outlive
+     * that (its workers' entries, its terms and its liveness name it).
+     */
+    static final String MEMBER_ID_ATTRIBUTE = "salvo.member-id";
+
+    /** A member's coordinator member id (its uuid when it has none: a member of another make). */
+    static String idOf(Member member) {
+        String id = member.getAttribute(MEMBER_ID_ATTRIBUTE);
+        return id != null ? id : member.getUuid().toString();
+    }
+
     static Config config(ClusterSettings settings, ClusterToken token) {
         Config config = new Config();
+        config.getMemberAttributeConfig()
+                .setAttribute(MEMBER_ID_ATTRIBUTE, java.util.UUID.randomUUID().toString());
         config.setClusterName(effectiveClusterName(settings.name(), token));
         config.setInstanceName("salvo-coordinator-" + java.util.UUID.randomUUID());
         config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -324,9 +340,7 @@ public final class CoordinatorCluster implements AutoCloseable {
     /** The leader's member id: the oldest member's. */
     public String leaderMemberId() {
         Set<Member> members = hz.getCluster().getMembers();
-        return members.isEmpty()
-                ? memberId
-                : members.iterator().next().getUuid().toString();
+        return members.isEmpty() ? memberId : idOf(members.iterator().next());
     }
 
     public String memberId() {
@@ -340,7 +354,7 @@ public final class CoordinatorCluster implements AutoCloseable {
 
     public Set<String> memberIds() {
         Set<String> ids = new LinkedHashSet<>();
-        hz.getCluster().getMembers().forEach(m -> ids.add(m.getUuid().toString()));
+        hz.getCluster().getMembers().forEach(m -> ids.add(idOf(m)));
         return ids;
     }
 
