@@ -15,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -49,6 +50,10 @@ final class RunDriver {
     private final TermFence fence = new TermFence();
     /** The term of the assignment the current session last applied. */
     private LeaderTerm appliedTerm = LeaderTerm.getDefaultInstance();
+    /** The fence's highest term, published for other threads. */
+    private volatile LeaderTerm highestTermSeen = LeaderTerm.getDefaultInstance();
+
+    private final AtomicLong termRefusals = new AtomicLong();
 
     RunDriver(WorkerOptions options, ScheduledExecutorService link, LinkOutbound outbound, Supplier<Vertx> vertx) {
         this.options = options;
@@ -73,6 +78,7 @@ final class RunDriver {
             refuse(assignment.getRunId(), assignment.getTerm());
             return;
         }
+        highestTermSeen = fence.highest();
         if (session != null && !session.finished && session.runId.equals(assignment.getRunId())) {
             // A higher term supersedes whatever epoch a lower one reached (both sides of a partition count epochs).
             if (assignment.getEpoch() > session.epoch || Terms.lower(appliedTerm, assignment.getTerm())) {
@@ -143,6 +149,7 @@ final class RunDriver {
             refuse(stop.getRunId(), stop.getTerm());
             return;
         }
+        highestTermSeen = fence.highest();
         if (session != null && !session.finished && session.runId.equals(stop.getRunId())) {
             LOG.log(Level.INFO, "run {0} stopped by the coordinator: {1}", new Object[] {
                 stop.getRunId(), stop.getReason()
@@ -153,6 +160,7 @@ final class RunDriver {
 
     /** Tells the coordinator that sent a message of a lower term than the highest seen that another one leads. */
     private void refuse(String runId, LeaderTerm term) {
+        termRefusals.incrementAndGet();
         LOG.log(
                 Level.WARNING,
                 "run {0}: refused a message of coordinator term {1}; the highest seen is {2}",
@@ -168,6 +176,16 @@ final class RunDriver {
     /** The highest coordinator term this worker has seen (unset before any). */
     LeaderTerm highestTerm() {
         return fence.highest();
+    }
+
+    /** {@link #highestTerm()} for any thread. */
+    LeaderTerm highestTermSeen() {
+        return highestTermSeen;
+    }
+
+    /** Messages refused for a lower term, for any thread. */
+    long termRefusals() {
+        return termRefusals.get();
     }
 
     /** The agent shuts down: the current run ends at once, without reports. */

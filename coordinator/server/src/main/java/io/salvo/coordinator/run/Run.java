@@ -258,10 +258,12 @@ public final class Run {
     /**
      * Another coordinator leads the run under a higher term (a worker refused this one's message, or the cluster's
      * state says so): this coordinator stops driving it at once. Nothing more is sent, shown or stored by it; the
-     * run's data stays in the cluster for the leader of the higher term.
+     * run's data stays in the cluster for the leader of the higher term. An ended run is deposed too: it would
+     * otherwise store its result again for each straggler report, over the result of the higher term's leader (a
+     * leader cut off by a partition ends the run on its side when it loses every worker).
      */
     public synchronized void depose(String why) {
-        if (!leading || deposedBecause != null || terminal()) {
+        if (!leading || deposedBecause != null) {
             return;
         }
         deposedBecause = why;

@@ -90,6 +90,8 @@ public final class RunManager implements WorkerDirectory.Listener {
                 + "leads the cluster again (a partition between coordinators healed)")));
         cluster.terms().addEntryListener(new TermListener(), true);
         cluster.onMemberJoined(() -> clusterEvents.execute(this::reconcileTerms));
+        cluster.onMerged(() -> clusterEvents.execute(this::mergedAway));
+        cluster.heals().addMessageListener(message -> clusterEvents.execute(this::reconcileAfterHeal));
         cluster.stopRequests().addEntryListener(new StopListener(), true);
     }
 
@@ -250,6 +252,49 @@ public final class RunManager implements WorkerDirectory.Listener {
         }
     }
 
+    /**
+     * This coordinator's side of a partition merged into the other side: whatever it led or ended on its own is stale
+     * (the merged state holds the higher term's record). It stops driving every run and forgets its own copies, so
+     * that it answers for a run from the merged state from now on, as any follower does.
+     */
+    private synchronized void mergedAway() {
+        deposeAll("this coordinator's side of a partition merged into the other side");
+        runs.clear();
+        active = null;
+    }
+
+    /**
+     * A member of the other side of a healed partition finished merging its entries into this side (it announced
+     * it on {@code salvo.heals}). The leader reconciles: runs led here under a term lower than one the other side
+     * took are deposed and taken over again under a term above both (from the record the merge kept: the higher
+     * term's); a run whose merged record has not ended loses a final result one side stored on its own (its leader
+     * stores the real one when the run ends).
+     */
+    synchronized void reconcileAfterHeal() {
+        if (!cluster.isLeader()) {
+            return;
+        }
+        LOG.warning(() -> "coordinator " + coordinatorId + ": a partition healed; reconciling the merged state");
+        reconcileTerms();
+        for (Map.Entry<String, byte[]> e : cluster.runs().entrySet()) {
+            RunRecord record;
+            try {
+                record = RunRecord.decode(e.getValue());
+            } catch (RuntimeException ex) {
+                continue;
+            }
+            if (!record.terminal() && cluster.results().remove(e.getKey()) != null) {
+                LOG.warning(() -> "run " + e.getKey() + ": dropped a result stored by the other side of the partition; "
+                        + "the run goes on under term " + Terms.describe(record.term()));
+            }
+            Run known = runs.get(record.runId());
+            if (!record.terminal() && known != null && Terms.lower(known.term(), record.term())) {
+                known.depose("the merged state holds the run under the higher term " + Terms.describe(record.term()));
+            }
+        }
+        takeOver();
+    }
+
     /** Stops driving every run led here: another coordinator leads under a higher term. */
     private void deposeAll(String why) {
         for (Run run : runs.values()) {
@@ -383,7 +428,10 @@ public final class RunManager implements WorkerDirectory.Listener {
                 continue;
             }
             Run known = runs.get(record.runId());
-            if (known != null && !known.deposed()) {
+            // A run this side ended on its own while the other side, under a higher term, carries it on (the merged
+            // record says so) is taken over again.
+            boolean endedHereOnly = known != null && known.terminal() && Terms.lower(known.term(), record.term());
+            if (known != null && !known.deposed() && !endedHereOnly) {
                 continue;
             }
             Run run = restore(record, true);
