@@ -155,7 +155,9 @@ class InvokerTokenTest {
             used.add("t" + fetch);
             answers.clear();
         }
-        assertThat(used).as("t1, then renewals at 50, 100, 150, 200 and 250 min").hasSize(6);
+        assertThat(used)
+                .as("t1, then renewals at 50, 100, 150, 200 and 250 min")
+                .hasSize(6);
         keeper.close();
     }
 
