@@ -15,11 +15,13 @@ import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.StartRunResponse;
+import io.salvo.proto.v1.UpdateRequestHeadersRequest;
 import io.salvo.proto.v1.WatchRunRequest;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@link LoadRunner} over the coordinator's public gRPC API (RunControl): StartRun, WatchRun until a terminal
@@ -46,6 +48,30 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
 
     @Override
     public RunResult run(RunPlan plan, Consumer<LiveSnapshot> live) throws BenchmarkException {
+        return run(plan, live, null);
+    }
+
+    @Override
+    public RunResult run(PlatformHeaders headers, Consumer<LiveSnapshot> live) throws BenchmarkException {
+        return run(headers.plan(), live, headers);
+    }
+
+    /**
+     * Pushes header sets through the coordinator's {@code UpdateRequestHeaders}, on whichever coordinator
+     * {@code control} gives at the time (the CLI switches after a fail-over).
+     */
+    public static PlatformHeaders.Push pushThrough(Supplier<RunControlBlockingStub> control) {
+        return (runId, sets) -> control.get()
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .updateRequestHeaders(UpdateRequestHeadersRequest.newBuilder()
+                        .setRunId(runId)
+                        .setHeaderSets(sets)
+                        .build())
+                .getGeneration();
+    }
+
+    private RunResult run(RunPlan plan, Consumer<LiveSnapshot> live, PlatformHeaders headers)
+            throws BenchmarkException {
         try {
             StartRunResponse started = control.withDeadlineAfter(workerWait.toMillis() + 30_000, TimeUnit.MILLISECONDS)
                     .startRun(StartRunRequest.newBuilder()
@@ -53,6 +79,9 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
                             .setPlan(plan)
                             .setWorkerWaitMillis((int) Math.min(Integer.MAX_VALUE, workerWait.toMillis()))
                             .build());
+            if (headers != null) {
+                headers.follow(started.getRunId(), pushThrough(() -> control));
+            }
             Iterator<LiveSnapshot> snapshots = control.watchRun(
                     WatchRunRequest.newBuilder().setRunId(started.getRunId()).build());
             while (snapshots.hasNext()) {

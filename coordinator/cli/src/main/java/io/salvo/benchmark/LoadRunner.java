@@ -19,4 +19,14 @@ public interface LoadRunner {
      * @throws BenchmarkException when the coordinator refuses the plan or is lost
      */
     RunResult run(RunPlan plan, Consumer<LiveSnapshot> live) throws BenchmarkException;
+
+    /**
+     * As {@link #run(RunPlan, Consumer)} with {@code headers.plan()}, whose request headers the platform renews while
+     * the run goes on: once the run has an id, {@code headers} is told to follow it and push each renewal to the
+     * coordinator. The default ignores renewals, which only suits runners whose runs end before the first headers
+     * expire (test doubles).
+     */
+    default RunResult run(PlatformHeaders headers, Consumer<LiveSnapshot> live) throws BenchmarkException {
+        return run(headers.plan(), live);
+    }
 }

@@ -2,6 +2,7 @@ package io.salvo.cli;
 
 import io.salvo.benchmark.ComparisonTables;
 import io.salvo.benchmark.CostEstimate;
+import io.salvo.benchmark.PlatformHeaders;
 import io.salvo.benchmark.PriceTable;
 import io.salvo.plan.PlanDocument;
 import io.salvo.plan.PlatformSection;
@@ -22,7 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiFunction;
 
 /**
  * A model deployed through a platform driver for the CLI: {@code salvo run} with a plan's {@code platform} section,
@@ -121,17 +121,18 @@ final class ModelDeployment {
         driver.teardown();
     }
 
+    /** Carries out a run whose platform headers {@code headers} keeps valid; {@code beforeHalt} runs on Ctrl-C. */
+    @FunctionalInterface
+    interface PlatformRun {
+        int run(PlatformHeaders headers, Runnable beforeHalt);
+    }
+
     /**
      * {@code salvo run} of a plan with a platform section: deploy, point the plan's target path at the endpoint, force
      * cold if asked, run, print the platform's billed usage and the estimated cost per million predictions, tear down
      * (also on Ctrl-C) unless the section says keep.
      */
-    static int runOn(
-            PlanDocument document,
-            RunPlan plan,
-            BiFunction<RunPlan, Runnable, Integer> execute,
-            PrintStream out,
-            PrintStream err) {
+    static int runOn(PlanDocument document, RunPlan plan, PlatformRun execute, PrintStream out, PrintStream err) {
         PlatformSection section = document.platform();
         ModelDeployment deployment;
         try {
@@ -152,9 +153,9 @@ final class ModelDeployment {
                 deployment.forceCold(out);
             }
             String url = deployment.endpoint().resolve(document.targetPath()).toString();
-            RunPlan onPlatform;
+            PlatformHeaders headers;
             try {
-                onPlatform = io.salvo.benchmark.MatrixBenchmark.withPlatformHeaders(
+                headers = PlatformHeaders.prepare(
                         plan.toBuilder()
                                 .setRequest(plan.getRequest().toBuilder().setUrl(url))
                                 .build(),
@@ -165,7 +166,10 @@ final class ModelDeployment {
                         RunExecution.FAILED);
             }
             Instant from = Instant.now();
-            int exit = execute.apply(onPlatform, teardown);
+            int exit;
+            try (headers) {
+                exit = execute.run(headers, teardown);
+            }
             printUsage(deployment.driver(), section.config(), from, Instant.now(), out);
             return exit;
         } catch (DeploymentFailed e) {

@@ -1,5 +1,6 @@
 package io.salvo.cli;
 
+import io.salvo.benchmark.PlatformHeaders;
 import io.salvo.cli.live.LiveOutput;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.plan.PlanDocument;
@@ -164,13 +165,21 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         if (document.platform() != null) {
-            return ModelDeployment.runOn(document, plan, this::execute, System.out, err);
+            return ModelDeployment.runOn(
+                    document,
+                    plan,
+                    (headers, beforeHalt) -> execute(headers.plan(), beforeHalt, headers),
+                    System.out,
+                    err);
         }
-        return execute(plan, null);
+        return execute(plan, null, null);
     }
 
-    /** Runs {@code plan}; {@code beforeHalt} (may be null) runs on Ctrl-C after the partial report is written. */
-    private int execute(RunPlan plan, Runnable beforeHalt) {
+    /**
+     * Runs {@code plan}; {@code beforeHalt} (may be null) runs on Ctrl-C after the partial report is written;
+     * {@code headers} (may be null) renews the platform's request headers during the run.
+     */
+    private int execute(RunPlan plan, Runnable beforeHalt, PlatformHeaders headers) {
         var err = System.err;
         List<InetSocketAddress> addresses = List.of();
         ClusterToken token = null;
@@ -192,13 +201,14 @@ final class RunCommand implements Callable<Integer> {
             return RunExecution.FAILED;
         }
         try (KubernetesOptions.Connection forwards = cluster) {
-            return execute(plan, beforeHalt, addresses, token, forwards);
+            return execute(plan, beforeHalt, headers, addresses, token, forwards);
         }
     }
 
     private int execute(
             RunPlan plan,
             Runnable beforeHalt,
+            PlatformHeaders headers,
             List<InetSocketAddress> addresses,
             ClusterToken token,
             KubernetesOptions.Connection cluster) {
@@ -217,6 +227,7 @@ final class RunCommand implements Callable<Integer> {
                 .dashboard(httpPort == null ? null : dashboard, httpPort == null ? 0 : httpPort)
                 .startFailureDiagnosis(cluster == null ? () -> "" : cluster::workerDiagnosis)
                 .beforeHalt(beforeHalt)
+                .platformHeaders(headers)
                 .execute();
     }
 }

@@ -10,6 +10,8 @@ import io.salvo.platform.DriverConfig;
 import io.salvo.platform.PlatformDriver;
 import io.salvo.platform.PlatformException;
 import io.salvo.platform.PlatformLimitException;
+import io.salvo.platform.RequestHeaders;
+import io.salvo.platform.RunRequests;
 import io.salvo.platform.kubernetes.ClusterEvent;
 import io.salvo.platform.kubernetes.CommonSettings;
 import io.salvo.platform.kubernetes.EndpointSource;
@@ -312,15 +314,15 @@ public final class KnativePlatformDriver extends KubernetesDriverBase {
      * {@code host-header} setting, else the host of the Service's route URL.
      */
     @Override
-    public Map<String, String> requestHeaders(Duration runLength) {
+    public RequestHeaders requestHeaders(RunRequests requests) {
         if (own.common().endpointUrl() == null) {
-            return Map.of();
+            return RequestHeaders.NONE;
         }
         if (own.common().hostHeader() != null) {
-            return Map.of("Host", own.common().hostHeader());
+            return RequestHeaders.fixed(Map.of("Host", own.common().hostHeader()));
         }
         URI route = readyUrl();
-        return route == null ? Map.of() : Map.of("Host", route.getHost());
+        return route == null ? RequestHeaders.NONE : RequestHeaders.fixed(Map.of("Host", route.getHost()));
     }
 
     @Override

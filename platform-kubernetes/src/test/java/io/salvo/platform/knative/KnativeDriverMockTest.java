@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.DriverConfig;
 import io.salvo.platform.PlatformException;
+import io.salvo.platform.RequestHeaders;
+import io.salvo.platform.RunRequests;
 import io.salvo.testkit.Await;
 import java.net.URI;
 import java.time.Clock;
@@ -24,6 +26,9 @@ import org.junit.jupiter.api.Test;
 /** The knative driver against fabric8's CRUD mock: the Service as a generic resource, its route URL, scale to zero. */
 @EnableKubernetesMockClient(crud = true)
 class KnativeDriverMockTest {
+
+    private static final RunRequests REQUESTS =
+            new RunRequests("POST", URI.create("http://10.0.0.7/v2/models/m/infer"), Map.of(), List.of());
 
     static KubernetesClient client;
 
@@ -135,7 +140,7 @@ class KnativeDriverMockTest {
                     .update();
             ready.get(60, TimeUnit.SECONDS);
             assertThat(d.endpoint()).isEqualTo(URI.create("http://salvo-model-kn1.serving.example.com"));
-            assertThat(d.requestHeaders(Duration.ofMinutes(5))).isEmpty();
+            assertThat(d.requestHeaders(REQUESTS)).isEqualTo(RequestHeaders.NONE);
             assertThat(d.canForceCold()).isTrue();
 
             // Scale to zero is Knative's: forceCold returns once its last pod is gone.
@@ -176,7 +181,7 @@ class KnativeDriverMockTest {
         try (KnativePlatformDriver d =
                 driver("kn2", Map.of("endpoint-url", "http://10.0.0.7:80", "host-header", "model.bench.example.com"))) {
             assertThat(d.deploy(DeploymentSpec.of("tiny-bert-shape"))).hasToString("http://10.0.0.7:80");
-            assertThat(d.requestHeaders(Duration.ofMinutes(5))).isEqualTo(Map.of("Host", "model.bench.example.com"));
+            assertThat(d.requestHeaders(REQUESTS).shared()).isEqualTo(Map.of("Host", "model.bench.example.com"));
         }
     }
 

@@ -3,6 +3,8 @@ package io.salvo.worker.link;
 import io.salvo.core.term.Terms;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.LeaderTerm;
+import io.salvo.proto.v1.RequestHeaderSets;
+import io.salvo.proto.v1.RequestHeadersUpdate;
 import io.salvo.proto.v1.StopRun;
 import io.salvo.proto.v1.TermRefused;
 import io.salvo.proto.v1.WorkerEvent;
@@ -80,6 +82,9 @@ final class RunDriver {
         }
         highestTermSeen = fence.highest();
         if (session != null && !session.finished && session.runId.equals(assignment.getRunId())) {
+            // Whatever its epoch, an assignment carries the coordinator's current header sets: a worker that missed an
+            // update (a reconnect, a takeover) catches up here; an older generation is ignored.
+            replaceHeaders(session, assignment.getPlan().getRequest().getHeaderSets());
             // A higher term supersedes whatever epoch a lower one reached (both sides of a partition count epochs).
             if (assignment.getEpoch() > session.epoch || Terms.lower(appliedTerm, assignment.getTerm())) {
                 session.epoch = assignment.getEpoch();
@@ -155,6 +160,36 @@ final class RunDriver {
                 stop.getRunId(), stop.getReason()
             });
             stopRun(Math.min(session.settings.requestTimeoutNanos(), MAX_STOP_GRACE_NANOS));
+        }
+    }
+
+    /**
+     * New header sets for the current run's requests (renewed signatures or tokens): applied when their generation is
+     * above the run's, ignored otherwise (a repeat, or one overtaken by a later update or assignment).
+     */
+    void onRequestHeadersUpdate(RequestHeadersUpdate update) {
+        if (session != null && !session.finished && session.runId.equals(update.getRunId())) {
+            replaceHeaders(session, update.getHeaderSets());
+        }
+    }
+
+    private void replaceHeaders(RunSession run, RequestHeaderSets headerSets) {
+        long had = run.engine.headerGeneration();
+        try {
+            if (run.engine.replaceHeaders(headerSets)) {
+                // Names only: the values are credentials.
+                LOG.log(Level.INFO, "run {0}: request headers replaced, generation {1} -> {2}", new Object[] {
+                    run.runId, had, headerSets.getGeneration()
+                });
+            }
+        } catch (IllegalArgumentException e) {
+            outbound.send(WorkerMessage.newBuilder()
+                    .setEvent(WorkerEvent.newBuilder()
+                            .setRunId(run.runId)
+                            .setWarning("worker " + options.workerId() + " kept the request headers of generation "
+                                    + had + ": generation " + headerSets.getGeneration() + " is malformed: "
+                                    + e.getMessage()))
+                    .build());
         }
     }
 

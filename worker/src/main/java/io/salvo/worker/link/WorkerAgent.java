@@ -298,6 +298,8 @@ public final class WorkerAgent implements AutoCloseable {
                         }
                     });
                 case STOP -> onLinkThread(() -> runs.onStop(message.getStop()));
+                case REQUEST_HEADERS_UPDATE ->
+                    onLinkThread(() -> runs.onRequestHeadersUpdate(message.getRequestHeadersUpdate()));
                 default -> LOG.log(Level.FINE, "ignoring coordinator message {0}", message.getBodyCase());
             }
         }

@@ -458,6 +458,15 @@ public final class CoordinatorCluster implements AutoCloseable {
         return hz.getMap("salvo.stop-requests");
     }
 
+    /**
+     * The current header sets of each running run's requests (an encoded {@code RequestHeaderSets}, highest generation
+     * pushed so far), written by whichever coordinator a client pushed them to and acted on by the run's leader; a
+     * coordinator that takes a run over reads them from here.
+     */
+    public IMap<String, byte[]> headerSets() {
+        return hz.getMap("salvo.header-sets");
+    }
+
     public IMap<String, String> coordinators() {
         return hz.getMap("salvo.coordinators");
     }
@@ -476,7 +485,7 @@ public final class CoordinatorCluster implements AutoCloseable {
 
     /**
      * Drops an ended run's per-run maps (interval reports, compacted intervals, worker events, live snapshots, rejection tallies) and its
-     * stop request on every member. The run's record and final result are kept; the caller has stored the result first.
+     * stop request and header sets on every member. The run's record and final result are kept; the caller has stored the result first.
      */
     public void destroyRunData(String runId) {
         reports(runId).destroy();
@@ -485,6 +494,7 @@ public final class CoordinatorCluster implements AutoCloseable {
         snapshots(runId).destroy();
         rejections(runId).destroy();
         stopRequests().remove(runId);
+        headerSets().remove(runId);
     }
 
     /** Names of the maps that exist in the cluster now: what the coordinators hold, for diagnostics. */

@@ -14,6 +14,7 @@ import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.CoordinatorTakeover;
 import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.RegionShare;
+import io.salvo.proto.v1.RequestHeaderSets;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunPlan;
@@ -554,6 +555,26 @@ public final class Run {
     }
 
     /** Asks every worker to stop; the run ends once they have reported what they measured. */
+    /**
+     * Replaces the header sets of the run's requests if {@code sets} is a higher generation than the run's: the live
+     * workers are told at once, workers assigned later (joins, re-slices, a takeover) get them in their assignment.
+     * A run that has ended, or that this coordinator no longer drives, keeps what it had.
+     *
+     * @return the run's header-set generation after the call
+     */
+    public synchronized long replaceHeaderSets(RequestHeaderSets sets) {
+        if (terminal() || deposed() || !assignments.replaceHeaderSets(sets)) {
+            return assignments.headerGeneration();
+        }
+        roster.sendToLive(assignments.headersUpdate());
+        return assignments.headerGeneration();
+    }
+
+    /** The generation of the header sets the run's requests carry (0: none). */
+    public synchronized long headerGeneration() {
+        return assignments.headerGeneration();
+    }
+
     public synchronized void requestStop(String reason, long nowUnixNanos) {
         if (terminal() || stopRequestedUnixNanos != 0 || deposed()) {
             return;
