@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.salvo.benchmark.MatrixBenchmark;
+import io.salvo.benchmark.PlatformHeaders;
 import io.salvo.plan.PlanParser;
 import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.PlatformDriver;
@@ -106,12 +106,10 @@ class KnativePlatformEndToEndTest {
             assertThat(knative.scaledToZero()).isEqualTo(1);
 
             // load through the ingress, with the route's Host (the driver's request header for an ingress address)
-            Map<String, String> headers = driver.requestHeaders(Duration.ofMinutes(5));
-            assertThat(headers).containsEntry("Host", "salvo-model-kne2e." + NS + ".example.com");
             Path bodies = dir.resolve("bodies.jsonl");
             Files.writeString(
                     bodies, "{\"inputs\": [\"hello world\"]}\n{\"inputs\": [\"a cold start, broken down\"]}\n");
-            RunPlan plan = MatrixBenchmark.withPlatformHeaders(
+            RunPlan parsed =
                     new PlanParser().parse("(e2e plan)", new StringReader("""
                             name: knative-e2e
                             target:
@@ -129,8 +127,15 @@ class KnativePlatformEndToEndTest {
                             timeouts:
                               request: 60s
                               connect: 5s
-                            """.formatted(endpoint, bodies)), null),
-                    driver);
+                            """.formatted(endpoint, bodies)), null);
+            RunPlan plan;
+            try (PlatformHeaders platformHeaders = PlatformHeaders.prepare(parsed, driver)) {
+                plan = platformHeaders.plan();
+            }
+            assertThat(plan.getRequest().getHeaderSets().getSharedList()).anySatisfy(h -> {
+                assertThat(h.getName()).isEqualTo("Host");
+                assertThat(h.getValue()).isEqualTo("salvo-model-kne2e." + NS + ".example.com");
+            });
             ByteArrayOutputStream captured = new ByteArrayOutputStream();
             PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8);
             RunExecution execution = new RunExecution(
