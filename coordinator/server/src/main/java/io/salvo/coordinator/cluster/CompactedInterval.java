@@ -24,22 +24,48 @@ import java.util.zip.CRC32C;
  *   <li>Rewritten, never edited in place, when a late report for the interval arrives: the new entry lists the
  *       old workers with their old digests, plus the new ones.</li>
  * </ul>
- * Encoded with {@link StateCodec} (format version first, then the merged interval's protobuf bytes, then the
- * digests).
+ * Per worker it also keeps what that worker's report counted (requests sent and completed), so a new leader's
+ * per-worker totals include the compacted intervals.
+ *
+ * <p>Encoded with {@link StateCodec} (format version first, then the merged interval's protobuf bytes, then the
+ * digests, then the per-worker sent and completed counts as varints; an entry written without the counts reads as
+ * zero counts).
  */
 public final class CompactedInterval {
 
     private final MergedInterval merged;
     private final long[] digests;
+    private final long[] sent;
+    private final long[] completed;
 
-    /** @param digests each listed worker's report digest, in the order of {@code merged.worker_ids} */
-    public CompactedInterval(MergedInterval merged, long[] digests) {
-        if (digests.length != merged.getWorkerIdsCount()) {
-            throw new IllegalArgumentException(
-                    digests.length + " digests for " + merged.getWorkerIdsCount() + " workers");
+    /**
+     * @param digests each listed worker's report digest, in the order of {@code merged.worker_ids}
+     * @param sent each listed worker's requests sent in the interval, same order
+     * @param completed each listed worker's requests completed in the interval, same order
+     */
+    public CompactedInterval(MergedInterval merged, long[] digests, long[] sent, long[] completed) {
+        int workers = merged.getWorkerIdsCount();
+        if (digests.length != workers || sent.length != workers || completed.length != workers) {
+            throw new IllegalArgumentException(digests.length + " digests, " + sent.length + " sent and "
+                    + completed.length + " completed counts for " + workers + " workers");
         }
         this.merged = merged;
         this.digests = digests.clone();
+        this.sent = sent.clone();
+        this.completed = completed.clone();
+    }
+
+    /** What one listed worker's report counted. */
+    public record WorkerCounts(long digest, long sent, long completed) {}
+
+    /** Each listed worker's digest and counts, by worker id. */
+    public Map<String, WorkerCounts> countsByWorker() {
+        List<String> workers = merged.getWorkerIdsList();
+        Map<String, WorkerCounts> byWorker = new HashMap<>(workers.size() * 2);
+        for (int i = 0; i < digests.length; i++) {
+            byWorker.put(workers.get(i), new WorkerCounts(digests[i], sent[i], completed[i]));
+        }
+        return byWorker;
     }
 
     public MergedInterval merged() {
@@ -59,16 +85,6 @@ public final class CompactedInterval {
         return merged.getIntervalIndex();
     }
 
-    /** The workers' digests by worker id. */
-    public Map<String, Long> digestsByWorker() {
-        List<String> workers = merged.getWorkerIdsList();
-        Map<String, Long> byWorker = new HashMap<>(workers.size() * 2);
-        for (int i = 0; i < digests.length; i++) {
-            byWorker.put(workers.get(i), digests[i]);
-        }
-        return byWorker;
-    }
-
     /** The listed worker's digest, or null when the entry does not include that worker's report. */
     public Long digestOf(String workerId) {
         List<String> workers = merged.getWorkerIdsList();
@@ -85,6 +101,9 @@ public final class CompactedInterval {
         for (long d : digests) {
             w.writeLong(d);
         }
+        for (int i = 0; i < digests.length; i++) {
+            w.writeUnsignedVarLong(sent[i]).writeUnsignedVarLong(completed[i]);
+        }
         return w.toByteArray();
     }
 
@@ -96,19 +115,33 @@ public final class CompactedInterval {
         for (int i = 0; i < n; i++) {
             digests[i] = r.readLong();
         }
-        return new CompactedInterval(merged, digests);
+        long[] sent = new long[n];
+        long[] completed = new long[n];
+        if (r.hasMore()) {
+            for (int i = 0; i < n; i++) {
+                sent[i] = r.readUnsignedVarLong();
+                completed[i] = r.readUnsignedVarLong();
+            }
+        }
+        return new CompactedInterval(merged, digests, sent, completed);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof CompactedInterval other
                 && merged.equals(other.merged)
-                && java.util.Arrays.equals(digests, other.digests);
+                && java.util.Arrays.equals(digests, other.digests)
+                && java.util.Arrays.equals(sent, other.sent)
+                && java.util.Arrays.equals(completed, other.completed);
     }
 
     @Override
     public int hashCode() {
-        return 31 * merged.hashCode() + java.util.Arrays.hashCode(digests);
+        return java.util.Objects.hash(
+                merged,
+                java.util.Arrays.hashCode(digests),
+                java.util.Arrays.hashCode(sent),
+                java.util.Arrays.hashCode(completed));
     }
 
     @Override

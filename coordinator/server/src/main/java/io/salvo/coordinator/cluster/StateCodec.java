@@ -53,6 +53,21 @@ final class StateCodec {
             return this;
         }
 
+        /** An unsigned LEB128 varint: one byte per 7 bits, so small counts cost a byte or three, not eight. */
+        Writer writeUnsignedVarLong(long v) {
+            try {
+                long rest = v;
+                while ((rest & ~0x7FL) != 0) {
+                    out.writeByte((int) ((rest & 0x7F) | 0x80));
+                    rest >>>= 7;
+                }
+                out.writeByte((int) rest);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return this;
+        }
+
         Writer writeBoolean(boolean v) {
             return writeInt(v ? 1 : 0);
         }
@@ -119,6 +134,23 @@ final class StateCodec {
             } catch (IOException e) {
                 throw new IllegalStateException("truncated replicated record", e);
             }
+        }
+
+        long readUnsignedVarLong() {
+            long value = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                int b;
+                try {
+                    b = in.readUnsignedByte();
+                } catch (IOException e) {
+                    throw new IllegalStateException("truncated replicated record", e);
+                }
+                value |= (long) (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) {
+                    return value;
+                }
+            }
+            throw new IllegalStateException("corrupt replicated record: varint longer than 10 bytes");
         }
 
         boolean readBoolean() {

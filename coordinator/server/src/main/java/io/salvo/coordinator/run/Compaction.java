@@ -80,7 +80,7 @@ final class Compaction {
     }
 
     private static final class Fresh {
-        final Map<String, Long> digests = new HashMap<>();
+        final Map<String, CompactedInterval.WorkerCounts> reports = new HashMap<>();
         long lastMergedUnixNanos;
     }
 
@@ -91,7 +91,12 @@ final class Compaction {
             IntervalMerger.Merged merged = merger.mergeIfNew(decoded);
             if (merged != IntervalMerger.Merged.ALREADY_MERGED) {
                 Fresh f = fresh.computeIfAbsent(decoded.report().getIntervalIndex(), i -> new Fresh());
-                f.digests.put(decoded.report().getWorkerId(), digest);
+                f.reports.put(
+                        decoded.report().getWorkerId(),
+                        new CompactedInterval.WorkerCounts(
+                                digest,
+                                decoded.report().getSent(),
+                                decoded.report().getCompleted()));
                 f.lastMergedUnixNanos = Math.max(f.lastMergedUnixNanos, nowUnixNanos);
             }
             return merged;
@@ -155,7 +160,7 @@ final class Compaction {
             } catch (RuntimeException e) {
                 synchronized (lock) {
                     Fresh now = fresh.computeIfAbsent(index, i -> new Fresh());
-                    now.digests.putAll(f.digests);
+                    now.reports.putAll(f.reports);
                     now.lastMergedUnixNanos = Math.max(now.lastMergedUnixNanos, f.lastMergedUnixNanos);
                 }
                 LOG.warning(() -> "run " + runId + ": compacting interval " + index + " failed (" + e
@@ -166,30 +171,34 @@ final class Compaction {
     }
 
     private void write(long index, MergedInterval merged, Fresh f, boolean hadEntry) {
-        Map<String, Long> digests = new HashMap<>(f.digests);
+        Map<String, CompactedInterval.WorkerCounts> reports = new HashMap<>(f.reports);
         if (hadEntry) {
             byte[] old = store.compactedInterval(index);
             if (old != null) {
-                CompactedInterval.decode(old).digestsByWorker().forEach(digests::putIfAbsent);
+                CompactedInterval.decode(old).countsByWorker().forEach(reports::putIfAbsent);
             }
         }
         List<String> workers = merged.getWorkerIdsList();
-        long[] aligned = new long[workers.size()];
-        for (int i = 0; i < aligned.length; i++) {
-            Long d = digests.get(workers.get(i));
-            if (d == null) {
+        long[] digests = new long[workers.size()];
+        long[] sent = new long[workers.size()];
+        long[] completed = new long[workers.size()];
+        for (int i = 0; i < digests.length; i++) {
+            CompactedInterval.WorkerCounts r = reports.get(workers.get(i));
+            if (r == null) {
                 throw new IllegalStateException("no digest for worker " + workers.get(i) + "'s report");
             }
-            aligned[i] = d;
+            digests[i] = r.digest();
+            sent[i] = r.sent();
+            completed[i] = r.completed();
         }
-        store.saveCompacted(index, new CompactedInterval(merged, aligned).encode());
+        store.saveCompacted(index, new CompactedInterval(merged, digests, sent, completed).encode());
         synchronized (lock) {
             if (index < Integer.MAX_VALUE) {
                 compacted.set((int) index);
             }
         }
         Set<String> keys = new HashSet<>();
-        for (String worker : f.digests.keySet()) {
+        for (String worker : f.reports.keySet()) {
             keys.add(CoordinatorCluster.reportKey(index, worker));
         }
         store.removeReports(keys);

@@ -188,6 +188,14 @@ public final class RunInbox {
                         + " in the replicated state: " + ex.getMessage());
                 continue;
             }
+            // The entry's reports count for their workers here, as each raw one does when merged.
+            long index = entry.intervalIndex();
+            entry.countsByWorker().forEach((workerId, counts) -> {
+                AssignedWorker w = roster.get(workerId);
+                if (w != null) {
+                    w.countReport(index, counts.sent(), counts.completed());
+                }
+            });
             found += entry.merged().getWorkerIdsCount();
         }
         for (var e : raw.entrySet()) {

@@ -12,7 +12,9 @@ import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.MergedInterval;
 import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.RunPlan;
+import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.Slice;
+import io.salvo.proto.v1.WorkerSummary;
 import io.salvo.testkit.FakeClock;
 import io.salvo.testkit.TestPlans;
 import java.time.Duration;
@@ -151,6 +153,7 @@ class RunCompactionTest {
                 store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-d", false);
         assertThat(restored.replay()).isEqualTo(sent.size());
         assertSameData(restored.result().getIntervalsList(), expected);
+        assertWorkerTotals(restored.result(), run.result());
         // A raw copy left behind (a leader that died between writing an entry and removing what it covers) counts
         // as merged, not twice.
         IntervalReport copy = sent.get(0);
@@ -160,6 +163,37 @@ class RunCompactionTest {
                 store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-e", false);
         again.replay();
         assertSameData(again.result().getIntervalsList(), expected);
+        assertWorkerTotals(again.result(), run.result());
+    }
+
+    /**
+     * Each worker's totals after a restore are what it sent, compacted intervals included: the same as the leader
+     * that took every report in counted, and the sums of its reports.
+     */
+    private void assertWorkerTotals(RunResult restored, RunResult original) {
+        for (String worker : List.of("w-a", "w-b")) {
+            long sentByReports = sent.stream()
+                    .filter(r -> r.getWorkerId().equals(worker))
+                    .mapToLong(IntervalReport::getSent)
+                    .sum();
+            long completedByReports = sent.stream()
+                    .filter(r -> r.getWorkerId().equals(worker))
+                    .mapToLong(IntervalReport::getCompleted)
+                    .sum();
+            WorkerSummary before = summaryOf(original, worker);
+            WorkerSummary after = summaryOf(restored, worker);
+            assertThat(before.getSent()).as(worker + " sent, leader").isEqualTo(sentByReports);
+            assertThat(after.getSent()).as(worker + " sent, restored").isEqualTo(sentByReports);
+            assertThat(after.getCompleted()).as(worker + " completed, restored").isEqualTo(completedByReports);
+            assertThat(after.getSentByIntervalMap()).isEqualTo(before.getSentByIntervalMap());
+        }
+    }
+
+    private static WorkerSummary summaryOf(RunResult result, String worker) {
+        return result.getWorkersList().stream()
+                .filter(w -> w.getWorkerId().equals(worker))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
