@@ -5,6 +5,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
+import io.salvo.platform.PlatformDriver;
+import io.salvo.platform.PlatformException;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
@@ -15,6 +17,7 @@ import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.StartRunResponse;
+import io.salvo.proto.v1.StopRunRequest;
 import io.salvo.proto.v1.WatchRunRequest;
 import java.time.Duration;
 import java.util.Iterator;
@@ -45,7 +48,8 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
     }
 
     @Override
-    public RunResult run(RunPlan plan, Consumer<LiveSnapshot> live) throws BenchmarkException {
+    public RunResult run(RunPlan plan, Consumer<LiveSnapshot> live, PlatformDriver platform, boolean loadStarting)
+            throws BenchmarkException {
         try {
             StartRunResponse started = control.withDeadlineAfter(workerWait.toMillis() + 30_000, TimeUnit.MILLISECONDS)
                     .startRun(StartRunRequest.newBuilder()
@@ -53,13 +57,24 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
                             .setPlan(plan)
                             .setWorkerWaitMillis((int) Math.min(Integer.MAX_VALUE, workerWait.toMillis()))
                             .build());
+            String runId = started.getRunId();
+            PlatformLiveFeed feed = platform == null ? null : new PlatformLiveFeed(platform);
+            if (platform != null) {
+                if (loadStarting) {
+                    loadStarting(platform, runId, plan);
+                }
+                feed.push(control, runId);
+            }
             Iterator<LiveSnapshot> snapshots = control.watchRun(
-                    WatchRunRequest.newBuilder().setRunId(started.getRunId()).build());
+                    WatchRunRequest.newBuilder().setRunId(runId).build());
             while (snapshots.hasNext()) {
                 LiveSnapshot snapshot = snapshots.next();
                 live.accept(snapshot);
                 if (isTerminal(snapshot.getState())) {
                     break;
+                }
+                if (feed != null) {
+                    feed.push(control, runId);
                 }
             }
             return control.withDeadlineAfter(60, TimeUnit.SECONDS)
@@ -72,6 +87,33 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
                     "run '" + plan.getName() + "': the coordinator answered "
                             + e.getStatus().getCode() + (description == null ? "" : ": " + description),
                     e);
+        }
+    }
+
+    /** The platform's scale-up at load start; when it fails the run is stopped and the failure is the cell's. */
+    private void loadStarting(PlatformDriver platform, String runId, RunPlan plan) throws BenchmarkException {
+        try {
+            platform.loadStarting();
+        } catch (PlatformException e) {
+            stop(runId, "the platform could not scale up: " + e.getMessage());
+            throw new BenchmarkException(
+                    "run '" + plan.getName() + "': the platform could not scale up: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop(runId, "interrupted");
+            throw new BenchmarkException("run '" + plan.getName() + "': interrupted at load start", e);
+        }
+    }
+
+    private void stop(String runId, String reason) {
+        try {
+            control.withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .stopRun(StopRunRequest.newBuilder()
+                            .setRunId(runId)
+                            .setReason(reason)
+                            .build());
+        } catch (StatusRuntimeException ignored) {
+            // the run ends on its own; the cell fails with the platform's message either way
         }
     }
 

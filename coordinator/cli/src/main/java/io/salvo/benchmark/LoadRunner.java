@@ -1,5 +1,6 @@
 package io.salvo.benchmark;
 
+import io.salvo.platform.PlatformDriver;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
@@ -18,5 +19,18 @@ public interface LoadRunner {
      *
      * @throws BenchmarkException when the coordinator refuses the plan or is lost
      */
-    RunResult run(RunPlan plan, Consumer<LiveSnapshot> live) throws BenchmarkException;
+    default RunResult run(RunPlan plan, Consumer<LiveSnapshot> live) throws BenchmarkException {
+        return run(plan, live, null, false);
+    }
+
+    /**
+     * As {@link #run(RunPlan, Consumer)}, with a platform driver taking part (null: none): when {@code loadStarting},
+     * its {@link PlatformDriver#loadStarting()} (the explicit scale-up of a cold start) once the run has started, before
+     * its first request is due; and its counts and events reported into the run's live feed at the start and after each
+     * snapshot ({@link PlatformLiveFeed}).
+     *
+     * @throws BenchmarkException also when the platform's scale-up at load start fails (the run is stopped)
+     */
+    RunResult run(RunPlan plan, Consumer<LiveSnapshot> live, PlatformDriver platform, boolean loadStarting)
+            throws BenchmarkException;
 }

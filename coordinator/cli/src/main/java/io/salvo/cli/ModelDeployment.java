@@ -21,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiFunction;
 
 /**
  * A model deployed through a platform driver for the CLI: {@code salvo run} with a plan's {@code platform} section,
@@ -120,17 +119,24 @@ final class ModelDeployment {
         driver.teardown();
     }
 
+    /** Carries out the run on the deployed platform (RunCommand: a {@link RunExecution} with the driver attached). */
+    @FunctionalInterface
+    interface Execution {
+        /**
+         * @param plan       the plan pointed at the deployment
+         * @param beforeHalt runs on Ctrl-C after the partial report (the deployment's teardown, or the keep message)
+         * @param driver     the deployed (and forced cold) driver, to attach with {@link RunExecution#platform}
+         */
+        int run(RunPlan plan, Runnable beforeHalt, PlatformDriver driver);
+    }
+
     /**
      * {@code salvo run} of a plan with a platform section: deploy, point the plan's target path at the endpoint, force
-     * cold if asked, run, print the platform's billed usage and the estimated cost per million predictions, tear down
+     * cold if asked, run with the driver attached (its scale-up at load start, its counts and events in the live view,
+     * its cold-start breakdown in the report and beside it), print the platform's billed usage and the estimated cost per million predictions, tear down
      * (also on Ctrl-C) unless the section says keep.
      */
-    static int runOn(
-            PlanDocument document,
-            RunPlan plan,
-            BiFunction<RunPlan, Runnable, Integer> execute,
-            PrintStream out,
-            PrintStream err) {
+    static int runOn(PlanDocument document, RunPlan plan, Execution execute, PrintStream out, PrintStream err) {
         PlatformSection section = document.platform();
         ModelDeployment deployment;
         try {
@@ -164,7 +170,7 @@ final class ModelDeployment {
                         RunExecution.FAILED);
             }
             Instant from = Instant.now();
-            int exit = execute.apply(onPlatform, teardown);
+            int exit = execute.run(onPlatform, teardown, deployment.driver());
             printUsage(deployment.driver(), from, Instant.now(), out);
             return exit;
         } catch (DeploymentFailed e) {

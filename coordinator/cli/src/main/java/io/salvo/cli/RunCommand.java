@@ -166,11 +166,15 @@ final class RunCommand implements Callable<Integer> {
         if (document.platform() != null) {
             return ModelDeployment.runOn(document, plan, this::execute, System.out, err);
         }
-        return execute(plan, null);
+        return execute(plan, null, null);
     }
 
-    /** Runs {@code plan}; {@code beforeHalt} (may be null) runs on Ctrl-C after the partial report is written. */
-    private int execute(RunPlan plan, Runnable beforeHalt) {
+    /**
+     * Runs {@code plan}; {@code beforeHalt} (may be null) runs on Ctrl-C after the partial report is written;
+     * {@code driver} (may be null) is the plan's deployed platform, attached to the run (it is torn down by
+     * {@code beforeHalt}, not by the run, so the section's keep is honoured).
+     */
+    private int execute(RunPlan plan, Runnable beforeHalt, io.salvo.platform.PlatformDriver driver) {
         var err = System.err;
         List<InetSocketAddress> addresses = List.of();
         ClusterToken token = null;
@@ -192,13 +196,14 @@ final class RunCommand implements Callable<Integer> {
             return RunExecution.FAILED;
         }
         try (KubernetesOptions.Connection forwards = cluster) {
-            return execute(plan, beforeHalt, addresses, token, forwards);
+            return execute(plan, beforeHalt, driver, addresses, token, forwards);
         }
     }
 
     private int execute(
             RunPlan plan,
             Runnable beforeHalt,
+            io.salvo.platform.PlatformDriver driver,
             List<InetSocketAddress> addresses,
             ClusterToken token,
             KubernetesOptions.Connection cluster) {
@@ -217,6 +222,7 @@ final class RunCommand implements Callable<Integer> {
                 .dashboard(httpPort == null ? null : dashboard, httpPort == null ? 0 : httpPort)
                 .startFailureDiagnosis(cluster == null ? () -> "" : cluster::workerDiagnosis)
                 .beforeHalt(beforeHalt)
+                .platform(driver, false)
                 .execute();
     }
 }
