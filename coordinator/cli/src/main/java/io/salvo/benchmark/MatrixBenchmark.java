@@ -510,7 +510,9 @@ public final class MatrixBenchmark {
         RunResult result = runner.run(plan, this::live, driver, experiment == Experiment.COLD_START);
         // what the responses showed (instance ids the workers captured), for the driver's verdict and breakdown
         PlatformResponses.observe(driver, result);
-        PlatformReport platformSide = PlatformReport.of(driver, result, out);
+        // this run's part of the deployment's timeline: since the forced cold start, or since the warm run began
+        PlatformReport platformSide =
+                PlatformReport.of(driver, result, coldSince != null ? coldSince : RunMeasurement.runStart(result), out);
         boolean platformSays = !platformSide.timeline().coldStarts().isEmpty()
                 || !platformSide.timeline().events().isEmpty();
         String reportFile = saveRunReport(result, platformSays ? platformSide : null);
@@ -750,6 +752,13 @@ public final class MatrixBenchmark {
                 s.getLatencyP50Micros() / 1000.0,
                 s.getLatencyP99Micros() / 1000.0,
                 s.getErrors());
+        if (s.hasPlatform()) {
+            out.printf(
+                    Locale.ROOT,
+                    "          platform: ready %d, starting %d%n",
+                    s.getPlatform().getReady(),
+                    s.getPlatform().getStarting());
+        }
         for (String event : s.getEventsList()) {
             out.println("          >> " + event);
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.salvo.platform.ColdStartPhases;
 import io.salvo.platform.ColdStartVerdict;
+import io.salvo.platform.InstanceCountSample;
 import io.salvo.platform.PhaseTable;
 import io.salvo.platform.PlatformDriver;
 import io.salvo.platform.PlatformEvent;
@@ -79,7 +80,40 @@ public final class PlatformReport {
      * so the verdict has the run's responses.
      */
     public static PlatformReport of(PlatformDriver driver, RunResult result, PrintStream out) {
+        return of(driver, result, null, out);
+    }
+
+    /**
+     * As {@link #of(PlatformDriver, RunResult, PrintStream)}, for one run of several on the same deployment: only the
+     * cold starts that ended at or after {@code since} (still starting ones too), the events from {@code since} on, and
+     * the counts from the last one before it; null: everything since deploy.
+     */
+    public static PlatformReport of(PlatformDriver driver, RunResult result, Instant since, PrintStream out) {
         PlatformTimeline timeline = driver.timeline(PlatformResponses.firstResponses(result));
+        PlatformSignals signals = driver.signals();
+        if (since != null) {
+            timeline = new PlatformTimeline(
+                    timeline.coldStarts().stream()
+                            .filter(c -> !c.complete()
+                                    || c.phases().isEmpty()
+                                    || !c.phases()
+                                            .get(c.phases().size() - 1)
+                                            .end()
+                                            .isBefore(since))
+                            .toList(),
+                    timeline.events().stream()
+                            .filter(e -> !e.at().isBefore(since))
+                            .toList());
+            List<InstanceCountSample> counts = new ArrayList<>();
+            for (InstanceCountSample sample : signals.instanceCounts()) {
+                if (sample.at().isBefore(since)) {
+                    counts.clear();
+                }
+                counts.add(sample);
+            }
+            signals = new PlatformSignals(
+                    signals.source(), signals.instances(), counts, signals.firstRequestAt(), signals.firstSuccessAt());
+        }
         Instant start = PlatformResponses.runStart(result);
         Instant end = result.getEndUnixNanos() != 0
                 ? Instant.ofEpochSecond(0, result.getEndUnixNanos())
@@ -100,7 +134,7 @@ public final class PlatformReport {
                 driver.label(),
                 start,
                 timeline,
-                driver.signals(),
+                signals,
                 usage,
                 verdictName(driver.coldStartVerdict()));
     }

@@ -123,6 +123,8 @@ final class ModelDeployment {
     @FunctionalInterface
     interface Execution {
         /**
+         * Runs the plan on the deployment; returns the run's exit code.
+         *
          * @param plan       the plan pointed at the deployment
          * @param beforeHalt runs on Ctrl-C after the partial report (the deployment's teardown, or the keep message)
          * @param driver     the deployed (and forced cold) driver, to attach with {@link RunExecution#platform}
