@@ -9,7 +9,8 @@ var SalvoReport = (function () {
 
     var PALETTE = ['#2458c6', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#0b7285', '#5c940d', '#862e9c',
         '#a61e4d', '#364fc7', '#d9480f', '#087f5b'];
-    var MARKER_COLORS = {cold_start: '#d9480f', steady_state: '#2b8a3e', reslice: '#7048e8', takeover: '#c2255c'};
+    var MARKER_COLORS = {cold_start: '#d9480f', steady_state: '#2b8a3e', reslice: '#7048e8', takeover: '#c2255c',
+        platform: '#e67700'};
     // unsent_timeout: requests given up before they were written (absent from reports written before it).
     var ERROR_CLASSES = [['status_4xx', '4xx'], ['status_5xx', '5xx'], ['timeout', 'timeout'],
         ['connect_error', 'connect error'], ['unsent_timeout', 'unsent (timed out)']];
