@@ -70,13 +70,18 @@ public interface PlatformDriver extends AutoCloseable {
     PlatformSignals signals();
 
     /**
-     * Headers every request of a run lasting {@code runLength} must carry, e.g. {@code Authorization} with an ID token
-     * for a private Cloud Run service, valid for at least that long; empty for an open endpoint (the default).
+     * Headers the requests of a run must carry, e.g. {@code Authorization} with an ID token for a private Cloud Run
+     * service, or a SigV4 signature per body for a Lambda function URL with {@code AWS_IAM} auth; {@link
+     * RequestHeaders#NONE} for an open endpoint (the default). Credentials that expire come with
+     * {@link RequestHeaders#renewAt()}: the caller asks again then, for the same {@code requests}, and the workers swap
+     * the new headers in during the run, so the load generator's hot path never signs or formats anything.
      *
-     * @throws PlatformException when no such header can be had for that long (the message says why)
+     * <p>May be called from any thread, while the driver is deployed.
+     *
+     * @throws PlatformException when no such headers can be had now (the message says why; never a credential)
      */
-    default Map<String, String> requestHeaders(Duration runLength) throws PlatformException {
-        return Map.of();
+    default RequestHeaders requestHeaders(RunRequests requests) throws PlatformException {
+        return RequestHeaders.NONE;
     }
 
     /**

@@ -26,7 +26,9 @@ class PlatformDriversTest {
     @Test
     void theSpisOptionalPartsAreNeutralByDefault() throws Exception {
         PlatformDriver url = PlatformDrivers.factory("url").create(Map.of("url", "http://127.0.0.1:1"));
-        assertThat(url.requestHeaders(java.time.Duration.ofHours(2))).isEmpty();
+        assertThat(url.requestHeaders(new RunRequests(
+                        "GET", java.net.URI.create("http://127.0.0.1:1/"), Map.of(), java.util.List.of())))
+                .isEqualTo(RequestHeaders.NONE);
         url.observeResponses(java.time.Instant.EPOCH, "instance-a", null, 1);
         assertThat(url.coldStartVerdict()).isEqualTo(ColdStartVerdict.notForced());
         assertThat(url.coldStartVerdict().state()).isEqualTo(ColdStartVerdict.State.NOT_FORCED);

@@ -18,15 +18,10 @@ import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.proto.v1.ArrivalProcess;
-import io.salvo.proto.v1.ClockProbeReply;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.GetRunResultRequest;
-import io.salvo.proto.v1.Heartbeat;
-import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.MergedInterval;
-import io.salvo.proto.v1.OutcomeClass;
-import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.RequestTemplate;
@@ -37,9 +32,6 @@ import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.StartRunResponse;
 import io.salvo.proto.v1.WatchRunRequest;
-import io.salvo.proto.v1.WorkerEvent;
-import io.salvo.proto.v1.WorkerFinished;
-import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
 import java.io.IOException;
@@ -47,7 +39,6 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -423,8 +414,7 @@ public final class CoordinatorMemory {
     }
 
     static long unixNanos() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        return SyntheticMessages.unixNanos();
     }
 
     /**
@@ -460,9 +450,7 @@ public final class CoordinatorMemory {
             ScheduledFuture<?> unused = timers.scheduleAtFixedRate(
                     () -> {
                         if (System.nanoTime() - lastSentNanos >= TimeUnit.SECONDS.toNanos(1)) {
-                            send(WorkerMessage.newBuilder()
-                                    .setHeartbeat(Heartbeat.newBuilder().setSentAtUnixNanos(unixNanos()))
-                                    .build());
+                            send(SyntheticMessages.heartbeat());
                         }
                     },
                     1000,
@@ -480,15 +468,7 @@ public final class CoordinatorMemory {
                         @Override
                         public void onNext(CoordinatorMessage m) {
                             if (m.hasClockProbe()) {
-                                long now = unixNanos();
-                                send(WorkerMessage.newBuilder()
-                                        .setClockProbeReply(ClockProbeReply.newBuilder()
-                                                .setProbeId(m.getClockProbe().getProbeId())
-                                                .setCoordinatorSentUnixNanos(
-                                                        m.getClockProbe().getCoordinatorSentUnixNanos())
-                                                .setWorkerReceivedUnixNanos(now)
-                                                .setWorkerSentUnixNanos(now))
-                                        .build());
+                                send(SyntheticMessages.clockProbeReply(m.getClockProbe()));
                             } else if (m.hasWelcome()) {
                                 welcomed();
                             } else if (m.hasAssignment()) {
@@ -507,14 +487,7 @@ public final class CoordinatorMemory {
                         }
                     });
             connected = true;
-            out.onNext(WorkerMessage.newBuilder()
-                    .setHello(WorkerHello.newBuilder()
-                            .setWorkerId(id)
-                            .setRegion("bench")
-                            .setCores(1)
-                            .setWeight(1)
-                            .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1))
-                    .build());
+            out.onNext(SyntheticMessages.hello(id));
         }
 
         private synchronized void lost(ManagedChannel channel) {
@@ -543,30 +516,9 @@ public final class CoordinatorMemory {
         }
 
         void report(String runId, long index, boolean last) {
-            IntervalReport report = IntervalReport.newBuilder()
-                    .setRunId(runId)
-                    .setWorkerId(id)
-                    .setEpoch(1)
-                    .setIntervalIndex(index)
-                    .addOutcomes(OutcomeHistograms.newBuilder()
-                            .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                            .setLatencyMicros(histogram)
-                            .setServiceTimeMicros(histogram))
-                    .setSchedulerLagMicros(histogram)
-                    .setSent(PER_REPORT)
-                    .setCompleted(PER_REPORT)
-                    .setIntended(PER_REPORT)
-                    .build();
-            sendReport(WorkerMessage.newBuilder().setIntervalReport(report).build());
+            sendReport(SyntheticMessages.report(runId, id, 1, index, histogram, PER_REPORT));
             if (last) {
-                sendReport(WorkerMessage.newBuilder()
-                        .setEvent(WorkerEvent.newBuilder()
-                                .setRunId(runId)
-                                .setFinished(WorkerFinished.newBuilder()
-                                        .setLastIntervalIndex(index)
-                                        .setTotalSent(PER_REPORT * (index + 1))
-                                        .setTotalCompleted(PER_REPORT * (index + 1))))
-                        .build());
+                sendReport(SyntheticMessages.finished(runId, index, PER_REPORT));
             }
         }
 

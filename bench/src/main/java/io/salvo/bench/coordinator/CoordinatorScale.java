@@ -12,14 +12,9 @@ import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.proto.v1.ArrivalProcess;
 import io.salvo.proto.v1.Assignment;
-import io.salvo.proto.v1.ClockProbeReply;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.GetRunResultRequest;
-import io.salvo.proto.v1.Heartbeat;
-import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
-import io.salvo.proto.v1.OutcomeClass;
-import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.Phase;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.RequestTemplate;
@@ -29,15 +24,11 @@ import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.WatchRunRequest;
-import io.salvo.proto.v1.WorkerEvent;
-import io.salvo.proto.v1.WorkerFinished;
-import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -246,8 +237,7 @@ public final class CoordinatorScale {
     }
 
     static long unixNanos() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        return SyntheticMessages.unixNanos();
     }
 
     /** A typical second of one worker at 300 req/s: lognormal latencies around 20 ms. */
@@ -289,15 +279,7 @@ public final class CoordinatorScale {
                         @Override
                         public void onNext(CoordinatorMessage m) {
                             if (m.hasClockProbe()) {
-                                long now = unixNanos();
-                                send(WorkerMessage.newBuilder()
-                                        .setClockProbeReply(ClockProbeReply.newBuilder()
-                                                .setProbeId(m.getClockProbe().getProbeId())
-                                                .setCoordinatorSentUnixNanos(
-                                                        m.getClockProbe().getCoordinatorSentUnixNanos())
-                                                .setWorkerReceivedUnixNanos(now)
-                                                .setWorkerSentUnixNanos(now))
-                                        .build());
+                                send(SyntheticMessages.clockProbeReply(m.getClockProbe()));
                             } else if (m.hasAssignment()) {
                                 run(m.getAssignment());
                             }
@@ -313,21 +295,12 @@ public final class CoordinatorScale {
                             closed = true;
                         }
                     });
-            send(WorkerMessage.newBuilder()
-                    .setHello(WorkerHello.newBuilder()
-                            .setWorkerId(id)
-                            .setRegion("bench")
-                            .setCores(1)
-                            .setWeight(1)
-                            .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1))
-                    .build());
+            send(SyntheticMessages.hello(id));
             ScheduledFuture<?> unused = timers.scheduleAtFixedRate(
                     () -> {
                         // Any message proves a worker alive; while reports flow a real worker sends no heartbeat.
                         if (System.nanoTime() - lastSentNanos >= TimeUnit.SECONDS.toNanos(1)) {
-                            send(WorkerMessage.newBuilder()
-                                    .setHeartbeat(Heartbeat.newBuilder().setSentAtUnixNanos(unixNanos()))
-                                    .build());
+                            send(SyntheticMessages.heartbeat());
                         }
                     },
                     1000,
@@ -342,35 +315,13 @@ public final class CoordinatorScale {
                 long due = a.getStartCoordinatorUnixNanos() + (i + 1) * 1_000_000_000L + 20_000_000L - unixNanos();
                 ScheduledFuture<?> unused = timers.schedule(
                         () -> {
-                            IntervalReport report = IntervalReport.newBuilder()
-                                    .setRunId(a.getRunId())
-                                    .setWorkerId(id)
-                                    .setEpoch(a.getEpoch())
-                                    .setIntervalIndex(index)
-                                    .addOutcomes(OutcomeHistograms.newBuilder()
-                                            .setOutcome(OutcomeClass.OUTCOME_CLASS_2XX)
-                                            .setLatencyMicros(histogram)
-                                            .setServiceTimeMicros(histogram))
-                                    .setSchedulerLagMicros(histogram)
-                                    .setSent(300)
-                                    .setCompleted(300)
-                                    .setIntended(300)
-                                    .build();
-                            WorkerMessage message = WorkerMessage.newBuilder()
-                                    .setIntervalReport(report)
-                                    .build();
+                            WorkerMessage message =
+                                    SyntheticMessages.report(a.getRunId(), id, a.getEpoch(), index, histogram, 300);
                             bytesSent.addAndGet(message.getSerializedSize());
                             reportsSent.incrementAndGet();
                             send(message);
                             if (index == intervals - 1) {
-                                send(WorkerMessage.newBuilder()
-                                        .setEvent(WorkerEvent.newBuilder()
-                                                .setRunId(a.getRunId())
-                                                .setFinished(WorkerFinished.newBuilder()
-                                                        .setLastIntervalIndex(index)
-                                                        .setTotalSent(300 * intervals)
-                                                        .setTotalCompleted(300 * intervals)))
-                                        .build());
+                                send(SyntheticMessages.finished(a.getRunId(), index, 300));
                             }
                         },
                         Math.max(0, due),

@@ -18,11 +18,13 @@ import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.StartRunResponse;
 import io.salvo.proto.v1.StopRunRequest;
+import io.salvo.proto.v1.UpdateRequestHeadersRequest;
 import io.salvo.proto.v1.WatchRunRequest;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@link LoadRunner} over the coordinator's public gRPC API (RunControl): StartRun, WatchRun until a terminal
@@ -47,8 +49,27 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
         this.workerWait = workerWait;
     }
 
+    /**
+     * Pushes header sets through the coordinator's {@code UpdateRequestHeaders}, on whichever coordinator
+     * {@code control} gives at the time (the CLI switches after a fail-over).
+     */
+    public static PlatformHeaders.Push pushThrough(Supplier<RunControlBlockingStub> control) {
+        return (runId, sets) -> control.get()
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .updateRequestHeaders(UpdateRequestHeadersRequest.newBuilder()
+                        .setRunId(runId)
+                        .setHeaderSets(sets)
+                        .build())
+                .getGeneration();
+    }
+
     @Override
-    public RunResult run(RunPlan plan, Consumer<LiveSnapshot> live, PlatformDriver platform, boolean loadStarting)
+    public RunResult run(
+            RunPlan plan,
+            Consumer<LiveSnapshot> live,
+            PlatformHeaders headers,
+            PlatformDriver platform,
+            boolean loadStarting)
             throws BenchmarkException {
         try {
             StartRunResponse started = control.withDeadlineAfter(workerWait.toMillis() + 30_000, TimeUnit.MILLISECONDS)
@@ -58,6 +79,9 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
                             .setWorkerWaitMillis((int) Math.min(Integer.MAX_VALUE, workerWait.toMillis()))
                             .build());
             String runId = started.getRunId();
+            if (headers != null) {
+                headers.follow(runId, pushThrough(() -> control));
+            }
             PlatformLiveFeed feed = platform == null ? null : new PlatformLiveFeed(platform);
             if (platform != null) {
                 if (loadStarting) {

@@ -421,24 +421,6 @@ public final class MatrixBenchmark {
         }
     }
 
-    /**
-     * The plan with the headers the platform wants on every request of a run this long (an ID token for a private
-     * Cloud Run service, for example), added once here so the workers' hot path stays a pre-encoded write.
-     */
-    public static RunPlan withPlatformHeaders(RunPlan plan, PlatformDriver driver) throws PlatformException {
-        long millis = plan.getPhasesList().stream()
-                .mapToLong(io.salvo.proto.v1.Phase::getDurationMillis)
-                .sum();
-        java.util.Map<String, String> headers = driver.requestHeaders(Duration.ofMillis(millis));
-        if (headers.isEmpty()) {
-            return plan;
-        }
-        var request = plan.getRequest().toBuilder();
-        headers.forEach((name, value) -> request.addHeaders(
-                io.salvo.proto.v1.Header.newBuilder().setName(name).setValue(value)));
-        return plan.toBuilder().setRequest(request).build();
-    }
-
     private static String safeEndpoint(PlatformDriver driver) {
         try {
             return driver.endpoint().toString();
@@ -494,8 +476,7 @@ public final class MatrixBenchmark {
             Set<String> seenBefore)
             throws BenchmarkException, InterruptedException, PlatformException {
         String name = cell.id() + "." + experiment.fileName();
-        RunPlan plan =
-                withPlatformHeaders(plan(name, target, cell.ratePerSecond(), duration, cell.requestTimeout()), driver);
+        RunPlan plan = plan(name, target, cell.ratePerSecond(), duration, cell.requestTimeout());
         out.printf(
                 Locale.ROOT,
                 "-- %s: %s, %d s at %s req/s%n",
@@ -506,8 +487,12 @@ public final class MatrixBenchmark {
                 duration.toSeconds(),
                 formatRate(cell.ratePerSecond()));
         collectGarbageBeforeMeasuring();
-        // the cold run starts with the platform's explicit scale-up (Kubernetes from zero replicas), the warm one not
-        RunResult result = runner.run(plan, this::live, driver, experiment == Experiment.COLD_START);
+        // the cold run starts with the platform's explicit scale-up (Kubernetes from zero replicas), the warm one not;
+        // the platform's headers (an ID token, signatures) go with the plan and are renewed while the run goes on
+        RunResult result;
+        try (PlatformHeaders headers = PlatformHeaders.prepare(plan, driver)) {
+            result = runner.run(headers.plan(), this::live, headers, driver, experiment == Experiment.COLD_START);
+        }
         // what the responses showed (instance ids the workers captured), for the driver's verdict and breakdown
         PlatformResponses.observe(driver, result);
         // this run's part of the deployment's timeline: since the forced cold start, or since the warm run began

@@ -7,6 +7,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -117,6 +118,83 @@ public record PriceTable(String name, String asOf, String currency, Map<String, 
             throw new PriceTableException(name + ": prices." + key + ": price must be a non-negative number");
         }
         return new Price(key, value, String.valueOf(unit), String.valueOf(source));
+    }
+
+    /** A node type's price per node-hour for the kubernetes and knative cells: their settings' key. */
+    public static final String NODE_PRICE = "node-price";
+    /** Prices of several node types, {@code type=price[,type=price]} (an autoscaler may provision several pools). */
+    public static final String NODE_PRICES = "node-prices";
+
+    static final String NODE_HOURS = "kubernetes:node-hours:";
+
+    /**
+     * This table with the node prices the plan gives (a cell's or a plan's platform settings: {@code node-price} for
+     * its {@code node-type}, {@code node-prices} for several), which override the table's entries for those node
+     * types; this table itself when no settings give one.
+     *
+     * @param settings each cell's platform settings
+     * @throws PriceTableException a price that is not a positive number, {@code node-price} without
+     *                             {@code node-type}, or two cells pricing one node type differently
+     */
+    public PriceTable withPlanPrices(Collection<Map<String, String>> settings) throws PriceTableException {
+        Map<String, Price> plan = new LinkedHashMap<>();
+        for (Map<String, String> config : settings) {
+            Map<String, Double> given = new LinkedHashMap<>();
+            String single = config.get(NODE_PRICE);
+            if (single != null) {
+                String type = config.get("node-type");
+                if (type == null || type.isBlank()) {
+                    throw new PriceTableException(
+                            NODE_PRICE + " prices the plan's node-type, which is not set (or give node-prices:"
+                                    + " type=price[,type=price])");
+                }
+                given.put(type.strip(), nodePrice(NODE_PRICE, single));
+            }
+            String several = config.get(NODE_PRICES);
+            if (several != null) {
+                for (String pair : several.split(",", -1)) {
+                    int eq = pair.indexOf('=');
+                    if (pair.isBlank() || eq <= 0) {
+                        throw new PriceTableException(
+                                NODE_PRICES + " takes type=price[,type=price] (per node-hour), got '" + several + "'");
+                    }
+                    given.put(pair.substring(0, eq).strip(), nodePrice(NODE_PRICES, pair.substring(eq + 1)));
+                }
+            }
+            for (Map.Entry<String, Double> e : given.entrySet()) {
+                String dimension = NODE_HOURS + e.getKey();
+                Price price = new Price(
+                        dimension,
+                        e.getValue(),
+                        "node-h",
+                        "the plan's settings (" + NODE_PRICE + "/" + NODE_PRICES + "), overriding the " + name
+                                + " price table");
+                Price before = plan.putIfAbsent(dimension, price);
+                if (before != null && before.price() != price.price()) {
+                    throw new PriceTableException("node type " + e.getKey() + " is priced " + before.price() + " and "
+                            + price.price() + " per node-hour by two cells; one price per node type");
+                }
+            }
+        }
+        if (plan.isEmpty()) {
+            return this;
+        }
+        Map<String, Price> merged = new LinkedHashMap<>(prices);
+        merged.putAll(plan);
+        return new PriceTable(name + " + the plan's node prices", asOf, currency, merged);
+    }
+
+    private static double nodePrice(String key, String text) throws PriceTableException {
+        double value;
+        try {
+            value = Double.parseDouble(text.strip());
+        } catch (NumberFormatException e) {
+            throw new PriceTableException(key + ": a price per node-hour must be a number, got '" + text + "'");
+        }
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new PriceTableException(key + ": a price per node-hour must be positive, got '" + text + "'");
+        }
+        return value;
     }
 
     /** The price of {@code dimension}: its own entry, else the nearest parent key's. */

@@ -114,7 +114,9 @@ final class BenchCommand implements Callable<Integer> {
         PriceTable prices;
         try {
             Path table = pricesFile != null ? pricesFile : matrix.prices();
-            prices = table == null ? PriceTable.builtIn() : PriceTable.read(table);
+            prices = (table == null ? PriceTable.builtIn() : PriceTable.read(table))
+                    .withPlanPrices(
+                            matrix.cells().stream().map(MatrixCell::config).toList());
         } catch (PriceTableException e) {
             System.err.println("salvo: " + e.getMessage());
             return RunExecution.USER_ERROR;

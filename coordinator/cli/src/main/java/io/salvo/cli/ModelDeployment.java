@@ -2,6 +2,7 @@ package io.salvo.cli;
 
 import io.salvo.benchmark.ComparisonTables;
 import io.salvo.benchmark.CostEstimate;
+import io.salvo.benchmark.PlatformHeaders;
 import io.salvo.benchmark.PriceTable;
 import io.salvo.plan.PlanDocument;
 import io.salvo.plan.PlatformSection;
@@ -17,6 +18,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -119,17 +121,20 @@ final class ModelDeployment {
         driver.teardown();
     }
 
-    /** Carries out the run on the deployed platform (RunCommand: a {@link RunExecution} with the driver attached). */
+    /**
+     * Carries out the run on the deployed platform (RunCommand: a {@link RunExecution} with the driver attached) whose
+     * platform headers {@code headers} keeps valid.
+     */
     @FunctionalInterface
-    interface Execution {
+    interface PlatformRun {
         /**
          * Runs the plan on the deployment; returns the run's exit code.
          *
-         * @param plan       the plan pointed at the deployment
+         * @param headers    the plan pointed at the deployment, with the platform's headers, renewed during the run
          * @param beforeHalt runs on Ctrl-C after the partial report (the deployment's teardown, or the keep message)
          * @param driver     the deployed (and forced cold) driver, to attach with {@link RunExecution#platform}
          */
-        int run(RunPlan plan, Runnable beforeHalt, PlatformDriver driver);
+        int run(PlatformHeaders headers, Runnable beforeHalt, PlatformDriver driver);
     }
 
     /**
@@ -138,7 +143,7 @@ final class ModelDeployment {
      * its cold-start breakdown in the report and beside it), print the platform's billed usage and the estimated cost per million predictions, tear down
      * (also on Ctrl-C) unless the section says keep.
      */
-    static int runOn(PlanDocument document, RunPlan plan, Execution execute, PrintStream out, PrintStream err) {
+    static int runOn(PlanDocument document, RunPlan plan, PlatformRun execute, PrintStream out, PrintStream err) {
         PlatformSection section = document.platform();
         ModelDeployment deployment;
         try {
@@ -159,9 +164,9 @@ final class ModelDeployment {
                 deployment.forceCold(out);
             }
             String url = deployment.endpoint().resolve(document.targetPath()).toString();
-            RunPlan onPlatform;
+            PlatformHeaders headers;
             try {
-                onPlatform = io.salvo.benchmark.MatrixBenchmark.withPlatformHeaders(
+                headers = PlatformHeaders.prepare(
                         plan.toBuilder()
                                 .setRequest(plan.getRequest().toBuilder().setUrl(url))
                                 .build(),
@@ -172,8 +177,11 @@ final class ModelDeployment {
                         RunExecution.FAILED);
             }
             Instant from = Instant.now();
-            int exit = execute.run(onPlatform, teardown, deployment.driver());
-            printUsage(deployment.driver(), from, Instant.now(), out);
+            int exit;
+            try (headers) {
+                exit = execute.run(headers, teardown, deployment.driver());
+            }
+            printUsage(deployment.driver(), section.config(), from, Instant.now(), out);
             return exit;
         } catch (DeploymentFailed e) {
             err.println("salvo: " + e.getMessage());
@@ -186,8 +194,12 @@ final class ModelDeployment {
         }
     }
 
-    /** The platform's billed usage over the run, priced by the built-in table; nothing when it reports none. */
-    static void printUsage(PlatformDriver driver, Instant from, Instant to, PrintStream out)
+    /**
+     * The platform's billed usage over the run, priced by the built-in table (with the node prices {@code settings}
+     * give); nothing when it reports none.
+     */
+    static void printUsage(
+            PlatformDriver driver, Map<String, String> settings, Instant from, Instant to, PrintStream out)
             throws InterruptedException {
         Optional<PlatformUsage> usage;
         try {
@@ -199,7 +211,13 @@ final class ModelDeployment {
         if (usage.isEmpty()) {
             return;
         }
-        PriceTable prices = PriceTable.builtIn();
+        PriceTable prices;
+        try {
+            prices = PriceTable.builtIn().withPlanPrices(List.of(settings));
+        } catch (PriceTable.PriceTableException e) {
+            out.println("Platform usage not priced: " + e.getMessage());
+            prices = PriceTable.builtIn();
+        }
         out.println("\nPlatform usage over the run (" + driver.label() + "):");
         for (UsageQuantity q : usage.get().quantities()) {
             out.printf(Locale.ROOT, "  %-40s %14.4f %-8s %s%n", q.dimension(), q.amount(), q.unit(), q.basis());

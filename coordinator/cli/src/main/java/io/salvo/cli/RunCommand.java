@@ -1,5 +1,6 @@
 package io.salvo.cli;
 
+import io.salvo.benchmark.PlatformHeaders;
 import io.salvo.cli.live.LiveOutput;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.plan.PlanDocument;
@@ -164,17 +165,24 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         if (document.platform() != null) {
-            return ModelDeployment.runOn(document, plan, this::execute, System.out, err);
+            return ModelDeployment.runOn(
+                    document,
+                    plan,
+                    (headers, beforeHalt, driver) -> execute(headers.plan(), beforeHalt, headers, driver),
+                    System.out,
+                    err);
         }
-        return execute(plan, null, null);
+        return execute(plan, null, null, null);
     }
 
     /**
      * Runs {@code plan}; {@code beforeHalt} (may be null) runs on Ctrl-C after the partial report is written;
-     * {@code driver} (may be null) is the plan's deployed platform, attached to the run (it is torn down by
-     * {@code beforeHalt}, not by the run, so the section's keep is honoured).
+     * {@code headers} (may be null) renews the platform's request headers during the run; {@code driver} (may be null)
+     * is the plan's deployed platform, attached to the run (it is torn down by {@code beforeHalt}, not by the run, so
+     * the section's keep is honoured).
      */
-    private int execute(RunPlan plan, Runnable beforeHalt, io.salvo.platform.PlatformDriver driver) {
+    private int execute(
+            RunPlan plan, Runnable beforeHalt, PlatformHeaders headers, io.salvo.platform.PlatformDriver driver) {
         var err = System.err;
         List<InetSocketAddress> addresses = List.of();
         ClusterToken token = null;
@@ -196,13 +204,14 @@ final class RunCommand implements Callable<Integer> {
             return RunExecution.FAILED;
         }
         try (KubernetesOptions.Connection forwards = cluster) {
-            return execute(plan, beforeHalt, driver, addresses, token, forwards);
+            return execute(plan, beforeHalt, headers, driver, addresses, token, forwards);
         }
     }
 
     private int execute(
             RunPlan plan,
             Runnable beforeHalt,
+            PlatformHeaders headers,
             io.salvo.platform.PlatformDriver driver,
             List<InetSocketAddress> addresses,
             ClusterToken token,
@@ -222,6 +231,7 @@ final class RunCommand implements Callable<Integer> {
                 .dashboard(httpPort == null ? null : dashboard, httpPort == null ? 0 : httpPort)
                 .startFailureDiagnosis(cluster == null ? () -> "" : cluster::workerDiagnosis)
                 .beforeHalt(beforeHalt)
+                .platformHeaders(headers)
                 .platform(driver, false)
                 .execute();
     }

@@ -4,6 +4,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.salvo.benchmark.CoordinatorLoadRunner;
+import io.salvo.benchmark.PlatformHeaders;
 import io.salvo.cli.live.LiveOutput;
 import io.salvo.cli.live.PlainLines;
 import io.salvo.coordinator.http.DashboardServer;
@@ -167,6 +169,15 @@ final class RunExecution {
         return this;
     }
 
+    /** Renews the platform's request headers during the run; null when the platform wants none renewed. */
+    private volatile PlatformHeaders platformHeaders;
+
+    /** Once the run has an id, {@code headers} (may be null) renews its request headers through the coordinator. */
+    RunExecution platformHeaders(PlatformHeaders headers) {
+        this.platformHeaders = headers;
+        return this;
+    }
+
     /** Runs {@code action} on Ctrl-C once the partial report is written, before the JVM halts. */
     RunExecution beforeHalt(Runnable action) {
         this.beforeHalt = action;
@@ -283,6 +294,11 @@ final class RunExecution {
                 return FAILED;
             }
             runId = started.getRunId();
+            PlatformHeaders headers = platformHeaders;
+            if (headers != null) {
+                // Through whichever coordinator is in use at each renewal: after a fail-over, the new one.
+                headers.follow(runId, CoordinatorLoadRunner.pushThrough(() -> control));
+            }
             if (interrupted.get()) {
                 stopQuietly("interrupted");
             }

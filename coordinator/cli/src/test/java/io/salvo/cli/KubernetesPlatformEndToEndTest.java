@@ -6,13 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -20,22 +14,14 @@ import io.salvo.plan.PlanParser;
 import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.PlatformDriver;
 import io.salvo.platform.PlatformDrivers;
-import io.salvo.platform.local.InstanceLauncher;
-import io.salvo.platform.local.JavaMainLauncher;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.testkit.Await;
 import io.salvo.testkit.Prerequisite;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +32,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -67,8 +52,7 @@ class KubernetesPlatformEndToEndTest {
 
     static KubernetesClient client;
 
-    private static final Path MODEL_SERVER_JAR =
-            Path.of("..", "..", "model-server", "target", "salvo-model-server.jar");
+    private static final Path MODEL_SERVER_JAR = PlayedKubelet.MODEL_SERVER_JAR;
     private static final String NS = "bench";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -174,7 +158,7 @@ class KubernetesPlatformEndToEndTest {
             assertThat(coldStarts).hasSize(2);
             for (JsonNode c : coldStarts) {
                 String pod = c.get("instance").asText();
-                FakeCluster.PodRecord truth = cluster.record(pod);
+                PlayedKubelet.PodRecord truth = cluster.record(pod);
                 assertThat(c.get("complete").asBoolean()).isTrue();
                 assertThat(c.get("instance_id").asText()).startsWith(pod + "/");
                 assertThat(c.get("model_load_ms").isNumber()).isTrue();
@@ -188,13 +172,13 @@ class KubernetesPlatformEndToEndTest {
                                 "model load + readiness",
                                 "first response");
                 JsonNode phases = c.get("phases");
-                assertThat(Instant.parse(phases.get(0).get("end").asText())).isEqualTo(truth.scheduled);
-                assertThat(Instant.parse(phases.get(1).get("end").asText())).isEqualTo(truth.pulled);
-                assertThat(Instant.parse(phases.get(2).get("end").asText())).isEqualTo(truth.started);
-                assertThat(Instant.parse(phases.get(3).get("end").asText())).isEqualTo(truth.ready);
+                assertThat(Instant.parse(phases.get(0).get("end").asText())).isEqualTo(truth.scheduled());
+                assertThat(Instant.parse(phases.get(1).get("end").asText())).isEqualTo(truth.pulled());
+                assertThat(Instant.parse(phases.get(2).get("end").asText())).isEqualTo(truth.started());
+                assertThat(Instant.parse(phases.get(3).get("end").asText())).isEqualTo(truth.ready());
                 Instant firstResponse = Instant.parse(phases.get(4).get("end").asText());
-                assertThat(firstResponse).isAfterOrEqualTo(truth.ready);
-                assertThat(firstResponse).isBefore(truth.ready.plusSeconds(60));
+                assertThat(firstResponse).isAfterOrEqualTo(truth.ready());
+                assertThat(firstResponse).isBefore(truth.ready().plusSeconds(60));
             }
             assertThat(report.get("phase_table")
                             .get(report.get("phase_table").size() - 1)
@@ -229,33 +213,21 @@ class KubernetesPlatformEndToEndTest {
     }
 
     /**
-     * The ReplicaSet controller, scheduler and kubelet of a one-node cluster, the HPA, and the Service as a loopback
-     * router. Pods get a loopback port each (pods have their own network; processes here share one).
+     * The ReplicaSet controller (pods for the Deployment's replicas, the garbage collector for pods without one), the
+     * HPA, and the Service as a loopback router over the ready pods; scheduling and the kubelet are {@link
+     * PlayedKubelet}'s.
      */
     static final class FakeCluster implements AutoCloseable {
 
-        record PodRecord(Instant scheduled, Instant pulled, Instant started, Instant ready) {}
-
-        private final Path dir;
         private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
-        private final Map<String, Process> processes = new ConcurrentHashMap<>();
-        private final Map<String, Integer> readyPorts = new ConcurrentHashMap<>();
-        private final Map<String, Instant> scheduled = new ConcurrentHashMap<>();
-        private final Map<String, Instant> pulled = new ConcurrentHashMap<>();
-        private final Map<String, Instant> started = new ConcurrentHashMap<>();
-        private final Map<String, Instant> readyAt = new ConcurrentHashMap<>();
-        private final Map<String, AtomicLong> servedBy = new ConcurrentHashMap<>();
+        private final PlayedKubelet kubelet;
         private final AtomicInteger podCounter = new AtomicInteger();
-        private final AtomicInteger eventCounter = new AtomicInteger();
         private final AtomicLong served = new AtomicLong();
         private final AtomicLong roundRobin = new AtomicLong();
         private final HttpServer service;
-        private final HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        private final JavaMainLauncher launcher = JavaMainLauncher.forJar(MODEL_SERVER_JAR, List.of("-Xmx256m"));
 
         FakeCluster(Path dir) throws IOException {
-            this.dir = dir;
+            kubelet = new PlayedKubelet(client, NS, dir, "node-1");
             service = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
             service.setExecutor(Executors.newCachedThreadPool());
             service.createContext("/", this::route);
@@ -272,19 +244,19 @@ class KubernetesPlatformEndToEndTest {
         }
 
         int readyPods() {
-            return readyPorts.size();
+            return kubelet.readyPods();
         }
 
         long podsThatServed() {
-            return servedBy.values().stream().filter(c -> c.get() > 0).count();
+            return kubelet.podsThatServed();
         }
 
         int runningProcesses() {
-            return (int) processes.values().stream().filter(Process::isAlive).count();
+            return kubelet.runningProcesses();
         }
 
-        PodRecord record(String pod) {
-            return new PodRecord(scheduled.get(pod), pulled.get(pod), started.get(pod), readyAt.get(pod));
+        PlayedKubelet.PodRecord record(String pod) {
+            return kubelet.record(pod);
         }
 
         /** The HPA: sets the Deployment's replicas, as it would on high CPU. */
@@ -306,38 +278,19 @@ class KubernetesPlatformEndToEndTest {
         private void route(HttpExchange exchange) throws IOException {
             try (exchange) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                List<String> ready = List.copyOf(readyPorts.keySet());
+                List<String> ready = List.copyOf(kubelet.readyPorts().keySet());
                 while (ready.isEmpty() && System.nanoTime() < deadline) {
                     Thread.sleep(20);
-                    ready = List.copyOf(readyPorts.keySet());
+                    ready = List.copyOf(kubelet.readyPorts().keySet());
                 }
                 if (ready.isEmpty()) {
                     exchange.sendResponseHeaders(503, -1);
                     return;
                 }
                 String pod = ready.stream().sorted().toList().get((int) (roundRobin.getAndIncrement() % ready.size()));
-                byte[] body = exchange.getRequestBody().readAllBytes();
-                HttpResponse<byte[]> response = http.send(
-                        HttpRequest.newBuilder(URI.create(
-                                        "http://127.0.0.1:" + readyPorts.get(pod) + exchange.getRequestURI()))
-                                .timeout(Duration.ofSeconds(60))
-                                .header("Content-Type", "application/json")
-                                .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
-                response.headers().map().forEach((name, values) -> {
-                    if (name.toLowerCase(java.util.Locale.ROOT).startsWith("salvo-")
-                            || name.equalsIgnoreCase("content-type")) {
-                        exchange.getResponseHeaders().put(name, values);
-                    }
-                });
-                if (response.statusCode() / 100 == 2) {
+                if (kubelet.proxy(exchange, pod) / 100 == 2) {
                     served.incrementAndGet();
-                    servedBy.computeIfAbsent(pod, p -> new AtomicLong()).incrementAndGet();
                 }
-                exchange.sendResponseHeaders(
-                        response.statusCode(), response.body().length == 0 ? -1 : response.body().length);
-                exchange.getResponseBody().write(response.body());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -364,10 +317,16 @@ class KubernetesPlatformEndToEndTest {
                             .toList();
                     int want = d.getSpec().getReplicas();
                     for (int i = mine.size(); i < want; i++) {
-                        createAndStart(d, mine.size() > 0 || i > 0);
+                        String name = d.getMetadata().getName() + "-"
+                                + Integer.toHexString(0x1000 + podCounter.incrementAndGet());
+                        kubelet.createAndStart(
+                                name,
+                                d.getSpec().getTemplate().getMetadata().getLabels(),
+                                d.getSpec().getTemplate().getSpec(),
+                                mine.size() > 0 || i > 0);
                     }
                     for (int i = want; i < mine.size(); i++) {
-                        stop(mine.get(mine.size() - 1 - (i - want))
+                        kubelet.stop(mine.get(mine.size() - 1 - (i - want))
                                 .getMetadata()
                                 .getName());
                     }
@@ -383,171 +342,20 @@ class KubernetesPlatformEndToEndTest {
                                             .getMatchLabels()
                                             .entrySet()));
                     if (!owned) {
-                        stop(p.getMetadata().getName());
+                        kubelet.stop(p.getMetadata().getName());
                     }
                 }
-                for (Map.Entry<String, Process> e : processes.entrySet()) {
-                    if (!e.getValue().isAlive()) {
-                        readyPorts.remove(e.getKey());
-                    }
-                }
+                kubelet.reapEnded();
             } catch (Exception e) {
                 System.err.println("fake cluster: " + e);
             }
-        }
-
-        private void createAndStart(Deployment d, boolean nodeIsFull) throws IOException {
-            String name = d.getMetadata().getName() + "-" + Integer.toHexString(0x1000 + podCounter.incrementAndGet());
-            Pod pod = new PodBuilder()
-                    .withNewMetadata()
-                    .withName(name)
-                    .withLabels(d.getSpec().getTemplate().getMetadata().getLabels())
-                    .endMetadata()
-                    .withSpec(d.getSpec().getTemplate().getSpec())
-                    .withNewStatus()
-                    .withPhase("Pending")
-                    .endStatus()
-                    .build();
-            client.pods().inNamespace(NS).resource(pod).create();
-            if (nodeIsFull) {
-                // the scheduler's first try fails; then a neighbour leaves and there is room
-                event(name, "Warning", "FailedScheduling", "0/1 nodes are available: 1 Insufficient cpu.");
-            }
-            Instant scheduledAt = Instant.now();
-            scheduled.put(name, scheduledAt);
-            pod = client.pods().inNamespace(NS).withName(name).get();
-            pod.getSpec().setNodeName("node-1");
-            pod.getStatus()
-                    .getConditions()
-                    .add(new PodConditionBuilder()
-                            .withType("PodScheduled")
-                            .withStatus("True")
-                            .withLastTransitionTime(scheduledAt.toString())
-                            .build());
-            client.pods().inNamespace(NS).resource(pod).update();
-            event(name, "Normal", "Scheduled", "Successfully assigned " + NS + "/" + name + " to node-1");
-            pulled.put(name, event(name, "Normal", "Pulled", "Container image already present on machine"));
-
-            Map<String, String> env = new HashMap<>();
-            for (EnvVar v : pod.getSpec().getContainers().get(0).getEnv()) {
-                env.put(v.getName(), v.getValue() != null ? v.getValue() : name); // the one fieldRef: metadata.name
-            }
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
-            }
-            Map<String, String> extra = new HashMap<>(env);
-            extra.remove("PORT");
-            extra.remove("SALVO_MODEL");
-            extra.remove("SALVO_BIND");
-            Process process = launcher.start(
-                    new InstanceLauncher.Launch(
-                            name, port, env.get("SALVO_MODEL"), dir.resolve("models"), 1, 512, extra),
-                    dir.resolve(name + ".log"));
-            processes.put(name, process);
-            Instant startedAt = Instant.now();
-            started.put(name, startedAt);
-            Pod running = client.pods().inNamespace(NS).withName(name).get();
-            running.getStatus().setPhase("Running");
-            running.getStatus()
-                    .getContainerStatuses()
-                    .add(new ContainerStatusBuilder()
-                            .withName("model-server")
-                            .withReady(false)
-                            .withNewState()
-                            .withNewRunning()
-                            .withStartedAt(startedAt.toString())
-                            .endRunning()
-                            .endState()
-                            .build());
-            client.pods().inNamespace(NS).resource(running).update();
-            event(name, "Normal", "Started", "Started container model-server");
-            Thread reader = new Thread(() -> probeWhenReady(name, port, process), "kubelet-" + name);
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        /** The readiness probe, after the server says it is ready on its standard output. */
-        private void probeWhenReady(String name, int port, Process process) {
-            try (BufferedReader lines =
-                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    if (line.startsWith("SALVO_READY")) {
-                        HttpResponse<Void> probe = http.send(
-                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/health/ready"))
-                                        .timeout(Duration.ofSeconds(10))
-                                        .build(),
-                                HttpResponse.BodyHandlers.discarding());
-                        if (probe.statusCode() == 200 && process.isAlive()) {
-                            Instant at = Instant.now();
-                            Pod pod =
-                                    client.pods().inNamespace(NS).withName(name).get();
-                            if (pod == null) {
-                                return;
-                            }
-                            pod.getStatus().getContainerStatuses().get(0).setReady(true);
-                            pod.getStatus()
-                                    .getConditions()
-                                    .add(new PodConditionBuilder()
-                                            .withType("Ready")
-                                            .withStatus("True")
-                                            .withLastTransitionTime(at.toString())
-                                            .build());
-                            client.pods().inNamespace(NS).resource(pod).update();
-                            readyAt.put(name, at);
-                            readyPorts.put(name, port);
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        private Instant event(String pod, String type, String reason, String message) {
-            Instant at = Instant.now();
-            client.v1()
-                    .events()
-                    .inNamespace(NS)
-                    .resource(new EventBuilder()
-                            .withNewMetadata()
-                            .withName(pod + "." + eventCounter.incrementAndGet())
-                            .endMetadata()
-                            .withNewInvolvedObject()
-                            .withKind("Pod")
-                            .withName(pod)
-                            .withNamespace(NS)
-                            .endInvolvedObject()
-                            .withType(type)
-                            .withReason(reason)
-                            .withMessage(message)
-                            .withEventTime(new MicroTime(at.toString()))
-                            .build())
-                    .create();
-            return at;
-        }
-
-        /** As a kubelet: the container stops (SIGTERM, then SIGKILL after a grace period), then the pod is gone. */
-        private void stop(String pod) throws InterruptedException {
-            readyPorts.remove(pod);
-            Process p = processes.get(pod);
-            if (p != null) {
-                p.destroy();
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-                }
-            }
-            client.pods().inNamespace(NS).withName(pod).delete();
         }
 
         @Override
         public void close() {
             loop.shutdownNow();
             service.stop(0);
-            processes.values().forEach(Process::destroyForcibly);
+            kubelet.close();
         }
     }
 }

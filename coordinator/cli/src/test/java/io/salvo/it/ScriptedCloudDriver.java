@@ -265,8 +265,8 @@ public final class ScriptedCloudDriver implements PlatformDriver {
     }
 
     @Override
-    public Map<String, String> requestHeaders(Duration runLength) {
-        return Map.of("Authorization", "Bearer " + invokerToken);
+    public io.salvo.platform.RequestHeaders requestHeaders(io.salvo.platform.RunRequests requests) {
+        return io.salvo.platform.RequestHeaders.fixed(Map.of("Authorization", "Bearer " + invokerToken));
     }
 
     @Override

@@ -19,6 +19,7 @@ import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -31,6 +32,12 @@ import java.util.logging.Logger;
  * {@link #instanceLine} to standard output, which Lambda puts in the execution environment's own log stream: the
  * aws-lambda driver matches that stream's REPORT lines (Init Duration) to the {@code Salvo-Instance-Id} responses
  * carry by this id, not by time.
+ *
+ * <p>Under SnapStart the init phase runs once, before the snapshot, and every environment restored from it starts with
+ * the same memory, instance id included. Lambda sets {@code AWS_LAMBDA_INITIALIZATION_TYPE=snap-start} there, and the
+ * handler renews the id at the first request after the restore (and writes the instance line again, to the restored
+ * environment's log stream), so each restored environment answers with an id of its own and a forced cold start is
+ * verified by new ids as on-demand ones are.
  */
 public final class FunctionUrlHandler implements RequestStreamHandler {
 
@@ -43,16 +50,37 @@ public final class FunctionUrlHandler implements RequestStreamHandler {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static ServingCore shared;
 
+    /** Lambda's environment variable naming how the environment was initialised. */
+    static final String INITIALIZATION_TYPE_ENV = "AWS_LAMBDA_INITIALIZATION_TYPE";
+
+    /** Its value for an environment restored from a SnapStart snapshot. */
+    static final String SNAP_START = "snap-start";
+
     private final ServingCore core;
+    private final boolean restoredFromSnapshot;
+    /**
+     * False in the snapshot SnapStart takes after init, so false again in every environment restored from it: the first
+     * request of each restored environment is the one that renews the instance id.
+     */
+    private final AtomicBoolean servedSinceStart = new AtomicBoolean();
 
     /** Used by the Lambda runtime: one core per execution environment, configured from its environment variables. */
     public FunctionUrlHandler() {
-        this(sharedCore());
+        this(sharedCore(), System.getenv(INITIALIZATION_TYPE_ENV));
     }
 
     /** Serves requests with {@code core}, which must already be loading or loaded. */
     public FunctionUrlHandler(ServingCore core) {
+        this(core, null);
+    }
+
+    /**
+     * @param initializationType Lambda's {@code AWS_LAMBDA_INITIALIZATION_TYPE} ({@code on-demand},
+     *                           {@code provisioned-concurrency} or {@code snap-start}); null outside Lambda
+     */
+    FunctionUrlHandler(ServingCore core, String initializationType) {
         this.core = core;
+        this.restoredFromSnapshot = SNAP_START.equals(initializationType);
     }
 
     private static synchronized ServingCore sharedCore() {
@@ -88,6 +116,13 @@ public final class FunctionUrlHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        if (restoredFromSnapshot && servedSinceStart.compareAndSet(false, true)) {
+            // SnapStart made the id before the snapshot, so every restored environment would share it: a new one per
+            // environment, written to this environment's log stream for the driver to match its REPORT lines by.
+            core.identity().renewAfterRestore(System.currentTimeMillis());
+            System.out.println(instanceLine(core) + " restored=true");
+            System.out.flush();
+        }
         JsonNode event = MAPPER.readTree(input);
         ApiResponse response;
         if (event == null || !event.isObject()) {

@@ -21,8 +21,10 @@ public final class InstanceIdentity {
     /** Prefixes the id when set: a platform names its instance (the pod name) so reports can join the two. */
     public static final String INSTANCE_NAME_ENV = "SALVO_INSTANCE_NAME";
 
-    private final String id = idFor(System.getenv(INSTANCE_NAME_ENV));
-    private final long startedAtEpochMillis;
+    /** Volatile: renewed once after a SnapStart restore ({@link #renewAfterRestore}), read by every response. */
+    private volatile String id = idFor(System.getenv(INSTANCE_NAME_ENV));
+
+    private volatile long startedAtEpochMillis;
     private final AtomicLong inferenceRequests = new AtomicLong();
     private volatile long modelLoadMillis = -1;
 
@@ -39,6 +41,17 @@ public final class InstanceIdentity {
     static String idFor(String instanceName) {
         String random = UUID.randomUUID().toString();
         return instanceName == null || instanceName.isBlank() ? random : instanceName.strip() + "/" + random;
+    }
+
+    /**
+     * This process was restored from a snapshot (Lambda SnapStart): every environment restored from it would otherwise
+     * answer with the id made before the snapshot, and a cold start could not be told from a warm one by id. Takes a
+     * new id, counts the instance as started at {@code restoredAtEpochMillis} and its inference requests from zero.
+     */
+    public void renewAfterRestore(long restoredAtEpochMillis) {
+        id = idFor(System.getenv(INSTANCE_NAME_ENV));
+        startedAtEpochMillis = restoredAtEpochMillis;
+        inferenceRequests.set(0);
     }
 
     public String id() {

@@ -41,6 +41,37 @@ class FunctionUrlHandlerTest {
         }
     }
 
+    /**
+     * SnapStart: the id made at init is in the snapshot every environment is restored from, so the first request of a
+     * restored environment renews it (and the start time); later requests keep the new id. Without SnapStart the
+     * init's id stays.
+     */
+    @Test
+    void aSnapStartRestoreAnswersWithANewInstanceIdFromItsFirstRequestOn() throws Exception {
+        try (TestModels.RunningServer server = TestModels.start("tiny-bert-shape", Map.of());
+                InputStream sample = FunctionUrlHandlerTest.class.getResourceAsStream("/function-url-event.json")) {
+            JsonNode event = JSON.readTree(sample);
+            String snapshotId = server.core().identity().id();
+
+            JsonNode onDemand = invoke(new FunctionUrlHandler(server.core(), "on-demand"), event);
+            assertThat(onDemand.get("headers").get(InstanceIdentity.INSTANCE_ID).asText())
+                    .isEqualTo(snapshotId);
+
+            long restoredAt = System.currentTimeMillis();
+            FunctionUrlHandler restored = new FunctionUrlHandler(server.core(), FunctionUrlHandler.SNAP_START);
+            JsonNode first = invoke(restored, event).get("headers");
+            JsonNode second = invoke(restored, event).get("headers");
+            String renewed = first.get(InstanceIdentity.INSTANCE_ID).asText();
+            assertThat(renewed).isNotEqualTo(snapshotId).isNotBlank();
+            assertThat(second.get(InstanceIdentity.INSTANCE_ID).asText()).isEqualTo(renewed);
+            assertThat(first.get(InstanceIdentity.STARTED_AT).asLong()).isGreaterThanOrEqualTo(restoredAt);
+            assertThat(first.get(InstanceIdentity.REQUEST_SEQ).asLong())
+                    .as("the restored environment's first inference request")
+                    .isEqualTo(1);
+            assertThat(FunctionUrlHandler.instanceLine(server.core())).contains("instance=" + renewed);
+        }
+    }
+
     @Test
     void sameBodyAndHeadersAsHttp() throws Exception {
         try (TestModels.RunningServer server = TestModels.start("tiny-bert-shape", Map.of());

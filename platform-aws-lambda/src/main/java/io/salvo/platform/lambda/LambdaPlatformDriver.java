@@ -8,6 +8,8 @@ import io.salvo.platform.PlatformException;
 import io.salvo.platform.PlatformLimitException;
 import io.salvo.platform.PlatformSignals;
 import io.salvo.platform.PlatformUsage;
+import io.salvo.platform.RequestHeaders;
+import io.salvo.platform.RunRequests;
 import io.salvo.platform.TeardownHook;
 import io.salvo.platform.UsageQuantity;
 import java.io.IOException;
@@ -123,6 +125,10 @@ public final class LambdaPlatformDriver implements PlatformDriver {
     private final LambdaSettings configured;
     private final Environment environment;
     private final Clock clock;
+    /** Guarded by this: the requests {@link #requestHeaders} signed last, and their signer. */
+    private RunRequests lastSigned;
+
+    private FunctionUrlSigner lastSigner;
     private final CreatedResources created = new CreatedResources();
     private final Set<String> instanceIdsBeforeCold = new HashSet<>();
 
@@ -494,6 +500,42 @@ public final class LambdaPlatformDriver implements PlatformDriver {
                 region(),
                 clock,
                 FunctionUrlSigner.DEFAULT_RESIGN_INTERVAL);
+    }
+
+    /**
+     * With {@code url-auth: AWS_IAM}: for every body of the run's rotation, the SigV4 headers of its request (Host,
+     * X-Amz-Date, X-Amz-Content-SHA256, X-Amz-Security-Token with temporary credentials, Authorization), signed now by
+     * the SDK's signer, each distinct body once; {@link RequestHeaders#renewAt()} is a minute later (sooner before
+     * temporary credentials expire), while AWS accepts a signature for five. Nothing otherwise.
+     *
+     * @throws PlatformException when the requests cannot be signed (no credentials)
+     */
+    @Override
+    public RequestHeaders requestHeaders(RunRequests requests) throws PlatformException {
+        if (configured.access() != LambdaSettings.Access.URL
+                || !configured.urlAuth().equals("AWS_IAM")) {
+            return RequestHeaders.NONE;
+        }
+        FunctionUrlSigner signer;
+        synchronized (this) {
+            // The caller asks again with the same requests at every renewal: one signer (and digest list) per run.
+            if (!java.util.Objects.equals(lastSigned, requests)) {
+                lastSigned = requests;
+                lastSigner = new FunctionUrlSigner(
+                        requests.url(),
+                        requests.method(),
+                        requests.headers(),
+                        requests.bodies(),
+                        environment.credentials(),
+                        region(),
+                        clock,
+                        FunctionUrlSigner.DEFAULT_RESIGN_INTERVAL);
+            }
+            signer = lastSigner;
+        }
+        FunctionUrlSigner.Signatures round = LambdaErrors.call(
+                "signing requests to the function URL", "lambda:InvokeFunctionUrl", signer::signRound);
+        return new RequestHeaders(Map.of(), round.headersPerBody(), round.useUntil());
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.PlatformException;
 import io.salvo.platform.PlatformSignals;
 import io.salvo.platform.PlatformUsage;
+import io.salvo.platform.RequestHeaders;
+import io.salvo.platform.RunRequests;
 import io.salvo.platform.UsageQuantity;
 import io.salvo.testkit.Await;
 import io.salvo.testkit.FakeClock;
@@ -166,6 +168,54 @@ class LambdaDriverFakeTest {
         driver.teardown();
         assertThat(aws.functions()).containsKey("salvo-kept");
         assertThat(aws.calls()).doesNotContain("CreateLogGroup", "DeleteFunction", "DeleteLogGroup");
+    }
+
+    /**
+     * url-auth AWS_IAM: the driver's request headers are a SigV4 signature per body (same body, same signature), made
+     * with the driver's credentials and checked here by an independent computation with the known secret; asked again
+     * at renewAt (a minute later on the fake clock) they are signed anew, well within the five minutes AWS accepts.
+     */
+    @Test
+    void iamFunctionUrlRequestsAreSignedPerBodyAndRenewedWithinTheSignaturesValidity() throws Exception {
+        driver(Map.of("function-name", "salvo-iam", "url-auth", "AWS_IAM"));
+        URI url = driver.deploy(DeploymentSpec.of("minilm"));
+        List<byte[]> bodies = List.of(
+                "{\"inputs\":[\"a\"]}".getBytes(StandardCharsets.UTF_8),
+                "{\"inputs\":[\"b\"]}".getBytes(StandardCharsets.UTF_8),
+                "{\"inputs\":[\"a\"]}".getBytes(StandardCharsets.UTF_8));
+        Map<String, String> planHeaders = Map.of("Content-Type", "application/json");
+        RunRequests requests = new RunRequests("POST", url.resolve("/v2/models/minilm/infer"), planHeaders, bodies);
+
+        RequestHeaders first = driver.requestHeaders(requests);
+        assertThat(first.shared()).isEmpty();
+        assertThat(first.perBody()).hasSize(3);
+        assertThat(first.perBody().get(0))
+                .isEqualTo(first.perBody().get(2))
+                .isNotEqualTo(first.perBody().get(1));
+        for (int i = 0; i < bodies.size(); i++) {
+            SigV4Check.verify(
+                    "POST", requests.url(), planHeaders, first.perBody().get(i), bodies.get(i), SECRET);
+        }
+        assertThat(first.renewAt()).isEqualTo(FakeClock.START.plusSeconds(60));
+        assertThat(first.toString()).doesNotContain("Signature=").doesNotContain(SECRET);
+
+        time.forward(Duration.ofSeconds(60));
+        RequestHeaders renewed = driver.requestHeaders(requests);
+        assertThat(renewed.perBody().get(0).get("X-Amz-Date")).isEqualTo("20260101T000100Z");
+        assertThat(renewed.perBody().get(0).get("Authorization"))
+                .isNotEqualTo(first.perBody().get(0).get("Authorization"));
+        for (int i = 0; i < bodies.size(); i++) {
+            SigV4Check.verify(
+                    "POST", requests.url(), planHeaders, renewed.perBody().get(i), bodies.get(i), SECRET);
+        }
+        assertThat(renewed.renewAt()).isEqualTo(FakeClock.START.plusSeconds(120));
+        driver.teardown();
+
+        driver(Map.of("function-name", "salvo-open"));
+        driver.deploy(DeploymentSpec.of("minilm"));
+        assertThat(driver.requestHeaders(requests))
+                .as("a public URL needs nothing")
+                .isEqualTo(RequestHeaders.NONE);
     }
 
     @Test

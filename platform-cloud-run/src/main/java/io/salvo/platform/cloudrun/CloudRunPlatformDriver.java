@@ -19,6 +19,8 @@ import io.salvo.platform.PlatformException;
 import io.salvo.platform.PlatformLimitException;
 import io.salvo.platform.PlatformSignals;
 import io.salvo.platform.PlatformUsage;
+import io.salvo.platform.RequestHeaders;
+import io.salvo.platform.RunRequests;
 import io.salvo.platform.TeardownHook;
 import java.io.IOException;
 import java.net.URI;
@@ -340,26 +342,31 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
     }
 
     /**
-     * {@link #requestHeaders()} for a run of {@code runLength}: with {@code invoker=id-token} the token is renewed first
-     * if it would expire during the run.
+     * With {@code invoker=id-token}: {@code Authorization: Bearer <ID token>} on every request, to be asked for again
+     * at {@link RequestHeaders#renewAt()} (10 minutes before the token expires); the caller sends each new token to
+     * the workers, so runs of any length stay authorized. Nothing with {@code invoker=public}.
      *
-     * @throws PlatformException when no ID token lasts that long (Google-signed ones live one hour)
+     * @throws PlatformException when a token is due and cannot be minted (the message says what to check)
      */
     @Override
-    public Map<String, String> requestHeaders(Duration runLength) throws PlatformException {
+    public RequestHeaders requestHeaders(RunRequests requests) throws PlatformException {
         InvokerToken current;
         synchronized (this) {
             current = token;
         }
-        if (current != null) {
-            try {
-                current.ensureValidFor(runLength);
-            } catch (IOException e) {
-                throw new CloudRunErrors.CloudRunException(
-                        CloudRunErrors.Kind.CREDENTIALS, "cloud-run: " + e.getMessage());
-            }
+        if (current == null) {
+            return RequestHeaders.NONE;
         }
-        return requestHeaders();
+        try {
+            return current.requestHeaders();
+        } catch (IOException e) {
+            throw new CloudRunErrors.CloudRunException(
+                    CloudRunErrors.Kind.CREDENTIALS,
+                    "cloud-run: cannot mint an ID token for " + endpoint + ": "
+                            + CloudRunErrors.firstLine(e.getMessage())
+                            + " (check Application Default Credentials: gcloud auth application-default login, or a"
+                            + " service account that can mint ID tokens)");
+        }
     }
 
     /** The ID token keeper with {@code invoker=id-token} after deploy; empty otherwise. */

@@ -1,9 +1,11 @@
 package io.salvo.platform.cloudrun;
 
+import io.salvo.platform.RequestHeaders;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -17,8 +19,9 @@ import java.util.logging.Logger;
 /**
  * The {@code Authorization: Bearer <ID token>} a private Cloud Run service needs, kept fresh: fetched at
  * {@link #start()}, fetched again {@code refreshBefore} ahead of its expiry, retried every {@code retryDelay} when a
- * fetch fails. Listeners receive each new header value, once per refresh, so a holder of pre-encoded requests
- * re-encodes them once per token (about once an hour) rather than formatting anything per request.
+ * fetch fails. {@link #requestHeaders()} gives the header with the instant to ask again, which is how a run's workers
+ * get a new token during the run (once per token, about every 50 minutes), never formatting anything per request;
+ * listeners receive each new header value, once per refresh.
  *
  * <p>Assumptions and guarantees:
  * <ul>
@@ -154,9 +157,50 @@ public final class InvokerToken implements AutoCloseable {
         Duration left = remainingValidity();
         if (left.compareTo(needed) < 0) {
             throw new IOException("an ID token for " + audience + " is valid for " + left.toMinutes() + " min, the run"
-                    + " needs " + needed.toMinutes() + " min: shorten the run, or use invoker=public (workers do not"
-                    + " yet replace the Authorization header during a run, docs/platforms/cloud-run.md)");
+                    + " needs " + needed.toMinutes() + " min: a longer run needs the header renewed during it"
+                    + " (requestHeaders())");
         }
+    }
+
+    /**
+     * The header for a run's requests now, and when to ask again: at {@code refreshBefore} ahead of the token's expiry
+     * (never sooner than {@code retryDelay} from now). A token that has no more than {@code refreshBefore} plus
+     * {@code retryDelay} left is replaced first, so asking at the time given always yields a fresh one, and a run of
+     * any length keeps a valid header as long as the caller asks when told to.
+     *
+     * @throws IOException when a fresh token is due and cannot be minted (the current one, if any, is kept and still
+     *                     valid for about {@code refreshBefore}: ask again after {@code retryDelay})
+     */
+    public RequestHeaders requestHeaders() throws IOException {
+        if (token == null) {
+            throw new IllegalStateException("start() first");
+        }
+        if (remainingValidity().compareTo(refreshBefore.plus(retryDelay)) <= 0) {
+            Token fresh = source.fetch(audience);
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("closed");
+                }
+                token = fresh;
+                refreshes++;
+                if (next != null) {
+                    next.cancel(false);
+                }
+                scheduleAfter(fresh);
+            }
+            problem = null;
+            String value = "Bearer " + fresh.value();
+            for (Consumer<String> listener : listeners) {
+                listener.accept(value);
+            }
+        }
+        Token current = token;
+        Instant renewAt = current.expiresAt().minus(refreshBefore);
+        Instant earliest = now.get().plus(retryDelay);
+        return new RequestHeaders(
+                Map.of("Authorization", "Bearer " + current.value()),
+                List.of(),
+                renewAt.isBefore(earliest) ? earliest : renewAt);
     }
 
     /** Why the last refresh failed; null when the last fetch succeeded. Never contains the token. */

@@ -350,6 +350,12 @@ class CloudRunPlatformDriverTest {
                 .isEmpty();
         assertThat(driver.requestHeaders())
                 .containsExactly(Map.entry("Authorization", "Bearer tok-for-" + instances.url()));
+        io.salvo.platform.RequestHeaders forRun = driver.requestHeaders(new io.salvo.platform.RunRequests(
+                "POST", java.net.URI.create(instances.url() + "/v2/models/m/infer"), Map.of(), java.util.List.of()));
+        assertThat(forRun.shared()).containsExactly(Map.entry("Authorization", "Bearer tok-for-" + instances.url()));
+        assertThat(forRun.renewAt())
+                .as("asked again 10 minutes before the token expires")
+                .isEqualTo(driver.invokerToken().orElseThrow().expiresAt().minus(Duration.ofMinutes(10)));
 
         driver.awaitReady(Duration.ofSeconds(30));
 

@@ -123,6 +123,64 @@ class InvokerTokenTest {
         keeper.close();
     }
 
+    /**
+     * A run of four hours with the header renewed whenever {@code requestHeaders()} says, on the fake clock: every
+     * renewal yields a new token valid for 10 more minutes at least, and a failed background refresh is made up for
+     * at the renewal.
+     */
+    @Test
+    void requestHeadersAreRenewedBeforeExpiryForARunOfAnyLength() throws Exception {
+        answers.add(token("t1", Duration.ofHours(1)));
+        InvokerToken keeper = keeper();
+        keeper.start();
+        Instant runEnd = now().plus(Duration.ofHours(4));
+        io.salvo.platform.RequestHeaders headers = keeper.requestHeaders();
+        assertThat(headers.shared()).containsExactly(java.util.Map.entry("Authorization", "Bearer t1"));
+        assertThat(headers.renewAt()).isEqualTo(now().plus(Duration.ofMinutes(50)));
+        assertThat(headers.toString()).doesNotContain("t1");
+        List<String> used = new ArrayList<>(List.of("t1"));
+        for (int fetch = 2; now().isBefore(runEnd); fetch++) {
+            assertThat(Duration.between(headers.renewAt(), keeper.expiresAt()))
+                    .as("the header in use outlives its renewal by the margin")
+                    .isGreaterThanOrEqualTo(Duration.ofMinutes(10));
+            Duration untilRenewal = Duration.between(now(), headers.renewAt());
+            if (fetch == 3) {
+                answers.add(new IOException("metadata server unreachable")); // the background refresh fails
+            }
+            answers.add(token("t" + fetch, untilRenewal.plus(Duration.ofHours(1))));
+            clock.forward(untilRenewal);
+            headers = keeper.requestHeaders();
+            assertThat(headers.shared()).containsExactly(java.util.Map.entry("Authorization", "Bearer t" + fetch));
+            assertThat(keeper.remainingValidity()).isEqualTo(Duration.ofHours(1));
+            used.add("t" + fetch);
+            answers.clear();
+        }
+        assertThat(used)
+                .as("t1, then renewals at 50, 100, 150, 200 and 250 min")
+                .hasSize(6);
+        keeper.close();
+    }
+
+    /** A fetch due at a renewal that fails throws without the token, keeps the current one, and the next ask works. */
+    @Test
+    void aFailedRenewalThrowsKeepsTheCurrentTokenAndTheNextAskSucceeds() throws Exception {
+        answers.add(token("t1", Duration.ofHours(1)));
+        InvokerToken keeper = keeper();
+        keeper.start();
+        answers.add(new IOException("quota exceeded")); // the background refresh at 50 min
+        clock.forward(Duration.ofMinutes(50));
+        answers.add(new IOException("quota exceeded")); // the fetch the renewal makes
+        assertThatThrownBy(keeper::requestHeaders)
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("quota")
+                .hasMessageNotContaining("t1");
+        assertThat(keeper.authorizationValue()).isEqualTo("Bearer t1");
+        clock.forward(Duration.ofSeconds(30));
+        answers.add(token("t2", Duration.ofHours(1)));
+        assertThat(keeper.requestHeaders().shared()).containsEntry("Authorization", "Bearer t2");
+        keeper.close();
+    }
+
     @Test
     void theTokenNeverAppearsInToString() throws Exception {
         answers.add(token("secret-token-value", Duration.ofHours(1)));

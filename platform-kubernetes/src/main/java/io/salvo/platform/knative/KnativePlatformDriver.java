@@ -10,6 +10,8 @@ import io.salvo.platform.DriverConfig;
 import io.salvo.platform.PlatformDriver;
 import io.salvo.platform.PlatformException;
 import io.salvo.platform.PlatformLimitException;
+import io.salvo.platform.RequestHeaders;
+import io.salvo.platform.RunRequests;
 import io.salvo.platform.kubernetes.ClusterEvent;
 import io.salvo.platform.kubernetes.CommonSettings;
 import io.salvo.platform.kubernetes.EndpointSource;
@@ -52,7 +54,8 @@ public final class KnativePlatformDriver extends KubernetesDriverBase {
         public String description() {
             return "Knative Service (serving.knative.dev/v1); keys: image, namespace, context, master-url, port,"
                     + " target-concurrency, initial-scale, scale-to-zero-retention, endpoint-url, host-header,"
-                    + " node-selector, tolerations, node-type, ready-timeout-ms, cold-timeout-ms, poll-ms, run-id, keep";
+                    + " node-selector, tolerations, node-type, node-price, node-prices, ready-timeout-ms,"
+                    + " cold-timeout-ms, poll-ms, run-id, keep";
         }
 
         @Override
@@ -152,7 +155,27 @@ public final class KnativePlatformDriver extends KubernetesDriverBase {
             endpoint = EndpointSource.fixed(own.common().endpointUrl());
             return endpoint.uri();
         }
-        return null; // the route URL, once Knative has set it (awaitReady)
+        // Knative reports the route URL as soon as its Route is reconciled, long before the revision is ready
+        try {
+            await(
+                    "the Knative Service " + name + "'s route URL",
+                    own.common().readyTimeout(),
+                    () -> routeUrl() != null);
+            endpoint = EndpointSource.fixed(routeUrl());
+            return endpoint.uri();
+        } catch (TimeoutException e) {
+            teardown();
+            throw new PlatformException(e.getMessage() + " (status.url stays empty: is Knative Serving's domain"
+                    + " configured? Else give the ingress address as endpoint-url)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            teardown();
+            throw new PlatformException(NAME + ": interrupted while waiting for the route URL of " + name);
+        } catch (KubernetesClientException e) {
+            PlatformException failure = failure("read the Knative Service " + name, e);
+            teardown();
+            throw failure;
+        }
     }
 
     /** The autoscaling annotations on the revision template, as Knative reads them. */
@@ -241,6 +264,15 @@ public final class KnativePlatformDriver extends KubernetesDriverBase {
 
     /** The Service's {@code status.url} once its Ready condition is True, else null. */
     URI readyUrl() {
+        return url(true);
+    }
+
+    /** The Service's {@code status.url} once Knative has set it (ready or not), else null. */
+    URI routeUrl() {
+        return url(false);
+    }
+
+    private URI url(boolean ready) {
         GenericKubernetesResource ksvc = client.genericKubernetesResources(KSVC)
                 .inNamespace(namespace)
                 .withName(name)
@@ -248,13 +280,13 @@ public final class KnativePlatformDriver extends KubernetesDriverBase {
         if (ksvc == null || !(ksvc.getAdditionalProperties().get("status") instanceof Map<?, ?> status)) {
             return null;
         }
-        boolean ready = status.get("conditions") instanceof List<?> conditions
+        boolean isReady = status.get("conditions") instanceof List<?> conditions
                 && conditions.stream()
                         .anyMatch(c -> c instanceof Map<?, ?> m
                                 && "Ready".equals(m.get("type"))
                                 && "True".equals(m.get("status")));
         Object url = status.get("url");
-        return ready && url instanceof String s ? URI.create(s) : null;
+        return (isReady || !ready) && url instanceof String s && !s.isBlank() ? URI.create(s) : null;
     }
 
     @Override
@@ -282,15 +314,15 @@ public final class KnativePlatformDriver extends KubernetesDriverBase {
      * {@code host-header} setting, else the host of the Service's route URL.
      */
     @Override
-    public Map<String, String> requestHeaders(Duration runLength) {
+    public RequestHeaders requestHeaders(RunRequests requests) {
         if (own.common().endpointUrl() == null) {
-            return Map.of();
+            return RequestHeaders.NONE;
         }
         if (own.common().hostHeader() != null) {
-            return Map.of("Host", own.common().hostHeader());
+            return RequestHeaders.fixed(Map.of("Host", own.common().hostHeader()));
         }
         URI route = readyUrl();
-        return route == null ? Map.of() : Map.of("Host", route.getHost());
+        return route == null ? RequestHeaders.NONE : RequestHeaders.fixed(Map.of("Host", route.getHost()));
     }
 
     @Override

@@ -24,13 +24,19 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Follows the model's pods, the namespace's events and the nodes the pods land on, by listing them every poll (a list
+ * Follows the model's pods, the namespace's events, the nodes the pods land on and those nodes' events (wherever the
+ * cluster records them), by listing them every poll (a list
  * is what every API server and fabric8's mock answer alike; the timestamps come from the objects themselves, so the
  * poll period changes only how soon Salvo notices, not what it reports). All state is guarded by {@code this}.
  */
 final class ClusterObserver {
 
     private static final Logger LOG = Logger.getLogger(ClusterObserver.class.getName());
+
+    /** Where the node controller and the kubelet record node events. */
+    static final String NODE_EVENTS_NAMESPACE = "default";
+
+    private static final String ALL_NAMESPACES = "*";
 
     private final KubernetesClient client;
     private final String namespace;
@@ -47,6 +53,10 @@ final class ClusterObserver {
     private final Map<String, NodeTimeline> nodes = new LinkedHashMap<>();
     private final List<InstanceCountSample> counts = new ArrayList<>();
     private final Map<String, String> fatal = new LinkedHashMap<>();
+    private final Map<String, ClusterEvent> notes = new LinkedHashMap<>();
+    /** Where node events are listed: all namespaces, then {@code default} after a 403, then nowhere (null). */
+    private String nodeEventScope = ALL_NAMESPACES;
+
     private boolean nodesVisible = true;
     private boolean eventsVisible = true;
     private int runningNow;
@@ -75,8 +85,9 @@ final class ClusterObserver {
                     .withLabels(podLabels)
                     .list()
                     .getItems();
-            List<ClusterEvent> seenEvents = eventsVisible ? listEvents() : List.of();
-            Map<String, NodeTimeline> seenNodes = nodesVisible ? listNodes() : Map.of();
+            List<ClusterEvent> seenEvents = new ArrayList<>(eventsVisible() ? listEvents() : List.of());
+            seenEvents.addAll(listNodeEvents());
+            Map<String, NodeTimeline> seenNodes = nodesVisible() ? listNodes() : Map.of();
             record(listed, seenEvents, seenNodes);
         } catch (KubernetesClientException e) {
             LOG.log(Level.FINE, "cluster poll failed; trying again at the next poll", e);
@@ -84,25 +95,100 @@ final class ClusterObserver {
     }
 
     private List<ClusterEvent> listEvents() {
+        List<ClusterEvent> out = new ArrayList<>();
         try {
-            List<ClusterEvent> out = new ArrayList<>();
             for (Event e : client.v1().events().inNamespace(namespace).list().getItems()) {
                 ClusterEvent event = toClusterEvent(e);
                 if (event != null) {
                     out.add(event);
                 }
             }
-            return out;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 403) {
                 synchronized (this) {
                     eventsVisible = false;
+                    note(
+                            "EventsHidden",
+                            "events in namespace " + namespace + " are not visible (HTTP 403): the breakdown lacks"
+                                    + " image pulls, scheduling failures and scale-ups; the Role in"
+                                    + " deploy/kubernetes/platform-driver/role.yaml grants 'list' on events");
                 }
                 LOG.warning("events are not visible (HTTP 403): the breakdown lacks image pulls and scale-ups");
                 return List.of();
             }
             throw e;
         }
+        return out;
+    }
+
+    /**
+     * Node events (RegisteredNode, NodeReady, the autoscaler's ScaleDown...) are recorded outside the model's namespace,
+     * in {@code default} by the node controller and the kubelet: listed cluster-wide when the driver may, else in
+     * {@code default}, else not at all (with a note in the breakdown's events). Only {@code involvedObject.kind=Node},
+     * selected by the API server.
+     */
+    private List<ClusterEvent> listNodeEvents() {
+        String scope;
+        synchronized (this) {
+            scope = nodeEventScope;
+        }
+        while (scope != null) {
+            try {
+                List<Event> listed = ALL_NAMESPACES.equals(scope)
+                        ? client.v1()
+                                .events()
+                                .inAnyNamespace()
+                                .withField("involvedObject.kind", "Node")
+                                .list()
+                                .getItems()
+                        : client.v1()
+                                .events()
+                                .inNamespace(scope)
+                                .withField("involvedObject.kind", "Node")
+                                .list()
+                                .getItems();
+                List<ClusterEvent> out = new ArrayList<>();
+                for (Event e : listed) {
+                    ClusterEvent event = toClusterEvent(e);
+                    if (event != null && event.kind().equals("Node")) {
+                        out.add(event);
+                    }
+                }
+                return out;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 403) {
+                    throw e;
+                }
+                scope = narrower(scope);
+            }
+        }
+        return List.of();
+    }
+
+    /** After a 403 listing node events in {@code scope}: the next scope to try, or null (with a note) for none. */
+    private synchronized String narrower(String scope) {
+        String next =
+                ALL_NAMESPACES.equals(scope) && !NODE_EVENTS_NAMESPACE.equals(namespace) ? NODE_EVENTS_NAMESPACE : null;
+        nodeEventScope = next;
+        if (next == null) {
+            note(
+                    "NodeEventsHidden",
+                    "node events (RegisteredNode, NodeReady) are recorded outside namespace " + namespace
+                            + " and the driver may not list events cluster-wide or in " + NODE_EVENTS_NAMESPACE
+                            + " (HTTP 403): they are missing from the events; node phases still come from the nodes"
+                            + " themselves when nodes are readable. The ClusterRole salvo-platform-driver-nodes in"
+                            + " deploy/kubernetes/platform-driver/role.yaml grants both");
+            LOG.warning("node events are not visible (HTTP 403 cluster-wide and in " + NODE_EVENTS_NAMESPACE + ")");
+        } else {
+            LOG.info("node events: cannot list events cluster-wide (HTTP 403); listing them in " + next);
+        }
+        return next;
+    }
+
+    /** A note of Salvo's own among the platform's events, once per reason: what the breakdown cannot see and why. */
+    private void note(String reason, String message) {
+        ClusterEvent note = new ClusterEvent(clock.instant(), "Warning", "Salvo", "observer", reason, message);
+        notes.putIfAbsent(reason, note);
     }
 
     private Map<String, NodeTimeline> listNodes() {
@@ -116,6 +202,12 @@ final class ClusterObserver {
             if (e.getCode() == 403) {
                 synchronized (this) {
                     nodesVisible = false;
+                    note(
+                            "NodesHidden",
+                            "nodes are not visible (HTTP 403; nodes are cluster-scoped): no node provisioning phases,"
+                                    + " and node-hours count one node per pod with the plan's node type. The"
+                                    + " ClusterRole salvo-platform-driver-nodes in deploy/kubernetes/platform-driver/"
+                                    + "role.yaml grants it");
                 }
                 LOG.warning("nodes are not visible (HTTP 403; they need a ClusterRole): the breakdown shows no node"
                         + " provisioning and usage falls back to the configured node type");
@@ -301,14 +393,19 @@ final class ClusterObserver {
         return List.copyOf(pods.values());
     }
 
+    /** The relevant events seen, and Salvo's notes on what it cannot see, in time order. */
     synchronized List<ClusterEvent> events() {
-        return events.values().stream()
+        return java.util.stream.Stream.concat(events.values().stream(), notes.values().stream())
                 .sorted(java.util.Comparator.comparing(ClusterEvent::at))
                 .toList();
     }
 
     synchronized Map<String, NodeTimeline> nodes() {
         return Map.copyOf(nodes);
+    }
+
+    private synchronized boolean eventsVisible() {
+        return eventsVisible;
     }
 
     synchronized boolean nodesVisible() {

@@ -55,6 +55,7 @@ public record CommonSettings(
 
     public static CommonSettings read(DriverConfig c) {
         String endpoint = c.string("endpoint-url", null);
+        checkNodePrices(c);
         return new CommonSettings(
                 c.string("context", null),
                 c.string("master-url", null),
@@ -73,6 +74,44 @@ public record CommonSettings(
                 c.millis("cold-timeout-ms", Duration.ofMinutes(10)),
                 c.millis("poll-ms", Duration.ofMillis(500)),
                 Boolean.parseBoolean(c.string("keep", "false")));
+    }
+
+    /**
+     * {@code node-price} (per node-hour of {@code node-type}) and {@code node-prices} ({@code type=price[,...]}): the
+     * cost estimate prices node-hours with them instead of its price table (coordinator's PriceTable.withPlanPrices).
+     * The driver does not price anything; it checks them here so that a bad value fails before anything is deployed.
+     */
+    static void checkNodePrices(DriverConfig c) {
+        String single = c.string("node-price", null);
+        if (single != null) {
+            if (c.string("node-type", null) == null) {
+                throw new IllegalArgumentException("setting 'node-price' prices the node-type, which is not set (or"
+                        + " give node-prices: type=price[,type=price])");
+            }
+            positivePrice("node-price", single);
+        }
+        String several = c.string("node-prices", null);
+        if (several != null) {
+            Map<String, String> prices = pairs("node-prices", several);
+            if (prices.isEmpty()) {
+                throw new IllegalArgumentException("setting 'node-prices' takes type=price[,type=price]");
+            }
+            prices.forEach((type, price) -> positivePrice("node-prices", price));
+        }
+    }
+
+    private static void positivePrice(String key, String text) {
+        double value;
+        try {
+            value = Double.parseDouble(text.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "setting '" + key + "': a price per node-hour must be a number, got '" + text + "'", e);
+        }
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(
+                    "setting '" + key + "': a price per node-hour must be positive, got '" + text + "'");
+        }
     }
 
     /** A client for these settings; fails on nothing until the first call. */

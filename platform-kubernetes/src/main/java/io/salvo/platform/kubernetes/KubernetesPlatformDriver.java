@@ -52,7 +52,8 @@ public final class KubernetesPlatformDriver extends KubernetesDriverBase {
         public String description() {
             return "Kubernetes Deployment + Service (+ HPA v2); keys: image, namespace, context, master-url, port,"
                     + " replicas, hpa (none|cpu|rps), hpa-target, node-selector, tolerations, endpoint-url,"
-                    + " host-header, node-type, ready-timeout-ms, cold-timeout-ms, poll-ms, run-id, keep";
+                    + " host-header, node-type, node-price, node-prices, ready-timeout-ms, cold-timeout-ms, poll-ms,"
+                    + " run-id, keep";
         }
 
         @Override

@@ -6,12 +6,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -40,6 +43,7 @@ final class PortForwardEndpoint implements EndpointSource {
         return t;
     });
     private final AtomicLong next = new AtomicLong();
+    private final AtomicInteger open = new AtomicInteger();
 
     PortForwardEndpoint(
             KubernetesClient client,
@@ -86,20 +90,60 @@ final class PortForwardEndpoint implements EndpointSource {
         try (connection) {
             String pod = pickPod();
             if (pod == null) {
-                LOG.warning("port-forward: no ready pod within " + waitForPod.toSeconds() + " s; connection closed");
+                LOG.warning("port-forward: no ready pod within " + waitForPod.toMillis() + " ms; connection closed");
                 return;
             }
+            ClientSide in = new ClientSide(connection);
+            open.incrementAndGet();
+            // ends when the pod side closes (the forward is no longer alive) or the client closed its side: fabric8
+            // stops reading at the client's end of stream but keeps the WebSocket open, so it is closed here
             try (PortForward forward =
-                    client.pods().inNamespace(namespace).withName(pod).portForward(podPort, connection, connection)) {
-                while (forward.isAlive() && connection.isOpen()) {
-                    Thread.sleep(100); // the forward's own threads carry the bytes; this one only waits for its end
+                    client.pods().inNamespace(namespace).withName(pod).portForward(podPort, in, connection)) {
+                while (forward.isAlive() && connection.isOpen() && !in.ended) {
+                    Thread.sleep(20); // the forward's own threads carry the bytes; this one only waits for its end
                 }
+            } finally {
+                open.decrementAndGet();
             }
         } catch (IOException e) {
             LOG.log(Level.FINE, "port-forward connection ended", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The client's side of a connection, noting its end of stream. */
+    private static final class ClientSide implements ReadableByteChannel {
+        private final SocketChannel connection;
+        private volatile boolean ended;
+
+        ClientSide(SocketChannel connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            int n = connection.read(dst);
+            if (n < 0) {
+                ended = true;
+            }
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return connection.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            connection.close();
+        }
+    }
+
+    /** Forwards open now (connections being carried to a pod). */
+    int openForwards() {
+        return open.get();
     }
 
     private String pickPod() throws InterruptedException {

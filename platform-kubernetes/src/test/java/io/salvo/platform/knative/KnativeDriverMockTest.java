@@ -1,6 +1,7 @@
 package io.salvo.platform.knative;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -8,6 +9,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.DriverConfig;
+import io.salvo.platform.PlatformException;
+import io.salvo.platform.RequestHeaders;
+import io.salvo.platform.RunRequests;
 import io.salvo.testkit.Await;
 import java.net.URI;
 import java.time.Clock;
@@ -22,6 +26,9 @@ import org.junit.jupiter.api.Test;
 /** The knative driver against fabric8's CRUD mock: the Service as a generic resource, its route URL, scale to zero. */
 @EnableKubernetesMockClient(crud = true)
 class KnativeDriverMockTest {
+
+    private static final RunRequests REQUESTS =
+            new RunRequests("POST", URI.create("http://10.0.0.7/v2/models/m/infer"), Map.of(), List.of());
 
     static KubernetesClient client;
 
@@ -50,13 +57,19 @@ class KnativeDriverMockTest {
         try (KnativePlatformDriver d = driver(
                 "kn1",
                 Map.of("initial-scale", "0", "scale-to-zero-retention", "0s", "tolerations", "gpu:NoSchedule"))) {
-            assertThat(d.deploy(new DeploymentSpec("tiny-bert-shape", 2, 1024, 0, 5, 8, Map.of())))
-                    .as("the route URL is known once Knative has made it")
-                    .isNull();
-            GenericKubernetesResource ksvc = client.genericKubernetesResources(KnativePlatformDriver.KSVC)
-                    .inNamespace("serving")
-                    .withName("salvo-model-kn1")
-                    .get();
+            CompletableFuture<URI> deployed = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return d.deploy(new DeploymentSpec("tiny-bert-shape", 2, 1024, 0, 5, 8, Map.of()));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            GenericKubernetesResource ksvc = Await.value(
+                    "the Knative Service",
+                    () -> client.genericKubernetesResources(KnativePlatformDriver.KSVC)
+                            .inNamespace("serving")
+                            .withName("salvo-model-kn1")
+                            .get());
             assertThat(ksvc.getApiVersion()).isEqualTo("serving.knative.dev/v1");
             assertThat(ksvc.getKind()).isEqualTo("Service");
             assertThat(ksvc.getMetadata().getLabels()).containsEntry("salvo.io/run", "kn1");
@@ -85,7 +98,25 @@ class KnativeDriverMockTest {
             assertThat((List<Object>) podSpec.get("tolerations"))
                     .containsExactly(Map.of("key", "gpu", "operator", "Exists", "effect", "NoSchedule"));
 
-            // Knative's controller reports the route and readiness.
+            // deploy returns the route URL once Knative's controller has reported it, before the revision is ready
+            Thread.sleep(200);
+            assertThat(deployed).as("waits for the route URL").isNotDone();
+            ksvc.getAdditionalProperties()
+                    .put(
+                            "status",
+                            Map.of(
+                                    "url",
+                                    "http://salvo-model-kn1.serving.example.com",
+                                    "conditions",
+                                    List.of(Map.of("type", "Ready", "status", "Unknown"))));
+            ksvc = client.genericKubernetesResources(KnativePlatformDriver.KSVC)
+                    .inNamespace("serving")
+                    .resource(ksvc)
+                    .update();
+            assertThat(deployed.get(60, TimeUnit.SECONDS))
+                    .isEqualTo(URI.create("http://salvo-model-kn1.serving.example.com"));
+
+            // then readiness
             CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> {
                 try {
                     d.awaitReady(Duration.ofSeconds(60));
@@ -93,6 +124,8 @@ class KnativeDriverMockTest {
                     throw new IllegalStateException(e);
                 }
             });
+            Thread.sleep(200);
+            assertThat(ready).as("the revision is not ready yet").isNotDone();
             ksvc.getAdditionalProperties()
                     .put(
                             "status",
@@ -107,7 +140,7 @@ class KnativeDriverMockTest {
                     .update();
             ready.get(60, TimeUnit.SECONDS);
             assertThat(d.endpoint()).isEqualTo(URI.create("http://salvo-model-kn1.serving.example.com"));
-            assertThat(d.requestHeaders(Duration.ofMinutes(5))).isEmpty();
+            assertThat(d.requestHeaders(REQUESTS)).isEqualTo(RequestHeaders.NONE);
             assertThat(d.canForceCold()).isTrue();
 
             // Scale to zero is Knative's: forceCold returns once its last pod is gone.
@@ -148,7 +181,7 @@ class KnativeDriverMockTest {
         try (KnativePlatformDriver d =
                 driver("kn2", Map.of("endpoint-url", "http://10.0.0.7:80", "host-header", "model.bench.example.com"))) {
             assertThat(d.deploy(DeploymentSpec.of("tiny-bert-shape"))).hasToString("http://10.0.0.7:80");
-            assertThat(d.requestHeaders(Duration.ofMinutes(5))).isEqualTo(Map.of("Host", "model.bench.example.com"));
+            assertThat(d.requestHeaders(REQUESTS).shared()).isEqualTo(Map.of("Host", "model.bench.example.com"));
         }
     }
 
@@ -158,5 +191,21 @@ class KnativeDriverMockTest {
             d.deploy(DeploymentSpec.of("tiny-bert-shape").withScaling(1, 2, null));
             assertThat(d.canForceCold()).isFalse();
         }
+    }
+
+    @Test
+    void aServiceThatGetsNoRouteUrlFailsTheDeployAndIsRemoved() {
+        KnativePlatformDriver d = driver("kn4", Map.of("ready-timeout-ms", "300"));
+        assertThatThrownBy(() -> d.deploy(DeploymentSpec.of("tiny-bert-shape")))
+                .isInstanceOf(PlatformException.class)
+                .hasMessageContaining("route URL did not happen within")
+                .hasMessageContaining("endpoint-url");
+        assertThat(client.genericKubernetesResources(KnativePlatformDriver.KSVC)
+                        .inNamespace("serving")
+                        .withLabel("salvo.io/run", "kn4")
+                        .list()
+                        .getItems())
+                .as("nothing left behind")
+                .isEmpty();
     }
 }

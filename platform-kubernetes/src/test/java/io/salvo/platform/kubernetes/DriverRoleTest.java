@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Role in deploy/kubernetes/platform-driver grants every call the drivers make (the list below is what the driver
- * code calls, verb by verb) and nothing beyond: no wildcard, no secrets, nothing cluster-wide but reading nodes.
+ * code calls, verb by verb) and nothing beyond: no wildcard, no secrets, nothing cluster-wide but reading nodes and
+ * (for node events, which live outside the model's namespace) events.
  */
 class DriverRoleTest {
 
@@ -44,6 +45,11 @@ class DriverRoleTest {
             "/events:list", // the breakdown, live events
             "/resourcequotas:list", // checks before anything is created
             "/limitranges:list");
+
+    /** group/resource:verb of the calls outside the namespace (ClusterObserver): nodes, and events about nodes. */
+    private static final Set<String> CLUSTER_CALLS = Set.of(
+            "/nodes:list", // node phases, node-hours by instance type
+            "/events:list"); // node events (field selector involvedObject.kind=Node) in every namespace
 
     @Test
     void theRoleGrantsEveryCallTheDriversMakeAndNoMore() throws Exception {
@@ -72,14 +78,25 @@ class DriverRoleTest {
         assertThat(granted).containsAll(CALLS);
         assertThat(granted).noneMatch(g -> g.contains("*") || g.contains("secrets"));
 
-        ClusterRole nodes = objects.stream()
+        ClusterRole cluster = objects.stream()
                 .filter(ClusterRole.class::isInstance)
                 .map(ClusterRole.class::cast)
                 .findFirst()
                 .orElseThrow();
-        assertThat(nodes.getRules()).singleElement().satisfies(r -> {
-            assertThat(r.getResources()).containsExactly("nodes");
-            assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
-        });
+        Set<String> clusterWide = new TreeSet<>();
+        for (PolicyRule rule : cluster.getRules()) {
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    for (String verb : rule.getVerbs()) {
+                        clusterWide.add(group + "/" + resource + ":" + verb);
+                    }
+                }
+            }
+        }
+        assertThat(clusterWide).containsAll(CLUSTER_CALLS);
+        assertThat(clusterWide)
+                .as("cluster-wide: reading nodes and events, nothing else")
+                .containsExactlyInAnyOrder(
+                        "/nodes:get", "/nodes:list", "/nodes:watch", "/events:get", "/events:list", "/events:watch");
     }
 }

@@ -1,5 +1,6 @@
 package io.salvo.platform.kubernetes;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -18,11 +19,19 @@ final class ScriptedCluster {
 
     private final KubernetesClient client;
     private final String namespace;
+    private final NodeEventSelector nodeEvents;
     private int events;
 
+    /** A cluster whose node events nobody lists (the mock cannot select them; see {@link NodeEventSelector}). */
     ScriptedCluster(KubernetesClient client, String namespace) {
+        this(client, namespace, null);
+    }
+
+    /** @param nodeEvents answers the node-event field selector the mock lacks; node events are recorded there too */
+    ScriptedCluster(KubernetesClient client, String namespace, NodeEventSelector nodeEvents) {
         this.client = client;
         this.namespace = namespace;
+        this.nodeEvents = nodeEvents;
     }
 
     /**
@@ -130,7 +139,7 @@ final class ScriptedCluster {
                 .create();
         Instant at =
                 Instant.parse(client.nodes().withName(name).get().getMetadata().getCreationTimestamp());
-        event("Node", name, "Normal", "RegisteredNode", "Node " + name + " event: Registered Node", at);
+        nodeEvent(name, "RegisteredNode", "Node " + name + " event: Registered Node", at);
         return at;
     }
 
@@ -144,14 +153,34 @@ final class ScriptedCluster {
                         .withLastTransitionTime(at.toString())
                         .build());
         client.nodes().resource(node).update();
-        event("Node", name, "Normal", "NodeReady", "Node " + name + " status is now: NodeReady", at);
+        nodeEvent(name, "NodeReady", "Node " + name + " status is now: NodeReady", at);
+    }
+
+    /**
+     * A node's event, where the node controller and the kubelet record it: in namespace {@code default}, about a
+     * cluster-scoped object (no namespace), not in the model's namespace.
+     */
+    void nodeEvent(String node, String reason, String message, Instant at) {
+        event(ClusterObserver.NODE_EVENTS_NAMESPACE, "Node", node, null, "Normal", reason, message, at);
     }
 
     /** An event with a microsecond {@code eventTime}, as events.k8s.io writers set it. */
     void event(String kind, String name, String type, String reason, String message, Instant at) {
-        client.v1()
+        event(namespace, kind, name, namespace, type, reason, message, at);
+    }
+
+    private void event(
+            String eventNamespace,
+            String kind,
+            String name,
+            String objectNamespace,
+            String type,
+            String reason,
+            String message,
+            Instant at) {
+        Event event = client.v1()
                 .events()
-                .inNamespace(namespace)
+                .inNamespace(eventNamespace)
                 .resource(new EventBuilder()
                         .withNewMetadata()
                         .withName(name + "." + (events++))
@@ -159,7 +188,7 @@ final class ScriptedCluster {
                         .withNewInvolvedObject()
                         .withKind(kind)
                         .withName(name)
-                        .withNamespace(namespace)
+                        .withNamespace(objectNamespace)
                         .endInvolvedObject()
                         .withType(type)
                         .withReason(reason)
@@ -167,6 +196,9 @@ final class ScriptedCluster {
                         .withEventTime(new MicroTime(at.toString()))
                         .build())
                 .create();
+        if ("Node".equals(kind) && nodeEvents != null) {
+            nodeEvents.recorded(event);
+        }
     }
 
     Pod pod(String name) {

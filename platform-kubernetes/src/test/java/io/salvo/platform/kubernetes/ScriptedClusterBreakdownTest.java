@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.salvo.platform.ColdStartPhases;
 import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.DriverConfig;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class ScriptedClusterBreakdownTest {
 
+    static KubernetesMockServer server;
     static KubernetesClient client;
 
     private static final String NS = "bench";
@@ -61,7 +63,7 @@ class ScriptedClusterBreakdownTest {
                 client,
                 false,
                 Clock.systemUTC());
-        ScriptedCluster cluster = new ScriptedCluster(client, NS);
+        ScriptedCluster cluster = new ScriptedCluster(client, NS, NodeEventSelector.install(server));
         cluster.nodeCreated("pool-a-1", "e2-standard-4");
         cluster.nodeReady("pool-a-1", Instant.now());
         driver.deploy(DeploymentSpec.of("tiny-bert-shape").withScaling(0, 2, null));

@@ -1,5 +1,6 @@
 package io.salvo.worker.engine;
 
+import io.salvo.proto.v1.RequestHeaderSets;
 import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.worker.recording.IntervalRecorder;
 import io.salvo.worker.schedule.ArrivalSchedule;
@@ -27,7 +28,7 @@ import java.util.logging.Logger;
  * service time from the actual send. A request that cannot be sent at its instant because the
  * in-flight cap is reached waits in its lane's backlog; nothing is skipped.
  *
- * <p>Thread-safety: {@link #reslice}, {@link #stop} and the accessors may be called from any thread.
+ * <p>Thread-safety: {@link #reslice}, {@link #replaceHeaders}, {@link #stop} and the accessors may be called from any thread.
  */
 public final class LoadEngine {
 
@@ -37,11 +38,14 @@ public final class LoadEngine {
     private final ScheduleDealer dealer;
     private final RequestShape shape;
     private final long startNanos;
+    private final long requestTimeoutNanos;
     private final AtomicInteger lanesDone = new AtomicInteger();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
-    private LoadEngine(List<Lane> lanes, ScheduleDealer dealer, RequestShape shape, long startNanos) {
+    private LoadEngine(
+            List<Lane> lanes, ScheduleDealer dealer, RequestShape shape, long startNanos, long requestTimeoutNanos) {
         this.lanes = lanes;
+        this.requestTimeoutNanos = requestTimeoutNanos;
         this.shape = shape;
         this.dealer = dealer;
         this.startNanos = startNanos;
@@ -70,7 +74,7 @@ public final class LoadEngine {
         int lanesUsed = Math.max(1, Math.min(laneCount, Math.min(settings.maxInFlight(), settings.maxConnections())));
         List<Lane> lanes = new ArrayList<>(lanesUsed);
         ScheduleDealer dealer = new ScheduleDealer(schedule, lanesUsed);
-        LoadEngine engine = new LoadEngine(lanes, dealer, shape, startNanos);
+        LoadEngine engine = new LoadEngine(lanes, dealer, shape, startNanos, settings.requestTimeoutNanos());
         for (int i = 0; i < lanesUsed; i++) {
             // A fresh event-loop context per lane: contexts created from one non-Vert.x thread through
             // the public API all stick to the same event loop, which would serialise the lanes.
@@ -115,6 +119,23 @@ public final class LoadEngine {
         for (Lane lane : lanes) {
             lane.onContext(lane::rearm);
         }
+    }
+
+    /**
+     * Replaces the header sets of the requests from now on when {@code headerSets} is a higher generation than the
+     * engine's; the requests are encoded on the calling thread, never on a lane's. The replaced ones are freed once no
+     * request that could carry them is outstanding (twice the request timeout and 5 s later).
+     *
+     * @return whether they were applied
+     * @throws IllegalArgumentException when a header is malformed (the current requests stay)
+     */
+    public boolean replaceHeaders(RequestHeaderSets headerSets) {
+        return shape.replaceHeaders(headerSets, 2 * requestTimeoutNanos + 5_000_000_000L);
+    }
+
+    /** The generation of the header sets the requests carry now (0: none). */
+    public long headerGeneration() {
+        return shape.headerGeneration();
     }
 
     /**

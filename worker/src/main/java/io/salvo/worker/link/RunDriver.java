@@ -3,6 +3,8 @@ package io.salvo.worker.link;
 import io.salvo.core.term.Terms;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.LeaderTerm;
+import io.salvo.proto.v1.RequestHeaderSets;
+import io.salvo.proto.v1.RequestHeadersUpdate;
 import io.salvo.proto.v1.StopRun;
 import io.salvo.proto.v1.TermRefused;
 import io.salvo.proto.v1.WorkerEvent;
@@ -15,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -49,6 +52,10 @@ final class RunDriver {
     private final TermFence fence = new TermFence();
     /** The term of the assignment the current session last applied. */
     private LeaderTerm appliedTerm = LeaderTerm.getDefaultInstance();
+    /** The fence's highest term, published for other threads. */
+    private volatile LeaderTerm highestTermSeen = LeaderTerm.getDefaultInstance();
+
+    private final AtomicLong termRefusals = new AtomicLong();
 
     RunDriver(WorkerOptions options, ScheduledExecutorService link, LinkOutbound outbound, Supplier<Vertx> vertx) {
         this.options = options;
@@ -73,7 +80,11 @@ final class RunDriver {
             refuse(assignment.getRunId(), assignment.getTerm());
             return;
         }
+        highestTermSeen = fence.highest();
         if (session != null && !session.finished && session.runId.equals(assignment.getRunId())) {
+            // Whatever its epoch, an assignment carries the coordinator's current header sets: a worker that missed an
+            // update (a reconnect, a takeover) catches up here; an older generation is ignored.
+            replaceHeaders(session, assignment.getPlan().getRequest().getHeaderSets());
             // A higher term supersedes whatever epoch a lower one reached (both sides of a partition count epochs).
             if (assignment.getEpoch() > session.epoch || Terms.lower(appliedTerm, assignment.getTerm())) {
                 session.epoch = assignment.getEpoch();
@@ -143,6 +154,7 @@ final class RunDriver {
             refuse(stop.getRunId(), stop.getTerm());
             return;
         }
+        highestTermSeen = fence.highest();
         if (session != null && !session.finished && session.runId.equals(stop.getRunId())) {
             LOG.log(Level.INFO, "run {0} stopped by the coordinator: {1}", new Object[] {
                 stop.getRunId(), stop.getReason()
@@ -151,8 +163,39 @@ final class RunDriver {
         }
     }
 
+    /**
+     * New header sets for the current run's requests (renewed signatures or tokens): applied when their generation is
+     * above the run's, ignored otherwise (a repeat, or one overtaken by a later update or assignment).
+     */
+    void onRequestHeadersUpdate(RequestHeadersUpdate update) {
+        if (session != null && !session.finished && session.runId.equals(update.getRunId())) {
+            replaceHeaders(session, update.getHeaderSets());
+        }
+    }
+
+    private void replaceHeaders(RunSession run, RequestHeaderSets headerSets) {
+        long had = run.engine.headerGeneration();
+        try {
+            if (run.engine.replaceHeaders(headerSets)) {
+                // Names only: the values are credentials.
+                LOG.log(Level.INFO, "run {0}: request headers replaced, generation {1} -> {2}", new Object[] {
+                    run.runId, had, headerSets.getGeneration()
+                });
+            }
+        } catch (IllegalArgumentException e) {
+            outbound.send(WorkerMessage.newBuilder()
+                    .setEvent(WorkerEvent.newBuilder()
+                            .setRunId(run.runId)
+                            .setWarning("worker " + options.workerId() + " kept the request headers of generation "
+                                    + had + ": generation " + headerSets.getGeneration() + " is malformed: "
+                                    + e.getMessage()))
+                    .build());
+        }
+    }
+
     /** Tells the coordinator that sent a message of a lower term than the highest seen that another one leads. */
     private void refuse(String runId, LeaderTerm term) {
+        termRefusals.incrementAndGet();
         LOG.log(
                 Level.WARNING,
                 "run {0}: refused a message of coordinator term {1}; the highest seen is {2}",
@@ -168,6 +211,16 @@ final class RunDriver {
     /** The highest coordinator term this worker has seen (unset before any). */
     LeaderTerm highestTerm() {
         return fence.highest();
+    }
+
+    /** {@link #highestTerm()} for any thread. */
+    LeaderTerm highestTermSeen() {
+        return highestTermSeen;
+    }
+
+    /** Messages refused for a lower term, for any thread. */
+    long termRefusals() {
+        return termRefusals.get();
     }
 
     /** The agent shuts down: the current run ends at once, without reports. */

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.IntervalReport;
+import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.Welcome;
 import io.salvo.proto.v1.WorkerEvent;
@@ -112,6 +113,16 @@ public final class WorkerAgent implements AutoCloseable {
     /** Interval reports recorded during a coordinator outage and waiting for the next Welcome. */
     public int bufferedReports() {
         return outbound.heldReports();
+    }
+
+    /** The highest coordinator leadership term this worker has seen (unset before any); any thread may ask. */
+    public LeaderTerm highestTerm() {
+        return runs.highestTermSeen();
+    }
+
+    /** Assignments and stops this worker refused because their term was lower than one it had seen. */
+    public long termRefusals() {
+        return runs.termRefusals();
     }
 
     @Override
@@ -287,6 +298,8 @@ public final class WorkerAgent implements AutoCloseable {
                         }
                     });
                 case STOP -> onLinkThread(() -> runs.onStop(message.getStop()));
+                case REQUEST_HEADERS_UPDATE ->
+                    onLinkThread(() -> runs.onRequestHeadersUpdate(message.getRequestHeadersUpdate()));
                 default -> LOG.log(Level.FINE, "ignoring coordinator message {0}", message.getBodyCase());
             }
         }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
 import io.salvo.proto.v1.Header;
+import io.salvo.proto.v1.HeaderSet;
+import io.salvo.proto.v1.RequestHeaderSets;
 import io.salvo.proto.v1.RequestTemplate;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,57 @@ class EncodedRequestsTest {
         assertThat(requests.request(0).readableBytes())
                 .as("each call is an independent view")
                 .isPositive();
+    }
+
+    @Test
+    void headerSetsReplaceTheTemplatesSameNamedHeadersSharedFirstThenEachBodysOwn() {
+        RequestTemplate template = template("http://fn.lambda-url.example/v2/models/m/infer")
+                .setMethod("POST")
+                .addHeaders(Header.newBuilder().setName("Content-Type").setValue("application/json"))
+                .addHeaders(Header.newBuilder().setName("authorization").setValue("Bearer plan"))
+                .addBodies(ByteString.copyFromUtf8("{\"a\":1}"))
+                .addBodies(ByteString.copyFromUtf8("{\"b\":2}"))
+                .addBodies(ByteString.copyFromUtf8("{\"c\":3}"))
+                .build();
+        RequestHeaderSets sets = RequestHeaderSets.newBuilder()
+                .setGeneration(4)
+                .addShared(Header.newBuilder().setName("Authorization").setValue("Bearer shared"))
+                .addPerBody(HeaderSet.newBuilder()
+                        .addHeaders(Header.newBuilder().setName("Host").setValue("signed.example"))
+                        .addHeaders(Header.newBuilder().setName("X-Amz-Date").setValue("20261206T050000Z")))
+                .addPerBody(HeaderSet.getDefaultInstance())
+                .build();
+        EncodedRequests requests = EncodedRequests.of(template, sets);
+        assertThat(text(requests.request(0)))
+                .isEqualTo("POST /v2/models/m/infer HTTP/1.1\r\nContent-Type: application/json\r\n"
+                        + "Authorization: Bearer shared\r\nHost: signed.example\r\nX-Amz-Date: 20261206T050000Z\r\n"
+                        + "User-Agent: Salvo-Worker/1\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
+        assertThat(text(requests.request(1)))
+                .as("an empty set adds nothing")
+                .startsWith("POST /v2/models/m/infer HTTP/1.1\r\nContent-Type: application/json\r\n"
+                        + "Authorization: Bearer shared\r\nHost: fn.lambda-url.example\r\n");
+        assertThat(text(requests.request(2)))
+                .as("an index beyond the list adds nothing")
+                .contains("Authorization: Bearer shared\r\nHost: fn.lambda-url.example\r\n")
+                .doesNotContain("plan");
+        assertThat(text(EncodedRequests.of(
+                                template.toBuilder().setHeaderSets(sets).build())
+                        .request(0)))
+                .as("the template's own sets are used by default")
+                .isEqualTo(text(requests.request(0)));
+        requests.close();
+    }
+
+    @Test
+    void aMalformedHeaderSetValueIsRefusedWithoutShowingTheValue() {
+        RequestHeaderSets sets = RequestHeaderSets.newBuilder()
+                .setGeneration(2)
+                .addShared(Header.newBuilder().setName("Authorization").setValue("Bearer secret\r\nX: y"))
+                .build();
+        assertThatThrownBy(() -> EncodedRequests.of(template("http://h/").build(), sets))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Authorization")
+                .hasMessageNotContaining("secret");
     }
 
     @Test

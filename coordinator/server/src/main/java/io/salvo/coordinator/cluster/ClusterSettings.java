@@ -1,6 +1,7 @@
 package io.salvo.coordinator.cluster;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * How a coordinator's embedded Hazelcast member finds its peers.
@@ -10,14 +11,26 @@ import java.util.List;
  * @param port       member port; 0 picks a free one (fine for a single member, whose port nobody needs)
  * @param members    explicit TCP-IP member list ("host:port"); empty means no TCP-IP join
  * @param kubernetes Hazelcast's Kubernetes discovery instead of a member list, or null
+ * @param publicAddress the "host:port" peers are told to reach this member at (NAT, a proxy), or null for the bound
+ *                      address
+ * @param hazelcastProperties Hazelcast properties set after the coordinator's own (tests: shorter failure detection
+ *                      and split-brain merge delays)
  */
-public record ClusterSettings(String name, String bind, int port, List<String> members, Kubernetes kubernetes) {
+public record ClusterSettings(
+        String name,
+        String bind,
+        int port,
+        List<String> members,
+        Kubernetes kubernetes,
+        String publicAddress,
+        Map<String, String> hazelcastProperties) {
 
     public static final String DEFAULT_NAME = "salvo";
     public static final int DEFAULT_PORT = 5701;
 
     public ClusterSettings {
         members = List.copyOf(members);
+        hazelcastProperties = Map.copyOf(hazelcastProperties);
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("cluster name must not be blank");
         }
@@ -33,9 +46,24 @@ public record ClusterSettings(String name, String bind, int port, List<String> m
         }
     }
 
+    /** A cluster joined through an explicit member list or Kubernetes discovery. */
+    public ClusterSettings(String name, String bind, int port, List<String> members, Kubernetes kubernetes) {
+        this(name, bind, port, members, kubernetes, null, Map.of());
+    }
+
     /** A cluster joined through an explicit member list (or a single member when it is empty). */
     public ClusterSettings(String name, String bind, int port, List<String> members) {
         this(name, bind, port, members, null);
+    }
+
+    /** These settings, advertising {@code hostPort} to peers instead of the bound address. */
+    public ClusterSettings withPublicAddress(String hostPort) {
+        return new ClusterSettings(name, bind, port, members, kubernetes, hostPort, hazelcastProperties);
+    }
+
+    /** These settings with Hazelcast properties that override the coordinator's own. */
+    public ClusterSettings withHazelcastProperties(Map<String, String> properties) {
+        return new ClusterSettings(name, bind, port, members, kubernetes, publicAddress, properties);
     }
 
     /** A single member on loopback that joins nobody: what a coordinator is unless clustered. */

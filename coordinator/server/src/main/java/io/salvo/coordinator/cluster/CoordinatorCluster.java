@@ -8,10 +8,12 @@ import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.KubernetesConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.DistributedObject;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.IMap;
 import com.hazelcast.topic.ITopic;
 import io.salvo.core.security.ClusterToken;
@@ -74,13 +76,14 @@ public final class CoordinatorCluster implements AutoCloseable {
     private final List<Runnable> leadershipListeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> leadershipLostListeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> memberJoinedListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> mergedListeners = new CopyOnWriteArrayList<>();
     private volatile boolean leader;
     /** Guarded by this: the term taken in the current leadership, null until one is taken (or while a follower). */
     private LeaderTerm term;
 
     private CoordinatorCluster(HazelcastInstance hz) {
         this.hz = hz;
-        this.memberId = hz.getCluster().getLocalMember().getUuid().toString();
+        this.memberId = idOf(hz.getCluster().getLocalMember());
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
@@ -98,7 +101,7 @@ public final class CoordinatorCluster implements AutoCloseable {
 
             @Override
             public void memberRemoved(MembershipEvent event) {
-                String left = event.getMember().getUuid().toString();
+                String left = idOf(event.getMember());
                 LOG.warning(
                         () -> "coordinator cluster: member " + event.getMember().getAddress() + " left");
                 // Listeners first (they detach the streams that member held), then leadership.
@@ -112,7 +115,47 @@ public final class CoordinatorCluster implements AutoCloseable {
                 evaluateLeadership();
             }
         });
+        hz.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                onMerged();
+            }
+        });
         evaluateLeadership();
+    }
+
+    /**
+     * This member's side of a partition merged into the other side (Hazelcast reset it, with a new member uuid but the
+     * same member id attribute, and merged its entries into the surviving side's through the merge policies): its own
+     * view of runs is stale now.
+     * Listeners first, then the cluster's leader is told on {@link #heals()} that the merged state is complete.
+     */
+    private void onMerged() {
+        LOG.warning(() -> "coordinator cluster: this member merged into the other side of a healed partition");
+        for (Runnable listener : mergedListeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "merged handler failed", e);
+            }
+        }
+        try {
+            heals().publish(memberId);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not announce the heal", e);
+        }
+    }
+
+    /** Called (on a Hazelcast thread) when this member merged into the other side of a healed partition. */
+    public void onMerged(Runnable listener) {
+        mergedListeners.add(listener);
+    }
+
+    /**
+     * A member that merged into this side of a healed partition announces it here once its entries are merged: the
+     * leader then reconciles the merged state (see the run manager).
+     */
+    public ITopic<String> heals() {
+        return hz.getTopic("salvo.heals");
     }
 
     /**
@@ -148,8 +191,23 @@ public final class CoordinatorCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The member attribute that holds a coordinator's member id. Not Hazelcast's member uuid: Hazelcast gives the
+     * members of a side that merges into the other after a partition new uuids, and a coordinator's id must outlive
+     * that (its workers' entries, its terms and its liveness name it).
+     */
+    static final String MEMBER_ID_ATTRIBUTE = "salvo.member-id";
+
+    /** A member's coordinator member id (its uuid when it has none: a member of another make). */
+    static String idOf(Member member) {
+        String id = member.getAttribute(MEMBER_ID_ATTRIBUTE);
+        return id != null ? id : member.getUuid().toString();
+    }
+
     static Config config(ClusterSettings settings, ClusterToken token) {
         Config config = new Config();
+        config.getMemberAttributeConfig()
+                .setAttribute(MEMBER_ID_ATTRIBUTE, java.util.UUID.randomUUID().toString());
         config.setClusterName(effectiveClusterName(settings.name(), token));
         config.setInstanceName("salvo-coordinator-" + java.util.UUID.randomUUID());
         config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -165,6 +223,7 @@ public final class CoordinatorCluster implements AutoCloseable {
         // A handful of coordinators hold little data: fewer partitions migrate and repair faster
         // when a member joins or leaves. Must be the same on every member (it is: same code).
         config.setProperty("hazelcast.partition.count", "71");
+        settings.hazelcastProperties().forEach(config::setProperty);
         config.getJetConfig().setEnabled(false);
         // Nobody reads Hazelcast's own metrics (no Management Center, no JMX scraper), and collecting
         // them is a sweep over every map and the OS counters every 5 s, plus the JIT work for code
@@ -177,6 +236,9 @@ public final class CoordinatorCluster implements AutoCloseable {
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(settings.port()).setPortAutoIncrement(false);
         network.getInterfaces().setEnabled(true).addInterface(settings.bind());
+        if (settings.publicAddress() != null) {
+            network.setPublicAddress(settings.publicAddress());
+        }
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
@@ -202,6 +264,17 @@ public final class CoordinatorCluster implements AutoCloseable {
                 .setBackupCount(1)
                 .setAsyncBackupCount(0)
                 .setStatisticsEnabled(false));
+        // After a partition heals, the run record and the terms written under the higher leadership term survive.
+        config.addMapConfig(new MapConfig("salvo.runs")
+                .setBackupCount(1)
+                .setAsyncBackupCount(0)
+                .setStatisticsEnabled(false)
+                .setMergePolicyConfig(new MergePolicyConfig().setPolicy(TermMergePolicy.Runs.class.getName())));
+        config.addMapConfig(new MapConfig("salvo.terms")
+                .setBackupCount(1)
+                .setAsyncBackupCount(0)
+                .setStatisticsEnabled(false)
+                .setMergePolicyConfig(new MergePolicyConfig().setPolicy(TermMergePolicy.TermEntries.class.getName())));
         return config;
     }
 
@@ -267,9 +340,7 @@ public final class CoordinatorCluster implements AutoCloseable {
     /** The leader's member id: the oldest member's. */
     public String leaderMemberId() {
         Set<Member> members = hz.getCluster().getMembers();
-        return members.isEmpty()
-                ? memberId
-                : members.iterator().next().getUuid().toString();
+        return members.isEmpty() ? memberId : idOf(members.iterator().next());
     }
 
     public String memberId() {
@@ -283,7 +354,7 @@ public final class CoordinatorCluster implements AutoCloseable {
 
     public Set<String> memberIds() {
         Set<String> ids = new LinkedHashSet<>();
-        hz.getCluster().getMembers().forEach(m -> ids.add(m.getUuid().toString()));
+        hz.getCluster().getMembers().forEach(m -> ids.add(idOf(m)));
         return ids;
     }
 
@@ -387,6 +458,15 @@ public final class CoordinatorCluster implements AutoCloseable {
         return hz.getMap("salvo.stop-requests");
     }
 
+    /**
+     * The current header sets of each running run's requests (an encoded {@code RequestHeaderSets}, highest generation
+     * pushed so far), written by whichever coordinator a client pushed them to and acted on by the run's leader; a
+     * coordinator that takes a run over reads them from here.
+     */
+    public IMap<String, byte[]> headerSets() {
+        return hz.getMap("salvo.header-sets");
+    }
+
     public IMap<String, String> coordinators() {
         return hz.getMap("salvo.coordinators");
     }
@@ -405,7 +485,7 @@ public final class CoordinatorCluster implements AutoCloseable {
 
     /**
      * Drops an ended run's per-run maps (interval reports, compacted intervals, worker events, live snapshots, rejection tallies) and its
-     * stop request on every member. The run's record and final result are kept; the caller has stored the result first.
+     * stop request and header sets on every member. The run's record and final result are kept; the caller has stored the result first.
      */
     public void destroyRunData(String runId) {
         reports(runId).destroy();
@@ -414,6 +494,7 @@ public final class CoordinatorCluster implements AutoCloseable {
         snapshots(runId).destroy();
         rejections(runId).destroy();
         stopRequests().remove(runId);
+        headerSets().remove(runId);
     }
 
     /** Names of the maps that exist in the cluster now: what the coordinators hold, for diagnostics. */

@@ -8,6 +8,8 @@ import io.salvo.core.rate.RateProfile;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.LeaderTerm;
+import io.salvo.proto.v1.RequestHeaderSets;
+import io.salvo.proto.v1.RequestHeadersUpdate;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.Slice;
@@ -45,6 +47,9 @@ final class Assignments {
     private final List<Reslice> reslices = new CopyOnWriteArrayList<>();
     private final List<Reslicer.Change> pending = new ArrayList<>();
     private long epoch = 1;
+    /** The header sets the run's requests carry now: the plan's until a client pushes a higher generation. */
+    private RequestHeaderSets headerSets;
+
     private volatile LeaderTerm term = LeaderTerm.getDefaultInstance();
     /** Set by a takeover: once every worker is back (or lost), the new leader re-assigns under a new epoch. */
     private boolean takeoverDue;
@@ -58,6 +63,43 @@ final class Assignments {
         this.seed = spec.seed();
         this.roster = roster;
         this.layout = RegionSlicer.Layout.of(plan.getRegionsList());
+        this.headerSets = plan.getRequest().getHeaderSets();
+    }
+
+    /**
+     * Takes {@code sets} as the run's header sets from now on if their generation is above the current one: later
+     * assignments carry them, and {@link #headersUpdate()} tells the workers that have them already.
+     *
+     * @return whether they replaced the current ones
+     */
+    boolean replaceHeaderSets(RequestHeaderSets sets) {
+        if (sets.getGeneration() <= headerSets.getGeneration()) {
+            return false;
+        }
+        headerSets = sets;
+        return true;
+    }
+
+    /** The generation of the current header sets (0: none). */
+    long headerGeneration() {
+        return headerSets.getGeneration();
+    }
+
+    /** The message that gives a running worker the current header sets. */
+    CoordinatorMessage headersUpdate() {
+        return CoordinatorMessage.newBuilder()
+                .setRequestHeadersUpdate(
+                        RequestHeadersUpdate.newBuilder().setRunId(runId).setHeaderSets(headerSets))
+                .build();
+    }
+
+    private RunPlan withCurrentHeaderSets(RunPlan base) {
+        if (headerSets.getGeneration() == base.getRequest().getHeaderSets().getGeneration()) {
+            return base;
+        }
+        return base.toBuilder()
+                .setRequest(base.getRequest().toBuilder().setHeaderSets(headerSets))
+                .build();
     }
 
     /** The plan's regions as laid out for slicing; null for a plan without regions. */
@@ -188,7 +230,7 @@ final class Assignments {
                 .setWorkerClockOffsetNanos(channel.clockOffsetNanos())
                 .setTerm(term);
         if (bodies == null) {
-            assignment.setPlan(plan);
+            assignment.setPlan(withCurrentHeaderSets(plan));
         } else {
             // Once per stream: a reconnected worker, or one now held by another coordinator, gets them again.
             if (w.bodiesSentOn != channel) {
@@ -197,7 +239,9 @@ final class Assignments {
                 }
                 w.bodiesSentOn = channel;
             }
-            assignment.setPlan(bodies.planWithoutBodies()).setBodySetSha256(bodies.digest());
+            assignment
+                    .setPlan(withCurrentHeaderSets(bodies.planWithoutBodies()))
+                    .setBodySetSha256(bodies.digest());
         }
         channel.send(CoordinatorMessage.newBuilder().setAssignment(assignment).build());
     }

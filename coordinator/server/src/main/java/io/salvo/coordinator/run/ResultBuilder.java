@@ -22,7 +22,13 @@ final class ResultBuilder {
     private String firstRejection;
 
     ResultBuilder(String runId, RunPlan plan, long startUnixNanos) {
-        result = RunResult.newBuilder().setRunId(runId).setPlan(plan).setStartUnixNanos(startUnixNanos);
+        // The header sets are credentials (signatures, ID tokens): results and reports leave them out.
+        RunPlan shown = plan.getRequest().hasHeaderSets()
+                ? plan.toBuilder()
+                        .setRequest(plan.getRequest().toBuilder().clearHeaderSets())
+                        .build()
+                : plan;
+        result = RunResult.newBuilder().setRunId(runId).setPlan(shown).setStartUnixNanos(startUnixNanos);
     }
 
     /** The run's state; {@code endUnixNanos} is 0 while it goes on. */

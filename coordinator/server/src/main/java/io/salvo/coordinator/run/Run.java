@@ -14,6 +14,7 @@ import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.CoordinatorTakeover;
 import io.salvo.proto.v1.LeaderTerm;
 import io.salvo.proto.v1.RegionShare;
+import io.salvo.proto.v1.RequestHeaderSets;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunPlan;
@@ -267,10 +268,12 @@ public final class Run {
     /**
      * Another coordinator leads the run under a higher term (a worker refused this one's message, or the cluster's
      * state says so): this coordinator stops driving it at once. Nothing more is sent, shown or stored by it; the
-     * run's data stays in the cluster for the leader of the higher term.
+     * run's data stays in the cluster for the leader of the higher term. An ended run is deposed too: it would
+     * otherwise store its result again for each straggler report, over the result of the higher term's leader (a
+     * leader cut off by a partition ends the run on its side when it loses every worker).
      */
     public synchronized void depose(String why) {
-        if (!leading || deposedBecause != null || terminal()) {
+        if (!leading || deposedBecause != null) {
             return;
         }
         deposedBecause = why;
@@ -561,6 +564,26 @@ public final class Run {
     }
 
     /** Asks every worker to stop; the run ends once they have reported what they measured. */
+    /**
+     * Replaces the header sets of the run's requests if {@code sets} is a higher generation than the run's: the live
+     * workers are told at once, workers assigned later (joins, re-slices, a takeover) get them in their assignment.
+     * A run that has ended, or that this coordinator no longer drives, keeps what it had.
+     *
+     * @return the run's header-set generation after the call
+     */
+    public synchronized long replaceHeaderSets(RequestHeaderSets sets) {
+        if (terminal() || deposed() || !assignments.replaceHeaderSets(sets)) {
+            return assignments.headerGeneration();
+        }
+        roster.sendToLive(assignments.headersUpdate());
+        return assignments.headerGeneration();
+    }
+
+    /** The generation of the header sets the run's requests carry (0: none). */
+    public synchronized long headerGeneration() {
+        return assignments.headerGeneration();
+    }
+
     public synchronized void requestStop(String reason, long nowUnixNanos) {
         if (terminal() || stopRequestedUnixNanos != 0 || deposed()) {
             return;

@@ -14,11 +14,13 @@ import io.salvo.coordinator.slicing.SlicePlanner.Participant;
 import io.salvo.core.plan.PlanChecks;
 import io.salvo.core.term.Terms;
 import io.salvo.proto.v1.LeaderTerm;
+import io.salvo.proto.v1.RequestHeaderSets;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.StartRunResponse;
 import io.salvo.proto.v1.TermRefused;
+import io.salvo.proto.v1.UpdateRequestHeadersResponse;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,7 +92,10 @@ public final class RunManager implements WorkerDirectory.Listener {
                 + "leads the cluster again (a partition between coordinators healed)")));
         cluster.terms().addEntryListener(new TermListener(), true);
         cluster.onMemberJoined(() -> clusterEvents.execute(this::reconcileTerms));
+        cluster.onMerged(() -> clusterEvents.execute(this::mergedAway));
+        cluster.heals().addMessageListener(message -> clusterEvents.execute(this::reconcileAfterHeal));
         cluster.stopRequests().addEntryListener(new StopListener(), true);
+        cluster.headerSets().addEntryListener(new HeaderSetsListener(), true);
     }
 
     public String coordinatorId() {
@@ -250,6 +255,49 @@ public final class RunManager implements WorkerDirectory.Listener {
         }
     }
 
+    /**
+     * This coordinator's side of a partition merged into the other side: whatever it led or ended on its own is stale
+     * (the merged state holds the higher term's record). It stops driving every run and forgets its own copies, so
+     * that it answers for a run from the merged state from now on, as any follower does.
+     */
+    private synchronized void mergedAway() {
+        deposeAll("this coordinator's side of a partition merged into the other side");
+        runs.clear();
+        active = null;
+    }
+
+    /**
+     * A member of the other side of a healed partition finished merging its entries into this side (it announced
+     * it on {@code salvo.heals}). The leader reconciles: runs led here under a term lower than one the other side
+     * took are deposed and taken over again under a term above both (from the record the merge kept: the higher
+     * term's); a run whose merged record has not ended loses a final result one side stored on its own (its leader
+     * stores the real one when the run ends).
+     */
+    synchronized void reconcileAfterHeal() {
+        if (!cluster.isLeader()) {
+            return;
+        }
+        LOG.warning(() -> "coordinator " + coordinatorId + ": a partition healed; reconciling the merged state");
+        reconcileTerms();
+        for (Map.Entry<String, byte[]> e : cluster.runs().entrySet()) {
+            RunRecord record;
+            try {
+                record = RunRecord.decode(e.getValue());
+            } catch (RuntimeException ex) {
+                continue;
+            }
+            if (!record.terminal() && cluster.results().remove(e.getKey()) != null) {
+                LOG.warning(() -> "run " + e.getKey() + ": dropped a result stored by the other side of the partition; "
+                        + "the run goes on under term " + Terms.describe(record.term()));
+            }
+            Run known = runs.get(record.runId());
+            if (!record.terminal() && known != null && Terms.lower(known.term(), record.term())) {
+                known.depose("the merged state holds the run under the higher term " + Terms.describe(record.term()));
+            }
+        }
+        takeOver();
+    }
+
     /** Stops driving every run led here: another coordinator leads under a higher term. */
     private void deposeAll(String why) {
         for (Run run : runs.values()) {
@@ -383,7 +431,10 @@ public final class RunManager implements WorkerDirectory.Listener {
                 continue;
             }
             Run known = runs.get(record.runId());
-            if (known != null && !known.deposed()) {
+            // A run this side ended on its own while the other side, under a higher term, carries it on (the merged
+            // record says so) is taken over again.
+            boolean endedHereOnly = known != null && known.terminal() && Terms.lower(known.term(), record.term());
+            if (known != null && !known.deposed() && !endedHereOnly) {
                 continue;
             }
             Run run = restore(record, true);
@@ -398,6 +449,11 @@ public final class RunManager implements WorkerDirectory.Listener {
                 if (!s.closed() && run.hasWorker(s.workerId())) {
                     run.attach(s);
                 }
+            }
+            RequestHeaderSets headerSets = storedHeaderSets(run.id());
+            if (headerSets != null) {
+                // Before the re-assignment: it gives every worker the newest sets the old leader was given.
+                run.replaceHeaderSets(headerSets);
             }
             String stopReason = cluster.stopRequests().get(run.id());
             if (stopReason != null) {
@@ -517,6 +573,94 @@ public final class RunManager implements WorkerDirectory.Listener {
         Run run = runs.get(runId);
         if (run != null && cluster.isLeader()) {
             run.requestStop(reason, clock.unixNanos());
+        }
+    }
+
+    /**
+     * Replaces the header sets of a running run's requests wherever it is led: the highest generation pushed is kept
+     * in the replicated state (a lower or equal one leaves it as it is), and the run's leader sends it to the workers.
+     *
+     * @return the run's generation after the call and whether {@code sets} became it
+     * @throws StatusException NOT_FOUND for an unknown run, FAILED_PRECONDITION for one that has ended or for sets
+     *                         without a generation
+     */
+    public UpdateRequestHeadersResponse updateRequestHeaders(String runId, RequestHeaderSets sets)
+            throws StatusException {
+        Optional<RunRecord> record = record(runId);
+        if (record.isEmpty()) {
+            throw Status.NOT_FOUND
+                    .withDescription("no run with id '" + runId + "'")
+                    .asException();
+        }
+        if (sets.getGeneration() == 0) {
+            throw Status.INVALID_ARGUMENT
+                    .withDescription("header sets need a generation above 0")
+                    .asException();
+        }
+        if (record.get().terminal()) {
+            throw Status.FAILED_PRECONDITION
+                    .withDescription("run " + runId + " has ended; its request headers can no longer change")
+                    .asException();
+        }
+        long planGeneration = record.get().plan().getRequest().getHeaderSets().getGeneration();
+        var map = cluster.headerSets();
+        byte[] encoded = sets.toByteArray();
+        while (true) {
+            byte[] stored = map.get(runId);
+            long current = stored == null ? planGeneration : decode(stored).getGeneration();
+            if (sets.getGeneration() <= current) {
+                return UpdateRequestHeadersResponse.newBuilder()
+                        .setGeneration(current)
+                        .setApplied(false)
+                        .build();
+            }
+            boolean swapped =
+                    stored == null ? map.putIfAbsent(runId, encoded) == null : map.replace(runId, stored, encoded);
+            if (swapped) {
+                break;
+            }
+        }
+        Run run = runs.get(runId);
+        if (run != null && cluster.isLeader()) {
+            run.replaceHeaderSets(sets);
+        }
+        return UpdateRequestHeadersResponse.newBuilder()
+                .setGeneration(sets.getGeneration())
+                .setApplied(true)
+                .build();
+    }
+
+    /** The newest header sets pushed for a run, or null when none was. */
+    private RequestHeaderSets storedHeaderSets(String runId) {
+        byte[] stored = cluster.headerSets().get(runId);
+        return stored == null ? null : decode(stored);
+    }
+
+    private static RequestHeaderSets decode(byte[] stored) {
+        try {
+            return RequestHeaderSets.parseFrom(stored);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("unreadable header sets in the replicated state", e);
+        }
+    }
+
+    private final class HeaderSetsListener
+            implements EntryAddedListener<String, byte[]>, EntryUpdatedListener<String, byte[]> {
+        @Override
+        public void entryAdded(EntryEvent<String, byte[]> event) {
+            apply(event);
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<String, byte[]> event) {
+            apply(event);
+        }
+
+        private void apply(EntryEvent<String, byte[]> event) {
+            Run run = runs.get(event.getKey());
+            if (run != null && cluster.isLeader()) {
+                run.replaceHeaderSets(decode(event.getValue()));
+            }
         }
     }
 

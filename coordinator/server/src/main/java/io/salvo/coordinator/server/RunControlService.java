@@ -20,6 +20,8 @@ import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.StartRunResponse;
 import io.salvo.proto.v1.StopRunRequest;
 import io.salvo.proto.v1.StopRunResponse;
+import io.salvo.proto.v1.UpdateRequestHeadersRequest;
+import io.salvo.proto.v1.UpdateRequestHeadersResponse;
 import io.salvo.proto.v1.WatchRunRequest;
 import java.time.Duration;
 import java.util.Comparator;
@@ -116,6 +118,17 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
             runs.stop(request.getRunId(), request.getReason().isBlank() ? "stopped by a client" : request.getReason());
             RunState state = runs.run(request.getRunId()).map(r -> r.state()).orElse(RunState.RUN_STATE_DRAINING);
             response.onNext(StopRunResponse.newBuilder().setState(state).build());
+            response.onCompleted();
+        } catch (StatusException e) {
+            response.onError(e);
+        }
+    }
+
+    @Override
+    public void updateRequestHeaders(
+            UpdateRequestHeadersRequest request, StreamObserver<UpdateRequestHeadersResponse> response) {
+        try {
+            response.onNext(runs.updateRequestHeaders(request.getRunId(), request.getHeaderSets()));
             response.onCompleted();
         } catch (StatusException e) {
             response.onError(e);

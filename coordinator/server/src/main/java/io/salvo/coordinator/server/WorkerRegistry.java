@@ -60,6 +60,7 @@ public final class WorkerRegistry implements WorkerDirectory {
         this.clusterEvents = clusterEvents;
         cluster.workers().addEntryListener(new LocationListener(), true);
         cluster.onMemberLeft(this::onMemberLeft);
+        cluster.onMerged(this::republishAfterMerge);
         cluster.liveness().addMessageListener(message -> onLiveness(Liveness.decode(message.getMessageObject())));
         cluster.toWorkers().addMessageListener(message -> forward(WorkerEnvelope.decode(message.getMessageObject())));
     }
@@ -116,6 +117,23 @@ public final class WorkerRegistry implements WorkerDirectory {
         cluster.workers().set(session.workerId(), session.location().encode());
         session.markPublished();
         listener.attached(session);
+    }
+
+    /**
+     * This coordinator's side of a partition merged into the other: Hazelcast merged its worker entries without
+     * telling anyone's listeners (and the other side's leader dropped them when this member left), so every stream
+     * held here is published again, for the leader to see.
+     */
+    private void republishAfterMerge() {
+        for (WorkerSession s : sessions.values()) {
+            if (s.local() && s.published() && !s.closed()) {
+                try {
+                    cluster.workers().set(s.workerId(), s.location().encode());
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "could not publish worker " + s.workerId() + " again after a merge", e);
+                }
+            }
+        }
     }
 
     /** Refreshes the published clock estimate after more probe replies. */

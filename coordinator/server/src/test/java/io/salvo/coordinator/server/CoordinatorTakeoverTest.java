@@ -19,11 +19,14 @@ import io.salvo.coordinator.run.RunArchive;
 import io.salvo.coordinator.run.RunSettings;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.GetRunResultRequest;
+import io.salvo.proto.v1.Header;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveEvent;
 import io.salvo.proto.v1.LiveEventKind;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.RequestHeaderSets;
+import io.salvo.proto.v1.RequestHeadersUpdate;
 import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunControlGrpc;
 import io.salvo.proto.v1.RunPlan;
@@ -31,6 +34,8 @@ import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.StartRunResponse;
+import io.salvo.proto.v1.UpdateRequestHeadersRequest;
+import io.salvo.proto.v1.UpdateRequestHeadersResponse;
 import io.salvo.proto.v1.WatchRunRequest;
 import io.salvo.proto.v1.WorkerEvent;
 import io.salvo.proto.v1.WorkerFinished;
@@ -105,6 +110,27 @@ class CoordinatorTakeoverTest {
         assertThat(first0.getSlice().getSegmentEnd()).isEqualTo(1);
         assertThat(first1.getSlice().getSegmentStart()).isEqualTo(1);
 
+        // Header sets renewed during the run can be pushed to any coordinator: the follower keeps them in the
+        // replicated state, the leader sends them to both workers (w1 through the follower), and a stale
+        // generation changes nothing.
+        RequestHeaderSets renewed = RequestHeaderSets.newBuilder()
+                .setGeneration(2)
+                .addShared(Header.newBuilder().setName("Authorization").setValue("Bearer renewed"))
+                .build();
+        UpdateRequestHeadersResponse pushed = updateHeaders(toB, runId, renewed);
+        assertThat(pushed.getApplied()).isTrue();
+        assertThat(pushed.getGeneration()).isEqualTo(2);
+        for (FakeWorker w : List.of(w0, w1)) {
+            RequestHeadersUpdate update = w.headerUpdates.poll(10, TimeUnit.SECONDS);
+            assertThat(update).as("the update reached a worker").isNotNull();
+            assertThat(update.getRunId()).isEqualTo(runId);
+            assertThat(update.getHeaderSets()).isEqualTo(renewed);
+        }
+        UpdateRequestHeadersResponse stale =
+                updateHeaders(toA, runId, renewed.toBuilder().setGeneration(1).build());
+        assertThat(stale.getApplied()).isFalse();
+        assertThat(stale.getGeneration()).isEqualTo(2);
+
         // The follower's live view comes from the replicated snapshots.
         List<LiveSnapshot> seenOnB = new CopyOnWriteArrayList<>();
         Thread watcher = new Thread(() -> RunControlGrpc.newBlockingStub(toB)
@@ -152,6 +178,9 @@ class CoordinatorTakeoverTest {
             assertThat(next.getRunId()).isEqualTo(runId);
             assertThat(next.getEpoch()).isEqualTo(2);
             assertThat(next.getStartCoordinatorUnixNanos()).isEqualTo(started.getStartUnixNanos());
+            assertThat(next.getPlan().getRequest().getHeaderSets())
+                    .as("the new leader assigns the header sets the old one was given")
+                    .isEqualTo(renewed);
         }
         for (FakeWorker w : List.of(w0again, w1)) {
             w.send(WorkerMessage.newBuilder()
@@ -428,6 +457,16 @@ class CoordinatorTakeoverTest {
                         .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
                         .setPlan(TestPlans.constantRate(100, 30_000, 2))
                         .setWorkerWaitMillis(10_000)
+                        .build());
+    }
+
+    private static UpdateRequestHeadersResponse updateHeaders(
+            ManagedChannel channel, String runId, RequestHeaderSets sets) {
+        return RunControlGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(20, TimeUnit.SECONDS)
+                .updateRequestHeaders(UpdateRequestHeadersRequest.newBuilder()
+                        .setRunId(runId)
+                        .setHeaderSets(sets)
                         .build());
     }
 

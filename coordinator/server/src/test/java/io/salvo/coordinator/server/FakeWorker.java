@@ -8,6 +8,7 @@ import io.salvo.proto.v1.ClockProbeReply;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.ProtocolVersion;
 import io.salvo.proto.v1.ReportRejected;
+import io.salvo.proto.v1.RequestHeadersUpdate;
 import io.salvo.proto.v1.WorkerHello;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
@@ -24,6 +25,7 @@ public final class FakeWorker implements AutoCloseable {
 
     final BlockingQueue<Assignment> assignments = new LinkedBlockingQueue<>();
     final BlockingQueue<ReportRejected> rejections = new LinkedBlockingQueue<>();
+    final BlockingQueue<RequestHeadersUpdate> headerUpdates = new LinkedBlockingQueue<>();
     final CompletableFuture<Status> closed = new CompletableFuture<>();
     private final StreamObserver<WorkerMessage> outbound;
     private final long clockOffsetNanos;
@@ -45,6 +47,8 @@ public final class FakeWorker implements AutoCloseable {
                             .build());
                 } else if (message.hasAssignment()) {
                     assignments.add(message.getAssignment());
+                } else if (message.hasRequestHeadersUpdate()) {
+                    headerUpdates.add(message.getRequestHeadersUpdate());
                 } else if (message.hasReportRejected()) {
                     rejections.add(message.getReportRejected());
                 }
