@@ -36,8 +36,13 @@ public final class PlatformLiveFeed {
     /** Set once the coordinator said it does not know ReportPlatform (an older one): reports stop. */
     private boolean unsupported;
 
+    /**
+     * A feed of what the driver sees from now on: the events it recorded before (the deployment's first pods, those a
+     * forced cold start removed) are the report's, not this run's live view.
+     */
     public PlatformLiveFeed(PlatformDriver driver) {
         this.driver = driver;
+        taken.addAll(driver.timeline(List.of()).events());
     }
 
     /** The counts now and the events not taken before (each event is taken once). */

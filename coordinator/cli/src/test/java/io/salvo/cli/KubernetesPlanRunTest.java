@@ -150,8 +150,11 @@ class KubernetesPlanRunTest {
                     .contains("model load + readiness")
                     .contains("Platform report: " + beside)
                     .contains("platform: ready 1, starting 0")
-                    .contains("!! Warning FailedScheduling pod/" + pod
-                            + ": 0/1 nodes are available: 1 Insufficient cpu.");
+                    .contains(
+                            "!! Warning FailedScheduling pod/" + pod + ": 0/1 nodes are available: 1 Insufficient cpu.")
+                    // the live view is the run's: the deploy-time pod's events are in the report only
+                    .doesNotContain("!! Warning FailedScheduling pod/salvo-model-plan1-1001")
+                    .contains("  Warning FailedScheduling pod/salvo-model-plan1-1001");
 
             // torn down after the run: nothing of it is left
             assertThat(client.apps().deployments().inNamespace(NS).list().getItems())
