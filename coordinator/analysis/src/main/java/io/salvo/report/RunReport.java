@@ -42,9 +42,18 @@ public record RunReport(
         @JsonProperty("intervals") List<IntervalRow> intervals,
         @JsonProperty("workers") List<WorkerRow> workers,
         @JsonProperty("thresholds") List<ThresholdRow> thresholds,
-        @JsonProperty("regions") List<RegionRow> regions) {
+        @JsonProperty("regions") List<RegionRow> regions,
+        @JsonProperty("platform") PlatformSection platform) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /**
+     * This report with the platform's side of the run (its cold-start breakdown, instance counts and events), which
+     * the CLI holding the platform driver adds; null leaves the report without one.
+     */
+    public RunReport withPlatform(PlatformSection section) {
+        return new RunReport(schemaVersion, run, totals, detectors, intervals, workers, thresholds, regions, section);
+    }
 
     /**
      * One of the plan's pass/fail criteria, judged on this report. {@code limit} and {@code observed} are in
@@ -522,7 +531,15 @@ public record RunReport(
                         .map(ThresholdRow::of)
                         .toList();
         return new RunReport(
-                SCHEMA_VERSION, info, totals, detectorReport, rows, workers, thresholds, regions(result, byRegion));
+                SCHEMA_VERSION,
+                info,
+                totals,
+                detectorReport,
+                rows,
+                workers,
+                thresholds,
+                regions(result, byRegion),
+                null);
     }
 
     /** The run's totals as intervals are added: exact histogram sums and counts. One use. */

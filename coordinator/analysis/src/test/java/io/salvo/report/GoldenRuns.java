@@ -520,6 +520,85 @@ final class GoldenRuns {
                 .build();
     }
 
+    /**
+     * The platform's side of the steady run as a kubernetes driver would give it: two pods, one that waited for a node
+     * the cluster autoscaler added (FailedScheduling first), one on a node that was there; the ready count stepping
+     * 0 → 1 → 2; the node-hours. Offsets count from the steady run's start, 2027-01-15T08:00:00Z.
+     */
+    static PlatformSection steadyPlatform() {
+        String t0 = "2027-01-15T08:00:00Z";
+        PlatformSection.ColdStart a = new PlatformSection.ColdStart(
+                "salvo-model-g1-a",
+                "salvo-model-g1-a/5c1d",
+                "pool-a-1",
+                true,
+                812L,
+                1_800,
+                List.of(
+                        new PlatformSection.Phase("scheduling", t0, "2027-01-15T08:00:00.100Z", 0, 100),
+                        new PlatformSection.Phase(
+                                "image pull", "2027-01-15T08:00:00.100Z", "2027-01-15T08:00:00.600Z", 100, 500),
+                        new PlatformSection.Phase(
+                                "container start", "2027-01-15T08:00:00.600Z", "2027-01-15T08:00:00.700Z", 600, 100),
+                        new PlatformSection.Phase(
+                                "model load + readiness",
+                                "2027-01-15T08:00:00.700Z",
+                                "2027-01-15T08:00:01.600Z",
+                                700,
+                                900),
+                        new PlatformSection.Phase(
+                                "first response", "2027-01-15T08:00:01.600Z", "2027-01-15T08:00:01.800Z", 1_600, 200)));
+        PlatformSection.ColdStart b = new PlatformSection.ColdStart(
+                "salvo-model-g1-b",
+                "salvo-model-g1-b/9e02",
+                "pool-a-2",
+                true,
+                null,
+                4_300,
+                List.of(
+                        new PlatformSection.Phase("scale-up trigger", t0, "2027-01-15T08:00:00.500Z", 0, 500),
+                        new PlatformSection.Phase(
+                                "node provisioning", "2027-01-15T08:00:00.500Z", "2027-01-15T08:00:03Z", 500, 2_500),
+                        new PlatformSection.Phase(
+                                "scheduling", "2027-01-15T08:00:03Z", "2027-01-15T08:00:03.200Z", 3_000, 200),
+                        new PlatformSection.Phase(
+                                "model load + readiness",
+                                "2027-01-15T08:00:03.200Z",
+                                "2027-01-15T08:00:04.100Z",
+                                3_200,
+                                900),
+                        new PlatformSection.Phase(
+                                "first response", "2027-01-15T08:00:04.100Z", "2027-01-15T08:00:04.300Z", 4_100, 200)));
+        return new PlatformSection(
+                PlatformSection.VERSION,
+                "kubernetes Deployment bench/salvo-model-g1",
+                t0,
+                "verified",
+                List.of(a, b),
+                List.of(
+                        new PlatformSection.PhaseRow("scheduling", 2, 100, 200),
+                        new PlatformSection.PhaseRow("image pull", 1, 500, 500),
+                        new PlatformSection.PhaseRow("container start", 1, 100, 100),
+                        new PlatformSection.PhaseRow("model load + readiness", 2, 900, 900),
+                        new PlatformSection.PhaseRow("first response", 2, 200, 200),
+                        new PlatformSection.PhaseRow("scale-up trigger", 1, 500, 500),
+                        new PlatformSection.PhaseRow("node provisioning", 1, 2_500, 2_500),
+                        new PlatformSection.PhaseRow("total", 2, 1_800, 4_300)),
+                List.of(
+                        new PlatformSection.CountSample(t0, 0, 0, 2),
+                        new PlatformSection.CountSample("2027-01-15T08:00:01.600Z", 1_600, 1, 1),
+                        new PlatformSection.CountSample("2027-01-15T08:00:04.100Z", 4_100, 2, 0)),
+                List.of(new PlatformSection.Event(
+                        "2027-01-15T08:00:00.200Z",
+                        200,
+                        "Warning",
+                        "pod/salvo-model-g1-b",
+                        "FailedScheduling",
+                        "0/1 nodes are available: 1 Insufficient cpu.")),
+                List.of(new PlatformSection.Usage(
+                        "kubernetes:node-hours:e2-standard-4", 0.0042, "node-h", "nodes hosting the model's pods")));
+    }
+
     private static HeaderValueCount value(String value, long count) {
         return HeaderValueCount.newBuilder().setValue(value).setCount(count).build();
     }

@@ -21,6 +21,8 @@ class ReportJsonGoldenTest {
     private static final String STEADY = "report-v" + RunReport.SCHEMA_VERSION + ".json";
     private static final String NOT_STEADY = "report-not-steady-v" + RunReport.SCHEMA_VERSION + ".json";
     private static final String REGIONS = "report-regions-v" + RunReport.SCHEMA_VERSION + ".json";
+    /** The steady run with the platform section the CLI adds from its driver (platform section version 1). */
+    private static final String PLATFORM = "report-platform-v" + RunReport.SCHEMA_VERSION + ".json";
 
     @TempDir
     Path dir;
@@ -146,6 +148,45 @@ class ReportJsonGoldenTest {
             assertThat(r.region()).isEqualTo("europe-west1");
             assertThat(r.regionUnserved()).isTrue();
         });
+    }
+
+    @Test
+    void todaysWriterProducesThePlatformRunGolden() throws Exception {
+        RunReport report = RunReport.from(GoldenRuns.steady()).withPlatform(GoldenRuns.steadyPlatform());
+        Golden.assertMatches(PLATFORM, written(report), ReportJsonGoldenTest::differences);
+    }
+
+    @Test
+    void todaysReaderReadsThePlatformRunGoldenWithItsBreakdownEventsAndCounts() throws Exception {
+        RunReport golden = ReportFiles.json().readValue(Golden.read(PLATFORM), RunReport.class);
+
+        assertThat(golden).isEqualTo(RunReport.from(GoldenRuns.steady()).withPlatform(GoldenRuns.steadyPlatform()));
+        PlatformSection platform = golden.platform();
+        assertThat(platform.version()).isEqualTo(1);
+        assertThat(platform.coldStartCheck()).isEqualTo("verified");
+        assertThat(platform.coldStarts())
+                .extracting(PlatformSection.ColdStart::instance)
+                .containsExactly("salvo-model-g1-a", "salvo-model-g1-b");
+        assertThat(platform.coldStarts().get(1).modelLoadMs()).isNull();
+        assertThat(platform.phaseTable().get(platform.phaseTable().size() - 1))
+                .isEqualTo(new PlatformSection.PhaseRow("total", 2, 1_800, 4_300));
+        assertThat(platform.instanceCounts())
+                .extracting(PlatformSection.CountSample::ready)
+                .containsExactly(0, 1, 2);
+        assertThat(platform.events()).singleElement().satisfies(e -> {
+            assertThat(e.reason()).isEqualTo("FailedScheduling");
+            assertThat(e.message()).contains("Insufficient cpu");
+        });
+        // the rest of the report is the steady run's, unchanged by the section
+        assertThat(golden.withPlatform(null)).isEqualTo(RunReport.from(GoldenRuns.steady()));
+        // a report without a driver says so with null, never an empty section
+        JsonNode steady = ReportFiles.json().readTree(Golden.read(STEADY));
+        assertThat(steady.get("platform").isNull()).isTrue();
+        // a report of a Salvo from before the section (no "platform" property) reads with null
+        ObjectNode older = (ObjectNode) steady.deepCopy();
+        older.remove("platform");
+        assertThat(ReportFiles.json().treeToValue(older, RunReport.class).platform())
+                .isNull();
     }
 
     @Test

@@ -50,6 +50,7 @@ public final class ComparisonTables {
         boolean anyIncomplete = false;
         boolean costs = records.stream().anyMatch(r -> r.cost() != null);
         boolean allEmulated = records.stream().allMatch(ExperimentRecord::emulation);
+        boolean coldChecks = records.stream().anyMatch(r -> r.coldCheck() != null);
         for (Map.Entry<String, Map<String, ExperimentRecord[]>> model : byModel.entrySet()) {
             ExperimentRecord any = model.getValue().values().stream()
                     .flatMap(p -> java.util.Arrays.stream(p))
@@ -74,6 +75,9 @@ public final class ComparisonTables {
                     "time to steady state",
                     "cold starts",
                     "model load"));
+            if (coldChecks) {
+                header.add(COLD_CHECK);
+            }
             if (costs) {
                 header.add(COST_WARM);
                 header.add(COST_COLD);
@@ -104,6 +108,9 @@ public final class ComparisonTables {
                                 ? NOT_REACHED
                                 : Integer.toString(cold.measured().coldStarts().size()),
                         cold == null ? NOT_REACHED : modelLoad(cold.measured().coldStarts())));
+                if (coldChecks) {
+                    row.add(coldVerdict(cold));
+                }
                 if (costs) {
                     row.add(cost(warm));
                     row.add(cost(cold));
@@ -166,6 +173,8 @@ public final class ComparisonTables {
         }
         table(out, rows);
 
+        breakdowns(out, records);
+
         out.append('\n');
         records.stream()
                 .map(r -> r.measured().steadyStateRule())
@@ -202,12 +211,83 @@ public final class ComparisonTables {
                                 + " (the record's cost.unpriced lists them).\n");
             }
         }
+        if (coldChecks) {
+            out.append(COLD_CHECK)
+                    .append(": whether the run from zero instances met only fresh instances, by the platform driver's"
+                            + " verdict on the responses' Salvo-Instance-Id (or, for drivers that give none, by the"
+                            + " instance ids seen before the forced cold start); the record's cold_check says why.\n");
+        }
         if (anyFallback) {
             out.append(FALLBACK_MARK)
                     .append(" the warm run never met the steady-state rule; these percentiles"
                             + " cover every interval of it without a cold start.\n");
         }
         return out.toString();
+    }
+
+    static final String COLD_CHECK = "cold verified";
+
+    /** {@code yes}, {@code NO}, {@code unverified}, {@code not forced}, from the cold run's check. */
+    static String coldVerdict(ExperimentRecord cold) {
+        if (cold == null || cold.coldCheck() == null) {
+            return NOT_REACHED;
+        }
+        String check = cold.coldCheck();
+        if (check.startsWith("verified")) {
+            return "yes";
+        }
+        if (check.startsWith("NOT COLD (unverified)")) {
+            return "unverified";
+        }
+        if (check.startsWith("NOT COLD")) {
+            return "NO";
+        }
+        if (check.startsWith("not forced")) {
+            return "not forced";
+        }
+        return "?";
+    }
+
+    /**
+     * The platform's breakdown of each cold run that has one (Kubernetes, Knative): the median and max of each phase
+     * over its cold starts, and the file with every cold start and the platform's events.
+     */
+    private static void breakdowns(StringBuilder out, List<ExperimentRecord> records) {
+        List<ExperimentRecord> with = records.stream()
+                .filter(r -> r.platformBreakdown() != null
+                        && (r.platformBreakdown().coldStarts() > 0
+                                || r.platformBreakdown().warnings() > 0))
+                .toList();
+        if (with.isEmpty()) {
+            return;
+        }
+        out.append("\nWhere the cold-start time went (the platform's breakdown of each run: median / max per phase)\n");
+        for (ExperimentRecord r : with) {
+            ExperimentRecord.PlatformBreakdown b = r.platformBreakdown();
+            StringBuilder line = new StringBuilder("  ")
+                    .append(r.model().name())
+                    .append(", ")
+                    .append(r.profile())
+                    .append(' ')
+                    .append(r.experiment().fileName())
+                    .append(": ")
+                    .append(b.coldStarts())
+                    .append(" cold start(s)");
+            for (int i = 0; i < b.phases().size(); i++) {
+                io.salvo.report.PlatformSection.PhaseRow p = b.phases().get(i);
+                line.append(i == 0 ? "; " : ", ")
+                        .append(p.phase())
+                        .append(' ')
+                        .append(seconds(p.medianMs() / 1000.0))
+                        .append(" / ")
+                        .append(seconds(p.maxMs() / 1000.0));
+            }
+            if (b.warnings() > 0) {
+                line.append("; ").append(b.warnings()).append(" platform warning(s)");
+            }
+            line.append(" (").append(b.file()).append(')');
+            out.append(line).append('\n');
+        }
     }
 
     static final String COST_WARM = "est. $/1M warm";

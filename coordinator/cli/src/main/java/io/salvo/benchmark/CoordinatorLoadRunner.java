@@ -5,6 +5,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
+import io.salvo.platform.PlatformDriver;
+import io.salvo.platform.PlatformException;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
@@ -15,6 +17,7 @@ import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.StartRunResponse;
+import io.salvo.proto.v1.StopRunRequest;
 import io.salvo.proto.v1.UpdateRequestHeadersRequest;
 import io.salvo.proto.v1.WatchRunRequest;
 import java.time.Duration;
@@ -46,16 +49,6 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
         this.workerWait = workerWait;
     }
 
-    @Override
-    public RunResult run(RunPlan plan, Consumer<LiveSnapshot> live) throws BenchmarkException {
-        return run(plan, live, null);
-    }
-
-    @Override
-    public RunResult run(PlatformHeaders headers, Consumer<LiveSnapshot> live) throws BenchmarkException {
-        return run(headers.plan(), live, headers);
-    }
-
     /**
      * Pushes header sets through the coordinator's {@code UpdateRequestHeaders}, on whichever coordinator
      * {@code control} gives at the time (the CLI switches after a fail-over).
@@ -70,7 +63,13 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
                 .getGeneration();
     }
 
-    private RunResult run(RunPlan plan, Consumer<LiveSnapshot> live, PlatformHeaders headers)
+    @Override
+    public RunResult run(
+            RunPlan plan,
+            Consumer<LiveSnapshot> live,
+            PlatformHeaders headers,
+            PlatformDriver platform,
+            boolean loadStarting)
             throws BenchmarkException {
         try {
             StartRunResponse started = control.withDeadlineAfter(workerWait.toMillis() + 30_000, TimeUnit.MILLISECONDS)
@@ -79,16 +78,27 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
                             .setPlan(plan)
                             .setWorkerWaitMillis((int) Math.min(Integer.MAX_VALUE, workerWait.toMillis()))
                             .build());
+            String runId = started.getRunId();
             if (headers != null) {
-                headers.follow(started.getRunId(), pushThrough(() -> control));
+                headers.follow(runId, pushThrough(() -> control));
+            }
+            PlatformLiveFeed feed = platform == null ? null : new PlatformLiveFeed(platform);
+            if (platform != null) {
+                if (loadStarting) {
+                    loadStarting(platform, runId, plan);
+                }
+                feed.push(control, runId);
             }
             Iterator<LiveSnapshot> snapshots = control.watchRun(
-                    WatchRunRequest.newBuilder().setRunId(started.getRunId()).build());
+                    WatchRunRequest.newBuilder().setRunId(runId).build());
             while (snapshots.hasNext()) {
                 LiveSnapshot snapshot = snapshots.next();
                 live.accept(snapshot);
                 if (isTerminal(snapshot.getState())) {
                     break;
+                }
+                if (feed != null) {
+                    feed.push(control, runId);
                 }
             }
             return control.withDeadlineAfter(60, TimeUnit.SECONDS)
@@ -101,6 +111,33 @@ public final class CoordinatorLoadRunner implements LoadRunner, AutoCloseable {
                     "run '" + plan.getName() + "': the coordinator answered "
                             + e.getStatus().getCode() + (description == null ? "" : ": " + description),
                     e);
+        }
+    }
+
+    /** The platform's scale-up at load start; when it fails the run is stopped and the failure is the cell's. */
+    private void loadStarting(PlatformDriver platform, String runId, RunPlan plan) throws BenchmarkException {
+        try {
+            platform.loadStarting();
+        } catch (PlatformException e) {
+            stop(runId, "the platform could not scale up: " + e.getMessage());
+            throw new BenchmarkException(
+                    "run '" + plan.getName() + "': the platform could not scale up: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop(runId, "interrupted");
+            throw new BenchmarkException("run '" + plan.getName() + "': interrupted at load start", e);
+        }
+    }
+
+    private void stop(String runId, String reason) {
+        try {
+            control.withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .stopRun(StopRunRequest.newBuilder()
+                            .setRunId(runId)
+                            .setReason(reason)
+                            .build());
+        } catch (StatusRuntimeException ignored) {
+            // the run ends on its own; the cell fails with the platform's message either way
         }
     }
 

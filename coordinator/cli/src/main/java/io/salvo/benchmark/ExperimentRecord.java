@@ -27,13 +27,55 @@ public record ExperimentRecord(
         @JsonProperty("ground_truth") GroundTruth groundTruth,
         @JsonProperty("cell") String cell,
         @JsonProperty("cold_check") String coldCheck,
-        @JsonProperty("cost") CostEstimate cost) {
+        @JsonProperty("cost") CostEstimate cost,
+        @JsonProperty("platform_breakdown") PlatformBreakdown platformBreakdown) {
 
     /**
-     * Version 1 throughout: {@code cell}, {@code cold_check} and {@code cost} were added as optional fields (null in
-     * records written before the experiment matrix, and read as null from them).
+     * Version 1 throughout: {@code cell}, {@code cold_check}, {@code cost} and {@code platform_breakdown} were added as
+     * optional fields (null in records written before them, and read as null from them).
      */
     public static final int SCHEMA_VERSION = 1;
+
+    /**
+     * Where this run's cold starts spent their time, as the platform driver broke them down (Kubernetes, Knative:
+     * created → scheduled → node → image pulled → started → ready → first response); the full breakdown, per cold
+     * start and with the platform's events, is in {@code file} and in the run report's {@code platform} section.
+     *
+     * @param file        the run's {@code <run-id>-platform.json}, relative to the benchmark's folder
+     * @param coldStarts  how many cold starts the platform broke down
+     * @param phases      per phase: how many cold starts went through it, lower median and max (last row: total)
+     * @param warnings    the platform's warning events during the run (FailedScheduling and the like)
+     */
+    public record PlatformBreakdown(
+            @JsonProperty("file") String file,
+            @JsonProperty("cold_starts") int coldStarts,
+            @JsonProperty("phases") List<io.salvo.report.PlatformSection.PhaseRow> phases,
+            @JsonProperty("warnings") int warnings) {}
+
+    /** This record with the platform's breakdown of its run. */
+    public ExperimentRecord withPlatformBreakdown(PlatformBreakdown breakdown) {
+        return new ExperimentRecord(
+                schemaVersion,
+                experiment,
+                model,
+                platform,
+                profile,
+                platformLabel,
+                emulation,
+                scaling,
+                ratePerSecond,
+                loadDurationSeconds,
+                runId,
+                runState,
+                runReport,
+                machine,
+                measured,
+                groundTruth,
+                cell,
+                coldCheck,
+                cost,
+                breakdown);
+    }
 
     /** A record without the matrix's fields (cell, cold check, cost). */
     public ExperimentRecord(
@@ -70,6 +112,7 @@ public record ExperimentRecord(
                 machine,
                 measured,
                 groundTruth,
+                null,
                 null,
                 null,
                 null);

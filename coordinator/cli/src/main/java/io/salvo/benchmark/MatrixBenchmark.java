@@ -9,6 +9,7 @@ import io.salvo.plan.MatrixCell;
 import io.salvo.plan.MatrixSpec;
 import io.salvo.plan.PlanException;
 import io.salvo.plan.PlanParser;
+import io.salvo.platform.ColdStartVerdict;
 import io.salvo.platform.InstanceRecord;
 import io.salvo.platform.PlatformDriver;
 import io.salvo.platform.PlatformDrivers;
@@ -486,18 +487,26 @@ public final class MatrixBenchmark {
                 duration.toSeconds(),
                 formatRate(cell.ratePerSecond()));
         collectGarbageBeforeMeasuring();
+        // the cold run starts with the platform's explicit scale-up (Kubernetes from zero replicas), the warm one not;
+        // the platform's headers (an ID token, signatures) go with the plan and are renewed while the run goes on
         RunResult result;
-        // The platform's headers (an ID token, signatures) go with the plan and are renewed while the run goes on.
         try (PlatformHeaders headers = PlatformHeaders.prepare(plan, driver)) {
-            result = runner.run(headers, this::live);
+            result = runner.run(headers.plan(), this::live, headers, driver, experiment == Experiment.COLD_START);
         }
-        String reportFile = saveRunReport(result);
+        // what the responses showed (instance ids the workers captured), for the driver's verdict and breakdown
+        PlatformResponses.observe(driver, result);
+        // this run's part of the deployment's timeline: since the forced cold start, or since the warm run began
+        PlatformReport platformSide =
+                PlatformReport.of(driver, result, coldSince != null ? coldSince : RunMeasurement.runStart(result), out);
+        boolean platformSays = !platformSide.timeline().coldStarts().isEmpty()
+                || !platformSide.timeline().events().isEmpty();
+        String reportFile = saveRunReport(result, platformSays ? platformSide : null);
         DetectorSummary summary =
                 RunMeasurement.detect(result, new PlatformSignalsView(driver, RunMeasurement.runStart(result)));
         Measured measured = RunMeasurement.measured(result, summary);
         GroundTruth truth = RunMeasurement.groundTruth(driver.signals(), result, coldSince);
         if (coldCheck != null && coldSince != null && driver.canForceCold()) {
-            coldCheck = checkCold(coldCheck, measured, seenBefore);
+            coldCheck = checkCold(coldCheck, measured, seenBefore, driver.coldStartVerdict());
         }
         Instant from = RunMeasurement.runStart(result);
         Instant to = result.getEndUnixNanos() == 0 ? Instant.now() : Instant.ofEpochSecond(0, result.getEndUnixNanos());
@@ -523,7 +532,8 @@ public final class MatrixBenchmark {
                 truth,
                 cell.id(),
                 coldCheck,
-                cost);
+                cost,
+                platformSays ? breakdown(result, platformSide) : null);
         try {
             BenchmarkFiles.write(record, outDir);
         } catch (IOException e) {
@@ -537,7 +547,50 @@ public final class MatrixBenchmark {
         if (record.coldCheck() != null && record.coldCheck().startsWith("NOT COLD")) {
             out.println("   WARNING: " + record.coldCheck());
         }
+        if (platformSays && experiment == Experiment.COLD_START) {
+            platformSide.print(out);
+        }
         return record;
+    }
+
+    /** The record's summary of the platform's breakdown; the full one is beside the run's report. */
+    private static ExperimentRecord.PlatformBreakdown breakdown(RunResult result, PlatformReport platformSide) {
+        io.salvo.report.PlatformSection section = platformSide.section();
+        return new ExperimentRecord.PlatformBreakdown(
+                "runs/" + result.getRunId() + "-platform.json",
+                section.coldStarts().size(),
+                section.phaseTable(),
+                (int) section.events().stream()
+                        .filter(e -> "Warning".equals(e.severity()))
+                        .count());
+    }
+
+    /**
+     * Checks a forced cold start by the platform driver's verdict on the responses the run observed
+     * ({@link PlatformDriver#coldStartVerdict}); a driver that gives none is checked by what the run met
+     * ({@link #checkCold(String, Measured, Set)}).
+     */
+    static String checkCold(String forced, Measured measured, Set<String> seenBefore, ColdStartVerdict verdict) {
+        if (verdict == null) {
+            return checkCold(forced, measured, seenBefore);
+        }
+        String first = verdict.firstInstanceId();
+        return switch (verdict.state()) {
+            case VERIFIED ->
+                "verified: " + forced + "; by the platform driver, the first response after it came from " + first
+                        + ", an instance never seen before";
+            case REUSED_INSTANCE ->
+                "NOT COLD: by the platform driver, the first response after the forced cold start" + " came from "
+                        + first + ", an instance that answered before it";
+            case PRESTARTED_INSTANCE ->
+                "NOT COLD: by the platform driver, the first response after the forced cold"
+                        + " start came from " + first + ", a new instance that had started before the cold start was"
+                        + " complete (no request waited for a start)";
+            case PENDING ->
+                "NOT COLD (unverified): by the platform driver, no response with an instance id came"
+                        + " after the forced cold start (" + forced + ")";
+            case NOT_FORCED -> checkCold(forced, measured, seenBefore);
+        };
     }
 
     /**
@@ -570,11 +623,18 @@ public final class MatrixBenchmark {
         System.gc();
     }
 
-    /** The run's standard report, exactly as {@code salvo run} writes it. */
-    private String saveRunReport(RunResult result) throws BenchmarkException {
+    /**
+     * The run's standard report, exactly as {@code salvo run} writes it: with the platform's breakdown as its
+     * {@code platform} section and beside it ({@code <run-id>-platform.json}) when the platform gave one (null: none).
+     */
+    private String saveRunReport(RunResult result, PlatformReport platformSide) throws BenchmarkException {
         try {
             Path json = outDir.resolve("runs").resolve(result.getRunId() + ".json");
             RunReport report = RunReport.from(result);
+            if (platformSide != null) {
+                report = report.withPlatform(platformSide.section());
+                platformSide.writeJson(outDir.resolve("runs").resolve(result.getRunId() + "-platform.json"));
+            }
             ReportFiles.writeJson(report, json);
             HtmlReport.writeBesideJson(report, json);
             ReportFiles.writeHlog(result, outDir.resolve("runs").resolve(result.getRunId() + ".hlog"));
@@ -677,6 +737,13 @@ public final class MatrixBenchmark {
                 s.getLatencyP50Micros() / 1000.0,
                 s.getLatencyP99Micros() / 1000.0,
                 s.getErrors());
+        if (s.hasPlatform()) {
+            out.printf(
+                    Locale.ROOT,
+                    "          platform: ready %d, starting %d%n",
+                    s.getPlatform().getReady(),
+                    s.getPlatform().getStarting());
+        }
         for (String event : s.getEventsList()) {
             out.println("          >> " + event);
         }

@@ -121,15 +121,26 @@ final class ModelDeployment {
         driver.teardown();
     }
 
-    /** Carries out a run whose platform headers {@code headers} keeps valid; {@code beforeHalt} runs on Ctrl-C. */
+    /**
+     * Carries out the run on the deployed platform (RunCommand: a {@link RunExecution} with the driver attached) whose
+     * platform headers {@code headers} keeps valid.
+     */
     @FunctionalInterface
     interface PlatformRun {
-        int run(PlatformHeaders headers, Runnable beforeHalt);
+        /**
+         * Runs the plan on the deployment; returns the run's exit code.
+         *
+         * @param headers    the plan pointed at the deployment, with the platform's headers, renewed during the run
+         * @param beforeHalt runs on Ctrl-C after the partial report (the deployment's teardown, or the keep message)
+         * @param driver     the deployed (and forced cold) driver, to attach with {@link RunExecution#platform}
+         */
+        int run(PlatformHeaders headers, Runnable beforeHalt, PlatformDriver driver);
     }
 
     /**
      * {@code salvo run} of a plan with a platform section: deploy, point the plan's target path at the endpoint, force
-     * cold if asked, run, print the platform's billed usage and the estimated cost per million predictions, tear down
+     * cold if asked, run with the driver attached (its scale-up at load start, its counts and events in the live view,
+     * its cold-start breakdown in the report and beside it), print the platform's billed usage and the estimated cost per million predictions, tear down
      * (also on Ctrl-C) unless the section says keep.
      */
     static int runOn(PlanDocument document, RunPlan plan, PlatformRun execute, PrintStream out, PrintStream err) {
@@ -168,7 +179,7 @@ final class ModelDeployment {
             Instant from = Instant.now();
             int exit;
             try (headers) {
-                exit = execute.run(headers, teardown);
+                exit = execute.run(headers, teardown, deployment.driver());
             }
             printUsage(deployment.driver(), section.config(), from, Instant.now(), out);
             return exit;

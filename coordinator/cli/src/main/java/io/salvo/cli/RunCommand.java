@@ -168,18 +168,21 @@ final class RunCommand implements Callable<Integer> {
             return ModelDeployment.runOn(
                     document,
                     plan,
-                    (headers, beforeHalt) -> execute(headers.plan(), beforeHalt, headers),
+                    (headers, beforeHalt, driver) -> execute(headers.plan(), beforeHalt, headers, driver),
                     System.out,
                     err);
         }
-        return execute(plan, null, null);
+        return execute(plan, null, null, null);
     }
 
     /**
      * Runs {@code plan}; {@code beforeHalt} (may be null) runs on Ctrl-C after the partial report is written;
-     * {@code headers} (may be null) renews the platform's request headers during the run.
+     * {@code headers} (may be null) renews the platform's request headers during the run; {@code driver} (may be null)
+     * is the plan's deployed platform, attached to the run (it is torn down by {@code beforeHalt}, not by the run, so
+     * the section's keep is honoured).
      */
-    private int execute(RunPlan plan, Runnable beforeHalt, PlatformHeaders headers) {
+    private int execute(
+            RunPlan plan, Runnable beforeHalt, PlatformHeaders headers, io.salvo.platform.PlatformDriver driver) {
         var err = System.err;
         List<InetSocketAddress> addresses = List.of();
         ClusterToken token = null;
@@ -201,7 +204,7 @@ final class RunCommand implements Callable<Integer> {
             return RunExecution.FAILED;
         }
         try (KubernetesOptions.Connection forwards = cluster) {
-            return execute(plan, beforeHalt, headers, addresses, token, forwards);
+            return execute(plan, beforeHalt, headers, driver, addresses, token, forwards);
         }
     }
 
@@ -209,6 +212,7 @@ final class RunCommand implements Callable<Integer> {
             RunPlan plan,
             Runnable beforeHalt,
             PlatformHeaders headers,
+            io.salvo.platform.PlatformDriver driver,
             List<InetSocketAddress> addresses,
             ClusterToken token,
             KubernetesOptions.Connection cluster) {
@@ -228,6 +232,7 @@ final class RunCommand implements Callable<Integer> {
                 .startFailureDiagnosis(cluster == null ? () -> "" : cluster::workerDiagnosis)
                 .beforeHalt(beforeHalt)
                 .platformHeaders(headers)
+                .platform(driver, false)
                 .execute();
     }
 }

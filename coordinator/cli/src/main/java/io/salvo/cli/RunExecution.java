@@ -132,7 +132,15 @@ final class RunExecution {
      * caller deploys before and tears down after {@link #execute}.
      */
     RunExecution platform(io.salvo.platform.PlatformDriver driver) {
-        this.platform = driver == null ? null : new PlatformAttachment(driver);
+        return platform(driver, true);
+    }
+
+    /**
+     * As {@link #platform(io.salvo.platform.PlatformDriver)}; {@code teardownOnInterrupt} false leaves the teardown on
+     * Ctrl-C to {@link #beforeHalt} (a plan's platform section, which may say keep).
+     */
+    RunExecution platform(io.salvo.platform.PlatformDriver driver, boolean teardownOnInterrupt) {
+        this.platform = driver == null ? null : new PlatformAttachment(driver, teardownOnInterrupt);
         return this;
     }
 
@@ -297,7 +305,7 @@ final class RunExecution {
             PlatformAttachment attached = platform;
             if (attached != null) {
                 try {
-                    attached.loadStarting();
+                    attached.loadStarting(control, runId);
                 } catch (io.salvo.platform.PlatformException e) {
                     err.println("salvo: " + e.getMessage());
                     stopQuietly("the platform could not scale up: " + e.getMessage());
@@ -413,9 +421,15 @@ final class RunExecution {
             }
             lastPrintedIndex = s.getIntervalIndex();
             live.interval(s);
+            // the platform's counts and events, as the coordinator's feed carries them (reported by this CLI below,
+            // or by whichever client drives the platform)
+            io.salvo.cli.live.PlatformUpdate shown = io.salvo.cli.live.PlatformUpdate.of(s);
+            if (shown != null) {
+                live.platform(shown);
+            }
             PlatformAttachment attached = platform;
             if (attached != null) {
-                attached.afterInterval(s.getIntervalIndex(), live);
+                attached.afterInterval(s.getIntervalIndex(), control, runId, live);
             }
             thresholdAbort.accept(s);
         }
@@ -427,6 +441,11 @@ final class RunExecution {
 
     private void writeReports(RunResult result) throws IOException {
         RunReport built = RunReport.from(result);
+        PlatformAttachment attached = platform;
+        io.salvo.benchmark.PlatformReport platformSide = attached == null ? null : attached.finish(result, out);
+        if (platformSide != null) {
+            built = built.withPlatform(platformSide.section());
+        }
         Path json = outDir.resolve(result.getRunId() + ".json");
         Path hlog = outDir.resolve(result.getRunId() + ".hlog");
         ReportFiles.writeJson(built, json);
@@ -434,9 +453,8 @@ final class RunExecution {
         report = built;
         jsonReport = json;
         ConsoleReport.print(built, out);
-        PlatformAttachment attached = platform;
-        if (attached != null) {
-            platformReport = attached.writeReport(result, outDir, out);
+        if (platformSide != null) {
+            platformReport = attached.write(platformSide, result.getRunId(), outDir, out);
         }
         out.printf("%nReport: %s%nHistogram log: %s%n", json, hlog);
         out.printf("HTML report: %s%n", HtmlReport.writeBesideJson(built, json));
@@ -464,7 +482,7 @@ final class RunExecution {
             Thread.currentThread().interrupt();
         }
         PlatformAttachment attached = platform;
-        if (attached != null) {
+        if (attached != null && attached.teardownOnInterrupt()) {
             // the CLI halts below, so the caller's teardown would never run; the driver honours keep
             err.println("salvo: tearing down " + attached.driver().label());
             attached.driver().teardown();

@@ -161,6 +161,10 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
                     }
                     lastShownIndex = s.getIntervalIndex();
                     output.interval(s);
+                    io.salvo.cli.live.PlatformUpdate platform = io.salvo.cli.live.PlatformUpdate.of(s);
+                    if (platform != null) {
+                        output.platform(platform);
+                    }
                 }
                 throw Status.UNAVAILABLE
                         .withDescription("the live view ended before the run did")

@@ -88,6 +88,35 @@ class DashboardBrowserTest {
                         "a new interval on the open page",
                         Duration.ofSeconds(30),
                         () -> intervalsOnPage(browser) > seen);
+                // the client driving the platform reports a pod pending after a FailedScheduling (issue 13)
+                var control = io.salvo.proto.v1.RunControlGrpc.newBlockingStub(cluster.channel)
+                        .withCallCredentials(new io.salvo.core.security.BearerTokenCredentials(cluster.token));
+                control.reportPlatform(io.salvo.proto.v1.ReportPlatformRequest.newBuilder()
+                        .setRunId(cluster.runId)
+                        .setInstances(io.salvo.proto.v1.PlatformInstances.newBuilder()
+                                .setReady(0)
+                                .setStarting(1))
+                        .addEvents(io.salvo.proto.v1.PlatformEventReport.newBuilder()
+                                .setAtUnixNanos(System.currentTimeMillis() * 1_000_000L)
+                                .setSeverity("Warning")
+                                .setObject("pod/model-1")
+                                .setReason("FailedScheduling")
+                                .setMessage("0/1 nodes are available: 1 Insufficient cpu."))
+                        .build());
+                Await.until(
+                        "the platform's warning on the open page",
+                        Duration.ofSeconds(30),
+                        () -> String.valueOf(browser.executeScript("return document.body.innerText"))
+                                .contains("0/1 nodes are available: 1 Insufficient cpu."));
+                assertThat(String.valueOf(browser.executeScript("return document.getElementById('now').innerText")))
+                        .contains("platform: ready / starting")
+                        .contains("0 / 1");
+                control.reportPlatform(io.salvo.proto.v1.ReportPlatformRequest.newBuilder()
+                        .setRunId(cluster.runId)
+                        .setInstances(io.salvo.proto.v1.PlatformInstances.newBuilder()
+                                .setReady(1)
+                                .setStarting(0))
+                        .build());
 
                 // A second viewer arriving mid-run sees everything so far at once.
                 Await.until("a few intervals shown", Duration.ofSeconds(30), () -> cluster.snapshots.size() >= 3);
@@ -167,6 +196,13 @@ class DashboardBrowserTest {
             assertThat(number(rate.get(0).get(i))).isEqualTo(s.getTargetRatePerSecond());
             assertThat(number(rate.get(2).get(i))).isEqualTo(s.getSuccessRatePerSecond());
             assertThat(number(instances.get(0).get(i))).isEqualTo(s.getRespondingInstances());
+            // the platform's ready pods beside them, from the snapshots that carry the client's report
+            if (s.hasPlatform()) {
+                assertThat(number(instances.get(1).get(i)))
+                        .isEqualTo(s.getPlatform().getReady());
+            } else {
+                assertThat(instances.get(1).get(i)).isNull();
+            }
             assertThat(number(generator.get(0).get(i))).isEqualTo(s.getSchedulerLagP99Micros() / 1000.0);
             assertThat(number(generator.get(2).get(i))).isEqualTo(s.getConnectionWaitP99Micros() / 1000.0);
             assertThat(number(generator.get(3).get(i))).isEqualTo(s.getConnectionWaitMaxMicros() / 1000.0);
@@ -182,6 +218,8 @@ class DashboardBrowserTest {
             }
         }
         assertThat(expectedMarkers).anyMatch(m -> m.startsWith("first_success@"));
+        assertThat(expectedMarkers).anyMatch(m -> m.startsWith("platform@"));
+        assertThat(intervals).anyMatch(s -> s.hasPlatform() && s.getPlatform().getReady() == 1);
         List<Map<String, Object>> markers = (List<Map<String, Object>>)
                 browser.executeScript("return window.salvoDashboard.charts['latency'].markers");
         assertThat(markers.stream()

@@ -37,7 +37,16 @@ import java.util.concurrent.TimeUnit;
  * instance at a time whose first request waits {@code cold-start-ms}, a verified-by-id forced cold start, and a
  * usage in Lambda's dimensions with a scripted billed duration of 100 ms per request, plus one dimension no price
  * table knows. {@code events} (a file) receives one line per deploy and teardown, so a test sees what a separate
- * process did. Settings: {@code cold-start-ms}, {@code events}, {@code max-memory}.
+ * process did. Settings: {@code cold-start-ms}, {@code events}, {@code max-memory}; {@code fake-cold: true} makes
+ * {@link #forceCold} report the instance gone while it goes on serving under its old id (a platform whose cold start
+ * did not happen); {@code warning} is the message of a {@code FailedScheduling} warning event emitted at each instance
+ * start.
+ *
+ * <p>Like a driver that sees its instances through responses (cloud-run), it judges a forced cold start by the
+ * responses it is told of ({@link #observeResponses}): the first instance id after the cold start must be new. Its
+ * timeline breaks each cold start into "instance start" (spawned → ready) and "first response" (ready → the first
+ * response the workers saw), and counts starting/ready instances over time. {@link #loadStarting} and the first request
+ * each leave a line in {@code events}, so a test sees their order.
  */
 public final class ScriptedCloudDriver implements PlatformDriver {
 
@@ -55,7 +64,8 @@ public final class ScriptedCloudDriver implements PlatformDriver {
 
         @Override
         public String description() {
-            return "scripted test platform on loopback (settings: cold-start-ms, events, max-memory)";
+            return "scripted test platform on loopback (settings: cold-start-ms, events, max-memory, fake-cold,"
+                    + " warning)";
         }
 
         @Override
@@ -64,8 +74,14 @@ public final class ScriptedCloudDriver implements PlatformDriver {
             Duration coldStart = config.millis("cold-start-ms", Duration.ofMillis(300));
             String events = config.string("events", null);
             int maxMemory = config.integer("max-memory", 10_240);
+            boolean fakeCold = Boolean.parseBoolean(config.string("fake-cold", "false"));
+            String warning = config.string("warning", null);
             config.rejectUnknownKeys();
-            return new ScriptedCloudDriver(coldStart, events == null ? null : Path.of(events), maxMemory);
+            ScriptedCloudDriver driver =
+                    new ScriptedCloudDriver(coldStart, events == null ? null : Path.of(events), maxMemory);
+            driver.fakeCold = fakeCold;
+            driver.warning = warning;
+            return driver;
         }
     }
 
@@ -88,6 +104,17 @@ public final class ScriptedCloudDriver implements PlatformDriver {
     private Instant firstRequestAt;
     private Instant firstSuccessAt;
     private int generation;
+    private boolean fakeCold;
+    private String warning;
+    private final List<io.salvo.platform.InstanceCountSample> counts = new ArrayList<>();
+    private final List<io.salvo.platform.PlatformEvent> platformEvents = new ArrayList<>();
+    private boolean loggedFirstRequest;
+    /** Instance ids the responses showed, and the verdict's state since the last forced cold start. */
+    private final java.util.Set<String> idsSeen = new java.util.LinkedHashSet<>();
+
+    private java.util.Set<String> idsBeforeCold = java.util.Set.of();
+    private Instant coldMark;
+    private String firstIdAfterCold;
 
     /** The one live instance: ready once its cold start has passed. */
     private final class Instance {
@@ -171,9 +198,18 @@ public final class ScriptedCloudDriver implements PlatformDriver {
             if (firstRequestAt == null) {
                 firstRequestAt = Instant.now();
             }
+            if (!loggedFirstRequest) {
+                loggedFirstRequest = true;
+                event("first request");
+            }
             if (current == null) {
                 current = new Instance();
                 instances.add(current);
+                counts.add(new io.salvo.platform.InstanceCountSample(current.spawnedAt, 1, 0));
+                if (warning != null) {
+                    platformEvents.add(new io.salvo.platform.PlatformEvent(
+                            current.spawnedAt, "Warning", "instance/" + current.name, "FailedScheduling", warning));
+                }
                 Instance starting = current;
                 // the cold start: the instance becomes ready after cold-start-ms, on the platform's own timer
                 Executors.newSingleThreadScheduledExecutor(r -> {
@@ -185,6 +221,13 @@ public final class ScriptedCloudDriver implements PlatformDriver {
                                 () -> {
                                     synchronized (ScriptedCloudDriver.this) {
                                         starting.readyAt = Instant.now();
+                                        counts.add(new io.salvo.platform.InstanceCountSample(starting.readyAt, 0, 1));
+                                        platformEvents.add(new io.salvo.platform.PlatformEvent(
+                                                starting.readyAt,
+                                                "Normal",
+                                                "instance/" + starting.name,
+                                                "Ready",
+                                                "scripted instance ready after its cold start"));
                                     }
                                     starting.ready.countDown();
                                 },
@@ -235,8 +278,16 @@ public final class ScriptedCloudDriver implements PlatformDriver {
     }
 
     @Override
-    public void awaitReady(Duration timeout) {
-        // ready once listening: instances start on demand
+    public synchronized void awaitReady(Duration timeout) {
+        // ready once listening: instances start on demand; with fake-cold, one starts at deploy and the driver's own
+        // readiness probe sees its id (as Cloud Run's deploy-time instance), so a cold start that keeps it is caught
+        if (fakeCold && current == null) {
+            current = new Instance();
+            instances.add(current);
+            current.readyAt = current.spawnedAt;
+            current.ready.countDown();
+            idsSeen.add(current.id);
+        }
     }
 
     @Override
@@ -248,16 +299,86 @@ public final class ScriptedCloudDriver implements PlatformDriver {
     public synchronized void forceCold() {
         if (current != null) {
             current.stoppedAt = Instant.now();
-            current = null;
+            if (!fakeCold) {
+                current = null;
+                counts.add(new io.salvo.platform.InstanceCountSample(Instant.now(), 0, 0));
+            }
         }
         firstRequestAt = null;
         firstSuccessAt = null;
+        loggedFirstRequest = false;
+        idsBeforeCold = java.util.Set.copyOf(idsSeen);
+        coldMark = Instant.now();
+        firstIdAfterCold = null;
+    }
+
+    @Override
+    public synchronized void observeResponses(
+            Instant at, String instanceId, Instant instanceStartedAt, long responses) {
+        if (instanceId == null) {
+            return;
+        }
+        if (coldMark != null && firstIdAfterCold == null && !at.isBefore(coldMark)) {
+            firstIdAfterCold = instanceId;
+        }
+        idsSeen.add(instanceId);
+    }
+
+    @Override
+    public synchronized io.salvo.platform.ColdStartVerdict coldStartVerdict() {
+        if (coldMark == null) {
+            return io.salvo.platform.ColdStartVerdict.notForced();
+        }
+        if (firstIdAfterCold == null) {
+            return new io.salvo.platform.ColdStartVerdict(
+                    io.salvo.platform.ColdStartVerdict.State.PENDING, null, idsBeforeCold);
+        }
+        return new io.salvo.platform.ColdStartVerdict(
+                idsBeforeCold.contains(firstIdAfterCold)
+                        ? io.salvo.platform.ColdStartVerdict.State.REUSED_INSTANCE
+                        : io.salvo.platform.ColdStartVerdict.State.VERIFIED,
+                firstIdAfterCold,
+                idsBeforeCold);
+    }
+
+    @Override
+    public void loadStarting() {
+        event("load starting");
+    }
+
+    /** Each instance's cold start: "instance start" (spawned → ready), "first response" (ready → first response). */
+    @Override
+    public synchronized io.salvo.platform.PlatformTimeline timeline(
+            List<io.salvo.platform.FirstResponse> firstResponses) {
+        List<io.salvo.platform.ColdStartPhases> colds = new ArrayList<>();
+        for (Instance i : instances) {
+            if (i.readyAt == null) {
+                continue;
+            }
+            List<io.salvo.platform.ColdStartPhases.Phase> phases = new ArrayList<>();
+            phases.add(new io.salvo.platform.ColdStartPhases.Phase("instance start", i.spawnedAt, i.readyAt));
+            io.salvo.platform.FirstResponse first = firstResponses.stream()
+                    .filter(f -> f.instanceId().equals(i.id))
+                    .findFirst()
+                    .orElse(null);
+            if (first != null) {
+                phases.add(new io.salvo.platform.ColdStartPhases.Phase(
+                        "first response", i.readyAt, first.at().isBefore(i.readyAt) ? i.readyAt : first.at()));
+            }
+            colds.add(new io.salvo.platform.ColdStartPhases(
+                    i.name, first == null ? null : i.id, "loopback", phases, coldStart.toMillis(), true));
+        }
+        return new io.salvo.platform.PlatformTimeline(colds, platformEvents);
     }
 
     @Override
     public synchronized PlatformSignals signals() {
         return new PlatformSignals(
-                label(), instances.stream().map(Instance::record).toList(), List.of(), firstRequestAt, firstSuccessAt);
+                label(),
+                instances.stream().map(Instance::record).toList(),
+                List.copyOf(counts),
+                firstRequestAt,
+                firstSuccessAt);
     }
 
     /**

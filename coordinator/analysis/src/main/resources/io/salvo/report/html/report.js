@@ -9,7 +9,8 @@ var SalvoReport = (function () {
 
     var PALETTE = ['#2458c6', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#0b7285', '#5c940d', '#862e9c',
         '#a61e4d', '#364fc7', '#d9480f', '#087f5b'];
-    var MARKER_COLORS = {cold_start: '#d9480f', steady_state: '#2b8a3e', reslice: '#7048e8', takeover: '#c2255c'};
+    var MARKER_COLORS = {cold_start: '#d9480f', steady_state: '#2b8a3e', reslice: '#7048e8', takeover: '#c2255c',
+        platform: '#e67700'};
     // unsent_timeout: requests given up before they were written (absent from reports written before it).
     var ERROR_CLASSES = [['status_4xx', '4xx'], ['status_5xx', '5xx'], ['timeout', 'timeout'],
         ['connect_error', 'connect error'], ['unsent_timeout', 'unsent (timed out)']];
@@ -495,12 +496,17 @@ var SalvoReport = (function () {
                 {label: 'max', values: column(rows, 'scheduler_lag.max_ms')},
                 {label: 'connection wait p99', values: column(rows, 'connection_wait.p99_ms')}]});
         var instances = (report.detectors && report.detectors.instances_over_time) || [];
-        chart(grid, {id: prefix + 'instances', title: 'Instances answering per interval', xLabel: timeLabel,
+        var instanceSeries = [{label: 'instances (' + ((report.detectors || {}).instance_source || 'unknown') + ')',
+            values: instances}];
+        var ready = readyPerInterval(report, instances.length, step);
+        if (ready) {
+            instanceSeries.push({label: 'ready (platform)', values: ready, color: '#2f9e44'});
+        }
+        chart(grid, {id: prefix + 'instances', title: ready ? 'Instances answering and ready (platform) per interval'
+            : 'Instances answering per interval', xLabel: timeLabel,
             yLabel: 'instances', x: instances.map(function (_, i) {
                 return i * step;
-            }), markers: markers, stepped: true,
-            series: [{label: 'instances (' + ((report.detectors || {}).instance_source || 'unknown') + ')',
-                values: instances}]});
+            }), markers: markers, stepped: true, series: instanceSeries});
         var aligned = align([distributionPart(report.totals.latency_distribution),
             distributionPart(report.totals.latency_2xx_distribution)]);
         chart(grid, {id: prefix + 'distribution', title: 'Latency percentile distribution, whole run',
@@ -659,6 +665,72 @@ var SalvoReport = (function () {
             }), [false, true, false, true, true]));
     }
 
+    /**
+     * The platform's ready count at the end of each interval, from its samples (taken whenever a count changed);
+     * null for a report without a platform section or without samples.
+     */
+    function readyPerInterval(report, intervals, step) {
+        var samples = (report.platform && report.platform.instance_counts) || [];
+        if (!samples.length) {
+            return null;
+        }
+        var out = [];
+        var k = -1;
+        for (var i = 0; i < intervals; i++) {
+            var endMs = (i + 1) * step * 1000;
+            while (k + 1 < samples.length && samples[k + 1].offset_ms <= endMs) {
+                k++;
+            }
+            out.push(k < 0 ? 0 : samples[k].ready);
+        }
+        return out;
+    }
+
+    /** What the page shows of the platform's breakdown, read back by tests: the per-run table's rows. */
+    function platformPhaseRows(report) {
+        return ((report.platform || {}).phase_table || []).map(function (r) {
+            return {phase: r.phase, count: r.count, median_ms: r.median_ms, max_ms: r.max_ms};
+        });
+    }
+
+    /**
+     * Where each cold start's time went (created -> scheduled -> node -> image pulled -> started -> ready -> first
+     * response), as the platform driver recorded it: the table per run (median and max of each phase), each cold
+     * start, and the platform's events (scheduling failures with their message).
+     */
+    function platformSection(container, report) {
+        var p = report.platform;
+        if (!p) {
+            return;
+        }
+        container.appendChild(text('h2', 'Platform: where the cold-start time went'));
+        container.appendChild(text('p', p.source + (p.cold_start_check ? ' — forced cold start: '
+            + p.cold_start_check.replace(/_/g, ' ') : ''), {'class': 'subtitle', id: 'platform-source'}));
+        if (!(p.cold_starts || []).length) {
+            container.appendChild(text('p', 'The platform recorded no cold start in this run.', {'class': 'note'}));
+        } else {
+            container.appendChild(text('h3', 'Per run: ' + p.cold_starts.length + ' cold start(s)'));
+            container.appendChild(table(['phase', 'cold starts', 'median', 'max'], (p.phase_table || []).map(
+                function (r) {
+                    return [r.phase, String(r.count), fmtSeconds(r.median_ms / 1000), fmtSeconds(r.max_ms / 1000)];
+                }), [false, true, true, true]));
+            container.appendChild(text('h3', 'Each cold start'));
+            container.appendChild(table(['instance', 'on', 'phases', 'total', 'model load'], p.cold_starts.map(
+                function (c) {
+                    return [c.instance, c.placement || null, c.phases.map(function (ph) {
+                        return ph.name + ' ' + fmtSeconds(ph.ms / 1000);
+                    }).join(' → '), fmtSeconds(c.total_ms / 1000) + (c.complete ? '' : ' (never ready)'),
+                        isNum(c.model_load_ms) ? fmtMs(c.model_load_ms) : null];
+                }), [false, false, false, true, true]));
+        }
+        if ((p.events || []).length) {
+            container.appendChild(text('h3', 'Platform events'));
+            container.appendChild(table(['at', 'severity', 'reason', 'object', 'message'], p.events.map(function (e) {
+                return [fmtSeconds(e.offset_ms / 1000), e.severity, e.reason, e.object, e.message];
+            }), [true, false, false, false, false]));
+        }
+    }
+
     function reslicesSection(container, report) {
         var run = report.run;
         container.appendChild(text('h2', 'Re-slices and takeovers'));
@@ -719,8 +791,10 @@ var SalvoReport = (function () {
         planSection(root, report);
         errorsSection(root, report);
         coldStartSection(root, report);
+        platformSection(root, report);
         reslicesSection(root, report);
         intervalsSection(root, report);
+        state.platformPhases = platformPhaseRows(report);
         state.figures = recordFigures(report);
         state.thresholds = thresholdVerdicts(report);
         state.runs = [{label: entry.label, figures: state.figures, thresholds: state.thresholds}];

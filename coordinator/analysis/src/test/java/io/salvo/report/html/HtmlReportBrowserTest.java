@@ -255,6 +255,48 @@ class HtmlReportBrowserTest {
         assertNoConsoleErrors();
     }
 
+    /**
+     * A run that drove a platform: the breakdown table per run as the report's section has it, each cold start, the
+     * FailedScheduling warning with its message, and the platform's ready count per interval beside the instances.
+     */
+    @Test
+    void aPlatformRunShowsWhereTheColdStartTimeWentAndTheReadyPods() throws Exception {
+        RunReport report = golden("report-platform-v1.json");
+        Path html = OUT.resolve("report-platform-v1.html");
+        HtmlReport.write(report, html);
+
+        chromium.open(html);
+
+        assertRendered();
+        Object rows = chromium.script("return window.salvoReport.platformPhases");
+        List<String> shown = new ArrayList<>();
+        for (Object row : (List<?>) rows) {
+            Map<?, ?> r = (Map<?, ?>) row;
+            shown.add(r.get("phase") + " " + r.get("count") + " " + r.get("median_ms") + " " + r.get("max_ms"));
+        }
+        assertThat(shown)
+                .isEqualTo(report.platform().phaseTable().stream()
+                        .map(r -> r.phase() + " " + r.count() + " " + r.medianMs() + " " + r.maxMs())
+                        .toList());
+        String page = chromium.driver.findElement(By.tagName("body")).getText();
+        assertThat(page)
+                .contains("Platform: where the cold-start time went")
+                .contains("forced cold start: verified")
+                .contains("salvo-model-g1-b")
+                .contains("0/1 nodes are available: 1 Insufficient cpu.");
+        // ready at each interval's end: 0 until 1.6 s, 1 until 4.1 s, then 2 (the samples of the section)
+        List<Double> ready = series("instances", 1);
+        assertThat(ready).hasSize(report.detectors().instancesOverTime().size());
+        for (int i = 0; i < ready.size(); i++) {
+            double endMs = (i + 1) * report.run().intervalMillis();
+            double expected = endMs < 1_600 ? 0 : endMs < 4_100 ? 1 : 2;
+            assertThat(ready.get(i))
+                    .as("ready pods at the end of interval %d", i)
+                    .isEqualTo(expected);
+        }
+        assertNoConsoleErrors();
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     private static RunReport golden(String name) throws IOException {

@@ -156,6 +156,9 @@ public final class JsonLines implements LiveOutput {
     /** worker_id, workers and epoch only where the kind has them (a worker lost, a re-slice). */
     private static void addEvents(ArrayNode events, LiveSnapshot s) {
         for (LiveEvent e : s.getLiveEventsList()) {
+            if (PlatformUpdate.isPlatform(e)) {
+                continue; // in the "platform" line that follows the interval's
+            }
             ObjectNode event = events.addObject()
                     .put("kind", RunProgress.eventKindName(e.getKind()))
                     .put("offset_micros", e.getOffsetMicros())

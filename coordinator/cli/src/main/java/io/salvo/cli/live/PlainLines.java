@@ -23,8 +23,12 @@ public final class PlainLines implements LiveOutput {
         for (LiveSnapshot region : s.getRegionsList()) {
             out.println(regionLine(region));
         }
+        java.util.Set<String> platformLines = new java.util.HashSet<>();
+        s.getLiveEventsList().stream().filter(PlatformUpdate::isPlatform).forEach(e -> platformLines.add(e.getText()));
         for (String event : s.getEventsList()) {
-            out.println("        >> " + event);
+            if (!platformLines.remove(event)) { // the platform's events are shown by platform(), marked
+                out.println("        >> " + event);
+            }
         }
         out.flush();
     }

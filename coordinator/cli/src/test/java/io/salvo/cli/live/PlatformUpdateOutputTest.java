@@ -72,6 +72,50 @@ class PlatformUpdateOutputTest {
                         + " cpu.");
     }
 
+    /**
+     * What {@code salvo watch} and {@code salvo run} show of a snapshot the coordinator filled from a client's
+     * ReportPlatform: the counts and the warning with its message, once, marked; not again among the interval's
+     * detector lines.
+     */
+    @Test
+    void aSnapshotsPlatformCountsAndEventsAreShownOnceAsPlatformLines() {
+        String text = "platform: Warning FailedScheduling pod/model-b: 0/1 nodes are available: 1 Insufficient cpu.";
+        io.salvo.proto.v1.LiveSnapshot snapshot = SyntheticRun.interval(
+                        0, SyntheticRun.times(9, 1000), SyntheticRun.times(0, 0))
+                .setPlatform(io.salvo.proto.v1.PlatformInstances.newBuilder()
+                        .setReady(1)
+                        .setStarting(1))
+                .addEvents("cold start of instance a")
+                .addEvents(text)
+                .addLiveEvents(io.salvo.proto.v1.LiveEvent.newBuilder()
+                        .setKind(io.salvo.proto.v1.LiveEventKind.LIVE_EVENT_KIND_PLATFORM)
+                        .setText(text)
+                        .setPlatformEvent(io.salvo.proto.v1.PlatformEventReport.newBuilder()
+                                .setAtUnixNanos(1_772_359_201_000_000_000L)
+                                .setSeverity("Warning")
+                                .setObject("pod/model-b")
+                                .setReason("FailedScheduling")
+                                .setMessage("0/1 nodes are available: 1 Insufficient cpu.")))
+                .build();
+        PlatformUpdate update = PlatformUpdate.of(snapshot);
+        assertThat(update).isEqualTo(new PlatformUpdate(0, 1, 1, List.of(FAILED)));
+
+        PlainLines lines = new PlainLines(SyntheticRun.plan(), out);
+        lines.interval(snapshot);
+        lines.platform(update);
+        List<String> shown = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(shown).contains("        >> cold start of instance a", "        platform: ready 1, starting 1");
+        assertThat(shown)
+                .filteredOn(l -> l.contains("FailedScheduling"))
+                .containsExactly(
+                        "        !! Warning FailedScheduling pod/model-b: 0/1 nodes are available: 1 Insufficient cpu.");
+
+        // a snapshot without anything of a platform shows nothing of one
+        assertThat(PlatformUpdate.of(SyntheticRun.interval(1, SyntheticRun.times(9, 1000), SyntheticRun.times(0, 0))
+                        .build()))
+                .isNull();
+    }
+
     private static int indexOf(List<String> lines, String prefix) {
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).startsWith(prefix)) {

@@ -59,12 +59,30 @@ final class SnapshotJson {
                 .put("new_instances", s.getNewInstances())
                 .put("workers_reported", s.getWorkersReported())
                 .put("workers_assigned", s.getWorkersAssigned());
+        if (s.hasPlatform()) {
+            // the platform under test's counts, as the client driving it last reported them (ReportPlatform)
+            o.put(
+                    "platform",
+                    new JsonObject()
+                            .put("ready", s.getPlatform().getReady())
+                            .put("starting", s.getPlatform().getStarting())
+                            .put("source", s.getPlatform().getSource()));
+        } else {
+            o.putNull("platform");
+        }
         JsonArray events = new JsonArray();
         for (LiveEvent e : s.getLiveEventsList()) {
-            events.add(new JsonObject()
+            JsonObject event = new JsonObject()
                     .put("kind", eventKindName(e.getKind()))
                     .put("offset_micros", e.getOffsetMicros())
-                    .put("text", e.getText()));
+                    .put("text", e.getText());
+            if (e.hasPlatformEvent()) {
+                event.put("severity", e.getPlatformEvent().getSeverity())
+                        .put("reason", e.getPlatformEvent().getReason())
+                        .put("object", e.getPlatformEvent().getObject())
+                        .put("message", e.getPlatformEvent().getMessage());
+            }
+            events.add(event);
         }
         if (s.getLiveEventsCount() == 0) {
             for (String text : s.getEventsList()) {

@@ -61,6 +61,8 @@ final class LiveView {
     private final long startUnixNanos;
     private final long intervalNanos;
     private final Supplier<RunEvents> runEvents;
+    /** What the client driving the platform under test reported, for the next snapshot; thread-safe on its own. */
+    private final PlatformFeed platform = new PlatformFeed();
     /** Workers whose loss was shown (its count is the snapshots' {@code workers_lost}). */
     private final Set<String> lostShown = new HashSet<>();
     /** How many of the run's re-slices and takeovers were shown: both lists only grow, in order. */
@@ -110,6 +112,11 @@ final class LiveView {
                 LOG.warning(() -> "run " + runId + ": unreadable snapshot " + e.getKey() + " in the replicated state");
             }
         }
+    }
+
+    /** Where {@code ReportPlatform} puts the platform's counts and events; safe from any thread. */
+    PlatformFeed platform() {
+        return platform;
     }
 
     /** Whether an interval is due to be shown at {@code nowUnixNanos}; cheap enough for every tick. */
@@ -204,6 +211,8 @@ final class LiveView {
             snapshot.addEvents(e.getText()).addLiveEvents(e);
             LOG.info(() -> "run " + runId + ": " + e.getText());
         }
+        // the platform's events come last: they are the platform's view, reported by a client, not the run's
+        platform.drainInto(snapshot, startUnixNanos);
         snapshot.setWorkersConnected(now.workersConnected())
                 .setWorkersLost(lostShown.size())
                 .setColdStarts(Math.max(coldStarts, coldStartsBeforeTakeover));

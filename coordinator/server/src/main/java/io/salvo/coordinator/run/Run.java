@@ -162,6 +162,15 @@ public final class Run {
         this.storedResult = new StoredResult(id, store, this::result);
     }
 
+    /**
+     * Takes what the client driving the platform under test reported (ReportPlatform): the next snapshot shows the
+     * counts and the events (the one of the next interval shown, or the terminal one). Safe from any thread; never
+     * blocks on the run's locks.
+     */
+    public void reportPlatform(io.salvo.proto.v1.ReportPlatformRequest report) {
+        liveView.platform().offer(report);
+    }
+
     /** A new run led by this coordinator; nothing is stored until {@link #persist()}. */
     static Run create(RunSpec spec, WallClock clock, RunStore store, String coordinatorId) {
         return new Run(spec, clock, store, coordinatorId, true, false);

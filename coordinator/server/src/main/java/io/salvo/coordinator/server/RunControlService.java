@@ -11,6 +11,8 @@ import io.salvo.proto.v1.ListWorkersRequest;
 import io.salvo.proto.v1.ListWorkersResponse;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.ReportPlatformRequest;
+import io.salvo.proto.v1.ReportPlatformResponse;
 import io.salvo.proto.v1.RunControlGrpc;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
@@ -32,6 +34,8 @@ import java.util.Optional;
 public final class RunControlService extends RunControlGrpc.RunControlImplBase {
 
     private static final Duration DEFAULT_WORKER_WAIT = Duration.ofSeconds(60);
+    /** A client reports the events of one interval or so; a flood is refused rather than held. */
+    static final int MAX_PLATFORM_EVENTS_PER_REPORT = 1000;
 
     private final RunManager runs;
     private final SnapshotFeeds feeds;
@@ -144,6 +148,31 @@ public final class RunControlService extends RunControlGrpc.RunControlImplBase {
         } catch (StatusException e) {
             response.onError(e);
         }
+    }
+
+    @Override
+    public void reportPlatform(ReportPlatformRequest request, StreamObserver<ReportPlatformResponse> response) {
+        if (request.getEventsCount() > MAX_PLATFORM_EVENTS_PER_REPORT) {
+            response.onError(Status.INVALID_ARGUMENT
+                    .withDescription("at most " + MAX_PLATFORM_EVENTS_PER_REPORT + " platform events per report, got "
+                            + request.getEventsCount())
+                    .asRuntimeException());
+            return;
+        }
+        io.salvo.coordinator.run.Run run = runs.ledRun(request.getRunId());
+        if (run == null) {
+            response.onError(
+                    runs.record(request.getRunId()).isEmpty()
+                            ? notFound(request.getRunId())
+                            : Status.FAILED_PRECONDITION
+                                    .withDescription("this coordinator does not lead run " + request.getRunId()
+                                            + "; report the platform to its leader")
+                                    .asRuntimeException());
+            return;
+        }
+        run.reportPlatform(request);
+        response.onNext(ReportPlatformResponse.getDefaultInstance());
+        response.onCompleted();
     }
 
     /** An archived run's live snapshots are gone: a watcher gets its end, from the stored result. */

@@ -204,7 +204,8 @@ var SalvoDashboard = (function () {
         spec('scheduler-lag', 'Generator: scheduler lag (dispatch - intended send) and connection wait (write - dispatch)',
             'ms', [['lag p99'], ['lag max'], ['connection wait p99', '#f08c00'], ['connection wait max', '#e8590c']],
             {logToggle: true});
-        spec('instances', 'Instances answering per interval', 'instances', [['instances']], {stepped: true});
+        spec('instances', 'Instances answering, and ready by the platform (when a client reports it)', 'instances',
+            [['instances'], ['ready (platform)', '#2f9e44']], {stepped: true});
         handles.distribution = C.chart(grid, {id: 'distribution', title: 'Latency percentile distribution, run so far',
             xLabel: 'percentile', yLabel: 'ms', x: [], percentileX: true, logToggle: true, spanGaps: true,
             emptyText: 'nothing completed yet', series: [{label: 'all outcomes', values: []}]});
@@ -274,6 +275,8 @@ var SalvoDashboard = (function () {
         })], m);
         handles.instances.update(x, [col(function (r) {
             return r.responding_instances;
+        }), col(function (r) {
+            return r.platform ? r.platform.ready : null;
         })], m);
         if (state.distribution) {
             var part = C.distributionPart(state.distribution.points);
@@ -301,7 +304,8 @@ var SalvoDashboard = (function () {
             ['max', C.fmtMs(ms(last.latency_micros.max)), d ? C.fmtMs(ms(d.max)) : null],
             ['errors', C.fmtCount(last.errors), null],
             ['workers', last.workers_reported + '/' + last.workers_assigned, null]
-        ], [false, true, true]));
+        ].concat(last.platform ? [['platform: ready / starting', last.platform.ready + ' / '
+            + last.platform.starting, null]] : []), [false, true, true]));
     }
 
     function renderEvents(holder) {

@@ -12,8 +12,12 @@ import io.salvo.coordinator.server.CoordinatorServer;
 import io.salvo.coordinator.server.FakeWorker;
 import io.salvo.core.histogram.HistogramSpec;
 import io.salvo.core.security.ClusterToken;
+import io.salvo.proto.v1.LiveEventKind;
 import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.PlatformEventReport;
+import io.salvo.proto.v1.PlatformInstances;
 import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.ReportPlatformRequest;
 import io.salvo.proto.v1.RunControlGrpc;
 import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.WatchRunRequest;
@@ -232,6 +236,87 @@ class DashboardServerTest {
                 get(dashboard.url() + "/api/runs/" + runId, Map.of()).body());
         assertThat(run.getLong("interval_millis")).isEqualTo(1000);
         assertThat(run.getJsonArray("phases")).hasSize(1);
+    }
+
+    /**
+     * Issue 13's live view: the client driving the platform reports its ready-pod count and a FailedScheduling event;
+     * the next snapshot carries both, on gRPC (salvo watch) and on the dashboard's event stream, the event exactly
+     * once and the counts in every snapshot after the report.
+     */
+    @Test
+    void aPlatformReportReachesTheNextSnapshotOnGrpcAndTheDashboardStream() throws Exception {
+        DashboardServer dashboard = loopbackDashboard();
+        FakeWorker a = worker("a");
+        String runId = startRun(3_000);
+        a.awaitAssignment();
+        var control = RunControlGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        var grpcWatch =
+                control.watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
+        SseClient sse = closing(new SseClient(http, dashboard.url() + "/api/runs/" + runId + "/events", Map.of()));
+
+        long eventAt = System.currentTimeMillis() * 1_000_000L;
+        control.reportPlatform(ReportPlatformRequest.newBuilder()
+                .setRunId(runId)
+                .setInstances(PlatformInstances.newBuilder()
+                        .setReady(0)
+                        .setStarting(2)
+                        .setSource("kubernetes Deployment bench/salvo-model-t"))
+                .addEvents(PlatformEventReport.newBuilder()
+                        .setAtUnixNanos(eventAt)
+                        .setSeverity("Warning")
+                        .setObject("pod/salvo-model-t-1")
+                        .setReason("FailedScheduling")
+                        .setMessage("0/3 nodes are available: 3 Insufficient cpu."))
+                .build());
+        sendReport(a, runId, "a", 0, 1_000, 2_000);
+
+        LiveSnapshot s0 = grpcWatch.next();
+        assertThat(s0.getPlatform().getReady()).isZero();
+        assertThat(s0.getPlatform().getStarting()).isEqualTo(2);
+        assertThat(s0.getLiveEventsList())
+                .filteredOn(e -> e.getKind() == LiveEventKind.LIVE_EVENT_KIND_PLATFORM)
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.getPlatformEvent().getReason()).isEqualTo("FailedScheduling");
+                    assertThat(e.getText())
+                            .isEqualTo("platform: Warning FailedScheduling pod/salvo-model-t-1: 0/3 nodes are"
+                                    + " available: 3 Insufficient cpu.");
+                });
+        assertThat(s0.getEventsList()).anyMatch(line -> line.contains("Insufficient cpu"));
+        JsonObject json0 = sse.next().data();
+        assertThat(json0.getJsonObject("platform").getInteger("ready")).isZero();
+        assertThat(json0.getJsonObject("platform").getInteger("starting")).isEqualTo(2);
+        JsonObject event = json0.getJsonArray("events").stream()
+                .map(JsonObject.class::cast)
+                .filter(e -> "platform".equals(e.getString("kind")))
+                .findFirst()
+                .orElseThrow();
+        assertThat(event.getString("message")).isEqualTo("0/3 nodes are available: 3 Insufficient cpu.");
+        assertThat(event.getString("severity")).isEqualTo("Warning");
+
+        // a later report with new counts and no events: the counts change, the event is not shown again
+        control.reportPlatform(ReportPlatformRequest.newBuilder()
+                .setRunId(runId)
+                .setInstances(PlatformInstances.newBuilder().setReady(2).setStarting(0))
+                .build());
+        sendReport(a, runId, "a", 1, 3_000);
+        LiveSnapshot s1 = grpcWatch.next();
+        assertThat(s1.getPlatform().getReady()).isEqualTo(2);
+        assertThat(s1.getLiveEventsList()).noneMatch(e -> e.getKind() == LiveEventKind.LIVE_EVENT_KIND_PLATFORM);
+        assertThat(sse.next().data().getJsonObject("platform").getInteger("ready"))
+                .isEqualTo(2);
+        // the counts stay on every snapshot after the report
+        sendReport(a, runId, "a", 2, 3_000);
+        assertThat(grpcWatch.next().getPlatform().getReady()).isEqualTo(2);
+
+        // a run nobody knows is a clear NOT_FOUND
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> control.reportPlatform(ReportPlatformRequest.newBuilder()
+                                .setRunId("no-such-run")
+                                .build()))
+                .isInstanceOfSatisfying(
+                        io.grpc.StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
     }
 
     private static void assertMatches(JsonObject json, long sequence, LiveSnapshot s) {

@@ -1,4 +1,4 @@
-package io.salvo.cli;
+package io.salvo.benchmark;
 
 import io.salvo.platform.ColdStartPhases;
 import io.salvo.platform.ColdStartPhases.Phase;
