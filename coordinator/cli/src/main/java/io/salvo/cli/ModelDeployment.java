@@ -128,14 +128,23 @@ final class ModelDeployment {
     @FunctionalInterface
     interface PlatformRun {
         /**
-         * Runs the plan on the deployment; returns the run's exit code.
+         * Runs the plan on the deployment.
          *
          * @param headers    the plan pointed at the deployment, with the platform's headers, renewed during the run
          * @param beforeHalt runs on Ctrl-C after the partial report (the deployment's teardown, or the keep message)
          * @param driver     the deployed (and forced cold) driver, to attach with {@link RunExecution#platform}
          */
-        int run(PlatformHeaders headers, Runnable beforeHalt, PlatformDriver driver);
+        Finished run(PlatformHeaders headers, Runnable beforeHalt, PlatformDriver driver);
     }
+
+    /**
+     * How a run on the platform ended.
+     *
+     * @param exitCode  the run's exit code
+     * @param successes the 2xx responses Salvo counted, the predictions a platform that counts none is priced per;
+     *                  0 when the run wrote no report
+     */
+    record Finished(int exitCode, long successes) {}
 
     /**
      * {@code salvo run} of a plan with a platform section: deploy, point the plan's target path at the endpoint, force
@@ -177,12 +186,12 @@ final class ModelDeployment {
                         RunExecution.FAILED);
             }
             Instant from = Instant.now();
-            int exit;
+            Finished finished;
             try (headers) {
-                exit = execute.run(headers, teardown, deployment.driver());
+                finished = execute.run(headers, teardown, deployment.driver());
             }
-            printUsage(deployment.driver(), section.config(), from, Instant.now(), out);
-            return exit;
+            printUsage(deployment.driver(), section.config(), from, Instant.now(), finished.successes(), out);
+            return finished.exitCode();
         } catch (DeploymentFailed e) {
             err.println("salvo: " + e.getMessage());
             return e.exitCode;
@@ -196,10 +205,16 @@ final class ModelDeployment {
 
     /**
      * The platform's billed usage over the run, priced by the built-in table (with the node prices {@code settings}
-     * give); nothing when it reports none.
+     * give) per prediction: the platform's own count when it has one, else the run's {@code salvoSuccesses} (2xx
+     * responses); nothing when it reports no usage.
      */
     static void printUsage(
-            PlatformDriver driver, Map<String, String> settings, Instant from, Instant to, PrintStream out)
+            PlatformDriver driver,
+            Map<String, String> settings,
+            Instant from,
+            Instant to,
+            long salvoSuccesses,
+            PrintStream out)
             throws InterruptedException {
         Optional<PlatformUsage> usage;
         try {
@@ -222,8 +237,9 @@ final class ModelDeployment {
         for (UsageQuantity q : usage.get().quantities()) {
             out.printf(Locale.ROOT, "  %-40s %14.4f %-8s %s%n", q.dimension(), q.amount(), q.unit(), q.basis());
         }
-        if (usage.get().predictions() != null && usage.get().predictions() > 0) {
-            CostEstimate cost = CostEstimate.of(usage.get(), usage.get().predictions(), prices);
+        Long counted = usage.get().predictions();
+        if ((counted != null && counted > 0) || salvoSuccesses > 0) {
+            CostEstimate cost = CostEstimate.of(usage.get(), salvoSuccesses, prices);
             out.printf(
                     Locale.ROOT,
                     "Estimated cost: %s in all, %s per million predictions (%d predictions; %s price table of %s%s)%n",

@@ -7,6 +7,7 @@ import io.salvo.plan.PlanDocument;
 import io.salvo.plan.PlanException;
 import io.salvo.plan.PlanParser;
 import io.salvo.proto.v1.RunPlan;
+import io.salvo.report.RunReport;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -172,7 +173,7 @@ final class RunCommand implements Callable<Integer> {
                     System.out,
                     err);
         }
-        return execute(plan, null, null, null);
+        return execute(plan, null, null, null).exitCode();
     }
 
     /**
@@ -181,7 +182,7 @@ final class RunCommand implements Callable<Integer> {
      * is the plan's deployed platform, attached to the run (it is torn down by {@code beforeHalt}, not by the run, so
      * the section's keep is honoured).
      */
-    private int execute(
+    private ModelDeployment.Finished execute(
             RunPlan plan, Runnable beforeHalt, PlatformHeaders headers, io.salvo.platform.PlatformDriver driver) {
         var err = System.err;
         List<InetSocketAddress> addresses = List.of();
@@ -198,17 +199,17 @@ final class RunCommand implements Callable<Integer> {
             }
         } catch (IllegalArgumentException | java.io.IOException e) {
             err.println("salvo: " + e.getMessage());
-            return RunExecution.USER_ERROR;
+            return new ModelDeployment.Finished(RunExecution.USER_ERROR, 0);
         } catch (io.salvo.deploy.kubernetes.DeployException e) {
             err.println("salvo: " + e.getMessage());
-            return RunExecution.FAILED;
+            return new ModelDeployment.Finished(RunExecution.FAILED, 0);
         }
         try (KubernetesOptions.Connection forwards = cluster) {
             return execute(plan, beforeHalt, headers, driver, addresses, token, forwards);
         }
     }
 
-    private int execute(
+    private ModelDeployment.Finished execute(
             RunPlan plan,
             Runnable beforeHalt,
             PlatformHeaders headers,
@@ -217,7 +218,7 @@ final class RunCommand implements Callable<Integer> {
             ClusterToken token,
             KubernetesOptions.Connection cluster) {
         LiveOutput.Mode mode = live.mode(quiet);
-        return new RunExecution(
+        RunExecution execution = new RunExecution(
                         plan,
                         addresses,
                         token,
@@ -232,7 +233,10 @@ final class RunCommand implements Callable<Integer> {
                 .startFailureDiagnosis(cluster == null ? () -> "" : cluster::workerDiagnosis)
                 .beforeHalt(beforeHalt)
                 .platformHeaders(headers)
-                .platform(driver, false)
-                .execute();
+                .platform(driver, false);
+        int exit = execution.execute();
+        RunReport report = execution.report();
+        return new ModelDeployment.Finished(
+                exit, report == null ? 0 : report.totals().successes());
     }
 }

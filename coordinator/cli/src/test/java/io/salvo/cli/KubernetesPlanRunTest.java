@@ -71,6 +71,7 @@ class KubernetesPlanRunTest {
                         run-id: plan1
                         endpoint-url: %s
                         poll-ms: "100"
+                        node-type: e2-standard-4
                       deployment: {model: tiny-bert-shape, cpus: 1, memory: 512, minInstances: 1, maxInstances: 1}
                       forceCold: true
                     target:
@@ -141,7 +142,13 @@ class KubernetesPlanRunTest {
             List<Integer> ready = new ArrayList<>();
             section.get("instance_counts").forEach(s -> ready.add(s.get("ready").asInt()));
             assertThat(ready).contains(1);
-            assertThat(report.get("totals").get("successes").asLong()).isPositive();
+            long successes = report.get("totals").get("successes").asLong();
+            assertThat(successes).isPositive();
+            // priced per prediction: Kubernetes counts none itself, so the run's 2xx responses are the predictions
+            assertThat(output)
+                    .contains("kubernetes:node-hours:e2-standard-4")
+                    .containsPattern("Estimated cost: \\S+ in all, \\S+ per million predictions \\(" + successes
+                            + " predictions; ");
 
             // the console: the table after the report, and the live lines from the coordinator's feed
             assertThat(output)
