@@ -1,5 +1,6 @@
 package io.salvo.it;
 
+import static io.salvo.it.CliCapture.salvo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -10,10 +11,7 @@ import io.salvo.benchmark.ExperimentRecord.Experiment;
 import io.salvo.cli.SalvoCli;
 import io.salvo.testkit.Await;
 import io.salvo.testkit.Prerequisite;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,28 +31,6 @@ class MatrixEndToEndTest {
 
     private static final Path MODEL_SERVER_JAR =
             Path.of("..", "..", "model-server", "target", "salvo-model-server.jar");
-
-    private record Captured(int exit, String out, String err) {}
-
-    private static Captured salvo(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream originalOut = System.out;
-        PrintStream originalErr = System.err;
-        int exit;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            exit = SalvoCli.execute(args);
-        } finally {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
-        Captured c = new Captured(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        originalOut.println(c.out());
-        originalOut.println(c.err());
-        return c;
-    }
 
     /** Unit prices by key, straight from the built-in YAML (same_as followed), not through PriceTable. */
     @SuppressWarnings("unchecked")
@@ -128,7 +104,7 @@ class MatrixEndToEndTest {
                       memory: 2048
                 """.formatted(events));
         Path out = dir.resolve("out");
-        Captured run = salvo(
+        CliCapture run = salvo(
                 "bench",
                 matrix.toString(),
                 "--out",
@@ -184,7 +160,7 @@ class MatrixEndToEndTest {
                         .findFirst()
                         .orElseThrow());
         // compare of the matrix folder prints the same tables
-        Captured compare = salvo("compare", out.toString());
+        CliCapture compare = salvo("compare", out.toString());
         assertThat(compare.exit()).isZero();
         assertThat(compare.out()).isEqualTo(tables);
         // the scripted cell was deployed once and torn down once
@@ -250,7 +226,7 @@ class MatrixEndToEndTest {
         assertThat(deploysAndTeardowns(events))
                 .containsExactly("deploy model-a", "teardown model-a", "deploy model-b", "teardown model-b");
 
-        Captured resumed = salvo("bench", matrix.toString(), "--out", out.toString(), "-q");
+        CliCapture resumed = salvo("bench", matrix.toString(), "--out", out.toString(), "-q");
         assertThat(resumed.exit()).as(resumed.out() + resumed.err()).isZero();
         assertThat(resumed.out())
                 .contains("Resuming in")

@@ -1,5 +1,6 @@
 package io.salvo.it;
 
+import static io.salvo.it.CliCapture.salvo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,10 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.salvo.benchmark.BenchmarkFiles;
 import io.salvo.benchmark.ExperimentRecord;
 import io.salvo.benchmark.ExperimentRecord.Experiment;
-import io.salvo.cli.SalvoCli;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,28 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 class MatrixPlatformSignalsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    private record Captured(int exit, String out, String err) {}
-
-    private static Captured salvo(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream originalOut = System.out;
-        PrintStream originalErr = System.err;
-        int exit;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            exit = SalvoCli.execute(args);
-        } finally {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
-        Captured c = new Captured(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        originalOut.println(c.out());
-        originalOut.println(c.err());
-        return c;
-    }
 
     @Test
     void theDriversVerdictBreakdownAndScaleUpReachTheCellsRecordsReportsAndTables(@TempDir Path dir) throws Exception {
@@ -79,7 +54,7 @@ class MatrixPlatformSignalsTest {
                       fake-cold: "true"
                 """.formatted(realEvents, fakeEvents));
         Path out = dir.resolve("out");
-        Captured run = salvo("bench", matrix.toString(), "--out", out.toString());
+        CliCapture run = salvo("bench", matrix.toString(), "--out", out.toString());
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
 
         List<ExperimentRecord> records = BenchmarkFiles.read(List.of(out));

@@ -189,35 +189,6 @@ public record LambdaSettings(
                 gpus);
     }
 
-    /** Same settings with a different ready timeout (tests: waiters that give up quickly). */
-    public LambdaSettings withReadyTimeout(Duration newTimeout) {
-        return new LambdaSettings(
-                functionName,
-                region,
-                role,
-                packageType,
-                imageUri,
-                zipFile,
-                handler,
-                runtime,
-                memoryMb,
-                ephemeralStorageMb,
-                timeout,
-                architecture,
-                env,
-                access,
-                urlAuth,
-                snapStart,
-                provisionedConcurrency,
-                keep,
-                endpoint,
-                logGroup,
-                newTimeout,
-                modelBytes,
-                maxAttempts,
-                gpus);
-    }
-
     /** True when the driver publishes a version and points an alias (and the URL) at it. */
     public boolean publishesVersion() {
         return snapStart || provisionedConcurrency > 0;
