@@ -102,7 +102,7 @@ public final class IntervalMerger {
 
     /** Expects reports from this worker, of {@code region}, from now on. */
     public synchronized void addWorker(String workerId, String region) {
-        WorkerProgress progress = new WorkerProgress(regions.contains(region) ? region : null);
+        WorkerProgress progress = new WorkerProgress(workerId, regions.contains(region) ? region : null);
         if (workers.putIfAbsent(workerId, progress) == null) {
             running++;
         }
@@ -188,9 +188,10 @@ public final class IntervalMerger {
         progress.highestReported = Math.max(progress.highestReported, index);
         IntervalState state = intervals.computeIfAbsent(index, this::newState);
         boolean wasLive = state.live != null;
-        state.merge(report.getWorkerId(), decoded);
+        // The worker's one id string, not the report's copy: every interval it reports lists it.
+        state.merge(progress.id, decoded);
         if (progress.region != null) {
-            state.region(progress.region).merge(report.getWorkerId(), decoded);
+            state.region(progress.region).merge(progress.id, decoded);
         }
         if (state.shown && !wasLive) {
             keepLive(state);
@@ -392,7 +393,10 @@ public final class IntervalMerger {
         /** Last interval this worker will report; MAX_VALUE while it is still running. */
         long lastIndex = Long.MAX_VALUE;
 
-        WorkerProgress(String region) {
+        final String id;
+
+        WorkerProgress(String id, String region) {
+            this.id = id;
             this.region = region;
         }
 
