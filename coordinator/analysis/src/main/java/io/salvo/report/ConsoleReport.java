@@ -241,9 +241,29 @@ public final class ConsoleReport {
 
     private static String observed(ThresholdRow t) {
         if (t.observed() == null) {
-            return "no value";
+            return "no value" + whyNoValue(t.figure());
         }
         return Figure.named(t.figure()).map(f -> f.format(t.observed())).orElse(String.valueOf(t.observed()));
+    }
+
+    /** Why a figure has no value, where the reader could not guess it (the figures the run may simply not have). */
+    private static String whyNoValue(String figure) {
+        if (figure.startsWith("cost.")) {
+            return " (no cost estimate: the platform reported no billed usage, or not in USD; docs/cost.md)";
+        }
+        if (figure.startsWith("region[")) {
+            return " (the region completed nothing, or the report has no such region)";
+        }
+        if (figure.equals(Figure.FIRST_COLD_START_LATENCY)) {
+            return " (no cold start detected, or its first response latency unknown)";
+        }
+        if (figure.startsWith("warm.") || figure.equals(Figure.TIME_TO_STEADY_STATE)) {
+            return " (steady state not reached)";
+        }
+        if (figure.equals(Figure.TIME_TO_FIRST_SUCCESS)) {
+            return " (no successful response)";
+        }
+        return "";
     }
 
     private static void printDetectors(DetectorReport d, PrintStream out) {

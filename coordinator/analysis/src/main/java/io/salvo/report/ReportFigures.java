@@ -2,6 +2,8 @@ package io.salvo.report;
 
 import io.salvo.report.RunReport.Percentiles;
 import io.salvo.thresholds.Figure;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -12,14 +14,32 @@ final class ReportFigures implements Function<Figure, Double> {
 
     private final RunReport.Totals totals;
     private final DetectorReport detectors;
+    private final List<RunReport.RegionRow> regions;
+    private final CostSection cost;
 
-    ReportFigures(RunReport.Totals totals, DetectorReport detectors) {
+    /**
+     * @param regions the report's regions (null or empty: the run had none, and every region figure has no value)
+     * @param cost    the run's cost estimate; null when it has none, and then the cost figures have no value
+     */
+    ReportFigures(
+            RunReport.Totals totals, DetectorReport detectors, List<RunReport.RegionRow> regions, CostSection cost) {
         this.totals = totals;
         this.detectors = detectors;
+        this.regions = regions == null ? List.of() : regions;
+        this.cost = cost;
     }
 
     @Override
     public Double apply(Figure figure) {
+        Optional<String> region = figure.region();
+        if (region.isPresent()) {
+            // a region's figures are its own totals', judged as the run's are (no detectors: they run on the whole run)
+            return regions.stream()
+                    .filter(r -> r.region().equals(region.get()))
+                    .findFirst()
+                    .map(r -> new ReportFigures(r.totals(), null, null, null).apply(figure.withinRegion()))
+                    .orElse(null);
+        }
         String name = figure.name();
         int dot = name.indexOf('.');
         String family = dot < 0 ? name : name.substring(0, dot);
@@ -29,6 +49,14 @@ final class ReportFigures implements Function<Figure, Double> {
             case "latency_2xx" -> statistic(totals.latencySuccess(), part);
             case "service_time" -> statistic(totals.serviceTime(), part);
             case "scheduler_lag" -> statistic(totals.schedulerLag(), part);
+            // absent from reports written before the request phases: no value, never a 0
+            case "connection_wait" -> statistic(totals.connectionWait(), part);
+            case "time_to_first_byte" -> statistic(totals.timeToFirstByte(), part);
+            case "connect" -> statistic(totals.connect(), part);
+            case "tls_handshake" -> statistic(totals.tlsHandshake(), part);
+            case "connection_waits" -> (double) totals.connectionWaits();
+            case "first_cold_start" -> firstColdStartLatency();
+            case "cost" -> cost(part);
             case "warm" -> warm(part);
             case Figure.TIME_TO_FIRST_SUCCESS ->
                 detectors == null || detectors.timeToFirstSuccess() == null
@@ -70,7 +98,35 @@ final class ReportFigures implements Function<Figure, Double> {
         };
     }
 
+    /** The first cold start's first response, as the report lists it first (the HTML headline shows the same). */
+    private Double firstColdStartLatency() {
+        if (detectors == null
+                || detectors.coldStarts() == null
+                || detectors.coldStarts().isEmpty()) {
+            return null;
+        }
+        return detectors.coldStarts().get(0).firstResponseLatencyMillis();
+    }
+
+    /**
+     * The estimate in the built-in table's currency; an estimate in another (a price table of the user's) has no
+     * value here rather than being compared across currencies.
+     */
+    private Double cost(String part) {
+        if (cost == null || !Figure.Kind.MONEY.unit().equalsIgnoreCase(cost.currency())) {
+            return null;
+        }
+        return switch (part) {
+            case "total" -> cost.total();
+            case "per_million_predictions" -> cost.perMillionPredictions();
+            default -> null;
+        };
+    }
+
     private static Double statistic(Percentiles p, String statistic) {
+        if (p == null) {
+            return null;
+        }
         return switch (statistic) {
             case "min" -> p.min();
             case "mean" -> p.mean();

@@ -18,6 +18,8 @@ import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.WorkerSummary;
 import io.salvo.thresholds.Criterion;
+import io.salvo.thresholds.Figure;
+import io.salvo.thresholds.Operator;
 import io.salvo.thresholds.ThresholdResult;
 import io.salvo.thresholds.Thresholds;
 import java.time.Instant;
@@ -26,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 
@@ -43,7 +46,8 @@ public record RunReport(
         @JsonProperty("workers") List<WorkerRow> workers,
         @JsonProperty("thresholds") List<ThresholdRow> thresholds,
         @JsonProperty("regions") List<RegionRow> regions,
-        @JsonProperty("platform") PlatformSection platform) {
+        @JsonProperty("platform") PlatformSection platform,
+        @JsonProperty("cost") CostSection cost) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -52,7 +56,25 @@ public record RunReport(
      * the CLI holding the platform driver adds; null leaves the report without one.
      */
     public RunReport withPlatform(PlatformSection section) {
-        return new RunReport(schemaVersion, run, totals, detectors, intervals, workers, thresholds, regions, section);
+        return new RunReport(
+                schemaVersion, run, totals, detectors, intervals, workers, thresholds, regions, section, cost);
+    }
+
+    /**
+     * This report with the run's cost estimate, which the CLI computes from the platform's billed usage once the run
+     * has ended (null: none). The criteria on cost are judged again with it; the others keep their verdicts, which
+     * the estimate cannot change.
+     */
+    public RunReport withCost(CostSection estimate) {
+        List<ThresholdRow> judged = thresholds;
+        if (thresholds != null) {
+            ReportFigures figures = new ReportFigures(totals, detectors, regions, estimate);
+            judged = thresholds.stream()
+                    .map(t -> t.figure().startsWith("cost.") ? t.judgedAgain(figures) : t)
+                    .toList();
+        }
+        return new RunReport(
+                schemaVersion, run, totals, detectors, intervals, workers, judged, regions, platform, estimate);
     }
 
     /**
@@ -69,6 +91,17 @@ public record RunReport(
             @JsonProperty("observed") Double observed,
             @JsonProperty("passed") boolean passed,
             @JsonProperty("abort_on_fail") boolean abortOnFail) {
+
+        /** This criterion judged on {@code figures}; a figure or operator this version does not know has no value. */
+        ThresholdRow judgedAgain(Function<Figure, Double> figures) {
+            Figure f = Figure.named(figure).orElse(new Figure(figure, Figure.Kind.COUNT));
+            Operator op = java.util.Arrays.stream(Operator.values())
+                    .filter(o -> o.symbol().equals(operator))
+                    .findFirst()
+                    .orElse(null);
+            return of(Thresholds.evaluate(List.of(new Criterion(criterion, f, op, limit, abortOnFail)), figures)
+                    .get(0));
+        }
 
         static ThresholdRow of(ThresholdResult result) {
             Criterion c = result.criterion();
@@ -526,20 +559,15 @@ public record RunReport(
                     new java.util.TreeMap<>(w.getSentByIntervalMap())));
         }
         DetectorReport detectorReport = DetectorReport.of(detectors.summary());
-        List<ThresholdRow> thresholds =
-                Thresholds.evaluate(Thresholds.of(result.getPlan()), new ReportFigures(totals, detectorReport)).stream()
-                        .map(ThresholdRow::of)
-                        .toList();
+        List<RegionRow> regionRows = regions(result, byRegion);
+        // the cost is not known here: the CLI adds it with withCost, which judges the cost criteria again
+        List<ThresholdRow> thresholds = Thresholds.evaluate(
+                        Thresholds.of(result.getPlan()), new ReportFigures(totals, detectorReport, regionRows, null))
+                .stream()
+                .map(ThresholdRow::of)
+                .toList();
         return new RunReport(
-                SCHEMA_VERSION,
-                info,
-                totals,
-                detectorReport,
-                rows,
-                workers,
-                thresholds,
-                regions(result, byRegion),
-                null);
+                SCHEMA_VERSION, info, totals, detectorReport, rows, workers, thresholds, regionRows, null, null);
     }
 
     /** The run's totals as intervals are added: exact histogram sums and counts. One use. */

@@ -12,6 +12,7 @@ import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeCount;
 import io.salvo.proto.v1.RunPlan;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,8 +29,8 @@ import org.HdrHistogram.HistogramIterationValue;
  * could go: the final count of responses is bounded by the plan's total intended requests, {@link #plannedUpperBound}
  * (for Poisson arrivals with a margin of six standard deviations), and nothing seen can be unseen. So it works only
  * for criteria that more data can only make worse ({@link #unsupportedReason}): upper limits on whole-run latency,
- * error counts and rates, late sends, unsent requests, in-flight cap hits, cold starts, time to first success and
- * time to steady state. The final verdict is still the one {@link Thresholds#evaluate} gives on the report.
+ * error counts and rates, late sends, unsent requests, in-flight cap hits, cold starts, time to first success,
+ * time to steady state, and a region's error counts and maximum latency. The final verdict is still the one {@link Thresholds#evaluate} gives on the report.
  */
 public final class AbortOnFail {
 
@@ -44,13 +45,10 @@ public final class AbortOnFail {
     private final int steadyWindowIntervals;
     private final double plannedUpperBound;
 
-    private final Histogram latency = HistogramSpec.newHistogram();
-    private final Map<OutcomeClass, Long> outcomes = new EnumMap<>(OutcomeClass.class);
-    private long errors;
-    private long lateSends;
-    private long unsent;
-    private long capHits;
-    private long coldStarts;
+    private final Tally run = new Tally();
+    /** The regions' own tallies, from the region snapshots each live snapshot carries, for region[NAME] criteria. */
+    private final Map<String, Tally> regions = new HashMap<>();
+
     private long firstSendInterval = -1;
     private boolean successSeen;
     private boolean steadySeen;
@@ -97,7 +95,14 @@ public final class AbortOnFail {
         String name = c.figure().name();
         boolean upper = c.operator() != null && c.operator().isUpperLimit();
         boolean supported;
-        if (c.figure().isWholeRunLatency()) {
+        if (c.figure().region().isPresent()) {
+            // A region's share of the responses has no bound here (its workers may be lost and its share go unsent,
+            // or it may be re-sliced), so only what needs none: its error counts and its maximum latency.
+            String within = c.figure().withinRegion().name();
+            boolean errorCount = within.equals(Figure.ERRORS) || within.startsWith(Figure.ERRORS + ".");
+            supported = (errorCount && (upper || c.operator() == Operator.EQUAL))
+                    || (within.equals("latency.max") && upper);
+        } else if (c.figure().isWholeRunLatency()) {
             supported = upper && !name.equals("latency.min");
         } else if (c.figure().kind() == Figure.Kind.COUNT) {
             boolean growing = GROWING_COUNTS.contains(name) || name.startsWith(Figure.ERRORS + ".");
@@ -115,8 +120,8 @@ public final class AbortOnFail {
         return Optional.of("abortOnFail needs a criterion that more data can only make worse, so a run that breaks it "
                 + "cannot recover: an upper limit (< or <=) on whole-run latency (p50 ... max, mean), errors, "
                 + "error_rate, late_sends, unsent, in_flight_cap_hits, cold_starts, time_to_first_response or "
-                + "time_to_steady_state (== also for those counts); '" + c.text() + "' is only decided when the run "
-                + "ends");
+                + "time_to_steady_state (== also for those counts), and per region its errors and latency max; '"
+                + c.text() + "' is only decided when the run ends");
     }
 
     /** Takes the next interval's snapshot; the first watched criterion that can no longer pass, if any. */
@@ -129,37 +134,39 @@ public final class AbortOnFail {
             firstSendInterval = s.getIntervalIndex();
         }
         successSeen |= s.getSuccesses() > 0;
-        errors += s.getErrors();
-        lateSends += s.getLateSends();
-        unsent += s.getUnsent();
-        capHits += s.getInFlightCapHits();
-        for (OutcomeCount o : s.getOutcomeCountsList()) {
-            outcomes.merge(o.getOutcome(), o.getCount(), Long::sum);
+        run.add(s);
+        for (LiveSnapshot regional : s.getRegionsList()) {
+            regions.computeIfAbsent(regional.getRegion(), r -> new Tally()).add(regional);
         }
         for (LiveEvent e : s.getLiveEventsList()) {
-            if (e.getKind() == LiveEventKind.LIVE_EVENT_KIND_COLD_START) {
-                coldStarts++;
-            } else if (e.getKind() == LiveEventKind.LIVE_EVENT_KIND_FIRST_SUCCESS) {
+            if (e.getKind() == LiveEventKind.LIVE_EVENT_KIND_FIRST_SUCCESS) {
                 successSeen = true;
             } else if (e.getKind() == LiveEventKind.LIVE_EVENT_KIND_STEADY_STATE) {
                 steadySeen = true;
             }
         }
-        if (!s.getLatencyMicros().isEmpty()) {
-            try {
-                latency.add(HistogramCodec.decode(s.getLatencyMicros()));
-            } catch (CorruptHistogramException e) {
-                // An undecodable live histogram only costs the latency criteria this interval's data; the
-                // final report, built from the stored result, is unaffected.
-            }
-        }
         for (Criterion c : criteria) {
-            Optional<String> why = cannotPass(c);
+            Optional<String> why = c.figure()
+                    .region()
+                    .map(r -> regionCannotPass(c, regions.getOrDefault(r, new Tally())))
+                    .orElseGet(() -> cannotPass(c));
             if (why.isPresent()) {
                 return Optional.of(new Verdict(c, why.get()));
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * A region's criterion: only those decided without a bound on the region's final count (its error counts and its
+     * maximum latency; {@link #unsupportedReason}), so the region's share of the plan need not be bounded.
+     */
+    private Optional<String> regionCannotPass(Criterion c, Tally region) {
+        String name = c.figure().withinRegion().name();
+        if (name.equals("latency.max")) {
+            return latencyMax(c, region);
+        }
+        return counted(c, region.errorCount(name.substring(Figure.ERRORS.length())));
     }
 
     private Optional<String> cannotPass(Criterion c) {
@@ -194,7 +201,7 @@ public final class AbortOnFail {
                     : Optional.empty();
         }
         if (c.figure().kind() == Figure.Kind.RATIO) {
-            long count = errorCount(name.substring(Figure.ERROR_RATE.length()));
+            long count = run.errorCount(name.substring(Figure.ERROR_RATE.length()));
             // The final ratio is count_final / responses_final >= count / plannedUpperBound.
             double lowerBoundPercent = 100.0 * count / plannedUpperBound;
             return broken(c, lowerBoundPercent)
@@ -207,12 +214,17 @@ public final class AbortOnFail {
                     : Optional.empty();
         }
         long count = switch (name) {
-            case "late_sends" -> lateSends;
-            case "unsent" -> unsent;
-            case "in_flight_cap_hits" -> capHits;
-            case "cold_starts" -> coldStarts;
-            default -> errorCount(name.substring(Figure.ERRORS.length()));
+            case "late_sends" -> run.lateSends;
+            case "unsent" -> run.unsent;
+            case "in_flight_cap_hits" -> run.capHits;
+            case "cold_starts" -> run.coldStarts;
+            default -> run.errorCount(name.substring(Figure.ERRORS.length()));
         };
+        return counted(c, count);
+    }
+
+    /** A count that only grows: broken once it is already over an upper limit, or over the value it must equal. */
+    private static Optional<String> counted(Criterion c, long count) {
         boolean broken = c.operator() == Operator.EQUAL ? (double) count > c.limit() : broken(c, (double) count);
         return broken ? Optional.of(count + " so far") : Optional.empty();
     }
@@ -222,29 +234,16 @@ public final class AbortOnFail {
         return !c.operator().holds(lowerBound, c.limit());
     }
 
-    /** Errors so far of the class named by {@code suffix} (".5xx"), or all errors for an empty suffix. */
-    private long errorCount(String suffix) {
-        OutcomeClass outcome = switch (suffix) {
-            case "" -> null;
-            case ".4xx" -> OutcomeClass.OUTCOME_CLASS_4XX;
-            case ".5xx" -> OutcomeClass.OUTCOME_CLASS_5XX;
-            case ".timeout" -> OutcomeClass.OUTCOME_CLASS_TIMEOUT;
-            case ".connect" -> OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR;
-            default -> throw new IllegalStateException("no error class " + suffix);
-        };
-        return outcome == null ? errors : outcomes.getOrDefault(outcome, 0L);
-    }
-
     /**
      * Whole-run latency (all outcomes). The report's statistic is read from the merged histogram at the end; a value
      * counts as breaking the limit here only if every value of its histogram bucket does, so the report's figure
      * (the bucket's highest equivalent value) breaks it too.
      */
     private Optional<String> latency(Criterion c, String statistic) {
+        Histogram latency = run.latency;
         if (latency.getTotalCount() == 0) {
             return Optional.empty();
         }
-        double limitMicros = c.limit() * 1000;
         if (statistic.equals("mean")) {
             // mean_final = sum_final / n_final >= sum_so_far / plannedUpperBound
             double lowerBoundMillis = latency.getMean() * latency.getTotalCount() / plannedUpperBound / 1000;
@@ -257,18 +256,10 @@ public final class AbortOnFail {
                             plannedUpperBound))
                     : Optional.empty();
         }
-        long slow = 0;
-        for (HistogramIterationValue v : latency.recordedValues()) {
-            long lowest = latency.lowestEquivalentValue(v.getValueIteratedTo());
-            if (!c.operator().holds((double) lowest, limitMicros)) {
-                slow += v.getCountAddedInThisIterationStep();
-            }
-        }
         if (statistic.equals("max")) {
-            return slow > 0
-                    ? Optional.of(slow + " response(s) so far took " + c.formattedLimit() + " or more")
-                    : Optional.empty();
+            return latencyMax(c, run);
         }
+        long slow = breaking(c, latency);
         double percentile = Double.parseDouble(statistic.substring(1));
         // The statistic breaks the limit once the responses breaking it are more than (100 - p) % of the final
         // count, whatever the rest of the run brings; the final count is at most plannedUpperBound, and one more
@@ -284,5 +275,75 @@ public final class AbortOnFail {
                         Figure.number(100 - percentile),
                         plannedUpperBound))
                 : Optional.empty();
+    }
+
+    private static Optional<String> latencyMax(Criterion c, Tally tally) {
+        long slow = breaking(c, tally.latency);
+        return slow > 0
+                ? Optional.of(slow + " response(s) so far took " + c.formattedLimit() + " or more")
+                : Optional.empty();
+    }
+
+    /**
+     * The responses that break the criterion's upper limit: those whose whole histogram bucket does, so the report's
+     * figure (the bucket's highest equivalent value) breaks it too.
+     */
+    private static long breaking(Criterion c, Histogram latency) {
+        double limitMicros = c.limit() * 1000;
+        long slow = 0;
+        for (HistogramIterationValue v : latency.recordedValues()) {
+            long lowest = latency.lowestEquivalentValue(v.getValueIteratedTo());
+            if (!c.operator().holds((double) lowest, limitMicros)) {
+                slow += v.getCountAddedInThisIterationStep();
+            }
+        }
+        return slow;
+    }
+
+    /** What the snapshots of the run, or of one region, added up to so far. */
+    private static final class Tally {
+        private final Histogram latency = HistogramSpec.newHistogram();
+        private final Map<OutcomeClass, Long> outcomes = new EnumMap<>(OutcomeClass.class);
+        private long errors;
+        private long lateSends;
+        private long unsent;
+        private long capHits;
+        private long coldStarts;
+
+        void add(LiveSnapshot s) {
+            errors += s.getErrors();
+            lateSends += s.getLateSends();
+            unsent += s.getUnsent();
+            capHits += s.getInFlightCapHits();
+            for (OutcomeCount o : s.getOutcomeCountsList()) {
+                outcomes.merge(o.getOutcome(), o.getCount(), Long::sum);
+            }
+            for (LiveEvent e : s.getLiveEventsList()) {
+                if (e.getKind() == LiveEventKind.LIVE_EVENT_KIND_COLD_START) {
+                    coldStarts++;
+                }
+            }
+            if (!s.getLatencyMicros().isEmpty()) {
+                try {
+                    latency.add(HistogramCodec.decode(s.getLatencyMicros()));
+                } catch (CorruptHistogramException e) {
+                    // An undecodable live histogram only costs the latency criteria this interval's data; the
+                    // final report, built from the stored result, is unaffected.
+                }
+            }
+        }
+
+        /** Errors so far of the class named by {@code suffix} (".5xx"), or all errors for an empty suffix. */
+        long errorCount(String suffix) {
+            OutcomeClass outcome = switch (suffix) {
+                case "" -> null;
+                case ".4xx" -> OutcomeClass.OUTCOME_CLASS_4XX;
+                case ".5xx" -> OutcomeClass.OUTCOME_CLASS_5XX;
+                case ".timeout" -> OutcomeClass.OUTCOME_CLASS_TIMEOUT;
+                case ".connect" -> OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR;
+                default -> throw new IllegalStateException("no error class " + suffix);
+            };
+            return outcome == null ? errors : outcomes.getOrDefault(outcome, 0L);
+        }
     }
 }

@@ -7,15 +7,23 @@ import java.util.regex.Pattern;
 
 /**
  * Reads a criterion's text: {@code FIGURE OPERATOR VALUE[UNIT]}, e.g. {@code p99 < 300ms}, {@code errors < 0.1%},
- * {@code achieved_rate >= 95/s}, {@code errors.timeout == 0}, {@code steady_state == reached}, and the shorthand
- * {@code steady_state: reached}.
+ * {@code achieved_rate >= 95/s}, {@code errors.timeout == 0}, {@code steady_state == reached}, the shorthand
+ * {@code steady_state: reached}, and a figure of one region's own totals, {@code region[us-east1].p99 < 250ms}.
  *
- * <p>The unit must fit the figure: a duration needs us, ms, s, m or h; a ratio %; a rate /s; a count none. An error
+ * <p>The unit must fit the figure: a duration needs us, ms, s, m or h; a ratio %; a rate /s; money USD; a count none. An error
  * count written with % means its share of the responses ({@code errors < 0.1%} is {@code error_rate < 0.1%}).
  */
 public final class CriterionSyntax {
 
     private static final Pattern HEAD = Pattern.compile("([A-Za-z_][A-Za-z0-9_.]*)\\s*(.*)", Pattern.DOTALL);
+    /** region[NAME].FIGURE; NAME is anything up to the bracket, so the message about a bad one can quote it. */
+    private static final Pattern REGION_HEAD =
+            Pattern.compile("((?i:region)\\[([^\\]]*)\\](?:\\.([A-Za-z_][A-Za-z0-9_.]*))?)\\s*(.*)", Pattern.DOTALL);
+
+    private static final String REGION_FIGURES = "per region: the latency, latency_2xx, service_time, scheduler_lag, "
+            + "connection_wait, time_to_first_byte, connect and tls_handshake statistics, errors, error_rate, intended, "
+            + "sent, requests, successes, late_sends, in_flight_cap_hits, unsent, connection_waits, achieved_rate, "
+            + "success_rate";
     private static final Pattern NUMBER = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*(.*)", Pattern.DOTALL);
     private static final String EXAMPLES =
             "e.g. p99, warm.p99, errors, error_rate, achieved_rate, time_to_first_response, time_to_steady_state, "
@@ -29,16 +37,33 @@ public final class CriterionSyntax {
         if (trimmed.isEmpty()) {
             throw new InvalidCriterionException("is empty; write a criterion such as 'p99 < 300ms'");
         }
-        Matcher head = HEAD.matcher(trimmed);
-        if (!head.matches()) {
-            throw new InvalidCriterionException(
-                    "must start with a figure name (" + EXAMPLES + "), got '" + trimmed + "'");
+        String written;
+        String rest;
+        Figure figure;
+        Matcher regional = REGION_HEAD.matcher(trimmed);
+        if (regional.matches()) {
+            written = regional.group(1);
+            rest = regional.group(4).strip();
+            figure = regionFigure(written, regional.group(2), regional.group(3));
+        } else {
+            Matcher head = HEAD.matcher(trimmed);
+            if (!head.matches()) {
+                throw new InvalidCriterionException(
+                        "must start with a figure name (" + EXAMPLES + "), got '" + trimmed + "'");
+            }
+            String name = head.group(1);
+            written = name;
+            rest = head.group(2).strip();
+            if (name.equalsIgnoreCase("region")
+                    || name.regionMatches(true, 0, "region.", 0, "region.".length())
+                    || rest.startsWith("[")) {
+                throw new InvalidCriterionException("a region's figure is written region[NAME].FIGURE, e.g. "
+                        + "region[us-east1].p99 < 250ms, got '" + trimmed + "'");
+            }
+            figure = Figure.named(name)
+                    .orElseThrow(
+                            () -> new InvalidCriterionException("unknown figure '" + name + "' (" + EXAMPLES + ")"));
         }
-        String written = head.group(1);
-        String rest = head.group(2).strip();
-        Figure figure = Figure.named(written)
-                .orElseThrow(
-                        () -> new InvalidCriterionException("unknown figure '" + written + "' (" + EXAMPLES + ")"));
 
         if (figure.kind() == Figure.Kind.STATE && rest.startsWith(":")) {
             return new Criterion(
@@ -83,6 +108,25 @@ public final class CriterionSyntax {
             }
         }
         return new Criterion(trimmed, figure, operator, limit(written, figure, amount, unit), false);
+    }
+
+    private static Figure regionFigure(String written, String region, String inner) throws InvalidCriterionException {
+        if (region.isBlank()) {
+            throw new InvalidCriterionException(
+                    "'" + written + "' names no region: write region[NAME].FIGURE, e.g. region[us-east1].p99");
+        }
+        if (inner == null) {
+            throw new InvalidCriterionException("'" + written + "' names no figure: write region[" + region
+                    + "].FIGURE, e.g. region[" + region + "].p99");
+        }
+        Figure whole = Figure.named(inner)
+                .orElseThrow(() -> new InvalidCriterionException(
+                        "unknown figure '" + inner + "' in '" + written + "' (" + REGION_FIGURES + ")"));
+        if (!whole.isRegional()) {
+            throw new InvalidCriterionException(
+                    "'" + inner + "' is not reported per region, only for the whole run (" + REGION_FIGURES + ")");
+        }
+        return Figure.named(written).orElseThrow(() -> new IllegalStateException("no region figure " + written));
     }
 
     private static double limit(String written, Figure figure, double amount, String unit)
@@ -131,6 +175,16 @@ public final class CriterionSyntax {
                 }
                 return amount;
             }
+            case MONEY -> {
+                if (!unit.equalsIgnoreCase(Figure.Kind.MONEY.unit())) {
+                    throw new InvalidCriterionException((unit.isEmpty()
+                                    ? "'" + written + "' is money: give its currency"
+                                    : "unit '" + unit + "' does not fit '" + written
+                                            + "', money in the price table's currency: use USD")
+                            + ", e.g. " + example(figure));
+                }
+                return amount;
+            }
             default -> throw new IllegalStateException("no numeric limit for " + figure);
         }
     }
@@ -163,6 +217,7 @@ public final class CriterionSyntax {
             case RATE -> "95/s";
             case COUNT -> "10";
             case STATE -> "reached";
+            case MONEY -> "0.05 USD";
         };
     }
 }

@@ -28,7 +28,12 @@ public record Figure(String name, Kind kind) {
         /** A plain number, written without a unit. */
         COUNT(""),
         /** steady_state: 1 = reached, 0 = not reached; written as reached or not_reached. */
-        STATE("");
+        STATE(""),
+        /**
+         * Money in the built-in price table's currency (docs/cost.md); written with its code so a limit cannot be
+         * read in another currency by mistake.
+         */
+        MONEY("USD");
 
         private final String unit;
 
@@ -43,8 +48,15 @@ public record Figure(String name, Kind kind) {
     }
 
     /** The histogram families of the report's totals, each with the statistics of {@link #STATISTICS}. */
-    public static final List<String> LATENCY_FAMILIES =
-            List.of("latency", "latency_2xx", "service_time", "scheduler_lag");
+    public static final List<String> LATENCY_FAMILIES = List.of(
+            "latency",
+            "latency_2xx",
+            "service_time",
+            "scheduler_lag",
+            "connection_wait",
+            "time_to_first_byte",
+            "connect",
+            "tls_handshake");
 
     public static final List<String> STATISTICS = List.of("min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max");
     public static final List<String> WARM_STATISTICS = List.of("p50", "p95", "p99");
@@ -56,6 +68,22 @@ public record Figure(String name, Kind kind) {
     public static final String TIME_TO_STEADY_STATE = "time_to_steady_state";
     public static final String ERRORS = "errors";
     public static final String ERROR_RATE = "error_rate";
+    public static final String FIRST_COLD_START_LATENCY = "first_cold_start.first_response_latency";
+    public static final String COST_TOTAL = "cost.total";
+    public static final String COST_PER_MILLION = "cost.per_million_predictions";
+
+    /** The counts of the report's totals, which a region's totals have too. */
+    private static final List<String> TOTALS_COUNTS = List.of(
+            "intended",
+            "sent",
+            "requests",
+            "successes",
+            "late_sends",
+            "in_flight_cap_hits",
+            "unsent",
+            "connection_waits");
+
+    private static final String REGION_PREFIX = "region[";
 
     private static final Map<String, Figure> CATALOGUE = catalogue();
     private static final Map<String, String> ALIASES = aliases();
@@ -80,20 +108,16 @@ public record Figure(String name, Kind kind) {
         for (String c : ERROR_CLASSES) {
             add(all, ERROR_RATE + "." + c, Kind.RATIO);
         }
-        for (String count : List.of(
-                "intended",
-                "sent",
-                "requests",
-                "successes",
-                "late_sends",
-                "in_flight_cap_hits",
-                "unsent",
-                "cold_starts")) {
+        for (String count : TOTALS_COUNTS) {
             add(all, count, Kind.COUNT);
         }
+        add(all, "cold_starts", Kind.COUNT);
+        add(all, FIRST_COLD_START_LATENCY, Kind.DURATION);
         add(all, "achieved_rate", Kind.RATE);
         add(all, "success_rate", Kind.RATE);
         add(all, STEADY_STATE, Kind.STATE);
+        add(all, COST_TOTAL, Kind.MONEY);
+        add(all, COST_PER_MILLION, Kind.MONEY);
         return Collections.unmodifiableMap(all);
     }
 
@@ -108,13 +132,60 @@ public record Figure(String name, Kind kind) {
             aliases.put(statistic, "latency." + statistic);
         }
         aliases.put("time_to_first_response", TIME_TO_FIRST_SUCCESS);
+        aliases.put("cold_start_latency", FIRST_COLD_START_LATENCY);
+        aliases.put("cost", COST_TOTAL);
+        aliases.put("cost.per_million", COST_PER_MILLION);
         return Collections.unmodifiableMap(aliases);
     }
 
-    /** The figure with this canonical name or alias. */
+    /**
+     * The figure with this canonical name or alias; {@code region[NAME].FIGURE} is FIGURE over the region NAME's own
+     * totals, for the figures a region's totals have ({@link #isRegional}). The region name keeps its case: regions
+     * are labels, compared exactly.
+     */
     public static Optional<Figure> named(String name) {
+        if (name.regionMatches(true, 0, REGION_PREFIX, 0, REGION_PREFIX.length())) {
+            int close = name.indexOf("].", REGION_PREFIX.length());
+            if (close <= REGION_PREFIX.length()) {
+                return Optional.empty();
+            }
+            String region = name.substring(REGION_PREFIX.length(), close);
+            return named(name.substring(close + 2))
+                    .filter(Figure::isRegional)
+                    .map(inner -> new Figure(REGION_PREFIX + region + "]." + inner.name(), inner.kind()));
+        }
         String key = name.toLowerCase(Locale.ROOT);
         return Optional.ofNullable(CATALOGUE.get(ALIASES.getOrDefault(key, key)));
+    }
+
+    /**
+     * Whether a region's totals (the report's {@code regions[].totals}) have this figure: the histogram statistics,
+     * the error counts and rates, the counts of the totals and the rates; not the detectors' figures or the cost.
+     */
+    public boolean isRegional() {
+        if (region().isPresent()) {
+            return false;
+        }
+        String family = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
+        return LATENCY_FAMILIES.contains(family)
+                || family.equals(ERRORS)
+                || family.equals(ERROR_RATE)
+                || TOTALS_COUNTS.contains(name)
+                || kind == Kind.RATE;
+    }
+
+    /** The region of a {@code region[NAME].FIGURE} figure; empty for a whole-run figure. */
+    public Optional<String> region() {
+        if (!name.startsWith(REGION_PREFIX)) {
+            return Optional.empty();
+        }
+        return Optional.of(name.substring(REGION_PREFIX.length(), name.indexOf("].")));
+    }
+
+    /** The figure a region figure reads from its region's totals ({@code region[a].latency.p99} -> latency.p99). */
+    public Figure withinRegion() {
+        return region().map(r -> new Figure(name.substring(name.indexOf("].") + 2), kind))
+                .orElse(this);
     }
 
     /** Every figure, in the order docs/user-guide.md lists them. */
@@ -124,6 +195,12 @@ public record Figure(String name, Kind kind) {
 
     /** The share-of-responses twin of an error count ({@code errors.5xx} -> {@code error_rate.5xx}), if this is one. */
     Optional<Figure> asErrorRate() {
+        Optional<String> region = region();
+        if (region.isPresent()) {
+            return withinRegion()
+                    .asErrorRate()
+                    .flatMap(rate -> named(REGION_PREFIX + region.get() + "]." + rate.name()));
+        }
         if (name.equals(ERRORS) || name.startsWith(ERRORS + ".")) {
             return named(ERROR_RATE + name.substring(ERRORS.length()));
         }
@@ -143,15 +220,21 @@ public record Figure(String name, Kind kind) {
             case RATE -> String.format(Locale.ROOT, "%s /s", number(value));
             case COUNT -> number(value);
             case STATE -> value == 1 ? "reached" : "not_reached";
+            // a short run costs fractions of a cent: four decimals would show most as 0
+            case MONEY -> String.format(Locale.ROOT, "%s USD", number(value, 8));
         };
     }
 
     /** A number without trailing zeros: 300, 0.1, 99.9. */
     static String number(double value) {
+        return number(value, 4);
+    }
+
+    private static String number(double value, int decimals) {
         if (value == Math.rint(value) && Math.abs(value) < 1e15) {
             return Long.toString((long) value);
         }
-        String text = String.format(Locale.ROOT, "%.4f", value);
+        String text = String.format(Locale.ROOT, "%." + decimals + "f", value);
         return text.replaceAll("0+$", "").replaceAll("\\.$", "");
     }
 }

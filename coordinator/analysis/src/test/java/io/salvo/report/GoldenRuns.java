@@ -599,6 +599,35 @@ final class GoldenRuns {
                         "kubernetes:node-hours:e2-standard-4", 0.0042, "node-h", "nodes hosting the model's pods")));
     }
 
+    /**
+     * The steady run's cost estimate as the CLI prices {@link #steadyPlatform()}'s node-hours: the built-in table's
+     * e2-standard-4 price of 2026-12-06, per the run's 466 2xx responses (Kubernetes counts no predictions itself).
+     */
+    static CostSection steadyCost() {
+        double price = 0.134012;
+        double total = 0.0042 * price;
+        return new CostSection(
+                total,
+                "USD",
+                total / 466 * 1e6,
+                466,
+                "salvo 2xx responses",
+                6.0,
+                "built-in",
+                "2026-12-06",
+                false,
+                List.of(),
+                CostSection.LEAVES_OUT,
+                List.of(new CostSection.Line(
+                        "kubernetes:node-hours:e2-standard-4",
+                        0.0042,
+                        "node-h",
+                        "nodes hosting the model's pods",
+                        "kubernetes:node-hours:e2-standard-4",
+                        price,
+                        total)));
+    }
+
     private static HeaderValueCount value(String value, long count) {
         return HeaderValueCount.newBuilder().setValue(value).setCount(count).build();
     }

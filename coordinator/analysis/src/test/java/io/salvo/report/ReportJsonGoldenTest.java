@@ -152,7 +152,9 @@ class ReportJsonGoldenTest {
 
     @Test
     void todaysWriterProducesThePlatformRunGolden() throws Exception {
-        RunReport report = RunReport.from(GoldenRuns.steady()).withPlatform(GoldenRuns.steadyPlatform());
+        RunReport report = RunReport.from(GoldenRuns.steady())
+                .withPlatform(GoldenRuns.steadyPlatform())
+                .withCost(GoldenRuns.steadyCost());
         Golden.assertMatches(PLATFORM, written(report), ReportJsonGoldenTest::differences);
     }
 
@@ -160,7 +162,10 @@ class ReportJsonGoldenTest {
     void todaysReaderReadsThePlatformRunGoldenWithItsBreakdownEventsAndCounts() throws Exception {
         RunReport golden = ReportFiles.json().readValue(Golden.read(PLATFORM), RunReport.class);
 
-        assertThat(golden).isEqualTo(RunReport.from(GoldenRuns.steady()).withPlatform(GoldenRuns.steadyPlatform()));
+        assertThat(golden)
+                .isEqualTo(RunReport.from(GoldenRuns.steady())
+                        .withPlatform(GoldenRuns.steadyPlatform())
+                        .withCost(GoldenRuns.steadyCost()));
         PlatformSection platform = golden.platform();
         assertThat(platform.version()).isEqualTo(1);
         assertThat(platform.coldStartCheck()).isEqualTo("verified");
@@ -177,8 +182,19 @@ class ReportJsonGoldenTest {
             assertThat(e.reason()).isEqualTo("FailedScheduling");
             assertThat(e.message()).contains("Insufficient cpu");
         });
-        // the rest of the report is the steady run's, unchanged by the section
-        assertThat(golden.withPlatform(null)).isEqualTo(RunReport.from(GoldenRuns.steady()));
+        // the cost estimate the CLI priced from the section's usage, with every line of its computation
+        CostSection cost = golden.cost();
+        assertThat(cost.currency()).isEqualTo("USD");
+        assertThat(cost.total()).isEqualTo(0.0042 * 0.134012);
+        assertThat(cost.perMillionPredictions())
+                .isEqualTo(cost.total() / golden.totals().successes() * 1e6);
+        assertThat(cost.lines()).singleElement().satisfies(l -> {
+            assertThat(l.dimension()).isEqualTo(platform.usage().get(0).dimension());
+            assertThat(l.cost()).isEqualTo(cost.total());
+        });
+        assertThat(cost.leavesOut()).contains("free tiers").contains("egress");
+        // the rest of the report is the steady run's, unchanged by the section and the estimate
+        assertThat(golden.withPlatform(null).withCost(null)).isEqualTo(RunReport.from(GoldenRuns.steady()));
         // a report without a driver says so with null, never an empty section
         JsonNode steady = ReportFiles.json().readTree(Golden.read(STEADY));
         assertThat(steady.get("platform").isNull()).isTrue();
@@ -186,6 +202,11 @@ class ReportJsonGoldenTest {
         ObjectNode older = (ObjectNode) steady.deepCopy();
         older.remove("platform");
         assertThat(ReportFiles.json().treeToValue(older, RunReport.class).platform())
+                .isNull();
+        // nor a cost estimate: "cost" is null, and a report from before it (no "cost" property) reads with null
+        assertThat(steady.get("cost").isNull()).isTrue();
+        older.remove("cost");
+        assertThat(ReportFiles.json().treeToValue(older, RunReport.class).cost())
                 .isNull();
     }
 

@@ -99,6 +99,53 @@ class AbortOnFailTest {
                 .hasValueSatisfying(v -> assertThat(v.why()).isEqualTo("1 so far"));
     }
 
+    /**
+     * The run's snapshot with one region snapshot per region, as the coordinator sends them: {@code east} the given
+     * region's part, the other region's clean.
+     */
+    private static LiveSnapshot regional(long index, LiveSnapshot east) {
+        LiveSnapshot west = interval(index, 50).setRegion("us-west1").build();
+        return interval(index, east.getSuccesses() + 50)
+                .setErrors(east.getErrors())
+                .addAllOutcomeCounts(east.getOutcomeCountsList())
+                .addRegions(east.toBuilder().setRegion("us-east1"))
+                .addRegions(west)
+                .build();
+    }
+
+    @Test
+    void aRegionsErrorCountStopsTheRunOnItsOwnErrorsNotTheOtherRegions() throws Exception {
+        AbortOnFail east = watching("region[us-east1].errors.5xx < 3");
+        AbortOnFail west = watching("region[us-west1].errors == 0");
+
+        LiveSnapshot first = regional(0, withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 2));
+        LiveSnapshot second = regional(1, withErrors(1, OutcomeClass.OUTCOME_CLASS_5XX, 1));
+
+        assertThat(east.accept(first)).isEmpty();
+        assertThat(east.accept(second)).hasValueSatisfying(v -> {
+            assertThat(v.criterion().text()).isEqualTo("region[us-east1].errors.5xx < 3");
+            assertThat(v.why()).isEqualTo("3 so far");
+        });
+        assertThat(west.accept(first)).isEmpty();
+        assertThat(west.accept(second)).isEmpty();
+    }
+
+    @Test
+    void aRegionsMaxStopsAtItsFirstResponseOverTheLimit() throws Exception {
+        AbortOnFail east = watching("region[us-east1].max < 1s");
+        AbortOnFail west = watching("region[us-west1].max < 1s");
+
+        LiveSnapshot slowEast = regional(0, withSlow(0, 49, 1, 2_000_000));
+
+        assertThat(east.accept(slowEast))
+                .hasValueSatisfying(v -> assertThat(v.why()).isEqualTo("1 response(s) so far took 1000 ms or more"));
+        assertThat(west.accept(slowEast)).isEmpty();
+        // a region the snapshots never name has nothing so far, so nothing broke
+        assertThat(watching("region[asia-east1].errors == 0")
+                        .accept(regional(0, withErrors(0, OutcomeClass.OUTCOME_CLASS_5XX, 5))))
+                .isEmpty();
+    }
+
     @Test
     void p99StopsOnceTheSlowResponsesAreMoreThanOnePercentOfThePlannedTotal() throws Exception {
         AbortOnFail watch = watching("p99 < 300ms");
@@ -237,6 +284,18 @@ class AbortOnFailTest {
                 "errors > 3",
                 "successes < 10",
                 "time_to_first_response > 1s",
+                // decided only at the end, or needing a bound this class does not have
+                "connection_wait.max < 1s",
+                "time_to_first_byte.p99 < 1s",
+                "connection_waits < 10",
+                "first_cold_start.first_response_latency < 10s",
+                "cost < 1 USD",
+                "cost.per_million_predictions < 20 USD",
+                "region[us-east1].p99 < 1s",
+                "region[us-east1].error_rate < 1%",
+                "region[us-east1].errors != 0",
+                "region[us-east1].max > 1s",
+                "region[us-east1].late_sends < 3",
             })
     void criteriaThatMoreDataCouldStillSaveAreRefused(String text) throws Exception {
         assertThat(AbortOnFail.unsupportedReason(CriterionSyntax.parse(text)))
@@ -261,6 +320,9 @@ class AbortOnFailTest {
                 "cold_starts <= 2",
                 "time_to_first_response < 10s",
                 "time_to_steady_state <= 60s",
+                "region[us-east1].errors < 5",
+                "region[us-east1].errors.5xx == 0",
+                "region[us-east1].max <= 1s",
             })
     void criteriaThatMoreDataCanOnlyMakeWorseAreWatched(String text) throws Exception {
         assertThat(AbortOnFail.unsupportedReason(CriterionSyntax.parse(text))).isEmpty();

@@ -34,6 +34,22 @@ class CriterionSyntaxTest {
                 "steady_state != not_reached   | steady_state          | NOT_EQUAL        | 0",
                 "steady_state: reached         | steady_state          | EQUAL            | 1",
                 "STEADY_STATE: NOT_REACHED     | steady_state          | EQUAL            | 0",
+                "cold_start_latency < 10s      | first_cold_start.first_response_latency | LESS | 10000",
+                "first_cold_start.first_response_latency <= 2s | first_cold_start.first_response_latency "
+                        + "| LESS_OR_EQUAL | 2000",
+                "connection_wait.p95 < 5ms     | connection_wait.p95   | LESS             | 5",
+                "connection_wait.max <= 1s     | connection_wait.max   | LESS_OR_EQUAL    | 1000",
+                "connection_waits < 10         | connection_waits      | LESS             | 10",
+                "time_to_first_byte.p99 < 250ms | time_to_first_byte.p99 | LESS           | 250",
+                "tls_handshake.max < 50ms      | tls_handshake.max     | LESS             | 50",
+                "region[us-east1].p99 < 250ms  | region[us-east1].latency.p99 | LESS      | 250",
+                "Region[eu.west-1].errors < 1% | region[eu.west-1].error_rate | LESS      | 1",
+                "region[a_b].errors.5xx == 0   | region[a_b].errors.5xx | EQUAL           | 0",
+                "region[us-east1].achieved_rate >= 20/s | region[us-east1].achieved_rate | GREATER_OR_EQUAL | 20",
+                "region[us-east1].time_to_first_byte.p50 < 9ms | region[us-east1].time_to_first_byte.p50 | LESS | 9",
+                "cost < 0.05 USD               | cost.total            | LESS             | 0.05",
+                "cost.total <= 1usd            | cost.total            | LESS_OR_EQUAL    | 1",
+                "cost.per_million < 20 USD     | cost.per_million_predictions | LESS      | 20",
             })
     void readsFigureOperatorAndLimitInTheFiguresUnit(String text, String figure, Operator operator, double limit)
             throws Exception {
@@ -73,11 +89,40 @@ class CriterionSyntaxTest {
                 "steady_state < reached | compare it with == or !=, not <",
                 "steady_state == yes  | 'steady_state' is reached or not_reached, got 'yes'",
                 "steady_state: maybe  | 'steady_state' is reached or not_reached, got 'maybe'",
+                "cost < 0.05          | 'cost' is money: give its currency, e.g. 0.05 USD",
+                "cost < 0.05 EUR      | unit 'EUR' does not fit 'cost', money in the price table's currency: use USD",
+                "cost < 5%            | unit '%' does not fit 'cost'",
+                "connection_wait.p98 < 1ms | unknown figure 'connection_wait.p98'",
+                "region[].p99 < 1s    | 'region[].p99' names no region: write region[NAME].FIGURE",
+                "region[us-east1] < 1s | 'region[us-east1]' names no figure: write region[us-east1].FIGURE",
+                "region[us-east1].p98 < 1s | unknown figure 'p98' in 'region[us-east1].p98'",
+                "region[us-east1].warm.p99 < 1s | 'warm.p99' is not reported per region, only for the whole run",
+                "region[us-east1].cost < 1 USD | 'cost' is not reported per region",
+                "region[a].region[b].p99 < 1s | unknown figure 'region' in 'region[a].region'",
+                "region.p99 < 1s      | a region's figure is written region[NAME].FIGURE, e.g. region[us-east1].p99",
+                "region [x].p99 < 1s  | a region's figure is written region[NAME].FIGURE",
+                "region[us-east1].p99 < 1%  | unit '%' does not fit 'region[us-east1].p99', a duration",
             })
     void refusesWhatItCannotReadWithAMessageSayingWhy(String text, String message) {
         assertThatThrownBy(() -> CriterionSyntax.parse(text))
                 .isInstanceOf(InvalidCriterionException.class)
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void aRegionFigureTravelsThroughTheProtoWithItsRegionAndUnit() throws Exception {
+        Criterion c =
+                CriterionSyntax.parse("region[eu.west-1].errors.timeout <= 2").withAbortOnFail(true);
+
+        Criterion back = Criterion.fromProto(c.toProto());
+
+        assertThat(back).isEqualTo(c);
+        assertThat(back.figure().region()).hasValue("eu.west-1");
+        assertThat(back.figure().withinRegion().name()).isEqualTo("errors.timeout");
+        assertThat(CriterionSyntax.parse("cost.per_million < 20 USD").formattedLimit())
+                .isEqualTo("20 USD");
+        assertThat(CriterionSyntax.parse("cost < 0.000125 USD").formattedLimit())
+                .isEqualTo("0.000125 USD");
     }
 
     @Test
@@ -113,6 +158,7 @@ class CriterionSyntaxTest {
                 case RATE -> "1/s";
                 case COUNT -> "1";
                 case STATE -> "reached";
+                case MONEY -> "1 USD";
             };
             assertThat(CriterionSyntax.parse(f.name() + " == " + value).figure())
                     .isEqualTo(f);

@@ -86,5 +86,8 @@ class ThresholdsTest {
         assertThat(Figure.named("achieved_rate").orElseThrow().format(95)).isEqualTo("95 /s");
         assertThat(Figure.named("errors").orElseThrow().format(12)).isEqualTo("12");
         assertThat(Figure.named("steady_state").orElseThrow().format(0)).isEqualTo("not_reached");
+        assertThat(Figure.named("cost").orElseThrow().format(0.000123)).isEqualTo("0.000123 USD");
+        assertThat(Figure.named("region[us-east1].p99").orElseThrow().format(12.5))
+                .isEqualTo("12.5 ms");
     }
 }

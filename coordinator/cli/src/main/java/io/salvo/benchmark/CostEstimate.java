@@ -3,6 +3,7 @@ package io.salvo.benchmark;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.salvo.platform.PlatformUsage;
 import io.salvo.platform.UsageQuantity;
+import io.salvo.report.CostSection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,6 +98,26 @@ public record CostEstimate(
                 total,
                 predictions > 0 ? total / predictions * 1e6 : null,
                 unpriced);
+    }
+
+    /** The estimate as the JSON run report carries it ({@code cost}), with what it leaves out. */
+    public CostSection section() {
+        return new CostSection(
+                total,
+                currency,
+                perMillion,
+                predictions,
+                predictionsSource,
+                windowSeconds,
+                priceTable,
+                pricesAsOf,
+                !complete(),
+                unpriced,
+                CostSection.LEAVES_OUT,
+                lines.stream()
+                        .map(l -> new CostSection.Line(
+                                l.dimension(), l.amount(), l.unit(), l.basis(), l.priceKey(), l.unitPrice(), l.cost()))
+                        .toList());
     }
 
     /** True when every quantity was priced. */

@@ -500,7 +500,6 @@ public final class MatrixBenchmark {
                 PlatformReport.of(driver, result, coldSince != null ? coldSince : RunMeasurement.runStart(result), out);
         boolean platformSays = !platformSide.timeline().coldStarts().isEmpty()
                 || !platformSide.timeline().events().isEmpty();
-        String reportFile = saveRunReport(result, platformSays ? platformSide : null);
         DetectorSummary summary =
                 RunMeasurement.detect(result, new PlatformSignalsView(driver, RunMeasurement.runStart(result)));
         Measured measured = RunMeasurement.measured(result, summary);
@@ -513,6 +512,7 @@ public final class MatrixBenchmark {
         Optional<PlatformUsage> usage = driver.usage(from, to);
         CostEstimate cost =
                 usage.map(u -> CostEstimate.of(u, measured.successes(), prices)).orElse(null);
+        String reportFile = saveRunReport(result, platformSays ? platformSide : null, cost);
         ExperimentRecord record = new ExperimentRecord(
                 ExperimentRecord.SCHEMA_VERSION,
                 experiment,
@@ -625,12 +625,14 @@ public final class MatrixBenchmark {
 
     /**
      * The run's standard report, exactly as {@code salvo run} writes it: with the platform's breakdown as its
-     * {@code platform} section and beside it ({@code <run-id>-platform.json}) when the platform gave one (null: none).
+     * {@code platform} section and beside it ({@code <run-id>-platform.json}) when the platform gave one (null: none),
+     * and the record's cost estimate as its {@code cost} (null: none).
      */
-    private String saveRunReport(RunResult result, PlatformReport platformSide) throws BenchmarkException {
+    private String saveRunReport(RunResult result, PlatformReport platformSide, CostEstimate cost)
+            throws BenchmarkException {
         try {
             Path json = outDir.resolve("runs").resolve(result.getRunId() + ".json");
-            RunReport report = RunReport.from(result);
+            RunReport report = RunReport.from(result).withCost(cost == null ? null : cost.section());
             if (platformSide != null) {
                 report = report.withPlatform(platformSide.section());
                 platformSide.writeJson(outDir.resolve("runs").resolve(result.getRunId() + "-platform.json"));

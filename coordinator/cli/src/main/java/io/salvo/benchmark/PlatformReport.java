@@ -146,6 +146,11 @@ public final class PlatformReport {
                 : verdict.state().name().toLowerCase(Locale.ROOT);
     }
 
+    /** The platform's billed usage over the run; empty when it reports none or could not give it. */
+    public Optional<PlatformUsage> usage() {
+        return usage;
+    }
+
     public PlatformTimeline timeline() {
         return timeline;
     }

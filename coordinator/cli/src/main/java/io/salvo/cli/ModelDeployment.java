@@ -14,6 +14,7 @@ import io.salvo.platform.PlatformLimitException;
 import io.salvo.platform.PlatformUsage;
 import io.salvo.platform.UsageQuantity;
 import io.salvo.proto.v1.RunPlan;
+import io.salvo.report.CostSection;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
@@ -133,8 +134,9 @@ final class ModelDeployment {
          * @param headers    the plan pointed at the deployment, with the platform's headers, renewed during the run
          * @param beforeHalt runs on Ctrl-C after the partial report (the deployment's teardown, or the keep message)
          * @param driver     the deployed (and forced cold) driver, to attach with {@link RunExecution#platform}
+         * @param prices     the table the run's report prices the platform's usage by ({@link RunExecution#prices})
          */
-        Finished run(PlatformHeaders headers, Runnable beforeHalt, PlatformDriver driver);
+        Finished run(PlatformHeaders headers, Runnable beforeHalt, PlatformDriver driver, PriceTable prices);
     }
 
     /**
@@ -143,8 +145,9 @@ final class ModelDeployment {
      * @param exitCode  the run's exit code
      * @param successes the 2xx responses Salvo counted, the predictions a platform that counts none is priced per;
      *                  0 when the run wrote no report
+     * @param cost      the cost estimate the run's report carries; null when it has none
      */
-    record Finished(int exitCode, long successes) {}
+    record Finished(int exitCode, long successes, CostSection cost) {}
 
     /**
      * {@code salvo run} of a plan with a platform section: deploy, point the plan's target path at the endpoint, force
@@ -188,9 +191,13 @@ final class ModelDeployment {
             Instant from = Instant.now();
             Finished finished;
             try (headers) {
-                finished = execute.run(headers, teardown, deployment.driver());
+                finished = execute.run(headers, teardown, deployment.driver(), prices(section.config(), out));
             }
-            printUsage(deployment.driver(), section.config(), from, Instant.now(), finished.successes(), out);
+            if (finished.cost() != null) {
+                printCost(finished.cost(), out);
+            } else {
+                printUsage(deployment.driver(), section.config(), from, Instant.now(), finished.successes(), out);
+            }
             return finished.exitCode();
         } catch (DeploymentFailed e) {
             err.println("salvo: " + e.getMessage());
@@ -226,13 +233,7 @@ final class ModelDeployment {
         if (usage.isEmpty()) {
             return;
         }
-        PriceTable prices;
-        try {
-            prices = PriceTable.builtIn().withPlanPrices(List.of(settings));
-        } catch (PriceTable.PriceTableException e) {
-            out.println("Platform usage not priced: " + e.getMessage());
-            prices = PriceTable.builtIn();
-        }
+        PriceTable prices = prices(settings, out);
         out.println("\nPlatform usage over the run (" + driver.label() + "):");
         for (UsageQuantity q : usage.get().quantities()) {
             out.printf(Locale.ROOT, "  %-40s %14.4f %-8s %s%n", q.dimension(), q.amount(), q.unit(), q.basis());
@@ -250,5 +251,41 @@ final class ModelDeployment {
                     cost.pricesAsOf(),
                     cost.complete() ? "" : "; unpriced, so a lower bound: " + String.join(", ", cost.unpriced()));
         }
+    }
+
+    /** The built-in price table with the node prices {@code settings} give; the built-in one alone if they are invalid. */
+    static PriceTable prices(Map<String, String> settings, PrintStream out) {
+        try {
+            return PriceTable.builtIn().withPlanPrices(List.of(settings));
+        } catch (PriceTable.PriceTableException e) {
+            out.println("Platform usage not priced by the plan's node prices: " + e.getMessage());
+            return PriceTable.builtIn();
+        }
+    }
+
+    /**
+     * The estimate the run's report carries (over the run's window, as docs/cost.md defines it), so the console says
+     * what the JSON and HTML report say.
+     */
+    static void printCost(CostSection cost, PrintStream out) {
+        out.println("\nPlatform usage over the run, priced (the report's cost section):");
+        for (CostSection.Line l : cost.lines()) {
+            out.printf(
+                    Locale.ROOT,
+                    "  %-40s %14.4f %-8s %s%n",
+                    l.dimension(),
+                    l.amount(),
+                    l.unit(),
+                    l.cost() == null ? "unpriced" : ComparisonTables.money(l.cost()));
+        }
+        out.printf(
+                Locale.ROOT,
+                "Estimated cost: %s in all, %s per million predictions (%d predictions; %s price table of %s%s)%n",
+                ComparisonTables.money(cost.total()),
+                cost.perMillionPredictions() == null ? "n/a" : ComparisonTables.money(cost.perMillionPredictions()),
+                cost.predictions(),
+                cost.priceTable(),
+                cost.pricesAsOf(),
+                cost.lowerBound() ? "; unpriced, so a lower bound: " + String.join(", ", cost.unpriced()) : "");
     }
 }

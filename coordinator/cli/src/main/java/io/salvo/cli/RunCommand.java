@@ -169,11 +169,12 @@ final class RunCommand implements Callable<Integer> {
             return ModelDeployment.runOn(
                     document,
                     plan,
-                    (headers, beforeHalt, driver) -> execute(headers.plan(), beforeHalt, headers, driver),
+                    (headers, beforeHalt, driver, prices) ->
+                            execute(headers.plan(), beforeHalt, headers, driver, prices),
                     System.out,
                     err);
         }
-        return execute(plan, null, null, null).exitCode();
+        return execute(plan, null, null, null, null).exitCode();
     }
 
     /**
@@ -183,7 +184,11 @@ final class RunCommand implements Callable<Integer> {
      * the section's keep is honoured).
      */
     private ModelDeployment.Finished execute(
-            RunPlan plan, Runnable beforeHalt, PlatformHeaders headers, io.salvo.platform.PlatformDriver driver) {
+            RunPlan plan,
+            Runnable beforeHalt,
+            PlatformHeaders headers,
+            io.salvo.platform.PlatformDriver driver,
+            io.salvo.benchmark.PriceTable prices) {
         var err = System.err;
         List<InetSocketAddress> addresses = List.of();
         ClusterToken token = null;
@@ -199,13 +204,13 @@ final class RunCommand implements Callable<Integer> {
             }
         } catch (IllegalArgumentException | java.io.IOException e) {
             err.println("salvo: " + e.getMessage());
-            return new ModelDeployment.Finished(RunExecution.USER_ERROR, 0);
+            return new ModelDeployment.Finished(RunExecution.USER_ERROR, 0, null);
         } catch (io.salvo.deploy.kubernetes.DeployException e) {
             err.println("salvo: " + e.getMessage());
-            return new ModelDeployment.Finished(RunExecution.FAILED, 0);
+            return new ModelDeployment.Finished(RunExecution.FAILED, 0, null);
         }
         try (KubernetesOptions.Connection forwards = cluster) {
-            return execute(plan, beforeHalt, headers, driver, addresses, token, forwards);
+            return execute(plan, beforeHalt, headers, driver, prices, addresses, token, forwards);
         }
     }
 
@@ -214,6 +219,7 @@ final class RunCommand implements Callable<Integer> {
             Runnable beforeHalt,
             PlatformHeaders headers,
             io.salvo.platform.PlatformDriver driver,
+            io.salvo.benchmark.PriceTable prices,
             List<InetSocketAddress> addresses,
             ClusterToken token,
             KubernetesOptions.Connection cluster) {
@@ -233,10 +239,11 @@ final class RunCommand implements Callable<Integer> {
                 .startFailureDiagnosis(cluster == null ? () -> "" : cluster::workerDiagnosis)
                 .beforeHalt(beforeHalt)
                 .platformHeaders(headers)
-                .platform(driver, false);
+                .platform(driver, false)
+                .prices(prices);
         int exit = execution.execute();
         RunReport report = execution.report();
         return new ModelDeployment.Finished(
-                exit, report == null ? 0 : report.totals().successes());
+                exit, report == null ? 0 : report.totals().successes(), report == null ? null : report.cost());
     }
 }

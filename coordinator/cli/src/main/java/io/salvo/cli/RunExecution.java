@@ -126,6 +126,8 @@ final class RunExecution {
     /** The platform driver taking part in the run, or null. */
     private volatile PlatformAttachment platform;
 
+    private volatile io.salvo.benchmark.PriceTable prices;
+
     /**
      * Makes a deployed (and, for a cold start, forced cold) platform driver take part: the explicit scale-up at load
      * start, its counts and events in the live view, its breakdown beside the report, and its teardown on Ctrl-C. The
@@ -141,6 +143,15 @@ final class RunExecution {
      */
     RunExecution platform(io.salvo.platform.PlatformDriver driver, boolean teardownOnInterrupt) {
         this.platform = driver == null ? null : new PlatformAttachment(driver, teardownOnInterrupt);
+        return this;
+    }
+
+    /**
+     * The price table the platform's billed usage is priced by for the report's cost estimate (docs/cost.md); the
+     * built-in one unless set (a plan's platform section may add node prices).
+     */
+    RunExecution prices(io.salvo.benchmark.PriceTable table) {
+        this.prices = table;
         return this;
     }
 
@@ -445,6 +456,13 @@ final class RunExecution {
         io.salvo.benchmark.PlatformReport platformSide = attached == null ? null : attached.finish(result, out);
         if (platformSide != null) {
             built = built.withPlatform(platformSide.section());
+            // priced before the report is written, so its cost criteria are judged and the JSON and HTML carry it
+            if (platformSide.usage().isPresent()) {
+                io.salvo.benchmark.PriceTable table = prices == null ? io.salvo.benchmark.PriceTable.builtIn() : prices;
+                built = built.withCost(io.salvo.benchmark.CostEstimate.of(
+                                platformSide.usage().get(), built.totals().successes(), table)
+                        .section());
+            }
         }
         Path json = outDir.resolve(result.getRunId() + ".json");
         Path hlog = outDir.resolve(result.getRunId() + ".hlog");

@@ -183,7 +183,13 @@ public final class PlanParser {
         }
         NodeTuple thresholds = top.get("thresholds");
         if (thresholds != null) {
-            plan.addAllThresholds(new ThresholdsReader(nodes).read(thresholds.getValueNode()));
+            plan.addAllThresholds(new ThresholdsReader(
+                            nodes,
+                            plan.getRegionsList().stream()
+                                    .map(io.salvo.proto.v1.RegionShare::getRegion)
+                                    .toList(),
+                            platform != null)
+                    .read(thresholds.getValueNode()));
         }
         NodeTuple seed = top.get("seed");
         if (seed != null) {

@@ -4,6 +4,7 @@ import io.salvo.proto.v1.ThresholdCriterion;
 import io.salvo.thresholds.AbortOnFail;
 import io.salvo.thresholds.Criterion;
 import io.salvo.thresholds.CriterionSyntax;
+import io.salvo.thresholds.Figure;
 import io.salvo.thresholds.InvalidCriterionException;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +27,17 @@ final class ThresholdsReader {
     private static final Set<String> ITEM_KEYS = Set.of("check", "abortOnFail", "steady_state");
 
     private final PlanNodes nodes;
+    private final List<String> regions;
+    private final boolean platform;
 
-    ThresholdsReader(PlanNodes nodes) {
+    /**
+     * @param regions  the plan's regions, which region[NAME] criteria must name (empty: the plan has none)
+     * @param platform whether the plan deploys through a platform section, the only way a run gets a cost estimate
+     */
+    ThresholdsReader(PlanNodes nodes, List<String> regions, boolean platform) {
         this.nodes = nodes;
+        this.regions = List.copyOf(regions);
+        this.platform = platform;
     }
 
     List<ThresholdCriterion> read(Node node) throws PlanException {
@@ -77,11 +86,32 @@ final class ThresholdsReader {
     }
 
     private Criterion criterion(Node node, String field, String text) throws PlanException {
+        Criterion criterion;
         try {
-            return CriterionSyntax.parse(text);
+            criterion = CriterionSyntax.parse(text);
         } catch (InvalidCriterionException e) {
             throw nodes.error(node, field, e.getMessage());
         }
+        String region = criterion.figure().region().orElse(null);
+        if (region != null && !regions.contains(region)) {
+            throw nodes.error(
+                    node,
+                    field,
+                    regions.isEmpty()
+                            ? "'" + text.strip() + "' names region '" + region
+                                    + "', but the plan has no regions section"
+                            : "unknown region '" + region + "' (the plan's regions: " + String.join(", ", regions)
+                                    + ")");
+        }
+        // Without a platform section nothing bills the run, so the criterion could only fail: say so before the run.
+        if (criterion.figure().kind() == Figure.Kind.MONEY && !platform) {
+            throw nodes.error(
+                    node,
+                    field,
+                    "'" + criterion.figure().name() + "' is the run's estimated cost, which only a plan with a "
+                            + "platform: section has (docs/cost.md)");
+        }
+        return criterion;
     }
 
     private boolean bool(Node node, String field) throws PlanException {

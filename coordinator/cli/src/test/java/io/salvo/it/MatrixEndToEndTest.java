@@ -9,6 +9,8 @@ import io.salvo.benchmark.CostEstimate;
 import io.salvo.benchmark.ExperimentRecord;
 import io.salvo.benchmark.ExperimentRecord.Experiment;
 import io.salvo.cli.SalvoCli;
+import io.salvo.report.ReportFiles;
+import io.salvo.report.RunReport;
 import io.salvo.testkit.Await;
 import io.salvo.testkit.Prerequisite;
 import java.io.InputStream;
@@ -121,6 +123,10 @@ class MatrixEndToEndTest {
             assertThat(r.runState()).isEqualTo("completed");
             assertThat(r.measured().successes()).isPositive();
             assertCostFollowsThePriceTable(r, prices);
+            // the run's own report carries the record's estimate, for its HTML headline and its cost thresholds
+            RunReport report =
+                    ReportFiles.json().readValue(out.resolve(r.runReport()).toFile(), RunReport.class);
+            assertThat(report.cost()).as(r.runReport()).isEqualTo(r.cost().section());
             if (r.experiment() == Experiment.COLD_START) {
                 assertThat(r.coldCheck()).as(r.cell()).startsWith("verified");
                 assertThat(r.measured().timeToFirstSuccessMillis()).isNotNull();

@@ -1,8 +1,12 @@
 package io.salvo.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.salvo.benchmark.ComparisonTables;
 import io.salvo.cli.SalvoCli;
+import io.salvo.report.ReportFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +69,9 @@ class PlatformCommandsTest {
                 phases:
                   - duration: 2s
                     rate: 10
+                thresholds:
+                  - cost < 1 USD
+                  - cost.per_million_predictions > 0 USD
                 """.formatted(events));
         Captured c =
                 salvo("run", plan.toString(), "-q", "--out", dir.resolve("out").toString());
@@ -74,7 +81,34 @@ class PlatformCommandsTest {
                 .contains("Forced cold: every instance that was running is gone.")
                 .contains("Platform usage over the run")
                 .contains("aws-lambda:gb-seconds:x86_64")
+                .contains("Thresholds: all 2 passed")
                 .contains("Tearing down scripted cloud");
+        // the estimate is the report's, priced before the report was written: its cost criteria judged on it, and
+        // the console's estimate line the same figures
+        JsonNode report;
+        try (var files = Files.list(dir.resolve("out"))) {
+            Path json = files.filter(
+                            p -> p.toString().endsWith(".json") && !p.toString().endsWith("-platform.json"))
+                    .findFirst()
+                    .orElseThrow();
+            report = ReportFiles.json().readTree(json.toFile());
+        }
+        JsonNode cost = report.get("cost");
+        assertThat(cost.get("currency").asText()).isEqualTo("USD");
+        double lines = 0;
+        for (JsonNode line : cost.get("lines")) {
+            lines += line.get("cost").asDouble();
+        }
+        assertThat(cost.get("total").asDouble()).isPositive().isCloseTo(lines, within(1e-15));
+        assertThat(cost.get("predictions").asLong())
+                .isEqualTo(report.at("/totals/successes").asLong());
+        assertThat(report.at("/thresholds/0/observed").asDouble())
+                .isEqualTo(cost.get("total").asDouble());
+        assertThat(report.at("/thresholds/1/observed").asDouble())
+                .isEqualTo(cost.get("per_million_predictions").asDouble());
+        assertThat(c.out())
+                .contains("Estimated cost: "
+                        + ComparisonTables.money(cost.get("total").asDouble()) + " in all");
         // the driver is attached to the run: told just before its load starts, which comes before the first request
         assertThat(Files.readAllLines(events))
                 .isEqualTo(List.of("deploy minilm", "load starting", "first request", "teardown minilm"));

@@ -63,6 +63,41 @@ class ThresholdsEndToEndTest {
         }
     }
 
+    /** What a green CI job sees: every criterion passed, exit 0, and the reports say so. */
+    @Test
+    void thresholdsThatAllPassExitZero() throws Exception {
+        target.setDelay(Duration.ofMillis(5));
+        SalvoProcess run = run(Plans.yaml(target.port(), 20, "2s", 1, """
+                thresholds:
+                  - p99 < 10s
+                  - errors == 0
+                  - check: max < 10s
+                    abortOnFail: true
+                  - time_to_first_response < 30s
+                  - time_to_first_byte.p99 < 10s
+                  - connection_wait.max < 10s
+                  - achieved_rate > 1/s
+                """));
+        try {
+            assertThat(run.awaitExit(120)).as(run.output()).isZero();
+
+            JsonNode report = report();
+            assertThat(report.at("/run/state").asText()).isEqualTo("completed");
+            JsonNode thresholds = report.get("thresholds");
+            assertThat(thresholds).hasSize(7);
+            thresholds.forEach(t ->
+                    assertThat(t.get("passed").asBoolean()).as(t.toString()).isTrue());
+            assertThat(thresholds.get(4).get("figure").asText()).isEqualTo("time_to_first_byte.p99");
+            assertThat(thresholds.get(4).get("observed").asDouble())
+                    .isEqualTo(report.at("/totals/time_to_first_byte/p99_ms").asDouble());
+            assertThat(thresholds.get(5).get("observed").asDouble())
+                    .isEqualTo(report.at("/totals/connection_wait/max_ms").asDouble());
+            assertThat(run.output()).contains("Thresholds: all 7 passed").doesNotContain("FAIL ");
+        } finally {
+            run.close();
+        }
+    }
+
     @Test
     void abortOnFailStopsTheRunOnceTheCriterionCanNoLongerPass() throws Exception {
         target.setStatus(500);

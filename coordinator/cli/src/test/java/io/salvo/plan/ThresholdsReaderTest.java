@@ -162,4 +162,123 @@ class ThresholdsReaderTest {
                 "plan.yaml:8: thresholds[0].steady_state: give the criterion once: either check: \"steady_state == "
                         + "reached\" or steady_state: reached");
     }
+
+    private static final String REGIONS_PLAN = """
+            target:
+              url: http://127.0.0.1:8080/
+            phases:
+              - duration: 10s
+                rate: 100
+            regions: {us-east1: 2, eu.west-1: 1}
+            thresholds:
+            """;
+
+    @Test
+    void aRegionCriterionNamesOneOfThePlansRegions() throws Exception {
+        RunPlan plan = new PlanParser()
+                .parse(
+                        "plan.yaml",
+                        new StringReader(REGIONS_PLAN
+                                + "  - region[us-east1].p99 < 250ms\n"
+                                + "  - check: region[eu.west-1].errors == 0\n    abortOnFail: true\n"),
+                        null);
+
+        assertThat(plan.getThresholdsList())
+                .extracting(ThresholdCriterion::getFigure)
+                .containsExactly("region[us-east1].latency.p99", "region[eu.west-1].errors");
+        assertThat(plan.getThresholds(1).getAbortOnFail()).isTrue();
+
+        assertThatThrownBy(() -> new PlanParser()
+                        .parse(
+                                "plan.yaml",
+                                new StringReader(REGIONS_PLAN + "  - p50 < 1s\n  - region[us-west1].p99 < 250ms\n"),
+                                null))
+                .isInstanceOf(PlanException.class)
+                .hasMessage("plan.yaml:9: thresholds[1]: unknown region 'us-west1' (the plan's regions: us-east1, "
+                        + "eu.west-1)");
+        // a region's p99 needs the region's final count, which nothing bounds during the run
+        assertThatThrownBy(() -> new PlanParser()
+                        .parse(
+                                "plan.yaml",
+                                new StringReader(
+                                        REGIONS_PLAN + "  - check: region[us-east1].p99 < 1s\n    abortOnFail: true\n"),
+                                null))
+                .isInstanceOf(PlanException.class)
+                .hasMessageStartingWith("plan.yaml:9: thresholds[0].abortOnFail: abortOnFail needs a criterion");
+    }
+
+    @Test
+    void aRegionCriterionInAPlanWithoutRegions() {
+        refused(
+                "  - region[us-east1].p99 < 250ms\n",
+                "plan.yaml:7: thresholds[0]: 'region[us-east1].p99 < 250ms' names region 'us-east1', but the plan has "
+                        + "no regions section");
+        refused(
+                "  - region[us-east1].warm.p99 < 250ms\n",
+                "plan.yaml:7: thresholds[0]: 'warm.p99' is not reported per region, only for the whole run (per "
+                        + "region: the latency, latency_2xx, service_time, scheduler_lag, connection_wait, "
+                        + "time_to_first_byte, connect and tls_handshake statistics, errors, error_rate, intended, sent, "
+                        + "requests, successes, late_sends, in_flight_cap_hits, unsent, connection_waits, "
+                        + "achieved_rate, success_rate)");
+    }
+
+    @Test
+    void theNewFiguresAreReadAndAnUnknownOneIsAPlanError() throws Exception {
+        RunPlan plan = parse("  - cold_start_latency < 10s\n  - connection_wait.p99 < 5ms\n"
+                + "  - time_to_first_byte.p95 < 100ms\n  - connection_waits <= 3\n");
+
+        assertThat(plan.getThresholdsList())
+                .extracting(ThresholdCriterion::getFigure)
+                .containsExactly(
+                        "first_cold_start.first_response_latency",
+                        "connection_wait.p99",
+                        "time_to_first_byte.p95",
+                        "connection_waits");
+        refused(
+                "  - p50 < 1s\n  - time_to_first_bite.p99 < 1s\n",
+                "plan.yaml:8: thresholds[1]: unknown figure 'time_to_first_bite.p99' (e.g. p99, warm.p99, errors, "
+                        + "error_rate, achieved_rate, time_to_first_response, time_to_steady_state, steady_state; "
+                        + "docs/user-guide.md lists them all)");
+    }
+
+    @Test
+    void aCostCriterionNeedsAPlatformSection() throws Exception {
+        refused(
+                "  - cost < 0.05 USD\n",
+                "plan.yaml:7: thresholds[0]: 'cost.total' is the run's estimated cost, which only a plan with a "
+                        + "platform: section has (docs/cost.md)");
+        refused(
+                "  - check: cost.per_million < 20 USD\n",
+                "plan.yaml:7: thresholds[0].check: 'cost.per_million_predictions' is the run's estimated cost, which "
+                        + "only a plan with a platform: section has (docs/cost.md)");
+        String onPlatform = """
+                platform:
+                  name: scripted-cloud
+                  deployment: {model: minilm, memory: 1024}
+                target:
+                  url: /v2/models/minilm/predict
+                phases:
+                  - duration: 2s
+                    rate: 5
+                thresholds:
+                  - cost < 0.05 USD
+                  - check: cost.per_million_predictions < 20 USD
+                """;
+        PlanDocument document =
+                new PlanParser().parseDocument("plan.yaml", new StringReader(onPlatform), java.nio.file.Path.of("."));
+        assertThat(document.plan().getThresholdsList())
+                .extracting(ThresholdCriterion::getFigure)
+                .containsExactly("cost.total", "cost.per_million_predictions");
+        // only the end of the run knows the bill
+        assertThatThrownBy(() -> new PlanParser()
+                        .parseDocument(
+                                "plan.yaml",
+                                new StringReader(onPlatform.replace(
+                                        "  - cost < 0.05 USD\n",
+                                        "  - check: cost < 0.05 USD\n    abortOnFail: true\n")),
+                                java.nio.file.Path.of(".")))
+                .isInstanceOf(PlanException.class)
+                .hasMessageStartingWith("plan.yaml:11: thresholds[0].abortOnFail: abortOnFail needs a criterion")
+                .hasMessageEndingWith("'cost < 0.05 USD' is only decided when the run ends");
+    }
 }

@@ -67,6 +67,18 @@ var SalvoReport = (function () {
         return isNum(v) ? round(v, 1) + '/s' : null;
     }
 
+    /** Money to three significant digits, as the console's cost tables print it: a short run costs fractions of a cent. */
+    function fmtMoney(v, currency) {
+        if (!isNum(v)) {
+            return null;
+        }
+        var digits = v === 0 ? '0' : Number(v.toPrecision(3)).toString();
+        if (/e/.test(digits)) {
+            digits = Number(v.toPrecision(3)).toFixed(Math.max(0, 2 - Math.floor(Math.log10(Math.abs(v)))));
+        }
+        return (currency === 'USD' ? '$' + digits : digits + ' ' + (currency || ''));
+    }
+
     function fmtSeconds(v) {
         return isNum(v) ? round(v, 3) + ' s' : null;
     }
@@ -84,8 +96,8 @@ var SalvoReport = (function () {
     // ---- figures ---------------------------------------------------------------------------------------------
 
     /**
-     * The headline figures of a run: key, label, raw value (null when absent), display text, why absent. Schema 1
-     * carries no cost estimate; a report that does will get its row here.
+     * The headline figures of a run: key, label, raw value (null when absent), display text, why absent. The cost
+     * estimate comes from the report's cost section, which only a run on a platform that reports billed usage has.
      */
     function headlineFigures(report) {
         var d = report.detectors || {};
@@ -98,6 +110,11 @@ var SalvoReport = (function () {
         var errors = t.errors;
         var errorTotal = errors.status_4xx + errors.status_5xx + errors.timeout + errors.connect_error
             + (errors.unsent_timeout || 0);
+        var cost = report.cost || null;
+        var costNote = cost ? ' (estimate' + (cost.lower_bound ? ', a lower bound: unpriced ' + cost.unpriced.join(', ')
+            : '') + '; ' + cost.price_table + ' prices of ' + cost.prices_as_of + ')' : '';
+        var noCost = report.platform ? 'no estimate: the platform reported no billed usage'
+            : 'no estimate: the run drove no platform';
         return [
             {key: 'cold_starts', label: 'Cold starts', value: colds.length, text: fmtCount(colds.length)
                 + (d.instance_source_label ? ' (' + d.instance_source_label + ')' : '')},
@@ -131,7 +148,16 @@ var SalvoReport = (function () {
             {key: 'achieved_rate_per_s', label: 'Achieved rate', value: t.achieved_rate_per_s,
                 text: fmtRate(t.achieved_rate_per_s)},
             {key: 'success_rate_per_s', label: 'Success rate', value: t.success_rate_per_s,
-                text: fmtRate(t.success_rate_per_s)}
+                text: fmtRate(t.success_rate_per_s)},
+            {key: 'cost_total', label: 'Estimated cost of the run', value: cost ? cost.total : null,
+                text: cost ? fmtMoney(cost.total, cost.currency) + costNote : null, absent: noCost,
+                title: cost ? cost.leaves_out : null},
+            {key: 'cost_per_million_predictions', label: 'Estimated cost per million predictions',
+                value: cost ? cost.per_million_predictions : null,
+                text: cost && isNum(cost.per_million_predictions) ? fmtMoney(cost.per_million_predictions,
+                    cost.currency) + ' (' + fmtCount(cost.predictions) + ' predictions counted by '
+                    + cost.predictions_source + ')' : null,
+                absent: cost ? 'no prediction to divide by' : noCost, title: cost ? cost.leaves_out : null}
         ];
     }
 
@@ -141,7 +167,8 @@ var SalvoReport = (function () {
             'class': 'num',
             'data-figure': figure.key,
             'data-run': runIndex,
-            'data-value': figure.value === null || figure.value === undefined ? 'null' : String(figure.value)
+            'data-value': figure.value === null || figure.value === undefined ? 'null' : String(figure.value),
+            title: figure.title || undefined
         }, [shown ? figure.text : el('span', {'class': 'absent'}, [figure.absent || 'absent'])]);
     }
 
@@ -577,6 +604,11 @@ var SalvoReport = (function () {
             .map(function (f) {
                 return el('tr', {}, [text('th', f.label), figureCell(f, 0)]);
             }))]));
+        if (report.cost) {
+            container.appendChild(text('p', 'The cost is an estimate: billed quantities over the run \u00d7 unit '
+                + 'prices (every line is in the JSON report\'s cost section); ' + report.cost.leaves_out + '.',
+                {'class': 'cost-note'}));
+        }
     }
 
     /** A run with regions: each region's totals, read from its own merged histograms (the headline is their merge). */
@@ -607,6 +639,9 @@ var SalvoReport = (function () {
         if (t.figure === 'steady_state') {
             return t.observed >= 1 ? 'reached' : 'not reached';
         }
+        if (t.unit === 'USD') {
+            return fmtMoney(t.observed, t.unit);
+        }
         return round(t.observed, 3) + (t.unit ? ' ' + t.unit : '');
     }
 
@@ -623,7 +658,8 @@ var SalvoReport = (function () {
             : 'state-completed'), 'data-thresholds-verdict': failed ? 'fail' : 'pass'}, [failed ? failed + ' of '
             + rows.length + ' failed' : 'all ' + rows.length + ' passed'])]));
         container.appendChild(table(['criterion', 'observed', 'verdict', 'abortOnFail'], rows.map(function (t) {
-            return [t.criterion, fmtObserved(t) === null ? el('span', {'class': 'absent'}, ['no value'])
+            return [t.criterion, fmtObserved(t) === null ? el('span', {'class': 'absent'}, [t.figure.indexOf('cost.')
+                === 0 ? 'no value: the run has no cost estimate' : 'no value'])
                 : fmtObserved(t), el('span', {'class': t.passed ? 'pass' : 'fail'}, [t.passed ? 'PASS' : 'FAIL']),
                 t.abort_on_fail ? 'yes' : 'no'];
         }), [false, true, false, false]));

@@ -297,6 +297,52 @@ class HtmlReportBrowserTest {
         assertNoConsoleErrors();
     }
 
+    /**
+     * The cost estimate in the headline, the JSON report's figures, in the run's page and in the headline row of a
+     * comparison; a run without one says why.
+     */
+    @Test
+    void theHeadlineShowsTheCostEstimateTheJsonReportCarries() throws Exception {
+        RunReport priced = golden("report-platform-v1.json");
+        RunReport unpriced = golden("report-v1.json");
+        assertThat(priced.cost()).isNotNull();
+        assertThat(unpriced.cost()).isNull();
+        Path html = OUT.resolve("report-cost-v1.html");
+        HtmlReport.write(priced, html);
+
+        chromium.open(html);
+
+        assertRendered();
+        Map<String, Double> figures = figures(0);
+        assertThat(figures).isEqualTo(expectedFigures(priced));
+        assertThat(figures.get("cost_total")).isEqualTo(priced.cost().total());
+        assertThat(figures.get("cost_per_million_predictions"))
+                .isEqualTo(priced.cost().perMillionPredictions());
+        // $0.000562850 to three significant digits, as the console's cost tables print money
+        assertThat(figureText("cost_total")).startsWith("$0.000563 (estimate; built-in prices of 2026-12-06)");
+        assertThat(figureText("cost_per_million_predictions"))
+                .isEqualTo("$1.21 (466 predictions counted by salvo 2xx responses)");
+        assertThat(chromium.driver.findElement(By.cssSelector(".cost-note")).getText())
+                .contains("not included: free tiers");
+        assertNoConsoleErrors();
+
+        Path compared = OUT.resolve("compare-cost.html");
+        HtmlReport.writeComparison(
+                "priced and not",
+                List.of(new HtmlReport.LabelledRun("priced", priced), new HtmlReport.LabelledRun("unpriced", unpriced)),
+                compared);
+        chromium.open(compared);
+
+        assertRendered();
+        assertThat(figures(0)).isEqualTo(expectedFigures(priced));
+        assertThat(figures(1)).isEqualTo(expectedFigures(unpriced));
+        assertThat(chromium.driver
+                        .findElement(By.cssSelector("[data-figure='cost_total'][data-run='1']"))
+                        .getText())
+                .isEqualTo("no estimate: the run drove no platform");
+        assertNoConsoleErrors();
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     private static RunReport golden(String name) throws IOException {
@@ -407,6 +453,10 @@ class HtmlReportBrowserTest {
         expected.put("errors", (double) t.errors().total());
         expected.put("achieved_rate_per_s", t.achievedRate());
         expected.put("success_rate_per_s", t.successRate());
+        expected.put("cost_total", report.cost() == null ? null : report.cost().total());
+        expected.put(
+                "cost_per_million_predictions",
+                report.cost() == null ? null : report.cost().perMillionPredictions());
         return expected;
     }
 
