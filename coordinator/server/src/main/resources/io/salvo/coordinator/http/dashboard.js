@@ -228,14 +228,26 @@ var SalvoDashboard = (function () {
                 }
             });
         });
+        // The snapshots carry re-slices and takeovers as events too (since the live view has them); the run record's
+        // lists still cover what no snapshot has shown yet (a takeover recorded after the last interval), so each is
+        // drawn from the record only when no event of its kind sits at its instant.
+        var shown = function (kind, at) {
+            return list.some(function (m) {
+                return m.kind === kind && Math.abs(m.at_s - at) < 0.001;
+            });
+        };
         var run = state.run || {};
         (run.reslices || []).forEach(function (r) {
-            list.push({kind: 'reslice', at_s: r.at_s, label: 're-slice ' + r.epoch + ' (' + r.cause
-                + (r.worker ? ' ' + r.worker : '') + ')'});
+            if (!shown('reslice', r.at_s)) {
+                list.push({kind: 'reslice', at_s: r.at_s, label: 're-slice ' + r.epoch + ' (' + r.cause
+                    + (r.worker ? ' ' + r.worker : '') + ')'});
+            }
         });
         (run.takeovers || []).forEach(function (t) {
-            list.push({kind: 'takeover', at_s: t.at_s, label: 'takeover ' + t.from_coordinator + ' \u2192 '
-                + t.to_coordinator});
+            if (!shown('takeover', t.at_s)) {
+                list.push({kind: 'takeover', at_s: t.at_s, label: 'takeover ' + t.from_coordinator + ' \u2192 '
+                    + t.to_coordinator});
+            }
         });
         return list;
     }
