@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.salvo.coordinator.http.DashboardServer;
 import io.salvo.coordinator.http.DashboardSettings;
 import io.salvo.proto.v1.LiveEvent;
+import io.salvo.proto.v1.LiveEventKind;
 import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.OutcomeClass;
+import io.salvo.proto.v1.OutcomeCount;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.target.ControllableTarget;
@@ -152,17 +155,156 @@ class DashboardBrowserTest {
                 browser.executeScript("window.scrollTo(0, 0)");
                 Files.write(screenshot, browser.getScreenshotAs(OutputType.BYTES));
 
-                List<String> problems = new ArrayList<>();
-                for (LogEntry e : browser.manage().logs().get(LogType.BROWSER).getAll()) {
-                    if (e.getLevel().intValue() >= Level.WARNING.intValue()) {
-                        problems.add(e.getLevel() + " " + e.getMessage());
-                    }
-                }
-                assertThat(problems).as("browser console").isEmpty();
+                assertThat(consoleProblems(browser)).as("browser console").isEmpty();
             } finally {
                 browser.quit();
             }
         }
+    }
+
+    /**
+     * The event markers a run of the model-server kind draws, and the errors chart, on a live page: the target names
+     * its instance as the model server does, so its first response is a cold start, answers 503 for a moment (the errors
+     * chart must hold the coordinator's per-class counts), one of two workers is closed mid-run (a re-slice), and the
+     * run is long enough after both for a steady-state window.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void pageMarksColdStartReSliceAndSteadyStateAndChartsTheErrorClasses(@TempDir Path profile) throws Exception {
+        Prerequisite.require(
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "the dashboard's browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
+                        + " (Debian: apt-get install chromium chromium-driver)");
+        // 500 ms of service: a loaded machine's jitter (tens of ms) stays well inside the steady-state rule's 10 %.
+        try (InstanceTarget target = InstanceTarget.start(Duration.ofMillis(500));
+                InJvmCluster cluster = new InJvmCluster(2);
+                DashboardServer dashboard =
+                        DashboardServer.start(cluster.server, DashboardSettings.loopback(0, cluster.token))) {
+            ChromeDriver browser = chromium(profile);
+            try {
+                CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return cluster.run(Plans.parse(
+                                Plans.yaml(target.port(), 40, "16s", 2, "captureHeaders: [Salvo-Instance-Id]")));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Await.until("the run started", Duration.ofSeconds(60), () -> cluster.runId != null);
+                browser.get(dashboard.url() + "/runs/" + cluster.runId);
+
+                // Early in the run, so that a steady window has room after it: a burst of 503s (counted by what the
+                // target answered, not by time), then one worker goes and its share is re-sliced to the other.
+                Await.until("a second of load", Duration.ofSeconds(60), () -> target.requestsReceived() >= 40);
+                long before = target.requestsReceived();
+                target.setStatus(503);
+                Await.until("a few 503s", Duration.ofSeconds(30), () -> target.requestsReceived() >= before + 10);
+                target.setStatus(200);
+                cluster.workers.get(1).close();
+
+                RunResult result = run.get(90, TimeUnit.SECONDS);
+                assertThat(result.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
+                Await.until(
+                        "the run's end on the page",
+                        Duration.ofSeconds(30),
+                        () -> Boolean.TRUE.equals(browser.executeScript(
+                                "return window.salvoDashboard.ended && window.salvoDashboard.ready")));
+                List<LiveSnapshot> intervals = cluster.snapshots.stream()
+                        .filter(s -> s.getState() == RunState.RUN_STATE_RUNNING
+                                || s.getState() == RunState.RUN_STATE_DRAINING)
+                        .toList();
+
+                // Errors by class: every point is the coordinator's count of that class in that interval.
+                List<List<Object>> errors = (List<List<Object>>)
+                        browser.executeScript("return window.salvoDashboard.charts['errors'].series");
+                assertThat(errors).hasSize(4);
+                List<OutcomeClass> classes = List.of(
+                        OutcomeClass.OUTCOME_CLASS_4XX,
+                        OutcomeClass.OUTCOME_CLASS_5XX,
+                        OutcomeClass.OUTCOME_CLASS_TIMEOUT,
+                        OutcomeClass.OUTCOME_CLASS_CONNECT_ERROR);
+                long fiveHundreds = 0;
+                for (int i = 0; i < intervals.size(); i++) {
+                    for (int c = 0; c < classes.size(); c++) {
+                        OutcomeClass outcome = classes.get(c);
+                        long expected = intervals.get(i).getOutcomeCountsList().stream()
+                                .filter(o -> o.getOutcome() == outcome)
+                                .mapToLong(OutcomeCount::getCount)
+                                .sum();
+                        assertThat(number(errors.get(c).get(i)))
+                                .as("%s in interval %d", outcome, i)
+                                .isEqualTo(expected);
+                        if (outcome == OutcomeClass.OUTCOME_CLASS_5XX) {
+                            fiveHundreds += expected;
+                        }
+                    }
+                }
+                assertThat(fiveHundreds).isGreaterThanOrEqualTo(1);
+
+                // The markers: the detectors' cold start and steady state at the coordinator's instants, and the
+                // re-slice at the instant the run recorded.
+                List<Map<String, Object>> markers = (List<Map<String, Object>>)
+                        browser.executeScript("return window.salvoDashboard.charts['latency'].markers");
+                List<String> shown = markers.stream()
+                        .map(m -> m.get("kind") + "@" + number(m.get("at_s")))
+                        .toList();
+                for (LiveEventKind kind :
+                        List.of(LiveEventKind.LIVE_EVENT_KIND_COLD_START, LiveEventKind.LIVE_EVENT_KIND_STEADY_STATE)) {
+                    LiveEvent event = intervals.stream()
+                            .flatMap(s -> s.getLiveEventsList().stream())
+                            .filter(e -> e.getKind() == kind)
+                            .findFirst()
+                            .orElseThrow(() -> new AssertionError("no " + kind + " in " + intervals));
+                    assertThat(shown)
+                            .contains(
+                                    kind.name().replace("LIVE_EVENT_KIND_", "").toLowerCase(Locale.ROOT) + "@"
+                                            + event.getOffsetMicros() / 1e6);
+                }
+                assertThat(result.getReslicesList()).hasSize(1);
+                var reslice = result.getReslices(0);
+                assertThat(reslice.getWorkerId()).isEqualTo("w1");
+                // Shown once although both the snapshots' events and the run record carry it.
+                assertThat(markers)
+                        .filteredOn(m -> "reslice".equals(m.get("kind")))
+                        .singleElement()
+                        .satisfies(m -> assertThat(number(m.get("at_s")))
+                                .isCloseTo(
+                                        (reslice.getAtUnixNanos() - result.getStartUnixNanos()) / 1e9,
+                                        org.assertj.core.data.Offset.offset(1e-3)));
+                for (String kind : List.of("cold_start", "steady_state", "reslice")) {
+                    assertThat(browser.executeScript(
+                                    "return document.querySelectorAll('#events li[data-kind=\"' + arguments[0]"
+                                            + " + '\"]').length",
+                                    kind))
+                            .as("%s in the event list", kind)
+                            .isEqualTo(1L);
+                }
+                // Every time chart carries the same markers.
+                for (String chart : List.of("rate", "errors", "scheduler-lag", "instances")) {
+                    assertThat(browser.executeScript(
+                                    "return window.salvoDashboard.charts[arguments[0]].markers.length", chart))
+                            .isEqualTo((long) markers.size());
+                }
+                // The run with every kind of marker is the one the user guide's picture shows.
+                Path screenshot = Path.of("target", "dashboard", "dashboard-events.png");
+                Files.createDirectories(screenshot.getParent());
+                browser.executeScript("window.scrollTo(0, 0)");
+                Files.write(screenshot, browser.getScreenshotAs(OutputType.BYTES));
+                assertThat(consoleProblems(browser)).as("browser console").isEmpty();
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    private static List<String> consoleProblems(ChromeDriver browser) {
+        List<String> problems = new ArrayList<>();
+        for (LogEntry e : browser.manage().logs().get(LogType.BROWSER).getAll()) {
+            if (e.getLevel().intValue() >= Level.WARNING.intValue()) {
+                problems.add(e.getLevel() + " " + e.getMessage());
+            }
+        }
+        return problems;
     }
 
     private static long intervalsOnPage(ChromeDriver browser) {

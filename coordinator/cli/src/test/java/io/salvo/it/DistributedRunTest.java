@@ -100,6 +100,12 @@ class DistributedRunTest {
                 assertThat(String.join(" ", p.process.info().arguments().orElse(new String[0])))
                         .doesNotContain(token);
             }
+            // Last, as it needs Chromium (skipped without it off CI): the page draws offline with the JSON's figures.
+            OfflineReportPage.assertRendersOffline(
+                    html,
+                    ReportFiles.readJson(json),
+                    dir.resolve("chromium-profile"),
+                    Path.of("target", "html-report", "distributed-run.png"));
         } finally {
             processes.forEach(SalvoProcess::close);
             target.close();

@@ -49,7 +49,7 @@ import java.util.logging.Logger;
  * GET  /api/runs/{id}                 one run: plan summary, re-slices, takeovers
  * GET  /api/runs/{id}/events          text/event-stream: "interval" per shown interval, then "end"
  * GET  /api/runs/{id}/distribution    the exact latency percentile distribution of the run so far
- * GET  /api/runs/{id}/workers         per worker: latest rate, scheduler lag, clock offset, last report
+ * GET  /api/runs/{id}/workers         per worker and per region: latest rate, scheduler lag, clock offset, last report
  * POST /api/runs/{id}/stop            stops the run (cluster token only)
  * </pre>
  */
@@ -166,9 +166,7 @@ public final class DashboardServer implements AutoCloseable {
         router.get("/api/runs/:id/workers")
                 .handler(ctx -> json(ctx, () -> {
                     RunRecord r = tables.record(ctx.pathParam("id"));
-                    return r == null
-                            ? null
-                            : new JsonObject().put("run_id", r.runId()).put("workers", tables.workers(r));
+                    return r == null ? null : tables.workersAndRegions(r);
                 }));
         router.get("/api/runs/:id/distribution")
                 .handler(ctx -> json(ctx, () -> {

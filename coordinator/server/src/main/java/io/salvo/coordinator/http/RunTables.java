@@ -6,6 +6,7 @@ import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.Phase;
+import io.salvo.proto.v1.RegionShare;
 import io.salvo.proto.v1.RunPlan;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +20,7 @@ import java.util.Set;
 import org.HdrHistogram.Histogram;
 
 /**
- * The run list, a run's description and its per-worker table, read from the replicated state (run records and
+ * The run list, a run's description and its per-worker and per-region tables, read from the replicated state (run records and
  * interval reports), so every coordinator of the cluster gives the same answer whoever leads the run.
  */
 final class RunTables {
@@ -106,10 +107,19 @@ final class RunTables {
 
     /**
      * Per worker: region, its latest reported interval (rate sent, scheduler lag), its clock offset as the run
-     * recorded it, and whether it finished or was lost. Regions get their own table once workers carry regions
-     * into the run's figures (issue 14); until then the page shows one "all" row from the merged snapshots.
+     * recorded it, and whether it finished or was lost; then per region the same clock and last-report figures
+     * summed up over its workers.
      */
-    JsonArray workers(RunRecord r) {
+    JsonObject workersAndRegions(RunRecord r) {
+        Map<String, IntervalReport> latest = latestReports(r);
+        return new JsonObject()
+                .put("run_id", r.runId())
+                .put("workers", workers(r, latest))
+                .put("regions", regions(r, latest));
+    }
+
+    /** Each worker's newest report in the replicated reports (absent for a worker that has not reported yet). */
+    private Map<String, IntervalReport> latestReports(RunRecord r) {
         Map<String, String> latestKey = new HashMap<>();
         Map<String, Long> latestIndex = new HashMap<>();
         Set<String> ids = new HashSet<>();
@@ -126,9 +136,20 @@ final class RunTables {
                 latestKey.put(worker, key);
             }
         }
-        Map<String, byte[]> latest =
+        Map<String, byte[]> bytes =
                 latestKey.isEmpty() ? Map.of() : cluster.reports(r.runId()).getAll(new HashSet<>(latestKey.values()));
-        double intervalSeconds = Math.max(1, r.plan().getIntervalMillis()) / 1000.0;
+        Map<String, IntervalReport> latest = new HashMap<>();
+        latestKey.forEach((worker, key) -> {
+            IntervalReport report = parse(bytes.get(key));
+            if (report != null) {
+                latest.put(worker, report);
+            }
+        });
+        return latest;
+    }
+
+    private static JsonArray workers(RunRecord r, Map<String, IntervalReport> latest) {
+        double intervalSeconds = intervalSeconds(r);
         JsonArray rows = new JsonArray();
         for (RunRecord.WorkerRecord w : r.workers()) {
             JsonObject row = new JsonObject()
@@ -138,8 +159,7 @@ final class RunTables {
                     .put("state", w.lost() ? "lost" : w.finished() ? "finished" : "active")
                     .put("clock_offset_ms", w.clockOffsetNanos() / 1e6)
                     .put("clock_round_trip_ms", w.clockRoundTripNanos() / 1e6);
-            byte[] bytes = latestKey.containsKey(w.workerId()) ? latest.get(latestKey.get(w.workerId())) : null;
-            IntervalReport report = parse(bytes);
+            IntervalReport report = latest.get(w.workerId());
             if (report != null) {
                 row.put("last_interval_index", report.getIntervalIndex())
                         .put("last_report_end_s", (report.getIntervalIndex() + 1) * intervalSeconds)
@@ -155,6 +175,66 @@ final class RunTables {
             rows.add(row);
         }
         return rows;
+    }
+
+    /**
+     * "all" (every worker of the run), then each region of the plan in plan order: its workers (replacements
+     * included) and how many were lost, the range of their clock offsets, the region's clock error bound (the largest
+     * half round trip of its workers' best probes, as the report's {@code regions[].clock_error_bound_ms}), and the
+     * newest interval any of them reported. A worker whose clock was never probed (round trip -1) has no offset
+     * estimate, so it is left out of the clock figures rather than counted as offset 0.
+     */
+    private static JsonArray regions(RunRecord r, Map<String, IntervalReport> latest) {
+        JsonArray rows = new JsonArray();
+        rows.add(region("all", r.workers(), latest, intervalSeconds(r)));
+        for (RegionShare share : r.plan().getRegionsList()) {
+            List<RunRecord.WorkerRecord> members = r.workers().stream()
+                    .filter(w -> w.hello().getRegion().equals(share.getRegion()))
+                    .toList();
+            rows.add(region(share.getRegion(), members, latest, intervalSeconds(r)));
+        }
+        return rows;
+    }
+
+    private static JsonObject region(
+            String name,
+            List<RunRecord.WorkerRecord> members,
+            Map<String, IntervalReport> latest,
+            double intervalSeconds) {
+        long minOffset = Long.MAX_VALUE;
+        long maxOffset = Long.MIN_VALUE;
+        long worstRoundTrip = -1;
+        long lastIndex = -1;
+        int lost = 0;
+        for (RunRecord.WorkerRecord w : members) {
+            if (w.lost()) {
+                lost++;
+            }
+            if (w.clockRoundTripNanos() >= 0) {
+                minOffset = Math.min(minOffset, w.clockOffsetNanos());
+                maxOffset = Math.max(maxOffset, w.clockOffsetNanos());
+                worstRoundTrip = Math.max(worstRoundTrip, w.clockRoundTripNanos());
+            }
+            IntervalReport report = latest.get(w.workerId());
+            if (report != null) {
+                lastIndex = Math.max(lastIndex, report.getIntervalIndex());
+            }
+        }
+        JsonObject row = new JsonObject()
+                .put("region", name)
+                .put("workers", members.size())
+                .put("workers_lost", lost)
+                .put("clock_offset_min_ms", worstRoundTrip >= 0 ? minOffset / 1e6 : null)
+                .put("clock_offset_max_ms", worstRoundTrip >= 0 ? maxOffset / 1e6 : null)
+                .put("clock_error_bound_ms", worstRoundTrip >= 0 ? worstRoundTrip / 2e6 : null);
+        if (lastIndex >= 0) {
+            row.put("last_interval_index", lastIndex).put("last_report_end_s", (lastIndex + 1) * intervalSeconds);
+        }
+        return row;
+    }
+
+    private static double intervalSeconds(RunRecord r) {
+        return Math.max(1, r.plan().getIntervalMillis()) / 1000.0;
     }
 
     private static IntervalReport parse(byte[] bytes) {

@@ -30,6 +30,7 @@ var SalvoDashboard = (function () {
         markers: [],
         distribution: null,
         workers: [],
+        regions: [],
         base: '',
         dashboards: [],
         failovers: 0,
@@ -198,7 +199,9 @@ var SalvoDashboard = (function () {
             {logToggle: true});
         spec('rate', 'Achieved vs target rate', 'requests/s',
             [['target', '#868e96'], ['achieved (sent)'], ['2xx']], {stepped: true});
-        spec('errors', 'Errors by class per interval', 'responses', C.errorClasses.map(function (c, i) {
+        // The snapshots count the four outcome classes; the report's fifth series (unsent, timed out) is a part of
+        // "timeout" that only the finished run's totals break out.
+        spec('errors', 'Errors by class per interval', 'responses', C.errorClasses.slice(0, 4).map(function (c, i) {
             return [c[1], ['#f08c00', '#e03131', '#862e9c', '#495057'][i]];
         }), {stepped: true});
         spec('scheduler-lag', 'Generator: scheduler lag (dispatch - intended send) and connection wait (write - dispatch)',
@@ -225,14 +228,26 @@ var SalvoDashboard = (function () {
                 }
             });
         });
+        // The snapshots carry re-slices and takeovers as events too (since the live view has them); the run record's
+        // lists still cover what no snapshot has shown yet (a takeover recorded after the last interval), so each is
+        // drawn from the record only when no event of its kind sits at its instant.
+        var shown = function (kind, at) {
+            return list.some(function (m) {
+                return m.kind === kind && Math.abs(m.at_s - at) < 0.001;
+            });
+        };
         var run = state.run || {};
         (run.reslices || []).forEach(function (r) {
-            list.push({kind: 'reslice', at_s: r.at_s, label: 're-slice ' + r.epoch + ' (' + r.cause
-                + (r.worker ? ' ' + r.worker : '') + ')'});
+            if (!shown('reslice', r.at_s)) {
+                list.push({kind: 'reslice', at_s: r.at_s, label: 're-slice ' + r.epoch + ' (' + r.cause
+                    + (r.worker ? ' ' + r.worker : '') + ')'});
+            }
         });
         (run.takeovers || []).forEach(function (t) {
-            list.push({kind: 'takeover', at_s: t.at_s, label: 'takeover ' + t.from_coordinator + ' \u2192 '
-                + t.to_coordinator});
+            if (!shown('takeover', t.at_s)) {
+                list.push({kind: 'takeover', at_s: t.at_s, label: 'takeover ' + t.from_coordinator + ' \u2192 '
+                    + t.to_coordinator});
+            }
         });
         return list;
     }
@@ -325,23 +340,43 @@ var SalvoDashboard = (function () {
             'clock offset', 'round trip', 'last report'], state.workers.map(function (w) {
             return [w.worker_id, w.region || null, w.state, C.fmtRate(w.sent_rate_per_s),
                 C.fmtMs(w.scheduler_lag_p99_ms), C.fmtMs(w.scheduler_lag_max_ms), C.fmtMs(w.clock_offset_ms),
-                C.fmtMs(w.clock_round_trip_ms), C.isNum(w.last_interval_index) ? 'interval '
-                    + w.last_interval_index + ' (to ' + C.fmtSeconds(w.last_report_end_s) + ')' : null];
+                C.fmtMs(w.clock_round_trip_ms), lastReport(w)];
         }), [false, false, false, true, true, true, true, true, false]));
-        // The whole run ("all", the exact merge), then each region of the plan from its own merge (issue 14).
+        // The whole run ("all", the exact merge), then each region of the plan from its own merge (issue 14); the
+        // clock and last-report columns come from the worker table's per-region summary, matched by name.
         holder.appendChild(text('h2', 'Regions'));
         var last = state.intervals[state.intervals.length - 1];
+        var clocks = {};
+        state.regions.forEach(function (r) {
+            clocks[r.region] = r;
+        });
         var rows = [];
         if (last) {
             [Object.assign({region: 'all'}, last)].concat(last.regions || []).forEach(function (r) {
+                var c = clocks[r.region] || {};
                 rows.push([r.region, C.fmtRate(r.sent * 1000 / last.interval_millis),
                     C.fmtRate(r.success_rate_per_second), C.fmtMs(ms(r.latency_micros.p50)),
                     C.fmtMs(ms(r.latency_micros.p99)), C.fmtMs(ms(r.scheduler_lag_p99_micros)),
-                    C.fmtMs(ms(r.scheduler_lag_max_micros)), r.workers_reported + '/' + r.workers_assigned]);
+                    C.fmtMs(ms(r.scheduler_lag_max_micros)), r.workers_reported + '/' + r.workers_assigned,
+                    offsetRange(c), C.fmtMs(c.clock_error_bound_ms), lastReport(c)]);
             });
         }
         holder.appendChild(C.table(['region', 'sent rate', '2xx rate', 'p50', 'p99', 'scheduler lag p99', 'lag max',
-            'workers'], rows, [false, true, true, true, true, true, true, false]));
+            'workers', 'clock offset', 'clock error bound', 'last report'], rows,
+            [false, true, true, true, true, true, true, false, true, true, false]));
+    }
+
+    function offsetRange(r) {
+        if (!C.isNum(r.clock_offset_min_ms)) {
+            return null;
+        }
+        return r.clock_offset_min_ms === r.clock_offset_max_ms ? C.fmtMs(r.clock_offset_min_ms)
+            : C.fmtMs(r.clock_offset_min_ms) + ' \u2026 ' + C.fmtMs(r.clock_offset_max_ms);
+    }
+
+    function lastReport(r) {
+        return C.isNum(r.last_interval_index) ? 'interval ' + r.last_interval_index + ' (to '
+            + C.fmtSeconds(r.last_report_end_s) + ')' : null;
     }
 
     /** Distribution and worker table: fetched after an interval arrives, at most one request of each in flight. */
@@ -357,6 +392,7 @@ var SalvoDashboard = (function () {
             }),
             api('/api/runs/' + id + '/workers').then(function (w) {
                 state.workers = w.workers;
+                state.regions = w.regions || [];
             }),
             api('/api/runs/' + id).then(function (run) {
                 state.run = run;

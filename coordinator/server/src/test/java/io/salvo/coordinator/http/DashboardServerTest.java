@@ -17,6 +17,7 @@ import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.PlatformEventReport;
 import io.salvo.proto.v1.PlatformInstances;
 import io.salvo.proto.v1.ProtocolVersion;
+import io.salvo.proto.v1.RegionShare;
 import io.salvo.proto.v1.ReportPlatformRequest;
 import io.salvo.proto.v1.RunControlGrpc;
 import io.salvo.proto.v1.StartRunRequest;
@@ -106,6 +107,14 @@ class DashboardServerTest {
         HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20));
         headers.forEach(r::header);
         return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonObject getJson(String url) {
+        try {
+            return new JsonObject(get(url, Map.of()).body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private HttpResponse<String> post(String url, Map<String, String> headers) throws Exception {
@@ -317,6 +326,109 @@ class DashboardServerTest {
                 .isInstanceOfSatisfying(
                         io.grpc.StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
+    }
+
+    /**
+     * The region table's clock and last-report columns: per region the range of its workers' clock offsets, its clock
+     * error bound (the largest half round trip, as the report's regions[].clock_error_bound_ms) and the newest
+     * interval any of its workers reported; "all" over every worker.
+     */
+    @Test
+    void perRegionClockOffsetsErrorBoundAndLastReportSumUpTheirWorkers() throws Exception {
+        DashboardServer dashboard = loopbackDashboard();
+        Map<String, Long> trueOffsetNanos = Map.of("us-1", 5_000_000L, "us-2", -3_000_000L, "eu-1", 40_000_000L);
+        Map<String, FakeWorker> workers = new java.util.LinkedHashMap<>();
+        for (String id : List.of("us-1", "us-2", "eu-1")) {
+            String region = id.startsWith("us") ? "us-east1" : "europe-west1";
+            workers.put(
+                    id,
+                    closing(new FakeWorker(
+                            channel, id, region, ProtocolVersion.PROTOCOL_VERSION_1, trueOffsetNanos.get(id))));
+            Await.until(
+                    "worker " + id + " connected", () -> coordinator.registry().get(id) != null);
+        }
+        String runId = RunControlGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(20, TimeUnit.SECONDS)
+                .startRun(StartRunRequest.newBuilder()
+                        .setProtocolVersion(ProtocolVersion.PROTOCOL_VERSION_1)
+                        .setPlan(TestPlans.constantRate(90, 30_000, 3)
+                                .addRegions(RegionShare.newBuilder()
+                                        .setRegion("us-east1")
+                                        .setWeight(2)
+                                        .setWorkers(2))
+                                .addRegions(RegionShare.newBuilder()
+                                        .setRegion("europe-west1")
+                                        .setWeight(1)
+                                        .setWorkers(1))
+                                .build())
+                        .setWorkerWaitMillis(10_000)
+                        .build())
+                .getRunId();
+        for (FakeWorker w : workers.values()) {
+            w.awaitAssignment();
+        }
+        sendReport(workers.get("us-1"), runId, "us-1", 0, 1_000);
+        sendReport(workers.get("us-2"), runId, "us-2", 0, 1_000);
+        sendReport(workers.get("eu-1"), runId, "eu-1", 0, 1_000);
+        sendReport(workers.get("us-1"), runId, "us-1", 1, 1_000);
+
+        // The replicated reports are written in batches: wait until every worker's newest one is there.
+        JsonObject table = Await.value("every worker's newest report in the worker table", () -> {
+            JsonObject t = getJson(dashboard.url() + "/api/runs/" + runId + "/workers");
+            Map<String, Long> last = new java.util.HashMap<>();
+            t.getJsonArray("workers").forEach(o -> {
+                JsonObject w = (JsonObject) o;
+                last.put(w.getString("worker_id"), w.getLong("last_interval_index", -1L));
+            });
+            return last.equals(Map.of("us-1", 1L, "us-2", 0L, "eu-1", 0L)) ? t : null;
+        });
+        Map<String, JsonObject> workerRows = new java.util.HashMap<>();
+        table.getJsonArray("workers")
+                .forEach(o -> workerRows.put(((JsonObject) o).getString("worker_id"), (JsonObject) o));
+        JsonArray regions = table.getJsonArray("regions");
+        assertThat(regions.stream().map(o -> ((JsonObject) o).getString("region")))
+                .containsExactly("all", "us-east1", "europe-west1");
+        Map<String, List<String>> members = Map.of(
+                "all", List.of("us-1", "us-2", "eu-1"),
+                "us-east1", List.of("us-1", "us-2"),
+                "europe-west1", List.of("eu-1"));
+        Map<String, Long> expectedLast = Map.of("all", 1L, "us-east1", 1L, "europe-west1", 0L);
+        for (Object o : regions) {
+            JsonObject region = (JsonObject) o;
+            String name = region.getString("region");
+            List<JsonObject> rows =
+                    members.get(name).stream().map(workerRows::get).toList();
+            assertThat(region.getInteger("workers")).isEqualTo(rows.size());
+            assertThat(region.getInteger("workers_lost")).isZero();
+            assertThat(region.getDouble("clock_offset_min_ms"))
+                    .as(name)
+                    .isEqualTo(rows.stream()
+                            .mapToDouble(r -> r.getDouble("clock_offset_ms"))
+                            .min()
+                            .orElseThrow());
+            assertThat(region.getDouble("clock_offset_max_ms"))
+                    .as(name)
+                    .isEqualTo(rows.stream()
+                            .mapToDouble(r -> r.getDouble("clock_offset_ms"))
+                            .max()
+                            .orElseThrow());
+            assertThat(region.getDouble("clock_error_bound_ms"))
+                    .as(name)
+                    .isEqualTo(rows.stream()
+                                    .mapToDouble(r -> r.getDouble("clock_round_trip_ms"))
+                                    .max()
+                                    .orElseThrow()
+                            / 2);
+            assertThat(region.getLong("last_interval_index")).as(name).isEqualTo(expectedLast.get(name));
+            assertThat(region.getDouble("last_report_end_s")).as(name).isEqualTo(expectedLast.get(name) + 1.0);
+        }
+        // The scripted clocks are where the estimates say, within each worker's own bound (the estimator's error is at
+        // most half the probe's round trip; 1 ms more for the clock reads around it).
+        workerRows.forEach((id, row) -> assertThat(row.getDouble("clock_offset_ms"))
+                .as(id)
+                .isCloseTo(
+                        trueOffsetNanos.get(id) / 1e6,
+                        org.assertj.core.data.Offset.offset(row.getDouble("clock_round_trip_ms") / 2 + 1)));
     }
 
     private static void assertMatches(JsonObject json, long sequence, LiveSnapshot s) {

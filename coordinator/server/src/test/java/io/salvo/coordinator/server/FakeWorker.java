@@ -31,6 +31,10 @@ public final class FakeWorker implements AutoCloseable {
     private final long clockOffsetNanos;
 
     public FakeWorker(Channel channel, String id, ProtocolVersion version, long clockOffsetNanos) {
+        this(channel, id, "test", version, clockOffsetNanos);
+    }
+
+    public FakeWorker(Channel channel, String id, String region, ProtocolVersion version, long clockOffsetNanos) {
         this.clockOffsetNanos = clockOffsetNanos;
         this.outbound = WorkerLinkGrpc.newStub(channel).connect(new StreamObserver<>() {
             @Override
@@ -67,7 +71,7 @@ public final class FakeWorker implements AutoCloseable {
         send(WorkerMessage.newBuilder()
                 .setHello(WorkerHello.newBuilder()
                         .setWorkerId(id)
-                        .setRegion("test")
+                        .setRegion(region)
                         .setCores(2)
                         .setWeight(1)
                         .setProtocolVersion(version)
