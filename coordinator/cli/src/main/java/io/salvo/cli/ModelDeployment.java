@@ -272,11 +272,12 @@ final class ModelDeployment {
         for (CostSection.Line l : cost.lines()) {
             out.printf(
                     Locale.ROOT,
-                    "  %-40s %14.4f %-8s %s%n",
+                    "  %-40s %14.4f %-8s %-10s %s%n",
                     l.dimension(),
                     l.amount(),
                     l.unit(),
-                    l.cost() == null ? "unpriced" : ComparisonTables.money(l.cost()));
+                    l.cost() == null ? "unpriced" : ComparisonTables.money(l.cost()),
+                    l.basis());
         }
         out.printf(
                 Locale.ROOT,
