@@ -512,7 +512,11 @@ final class RunExecution {
     static String describe(StatusRuntimeException e) {
         String description = e.getStatus().getDescription();
         String tls = tlsFailure(e);
-        return e.getStatus().getCode() + (description == null ? "" : ": " + description) + (tls == null ? "" : tls);
+        if (tls != null) {
+            // gRPC's own description is "io exception" and a dump of the channel pipeline: the cause says it all.
+            return e.getStatus().getCode() + ": " + tls;
+        }
+        return e.getStatus().getCode() + (description == null ? "" : ": " + description);
     }
 
     /**
@@ -524,11 +528,11 @@ final class RunExecution {
             if (cause instanceof java.security.cert.CertificateException) {
                 String reason = String.valueOf(cause.getMessage());
                 if (reason.startsWith("No subject alternative") || reason.startsWith("No name matching")) {
-                    return " (TLS: the coordinator's certificate does not carry the name checked: " + reason
-                            + " Give a name it carries with --tls-server-name.)";
+                    return "TLS: the coordinator's certificate does not carry the name checked: " + reason
+                            + " Give a name it carries with --tls-server-name.";
                 }
-                return " (TLS: the coordinator's certificate was refused: " + reason
-                        + " Is it signed by the CA given with --tls-ca?)";
+                return "TLS: the coordinator's certificate was refused: " + reason
+                        + " Is it signed by the CA given with --tls-ca?";
             }
         }
         return null;

@@ -333,7 +333,9 @@ class KubernetesCoordinatorsTest {
                 .contains("certificate does not carry the name checked")
                 .contains("coordinator.example.com")
                 .contains("--tls-server-name")
+                .doesNotContain("Channel Pipeline")
                 .doesNotContain("\tat ");
+        assertThat(errText().lines()).as("one message").hasSize(1);
 
         // The same loopback address given by hand: the host dialled is checked unless the name is given.
         String loopback = "127.0.0.1:" + coordinator.port();
