@@ -3,6 +3,9 @@ package io.salvo.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Volume;
 import io.salvo.cli.SalvoCli;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.report.ReportFiles;
@@ -15,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -25,12 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
-import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.utility.DockerImageName;
 
 /**
  * Salvo's image as users run it: a coordinator container and three worker containers (host network, one CPU and
- * 512 MiB each, the cluster token from a read-only file copied in), a run launched from the CLI against a target on loopback,
+ * 512 MiB each, a read-only root filesystem with a tmpfs /tmp, the cluster token from a read-only mounted file), a run
+ * launched from the CLI against a target on loopback,
  * and one worker container killed mid-run. The run must complete with the loss re-sliced and the rate delivered.
  */
 class ContainerRunTest {
@@ -65,24 +69,41 @@ class ContainerRunTest {
     private GenericContainer<?> salvo(String name, Path token, String... command) {
         GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(IMAGE))
                 .withNetworkMode("host")
-                // Copied in rather than bind-mounted: a bind mount makes Testcontainers probe file mounting with a
-                // helper image, and no image can be pulled here.
-                .withCopyToContainer(Transferable.of(readToken(token), 0444), "/run/salvo/token")
                 .withCommand(command)
                 .withCreateContainerCmdModifier(cmd -> cmd.withName("salvo-test-" + name + "-"
                                 + ProcessHandle.current().pid())
                         .getHostConfig()
+                        // As deploy/kubernetes runs it: nothing may be written outside /tmp.
+                        .withReadonlyRootfs(true)
+                        // exec: Netty unpacks its native transport here.
+                        .withTmpFs(Map.of("/tmp", "rw,exec,size=64m"))
+                        // Mounted read-only, as Kubernetes mounts the Secret: a read-only root takes no copied file.
+                        // Given to docker-java directly, since Testcontainers' own bind mounts first probe file
+                        // mounting with a helper image, and no image can be pulled here.
+                        .withBinds(new Bind(token.toString(), new Volume("/run/salvo/token"), AccessMode.ro))
                         .withNanoCPUs(1_000_000_000L)
                         .withMemory(512L * 1024 * 1024));
         containers.add(c);
         return c;
     }
 
+    /** The container's root filesystem refuses a write, and /tmp takes one: the claim of the docs, checked. */
+    private static void assertReadOnlyRootWithWritableTmp(GenericContainer<?> c) throws Exception {
+        assertThat(c.getContainerInfo().getHostConfig().getReadonlyRootfs()).isTrue();
+        assertThat(c.getContainerInfo().getConfig().getUser()).isEqualTo("65532:65532");
+        var root = c.execInContainer("sh", "-c", "echo x > /probe");
+        assertThat(root.getExitCode()).as("writing to /").isNotZero();
+        assertThat(root.getStderr()).contains("Read-only file system");
+        var tmp = c.execInContainer("sh", "-c", "echo x > /tmp/probe && cat /tmp/probe");
+        assertThat(tmp.getExitCode()).as("writing to /tmp: %s", tmp.getStderr()).isZero();
+    }
+
     @Test
     void aRunOnContainersKeepsTheRateWhenAWorkerContainerIsKilled() throws Exception {
         Path token = dir.resolve("token");
         Files.writeString(token, ClusterToken.generate().reveal());
-        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+        // Readable by the containers' user (65532), like a Secret mounted with mode 0444; never writable.
+        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("r--r--r--"));
         int port = freePort();
 
         GenericContainer<?> coordinator = salvo(
@@ -96,6 +117,7 @@ class ContainerRunTest {
                 .waitingFor(Wait.forLogMessage(".*Salvo coordinator listening on.*", 1)
                         .withStartupTimeout(Duration.ofSeconds(90)));
         coordinator.start();
+        assertReadOnlyRootWithWritableTmp(coordinator);
         List<GenericContainer<?>> workers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             GenericContainer<?> worker = salvo(
@@ -113,6 +135,7 @@ class ContainerRunTest {
             worker.start();
             workers.add(worker);
         }
+        assertReadOnlyRootWithWritableTmp(workers.get(0));
 
         Path plan = dir.resolve("plan.yaml");
         Files.writeString(plan, """
@@ -182,14 +205,6 @@ class ContainerRunTest {
                     .findFirst()
                     .orElseThrow();
             return ReportFiles.json().readTree(json.toFile());
-        }
-    }
-
-    private static String readToken(Path token) {
-        try {
-            return Files.readString(token);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 

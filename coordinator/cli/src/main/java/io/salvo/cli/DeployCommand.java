@@ -90,6 +90,14 @@ final class DeployCommand implements Callable<Integer> {
         String tokenSecret;
 
         @Option(
+                names = "--tls-ca-secret",
+                paramLabel = "SECRET",
+                description = "Workers dial the coordinators with TLS, trusting the CA under the key 'ca.crt' of this "
+                        + "Secret (for coordinators deployed with deploy/kubernetes/components/tls: "
+                        + "salvo-coordinator-ca). Default: plaintext.")
+        String tlsCaSecret;
+
+        @Option(
                 names = "--cpu",
                 defaultValue = WorkerGroupSpec.DEFAULT_CPU,
                 description = "CPU request and limit per worker (default: ${DEFAULT-VALUE}).")
@@ -135,7 +143,8 @@ final class DeployCommand implements Callable<Integer> {
                         cpu,
                         memory,
                         pinToRegion,
-                        WorkerJobs.newDeploymentId());
+                        WorkerJobs.newDeploymentId(),
+                        tlsCaSecret);
             } catch (IllegalArgumentException e) {
                 System.err.println("salvo: " + e.getMessage());
                 return RunExecution.USER_ERROR;

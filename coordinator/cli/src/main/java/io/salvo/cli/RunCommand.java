@@ -104,6 +104,12 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     KubernetesOptions kubernetes = new KubernetesOptions();
 
+    @Mixin
+    TlsServerNameOption tlsServerName = new TlsServerNameOption();
+
+    /** How the coordinators are dialled; checked before anything is deployed. */
+    private ClientTls clientTls = ClientTls.PLAINTEXT;
+
     @Override
     public Integer call() {
         var err = System.err;
@@ -154,6 +160,12 @@ final class RunCommand implements Callable<Integer> {
         if (kubernetes.enabled && (coordinator != null || httpPort != null)) {
             err.println("salvo: --kubernetes reaches the cluster's coordinators; it goes with neither --coordinator "
                     + "nor --http-port");
+            return RunExecution.USER_ERROR;
+        }
+        try {
+            clientTls = tlsServerName.resolve(security.tls(), kubernetes.enabled ? kubernetes.namespace : null);
+        } catch (java.io.IOException e) {
+            err.println("salvo: " + e.getMessage());
             return RunExecution.USER_ERROR;
         }
         if (!addresses.isEmpty()) {
@@ -228,7 +240,7 @@ final class RunCommand implements Callable<Integer> {
                         plan,
                         addresses,
                         token,
-                        security.tls(),
+                        clientTls,
                         out,
                         Duration.ofSeconds(workerWaitSeconds),
                         quiet,

@@ -12,7 +12,6 @@ import io.salvo.coordinator.http.DashboardServer;
 import io.salvo.coordinator.server.CoordinatorServer;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
-import io.salvo.core.security.TlsFiles;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
@@ -68,7 +67,7 @@ final class RunExecution {
     /** The token for {@link #coordinators}; for an embedded coordinator a fresh one is generated. */
     private final ClusterToken token;
 
-    private final TlsFiles tls;
+    private final ClientTls tls;
     private final Path outDir;
     private final Duration workerWait;
     private final boolean quiet;
@@ -99,7 +98,7 @@ final class RunExecution {
             RunPlan plan,
             List<InetSocketAddress> coordinators,
             ClusterToken token,
-            TlsFiles tls,
+            ClientTls tls,
             Path outDir,
             Duration workerWait,
             boolean quiet,
@@ -108,7 +107,7 @@ final class RunExecution {
         this.plan = plan;
         this.coordinators = coordinators == null ? List.of() : List.copyOf(coordinators);
         this.token = token;
-        this.tls = tls;
+        this.tls = tls == null ? ClientTls.PLAINTEXT : tls;
         this.outDir = outDir;
         this.workerWait = workerWait;
         this.quiet = quiet;
@@ -242,7 +241,7 @@ final class RunExecution {
                     return runAgainst(
                             List.of(InetSocketAddress.createUnresolved("127.0.0.1", server.port())),
                             localToken,
-                            null,
+                            ClientTls.PLAINTEXT,
                             workers);
                 } finally {
                     if (dashboardServer != null) {
@@ -264,7 +263,7 @@ final class RunExecution {
     }
 
     private int runAgainst(
-            List<InetSocketAddress> addresses, ClusterToken callToken, TlsFiles callTls, LocalWorkers localWorkers)
+            List<InetSocketAddress> addresses, ClusterToken callToken, ClientTls callTls, LocalWorkers localWorkers)
             throws IOException {
         try {
             StartRunResponse started = null;
@@ -391,17 +390,12 @@ final class RunExecution {
         };
     }
 
-    private void use(InetSocketAddress address, ClusterToken callToken, TlsFiles callTls) throws IOException {
+    private void use(InetSocketAddress address, ClusterToken callToken, ClientTls callTls) {
         ManagedChannel channel = channels.get(address);
         if (channel == null) {
-            NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
-                    .maxInboundMessageSize(64 * 1024 * 1024);
-            if (callTls != null) {
-                builder.sslContext(callTls.clientContext());
-            } else {
-                builder.usePlaintext();
-            }
-            channel = builder.build();
+            channel = callTls.configure(NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
+                            .maxInboundMessageSize(64 * 1024 * 1024))
+                    .build();
             channels.put(address, channel);
         }
         RunControlBlockingStub stub = RunControlGrpc.newBlockingStub(channel);
@@ -535,6 +529,30 @@ final class RunExecution {
 
     static String describe(StatusRuntimeException e) {
         String description = e.getStatus().getDescription();
+        String tls = tlsFailure(e);
+        if (tls != null) {
+            // gRPC's own description is "io exception" and a dump of the channel pipeline: the cause says it all.
+            return e.getStatus().getCode() + ": " + tls;
+        }
         return e.getStatus().getCode() + (description == null ? "" : ": " + description);
+    }
+
+    /**
+     * What a failed TLS handshake says about the coordinator's certificate: gRPC reports it as a bare
+     * "io exception", with the reason only in the cause chain. Null when no certificate was refused.
+     */
+    static String tlsFailure(Throwable e) {
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.security.cert.CertificateException) {
+                String reason = String.valueOf(cause.getMessage());
+                if (reason.startsWith("No subject alternative") || reason.startsWith("No name matching")) {
+                    return "TLS: the coordinator's certificate does not carry the name checked: " + reason
+                            + " Give a name it carries with --tls-server-name.";
+                }
+                return "TLS: the coordinator's certificate was refused: " + reason
+                        + " Is it signed by the CA given with --tls-ca?";
+            }
+        }
+        return null;
     }
 }

@@ -176,6 +176,9 @@ final class SearchCommand implements Callable<Integer> {
     @Mixin
     SecurityOptions security = new SecurityOptions();
 
+    @Mixin
+    TlsServerNameOption tlsServerName = new TlsServerNameOption();
+
     private final AtomicBoolean interrupted = new AtomicBoolean();
     private final CountDownLatch finished = new CountDownLatch(1);
 
@@ -238,14 +241,16 @@ final class SearchCommand implements Callable<Integer> {
             if (coordinator != null) {
                 InetSocketAddress address;
                 ClusterToken token;
+                ClientTls tls;
                 try {
                     address = HostPort.parseList(coordinator).get(0);
                     token = security.clientToken();
+                    tls = tlsServerName.resolve(security.tls(), null);
                 } catch (IllegalArgumentException | IOException e) {
                     err.println("salvo: " + e.getMessage());
                     return RunExecution.USER_ERROR;
                 }
-                try (SearchSteps steps = new SearchSteps(address, token, security.tls(), workerWait)) {
+                try (SearchSteps steps = new SearchSteps(address, token, tls, workerWait)) {
                     current[0] = steps;
                     outcome = search(search, settings, plan, steps, dir, people, err);
                 }
@@ -258,7 +263,7 @@ final class SearchCommand implements Callable<Integer> {
                         SearchSteps steps = new SearchSteps(
                                 InetSocketAddress.createUnresolved("127.0.0.1", server.port()),
                                 token,
-                                null,
+                                ClientTls.PLAINTEXT,
                                 workerWait)) {
                     if (!quiet) {
                         people.printf(

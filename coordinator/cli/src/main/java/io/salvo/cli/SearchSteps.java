@@ -5,7 +5,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
-import io.salvo.core.security.TlsFiles;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveEventKind;
 import io.salvo.proto.v1.LiveSnapshot;
@@ -20,7 +19,6 @@ import io.salvo.proto.v1.StartRunRequest;
 import io.salvo.proto.v1.StartRunResponse;
 import io.salvo.proto.v1.StopRunRequest;
 import io.salvo.proto.v1.WatchRunRequest;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Iterator;
@@ -43,16 +41,10 @@ final class SearchSteps implements AutoCloseable {
     private final Duration workerWait;
     private volatile String currentRun;
 
-    SearchSteps(InetSocketAddress coordinator, ClusterToken token, TlsFiles tls, Duration workerWait)
-            throws IOException {
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(coordinator.getHostString(), coordinator.getPort())
-                .maxInboundMessageSize(MAX_RESULT_BYTES);
-        if (tls != null) {
-            builder.sslContext(tls.clientContext());
-        } else {
-            builder.usePlaintext();
-        }
-        this.channel = builder.build();
+    SearchSteps(InetSocketAddress coordinator, ClusterToken token, ClientTls tls, Duration workerWait) {
+        this.channel = tls.configure(NettyChannelBuilder.forAddress(coordinator.getHostString(), coordinator.getPort())
+                        .maxInboundMessageSize(MAX_RESULT_BYTES))
+                .build();
         RunControlBlockingStub stub = RunControlGrpc.newBlockingStub(channel);
         this.control = token == null ? stub : stub.withCallCredentials(new BearerTokenCredentials(token));
         this.workerWait = workerWait;

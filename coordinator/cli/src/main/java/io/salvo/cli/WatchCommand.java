@@ -4,7 +4,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.salvo.cli.live.LiveOutput;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
@@ -76,6 +75,9 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
     KubernetesOptions kubernetes = new KubernetesOptions();
 
+    @Mixin
+    TlsServerNameOption tlsServerName = new TlsServerNameOption();
+
     private final List<ManagedChannel> channels = new ArrayList<>();
     /** Null until the plan is known; read by the Ctrl-C hook. */
     private volatile LiveOutput output;
@@ -85,15 +87,15 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
         PrintStream err = System.err;
         PrintStream human = live.humanOutput();
         SalvoCli.logLevel(verbose ? Level.INFO : Level.WARNING);
-        SslContext ssl;
+        ClientTls tls;
         try {
-            ssl = security.tls() == null ? null : security.tls().clientContext();
+            tls = tlsServerName.resolve(security.tls(), kubernetes.enabled ? kubernetes.namespace : null);
         } catch (IOException e) {
             err.println("salvo: " + e.getMessage());
             return RunExecution.USER_ERROR;
         }
         try (KubernetesOptions.Coordinators coordinators = kubernetes.resolve(coordinator, security)) {
-            return watch(coordinators.addresses(), coordinators.token(), ssl, human, err);
+            return watch(coordinators.addresses(), coordinators.token(), tls, human, err);
         } catch (KubernetesOptions.Refused e) {
             err.println("salvo: " + e.getMessage());
             return e.exitCode;
@@ -101,7 +103,7 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private int watch(
-            List<InetSocketAddress> addresses, ClusterToken token, SslContext ssl, PrintStream human, PrintStream err) {
+            List<InetSocketAddress> addresses, ClusterToken token, ClientTls tls, PrintStream human, PrintStream err) {
         AtomicBoolean done = new AtomicBoolean();
         // Ctrl-C only ends this process: nothing is sent to the coordinator, so the run goes on.
         Thread detach = new Thread(
@@ -119,7 +121,7 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
                 "salvo-watch-detach");
         Runtime.getRuntime().addShutdownHook(detach);
         try {
-            return follow(addresses, token, ssl, human, err);
+            return follow(addresses, token, tls, human, err);
         } finally {
             done.set(true);
             channels.forEach(ManagedChannel::shutdownNow);
@@ -132,11 +134,11 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private int follow(
-            List<InetSocketAddress> addresses, ClusterToken token, SslContext ssl, PrintStream human, PrintStream err) {
+            List<InetSocketAddress> addresses, ClusterToken token, ClientTls tls, PrintStream human, PrintStream err) {
         int current = 0;
         long failoverDeadline = 0;
         long lastShownIndex = -1;
-        RunControlBlockingStub control = stub(addresses.get(current), token, ssl);
+        RunControlBlockingStub control = stub(addresses.get(current), token, tls);
         while (true) {
             try {
                 if (output == null) {
@@ -195,7 +197,7 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
                 }
                 err.println("salvo: lost coordinator " + HostPort.format(address) + " (" + RunExecution.describe(e)
                         + "); continuing with " + HostPort.format(addresses.get(current)));
-                control = stub(addresses.get(current), token, ssl);
+                control = stub(addresses.get(current), token, tls);
                 try {
                     Thread.sleep(250);
                 } catch (InterruptedException interrupted) {
@@ -219,15 +221,10 @@ final class WatchCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    private RunControlBlockingStub stub(InetSocketAddress address, ClusterToken token, SslContext ssl) {
+    private RunControlBlockingStub stub(InetSocketAddress address, ClusterToken token, ClientTls tls) {
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
                 .maxInboundMessageSize(64 * 1024 * 1024);
-        if (ssl != null) {
-            builder.sslContext(ssl);
-        } else {
-            builder.usePlaintext();
-        }
-        ManagedChannel channel = builder.build();
+        ManagedChannel channel = tls.configure(builder).build();
         channels.add(channel);
         RunControlBlockingStub stub = RunControlGrpc.newBlockingStub(channel);
         return token == null ? stub : stub.withCallCredentials(new BearerTokenCredentials(token));

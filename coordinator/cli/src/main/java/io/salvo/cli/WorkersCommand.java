@@ -3,7 +3,6 @@ package io.salvo.cli;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.proto.v1.ConnectedWorker;
@@ -40,29 +39,33 @@ final class WorkersCommand implements Callable<Integer> {
     @Mixin
     KubernetesOptions kubernetes = new KubernetesOptions();
 
+    @Mixin
+    TlsServerNameOption tlsServerName = new TlsServerNameOption();
+
     @Override
     public Integer call() {
         SalvoCli.logLevel(Level.WARNING);
-        SslContext ssl;
+        ClientTls tls;
         try {
-            ssl = security.tls() == null ? null : security.tls().clientContext();
+            tls = tlsServerName.resolve(security.tls(), kubernetes.enabled ? kubernetes.namespace : null);
         } catch (IOException e) {
             System.err.println("salvo: " + e.getMessage());
             return RunExecution.USER_ERROR;
         }
         try (KubernetesOptions.Coordinators coordinators = kubernetes.resolve(coordinator, security)) {
-            return list(coordinators.addresses(), coordinators.token(), ssl);
+            return list(coordinators.addresses(), coordinators.token(), tls);
         } catch (KubernetesOptions.Refused e) {
             System.err.println("salvo: " + e.getMessage());
             return e.exitCode;
         }
     }
 
-    private static int list(List<InetSocketAddress> addresses, ClusterToken token, SslContext ssl) {
+    private static int list(List<InetSocketAddress> addresses, ClusterToken token, ClientTls tls) {
         StatusRuntimeException last = null;
         for (InetSocketAddress address : addresses) {
-            NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort());
-            ManagedChannel channel = (ssl != null ? builder.sslContext(ssl) : builder.usePlaintext()).build();
+            ManagedChannel channel = tls.configure(
+                            NettyChannelBuilder.forAddress(address.getHostString(), address.getPort()))
+                    .build();
             try {
                 var stub = RunControlGrpc.newBlockingStub(channel);
                 if (token != null) {

@@ -12,7 +12,9 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.salvo.coordinator.server.CoordinatorServer;
 import io.salvo.core.security.ClusterToken;
+import io.salvo.core.security.TlsFiles;
 import io.salvo.deploy.kubernetes.CoordinatorForwards;
+import io.salvo.it.TestPki;
 import io.salvo.testkit.Await;
 import io.salvo.worker.link.WorkerAgent;
 import io.salvo.worker.link.WorkerOptions;
@@ -56,6 +58,9 @@ class KubernetesCoordinatorsTest {
     private PrintStream originalErr;
     private String originalKubeconfig;
     private CoordinatorServer coordinator;
+    /** Where the test's forwards lead: the coordinator standing in for the pods. */
+    private volatile InetSocketAddress forwardedTo;
+
     private final ClusterToken token = ClusterToken.generate();
 
     @BeforeEach
@@ -79,7 +84,7 @@ class KubernetesCoordinatorsTest {
         originalKubeconfig = System.getProperty("kubeconfig");
         System.setProperty("kubeconfig", kubeconfig.toString());
         coordinator = CoordinatorServer.start(new InetSocketAddress("127.0.0.1", 0), token, null);
-        InetSocketAddress real = new InetSocketAddress("127.0.0.1", coordinator.port());
+        forwardedTo = new InetSocketAddress("127.0.0.1", coordinator.port());
         KubernetesOptions.forwarder = (api, namespace, pod, port) -> {
             assertThat(namespace).isEqualTo(NS);
             assertThat(port).isEqualTo(7100);
@@ -87,7 +92,7 @@ class KubernetesCoordinatorsTest {
             return new CoordinatorForwards.Forward() {
                 @Override
                 public InetSocketAddress local() {
-                    return real;
+                    return forwardedTo;
                 }
 
                 @Override
@@ -279,5 +284,133 @@ class KubernetesCoordinatorsTest {
                 .isEqualTo(
                         "salvo: give the coordinators with --coordinator HOST:PORT[,...] or --kubernetes, one of them");
         assertThat(opened).isEmpty();
+    }
+
+    @Test
+    void tlsThroughTheForwardChecksTheServicesNameNotTheLoopbackAddress() throws Exception {
+        TestPki.requireOpenssl();
+        Path pkiDir = Files.createDirectories(dir.resolve("pki"));
+        // What a coordinator certificate for deploy/kubernetes names: the Service, never 127.0.0.1.
+        TestPki pki = TestPki.forServerNames(
+                pkiDir,
+                "salvo-coordinator",
+                "salvo-coordinator.salvo.svc",
+                "salvo-coordinator.salvo.svc.cluster.local");
+        coordinator.close();
+        coordinator = CoordinatorServer.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                token,
+                new TlsFiles(pki.file("server.pem"), pki.file("server.key"), null));
+        forwardedTo = new InetSocketAddress("127.0.0.1", coordinator.port());
+        tokenSecret(token.reveal());
+        pod("salvo-coordinator-a", "coordinator", readyCoordinator());
+        String ca = pki.file("ca.pem").toString();
+
+        // --kubernetes checks the certificate against salvo-coordinator.salvo.svc by default.
+        assertThat(SalvoCli.execute("workers", "--kubernetes", "--context", "mock", "--tls-ca", ca))
+                .as(errText())
+                .isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("No workers connected");
+        err.reset();
+        assertThat(SalvoCli.execute("watch", "no-such-run", "--kubernetes", "--context", "mock", "--tls-ca", ca))
+                .as("the coordinator answered over TLS: %s", errText())
+                .isEqualTo(2);
+        assertThat(errText()).contains("knows no run 'no-such-run'");
+
+        // A name the certificate does not carry: one message saying so and which option fixes it.
+        err.reset();
+        assertThat(SalvoCli.execute(
+                        "workers",
+                        "--kubernetes",
+                        "--context",
+                        "mock",
+                        "--tls-ca",
+                        ca,
+                        "--tls-server-name",
+                        "coordinator.example.com"))
+                .isEqualTo(1);
+        assertThat(errText())
+                .contains("certificate does not carry the name checked")
+                .contains("coordinator.example.com")
+                .contains("--tls-server-name")
+                .doesNotContain("Channel Pipeline")
+                .doesNotContain("\tat ");
+        assertThat(errText().lines()).as("one message").hasSize(1);
+
+        // The same loopback address given by hand: the host dialled is checked unless the name is given.
+        String loopback = "127.0.0.1:" + coordinator.port();
+        err.reset();
+        assertThat(SalvoCli.execute("workers", "--coordinator", loopback, "--token-file", tokenFile(), "--tls-ca", ca))
+                .isEqualTo(1);
+        assertThat(errText()).contains("does not carry the name checked").contains("127.0.0.1");
+        out.reset();
+        assertThat(SalvoCli.execute(
+                        "workers",
+                        "--coordinator",
+                        loopback,
+                        "--token-file",
+                        tokenFile(),
+                        "--tls-ca",
+                        ca,
+                        "--tls-server-name",
+                        "salvo-coordinator.salvo.svc"))
+                .as(errText())
+                .isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("No workers connected");
+
+        // A run through the forward reaches the coordinator over TLS: it is refused for want of workers, not TLS.
+        Path plan = dir.resolve("plan.yaml");
+        Files.writeString(plan, """
+                name: k8s-tls
+                target:
+                  url: http://127.0.0.1:9/infer
+                phases:
+                  - duration: 5s
+                    rate: 10
+                workers: 1
+                """);
+        err.reset();
+        assertThat(SalvoCli.execute(
+                        "run",
+                        plan.toString(),
+                        "--kubernetes",
+                        "--context",
+                        "mock",
+                        "--tls-ca",
+                        ca,
+                        "--worker-wait",
+                        "1",
+                        "--plain",
+                        "--out",
+                        dir.resolve("results").toString()))
+                .isEqualTo(1);
+        assertThat(errText()).contains("workers connected and idle after 1 s").doesNotContain("TLS");
+    }
+
+    @Test
+    void aServerNameWithoutTlsOrNotADnsNameIsOneMessage() {
+        assertThat(SalvoCli.execute(
+                        "workers",
+                        "--coordinator",
+                        "127.0.0.1:7100",
+                        "--tls-server-name",
+                        "salvo-coordinator.salvo.svc"))
+                .isEqualTo(2);
+        assertThat(errText())
+                .isEqualTo("salvo: --tls-server-name applies to TLS: give the CA that signed the coordinator's "
+                        + "certificate with --tls-ca");
+        err.reset();
+        assertThat(SalvoCli.execute("watch", "r", "--kubernetes", "--tls-server-name", "not a name"))
+                .isEqualTo(2);
+        assertThat(errText()).isEqualTo("salvo: --tls-server-name must be a DNS name, got 'not a name'");
+        assertThat(opened).isEmpty();
+    }
+
+    private String tokenFile() throws Exception {
+        Path file = dir.resolve("cluster-token");
+        if (!Files.exists(file)) {
+            token.writeTo(file);
+        }
+        return file.toString();
     }
 }

@@ -9,9 +9,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A throw-away PKI made with the openssl command: a CA with a server certificate for 127.0.0.1 and
- * a client certificate, and a second, unrelated CA with a client certificate of its own.
+ * a client certificate, and a second, unrelated CA with a client certificate of its own; or a CA with a
+ * server certificate for given DNS names only ({@link #forServerNames}).
  */
-final class TestPki {
+public final class TestPki {
 
     final Path dir;
 
@@ -24,7 +25,7 @@ final class TestPki {
      * developer's machine; under CI (environment variable CI=true) it fails instead, so that a build agent
      * without openssl cannot pass while TLS goes untested.
      */
-    static void requireOpenssl() {
+    public static void requireOpenssl() {
         String problem = opensslProblem();
         if (problem == null) {
             return;
@@ -66,7 +67,26 @@ final class TestPki {
         return pki;
     }
 
-    Path file(String name) {
+    /**
+     * A CA ({@code ca.pem}) and a server certificate ({@code server.pem}, {@code server.key}) naming only
+     * {@code dnsNames}: no IP address, so a client dialling a loopback address must be told the name to check.
+     */
+    public static TestPki forServerNames(Path dir, String... dnsNames) throws Exception {
+        TestPki pki = new TestPki(dir);
+        pki.ca("ca");
+        pki.leaf(
+                "server",
+                "ca",
+                "subjectAltName="
+                        + String.join(
+                                ",",
+                                java.util.Arrays.stream(dnsNames)
+                                        .map(n -> "DNS:" + n)
+                                        .toList()));
+        return pki;
+    }
+
+    public Path file(String name) {
         return dir.resolve(name);
     }
 

@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
  * @param memory             memory request and limit per worker
  * @param pinToRegion        whether pods are placed only on nodes labelled with the region
  * @param deploymentId       distinguishes this group's objects from every other deployment's
+ * @param tlsCaSecret        Secret holding, under the key {@code ca.crt}, the CA that signed the coordinators'
+ *                           certificate, for workers dialling a coordinator with TLS; null for plaintext
  */
 public record WorkerGroupSpec(
         String namespace,
@@ -27,7 +29,8 @@ public record WorkerGroupSpec(
         String cpu,
         String memory,
         boolean pinToRegion,
-        String deploymentId) {
+        String deploymentId,
+        String tlsCaSecret) {
 
     public static final String DEFAULT_IMAGE = "registry.example.invalid/salvo/salvo:0.1.0";
     public static final String DEFAULT_COORDINATOR = "salvo-coordinator:7100";
@@ -38,6 +41,32 @@ public record WorkerGroupSpec(
     public static final String DEFAULT_MEMORY = "1Gi";
     /** A label value and part of a Job name: a DNS label, leaving room for the Job's prefix and suffixes. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?");
+
+    /** A plaintext group: workers dial the coordinators without TLS. */
+    public WorkerGroupSpec(
+            String namespace,
+            String region,
+            int replicas,
+            String image,
+            String coordinator,
+            String tokenSecret,
+            String cpu,
+            String memory,
+            boolean pinToRegion,
+            String deploymentId) {
+        this(
+                namespace,
+                region,
+                replicas,
+                image,
+                coordinator,
+                tokenSecret,
+                cpu,
+                memory,
+                pinToRegion,
+                deploymentId,
+                null);
+    }
 
     public WorkerGroupSpec {
         if (replicas < 1) {
@@ -66,6 +95,9 @@ public record WorkerGroupSpec(
         requireText(tokenSecret, "--token-secret");
         requireText(cpu, "--cpu");
         requireText(memory, "--memory");
+        if (tlsCaSecret != null) {
+            requireText(tlsCaSecret, "--tls-ca-secret");
+        }
     }
 
     private static void requireText(String value, String option) {

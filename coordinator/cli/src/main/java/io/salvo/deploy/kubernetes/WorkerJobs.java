@@ -33,6 +33,10 @@ public final class WorkerJobs {
     public static final String REGION = "salvo.io/region";
     public static final String REGION_NODE_LABEL = "topology.kubernetes.io/region";
     public static final String TOKEN_MOUNT = "/var/run/salvo/token";
+    /** Where a worker finds the coordinators' CA; the same path as deploy/kubernetes/components/tls. */
+    public static final String TLS_CA_MOUNT = "/var/run/salvo/tls-ca";
+    /** The key of the CA in its Secret (cert-manager's name for it). */
+    public static final String TLS_CA_KEY = "ca.crt";
     /** `salvo worker`'s exit code for a usage error: a bad option or an unreadable token file. */
     static final int USAGE_ERROR_EXIT = 2;
     /** Replacements per index before that index is given up (a crash loop of one worker, not a blip). */
@@ -118,6 +122,21 @@ public final class WorkerJobs {
                 .build();
     }
 
+    private static List<String> args(WorkerGroupSpec spec) {
+        List<String> args = new ArrayList<>(List.of(
+                "worker",
+                "--coordinator=$(SALVO_COORDINATOR)",
+                "--token-file=" + TOKEN_MOUNT + "/token",
+                "--region=$(SALVO_REGION)",
+                // The pod's name: a replacement joins as a new worker, never colliding with the one it replaces
+                // if the coordinator has not yet noticed that one is gone.
+                "--id=$(POD_NAME)"));
+        if (spec.tlsCaSecret() != null) {
+            args.add("--tls-ca=" + TLS_CA_MOUNT + "/" + TLS_CA_KEY);
+        }
+        return args;
+    }
+
     private static PodSpec podSpec(WorkerGroupSpec spec) {
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVarBuilder()
@@ -144,11 +163,8 @@ public final class WorkerJobs {
                 .endFieldRef()
                 .endValueFrom()
                 .build());
-        // The heap follows the container's memory limit; an OOM ends the process, so the pod fails and is replaced.
-        env.add(new EnvVarBuilder()
-                .withName("JAVA_TOOL_OPTIONS")
-                .withValue("-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError")
-                .build());
+        // No heap flags: the image's java command line sizes the heap from the memory limit and exits on an OOM (so the
+        // pod fails and is replaced), and a JAVA_TOOL_OPTIONS value could not override it.
         env.add(new EnvVarBuilder().withName("HOME").withValue("/tmp").build());
 
         Map<String, Quantity> resources =
@@ -185,14 +201,7 @@ public final class WorkerJobs {
                         .withName("worker")
                         .withImage(spec.image())
                         .withImagePullPolicy("IfNotPresent")
-                        .withArgs(
-                                "worker",
-                                "--coordinator=$(SALVO_COORDINATOR)",
-                                "--token-file=" + TOKEN_MOUNT + "/token",
-                                "--region=$(SALVO_REGION)",
-                                // The pod's name: a replacement joins as a new worker, never colliding with the
-                                // one it replaces if the coordinator has not yet noticed that one is gone.
-                                "--id=$(POD_NAME)")
+                        .withArgs(args(spec))
                         .withEnv(env)
                         .withNewResources()
                         .withRequests(resources)
@@ -214,6 +223,14 @@ public final class WorkerJobs {
                         .withName("tmp")
                         .withMountPath("/tmp")
                         .endVolumeMount()
+                        .addAllToVolumeMounts(
+                                spec.tlsCaSecret() == null
+                                        ? List.of()
+                                        : List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                                                .withName("tls-ca")
+                                                .withMountPath(TLS_CA_MOUNT)
+                                                .withReadOnly(true)
+                                                .build()))
                         .build())
                 .addNewVolume()
                 .withName("token")
@@ -228,6 +245,20 @@ public final class WorkerJobs {
                 .withSizeLimit(new Quantity("256Mi"))
                 .endEmptyDir()
                 .endVolume();
+        if (spec.tlsCaSecret() != null) {
+            // Only the CA is projected: a Secret that also holds the coordinators' key never reaches a worker.
+            pod.addNewVolume()
+                    .withName("tls-ca")
+                    .withNewSecret()
+                    .withSecretName(spec.tlsCaSecret())
+                    .withDefaultMode(0444)
+                    .addNewItem()
+                    .withKey(TLS_CA_KEY)
+                    .withPath(TLS_CA_KEY)
+                    .endItem()
+                    .endSecret()
+                    .endVolume();
+        }
         if (spec.pinToRegion()) {
             pod.withNodeSelector(Map.of(REGION_NODE_LABEL, spec.region()));
         }
@@ -249,6 +280,22 @@ public final class WorkerJobs {
             throw new DeployException("no Secret '" + spec.tokenSecret() + "' in namespace '" + spec.namespace()
                     + "': create it first (kubectl -n " + spec.namespace() + " create secret generic "
                     + spec.tokenSecret() + " --from-file=token=PATH), see docs/kubernetes.md");
+        }
+        if (spec.tlsCaSecret() != null) {
+            var ca = client.secrets()
+                    .inNamespace(spec.namespace())
+                    .withName(spec.tlsCaSecret())
+                    .get();
+            boolean hasKey = ca != null
+                    && ((ca.getData() != null && ca.getData().containsKey(TLS_CA_KEY))
+                            || (ca.getStringData() != null && ca.getStringData().containsKey(TLS_CA_KEY)));
+            if (!hasKey) {
+                // Pods would wait in ContainerCreating for a key that is not there.
+                throw new DeployException("no Secret '" + spec.tlsCaSecret() + "' with a key '" + TLS_CA_KEY
+                        + "' in namespace '" + spec.namespace() + "': create it first (kubectl -n "
+                        + spec.namespace() + " create secret generic " + spec.tlsCaSecret() + " --from-file="
+                        + TLS_CA_KEY + "=PATH), see docs/kubernetes.md");
+            }
         }
         Job job = job(spec);
         if (client.batch()

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -124,7 +125,15 @@ class ManifestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"base", "overlays/single-region", "overlays/multi-region"})
+    @ValueSource(
+            strings = {
+                "base",
+                "overlays/single-region",
+                "overlays/multi-region",
+                "overlays/single-region-tls",
+                "overlays/external-workers",
+                "overlays/remote-workers"
+            })
     void everyObjectIsTypedAndInTheSalvoNamespace(String overlay) throws Exception {
         List<HasMetadata> objects = render(overlay);
         assertThat(objects).isNotEmpty();
@@ -147,7 +156,14 @@ class ManifestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"base", "overlays/single-region", "overlays/multi-region"})
+    @ValueSource(
+            strings = {
+                "base",
+                "overlays/single-region",
+                "overlays/multi-region",
+                "overlays/single-region-tls",
+                "overlays/external-workers"
+            })
     void twoClusteredCoordinatorsWithProbesResourcesAndTheTokenFromASecret(String overlay) throws Exception {
         List<HasMetadata> objects = render(overlay);
         Deployment coordinator = one(objects, Deployment.class, "salvo-coordinator");
@@ -221,7 +237,15 @@ class ManifestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"base", "overlays/single-region", "overlays/multi-region"})
+    @ValueSource(
+            strings = {
+                "base",
+                "overlays/single-region",
+                "overlays/multi-region",
+                "overlays/single-region-tls",
+                "overlays/external-workers",
+                "overlays/remote-workers"
+            })
     void rbacGrantsAtMostReadingEndpointsAndPods(String overlay) throws Exception {
         List<HasMetadata> objects = render(overlay);
         // DNS discovery needs no API access; were a Role added for API mode, it may only read what Hazelcast reads.
@@ -239,7 +263,7 @@ class ManifestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"base", "overlays/single-region", "overlays/multi-region"})
+    @ValueSource(strings = {"base", "overlays/single-region", "overlays/multi-region", "overlays/single-region-tls"})
     void coordinatorsAdmitOnlyWorkersAndTheCliAndEachOther(String overlay) throws Exception {
         List<HasMetadata> objects = render(overlay);
         Map<String, String> coordinatorPods = one(objects, Deployment.class, "salvo-coordinator")
@@ -281,7 +305,13 @@ class ManifestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"overlays/single-region", "overlays/multi-region"})
+    @ValueSource(
+            strings = {
+                "overlays/single-region",
+                "overlays/multi-region",
+                "overlays/single-region-tls",
+                "overlays/remote-workers"
+            })
     void workerGroupsAreIndexedJobsPinnedToTheirRegion(String overlay) throws Exception {
         List<HasMetadata> objects = render(overlay);
         List<Job> jobs = all(objects, Job.class);
@@ -305,5 +335,106 @@ class ManifestsTest {
         if (overlay.endsWith("multi-region")) {
             assertThat(regions).containsExactlyInAnyOrder("us-east1", "europe-west1");
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"overlays/single-region-tls", "overlays/external-workers", "overlays/remote-workers"})
+    void withTlsCoordinatorsServeTheirCertificateAndWorkersTrustOnlyTheCa(String overlay) throws Exception {
+        List<HasMetadata> objects = render(overlay);
+        for (Deployment coordinator : all(objects, Deployment.class)) {
+            PodSpec pod = coordinator.getSpec().getTemplate().getSpec();
+            Container c = pod.getContainers().get(0);
+            for (String option : List.of("--tls-cert=", "--tls-key=")) {
+                Volume volume = PodInvariants.secretFileOf("coordinator " + option, pod, c, option);
+                assertThat(volume.getSecret().getSecretName()).isEqualTo("salvo-coordinator-tls");
+            }
+            assertThat(c.getArgs())
+                    .as("server TLS only: --tls-ca on a coordinator would demand client certificates")
+                    .noneMatch(a -> a.startsWith("--tls-ca"));
+        }
+        List<Job> jobs = all(objects, Job.class);
+        assertThat(all(objects, Deployment.class).size() + jobs.size()).isPositive();
+        for (Job job : jobs) {
+            PodSpec pod = job.getSpec().getTemplate().getSpec();
+            Container worker = pod.getContainers().get(0);
+            Volume ca = PodInvariants.secretFileOf("Job " + job.getMetadata().getName(), pod, worker, "--tls-ca=");
+            assertThat(ca.getSecret().getSecretName()).isEqualTo("salvo-coordinator-ca");
+            assertThat(ca.getSecret().getItems())
+                    .as("only the CA is projected into a worker pod")
+                    .extracting(io.fabric8.kubernetes.api.model.KeyToPath::getKey)
+                    .containsExactly("ca.crt");
+            assertThat(pod.getVolumes())
+                    .as("no worker pod can mount the coordinators' private key")
+                    .noneMatch(v -> v.getSecret() != null
+                            && "salvo-coordinator-tls".equals(v.getSecret().getSecretName()));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void externalWorkersReachOnlyTheGrpcPortFromTheirAddressBlock() throws Exception {
+        List<HasMetadata> objects = render("overlays/external-workers");
+        NetworkPolicy policy = one(objects, NetworkPolicy.class, "salvo-coordinator");
+        List<NetworkPolicyIngressRule> byAddress = policy.getSpec().getIngress().stream()
+                .filter(r -> r.getFrom().stream().anyMatch(p -> p.getIpBlock() != null))
+                .toList();
+        assertThat(byAddress).as("one rule admits the other cluster").hasSize(1);
+        NetworkPolicyIngressRule rule = byAddress.get(0);
+        assertThat(rule.getFrom()).singleElement().satisfies(peer -> {
+            assertThat(peer.getIpBlock().getCidr()).isEqualTo("192.0.2.0/24");
+            assertThat(peer.getPodSelector()).isNull();
+            assertThat(peer.getNamespaceSelector()).isNull();
+        });
+        assertThat(rule.getPorts())
+                .as("the gRPC port only: not the dashboard, never the unauthenticated member port")
+                .singleElement()
+                .satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(7100));
+        // The in-cluster rules are those of base, unchanged.
+        assertThat(policy.getSpec().getIngress()).hasSize(4);
+
+        Map<String, String> coordinatorPods = one(objects, Deployment.class, "salvo-coordinator")
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getLabels();
+        Service external = one(objects, Service.class, "salvo-coordinator-external");
+        assertThat(external.getSpec().getType()).isEqualTo("LoadBalancer");
+        assertThat(selects(external.getSpec().getSelector(), coordinatorPods)).isTrue();
+        assertThat(external.getSpec().getPorts())
+                .extracting(p -> p.getPort() + "->" + p.getTargetPort().getStrVal())
+                .containsExactly("7100->grpc");
+        assertThat(external.getSpec().getExternalTrafficPolicy())
+                .as("source addresses kept, or the ipBlock would see node addresses")
+                .isEqualTo("Local");
+        assertThat(external.getSpec().getLoadBalancerSourceRanges()).containsExactly("192.0.2.0/24");
+    }
+
+    @org.junit.jupiter.api.Test
+    void remoteWorkersBringOnlyWhatWorkersNeedAndDialTheExternalAddress() throws Exception {
+        List<HasMetadata> objects = render("overlays/remote-workers");
+        assertThat(objects)
+                .extracting(o -> o.getKind() + " " + o.getMetadata().getName())
+                .containsExactlyInAnyOrder(
+                        "Namespace salvo",
+                        "ServiceAccount salvo-worker",
+                        "NetworkPolicy salvo-worker",
+                        "Job salvo-workers-europe-west1");
+        Job job = one(objects, Job.class, "salvo-workers-europe-west1");
+        PodInvariants.workerJob(job, "europe-west1");
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        assertThat(pod.getServiceAccountName()).isEqualTo("salvo-worker");
+        assertThat(one(objects, ServiceAccount.class, "salvo-worker").getAutomountServiceAccountToken())
+                .isFalse();
+        String coordinator = PodInvariants.env(pod.getContainers().get(0)).get("SALVO_COORDINATOR");
+        assertThat(coordinator)
+                .as("the coordinators' external address, not the Service of a cluster without coordinators")
+                .isNotEqualTo("salvo-coordinator:7100")
+                .endsWith(":7100")
+                .contains(".");
+        NetworkPolicy workers = one(objects, NetworkPolicy.class, "salvo-worker");
+        assertThat(selects(
+                        workers.getSpec().getPodSelector().getMatchLabels(),
+                        job.getSpec().getTemplate().getMetadata().getLabels()))
+                .isTrue();
+        assertThat(workers.getSpec().getIngress()).as("workers serve nothing").isNullOrEmpty();
     }
 }

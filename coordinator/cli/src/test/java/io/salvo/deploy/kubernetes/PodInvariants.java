@@ -53,6 +53,11 @@ final class PodInvariants {
                     .extracting(VolumeMount::getMountPath)
                     .as(name + " mounts")
                     .contains("/tmp");
+            // The image's java command line sets -XX:MaxRAMPercentage, and the command line wins over
+            // JAVA_TOOL_OPTIONS: a value here would only mislead.
+            assertThat(Optional.ofNullable(c.getEnv()).orElse(List.of()))
+                    .as(name + " env")
+                    .noneMatch(e -> e.getValue() != null && e.getValue().contains("MaxRAMPercentage"));
             assertThat(c.getImage())
                     .as(name + " image: the placeholder users replace with Kustomize images:")
                     .startsWith("registry.example.invalid/salvo/salvo:");
@@ -82,6 +87,33 @@ final class PodInvariants {
                     .as(what + ": the token never travels in a plain env var")
                     .isNotEqualTo("SALVO_TOKEN");
         }
+    }
+
+    /**
+     * The Secret volume holding the file an {@code --option=PATH} argument names, mounted read-only; fails when the
+     * argument is missing or its file is on no Secret.
+     */
+    static Volume secretFileOf(String what, PodSpec pod, Container c, String option) {
+        String file = c.getArgs().stream()
+                .filter(a -> a.startsWith(option))
+                .map(a -> a.substring(option.length()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(what + ": no " + option + " argument in " + c.getArgs()));
+        VolumeMount mount = c.getVolumeMounts().stream()
+                .filter(m -> file.startsWith(m.getMountPath() + "/"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(what + ": " + file + " is on no mounted volume"));
+        assertThat(mount.getReadOnly()).as(what + " mount read-only").isTrue();
+        Volume volume = volume(pod, mount.getName()).orElseThrow();
+        assertThat(volume.getSecret()).as(what + " volume is a Secret").isNotNull();
+        String key = file.substring(mount.getMountPath().length() + 1);
+        if (volume.getSecret().getItems() != null
+                && !volume.getSecret().getItems().isEmpty()) {
+            assertThat(volume.getSecret().getItems())
+                    .as(what + ": the file is one of the projected keys")
+                    .anySatisfy(item -> assertThat(item.getPath()).isEqualTo(key));
+        }
+        return volume;
     }
 
     static Optional<Volume> volume(PodSpec pod, String name) {

@@ -114,6 +114,60 @@ class WorkerJobsMockTest {
     }
 
     @Test
+    void withACaSecretWorkersTrustItsCaAndNothingElseOfIt() {
+        client.secrets()
+                .inNamespace(NS)
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("salvo-coordinator-ca")
+                        .endMetadata()
+                        .addToStringData("ca.crt", "-----BEGIN CERTIFICATE-----")
+                        .build())
+                .create();
+        WorkerGroupSpec tls = new WorkerGroupSpec(
+                NS,
+                "us-east1",
+                2,
+                "registry.example.invalid/salvo/salvo:0.1.0",
+                "salvo-coordinator:7100",
+                "salvo-cluster-token",
+                "2",
+                "1Gi",
+                false,
+                "tls123",
+                "salvo-coordinator-ca");
+        WorkerJobs.deploy(client, tls);
+
+        Job job = client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withName("salvo-workers-us-east1-tls123")
+                .get();
+        PodInvariants.workerJob(job, "us-east1");
+        var pod = job.getSpec().getTemplate().getSpec();
+        var worker = pod.getContainers().get(0);
+        assertThat(worker.getArgs()).endsWith("--id=$(POD_NAME)", "--tls-ca=/var/run/salvo/tls-ca/ca.crt");
+        var ca = PodInvariants.secretFileOf("worker", pod, worker, "--tls-ca=");
+        assertThat(ca.getSecret().getSecretName()).isEqualTo("salvo-coordinator-ca");
+        assertThat(ca.getSecret().getItems())
+                .singleElement()
+                .satisfies(item -> assertThat(item.getKey()).isEqualTo("ca.crt"));
+    }
+
+    @Test
+    void refusesACaSecretWithoutTheCaAndCreatesNothing() {
+        WorkerGroupSpec tls = new WorkerGroupSpec(
+                NS, "eu", 1, "img", "c:7100", "salvo-cluster-token", "1", "512Mi", false, "zz9999", "no-such-ca");
+        assertThatThrownBy(() -> WorkerJobs.deploy(client, tls))
+                .isInstanceOf(DeployException.class)
+                .hasMessage("no Secret 'no-such-ca' with a key 'ca.crt' in namespace 'salvo': create it first "
+                        + "(kubectl -n salvo create secret generic no-such-ca --from-file=ca.crt=PATH), "
+                        + "see docs/kubernetes.md");
+        assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems()).isEmpty();
+    }
+
+    @Test
     void withoutPinningThereIsNoNodeSelector() {
         WorkerGroupSpec unpinned =
                 new WorkerGroupSpec(NS, "eu", 1, "img", "c:7100", "salvo-cluster-token", "1", "512Mi", false, "zz9999");
