@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.salvo.cli.SalvoCli;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.target.ControllableTarget;
 import io.salvo.testkit.Await;
@@ -45,8 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End to end with the test playing the Job controller and the kubelet: a coordinator process; `salvo deploy workers`
- * (a CLI process) creates the Job in fabric8's mock API; the test sees it, makes one pod per index and starts a
- * real `salvo worker` process from the pod's own arguments and environment; `salvo run` (another CLI process) goes
+ * creates the Job in fabric8's mock API; the test sees it, makes one pod per index and starts a
+ * real `salvo worker` process from the pod's own arguments and environment; `salvo run` (a CLI process) goes
  * coordinator → Job → workers → merged report. Mid-run index 1's process is SIGKILLed; the kubelet sees it exit 137
  * and fails the pod, the Job controller applies the Job's pod failure policy, a replacement pod for the same index
  * starts a new process, it joins, and the report shows the loss, the newcomer and the rate kept.
@@ -96,7 +97,8 @@ class KubeletEndToEndTest {
                 users: [{name: tester, user: {token: "test-only-token"}}]
                 contexts: [{name: mock, context: {cluster: mock, user: tester}}]
                 """.formatted(client.getMasterUrl().toString()));
-        List<String> kube = List.of("-Dkubeconfig=" + kubeconfig);
+        String originalKubeconfig = System.getProperty("kubeconfig");
+        System.setProperty("kubeconfig", kubeconfig.toString());
 
         ControllableTarget target = ControllableTarget.start(0);
         target.setDelay(Duration.ofMillis(2));
@@ -117,25 +119,22 @@ class KubeletEndToEndTest {
                 String address = "127.0.0.1:"
                         + coordinator.awaitLine(Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)"), 60_000);
 
-                SalvoProcess deploy = SalvoProcess.start(
-                        dir,
-                        "deploy",
-                        kube,
-                        "deploy",
-                        "workers",
-                        "--replicas",
-                        "3",
-                        "--region",
-                        "us-east1",
-                        "--context",
-                        "mock",
-                        "--coordinator",
-                        address,
-                        "--wait",
-                        "--wait-timeout",
-                        "60");
-                processes.add(deploy);
-                assertThat(deploy.awaitExit(90)).as(deploy.output()).isZero();
+                // In this JVM, whose fabric8 classes are loaded already: a deploy process would add one more JVM start.
+                assertThat(SalvoCli.execute(
+                                "deploy",
+                                "workers",
+                                "--replicas",
+                                "3",
+                                "--region",
+                                "us-east1",
+                                "--context",
+                                "mock",
+                                "--coordinator",
+                                address,
+                                "--wait",
+                                "--wait-timeout",
+                                "60"))
+                        .isZero();
 
                 Path plan = dir.resolve("plan.yaml");
                 Files.writeString(plan, Plans.yaml(target.port(), RATE, SECONDS + "s", 3, ""));
@@ -149,11 +148,15 @@ class KubeletEndToEndTest {
                         "--token-file",
                         tokenFile.toString(),
                         "--out",
-                        dir.resolve("results").toString());
+                        dir.resolve("results").toString(),
+                        // Three worker JVMs starting and warming up at once took nearly a minute under a load
+                        // average of 15, the default wait.
+                        "--worker-wait",
+                        "150");
                 processes.add(run);
 
                 // About a second into the load, index 1's container is killed: no goodbye, no last report.
-                Await.until("the run under way", Duration.ofSeconds(90), () -> target.requestsReceived() > RATE);
+                Await.until("the run under way", Duration.ofSeconds(180), () -> target.requestsReceived() > RATE);
                 String killed = kubelet.kill(1);
                 Await.until(
                         "a replacement pod for index 1 runs",
@@ -220,10 +223,8 @@ class KubeletEndToEndTest {
                         .as("delivered rate after the re-slice, requests per 1 s interval")
                         .isCloseTo(RATE, Percentage.withPercentage(2));
 
-                SalvoProcess undeploy =
-                        SalvoProcess.start(dir, "undeploy", kube, "undeploy", "workers", "--context", "mock");
-                processes.add(undeploy);
-                assertThat(undeploy.awaitExit(60)).as(undeploy.output()).isZero();
+                assertThat(SalvoCli.execute("undeploy", "workers", "--context", "mock"))
+                        .isZero();
                 assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems())
                         .isEmpty();
                 Await.until(
@@ -234,6 +235,11 @@ class KubeletEndToEndTest {
         } finally {
             processes.forEach(SalvoProcess::close);
             target.close();
+            if (originalKubeconfig == null) {
+                System.clearProperty("kubeconfig");
+            } else {
+                System.setProperty("kubeconfig", originalKubeconfig);
+            }
         }
     }
 
