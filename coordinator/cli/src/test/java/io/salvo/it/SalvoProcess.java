@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,6 +34,16 @@ final class SalvoProcess implements AutoCloseable {
 
     /** With these options for the JVM (system properties, say) before the class path. */
     static SalvoProcess start(Path logDir, String name, List<String> jvmOptions, String... args) throws IOException {
+        return start(logDir, name, null, jvmOptions, args);
+    }
+
+    /**
+     * With exactly {@code environment} (none of this JVM's), as a container has only its own; null inherits this
+     * JVM's environment.
+     */
+    static SalvoProcess start(
+            Path logDir, String name, Map<String, String> environment, List<String> jvmOptions, String... args)
+            throws IOException {
         Files.createDirectories(logDir);
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
@@ -41,10 +52,13 @@ final class SalvoProcess implements AutoCloseable {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), SalvoCli.class.getName()));
         command.addAll(List.of(args));
         Path log = logDir.resolve(name + ".log");
-        Process p = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (environment != null) {
+            builder.environment().clear();
+            builder.environment().putAll(environment);
+        }
+        Process p = builder.start();
         return new SalvoProcess(p, log);
     }
 
