@@ -98,6 +98,14 @@ final class DeployCommand implements Callable<Integer> {
         String tlsCaSecret;
 
         @Option(
+                names = "--tls-server-name",
+                paramLabel = "NAME",
+                description = "With --tls-ca-secret: the name the coordinators' certificate carries, when "
+                        + "--coordinator dials another (an address, a load balancer's name). Default: the host "
+                        + "dialled.")
+        String tlsServerName;
+
+        @Option(
                 names = "--cpu",
                 defaultValue = WorkerGroupSpec.DEFAULT_CPU,
                 description = "CPU request and limit per worker (default: ${DEFAULT-VALUE}).")
@@ -144,7 +152,8 @@ final class DeployCommand implements Callable<Integer> {
                         memory,
                         pinToRegion,
                         WorkerJobs.newDeploymentId(),
-                        tlsCaSecret);
+                        tlsCaSecret,
+                        tlsServerName);
             } catch (IllegalArgumentException e) {
                 System.err.println("salvo: " + e.getMessage());
                 return RunExecution.USER_ERROR;

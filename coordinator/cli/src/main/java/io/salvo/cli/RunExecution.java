@@ -12,6 +12,7 @@ import io.salvo.coordinator.http.DashboardServer;
 import io.salvo.coordinator.server.CoordinatorServer;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
+import io.salvo.core.security.TlsRefusal;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.ProtocolVersion;
@@ -529,30 +530,11 @@ final class RunExecution {
 
     static String describe(StatusRuntimeException e) {
         String description = e.getStatus().getDescription();
-        String tls = tlsFailure(e);
+        String tls = TlsRefusal.describe(e.getCause());
         if (tls != null) {
             // gRPC's own description is "io exception" and a dump of the channel pipeline: the cause says it all.
             return e.getStatus().getCode() + ": " + tls;
         }
         return e.getStatus().getCode() + (description == null ? "" : ": " + description);
-    }
-
-    /**
-     * What a failed TLS handshake says about the coordinator's certificate: gRPC reports it as a bare
-     * "io exception", with the reason only in the cause chain. Null when no certificate was refused.
-     */
-    static String tlsFailure(Throwable e) {
-        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-            if (cause instanceof java.security.cert.CertificateException) {
-                String reason = String.valueOf(cause.getMessage());
-                if (reason.startsWith("No subject alternative") || reason.startsWith("No name matching")) {
-                    return "TLS: the coordinator's certificate does not carry the name checked: " + reason
-                            + " Give a name it carries with --tls-server-name.";
-                }
-                return "TLS: the coordinator's certificate was refused: " + reason
-                        + " Is it signed by the CA given with --tls-ca?";
-            }
-        }
-        return null;
     }
 }

@@ -34,19 +34,28 @@ final class TlsServerNameOption {
      * @throws IOException naming the option at fault, for a message and exit code 2
      */
     ClientTls resolve(TlsFiles files, String kubernetesNamespace) throws IOException {
+        String checked = validated(files);
+        if (files == null) {
+            return ClientTls.PLAINTEXT;
+        }
+        String name = checked != null ? checked : kubernetesNamespace != null ? serviceName(kubernetesNamespace) : null;
+        return new ClientTls(files.clientContext(), name);
+    }
+
+    /**
+     * The name given, or null; refused when it is not a DNS name or no TLS file is given.
+     *
+     * @throws IOException naming the option at fault, for a message and exit code 2
+     */
+    String validated(TlsFiles files) throws IOException {
         if (serverName != null
                 && (serverName.length() > 253 || !DNS_NAME.matcher(serverName).matches())) {
             throw new IOException("--tls-server-name must be a DNS name, got '" + serverName + "'");
         }
-        if (files == null) {
-            if (serverName != null) {
-                throw new IOException("--tls-server-name applies to TLS: give the CA that signed the coordinator's "
-                        + "certificate with --tls-ca");
-            }
-            return ClientTls.PLAINTEXT;
+        if (files == null && serverName != null) {
+            throw new IOException("--tls-server-name applies to TLS: give the CA that signed the coordinator's "
+                    + "certificate with --tls-ca");
         }
-        String name =
-                serverName != null ? serverName : kubernetesNamespace != null ? serviceName(kubernetesNamespace) : null;
-        return new ClientTls(files.clientContext(), name);
+        return serverName;
     }
 }

@@ -53,6 +53,9 @@ final class WorkerCommand implements Callable<Integer> {
     @Mixin
     SecurityOptions security = new SecurityOptions();
 
+    @Mixin
+    TlsServerNameOption tlsServerName = new TlsServerNameOption();
+
     @Option(
             names = "--exit-with-parent",
             paramLabel = "PID",
@@ -79,8 +82,10 @@ final class WorkerCommand implements Callable<Integer> {
             return RunExecution.USER_ERROR;
         }
         ClusterToken token;
+        String serverName;
         try {
             token = security.clientToken();
+            serverName = tlsServerName.validated(security.tls());
         } catch (java.io.IOException e) {
             System.err.println("salvo: " + e.getMessage());
             return RunExecution.USER_ERROR;
@@ -94,6 +99,7 @@ final class WorkerCommand implements Callable<Integer> {
                 lanes > 0 ? lanes : defaults.eventLoopLanes(),
                 token,
                 security.tls(),
+                serverName,
                 warmupRequests);
         WorkerAgent agent = WorkerAgent.start(options);
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "salvo-worker-shutdown"));

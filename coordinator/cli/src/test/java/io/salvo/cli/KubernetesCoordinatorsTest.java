@@ -175,8 +175,8 @@ class KubernetesCoordinatorsTest {
         pod("salvo-coordinator-c", "coordinator", startingCoordinator());
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", coordinator.port());
         int lanes = WorkerOptions.defaults(List.of(address)).eventLoopLanes();
-        WorkerAgent worker =
-                WorkerAgent.start(new WorkerOptions(List.of(address), "w-k8s", "us-east1", 1, lanes, token, null, 0));
+        WorkerAgent worker = WorkerAgent.start(
+                new WorkerOptions(List.of(address), "w-k8s", "us-east1", 1, lanes, token, null, null, 0));
         try {
             Await.until("the worker listed", Duration.ofSeconds(30), () -> {
                 out.reset();
@@ -358,6 +358,63 @@ class KubernetesCoordinatorsTest {
                 .isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("No workers connected");
 
+        // A certificate from another CA: one message saying so and which option fixes it.
+        TestPki other = TestPki.forServerNames(Files.createDirectories(dir.resolve("other-pki")), "salvo-coordinator");
+        err.reset();
+        assertThat(SalvoCli.execute(
+                        "workers",
+                        "--coordinator",
+                        loopback,
+                        "--token-file",
+                        tokenFile(),
+                        "--tls-ca",
+                        other.file("ca.pem").toString(),
+                        "--tls-server-name",
+                        "salvo-coordinator.salvo.svc"))
+                .isEqualTo(1);
+        assertThat(errText())
+                .contains("certificate was refused")
+                .contains("Is it signed by the CA given with --tls-ca?")
+                .doesNotContain("Channel Pipeline")
+                .doesNotContain("\tat ");
+        assertThat(errText().lines()).as("one message").hasSize(1);
+
+        // A worker outside the cluster dials the address and checks the Service's name, as `salvo worker
+        // --tls-server-name` does: it joins.
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", coordinator.port());
+        int lanes = WorkerOptions.defaults(List.of(address)).eventLoopLanes();
+        TlsFiles trust = new TlsFiles(null, null, pki.file("ca.pem"));
+        WorkerAgent worker = WorkerAgent.start(new WorkerOptions(
+                List.of(address),
+                "w-remote",
+                "europe-west1",
+                1,
+                lanes,
+                token,
+                trust,
+                "salvo-coordinator.salvo.svc",
+                0));
+        String tokenFile = tokenFile();
+        try {
+            Await.until("the remote worker listed", Duration.ofSeconds(30), () -> {
+                out.reset();
+                return SalvoCli.execute(
+                                        "workers",
+                                        "--coordinator",
+                                        loopback,
+                                        "--token-file",
+                                        tokenFile,
+                                        "--tls-ca",
+                                        ca,
+                                        "--tls-server-name",
+                                        "salvo-coordinator.salvo.svc")
+                                == 0
+                        && out.toString(StandardCharsets.UTF_8).contains("w-remote");
+            });
+        } finally {
+            worker.close();
+        }
+
         // A run through the forward reaches the coordinator over TLS: it is refused for want of workers, not TLS.
         Path plan = dir.resolve("plan.yaml");
         Files.writeString(plan, """
@@ -403,6 +460,17 @@ class KubernetesCoordinatorsTest {
         assertThat(SalvoCli.execute("watch", "r", "--kubernetes", "--tls-server-name", "not a name"))
                 .isEqualTo(2);
         assertThat(errText()).isEqualTo("salvo: --tls-server-name must be a DNS name, got 'not a name'");
+        err.reset();
+        assertThat(SalvoCli.execute(
+                        "worker",
+                        "--coordinator",
+                        "127.0.0.1:7100",
+                        "--tls-server-name",
+                        "salvo-coordinator.salvo.svc"))
+                .isEqualTo(2);
+        assertThat(errText())
+                .isEqualTo("salvo: --tls-server-name applies to TLS: give the CA that signed the coordinator's "
+                        + "certificate with --tls-ca");
         assertThat(opened).isEmpty();
     }
 

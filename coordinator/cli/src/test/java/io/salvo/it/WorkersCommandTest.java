@@ -33,9 +33,9 @@ class WorkersCommandTest {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.port());
             int lanes = WorkerOptions.defaults(List.of(address)).eventLoopLanes();
             WorkerAgent east = WorkerAgent.start(
-                    new WorkerOptions(List.of(address), "w-east", "us-east1", 2, lanes, token, null, 0));
+                    new WorkerOptions(List.of(address), "w-east", "us-east1", 2, lanes, token, null, null, 0));
             WorkerAgent west = WorkerAgent.start(
-                    new WorkerOptions(List.of(address), "w-west", "europe-west1", 1, lanes, token, null, 0));
+                    new WorkerOptions(List.of(address), "w-west", "europe-west1", 1, lanes, token, null, null, 0));
             try {
                 String coordinator = "127.0.0.1:" + server.port();
                 String[] text = new String[1];

@@ -55,6 +55,11 @@ final class CoordinatorDialer implements AutoCloseable {
                 .maxInboundMessageSize(16 * 1024 * 1024);
         if (options.tls() != null) {
             builder.sslContext(options.tls().clientContext());
+            if (options.tlsServerName() != null) {
+                // Dialled by address or through a load balancer's name: the certificate is checked against the
+                // coordinator's own name instead (and that name is sent as SNI).
+                builder.overrideAuthority(options.tlsServerName());
+            }
         } else {
             builder.usePlaintext();
         }

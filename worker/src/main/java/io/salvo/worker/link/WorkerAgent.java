@@ -2,6 +2,7 @@ package io.salvo.worker.link;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.salvo.core.security.TlsRefusal;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LeaderTerm;
@@ -175,8 +176,11 @@ public final class WorkerAgent implements AutoCloseable {
             shutdown(new IllegalStateException(message, error));
             return;
         }
+        // A refused certificate may yet be replaced by one the worker trusts, so the worker keeps trying; but the
+        // log says why in one sentence rather than gRPC's "io exception" and a pipeline dump.
+        String tls = TlsRefusal.describe(error);
         LOG.log(Level.WARNING, "link to coordinator {0} lost ({1}); retrying in {2} ms", new Object[] {
-            failed.address, status, dialer.backoffMillis()
+            failed.address, tls != null ? tls : status, dialer.backoffMillis()
         });
         outbound.lost();
         heartbeats.stop();

@@ -17,6 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param eventLoopLanes event-loop lanes of the HTTP engine (≥ 1)
  * @param token the cluster token sent with the stream, or null for a coordinator without authentication
  * @param tls TLS material for the link, or null for plaintext
+ * @param tlsServerName with TLS, the name the coordinator's certificate must carry when it is not the host dialled
+ *     (an address, or a load balancer's name), or null to check the host dialled
  * @param warmupRequests loopback requests that compile the request path before the worker joins (0: none); fewer
  *     than the default leave JIT work to a run's first second, where cold starts are measured
  */
@@ -28,6 +30,7 @@ public record WorkerOptions(
         int eventLoopLanes,
         ClusterToken token,
         TlsFiles tls,
+        String tlsServerName,
         int warmupRequests) {
 
     /** Enough for the JIT to compile the hot path (C2 thresholds are around 10,000 invocations). */
@@ -36,7 +39,7 @@ public record WorkerOptions(
     /** Plaintext, unauthenticated: for in-process tests and coordinators that run without a token. */
     public WorkerOptions(
             List<InetSocketAddress> coordinators, String workerId, String region, int weight, int eventLoopLanes) {
-        this(coordinators, workerId, region, weight, eventLoopLanes, null, null, DEFAULT_WARMUP_REQUESTS);
+        this(coordinators, workerId, region, weight, eventLoopLanes, null, null, null, DEFAULT_WARMUP_REQUESTS);
     }
 
     /** With the default warm-up. */
@@ -48,12 +51,13 @@ public record WorkerOptions(
             int eventLoopLanes,
             ClusterToken token,
             TlsFiles tls) {
-        this(coordinators, workerId, region, weight, eventLoopLanes, token, tls, DEFAULT_WARMUP_REQUESTS);
+        this(coordinators, workerId, region, weight, eventLoopLanes, token, tls, null, DEFAULT_WARMUP_REQUESTS);
     }
 
     /** The same worker with another warm-up. */
     public WorkerOptions withWarmupRequests(int requests) {
-        return new WorkerOptions(coordinators, workerId, region, weight, eventLoopLanes, token, tls, requests);
+        return new WorkerOptions(
+                coordinators, workerId, region, weight, eventLoopLanes, token, tls, tlsServerName, requests);
     }
 
     public WorkerOptions {
@@ -66,6 +70,9 @@ public record WorkerOptions(
         }
         if (warmupRequests < 0) {
             throw new IllegalArgumentException("warmupRequests must be >= 0, got " + warmupRequests);
+        }
+        if (tlsServerName != null && tls == null) {
+            throw new IllegalArgumentException("a TLS server name needs TLS");
         }
     }
 

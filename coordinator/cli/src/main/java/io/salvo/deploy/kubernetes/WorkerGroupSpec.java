@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  * @param deploymentId       distinguishes this group's objects from every other deployment's
  * @param tlsCaSecret        Secret holding, under the key {@code ca.crt}, the CA that signed the coordinators'
  *                           certificate, for workers dialling a coordinator with TLS; null for plaintext
+ * @param tlsServerName      with TLS, the name the coordinators' certificate carries when {@code coordinator} is
+ *                           another (an address, a load balancer's name); null to check the host dialled
  */
 public record WorkerGroupSpec(
         String namespace,
@@ -30,7 +32,8 @@ public record WorkerGroupSpec(
         String memory,
         boolean pinToRegion,
         String deploymentId,
-        String tlsCaSecret) {
+        String tlsCaSecret,
+        String tlsServerName) {
 
     public static final String DEFAULT_IMAGE = "registry.example.invalid/salvo/salvo:0.1.0";
     public static final String DEFAULT_COORDINATOR = "salvo-coordinator:7100";
@@ -41,6 +44,9 @@ public record WorkerGroupSpec(
     public static final String DEFAULT_MEMORY = "1Gi";
     /** A label value and part of a Job name: a DNS label, leaving room for the Job's prefix and suffixes. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?");
+
+    private static final Pattern DNS_NAME =
+            Pattern.compile("(?i)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*");
 
     /** A plaintext group: workers dial the coordinators without TLS. */
     public WorkerGroupSpec(
@@ -65,6 +71,7 @@ public record WorkerGroupSpec(
                 memory,
                 pinToRegion,
                 deploymentId,
+                null,
                 null);
     }
 
@@ -97,6 +104,15 @@ public record WorkerGroupSpec(
         requireText(memory, "--memory");
         if (tlsCaSecret != null) {
             requireText(tlsCaSecret, "--tls-ca-secret");
+        }
+        if (tlsServerName != null) {
+            if (tlsCaSecret == null) {
+                throw new IllegalArgumentException("--tls-server-name applies to TLS: give the Secret holding the CA"
+                        + " that signed the coordinators' certificate with --tls-ca-secret");
+            }
+            if (tlsServerName.length() > 253 || !DNS_NAME.matcher(tlsServerName).matches()) {
+                throw new IllegalArgumentException("--tls-server-name must be a DNS name, got '" + tlsServerName + "'");
+            }
         }
     }
 

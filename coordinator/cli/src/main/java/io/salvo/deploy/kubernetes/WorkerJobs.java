@@ -134,6 +134,9 @@ public final class WorkerJobs {
         if (spec.tlsCaSecret() != null) {
             args.add("--tls-ca=" + TLS_CA_MOUNT + "/" + TLS_CA_KEY);
         }
+        if (spec.tlsServerName() != null) {
+            args.add("--tls-server-name=" + spec.tlsServerName());
+        }
         return args;
     }
 

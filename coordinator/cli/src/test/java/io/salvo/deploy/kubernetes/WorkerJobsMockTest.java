@@ -135,7 +135,8 @@ class WorkerJobsMockTest {
                 "1Gi",
                 false,
                 "tls123",
-                "salvo-coordinator-ca");
+                "salvo-coordinator-ca",
+                null);
         WorkerJobs.deploy(client, tls);
 
         Job job = client.batch()
@@ -156,9 +157,41 @@ class WorkerJobsMockTest {
     }
 
     @Test
+    void aGroupDiallingAnotherNameChecksTheCoordinatorsNameGiven() {
+        WorkerGroupSpec remote = new WorkerGroupSpec(
+                NS,
+                "europe-west1",
+                3,
+                "img",
+                "203.0.113.7:7100",
+                "salvo-cluster-token",
+                "2",
+                "1Gi",
+                false,
+                "rem123",
+                "salvo-coordinator-ca",
+                "salvo-coordinator.salvo.svc");
+        assertThat(WorkerJobs.job(remote)
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getArgs())
+                .endsWith("--tls-ca=/var/run/salvo/tls-ca/ca.crt", "--tls-server-name=salvo-coordinator.salvo.svc");
+        assertThatThrownBy(() -> new WorkerGroupSpec(
+                        NS, "eu", 1, "img", "c:7100", "t", "1", "512Mi", false, "zz9999", null, "salvo-coordinator"))
+                .hasMessage("--tls-server-name applies to TLS: give the Secret holding the CA that signed the "
+                        + "coordinators' certificate with --tls-ca-secret");
+        assertThatThrownBy(() -> new WorkerGroupSpec(
+                        NS, "eu", 1, "img", "c:7100", "t", "1", "512Mi", false, "zz9999", "ca", "not a name"))
+                .hasMessage("--tls-server-name must be a DNS name, got 'not a name'");
+    }
+
+    @Test
     void refusesACaSecretWithoutTheCaAndCreatesNothing() {
         WorkerGroupSpec tls = new WorkerGroupSpec(
-                NS, "eu", 1, "img", "c:7100", "salvo-cluster-token", "1", "512Mi", false, "zz9999", "no-such-ca");
+                NS, "eu", 1, "img", "c:7100", "salvo-cluster-token", "1", "512Mi", false, "zz9999", "no-such-ca", null);
         assertThatThrownBy(() -> WorkerJobs.deploy(client, tls))
                 .isInstanceOf(DeployException.class)
                 .hasMessage("no Secret 'no-such-ca' with a key 'ca.crt' in namespace 'salvo': create it first "
