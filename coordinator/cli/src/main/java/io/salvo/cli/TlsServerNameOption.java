@@ -1,8 +1,8 @@
 package io.salvo.cli;
 
+import io.salvo.core.security.ServerNames;
 import io.salvo.core.security.TlsFiles;
 import java.io.IOException;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /** {@code --tls-server-name}: the coordinator's name for certificate checks when the dialled address is another. */
@@ -10,9 +10,6 @@ final class TlsServerNameOption {
 
     /** The gRPC Service of deploy/kubernetes; its in-cluster name is what the coordinators' certificate names. */
     static final String COORDINATOR_SERVICE = "salvo-coordinator";
-
-    private static final Pattern DNS_NAME =
-            Pattern.compile("(?i)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*");
 
     @Option(
             names = "--tls-server-name",
@@ -48,8 +45,7 @@ final class TlsServerNameOption {
      * @throws IOException naming the option at fault, for a message and exit code 2
      */
     String validated(TlsFiles files) throws IOException {
-        if (serverName != null
-                && (serverName.length() > 253 || !DNS_NAME.matcher(serverName).matches())) {
+        if (serverName != null && !ServerNames.isDnsName(serverName)) {
             throw new IOException("--tls-server-name must be a DNS name, got '" + serverName + "'");
         }
         if (files == null && serverName != null) {

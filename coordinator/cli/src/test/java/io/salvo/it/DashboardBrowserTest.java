@@ -13,7 +13,7 @@ import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
 import io.salvo.target.ControllableTarget;
 import io.salvo.testkit.Await;
-import io.salvo.testkit.Prerequisite;
+import io.salvo.testkit.Chromium;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,8 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 
@@ -43,22 +41,16 @@ import org.openqa.selenium.logging.LogType;
  */
 class DashboardBrowserTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
     @Test
     void pageFollowsALiveRunWithTheCoordinatorsNumbers(@TempDir Path profile) throws Exception {
-        Prerequisite.require(
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the dashboard's browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
-                        + " (Debian: apt-get install chromium chromium-driver)");
+        Chromium.require("the dashboard's browser test");
         try (ControllableTarget target = ControllableTarget.start(0);
                 InJvmCluster cluster = new InJvmCluster(1);
                 DashboardServer dashboard =
                         DashboardServer.start(cluster.server, DashboardSettings.loopback(0, cluster.token))) {
             target.setDelay(Duration.ofMillis(2));
             // The browser first: it is the slow part to start, and the run must still be under way when it looks.
-            ChromeDriver browser = chromium(profile);
+            ChromeDriver browser = Chromium.loopbackOnly(profile, 1280, 2400);
             try {
                 browser.get(dashboard.url() + "/");
                 Await.until(
@@ -171,16 +163,13 @@ class DashboardBrowserTest {
     @Test
     @SuppressWarnings("unchecked")
     void pageMarksColdStartReSliceAndSteadyStateAndChartsTheErrorClasses(@TempDir Path profile) throws Exception {
-        Prerequisite.require(
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the dashboard's browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
-                        + " (Debian: apt-get install chromium chromium-driver)");
+        Chromium.require("the dashboard's browser test");
         // 500 ms of service: a loaded machine's jitter (tens of ms) stays well inside the steady-state rule's 10 %.
         try (InstanceTarget target = InstanceTarget.start(Duration.ofMillis(500));
                 InJvmCluster cluster = new InJvmCluster(2);
                 DashboardServer dashboard =
                         DashboardServer.start(cluster.server, DashboardSettings.loopback(0, cluster.token))) {
-            ChromeDriver browser = chromium(profile);
+            ChromeDriver browser = Chromium.loopbackOnly(profile, 1280, 2400);
             try {
                 CompletableFuture<RunResult> run = CompletableFuture.supplyAsync(() -> {
                     try {
@@ -384,24 +373,5 @@ class DashboardBrowserTest {
 
     private static double number(Object value) {
         return ((Number) value).doubleValue();
-    }
-
-    private static ChromeDriver chromium(Path profile) {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments(
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--window-size=1280,2400",
-                // The page is opened by IP address; any host name (a CDN) resolves to nothing.
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                "--user-data-dir=" + profile.toAbsolutePath());
-        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, Level.ALL.getName()));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .build();
-        return new ChromeDriver(service, options);
     }
 }

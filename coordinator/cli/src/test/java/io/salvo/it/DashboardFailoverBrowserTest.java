@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.target.ControllableTarget;
 import io.salvo.testkit.Await;
-import io.salvo.testkit.Prerequisite;
+import io.salvo.testkit.Chromium;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -12,15 +12,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 
@@ -32,8 +29,6 @@ import org.openqa.selenium.logging.LogType;
  */
 class DashboardFailoverBrowserTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Pattern DASHBOARD = Pattern.compile("Salvo dashboard on (http://\\S+)/");
 
     @TempDir
@@ -42,10 +37,7 @@ class DashboardFailoverBrowserTest {
     @Test
     @SuppressWarnings("unchecked")
     void thePageContinuesOnTheOtherCoordinatorWhenItsOwnDies() throws Exception {
-        Prerequisite.require(
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the dashboard's browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
-                        + " (Debian: apt-get install chromium chromium-driver)");
+        Chromium.require("the dashboard's browser test");
         ControllableTarget target = ControllableTarget.start(0);
         target.setDelay(Duration.ofMillis(2));
         List<SalvoProcess> processes = new ArrayList<>();
@@ -72,7 +64,7 @@ class DashboardFailoverBrowserTest {
                     dir, "worker", "worker", "--coordinator", a + "," + b, "--id", "w0", "--token-file", tokenFile));
 
             // The browser before the run: it is the slow part to start.
-            browser = chromium(dir.resolve("profile"));
+            browser = Chromium.loopbackOnly(dir.resolve("profile"), 1280, 2400);
             Path plan = dir.resolve("plan.yaml");
             Files.writeString(plan, Plans.yaml(target.port(), 50, "20s", 1, ""));
             SalvoProcess run = SalvoProcess.start(
@@ -174,24 +166,6 @@ class DashboardFailoverBrowserTest {
     private static long intervals(ChromeDriver browser) {
         Object n = browser.executeScript("return window.salvoDashboard ? window.salvoDashboard.intervals.length : 0");
         return ((Number) n).longValue();
-    }
-
-    private static ChromeDriver chromium(Path profile) {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments(
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--window-size=1280,2400",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                "--user-data-dir=" + profile.toAbsolutePath());
-        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, Level.ALL.getName()));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .build();
-        return new ChromeDriver(service, options);
     }
 
     private static int freePort() throws IOException {

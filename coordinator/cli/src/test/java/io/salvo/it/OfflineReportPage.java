@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.report.DetectorReport;
 import io.salvo.report.RunReport;
-import io.salvo.testkit.Prerequisite;
+import io.salvo.testkit.Chromium;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,20 +14,12 @@ import java.util.Map;
 import java.util.logging.Level;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 
-/**
- * A report file a real run wrote, opened in headless Chromium with the network cut off as the analysis module's
- * HeadlessChromium does it (no name resolves, every connection goes to a proxy that is not there, DevTools emulates
- * being offline); that class is in another module's tests, which this one cannot see.
- */
+/** A report file a real run wrote, opened in {@link Chromium#offline offline} headless Chromium. */
 final class OfflineReportPage {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final List<String> RUN_CHARTS =
             List.of("latency", "rate", "errors", "scheduler-lag", "instances", "distribution");
 
@@ -39,11 +31,8 @@ final class OfflineReportPage {
      * {@code screenshot}.
      */
     static void assertRendersOffline(Path html, RunReport report, Path profile, Path screenshot) throws IOException {
-        Prerequisite.require(
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the HTML report's browser check needs " + CHROMIUM + " and " + CHROMEDRIVER
-                        + " (Debian: apt-get install chromium chromium-driver)");
-        ChromeDriver browser = offline(profile);
+        Chromium.require("the HTML report's browser check");
+        ChromeDriver browser = Chromium.offline(profile, 1280, 1800);
         try {
             browser.get(html.toAbsolutePath().toUri().toString());
             assertThat(browser.executeScript(
@@ -72,36 +61,6 @@ final class OfflineReportPage {
         } finally {
             browser.quit();
         }
-    }
-
-    private static ChromeDriver offline(Path profile) {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments(
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--window-size=1280,1800",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
-                "--proxy-server=127.0.0.1:9",
-                "--user-data-dir=" + profile.toAbsolutePath());
-        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, Level.ALL.getName()));
-        ChromeDriver driver = new ChromeDriver(
-                new ChromeDriverService.Builder()
-                        .usingDriverExecutable(CHROMEDRIVER.toFile())
-                        .build(),
-                options);
-        try {
-            driver.executeCdpCommand("Network.enable", Map.of());
-            driver.executeCdpCommand(
-                    "Network.emulateNetworkConditions",
-                    Map.of("offline", true, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
-        } catch (RuntimeException e) {
-            driver.quit();
-            throw e;
-        }
-        return driver;
     }
 
     private static List<LogEntry> console(ChromeDriver browser) {

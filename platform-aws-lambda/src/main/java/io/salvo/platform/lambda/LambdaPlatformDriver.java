@@ -146,7 +146,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
     private int coldGeneration;
     private Instant deployedAt;
     private Instant coldSince;
-    private TeardownHook shutdownHook;
+    private final TeardownHook shutdownHook = new TeardownHook("salvo-aws-lambda-teardown", this::removeEverything);
     private PlatformSignals lastSignals;
     private Instant lastSignalsAt;
 
@@ -192,7 +192,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
                 throw new IllegalStateException("already deployed; teardown() first");
             }
             // registered before the first call, so a Ctrl-C during deploy still removes what was created
-            shutdownHook = TeardownHook.install("salvo-aws-lambda-teardown", this::removeEverything);
+            shutdownHook.arm();
         }
         try {
             return deployFunction(spec);
@@ -781,15 +781,7 @@ public final class LambdaPlatformDriver implements PlatformDriver {
 
     @Override
     public void teardown() {
-        TeardownHook hook;
-        synchronized (this) {
-            hook = shutdownHook;
-            shutdownHook = null;
-        }
-        removeEverything();
-        if (hook != null) {
-            hook.remove();
-        }
+        shutdownHook.tearDownNow();
     }
 
     /** Deletes what this driver created (unless keep), then closes the clients; never throws. */

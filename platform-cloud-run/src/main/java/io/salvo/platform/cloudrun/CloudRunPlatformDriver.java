@@ -124,7 +124,7 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
     private int generation;
     private InvokerToken token;
     private ScheduledExecutorService tokenScheduler;
-    private TeardownHook shutdownHook;
+    private final TeardownHook shutdownHook = new TeardownHook("salvo-cloud-run-teardown", this::teardownQuietly);
     private boolean tornDown;
     private volatile String teardownProblem;
 
@@ -161,7 +161,7 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
             tornDown = false;
             if (!settings.keep()) {
                 // before anything is created, so a Ctrl-C during the create still removes it
-                shutdownHook = TeardownHook.install("salvo-cloud-run-teardown", this::teardownQuietly);
+                shutdownHook.arm();
             }
         }
         try {
@@ -621,15 +621,7 @@ public final class CloudRunPlatformDriver implements PlatformDriver {
 
     @Override
     public void teardown() {
-        TeardownHook hook;
-        synchronized (this) {
-            hook = shutdownHook;
-            shutdownHook = null;
-        }
-        teardownQuietly();
-        if (hook != null) {
-            hook.remove();
-        }
+        shutdownHook.tearDownNow();
     }
 
     private void teardownQuietly() {

@@ -135,7 +135,7 @@ public final class LocalPlatformDriver implements PlatformDriver {
     private ActivatorRouter router;
     private ScalingSettings scaling;
     private URI endpoint;
-    private TeardownHook shutdownHook;
+    private final TeardownHook shutdownHook = new TeardownHook("salvo-local-platform-shutdown", this::stopEverything);
     private Path logDir;
     /** The last deployment's spec, kept for {@link #usage}: its CPUs and memory are what the emulation bills. */
     private volatile DeploymentSpec deployed;
@@ -197,7 +197,7 @@ public final class LocalPlatformDriver implements PlatformDriver {
             throw new PlatformException("cannot create a log directory for instances", e);
         }
         // registered before anything starts, so a Ctrl-C during start-up still stops what did start
-        shutdownHook = TeardownHook.install("salvo-local-platform-shutdown", this::stopEverything);
+        shutdownHook.arm();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(4));
         try {
             // before the real router exists, so its first request (the ground truth's first stamp) meets a warm
@@ -352,15 +352,7 @@ public final class LocalPlatformDriver implements PlatformDriver {
 
     @Override
     public void teardown() {
-        TeardownHook hook;
-        synchronized (this) {
-            hook = shutdownHook;
-            shutdownHook = null;
-        }
-        stopEverything();
-        if (hook != null) {
-            hook.remove();
-        }
+        shutdownHook.tearDownNow();
     }
 
     /** Stops the router and every instance; waits up to 10 s for exits, then kills what is left. */

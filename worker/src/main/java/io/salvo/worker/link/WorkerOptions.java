@@ -1,6 +1,7 @@
 package io.salvo.worker.link;
 
 import io.salvo.core.security.ClusterToken;
+import io.salvo.core.security.ServerNames;
 import io.salvo.core.security.TlsFiles;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -71,8 +72,9 @@ public record WorkerOptions(
         if (warmupRequests < 0) {
             throw new IllegalArgumentException("warmupRequests must be >= 0, got " + warmupRequests);
         }
-        if (tlsServerName != null && tls == null) {
-            throw new IllegalArgumentException("a TLS server name needs TLS");
+        if (tlsServerName != null && (tls == null || !ServerNames.isDnsName(tlsServerName))) {
+            throw new IllegalArgumentException(
+                    "a TLS server name needs TLS and must be a DNS name, got '" + tlsServerName + "'");
         }
     }
 

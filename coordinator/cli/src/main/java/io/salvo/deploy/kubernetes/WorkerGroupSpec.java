@@ -1,5 +1,6 @@
 package io.salvo.deploy.kubernetes;
 
+import io.salvo.core.security.ServerNames;
 import java.util.regex.Pattern;
 
 /**
@@ -44,9 +45,6 @@ public record WorkerGroupSpec(
     public static final String DEFAULT_MEMORY = "1Gi";
     /** A label value and part of a Job name: a DNS label, leaving room for the Job's prefix and suffixes. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?");
-
-    private static final Pattern DNS_NAME =
-            Pattern.compile("(?i)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*");
 
     /** A plaintext group: workers dial the coordinators without TLS. */
     public WorkerGroupSpec(
@@ -110,7 +108,7 @@ public record WorkerGroupSpec(
                 throw new IllegalArgumentException("--tls-server-name applies to TLS: give the Secret holding the CA"
                         + " that signed the coordinators' certificate with --tls-ca-secret");
             }
-            if (tlsServerName.length() > 253 || !DNS_NAME.matcher(tlsServerName).matches()) {
+            if (!ServerNames.isDnsName(tlsServerName)) {
                 throw new IllegalArgumentException("--tls-server-name must be a DNS name, got '" + tlsServerName + "'");
             }
         }
