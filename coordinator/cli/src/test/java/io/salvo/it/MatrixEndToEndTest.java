@@ -4,6 +4,7 @@ import static io.salvo.it.CliCapture.salvo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.salvo.benchmark.BenchmarkFiles;
 import io.salvo.benchmark.CostEstimate;
 import io.salvo.benchmark.ExperimentRecord;
@@ -132,6 +133,25 @@ class MatrixEndToEndTest {
                 assertThat(r.measured().timeToFirstSuccessMillis()).isNotNull();
             }
         }
+        // Each run's report as HTML beside its JSON, holding that JSON; compare.html holds all four runs' reports.
+        Map<String, JsonNode> reports = new java.util.HashMap<>();
+        for (ExperimentRecord r : records) {
+            Path json = out.resolve("runs").resolve(r.runId() + ".json");
+            JsonNode report = ReportFiles.json().readTree(json.toFile());
+            reports.put(r.runId(), report);
+            JsonNode page = embeddedData(out.resolve("runs").resolve(r.runId() + ".html"));
+            assertThat(page.get("runs")).as(r.cell()).hasSize(1);
+            assertThat(page.at("/runs/0/report")).as(r.cell()).isEqualTo(report);
+        }
+        Path compareHtml = out.resolve("compare.html");
+        assertThat(run.out()).contains("HTML comparison: " + compareHtml);
+        Map<String, JsonNode> compared = new java.util.HashMap<>();
+        for (JsonNode labelled : embeddedData(compareHtml).get("runs")) {
+            compared.put(labelled.at("/report/run/id").asText(), labelled.get("report"));
+        }
+        assertThat(compared.keySet()).isEqualTo(reports.keySet());
+        reports.forEach((id, report) -> assertThat(compared.get(id)).as(id).isEqualTo(report));
+
         ExperimentRecord cloudWarm = records.stream()
                 .filter(r -> r.profile().equals("cloud") && r.experiment() == Experiment.WARM)
                 .findFirst()
@@ -171,6 +191,16 @@ class MatrixEndToEndTest {
         assertThat(compare.out()).isEqualTo(tables);
         // the scripted cell was deployed once and torn down once
         assertThat(deploysAndTeardowns(events)).containsExactly("deploy tiny-bert-shape", "teardown tiny-bert-shape");
+    }
+
+    /** The JSON a Salvo HTML page carries in its data element (what its script draws from). */
+    private static JsonNode embeddedData(Path html) throws java.io.IOException {
+        String page = Files.readString(html);
+        String dataStart = "id=\"salvo-report-data\">";
+        int start = page.indexOf(dataStart);
+        assertThat(start).as("%s has its data element", html).isNotNegative();
+        start += dataStart.length();
+        return ReportFiles.json().readTree(page.substring(start, page.indexOf("</script>", start)));
     }
 
     /** The scripted driver's deploy and teardown lines (it also logs each load start and first request). */
