@@ -105,6 +105,18 @@ public record IntervalObservation(
         } catch (CorruptHistogramException e) {
             throw new IllegalArgumentException("interval " + interval.getIntervalIndex() + ": " + e.getMessage(), e);
         }
+        return new IntervalObservation(
+                interval.getIntervalIndex(),
+                interval.getIntended(),
+                interval.getSent(),
+                success,
+                errors,
+                responsesByInstance(interval, instanceHeader),
+                preciseMarks(interval, errors));
+    }
+
+    /** The captured instance-id header of a merged interval: each distinct non-empty value to its response count. */
+    public static Map<String, Long> responsesByInstance(MergedInterval interval, String instanceHeader) {
         Map<String, Long> instances = new TreeMap<>();
         for (CapturedHeader header : interval.getCapturedHeadersList()) {
             if (header.getName().equalsIgnoreCase(instanceHeader)) {
@@ -115,14 +127,7 @@ public record IntervalObservation(
                 }
             }
         }
-        return new IntervalObservation(
-                interval.getIntervalIndex(),
-                interval.getIntended(),
-                interval.getSent(),
-                success,
-                errors,
-                instances,
-                preciseMarks(interval, errors));
+        return instances;
     }
 
     /**

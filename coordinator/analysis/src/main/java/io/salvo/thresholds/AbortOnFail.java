@@ -30,7 +30,9 @@ import org.HdrHistogram.HistogramIterationValue;
  * (for Poisson arrivals with a margin of six standard deviations), and nothing seen can be unseen. So it works only
  * for criteria that more data can only make worse ({@link #unsupportedReason}): upper limits on whole-run latency,
  * error counts and rates, late sends, unsent requests, in-flight cap hits, cold starts, time to first success,
- * time to steady state, and a region's error counts and maximum latency. The final verdict is still the one {@link Thresholds#evaluate} gives on the report.
+ * time to steady state, the maximum scheduler lag and connection wait, and a region's error counts and maxima of
+ * latency, scheduler lag and connection wait. The final verdict is still the one {@link Thresholds#evaluate} gives on
+ * the report.
  */
 public final class AbortOnFail {
 
@@ -39,6 +41,18 @@ public final class AbortOnFail {
 
     private static final List<String> GROWING_COUNTS =
             List.of("late_sends", "unsent", "in_flight_cap_hits", "cold_starts", Figure.ERRORS);
+
+    /**
+     * Maxima besides latency's that live snapshots carry for every interval (and region), as the maximum of the
+     * interval's exact merged histogram, the same data and buckets as the report's figure. A maximum only grows as
+     * intervals and late reports come in, so one interval's maximum is a lower bound of the run's. The other
+     * families' maxima (latency_2xx, service_time, time_to_first_byte, connect, tls_handshake) are as monotone but
+     * not in the snapshots, so they are only decided when the run ends.
+     */
+    private static final List<String> MAXIMA_IN_SNAPSHOTS = List.of("scheduler_lag.max", "connection_wait.max");
+
+    /** An empty Salvo histogram: only its bucket arithmetic is used (1 µs to 1 h, 3 digits, as every live one). */
+    private static final Histogram BUCKETS = HistogramSpec.newHistogram();
 
     private final List<Criterion> criteria;
     private final long intervalMillis;
@@ -101,9 +115,11 @@ public final class AbortOnFail {
             String within = c.figure().withinRegion().name();
             boolean errorCount = within.equals(Figure.ERRORS) || within.startsWith(Figure.ERRORS + ".");
             supported = (errorCount && (upper || c.operator() == Operator.EQUAL))
-                    || (within.equals("latency.max") && upper);
+                    || ((within.equals("latency.max") || MAXIMA_IN_SNAPSHOTS.contains(within)) && upper);
         } else if (c.figure().isWholeRunLatency()) {
             supported = upper && !name.equals("latency.min");
+        } else if (MAXIMA_IN_SNAPSHOTS.contains(name)) {
+            supported = upper;
         } else if (c.figure().kind() == Figure.Kind.COUNT) {
             boolean growing = GROWING_COUNTS.contains(name) || name.startsWith(Figure.ERRORS + ".");
             supported = growing && (upper || c.operator() == Operator.EQUAL);
@@ -119,8 +135,9 @@ public final class AbortOnFail {
         }
         return Optional.of("abortOnFail needs a criterion that more data can only make worse, so a run that breaks it "
                 + "cannot recover: an upper limit (< or <=) on whole-run latency (p50 ... max, mean), errors, "
-                + "error_rate, late_sends, unsent, in_flight_cap_hits, cold_starts, time_to_first_response or "
-                + "time_to_steady_state (== also for those counts), and per region its errors and latency max; '"
+                + "error_rate, late_sends, unsent, in_flight_cap_hits, cold_starts, time_to_first_response, "
+                + "time_to_steady_state (== also for those counts), scheduler_lag.max or connection_wait.max, and per "
+                + "region its errors and its latency, scheduler_lag and connection_wait max; '"
                 + c.text() + "' is only decided when the run ends");
     }
 
@@ -166,6 +183,9 @@ public final class AbortOnFail {
         if (name.equals("latency.max")) {
             return latencyMax(c, region);
         }
+        if (MAXIMA_IN_SNAPSHOTS.contains(name)) {
+            return maximum(c, region.maximumMicros(name));
+        }
         return counted(c, region.errorCount(name.substring(Figure.ERRORS.length())));
     }
 
@@ -173,6 +193,9 @@ public final class AbortOnFail {
         String name = c.figure().name();
         if (c.figure().isWholeRunLatency()) {
             return latency(c, name.substring("latency.".length()));
+        }
+        if (MAXIMA_IN_SNAPSHOTS.contains(name)) {
+            return maximum(c, run.maximumMicros(name));
         }
         if (name.equals(Figure.TIME_TO_FIRST_SUCCESS)) {
             if (successSeen || firstSendInterval < 0) {
@@ -285,6 +308,24 @@ public final class AbortOnFail {
     }
 
     /**
+     * A maximum seen so far (µs, the highest equivalent value of its histogram bucket, as the report gives it; 0 before
+     * any): it breaks the upper limit only if every value of its bucket does, so the report's figure, from the same
+     * bucket or a higher one, breaks it too.
+     */
+    private static Optional<String> maximum(Criterion c, long maximumMicros) {
+        if (maximumMicros <= 0) {
+            return Optional.empty();
+        }
+        long lowest = BUCKETS.lowestEquivalentValue(maximumMicros);
+        return c.operator().holds((double) lowest, c.limit() * 1000)
+                ? Optional.empty()
+                : Optional.of(String.format(
+                        Locale.ROOT,
+                        "an interval's maximum so far was %s",
+                        c.figure().format(maximumMicros / 1000.0)));
+    }
+
+    /**
      * The responses that break the criterion's upper limit: those whose whole histogram bucket does, so the report's
      * figure (the bucket's highest equivalent value) breaks it too.
      */
@@ -309,8 +350,12 @@ public final class AbortOnFail {
         private long unsent;
         private long capHits;
         private long coldStarts;
+        private long schedulerLagMaxMicros;
+        private long connectionWaitMaxMicros;
 
         void add(LiveSnapshot s) {
+            schedulerLagMaxMicros = Math.max(schedulerLagMaxMicros, s.getSchedulerLagMaxMicros());
+            connectionWaitMaxMicros = Math.max(connectionWaitMaxMicros, s.getConnectionWaitMaxMicros());
             errors += s.getErrors();
             lateSends += s.getLateSends();
             unsent += s.getUnsent();
@@ -331,6 +376,15 @@ public final class AbortOnFail {
                     // final report, built from the stored result, is unaffected.
                 }
             }
+        }
+
+        /** The largest interval maximum so far of one of {@link #MAXIMA_IN_SNAPSHOTS}, microseconds. */
+        long maximumMicros(String figure) {
+            return switch (figure) {
+                case "scheduler_lag.max" -> schedulerLagMaxMicros;
+                case "connection_wait.max" -> connectionWaitMaxMicros;
+                default -> throw new IllegalStateException("no maximum in the snapshots for " + figure);
+            };
         }
 
         /** Errors so far of the class named by {@code suffix} (".5xx"), or all errors for an empty suffix. */

@@ -146,6 +146,60 @@ class AbortOnFailTest {
                 .isEmpty();
     }
 
+    /**
+     * A maximum only grows, and each snapshot carries its interval's exact maximum of connection wait and scheduler
+     * lag: the run stops at the first interval whose maximum breaks the limit with its whole histogram bucket (the
+     * report shows the bucket's highest value, so a limit inside the bucket is not certainly broken).
+     */
+    @Test
+    void connectionWaitAndSchedulerLagMaximaStopAtTheFirstIntervalWhoseMaximumBreaksTheLimit() throws Exception {
+        AbortOnFail wait = watching("connection_wait.max < 200ms");
+        AbortOnFail lag = watching("scheduler_lag.max <= 50ms");
+
+        long waitMax = HistogramSpec.newHistogram().highestEquivalentValue(150_000);
+        assertThat(wait.accept(
+                        interval(0, 100).setConnectionWaitMaxMicros(waitMax).build()))
+                .isEmpty();
+        assertThat(wait.accept(interval(1, 100).build())).isEmpty();
+        long overLimit = HistogramSpec.newHistogram().highestEquivalentValue(250_000);
+        assertThat(wait.accept(
+                        interval(2, 100).setConnectionWaitMaxMicros(overLimit).build()))
+                .hasValueSatisfying(v -> {
+                    assertThat(v.criterion().text()).isEqualTo("connection_wait.max < 200ms");
+                    assertThat(v.why()).startsWith("an interval's maximum so far was 250");
+                });
+
+        assertThat(lag.accept(interval(0, 100).setSchedulerLagMaxMicros(50_000).build()))
+                .isEmpty();
+        assertThat(lag.accept(interval(1, 100).setSchedulerLagMaxMicros(70_000).build()))
+                .isPresent();
+
+        // a maximum in the bucket holding the limit: the report's figure could still equal the limit
+        long bucketTop = HistogramSpec.newHistogram().highestEquivalentValue(300_000);
+        long bucketBottom = HistogramSpec.newHistogram().lowestEquivalentValue(300_000);
+        assertThat(bucketTop).isGreaterThan(bucketBottom);
+        LiveSnapshot atTheBucket =
+                interval(0, 100).setConnectionWaitMaxMicros(bucketTop).build();
+        assertThat(watching(String.format(java.util.Locale.ROOT, "connection_wait.max < %dus", bucketBottom + 1))
+                        .accept(atTheBucket))
+                .isEmpty();
+        assertThat(watching(String.format(java.util.Locale.ROOT, "connection_wait.max < %dus", bucketBottom))
+                        .accept(atTheBucket))
+                .isPresent();
+    }
+
+    @Test
+    void aRegionsConnectionWaitMaximumStopsTheRunOnItsOwnWaits() throws Exception {
+        AbortOnFail east = watching("region[us-east1].connection_wait.max < 100ms");
+        AbortOnFail west = watching("region[us-west1].connection_wait.max < 100ms");
+
+        LiveSnapshot slowEast =
+                regional(0, interval(0, 50).setConnectionWaitMaxMicros(400_000).build());
+
+        assertThat(east.accept(slowEast)).isPresent();
+        assertThat(west.accept(slowEast)).isEmpty();
+    }
+
     @Test
     void p99StopsOnceTheSlowResponsesAreMoreThanOnePercentOfThePlannedTotal() throws Exception {
         AbortOnFail watch = watching("p99 < 300ms");
@@ -285,8 +339,17 @@ class AbortOnFailTest {
                 "successes < 10",
                 "time_to_first_response > 1s",
                 // decided only at the end, or needing a bound this class does not have
-                "connection_wait.max < 1s",
+                "connection_wait.max > 1s",
+                "connection_wait.p99 < 1s",
+                "scheduler_lag.max == 1s",
                 "time_to_first_byte.p99 < 1s",
+                // as monotone as connection wait's, but live snapshots do not carry these maxima
+                "time_to_first_byte.max < 1s",
+                "service_time.max < 1s",
+                "latency_2xx.max < 1s",
+                "connect.max < 1s",
+                "tls_handshake.max < 1s",
+                "region[us-east1].connection_wait.p99 < 1s",
                 "connection_waits < 10",
                 "first_cold_start.first_response_latency < 10s",
                 "cost < 1 USD",
@@ -323,6 +386,10 @@ class AbortOnFailTest {
                 "region[us-east1].errors < 5",
                 "region[us-east1].errors.5xx == 0",
                 "region[us-east1].max <= 1s",
+                "connection_wait.max < 1s",
+                "scheduler_lag.max <= 500ms",
+                "region[us-east1].connection_wait.max < 1s",
+                "region[us-east1].scheduler_lag.max <= 1s",
             })
     void criteriaThatMoreDataCanOnlyMakeWorseAreWatched(String text) throws Exception {
         assertThat(AbortOnFail.unsupportedReason(CriterionSyntax.parse(text))).isEmpty();

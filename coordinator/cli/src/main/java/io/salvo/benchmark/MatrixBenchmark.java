@@ -507,8 +507,12 @@ public final class MatrixBenchmark {
         if (coldCheck != null && coldSince != null && driver.canForceCold()) {
             coldCheck = checkCold(coldCheck, measured, seenBefore, driver.coldStartVerdict());
         }
-        Instant from = RunMeasurement.runStart(result);
-        Instant to = result.getEndUnixNanos() == 0 ? Instant.now() : Instant.ofEpochSecond(0, result.getEndUnixNanos());
+        // the run's window on the coordinator's clock, widened by the workers' clock error: what they sent in it
+        Duration clockError = PlatformResponses.clockErrorBound(result);
+        Instant from = RunMeasurement.runStart(result).minus(clockError);
+        Instant to = result.getEndUnixNanos() == 0
+                ? Instant.now()
+                : Instant.ofEpochSecond(0, result.getEndUnixNanos()).plus(clockError);
         Optional<PlatformUsage> usage = driver.usage(from, to);
         CostEstimate cost =
                 usage.map(u -> CostEstimate.of(u, measured.successes(), prices)).orElse(null);

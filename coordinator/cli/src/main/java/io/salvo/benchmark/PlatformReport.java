@@ -121,7 +121,9 @@ public final class PlatformReport {
                         (long) result.getIntervalsCount() * result.getPlan().getIntervalMillis());
         Optional<PlatformUsage> usage;
         try {
-            usage = driver.usage(start, end);
+            // the run's window on the coordinator's clock, widened by the workers' clock error: what they sent in it
+            Duration clockError = PlatformResponses.clockErrorBound(result);
+            usage = driver.usage(start.minus(clockError), end.plus(clockError));
         } catch (PlatformException e) {
             out.println("Platform usage unavailable: " + e.getMessage());
             usage = Optional.empty();

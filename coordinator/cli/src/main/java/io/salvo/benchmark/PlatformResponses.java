@@ -7,6 +7,8 @@ import io.salvo.proto.v1.HeaderValueCount;
 import io.salvo.proto.v1.InstanceFirstResponse;
 import io.salvo.proto.v1.MergedInterval;
 import io.salvo.proto.v1.RunResult;
+import io.salvo.proto.v1.WorkerSummary;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,6 +31,20 @@ public final class PlatformResponses {
     /** The run's interval-0 instant. */
     static Instant runStart(RunResult result) {
         return Instant.ofEpochSecond(0, result.getStartUnixNanos());
+    }
+
+    /**
+     * How far the workers' clocks may be from the coordinator's: the largest of their offset estimates' error bounds
+     * (half the round trip of the probe each estimate came from). Workers send at intended instants on their own
+     * clocks, so the first request, intended at the run's very start, reaches the platform up to this much before
+     * the start as the coordinator's clock has it; a usage window cut exactly at the start can miss it.
+     */
+    static Duration clockErrorBound(RunResult result) {
+        long roundTrip = result.getWorkersList().stream()
+                .mapToLong(WorkerSummary::getClockRoundTripNanos)
+                .max()
+                .orElse(0);
+        return Duration.ofNanos(Math.max(0, roundTrip) / 2);
     }
 
     /** The first response of each instance the workers saw, as instants, in the order the instances first answered. */

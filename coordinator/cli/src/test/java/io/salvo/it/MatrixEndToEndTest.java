@@ -4,6 +4,7 @@ import static io.salvo.it.CliCapture.salvo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.salvo.benchmark.BenchmarkFiles;
 import io.salvo.benchmark.CostEstimate;
 import io.salvo.benchmark.ExperimentRecord;
@@ -132,15 +133,45 @@ class MatrixEndToEndTest {
                 assertThat(r.measured().timeToFirstSuccessMillis()).isNotNull();
             }
         }
+        // Each run's report as HTML beside its JSON, holding that JSON; compare.html holds all four runs' reports.
+        Map<String, JsonNode> reports = new java.util.HashMap<>();
+        for (ExperimentRecord r : records) {
+            Path json = out.resolve("runs").resolve(r.runId() + ".json");
+            JsonNode report = ReportFiles.json().readTree(json.toFile());
+            reports.put(r.runId(), report);
+            JsonNode page = embeddedData(out.resolve("runs").resolve(r.runId() + ".html"));
+            assertThat(page.get("runs")).as(r.cell()).hasSize(1);
+            assertThat(page.at("/runs/0/report")).as(r.cell()).isEqualTo(report);
+        }
+        Path compareHtml = out.resolve("compare.html");
+        assertThat(run.out()).contains("HTML comparison: " + compareHtml);
+        Map<String, JsonNode> compared = new java.util.HashMap<>();
+        for (JsonNode labelled : embeddedData(compareHtml).get("runs")) {
+            compared.put(labelled.at("/report/run/id").asText(), labelled.get("report"));
+        }
+        assertThat(compared.keySet()).isEqualTo(reports.keySet());
+        reports.forEach((id, report) -> assertThat(compared.get(id)).as(id).isEqualTo(report));
+
         ExperimentRecord cloudWarm = records.stream()
                 .filter(r -> r.profile().equals("cloud") && r.experiment() == Experiment.WARM)
                 .findFirst()
                 .orElseThrow();
-        // the script bills 100 ms x 2 GB per request, and every request the run sent arrived in its window
+        // The script bills 100 ms x 2 GB per request, and bills exactly the requests the run sent: the usage window
+        // is the run's, widened by the workers' clock error, since the request intended at the run's first instant
+        // leaves on the worker's clock and may reach the platform a few ms before the start on the coordinator's.
+        // Sent, not intended: an intended request given up unsent never reaches the platform.
         Map<String, Double> amounts = cloudWarm.cost().lines().stream()
                 .collect(java.util.stream.Collectors.toMap(CostEstimate.Line::dimension, CostEstimate.Line::amount));
         double requests = amounts.get("aws-lambda:requests");
-        assertThat(requests).isEqualTo((double) cloudWarm.measured().intended());
+        RunReport.Totals cloudWarmTotals = ReportFiles.json()
+                .readValue(out.resolve(cloudWarm.runReport()).toFile(), RunReport.class)
+                .totals();
+        assertThat(requests)
+                .as(
+                        "billed requests; the run intended %d, sent %d, gave up %d unsent",
+                        cloudWarmTotals.intended(), cloudWarmTotals.sent(), cloudWarmTotals.unsent())
+                .isEqualTo((double) cloudWarmTotals.sent());
+        assertThat(cloudWarmTotals.intended()).isEqualTo(cloudWarm.measured().intended());
         assertThat(amounts.get("aws-lambda:gb-seconds:x86_64"))
                 .isCloseTo(requests * ScriptedCloudDriver.BILLED_SECONDS_PER_REQUEST * 2, within(1e-9));
         assertThat(cloudWarm.cost().unpriced()).containsExactly("scripted:egress-gb");
@@ -171,6 +202,16 @@ class MatrixEndToEndTest {
         assertThat(compare.out()).isEqualTo(tables);
         // the scripted cell was deployed once and torn down once
         assertThat(deploysAndTeardowns(events)).containsExactly("deploy tiny-bert-shape", "teardown tiny-bert-shape");
+    }
+
+    /** The JSON a Salvo HTML page carries in its data element (what its script draws from). */
+    private static JsonNode embeddedData(Path html) throws java.io.IOException {
+        String page = Files.readString(html);
+        String dataStart = "id=\"salvo-report-data\">";
+        int start = page.indexOf(dataStart);
+        assertThat(start).as("%s has its data element", html).isNotNegative();
+        start += dataStart.length();
+        return ReportFiles.json().readTree(page.substring(start, page.indexOf("</script>", start)));
     }
 
     /** The scripted driver's deploy and teardown lines (it also logs each load start and first request). */

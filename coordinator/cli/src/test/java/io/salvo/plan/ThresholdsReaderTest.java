@@ -140,6 +140,20 @@ class ThresholdsReaderTest {
     }
 
     @Test
+    void abortOnFailOnAnUpperLimitOfAMaximumTheLiveViewCarries() throws PlanException {
+        RunPlan plan = parse("  - check: connection_wait.max < 50ms\n    abortOnFail: true\n"
+                + "  - check: scheduler_lag.max <= 20ms\n    abortOnFail: true\n");
+        assertThat(plan.getThresholdsList())
+                .extracting(ThresholdCriterion::getFigure)
+                .containsExactly("connection_wait.max", "scheduler_lag.max");
+        assertThat(plan.getThresholdsList()).allMatch(ThresholdCriterion::getAbortOnFail);
+        // as monotone, but no live snapshot carries it: decided at the end only
+        assertThatThrownBy(() -> parse("  - check: time_to_first_byte.max < 1s\n    abortOnFail: true\n"))
+                .isInstanceOf(PlanException.class)
+                .hasMessageEndingWith("'time_to_first_byte.max < 1s' is only decided when the run ends");
+    }
+
+    @Test
     void abortOnFailOnACriterionOnlyTheEndDecides() {
         assertThatThrownBy(() -> parse("  - check: warm.p99 < 300ms\n    abortOnFail: true\n"))
                 .isInstanceOf(PlanException.class)

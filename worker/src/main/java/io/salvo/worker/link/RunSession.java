@@ -21,6 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class RunSession {
 
+    /** The epoch of a run's first assignments (the coordinator counts from 1); re-slices raise it. */
+    static final long FIRST_EPOCH = 1;
+
     final String runId;
     final RunPlan plan;
     final EngineSettings settings;
@@ -63,9 +66,15 @@ final class RunSession {
         EngineSettings settings = EngineSettings.of(plan);
         RateProfile profile = RateProfile.of(plan.getPhasesList());
         SliceSegment segment = SliceSegment.of(assignment.getSlice());
-        // A worker that joins a run already under way (a replacement after a loss) takes its slice
-        // from now on; sending the missed part of the schedule at once would be a burst nobody planned.
-        long joinedAtNanos = Math.max(0, System.nanoTime() - startNanos);
+        // A worker that joins a run already under way (a replacement after a loss, epoch above the first) takes
+        // its slice from now on: until the re-slice the other workers' slices covered that past, and sending it at
+        // once would be a burst nobody planned. A first-epoch assignment that arrives after the start (a slow link,
+        // a loaded machine) is different: its slice was this worker's from interval 0, nobody else sends that past,
+        // so the worker starts at 0 and sends the overdue requests at once, late, with their lag and latency
+        // measured from their intended times, as after any scheduler stall; dropping them would leave them out of
+        // the run's intended count altogether.
+        long lateByNanos = Math.max(0, System.nanoTime() - startNanos);
+        long joinedAtNanos = assignment.getEpoch() > FIRST_EPOCH ? lateByNanos : 0;
         ArrivalSchedule schedule;
         if (plan.getArrival() == ArrivalProcess.ARRIVAL_PROCESS_POISSON) {
             schedule = joinedAtNanos == 0

@@ -220,6 +220,64 @@ class WorkerAgentTest {
                 .isBetween(25 - lateLater, 25 + reports.get(1L).getLateSends());
     }
 
+    /**
+     * A first-epoch assignment that arrives after the run's start (a slow link, a loaded machine): the slice was this
+     * worker's from interval 0, so every intended request of it is sent, the overdue ones late, and counted.
+     */
+    @Test
+    void aFirstAssignmentArrivingAfterTheStartSendsAndCountsTheOverdueRequests() throws Exception {
+        FakeCoordinator coordinator = coordinator(0);
+        agent(coordinator);
+        coordinator.next(BodyCase.HELLO, 10);
+        Assignment late = assignment("run-late", 1, 50, 2_000, whole()).toBuilder()
+                .setStartCoordinatorUnixNanos(unixNanos() - 1_200_000_000L)
+                .build();
+        coordinator.send(CoordinatorMessage.newBuilder().setAssignment(late).build());
+        Received received = new Received().untilFinished(coordinator, 20);
+        TreeMap<Long, IntervalReport> reports = received.reports;
+
+        long last = received.lastEvent().getFinished().getLastIntervalIndex();
+        assertThat(reports.keySet())
+                .containsExactlyElementsOf(
+                        java.util.stream.LongStream.rangeClosed(0, last).boxed().toList());
+        long intended =
+                reports.values().stream().mapToLong(IntervalReport::getIntended).sum();
+        long sent = reports.values().stream().mapToLong(IntervalReport::getSent).sum();
+        long lateSends = reports.values().stream()
+                .mapToLong(IntervalReport::getLateSends)
+                .sum();
+        assertThat(intended).isEqualTo(100);
+        assertThat(sent).isEqualTo(100);
+        // the 60 requests intended in the 1.2 s before the assignment arrived at least went out late
+        assertThat(lateSends).isGreaterThanOrEqualTo(60);
+    }
+
+    /**
+     * A worker joining a run under way (an assignment of a later epoch, a replacement after a loss) takes its slice
+     * from the instant it joins: the past was other workers' to send, so it is neither sent nor counted here.
+     */
+    @Test
+    void aJoiningWorkersAssignmentTakesItsSliceFromTheJoin() throws Exception {
+        FakeCoordinator coordinator = coordinator(0);
+        agent(coordinator);
+        coordinator.next(BodyCase.HELLO, 10);
+        Assignment join = assignment("run-join", 2, 50, 2_000, whole()).toBuilder()
+                .setStartCoordinatorUnixNanos(unixNanos() - 1_200_000_000L)
+                .build();
+        coordinator.send(CoordinatorMessage.newBuilder().setAssignment(join).build());
+        TreeMap<Long, IntervalReport> reports = new Received().untilFinished(coordinator, 20).reports;
+
+        long intended =
+                reports.values().stream().mapToLong(IntervalReport::getIntended).sum();
+        long sent = reports.values().stream().mapToLong(IntervalReport::getSent).sum();
+        // requests every 20 ms; the join came at least 1.2 s in, so at most the last 40 are this worker's
+        assertThat(intended).isBetween(1L, 40L);
+        assertThat(sent).isEqualTo(intended);
+        assertThat(reports.firstKey())
+                .as("no report before the join's interval")
+                .isGreaterThanOrEqualTo(2L);
+    }
+
     @Test
     void anAssignmentNamingBodiesSentBeforeInChunksRunsWithThem() throws Exception {
         FakeCoordinator coordinator = coordinator(0);

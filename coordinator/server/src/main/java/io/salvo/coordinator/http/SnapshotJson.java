@@ -57,8 +57,11 @@ final class SnapshotJson {
                 .put("connection_waits", s.getConnectionWaits())
                 .put("responding_instances", s.getRespondingInstances())
                 .put("new_instances", s.getNewInstances())
+                .put("cold_starts", s.getColdStarts())
                 .put("workers_reported", s.getWorkersReported())
-                .put("workers_assigned", s.getWorkersAssigned());
+                .put("workers_assigned", s.getWorkersAssigned())
+                .put("workers_connected", s.getWorkersConnected())
+                .put("workers_lost", s.getWorkersLost());
         if (s.hasPlatform()) {
             // the platform under test's counts, as the client driving it last reported them (ReportPlatform)
             o.put(
@@ -112,7 +115,11 @@ final class SnapshotJson {
                     .put("scheduler_lag_p99_micros", r.getSchedulerLagP99Micros())
                     .put("scheduler_lag_max_micros", r.getSchedulerLagMaxMicros())
                     .put("workers_reported", r.getWorkersReported())
-                    .put("workers_assigned", r.getWorkersAssigned()));
+                    .put("workers_assigned", r.getWorkersAssigned())
+                    .put("workers_connected", r.getWorkersConnected())
+                    .put("workers_lost", r.getWorkersLost())
+                    .put("responding_instances", r.getRespondingInstances())
+                    .put("cold_starts", r.getColdStarts()));
         }
         o.put("regions", regions);
         return o;

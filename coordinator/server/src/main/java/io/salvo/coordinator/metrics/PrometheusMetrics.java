@@ -43,10 +43,12 @@ import org.HdrHistogram.HistogramIterationValue;
  * counts nothing twice.
  *
  * <p>Every series is labelled by {@code run} and {@code region}: {@code region="all"} is the exact merge over every
- * worker; a run whose plan has regions also has the request, response, latency, rate, scheduler-lag and
- * workers-assigned series of each region alone (from the snapshots' per-region breakdown), labelled with the
- * region's name. The run-wide series (workers lost and connected, cold starts, responding instances, state) are
- * {@code region="all"} only. Counters are the run so far; gauges are the latest interval's; the latency histogram is the exact sum of
+ * worker; a run whose plan has regions also has every series but the state for each region alone (from the
+ * snapshots' per-region breakdown), labelled with the region's name: its requests, responses, latency, rates and
+ * scheduler lag, its workers assigned, connected and lost, the instances that answered its workers, and the cold
+ * starts of instances that first answered its workers (a cold start known only from the platform's signals is in
+ * {@code region="all"} alone, so the regions' cold starts may sum to less). The state is {@code region="all"} only.
+ * Counters are the run so far; gauges are the latest interval's; the latency histogram is the exact sum of
  * every interval's merged HdrHistogram, in the buckets of {@link LatencyBuckets}. A run's series stay after it
  * ends (its state says so, its rates drop to 0) until {@code keepEndedRuns} later runs have ended.
  *
@@ -199,12 +201,12 @@ public final class PrometheusMetrics {
                 "Requests that waited for an in-flight slot (maxInFlight reached).",
                 r -> r.inFlightCapHits));
         families.add(counter(
-                runs,
+                all,
                 "salvo_workers_lost",
                 "Workers of the run declared lost, as inference-perf's workers_lost.",
                 r -> r.workersLost));
         families.add(counter(
-                runs,
+                all,
                 "salvo_cold_starts",
                 "Cold starts detected (first responses of new instances), the run so far.",
                 r -> r.coldStarts));
@@ -250,14 +252,14 @@ public final class PrometheusMetrics {
                 "Largest scheduler lag in the latest interval.",
                 r -> r.schedulerLagMaxSeconds));
         families.add(gauge(
-                runs,
+                all,
                 "salvo_workers_connected",
                 "Workers carrying load with a stream to a coordinator.",
                 r -> r.workersConnected));
         families.add(gauge(
                 all, "salvo_workers_assigned", "Workers assigned to the latest interval.", r -> r.workersAssigned));
         families.add(gauge(
-                runs,
+                all,
                 "salvo_responding_instances",
                 "Distinct serving instances (Salvo-Instance-Id) that answered in the latest interval.",
                 r -> r.respondingInstances));
@@ -446,7 +448,15 @@ public final class PrometheusMetrics {
         }
 
         void end(LiveSnapshot terminal) {
-            regions.values().forEach(r -> r.end(terminal));
+            for (RunSeries region : regions.values()) {
+                // the terminal snapshot's entry of the region holds its final counts; none from an older leader
+                region.end(terminal.getRegionsList().stream()
+                        .filter(r -> r.getRegion().equals(region.region))
+                        .findFirst()
+                        .orElse(LiveSnapshot.newBuilder()
+                                .setState(terminal.getState())
+                                .build()));
+            }
             ended = true;
             state = terminal.getState();
             cumulative(terminal);

@@ -3,14 +3,18 @@ package io.salvo.coordinator.run;
 import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.detect.DetectionEvent;
+import io.salvo.detect.IntervalObservation;
 import io.salvo.detect.LiveDetectors;
 import io.salvo.proto.v1.CoordinatorTakeover;
+import io.salvo.proto.v1.InstanceFirstResponse;
 import io.salvo.proto.v1.LiveEvent;
 import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.MergedInterval;
 import io.salvo.proto.v1.Reslice;
 import io.salvo.proto.v1.RunState;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +29,8 @@ import java.util.logging.Logger;
  * showing an interval twice.
  *
  * <p>Besides the detectors' events, each snapshot carries the run's own (a worker lost, a re-slice, a
- * takeover) in the interval they happened in, and the run's cumulative counts (workers lost, cold starts).
+ * takeover) in the interval they happened in, and the run's cumulative counts (workers lost, cold starts), for the
+ * whole run and, in a run with regions, for each region (with its connected workers and responding instances).
  * Which of the run's events were shown is read back from the published snapshots after a takeover, and the
  * run's record holds the events themselves, so a new leader shows exactly those its predecessor did not.
  *
@@ -34,15 +39,22 @@ import java.util.logging.Logger;
  */
 final class LiveView {
 
-    /** A worker the run declared lost: when (Unix ns) and why ("" when a new leader no longer knows). */
-    record LostWorker(String workerId, long atUnixNanos, String how) {}
+    /**
+     * A worker the run declared lost: its region (as its hello said), when (Unix ns) and why ("" when a new leader
+     * no longer knows).
+     */
+    record LostWorker(String workerId, String region, long atUnixNanos, String how) {}
 
     /**
      * The run's own events as its state has them when an interval is shown, taken under the run's lock:
      * the lists only grow, in the order things happened (reslices and takeovers are the run's record).
      */
     record RunEvents(
-            int workersConnected, List<LostWorker> lost, List<Reslice> reslices, List<CoordinatorTakeover> takeovers) {}
+            int workersConnected,
+            Map<String, Integer> workersConnectedByRegion,
+            List<LostWorker> lost,
+            List<Reslice> reslices,
+            List<CoordinatorTakeover> takeovers) {}
 
     private static final Logger LOG = Logger.getLogger(LiveView.class.getName());
 
@@ -73,6 +85,19 @@ final class LiveView {
     private long coldStarts;
     /** The count the previous leader published last: never shown lower, should a replay find fewer. */
     private long coldStartsBeforeTakeover;
+    /** The response header naming the instance that served a response (the detectors' setting). */
+    private final String instanceHeader;
+    /**
+     * Each instance's region: the region whose workers got its first response (the earliest by the workers' marks
+     * when several regions first saw it in one interval, else the first in plan order). A cold start counts there.
+     */
+    private final Map<String, String> instanceRegion = new HashMap<>();
+    /** Per region, as {@link #coldStarts} and {@link #coldStartsBeforeTakeover}. */
+    private final Map<String, Long> coldStartsByRegion = new HashMap<>();
+
+    private final Map<String, Long> coldStartsByRegionBeforeTakeover = new HashMap<>();
+    /** The plan's regions as the shown snapshots name them, in plan order; empty for a run without regions. */
+    private List<String> regionNames = List.of();
 
     LiveView(
             String runId,
@@ -80,9 +105,11 @@ final class LiveView {
             long intervalNanos,
             IntervalMerger merger,
             LiveDetectors detectors,
+            String instanceHeader,
             RunStore store,
             Supplier<RunEvents> runEvents) {
         this.runId = runId;
+        this.instanceHeader = instanceHeader;
         this.startUnixNanos = startUnixNanos;
         this.intervalNanos = intervalNanos;
         this.merger = merger;
@@ -100,6 +127,9 @@ final class LiveView {
                 shownBeforeTakeover = Math.max(shownBeforeTakeover, s.getIntervalIndex());
                 lastShownIndex = shownBeforeTakeover;
                 coldStartsBeforeTakeover = Math.max(coldStartsBeforeTakeover, s.getColdStarts());
+                for (LiveSnapshot region : s.getRegionsList()) {
+                    coldStartsByRegionBeforeTakeover.merge(region.getRegion(), region.getColdStarts(), Math::max);
+                }
                 for (LiveEvent event : s.getLiveEventsList()) {
                     switch (event.getKind()) {
                         case LIVE_EVENT_KIND_WORKER_LOST -> lostShown.add(event.getWorkerId());
@@ -132,10 +162,15 @@ final class LiveView {
             LiveSnapshot.Builder snapshot =
                     shown.snapshot().toBuilder().setRunId(runId).setState(state);
             try {
+                observeRegions(shown.merged(), snapshot);
                 long intervalMicros = snapshot.getIntervalMillis() * 1000L;
                 for (DetectionEvent event : detectors.accept(shown.merged())) {
-                    if (event instanceof DetectionEvent.ColdStart) {
+                    if (event instanceof DetectionEvent.ColdStart coldStart) {
                         coldStarts++;
+                        String region = instanceRegion.get(coldStart.instanceId());
+                        if (region != null) {
+                            coldStartsByRegion.merge(region, 1L, Long::sum);
+                        }
                     }
                     if (event instanceof DetectionEvent.InstancesInInterval instances) {
                         snapshot.setRespondingInstances(instances.respondingInstances())
@@ -158,6 +193,47 @@ final class LiveView {
         }
     }
 
+    /**
+     * The regions' own instance figures for one interval: each region snapshot's responding instances (those that
+     * answered the region's workers), and the region of every instance first seen now, which its cold start, once
+     * the detectors decide it, counts in.
+     */
+    private void observeRegions(MergedInterval merged, LiveSnapshot.Builder snapshot) {
+        if (merged.getRegionsCount() == 0) {
+            return;
+        }
+        Map<String, Long> firstResponseOffset = new HashMap<>();
+        Map<String, String> firstSeenIn = new HashMap<>();
+        Map<String, Integer> respondingByRegion = new HashMap<>();
+        for (MergedInterval region : merged.getRegionsList()) {
+            Set<String> instances = IntervalObservation.responsesByInstance(region, instanceHeader)
+                    .keySet();
+            respondingByRegion.put(region.getRegion(), instances.size());
+            for (String instance : instances) {
+                if (!instanceRegion.containsKey(instance)) {
+                    firstSeenIn.putIfAbsent(instance, region.getRegion());
+                }
+            }
+            for (InstanceFirstResponse first : region.getInstanceFirstResponsesList()) {
+                String instance = first.getInstanceId();
+                if (instanceRegion.containsKey(instance)) {
+                    continue;
+                }
+                Long earliest = firstResponseOffset.get(instance);
+                if (earliest == null || first.getCompletedOffsetMicros() < earliest) {
+                    firstResponseOffset.put(instance, first.getCompletedOffsetMicros());
+                    firstSeenIn.put(instance, region.getRegion());
+                }
+            }
+        }
+        instanceRegion.putAll(firstSeenIn);
+        regionNames =
+                merged.getRegionsList().stream().map(MergedInterval::getRegion).toList();
+        for (LiveSnapshot.Builder region : snapshot.getRegionsBuilderList()) {
+            region.setRespondingInstances(respondingByRegion.getOrDefault(region.getRegion(), 0));
+        }
+    }
+
     /** The terminal snapshot: the run's final state and message, after every interval it showed. */
     void showEnd(RunState finalState, String message) {
         LiveSnapshot.Builder end = LiveSnapshot.newBuilder()
@@ -165,6 +241,10 @@ final class LiveView {
                 .setState(finalState)
                 .setMessage(message)
                 .setIntervalIndex(Math.max(0, lastShownIndex));
+        // each region's final counts (workers, losses, cold starts), so that views of a region end as the run does
+        for (String region : regionNames) {
+            end.addRegions(LiveSnapshot.newBuilder().setRegion(region).setState(finalState));
+        }
         addRunEvents(end, Long.MAX_VALUE);
         publish(end.build());
     }
@@ -216,6 +296,20 @@ final class LiveView {
         snapshot.setWorkersConnected(now.workersConnected())
                 .setWorkersLost(lostShown.size())
                 .setColdStarts(Math.max(coldStarts, coldStartsBeforeTakeover));
+        Map<String, Integer> lostByRegion = new HashMap<>();
+        for (LostWorker w : now.lost()) {
+            if (lostShown.contains(w.workerId())) {
+                lostByRegion.merge(w.region(), 1, Integer::sum);
+            }
+        }
+        for (LiveSnapshot.Builder region : snapshot.getRegionsBuilderList()) {
+            String name = region.getRegion();
+            region.setWorkersConnected(now.workersConnectedByRegion().getOrDefault(name, 0))
+                    .setWorkersLost(lostByRegion.getOrDefault(name, 0))
+                    .setColdStarts(Math.max(
+                            coldStartsByRegion.getOrDefault(name, 0L),
+                            coldStartsByRegionBeforeTakeover.getOrDefault(name, 0L)));
+        }
     }
 
     private long offsetMicros(long atUnixNanos) {

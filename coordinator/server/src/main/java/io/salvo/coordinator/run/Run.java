@@ -156,6 +156,7 @@ public final class Run {
                 intervalNanos,
                 merger,
                 new LiveDetectors(DetectorReport.settingsFor(plan), null),
+                DetectorReport.settingsFor(plan).instanceHeader(),
                 store,
                 this::runEvents);
         this.showSoon = new CoalescedTask("run " + id + ": showing", () -> showNow(clock.unixNanos()));
@@ -454,7 +455,7 @@ public final class Run {
             return;
         }
         notes.add("worker " + w.workerId + " was lost (" + how + ")");
-        lostHere.put(w.workerId, new LiveView.LostWorker(w.workerId, clock.unixNanos(), how));
+        lostHere.put(w.workerId, new LiveView.LostWorker(w.workerId, w.region(), clock.unixNanos(), how));
         merger.workerLost(w.workerId);
         if (state == RunState.RUN_STATE_RUNNING
                 && stopRequestedUnixNanos == 0
@@ -684,9 +685,11 @@ public final class Run {
         List<Reslice> reslices = List.copyOf(assignments.reslices());
         List<LiveView.LostWorker> lost = new ArrayList<>();
         int connected = 0;
+        Map<String, Integer> connectedByRegion = new HashMap<>();
         for (AssignedWorker w : roster.all()) {
             if (w.live() && w.channel != null) {
                 connected++;
+                connectedByRegion.merge(w.region(), 1, Integer::sum);
             }
             if (!w.lost) {
                 continue;
@@ -702,12 +705,12 @@ public final class Run {
                                 takeovers.isEmpty()
                                         ? clock.unixNanos()
                                         : takeovers.get(takeovers.size() - 1).getAtUnixNanos());
-                seen = new LiveView.LostWorker(w.workerId, at, "");
+                seen = new LiveView.LostWorker(w.workerId, w.region(), at, "");
             }
             lost.add(seen);
         }
         lost.sort(Comparator.comparingLong(LiveView.LostWorker::atUnixNanos));
-        return new LiveView.RunEvents(connected, lost, reslices, List.copyOf(takeovers));
+        return new LiveView.RunEvents(connected, connectedByRegion, lost, reslices, List.copyOf(takeovers));
     }
 
     /** Where the run's reports and worker events go in. */

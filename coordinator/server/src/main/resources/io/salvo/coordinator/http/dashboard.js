@@ -358,12 +358,15 @@ var SalvoDashboard = (function () {
                     C.fmtRate(r.success_rate_per_second), C.fmtMs(ms(r.latency_micros.p50)),
                     C.fmtMs(ms(r.latency_micros.p99)), C.fmtMs(ms(r.scheduler_lag_p99_micros)),
                     C.fmtMs(ms(r.scheduler_lag_max_micros)), r.workers_reported + '/' + r.workers_assigned,
+                    r.workers_lost, r.responding_instances, r.cold_starts,
                     offsetRange(c), C.fmtMs(c.clock_error_bound_ms), lastReport(c)]);
             });
         }
+        // instances: those that answered the region's workers in the interval; cold starts: the run's so far whose
+        // instance first answered the region's workers (the "all" row's also counts those known from platform signals)
         holder.appendChild(C.table(['region', 'sent rate', '2xx rate', 'p50', 'p99', 'scheduler lag p99', 'lag max',
-            'workers', 'clock offset', 'clock error bound', 'last report'], rows,
-            [false, true, true, true, true, true, true, false, true, true, false]));
+            'workers', 'lost', 'instances', 'cold starts', 'clock offset', 'clock error bound', 'last report'], rows,
+            [false, true, true, true, true, true, true, false, true, true, true, true, true, false]));
     }
 
     function offsetRange(r) {

@@ -444,6 +444,9 @@ class DashboardServerTest {
         assertThat(json.getJsonObject("outcomes").getLong("2xx")).isEqualTo(s.getSuccesses());
         assertThat(json.getLong("workers_reported")).isEqualTo(s.getWorkersReported());
         assertThat(json.getLong("responding_instances")).isEqualTo(s.getRespondingInstances());
+        assertThat(json.getLong("cold_starts")).isEqualTo(s.getColdStarts());
+        assertThat(json.getLong("workers_connected")).isEqualTo(s.getWorkersConnected());
+        assertThat(json.getLong("workers_lost")).isEqualTo(s.getWorkersLost());
     }
 
     @Test

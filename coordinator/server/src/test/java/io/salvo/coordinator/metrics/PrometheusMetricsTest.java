@@ -204,17 +204,27 @@ class PrometheusMetricsTest {
                 interval(0, all)
                         .setSent(3)
                         .setWorkersAssigned(3)
-                        .setWorkersConnected(3)
+                        .setWorkersConnected(2)
+                        .setWorkersLost(1)
+                        .setRespondingInstances(3)
+                        .setColdStarts(3)
                         .addOutcomeCounts(count(OutcomeClass.OUTCOME_CLASS_2XX, 3))
                         .addRegions(interval(0, us)
                                 .setRegion("us-east1")
                                 .setSent(2)
                                 .setWorkersAssigned(2)
+                                .setWorkersConnected(1)
+                                .setWorkersLost(1)
+                                .setRespondingInstances(2)
+                                .setColdStarts(2)
                                 .addOutcomeCounts(count(OutcomeClass.OUTCOME_CLASS_2XX, 2)))
                         .addRegions(interval(0, eu)
                                 .setRegion("europe-west1")
                                 .setSent(1)
                                 .setWorkersAssigned(1)
+                                .setWorkersConnected(1)
+                                .setRespondingInstances(1)
+                                .setColdStarts(1)
                                 .addOutcomeCounts(count(OutcomeClass.OUTCOME_CLASS_2XX, 1)))
                         .build());
 
@@ -236,12 +246,58 @@ class PrometheusMetricsTest {
         assertThat(latency(f, "bucket", "run-r", "region", "all", "le", "0.1"))
                 .isEqualTo(latency(f, "bucket", "run-r", "region", "us-east1", "le", "0.1")
                         + latency(f, "bucket", "run-r", "region", "europe-west1", "le", "0.1"));
-        // Run-wide series are the merge's only.
-        assertThat(samples(f, "salvo_workers_connected", "run-r"))
-                .singleElement()
-                .satisfies(s -> assertThat(s.label("region")).isEqualTo("all"));
+        // Workers connected and lost, responding instances and cold starts: the run's and each region's own.
+        for (String[] expected : new String[][] {
+            {"salvo_workers_connected", "2", "1", "1"},
+            {"salvo_workers_lost_total", "1", "1", "0"},
+            {"salvo_responding_instances", "3", "2", "1"},
+            {"salvo_cold_starts_total", "3", "2", "1"}
+        }) {
+            assertThat(value(f, expected[0], "run-r", "region", "all"))
+                    .as(expected[0])
+                    .isEqualTo(Double.parseDouble(expected[1]));
+            assertThat(value(f, expected[0], "run-r", "region", "us-east1"))
+                    .as(expected[0])
+                    .isEqualTo(Double.parseDouble(expected[2]));
+            assertThat(value(f, expected[0], "run-r", "region", "europe-west1"))
+                    .as(expected[0])
+                    .isEqualTo(Double.parseDouble(expected[3]));
+        }
+        // The state is the run's only.
         assertThat(samples(f, "salvo_run_state", "run-r"))
                 .allSatisfy(s -> assertThat(s.label("region")).isEqualTo("all"));
+
+        // The terminal snapshot's region entries end each region with its final counts; no worker carries load.
+        metrics.record(
+                "run-r",
+                LiveSnapshot.newBuilder()
+                        .setState(RunState.RUN_STATE_COMPLETED)
+                        .setWorkersLost(2)
+                        .setColdStarts(4)
+                        .addRegions(LiveSnapshot.newBuilder()
+                                .setRegion("us-east1")
+                                .setState(RunState.RUN_STATE_COMPLETED)
+                                .setWorkersLost(1)
+                                .setColdStarts(2))
+                        .addRegions(LiveSnapshot.newBuilder()
+                                .setRegion("europe-west1")
+                                .setState(RunState.RUN_STATE_COMPLETED)
+                                .setWorkersLost(1)
+                                .setColdStarts(2))
+                        .build());
+        Map<String, Family> ended = scrape();
+        assertThat(value(ended, "salvo_workers_lost_total", "run-r", "region", "europe-west1"))
+                .isEqualTo(1);
+        assertThat(value(ended, "salvo_cold_starts_total", "run-r", "region", "europe-west1"))
+                .isEqualTo(2);
+        assertThat(value(ended, "salvo_workers_lost_total", "run-r", "region", "us-east1"))
+                .isEqualTo(1);
+        assertThat(value(ended, "salvo_workers_lost_total", "run-r", "region", "all"))
+                .isEqualTo(2);
+        assertThat(value(ended, "salvo_workers_connected", "run-r", "region", "us-east1"))
+                .isZero();
+        assertThat(value(ended, "salvo_workers_connected", "run-r", "region", "europe-west1"))
+                .isZero();
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.server.ScriptedReports;
+import io.salvo.coordinator.slicing.RegionSlicer;
 import io.salvo.coordinator.slicing.SlicePlanner;
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.HeaderValueCount;
@@ -12,6 +13,7 @@ import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveEvent;
 import io.salvo.proto.v1.LiveEventKind;
 import io.salvo.proto.v1.LiveSnapshot;
+import io.salvo.proto.v1.RegionShare;
 import io.salvo.proto.v1.ResliceCause;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunState;
@@ -269,5 +271,112 @@ class RunLiveEventsTest {
             assertThat(e.getText()).isEqualTo("worker w-a lost (did not finish before the run's deadline)");
         });
         assertThat(allRunEvents()).hasSize(1);
+    }
+
+    /**
+     * In a run with regions, each region's snapshot counts its own workers connected and lost, the instances that
+     * answered its workers, and the cold starts of the instances that first answered its workers; the terminal
+     * snapshot ends each region with its final counts.
+     */
+    @Test
+    void eachRegionCountsItsWorkersItsRespondingInstancesAndTheColdStartsFirstSeenThere() throws Exception {
+        FakeChannel us = new FakeChannel("w-us", "us-east1", clock);
+        FakeChannel eu = new FakeChannel("w-eu", "europe-west1", clock);
+        RunPlan plan = TestPlans.constantRate(100, 3_000, 2)
+                .addRegions(RegionShare.newBuilder().setRegion("us-east1").setWeight(1))
+                .addRegions(RegionShare.newBuilder().setRegion("europe-west1").setWeight(1))
+                .build();
+        long start = clock.unixNanos() + Duration.ofSeconds(1).toNanos();
+        Run run = Run.create(
+                new RunSpec("run-regions", plan, 7, start, GRACE_NANOS, HEARTBEAT_TIMEOUT_NANOS, STOP_TIMEOUT_NANOS),
+                clock::unixNanos,
+                store,
+                "coordinator-1");
+        RegionSlicer.Layout layout = RegionSlicer.Layout.of(plan.getRegionsList());
+        Map<String, Slice> slices = RegionSlicer.plan(
+                layout,
+                List.of(
+                        new SlicePlanner.Participant("w-us", 1, "us-east1"),
+                        new SlicePlanner.Participant("w-eu", 1, "europe-west1")),
+                Map.of(),
+                layout.regions(),
+                7);
+        run.assign(us, slices.get("w-us"));
+        run.assign(eu, slices.get("w-eu"));
+        run.persist();
+        run.sendAssignments();
+        run.driveOn(clock);
+        ScheduledFuture<?> unusedTicks = ticking(run);
+        ScheduledFuture<?> unusedHeartbeats = clock.scheduleAtFixedRate(us::heard, 1, 1, TimeUnit.SECONDS);
+
+        at(2_050);
+        reportFrom(run, us, 0, "i-1", "i-2");
+        reportFrom(run, eu, 0, "i-3");
+        LiveSnapshot zero = shown(0);
+        assertThat(zero.getColdStarts()).isEqualTo(3);
+        assertThat(region(zero, "us-east1")).satisfies(r -> {
+            assertThat(r.getRespondingInstances()).isEqualTo(2);
+            assertThat(r.getColdStarts()).isEqualTo(2);
+            assertThat(r.getWorkersConnected()).isEqualTo(1);
+            assertThat(r.getWorkersLost()).isZero();
+        });
+        assertThat(region(zero, "europe-west1")).satisfies(r -> {
+            assertThat(r.getRespondingInstances()).isEqualTo(1);
+            assertThat(r.getColdStarts()).isEqualTo(1);
+            assertThat(r.getWorkersConnected()).isEqualTo(1);
+        });
+
+        // i-2 answers Europe's worker too now: one more responding instance there, but its cold start was us-east1's.
+        at(3_050);
+        reportFrom(run, us, 1, "i-1");
+        reportFrom(run, eu, 1, "i-3", "i-2");
+        LiveSnapshot one = shown(1);
+        assertThat(region(one, "europe-west1").getRespondingInstances()).isEqualTo(2);
+        assertThat(region(one, "europe-west1").getColdStarts()).isEqualTo(1);
+        assertThat(region(one, "us-east1").getColdStarts()).isEqualTo(2);
+
+        // Europe's only worker is lost in interval 2.
+        at(3_500);
+        eu.close();
+        run.onStreamClosed(eu);
+        at(4_050);
+        reportFrom(run, us, 2, "i-1");
+        LiveSnapshot two = shown(2);
+        assertThat(two.getWorkersLost()).isEqualTo(1);
+        assertThat(two.getWorkersConnected()).isEqualTo(1);
+        assertThat(region(two, "europe-west1")).satisfies(r -> {
+            assertThat(r.getWorkersConnected()).isZero();
+            assertThat(r.getWorkersLost()).isEqualTo(1);
+        });
+        assertThat(region(two, "us-east1")).satisfies(r -> {
+            assertThat(r.getWorkersConnected()).isEqualTo(1);
+            assertThat(r.getWorkersLost()).isZero();
+        });
+
+        run.inbox()
+                .storedEvent(
+                        "w-us",
+                        WorkerEvent.newBuilder()
+                                .setRunId(run.id())
+                                .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(2))
+                                .build()
+                                .toByteArray());
+        at(1_000 + 3_000 + 1_000 + 30_000 + 100);
+        assertThat(run.state()).isEqualTo(RunState.RUN_STATE_COMPLETED);
+        LiveSnapshot end = store.published().get(store.published().size() - 1);
+        assertThat(end.getRegionsList())
+                .extracting(LiveSnapshot::getRegion)
+                .containsExactly("us-east1", "europe-west1");
+        assertThat(region(end, "us-east1").getColdStarts()).isEqualTo(2);
+        assertThat(region(end, "europe-west1").getColdStarts()).isEqualTo(1);
+        assertThat(region(end, "europe-west1").getWorkersLost()).isEqualTo(1);
+        assertThat(region(end, "us-east1").getWorkersLost()).isZero();
+    }
+
+    private static LiveSnapshot region(LiveSnapshot s, String name) {
+        return s.getRegionsList().stream()
+                .filter(r -> r.getRegion().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no region " + name + " in " + s));
     }
 }
