@@ -221,7 +221,7 @@ if [ "$TARGET_KIND" = nginx ]; then
   # One nginx process (no master), loopback only, no logging: a trivial endpoint written in C.
   for _ in $(seq 1 50); do
     TARGET_PORT=$(( 20000 + RANDOM % 40000 ))
-    ss -Htln "( sport = :$TARGET_PORT )" | grep -q . || break
+    ss -Htan "( sport = :$TARGET_PORT )" | grep -q . || break   # any state: a connection's local port blocks bind too
   done
   mkdir -p "$TMP/nginx"
   cat >"$TMP/nginx/nginx.conf" <<EOF
