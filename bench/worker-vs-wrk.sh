@@ -23,10 +23,16 @@
 #                        64 leaves ample room, as wrk's 16, while 512 let a brief target stall at a run's
 #                        start open hundreds of connections whose accepts slow the target further.
 #   --syscalls           also counts syscalls and context switches per request (perf stat tracepoints;
-#                        counts, unlike CPU time, do not depend on what else runs on the machine)
+#                        counts, unlike CPU time, do not depend on what else runs on the machine), and
+#                        perf's task-clock per request: the scheduler's exact run time, where utime+stime
+#                        are sampled at the timer tick (CONFIG_TICK_CPU_ACCOUNTING)
 # Environment: WORKER_JAVA_OPTS (extra JVM flags for the worker only, e.g. a JFR recording),
 #              PLAN_EXTRA (YAML lines appended to every plan, e.g. "interval: 100ms"),
-#              WORKER_CPU / LOAD_CPU (default 0), TARGET_CPU (default 1).
+#              WORKER_CPU / LOAD_CPU (default 0), TARGET_CPU (default 1),
+#              TARGET_NICE (default 0: the target's nice value; e.g. -10 when --isolate moves a busy
+#              machine's other work onto the target's CPU, so the endpoint is not starved by it),
+#              HELPER_NICE (default 10: the coordinator's and each run's CLI's nice value; 0 when that CPU is
+#              so busy that a niced CLI does not start within the run's timeout).
 #
 # Pinning (default, 2-core machine): the worker and later wrk on core 0 (the load-generator core),
 # the target, the coordinator and the `salvo run` CLI on core 1. Pinned, the worker JVM sees one
@@ -201,10 +207,11 @@ thread_delta() {
     END { for (n in cpu) if (cpu[n] > 0) printf "%-20s %6.2f s\n", n, cpu[n] / hz }' "$1" "$2" | sort -k2 -rn
 }
 
-PERF_EVENTS=context-switches,syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_readv,syscalls:sys_enter_writev,syscalls:sys_enter_recvfrom,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_epoll_pwait2,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield,syscalls:sys_enter_nanosleep,syscalls:sys_enter_clock_nanosleep
+PERF_EVENTS=task-clock,context-switches,syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_readv,syscalls:sys_enter_writev,syscalls:sys_enter_recvfrom,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_epoll_pwait2,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield,syscalls:sys_enter_nanosleep,syscalls:sys_enter_clock_nanosleep
 # perf stat -x, output -> "event per-request" lines and the total of the syscalls counted.
 per_request() {
   awk -F, -v n="$2" '$3 ~ /^[a-z]/ { e = $3; sub(/^syscalls:sys_enter_/, "", e); c = $1 + 0;
+      if (e == "task-clock") { printf "%-18s %8.3f\n", "task-clock_us", c * 1000 / n; next }
       if (e != "context-switches") total += c; printf "%-18s %8.3f\n", e, c / n }
     END { printf "%-18s %8.3f\n", "syscalls_total", total / n }' "$1"
 }
@@ -214,7 +221,7 @@ if [ "$TARGET_KIND" = nginx ]; then
   # One nginx process (no master), loopback only, no logging: a trivial endpoint written in C.
   for _ in $(seq 1 50); do
     TARGET_PORT=$(( 20000 + RANDOM % 40000 ))
-    ss -Htln "( sport = :$TARGET_PORT )" | grep -q . || break
+    ss -Htan "( sport = :$TARGET_PORT )" | grep -q . || break   # any state: a connection's local port blocks bind too
   done
   mkdir -p "$TMP/nginx"
   cat >"$TMP/nginx/nginx.conf" <<EOF
@@ -239,12 +246,12 @@ http {
   }
 }
 EOF
-  "${PIN_TARGET[@]}" nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >"$TMP/target.log" 2>&1 &
+  nice -n "${TARGET_NICE:-0}" "${PIN_TARGET[@]}" nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >"$TMP/target.log" 2>&1 &
   TARGET_PID=$!; PIDS+=("$TARGET_PID")
   for _ in $(seq 1 100); do ss -Htln "( sport = :$TARGET_PORT )" | grep -q . && break; sleep 0.1; done
   ss -Htln "( sport = :$TARGET_PORT )" | grep -q . || { echo "worker-vs-wrk: nginx did not listen" >&2; cat "$TMP/target.log" "$TMP/nginx/error.log" >&2; exit 1; }
 else
-  "${PIN_TARGET[@]}" java -jar "$JAR" target --port 0 --delay-ms 0 >"$TMP/target.log" 2>&1 &
+  nice -n "${TARGET_NICE:-0}" "${PIN_TARGET[@]}" java -jar "$JAR" target --port 0 --delay-ms 0 >"$TMP/target.log" 2>&1 &
   TARGET_PID=$!; PIDS+=("$TARGET_PID")
   TARGET_PORT=$(await_port "$TMP/target.log" "listening on " "$TARGET_PID")
 fi
@@ -252,7 +259,7 @@ fi
 # The coordinator and each run's CLI share the target's CPU; niced, so their bursts (a CLI JVM starting and
 # compiling just before a run, the coordinator assigning it) do not slow the target at the run's start, which
 # the worker would see as a backlog.
-"${PIN_TARGET[@]}" nice -n 10 java -jar "$JAR" coordinator --port 0 >"$TMP/coordinator.log" 2>&1 &
+"${PIN_TARGET[@]}" nice -n "${HELPER_NICE:-10}" java -jar "$JAR" coordinator --port 0 >"$TMP/coordinator.log" 2>&1 &
 COORD_PID=$!; PIDS+=("$COORD_PID")
 COORD_PORT=$(await_port "$TMP/coordinator.log" "Salvo coordinator listening on " "$COORD_PID")
 
@@ -287,7 +294,7 @@ EOF
   if [ -n "$MAX_CONNS" ]; then echo "maxConnections: $MAX_CONNS" >>"$dir/plan.yaml"; fi
   if [ -n "${PLAN_EXTRA:-}" ]; then printf '%s\n' "$PLAN_EXTRA" >>"$dir/plan.yaml"; fi
   # The CLI runs under a shell that reports its CPU (cutime+cstime) once the CLI has exited.
-  "${PIN_TARGET[@]}" nice -n 10 sh -c 'timeout "$1" java -jar "$2" run "$3" --coordinator "$4" --out "$5" -q >"$5/cli.log" 2>&1
+  "${PIN_TARGET[@]}" nice -n "${HELPER_NICE:-10}" sh -c 'timeout "$1" java -jar "$2" run "$3" --coordinator "$4" --out "$5" -q >"$5/cli.log" 2>&1
     rc=$?; cat /proc/$$/stat >"$5/cli.stat"; exit $rc' cli-sh $((dur + 60)) "$JAR" "$dir/plan.yaml" "127.0.0.1:$COORD_PORT" "$dir" &
   local cli=$!
   PIDS+=("$cli")
@@ -401,6 +408,9 @@ wrk_other_pct=$(awk -v t=$(( (m1 - m0) - wrk_ticks - (t1 - t0) - (w1 - w0) - (c1
   echo "Command: $COMMAND (started $START_DATE; load average at start: $START_LOAD)"
   echo "Target: $TARGET_KIND$([ "$TARGET_KIND" = nginx ] && echo " ($(nginx -v 2>&1 | sed 's/.*: //'), one process, return 200)")"
   echo "Pinning: $([ "$PIN" = 1 ] && echo "worker and wrk on CPU $LOAD_CPU; target, coordinator and salvo run CLI on CPU $TARGET_CPU" || echo off)$([ "$ISOLATE" = 1 ] && echo "; every other process moved to CPU $TARGET_CPU (--isolate)")"
+  [ "${TARGET_NICE:-0}" != 0 ] && echo "Target nice value: $TARGET_NICE (TARGET_NICE)"
+  [ "${HELPER_NICE:-10}" != 10 ] && echo "Coordinator and CLI nice value: $HELPER_NICE (HELPER_NICE)"
+  [ -n "${WORKER_JAVA_OPTS:-}" ] && echo "Worker JVM options: $WORKER_JAVA_OPTS (WORKER_JAVA_OPTS)"
   echo "idle worker (connected, no run): ${IDLE_PCT}% of a core"
   echo "wrk -t1 -c$WRK_CONNS -d${DURATION}s: $wrk_reqs requests, $wrk_rps req/s, p99 $wrk_p99 (closed loop)," \
        "CPU $(awk -v t="$wrk_ticks" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }') s (${wrk_pct}% of a core)," \

@@ -39,13 +39,20 @@ public final class LoadEngine {
     private final RequestShape shape;
     private final long startNanos;
     private final long requestTimeoutNanos;
+    private final long sendAheadNanos;
     private final AtomicInteger lanesDone = new AtomicInteger();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
     private LoadEngine(
-            List<Lane> lanes, ScheduleDealer dealer, RequestShape shape, long startNanos, long requestTimeoutNanos) {
+            List<Lane> lanes,
+            ScheduleDealer dealer,
+            RequestShape shape,
+            long startNanos,
+            long requestTimeoutNanos,
+            long sendAheadNanos) {
         this.lanes = lanes;
         this.requestTimeoutNanos = requestTimeoutNanos;
+        this.sendAheadNanos = sendAheadNanos;
         this.shape = shape;
         this.dealer = dealer;
         this.startNanos = startNanos;
@@ -74,7 +81,8 @@ public final class LoadEngine {
         int lanesUsed = Math.max(1, Math.min(laneCount, Math.min(settings.maxInFlight(), settings.maxConnections())));
         List<Lane> lanes = new ArrayList<>(lanesUsed);
         ScheduleDealer dealer = new ScheduleDealer(schedule, lanesUsed);
-        LoadEngine engine = new LoadEngine(lanes, dealer, shape, startNanos, settings.requestTimeoutNanos());
+        LoadEngine engine = new LoadEngine(
+                lanes, dealer, shape, startNanos, settings.requestTimeoutNanos(), settings.sendAheadNanos());
         for (int i = 0; i < lanesUsed; i++) {
             // A fresh event-loop context per lane: contexts created from one non-Vert.x thread through
             // the public API all stick to the same event loop, which would serialise the lanes.
@@ -112,9 +120,12 @@ public final class LoadEngine {
         return total / parts + (i < total % parts ? 1 : 0);
     }
 
-    /** Replaces this worker's slice from now on (a newer assignment epoch). */
+    /**
+     * Replaces this worker's slice from now on (a newer assignment epoch): from the end of the send-ahead window, since
+     * lanes may already have sent the old slice's instants up to it, so no instant is sent under both slices.
+     */
     public void reslice(SliceSegment segment, long seed) {
-        long fromNanos = Math.max(0, System.nanoTime() - startNanos);
+        long fromNanos = Math.max(0, System.nanoTime() - startNanos + sendAheadNanos + 1);
         dealer.reslice(segment, seed, fromNanos);
         for (Lane lane : lanes) {
             lane.onContext(lane::rearm);
