@@ -21,7 +21,7 @@ import java.util.Optional;
  * @param windowSeconds     length of the usage window
  * @param predictions       successful predictions in the window
  * @param predictionsSource who counted them: the platform, or Salvo's 2xx responses
- * @param lines             one per billed quantity
+ * @param lines             one per billed quantity (as the run report carries them)
  * @param total             Σ of the priced lines
  * @param perMillion        total ÷ predictions × 10⁶; null without a prediction
  * @param unpriced          dimensions with no price (or a price in another unit)
@@ -33,26 +33,10 @@ public record CostEstimate(
         @JsonProperty("window_s") double windowSeconds,
         @JsonProperty("predictions") long predictions,
         @JsonProperty("predictions_source") String predictionsSource,
-        @JsonProperty("lines") List<Line> lines,
+        @JsonProperty("lines") List<CostSection.Line> lines,
         @JsonProperty("total") double total,
         @JsonProperty("per_million_predictions") Double perMillion,
         @JsonProperty("unpriced") List<String> unpriced) {
-
-    /**
-     * One billed quantity and what it costs.
-     *
-     * @param priceKey  the price table entry used; null when unpriced
-     * @param unitPrice null when unpriced
-     * @param cost      amount × unit price; null when unpriced
-     */
-    public record Line(
-            @JsonProperty("dimension") String dimension,
-            @JsonProperty("amount") double amount,
-            @JsonProperty("unit") String unit,
-            @JsonProperty("basis") String basis,
-            @JsonProperty("price_key") String priceKey,
-            @JsonProperty("unit_price") Double unitPrice,
-            @JsonProperty("cost") Double cost) {}
 
     /**
      * Prices {@code usage}.
@@ -60,7 +44,7 @@ public record CostEstimate(
      * @param salvoSuccesses the 2xx responses Salvo counted in the run, used when the platform gives no count
      */
     public static CostEstimate of(PlatformUsage usage, long salvoSuccesses, PriceTable table) {
-        List<Line> lines = new ArrayList<>();
+        List<CostSection.Line> lines = new ArrayList<>();
         List<String> unpriced = new ArrayList<>();
         double total = 0;
         for (UsageQuantity q : usage.quantities()) {
@@ -71,12 +55,12 @@ public record CostEstimate(
                         + table.price(q.dimension())
                                 .map(p -> " (priced per " + p.unit() + ", measured in " + q.unit() + ")")
                                 .orElse(""));
-                lines.add(new Line(q.dimension(), q.amount(), q.unit(), q.basis(), null, null, null));
+                lines.add(new CostSection.Line(q.dimension(), q.amount(), q.unit(), q.basis(), null, null, null));
                 continue;
             }
             double cost = q.amount() * price.get().price();
             total += cost;
-            lines.add(new Line(
+            lines.add(new CostSection.Line(
                     q.dimension(),
                     q.amount(),
                     q.unit(),
@@ -114,10 +98,7 @@ public record CostEstimate(
                 !complete(),
                 unpriced,
                 CostSection.LEAVES_OUT,
-                lines.stream()
-                        .map(l -> new CostSection.Line(
-                                l.dimension(), l.amount(), l.unit(), l.basis(), l.priceKey(), l.unitPrice(), l.cost()))
-                        .toList());
+                lines);
     }
 
     /** True when every quantity was priced. */

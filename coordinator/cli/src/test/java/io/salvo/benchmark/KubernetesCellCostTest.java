@@ -13,6 +13,7 @@ import io.salvo.platform.DeploymentSpec;
 import io.salvo.platform.PlatformDriver;
 import io.salvo.platform.PlatformDrivers;
 import io.salvo.platform.PlatformUsage;
+import io.salvo.report.CostSection;
 import io.salvo.testkit.Await;
 import java.time.Instant;
 import java.util.HashMap;
@@ -123,7 +124,7 @@ class KubernetesCellCostTest {
             // the dated built-in table prices the e2-standard-4 hour; the c3 half hour has no price: a lower bound
             CostEstimate table = CostEstimate.of(usage, 2_000_000, PriceTable.builtIn());
             assertThat(table.lines())
-                    .extracting(CostEstimate.Line::dimension, CostEstimate.Line::amount)
+                    .extracting(CostSection.Line::dimension, CostSection.Line::amount)
                     .containsExactlyInAnyOrder(
                             org.assertj.core.groups.Tuple.tuple("kubernetes:node-hours:e2-standard-4", 1.0),
                             org.assertj.core.groups.Tuple.tuple("kubernetes:node-hours:c3-highcpu-88", 0.5));
@@ -141,7 +142,7 @@ class KubernetesCellCostTest {
             assertThat(plan.priceTable()).isEqualTo("built-in + the plan's node prices");
             assertThat(plan.lines())
                     .allSatisfy(l -> assertThat(l.priceKey()).startsWith("kubernetes:node-hours:"))
-                    .extracting(CostEstimate.Line::unitPrice)
+                    .extracting(CostSection.Line::unitPrice)
                     .containsExactlyInAnyOrder(0.10, 3.5);
         }
     }

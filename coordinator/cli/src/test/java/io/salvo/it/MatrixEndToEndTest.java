@@ -10,6 +10,7 @@ import io.salvo.benchmark.CostEstimate;
 import io.salvo.benchmark.ExperimentRecord;
 import io.salvo.benchmark.ExperimentRecord.Experiment;
 import io.salvo.cli.SalvoCli;
+import io.salvo.report.CostSection;
 import io.salvo.report.ReportFiles;
 import io.salvo.report.RunReport;
 import io.salvo.testkit.Await;
@@ -59,7 +60,7 @@ class MatrixEndToEndTest {
         CostEstimate cost = r.cost();
         assertThat(cost).as(BenchmarkFiles.fileName(r)).isNotNull();
         double total = 0;
-        for (CostEstimate.Line line : cost.lines()) {
+        for (CostSection.Line line : cost.lines()) {
             if (line.unitPrice() == null) {
                 continue;
             }
@@ -161,7 +162,7 @@ class MatrixEndToEndTest {
         // leaves on the worker's clock and may reach the platform a few ms before the start on the coordinator's.
         // Sent, not intended: an intended request given up unsent never reaches the platform.
         Map<String, Double> amounts = cloudWarm.cost().lines().stream()
-                .collect(java.util.stream.Collectors.toMap(CostEstimate.Line::dimension, CostEstimate.Line::amount));
+                .collect(java.util.stream.Collectors.toMap(CostSection.Line::dimension, CostSection.Line::amount));
         double requests = amounts.get("aws-lambda:requests");
         RunReport.Totals cloudWarmTotals = ReportFiles.json()
                 .readValue(out.resolve(cloudWarm.runReport()).toFile(), RunReport.class)
