@@ -255,13 +255,13 @@ public final class CoordinatorMemory {
         int withData = 0;
         long sent = 0;
         for (MergedInterval m : result.getIntervalsList()) {
-            if (m.getWorkerIdsCount() == 0) {
+            if (m.getWorkersReported() == 0) {
                 continue;
             }
             withData++;
             sent += m.getSent();
-            if (m.getWorkerIdsCount() != workers || m.getSent() != (long) workers * PER_REPORT) {
-                problems.add("interval " + m.getIntervalIndex() + ": " + m.getWorkerIdsCount() + " workers, sent "
+            if (m.getWorkersReported() != workers || m.getSent() != (long) workers * PER_REPORT) {
+                problems.add("interval " + m.getIntervalIndex() + ": " + m.getWorkersReported() + " workers, sent "
                         + m.getSent());
             } else if (m.getOutcomesCount() != 1
                     || !HistogramCodec.decode(m.getOutcomes(0).getLatencyMicros())

@@ -1,10 +1,12 @@
 package io.salvo.report;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.core.histogram.HistogramSpec;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.detect.LiveDetectors;
 import io.salvo.detect.PlatformInstanceSignals;
 import io.salvo.proto.v1.CapturedHeader;
@@ -361,7 +363,13 @@ public record RunReport(
             @JsonProperty("clock_round_trip_ms") double clockRoundTripMillis,
             @JsonProperty("finished") boolean finished,
             @JsonProperty("lost") boolean lost,
-            @JsonProperty("sent_by_interval") Map<Long, Long> sentByInterval) {}
+            @JsonProperty("sent_by_interval") Map<Long, Long> sentByInterval,
+            /*
+             * Intervals per key of sent_by_interval when more than one (plans longer than 512 intervals, whose keys
+             * are the first interval of each group); absent when each key is one interval.
+             */
+            @JsonProperty("sent_by_interval_width") @JsonInclude(JsonInclude.Include.NON_NULL)
+            Integer sentByIntervalWidth) {}
 
     /**
      * Histograms of one merged interval, decoded; also used by the .hlog writer. The request phases are empty
@@ -481,7 +489,7 @@ public record RunReport(
                     m.getUnsent(),
                     Percentiles.of(intervalLatency),
                     Percentiles.of(intervalService),
-                    m.getWorkerIdsCount(),
+                    ReportedBy.count(m),
                     m.getHadLateReports(),
                     headers(m.getCapturedHeadersList()),
                     Percentiles.of(d.schedulerLag()),
@@ -556,7 +564,8 @@ public record RunReport(
                     w.getClockRoundTripNanos() / 1e6,
                     w.getFinished(),
                     w.getLost(),
-                    new java.util.TreeMap<>(w.getSentByIntervalMap())));
+                    new java.util.TreeMap<>(w.getSentByIntervalMap()),
+                    w.getSentByIntervalWidth() > 1 ? w.getSentByIntervalWidth() : null));
         }
         DetectorReport detectorReport = DetectorReport.of(detectors.summary());
         List<RegionRow> regionRows = regions(result, byRegion);

@@ -10,6 +10,7 @@ import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.run.RunSettings;
 import io.salvo.coordinator.server.CoordinatorServer;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.core.term.Terms;
@@ -338,7 +339,7 @@ class PartitionTest {
                     .filter(m -> m.getIntervalIndex() == index)
                     .findFirst()
                     .orElseThrow(() -> new AssertionError("interval " + index + " missing: " + indexes));
-            assertThat(interval.getWorkerIdsList())
+            assertThat(ReportedBy.workerIds(result, interval))
                     .as("workers in interval %s", index)
                     .containsExactlyInAnyOrder("w0", "w1");
         }
@@ -359,8 +360,9 @@ class PartitionTest {
     private static List<String> summary(RunResult result) {
         List<String> lines = new ArrayList<>();
         for (MergedInterval m : result.getIntervalsList()) {
-            lines.add("interval " + m.getIntervalIndex() + " " + new java.util.TreeSet<>(m.getWorkerIdsList())
-                    + " sent " + m.getSent() + " completed " + m.getCompleted());
+            lines.add(
+                    "interval " + m.getIntervalIndex() + " " + new java.util.TreeSet<>(ReportedBy.workerIds(result, m))
+                            + " sent " + m.getSent() + " completed " + m.getCompleted());
         }
         for (WorkerSummary w : result.getWorkersList()) {
             lines.add("worker " + w.getWorkerId() + " sent " + w.getSent() + " completed " + w.getCompleted()

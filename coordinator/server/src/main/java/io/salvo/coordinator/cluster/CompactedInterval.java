@@ -2,68 +2,99 @@ package io.salvo.coordinator.cluster;
 
 import io.salvo.proto.v1.MergedInterval;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 
 /**
  * One interval of a running run whose reports were compacted: the exact merge of the reports of the workers it
- * lists ({@link MergedInterval#getWorkerIdsList()}), and per worker a 64-bit digest of the report that was merged,
- * in the same order. Stored in {@code salvo.run.<id>.compacted} under the interval index, in place of the
- * interval's raw reports.
+ * names ({@link MergedInterval#getReportedBy()}). Stored in {@code salvo.run.<id>.compacted} under the interval
+ * index, in place of the interval's raw reports. Two forms:
+ * <ul>
+ *   <li><em>Recent</em>: per worker that reported, its id, a 64-bit digest of the report merged, and what the
+ *       report counted (requests sent and completed), so that a second copy arriving while workers may still
+ *       re-send is told apart (same digest: a harmless re-delivery; another: a duplicate to refuse), and a new
+ *       leader's per-worker counts include the interval.</li>
+ *   <li><em>Sealed</em> ({@link #sealed}): the merge alone, once the interval is past every worker's re-send
+ *       horizon; the per-worker counts moved into the run's {@link SealedCounts}. A copy arriving after that is
+ *       known to be one (the interval's bit set names its worker) but no longer compared. What it costs per
+ *       worker and interval drops from ~25 bytes (twice, with the backup) to one bit (ADR 0022).</li>
+ * </ul>
  *
  * <p>Assumptions and guarantees:
  * <ul>
- *   <li>Self-contained: a new leader restores the interval from this entry alone and marks each listed worker as
- *       reported; any raw report still stored for a listed worker is a copy of one already in here.</li>
- *   <li>A worker's second copy is told apart as before without the first: the same digest is a harmless
- *       re-delivery, another digest a duplicate to refuse. The digest ({@link #digestOf}) is CRC-32C and CRC-32 of
- *       the report's bytes side by side: meant against accidents, not forgery (a worker that forges a collision
- *       only makes its own conflicting copy pass as a re-delivery, which changes nothing merged).</li>
- *   <li>Rewritten, never edited in place, when a late report for the interval arrives: the new entry lists the
- *       old workers with their old digests, plus the new ones.</li>
+ *   <li>Self-contained: a new leader restores the interval from this entry alone and marks each named worker as
+ *       reported; any raw report still stored for one of them is a copy of one already in here.</li>
+ *   <li>The digest ({@link #digestOf}) is CRC-32C and CRC-32 of the report's bytes side by side: meant against
+ *       accidents, not forgery (a worker that forges a collision only makes its own conflicting copy pass as a
+ *       re-delivery, which changes nothing merged).</li>
+ *   <li>Rewritten, never edited in place, when a late report for the interval arrives: the new entry names the
+ *       old workers (a recent entry with their old digests), plus the new ones.</li>
  * </ul>
- * Per worker it also keeps what that worker's report counted (requests sent and completed), so a new leader's
- * per-worker totals include the compacted intervals.
  *
- * <p>Encoded with {@link StateCodec} (format version first, then the merged interval's protobuf bytes, then the
- * digests, then the per-worker sent and completed counts as varints; an entry written without the counts reads as
- * zero counts).
+ * <p>Encoded with {@link StateCodec}: format version, the merged interval's protobuf bytes, then whether it is
+ * sealed, then (recent only) the number of workers and per worker its id, digest, and sent and completed counts
+ * as varints.
  */
 public final class CompactedInterval {
 
     private final MergedInterval merged;
+    private final boolean sealed;
+    private final String[] workerIds;
     private final long[] digests;
     private final long[] sent;
     private final long[] completed;
 
-    /**
-     * @param digests each listed worker's report digest, in the order of {@code merged.worker_ids}
-     * @param sent each listed worker's requests sent in the interval, same order
-     * @param completed each listed worker's requests completed in the interval, same order
-     */
-    public CompactedInterval(MergedInterval merged, long[] digests, long[] sent, long[] completed) {
-        int workers = merged.getWorkerIdsCount();
-        if (digests.length != workers || sent.length != workers || completed.length != workers) {
-            throw new IllegalArgumentException(digests.length + " digests, " + sent.length + " sent and "
-                    + completed.length + " completed counts for " + workers + " workers");
-        }
-        this.merged = merged;
-        this.digests = digests.clone();
-        this.sent = sent.clone();
-        this.completed = completed.clone();
-    }
-
-    /** What one listed worker's report counted. */
+    /** What one worker's report counted, and its digest. */
     public record WorkerCounts(long digest, long sent, long completed) {}
 
-    /** Each listed worker's digest and counts, by worker id. */
+    private CompactedInterval(MergedInterval merged, boolean sealed, Map<String, WorkerCounts> byWorker) {
+        this.merged = merged;
+        this.sealed = sealed;
+        int n = byWorker.size();
+        if (!sealed && n != merged.getWorkersReported()) {
+            throw new IllegalArgumentException("interval " + merged.getIntervalIndex() + ": counts for " + n
+                    + " workers, but its merge holds " + merged.getWorkersReported() + " reports");
+        }
+        workerIds = new String[n];
+        digests = new long[n];
+        sent = new long[n];
+        completed = new long[n];
+        int i = 0;
+        for (Map.Entry<String, WorkerCounts> e : byWorker.entrySet()) {
+            workerIds[i] = e.getKey();
+            digests[i] = e.getValue().digest();
+            sent[i] = e.getValue().sent();
+            completed[i] = e.getValue().completed();
+            i++;
+        }
+    }
+
+    /**
+     * A recent entry: the merge and, for each worker whose report it holds, that report's digest and counts.
+     *
+     * @throws IllegalArgumentException when the workers given are not as many as the merge holds reports
+     */
+    public static CompactedInterval recent(MergedInterval merged, Map<String, WorkerCounts> byWorker) {
+        return new CompactedInterval(merged, false, byWorker);
+    }
+
+    /** A sealed entry: the merge alone. */
+    public static CompactedInterval sealed(MergedInterval merged) {
+        return new CompactedInterval(merged, true, Map.of());
+    }
+
+    /** Whether only the merge is kept (per-worker digests and counts are gone). */
+    public boolean isSealed() {
+        return sealed;
+    }
+
+    /** Each worker's digest and counts, by worker id; empty when sealed. */
     public Map<String, WorkerCounts> countsByWorker() {
-        List<String> workers = merged.getWorkerIdsList();
-        Map<String, WorkerCounts> byWorker = new HashMap<>(workers.size() * 2);
-        for (int i = 0; i < digests.length; i++) {
-            byWorker.put(workers.get(i), new WorkerCounts(digests[i], sent[i], completed[i]));
+        Map<String, WorkerCounts> byWorker = new HashMap<>(workerIds.length * 2);
+        for (int i = 0; i < workerIds.length; i++) {
+            byWorker.put(workerIds[i], new WorkerCounts(digests[i], sent[i], completed[i]));
         }
         return byWorker;
     }
@@ -85,11 +116,10 @@ public final class CompactedInterval {
         return merged.getIntervalIndex();
     }
 
-    /** The listed worker's digest, or null when the entry does not include that worker's report. */
+    /** The worker's digest, or null when this recent entry does not hold that worker's report (or is sealed). */
     public Long digestOf(String workerId) {
-        List<String> workers = merged.getWorkerIdsList();
-        for (int i = 0; i < digests.length; i++) {
-            if (workers.get(i).equals(workerId)) {
+        for (int i = 0; i < workerIds.length; i++) {
+            if (workerIds[i].equals(workerId)) {
                 return digests[i];
             }
         }
@@ -97,12 +127,15 @@ public final class CompactedInterval {
     }
 
     public byte[] encode() {
-        StateCodec.Writer w = new StateCodec.Writer().writeMessage(merged).writeInt(digests.length);
-        for (long d : digests) {
-            w.writeLong(d);
-        }
-        for (int i = 0; i < digests.length; i++) {
-            w.writeUnsignedVarLong(sent[i]).writeUnsignedVarLong(completed[i]);
+        StateCodec.Writer w = new StateCodec.Writer().writeMessage(merged).writeBoolean(sealed);
+        if (!sealed) {
+            w.writeInt(workerIds.length);
+            for (int i = 0; i < workerIds.length; i++) {
+                w.writeString(workerIds[i])
+                        .writeLong(digests[i])
+                        .writeUnsignedVarLong(sent[i])
+                        .writeUnsignedVarLong(completed[i]);
+            }
         }
         return w.toByteArray();
     }
@@ -110,42 +143,34 @@ public final class CompactedInterval {
     public static CompactedInterval decode(byte[] bytes) {
         StateCodec.Reader r = new StateCodec.Reader(bytes);
         MergedInterval merged = r.readMessage(MergedInterval.parser());
+        if (r.readBoolean()) {
+            return sealed(merged);
+        }
         int n = r.readCount();
-        long[] digests = new long[n];
+        Map<String, WorkerCounts> byWorker = new java.util.LinkedHashMap<>(n * 2);
         for (int i = 0; i < n; i++) {
-            digests[i] = r.readLong();
+            String id = r.readString();
+            byWorker.put(id, new WorkerCounts(r.readLong(), r.readUnsignedVarLong(), r.readUnsignedVarLong()));
         }
-        long[] sent = new long[n];
-        long[] completed = new long[n];
-        if (r.hasMore()) {
-            for (int i = 0; i < n; i++) {
-                sent[i] = r.readUnsignedVarLong();
-                completed[i] = r.readUnsignedVarLong();
-            }
-        }
-        return new CompactedInterval(merged, digests, sent, completed);
+        return recent(merged, byWorker);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof CompactedInterval other
                 && merged.equals(other.merged)
-                && java.util.Arrays.equals(digests, other.digests)
-                && java.util.Arrays.equals(sent, other.sent)
-                && java.util.Arrays.equals(completed, other.completed);
+                && sealed == other.sealed
+                && countsByWorker().equals(other.countsByWorker());
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(
-                merged,
-                java.util.Arrays.hashCode(digests),
-                java.util.Arrays.hashCode(sent),
-                java.util.Arrays.hashCode(completed));
+        return Objects.hash(merged, sealed, countsByWorker());
     }
 
     @Override
     public String toString() {
-        return "CompactedInterval[" + merged.getIntervalIndex() + ", " + digests.length + " workers]";
+        return "CompactedInterval[" + merged.getIntervalIndex() + ", " + merged.getWorkersReported() + " workers"
+                + (sealed ? ", sealed]" : "]");
     }
 }

@@ -52,7 +52,8 @@ import java.util.stream.Collectors;
  *       dropped after the retention period; its record and final result stay</li>
  *   <li>{@code salvo.run.<id>.reports}: "interval/worker" → {@code IntervalReport} bytes</li>
  *   <li>{@code salvo.run.<id>.compacted}: interval index → {@link CompactedInterval}, in place of that
- *       interval's reports once it is older than the grace period plus the compaction margin</li>
+ *       interval's reports once it is older than the grace period plus the compaction margin; under key
+ *       {@value #SEALED_COUNTS_KEY}, the run's {@link SealedCounts}</li>
  *   <li>{@code salvo.run.<id>.events}: worker id → its terminal {@code WorkerEvent}</li>
  *   <li>{@code salvo.run.<id>.snapshots}: sequence → {@code LiveSnapshot}</li>
  *   <li>{@code salvo.run.<id>.rejections}: member id → {@link RejectionTally}</li>
@@ -513,6 +514,9 @@ public final class CoordinatorCluster implements AutoCloseable {
     public IMap<String, byte[]> reports(String runId) {
         return hz.getMap("salvo.run." + runId + ".reports");
     }
+
+    /** The key of a run's {@link SealedCounts} in its compacted intervals' map (interval indices are never negative). */
+    public static final long SEALED_COUNTS_KEY = -1L;
 
     /** The run's compacted intervals: interval index → {@link CompactedInterval} bytes. */
     public IMap<Long, byte[]> compacted(String runId) {

@@ -48,7 +48,17 @@ final class HazelcastRunStore implements RunStore {
 
     @Override
     public NavigableMap<Long, byte[]> compactedIntervals() {
-        return new TreeMap<>(cluster.compacted(runId));
+        return new TreeMap<>(cluster.compacted(runId)).tailMap(0L, true);
+    }
+
+    @Override
+    public byte[] sealedCounts() {
+        return cluster.compacted(runId).get(CoordinatorCluster.SEALED_COUNTS_KEY);
+    }
+
+    @Override
+    public void saveSealedCounts(byte[] sealedCounts) {
+        cluster.compacted(runId).set(CoordinatorCluster.SEALED_COUNTS_KEY, sealedCounts);
     }
 
     @Override

@@ -41,6 +41,12 @@ public interface RunStore {
     /** Stores (or replaces) a compacted interval; written before the raw reports it covers are removed. */
     void saveCompacted(long intervalIndex, byte[] compacted);
 
+    /** The run's {@link SealedCounts} (encoded), or null while no interval is sealed. */
+    byte[] sealedCounts();
+
+    /** Replaces the run's {@link SealedCounts}; written before the intervals it newly covers are sealed. */
+    void saveSealedCounts(byte[] sealedCounts);
+
     /** Removes these raw reports (keys "interval/worker"); each is covered by a compacted interval stored before. */
     void removeReports(Set<String> keys);
 

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.core.histogram.SparseHistogram;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.MergedInterval;
@@ -58,6 +59,8 @@ public final class IntervalMerger {
     private final long maxIntervalIndex;
 
     private final Map<String, WorkerProgress> workers = new HashMap<>();
+    /** The same workers in the order they were added: a worker's position is its bit in every interval's set. */
+    private final List<WorkerProgress> inOrder = new ArrayList<>();
     /** The plan's regions in plan order; empty when results are not kept per region. */
     private final List<String> regions;
 
@@ -100,12 +103,23 @@ public final class IntervalMerger {
         addWorker(workerId, "");
     }
 
-    /** Expects reports from this worker, of {@code region}, from now on. */
+    /**
+     * Expects reports from this worker, of {@code region}, from now on. Workers must be added in the run's order
+     * (the order they were assigned, as the run's record keeps them): a worker's position in it is its bit in each
+     * merged interval's {@link MergedInterval#getReportedBy()}, for this coordinator and any that restores the run.
+     */
     public synchronized void addWorker(String workerId, String region) {
-        WorkerProgress progress = new WorkerProgress(workerId, regions.contains(region) ? region : null);
+        WorkerProgress progress = new WorkerProgress(inOrder.size(), regions.contains(region) ? region : null);
         if (workers.putIfAbsent(workerId, progress) == null) {
+            inOrder.add(progress);
             running++;
         }
+    }
+
+    /** The worker's position in the run's order, or -1 when it is not part of the run. */
+    public synchronized int positionOf(String workerId) {
+        WorkerProgress progress = workers.get(workerId);
+        return progress == null ? -1 : progress.ordinal;
     }
 
     /** The worker reported everything up to {@code lastIndex}; it is not waited for beyond it. */
@@ -188,15 +202,14 @@ public final class IntervalMerger {
         progress.highestReported = Math.max(progress.highestReported, index);
         IntervalState state = intervals.computeIfAbsent(index, this::newState);
         boolean wasLive = state.live != null;
-        // The worker's one id string, not the report's copy: every interval it reports lists it.
-        state.merge(progress.id, decoded);
+        state.merge(progress.ordinal, decoded);
         if (progress.region != null) {
-            state.region(progress.region).merge(progress.id, decoded);
+            state.region(progress.region).merge(progress.ordinal, decoded);
         }
         if (state.shown && !wasLive) {
             keepLive(state);
         }
-        return index == nextToShow && state.workerIds.size() >= expectedWorkers(index)
+        return index == nextToShow && state.workersReported >= expectedWorkers(index)
                 ? Merged.NEXT_MAY_BE_COMPLETE
                 : Merged.MERGED;
     }
@@ -277,7 +290,7 @@ public final class IntervalMerger {
         IntervalState state = intervals.get(index);
         // Fewer reports than expected workers settles it without a scan, which is the common case
         // on every tick until the interval's last report arrives.
-        if (state == null || state.workerIds.size() < expectedWorkers(index)) {
+        if (state == null || state.workersReported < expectedWorkers(index)) {
             return false;
         }
         for (WorkerProgress p : workers.values()) {
@@ -330,8 +343,9 @@ public final class IntervalMerger {
 
     /**
      * Restores an interval from its compacted form (a new leader, or a copy answering for the result): its
-     * merged data as it was, and every worker it lists counted as having reported it, so their copies are
-     * {@code ALREADY_MERGED}. Workers not part of the run are ignored. The interval must have nothing merged
+     * merged data as it was, and every worker it names ({@link MergedInterval#getReportedBy()}, by position in the
+     * run's order) counted as having reported it, so their copies are {@code ALREADY_MERGED}. Positions beyond the
+     * workers added are ignored. The interval must have nothing merged
      * yet: a restore reads compacted intervals before any raw report.
      *
      * @throws IllegalStateException when something was merged for the interval already
@@ -344,9 +358,10 @@ public final class IntervalMerger {
         }
         IntervalState state = IntervalState.fromMerged(merged);
         intervals.put(index, state);
-        for (String workerId : merged.getWorkerIdsList()) {
-            WorkerProgress progress = workers.get(workerId);
-            if (progress != null && progress.markReported(index)) {
+        BitSet named = ReportedBy.decode(merged);
+        for (int i = named.nextSetBit(0); i >= 0 && i < inOrder.size(); i = named.nextSetBit(i + 1)) {
+            WorkerProgress progress = inOrder.get(i);
+            if (progress.markReported(index)) {
                 progress.highestReported = Math.max(progress.highestReported, index);
             }
         }
@@ -393,10 +408,11 @@ public final class IntervalMerger {
         /** Last interval this worker will report; MAX_VALUE while it is still running. */
         long lastIndex = Long.MAX_VALUE;
 
-        final String id;
+        /** Position in the run's order. */
+        final int ordinal;
 
-        WorkerProgress(String id, String region) {
-            this.id = id;
+        WorkerProgress(int ordinal, String region) {
+            this.ordinal = ordinal;
             this.region = region;
         }
 

@@ -1,6 +1,8 @@
 package io.salvo.coordinator.run;
 
 import io.salvo.coordinator.cluster.RunRecord.WorkerRecord;
+import io.salvo.coordinator.cluster.SealedCounts;
+import io.salvo.coordinator.cluster.SentSeries;
 import io.salvo.proto.v1.Slice;
 import io.salvo.proto.v1.WorkerHello;
 
@@ -31,10 +33,18 @@ final class AssignedWorker {
     long sent;
     /** Guarded by this. */
     long completed;
-    /** Guarded by this. */
-    final IntervalSums sentByInterval = new IntervalSums();
+    /** Guarded by this: requests sent per interval (or group of intervals, for long plans). */
+    final SentSeries sentByInterval;
 
-    AssignedWorker(String workerId, WorkerHello hello, Slice slice, long clockOffsetNanos, long clockRoundTripNanos) {
+    /** @param maxIntervalIndex the largest interval index the run's reports may carry (groups the series) */
+    AssignedWorker(
+            String workerId,
+            WorkerHello hello,
+            Slice slice,
+            long clockOffsetNanos,
+            long clockRoundTripNanos,
+            long maxIntervalIndex) {
+        this.sentByInterval = new SentSeries(maxIntervalIndex);
         this.workerId = workerId;
         this.hello = hello;
         this.slice = slice;
@@ -43,21 +53,27 @@ final class AssignedWorker {
     }
 
     /** A worker joining with its stream, its clock estimate taken from it. */
-    static AssignedWorker of(WorkerChannel channel, Slice slice) {
+    static AssignedWorker of(WorkerChannel channel, Slice slice, long maxIntervalIndex) {
         AssignedWorker w = new AssignedWorker(
-                channel.workerId(), channel.hello(), slice, channel.clockOffsetNanos(), channel.clockRoundTripNanos());
+                channel.workerId(),
+                channel.hello(),
+                slice,
+                channel.clockOffsetNanos(),
+                channel.clockRoundTripNanos(),
+                maxIntervalIndex);
         w.channel = channel;
         return w;
     }
 
     /** A worker as a run's stored record has it, without a stream until it reconnects. */
-    static AssignedWorker restore(WorkerRecord record, long reconnectDeadlineUnixNanos) {
+    static AssignedWorker restore(WorkerRecord record, long reconnectDeadlineUnixNanos, long maxIntervalIndex) {
         AssignedWorker w = new AssignedWorker(
                 record.workerId(),
                 record.hello(),
                 record.slice(),
                 record.clockOffsetNanos(),
-                record.clockRoundTripNanos());
+                record.clockRoundTripNanos(),
+                maxIntervalIndex);
         w.finished = record.finished();
         w.lost = record.lost();
         w.reconnectDeadlineUnixNanos = reconnectDeadlineUnixNanos;
@@ -82,5 +98,12 @@ final class AssignedWorker {
         sent += sentInInterval;
         completed += completedInInterval;
         sentByInterval.add(intervalIndex, sentInInterval);
+    }
+
+    /** Counts what the worker's reports of the run's sealed intervals counted (a new leader, from the store). */
+    synchronized void countSealed(SealedCounts.Worker sealed) {
+        sent += sealed.sent();
+        completed += sealed.completed();
+        sentByInterval.addAll(sealed.series());
     }
 }

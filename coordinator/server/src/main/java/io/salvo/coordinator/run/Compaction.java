@@ -3,6 +3,7 @@ package io.salvo.coordinator.run;
 import io.salvo.coordinator.cluster.CompactedInterval;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunStore;
+import io.salvo.coordinator.cluster.SealedCounts;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
 import io.salvo.proto.v1.MergedInterval;
@@ -17,11 +18,14 @@ import java.util.TreeMap;
 import java.util.logging.Logger;
 
 /**
- * Keeps a running run's replicated reports bounded: once an interval is older than the grace period plus a margin
- * (and was shown), the leader replaces its raw reports (~1 KB per worker) in the store by one
- * {@link CompactedInterval}: the interval's exact merge plus a digest per worker. A report that arrives for an
- * interval already compacted is merged as any late report, stored raw, and folded into the interval's entry at the
- * next pass.
+ * Keeps a running run's replicated state flat: once an interval is older than the grace period plus a margin (and
+ * was shown), the leader replaces its raw reports (~1 KB per worker) in the store by one recent
+ * {@link CompactedInterval}: the interval's exact merge plus a digest and counts per worker. Once it is also past
+ * every worker's re-send horizon ({@link #SEAL_AFTER_NANOS}, {@link #SEAL_AFTER_INTERVALS}), the entry is sealed:
+ * the merge alone, its per-worker counts added to the run's one {@link SealedCounts} entry. What the store holds
+ * per worker and interval then drops from ~25 bytes (twice, with the backup) to one bit. A report that arrives for
+ * an interval already compacted or sealed is merged as any late report, stored raw, and folded into the interval's
+ * entry at the next pass.
  *
  * <p>Assumptions and guarantees:
  * <ul>
@@ -31,6 +35,11 @@ import java.util.logging.Logger;
  *   <li>Order of writes: the entry first, then the removal of exactly the raw reports it newly covers. A leader that
  *       dies in between leaves raw copies of reports the entry holds; a restore reads entries first, so those copies
  *       count as already merged (exact either way).</li>
+ *   <li>Sealing writes the sealed counts first (now covering the intervals to seal), then the sealed entries. A
+ *       leader that dies in between leaves recent entries below the sealed counts' bound: a restore takes their
+ *       merge but not their counts (the sealed counts have them), and the next leader seals them. Folding a late
+ *       report into a sealed interval writes the entry, then the counts: a leader dying in between loses that
+ *       report from its worker's per-worker counts (never from the merge, which stays exact).</li>
  *   <li>An interval is compacted only when no report was merged for it for {@link #QUIET_NANOS}: the leader stores
  *       what it merged in batches within ~50 ms, so the raw reports it removes are in the store by then. A raw copy
  *       written even later (a batch retried for seconds) stays in the store, harmless, until the run is archived.</li>
@@ -42,6 +51,15 @@ final class Compaction {
 
     private static final Logger LOG = Logger.getLogger(Compaction.class.getName());
     static final long QUIET_NANOS = 1_000_000_000L;
+    /**
+     * A compacted interval is sealed once older than this (after its compaction): a reconnecting worker re-sends
+     * what it sent in the last 20 s before its coordinator was lost, and finding out takes up to 15 s.
+     */
+    static final long SEAL_AFTER_NANOS = 60_000_000_000L;
+    /** ... and older than this many intervals: twice the 32 messages a reconnecting worker re-sends at most. */
+    static final int SEAL_AFTER_INTERVALS = 64;
+    /** Intervals are sealed this many at a time at least: each pass rewrites the run's sealed counts. */
+    static final int SEAL_BATCH = 32;
 
     private final String runId;
     private final IntervalMerger merger;
@@ -50,15 +68,31 @@ final class Compaction {
     private final long intervalNanos;
     /** Grace plus margin: an interval is compacted this long after its end; negative when compaction is off. */
     private final long delayNanos;
+    /** An interval is sealed this long after its end; negative when compaction is off. */
+    private final long sealDelayNanos;
+
+    private final long maxIntervalIndex;
 
     private final Object lock = new Object();
     /** Guarded by lock: digests of reports merged since their interval was last compacted, by interval. */
     private final TreeMap<Long, Fresh> fresh = new TreeMap<>();
     /** Guarded by lock: intervals that have an entry in the store. */
     private final BitSet compacted = new BitSet();
+    /** Guarded by lock: intervals whose entry in the store is recent (not sealed). */
+    private final BitSet recent = new BitSet();
+
+    /** Guarded by this (passes): the per-worker counts of the sealed intervals, and their last stored form. */
+    private SealedCounts sealed;
+
+    private byte[] sealedStored;
+    /** Guarded by this: {@link #sealed} has counts its stored form lacks. */
+    private boolean sealedDirty;
+    /** The sealed counts' bound, read by {@link #due} without the pass's monitor (stale only delays a pass). */
+    private volatile long sealedBelowSnapshot;
 
     private long compactedIntervals;
     private long removedReports;
+    private long sealedIntervals;
 
     /**
      * @param marginNanos compaction happens this long after an interval's grace period ended; negative: never
@@ -70,13 +104,18 @@ final class Compaction {
             long startUnixNanos,
             long intervalNanos,
             long graceNanos,
-            long marginNanos) {
+            long marginNanos,
+            long maxIntervalIndex) {
         this.runId = runId;
         this.merger = merger;
         this.store = store;
         this.startUnixNanos = startUnixNanos;
         this.intervalNanos = intervalNanos;
         this.delayNanos = marginNanos < 0 ? -1 : graceNanos + marginNanos;
+        this.sealDelayNanos =
+                delayNanos < 0 ? -1 : delayNanos + Math.max(SEAL_AFTER_NANOS, SEAL_AFTER_INTERVALS * intervalNanos);
+        this.maxIntervalIndex = maxIntervalIndex;
+        this.sealed = new SealedCounts(maxIntervalIndex);
     }
 
     private static final class Fresh {
@@ -110,8 +149,38 @@ final class Compaction {
             long index = entry.intervalIndex();
             if (index >= 0 && index < Integer.MAX_VALUE) {
                 compacted.set((int) index);
+                recent.set((int) index, !entry.isSealed());
             }
         }
+    }
+
+    /**
+     * Restores the run's sealed counts from the store (before its compacted intervals); null when there are none
+     * or they do not decode (logged: the run's per-worker counts then miss the sealed intervals).
+     */
+    synchronized SealedCounts restoreSealed() {
+        byte[] bytes = store.sealedCounts();
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            sealed = SealedCounts.decode(bytes, maxIntervalIndex);
+            sealedStored = bytes;
+            sealedBelowSnapshot = sealed.sealedBelow();
+            return sealed;
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "run " + runId + ": unreadable sealed counts in the replicated state (" + e.getMessage()
+                    + "); per-worker counts leave out the sealed intervals");
+            return null;
+        }
+    }
+
+    /** Intervals below this one are sealed at {@code nowUnixNanos}. */
+    private long sealCutoff(long nowUnixNanos) {
+        if (sealDelayNanos < 0 || nowUnixNanos < startUnixNanos + sealDelayNanos) {
+            return 0;
+        }
+        return Math.min(cutoff(nowUnixNanos), (nowUnixNanos - startUnixNanos - sealDelayNanos) / intervalNanos);
     }
 
     /** Intervals below this one may be compacted at {@code nowUnixNanos}. */
@@ -131,7 +200,10 @@ final class Compaction {
                     return true;
                 }
             }
-            return false;
+            long sealedBelow = sealedBelowSnapshot;
+            int firstRecent = recent.nextSetBit(0);
+            return firstRecent >= 0
+                    && (firstRecent < sealedBelow || sealCutoff(nowUnixNanos) - sealedBelow >= SEAL_BATCH);
         }
     }
 
@@ -168,33 +240,106 @@ final class Compaction {
                 return;
             }
         }
+        try {
+            seal(nowUnixNanos);
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "run " + runId + ": sealing compacted intervals failed (" + e
+                    + "); they stay as they are until the next pass");
+        }
+    }
+
+    /**
+     * Seals the recent entries below the seal cutoff, {@value #SEAL_BATCH} intervals or more at a time: their
+     * per-worker counts go into the sealed counts, stored first; then each entry is rewritten as its merge alone.
+     * Recent entries already below the sealed counts' bound (left by a leader that died while sealing) are sealed
+     * without counting them again.
+     */
+    private void seal(long nowUnixNanos) {
+        long from = sealed.sealedBelow();
+        long to = sealCutoff(nowUnixNanos);
+        List<Integer> leftovers = new ArrayList<>();
+        List<Integer> toSeal = new ArrayList<>();
+        synchronized (lock) {
+            for (int i = recent.nextSetBit(0); i >= 0 && i < Math.max(from, to); i = recent.nextSetBit(i + 1)) {
+                (i < from ? leftovers : toSeal).add(i);
+            }
+        }
+        if (to - from < SEAL_BATCH) {
+            toSeal.clear();
+        }
+        List<CompactedInterval> entries = new ArrayList<>(toSeal.size());
+        if (!toSeal.isEmpty()) {
+            for (int index : toSeal) {
+                byte[] bytes = store.compactedInterval(index);
+                if (bytes != null) {
+                    entries.add(CompactedInterval.decode(bytes));
+                }
+            }
+            for (CompactedInterval entry : entries) {
+                long index = entry.intervalIndex();
+                entry.countsByWorker().forEach((worker, c) -> sealed.add(worker, index, c.sent(), c.completed()));
+            }
+            sealed.sealedBelow(to);
+            sealedDirty = true;
+        }
+        if (sealedDirty) {
+            saveSealed();
+        }
+        for (int index : leftovers) {
+            byte[] bytes = store.compactedInterval(index);
+            if (bytes != null) {
+                entries.add(CompactedInterval.decode(bytes));
+            }
+        }
+        for (CompactedInterval entry : entries) {
+            store.saveCompacted(
+                    entry.intervalIndex(),
+                    CompactedInterval.sealed(entry.merged()).encode());
+            synchronized (lock) {
+                recent.clear((int) entry.intervalIndex());
+            }
+            sealedIntervals++;
+        }
+    }
+
+    /** Stores the sealed counts; when that fails, goes back to the stored form so nothing is counted twice. */
+    private void saveSealed() {
+        byte[] bytes = sealed.encode();
+        try {
+            store.saveSealedCounts(bytes);
+        } catch (RuntimeException e) {
+            sealed = sealedStored == null
+                    ? new SealedCounts(maxIntervalIndex)
+                    : SealedCounts.decode(sealedStored, maxIntervalIndex);
+            sealedDirty = false;
+            throw e;
+        }
+        sealedStored = bytes;
+        sealedDirty = false;
+        sealedBelowSnapshot = sealed.sealedBelow();
     }
 
     private void write(long index, MergedInterval merged, Fresh f, boolean hadEntry) {
-        Map<String, CompactedInterval.WorkerCounts> reports = new HashMap<>(f.reports);
-        if (hadEntry) {
-            byte[] old = store.compactedInterval(index);
-            if (old != null) {
-                CompactedInterval.decode(old).countsByWorker().forEach(reports::putIfAbsent);
+        boolean sealing = index < sealed.sealedBelow();
+        if (sealing) {
+            // Past the re-send horizon: the merge alone; the new reports' counts join the sealed counts.
+            store.saveCompacted(index, CompactedInterval.sealed(merged).encode());
+            f.reports.forEach((worker, c) -> sealed.add(worker, index, c.sent(), c.completed()));
+            sealedDirty = true;
+        } else {
+            Map<String, CompactedInterval.WorkerCounts> reports = new HashMap<>(f.reports);
+            if (hadEntry) {
+                byte[] old = store.compactedInterval(index);
+                if (old != null) {
+                    CompactedInterval.decode(old).countsByWorker().forEach(reports::putIfAbsent);
+                }
             }
+            store.saveCompacted(index, CompactedInterval.recent(merged, reports).encode());
         }
-        List<String> workers = merged.getWorkerIdsList();
-        long[] digests = new long[workers.size()];
-        long[] sent = new long[workers.size()];
-        long[] completed = new long[workers.size()];
-        for (int i = 0; i < digests.length; i++) {
-            CompactedInterval.WorkerCounts r = reports.get(workers.get(i));
-            if (r == null) {
-                throw new IllegalStateException("no digest for worker " + workers.get(i) + "'s report");
-            }
-            digests[i] = r.digest();
-            sent[i] = r.sent();
-            completed[i] = r.completed();
-        }
-        store.saveCompacted(index, new CompactedInterval(merged, digests, sent, completed).encode());
         synchronized (lock) {
             if (index < Integer.MAX_VALUE) {
                 compacted.set((int) index);
+                recent.set((int) index, !sealing);
             }
         }
         Set<String> keys = new HashSet<>();
@@ -206,8 +351,8 @@ final class Compaction {
         removedReports += keys.size();
     }
 
-    /** Compaction passes' totals, for logs and tests: intervals written, raw reports removed. */
+    /** Compaction passes' totals, for logs and tests: intervals written, raw reports removed, intervals sealed. */
     synchronized long[] totals() {
-        return new long[] {compactedIntervals, removedReports};
+        return new long[] {compactedIntervals, removedReports, sealedIntervals};
     }
 }

@@ -81,7 +81,10 @@ final class ResultBuilder {
                 .setFinished(w.finished)
                 .setLost(w.lost);
         synchronized (w) {
-            summary.setSent(w.sent).setCompleted(w.completed).putAllSentByInterval(w.sentByInterval.toMap());
+            summary.setSent(w.sent)
+                    .setCompleted(w.completed)
+                    .putAllSentByInterval(w.sentByInterval.byFirstInterval())
+                    .setSentByIntervalWidth(w.sentByInterval.width());
         }
         result.addWorkers(summary);
         return this;

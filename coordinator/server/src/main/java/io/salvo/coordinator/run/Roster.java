@@ -35,12 +35,16 @@ final class Roster {
     }
 
     private final String runId;
+    /** The largest interval index the run's reports may carry. */
+    private final long maxIntervalIndex;
+
     private volatile LeaderTerm term = LeaderTerm.getDefaultInstance();
     private final Map<String, AssignedWorker> byId = new ConcurrentHashMap<>();
     private volatile AssignedWorker[] inOrder = new AssignedWorker[0];
 
-    Roster(String runId) {
+    Roster(String runId, long maxIntervalIndex) {
         this.runId = runId;
+        this.maxIntervalIndex = maxIntervalIndex;
     }
 
     void add(AssignedWorker worker) {
@@ -111,7 +115,7 @@ final class Roster {
         if (byId.containsKey(channel.workerId()) || live().size() >= maxLive) {
             return null;
         }
-        AssignedWorker w = AssignedWorker.of(channel, Slice.getDefaultInstance());
+        AssignedWorker w = AssignedWorker.of(channel, Slice.getDefaultInstance(), maxIntervalIndex);
         add(w);
         channel.assignedTo(runId);
         return w;

@@ -118,7 +118,7 @@ public final class Run {
         this.store = store;
         this.coordinatorId = coordinatorId;
         this.leading = leading;
-        this.roster = new Roster(id);
+        this.roster = new Roster(id, RunRecord.maxIntervalIndex(plan));
         this.assignments = new Assignments(spec, profile, roster);
         this.merger = new IntervalMerger(
                 spec.startUnixNanos(),
@@ -133,7 +133,8 @@ public final class Run {
                 spec.startUnixNanos(),
                 intervalNanos,
                 spec.graceNanos(),
-                spec.compactionMarginNanos());
+                spec.compactionMarginNanos(),
+                RunRecord.maxIntervalIndex(plan));
         this.inbox = new RunInbox(
                 id,
                 merger,
@@ -232,7 +233,8 @@ public final class Run {
                     .collect(Collectors.toSet());
             for (WorkerRecord w : record.workers()) {
                 // Each has a reconnect window to come back to this coordinator.
-                run.roster.add(AssignedWorker.restore(w, now + run.spec.reconnectWindowNanos()));
+                run.roster.add(AssignedWorker.restore(
+                        w, now + run.spec.reconnectWindowNanos(), RunRecord.maxIntervalIndex(run.plan)));
                 run.merger.addWorker(w.workerId(), w.hello().getRegion());
                 if (!joined.contains(w.workerId())) {
                     run.startedInRegion.merge(w.hello().getRegion(), 1, Integer::sum);
@@ -240,6 +242,11 @@ public final class Run {
             }
         }
         return run;
+    }
+
+    /** What compaction did so far: intervals written, raw reports removed, intervals sealed. */
+    long[] compactionTotals() {
+        return compaction.totals();
     }
 
     public String id() {
@@ -317,7 +324,7 @@ public final class Run {
 
     /** Adds a worker at the run's start, with its first slice; it is told once the run is stored. */
     synchronized void assign(WorkerChannel channel, Slice slice) {
-        roster.add(AssignedWorker.of(channel, slice));
+        roster.add(AssignedWorker.of(channel, slice, RunRecord.maxIntervalIndex(plan)));
         merger.addWorker(channel.workerId(), channel.hello().getRegion());
         startedInRegion.merge(channel.hello().getRegion(), 1, Integer::sum);
         channel.assignedTo(id);

@@ -3,6 +3,7 @@ package io.salvo.coordinator.run;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RunRecord;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.proto.v1.RunResult;
 import java.time.Duration;
 import java.util.HashSet;
@@ -176,7 +177,7 @@ public final class RunArchive {
     private static Set<String> reportedIntervals(RunResult result) {
         Set<String> keys = new HashSet<>();
         for (var interval : result.getIntervalsList()) {
-            for (String worker : interval.getWorkerIdsList()) {
+            for (String worker : ReportedBy.workerIds(result, interval)) {
                 keys.add(interval.getIntervalIndex() + "/" + worker);
             }
         }

@@ -2,9 +2,11 @@ package io.salvo.coordinator.run;
 
 import io.salvo.coordinator.cluster.CompactedInterval;
 import io.salvo.coordinator.cluster.RunStore;
+import io.salvo.coordinator.cluster.SealedCounts;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.ReportRejected;
@@ -178,6 +180,18 @@ public final class RunInbox {
         // once), never in neither.
         NavigableMap<String, byte[]> raw = store.reports();
         long found = 0;
+        // The sealed counts first: they count the sealed intervals (and any recent entry below their bound).
+        SealedCounts sealed = compaction.restoreSealed();
+        long sealedBelow = 0;
+        if (sealed != null) {
+            sealedBelow = sealed.sealedBelow();
+            sealed.byWorker().forEach((workerId, counts) -> {
+                AssignedWorker w = roster.get(workerId);
+                if (w != null) {
+                    w.countSealed(counts);
+                }
+            });
+        }
         for (var e : store.compactedIntervals().entrySet()) {
             CompactedInterval entry;
             try {
@@ -188,15 +202,17 @@ public final class RunInbox {
                         + " in the replicated state: " + ex.getMessage());
                 continue;
             }
-            // The entry's reports count for their workers here, as each raw one does when merged.
+            // A recent entry's reports count for their workers here, as each raw one does when merged.
             long index = entry.intervalIndex();
-            entry.countsByWorker().forEach((workerId, counts) -> {
-                AssignedWorker w = roster.get(workerId);
-                if (w != null) {
-                    w.countReport(index, counts.sent(), counts.completed());
-                }
-            });
-            found += entry.merged().getWorkerIdsCount();
+            if (index >= sealedBelow) {
+                entry.countsByWorker().forEach((workerId, counts) -> {
+                    AssignedWorker w = roster.get(workerId);
+                    if (w != null) {
+                        w.countReport(index, counts.sent(), counts.completed());
+                    }
+                });
+            }
+            found += ReportedBy.count(entry.merged());
         }
         for (var e : raw.entrySet()) {
             if (!mergedAlready(e.getKey())) {

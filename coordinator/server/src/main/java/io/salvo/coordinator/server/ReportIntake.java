@@ -193,10 +193,11 @@ final class ReportIntake {
             existing = cluster.reports(runId).get(key);
         }
         if (existing == null) {
-            // Its interval may have been compacted: the entry has the first copy's digest.
+            // Its interval may have been compacted: the entry has the first copy's digest. Once sealed, the copy
+            // is past every re-send horizon and no longer compared: the merger knew it as one, it is dropped.
             Compared compared = compareWithCompacted(runId, index, workerId, bytes);
             if (compared != Compared.NOT_COMPACTED) {
-                return compared == Compared.SAME ? null : duplicate(key);
+                return compared == Compared.DIFFERENT ? duplicate(key) : null;
             }
         }
         if (existing == null) {
@@ -209,8 +210,9 @@ final class ReportIntake {
     /** Another coordinator leads the run: the map refuses a second copy, and its listener merges the first. */
     private String storeIfAbsent(String runId, long index, String workerId, String key, byte[] bytes) {
         // A report for an interval whose reports were compacted: the entry, not the raw map, has the first copy.
+        // A sealed entry does not say who reported: the raw map takes the copy, the leader merges it or drops it.
         Compared compared = compareWithCompacted(runId, index, workerId, bytes);
-        if (compared != Compared.NOT_COMPACTED) {
+        if (compared == Compared.SAME || compared == Compared.DIFFERENT) {
             return compared == Compared.SAME ? null : duplicate(key);
         }
         byte[] existing = cluster.reports(runId).putIfAbsent(key, bytes);
@@ -222,6 +224,8 @@ final class ReportIntake {
     private enum Compared {
         /** The interval has no compacted entry listing this worker: the raw map decides. */
         NOT_COMPACTED,
+        /** The interval's entry is sealed: it keeps no digests to compare with. */
+        SEALED,
         SAME,
         DIFFERENT
     }
@@ -247,6 +251,9 @@ final class ReportIntake {
             } catch (RuntimeException e) {
                 LOG.warning(() -> "run " + runId + ": unreadable compacted interval " + index + ": " + e.getMessage());
                 return Compared.NOT_COMPACTED;
+            }
+            if (entry.isSealed()) {
+                return Compared.SEALED;
             }
             synchronized (compactedCache) {
                 compactedCache.put(cacheKey, entry);

@@ -172,6 +172,8 @@ class CompactedRestoreTest {
                         "unsent_connection_wait",
                         "unsent_connect_failed",
                         "region",
-                        "regions");
+                        "regions",
+                        "workers_reported",
+                        "reported_by");
     }
 }

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramCodec.CorruptHistogramException;
 import io.salvo.core.histogram.HistogramSpec;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.proto.v1.CapturedHeader;
 import io.salvo.proto.v1.HeaderValueCount;
 import io.salvo.proto.v1.IntervalReport;
@@ -115,7 +116,9 @@ class IntervalMergerTest {
                 .isEqualTo(us);
         assertThat(decode(merged.getRegions(1).getOutcomes(0).getLatencyMicros()))
                 .isEqualTo(eu);
-        assertThat(merged.getRegions(0).getWorkerIdsList()).containsExactly("us-1", "us-2");
+        assertThat(reportedBy(merged.getRegions(0)))
+                .as("us-1 and us-2, added first")
+                .containsExactly(0, 1);
         assertThat(merged.getRegions(1).getSent()).isEqualTo(500);
         assertThat(merged.getSent()).isEqualTo(1500);
     }
@@ -267,7 +270,7 @@ class IntervalMergerTest {
         accept(merger, report("b", 0, single(70_000), single(60_000))); // late
         MergedInterval interval0 = merger.mergedIntervals().get(0);
         assertThat(interval0.getHadLateReports()).isTrue();
-        assertThat(interval0.getWorkerIdsList()).containsExactly("a", "b");
+        assertThat(reportedBy(interval0)).containsExactly(0, 1);
         Histogram latency = decode(interval0.getOutcomes(0).getLatencyMicros());
         assertThat(latency.getTotalCount()).isEqualTo(2);
         assertThat(latency.getMaxValue()).isEqualTo(latency.highestEquivalentValue(70_000));
@@ -420,7 +423,7 @@ class IntervalMergerTest {
         assertThat(merged).hasSize(intervals);
         for (int i = 0; i < intervals; i++) {
             assertThat(merged.get(i).getHadLateReports()).isTrue();
-            assertThat(merged.get(i).getWorkerIdsList()).containsExactly("a", "b");
+            assertThat(reportedBy(merged.get(i))).containsExactly(0, 1);
             assertThat(decode(merged.get(i).getOutcomes(0).getLatencyMicros()))
                     .as("interval %d", i)
                     .isEqualTo(everything[i]);
@@ -494,7 +497,7 @@ class IntervalMergerTest {
         assertThat(merged).hasSize(intervals);
         for (int i = 0; i < intervals; i++) {
             MergedInterval m = merged.get(i);
-            assertThat(m.getWorkerIdsList()).containsExactlyInAnyOrder("a", "b", "c");
+            assertThat(reportedBy(m)).containsExactly(0, 1, 2);
             assertThat(decode(m.getConnectionWaitMicros()))
                     .as("connection wait %d", i)
                     .isEqualTo(everything[i][0]);
@@ -558,5 +561,12 @@ class IntervalMergerTest {
         Histogram h = HistogramSpec.newHistogram();
         h.recordValue(micros);
         return h;
+    }
+
+    /** The positions (in the order workers were added) of the workers an interval names, with its count checked. */
+    private static List<Integer> reportedBy(MergedInterval m) {
+        List<Integer> positions = ReportedBy.decode(m).stream().boxed().toList();
+        assertThat(m.getWorkersReported()).isEqualTo(positions.size());
+        return positions;
     }
 }

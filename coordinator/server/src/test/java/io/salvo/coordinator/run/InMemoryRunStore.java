@@ -57,6 +57,18 @@ final class InMemoryRunStore implements RunStore {
         return new TreeMap<>(reports);
     }
 
+    volatile byte[] sealedCounts;
+
+    @Override
+    public byte[] sealedCounts() {
+        return sealedCounts;
+    }
+
+    @Override
+    public void saveSealedCounts(byte[] bytes) {
+        sealedCounts = bytes;
+    }
+
     @Override
     public NavigableMap<Long, byte[]> compactedIntervals() {
         return new TreeMap<>(compacted);

@@ -10,10 +10,10 @@ import org.junit.jupiter.api.Test;
 class RosterTest {
 
     private final FakeClock clock = new FakeClock();
-    private final Roster roster = new Roster("run-r");
+    private final Roster roster = new Roster("run-r", 100);
 
     private AssignedWorker assign(FakeChannel channel) {
-        AssignedWorker w = AssignedWorker.of(channel, Slice.getDefaultInstance());
+        AssignedWorker w = AssignedWorker.of(channel, Slice.getDefaultInstance(), 100);
         roster.add(w);
         channel.assignedTo("run-r");
         return w;

@@ -114,10 +114,8 @@ class RunCompactionTest {
             }
             if (i == 14) {
                 // Interval 3 was compacted long ago (end at 4 s, + 1.5 s grace + 2 s margin + 1 s quiet).
-                assertThat(CompactedInterval.decode(store.compacted.get(3L))
-                                .merged()
-                                .getWorkerIdsList())
-                        .containsExactly("w-a");
+                assertThat(CompactedInterval.decode(store.compacted.get(3L)).countsByWorker())
+                        .containsOnlyKeys("w-a");
                 report(run, b, 3);
             }
             maxRaw = Math.max(maxRaw, store.reports.size());
@@ -138,7 +136,8 @@ class RunCompactionTest {
         assertThat(store.reports.keySet()).noneMatch(key -> key.startsWith(CoordinatorCluster.reportKey(3, "")));
 
         CompactedInterval three = CompactedInterval.decode(store.compacted.get(3L));
-        assertThat(three.merged().getWorkerIdsList()).containsExactlyInAnyOrder("w-a", "w-b");
+        assertThat(three.countsByWorker()).containsOnlyKeys("w-a", "w-b");
+        assertThat(three.merged().getWorkersReported()).isEqualTo(2);
         IntervalReport late = sent.stream()
                 .filter(r -> r.getIntervalIndex() == 3 && r.getWorkerId().equals("w-b"))
                 .findFirst()
@@ -159,6 +158,68 @@ class RunCompactionTest {
         IntervalReport copy = sent.get(0);
         store.reports.put(
                 CoordinatorCluster.reportKey(copy.getIntervalIndex(), copy.getWorkerId()), copy.toByteArray());
+        Run again = Run.restore(
+                store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-e", false);
+        again.replay();
+        assertSameData(again.result().getIntervalsList(), expected);
+        assertWorkerTotals(again.result(), run.result());
+    }
+
+    /**
+     * Past every worker's re-send horizon, compacted intervals are sealed: their entries keep the merge alone, the
+     * per-worker counts move to the run's one sealed-counts entry, and the store stops growing per worker and
+     * interval. A late report for a sealed interval is folded in exactly; restores stay exact, also from the state a
+     * leader leaves when it dies between storing the sealed counts and sealing the entries.
+     */
+    @Test
+    void intervalsPastTheResendHorizonAreSealedAndEveryRestoreIsStillExact() throws Exception {
+        Run run = start(TestPlans.constantRate(100, 150_000, 2).build());
+        byte[] recentFive = null;
+        for (int i = 0; i < 150; i++) {
+            at(1_000 + (i + 1) * 1_000L + 20);
+            report(run, a, i);
+            if (i != 3) {
+                report(run, b, i);
+            }
+            if (i == 60) {
+                recentFive = store.compacted.get(5L);
+                assertThat(CompactedInterval.decode(recentFive).isSealed()).isFalse();
+                assertThat(store.sealedCounts)
+                        .as("nothing is 60 s past its compaction yet")
+                        .isNull();
+            }
+            if (i == 110) {
+                CompactedInterval three = CompactedInterval.decode(store.compacted.get(3L));
+                assertThat(three.isSealed()).isTrue();
+                assertThat(three.countsByWorker()).isEmpty();
+                assertThat(three.merged().getWorkersReported()).isEqualTo(1);
+                report(run, b, 3); // far beyond the re-send horizon, but new: merged and counted
+            }
+            if (i >= 100) {
+                // Recent entries: 1.5 s grace + 2 s margin + 60 s + a batch of 32, at most; the rest are sealed.
+                long recent = store.compacted.values().stream()
+                        .filter(bytes -> !CompactedInterval.decode(bytes).isSealed())
+                        .count();
+                assertThat(recent).as("recent entries at interval " + i).isBetween(30L, 64L + 32 + 2);
+            }
+        }
+        at(1_000 + 151_000 + 1_500 + 2_000 + 1_100);
+        CompactedInterval three = CompactedInterval.decode(store.compacted.get(3L));
+        assertThat(three.isSealed()).isTrue();
+        assertThat(three.merged().getWorkersReported()).isEqualTo(2);
+        assertThat(store.reports.keySet()).noneMatch(key -> key.startsWith(CoordinatorCluster.reportKey(3, "")));
+        assertThat(run.compactionTotals()[2]).as("intervals sealed").isGreaterThanOrEqualTo(64);
+
+        List<MergedInterval> expected = plainMerge();
+        assertSameData(run.result().getIntervalsList(), expected);
+        Run restored = Run.restore(
+                store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-d", false);
+        assertThat(restored.replay()).isEqualTo(sent.size());
+        assertSameData(restored.result().getIntervalsList(), expected);
+        assertWorkerTotals(restored.result(), run.result());
+
+        // A leader that died after storing the sealed counts but before sealing interval 5's entry.
+        store.compacted.put(5L, recentFive);
         Run again = Run.restore(
                 store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-e", false);
         again.replay();
@@ -246,7 +307,7 @@ class RunCompactionTest {
     private static void assertSameData(List<MergedInterval> all, List<MergedInterval> expected) throws Exception {
         // Intervals shown while the run waited for its workers to finish are empty; the plain merge has none.
         List<MergedInterval> actual =
-                all.stream().filter(m -> m.getWorkerIdsCount() > 0).toList();
+                all.stream().filter(m -> m.getWorkersReported() > 0).toList();
         assertThat(actual).hasSameSizeAs(expected);
         for (int i = 0; i < expected.size(); i++) {
             MergedInterval x = actual.get(i);
@@ -255,7 +316,8 @@ class RunCompactionTest {
             assertThat(x.getSent()).isEqualTo(e.getSent());
             assertThat(x.getCompleted()).isEqualTo(e.getCompleted());
             assertThat(x.getIntended()).isEqualTo(e.getIntended());
-            assertThat(x.getWorkerIdsList()).containsExactlyInAnyOrderElementsOf(e.getWorkerIdsList());
+            assertThat(x.getWorkersReported()).isEqualTo(e.getWorkersReported());
+            assertThat(x.getReportedBy()).isEqualTo(e.getReportedBy());
             assertThat(x.getOutcomesCount()).isEqualTo(e.getOutcomesCount());
             for (int o = 0; o < e.getOutcomesCount(); o++) {
                 OutcomeHistograms xo = x.getOutcomes(o);

@@ -15,6 +15,7 @@ import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.run.RunArchive;
 import io.salvo.coordinator.run.RunSettings;
 import io.salvo.core.histogram.HistogramSpec;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.LiveSnapshot;
@@ -298,7 +299,7 @@ class CoordinatorServerTest {
         assertThat(result.getState()).isEqualTo(RunState.RUN_STATE_COMPLETED);
         assertThat(result.getMessage()).contains("worker b was lost");
         assertThat(result.getIntervalsList()).hasSize(2);
-        assertThat(result.getIntervals(0).getWorkerIdsList()).containsExactlyInAnyOrder("a", "b");
+        assertThat(ReportedBy.workerIds(result, result.getIntervals(0))).containsExactlyInAnyOrder("a", "b");
     }
 
     @Test

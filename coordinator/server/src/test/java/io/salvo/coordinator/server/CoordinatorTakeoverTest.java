@@ -17,6 +17,7 @@ import io.salvo.coordinator.metrics.MetricsFeed;
 import io.salvo.coordinator.metrics.PrometheusMetrics;
 import io.salvo.coordinator.run.RunArchive;
 import io.salvo.coordinator.run.RunSettings;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.proto.v1.Assignment;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.Header;
@@ -157,7 +158,7 @@ class CoordinatorTakeoverTest {
         Await.until(
                 "the follower's result shows interval 0",
                 () -> result(toB, runId).getIntervalsCount() == 1
-                        && result(toB, runId).getIntervals(0).getWorkerIdsCount() == 2);
+                        && ReportedBy.count(result(toB, runId).getIntervals(0)) == 2);
         // A duplicate is refused where it arrives, before it reaches the cluster.
         w1.send(reportMessage(runId, "w1", 0, 9_000_000));
 
@@ -195,7 +196,7 @@ class CoordinatorTakeoverTest {
         assertThat(result.getStartUnixNanos()).isEqualTo(started.getStartUnixNanos());
         assertThat(result.getIntervalsList()).hasSize(2);
         for (var interval : result.getIntervalsList()) {
-            assertThat(interval.getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1");
+            assertThat(ReportedBy.workerIds(result, interval)).containsExactlyInAnyOrder("w0", "w1");
         }
         assertThat(result.getWorkersList()).extracting(w -> w.getCompleted()).containsExactly(3L, 3L);
         assertThat(result.getRejectedReports()).isEqualTo(1); // the duplicate
@@ -299,7 +300,7 @@ class CoordinatorTakeoverTest {
         RunResult ended = result(toB, runId);
         assertThat(ended.getIntervalsList())
                 .singleElement()
-                .satisfies(i -> assertThat(i.getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1"));
+                .satisfies(i -> assertThat(ReportedBy.workerIds(ended, i)).containsExactlyInAnyOrder("w0", "w1"));
         awaitMovingTime(
                 clock,
                 "the leader's batch written",
@@ -332,8 +333,8 @@ class CoordinatorTakeoverTest {
         assertThat(archived.getIntervalsList())
                 .extracting(i -> i.getIntervalIndex())
                 .containsExactly(0L, 1L);
-        assertThat(archived.getIntervals(0).getWorkerIdsList()).containsExactlyInAnyOrder("w0", "w1");
-        assertThat(archived.getIntervals(1).getWorkerIdsList()).containsExactly("w1");
+        assertThat(ReportedBy.workerIds(archived, archived.getIntervals(0))).containsExactlyInAnyOrder("w0", "w1");
+        assertThat(ReportedBy.workerIds(archived, archived.getIntervals(1))).containsExactly("w1");
     }
 
     /**

@@ -14,6 +14,7 @@ import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.run.RunSettings;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.core.histogram.HistogramSpec;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.proto.v1.GetRunResultRequest;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.LiveSnapshot;
@@ -198,7 +199,7 @@ class LeaderIntakeTest {
             try {
                 RunResult stored = RunResult.parseFrom(bytes);
                 return stored.getIntervalsCount() == 2
-                        && stored.getIntervals(1).getWorkerIdsList().contains("w03");
+                        && ReportedBy.workerIds(stored, stored.getIntervals(1)).contains("w03");
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 throw new AssertionError(e);
             }
@@ -232,7 +233,8 @@ class LeaderIntakeTest {
                         && cluster.reports(runId).keySet().stream().noneMatch(k -> k.startsWith("000000000000/")));
         CompactedInterval entry =
                 CompactedInterval.decode(cluster.compacted(runId).get(0L));
-        assertThat(entry.merged().getWorkerIdsList()).containsExactlyInAnyOrder("a", "b");
+        assertThat(entry.countsByWorker()).containsOnlyKeys("a", "b");
+        assertThat(entry.merged().getWorkersReported()).isEqualTo(2);
         assertThat(entry.digestOf("a")).isEqualTo(CompactedInterval.digestOf(a0.toByteArray()));
 
         a.send(message(a0)); // re-delivered after a reconnect: harmless

@@ -15,6 +15,7 @@ import io.grpc.stub.StreamObserver;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.run.RunSettings;
 import io.salvo.core.histogram.HistogramSpec;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.proto.v1.ClockProbeReply;
@@ -172,7 +173,7 @@ class WireFuzzTest {
                 assertThat(report.totals().latency().max())
                         .isEqualTo(HistogramSpec.newHistogram().highestEquivalentValue(4000) / 1000.0);
                 assertThat(result.getIntervalsList()).hasSize(2);
-                assertThat(result.getIntervals(0).getWorkerIdsList()).containsExactly("honest");
+                assertThat(ReportedBy.workerIds(result, result.getIntervals(0))).containsExactly("honest");
                 assertThat(server.refusedCalls()).isPositive();
                 assertThat(server.workerLink().protocolViolations()).isPositive();
                 honest.close();
