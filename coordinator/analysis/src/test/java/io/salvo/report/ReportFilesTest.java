@@ -14,6 +14,7 @@ import io.salvo.proto.v1.RequestTemplate;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.RunState;
+import io.salvo.proto.v1.WorkerSummary;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -153,6 +154,49 @@ class ReportFilesTest {
         RunReport report = RunReport.from(lagging);
         assertThat(report.totals().sent()).isEqualTo(1300);
         assertThat(report.totals().achievedRate()).isEqualTo(100.0);
+    }
+
+    /**
+     * Results name an interval's workers by bit (one per worker, in the run's order) and group a long plan's
+     * per-worker series; the JSON report reads both, and results that list ids read as before.
+     */
+    @Test
+    void workerBitsAndGroupedSeriesReachTheJsonReport() throws Exception {
+        RunResult.Builder result = sampleResult().toBuilder();
+        java.util.BitSet both = new java.util.BitSet();
+        both.set(0, 2);
+        result.setIntervals(
+                0,
+                result.getIntervals(0).toBuilder()
+                        .clearWorkerIds()
+                        .setWorkersReported(2)
+                        .setReportedBy(io.salvo.core.result.ReportedBy.encode(both)));
+        result.addWorkers(WorkerSummary.newBuilder()
+                        .setWorkerId("w0")
+                        .putSentByInterval(0, 400)
+                        .putSentByInterval(8, 380)
+                        .setSentByIntervalWidth(8))
+                .addWorkers(WorkerSummary.newBuilder().setWorkerId("w1").putSentByInterval(3, 50));
+        Path json = dir.resolve("bits.json");
+        ReportFiles.writeJson(RunReport.from(result.build()), json);
+
+        JsonNode tree = ReportFiles.json().readTree(json.toFile());
+        assertThat(tree.get("intervals").get(0).get("workers_reported").asInt()).isEqualTo(2);
+        assertThat(tree.get("intervals").get(1).get("workers_reported").asInt())
+                .as("listed ids")
+                .isEqualTo(2);
+        JsonNode w0 = tree.get("workers").get(0);
+        assertThat(w0.get("sent_by_interval_width").asInt()).isEqualTo(8);
+        assertThat(w0.get("sent_by_interval").get("8").asLong()).isEqualTo(380);
+        assertThat(tree.get("workers").get(1).has("sent_by_interval_width"))
+                .as("one interval per key: not written")
+                .isFalse();
+        assertThat(ReportFiles.json()
+                        .readValue(json.toFile(), RunReport.class)
+                        .workers()
+                        .get(0)
+                        .sentByIntervalWidth())
+                .isEqualTo(8);
     }
 
     @Test

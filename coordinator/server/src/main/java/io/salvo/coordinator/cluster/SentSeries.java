@@ -1,6 +1,5 @@
 package io.salvo.coordinator.cluster;
 
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,13 +15,20 @@ public final class SentSeries {
     public static final int MAX_POINTS = 512;
 
     private final int width;
-    private long[] sums = new long[16];
+    /** The groups the plan can have: what {@link #sums} holds once allocated. */
+    private final int capacity;
+    /**
+     * Allocated whole at the first report, so a long run's memory does not step up as it goes (1,000 workers'
+     * series doubling at once cost megabytes in the middle of a run); empty until then.
+     */
+    private long[] sums = new long[0];
     /** The groups added to (with a report, even of 0 requests): only these are listed. */
     private final BitSet present = new BitSet();
 
     /** A series for a plan whose reports carry interval indices up to {@code maxIntervalIndex}. */
     public SentSeries(long maxIntervalIndex) {
         this.width = widthFor(maxIntervalIndex);
+        this.capacity = (int) ((Math.max(0, maxIntervalIndex) / width) + 1);
     }
 
     /** The smallest power of two that groups intervals 0 to {@code maxIntervalIndex} into at most 512 sums. */
@@ -47,7 +53,10 @@ public final class SentSeries {
     /** Adds {@code amount} to group {@code group} (intervals {@code group * width} onwards). */
     public void addToGroup(int group, long amount) {
         if (group >= sums.length) {
-            sums = Arrays.copyOf(sums, Math.max(group + 1, Math.min(2 * sums.length, MAX_POINTS)));
+            if (group >= capacity) {
+                throw new IllegalArgumentException("group " + group + " is beyond the plan's " + capacity);
+            }
+            sums = new long[capacity];
         }
         sums[group] += amount;
         present.set(group);

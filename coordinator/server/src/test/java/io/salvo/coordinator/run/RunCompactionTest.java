@@ -194,6 +194,14 @@ class RunCompactionTest {
                 assertThat(three.countsByWorker()).isEmpty();
                 assertThat(three.merged().getWorkersReported()).isEqualTo(1);
                 report(run, b, 3); // far beyond the re-send horizon, but new: merged and counted
+                IntervalReport copy = sent.stream()
+                        .filter(r ->
+                                r.getIntervalIndex() == 10 && r.getWorkerId().equals("w-a"))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(run.inbox().receivedReport(IntervalMerger.decode(copy), copy.toByteArray()))
+                        .as("a copy of a sealed interval's report is still known as one")
+                        .isEqualTo(IntervalMerger.Merged.ALREADY_MERGED);
             }
             if (i >= 100) {
                 // Recent entries: 1.5 s grace + 2 s margin + 60 s + a batch of 32, at most; the rest are sealed.
