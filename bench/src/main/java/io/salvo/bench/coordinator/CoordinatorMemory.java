@@ -298,17 +298,24 @@ public final class CoordinatorMemory {
         int compacted = cluster.compacted(runId).size();
         int snapshots = cluster.snapshots(runId).size();
         double seconds = (unixNanos() - start) / 1e9;
+        long interval = (unixNanos() - start) / intervalNanos;
+        // What one interval costs in the maps (each value is held twice, with the backup): its oldest compacted
+        // entry still there (sealed, once the run is past the re-send horizon) and its live snapshot.
+        byte[] oldestEntry = cluster.compacted(runId).get(Math.max(0, interval - 200));
+        byte[] snapshot = cluster.snapshots(runId).get(Math.max(0, interval - 200));
         System.out.printf(
                 Locale.ROOT,
                 "sample t_s=%.0f interval=%d heap_after_gc_mb=%.0f raw_reports=%d compacted=%d snapshots=%d "
-                        + "gc_ms=%d%n",
+                        + "gc_ms=%d old_entry_bytes=%d old_snapshot_bytes=%d%n",
                 seconds,
-                (unixNanos() - start) / intervalNanos,
+                interval,
                 heapMb,
                 raw,
                 compacted,
                 snapshots,
-                gcMillis);
+                gcMillis,
+                oldestEntry == null ? 0 : oldestEntry.length,
+                snapshot == null ? 0 : snapshot.length);
         return new double[] {seconds, heapMb, raw, compacted, snapshots, raw + compacted + snapshots};
     }
 
