@@ -252,6 +252,62 @@ class LeaderIntakeTest {
         assertThat(cluster.reports(runId).keySet()).noneMatch(k -> k.startsWith("000000000000/"));
     }
 
+    /**
+     * Past the workers' re-send horizon an interval's entry is sealed: the merge alone, without digests. A second
+     * copy of one of its reports is still known as one (the leader's merger has the worker's bit) and dropped,
+     * identical or not, without a rejection; what was merged does not change.
+     */
+    @Test
+    void aCopyOfASealedReportIsDroppedWithoutComparison() throws Exception {
+        start(
+                RunSettings.defaults()
+                        .withStartLead(Duration.ofMillis(300))
+                        .withGrace(Duration.ofMillis(100))
+                        .withHeartbeatTimeout(Duration.ofSeconds(60))
+                        .withCompactionMargin(Duration.ZERO),
+                "a",
+                "b");
+        FakeWorker a = workers.get(0);
+        FakeWorker b = workers.get(1);
+        String runId = startRun(2);
+        IntervalReport a0 = report(runId, "a", 0, 1_000, 2_000);
+        a.send(message(a0));
+        b.send(message(report(runId, "b", 0, 3_000)));
+        CoordinatorCluster cluster = server.cluster();
+        Await.until(
+                "interval 0 compacted and its raw reports removed",
+                () -> cluster.compacted(runId).containsKey(0L)
+                        && cluster.reports(runId).keySet().stream().noneMatch(k -> k.startsWith("000000000000/")));
+        // What the leader writes once the interval is past the horizon (a minute later): the merge alone.
+        CompactedInterval recent =
+                CompactedInterval.decode(cluster.compacted(runId).get(0L));
+        cluster.compacted(runId)
+                .set(0L, CompactedInterval.sealed(recent.merged()).encode());
+
+        a.send(message(a0)); // re-delivered: dropped
+        a.send(message(report(runId, "a", 0, 9_000_000))); // different: dropped too, no longer compared
+        IntervalReport a1 = report(runId, "a", 1, 4_000);
+        a.send(message(a1));
+        // A stream's messages take effect in order: once this one is refused, the copies above were handled.
+        a.send(message(report(runId, "a", 1, 8_000_000)));
+        Await.until("the marker refused", () -> rejected(runId) >= 1);
+
+        RunResult result = result(runId);
+        assertThat(result.getRejectedReports()).as("only the marker").isEqualTo(1);
+        assertThat(result.getMessage()).contains("duplicate report for interval 1");
+        Histogram expected = HistogramSpec.newHistogram();
+        for (long v : new long[] {1_000, 2_000, 3_000}) {
+            expected.recordValue(v);
+        }
+        assertThat(HistogramCodec.decode(
+                        result.getIntervals(0).getOutcomes(0).getLatencyMicros().toByteArray()))
+                .isEqualTo(expected);
+        assertThat(result.getIntervals(0).getWorkersReported()).isEqualTo(2);
+        assertThat(cluster.reports(runId).containsKey("000000000000/a"))
+                .as("not stored raw")
+                .isFalse();
+    }
+
     private long rejected(String runId) {
         return result(runId).getRejectedReports();
     }
