@@ -148,21 +148,13 @@ class RunCompactionTest {
         assertSameData(run.result().getIntervalsList(), expected);
 
         // A coordinator restoring the run from the store, as at a takeover, has every report exactly once.
-        Run restored = Run.restore(
-                store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-d", false);
-        assertThat(restored.replay()).isEqualTo(sent.size());
-        assertSameData(restored.result().getIntervalsList(), expected);
-        assertWorkerTotals(restored.result(), run.result());
+        assertThat(restoreAndCheck("coordinator-d", run, expected)).isEqualTo(sent.size());
         // A raw copy left behind (a leader that died between writing an entry and removing what it covers) counts
         // as merged, not twice.
         IntervalReport copy = sent.get(0);
         store.reports.put(
                 CoordinatorCluster.reportKey(copy.getIntervalIndex(), copy.getWorkerId()), copy.toByteArray());
-        Run again = Run.restore(
-                store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-e", false);
-        again.replay();
-        assertSameData(again.result().getIntervalsList(), expected);
-        assertWorkerTotals(again.result(), run.result());
+        restoreAndCheck("coordinator-e", run, expected);
     }
 
     /**
@@ -220,19 +212,24 @@ class RunCompactionTest {
 
         List<MergedInterval> expected = plainMerge();
         assertSameData(run.result().getIntervalsList(), expected);
-        Run restored = Run.restore(
-                store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-d", false);
-        assertThat(restored.replay()).isEqualTo(sent.size());
-        assertSameData(restored.result().getIntervalsList(), expected);
-        assertWorkerTotals(restored.result(), run.result());
+        assertThat(restoreAndCheck("coordinator-d", run, expected)).isEqualTo(sent.size());
 
         // A leader that died after storing the sealed counts but before sealing interval 5's entry.
         store.compacted.put(5L, recentFive);
-        Run again = Run.restore(
-                store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-e", false);
-        again.replay();
-        assertSameData(again.result().getIntervalsList(), expected);
-        assertWorkerTotals(again.result(), run.result());
+        restoreAndCheck("coordinator-e", run, expected);
+    }
+
+    /**
+     * A coordinator restoring the run from the store, as at a takeover, has every report exactly once: the same
+     * merged intervals as a plain merge and the leader's per-worker totals. Returns the reports its replay found.
+     */
+    private long restoreAndCheck(String coordinatorId, Run leader, List<MergedInterval> expected) throws Exception {
+        Run restored = Run.restore(
+                store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, coordinatorId, false);
+        long found = restored.replay();
+        assertSameData(restored.result().getIntervalsList(), expected);
+        assertWorkerTotals(restored.result(), leader.result());
+        return found;
     }
 
     /**

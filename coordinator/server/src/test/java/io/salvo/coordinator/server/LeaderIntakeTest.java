@@ -212,25 +212,10 @@ class LeaderIntakeTest {
      */
     @Test
     void aSecondCopyOfACompactedReportIsToldApartByItsDigest() throws Exception {
-        start(
-                RunSettings.defaults()
-                        .withStartLead(Duration.ofMillis(300))
-                        .withGrace(Duration.ofMillis(100))
-                        .withHeartbeatTimeout(Duration.ofSeconds(60))
-                        .withCompactionMargin(Duration.ZERO),
-                "a",
-                "b");
+        String runId = runWithIntervalZeroCompacted();
         FakeWorker a = workers.get(0);
-        FakeWorker b = workers.get(1);
-        String runId = startRun(2);
-        IntervalReport a0 = report(runId, "a", 0, 1_000, 2_000);
-        a.send(message(a0));
-        b.send(message(report(runId, "b", 0, 3_000)));
+        IntervalReport a0 = report(runId, "a", 0, 1_000, 2_000); // what a sent for interval 0
         CoordinatorCluster cluster = server.cluster();
-        Await.until(
-                "interval 0 compacted and its raw reports removed",
-                () -> cluster.compacted(runId).containsKey(0L)
-                        && cluster.reports(runId).keySet().stream().noneMatch(k -> k.startsWith("000000000000/")));
         CompactedInterval entry =
                 CompactedInterval.decode(cluster.compacted(runId).get(0L));
         assertThat(entry.countsByWorker()).containsOnlyKeys("a", "b");
@@ -259,25 +244,10 @@ class LeaderIntakeTest {
      */
     @Test
     void aCopyOfASealedReportIsDroppedWithoutComparison() throws Exception {
-        start(
-                RunSettings.defaults()
-                        .withStartLead(Duration.ofMillis(300))
-                        .withGrace(Duration.ofMillis(100))
-                        .withHeartbeatTimeout(Duration.ofSeconds(60))
-                        .withCompactionMargin(Duration.ZERO),
-                "a",
-                "b");
+        String runId = runWithIntervalZeroCompacted();
         FakeWorker a = workers.get(0);
-        FakeWorker b = workers.get(1);
-        String runId = startRun(2);
-        IntervalReport a0 = report(runId, "a", 0, 1_000, 2_000);
-        a.send(message(a0));
-        b.send(message(report(runId, "b", 0, 3_000)));
+        IntervalReport a0 = report(runId, "a", 0, 1_000, 2_000); // what a sent for interval 0
         CoordinatorCluster cluster = server.cluster();
-        Await.until(
-                "interval 0 compacted and its raw reports removed",
-                () -> cluster.compacted(runId).containsKey(0L)
-                        && cluster.reports(runId).keySet().stream().noneMatch(k -> k.startsWith("000000000000/")));
         // What the leader writes once the interval is past the horizon (a minute later): the merge alone.
         CompactedInterval recent =
                 CompactedInterval.decode(cluster.compacted(runId).get(0L));
@@ -306,6 +276,30 @@ class LeaderIntakeTest {
         assertThat(cluster.reports(runId).containsKey("000000000000/a"))
                 .as("not stored raw")
                 .isFalse();
+    }
+
+    /**
+     * Workers a and b start a run and report interval 0 (a: 1,000 and 2,000 µs; b: 3,000 µs); returns the run's id
+     * once interval 0 is compacted and its raw reports are gone.
+     */
+    private String runWithIntervalZeroCompacted() throws Exception {
+        start(
+                RunSettings.defaults()
+                        .withStartLead(Duration.ofMillis(300))
+                        .withGrace(Duration.ofMillis(100))
+                        .withHeartbeatTimeout(Duration.ofSeconds(60))
+                        .withCompactionMargin(Duration.ZERO),
+                "a",
+                "b");
+        String runId = startRun(2);
+        workers.get(0).send(message(report(runId, "a", 0, 1_000, 2_000)));
+        workers.get(1).send(message(report(runId, "b", 0, 3_000)));
+        CoordinatorCluster cluster = server.cluster();
+        Await.until(
+                "interval 0 compacted and its raw reports removed",
+                () -> cluster.compacted(runId).containsKey(0L)
+                        && cluster.reports(runId).keySet().stream().noneMatch(k -> k.startsWith("000000000000/")));
+        return runId;
     }
 
     private long rejected(String runId) {
