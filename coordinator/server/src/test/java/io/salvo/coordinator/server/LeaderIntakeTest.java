@@ -140,13 +140,7 @@ class LeaderIntakeTest {
 
         RunResult result = result(runId);
         assertThat(result.getMessage()).contains("duplicate report for interval 0");
-        Histogram expected = HistogramSpec.newHistogram();
-        for (long v : new long[] {1_000, 2_000, 3_000}) {
-            expected.recordValue(v);
-        }
-        assertThat(HistogramCodec.decode(
-                        result.getIntervals(0).getOutcomes(0).getLatencyMicros().toByteArray()))
-                .isEqualTo(expected);
+        assertIntervalZeroHoldsTheFirstCopies(result);
         assertThat(result.getWorkersList()).extracting(w -> w.getCompleted()).containsExactly(2L, 2L);
     }
 
@@ -227,13 +221,7 @@ class LeaderIntakeTest {
         Await.until("one refused", () -> rejected(runId) == 1);
         RunResult result = result(runId);
         assertThat(result.getMessage()).contains("duplicate report for interval 0");
-        Histogram expected = HistogramSpec.newHistogram();
-        for (long v : new long[] {1_000, 2_000, 3_000}) {
-            expected.recordValue(v);
-        }
-        assertThat(HistogramCodec.decode(
-                        result.getIntervals(0).getOutcomes(0).getLatencyMicros().toByteArray()))
-                .isEqualTo(expected);
+        assertIntervalZeroHoldsTheFirstCopies(result);
         assertThat(cluster.reports(runId).keySet()).noneMatch(k -> k.startsWith("000000000000/"));
     }
 
@@ -265,13 +253,7 @@ class LeaderIntakeTest {
         RunResult result = result(runId);
         assertThat(result.getRejectedReports()).as("only the marker").isEqualTo(1);
         assertThat(result.getMessage()).contains("duplicate report for interval 1");
-        Histogram expected = HistogramSpec.newHistogram();
-        for (long v : new long[] {1_000, 2_000, 3_000}) {
-            expected.recordValue(v);
-        }
-        assertThat(HistogramCodec.decode(
-                        result.getIntervals(0).getOutcomes(0).getLatencyMicros().toByteArray()))
-                .isEqualTo(expected);
+        assertIntervalZeroHoldsTheFirstCopies(result);
         assertThat(result.getIntervals(0).getWorkersReported()).isEqualTo(2);
         assertThat(cluster.reports(runId).containsKey("000000000000/a"))
                 .as("not stored raw")
@@ -300,6 +282,17 @@ class LeaderIntakeTest {
                 () -> cluster.compacted(runId).containsKey(0L)
                         && cluster.reports(runId).keySet().stream().noneMatch(k -> k.startsWith("000000000000/")));
         return runId;
+    }
+
+    /** Interval 0 merges the first copies its tests send (a: 1,000 and 2,000 µs; b: 3,000 µs) and nothing else. */
+    private static void assertIntervalZeroHoldsTheFirstCopies(RunResult result) throws Exception {
+        Histogram expected = HistogramSpec.newHistogram();
+        for (long v : new long[] {1_000, 2_000, 3_000}) {
+            expected.recordValue(v);
+        }
+        assertThat(HistogramCodec.decode(
+                        result.getIntervals(0).getOutcomes(0).getLatencyMicros().toByteArray()))
+                .isEqualTo(expected);
     }
 
     private long rejected(String runId) {
