@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.logging.Logger;
 
 /**
  * Merges the interval reports of one run by interval index, never by arrival order.
@@ -35,7 +36,8 @@ import java.util.TreeMap;
  *       (the interval is flagged {@code had_late_reports}) and the run totals.</li>
  *   <li>Intervals are kept compressed once {@value #LIVE_SHOWN_INTERVALS} newer ones have been shown,
  *       so a long run costs a few KB per interval, not the ~180 KB that a live 1 µs–1 h histogram
- *       occupies.</li>
+ *       occupies; and once the run's store holds an interval for good ({@link #keptInStore}), a bit: it is read
+ *       back from the store for a late report or a result.</li>
  *   <li>A report that is corrupt, duplicated, from an unknown worker or for an impossible interval is
  *       rejected with a reason and counted; nothing already merged changes.</li>
  *   <li>Per report, the cost is the sparse decoding of its histograms (outside the lock) and one
@@ -45,6 +47,8 @@ import java.util.TreeMap;
  * Thread-safe: decoding happens outside the lock ({@link #decode}), merging under it.
  */
 public final class IntervalMerger {
+
+    private static final Logger LOG = Logger.getLogger(IntervalMerger.class.getName());
 
     /**
      * Shown intervals that keep their full histograms: the reports that arrive just after an interval
@@ -72,6 +76,11 @@ public final class IntervalMerger {
     /** Shown intervals that still hold full histograms, oldest first. */
     private final ArrayDeque<IntervalState> liveShown = new ArrayDeque<>();
 
+    /** Where intervals handed over for good are read back from; null: every interval stays in memory. */
+    private StoredIntervals store;
+    /** Intervals whose merge is only in {@link #store} ({@link #keptInStore}): nothing of them is in memory. */
+    private final BitSet onlyInStore = new BitSet();
+
     private long nextToShow;
     private long rejected;
     private final List<String> rejectionReasons = new ArrayList<>();
@@ -96,6 +105,24 @@ public final class IntervalMerger {
         this.graceNanos = graceNanos;
         this.maxIntervalIndex = maxIntervalIndex;
         this.regions = List.copyOf(regions);
+    }
+
+    /**
+     * Where a run keeps its intervals' merges for good (its replicated state): an interval handed over with
+     * {@link #keptInStore} is read back from it for a late report, {@link #mergedInterval} and
+     * {@link #mergedIntervals}.
+     */
+    public interface StoredIntervals {
+        /** The interval's merge as stored, or null when the store has none. */
+        MergedInterval read(long index);
+
+        /** Every stored interval's merge, by index. */
+        Map<Long, MergedInterval> readAll();
+    }
+
+    /** Lets this merger drop intervals the store holds (see {@link #keptInStore}); set before the first report. */
+    public synchronized void keepStoredIntervalsIn(StoredIntervals store) {
+        this.store = store;
     }
 
     /** Expects reports from this worker from now on. */
@@ -196,11 +223,12 @@ public final class IntervalMerger {
             throw new RejectedReportException("interval index " + Long.toUnsignedString(index)
                     + " is beyond the run's last possible interval " + maxIntervalIndex);
         }
-        if (!progress.markReported(index)) {
+        if (progress.isReported(index)) {
             return Merged.ALREADY_MERGED;
         }
+        IntervalState state = stateToMerge(index);
+        progress.markReported(index);
         progress.highestReported = Math.max(progress.highestReported, index);
-        IntervalState state = intervals.computeIfAbsent(index, this::newState);
         boolean wasLive = state.live != null;
         state.merge(progress.ordinal, decoded);
         if (progress.region != null) {
@@ -212,6 +240,68 @@ public final class IntervalMerger {
         return index == nextToShow && state.workersReported >= expectedWorkers(index)
                 ? Merged.NEXT_MAY_BE_COMPLETE
                 : Merged.MERGED;
+    }
+
+    /** The interval's state, read back from the store when only the store holds it. */
+    private IntervalState stateToMerge(long index) throws RejectedReportException {
+        IntervalState state = intervals.get(index);
+        if (state != null) {
+            return state;
+        }
+        if (isOnlyInStore(index)) {
+            MergedInterval stored = readStored(index);
+            if (stored == null) {
+                throw new RejectedReportException("interval " + index + "'s merge could not be read back from the "
+                        + "run's replicated state to add this late report to it");
+            }
+            state = IntervalState.fromMerged(stored);
+            state.markShown();
+            onlyInStore.clear((int) index);
+        } else {
+            state = newState(index);
+        }
+        intervals.put(index, state);
+        return state;
+    }
+
+    private boolean isOnlyInStore(long index) {
+        return index >= 0 && index < Integer.MAX_VALUE && onlyInStore.get((int) index);
+    }
+
+    private MergedInterval readStored(long index) {
+        try {
+            return store.read(index);
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "interval " + index + ": reading its merge back from the run's store failed: " + e);
+            return null;
+        }
+    }
+
+    /**
+     * The store now holds this interval's merge of {@code workersReported} reports, for good: once the interval is
+     * shown and no longer among the {@value #LIVE_SHOWN_INTERVALS} kept live, the merger keeps one bit of it and
+     * reads the rest back when needed. Ignored when a report was merged for it since (the stored merge is behind)
+     * or when no store was given.
+     */
+    public synchronized void keptInStore(long index, int workersReported) {
+        IntervalState state = intervals.get(index);
+        if (store == null || state == null || state.workersReported != workersReported || index >= Integer.MAX_VALUE) {
+            return;
+        }
+        state.keptInStore = true;
+        if (state.shown && !liveShown.contains(state)) {
+            dropToStore(state);
+        }
+    }
+
+    private void dropToStore(IntervalState state) {
+        intervals.remove(state.index);
+        onlyInStore.set((int) state.index);
+    }
+
+    /** Intervals whose merge is in memory (the others are only in the store): for tests. */
+    public synchronized int intervalsInMemory() {
+        return intervals.size();
     }
 
     /** Whether this worker's report for this interval was merged already. */
@@ -326,14 +416,21 @@ public final class IntervalMerger {
     private void keepLive(IntervalState state) {
         liveShown.addLast(state);
         while (liveShown.size() > LIVE_SHOWN_INTERVALS) {
-            liveShown.pollFirst().release();
+            IntervalState old = liveShown.pollFirst();
+            old.release();
+            if (old.keptInStore && intervals.get(old.index) == old) {
+                dropToStore(old);
+            }
         }
     }
 
     /** The interval's merged data as it stands now, or null when nothing was merged for it. */
     public synchronized MergedInterval mergedInterval(long index) {
         IntervalState state = intervals.get(index);
-        return state == null ? null : state.toMergedInterval();
+        if (state != null) {
+            return state.toMergedInterval();
+        }
+        return isOnlyInStore(index) ? readStored(index) : null;
     }
 
     /** Intervals below this index have been shown. */
@@ -352,7 +449,7 @@ public final class IntervalMerger {
      */
     public synchronized void restoreCompacted(MergedInterval merged) {
         long index = merged.getIntervalIndex();
-        if (intervals.containsKey(index)) {
+        if (intervals.containsKey(index) || isOnlyInStore(index)) {
             throw new IllegalStateException(
                     "interval " + index + " has data already; compacted intervals are " + "restored before any report");
         }
@@ -367,13 +464,37 @@ public final class IntervalMerger {
         }
     }
 
-    /** Every interval with data, in index order, including late reports. */
-    public synchronized List<MergedInterval> mergedIntervals() {
-        List<MergedInterval> result = new ArrayList<>();
-        for (IntervalState state : intervals.values()) {
-            result.add(withRegions(state));
+    /**
+     * Every interval with data, in index order, including late reports. Those only in the store are read back from
+     * it outside the merger's lock, in one call; one the store lost is left out (logged).
+     */
+    public List<MergedInterval> mergedIntervals() {
+        TreeMap<Long, MergedInterval> result = new TreeMap<>();
+        BitSet stored;
+        synchronized (this) {
+            for (IntervalState state : intervals.values()) {
+                result.put(state.index, withRegions(state));
+            }
+            stored = (BitSet) onlyInStore.clone();
         }
-        return result;
+        if (!stored.isEmpty()) {
+            Map<Long, MergedInterval> read = store.readAll();
+            int lost = 0;
+            for (int i = stored.nextSetBit(0); i >= 0; i = stored.nextSetBit(i + 1)) {
+                MergedInterval m = read.get((long) i);
+                if (m != null) {
+                    result.putIfAbsent((long) i, m);
+                } else if (!result.containsKey((long) i)) {
+                    lost++;
+                }
+            }
+            if (lost > 0) {
+                int missing = lost;
+                LOG.warning(() -> missing + " intervals' merges are missing from the run's replicated state and are "
+                        + "left out of its result");
+            }
+        }
+        return new ArrayList<>(result.values());
     }
 
     public synchronized long rejectedReports() {

@@ -71,6 +71,9 @@ final class IntervalState {
     String region;
 
     boolean shown;
+    /** The run's store holds this interval's merge as it is now (the merger may drop it; see keptInStore). */
+    boolean keptInStore;
+
     boolean lateReports;
     // Precise marks for the detectors: min of offsets, exact sum of error instants, all first responses.
     Long firstSendOffsetMicros;
@@ -193,6 +196,7 @@ final class IntervalState {
     /** Merges a report of the worker at {@code ordinal} in the run's order (not merged here before). */
     void merge(int ordinal, IntervalMerger.Decoded decoded) {
         IntervalReport r = decoded.report;
+        keptInStore = false;
         reportedBy.set(ordinal);
         workersReported++;
         sent += r.getSent();
@@ -318,6 +322,14 @@ final class IntervalState {
         snapshot.setConnectionWaits(connectionWaits);
         shown = true;
         return snapshot.build();
+    }
+
+    /** Marks an interval read back from its stored form as shown, as it was when stored; its regions too. */
+    void markShown() {
+        shown = true;
+        if (regions != null) {
+            regions.values().forEach(IntervalState::markShown);
+        }
     }
 
     /** Keeps only the compressed form. */

@@ -6,6 +6,7 @@ import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.cluster.SealedCounts;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.proto.v1.MergedInterval;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -25,7 +26,8 @@ import java.util.logging.Logger;
  * the merge alone, its per-worker counts added to the run's one {@link SealedCounts} entry. What the store holds
  * per worker and interval then drops from ~25 bytes (twice, with the backup) to one bit. A report that arrives for
  * an interval already compacted or sealed is merged as any late report, stored raw, and folded into the interval's
- * entry at the next pass.
+ * entry at the next pass. A sealed interval is handed to the store for good: the merger keeps one bit of it once it is
+ * shown, and reads it back for a late report or a result ({@link IntervalMerger#keptInStore}).
  *
  * <p>Assumptions and guarantees:
  * <ul>
@@ -150,6 +152,9 @@ final class Compaction {
             if (index >= 0 && index < Integer.MAX_VALUE) {
                 compacted.set((int) index);
                 recent.set((int) index, !entry.isSealed());
+            }
+            if (entry.isSealed()) {
+                merger.keptInStore(index, ReportedBy.count(entry.merged()));
             }
         }
     }
@@ -298,6 +303,7 @@ final class Compaction {
             synchronized (lock) {
                 recent.clear((int) entry.intervalIndex());
             }
+            merger.keptInStore(entry.intervalIndex(), ReportedBy.count(entry.merged()));
             sealedIntervals++;
         }
     }
@@ -326,6 +332,7 @@ final class Compaction {
             store.saveCompacted(index, CompactedInterval.sealed(merged).encode());
             f.reports.forEach((worker, c) -> sealed.add(worker, index, c.sent(), c.completed()));
             sealedDirty = true;
+            merger.keptInStore(index, ReportedBy.count(merged));
         } else {
             Map<String, CompactedInterval.WorkerCounts> reports = new HashMap<>(f.reports);
             if (hadEntry) {

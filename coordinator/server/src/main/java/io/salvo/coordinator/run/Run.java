@@ -126,6 +126,7 @@ public final class Run {
                 spec.graceNanos(),
                 RunRecord.maxIntervalIndex(plan),
                 plan.getRegionsList().stream().map(RegionShare::getRegion).toList());
+        this.merger.keepStoredIntervalsIn(new StoredCompactedIntervals(store));
         this.compaction = new Compaction(
                 id,
                 merger,
@@ -247,6 +248,11 @@ public final class Run {
     /** What compaction did so far: intervals written, raw reports removed, intervals sealed. */
     long[] compactionTotals() {
         return compaction.totals();
+    }
+
+    /** Intervals the run's merger holds in memory (a sealed one, once shown, is only in the store): for tests. */
+    int intervalsInMemory() {
+        return merger.intervalsInMemory();
     }
 
     public String id() {

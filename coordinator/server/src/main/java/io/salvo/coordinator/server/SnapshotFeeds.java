@@ -8,9 +8,9 @@ import io.grpc.stub.StreamObserver;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.RunState;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +28,9 @@ import java.util.logging.Logger;
 public final class SnapshotFeeds {
 
     private static final Logger LOG = Logger.getLogger(SnapshotFeeds.class.getName());
+
+    /** Snapshots read back from the map per call when a watcher attaches mid-run. */
+    private static final int REPLAY_BATCH = 256;
 
     private final CoordinatorCluster cluster;
     private final Map<String, Feed> feeds = new ConcurrentHashMap<>();
@@ -59,8 +62,12 @@ public final class SnapshotFeeds {
 
     private final class Feed implements EntryAddedListener<Long, byte[]>, EntryUpdatedListener<Long, byte[]> {
         private final String runId;
-        /** Snapshots in sequence order, without gaps. */
-        private final List<LiveSnapshot> history = new ArrayList<>();
+        /**
+         * The snapshots streamed so far: sequences 0 to this, exclusive. A watcher that attaches later gets them
+         * from the replicated map, where they are anyway; a copy kept here cost each coordinator ~2 KB per
+         * interval for as long as the run lasted.
+         */
+        private long streamed;
         /** Arrived ahead of a gap (entry events of different keys may overtake each other). */
         private final TreeMap<Long, LiveSnapshot> early = new TreeMap<>();
 
@@ -92,18 +99,17 @@ public final class SnapshotFeeds {
         }
 
         private synchronized void offer(long seq, byte[] bytes) {
-            if (seq < history.size() || early.containsKey(seq)) {
+            if (seq < streamed || early.containsKey(seq)) {
                 return;
             }
-            try {
-                early.put(seq, LiveSnapshot.parseFrom(bytes));
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                LOG.warning(() -> "run " + runId + ": unreadable live snapshot " + seq);
+            LiveSnapshot snapshot = parse(seq, bytes);
+            if (snapshot == null) {
                 return;
             }
-            while (!ended && !early.isEmpty() && early.firstKey() == history.size()) {
+            early.put(seq, snapshot);
+            while (!ended && !early.isEmpty() && early.firstKey() == streamed) {
                 LiveSnapshot next = early.pollFirstEntry().getValue();
-                history.add(next);
+                streamed++;
                 boolean last = terminal(next.getState());
                 for (StreamObserver<LiveSnapshot> watcher : watchers) {
                     try {
@@ -135,16 +141,49 @@ public final class SnapshotFeeds {
             watchers.clear();
         }
 
+        /**
+         * Sends the watcher the snapshots streamed so far, read back from the map in sequence order, a batch at a
+         * time. False when they are no longer all there (the run was archived meanwhile): the watcher was completed.
+         */
+        private boolean replay(StreamObserver<LiveSnapshot> watcher) {
+            for (long from = 0; from < streamed; from += REPLAY_BATCH) {
+                Set<Long> keys = new HashSet<>();
+                for (long seq = from; seq < Math.min(streamed, from + REPLAY_BATCH); seq++) {
+                    keys.add(seq);
+                }
+                Map<Long, byte[]> batch = map.getAll(keys);
+                for (long seq = from; seq < Math.min(streamed, from + REPLAY_BATCH); seq++) {
+                    byte[] bytes = batch.get(seq);
+                    LiveSnapshot snapshot = bytes == null ? null : parse(seq, bytes);
+                    if (snapshot == null) {
+                        long missing = seq;
+                        LOG.warning(() -> "run " + runId + ": live snapshot " + missing + " is gone from the "
+                                + "replicated state; a watcher's replay ends there");
+                        watcher.onCompleted();
+                        return false;
+                    }
+                    watcher.onNext(snapshot);
+                }
+            }
+            return true;
+        }
+
+        private LiveSnapshot parse(long seq, byte[] bytes) {
+            try {
+                return LiveSnapshot.parseFrom(bytes);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                LOG.warning(() -> "run " + runId + ": unreadable live snapshot " + seq);
+                return null;
+            }
+        }
+
         void remove(StreamObserver<LiveSnapshot> watcher) {
             watchers.remove(watcher);
         }
 
         void add(StreamObserver<LiveSnapshot> watcher) {
             synchronized (this) {
-                for (LiveSnapshot s : history) {
-                    watcher.onNext(s);
-                }
-                if (ended) {
+                if (!replay(watcher) || ended) {
                     watcher.onCompleted();
                     return;
                 }

@@ -16,7 +16,9 @@ import io.salvo.proto.v1.MergedInterval;
 import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeHistograms;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
@@ -433,6 +435,80 @@ class IntervalMergerTest {
             total.add(h);
         }
         assertThat(total2xx(merger)).isEqualTo(total);
+    }
+
+    /**
+     * Intervals the run's store holds for good leave the merger's memory once shown and no longer live; a late
+     * report for one is merged into what is read back, a copy of a report it holds is still known, and the merged
+     * intervals (regions included) are exactly those of a merger that kept everything. A late report for an
+     * interval the store lost is refused with a reason, not merged into an empty one.
+     */
+    @Test
+    void intervalsHandedToTheStoreLeaveMemoryAndAreReadBackExactly() throws Exception {
+        List<String> regions = List.of("us-east1", "europe-west1");
+        IntervalMerger kept = new IntervalMerger(START, SECOND, SECOND / 2, 100, regions);
+        IntervalMerger reference = new IntervalMerger(START, SECOND, SECOND / 2, 100, regions);
+        Map<Long, MergedInterval> store = new TreeMap<>();
+        kept.keepStoredIntervalsIn(new IntervalMerger.StoredIntervals() {
+            @Override
+            public MergedInterval read(long index) {
+                return store.get(index);
+            }
+
+            @Override
+            public Map<Long, MergedInterval> readAll() {
+                return new TreeMap<>(store);
+            }
+        });
+        for (IntervalMerger m : List.of(kept, reference)) {
+            m.addWorker("a", "us-east1");
+            m.addWorker("b", "europe-west1");
+        }
+        SplittableRandom random = new SplittableRandom(17);
+        int intervals = 20;
+        for (int i = 0; i < intervals; i++) {
+            for (String worker : List.of("a", "b")) {
+                if (worker.equals("b") && (i == 3 || i == 4)) {
+                    continue; // b's reports for 3 and 4 come late, after the store holds them
+                }
+                IntervalReport r = report(worker, i, record(random, HistogramSpec.newHistogram()), single(i + 1));
+                accept(kept, r);
+                accept(reference, r);
+            }
+        }
+        assertThat(shown(kept, START + intervals * SECOND + SECOND)).hasSize(intervals);
+        assertThat(shown(reference, START + intervals * SECOND + SECOND)).hasSize(intervals);
+        for (long i = 0; i < 15; i++) {
+            MergedInterval m = kept.mergedInterval(i);
+            store.put(i, m);
+            kept.keptInStore(i, ReportedBy.count(m));
+        }
+        assertThat(kept.intervalsInMemory()).as("intervals 15-19 only").isEqualTo(5);
+
+        IntervalReport late = report("b", 3, record(random, HistogramSpec.newHistogram()), single(7));
+        accept(kept, late);
+        accept(reference, late);
+        assertThat(kept.intervalsInMemory()).isEqualTo(6);
+        assertThat(kept.mergedInterval(3)).isEqualTo(reference.mergedInterval(3));
+        assertThat(kept.mergedInterval(3).getHadLateReports()).isTrue();
+        // The store's merge of 3 is now behind: handing it over with the old count keeps it in memory.
+        kept.keptInStore(3, ReportedBy.count(store.get(3L)));
+        assertThat(kept.intervalsInMemory()).isEqualTo(6);
+        assertThat(kept.mergeIfNew(IntervalMerger.decode(report("a", 7, single(1), single(1)))))
+                .as("a copy of a report the store holds")
+                .isEqualTo(IntervalMerger.Merged.ALREADY_MERGED);
+        assertThat(kept.mergedInterval(7)).isEqualTo(reference.mergedInterval(7));
+        assertThat(kept.mergedIntervals()).isEqualTo(reference.mergedIntervals());
+
+        store.remove(4L);
+        IntervalReport lost = report("b", 4, single(5), single(5));
+        assertThatThrownBy(() -> kept.mergeIfNew(IntervalMerger.decode(lost)))
+                .isInstanceOf(IntervalMerger.RejectedReportException.class)
+                .hasMessageContaining("interval 4's merge could not be read back");
+        assertThat(kept.hasReported("b", 4)).isFalse();
+        assertThat(kept.mergedIntervals())
+                .extracting(MergedInterval::getIntervalIndex)
+                .doesNotContain(4L);
     }
 
     /**

@@ -209,6 +209,12 @@ class RunCompactionTest {
         assertThat(three.merged().getWorkersReported()).isEqualTo(2);
         assertThat(store.reports.keySet()).noneMatch(key -> key.startsWith(CoordinatorCluster.reportKey(3, "")));
         assertThat(run.compactionTotals()[2]).as("intervals sealed").isGreaterThanOrEqualTo(64);
+        long sealedEntries = store.compacted.values().stream()
+                .filter(bytes -> CompactedInterval.decode(bytes).isSealed())
+                .count();
+        assertThat(run.intervalsInMemory())
+                .as("of the intervals shown (one snapshot each), the merger holds no sealed one; the store does")
+                .isEqualTo(store.snapshots().size() - sealedEntries);
 
         List<MergedInterval> expected = plainMerge();
         assertSameData(run.result().getIntervalsList(), expected);

@@ -198,6 +198,13 @@ class CoordinatorServerTest {
         assertThat(intervals.get(0).getWorkersReported()).isEqualTo(2);
         assertThat(intervals.get(1).getLatencyP99Micros())
                 .isEqualTo(HistogramSpec.newHistogram().highestEquivalentValue(6000));
+        // A watcher that comes later gets the same snapshots, read back from the replicated map.
+        List<LiveSnapshot> replayed = new ArrayList<>();
+        RunControlGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .watchRun(WatchRunRequest.newBuilder().setRunId(runId).build())
+                .forEachRemaining(replayed::add);
+        assertThat(replayed).isEqualTo(snapshots);
 
         RunResult result = RunControlGrpc.newBlockingStub(channel)
                 .getRunResult(GetRunResultRequest.newBuilder().setRunId(runId).build());
