@@ -44,7 +44,9 @@ import java.util.logging.Logger;
  *       report from its worker's per-worker counts (never from the merge, which stays exact).</li>
  *   <li>An interval is compacted only when no report was merged for it for {@link #QUIET_NANOS}: the leader stores
  *       what it merged in batches within ~50 ms, so the raw reports it removes are in the store by then. A raw copy
- *       written even later (a batch retried for seconds) stays in the store, harmless, until the run is archived.</li>
+ *       written even later (a batch retried for seconds, or a worker's re-send stored by a coordinator not leading
+ *       the run) reaches the leader through the store's listener as already merged, and is removed at the next
+ *       pass ({@link #alreadyMergedCopy}).</li>
  *   <li>Nothing here runs on a transport thread: passes run on the coordinator's housekeeping executor, one at a
  *       time, and wait on the store.</li>
  * </ul>
@@ -82,6 +84,11 @@ final class Compaction {
     private final BitSet compacted = new BitSet();
     /** Guarded by lock: intervals whose entry in the store is recent (not sealed). */
     private final BitSet recent = new BitSet();
+    /**
+     * Guarded by lock: keys of raw reports stored after their interval's entry took them in (a copy a worker re-sent
+     * to a coordinator not leading the run, or a batch write retried past the quiet second), removed at the next pass.
+     */
+    private final Set<String> strayCopies = new HashSet<>();
 
     /** Guarded by this (passes): the per-worker counts of the sealed intervals, and their last stored form. */
     private SealedCounts sealed;
@@ -142,6 +149,39 @@ final class Compaction {
             }
             return merged;
         }
+    }
+
+    /**
+     * A raw report in the store (key "interval/worker") whose worker's report for that interval was merged before.
+     * When the interval's entry already holds that report (it was compacted and nothing of that worker waits for
+     * the next pass), the raw copy is a stray: it is removed at the next pass instead of staying until the run is
+     * archived.
+     */
+    void alreadyMergedCopy(String key) {
+        int slash = key.indexOf('/');
+        if (slash <= 0) {
+            return;
+        }
+        long index;
+        try {
+            index = Long.parseLong(key, 0, slash, 10);
+        } catch (NumberFormatException e) {
+            return;
+        }
+        synchronized (lock) {
+            if (holdsReport(index, key.substring(slash + 1))) {
+                strayCopies.add(key);
+            }
+        }
+    }
+
+    /** Whether the interval's entry in the store holds this worker's report; under lock. */
+    private boolean holdsReport(long index, String workerId) {
+        if (index < 0 || index >= Integer.MAX_VALUE || !compacted.get((int) index)) {
+            return false;
+        }
+        Fresh f = fresh.get(index);
+        return (f == null || !f.reports.containsKey(workerId)) && merger.hasReported(workerId, index);
     }
 
     /** Restores a compacted interval into the merger (before any raw report of the run is merged). */
@@ -205,6 +245,9 @@ final class Compaction {
                     return true;
                 }
             }
+            if (!strayCopies.isEmpty()) {
+                return true;
+            }
             long sealedBelow = sealedBelowSnapshot;
             int firstRecent = recent.nextSetBit(0);
             return firstRecent >= 0
@@ -250,6 +293,34 @@ final class Compaction {
         } catch (RuntimeException e) {
             LOG.warning(() -> "run " + runId + ": sealing compacted intervals failed (" + e
                     + "); they stay as they are until the next pass");
+        }
+        removeStrayCopies();
+    }
+
+    /** Removes the stray raw copies noted since the last pass whose interval's entry still holds their report. */
+    private void removeStrayCopies() {
+        Set<String> keys = new HashSet<>();
+        synchronized (lock) {
+            for (String key : strayCopies) {
+                int slash = key.indexOf('/');
+                if (holdsReport(Long.parseLong(key, 0, slash, 10), key.substring(slash + 1))) {
+                    keys.add(key);
+                }
+            }
+            strayCopies.clear();
+        }
+        if (keys.isEmpty()) {
+            return;
+        }
+        try {
+            store.removeReports(keys);
+            removedReports += keys.size();
+        } catch (RuntimeException e) {
+            synchronized (lock) {
+                strayCopies.addAll(keys);
+            }
+            LOG.warning(() -> "run " + runId + ": removing " + keys.size() + " stray report copies failed (" + e
+                    + "); retried at the next pass");
         }
     }
 

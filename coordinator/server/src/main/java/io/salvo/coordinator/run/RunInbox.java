@@ -104,6 +104,7 @@ public final class RunInbox {
 
     private void mergeStored(String key, byte[] bytes) {
         if (mergedAlready(key)) {
+            compaction.alreadyMergedCopy(key);
             return;
         }
         IntervalReport report;
