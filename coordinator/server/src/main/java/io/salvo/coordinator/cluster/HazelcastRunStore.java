@@ -62,6 +62,11 @@ final class HazelcastRunStore implements RunStore {
     }
 
     @Override
+    public Map<Long, byte[]> compactedIntervals(Set<Long> intervalIndexes) {
+        return cluster.compacted(runId).getAll(intervalIndexes);
+    }
+
+    @Override
     public byte[] compactedInterval(long intervalIndex) {
         return cluster.compacted(runId).get(intervalIndex);
     }

@@ -35,6 +35,9 @@ public interface RunStore {
      */
     NavigableMap<Long, byte[]> compactedIntervals();
 
+    /** These compacted intervals (encoded) by index, in one call; those not compacted are absent. */
+    Map<Long, byte[]> compactedIntervals(Set<Long> intervalIndexes);
+
     /** One compacted interval (encoded), or null when that interval was not compacted. */
     byte[] compactedInterval(long intervalIndex);
 

@@ -116,8 +116,8 @@ public final class IntervalMerger {
         /** The interval's merge as stored, or null when the store has none. */
         MergedInterval read(long index);
 
-        /** Every stored interval's merge, by index. */
-        Map<Long, MergedInterval> readAll();
+        /** These stored intervals' merges, by index, in one call; those the store does not have are absent. */
+        Map<Long, MergedInterval> read(Set<Long> indexes);
     }
 
     /** Lets this merger drop intervals the store holds (see {@link #keptInStore}); set before the first report. */
@@ -203,7 +203,13 @@ public final class IntervalMerger {
         /** Merged, and every worker expected for the next interval to show has now reported it. */
         NEXT_MAY_BE_COMPLETE,
         /** Not merged: this worker's report for that interval was merged before. */
-        ALREADY_MERGED
+        ALREADY_MERGED,
+        /**
+         * Not merged yet: the interval is only in the store ({@link #keptInStore}). The caller keeps the report and
+         * merges it again once it has read the stored merge back ({@link #readBack}), away from any lock and
+         * transport thread.
+         */
+        DEFERRED
     }
 
     /**
@@ -226,7 +232,10 @@ public final class IntervalMerger {
         if (progress.isReported(index)) {
             return Merged.ALREADY_MERGED;
         }
-        IntervalState state = stateToMerge(index);
+        if (isOnlyInStore(index)) {
+            return Merged.DEFERRED;
+        }
+        IntervalState state = intervals.computeIfAbsent(index, this::newState);
         progress.markReported(index);
         progress.highestReported = Math.max(progress.highestReported, index);
         boolean wasLive = state.live != null;
@@ -242,26 +251,28 @@ public final class IntervalMerger {
                 : Merged.MERGED;
     }
 
-    /** The interval's state, read back from the store when only the store holds it. */
-    private IntervalState stateToMerge(long index) throws RejectedReportException {
-        IntervalState state = intervals.get(index);
-        if (state != null) {
-            return state;
+    /**
+     * Takes an interval only the store holds back into memory, from its stored merge as the caller read it, so that
+     * the reports {@link #mergeIfNew} deferred for it can be merged. True when the interval is in memory now (also
+     * when it was already); false when {@code stored} is null (the store lost it): the deferred reports cannot be
+     * added to it.
+     */
+    public synchronized boolean readBack(long index, MergedInterval stored) {
+        if (!isOnlyInStore(index)) {
+            return true;
         }
-        if (isOnlyInStore(index)) {
-            MergedInterval stored = readStored(index);
-            if (stored == null) {
-                throw new RejectedReportException("interval " + index + "'s merge could not be read back from the "
-                        + "run's replicated state to add this late report to it");
-            }
-            state = IntervalState.fromMerged(stored);
-            state.markShown();
-            onlyInStore.clear((int) index);
-        } else {
-            state = newState(index);
+        if (stored == null) {
+            return false;
         }
+        if (stored.getIntervalIndex() != index) {
+            throw new IllegalArgumentException(
+                    "interval " + stored.getIntervalIndex() + " was read back for interval " + index);
+        }
+        IntervalState state = IntervalState.fromMerged(stored);
+        state.markShown();
         intervals.put(index, state);
-        return state;
+        onlyInStore.clear((int) index);
+        return true;
     }
 
     private boolean isOnlyInStore(long index) {
@@ -278,14 +289,15 @@ public final class IntervalMerger {
     }
 
     /**
-     * The store now holds this interval's merge of {@code workersReported} reports, for good: once the interval is
-     * shown and no longer among the {@value #LIVE_SHOWN_INTERVALS} kept live, the merger keeps one bit of it and
-     * reads the rest back when needed. Ignored when a report was merged for it since (the stored merge is behind)
-     * or when no store was given.
+     * The store now holds, for good, this interval's merge of the reports of {@code reportedBy} (positions in the
+     * run's order): once the interval is shown and no longer among the {@value #LIVE_SHOWN_INTERVALS} kept live, the
+     * merger keeps one bit of it and reads the rest back when needed. Ignored unless those are exactly the reports
+     * merged here (one merged since, or a stored merge another coordinator wrote, must not be dropped), or when no
+     * store was given.
      */
-    public synchronized void keptInStore(long index, int workersReported) {
+    public synchronized void keptInStore(long index, BitSet reportedBy) {
         IntervalState state = intervals.get(index);
-        if (store == null || state == null || state.workersReported != workersReported || index >= Integer.MAX_VALUE) {
+        if (store == null || state == null || !state.reportedBy.equals(reportedBy) || index >= Integer.MAX_VALUE) {
             return;
         }
         state.keptInStore = true;
@@ -478,7 +490,11 @@ public final class IntervalMerger {
             stored = (BitSet) onlyInStore.clone();
         }
         if (!stored.isEmpty()) {
-            Map<Long, MergedInterval> read = store.readAll();
+            Set<Long> indexes = new HashSet<>();
+            for (int i = stored.nextSetBit(0); i >= 0; i = stored.nextSetBit(i + 1)) {
+                indexes.add((long) i);
+            }
+            Map<Long, MergedInterval> read = store.read(indexes);
             int lost = 0;
             for (int i = stored.nextSetBit(0); i >= 0; i = stored.nextSetBit(i + 1)) {
                 MergedInterval m = read.get((long) i);

@@ -7,6 +7,7 @@ import io.salvo.coordinator.cluster.SealedCounts;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
 import io.salvo.core.result.ReportedBy;
+import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.MergedInterval;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import java.util.logging.Logger;
 
 /**
@@ -89,6 +91,14 @@ final class Compaction {
      * to a coordinator not leading the run, or a batch write retried past the quiet second), removed at the next pass.
      */
     private final Set<String> strayCopies = new HashSet<>();
+    /** Guarded by lock: reports the merger deferred (their interval is only in the store), by interval. */
+    private final TreeMap<Long, List<Deferred>> deferred = new TreeMap<>();
+    /** Told when a report is deferred: a pass is needed, also after the run ended. */
+    private Runnable onDeferred = () -> {};
+    /** Told of each deferred report once merged (or found merged), as the caller of {@link #merge} is. */
+    private BiConsumer<IntervalReport, IntervalMerger.Merged> afterDeferred = (report, merged) -> {};
+
+    private record Deferred(IntervalMerger.Decoded decoded, long digest) {}
 
     /** Guarded by this (passes): the per-worker counts of the sealed intervals, and their last stored form. */
     private SealedCounts sealed;
@@ -132,23 +142,47 @@ final class Compaction {
         long lastMergedUnixNanos;
     }
 
-    /** Merges a report and, when it is new, remembers its digest for the interval's next compaction. */
+    /**
+     * Who is told about deferred reports: {@code onDeferred} when one is deferred (to request a pass),
+     * {@code afterDeferred} when one was merged at last, with what {@link #merge} would have returned.
+     */
+    void onDeferred(Runnable onDeferred, BiConsumer<IntervalReport, IntervalMerger.Merged> afterDeferred) {
+        this.onDeferred = onDeferred;
+        this.afterDeferred = afterDeferred;
+    }
+
+    /**
+     * Merges a report and, when it is new, remembers its digest for the interval's next compaction. A report for an
+     * interval only the store holds is kept ({@code DEFERRED}) and merged at the next pass, which reads the stored
+     * merge back first: no store read happens here, under the merge's locks, on a transport thread.
+     */
     IntervalMerger.Merged merge(IntervalMerger.Decoded decoded, long digest, long nowUnixNanos)
             throws RejectedReportException {
+        IntervalMerger.Merged merged;
         synchronized (lock) {
-            IntervalMerger.Merged merged = merger.mergeIfNew(decoded);
-            if (merged != IntervalMerger.Merged.ALREADY_MERGED) {
-                Fresh f = fresh.computeIfAbsent(decoded.report().getIntervalIndex(), i -> new Fresh());
-                f.reports.put(
-                        decoded.report().getWorkerId(),
-                        new CompactedInterval.WorkerCounts(
-                                digest,
-                                decoded.report().getSent(),
-                                decoded.report().getCompleted()));
-                f.lastMergedUnixNanos = Math.max(f.lastMergedUnixNanos, nowUnixNanos);
-            }
-            return merged;
+            merged = mergeLocked(decoded, digest, nowUnixNanos);
         }
+        if (merged == IntervalMerger.Merged.DEFERRED) {
+            onDeferred.run();
+        }
+        return merged;
+    }
+
+    private IntervalMerger.Merged mergeLocked(IntervalMerger.Decoded decoded, long digest, long nowUnixNanos)
+            throws RejectedReportException {
+        IntervalMerger.Merged merged = merger.mergeIfNew(decoded);
+        if (merged == IntervalMerger.Merged.DEFERRED) {
+            deferred.computeIfAbsent(decoded.report().getIntervalIndex(), i -> new ArrayList<>())
+                    .add(new Deferred(decoded, digest));
+        } else if (merged != IntervalMerger.Merged.ALREADY_MERGED) {
+            Fresh f = fresh.computeIfAbsent(decoded.report().getIntervalIndex(), i -> new Fresh());
+            f.reports.put(
+                    decoded.report().getWorkerId(),
+                    new CompactedInterval.WorkerCounts(
+                            digest, decoded.report().getSent(), decoded.report().getCompleted()));
+            f.lastMergedUnixNanos = Math.max(f.lastMergedUnixNanos, nowUnixNanos);
+        }
+        return merged;
     }
 
     /**
@@ -194,7 +228,7 @@ final class Compaction {
                 recent.set((int) index, !entry.isSealed());
             }
             if (entry.isSealed()) {
-                merger.keptInStore(index, ReportedBy.count(entry.merged()));
+                merger.keptInStore(index, ReportedBy.decode(entry.merged()));
             }
         }
     }
@@ -245,7 +279,7 @@ final class Compaction {
                     return true;
                 }
             }
-            if (!strayCopies.isEmpty()) {
+            if (!strayCopies.isEmpty() || !deferred.isEmpty()) {
                 return true;
             }
             long sealedBelow = sealedBelowSnapshot;
@@ -255,8 +289,59 @@ final class Compaction {
         }
     }
 
+    /**
+     * Merges the reports deferred since the last pass: reads each interval's stored merge back (outside every lock),
+     * hands it to the merger, then merges the reports. An interval whose read failed keeps its reports for the next
+     * pass; one the store lost has them refused with that reason. Runs also after the run ended (late reports).
+     */
+    synchronized void mergeDeferred(long nowUnixNanos) {
+        TreeMap<Long, List<Deferred>> todo;
+        synchronized (lock) {
+            todo = new TreeMap<>(deferred);
+            deferred.clear();
+        }
+        List<Map.Entry<IntervalReport, IntervalMerger.Merged>> done = new ArrayList<>();
+        for (Map.Entry<Long, List<Deferred>> e : todo.entrySet()) {
+            long index = e.getKey();
+            MergedInterval stored;
+            try {
+                byte[] bytes = store.compactedInterval(index);
+                stored = bytes == null ? null : CompactedInterval.decode(bytes).merged();
+            } catch (RuntimeException ex) {
+                synchronized (lock) {
+                    deferred.computeIfAbsent(index, i -> new ArrayList<>()).addAll(0, e.getValue());
+                }
+                LOG.warning(() -> "run " + runId + ": reading interval " + index + " back from the store failed (" + ex
+                        + "); its " + e.getValue().size() + " late reports wait for the next pass");
+                continue;
+            }
+            synchronized (lock) {
+                if (!merger.readBack(index, stored)) {
+                    for (Deferred d : e.getValue()) {
+                        merger.countRejection(
+                                d.decoded().report(),
+                                "interval " + index + "'s merge is missing from "
+                                        + "the run's replicated state, so this late report could not be added to it");
+                    }
+                    LOG.warning(() -> "run " + runId + ": interval " + index + " is missing from the store; "
+                            + e.getValue().size() + " late reports for it were refused");
+                    continue;
+                }
+                for (Deferred d : e.getValue()) {
+                    try {
+                        done.add(Map.entry(d.decoded().report(), mergeLocked(d.decoded(), d.digest(), nowUnixNanos)));
+                    } catch (RejectedReportException ex) {
+                        merger.countRejection(d.decoded().report(), ex.getMessage());
+                    }
+                }
+            }
+        }
+        done.forEach(d -> afterDeferred.accept(d.getKey(), d.getValue()));
+    }
+
     /** Compacts every interval that is due; waits on the store. One pass at a time. */
     synchronized void compact(long nowUnixNanos) {
+        mergeDeferred(nowUnixNanos);
         long cutoff = cutoff(nowUnixNanos);
         List<Long> due;
         synchronized (lock) {
@@ -374,7 +459,7 @@ final class Compaction {
             synchronized (lock) {
                 recent.clear((int) entry.intervalIndex());
             }
-            merger.keptInStore(entry.intervalIndex(), ReportedBy.count(entry.merged()));
+            merger.keptInStore(entry.intervalIndex(), ReportedBy.decode(entry.merged()));
             sealedIntervals++;
         }
     }
@@ -403,7 +488,7 @@ final class Compaction {
             store.saveCompacted(index, CompactedInterval.sealed(merged).encode());
             f.reports.forEach((worker, c) -> sealed.add(worker, index, c.sent(), c.completed()));
             sealedDirty = true;
-            merger.keptInStore(index, ReportedBy.count(merged));
+            merger.keptInStore(index, ReportedBy.decode(merged));
         } else {
             Map<String, CompactedInterval.WorkerCounts> reports = new HashMap<>(f.reports);
             if (hadEntry) {
@@ -424,9 +509,18 @@ final class Compaction {
         for (String worker : f.reports.keySet()) {
             keys.add(CoordinatorCluster.reportKey(index, worker));
         }
-        store.removeReports(keys);
         compactedIntervals++;
-        removedReports += keys.size();
+        try {
+            store.removeReports(keys);
+            removedReports += keys.size();
+        } catch (RuntimeException e) {
+            // The entry holds these reports now: counting them again at a retried write would count them twice.
+            synchronized (lock) {
+                strayCopies.addAll(keys);
+            }
+            LOG.warning(() -> "run " + runId + ": removing the raw reports of compacted interval " + index + " failed ("
+                    + e + "); retried at the next pass");
+        }
     }
 
     /** Compaction passes' totals, for logs and tests: intervals written, raw reports removed, intervals sealed. */

@@ -148,10 +148,16 @@ public final class Run {
                 this::onFinished,
                 this::onFailed);
         this.compactSoon = new CoalescedTask("run " + id + ": compacting reports", () -> {
-            if (!terminal() && !deposed()) {
+            if (deposed()) {
+                return;
+            }
+            if (terminal()) {
+                compaction.mergeDeferred(clock.unixNanos()); // late reports for sealed intervals, after the end
+            } else {
                 compaction.compact(clock.unixNanos());
             }
         });
+        compaction.onDeferred(this::passForDeferredReports, inbox::mergedLater);
         this.liveView = new LiveView(
                 id,
                 spec.startUnixNanos(),
@@ -508,6 +514,14 @@ public final class Run {
     void compactOn(Executor housekeeping, java.util.function.BooleanSupplier allowed) {
         this.compactionAllowed = allowed;
         this.housekeeping = housekeeping;
+    }
+
+    /** A late report waits for its sealed interval to be read back from the store: a pass does that, soon. */
+    private void passForDeferredReports() {
+        Executor compactor = housekeeping;
+        if (compactor != null && leading && !deposed()) {
+            compactSoon.request(compactor);
+        }
     }
 
     /**

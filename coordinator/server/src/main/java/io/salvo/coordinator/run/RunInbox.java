@@ -260,8 +260,13 @@ public final class RunInbox {
         }
     }
 
+    /** A report the merger deferred was merged at last (by a compaction pass): counted as on arrival. */
+    void mergedLater(IntervalReport report, IntervalMerger.Merged merged) {
+        merged(report, merged);
+    }
+
     private void merged(IntervalReport report, IntervalMerger.Merged merged) {
-        if (merged == IntervalMerger.Merged.ALREADY_MERGED) {
+        if (merged == IntervalMerger.Merged.ALREADY_MERGED || merged == IntervalMerger.Merged.DEFERRED) {
             return;
         }
         AssignedWorker w = roster.get(report.getWorkerId());

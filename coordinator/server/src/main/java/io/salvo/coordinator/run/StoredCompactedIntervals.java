@@ -5,6 +5,7 @@ import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.proto.v1.MergedInterval;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.logging.Logger;
 
@@ -26,9 +27,9 @@ final class StoredCompactedIntervals implements IntervalMerger.StoredIntervals {
     }
 
     @Override
-    public Map<Long, MergedInterval> readAll() {
+    public Map<Long, MergedInterval> read(Set<Long> indexes) {
         Map<Long, MergedInterval> all = new TreeMap<>();
-        store.compactedIntervals().forEach((index, bytes) -> {
+        store.compactedIntervals(indexes).forEach((index, bytes) -> {
             try {
                 all.put(index, CompactedInterval.decode(bytes).merged());
             } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package io.salvo.coordinator.server;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
@@ -142,17 +143,28 @@ public final class SnapshotFeeds {
         }
 
         /**
-         * Sends the watcher the snapshots streamed so far, read back from the map in sequence order, a batch at a
-         * time. False when they are no longer all there (the run was archived meanwhile): the watcher was completed.
+         * Sends the watcher the snapshots of sequences {@code first} to {@code end} (exclusive), read back from the
+         * map in order, a batch at a time. False when that failed: the snapshots are no longer all there (the run
+         * was archived meanwhile; the watcher was completed) or the map could not be read (the watcher was given
+         * the error).
          */
-        private boolean replay(StreamObserver<LiveSnapshot> watcher) {
-            for (long from = 0; from < streamed; from += REPLAY_BATCH) {
+        private boolean replay(StreamObserver<LiveSnapshot> watcher, long first, long end) {
+            for (long from = first; from < end; from += REPLAY_BATCH) {
                 Set<Long> keys = new HashSet<>();
-                for (long seq = from; seq < Math.min(streamed, from + REPLAY_BATCH); seq++) {
+                for (long seq = from; seq < Math.min(end, from + REPLAY_BATCH); seq++) {
                     keys.add(seq);
                 }
-                Map<Long, byte[]> batch = map.getAll(keys);
-                for (long seq = from; seq < Math.min(streamed, from + REPLAY_BATCH); seq++) {
+                Map<Long, byte[]> batch;
+                try {
+                    batch = map.getAll(keys);
+                } catch (RuntimeException e) {
+                    LOG.warning(() -> "run " + runId + ": replaying live snapshots to a watcher failed: " + e);
+                    watcher.onError(Status.UNAVAILABLE
+                            .withDescription("the run's live snapshots could not be read: " + e.getMessage())
+                            .asRuntimeException());
+                    return false;
+                }
+                for (long seq = from; seq < Math.min(end, from + REPLAY_BATCH); seq++) {
                     byte[] bytes = batch.get(seq);
                     LiveSnapshot snapshot = bytes == null ? null : parse(seq, bytes);
                     if (snapshot == null) {
@@ -182,8 +194,20 @@ public final class SnapshotFeeds {
         }
 
         void add(StreamObserver<LiveSnapshot> watcher) {
+            long replayed;
             synchronized (this) {
-                if (!replay(watcher) || ended) {
+                replayed = streamed;
+            }
+            // The bulk of the replay outside the feed's lock: snapshot events (a Hazelcast event thread, shared
+            // with other listeners) keep flowing meanwhile. The watcher is not streamed to before it is added.
+            if (!replay(watcher, 0, replayed)) {
+                return;
+            }
+            synchronized (this) {
+                if (!replay(watcher, replayed, streamed)) {
+                    return;
+                }
+                if (ended) {
                     watcher.onCompleted();
                     return;
                 }

@@ -17,6 +17,7 @@ import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeHistograms;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
@@ -439,9 +440,9 @@ class IntervalMergerTest {
 
     /**
      * Intervals the run's store holds for good leave the merger's memory once shown and no longer live; a late
-     * report for one is merged into what is read back, a copy of a report it holds is still known, and the merged
-     * intervals (regions included) are exactly those of a merger that kept everything. A late report for an
-     * interval the store lost is refused with a reason, not merged into an empty one.
+     * report for one is deferred until the caller reads the interval back, then merged into it; a copy of a report
+     * it holds is still known, and the merged intervals (regions included) are exactly those of a merger that kept
+     * everything. An interval the store lost is not read back, so its late report is never merged into an empty one.
      */
     @Test
     void intervalsHandedToTheStoreLeaveMemoryAndAreReadBackExactly() throws Exception {
@@ -456,8 +457,10 @@ class IntervalMergerTest {
             }
 
             @Override
-            public Map<Long, MergedInterval> readAll() {
-                return new TreeMap<>(store);
+            public Map<Long, MergedInterval> read(Set<Long> indexes) {
+                Map<Long, MergedInterval> found = new TreeMap<>(store);
+                found.keySet().retainAll(indexes);
+                return found;
             }
         });
         for (IntervalMerger m : List.of(kept, reference)) {
@@ -481,18 +484,24 @@ class IntervalMergerTest {
         for (long i = 0; i < 15; i++) {
             MergedInterval m = kept.mergedInterval(i);
             store.put(i, m);
-            kept.keptInStore(i, ReportedBy.count(m));
+            kept.keptInStore(i, ReportedBy.decode(m));
         }
         assertThat(kept.intervalsInMemory()).as("intervals 15-19 only").isEqualTo(5);
 
         IntervalReport late = report("b", 3, record(random, HistogramSpec.newHistogram()), single(7));
+        assertThat(kept.mergeIfNew(IntervalMerger.decode(late)))
+                .as("no store read under the merger's lock: the caller reads the interval back first")
+                .isEqualTo(IntervalMerger.Merged.DEFERRED);
+        assertThat(kept.hasReported("b", 3)).isFalse();
+        assertThat(kept.intervalsInMemory()).isEqualTo(5);
+        assertThat(kept.readBack(3, store.get(3L))).isTrue();
         accept(kept, late);
         accept(reference, late);
         assertThat(kept.intervalsInMemory()).isEqualTo(6);
         assertThat(kept.mergedInterval(3)).isEqualTo(reference.mergedInterval(3));
         assertThat(kept.mergedInterval(3).getHadLateReports()).isTrue();
-        // The store's merge of 3 is now behind: handing it over with the old count keeps it in memory.
-        kept.keptInStore(3, ReportedBy.count(store.get(3L)));
+        // The store's merge of 3 is now behind: handing it over with the old workers keeps it in memory.
+        kept.keptInStore(3, ReportedBy.decode(store.get(3L)));
         assertThat(kept.intervalsInMemory()).isEqualTo(6);
         assertThat(kept.mergeIfNew(IntervalMerger.decode(report("a", 7, single(1), single(1)))))
                 .as("a copy of a report the store holds")
@@ -502,9 +511,8 @@ class IntervalMergerTest {
 
         store.remove(4L);
         IntervalReport lost = report("b", 4, single(5), single(5));
-        assertThatThrownBy(() -> kept.mergeIfNew(IntervalMerger.decode(lost)))
-                .isInstanceOf(IntervalMerger.RejectedReportException.class)
-                .hasMessageContaining("interval 4's merge could not be read back");
+        assertThat(kept.mergeIfNew(IntervalMerger.decode(lost))).isEqualTo(IntervalMerger.Merged.DEFERRED);
+        assertThat(kept.readBack(4, store.get(4L))).as("the store lost it").isFalse();
         assertThat(kept.hasReported("b", 4)).isFalse();
         assertThat(kept.mergedIntervals())
                 .extracting(MergedInterval::getIntervalIndex)

@@ -26,6 +26,8 @@ final class InMemoryRunStore implements RunStore {
     final NavigableMap<Long, byte[]> compacted = new ConcurrentSkipListMap<>();
     final Map<String, byte[]> events = new ConcurrentHashMap<>();
     final List<RejectionTally> rejections = new CopyOnWriteArrayList<>();
+    /** While set, reading compacted intervals by index fails, as a replicated map does while its owner is lost. */
+    volatile boolean compactedReadsFail;
 
     @Override
     public void saveRecord(RunRecord r) {
@@ -75,8 +77,23 @@ final class InMemoryRunStore implements RunStore {
     }
 
     @Override
+    public Map<Long, byte[]> compactedIntervals(Set<Long> intervalIndexes) {
+        failIfUnavailable();
+        Map<Long, byte[]> found = new TreeMap<>(compacted);
+        found.keySet().retainAll(intervalIndexes);
+        return found;
+    }
+
+    @Override
     public byte[] compactedInterval(long intervalIndex) {
+        failIfUnavailable();
         return compacted.get(intervalIndex);
+    }
+
+    private void failIfUnavailable() {
+        if (compactedReadsFail) {
+            throw new IllegalStateException("compacted intervals unavailable (test)");
+        }
     }
 
     @Override

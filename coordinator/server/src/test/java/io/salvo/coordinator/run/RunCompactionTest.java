@@ -203,7 +203,10 @@ class RunCompactionTest {
                 assertThat(three.isSealed()).isTrue();
                 assertThat(three.countsByWorker()).isEmpty();
                 assertThat(three.merged().getWorkersReported()).isEqualTo(1);
-                report(run, b, 3); // far beyond the re-send horizon, but new: merged and counted
+                // Far beyond the re-send horizon, but new: merged and counted, once interval 3 is read back from
+                // the store, which fails for the next two seconds (its owner lost): the report waits, not refused.
+                store.compactedReadsFail = true;
+                report(run, b, 3);
                 IntervalReport copy = sent.stream()
                         .filter(r ->
                                 r.getIntervalIndex() == 10 && r.getWorkerId().equals("w-a"))
@@ -212,6 +215,16 @@ class RunCompactionTest {
                 assertThat(run.inbox().receivedReport(IntervalMerger.decode(copy), copy.toByteArray()))
                         .as("a copy of a sealed interval's report is still known as one")
                         .isEqualTo(IntervalMerger.Merged.ALREADY_MERGED);
+            }
+            if (i == 112) {
+                assertThat(run.inbox().mergedAlready(CoordinatorCluster.reportKey(3, "w-b")))
+                        .as("waiting for interval 3 to be read back")
+                        .isFalse();
+                store.compactedReadsFail = false;
+            }
+            if (i == 113) {
+                assertThat(run.inbox().mergedAlready(CoordinatorCluster.reportKey(3, "w-b")))
+                        .isTrue();
             }
             if (i >= 100) {
                 // Recent entries: 1.5 s grace + 2 s margin + 60 s + a batch of 32, at most; the rest are sealed.
@@ -284,6 +297,34 @@ class RunCompactionTest {
                 .filter(w -> w.getWorkerId().equals(worker))
                 .findFirst()
                 .orElseThrow();
+    }
+
+    /**
+     * A late report for a sealed interval whose entry the store lost is refused with that reason and counted in the
+     * result; it is not merged into an empty interval, and the interval is left out of the result.
+     */
+    @Test
+    void aLateReportForASealedIntervalTheStoreLostIsRefusedWithTheReason() throws Exception {
+        Run run = start(TestPlans.constantRate(100, 150_000, 2).build());
+        for (int i = 0; i < 120; i++) {
+            at(1_000 + (i + 1) * 1_000L + 20);
+            report(run, a, i);
+            if (i != 3) {
+                report(run, b, i);
+            }
+        }
+        assertThat(CompactedInterval.decode(store.compacted.get(3L)).isSealed()).isTrue();
+        store.compacted.remove(3L);
+        report(run, b, 3);
+        at(1_000 + 122_000 + 20);
+        RunResult result = run.result();
+        assertThat(result.getRejectedReports()).isEqualTo(1);
+        assertThat(result.getMessage()).contains("interval 3's merge is missing from the run's replicated state");
+        assertThat(result.getIntervalsList())
+                .extracting(MergedInterval::getIntervalIndex)
+                .doesNotContain(3L);
+        assertThat(run.inbox().mergedAlready(CoordinatorCluster.reportKey(3, "w-b")))
+                .isFalse();
     }
 
     @Test
