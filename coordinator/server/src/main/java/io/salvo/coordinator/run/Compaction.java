@@ -394,9 +394,16 @@ final class Compaction {
             }
             strayCopies.clear();
         }
-        if (keys.isEmpty()) {
-            return;
+        if (!keys.isEmpty()) {
+            removeRawReports(keys, keys.size() + " stray report copies");
         }
+    }
+
+    /**
+     * Removes raw reports a stored entry holds. When that fails they are noted as strays, removed at the next pass:
+     * writing their entry again instead would count them into the sealed counts twice.
+     */
+    private void removeRawReports(Set<String> keys, String what) {
         try {
             store.removeReports(keys);
             removedReports += keys.size();
@@ -404,8 +411,7 @@ final class Compaction {
             synchronized (lock) {
                 strayCopies.addAll(keys);
             }
-            LOG.warning(() -> "run " + runId + ": removing " + keys.size() + " stray report copies failed (" + e
-                    + "); retried at the next pass");
+            LOG.warning(() -> "run " + runId + ": removing " + what + " failed (" + e + "); retried at the next pass");
         }
     }
 
@@ -510,17 +516,7 @@ final class Compaction {
             keys.add(CoordinatorCluster.reportKey(index, worker));
         }
         compactedIntervals++;
-        try {
-            store.removeReports(keys);
-            removedReports += keys.size();
-        } catch (RuntimeException e) {
-            // The entry holds these reports now: counting them again at a retried write would count them twice.
-            synchronized (lock) {
-                strayCopies.addAll(keys);
-            }
-            LOG.warning(() -> "run " + runId + ": removing the raw reports of compacted interval " + index + " failed ("
-                    + e + "); retried at the next pass");
-        }
+        removeRawReports(keys, "the raw reports of compacted interval " + index);
     }
 
     /** Compaction passes' totals, for logs and tests: intervals written, raw reports removed, intervals sealed. */
