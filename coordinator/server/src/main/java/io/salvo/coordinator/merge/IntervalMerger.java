@@ -36,8 +36,9 @@ import java.util.logging.Logger;
  *       (the interval is flagged {@code had_late_reports}) and the run totals.</li>
  *   <li>Intervals are kept compressed once {@value #LIVE_SHOWN_INTERVALS} newer ones have been shown,
  *       so a long run costs a few KB per interval, not the ~180 KB that a live 1 µs–1 h histogram
- *       occupies; and once the run's store holds an interval for good ({@link #keptInStore}), a bit: it is read
- *       back from the store for a late report or a result.</li>
+ *       occupies; and once the run's store holds an interval for good ({@link #keptInStore}), a bit: a late
+ *       report for it waits until the caller has read it back ({@link Merged#DEFERRED}), a result reads it
+ *       back itself.</li>
  *   <li>A report that is corrupt, duplicated, from an unknown worker or for an impossible interval is
  *       rejected with a reason and counted; nothing already merged changes.</li>
  *   <li>Per report, the cost is the sparse decoding of its histograms (outside the lock) and one
@@ -109,13 +110,10 @@ public final class IntervalMerger {
 
     /**
      * Where a run keeps its intervals' merges for good (its replicated state): an interval handed over with
-     * {@link #keptInStore} is read back from it for a late report, {@link #mergedInterval} and
-     * {@link #mergedIntervals}.
+     * {@link #keptInStore} is read back from it by {@link #mergedInterval} and {@link #mergedIntervals}.
      */
+    @FunctionalInterface
     public interface StoredIntervals {
-        /** The interval's merge as stored, or null when the store has none. */
-        MergedInterval read(long index);
-
         /** These stored intervals' merges, by index, in one call; those the store does not have are absent. */
         Map<Long, MergedInterval> read(Set<Long> indexes);
     }
@@ -281,7 +279,7 @@ public final class IntervalMerger {
 
     private MergedInterval readStored(long index) {
         try {
-            return store.read(index);
+            return store.read(Set.of(index)).get(index);
         } catch (RuntimeException e) {
             LOG.warning(() -> "interval " + index + ": reading its merge back from the run's store failed: " + e);
             return null;

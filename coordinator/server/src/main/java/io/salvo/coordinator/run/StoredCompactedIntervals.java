@@ -21,12 +21,6 @@ final class StoredCompactedIntervals implements IntervalMerger.StoredIntervals {
     }
 
     @Override
-    public MergedInterval read(long index) {
-        byte[] bytes = store.compactedInterval(index);
-        return bytes == null ? null : CompactedInterval.decode(bytes).merged();
-    }
-
-    @Override
     public Map<Long, MergedInterval> read(Set<Long> indexes) {
         Map<Long, MergedInterval> all = new TreeMap<>();
         store.compactedIntervals(indexes).forEach((index, bytes) -> {

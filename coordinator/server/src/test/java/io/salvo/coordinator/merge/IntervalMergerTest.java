@@ -17,7 +17,6 @@ import io.salvo.proto.v1.OutcomeClass;
 import io.salvo.proto.v1.OutcomeHistograms;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
@@ -450,18 +449,10 @@ class IntervalMergerTest {
         IntervalMerger kept = new IntervalMerger(START, SECOND, SECOND / 2, 100, regions);
         IntervalMerger reference = new IntervalMerger(START, SECOND, SECOND / 2, 100, regions);
         Map<Long, MergedInterval> store = new TreeMap<>();
-        kept.keepStoredIntervalsIn(new IntervalMerger.StoredIntervals() {
-            @Override
-            public MergedInterval read(long index) {
-                return store.get(index);
-            }
-
-            @Override
-            public Map<Long, MergedInterval> read(Set<Long> indexes) {
-                Map<Long, MergedInterval> found = new TreeMap<>(store);
-                found.keySet().retainAll(indexes);
-                return found;
-            }
+        kept.keepStoredIntervalsIn(indexes -> {
+            Map<Long, MergedInterval> found = new TreeMap<>(store);
+            found.keySet().retainAll(indexes);
+            return found;
         });
         for (IntervalMerger m : List.of(kept, reference)) {
             m.addWorker("a", "us-east1");
