@@ -543,17 +543,6 @@ public final class CoordinatorCluster implements AutoCloseable {
         return hz.getTopic("salvo.liveness");
     }
 
-    /** Key of an interval report: the (non-negative) index zero-padded to 12 digits, so keys sort by interval. */
-    public static String reportKey(long intervalIndex, String workerId) {
-        // Not String.format: this runs for every report, and the formatter costs more than the rest of the key.
-        String digits = Long.toString(intervalIndex);
-        StringBuilder key = new StringBuilder(13 + digits.length() + workerId.length());
-        for (int i = digits.length(); i < 12; i++) {
-            key.append('0');
-        }
-        return key.append(digits).append('/').append(workerId).toString();
-    }
-
     /** Leaves the cluster at once, handing nothing over, as a killed process would (fail-over tests). */
     public void terminate() {
         hz.getLifecycleService().terminate();

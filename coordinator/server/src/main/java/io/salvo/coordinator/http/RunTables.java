@@ -2,6 +2,7 @@ package io.salvo.coordinator.http;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.ReportKey;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.core.histogram.HistogramCodec;
 import io.salvo.proto.v1.IntervalReport;
@@ -125,16 +126,13 @@ final class RunTables {
         Set<String> ids = new HashSet<>();
         r.workers().forEach(w -> ids.add(w.workerId()));
         for (String key : cluster.reports(r.runId()).keySet()) {
-            int slash = key.indexOf('/');
-            if (slash < 0) {
-                continue;
-            }
-            String worker = key.substring(slash + 1);
-            long index = Long.parseLong(key.substring(0, slash));
-            if (ids.contains(worker) && index > latestIndex.getOrDefault(worker, -1L)) {
-                latestIndex.put(worker, index);
-                latestKey.put(worker, key);
-            }
+            ReportKey.parse(key).ifPresent(parsed -> {
+                String worker = parsed.workerId();
+                if (ids.contains(worker) && parsed.intervalIndex() > latestIndex.getOrDefault(worker, -1L)) {
+                    latestIndex.put(worker, parsed.intervalIndex());
+                    latestKey.put(worker, key);
+                }
+            });
         }
         Map<String, byte[]> bytes =
                 latestKey.isEmpty() ? Map.of() : cluster.reports(r.runId()).getAll(new HashSet<>(latestKey.values()));

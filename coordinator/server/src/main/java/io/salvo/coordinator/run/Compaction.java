@@ -1,7 +1,7 @@
 package io.salvo.coordinator.run;
 
 import io.salvo.coordinator.cluster.CompactedInterval;
-import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.ReportKey;
 import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.cluster.SealedCounts;
 import io.salvo.coordinator.merge.IntervalMerger;
@@ -192,30 +192,23 @@ final class Compaction {
      * archived.
      */
     void alreadyMergedCopy(String key) {
-        int slash = key.indexOf('/');
-        if (slash <= 0) {
-            return;
-        }
-        long index;
-        try {
-            index = Long.parseLong(key, 0, slash, 10);
-        } catch (NumberFormatException e) {
-            return;
-        }
-        synchronized (lock) {
-            if (holdsReport(index, key.substring(slash + 1))) {
-                strayCopies.add(key);
+        ReportKey.parse(key).ifPresent(parsed -> {
+            synchronized (lock) {
+                if (holdsReport(parsed)) {
+                    strayCopies.add(key);
+                }
             }
-        }
+        });
     }
 
-    /** Whether the interval's entry in the store holds this worker's report; under lock. */
-    private boolean holdsReport(long index, String workerId) {
-        if (index < 0 || index >= Integer.MAX_VALUE || !compacted.get((int) index)) {
+    /** Whether the entry of the key's interval in the store holds the key's report; under lock. */
+    private boolean holdsReport(ReportKey key) {
+        long index = key.intervalIndex();
+        if (index >= Integer.MAX_VALUE || !compacted.get((int) index)) {
             return false;
         }
         Fresh f = fresh.get(index);
-        return (f == null || !f.reports.containsKey(workerId)) && merger.hasReported(workerId, index);
+        return (f == null || !f.reports.containsKey(key.workerId())) && merger.hasReported(key.workerId(), index);
     }
 
     /** Restores a compacted interval into the merger (before any raw report of the run is merged). */
@@ -387,8 +380,7 @@ final class Compaction {
         Set<String> keys = new HashSet<>();
         synchronized (lock) {
             for (String key : strayCopies) {
-                int slash = key.indexOf('/');
-                if (holdsReport(Long.parseLong(key, 0, slash, 10), key.substring(slash + 1))) {
+                if (ReportKey.parse(key).filter(this::holdsReport).isPresent()) {
                     keys.add(key);
                 }
             }
@@ -513,7 +505,7 @@ final class Compaction {
         }
         Set<String> keys = new HashSet<>();
         for (String worker : f.reports.keySet()) {
-            keys.add(CoordinatorCluster.reportKey(index, worker));
+            keys.add(ReportKey.of(index, worker));
         }
         compactedIntervals++;
         removeRawReports(keys, "the raw reports of compacted interval " + index);

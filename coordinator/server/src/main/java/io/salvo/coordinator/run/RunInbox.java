@@ -1,6 +1,7 @@
 package io.salvo.coordinator.run;
 
 import io.salvo.coordinator.cluster.CompactedInterval;
+import io.salvo.coordinator.cluster.ReportKey;
 import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.cluster.SealedCounts;
 import io.salvo.coordinator.merge.IntervalMerger;
@@ -156,18 +157,11 @@ public final class RunInbox {
 
     /** Whether the stored report under this key ("interval/worker") was merged, or refused, already. */
     public boolean mergedAlready(String key) {
-        int slash = key.indexOf('/');
-        if (slash > 0) {
-            try {
-                long index = Long.parseLong(key, 0, slash, 10);
-                if (merger.hasReported(key.substring(slash + 1), index)) {
-                    return true;
-                }
-            } catch (NumberFormatException e) {
-                // Not a key this code writes; the report itself says what it is.
-            }
-        }
-        return refused.contains(key);
+        // A key this code does not write is judged by the report itself.
+        return ReportKey.parse(key)
+                        .filter(parsed -> merger.hasReported(parsed.workerId(), parsed.intervalIndex()))
+                        .isPresent()
+                || refused.contains(key);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.salvo.coordinator.cluster.CompactedInterval;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.coordinator.cluster.RejectionTally;
 import io.salvo.coordinator.cluster.ReportBatcher;
+import io.salvo.coordinator.cluster.ReportKey;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
@@ -158,7 +159,7 @@ final class ReportIntake {
             String reason = problem;
             return () -> reject(from, runId, index, reason);
         }
-        String key = CoordinatorCluster.reportKey(index, from.workerId());
+        String key = ReportKey.of(index, from.workerId());
         if (led == null) {
             return () -> {
                 String reason = storeIfAbsent(runId, index, from.workerId(), key, report.toByteArray());
@@ -197,14 +198,14 @@ final class ReportIntake {
             // is past every re-send horizon and no longer compared: the merger knew it as one, it is dropped.
             Compared compared = compareWithCompacted(runId, index, workerId, bytes);
             if (compared != Compared.NOT_COMPACTED) {
-                return compared == Compared.DIFFERENT ? duplicate(key) : null;
+                return compared == Compared.DIFFERENT ? duplicate(index) : null;
             }
         }
         if (existing == null) {
             // Merged but not stored (a write that failed for good): store what was merged, once.
             existing = cluster.reports(runId).putIfAbsent(key, bytes);
         }
-        return existing == null || Arrays.equals(existing, bytes) ? null : duplicate(key);
+        return existing == null || Arrays.equals(existing, bytes) ? null : duplicate(index);
     }
 
     /** Another coordinator leads the run: the map refuses a second copy, and its listener merges the first. */
@@ -213,12 +214,12 @@ final class ReportIntake {
         // A sealed entry does not say who reported: the raw map takes the copy, the leader merges it or drops it.
         Compared compared = compareWithCompacted(runId, index, workerId, bytes);
         if (compared == Compared.SAME || compared == Compared.DIFFERENT) {
-            return compared == Compared.SAME ? null : duplicate(key);
+            return compared == Compared.SAME ? null : duplicate(index);
         }
         byte[] existing = cluster.reports(runId).putIfAbsent(key, bytes);
         // An identical copy is a worker re-delivering after a reconnect what a coordinator that
         // died may not have kept: already stored, nothing to do, nothing to reject.
-        return existing == null || Arrays.equals(existing, bytes) ? null : duplicate(key);
+        return existing == null || Arrays.equals(existing, bytes) ? null : duplicate(index);
     }
 
     private enum Compared {
@@ -266,8 +267,8 @@ final class ReportIntake {
         return first == CompactedInterval.digestOf(bytes) ? Compared.SAME : Compared.DIFFERENT;
     }
 
-    private static String duplicate(String key) {
-        return "duplicate report for interval " + Long.parseLong(key, 0, key.indexOf('/'), 10);
+    private static String duplicate(long index) {
+        return "duplicate report for interval " + index;
     }
 
     /** A worker's finished or failed event: kept once per worker and run, for the leader (now or later). */

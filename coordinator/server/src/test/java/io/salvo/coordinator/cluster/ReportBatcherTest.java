@@ -35,7 +35,7 @@ class ReportBatcherTest {
         int perRun = 1500;
         for (int i = 0; i < perRun; i++) {
             for (String run : List.of("r1", "r2")) {
-                String key = CoordinatorCluster.reportKey(i / 100, "w" + (i % 100));
+                String key = ReportKey.of(i / 100, "w" + (i % 100));
                 batcher.store(run, key, bytes(run, key));
                 // Readable for a duplicate check at once, whether or not the cluster has it yet.
                 byte[] pending = batcher.pending(run, key);
@@ -48,20 +48,11 @@ class ReportBatcherTest {
             var map = cluster.reports(run);
             assertThat(map.size()).isEqualTo(perRun);
             for (int i = 0; i < perRun; i++) {
-                String key = CoordinatorCluster.reportKey(i / 100, "w" + (i % 100));
+                String key = ReportKey.of(i / 100, "w" + (i % 100));
                 assertThat(map.get(key)).isEqualTo(bytes(run, key));
                 assertThat(batcher.pending(run, key)).isNull();
             }
         }
-    }
-
-    @Test
-    void reportKeysAreZeroPaddedSoTheySortByInterval() {
-        assertThat(CoordinatorCluster.reportKey(0, "w")).isEqualTo("000000000000/w");
-        assertThat(CoordinatorCluster.reportKey(1234, "a/b")).isEqualTo("000000001234/a/b");
-        assertThat(CoordinatorCluster.reportKey(999_999_999_999L, "w")).isEqualTo("999999999999/w");
-        assertThat(CoordinatorCluster.reportKey(9, "z").compareTo(CoordinatorCluster.reportKey(10, "a")))
-                .isNegative();
     }
 
     private static byte[] bytes(String run, String key) {

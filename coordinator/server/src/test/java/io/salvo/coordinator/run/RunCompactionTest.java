@@ -3,7 +3,7 @@ package io.salvo.coordinator.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.coordinator.cluster.CompactedInterval;
-import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.ReportKey;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.server.ScriptedReports;
 import io.salvo.coordinator.slicing.SlicePlanner;
@@ -97,7 +97,7 @@ class RunCompactionTest {
                 2_000 + worker.workerId().length(),
                 50_000);
         byte[] bytes = r.toByteArray();
-        store.reports.put(CoordinatorCluster.reportKey(index, worker.workerId()), bytes);
+        store.reports.put(ReportKey.of(index, worker.workerId()), bytes);
         run.inbox().receivedReport(IntervalMerger.decode(r), bytes);
         sent.add(r);
     }
@@ -124,7 +124,7 @@ class RunCompactionTest {
                                 r.getIntervalIndex() == 5 && r.getWorkerId().equals("w-a"))
                         .findFirst()
                         .orElseThrow();
-                String key = CoordinatorCluster.reportKey(5, "w-a");
+                String key = ReportKey.of(5, "w-a");
                 store.reports.put(key, copy.toByteArray());
                 run.inbox().storedReport(key, copy.toByteArray());
                 assertThat(store.reports).containsKey(key);
@@ -132,7 +132,7 @@ class RunCompactionTest {
             if (i == 15) {
                 assertThat(store.reports)
                         .as("the stray copy is removed at the next pass")
-                        .doesNotContainKey(CoordinatorCluster.reportKey(5, "w-a"));
+                        .doesNotContainKey(ReportKey.of(5, "w-a"));
             }
             maxRaw = Math.max(maxRaw, store.reports.size() - (i == 14 ? 1 : 0)); // less the stray copy
             if (i >= 10) {
@@ -151,7 +151,7 @@ class RunCompactionTest {
         assertThat(maxRaw).isLessThanOrEqualTo(2 * 6 + 1);
         at(1_000 + 31_000 + 1_500 + 2_000 + 1_100);
         assertThat(store.compacted).containsKey(28L);
-        assertThat(store.reports.keySet()).noneMatch(key -> key.startsWith(CoordinatorCluster.reportKey(3, "")));
+        assertThat(store.reports.keySet()).noneMatch(key -> key.startsWith(ReportKey.of(3, "")));
 
         CompactedInterval three = CompactedInterval.decode(store.compacted.get(3L));
         assertThat(three.countsByWorker()).containsOnlyKeys("w-a", "w-b");
@@ -170,8 +170,7 @@ class RunCompactionTest {
         // A raw copy left behind (a leader that died between writing an entry and removing what it covers) counts
         // as merged, not twice.
         IntervalReport copy = sent.get(0);
-        store.reports.put(
-                CoordinatorCluster.reportKey(copy.getIntervalIndex(), copy.getWorkerId()), copy.toByteArray());
+        store.reports.put(ReportKey.of(copy.getIntervalIndex(), copy.getWorkerId()), copy.toByteArray());
         restoreAndCheck("coordinator-e", run, expected);
     }
 
@@ -217,14 +216,13 @@ class RunCompactionTest {
                         .isEqualTo(IntervalMerger.Merged.ALREADY_MERGED);
             }
             if (i == 112) {
-                assertThat(run.inbox().mergedAlready(CoordinatorCluster.reportKey(3, "w-b")))
+                assertThat(run.inbox().mergedAlready(ReportKey.of(3, "w-b")))
                         .as("waiting for interval 3 to be read back")
                         .isFalse();
                 store.compactedReadsFail = false;
             }
             if (i == 113) {
-                assertThat(run.inbox().mergedAlready(CoordinatorCluster.reportKey(3, "w-b")))
-                        .isTrue();
+                assertThat(run.inbox().mergedAlready(ReportKey.of(3, "w-b"))).isTrue();
             }
             if (i >= 100) {
                 // Recent entries: 1.5 s grace + 2 s margin + 60 s + a batch of 32, at most; the rest are sealed.
@@ -238,7 +236,7 @@ class RunCompactionTest {
         CompactedInterval three = CompactedInterval.decode(store.compacted.get(3L));
         assertThat(three.isSealed()).isTrue();
         assertThat(three.merged().getWorkersReported()).isEqualTo(2);
-        assertThat(store.reports.keySet()).noneMatch(key -> key.startsWith(CoordinatorCluster.reportKey(3, "")));
+        assertThat(store.reports.keySet()).noneMatch(key -> key.startsWith(ReportKey.of(3, "")));
         assertThat(run.compactionTotals()[2]).as("intervals sealed").isGreaterThanOrEqualTo(64);
         long sealedEntries = store.compacted.values().stream()
                 .filter(bytes -> CompactedInterval.decode(bytes).isSealed())
@@ -323,8 +321,7 @@ class RunCompactionTest {
         assertThat(result.getIntervalsList())
                 .extracting(MergedInterval::getIntervalIndex)
                 .doesNotContain(3L);
-        assertThat(run.inbox().mergedAlready(CoordinatorCluster.reportKey(3, "w-b")))
-                .isFalse();
+        assertThat(run.inbox().mergedAlready(ReportKey.of(3, "w-b"))).isFalse();
     }
 
     @Test

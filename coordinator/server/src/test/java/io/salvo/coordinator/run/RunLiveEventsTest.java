@@ -2,7 +2,7 @@ package io.salvo.coordinator.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.ReportKey;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.server.ScriptedReports;
 import io.salvo.coordinator.slicing.RegionSlicer;
@@ -76,7 +76,7 @@ class RunLiveEventsTest {
     private void report(Run run, FakeChannel worker, long index) throws Exception {
         worker.heard();
         IntervalReport r = ScriptedReports.report(run.id(), worker.workerId(), index, 1_000, 2_000);
-        store.reports.put(CoordinatorCluster.reportKey(index, worker.workerId()), r.toByteArray());
+        store.reports.put(ReportKey.of(index, worker.workerId()), r.toByteArray());
         run.inbox().receivedReport(IntervalMerger.decode(r));
         clock.runDueTasks();
     }
@@ -91,7 +91,7 @@ class RunLiveEventsTest {
         IntervalReport r = ScriptedReports.report(run.id(), worker.workerId(), index, 1_000, 2_000).toBuilder()
                 .addCapturedHeaders(header)
                 .build();
-        store.reports.put(CoordinatorCluster.reportKey(index, worker.workerId()), r.toByteArray());
+        store.reports.put(ReportKey.of(index, worker.workerId()), r.toByteArray());
         run.inbox().receivedReport(IntervalMerger.decode(r));
         clock.runDueTasks();
     }

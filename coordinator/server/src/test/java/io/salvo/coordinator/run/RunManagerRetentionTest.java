@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.ReportKey;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.server.ScriptedReports;
 import io.salvo.proto.v1.IntervalReport;
@@ -70,7 +71,7 @@ class RunManagerRetentionTest {
                 IntervalReport report = ScriptedReports.report(runId, w.workerId(), index, 1_000, 3_000);
                 run.inbox().receivedReport(IntervalMerger.decode(report));
                 // As the leader's batcher writes them: known by key, not merged twice.
-                cluster.reports(runId).set(CoordinatorCluster.reportKey(index, w.workerId()), report.toByteArray());
+                cluster.reports(runId).set(ReportKey.of(index, w.workerId()), report.toByteArray());
             }
             run.inbox()
                     .storedEvent(

@@ -12,6 +12,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.ClusterSettings;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.ReportKey;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.metrics.MetricsFeed;
 import io.salvo.coordinator.metrics.PrometheusMetrics;
@@ -145,7 +146,7 @@ class CoordinatorTakeoverTest {
         // State layout: every accepted report is in the run's map under "interval/worker", as sent.
         CoordinatorCluster state = b.cluster();
         Await.until("reports replicated", () -> state.reports(runId).size() == 2);
-        assertThat(IntervalReport.parseFrom(state.reports(runId).get(CoordinatorCluster.reportKey(0, "w1"))))
+        assertThat(IntervalReport.parseFrom(state.reports(runId).get(ReportKey.of(0, "w1"))))
                 .isEqualTo(report(runId, "w1", 0, 3000));
         RunRecord record = RunRecord.decode(state.runs().get(runId));
         assertThat(record.startUnixNanos()).isEqualTo(started.getStartUnixNanos());

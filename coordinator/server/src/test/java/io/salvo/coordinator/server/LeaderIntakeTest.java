@@ -10,6 +10,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.salvo.coordinator.clock.WallClock;
 import io.salvo.coordinator.cluster.CompactedInterval;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
+import io.salvo.coordinator.cluster.ReportKey;
 import io.salvo.coordinator.cluster.RunRecord;
 import io.salvo.coordinator.run.RunSettings;
 import io.salvo.core.histogram.HistogramCodec;
@@ -133,9 +134,9 @@ class LeaderIntakeTest {
         Await.until(
                 "three reports stored, one refused",
                 () -> cluster.reports(runId).size() == 3 && rejected(runId) == 1);
-        assertThat(IntervalReport.parseFrom(cluster.reports(runId).get(CoordinatorCluster.reportKey(0, "a"))))
+        assertThat(IntervalReport.parseFrom(cluster.reports(runId).get(ReportKey.of(0, "a"))))
                 .isEqualTo(a0);
-        assertThat(IntervalReport.parseFrom(cluster.reports(runId).get(CoordinatorCluster.reportKey(0, "b"))))
+        assertThat(IntervalReport.parseFrom(cluster.reports(runId).get(ReportKey.of(0, "b"))))
                 .isEqualTo(b0);
 
         RunResult result = result(runId);
