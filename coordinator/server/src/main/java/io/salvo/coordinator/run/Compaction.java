@@ -172,8 +172,19 @@ final class Compaction {
             throws RejectedReportException {
         IntervalMerger.Merged merged = merger.mergeIfNew(decoded);
         if (merged == IntervalMerger.Merged.DEFERRED) {
-            deferred.computeIfAbsent(decoded.report().getIntervalIndex(), i -> new ArrayList<>())
-                    .add(new Deferred(decoded, digest));
+            long index = decoded.report().getIntervalIndex();
+            List<Deferred> waiting = deferred.computeIfAbsent(index, i -> new ArrayList<>());
+            String workerId = decoded.report().getWorkerId();
+            for (Deferred d : waiting) {
+                // A second copy is judged as one of a merged report would be: a re-delivery or a duplicate.
+                if (d.decoded().report().getWorkerId().equals(workerId)) {
+                    if (d.digest() == digest) {
+                        return IntervalMerger.Merged.ALREADY_MERGED;
+                    }
+                    throw new RejectedReportException("duplicate report for interval " + index);
+                }
+            }
+            waiting.add(new Deferred(decoded, digest));
         } else if (merged != IntervalMerger.Merged.ALREADY_MERGED) {
             Fresh f = fresh.computeIfAbsent(decoded.report().getIntervalIndex(), i -> new Fresh());
             f.reports.put(
@@ -288,39 +299,36 @@ final class Compaction {
      * pass; one the store lost has them refused with that reason. Runs also after the run ended (late reports).
      */
     synchronized void mergeDeferred(long nowUnixNanos) {
-        TreeMap<Long, List<Deferred>> todo;
+        List<Long> indexes;
         synchronized (lock) {
-            todo = new TreeMap<>(deferred);
-            deferred.clear();
+            // The reports stay listed while their interval is read back, so a copy arriving meanwhile is compared.
+            indexes = new ArrayList<>(deferred.keySet());
         }
         List<Map.Entry<IntervalReport, IntervalMerger.Merged>> done = new ArrayList<>();
-        for (Map.Entry<Long, List<Deferred>> e : todo.entrySet()) {
-            long index = e.getKey();
+        for (long index : indexes) {
             MergedInterval stored;
             try {
                 byte[] bytes = store.compactedInterval(index);
                 stored = bytes == null ? null : CompactedInterval.decode(bytes).merged();
             } catch (RuntimeException ex) {
-                synchronized (lock) {
-                    deferred.computeIfAbsent(index, i -> new ArrayList<>()).addAll(0, e.getValue());
-                }
                 LOG.warning(() -> "run " + runId + ": reading interval " + index + " back from the store failed (" + ex
-                        + "); its " + e.getValue().size() + " late reports wait for the next pass");
+                        + "); its late reports wait for the next pass");
                 continue;
             }
             synchronized (lock) {
+                List<Deferred> waiting = deferred.remove(index);
                 if (!merger.readBack(index, stored)) {
-                    for (Deferred d : e.getValue()) {
+                    for (Deferred d : waiting) {
                         merger.countRejection(
                                 d.decoded().report(),
                                 "interval " + index + "'s merge is missing from "
                                         + "the run's replicated state, so this late report could not be added to it");
                     }
                     LOG.warning(() -> "run " + runId + ": interval " + index + " is missing from the store; "
-                            + e.getValue().size() + " late reports for it were refused");
+                            + waiting.size() + " late reports for it were refused");
                     continue;
                 }
-                for (Deferred d : e.getValue()) {
+                for (Deferred d : waiting) {
                     try {
                         done.add(Map.entry(d.decoded().report(), mergeLocked(d.decoded(), d.digest(), nowUnixNanos)));
                     } catch (RejectedReportException ex) {

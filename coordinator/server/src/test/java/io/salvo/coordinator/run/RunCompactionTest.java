@@ -1,6 +1,7 @@
 package io.salvo.coordinator.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.salvo.coordinator.cluster.CompactedInterval;
 import io.salvo.coordinator.cluster.ReportKey;
@@ -322,6 +323,49 @@ class RunCompactionTest {
                 .extracting(MergedInterval::getIntervalIndex)
                 .doesNotContain(3L);
         assertThat(run.inbox().mergedAlready(ReportKey.of(3, "w-b"))).isFalse();
+    }
+
+    /**
+     * A second copy of a late report that waits for its sealed interval to be read back is compared with the first,
+     * as a copy of a merged report is: the same bytes are a harmless re-delivery, others a duplicate refused at once.
+     * The first copy is the one merged.
+     */
+    @Test
+    void aSecondCopyOfAWaitingLateReportIsComparedWithTheFirst() throws Exception {
+        Run run = start(TestPlans.constantRate(100, 150_000, 2).build());
+        for (int i = 0; i < 120; i++) {
+            at(1_000 + (i + 1) * 1_000L + 20);
+            report(run, a, i);
+            if (i != 3) {
+                report(run, b, i);
+            }
+        }
+        assertThat(CompactedInterval.decode(store.compacted.get(3L)).isSealed()).isTrue();
+        store.compactedReadsFail = true;
+        report(run, b, 3);
+        IntervalReport first = sent.get(sent.size() - 1);
+        assertThat(run.inbox().receivedReport(IntervalMerger.decode(first), first.toByteArray()))
+                .as("the same bytes again, while the first waits")
+                .isEqualTo(IntervalMerger.Merged.ALREADY_MERGED);
+        IntervalReport other = first.toBuilder().setSent(first.getSent() + 1).build();
+        assertThatThrownBy(() -> run.inbox().receivedReport(IntervalMerger.decode(other), other.toByteArray()))
+                .isInstanceOf(IntervalMerger.RejectedReportException.class)
+                .hasMessage("duplicate report for interval 3");
+
+        at(1_000 + 121_000 + 20);
+        assertThat(run.inbox().mergedAlready(ReportKey.of(3, "w-b")))
+                .as("waiting while interval 3 cannot be read back")
+                .isFalse();
+        store.compactedReadsFail = false;
+        at(1_000 + 122_000 + 20);
+        assertThat(run.inbox().mergedAlready(ReportKey.of(3, "w-b"))).isTrue();
+        assertSameData(run.result().getIntervalsList(), plainMerge());
+        assertThat(summaryOf(run.result(), "w-b").getSent())
+                .as("the first copy counted, once")
+                .isEqualTo(sent.stream()
+                        .filter(r -> r.getWorkerId().equals("w-b"))
+                        .mapToLong(IntervalReport::getSent)
+                        .sum());
     }
 
     @Test
