@@ -784,9 +784,13 @@ public final class Run {
 
     /**
      * Stores the result as it stands now, for the last time: the run's data is being archived, and later
-     * reports are refused rather than merged.
+     * reports are refused rather than merged. Late reports still waiting for their sealed interval to be read back
+     * are merged first (on the housekeeping thread, as a compaction pass would), so archiving loses none.
      */
     public void archiveNow() {
+        if (!deposed()) {
+            compaction.mergeDeferred(clock.unixNanos());
+        }
         storedResult.archive();
     }
 

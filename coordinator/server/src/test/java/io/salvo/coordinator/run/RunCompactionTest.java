@@ -15,6 +15,8 @@ import io.salvo.proto.v1.OutcomeHistograms;
 import io.salvo.proto.v1.RunPlan;
 import io.salvo.proto.v1.RunResult;
 import io.salvo.proto.v1.Slice;
+import io.salvo.proto.v1.WorkerEvent;
+import io.salvo.proto.v1.WorkerFinished;
 import io.salvo.proto.v1.WorkerSummary;
 import io.salvo.testkit.FakeClock;
 import io.salvo.testkit.TestPlans;
@@ -366,6 +368,37 @@ class RunCompactionTest {
                         .filter(r -> r.getWorkerId().equals("w-b"))
                         .mapToLong(IntervalReport::getSent)
                         .sum());
+    }
+
+    /** A late report still waiting for its sealed interval when the run is archived is in the archived result. */
+    @Test
+    void archivingMergesTheLateReportsStillWaiting() throws Exception {
+        Run run = start(TestPlans.constantRate(100, 150_000, 2).build());
+        for (int i = 0; i < 150; i++) {
+            at(1_000 + (i + 1) * 1_000L + 20);
+            report(run, a, i);
+            if (i != 3) {
+                report(run, b, i);
+            }
+        }
+        for (FakeChannel worker : List.of(a, b)) {
+            run.inbox()
+                    .storedEvent(
+                            worker.workerId(),
+                            WorkerEvent.newBuilder()
+                                    .setRunId(run.id())
+                                    .setFinished(WorkerFinished.newBuilder().setLastIntervalIndex(149))
+                                    .build()
+                                    .toByteArray());
+        }
+        at(1_000 + 151_000 + 1_500 + 2_000 + 1_100);
+        assertThat(run.terminal()).isTrue();
+        assertThat(CompactedInterval.decode(store.compacted.get(3L)).isSealed()).isTrue();
+        // Its pass is requested but has not run (the clock stands still) when the run is archived.
+        report(run, b, 3);
+        run.archiveNow();
+        assertSameData(store.result.getIntervalsList(), plainMerge());
+        assertThat(store.result.getRejectedReports()).isZero();
     }
 
     @Test
