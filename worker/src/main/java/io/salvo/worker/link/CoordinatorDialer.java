@@ -2,6 +2,7 @@ package io.salvo.worker.link;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.salvo.core.link.ReportResend;
 import io.salvo.core.security.BearerTokenCredentials;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import java.io.IOException;
@@ -49,9 +50,9 @@ final class CoordinatorDialer implements AutoCloseable {
         // coordinator that moved (a Kubernetes Service, a fail-over) is found again.
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
                 // A coordinator that vanishes without closing the connection (host down) is noticed
-                // within 15 s; the coordinator permits keepalives every 10 s.
-                .keepAliveTime(10, TimeUnit.SECONDS)
-                .keepAliveTimeout(5, TimeUnit.SECONDS)
+                // within keepalive time + timeout; the coordinator permits keepalives that often.
+                .keepAliveTime(ReportResend.KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS)
+                .keepAliveTimeout(ReportResend.KEEPALIVE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)
                 .maxInboundMessageSize(16 * 1024 * 1024);
         if (options.tls() != null) {
             builder.sslContext(options.tls().clientContext());

@@ -2,6 +2,7 @@ package io.salvo.worker.link;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.salvo.core.link.ReportResend;
 import io.salvo.core.security.TlsRefusal;
 import io.salvo.proto.v1.CoordinatorMessage;
 import io.salvo.proto.v1.IntervalReport;
@@ -49,16 +50,11 @@ public final class WorkerAgent implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(WorkerAgent.class.getName());
     static final int MAX_BUFFERED_REPORTS = 600;
-    /** At least how long a silently dead coordinator takes to be noticed (keepalive 10 s + 5 s timeout). */
-    static final long RESEND_WINDOW_NANOS = 20_000_000_000L;
-
-    static final int MAX_RESENT_MESSAGES = 32;
-
     private final WorkerOptions options;
     private final ScheduledExecutorService link;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
-    private final LinkOutbound outbound =
-            new LinkOutbound(new OutageBuffer(MAX_BUFFERED_REPORTS, MAX_RESENT_MESSAGES, RESEND_WINDOW_NANOS));
+    private final LinkOutbound outbound = new LinkOutbound(
+            new OutageBuffer(MAX_BUFFERED_REPORTS, ReportResend.MAX_MESSAGES, ReportResend.WINDOW.toNanos()));
     private final CoordinatorDialer dialer;
     private final RunDriver runs;
     /** Request bodies received in chunks; link thread only. */

@@ -6,6 +6,7 @@ import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.cluster.SealedCounts;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.merge.IntervalMerger.RejectedReportException;
+import io.salvo.core.link.ReportResend;
 import io.salvo.core.result.ReportedBy;
 import io.salvo.proto.v1.IntervalReport;
 import io.salvo.proto.v1.MergedInterval;
@@ -58,12 +59,13 @@ final class Compaction {
     private static final Logger LOG = Logger.getLogger(Compaction.class.getName());
     static final long QUIET_NANOS = 1_000_000_000L;
     /**
-     * A compacted interval is sealed once older than this (after its compaction): a reconnecting worker re-sends
-     * what it sent in the last 20 s before its coordinator was lost, and finding out takes up to 15 s.
+     * A compacted interval is sealed once older than this (after its compaction): three re-send windows (60 s), as
+     * a reconnecting worker re-sends what it sent in the last window before its link was lost, and noticing the
+     * loss and reconnecting come on top.
      */
-    static final long SEAL_AFTER_NANOS = 60_000_000_000L;
-    /** ... and older than this many intervals: twice the 32 messages a reconnecting worker re-sends at most. */
-    static final int SEAL_AFTER_INTERVALS = 64;
+    static final long SEAL_AFTER_NANOS = 3 * ReportResend.WINDOW.toNanos();
+    /** ... and older than this many intervals: twice the messages a reconnecting worker re-sends at most (64). */
+    static final int SEAL_AFTER_INTERVALS = 2 * ReportResend.MAX_MESSAGES;
     /** Intervals are sealed this many at a time at least: each pass rewrites the run's sealed counts. */
     static final int SEAL_BATCH = 32;
 

@@ -14,6 +14,7 @@ import io.salvo.coordinator.cluster.ReportBatcher;
 import io.salvo.coordinator.run.RunManager;
 import io.salvo.coordinator.run.RunSettings;
 import io.salvo.coordinator.security.TokenAuthInterceptor;
+import io.salvo.core.link.ReportResend;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.core.security.TlsFiles;
 import io.salvo.proto.v1.WorkerLinkGrpc;
@@ -164,7 +165,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 // Slow or abusive peers must not pin memory: bound header size and idle connections.
                 .maxInboundMetadataSize(16 * 1024)
-                .permitKeepAliveTime(10, TimeUnit.SECONDS);
+                .permitKeepAliveTime(ReportResend.KEEPALIVE_TIME.toNanos(), TimeUnit.NANOSECONDS);
         if (tls != null) {
             builder.sslContext(tls.serverContext());
         }
