@@ -21,7 +21,7 @@ public record ReportKey(long intervalIndex, String workerId) {
         return key.append(digits).append('/').append(workerId).toString();
     }
 
-    /** The interval and worker a key names; empty for a key this code does not write. */
+    /** The interval and worker a key names; empty for one that does not start with a non-negative index and a slash. */
     public static Optional<ReportKey> parse(String key) {
         int slash = key.indexOf('/');
         if (slash <= 0) {

@@ -156,7 +156,9 @@ final class Compaction {
     /**
      * Merges a report and, when it is new, remembers its digest for the interval's next compaction. A report for an
      * interval only the store holds is kept ({@code DEFERRED}) and merged at the next pass, which reads the stored
-     * merge back first: no store read happens here, under the merge's locks, on a transport thread.
+     * merge back first: no store read happens here, under the merge's locks, on a transport thread. A second copy of
+     * a kept report is judged against it at once: {@code ALREADY_MERGED} when its bytes are the same (even though
+     * the first is not merged yet, and may still be refused if the store lost the interval), a duplicate otherwise.
      */
     IntervalMerger.Merged merge(IntervalMerger.Decoded decoded, long digest, long nowUnixNanos)
             throws RejectedReportException {
@@ -318,8 +320,9 @@ final class Compaction {
                 continue;
             }
             synchronized (lock) {
+                boolean readBack = merger.readBack(index, stored);
                 List<Deferred> waiting = deferred.remove(index);
-                if (!merger.readBack(index, stored)) {
+                if (!readBack) {
                     for (Deferred d : waiting) {
                         merger.countRejection(
                                 d.decoded().report(),
@@ -340,6 +343,24 @@ final class Compaction {
             }
         }
         done.forEach(d -> afterDeferred.accept(d.getKey(), d.getValue()));
+    }
+
+    /**
+     * Refuses, with this reason, the late reports still waiting for their interval to be read back (the run is
+     * being archived and no pass will come): counted in the result, never silently lost. Returns how many.
+     */
+    synchronized int refuseDeferred(String reason) {
+        synchronized (lock) {
+            int refused = 0;
+            for (List<Deferred> waiting : deferred.values()) {
+                for (Deferred d : waiting) {
+                    merger.countRejection(d.decoded().report(), reason);
+                    refused++;
+                }
+            }
+            deferred.clear();
+            return refused;
+        }
     }
 
     /** Compacts every interval that is due; waits on the store. One pass at a time. */

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
@@ -785,11 +786,22 @@ public final class Run {
     /**
      * Stores the result as it stands now, for the last time: the run's data is being archived, and later
      * reports are refused rather than merged. Late reports still waiting for their sealed interval to be read back
-     * are merged first (on the housekeeping thread, as a compaction pass would), so archiving loses none.
+     * are merged first (on the housekeeping thread, as a compaction pass would); those whose interval cannot be
+     * read now are refused with that reason, so the result counts every report it does not hold.
      */
     public void archiveNow() {
         if (!deposed()) {
-            compaction.mergeDeferred(clock.unixNanos());
+            try {
+                compaction.mergeDeferred(clock.unixNanos());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "run " + id + ": merging late reports before archiving failed", e);
+            }
+            int refused = compaction.refuseDeferred("the run was archived before this late report's interval could be"
+                    + " read back from the run's replicated state");
+            if (refused > 0) {
+                LOG.warning(() -> "run " + id + ": " + refused + " late reports were refused at archiving: their"
+                        + " intervals could not be read back from the store");
+            }
         }
         storedResult.archive();
     }

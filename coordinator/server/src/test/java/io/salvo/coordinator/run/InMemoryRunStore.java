@@ -28,6 +28,8 @@ final class InMemoryRunStore implements RunStore {
     final List<RejectionTally> rejections = new CopyOnWriteArrayList<>();
     /** While set, reading compacted intervals by index fails, as a replicated map does while its owner is lost. */
     volatile boolean compactedReadsFail;
+    /** Runs at the start of each read of one compacted interval, for what happens while a read is under way. */
+    volatile Runnable beforeCompactedRead = () -> {};
 
     @Override
     public void saveRecord(RunRecord r) {
@@ -86,6 +88,7 @@ final class InMemoryRunStore implements RunStore {
 
     @Override
     public byte[] compactedInterval(long intervalIndex) {
+        beforeCompactedRead.run();
         failIfUnavailable();
         return compacted.get(intervalIndex);
     }
