@@ -8,6 +8,7 @@ import io.salvo.target.ControllableTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -93,11 +94,25 @@ class SearchEndToEndTest {
 
             JsonNode steps = report.get("steps");
             assertThat(steps.size()).isGreaterThanOrEqualTo(4);
-            assertThat(steps.get(0).get("rate_per_s").asDouble()).isEqualTo(50.0);
-            assertThat(steps.get(1).get("rate_per_s").asDouble()).isEqualTo(100.0);
-            for (JsonNode step : steps) {
+            List<Double> judged = new ArrayList<>();
+            steps.forEach(step -> {
+                if (!step.get("verdict").asText().equals("generator_limit")) {
+                    judged.add(step.get("rate_per_s").asDouble());
+                }
+            });
+            assertThat(judged).as("the judged steps grow from --from, doubling").startsWith(50.0, 100.0);
+            for (int i = 0; i < steps.size(); i++) {
+                JsonNode step = steps.get(i);
                 String verdict = step.get("verdict").asText();
                 double rate = step.get("rate_per_s").asDouble();
+                if (verdict.equals("generator_limit") && i + 1 < steps.size()) {
+                    // A worker paused on a loaded machine voids a step; the search runs it once more, by design.
+                    assertThat(steps.get(i + 1).get("rate_per_s").asDouble())
+                            .as("the step after a generator limit repeats its rate")
+                            .isEqualTo(rate);
+                    assertThat(steps.get(i + 1).get("verdict").asText()).isIn("pass", "fail");
+                    continue;
+                }
                 assertThat(verdict).as("step at %s/s", rate).isIn("pass", "fail");
                 assertThat(verdict.equals("pass")).as("step at %s/s", rate).isEqualTo(rate <= pass);
                 if (verdict.equals("pass")) {
