@@ -299,14 +299,16 @@ public final class CoordinatorMemory {
         int snapshots = cluster.snapshots(runId).size();
         double seconds = (unixNanos() - start) / 1e9;
         long interval = (unixNanos() - start) / intervalNanos;
-        // What one interval costs in the maps (each value is held twice, with the backup): its oldest compacted
+        // What one interval costs (each value is held twice, with the backup): its oldest compacted
         // entry still there (sealed, once the run is past the re-send horizon) and its live snapshot.
-        byte[] oldestEntry = cluster.compacted(runId).get(Math.max(0, interval - 200));
-        byte[] snapshot = cluster.snapshots(runId).get(Math.max(0, interval - 200));
+        // entry (sealed and spilled to disk, once the run is past the re-send horizon) and a recent live snapshot.
+        byte[] oldestEntry = cluster.runStore(runId).compactedInterval(Math.max(0, interval - 200));
+        byte[] snapshot = cluster.snapshots(runId).get(Math.max(0, interval - 8));
+        long spilledBytes = cluster.spill().bytesOnDisk();
         System.out.printf(
                 Locale.ROOT,
                 "sample t_s=%.0f interval=%d heap_after_gc_mb=%.0f raw_reports=%d compacted=%d snapshots=%d "
-                        + "gc_ms=%d old_entry_bytes=%d old_snapshot_bytes=%d%n",
+                        + "gc_ms=%d old_entry_bytes=%d snapshot_bytes=%d spilled_mb_per_member=%.1f%n",
                 seconds,
                 interval,
                 heapMb,
@@ -315,7 +317,8 @@ public final class CoordinatorMemory {
                 snapshots,
                 gcMillis,
                 oldestEntry == null ? 0 : oldestEntry.length,
-                snapshot == null ? 0 : snapshot.length);
+                snapshot == null ? 0 : snapshot.length,
+                spilledBytes / 1048576.0);
         return new double[] {seconds, heapMb, raw, compacted, snapshots, raw + compacted + snapshots};
     }
 

@@ -16,6 +16,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.IMap;
 import com.hazelcast.topic.ITopic;
+import io.salvo.coordinator.spill.SpillDirectory;
 import io.salvo.core.security.ClusterToken;
 import io.salvo.core.term.Terms;
 import io.salvo.proto.v1.LeaderTerm;
@@ -53,7 +54,8 @@ import java.util.stream.Collectors;
  *   <li>{@code salvo.run.<id>.reports}: "interval/worker" → {@code IntervalReport} bytes</li>
  *   <li>{@code salvo.run.<id>.compacted}: interval index → {@link CompactedInterval}, in place of that
  *       interval's reports once it is older than the grace period plus the compaction margin; under key
- *       {@value #SEALED_COUNTS_KEY}, the run's {@link SealedCounts}</li>
+ *       {@value #SEALED_COUNTS_KEY}, the run's {@link SealedCounts}; under {@value SpillReplicas#SPILLED_BATCHES_KEY}, how
+ *       many batches of sealed entries and snapshots every member holds on disk instead ({@link SpillReplicas})</li>
  *   <li>{@code salvo.run.<id>.events}: worker id → its terminal {@code WorkerEvent}</li>
  *   <li>{@code salvo.run.<id>.snapshots}: sequence → {@code LiveSnapshot}</li>
  *   <li>{@code salvo.run.<id>.rejections}: member id → {@link RejectionTally}</li>
@@ -82,9 +84,13 @@ public final class CoordinatorCluster implements AutoCloseable {
     /** Guarded by this: the term taken in the current leadership, null until one is taken (or while a follower). */
     private LeaderTerm term;
 
+    private final SpillReplicas spill;
+
     private CoordinatorCluster(HazelcastInstance hz) {
         this.hz = hz;
         this.memberId = idOf(hz.getCluster().getLocalMember());
+        this.spill = new SpillReplicas(hz, SpillDirectory.createDefault());
+        hz.getUserContext().put(SpillReplicas.USER_CONTEXT_KEY, spill);
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
@@ -494,6 +500,7 @@ public final class CoordinatorCluster implements AutoCloseable {
         workerEvents(runId).destroy();
         snapshots(runId).destroy();
         rejections(runId).destroy();
+        spill.deleteEverywhere(runId);
         stopRequests().remove(runId);
         headerSets().remove(runId);
     }
@@ -509,6 +516,11 @@ public final class CoordinatorCluster implements AutoCloseable {
     /** One run's state in the maps below, as a run keeps it. */
     public RunStore runStore(String runId) {
         return new HazelcastRunStore(this, runId);
+    }
+
+    /** Sealed intervals and old snapshots of running runs, held on every coordinator's disk instead of the maps. */
+    public SpillReplicas spill() {
+        return spill;
     }
 
     public IMap<String, byte[]> reports(String runId) {
@@ -546,6 +558,15 @@ public final class CoordinatorCluster implements AutoCloseable {
     /** Leaves the cluster at once, handing nothing over, as a killed process would (fail-over tests). */
     public void terminate() {
         hz.getLifecycleService().terminate();
+        closeSpill();
+    }
+
+    private void closeSpill() {
+        try {
+            spill.local().close();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not delete this coordinator's spill directory", e);
+        }
     }
 
     @Override
@@ -555,5 +576,6 @@ public final class CoordinatorCluster implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "hazelcast shutdown", e);
         }
+        closeSpill();
     }
 }

@@ -1,5 +1,6 @@
 package io.salvo.coordinator.cluster;
 
+import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.RunResult;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /** One run's state in the coordinator cluster's replicated maps (see {@link CoordinatorCluster} for the layout). */
 final class HazelcastRunStore implements RunStore {
@@ -38,7 +40,10 @@ final class HazelcastRunStore implements RunStore {
 
     @Override
     public Map<Long, byte[]> snapshots() {
-        return Map.copyOf(cluster.snapshots(runId));
+        // The maps first, then the disk: a snapshot spilled in between was on this member's disk before it left them.
+        Map<Long, byte[]> all = new TreeMap<>(cluster.snapshots(runId));
+        cluster.spill().snapshots(runId).forEach(all::putIfAbsent);
+        return all;
     }
 
     @Override
@@ -48,7 +53,9 @@ final class HazelcastRunStore implements RunStore {
 
     @Override
     public NavigableMap<Long, byte[]> compactedIntervals() {
-        return new TreeMap<>(cluster.compacted(runId)).tailMap(0L, true);
+        NavigableMap<Long, byte[]> all = new TreeMap<>(cluster.compacted(runId)).tailMap(0L, true);
+        cluster.spill().entries(runId).forEach(all::putIfAbsent);
+        return all;
     }
 
     @Override
@@ -63,12 +70,52 @@ final class HazelcastRunStore implements RunStore {
 
     @Override
     public Map<Long, byte[]> compactedIntervals(Set<Long> intervalIndexes) {
-        return cluster.compacted(runId).getAll(intervalIndexes);
+        Map<Long, byte[]> found = new TreeMap<>(cluster.compacted(runId).getAll(intervalIndexes));
+        if (found.size() < intervalIndexes.size()) {
+            Set<Long> missing = new TreeSet<>(intervalIndexes);
+            missing.removeAll(found.keySet());
+            cluster.spill().entries(runId, missing).forEach(found::putIfAbsent);
+        }
+        return found;
+    }
+
+    @Override
+    public Set<Long> compactedIndexesInMaps() {
+        Set<Long> indexes = new TreeSet<>(cluster.compacted(runId).keySet());
+        indexes.removeIf(index -> index < 0);
+        return indexes;
     }
 
     @Override
     public byte[] compactedInterval(long intervalIndex) {
-        return cluster.compacted(runId).get(intervalIndex);
+        // The map holds the newest form: an entry is removed from it only after it was spilled, and written back
+        // (a late report folded in) before it is spilled again.
+        byte[] entry = cluster.compacted(runId).get(intervalIndex);
+        return entry != null ? entry : cluster.spill().entry(runId, intervalIndex);
+    }
+
+    @Override
+    public boolean spill(Map<Long, byte[]> sealedEntries) {
+        IMap<Long, byte[]> snapshotMap = cluster.snapshots(runId);
+        TreeSet<Long> sequences = new TreeSet<>(snapshotMap.keySet());
+        long newest = sequences.isEmpty() ? -1 : sequences.last();
+        sequences.removeIf(seq -> seq > newest - SNAPSHOTS_KEPT);
+        if (sealedEntries.isEmpty() && sequences.isEmpty()) {
+            return true;
+        }
+        Map<Long, byte[]> snapshots = sequences.isEmpty() ? Map.of() : snapshotMap.getAll(sequences);
+        if (!cluster.spill().spill(runId, sealedEntries, snapshots)) {
+            return false;
+        }
+        removeKeys(cluster.compacted(runId), sealedEntries.keySet());
+        removeKeys(snapshotMap, snapshots.keySet());
+        return true;
+    }
+
+    private static void removeKeys(IMap<Long, byte[]> map, Set<Long> keys) {
+        if (!keys.isEmpty()) {
+            map.removeAll(Predicates.in("__key", keys.toArray(new Long[0])));
+        }
     }
 
     @Override

@@ -35,6 +35,9 @@ public interface RunStore {
      */
     NavigableMap<Long, byte[]> compactedIntervals();
 
+    /** The indexes of the compacted intervals still in the replicated maps (not spilled). */
+    Set<Long> compactedIndexesInMaps();
+
     /** These compacted intervals (encoded) by index, in one call; those not compacted are absent. */
     Map<Long, byte[]> compactedIntervals(Set<Long> intervalIndexes);
 
@@ -49,6 +52,16 @@ public interface RunStore {
 
     /** Replaces the run's {@link SealedCounts}; written before the intervals it newly covers are sealed. */
     void saveSealedCounts(byte[] sealedCounts);
+
+    /**
+     * Moves these sealed entries (encoded, by interval index), and the live snapshots older than the last
+     * {@link #SNAPSHOTS_KEPT}, out of the replicated maps onto every coordinator's disk; reads here still find them.
+     * True once done; false (logged) when a coordinator could not take them, which leaves them where they were.
+     */
+    boolean spill(Map<Long, byte[]> sealedEntries);
+
+    /** Live snapshots a spill leaves in the maps: the recent ones, which watchers are still being sent. */
+    int SNAPSHOTS_KEPT = 64;
 
     /** Removes these raw reports (keys "interval/worker"); each is covered by a compacted interval stored before. */
     void removeReports(Set<String> keys);

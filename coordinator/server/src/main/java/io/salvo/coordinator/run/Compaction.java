@@ -30,7 +30,9 @@ import java.util.logging.Logger;
  * per worker and interval then drops from ~25 bytes (twice, with the backup) to one bit. A report that arrives for
  * an interval already compacted or sealed is merged as any late report, stored raw, and folded into the interval's
  * entry at the next pass. A sealed interval is handed to the store for good: the merger keeps one bit of it once it is
- * shown, and reads it back for a late report or a result ({@link IntervalMerger#keptInStore}).
+ * shown, and reads it back for a late report or a result ({@link IntervalMerger#keptInStore}). Sealed entries, and old
+ * live snapshots, then leave the replicated maps for every coordinator's disk at the end of the pass
+ * ({@link RunStore#spill}); the store still reads them.
  *
  * <p>Assumptions and guarantees:
  * <ul>
@@ -111,9 +113,22 @@ final class Compaction {
     /** The sealed counts' bound, read by {@link #due} without the pass's monitor (stale only delays a pass). */
     private volatile long sealedBelowSnapshot;
 
+    /**
+     * Guarded by this: sealed entries written to the store's maps since they were last spilled (encoded, by index);
+     * kept until a spill succeeds.
+     */
+    private final TreeMap<Long, byte[]> toSpill = new TreeMap<>();
+    /** {@link #toSpill} is not empty; read by {@link #due} without the pass's monitor. */
+    private volatile boolean spillPending;
+    /** After a failed spill, the next is not tried before this instant (Unix ns): a stalled member costs 30 s a try. */
+    private volatile long spillRetryAtUnixNanos;
+
+    static final long SPILL_RETRY_NANOS = 5_000_000_000L;
+
     private long compactedIntervals;
     private long removedReports;
     private long sealedIntervals;
+    private long spilledIntervals;
 
     /**
      * @param marginNanos compaction happens this long after an interval's grace period ended; negative: never
@@ -241,6 +256,23 @@ final class Compaction {
         }
     }
 
+    /** A restored sealed entry found in the store's maps: spilled at the next pass (its leader died first). */
+    synchronized void spillLater(long intervalIndex, byte[] sealedEntry) {
+        toSpill.put(intervalIndex, sealedEntry);
+        spillPending = true;
+    }
+
+    /** Sealed entries wait in the store's maps to be spilled, and may be tried now. */
+    boolean spillPending(long nowUnixNanos) {
+        return spillPending && nowUnixNanos >= spillRetryAtUnixNanos;
+    }
+
+    /** The pass of an ended run: late reports for sealed intervals, and what is left to spill. */
+    synchronized void passAfterEnd(long nowUnixNanos) {
+        mergeDeferred(nowUnixNanos);
+        spill(nowUnixNanos);
+    }
+
     /**
      * Restores the run's sealed counts from the store (before its compacted intervals); null when there are none
      * or they do not decode (logged: the run's per-worker counts then miss the sealed intervals).
@@ -287,7 +319,9 @@ final class Compaction {
                     return true;
                 }
             }
-            if (!strayCopies.isEmpty() || !deferred.isEmpty()) {
+            if (!strayCopies.isEmpty()
+                    || !deferred.isEmpty()
+                    || (spillPending && nowUnixNanos >= spillRetryAtUnixNanos)) {
                 return true;
             }
             long sealedBelow = sealedBelowSnapshot;
@@ -404,6 +438,30 @@ final class Compaction {
                     + "); they stay as they are until the next pass");
         }
         removeStrayCopies();
+        spill(nowUnixNanos);
+    }
+
+    /**
+     * Moves the sealed entries written since the last spill (and old snapshots) out of the replicated maps onto every
+     * coordinator's disk, so what the run holds in memory stays flat; on failure they stay in the maps and are tried
+     * again at the next pass.
+     */
+    private void spill(long nowUnixNanos) {
+        if (toSpill.isEmpty() || nowUnixNanos < spillRetryAtUnixNanos) {
+            return;
+        }
+        try {
+            if (store.spill(new TreeMap<>(toSpill))) {
+                spilledIntervals += toSpill.size();
+                toSpill.clear();
+                spillPending = false;
+                return;
+            }
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "run " + runId + ": spilling " + toSpill.size() + " sealed intervals failed (" + e
+                    + "); they stay in the replicated maps until a later pass");
+        }
+        spillRetryAtUnixNanos = nowUnixNanos + SPILL_RETRY_NANOS;
     }
 
     /** Removes the stray raw copies noted since the last pass whose interval's entry still holds their report. */
@@ -482,9 +540,10 @@ final class Compaction {
             }
         }
         for (CompactedInterval entry : entries) {
-            store.saveCompacted(
-                    entry.intervalIndex(),
-                    CompactedInterval.sealed(entry.merged()).encode());
+            byte[] sealedEntry = CompactedInterval.sealed(entry.merged()).encode();
+            store.saveCompacted(entry.intervalIndex(), sealedEntry);
+            toSpill.put(entry.intervalIndex(), sealedEntry);
+            spillPending = true;
             synchronized (lock) {
                 recent.clear((int) entry.intervalIndex());
             }
@@ -514,7 +573,10 @@ final class Compaction {
         boolean sealing = index < sealed.sealedBelow();
         if (sealing) {
             // Past the re-send horizon: the merge alone; the new reports' counts join the sealed counts.
-            store.saveCompacted(index, CompactedInterval.sealed(merged).encode());
+            byte[] sealedEntry = CompactedInterval.sealed(merged).encode();
+            store.saveCompacted(index, sealedEntry);
+            toSpill.put(index, sealedEntry);
+            spillPending = true;
             f.reports.forEach((worker, c) -> sealed.add(worker, index, c.sent(), c.completed()));
             sealedDirty = true;
             merger.keptInStore(index, ReportedBy.decode(merged));
@@ -542,8 +604,11 @@ final class Compaction {
         removeRawReports(keys, "the raw reports of compacted interval " + index);
     }
 
-    /** Compaction passes' totals, for logs and tests: intervals written, raw reports removed, intervals sealed. */
+    /**
+     * Compaction passes' totals, for logs and tests: intervals written, raw reports removed, intervals sealed,
+     * sealed entries spilled (an interval spilled again after a late report counts again).
+     */
     synchronized long[] totals() {
-        return new long[] {compactedIntervals, removedReports, sealedIntervals};
+        return new long[] {compactedIntervals, removedReports, sealedIntervals, spilledIntervals};
     }
 }

@@ -153,7 +153,7 @@ public final class Run {
                 return;
             }
             if (terminal()) {
-                compaction.mergeDeferred(clock.unixNanos()); // late reports for sealed intervals, after the end
+                compaction.passAfterEnd(clock.unixNanos()); // late reports for sealed intervals, after the end
             } else {
                 compaction.compact(clock.unixNanos());
             }
@@ -531,6 +531,11 @@ public final class Run {
      * is checked a few times per heartbeat timeout rather than on every tick.
      */
     void tick(long nowUnixNanos) {
+        if (terminal() && compaction.spillPending(nowUnixNanos)) {
+            // Sealed entries an ended run still holds in the maps (a spill that failed, or a leader that died
+            // before spilling) leave them during its retention.
+            passForDeferredReports();
+        }
         if (terminal() || deposed()) {
             return;
         }

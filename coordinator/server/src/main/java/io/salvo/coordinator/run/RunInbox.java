@@ -187,11 +187,17 @@ public final class RunInbox {
                 }
             });
         }
+        // Read before the entries: a sealed entry still in the maps (a leader died before spilling it) is spilled by
+        // this one.
+        Set<Long> inMaps = store.compactedIndexesInMaps();
         for (var e : store.compactedIntervals().entrySet()) {
             CompactedInterval entry;
             try {
                 entry = CompactedInterval.decode(e.getValue());
                 compaction.restore(entry);
+                if (entry.isSealed() && inMaps.contains(e.getKey())) {
+                    compaction.spillLater(e.getKey(), e.getValue());
+                }
             } catch (RuntimeException ex) {
                 LOG.warning(() -> "run " + runId + ": unreadable compacted interval " + e.getKey()
                         + " in the replicated state: " + ex.getMessage());

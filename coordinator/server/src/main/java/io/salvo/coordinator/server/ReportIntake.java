@@ -243,7 +243,7 @@ final class ReportIntake {
         }
         Long first = entry == null ? null : entry.digestOf(workerId);
         if (first == null) {
-            byte[] stored = cluster.compacted(runId).get(index);
+            byte[] stored = cluster.runStore(runId).compactedInterval(index);
             if (stored == null) {
                 return Compared.NOT_COMPACTED;
             }

@@ -87,6 +87,9 @@ public final class SnapshotFeeds {
             for (Map.Entry<Long, byte[]> e : map.entrySet()) {
                 offer(e.getKey(), e.getValue());
             }
+            // Then what was spilled to disk: a snapshot that left the map after it was read above was on this
+            // member's disk before it left.
+            cluster.spill().snapshots(runId).forEach(this::offer);
         }
 
         @Override

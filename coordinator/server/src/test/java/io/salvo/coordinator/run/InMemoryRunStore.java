@@ -24,6 +24,14 @@ final class InMemoryRunStore implements RunStore {
     final NavigableMap<Long, LiveSnapshot> snapshots = new ConcurrentSkipListMap<>();
     final NavigableMap<String, byte[]> reports = new ConcurrentSkipListMap<>();
     final NavigableMap<Long, byte[]> compacted = new ConcurrentSkipListMap<>();
+    /** Sealed entries and snapshots moved out of the maps by {@link #spill}: the coordinators' disks. */
+    final NavigableMap<Long, byte[]> spilledEntries = new ConcurrentSkipListMap<>();
+
+    final NavigableMap<Long, LiveSnapshot> spilledSnapshots = new ConcurrentSkipListMap<>();
+    /** While set, spilling fails, as it does while a coordinator cannot take a batch. */
+    volatile boolean spillFails;
+
+    volatile int spills;
     final Map<String, byte[]> events = new ConcurrentHashMap<>();
     final List<RejectionTally> rejections = new CopyOnWriteArrayList<>();
     /** While set, reading compacted intervals by index fails, as a replicated map does while its owner is lost. */
@@ -44,7 +52,7 @@ final class InMemoryRunStore implements RunStore {
 
     @Override
     public void publishSnapshot(long sequence, LiveSnapshot snapshot) {
-        if (snapshots.putIfAbsent(sequence, snapshot) != null) {
+        if (spilledSnapshots.containsKey(sequence) || snapshots.putIfAbsent(sequence, snapshot) != null) {
             throw new AssertionError("snapshot sequence " + sequence + " published twice");
         }
     }
@@ -53,6 +61,7 @@ final class InMemoryRunStore implements RunStore {
     public Map<Long, byte[]> snapshots() {
         Map<Long, byte[]> bytes = new TreeMap<>();
         snapshots.forEach((seq, s) -> bytes.put(seq, s.toByteArray()));
+        spilledSnapshots.forEach((seq, s) -> bytes.putIfAbsent(seq, s.toByteArray()));
         return bytes;
     }
 
@@ -75,13 +84,21 @@ final class InMemoryRunStore implements RunStore {
 
     @Override
     public NavigableMap<Long, byte[]> compactedIntervals() {
-        return new TreeMap<>(compacted);
+        NavigableMap<Long, byte[]> all = new TreeMap<>(compacted);
+        spilledEntries.forEach(all::putIfAbsent);
+        return all;
+    }
+
+    @Override
+    public Set<Long> compactedIndexesInMaps() {
+        return Set.copyOf(compacted.keySet());
     }
 
     @Override
     public Map<Long, byte[]> compactedIntervals(Set<Long> intervalIndexes) {
         failIfUnavailable();
         Map<Long, byte[]> found = new TreeMap<>(compacted);
+        spilledEntries.forEach(found::putIfAbsent);
         found.keySet().retainAll(intervalIndexes);
         return found;
     }
@@ -90,7 +107,25 @@ final class InMemoryRunStore implements RunStore {
     public byte[] compactedInterval(long intervalIndex) {
         beforeCompactedRead.run();
         failIfUnavailable();
-        return compacted.get(intervalIndex);
+        byte[] entry = compacted.get(intervalIndex);
+        return entry != null ? entry : spilledEntries.get(intervalIndex);
+    }
+
+    @Override
+    public boolean spill(Map<Long, byte[]> sealedEntries) {
+        if (spillFails) {
+            return false;
+        }
+        spills++;
+        spilledEntries.putAll(sealedEntries);
+        sealedEntries.keySet().forEach(compacted::remove);
+        if (!snapshots.isEmpty()) {
+            long newest = snapshots.lastKey();
+            var old = snapshots.headMap(newest - SNAPSHOTS_KEPT, true);
+            spilledSnapshots.putAll(old);
+            old.clear();
+        }
+        return true;
     }
 
     private void failIfUnavailable() {
@@ -121,6 +156,8 @@ final class InMemoryRunStore implements RunStore {
 
     /** The live snapshots published so far, in sequence order. */
     List<LiveSnapshot> published() {
-        return List.copyOf(snapshots.values());
+        NavigableMap<Long, LiveSnapshot> all = new TreeMap<>(spilledSnapshots);
+        all.putAll(snapshots);
+        return List.copyOf(all.values());
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.salvo.coordinator.cluster.CompactedInterval;
 import io.salvo.coordinator.cluster.ReportKey;
+import io.salvo.coordinator.cluster.RunStore;
 import io.salvo.coordinator.merge.IntervalMerger;
 import io.salvo.coordinator.server.ScriptedReports;
 import io.salvo.coordinator.slicing.SlicePlanner;
@@ -119,8 +120,7 @@ class RunCompactionTest {
             }
             if (i == 14) {
                 // Interval 3 was compacted long ago (end at 4 s, + 1.5 s grace + 2 s margin + 1 s quiet).
-                assertThat(CompactedInterval.decode(store.compacted.get(3L)).countsByWorker())
-                        .containsOnlyKeys("w-a");
+                assertThat(CompactedInterval.decode(entry(3L)).countsByWorker()).containsOnlyKeys("w-a");
                 report(run, b, 3);
                 // A copy of w-a's report for interval 5 that a coordinator not leading the run stored (a re-send
                 // after a reconnect) reaches the leader through the store: merged already, held by 5's entry.
@@ -158,7 +158,7 @@ class RunCompactionTest {
         assertThat(store.compacted).containsKey(28L);
         assertThat(store.reports.keySet()).noneMatch(key -> key.startsWith(ReportKey.of(3, "")));
 
-        CompactedInterval three = CompactedInterval.decode(store.compacted.get(3L));
+        CompactedInterval three = CompactedInterval.decode(entry(3L));
         assertThat(three.countsByWorker()).containsOnlyKeys("w-a", "w-b");
         assertThat(three.merged().getWorkersReported()).isEqualTo(2);
         IntervalReport late = sent.stream()
@@ -196,14 +196,14 @@ class RunCompactionTest {
                 report(run, b, i);
             }
             if (i == 60) {
-                recentFive = store.compacted.get(5L);
+                recentFive = entry(5L);
                 assertThat(CompactedInterval.decode(recentFive).isSealed()).isFalse();
                 assertThat(store.sealedCounts)
                         .as("nothing is 60 s past its compaction yet")
                         .isNull();
             }
             if (i == 110) {
-                CompactedInterval three = CompactedInterval.decode(store.compacted.get(3L));
+                CompactedInterval three = CompactedInterval.decode(entry(3L));
                 assertThat(three.isSealed()).isTrue();
                 assertThat(three.countsByWorker()).isEmpty();
                 assertThat(three.merged().getWorkersReported()).isEqualTo(1);
@@ -229,6 +229,18 @@ class RunCompactionTest {
             if (i == 113) {
                 assertThat(run.inbox().mergedAlready(ReportKey.of(3, "w-b"))).isTrue();
             }
+            if (i == 70) {
+                // A coordinator that cannot take a spill batch: the sealed entries stay in the maps meanwhile.
+                store.spillFails = true;
+            }
+            if (i == 130) {
+                assertThat(store.spills).as("no spill succeeded yet").isZero();
+                assertThat(store.compacted.values().stream()
+                                .filter(b -> CompactedInterval.decode(b).isSealed()))
+                        .as("sealed entries kept in the maps while spilling fails")
+                        .hasSizeGreaterThanOrEqualTo(32);
+                store.spillFails = false;
+            }
             if (i >= 100) {
                 // Recent entries: 1.5 s grace + 2 s margin + 60 s + a batch of 32, at most; the rest are sealed.
                 long recent = store.compacted.values().stream()
@@ -238,12 +250,21 @@ class RunCompactionTest {
             }
         }
         at(1_000 + 151_000 + 1_500 + 2_000 + 1_100);
-        CompactedInterval three = CompactedInterval.decode(store.compacted.get(3L));
+        CompactedInterval three = CompactedInterval.decode(entry(3L));
         assertThat(three.isSealed()).isTrue();
         assertThat(three.merged().getWorkersReported()).isEqualTo(2);
         assertThat(store.reports.keySet()).noneMatch(key -> key.startsWith(ReportKey.of(3, "")));
         assertThat(run.compactionTotals()[2]).as("intervals sealed").isGreaterThanOrEqualTo(64);
-        long sealedEntries = store.compacted.values().stream()
+        assertThat(store.compacted.values().stream()
+                        .filter(bytes -> CompactedInterval.decode(bytes).isSealed()))
+                .as("every sealed entry spilled out of the maps")
+                .isEmpty();
+        assertThat(store.spilledEntries).hasSizeGreaterThanOrEqualTo(64);
+        assertThat(store.snapshots)
+                .as("snapshots left in the maps")
+                .hasSizeLessThanOrEqualTo(RunStore.SNAPSHOTS_KEPT + 40);
+        assertThat(store.spilledSnapshots).isNotEmpty();
+        long sealedEntries = store.compactedIntervals().values().stream()
                 .filter(bytes -> CompactedInterval.decode(bytes).isSealed())
                 .count();
         assertThat(run.intervalsInMemory())
@@ -253,6 +274,21 @@ class RunCompactionTest {
         List<MergedInterval> expected = plainMerge();
         assertSameData(run.result().getIntervalsList(), expected);
         assertThat(restoreAndCheck("coordinator-d", run, expected)).isEqualTo(sent.size());
+
+        // A leader that died after sealing interval 7's entry but before spilling it: the next leader spills it.
+        store.compacted.put(7L, store.spilledEntries.remove(7L));
+        Run next = Run.restore(
+                store.record, STOP_TIMEOUT_NANOS, MARGIN_NANOS, clock::unixNanos, store, "coordinator-f", true);
+        next.tookOver("coordinator-c", next.replay());
+        next.compactOn(clock);
+        next.tick(clock.unixNanos());
+        at(1_000 + 151_000 + 1_500 + 2_000 + 1_200);
+        assertThat(next.compactionTotals()[3])
+                .as("sealed entries spilled by the next leader")
+                .isEqualTo(1);
+        assertThat(store.compacted).doesNotContainKey(7L);
+        assertThat(entry(7L)).isNotNull();
+        assertSameData(next.result().getIntervalsList(), expected);
 
         // A leader that died after storing the sealed counts but before sealing interval 5's entry.
         store.compacted.put(5L, recentFive);
@@ -316,8 +352,9 @@ class RunCompactionTest {
                 report(run, b, i);
             }
         }
-        assertThat(CompactedInterval.decode(store.compacted.get(3L)).isSealed()).isTrue();
+        assertThat(CompactedInterval.decode(entry(3L)).isSealed()).isTrue();
         store.compacted.remove(3L);
+        store.spilledEntries.remove(3L);
         report(run, b, 3);
         at(1_000 + 122_000 + 20);
         RunResult result = run.result();
@@ -344,7 +381,7 @@ class RunCompactionTest {
                 report(run, b, i);
             }
         }
-        assertThat(CompactedInterval.decode(store.compacted.get(3L)).isSealed()).isTrue();
+        assertThat(CompactedInterval.decode(entry(3L)).isSealed()).isTrue();
         store.compactedReadsFail = true;
         report(run, b, 3);
         IntervalReport first = sent.get(sent.size() - 1);
@@ -434,7 +471,7 @@ class RunCompactionTest {
         }
         at(1_000 + 151_000 + 1_500 + 2_000 + 1_100);
         assertThat(run.terminal()).isTrue();
-        assertThat(CompactedInterval.decode(store.compacted.get(3L)).isSealed()).isTrue();
+        assertThat(CompactedInterval.decode(entry(3L)).isSealed()).isTrue();
         return run;
     }
 
@@ -513,5 +550,11 @@ class RunCompactionTest {
 
     private static Histogram histogram(byte[] compressed) throws Exception {
         return HistogramCodec.decode(compressed);
+    }
+
+    /** A compacted interval where the store keeps it, in its maps or spilled, without the read hooks. */
+    private byte[] entry(long index) {
+        byte[] entry = store.compacted.get(index);
+        return entry != null ? entry : store.spilledEntries.get(index);
     }
 }

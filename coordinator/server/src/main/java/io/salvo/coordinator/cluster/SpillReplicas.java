@@ -1,0 +1,409 @@
+package io.salvo.coordinator.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
+import com.hazelcast.core.IExecutorService;
+import com.hazelcast.core.MemberLeftException;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.DataSerializable;
+import io.salvo.coordinator.spill.RunSegment;
+import io.salvo.coordinator.spill.SpillDirectory;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Sealed intervals and old live snapshots of running runs, moved off the replicated maps onto every coordinator's disk
+ * ({@link SpillDirectory}): what a run holds on the heap then stays flat however long it runs (see
+ * docs/architecture.md, "Spilled to disk").
+ *
+ * <p>The leader spills in numbered batches: it appends a batch to its own segment, then has every other member
+ * append the same bytes ({@link Append}), and only once all have answered records the batch count in the run's
+ * compacted map ({@link #SPILLED_BATCHES_KEY}); the caller removes the spilled entries from the maps after that. So
+ * every member of the cluster at that moment holds every spilled batch, as the maps' backups held the entries before.
+ * A member that lacks batches (it joined since, or missed one) copies the whole segment from a member that has them:
+ * when a batch it receives does not follow its last, and before it reads spilled state while its own is behind the
+ * recorded count (a new leader restoring the run, a watcher attaching).
+ */
+public final class SpillReplicas {
+
+    private static final Logger LOG = Logger.getLogger(SpillReplicas.class.getName());
+    static final String USER_CONTEXT_KEY = "salvo.spill";
+    static final String EXECUTOR = "salvo.spill";
+    /** The key of a run's spilled batch count in its compacted intervals' map (interval indexes are never negative). */
+    public static final long SPILLED_BATCHES_KEY = -2L;
+
+    private static final int COPY_CHUNK = 1 << 20;
+    private static final long TASK_TIMEOUT_SECONDS = 30;
+
+    private final HazelcastInstance hz;
+    private final SpillDirectory local;
+
+    SpillReplicas(HazelcastInstance hz, SpillDirectory local) {
+        this.hz = hz;
+        this.local = local;
+    }
+
+    SpillDirectory local() {
+        return local;
+    }
+
+    /** The bytes this coordinator holds on disk for running runs. */
+    public long bytesOnDisk() {
+        return local.bytesOnDisk();
+    }
+
+    /**
+     * Spills a batch of a run's sealed entries and snapshots to every member; true once every member that is still in
+     * the cluster holds it and the batch count is recorded (the caller may then remove them from the maps).
+     */
+    boolean spill(String runId, Map<Long, byte[]> entries, Map<Long, byte[]> snapshots) {
+        long recorded = recordedBatches(runId);
+        if (!ensureComplete(runId, recorded)) {
+            return false;
+        }
+        long batch = recorded + 1;
+        byte[] bytes = RunSegment.encodeBatch(batch, entries, snapshots);
+        local.segment(runId).append(bytes);
+        Member self = hz.getCluster().getLocalMember();
+        Map<Member, Future<Long>> answers = new LinkedHashMap<>();
+        for (Member member : hz.getCluster().getMembers()) {
+            if (!member.localMember()) {
+                answers.put(member, executor().submitToMember(new Append(runId, bytes, self.getUuid()), member));
+            }
+        }
+        for (var answer : answers.entrySet()) {
+            try {
+                long held = answer.getValue().get(TASK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                if (held < batch) {
+                    LOG.warning(
+                            () -> "run " + runId + ": member " + answer.getKey().getAddress() + " holds spill batch "
+                                    + held + " after appending " + batch + "; not removed from the maps yet");
+                    return false;
+                }
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof MemberLeftException
+                        || !hz.getCluster().getMembers().contains(answer.getKey())) {
+                    continue; // gone: it holds nothing any more, and needs nothing
+                }
+                LOG.warning(() -> "run " + runId + ": member " + answer.getKey().getAddress()
+                        + " could not append spill batch " + batch + " (" + e.getCause() + "); retried next pass");
+                return false;
+            } catch (TimeoutException e) {
+                LOG.warning(() -> "run " + runId + ": member " + answer.getKey().getAddress()
+                        + " did not append spill batch " + batch + " within " + TASK_TIMEOUT_SECONDS + " s");
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        compacted(runId).set(SPILLED_BATCHES_KEY, encodeCount(batch));
+        return true;
+    }
+
+    /** The latest spilled entry of this interval, or null when none was spilled (or this member cannot get it). */
+    byte[] entry(String runId, long intervalIndex) {
+        RunSegment segment = completeSegment(runId);
+        return segment == null ? null : segment.entry(intervalIndex);
+    }
+
+    /** Every spilled entry of the run, by interval index (empty when none was spilled). */
+    NavigableMap<Long, byte[]> entries(String runId) {
+        RunSegment segment = completeSegment(runId);
+        return segment == null ? new TreeMap<>() : segment.entries();
+    }
+
+    /** These intervals' latest spilled entries, by index; those never spilled are absent. */
+    Map<Long, byte[]> entries(String runId, java.util.Set<Long> intervalIndexes) {
+        RunSegment segment = completeSegment(runId);
+        Map<Long, byte[]> found = new TreeMap<>();
+        if (segment != null) {
+            for (long index : intervalIndexes) {
+                byte[] entry = segment.entry(index);
+                if (entry != null) {
+                    found.put(index, entry);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Every spilled snapshot of the run, by sequence (empty when none was spilled). */
+    public NavigableMap<Long, byte[]> snapshots(String runId) {
+        RunSegment segment = completeSegment(runId);
+        return segment == null ? new TreeMap<>() : segment.snapshots();
+    }
+
+    /** This member's segment of the run with every recorded batch (copied from a peer first if needed), or null. */
+    private RunSegment completeSegment(String runId) {
+        long recorded = recordedBatches(runId);
+        if (recorded == 0) {
+            return local.existing(runId);
+        }
+        if (!ensureComplete(runId, recorded)) {
+            LOG.warning(() -> "run " + runId + ": no coordinator holds all " + recorded
+                    + " spilled batches; what they held is missing here");
+        }
+        return local.segment(runId);
+    }
+
+    /** Deletes the run's segment on every member (its run was archived); does not wait. */
+    void deleteEverywhere(String runId) {
+        try {
+            executor().executeOnAllMembers(new Delete(runId));
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "spill delete not sent", e);
+        }
+        local.delete(runId);
+    }
+
+    private long recordedBatches(String runId) {
+        byte[] bytes = compacted(runId).get(SPILLED_BATCHES_KEY);
+        return bytes == null ? 0 : decodeCount(bytes);
+    }
+
+    /** Whether this member holds at least {@code recorded} batches of the run, after copying them from a peer. */
+    private boolean ensureComplete(String runId, long recorded) {
+        if (recorded == 0) {
+            return true;
+        }
+        RunSegment segment = local.segment(runId);
+        synchronized (segment) {
+            if (segment.batches() >= recorded) {
+                return true;
+            }
+            for (Member member : hz.getCluster().getMembers()) {
+                if (member.localMember()) {
+                    continue;
+                }
+                try {
+                    long held = executor()
+                            .submitToMember(new Status(runId), member)
+                            .get(TASK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    if (held >= recorded) {
+                        copyFrom(member, runId, segment);
+                        if (segment.batches() >= recorded) {
+                            return true;
+                        }
+                    }
+                } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                    LOG.log(
+                            Level.WARNING,
+                            "run " + runId + ": copying spilled state from " + member.getAddress() + " failed",
+                            e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return segment.batches() >= recorded;
+        }
+    }
+
+    /** Replaces this member's segment of the run by a copy of {@code source}'s, read in chunks. */
+    private void copyFrom(Member source, String runId, RunSegment segment)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        Path copy = local.copyFileFor(runId);
+        try (OutputStream out = Files.newOutputStream(copy)) {
+            long offset = 0;
+            while (true) {
+                byte[] chunk = executor()
+                        .submitToMember(new Chunk(runId, offset, COPY_CHUNK), source)
+                        .get(TASK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                if (chunk.length == 0) {
+                    break;
+                }
+                out.write(chunk);
+                offset += chunk.length;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a copy of run " + runId + "'s spill segment", e);
+        }
+        long held = segment.replaceWith(copy);
+        LOG.info(
+                () -> "run " + runId + ": copied " + held + " spilled batches from coordinator " + source.getAddress());
+    }
+
+    private IExecutorService executor() {
+        return hz.getExecutorService(EXECUTOR);
+    }
+
+    private com.hazelcast.map.IMap<Long, byte[]> compacted(String runId) {
+        return hz.getMap("salvo.run." + runId + ".compacted");
+    }
+
+    static byte[] encodeCount(long count) {
+        return ByteBuffer.allocate(8).putLong(count).array();
+    }
+
+    static long decodeCount(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).getLong();
+    }
+
+    private static SpillReplicas on(HazelcastInstance hz) {
+        Object replicas = hz.getUserContext().get(USER_CONTEXT_KEY);
+        if (replicas == null) {
+            throw new IllegalStateException("this coordinator keeps no spilled state yet");
+        }
+        return (SpillReplicas) replicas;
+    }
+
+    /** Base of the tasks members run for each other: which run, and the member they run on. */
+    private abstract static class RunTask<T> implements Callable<T>, DataSerializable, HazelcastInstanceAware {
+        String runId;
+        transient HazelcastInstance hz;
+
+        @Override
+        public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
+            this.hz = hazelcastInstance;
+        }
+
+        @Override
+        public void writeData(ObjectDataOutput out) throws IOException {
+            out.writeString(runId);
+        }
+
+        @Override
+        public void readData(ObjectDataInput in) throws IOException {
+            runId = in.readString();
+        }
+    }
+
+    /** Appends a batch to this member's segment, copying the segment from the sender first when batches are missing. */
+    public static final class Append extends RunTask<Long> {
+        private byte[] batch;
+        private java.util.UUID source;
+
+        public Append() {}
+
+        Append(String runId, byte[] batch, java.util.UUID source) {
+            this.runId = runId;
+            this.batch = batch;
+            this.source = source;
+        }
+
+        @Override
+        public Long call() throws Exception {
+            SpillReplicas replicas = on(hz);
+            RunSegment segment = replicas.local.segment(runId);
+            synchronized (segment) {
+                long number = batchNumber(batch);
+                if (segment.batches() < number - 1) {
+                    Member sender = hz.getCluster().getMembers().stream()
+                            .filter(m -> m.getUuid().equals(source))
+                            .findFirst()
+                            .orElseThrow(() -> new IllegalStateException("the sender of a spill batch left"));
+                    replicas.copyFrom(sender, runId, segment);
+                }
+                segment.append(batch);
+                return segment.batches();
+            }
+        }
+
+        /** The number a batch ends with: its last record's key. */
+        private static long batchNumber(byte[] batch) {
+            return ByteBuffer.wrap(batch, batch.length - 12, 8).getLong();
+        }
+
+        @Override
+        public void writeData(ObjectDataOutput out) throws IOException {
+            super.writeData(out);
+            out.writeByteArray(batch);
+            out.writeLong(source.getMostSignificantBits());
+            out.writeLong(source.getLeastSignificantBits());
+        }
+
+        @Override
+        public void readData(ObjectDataInput in) throws IOException {
+            super.readData(in);
+            batch = in.readByteArray();
+            source = new java.util.UUID(in.readLong(), in.readLong());
+        }
+    }
+
+    /** How many batches of the run this member holds. */
+    public static final class Status extends RunTask<Long> {
+        public Status() {}
+
+        Status(String runId) {
+            this.runId = runId;
+        }
+
+        @Override
+        public Long call() {
+            RunSegment segment = on(hz).local.existing(runId);
+            return segment == null ? 0L : segment.batches();
+        }
+    }
+
+    /** A chunk of this member's segment of the run, for a member copying it. */
+    public static final class Chunk extends RunTask<byte[]> {
+        private long offset;
+        private int max;
+
+        public Chunk() {}
+
+        Chunk(String runId, long offset, int max) {
+            this.runId = runId;
+            this.offset = offset;
+            this.max = max;
+        }
+
+        @Override
+        public byte[] call() {
+            RunSegment segment = on(hz).local.existing(runId);
+            return segment == null ? new byte[0] : segment.read(offset, max);
+        }
+
+        @Override
+        public void writeData(ObjectDataOutput out) throws IOException {
+            super.writeData(out);
+            out.writeLong(offset);
+            out.writeInt(max);
+        }
+
+        @Override
+        public void readData(ObjectDataInput in) throws IOException {
+            super.readData(in);
+            offset = in.readLong();
+            max = in.readInt();
+        }
+    }
+
+    /** Deletes this member's segment of the run. */
+    public static final class Delete extends RunTask<Void> implements Runnable {
+        public Delete() {}
+
+        Delete(String runId) {
+            this.runId = runId;
+        }
+
+        @Override
+        public Void call() {
+            on(hz).local.delete(runId);
+            return null;
+        }
+
+        @Override
+        public void run() {
+            call();
+        }
+    }
+}
