@@ -19,12 +19,14 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -131,14 +133,23 @@ public final class SpillReplicas {
     }
 
     /** These intervals' latest spilled entries, by index; those never spilled are absent. */
-    Map<Long, byte[]> entries(String runId, java.util.Set<Long> intervalIndexes) {
+    Map<Long, byte[]> entries(String runId, Set<Long> intervalIndexes) {
+        return read(runId, intervalIndexes, RunSegment::entry);
+    }
+
+    /** These spilled snapshots, by sequence; those never spilled are absent. */
+    public Map<Long, byte[]> snapshots(String runId, Set<Long> sequences) {
+        return read(runId, sequences, RunSegment::snapshot);
+    }
+
+    private Map<Long, byte[]> read(String runId, Set<Long> keys, BiFunction<RunSegment, Long, byte[]> reader) {
         RunSegment segment = completeSegment(runId);
         Map<Long, byte[]> found = new TreeMap<>();
         if (segment != null) {
-            for (long index : intervalIndexes) {
-                byte[] entry = segment.entry(index);
-                if (entry != null) {
-                    found.put(index, entry);
+            for (long key : keys) {
+                byte[] bytes = reader.apply(segment, key);
+                if (bytes != null) {
+                    found.put(key, bytes);
                 }
             }
         }

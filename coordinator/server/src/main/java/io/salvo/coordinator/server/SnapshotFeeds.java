@@ -9,6 +9,7 @@ import io.grpc.stub.StreamObserver;
 import io.salvo.coordinator.cluster.CoordinatorCluster;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.RunState;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -159,7 +160,13 @@ public final class SnapshotFeeds {
                 }
                 Map<Long, byte[]> batch;
                 try {
-                    batch = map.getAll(keys);
+                    batch = new HashMap<>(map.getAll(keys));
+                    if (batch.size() < keys.size()) {
+                        // Older snapshots are on this coordinator's disk: read after the map, so one spilled
+                        // in between is found there.
+                        keys.removeAll(batch.keySet());
+                        batch.putAll(cluster.spill().snapshots(runId, keys));
+                    }
                 } catch (RuntimeException e) {
                     LOG.warning(() -> "run " + runId + ": replaying live snapshots to a watcher failed: " + e);
                     watcher.onError(Status.UNAVAILABLE
@@ -173,7 +180,7 @@ public final class SnapshotFeeds {
                     if (snapshot == null) {
                         long missing = seq;
                         LOG.warning(() -> "run " + runId + ": live snapshot " + missing + " is gone from the "
-                                + "replicated state; a watcher's replay ends there");
+                                + "replicated state and this coordinator's disk; a watcher's replay ends there");
                         watcher.onCompleted();
                         return false;
                     }

@@ -149,6 +149,12 @@ public final class RunSegment implements AutoCloseable {
         return at < 0 ? null : payloadAt(at);
     }
 
+    /** The spilled snapshot of this sequence, or null. */
+    public synchronized byte[] snapshot(long sequence) {
+        long at = snapshots.get(sequence);
+        return at < 0 ? null : payloadAt(at);
+    }
+
     /** Every spilled interval's latest entry, by index. */
     public synchronized NavigableMap<Long, byte[]> entries() {
         return readAll(entries);
