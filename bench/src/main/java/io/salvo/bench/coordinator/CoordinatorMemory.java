@@ -299,15 +299,14 @@ public final class CoordinatorMemory {
         int snapshots = cluster.snapshots(runId).size();
         double seconds = (unixNanos() - start) / 1e9;
         long interval = (unixNanos() - start) / intervalNanos;
-        // What one interval costs (each value is held twice, with the backup): its oldest compacted
-        // entry still there (sealed, once the run is past the re-send horizon) and its live snapshot.
-        // entry (sealed and spilled to disk, once the run is past the re-send horizon) and a recent live snapshot.
+        // What one interval costs: a compacted entry 200 intervals old (sealed and, past the re-send horizon, on each
+        // coordinator's disk) and a recent live snapshot (in the maps, twice with the backup, until it is spilled).
         byte[] oldestEntry = cluster.runStore(runId).compactedInterval(Math.max(0, interval - 200));
         byte[] snapshot = cluster.snapshots(runId).get(Math.max(0, interval - 8));
         long spilledBytes = cluster.spill().bytesOnDisk();
         System.out.printf(
                 Locale.ROOT,
-                "sample t_s=%.0f interval=%d heap_after_gc_mb=%.0f raw_reports=%d compacted=%d snapshots=%d "
+                "sample t_s=%.0f interval=%d heap_after_gc_mb=%.1f raw_reports=%d compacted=%d snapshots=%d "
                         + "gc_ms=%d old_entry_bytes=%d snapshot_bytes=%d spilled_mb_per_member=%.1f%n",
                 seconds,
                 interval,

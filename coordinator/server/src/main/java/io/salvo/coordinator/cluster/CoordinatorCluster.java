@@ -54,8 +54,10 @@ import java.util.stream.Collectors;
  *   <li>{@code salvo.run.<id>.reports}: "interval/worker" → {@code IntervalReport} bytes</li>
  *   <li>{@code salvo.run.<id>.compacted}: interval index → {@link CompactedInterval}, in place of that
  *       interval's reports once it is older than the grace period plus the compaction margin; under key
- *       {@value #SEALED_COUNTS_KEY}, the run's {@link SealedCounts}; under {@value SpillReplicas#SPILLED_BATCHES_KEY}, how
- *       many batches of sealed entries and snapshots every member holds on disk instead ({@link SpillReplicas})</li>
+ *       {@value #SEALED_COUNTS_KEY}, the run's {@link SealedCounts}; sealed intervals leave it for every member's disk
+ *       ({@link SpillReplicas})</li>
+ *   <li>{@code salvo.spilled-batches}: run id → how many batches of sealed entries and old snapshots every member
+ *       holds on disk ({@link SpillReplicas})</li>
  *   <li>{@code salvo.run.<id>.events}: worker id → its terminal {@code WorkerEvent}</li>
  *   <li>{@code salvo.run.<id>.snapshots}: sequence → {@code LiveSnapshot}</li>
  *   <li>{@code salvo.run.<id>.rejections}: member id → {@link RejectionTally}</li>
@@ -86,11 +88,10 @@ public final class CoordinatorCluster implements AutoCloseable {
 
     private final SpillReplicas spill;
 
-    private CoordinatorCluster(HazelcastInstance hz) {
+    private CoordinatorCluster(HazelcastInstance hz, SpillDirectory spillDirectory) {
         this.hz = hz;
         this.memberId = idOf(hz.getCluster().getLocalMember());
-        this.spill = new SpillReplicas(hz, SpillDirectory.createDefault());
-        hz.getUserContext().put(SpillReplicas.USER_CONTEXT_KEY, spill);
+        this.spill = new SpillReplicas(hz, spillDirectory);
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
@@ -174,8 +175,20 @@ public final class CoordinatorCluster implements AutoCloseable {
         QUIETED.get(0).setLevel(Level.WARNING);
         QUIETED.get(1).setLevel(Level.SEVERE);
         QUIETED.get(2).setLevel(Level.SEVERE);
-        CoordinatorCluster cluster = new CoordinatorCluster(Hazelcast.newHazelcastInstance(config(settings, token)));
+        // The spill directory first, in the member's context before it joins: a peer's spill task finds it at once.
+        SpillDirectory spillDirectory = SpillDirectory.createDefault();
+        HazelcastInstance hz;
+        try {
+            Config config = config(settings, token);
+            config.getUserContext().put(SpillReplicas.USER_CONTEXT_KEY, spillDirectory);
+            hz = Hazelcast.newHazelcastInstance(config);
+        } catch (RuntimeException e) {
+            spillDirectory.close();
+            throw e;
+        }
+        CoordinatorCluster cluster = new CoordinatorCluster(hz, spillDirectory);
         cluster.awaitReplicasInSync(SAFE_START_TIMEOUT_NANOS);
+        cluster.spill.catchUp();
         return cluster;
     }
 
@@ -277,6 +290,12 @@ public final class CoordinatorCluster implements AutoCloseable {
                 .setAsyncBackupCount(0)
                 .setStatisticsEnabled(false)
                 .setMergePolicyConfig(new MergePolicyConfig().setPolicy(TermMergePolicy.Runs.class.getName())));
+        // A spilled-batch count: the higher survives (the side that went on spilling has the segments to copy).
+        config.addMapConfig(new MapConfig(SpillReplicas.BATCHES_MAP)
+                .setBackupCount(1)
+                .setAsyncBackupCount(0)
+                .setStatisticsEnabled(false)
+                .setMergePolicyConfig(new MergePolicyConfig().setPolicy(SpillReplicas.HigherCount.class.getName())));
         config.addMapConfig(new MapConfig("salvo.terms")
                 .setBackupCount(1)
                 .setAsyncBackupCount(0)

@@ -2,6 +2,7 @@ package io.salvo.coordinator.cluster;
 
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
+import io.salvo.core.result.ReportedBy;
 import io.salvo.proto.v1.LiveSnapshot;
 import io.salvo.proto.v1.RunResult;
 import java.util.ArrayList;
@@ -54,8 +55,24 @@ final class HazelcastRunStore implements RunStore {
     @Override
     public NavigableMap<Long, byte[]> compactedIntervals() {
         NavigableMap<Long, byte[]> all = new TreeMap<>(cluster.compacted(runId)).tailMap(0L, true);
-        cluster.spill().entries(runId).forEach(all::putIfAbsent);
+        cluster.spill().entries(runId).forEach((index, spilled) -> all.merge(index, spilled, HazelcastRunStore::newer));
         return all;
+    }
+
+    /**
+     * Of an entry in the maps and one on disk for the same interval, the one whose merge holds more reports (a late
+     * report folded in adds one; ties keep the map's). The map's is the newer one, except after a healed partition
+     * brought back, put-if-absent, an older form of an entry the surviving side had spilled.
+     */
+    private static byte[] newer(byte[] inMap, byte[] spilled) {
+        try {
+            return ReportedBy.count(CompactedInterval.decode(spilled).merged())
+                            > ReportedBy.count(CompactedInterval.decode(inMap).merged())
+                    ? spilled
+                    : inMap;
+        } catch (RuntimeException e) {
+            return inMap;
+        }
     }
 
     @Override
@@ -107,7 +124,9 @@ final class HazelcastRunStore implements RunStore {
         if (!cluster.spill().spill(runId, sealedEntries, snapshots)) {
             return false;
         }
-        removeKeys(cluster.compacted(runId), sealedEntries.keySet());
+        IMap<Long, byte[]> compacted = cluster.compacted(runId);
+        // Only the form spilled: an entry written again since (another coordinator's fold) stays until spilled too.
+        sealedEntries.forEach(compacted::remove);
         removeKeys(snapshotMap, snapshots.keySet());
         return true;
     }

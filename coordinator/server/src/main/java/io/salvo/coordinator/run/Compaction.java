@@ -120,10 +120,13 @@ final class Compaction {
     private final TreeMap<Long, byte[]> toSpill = new TreeMap<>();
     /** {@link #toSpill} is not empty; read by {@link #due} without the pass's monitor. */
     private volatile boolean spillPending;
-    /** After a failed spill, the next is not tried before this instant (Unix ns): a stalled member costs 30 s a try. */
+    /**
+     * After a failed spill, the next is not tried before this instant (Unix ns): the pass runs on the coordinator's one
+     * housekeeping thread, and a member that stalls costs the wait for its answer each try.
+     */
     private volatile long spillRetryAtUnixNanos;
 
-    static final long SPILL_RETRY_NANOS = 5_000_000_000L;
+    static final long SPILL_RETRY_NANOS = 30_000_000_000L;
 
     private long compactedIntervals;
     private long removedReports;
@@ -262,12 +265,10 @@ final class Compaction {
         spillPending = true;
     }
 
-    /** Sealed entries wait in the store's maps to be spilled, and may be tried now. */
-    boolean spillPending(long nowUnixNanos) {
-        return spillPending && nowUnixNanos >= spillRetryAtUnixNanos;
-    }
-
-    /** The pass of an ended run: late reports for sealed intervals, and what is left to spill. */
+    /**
+     * The pass of an ended run, run when a late report for a sealed interval waits: that report, and what is left to
+     * spill (an ended run's entries otherwise stay in the maps until it is archived).
+     */
     synchronized void passAfterEnd(long nowUnixNanos) {
         mergeDeferred(nowUnixNanos);
         spill(nowUnixNanos);

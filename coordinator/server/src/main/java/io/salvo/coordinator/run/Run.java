@@ -531,11 +531,6 @@ public final class Run {
      * is checked a few times per heartbeat timeout rather than on every tick.
      */
     void tick(long nowUnixNanos) {
-        if (terminal() && compaction.spillPending(nowUnixNanos)) {
-            // Sealed entries an ended run still holds in the maps (a spill that failed, or a leader that died
-            // before spilling) leave them during its retention.
-            passForDeferredReports();
-        }
         if (terminal() || deposed()) {
             return;
         }

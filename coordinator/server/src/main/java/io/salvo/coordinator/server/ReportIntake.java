@@ -243,7 +243,11 @@ final class ReportIntake {
         }
         Long first = entry == null ? null : entry.digestOf(workerId);
         if (first == null) {
-            byte[] stored = cluster.runStore(runId).compactedInterval(index);
+            // The map only: an interval spilled to disk is sealed, and a copy of a sealed report is known to the
+            // leader's
+            // merger by its bit (judged there as a re-delivery), so reading the disk on this transport thread buys
+            // nothing.
+            byte[] stored = cluster.compacted(runId).get(index);
             if (stored == null) {
                 return Compared.NOT_COMPACTED;
             }

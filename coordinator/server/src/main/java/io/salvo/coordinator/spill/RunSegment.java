@@ -43,7 +43,9 @@ public final class RunSegment implements AutoCloseable {
     private FileChannel channel;
     private final KeyOffsets entries = new KeyOffsets();
     private final KeyOffsets snapshots = new KeyOffsets();
-    private long batches;
+    /** The batches held, each with all before it; volatile: a peer's status question must never wait for a copy. */
+    private volatile long batches;
+
     private long length;
 
     private RunSegment(Path file) {
@@ -97,6 +99,10 @@ public final class RunSegment implements AutoCloseable {
      */
     public synchronized void append(byte[] batch) {
         long batchNumber = validBatch(batch);
+        if (batchNumber > batches + 1) {
+            throw new IllegalStateException(
+                    "spill batch " + batchNumber + " does not follow batch " + batches + " held in " + file);
+        }
         try {
             ByteBuffer buffer = ByteBuffer.wrap(batch);
             long at = length;
@@ -109,7 +115,11 @@ public final class RunSegment implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to spill segment " + file, e);
         }
-        batches = Math.max(batches, batchNumber);
+    }
+
+    /** The number an encoded batch ends with (its batch record's key); refuses bytes that are not a whole batch. */
+    public static long batchNumberOf(byte[] batch) {
+        return validBatch(batch);
     }
 
     /** The batch number a valid encoded batch ends with. */
@@ -133,8 +143,8 @@ public final class RunSegment implements AutoCloseable {
         return last;
     }
 
-    /** The highest batch this segment holds in full. */
-    public synchronized long batches() {
+    /** The highest batch this segment holds, with every batch before it. */
+    public long batches() {
         return batches;
     }
 
@@ -210,14 +220,28 @@ public final class RunSegment implements AutoCloseable {
     /**
      * Replaces this segment by a copy of a peer's, written to {@code copy} (a file next to this one) by the caller:
      * a member that joined late (or missed batches) takes the run's whole spilled state from a member that has it.
-     * What the copy holds of a torn tail is cut off; returns the batches it holds.
+     * What the copy holds of a torn tail is cut off. A copy with fewer batches than {@code atLeast}, or than this
+     * segment holds, is refused (deleted, this segment kept). Returns the batches held after.
      */
-    public synchronized long replaceWith(Path copy) {
+    public synchronized long replaceWith(Path copy, long atLeast) {
+        long held;
+        try (RunSegment candidate = open(copy)) {
+            held = candidate.batches;
+        }
         try {
+            if (held < atLeast || held < batches) {
+                Files.deleteIfExists(copy);
+                throw new IllegalStateException("a copied spill segment holds " + held + " batches; " + file + " holds "
+                        + batches + " and needs " + atLeast + ": kept as it was");
+            }
             channel.close();
-            Files.move(copy, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            reindex();
+            try {
+                Files.move(copy, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                // The copy, or the segment as it was when the move failed: never left closed.
+                channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                reindex();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot replace spill segment " + file, e);
         }
@@ -247,6 +271,9 @@ public final class RunSegment implements AutoCloseable {
             Header r = Header.read(whole);
             if (r == null) {
                 break;
+            }
+            if (r.kind == BATCH_END && r.key > batches + 1) {
+                break; // a gap: what follows is not this run's next batch
             }
             // A batch's records count once its batch record is read: a torn batch adds nothing.
             pending.add(new long[] {r.kind, r.key, at});
@@ -286,6 +313,10 @@ public final class RunSegment implements AutoCloseable {
             case ENTRY -> entries.put(r.key, at);
             case SNAPSHOT -> snapshots.put(r.key, at);
             case BATCH_END -> {
+                // A batch may be written twice (a spill retried after a member failed it): never a gap.
+                if (r.key > batches + 1) {
+                    throw new IllegalStateException("spill batch " + r.key + " follows batch " + batches);
+                }
                 batches = Math.max(batches, r.key);
                 lastBatchEnd = at + HEADER + TRAILER;
             }

@@ -83,11 +83,12 @@ class SpillReplicasTest {
         Map<Long, byte[]> second = sub(expected, 50, 100);
         second.put(7L, expected.get(7L));
         assertThat(leader.spill(second)).isTrue();
-        assertThat(a.compacted(run).keySet()).containsExactlyInAnyOrder(SpillReplicas.SPILLED_BATCHES_KEY, 100L);
+        assertThat(a.compacted(run).keySet()).containsExactly(100L);
         assertThat(c.spill().local().existing(run).batches()).isEqualTo(2);
 
-        // Another joins and reads before any batch reaches it: it copies from a member that holds them all.
+        // Another joins: it copies the running runs' segments before it serves, as it gets its share of the maps.
         CoordinatorCluster d = start(name, ports[3], list);
+        assertThat(d.spill().local().existing(run).batches()).isEqualTo(2);
         Await.until("four members", () -> a.memberIds().size() == 4);
         // The leader goes: what it spilled is read from the others' disks, the fold's newest form included.
         a.terminate();
@@ -98,6 +99,17 @@ class SpillReplicasTest {
             NavigableMapAssert.assertEntries(store.compactedIntervals(), expected, entry(100, "recent"));
             assertThat(store.snapshots().keySet()).hasSize(200);
         }
+        // Then all but the one that joined last go: it still has every spilled interval.
+        b.close();
+        c.terminate();
+        members.removeAll(List.of(b, c));
+        Await.until("one left", () -> d.memberIds().size() == 1);
+        NavigableMapAssert.assertEntries(d.runStore(run).compactedIntervals(), expected, entry(100, "recent"));
+
+        // Archiving deletes the run's segment and its count.
+        d.destroyRunData(run);
+        assertThat(d.spill().local().existing(run)).isNull();
+        assertThat(d.spill().bytesOnDisk()).isZero();
     }
 
     /** Compares every entry by its bytes. */

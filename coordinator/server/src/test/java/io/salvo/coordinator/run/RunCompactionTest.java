@@ -229,11 +229,11 @@ class RunCompactionTest {
             if (i == 113) {
                 assertThat(run.inbox().mergedAlready(ReportKey.of(3, "w-b"))).isTrue();
             }
-            if (i == 70) {
+            if (i == 95) {
                 // A coordinator that cannot take a spill batch: the sealed entries stay in the maps meanwhile.
                 store.spillFails = true;
             }
-            if (i == 130) {
+            if (i == 115) {
                 assertThat(store.spills).as("no spill succeeded yet").isZero();
                 assertThat(store.compacted.values().stream()
                                 .filter(b -> CompactedInterval.decode(b).isSealed()))

@@ -67,7 +67,7 @@ class RunSegmentTest {
         System.arraycopy(partial, 0, torn, whole.length, 40);
         Files.write(copy, torn);
 
-        assertThat(behind.replaceWith(copy)).isEqualTo(5);
+        assertThat(behind.replaceWith(copy, 5)).isEqualTo(5);
         assertThat(behind.length()).isEqualTo(whole.length);
         assertThat(behind.entries()).hasSize(50);
         assertThat(text(behind.entry(0))).startsWith("entry 0 ");
@@ -91,7 +91,7 @@ class RunSegmentTest {
         Path copy = directory.copyFileFor("target");
         Files.write(copy, whole);
         RunSegment target = directory.segment("target");
-        assertThat(target.replaceWith(copy)).isEqualTo(1);
+        assertThat(target.replaceWith(copy, 1)).isEqualTo(1);
         assertThat(text(target.entry(0))).isEqualTo("zero");
         assertThat(target.entry(1)).isNull();
     }
@@ -116,16 +116,57 @@ class RunSegmentTest {
         directory.segment("a").append(RunSegment.encodeBatch(1, Map.of(0L, bytes("a")), Map.of()));
         directory.segment("b").append(RunSegment.encodeBatch(1, Map.of(0L, bytes("b")), Map.of()));
         Path root = directory.root();
-        try (var files = Files.list(root)) {
-            assertThat(files.count()).isEqualTo(2);
-        }
+        assertThat(segmentFiles(root)).isEqualTo(2);
         directory.delete("a");
         assertThat(directory.existing("a")).isNull();
-        try (var files = Files.list(root)) {
-            assertThat(files.count()).isEqualTo(1);
-        }
+        assertThat(segmentFiles(root)).isEqualTo(1);
         directory.close();
         assertThat(root).doesNotExist();
+    }
+
+    @Test
+    void aBatchThatDoesNotFollowAndACopyWithFewerBatchesAreRefused() throws Exception {
+        RunSegment segment = directory.segment("run");
+        segment.append(RunSegment.encodeBatch(1, Map.of(0L, bytes("zero")), Map.of()));
+        assertThatThrownBy(() -> segment.append(RunSegment.encodeBatch(3, Map.of(1L, bytes("one")), Map.of())))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("does not follow batch 1");
+        // The same batch again (a spill retried) is taken: its records supersede the first ones.
+        segment.append(RunSegment.encodeBatch(1, Map.of(0L, bytes("zero again")), Map.of()));
+        segment.append(RunSegment.encodeBatch(2, Map.of(1L, bytes("one")), Map.of()));
+        assertThat(segment.batches()).isEqualTo(2);
+        assertThat(text(segment.entry(0))).isEqualTo("zero again");
+
+        Path copy = directory.copyFileFor("run");
+        Files.write(copy, RunSegment.encodeBatch(1, Map.of(0L, bytes("short copy")), Map.of()));
+        assertThatThrownBy(() -> segment.replaceWith(copy, 2))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("kept as it was");
+        assertThat(copy).doesNotExist();
+        assertThat(segment.batches()).isEqualTo(2);
+        assertThat(text(segment.entry(1))).isEqualTo("one");
+    }
+
+    @Test
+    void aNewDirectoryDeletesThoseOfCoordinatorsThatDiedButNotOfLiveOnes() throws Exception {
+        Path parent = directory.root().getParent();
+        Path dead = Files.createDirectory(parent.resolve("salvo-spill-dead"));
+        Files.createFile(dead.resolve("owner.lock"));
+        Files.write(dead.resolve("x.segment"), new byte[] {1, 2, 3});
+        try (SpillDirectory another = SpillDirectory.createUnder(parent)) {
+            assertThat(dead).doesNotExist();
+            assertThat(directory.root())
+                    .as("a live coordinator's, in this process")
+                    .isDirectory();
+            assertThat(another.root()).isDirectory();
+        }
+    }
+
+    private static long segmentFiles(Path root) throws Exception {
+        try (var files = Files.list(root)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".segment"))
+                    .count();
+        }
     }
 
     private static byte[] readInChunks(RunSegment segment, int chunk) {
