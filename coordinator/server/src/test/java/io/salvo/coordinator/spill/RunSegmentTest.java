@@ -36,6 +36,8 @@ class RunSegmentTest {
         segment.append(RunSegment.encodeBatch(2, Map.of(0L, bytes("e0 v2"), 5L, bytes("e5")), Map.of(1L, bytes("s1"))));
 
         assertThat(segment.batches()).isEqualTo(2);
+        assertThat(RunSegment.batchNumberOf(RunSegment.encodeBatch(7, Map.of(3L, bytes("x")), Map.of())))
+                .isEqualTo(7);
         assertThat(text(segment.entry(0))).isEqualTo("e0 v2");
         assertThat(text(segment.entry(1))).isEqualTo("e1 v1");
         assertThat(segment.entry(2)).isNull();
