@@ -57,7 +57,17 @@ public final class SnapshotFeeds {
      * it by itself): the dashboard's event streams, the Prometheus metrics. The watcher is called under the feed's lock: it must hand its work off, never block.
      */
     public Runnable watch(String runId, StreamObserver<LiveSnapshot> watcher) {
-        Feed feed = feeds.computeIfAbsent(runId, Feed::new);
+        Feed feed;
+        try {
+            feed = feeds.computeIfAbsent(runId, Feed::new);
+        } catch (RuntimeException e) {
+            LOG.warning(
+                    () -> "run " + runId + ": its live snapshots could not be read for a watcher: " + e.getMessage());
+            watcher.onError(Status.UNAVAILABLE
+                    .withDescription("the run's live snapshots could not be read: " + e.getMessage())
+                    .asRuntimeException());
+            return () -> {};
+        }
         feed.add(watcher);
         return () -> feed.remove(watcher);
     }
@@ -85,12 +95,18 @@ public final class SnapshotFeeds {
             this.map = cluster.snapshots(runId);
             // Listen first, then read what is there: an entry seen twice is ignored, none is missed.
             registration = map.addEntryListener(this, true);
-            for (Map.Entry<Long, byte[]> e : map.entrySet()) {
-                offer(e.getKey(), e.getValue());
+            try {
+                for (Map.Entry<Long, byte[]> e : map.entrySet()) {
+                    offer(e.getKey(), e.getValue());
+                }
+                // Then what was spilled to disk: a snapshot that left the map after it was read above was on this
+                // member's disk before it left.
+                cluster.spill().snapshots(runId).forEach(this::offer);
+            } catch (RuntimeException e) {
+                // No feed then (the watcher is told); the next watcher builds it again.
+                map.removeEntryListener(registration);
+                throw e;
             }
-            // Then what was spilled to disk: a snapshot that left the map after it was read above was on this
-            // member's disk before it left.
-            cluster.spill().snapshots(runId).forEach(this::offer);
         }
 
         @Override
