@@ -12,15 +12,19 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A run's spill segment: what goes in comes back by key, the last write of a key wins, and copies check. */
 class RunSegmentTest {
 
+    @TempDir
+    Path parentDirectory;
+
     private SpillDirectory directory;
 
     @BeforeEach
-    void create() throws Exception {
-        directory = SpillDirectory.createUnder(Files.createTempDirectory("run-segment-test"));
+    void create() {
+        directory = SpillDirectory.createUnder(parentDirectory);
     }
 
     @AfterEach
