@@ -11,7 +11,7 @@
 #
 # Usage: bench/worker-vs-wrk.sh [--rates "1000 2000 5000 ..."] [--duration 12] [--wrk-connections 16]
 #                               [--target nginx|salvo] [--no-pin] [--isolate] [--max-connections N]
-#                               [--syscalls] [--out DIR]
+#                               [--syscalls] [--profile] [--bracket SECONDS] [--preconnect N] [--out DIR]
 #   --target             the endpoint both tools load: nginx (default when installed: one process answering
 #                        `return 200`, no garbage collector to pause it) or salvo (the built-in Vert.x target,
 #                        `salvo target --delay-ms 0`, whose own GC pauses show up in both tools' figures)
@@ -26,6 +26,16 @@
 #                        counts, unlike CPU time, do not depend on what else runs on the machine), and
 #                        perf's task-clock per request: the scheduler's exact run time, where utime+stime
 #                        are sampled at the timer tick (CONFIG_TICK_CPU_ACCOUNTING)
+#   --preconnect N       the plan's preconnect: connections the worker opens before each step's start instant
+#                        (default 16, the connections wrk opens before its clock starts; 0 opens them on demand,
+#                        in the step's first milliseconds, where their connects delayed the first requests)
+#   --bracket SECONDS    wrk also runs this long before every step (default 6; 0: only once, after the ladder).
+#                        Each step's wrk figure is the mean of the runs before and after it: on this shared
+#                        host the cost of the same work drifts by up to 1.5x within minutes, so a wrk figure
+#                        from the end of the ladder alone can be from another machine state than the step's
+#   --profile            also samples where the worker's CPU goes in each step (perf record, 499 Hz, all
+#                        threads, kernel and JIT-compiled Java by symbol through the JVM's perf map) and prints
+#                        each step's top symbols; the samples stay in the step's directory (perf.data)
 # Environment: WORKER_JAVA_OPTS (extra JVM flags for the worker only, e.g. a JFR recording),
 #              PLAN_EXTRA (YAML lines appended to every plan, e.g. "interval: 100ms"),
 #              WORKER_CPU / LOAD_CPU (default 0), TARGET_CPU (default 1),
@@ -53,6 +63,9 @@ TARGET_KIND=""
 OUT_DIR=""
 MAX_CONNS=64
 SYSCALLS=0
+PROFILE=0
+BRACKET=6
+PRECONNECT=16
 while [ $# -gt 0 ]; do
   case "$1" in
     --rates) RATES=$2; shift 2 ;;
@@ -63,8 +76,11 @@ while [ $# -gt 0 ]; do
     --target) TARGET_KIND=$2; shift 2 ;;
     --max-connections) MAX_CONNS=$2; shift 2 ;;
     --syscalls) SYSCALLS=1; shift ;;
+    --profile) PROFILE=1; shift ;;
+    --bracket) BRACKET=$2; shift 2 ;;
+    --preconnect) PRECONNECT=$2; shift 2 ;;
     --out) OUT_DIR=$2; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/!p}' "$0"; exit 0 ;;
     *) echo "worker-vs-wrk: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -188,17 +204,15 @@ child_ticks() {
   echo $(( ${14} + ${15} ))   # fields 16 and 17 of the full line
 }
 
-# "tid name ticks" per thread of a process (thread names from /proc/PID/task/TID/comm).
+# "tid name ticks" per thread of a process, in one awk process: the sampler below runs every 0.5 s on the
+# target's CPU, where a fork per thread (the JVM has ~40) took a sixth of the endpoint's core.
+# A thread's name (comm) may hold spaces: it is the text between the first "(" and the last ")".
 thread_ticks() {
-  local task stat name
-  for task in /proc/"$1"/task/*; do
-    stat=$(cat "$task/stat" 2>/dev/null) || continue
-    name=$(tr ' ' '_' <"$task/comm")
-    stat=${stat##*) }
-    # shellcheck disable=SC2086
-    set -- $stat
-    echo "${task##*/} $name $(( ${12} + ${13} ))"
-  done
+  awk '{ line = $0; lp = index(line, "("); rp = 0
+         for (i = length(line); i > 0; i--) if (substr(line, i, 1) == ")") { rp = i; break }
+         name = substr(line, lp + 1, rp - lp - 1); gsub(/ /, "_", name)
+         split(substr(line, rp + 2), f, " ")
+         print $1, name, f[12] + f[13] }' /proc/"$1"/task/*/stat 2>/dev/null
 }
 # Per-thread CPU of a step: before-file after-file -> "name  seconds" lines, summed by name, largest first.
 thread_delta() {
@@ -292,6 +306,7 @@ arrival: constant
 workers: 1
 EOF
   if [ -n "$MAX_CONNS" ]; then echo "maxConnections: $MAX_CONNS" >>"$dir/plan.yaml"; fi
+  if [ "$PRECONNECT" -gt 0 ]; then echo "preconnect: $PRECONNECT" >>"$dir/plan.yaml"; fi
   if [ -n "${PLAN_EXTRA:-}" ]; then printf '%s\n' "$PLAN_EXTRA" >>"$dir/plan.yaml"; fi
   # The CLI runs under a shell that reports its CPU (cutime+cstime) once the CLI has exited.
   "${PIN_TARGET[@]}" nice -n "${HELPER_NICE:-10}" sh -c 'timeout "$1" java -jar "$2" run "$3" --coordinator "$4" --out "$5" -q >"$5/cli.log" 2>&1
@@ -310,23 +325,68 @@ i0=$(cpu_ticks "$WORKER_PID"); sleep 5; i1=$(cpu_ticks "$WORKER_PID")
 IDLE_PCT=$(awk -v t=$((i1 - i0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", 100 * t / hz / 5 }')
 echo "warm-up done; idle worker: ${IDLE_PCT}% of a core" >&2
 
+# Idle share (%) of the load CPU and of the target CPU between two epochs, from the sampler's "T" lines.
+window_idle() { # samples-file from to -> "load_idle<TAB>target_idle"
+  awk -v from="$2" -v to="$3" -v hz="$CLK_TCK" -v a="cpu$LOAD_CPU" -v b="cpu$TARGET_CPU" '
+    $1 == "T" && $2 >= from && $2 <= to { if (!($3 in t0)) { t0[$3] = $2; i0[$3] = $4 } t1[$3] = $2; i1[$3] = $4 }
+    END { for (k in t0) pct[k] = (t1[k] > t0[k]) ? 100 * (i1[k] - i0[k]) / hz / (t1[k] - t0[k]) : -1
+          printf "%.0f\t%.0f\n", (a in pct) ? pct[a] : -1, (b in pct) ? pct[b] : -1 }' "$1"
+}
+
+# wrk -t1 against the endpoint from the load CPU for SECONDS, its CPU from cutime+cstime (fields 16, 17) of the
+# shell that ran and waited for it. Writes $TMP/wrk-LABEL.txt (wrk's output) and $TMP/wrk-LABEL.result:
+# "requests req/s p99 cpu_us cpu_s wrk_pct target_pct other_pct". perf=1 counts its syscalls too (--syscalls).
+measure_wrk() { # label seconds perf
+  local label=$1 secs=$2 cmd=(wrk) sh_pid wt0 wt1 ww0 ww1 wc0 wc1 wm0 wm1 ws0 ws1 ticks reqs wall
+  [ "$3" = 1 ] && cmd=(perf stat -x, -e "$PERF_EVENTS" -o "$TMP/wrk-$label.perf" wrk)
+  WRK_DUR=$secs WRK_URL=$URL WRK_TXT=$TMP/wrk-$label.txt "${PIN_LOAD[@]}" sh -c \
+    'conns=$1; shift; "$@" -t1 -c"$conns" -d"$WRK_DUR"s --latency "$WRK_URL" >"$WRK_TXT" 2>&1; cat /proc/$$/stat' wrk-sh \
+    "$WRK_CONNS" "${cmd[@]}" >"$TMP/wrk-$label.stat" &
+  sh_pid=$!; PIDS+=("$sh_pid")
+  wt0=$(cpu_ticks "$TARGET_PID"); ww0=$(cpu_ticks "$WORKER_PID"); wc0=$(cpu_ticks "$COORD_PID"); wm0=$(machine_ticks)
+  ws0=$(date +%s.%N)
+  wait "$sh_pid"
+  wt1=$(cpu_ticks "$TARGET_PID"); ww1=$(cpu_ticks "$WORKER_PID"); wc1=$(cpu_ticks "$COORD_PID"); wm1=$(machine_ticks)
+  ws1=$(date +%s.%N)
+  ticks=$(child_ticks "$TMP/wrk-$label.stat")
+  reqs=$(awk '/requests in/ {print $1}' "$TMP/wrk-$label.txt")
+  wall=$(echo "$ws1 - $ws0" | bc -l)
+  awk -v n="$reqs" -v rps="$(awk '/Requests\/sec/ {print $2}' "$TMP/wrk-$label.txt")" \
+      -v p99="$(awk '$1 == "99%" {print $2}' "$TMP/wrk-$label.txt")" -v t="$ticks" -v hz="$CLK_TCK" -v w="$wall" \
+      -v dt=$((wt1 - wt0)) -v other=$(( (wm1 - wm0) - ticks - (wt1 - wt0) - (ww1 - ww0) - (wc1 - wc0) )) \
+      'BEGIN { printf "%d %s %s %.2f %.2f %.0f %.0f %.0f\n", n, rps, p99, t / hz / n * 1e6, t / hz, 100 * t / hz / w,
+               100 * dt / hz / w, 100 * other / hz / w }' >"$TMP/wrk-$label.result"
+  echo "wrk ($label, ${secs}s): $(cat "$TMP/wrk-$label.result")" >&2
+}
+
 RESULTS="$TMP/results.tsv"
 : >"$RESULTS"
 fails=0
 best=0
 best_cpu_us=""
 for rate in $RATES; do
+  [ "$BRACKET" -gt 0 ] && measure_wrk "before-$rate" "$BRACKET" 0
   w0=$(cpu_ticks "$WORKER_PID"); t0=$(cpu_ticks "$TARGET_PID"); c0=$(cpu_ticks "$COORD_PID")
   thread_ticks "$WORKER_PID" >"$TMP/threads-before"
-  # Threads that exit with the run (the scheduler) vanish from /proc: sample them every 0.5 s.
+  # Threads that exit with the run (the scheduler) vanish from /proc: sample them every 0.5 s. The CPUs' idle
+  # ticks go with each sample ("T epoch cpuN idle+iowait"), read without a fork, to tell in the run's load window
+  # which CPU, the worker's or the endpoint's, had no time left.
   ( while :; do
       thread_ticks "$WORKER_PID"
+      while read -r cpu _ _ _ idle iowait _; do
+        case "$cpu" in cpu[0-9]*) echo "T $EPOCHREALTIME $cpu $((idle + iowait))" ;; esac
+      done </proc/stat
       sleep 0.5
     done ) >"$TMP/threads-samples" 2>/dev/null &
   SAMPLER=$!; PIDS+=("$SAMPLER")
   if [ "$SYSCALLS" = 1 ]; then
     perf stat -x, -e "$PERF_EVENTS" -p "$WORKER_PID" -o "$TMP/rate-$rate.perf" &
     PERF_PID=$!; PIDS+=("$PERF_PID")
+  fi
+  if [ "$PROFILE" = 1 ]; then
+    mkdir -p "$TMP/rate-$rate"
+    perf record -q -F 499 -g -p "$WORKER_PID" -o "$TMP/rate-$rate/perf.data" 2>/dev/null &
+    PROFILER_PID=$!; PIDS+=("$PROFILER_PID")
   fi
   m0=$(machine_ticks); s0=$(date +%s.%N)
   run_plan "$rate" "$DURATION" "$TMP/rate-$rate" >"$TMP/json-path"
@@ -335,13 +395,16 @@ for rate in $RATES; do
     kill -INT "$PERF_PID" 2>/dev/null || true; wait "$PERF_PID" 2>/dev/null || true
     per_request "$TMP/rate-$rate.perf" "$(jq .totals.sent "$TMP/rate-$rate"/*.json)" >"$TMP/rate-$rate/syscalls.txt"
   fi
+  if [ "$PROFILE" = 1 ]; then
+    kill -INT "$PROFILER_PID" 2>/dev/null || true; wait "$PROFILER_PID" 2>/dev/null || true
+  fi
   json=$(cat "$TMP/json-path")
   # Connections the worker opened in the step (its pool grows to what the rate needs), from the run's own report:
   # an `ss` sampler on the endpoint's busy CPU missed high steps and read 0.
   conns=$(jq '.totals.connect.count // 0' "$json")
   w1=$(cpu_ticks "$WORKER_PID"); t1=$(cpu_ticks "$TARGET_PID"); c1=$(cpu_ticks "$COORD_PID")
   m1=$(machine_ticks); s1=$(date +%s.%N)
-  { cat "$TMP/threads-samples"; thread_ticks "$WORKER_PID"; } |
+  { grep -v '^T ' "$TMP/threads-samples"; thread_ticks "$WORKER_PID"; } |
     awk '{ if (!($1 in t) || $3 >= t[$1]) { t[$1] = $3; n[$1] = $2 } } END { for (k in t) print k, n[k], t[k] }' \
     >"$TMP/threads-after"
   thread_delta "$TMP/threads-before" "$TMP/threads-after" >"$TMP/rate-$rate/worker-threads.txt"
@@ -360,6 +423,9 @@ for rate in $RATES; do
         cpu_us = dw / hz / sent * 1e6;
         printf "%d\t%.1f\t%d\t%d\t%.3f\t%.3f\t%.3f\t%s\t%.2f\t%.1f\t%.0f\t%.0f\t%s\t%.0f\t%d\n", r, ach, sent, intended, lag, p50, p99, err,
           cpu_us, dw / hz, 100 * dw / hz / wall, 100 * dt / hz / wall, ok, 100 * other / hz / wall, conns }')
+  load_from=$(date -d "$(jq -r .run.start "$json")" +%s.%N)
+  load_to=$(echo "$load_from + $DURATION" | bc -l)
+  line="$line"$'\t'"$(window_idle "$TMP/threads-samples" "$load_from" "$load_to")"
   echo "$line" >>"$RESULTS"
   echo "rate $rate: $line" >&2
   if [ "$(echo "$line" | cut -f13)" = yes ]; then
@@ -374,32 +440,34 @@ for rate in $RATES; do
   fi
 done
 
+# The JIT's symbol map, written while the worker lives, names the compiled Java frames in the profiles.
+if [ "$PROFILE" = 1 ]; then
+  jcmd "$WORKER_PID" Compiler.perfmap >/dev/null 2>&1 || echo "worker-vs-wrk: no perf map (jcmd Compiler.perfmap failed): Java frames stay unnamed" >&2
+  for rate in $(cut -f1 "$RESULTS"); do
+    perf report -i "$TMP/rate-$rate/perf.data" --no-children --sort dso,sym -g none --percent-limit 0.5 --stdio 2>/dev/null |
+      grep -v '^#' | grep -v '^$' >"$TMP/rate-$rate/profile.txt" || true
+  done
+fi
+
 # --- wrk ---------------------------------------------------------------------------------------
-# wrk's CPU: cutime+cstime (fields 16, 17) of the shell that ran and waited for it, read from /proc.
-WRK_OUT="$TMP/wrk.txt"
-WRK=(wrk)
-[ "$SYSCALLS" = 1 ] && WRK=(perf stat -x, -e "$PERF_EVENTS" -o "$TMP/wrk.perf" wrk)
-WRK_DUR=$DURATION WRK_URL=$URL WRK_TXT=$WRK_OUT "${PIN_LOAD[@]}" sh -c \
-  'conns=$1; shift; "$@" -t1 -c"$conns" -d"$WRK_DUR"s --latency "$WRK_URL" >"$WRK_TXT" 2>&1; cat /proc/$$/stat' wrk-sh \
-  "$WRK_CONNS" "${WRK[@]}" >"$TMP/wrk.stat" &
-WRK_SH=$!; PIDS+=("$WRK_SH")
-t0=$(cpu_ticks "$TARGET_PID"); w0=$(cpu_ticks "$WORKER_PID"); c0=$(cpu_ticks "$COORD_PID"); m0=$(machine_ticks)
-s0=$(date +%s.%N)
-wait "$WRK_SH"
-t1=$(cpu_ticks "$TARGET_PID"); w1=$(cpu_ticks "$WORKER_PID"); c1=$(cpu_ticks "$COORD_PID"); m1=$(machine_ticks)
-s1=$(date +%s.%N)
-wrk_ticks=$(child_ticks "$TMP/wrk.stat")
-wrk_reqs=$(awk '/requests in/ {print $1}' "$WRK_OUT")
-[ "$SYSCALLS" = 1 ] && per_request "$TMP/wrk.perf" "$wrk_reqs" >"$TMP/wrk-syscalls.txt"
-wrk_rps=$(awk '/Requests\/sec/ {print $2}' "$WRK_OUT")
-wrk_p99=$(awk '$1 == "99%" {print $2}' "$WRK_OUT")
+measure_wrk final "$DURATION" "$SYSCALLS"
+WRK_OUT="$TMP/wrk-final.txt"
+read -r wrk_reqs wrk_rps wrk_p99 wrk_cpu_us wrk_cpu_s wrk_pct wrk_target_pct wrk_other_pct <"$TMP/wrk-final.result"
+[ "$SYSCALLS" = 1 ] && per_request "$TMP/wrk-final.perf" "$wrk_reqs" >"$TMP/wrk-syscalls.txt"
 wrk_errors=$(awk '/Non-2xx|Socket errors/' "$WRK_OUT")
-wall=$(echo "$s1 - $s0" | bc -l)
-wrk_cpu_us=$(awk -v t="$wrk_ticks" -v hz="$CLK_TCK" -v n="$wrk_reqs" 'BEGIN { printf "%.2f", t / hz / n * 1e6 }')
-wrk_target_pct=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v w="$wall" 'BEGIN { printf "%.0f", 100 * t / hz / w }')
-wrk_pct=$(awk -v t="$wrk_ticks" -v hz="$CLK_TCK" -v w="$wall" 'BEGIN { printf "%.0f", 100 * t / hz / w }')
-wrk_other_pct=$(awk -v t=$(( (m1 - m0) - wrk_ticks - (t1 - t0) - (w1 - w0) - (c1 - c0) )) -v hz="$CLK_TCK" -v w="$wall" \
-  'BEGIN { printf "%.0f", 100 * t / hz / w }')
+# Each step's wrk figure: the mean of the wrk runs just before it and just after it (the next step's, or the
+# final run); with --bracket 0, the final run's.
+wrk_after() { # rate -> the label of the wrk run after that step
+  local next
+  next=$(cut -f1 "$RESULTS" | awk -v r="$1" 'found { print; exit } $1 == r { found = 1 }')
+  if [ -n "$next" ] && [ -f "$TMP/wrk-before-$next.result" ]; then echo "before-$next"; else echo final; fi
+}
+step_wrk() { # rate -> "before_us after_us mean_us"
+  local before=final
+  [ -f "$TMP/wrk-before-$1.result" ] && before="before-$1"
+  awk '{ print $4 }' "$TMP/wrk-$before.result" "$TMP/wrk-$(wrk_after "$1").result" | paste -sd' ' |
+    awk '{ printf "%.2f %.2f %.2f\n", $1, $2, ($1 + $2) / 2 }'
+}
 
 # --- table -------------------------------------------------------------------------------------
 {
@@ -410,21 +478,29 @@ wrk_other_pct=$(awk -v t=$(( (m1 - m0) - wrk_ticks - (t1 - t0) - (w1 - w0) - (c1
   [ "${TARGET_NICE:-0}" != 0 ] && echo "Target nice value: $TARGET_NICE (TARGET_NICE)"
   [ "${HELPER_NICE:-10}" != 10 ] && echo "Coordinator and CLI nice value: $HELPER_NICE (HELPER_NICE)"
   [ -n "${WORKER_JAVA_OPTS:-}" ] && echo "Worker JVM options: $WORKER_JAVA_OPTS (WORKER_JAVA_OPTS)"
+  echo "Plan: maxConnections ${MAX_CONNS:-512 (default)}, preconnect $PRECONNECT${PLAN_EXTRA:+, plus: $PLAN_EXTRA}"
   echo "idle worker (connected, no run): ${IDLE_PCT}% of a core"
   echo "wrk -t1 -c$WRK_CONNS -d${DURATION}s: $wrk_reqs requests, $wrk_rps req/s, p99 $wrk_p99 (closed loop)," \
-       "CPU $(awk -v t="$wrk_ticks" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }') s (${wrk_pct}% of a core)," \
+       "CPU $wrk_cpu_s s (${wrk_pct}% of a core)," \
        "$wrk_cpu_us µs/request; target ${wrk_target_pct}% of a core; other processes ${wrk_other_pct}% of a core${wrk_errors:+; $wrk_errors}"
+  if [ "$BRACKET" -gt 0 ]; then
+    echo "wrk -t1 -c$WRK_CONNS -d${BRACKET}s before each step (µs/request at req/s):" \
+      "$(for rate in $(cut -f1 "$RESULTS"); do read -r _ rps _ us _ <"$TMP/wrk-before-$rate.result"; printf '%s: %s at %s; ' "$rate" "$us" "$rps"; done)"
+  fi
   echo
-  echo "| rate (req/s) | achieved (req/s) | sent / intended | p99 sched lag (ms) | latency p50 / p99 (ms) | errors | worker CPU (% core) | target CPU (% core) | other processes (% core) | worker conns (opened) | worker CPU (µs/req) | wrk CPU (µs/req) | ratio | sustained |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
-  while IFS=$'\t' read -r rate ach sent intended lag p50 p99 err cpu_us cpu_s wpct tpct ok opct conns; do
-    ratio=$(awk -v a="$cpu_us" -v b="$wrk_cpu_us" 'BEGIN { printf "%.2f", a / b }')
-    echo "| $rate | $ach | $sent / $intended | $lag | $p50 / $p99 | $err | $wpct | $tpct | $opct | $conns | $cpu_us | $wrk_cpu_us | $ratio | $ok |"
+  echo "| rate (req/s) | achieved (req/s) | sent / intended | p99 sched lag (ms) | latency p50 / p99 (ms) | errors | worker CPU (% core) | target CPU (% core) | other processes (% core) | idle in the load window: worker's / endpoint's CPU (%) | worker conns (opened) | worker CPU (µs/req) | wrk CPU (µs/req) before / after the step | ratio (to their mean) | sustained |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+  while IFS=$'\t' read -r rate ach sent intended lag p50 p99 err cpu_us cpu_s wpct tpct ok opct conns load_idle target_idle; do
+    read -r wrk_before wrk_after_us wrk_mean < <(step_wrk "$rate")
+    ratio=$(awk -v a="$cpu_us" -v b="$wrk_mean" 'BEGIN { printf "%.2f", a / b }')
+    echo "| $rate | $ach | $sent / $intended | $lag | $p50 / $p99 | $err | $wpct | $tpct | $opct | $load_idle / $target_idle | $conns | $cpu_us | $wrk_before / $wrk_after_us | $ratio | $ok |"
   done <"$RESULTS"
   echo
   if [ "$best" -gt 0 ]; then
-    echo "Highest sustained rate: $best req/s; worker CPU $best_cpu_us µs/request vs wrk $wrk_cpu_us µs/request:" \
-         "ratio $(awk -v a="$best_cpu_us" -v b="$wrk_cpu_us" 'BEGIN { printf "%.2f", a / b }') (target: <= 2)"
+    read -r _ _ best_wrk < <(step_wrk "$best")
+    echo "Highest sustained rate: $best req/s; worker CPU $best_cpu_us µs/request vs wrk $best_wrk µs/request" \
+         "(mean of the runs before and after that step): ratio $(awk -v a="$best_cpu_us" -v b="$best_wrk" 'BEGIN { printf "%.2f", a / b }')" \
+         "(issue 11's target: <= 1.3)"
   else
     echo "No step was sustained."
   fi
@@ -441,6 +517,15 @@ wrk_other_pct=$(awk -v t=$(( (m1 - m0) - wrk_ticks - (t1 - t0) - (w1 - w0) - (c1
       done
       echo " $value |"
     done < <(awk '{ v = $NF; $NF = ""; sub(/ +$/, ""); print $0, v }' "$TMP/wrk-syscalls.txt")
+  fi
+  if [ "$PROFILE" = 1 ]; then
+    echo
+    echo "Where the worker's CPU went (perf record, self samples by symbol, top 25 per step; whole lists in $TMP/rate-*/profile.txt):"
+    for rate in $(cut -f1 "$RESULTS"); do
+      echo
+      echo "  $rate req/s:"
+      head -25 "$TMP/rate-$rate/profile.txt" | sed 's/^/    /'
+    done
   fi
   echo
   echo "Worker CPU by thread (s) per step:"

@@ -53,6 +53,7 @@ public final class PlanParser {
             "timeouts",
             "maxInFlight",
             "maxConnections",
+            "preconnect",
             "lateSendThreshold",
             "captureHeaders",
             "seed",
@@ -170,6 +171,18 @@ public final class PlanParser {
                 nodes.optionalPositiveInt(top, "maxInFlight", "", DEFAULT_MAX_IN_FLIGHT, 1_000_000));
         plan.setMaxConnectionsPerWorker(
                 nodes.optionalPositiveInt(top, "maxConnections", "", DEFAULT_MAX_CONNECTIONS, 100_000));
+        NodeTuple preconnect = top.get("preconnect");
+        if (preconnect != null) {
+            long connections = nodes.longValue(preconnect.getValueNode(), "preconnect", 0, 100_000);
+            if (connections > plan.getMaxConnectionsPerWorker()) {
+                throw nodes.error(
+                        preconnect.getValueNode(),
+                        "preconnect",
+                        "must be at most maxConnections (" + plan.getMaxConnectionsPerWorker() + "), got "
+                                + connections);
+            }
+            plan.setPreconnectPerWorker((int) connections);
+        }
         NodeTuple late = top.get("lateSendThreshold");
         plan.setLateSendThresholdMicros(
                 late == null

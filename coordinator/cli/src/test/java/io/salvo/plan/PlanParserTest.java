@@ -46,6 +46,7 @@ class PlanParserTest {
               connect: 250ms
             maxInFlight: 64
             maxConnections: 32
+            preconnect: 8
             lateSendThreshold: 2ms
             captureHeaders: [Salvo-Instance-Id, Salvo-Model-Load-Ms]
             seed: 42
@@ -80,6 +81,7 @@ class PlanParserTest {
         assertThat(plan.getConnectTimeoutMillis()).isEqualTo(250);
         assertThat(plan.getMaxInFlightPerWorker()).isEqualTo(64);
         assertThat(plan.getMaxConnectionsPerWorker()).isEqualTo(32);
+        assertThat(plan.getPreconnectPerWorker()).isEqualTo(8);
         assertThat(plan.getLateSendThresholdMicros()).isEqualTo(2000);
         assertThat(plan.getCaptureResponseHeadersList()).containsExactly("Salvo-Instance-Id", "Salvo-Model-Load-Ms");
         assertThat(plan.getSeed()).isEqualTo(42);
@@ -87,6 +89,19 @@ class PlanParserTest {
         assertThat(plan.getSteadyState().getMinSuccessRateRatio()).isEqualTo(0.9);
         assertThat(plan.getSteadyState().getMaxErrorRatio()).isEqualTo(0.01);
         assertThat(plan.getSteadyState().getMaxP95Spread()).isEqualTo(1.2);
+    }
+
+    @Test
+    void preconnectBeyondMaxConnections() throws Exception {
+        assertThat(messageFor("""
+                target:
+                  url: http://localhost:9000/
+                phases:
+                  - duration: 5s
+                    rate: 10
+                maxConnections: 16
+                preconnect: 17
+                """)).isEqualTo("bad.yaml:7: preconnect: must be at most maxConnections (16), got 17");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.List;
  * @param connectTimeoutMillis TCP connect (and connection acquisition) timeout
  * @param maxInFlight cap on requests in flight on this worker
  * @param maxConnections cap on open connections of this worker
+ * @param preconnect connections this worker opens before the run's start instant (at most {@code maxConnections})
  * @param lateSendThresholdNanos a send lagging its intended time by more is counted late
  * @param intervalNanos reporting interval length
  * @param capturedHeaders response header names whose values are counted
@@ -25,6 +26,7 @@ public record EngineSettings(
         long connectTimeoutMillis,
         int maxInFlight,
         int maxConnections,
+        int preconnect,
         long lateSendThresholdNanos,
         long intervalNanos,
         List<String> capturedHeaders,
@@ -40,6 +42,10 @@ public record EngineSettings(
 
     public EngineSettings {
         capturedHeaders = List.copyOf(capturedHeaders);
+        if (preconnect < 0 || preconnect > maxConnections) {
+            throw new IllegalArgumentException(
+                    "preconnect must be between 0 and maxConnections (" + maxConnections + "): " + preconnect);
+        }
         if (sendAheadNanos < 0) {
             throw new IllegalArgumentException("sendAheadNanos must not be negative: " + sendAheadNanos);
         }
@@ -55,6 +61,7 @@ public record EngineSettings(
                 orDefault(plan.getConnectTimeoutMillis(), DEFAULT_CONNECT_TIMEOUT_MILLIS),
                 inFlight,
                 connections,
+                Math.min(plan.getPreconnectPerWorker(), connections),
                 orDefault(plan.getLateSendThresholdMicros(), DEFAULT_LATE_SEND_THRESHOLD_MICROS) * 1_000L,
                 orDefault(plan.getIntervalMillis(), DEFAULT_INTERVAL_MILLIS) * 1_000_000L,
                 plan.getCaptureResponseHeadersList(),
@@ -68,6 +75,7 @@ public record EngineSettings(
                 connectTimeoutMillis,
                 maxInFlight,
                 maxConnections,
+                preconnect,
                 lateSendThresholdNanos,
                 intervalNanos,
                 capturedHeaders,

@@ -51,6 +51,8 @@ final class Lane {
     private final long sendAheadNanos;
 
     private final ConnectionPool pool;
+    /** Connections this lane opens when it starts, before the run's start instant. */
+    private final int preconnect;
 
     // Event-loop state.
     /** Instants (from run start) taken from the dealer in the current pass. */
@@ -95,6 +97,7 @@ final class Lane {
             RequestShape shape,
             int cap,
             int connections,
+            int preconnect,
             EngineSettings settings) {
         this.engine = engine;
         this.index = index;
@@ -108,6 +111,7 @@ final class Lane {
         this.cap = cap;
         this.timeoutNanos = settings.requestTimeoutNanos();
         this.sendAheadNanos = settings.sendAheadNanos();
+        this.preconnect = preconnect;
         this.pool = shape.newPool(eventLoop, connections, settings.connectTimeoutMillis(), KEEP_ALIVE_TIMEOUT_NANOS);
         pool.timings(new ConnectionPool.ConnectionTimings() {
             @Override
@@ -127,10 +131,14 @@ final class Lane {
         context.runOnContext(ignored -> action.run());
     }
 
-    /** Takes the first instants (arming the send timer for the first one) on this lane's context. */
+    /**
+     * Opens the lane's preconnected connections and takes the first instants (arming the send timer for the first
+     * one) on this lane's context.
+     */
     Future<Void> start() {
         Promise<Void> started = Promise.promise();
         onContext(() -> {
+            pool.preconnect(preconnect);
             sendDue();
             started.complete();
         });

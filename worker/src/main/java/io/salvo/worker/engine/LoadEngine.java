@@ -98,6 +98,7 @@ public final class LoadEngine {
                     shape,
                     share(settings.maxInFlight(), lanesUsed, i),
                     share(settings.maxConnections(), lanesUsed, i),
+                    share(settings.preconnect(), lanesUsed, i),
                     settings));
         }
         List<Future<Void>> started = new ArrayList<>();

@@ -165,6 +165,18 @@ public final class ConnectionPool {
         openForWaiting();
     }
 
+    /**
+     * Opens connections until {@code connections} are open or opening (at most the maximum), ahead of the requests
+     * that will use them: each becomes idle once usable, or takes a waiting exchange. A request that arrives while
+     * they open waits for them, as for any connect, so a failed one fails the oldest waiting request, if any;
+     * one that fails before a request waits fails none, and the requests that find no connection open their own.
+     */
+    public void preconnect(int connections) {
+        while (!closed && open < Math.min(connections, maxConnections)) {
+            connect();
+        }
+    }
+
     /** Forgets the exchange: no callback follows. A connection carrying it is closed. */
     public void abort(HttpExchange exchange) {
         if (exchange.waiting) {

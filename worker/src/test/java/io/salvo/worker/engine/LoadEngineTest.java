@@ -167,7 +167,19 @@ class LoadEngineTest {
             long durationMillis,
             Consumer<LoadEngine> duringRun)
             throws Exception {
-        long start = System.nanoTime() + 50_000_000L;
+        return run(settings, plan, schedule, durationMillis, 50, duringRun);
+    }
+
+    /** Runs the plan on the given schedule, starting {@code leadMillis} after the engine was made. */
+    private static Totals run(
+            EngineSettings settings,
+            RunPlan plan,
+            ArrivalSchedule schedule,
+            long durationMillis,
+            long leadMillis,
+            Consumer<LoadEngine> duringRun)
+            throws Exception {
+        long start = System.nanoTime() + leadMillis * 1_000_000L;
         IntervalRecorder recorder = new IntervalRecorder(
                 start,
                 settings.intervalNanos(),
@@ -293,6 +305,42 @@ class LoadEngineTest {
         assertThat(totals.schedulerLag.getCountAtValue(0))
                 .as("requests sent ahead")
                 .isPositive();
+    }
+
+    @Test
+    void preconnectedConnectionsOpenBeforeTheStartAndTheFirstRequestsDoNotWaitForAConnect() throws Exception {
+        // 20/s over 2 lanes for 1 s: each lane's requests are 100 ms apart, so a lane never needs more than its
+        // 3 preconnected connections. Without them every lane's first request would wait for a connect.
+        RunPlan plan = plan(url())
+                .setMaxConnectionsPerWorker(6)
+                .setPreconnectPerWorker(6)
+                .build();
+        RateProfile profile = RateProfile.constant(20, 1_000);
+        Totals totals = run(
+                EngineSettings.of(plan),
+                plan,
+                ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()),
+                1_000,
+                1_000, // the coordinator's default start lead
+                engine -> {});
+        assertThat(totals.sent).isEqualTo(20);
+        assertThat(totals.count(OutcomeClass.OUTCOME_CLASS_2XX)).isEqualTo(20);
+        assertThat(totals.connect.getTotalCount()).as("connections opened").isEqualTo(6);
+        assertThat(totals.connectionWaits)
+                .as("requests that waited for a connection")
+                .isZero();
+
+        RunPlan onDemand = plan(url()).setMaxConnectionsPerWorker(6).build();
+        Totals control = run(
+                EngineSettings.of(onDemand),
+                onDemand,
+                ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()),
+                1_000,
+                1_000,
+                engine -> {});
+        assertThat(control.connectionWaits)
+                .as("without preconnect, each lane's first request waits for its connect")
+                .isGreaterThanOrEqualTo(2);
     }
 
     @Test

@@ -191,6 +191,54 @@ class ConnectionPoolTest {
     }
 
     @Test
+    void preconnectedConnectionsCarryTheFirstRequestsWithoutAnotherConnect() throws Exception {
+        try (ScriptedServer server = new ScriptedServer((c, r, head) -> bytes(OK))) {
+            EncodedRequests requests = requests("http://127.0.0.1:" + server.port() + "/");
+            ConnectionPool pool = pool(requests, 2, 5_000, null);
+            onLoop(() -> {
+                pool.preconnect(3); // capped at the maximum
+                assertThat(pool.openConnections()).isEqualTo(2);
+                return null;
+            });
+            Await.until("the server accepted both connections before any request", () -> server.connections() == 2);
+            assertThat(server.requests()).isEmpty();
+            List<Recorded> exchanges = new ArrayList<>();
+            onLoop(() -> {
+                for (int i = 0; i < 4; i++) {
+                    Recorded exchange = new Recorded(requests);
+                    exchanges.add(exchange);
+                    pool.execute(exchange);
+                }
+                return null;
+            });
+            for (Recorded exchange : exchanges) {
+                assertThat(exchange.await()).isEqualTo(200);
+            }
+            assertThat(server.connections()).isEqualTo(2);
+            assertThat(onLoop(pool::connectionsOpened)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aFailedPreconnectFailsNoRequestAndALaterRequestOpensItsOwnConnection() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        EncodedRequests requests = requests("http://127.0.0.1:" + closedPort + "/");
+        ConnectionPool pool = pool(requests, 2, 5_000, null);
+        onLoop(() -> {
+            pool.preconnect(2);
+            return null;
+        });
+        awaitNoOpenConnections(pool);
+        Recorded exchange = execute(pool, requests);
+        assertThat(exchange.await()).isInstanceOf(Throwable.class);
+        assertThat(onLoop(pool::connectionsOpened)).isEqualTo(3);
+        awaitNoOpenConnections(pool);
+    }
+
+    @Test
     void aRefusedConnectFailsEachExchangeOnce() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
