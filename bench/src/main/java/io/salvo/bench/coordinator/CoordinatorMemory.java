@@ -35,6 +35,7 @@ import io.salvo.proto.v1.WatchRunRequest;
 import io.salvo.proto.v1.WorkerLinkGrpc;
 import io.salvo.proto.v1.WorkerMessage;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -288,12 +289,25 @@ public final class CoordinatorMemory {
                 problems.isEmpty() ? "" : " problems=" + problems.subList(0, Math.min(5, problems.size())));
     }
 
-    /** Forces a GC, then: seconds since start, heap used (MB), raw reports, compacted intervals, snapshots, all. */
+    static final int GC_ATTEMPTS = 3;
+
+    /**
+     * Forces a GC, then: seconds since start, heap used (MB), raw reports, compacted intervals, snapshots, all. The JVM
+     * may skip a requested collection (seen as samples with gc_ms 0-2): it is asked up to {@value #GC_ATTEMPTS} times,
+     * and a sample that got none has no heap figure (NaN; printed with {@code gc=skipped}, left out of the slope).
+     */
     static double[] sample(CoordinatorCluster cluster, String runId, long start, long intervalNanos) {
         long gcStart = System.nanoTime();
-        System.gc();
+        boolean collected = false;
+        for (int attempt = 0; attempt < GC_ATTEMPTS && !collected; attempt++) {
+            long before = collections();
+            System.gc();
+            collected = collections() > before;
+        }
         long gcMillis = (System.nanoTime() - gcStart) / 1_000_000;
-        double heapMb = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0;
+        double heapMb = collected
+                ? ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0
+                : Double.NaN;
         int raw = cluster.reports(runId).size();
         int compacted = cluster.compacted(runId).size();
         int snapshots = cluster.snapshots(runId).size();
@@ -307,7 +321,7 @@ public final class CoordinatorMemory {
         System.out.printf(
                 Locale.ROOT,
                 "sample t_s=%.0f interval=%d heap_after_gc_mb=%.1f raw_reports=%d compacted=%d snapshots=%d "
-                        + "gc_ms=%d old_entry_bytes=%d snapshot_bytes=%d spilled_mb_per_member=%.1f%n",
+                        + "gc_ms=%d gc=%s old_entry_bytes=%d snapshot_bytes=%d spilled_mb_per_member=%.1f%n",
                 seconds,
                 interval,
                 heapMb,
@@ -315,13 +329,26 @@ public final class CoordinatorMemory {
                 compacted,
                 snapshots,
                 gcMillis,
+                collected ? "collected" : "skipped",
                 oldestEntry == null ? 0 : oldestEntry.length,
                 snapshot == null ? 0 : snapshot.length,
                 spilledBytes / 1048576.0);
         return new double[] {seconds, heapMb, raw, compacted, snapshots, raw + compacted + snapshots};
     }
 
-    /** Least-squares slope (per second) of column {@code column} over the samples taken after {@code fromSeconds}. */
+    /** Collections run so far by all of the JVM's collectors. */
+    private static long collections() {
+        long total = 0;
+        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, collector.getCollectionCount());
+        }
+        return total;
+    }
+
+    /**
+     * Least-squares slope (per second) of column {@code column} over the samples taken after {@code fromSeconds}, leaving
+     * out samples without a value (NaN).
+     */
     static double[] slope(List<double[]> samples, int column, double fromSeconds) {
         double n = 0;
         double sx = 0;
@@ -329,7 +356,7 @@ public final class CoordinatorMemory {
         double sxx = 0;
         double sxy = 0;
         for (double[] s : samples) {
-            if (s[0] < fromSeconds) {
+            if (s[0] < fromSeconds || Double.isNaN(s[column])) {
                 continue;
             }
             n++;
