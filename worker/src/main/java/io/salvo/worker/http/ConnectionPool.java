@@ -172,7 +172,10 @@ public final class ConnectionPool {
      * one that fails before a request waits fails none, and the requests that find no connection open their own.
      */
     public void preconnect(int connections) {
-        while (!closed && open < Math.min(connections, maxConnections)) {
+        // Counted once: a connect can fail synchronously (a resolver that answers at once), and its failure lowers
+        // `open` again, so a loop on `open` would connect forever on the event loop.
+        int toOpen = Math.min(connections, maxConnections) - open;
+        for (int i = 0; i < toOpen && !closed; i++) {
             connect();
         }
     }

@@ -239,6 +239,19 @@ class ConnectionPoolTest {
     }
 
     @Test
+    void aPreconnectWhoseConnectsFailAtOnceReturns() throws Exception {
+        // The blocking resolver answers an unknown name inside connect(), so each connect fails synchronously.
+        EncodedRequests requests = requests("http://salvo-preconnect-test.invalid:8080/");
+        ConnectionPool pool = pool(requests, 4, 5_000, null);
+        onLoop(() -> {
+            pool.preconnect(4);
+            return null;
+        });
+        awaitNoOpenConnections(pool);
+        assertThat(onLoop(pool::connectionsOpened)).isEqualTo(4);
+    }
+
+    @Test
     void aRefusedConnectFailsEachExchangeOnce() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {

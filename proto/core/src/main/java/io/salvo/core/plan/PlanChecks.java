@@ -105,6 +105,11 @@ public final class PlanChecks {
         if (plan.getMaxInFlightPerWorker() < 1 || plan.getMaxConnectionsPerWorker() < 1) {
             return "plan.max_in_flight_per_worker and max_connections_per_worker must be >= 1";
         }
+        if (plan.getPreconnectPerWorker() < 0 || plan.getPreconnectPerWorker() > plan.getMaxConnectionsPerWorker()) {
+            return "plan.preconnect_per_worker must be between 0 and max_connections_per_worker ("
+                    + plan.getMaxConnectionsPerWorker() + "), got "
+                    + Integer.toUnsignedString(plan.getPreconnectPerWorker());
+        }
         return null;
     }
 

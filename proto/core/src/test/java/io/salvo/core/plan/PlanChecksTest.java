@@ -24,6 +24,17 @@ class PlanChecksTest {
     }
 
     @Test
+    void preconnectBeyondTheConnectionCapIsRefused() {
+        RunPlan.Builder plan = plan("http://127.0.0.1:8080/").setMaxConnectionsPerWorker(16);
+        assertThat(PlanChecks.problem(plan.setPreconnectPerWorker(16).build())).isNull();
+        assertThat(PlanChecks.problem(plan.setPreconnectPerWorker(17).build()))
+                .isEqualTo("plan.preconnect_per_worker must be between 0 and max_connections_per_worker (16), got 17");
+        assertThat(PlanChecks.problem(plan.setPreconnectPerWorker(-1).build()))
+                .as("a uint32 above 2^31 reads as a negative int")
+                .contains("got 4294967295");
+    }
+
+    @Test
     void trustedCertificatesThatAreNotPemAreRefused() {
         RunPlan garbage = plan("https://127.0.0.1:8443/")
                 .setRequest(RequestTemplate.newBuilder()
