@@ -36,7 +36,8 @@
 #   --profile            also samples where the worker's CPU goes in each step (perf record, 499 Hz, all
 #                        threads, kernel and JIT-compiled Java by symbol through the JVM's perf map) and prints
 #                        each step's top symbols; the samples stay in the step's directory (perf.data)
-# Environment: WORKER_JAVA_OPTS (extra JVM flags for the worker only, e.g. a JFR recording),
+# Environment: WORKER_JAVA_OPTS (extra JVM flags for the worker only, e.g. a JFR recording; the worker always
+#              starts with -XX:+AlwaysPreTouch, as the image and the salvo script start it: -XX:-AlwaysPreTouch here undoes it),
 #              PLAN_EXTRA (YAML lines appended to every plan, e.g. "interval: 100ms"),
 #              WORKER_CPU / LOAD_CPU (default 0), TARGET_CPU (default 1),
 #              TARGET_NICE (default 0: the target's nice value; e.g. -10 when --isolate moves a busy
@@ -278,7 +279,8 @@ COORD_PID=$!; PIDS+=("$COORD_PID")
 COORD_PORT=$(await_port "$TMP/coordinator.log" "Salvo coordinator listening on " "$COORD_PID")
 
 # shellcheck disable=SC2086
-"${PIN_LOAD[@]}" java ${WORKER_JAVA_OPTS:-} -jar "$JAR" worker --coordinator "127.0.0.1:$COORD_PORT" --id bench \
+# -XX:+AlwaysPreTouch as the image and the salvo script start a worker (WORKER_JAVA_OPTS may turn it off).
+"${PIN_LOAD[@]}" java -XX:+AlwaysPreTouch ${WORKER_JAVA_OPTS:-} -jar "$JAR" worker --coordinator "127.0.0.1:$COORD_PORT" --id bench \
   >"$TMP/worker.log" 2>&1 &
 WORKER_PID=$!; PIDS+=("$WORKER_PID")
 sleep 1
@@ -477,7 +479,7 @@ step_wrk() { # rate -> "before_us after_us mean_us"
   echo "Pinning: $([ "$PIN" = 1 ] && echo "worker and wrk on CPU $LOAD_CPU; target, coordinator and salvo run CLI on CPU $TARGET_CPU" || echo off)$([ "$ISOLATE" = 1 ] && echo "; every other process moved to CPU $TARGET_CPU (--isolate)")"
   [ "${TARGET_NICE:-0}" != 0 ] && echo "Target nice value: $TARGET_NICE (TARGET_NICE)"
   [ "${HELPER_NICE:-10}" != 10 ] && echo "Coordinator and CLI nice value: $HELPER_NICE (HELPER_NICE)"
-  [ -n "${WORKER_JAVA_OPTS:-}" ] && echo "Worker JVM options: $WORKER_JAVA_OPTS (WORKER_JAVA_OPTS)"
+  echo "Worker JVM options: -XX:+AlwaysPreTouch${WORKER_JAVA_OPTS:+ $WORKER_JAVA_OPTS (WORKER_JAVA_OPTS)}"
   echo "Plan: maxConnections ${MAX_CONNS:-512 (default)}, preconnect $PRECONNECT${PLAN_EXTRA:+, plus: $PLAN_EXTRA}"
   echo "idle worker (connected, no run): ${IDLE_PCT}% of a core"
   echo "wrk -t1 -c$WRK_CONNS -d${DURATION}s: $wrk_reqs requests, $wrk_rps req/s, p99 $wrk_p99 (closed loop)," \
