@@ -111,6 +111,13 @@ class ConnectionPoolTest {
                 new ConnectionPool.Settings(maxConnections, 2_000, TimeUnit.MILLISECONDS.toNanos(keepAliveMillis)));
     }
 
+    /** A loopback port nothing listens on (it was bound a moment ago and released), so connects are refused. */
+    private static int closedPort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
     private static Recorded execute(ConnectionPool pool, EncodedRequests requests) throws Exception {
         Recorded exchange = new Recorded(requests);
         onLoop(() -> {
@@ -221,11 +228,7 @@ class ConnectionPoolTest {
 
     @Test
     void aFailedPreconnectFailsNoRequestAndALaterRequestOpensItsOwnConnection() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
-        EncodedRequests requests = requests("http://127.0.0.1:" + closedPort + "/");
+        EncodedRequests requests = requests("http://127.0.0.1:" + closedPort() + "/");
         ConnectionPool pool = pool(requests, 2, 5_000, null);
         onLoop(() -> {
             pool.preconnect(2);
@@ -253,11 +256,7 @@ class ConnectionPoolTest {
 
     @Test
     void aRefusedConnectFailsEachExchangeOnce() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
-        EncodedRequests requests = requests("http://127.0.0.1:" + closedPort + "/");
+        EncodedRequests requests = requests("http://127.0.0.1:" + closedPort() + "/");
         ConnectionPool pool = pool(requests, 2, 5_000, null);
         List<Recorded> exchanges = new ArrayList<>();
         onLoop(() -> {
