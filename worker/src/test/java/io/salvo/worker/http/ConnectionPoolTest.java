@@ -118,6 +118,21 @@ class ConnectionPoolTest {
         }
     }
 
+    /** Hands {@code count} exchanges to the pool in one event-loop task, so none can finish before the last is queued. */
+    private static List<Recorded> executeAll(ConnectionPool pool, EncodedRequests requests, int count)
+            throws Exception {
+        List<Recorded> exchanges = new ArrayList<>();
+        onLoop(() -> {
+            for (int i = 0; i < count; i++) {
+                Recorded exchange = new Recorded(requests);
+                exchanges.add(exchange);
+                pool.execute(exchange);
+            }
+            return null;
+        });
+        return exchanges;
+    }
+
     private static Recorded execute(ConnectionPool pool, EncodedRequests requests) throws Exception {
         Recorded exchange = new Recorded(requests);
         onLoop(() -> {
@@ -209,15 +224,7 @@ class ConnectionPoolTest {
             });
             Await.until("the server accepted both connections before any request", () -> server.connections() == 2);
             assertThat(server.requests()).isEmpty();
-            List<Recorded> exchanges = new ArrayList<>();
-            onLoop(() -> {
-                for (int i = 0; i < 4; i++) {
-                    Recorded exchange = new Recorded(requests);
-                    exchanges.add(exchange);
-                    pool.execute(exchange);
-                }
-                return null;
-            });
+            List<Recorded> exchanges = executeAll(pool, requests, 4);
             for (Recorded exchange : exchanges) {
                 assertThat(exchange.await()).isEqualTo(200);
             }
@@ -258,15 +265,7 @@ class ConnectionPoolTest {
     void aRefusedConnectFailsEachExchangeOnce() throws Exception {
         EncodedRequests requests = requests("http://127.0.0.1:" + closedPort() + "/");
         ConnectionPool pool = pool(requests, 2, 5_000, null);
-        List<Recorded> exchanges = new ArrayList<>();
-        onLoop(() -> {
-            for (int i = 0; i < 5; i++) {
-                Recorded exchange = new Recorded(requests);
-                exchanges.add(exchange);
-                pool.execute(exchange);
-            }
-            return null;
-        });
+        List<Recorded> exchanges = executeAll(pool, requests, 5);
         for (Recorded exchange : exchanges) {
             assertThat(exchange.await()).isInstanceOf(Throwable.class);
         }
