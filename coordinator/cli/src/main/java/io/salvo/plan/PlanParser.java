@@ -54,6 +54,7 @@ public final class PlanParser {
             "maxInFlight",
             "maxConnections",
             "preconnect",
+            "sendAhead",
             "lateSendThreshold",
             "captureHeaders",
             "seed",
@@ -182,6 +183,21 @@ public final class PlanParser {
                                 + connections);
             }
             plan.setPreconnectPerWorker((int) connections);
+        }
+        NodeTuple sendAhead = top.get("sendAhead");
+        if (sendAhead != null) {
+            long micros = nodes.durationMicros(sendAhead.getValueNode(), "sendAhead", 0);
+            if (micros > PlanChecks.MAX_SEND_AHEAD_MICROS) {
+                throw nodes.error(
+                        sendAhead.getValueNode(),
+                        "sendAhead",
+                        "must be at most " + PlanChecks.MAX_SEND_AHEAD_MICROS / 1_000
+                                + "ms (a wider window changes the arrival process), got '"
+                                + nodes.scalar(sendAhead.getValueNode(), "sendAhead")
+                                        .strip()
+                                + "'");
+            }
+            plan.setSendAheadMicros((int) micros);
         }
         NodeTuple late = top.get("lateSendThreshold");
         plan.setLateSendThresholdMicros(

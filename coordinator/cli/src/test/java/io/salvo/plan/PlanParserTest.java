@@ -47,6 +47,7 @@ class PlanParserTest {
             maxInFlight: 64
             maxConnections: 32
             preconnect: 8
+            sendAhead: 1ms
             lateSendThreshold: 2ms
             captureHeaders: [Salvo-Instance-Id, Salvo-Model-Load-Ms]
             seed: 42
@@ -82,6 +83,8 @@ class PlanParserTest {
         assertThat(plan.getMaxInFlightPerWorker()).isEqualTo(64);
         assertThat(plan.getMaxConnectionsPerWorker()).isEqualTo(32);
         assertThat(plan.getPreconnectPerWorker()).isEqualTo(8);
+        assertThat(plan.hasSendAheadMicros()).isTrue();
+        assertThat(plan.getSendAheadMicros()).isEqualTo(1000);
         assertThat(plan.getLateSendThresholdMicros()).isEqualTo(2000);
         assertThat(plan.getCaptureResponseHeadersList()).containsExactly("Salvo-Instance-Id", "Salvo-Model-Load-Ms");
         assertThat(plan.getSeed()).isEqualTo(42);
@@ -102,6 +105,41 @@ class PlanParserTest {
                 maxConnections: 16
                 preconnect: 17
                 """)).isEqualTo("bad.yaml:7: preconnect: must be at most maxConnections (16), got 17");
+    }
+
+    @Test
+    void sendAheadIsUnsetUnlessGivenAndZeroMeansNothingEarly() throws Exception {
+        String base = """
+                target:
+                  url: http://localhost:9000/
+                phases:
+                  - duration: 5s
+                    rate: 10
+                """;
+        assertThat(PlanParser.parse(write("unset.yaml", base)).hasSendAheadMicros())
+                .as("unset: the worker's default applies")
+                .isFalse();
+        RunPlan none = PlanParser.parse(write("zero.yaml", base + "sendAhead: 0us\n"));
+        assertThat(none.hasSendAheadMicros()).isTrue();
+        assertThat(none.getSendAheadMicros()).isZero();
+        assertThat(PlanParser.parse(write("max.yaml", base + "sendAhead: 10ms\n"))
+                        .getSendAheadMicros())
+                .isEqualTo(10_000);
+    }
+
+    @Test
+    void sendAheadWiderThanTenMillisecondsOrWithoutUnit() throws Exception {
+        String base = """
+                target:
+                  url: http://localhost:9000/
+                phases:
+                  - duration: 5s
+                    rate: 10
+                """;
+        assertThat(messageFor(base + "sendAhead: 11ms\n"))
+                .isEqualTo("bad.yaml:6: sendAhead: must be at most 10ms (a wider window changes the arrival process),"
+                        + " got '11ms'");
+        assertThat(messageFor(base + "sendAhead: 100\n")).startsWith("bad.yaml:6: sendAhead: must be a duration");
     }
 
     @Test

@@ -18,8 +18,8 @@ import java.util.List;
  * @param capturedHeaders response header names whose values are counted
  * @param sendAheadNanos how far ahead of its intended instant a request may be sent, so that one event-loop
  *     wake-up sends every request due within this window rather than one wake-up per request; 0 sends
- *     nothing early. Not a plan field: the worker's JVM sets it ({@value #SEND_AHEAD_PROPERTY}, in microseconds,
- *     default {@value #DEFAULT_SEND_AHEAD_MICROS}).
+ *     nothing early. The plan's {@code sendAhead} sets it for a run; without it, the worker's default: its JVM's
+ *     {@value #SEND_AHEAD_PROPERTY} (microseconds), else {@value #DEFAULT_SEND_AHEAD_MICROS} µs.
  */
 public record EngineSettings(
         long requestTimeoutNanos,
@@ -65,7 +65,15 @@ public record EngineSettings(
                 orDefault(plan.getLateSendThresholdMicros(), DEFAULT_LATE_SEND_THRESHOLD_MICROS) * 1_000L,
                 orDefault(plan.getIntervalMillis(), DEFAULT_INTERVAL_MILLIS) * 1_000_000L,
                 plan.getCaptureResponseHeadersList(),
-                Math.max(0, Long.getLong(SEND_AHEAD_PROPERTY, DEFAULT_SEND_AHEAD_MICROS)) * 1_000L);
+                sendAheadMicros(plan) * 1_000L);
+    }
+
+    /** The plan's window if it sets one, else this worker's default. */
+    static long sendAheadMicros(RunPlan plan) {
+        if (plan.hasSendAheadMicros()) {
+            return Integer.toUnsignedLong(plan.getSendAheadMicros());
+        }
+        return Math.max(0, Long.getLong(SEND_AHEAD_PROPERTY, DEFAULT_SEND_AHEAD_MICROS));
     }
 
     /** These settings with another send-ahead window. */

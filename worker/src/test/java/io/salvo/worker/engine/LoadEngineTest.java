@@ -287,10 +287,10 @@ class LoadEngineTest {
         // up to 5 ms early. Measured from their intended instants those would show 15-20 ms against a 20 ms
         // delay; measured from their writes, as the engine does for a request sent ahead, never under 20 ms.
         target.setDelay(Duration.ofMillis(20));
-        RunPlan plan = plan(url()).build();
+        RunPlan plan = plan(url()).setSendAheadMicros(5_000).build();
         RateProfile profile = RateProfile.constant(1_000, 1_000);
         Totals totals = run(
-                EngineSettings.of(plan).withSendAheadNanos(5_000_000L),
+                EngineSettings.of(plan),
                 plan,
                 ConstantSliceSchedule.fromStart(profile, SliceSegment.whole()),
                 1_000,

@@ -16,6 +16,11 @@ public final class PlanChecks {
 
     /** Intervals a run may have: 115 days of 1 s intervals, 27 hours of 10 ms ones. */
     public static final long MAX_INTERVALS = 10_000_000;
+    /**
+     * The widest send-ahead window a plan may ask for: 10 ms early is already a burst of every request of 10 ms; wider
+     * would change the arrival process the run is meant to offer.
+     */
+    public static final int MAX_SEND_AHEAD_MICROS = 10_000;
     /** The CLI's limit for target.tls.caFile. */
     private static final int MAX_CA_BYTES = 1 << 20;
 
@@ -109,6 +114,11 @@ public final class PlanChecks {
             return "plan.preconnect_per_worker must be between 0 and max_connections_per_worker ("
                     + plan.getMaxConnectionsPerWorker() + "), got "
                     + Integer.toUnsignedString(plan.getPreconnectPerWorker());
+        }
+        if (plan.hasSendAheadMicros()
+                && Integer.compareUnsigned(plan.getSendAheadMicros(), MAX_SEND_AHEAD_MICROS) > 0) {
+            return "plan.send_ahead_micros must be at most " + MAX_SEND_AHEAD_MICROS + ", got "
+                    + Integer.toUnsignedString(plan.getSendAheadMicros());
         }
         return null;
     }

@@ -35,6 +35,17 @@ class PlanChecksTest {
     }
 
     @Test
+    void sendAheadWiderThanTheCapIsRefused() {
+        RunPlan.Builder plan = plan("http://127.0.0.1:8080/");
+        assertThat(PlanChecks.problem(plan.setSendAheadMicros(10_000).build())).isNull();
+        assertThat(PlanChecks.problem(plan.setSendAheadMicros(10_001).build()))
+                .isEqualTo("plan.send_ahead_micros must be at most 10000, got 10001");
+        assertThat(PlanChecks.problem(plan.setSendAheadMicros(-1).build()))
+                .as("a uint32 above 2^31 reads as a negative int")
+                .contains("got 4294967295");
+    }
+
+    @Test
     void trustedCertificatesThatAreNotPemAreRefused() {
         RunPlan garbage = plan("https://127.0.0.1:8443/")
                 .setRequest(RequestTemplate.newBuilder()
