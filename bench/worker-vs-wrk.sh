@@ -11,7 +11,7 @@
 #
 # Usage: bench/worker-vs-wrk.sh [--rates "1000 2000 5000 ..."] [--duration 12] [--wrk-connections 16]
 #                               [--target nginx|salvo] [--no-pin] [--isolate] [--max-connections N]
-#                               [--syscalls] [--profile] [--bracket SECONDS] [--preconnect N] [--out DIR]
+#                               [--syscalls] [--profile] [--bracket SECONDS] [--preconnect N] [--wrk2 PATH] [--out DIR]
 #   --target             the endpoint both tools load: nginx (default when installed: one process answering
 #                        `return 200`, no garbage collector to pause it) or salvo (the built-in Vert.x target,
 #                        `salvo target --delay-ms 0`, whose own GC pauses show up in both tools' figures)
@@ -33,6 +33,12 @@
 #                        Each step's wrk figure is the mean of the runs before and after it: on this shared
 #                        host the cost of the same work drifts by up to 1.5x within minutes, so a wrk figure
 #                        from the end of the ladder alone can be from another machine state than the step's
+#   --wrk2 PATH          also runs wrk2 (Gil Tene's constant-throughput wrk, github.com/giltene/wrk2; not packaged
+#                        in Debian, build it as bench/README.md says) after every step AT THAT STEP'S RATE, from the
+#                        same CPU with the same connections, for 10 s of its calibration plus the step's duration:
+#                        a paced peer, so the worker's CPU per request is also compared with an open-model client at
+#                        an equal rate, not only with closed-loop wrk at whatever rate it reaches (default: the
+#                        `wrk2` on PATH if there is one; --wrk2 none turns it off)
 #   --profile            also samples where the worker's CPU goes in each step (perf record, 499 Hz, all
 #                        threads, kernel and JIT-compiled Java by symbol through the JVM's perf map) and prints
 #                        each step's top symbols; the samples stay in the step's directory (perf.data)
@@ -40,6 +46,11 @@
 #              starts with -XX:+AlwaysPreTouch, as the image and the salvo script start it: -XX:-AlwaysPreTouch here undoes it),
 #              PLAN_EXTRA (YAML lines appended to every plan, e.g. "interval: 100ms"),
 #              WORKER_CPU / LOAD_CPU (default 0), TARGET_CPU (default 1),
+#              HELPER_CPU (default: TARGET_CPU): where the coordinator, each run's CLI, this script (and its
+#              samplers) and, with --isolate, every other process run. HELPER_CPU=0 (the load CPU) leaves the
+#              endpoint's CPU to the endpoint alone, so the endpoint keeps headroom when the worker reaches its own
+#              ceiling; the worker's CPU per request is its own process's either way, but it then shares its CPU
+#              with the helpers (nice 10), as wrk does in its runs,
 #              TARGET_NICE (default 0: the target's nice value; e.g. -10 when --isolate moves a busy
 #              machine's other work onto the target's CPU, so the endpoint is not starved by it),
 #              HELPER_NICE (default 10: the coordinator's and each run's CLI's nice value; 0 when that CPU is
@@ -67,6 +78,7 @@ SYSCALLS=0
 PROFILE=0
 BRACKET=6
 PRECONNECT=16
+WRK2=$(command -v wrk2 || true)
 while [ $# -gt 0 ]; do
   case "$1" in
     --rates) RATES=$2; shift 2 ;;
@@ -80,6 +92,7 @@ while [ $# -gt 0 ]; do
     --profile) PROFILE=1; shift ;;
     --bracket) BRACKET=$2; shift 2 ;;
     --preconnect) PRECONNECT=$2; shift 2 ;;
+    --wrk2) WRK2=$2; shift 2 ;;
     --out) OUT_DIR=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/!p}' "$0"; exit 0 ;;
     *) echo "worker-vs-wrk: unknown argument $1" >&2; exit 2 ;;
@@ -87,12 +100,18 @@ while [ $# -gt 0 ]; do
 done
 LOAD_CPU=${LOAD_CPU:-${WORKER_CPU:-0}}
 TARGET_CPU=${TARGET_CPU:-1}
+HELPER_CPU=${HELPER_CPU:-$TARGET_CPU}
 
 if [ -z "$TARGET_KIND" ]; then
   if command -v nginx >/dev/null; then TARGET_KIND=nginx; else TARGET_KIND=salvo; fi
 fi
 case "$TARGET_KIND" in nginx|salvo) ;; *) echo "worker-vs-wrk: --target must be nginx or salvo" >&2; exit 2 ;; esac
 [ "$TARGET_KIND" = nginx ] && { command -v nginx >/dev/null || { echo "worker-vs-wrk: nginx not found (apt-get install -y nginx-light)" >&2; exit 2; }; }
+[ "$WRK2" = none ] && WRK2=""
+if [ -n "$WRK2" ]; then
+  [ -x "$WRK2" ] || { echo "worker-vs-wrk: --wrk2 $WRK2 is not an executable (build wrk2 as bench/README.md says)" >&2; exit 2; }
+  case "$("$WRK2" -v 2>&1 || true)" in *"-R, --rate"*) ;; *) echo "worker-vs-wrk: $WRK2 is not wrk2 (no --rate in its usage)" >&2; exit 2 ;; esac
+fi
 for tool in java wrk jq taskset getconf; do
   command -v "$tool" >/dev/null || { echo "worker-vs-wrk: $tool not found (wrk: apt-get install -y wrk)" >&2; exit 2; }
 done
@@ -125,12 +144,12 @@ isolate_others() {
   : >"$MOVED"
   for proc in /proc/[0-9]*; do
     pid=${proc#/proc/}
-    [ "$pid" = "$WORKER_PID" ] && continue
+    [ "$pid" = "$WORKER_PID" ] || [ "$pid" = "$TARGET_PID" ] && continue
     mask=$(taskset -p "$pid" 2>/dev/null | awk '{print $NF}') || continue
     [ -n "$mask" ] || continue
-    taskset -a -p -c "$TARGET_CPU" "$pid" >/dev/null 2>&1 && echo "$pid $mask" >>"$MOVED"
+    taskset -a -p -c "$HELPER_CPU" "$pid" >/dev/null 2>&1 && echo "$pid $mask" >>"$MOVED"
   done
-  echo "isolation: $(wc -l <"$MOVED") processes moved to CPU $TARGET_CPU; CPU $LOAD_CPU runs the worker" >&2
+  echo "isolation: $(wc -l <"$MOVED") processes moved to CPU $HELPER_CPU; CPU $LOAD_CPU runs the worker$([ "$HELPER_CPU" = "$LOAD_CPU" ] && echo " and them"), CPU $TARGET_CPU the endpoint" >&2
 }
 restore_others() {
   local pid mask all
@@ -166,8 +185,11 @@ trap 'exit 130' INT TERM
 
 # Command prefixes (arrays, not functions: with `&` a function would run in a subshell whose pid is
 # not the JVM's; taskset execs the JVM, so $! is the JVM's pid, for /proc and for kill).
-PIN_LOAD=(); PIN_TARGET=()
-if [ "$PIN" = 1 ]; then PIN_LOAD=(taskset -c "$LOAD_CPU"); PIN_TARGET=(taskset -c "$TARGET_CPU"); fi
+PIN_LOAD=(); PIN_TARGET=(); PIN_HELPER=()
+if [ "$PIN" = 1 ]; then
+  PIN_LOAD=(taskset -c "$LOAD_CPU"); PIN_TARGET=(taskset -c "$TARGET_CPU"); PIN_HELPER=(taskset -c "$HELPER_CPU")
+  taskset -p -c "$HELPER_CPU" $$ >/dev/null   # this script and the samplers it forks
+fi
 
 # Waits (up to 60 s) for a line "<prefix>HOST:PORT" in a log file and prints PORT.
 await_port() {
@@ -274,7 +296,7 @@ fi
 # The coordinator and each run's CLI share the target's CPU; niced, so their bursts (a CLI JVM starting and
 # compiling just before a run, the coordinator assigning it) do not slow the target at the run's start, which
 # the worker would see as a backlog.
-"${PIN_TARGET[@]}" nice -n "${HELPER_NICE:-10}" java -jar "$JAR" coordinator --port 0 >"$TMP/coordinator.log" 2>&1 &
+"${PIN_HELPER[@]}" nice -n "${HELPER_NICE:-10}" java -jar "$JAR" coordinator --port 0 >"$TMP/coordinator.log" 2>&1 &
 COORD_PID=$!; PIDS+=("$COORD_PID")
 COORD_PORT=$(await_port "$TMP/coordinator.log" "Salvo coordinator listening on " "$COORD_PID")
 
@@ -288,7 +310,7 @@ kill -0 "$WORKER_PID" 2>/dev/null || { echo "worker-vs-wrk: worker died" >&2; ca
 
 URL="http://127.0.0.1:$TARGET_PORT/bench"
 echo "target ($TARGET_KIND) 127.0.0.1:$TARGET_PORT (pid $TARGET_PID), coordinator 127.0.0.1:$COORD_PORT (pid $COORD_PID)," \
-     "worker pid $WORKER_PID; pinning: $([ "$PIN" = 1 ] && echo "worker+wrk cpu $LOAD_CPU, target+coordinator+cli cpu $TARGET_CPU" || echo off)" >&2
+     "worker pid $WORKER_PID; pinning: $([ "$PIN" = 1 ] && echo "worker+wrk cpu $LOAD_CPU, target cpu $TARGET_CPU, coordinator+cli cpu $HELPER_CPU" || echo off)" >&2
 echo "CLK_TCK=$CLK_TCK duration=${DURATION}s rates: $RATES" >&2
 [ "$ISOLATE" = 1 ] && isolate_others
 
@@ -311,7 +333,7 @@ EOF
   if [ "$PRECONNECT" -gt 0 ]; then echo "preconnect: $PRECONNECT" >>"$dir/plan.yaml"; fi
   if [ -n "${PLAN_EXTRA:-}" ]; then printf '%s\n' "$PLAN_EXTRA" >>"$dir/plan.yaml"; fi
   # The CLI runs under a shell that reports its CPU (cutime+cstime) once the CLI has exited.
-  "${PIN_TARGET[@]}" nice -n "${HELPER_NICE:-10}" sh -c 'timeout "$1" java -jar "$2" run "$3" --coordinator "$4" --out "$5" -q >"$5/cli.log" 2>&1
+  "${PIN_HELPER[@]}" nice -n "${HELPER_NICE:-10}" sh -c 'timeout "$1" java -jar "$2" run "$3" --coordinator "$4" --out "$5" -q >"$5/cli.log" 2>&1
     rc=$?; cat /proc/$$/stat >"$5/cli.stat"; exit $rc' cli-sh $((dur + 60)) "$JAR" "$dir/plan.yaml" "127.0.0.1:$COORD_PORT" "$dir" &
   local cli=$!
   PIDS+=("$cli")
@@ -359,6 +381,33 @@ measure_wrk() { # label seconds perf
       'BEGIN { printf "%d %s %s %.2f %.2f %.0f %.0f %.0f\n", n, rps, p99, t / hz / n * 1e6, t / hz, 100 * t / hz / w,
                100 * dt / hz / w, 100 * other / hz / w }' >"$TMP/wrk-$label.result"
   echo "wrk ($label, ${secs}s): $(cat "$TMP/wrk-$label.result")" >&2
+}
+
+# wrk2 at a step's rate, from the load CPU, for its 10 s calibration plus DURATION (its latency figures cover only
+# the time after the calibration; its request count and CPU the whole run, all of it at the same rate). Writes
+# $TMP/wrk2-RATE.txt and $TMP/wrk2-RATE.result: "requests req/s p50_ms p99_ms cpu_us target_pct".
+to_ms() { # wrk's time format (e.g. 812.00us, 1.23ms, 2.00s, 1.50m) -> milliseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    printf "%.3f", (u == "us") ? n / 1000 : (u == "ms") ? n : (u == "s") ? n * 1000 : (u == "m") ? n * 60000 : -1 }'
+}
+measure_wrk2() { # rate
+  local rate=$1 sh_pid wt0 wt1 ws0 ws1 ticks reqs wall
+  "${PIN_LOAD[@]}" sh -c '"$1" -t1 -c"$2" -d"$3"s -R"$4" --latency "$5" >"$6" 2>&1; cat /proc/$$/stat' wrk2-sh \
+    "$WRK2" "$WRK_CONNS" $((10 + DURATION)) "$rate" "$URL" "$TMP/wrk2-$rate.txt" >"$TMP/wrk2-$rate.stat" &
+  sh_pid=$!; PIDS+=("$sh_pid")
+  wt0=$(cpu_ticks "$TARGET_PID"); ws0=$(date +%s.%N)
+  wait "$sh_pid"
+  wt1=$(cpu_ticks "$TARGET_PID"); ws1=$(date +%s.%N)
+  ticks=$(child_ticks "$TMP/wrk2-$rate.stat")
+  reqs=$(awk '/requests in/ {print $1}' "$TMP/wrk2-$rate.txt")
+  wall=$(echo "$ws1 - $ws0" | bc -l)
+  awk -v n="$reqs" -v rps="$(awk '/Requests\/sec/ {print $2}' "$TMP/wrk2-$rate.txt")" \
+      -v p50="$(to_ms "$(awk '$1 == "50.000%" {print $2; exit}' "$TMP/wrk2-$rate.txt")")" \
+      -v p99="$(to_ms "$(awk '$1 == "99.000%" {print $2; exit}' "$TMP/wrk2-$rate.txt")")" \
+      -v t="$ticks" -v hz="$CLK_TCK" -v w="$wall" -v dt=$((wt1 - wt0)) \
+      'BEGIN { printf "%d %.1f %s %s %.2f %.0f\n", n, rps, p50, p99, t / hz / n * 1e6, 100 * dt / hz / w }' \
+      >"$TMP/wrk2-$rate.result"
+  echo "wrk2 (-R$rate, $((10 + DURATION))s): $(cat "$TMP/wrk2-$rate.result")" >&2
 }
 
 RESULTS="$TMP/results.tsv"
@@ -430,6 +479,7 @@ for rate in $RATES; do
   line="$line"$'\t'"$(window_idle "$TMP/threads-samples" "$load_from" "$load_to")"
   echo "$line" >>"$RESULTS"
   echo "rate $rate: $line" >&2
+  [ -n "$WRK2" ] && measure_wrk2 "$rate"
   if [ "$(echo "$line" | cut -f13)" = yes ]; then
     best=$rate; best_cpu_us=$(echo "$line" | cut -f9)
   fi
@@ -476,11 +526,12 @@ step_wrk() { # rate -> "before_us after_us mean_us"
   echo
   echo "Command: $COMMAND (started $START_DATE; load average at start: $START_LOAD)"
   echo "Target: $TARGET_KIND$([ "$TARGET_KIND" = nginx ] && echo " ($(nginx -v 2>&1 | sed 's/.*: //'), one process, return 200)")"
-  echo "Pinning: $([ "$PIN" = 1 ] && echo "worker and wrk on CPU $LOAD_CPU; target, coordinator and salvo run CLI on CPU $TARGET_CPU" || echo off)$([ "$ISOLATE" = 1 ] && echo "; every other process moved to CPU $TARGET_CPU (--isolate)")"
+  echo "Pinning: $([ "$PIN" = 1 ] && echo "worker and wrk on CPU $LOAD_CPU; target on CPU $TARGET_CPU; coordinator, salvo run CLI and this script on CPU $HELPER_CPU$([ "$HELPER_CPU" != "$TARGET_CPU" ] && echo " (HELPER_CPU)")" || echo off)$([ "$ISOLATE" = 1 ] && echo "; every other process moved to CPU $HELPER_CPU (--isolate)")"
   [ "${TARGET_NICE:-0}" != 0 ] && echo "Target nice value: $TARGET_NICE (TARGET_NICE)"
   [ "${HELPER_NICE:-10}" != 10 ] && echo "Coordinator and CLI nice value: $HELPER_NICE (HELPER_NICE)"
   echo "Worker JVM options: -XX:+AlwaysPreTouch${WORKER_JAVA_OPTS:+ $WORKER_JAVA_OPTS (WORKER_JAVA_OPTS)}"
   echo "Plan: maxConnections ${MAX_CONNS:-512 (default)}, preconnect $PRECONNECT${PLAN_EXTRA:+, plus: $PLAN_EXTRA}"
+  [ -n "$WRK2" ] && echo "Paced peer: wrk2 at each step's rate ($WRK2, $(sha256sum "$WRK2" | cut -c1-12))"
   echo "idle worker (connected, no run): ${IDLE_PCT}% of a core"
   echo "wrk -t1 -c$WRK_CONNS -d${DURATION}s: $wrk_reqs requests, $wrk_rps req/s, p99 $wrk_p99 (closed loop)," \
        "CPU $wrk_cpu_s s (${wrk_pct}% of a core)," \
@@ -505,6 +556,24 @@ step_wrk() { # rate -> "before_us after_us mean_us"
          "(issue 11's target: <= 1.3)"
   else
     echo "No step was sustained."
+  fi
+  if [ -n "$WRK2" ]; then
+    echo
+    echo "Against wrk2 at each step's rate ($WRK2 -t1 -c$WRK_CONNS -R<rate> --latency, $((10 + DURATION)) s: its 10 s calibration, then" \
+         "the step's duration; its latencies are corrected for coordinated omission and cover the time after the calibration):"
+    echo
+    echo "| rate (req/s) | worker: achieved (req/s) | worker: latency p50 / p99 (ms) | worker CPU (µs/req) | wrk2: achieved (req/s) | wrk2: latency p50 / p99 (ms) | wrk2 CPU (µs/req) | target CPU under wrk2 (% core) | **ratio worker / wrk2** |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    while IFS=$'\t' read -r rate ach _ _ _ p50 p99 _ cpu_us _; do
+      read -r _ w2_rps w2_p50 w2_p99 w2_us w2_tpct <"$TMP/wrk2-$rate.result"
+      echo "| $rate | $ach | $p50 / $p99 | $cpu_us | $w2_rps | $w2_p50 / $w2_p99 | $w2_us | $w2_tpct | $(awk -v a="$cpu_us" -v b="$w2_us" 'BEGIN { printf "%.2f", a / b }') |"
+    done <"$RESULTS"
+    echo
+    if [ "$best" -gt 0 ]; then
+      read -r _ w2_rps _ _ w2_us _ <"$TMP/wrk2-$best.result"
+      echo "At the highest sustained rate, $best req/s: worker $best_cpu_us µs/request, wrk2 at that rate $w2_us µs/request" \
+           "(achieved $w2_rps req/s): ratio $(awk -v a="$best_cpu_us" -v b="$w2_us" 'BEGIN { printf "%.2f", a / b }')"
+    fi
   fi
   if [ "$SYSCALLS" = 1 ]; then
     echo
