@@ -61,7 +61,8 @@
 # processor (so it runs one event-loop lane); processes this script did not start are not pinned and
 # may still run on core 0: their CPU is reported per step ("other").
 # Bounded: every run has a timeout, the ladder stops after two steps below 90% achieved, everything
-# started here (pids and their descendants) is killed by the EXIT trap. Typical total: 5-7 minutes.
+# started here (pids and their descendants) is killed by the EXIT trap. Typical total: 5-7 minutes without the
+# wrk runs around the steps and wrk2; the default ladder with both took 19 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COMMAND="bench/worker-vs-wrk.sh $*"
