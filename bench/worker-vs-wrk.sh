@@ -15,8 +15,9 @@
 #   --target             the endpoint both tools load: nginx (default when installed: one process answering
 #                        `return 200`, no garbage collector to pause it) or salvo (the built-in Vert.x target,
 #                        `salvo target --delay-ms 0`, whose own GC pauses show up in both tools' figures)
-#   --isolate            while it runs, moves every other process of the machine (all threads) to the
-#                        target's CPU, so the load-generator CPU runs only the worker (then wrk) and
+#   --isolate            while it runs, moves every other process of the machine (all threads) to
+#                        HELPER_CPU (by default the target's CPU), so the load-generator CPU runs only the
+#                        worker (then wrk; with HELPER_CPU=0 also the helpers and the moved processes) and
 #                        per-CPU kernel threads; each process's own affinity is restored at exit
 #   --max-connections N  the plan's maxConnections (default here 64; Salvo's own default is 512 per worker).
 #                        This target answers in ~50 us, so 40k req/s need ~2 connections (Little's law);
@@ -62,7 +63,7 @@
 # may still run on core 0: their CPU is reported per step ("other").
 # Bounded: every run has a timeout, the ladder stops after two steps below 90% achieved, everything
 # started here (pids and their descendants) is killed by the EXIT trap. Typical total: 5-7 minutes without the
-# wrk runs around the steps and wrk2; the default ladder with both took 19 minutes.
+# wrk runs around the steps and wrk2; the default ladder with both took about 10 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COMMAND="bench/worker-vs-wrk.sh $*"
@@ -102,6 +103,12 @@ done
 LOAD_CPU=${LOAD_CPU:-${WORKER_CPU:-0}}
 TARGET_CPU=${TARGET_CPU:-1}
 HELPER_CPU=${HELPER_CPU:-$TARGET_CPU}
+for cpu_var in LOAD_CPU TARGET_CPU HELPER_CPU; do
+  case "${!cpu_var}" in
+    ''|*[!0-9]*) echo "worker-vs-wrk: $cpu_var must be a CPU number, got '${!cpu_var}'" >&2; exit 2 ;;
+  esac
+  [ "${!cpu_var}" -lt "$(nproc)" ] || { echo "worker-vs-wrk: $cpu_var=${!cpu_var}: this machine has CPUs 0-$(( $(nproc) - 1 ))" >&2; exit 2; }
+done
 
 if [ -z "$TARGET_KIND" ]; then
   if command -v nginx >/dev/null; then TARGET_KIND=nginx; else TARGET_KIND=salvo; fi
@@ -110,6 +117,7 @@ case "$TARGET_KIND" in nginx|salvo) ;; *) echo "worker-vs-wrk: --target must be 
 [ "$TARGET_KIND" = nginx ] && { command -v nginx >/dev/null || { echo "worker-vs-wrk: nginx not found (apt-get install -y nginx-light)" >&2; exit 2; }; }
 [ "$WRK2" = none ] && WRK2=""
 if [ -n "$WRK2" ]; then
+  WRK2=$(command -v "$WRK2" || echo "$WRK2")   # a bare name is looked up on PATH
   [ -x "$WRK2" ] || { echo "worker-vs-wrk: --wrk2 $WRK2 is not an executable (build wrk2 as bench/README.md says)" >&2; exit 2; }
   case "$("$WRK2" -v 2>&1 || true)" in *"-R, --rate"*) ;; *) echo "worker-vs-wrk: $WRK2 is not wrk2 (no --rate in its usage)" >&2; exit 2 ;; esac
 fi
@@ -294,7 +302,7 @@ else
   TARGET_PORT=$(await_port "$TMP/target.log" "listening on " "$TARGET_PID")
 fi
 
-# The coordinator and each run's CLI share the target's CPU; niced, so their bursts (a CLI JVM starting and
+# The coordinator and each run's CLI run on HELPER_CPU (by default the target's CPU); niced, so their bursts (a CLI JVM starting and
 # compiling just before a run, the coordinator assigning it) do not slow the target at the run's start, which
 # the worker would see as a backlog.
 "${PIN_HELPER[@]}" nice -n "${HELPER_NICE:-10}" java -jar "$JAR" coordinator --port 0 >"$TMP/coordinator.log" 2>&1 &
@@ -393,7 +401,8 @@ to_ms() { # wrk's time format (e.g. 812.00us, 1.23ms, 2.00s, 1.50m) -> milliseco
 }
 measure_wrk2() { # rate
   local rate=$1 sh_pid wt0 wt1 ws0 ws1 ticks reqs wall
-  "${PIN_LOAD[@]}" sh -c '"$1" -t1 -c"$2" -d"$3"s -R"$4" --latency "$5" >"$6" 2>&1; cat /proc/$$/stat' wrk2-sh \
+  "${PIN_LOAD[@]}" sh -c '"$1" -t1 -c"$2" -d"$3"s -R"$4" --latency "$5" >"$6" 2>&1 || echo "wrk2 exited with $?" >>"$6"
+    cat /proc/$$/stat' wrk2-sh \
     "$WRK2" "$WRK_CONNS" $((10 + DURATION)) "$rate" "$URL" "$TMP/wrk2-$rate.txt" >"$TMP/wrk2-$rate.stat" &
   sh_pid=$!; PIDS+=("$sh_pid")
   wt0=$(cpu_ticks "$TARGET_PID"); ws0=$(date +%s.%N)
@@ -401,6 +410,11 @@ measure_wrk2() { # rate
   wt1=$(cpu_ticks "$TARGET_PID"); ws1=$(date +%s.%N)
   ticks=$(child_ticks "$TMP/wrk2-$rate.stat")
   reqs=$(awk '/requests in/ {print $1}' "$TMP/wrk2-$rate.txt")
+  if ! [ "${reqs:-0}" -gt 0 ] 2>/dev/null; then   # no figures: n/a in the table, and the ladder goes on
+    echo "0 n/a n/a n/a n/a n/a" >"$TMP/wrk2-$rate.result"
+    echo "wrk2 (-R$rate): no result, see $TMP/wrk2-$rate.txt: $(tail -2 "$TMP/wrk2-$rate.txt" | tr '\n' ' ')" >&2
+    return 0
+  fi
   wall=$(echo "$ws1 - $ws0" | bc -l)
   awk -v n="$reqs" -v rps="$(awk '/Requests\/sec/ {print $2}' "$TMP/wrk2-$rate.txt")" \
       -v p50="$(to_ms "$(awk '$1 == "50.000%" {print $2; exit}' "$TMP/wrk2-$rate.txt")")" \
@@ -532,7 +546,7 @@ step_wrk() { # rate -> "before_us after_us mean_us"
   [ "${HELPER_NICE:-10}" != 10 ] && echo "Coordinator and CLI nice value: $HELPER_NICE (HELPER_NICE)"
   echo "Worker JVM options: -XX:+AlwaysPreTouch${WORKER_JAVA_OPTS:+ $WORKER_JAVA_OPTS (WORKER_JAVA_OPTS)}"
   echo "Plan: maxConnections ${MAX_CONNS:-512 (default)}, preconnect $PRECONNECT${PLAN_EXTRA:+, plus: $PLAN_EXTRA}"
-  [ -n "$WRK2" ] && echo "Paced peer: wrk2 at each step's rate ($WRK2, $(sha256sum "$WRK2" | cut -c1-12))"
+  [ -n "$WRK2" ] && echo "Paced peer: wrk2 at each step's rate ($WRK2, sha256 of the binary $(sha256sum "$WRK2" | cut -c1-12))"
   echo "idle worker (connected, no run): ${IDLE_PCT}% of a core"
   echo "wrk -t1 -c$WRK_CONNS -d${DURATION}s: $wrk_reqs requests, $wrk_rps req/s, p99 $wrk_p99 (closed loop)," \
        "CPU $wrk_cpu_s s (${wrk_pct}% of a core)," \
@@ -567,13 +581,13 @@ step_wrk() { # rate -> "before_us after_us mean_us"
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     while IFS=$'\t' read -r rate ach _ _ _ p50 p99 _ cpu_us _; do
       read -r _ w2_rps w2_p50 w2_p99 w2_us w2_tpct <"$TMP/wrk2-$rate.result"
-      echo "| $rate | $ach | $p50 / $p99 | $cpu_us | $w2_rps | $w2_p50 / $w2_p99 | $w2_us | $w2_tpct | $(awk -v a="$cpu_us" -v b="$w2_us" 'BEGIN { printf "%.2f", a / b }') |"
+      echo "| $rate | $ach | $p50 / $p99 | $cpu_us | $w2_rps | $w2_p50 / $w2_p99 | $w2_us | $w2_tpct | $(awk -v a="$cpu_us" -v b="$w2_us" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }') |"
     done <"$RESULTS"
     echo
     if [ "$best" -gt 0 ]; then
       read -r _ w2_rps _ _ w2_us _ <"$TMP/wrk2-$best.result"
       echo "At the highest sustained rate, $best req/s: worker $best_cpu_us µs/request, wrk2 at that rate $w2_us µs/request" \
-           "(achieved $w2_rps req/s): ratio $(awk -v a="$best_cpu_us" -v b="$w2_us" 'BEGIN { printf "%.2f", a / b }')"
+           "(achieved $w2_rps req/s): ratio $(awk -v a="$best_cpu_us" -v b="$w2_us" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }')"
     fi
   fi
   if [ "$SYSCALLS" = 1 ]; then

@@ -4,8 +4,8 @@ import io.salvo.proto.v1.RunPlan;
 import java.util.List;
 
 /**
- * The engine's limits and timeouts, taken from a {@link RunPlan} with the defaults applied where
- * the plan leaves a field at 0.
+ * The engine's limits and timeouts, taken from a {@link RunPlan} with the defaults applied where the plan leaves a
+ * field at 0 (or, for the send-ahead window, unset).
  *
  * @param requestTimeoutNanos a sent request not completed this long after its send is a timeout;
  *     a request waiting for an in-flight slot this long after its intended time is abandoned
@@ -74,20 +74,6 @@ public record EngineSettings(
             return Integer.toUnsignedLong(plan.getSendAheadMicros());
         }
         return Math.max(0, Long.getLong(SEND_AHEAD_PROPERTY, DEFAULT_SEND_AHEAD_MICROS));
-    }
-
-    /** These settings with another send-ahead window. */
-    public EngineSettings withSendAheadNanos(long nanos) {
-        return new EngineSettings(
-                requestTimeoutNanos,
-                connectTimeoutMillis,
-                maxInFlight,
-                maxConnections,
-                preconnect,
-                lateSendThresholdNanos,
-                intervalNanos,
-                capturedHeaders,
-                nanos);
     }
 
     private static long orDefault(long value, long fallback) {
