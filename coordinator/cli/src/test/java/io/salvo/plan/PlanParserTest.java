@@ -107,39 +107,34 @@ class PlanParserTest {
                 """)).isEqualTo("bad.yaml:7: preconnect: must be at most maxConnections (16), got 17");
     }
 
+    /** A plan with one phase and nothing else; its next line is line 6. */
+    private static final String ONE_PHASE = """
+            target:
+              url: http://localhost:9000/
+            phases:
+              - duration: 5s
+                rate: 10
+            """;
+
     @Test
     void sendAheadIsUnsetUnlessGivenAndZeroMeansNothingEarly() throws Exception {
-        String base = """
-                target:
-                  url: http://localhost:9000/
-                phases:
-                  - duration: 5s
-                    rate: 10
-                """;
-        assertThat(PlanParser.parse(write("unset.yaml", base)).hasSendAheadMicros())
+        assertThat(PlanParser.parse(write("unset.yaml", ONE_PHASE)).hasSendAheadMicros())
                 .as("unset: the worker's default applies")
                 .isFalse();
-        RunPlan none = PlanParser.parse(write("zero.yaml", base + "sendAhead: 0us\n"));
+        RunPlan none = PlanParser.parse(write("zero.yaml", ONE_PHASE + "sendAhead: 0us\n"));
         assertThat(none.hasSendAheadMicros()).isTrue();
         assertThat(none.getSendAheadMicros()).isZero();
-        assertThat(PlanParser.parse(write("max.yaml", base + "sendAhead: 10ms\n"))
+        assertThat(PlanParser.parse(write("max.yaml", ONE_PHASE + "sendAhead: 10ms\n"))
                         .getSendAheadMicros())
                 .isEqualTo(10_000);
     }
 
     @Test
     void sendAheadWiderThanTenMillisecondsOrWithoutUnit() throws Exception {
-        String base = """
-                target:
-                  url: http://localhost:9000/
-                phases:
-                  - duration: 5s
-                    rate: 10
-                """;
-        assertThat(messageFor(base + "sendAhead: 11ms\n"))
+        assertThat(messageFor(ONE_PHASE + "sendAhead: 11ms\n"))
                 .isEqualTo("bad.yaml:6: sendAhead: must be at most 10ms (a wider window changes the arrival process),"
                         + " got '11ms'");
-        assertThat(messageFor(base + "sendAhead: 100\n")).startsWith("bad.yaml:6: sendAhead: must be a duration");
+        assertThat(messageFor(ONE_PHASE + "sendAhead: 100\n")).startsWith("bad.yaml:6: sendAhead: must be a duration");
     }
 
     @Test
